@@ -1,0 +1,176 @@
+"""Summarise timings, describe the machine, and render results as a console table and as Markdown."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BASELINES = ("psql-per-file", "psql-single")
+GOAL_RATIO = 1.3
+"""tenantdb's goal: at most this many times the wall clock of per-file psql."""
+
+
+@dataclass(slots=True)
+class ToolResult:
+    """Every timed run of one tool, or why it has none."""
+
+    name: str
+    description: str
+    runs: list[float] = field(default_factory=list)
+    error: str | None = None
+    status: str = "ok"  # ok | failed | unavailable | skipped
+
+    def fail(self, status: str, error: str) -> None:
+        """Record why the tool has no (more) timings."""
+        self.status, self.error = status, error
+
+    def summary(self) -> dict[str, Any]:
+        """JSON form, with median/min/max when there are runs."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "status": self.status,
+            "error": self.error,
+            "runs": [round(run, 4) for run in self.runs],
+        }
+        if self.runs and self.status == "ok":
+            data |= {
+                "median": round(statistics.median(self.runs), 4),
+                "min": round(min(self.runs), 4),
+                "max": round(max(self.runs), 4),
+            }
+        return data
+
+
+def add_ratios(tools: list[dict[str, Any]]) -> None:
+    """Add ``ratio_<baseline>`` (median over the baseline's median) to every summarised tool."""
+    medians = {tool["name"]: tool.get("median") for tool in tools}
+    for tool in tools:
+        for baseline in BASELINES:
+            base = medians.get(baseline)
+            ratio = tool["median"] / base if tool.get("median") is not None and base else None
+            tool[f"ratio_{baseline}"] = round(ratio, 3) if ratio is not None else None
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, memory, OS and Python of this machine."""
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_gib": _ram_gib(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _ram_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def _row(tool: dict[str, Any]) -> list[str]:
+    if tool["status"] != "ok":
+        return [tool["name"], tool["status"], "", "", "", ""]
+    return [
+        tool["name"],
+        _seconds(tool.get("median")),
+        _seconds(tool.get("min")),
+        _seconds(tool.get("max")),
+        _ratio(tool.get("ratio_psql-per-file")),
+        _ratio(tool.get("ratio_psql-single")),
+    ]
+
+
+HEADER = ["tool", "median s", "min s", "max s", "× psql per-file", "× psql single"]
+
+
+def console_table(results: dict[str, Any]) -> str:
+    """A plain aligned table, followed by the errors of tools that did not run."""
+    rows = [HEADER, *(_row(tool) for tool in results["tools"])]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(HEADER))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines += [
+        f"\n{tool['name']} {tool['status']}: {tool['error']}" for tool in results["tools"] if tool["error"]
+    ]
+    return "\n".join(lines)
+
+
+def goal_line(results: dict[str, Any]) -> str:
+    """Whether tenantdb stays within ``GOAL_RATIO`` of per-file psql."""
+    tenantdb = next((tool for tool in results["tools"] if tool["name"] == "tenantdb"), None)
+    ratio = tenantdb.get("ratio_psql-per-file") if tenantdb else None
+    if ratio is None:
+        return f"Goal (tenantdb ≤ {GOAL_RATIO}× per-file psql): not measured in this run."
+    verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
+    return f"Goal (tenantdb ≤ {GOAL_RATIO}× per-file psql): {verdict} ({ratio:.2f}×)."
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """A section for ``benchmarks/RESULTS.md``."""
+    params, box, versions = results["parameters"], results["machine"], results["versions"]
+    postgres = results["postgres"]
+    table = [
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(HEADER) - 1)) + "|",
+        *("| " + " | ".join(_markdown_row(tool)) + " |" for tool in results["tools"]),
+    ]
+    tool_versions = ", ".join(f"{name} {version}" for name, version in versions.items())
+    lines = [
+        f"## Runner overhead: {params['migrations']} migrations ({results['date'][:10]})",
+        "",
+        f"Wall clock to apply {params['migrations']} migrations ({params['statements']} statements, "
+        f"{params['seed_rows']} seed rows; seed {params['seed']}) to a fresh database, "
+        f"median of {params['repeat']} runs. Ratios divide medians.",
+        "",
+        *table,
+        "",
+        goal_line(results),
+        "",
+        f"- Machine: {box['cpu']}, {box['cores']} cores, {box['ram_gib']} GiB RAM, {box['os']}",
+        f"- PostgreSQL {postgres['server_version']} ({results['server']}; fsync={postgres['fsync']}, "
+        f"synchronous_commit={postgres['synchronous_commit']}, shared_buffers={postgres['shared_buffers']})",
+        f"- Python {box['python']}; {tool_versions}",
+        f"- Command: `{results['command']}`",
+    ]
+    failures = [f"- {tool['name']} {tool['status']}: {_one_line(tool['error'])}" for tool in results["tools"]
+                if tool["error"]]  # fmt: skip
+    return "\n".join(lines + failures) + "\n"
+
+
+def _markdown_row(tool: dict[str, Any]) -> list[str]:
+    row = _row(tool)
+    row[0] = f"`{row[0]}`"
+    return row
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

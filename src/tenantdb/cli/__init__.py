@@ -1,0 +1,1 @@
+"""The ``tenantdb`` command line."""

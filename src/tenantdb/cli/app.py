@@ -1,0 +1,329 @@
+"""The ``tenantdb`` command line (typer). Commands parse options, call :mod:`tenantdb.commands`, render."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from tenantdb import __version__, commands
+from tenantdb.cli import views
+from tenantdb.cli.progress import ConsoleObserver
+from tenantdb.cli.render import emit_json, report_error, stderr, stdout
+from tenantdb.config import Settings, load_settings
+from tenantdb.errors import ConfigError, ExitCode, TenantdbError
+from tenantdb.execute import RunRequest
+from tenantdb.migrations import Direction
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="tenantdb",
+    help="Safe PostgreSQL migrations, a tested multi-tenant SaaS schema, and per-tenant unit economics.\n\n"
+    "Connects to --dsn, TENANTDB_DSN, DATABASE_URL or \\[database] dsn in tenantdb.toml; with none of them it "
+    "starts an embedded PostgreSQL in .tenantdb/ of the project.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+migrate_app = typer.Typer(help="Apply, roll back, verify and test migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="The embedded PostgreSQL server used when no DSN is configured.", no_args_is_help=True)
+app.add_typer(migrate_app, name="migrate")
+app.add_typer(db_app, name="db")
+
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option("--project", "-C", help="Project directory holding tenantdb.toml [default: current directory]."),
+]
+DsnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        help="PostgreSQL URL; overrides TENANTDB_DSN, DATABASE_URL and tenantdb.toml.",
+        show_default=False,
+    ),
+]
+DirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        "-d",
+        help="Migrations directory [default: [migrations] dir of tenantdb.toml, else ./migrations].",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Placeholder value NAME=VALUE for ${NAME} in migrations (repeatable)."),
+]
+AllowChangedOpt = Annotated[
+    bool,
+    typer.Option("--allow-changed", help="Accept applied migrations whose files were edited (recorded in events)."),
+]
+
+
+def _settings(project: Path | None, dsn: str | None, directory: Path | None, sets: list[str] | None) -> Settings:
+    values = {}
+    for item in sets or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"--set {item!r}: expected NAME=VALUE")
+        values[name] = value
+    settings = load_settings(project)
+    return settings.with_overrides(
+        dsn=dsn, migrations_dir=directory.resolve() if directory else None, placeholder_values=values
+    )
+
+
+def _run(as_json: bool, action: Callable[[], T], render: Callable[[T], int | None]) -> None:
+    """Run a use case; errors become one clear message and a documented exit code."""
+    try:
+        result = action()
+    except TenantdbError as error:
+        raise typer.Exit(int(report_error(error, as_json=as_json))) from None
+    except KeyboardInterrupt:
+        stderr.print("interrupted")
+        raise typer.Exit(130) from None
+    code = render(result)
+    if code:
+        raise typer.Exit(code)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        stdout.print(f"tenantdb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """tenantdb."""
+
+
+@migrate_app.command("status")
+def migrate_status(
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    directory: DirOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show every migration: applied, pending, edited since applied, or applied without a file."""
+    _run(
+        as_json,
+        lambda: commands.migrate_status(_settings(project, dsn, directory, sets)),
+        lambda report: emit_json(report) if as_json else views.show_status(report),
+    )
+
+
+def _run_migrations(
+    request: RunRequest,
+    project: Path | None,
+    dsn: str | None,
+    directory: Path | None,
+    sets: list[str] | None,
+    as_json: bool,
+) -> None:
+    def action() -> commands.RunReport:
+        with ConsoleObserver(stderr, quiet=as_json) as observer:
+            return commands.migrate_run(_settings(project, dsn, directory, sets), request, observer)
+
+    _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_run(report))
+
+
+@migrate_app.command("up")
+def migrate_up(
+    to: Annotated[str | None, typer.Option("--to", help="Apply up to and including this version.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run; change nothing.")] = False,
+    allow_changed: AllowChangedOpt = False,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    directory: DirOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply pending migrations, oldest first, with lock timeouts, retries and resumable journaling."""
+    request = RunRequest(
+        direction=Direction.UP,
+        target=commands.parse_version(to),
+        allow_changed=allow_changed,
+        dry_run=dry_run,
+    )
+    _run_migrations(request, project, dsn, directory, sets, as_json)
+
+
+@migrate_app.command("down")
+def migrate_down(
+    to: Annotated[
+        str | None, typer.Option("--to", help="Roll back every migration newer than this version (0 = all).")
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", "-n", help="Roll back this many migrations [default: 1].")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run; change nothing.")] = False,
+    allow_changed: AllowChangedOpt = False,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    directory: DirOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Roll back applied migrations, newest first."""
+    request = RunRequest(
+        direction=Direction.DOWN,
+        target=commands.parse_version(to),
+        steps=steps,
+        allow_changed=allow_changed,
+        dry_run=dry_run,
+    )
+    _run_migrations(request, project, dsn, directory, sets, as_json)
+
+
+@migrate_app.command("redo")
+def migrate_redo(
+    allow_changed: AllowChangedOpt = False,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    directory: DirOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Roll back the newest migration and apply it again (while you iterate on it)."""
+
+    def action() -> list[commands.RunReport]:
+        with ConsoleObserver(stderr, quiet=as_json) as observer:
+            return commands.migrate_redo(
+                _settings(project, dsn, directory, sets), allow_changed=allow_changed, observer=observer
+            )
+
+    _run(as_json, action, lambda reports: emit_json(reports) if as_json else views.show_runs(reports))
+
+
+@migrate_app.command("history")
+def migrate_history(
+    limit: Annotated[int, typer.Option("--limit", help="How many recent events to show.")] = 30,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show applied migrations (who, where, when, how long) and the recent event log."""
+    _run(
+        as_json,
+        lambda: commands.migrate_history(_settings(project, dsn, None, None), limit=limit),
+        lambda report: emit_json(report) if as_json else views.show_history(report),
+    )
+
+
+@migrate_app.command("verify")
+def migrate_verify(
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    directory: DirOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run every applied migration's verify block and check for INVALID indexes and NOT VALID constraints.
+
+    Exits with 6 when anything is found.
+    """
+
+    def render(report: Any) -> int:
+        emit_json(report) if as_json else views.show_verify(report)
+        return 0 if report.ok else int(ExitCode.VIOLATIONS)
+
+    _run(as_json, lambda: commands.migrate_verify(_settings(project, dsn, directory, sets)), render)
+
+
+@migrate_app.command("test")
+def migrate_test(
+    path: Annotated[Path | None, typer.Argument(help="Migrations directory [default: the project's].")] = None,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply all, roll back all, apply all again on a scratch database; the catalog must match each time.
+
+    The scratch database is created next to the configured one (or on the embedded server) and dropped after.
+    """
+
+    def action() -> Any:
+        settings = _settings(project, dsn, path, sets)
+        with ConsoleObserver(stderr, quiet=True) as observer:
+            say = (lambda _: None) if as_json else (lambda stage: stderr.print(f"[cyan]{stage}[/]"))
+            return commands.migrate_test(settings, observer, say)
+
+    def render(report: Any) -> int:
+        emit_json(report) if as_json else views.show_round_trip(report)
+        return 0 if report.ok else int(ExitCode.VIOLATIONS)
+
+    _run(as_json, action, render)
+
+
+@app.command("new")
+def new(
+    name: Annotated[str, typer.Argument(help="What the migration does, e.g. 'add cost columns'.")],
+    project: ProjectOpt = None,
+    directory: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create the next migration file(s) in the directory's layout."""
+    _run(
+        as_json,
+        lambda: commands.new_migration(_settings(project, None, directory, None), name),
+        lambda paths: emit_json({"created": paths}) if as_json else views.show_created(paths),
+    )
+
+
+@db_app.command("status")
+def db_status(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Show whether the project's embedded PostgreSQL is initialized and running."""
+    _run(
+        as_json,
+        lambda: commands.db_status(_settings(project, None, None, None)),
+        lambda status: emit_json(status) if as_json else views.show_db_status(status),
+    )
+
+
+@db_app.command("stop")
+def db_stop(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Stop the project's embedded PostgreSQL (its data is kept)."""
+    _run(
+        as_json,
+        lambda: commands.db_stop(_settings(project, None, None, None)),
+        lambda stopped: (
+            emit_json({"stopped": stopped}) if as_json else stdout.print("stopped" if stopped else "not running")
+        ),
+    )
+
+
+@db_app.command("url")
+def db_url(
+    database: Annotated[str | None, typer.Option("--database", help="Name another database of the server.")] = None,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the connection URL (starting the embedded server if that is what is configured)."""
+    _run(
+        as_json,
+        lambda: commands.db_url(_settings(project, dsn, None, None), database),
+        lambda url: emit_json({"url": url}) if as_json else print(url),
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,89 @@
+"""Progress display of a run: rich progress bars on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from tenantdb.db import LockHolder
+from tenantdb.migrations import Direction, Migration
+from tenantdb.sql import Statement
+
+_VERB = {Direction.UP: "applying", Direction.DOWN: "rolling back"}
+_DONE = {Direction.UP: "applied", Direction.DOWN: "rolled back"}
+
+
+class ConsoleObserver:
+    """Renders runner callbacks on ``console`` (stderr), bars only when it is a terminal."""
+
+    def __init__(self, console: Console, *, quiet: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+        self.interactive = console.is_terminal and not quiet
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        self._overall: TaskID | None = None
+
+    def __enter__(self) -> ConsoleObserver:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def _say(self, message: str) -> None:
+        if self.quiet:
+            return
+        if self._progress is not None:
+            self._progress.console.print(message)
+        else:
+            self.console.print(message)
+
+    def waiting_for_runner_lock(self, holder: LockHolder | None) -> None:
+        who = holder.describe() if holder else "another session"
+        self._say(f"[yellow]waiting:[/] another runner holds the migration lock: {escape(who)}")
+
+    def run_started(self, direction: Direction, count: int) -> None:
+        if count == 0:
+            self._say(
+                "nothing to do: the database is up to date" if direction is Direction.UP else "nothing to roll back"
+            )
+            return
+        if self.interactive:
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self._progress.start()
+            self._overall = self._progress.add_task(f"{_VERB[direction]} {count} migration(s)", total=count)
+
+    def migration_started(self, migration: Migration, direction: Direction, statements: int) -> None:
+        if self._progress is not None:
+            self._task = self._progress.add_task(f"  {escape(migration.label)}", total=max(statements, 1))
+
+    def statement_finished(self, migration: Migration, index: int, statement: Statement) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=index + 1)
+
+    def lock_retry(self, migration: Migration, attempt: int, delay: float, message: str) -> None:
+        self._say(
+            f"[yellow]lock busy[/] on {escape(migration.label)} (attempt {attempt}): {escape(message)}; "
+            f"retrying in {delay:.1f}s"
+        )
+
+    def note(self, message: str) -> None:
+        self._say(f"[cyan]note:[/] {escape(message)}")
+
+    def migration_finished(self, migration: Migration, direction: Direction, duration_ms: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.remove_task(self._task)
+            self._task = None
+            if self._overall is not None:
+                self._progress.advance(self._overall)
+        self._say(f"[green]{_DONE[direction]}[/] {escape(migration.label)} [dim]({duration_ms} ms)[/]")

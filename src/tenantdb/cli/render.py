@@ -1,0 +1,65 @@
+"""Renderers shared by the commands: JSON documents, errors, and rich consoles."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from datetime import date, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from tenantdb.errors import ExitCode, TenantdbError
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, enums, paths, dates and tuples as plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {field.name: jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        extra = {
+            name: jsonable(getattr(value, name))
+            for name in ("ok", "pending")
+            if isinstance(getattr(type(value), name, None), property)
+        }
+        return fields | extra
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def emit_json(document: Any) -> None:
+    """Write exactly one JSON document to stdout."""
+    sys.stdout.write(json.dumps(jsonable(document), indent=2, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def report_error(error: TenantdbError, *, as_json: bool) -> ExitCode:
+    """One clear message (and a hint), or a JSON error document; returns the exit code."""
+    if as_json:
+        emit_json({"ok": False, "exit_code": int(error.exit_code), **error.details()})
+    else:
+        stderr.print(f"[bold red]error:[/] {error.message}", markup=True, highlight=False)
+        diff = getattr(error, "diff", "")
+        if diff:
+            stderr.print(diff, markup=False)
+        if error.hint:
+            stderr.print(f"[dim]hint:[/] {error.hint}", markup=True)
+    return error.exit_code

@@ -1,0 +1,116 @@
+"""Human-readable renderings of the use cases' reports (rich tables on stdout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from tenantdb.cli.render import stdout
+from tenantdb.commands import HistoryReport, RunReport, StatusReport
+from tenantdb.db import EmbeddedStatus
+from tenantdb.execute import RoundTripReport
+from tenantdb.verify import VerifyReport
+
+_STATE_STYLE = {"applied": "green", "pending": "yellow", "changed": "bold red", "missing": "magenta"}
+
+
+def show_status(report: StatusReport) -> None:
+    table = Table(title=f"{report.directory} ({report.layout}) on {report.database}", title_justify="left")
+    for column in ("version", "name", "state", "applied at", "by"):
+        table.add_column(column)
+    for row in report.rows:
+        style = _STATE_STYLE[row.state]
+        applied = row.applied
+        table.add_row(
+            row.version,
+            escape(row.name),
+            f"[{style}]{row.state}[/]",
+            f"{applied.finished_at:%Y-%m-%d %H:%M:%S}" if applied else "",
+            escape(f"{applied.applied_by}@{applied.host}") if applied else "",
+        )
+    stdout.print(table)
+    stdout.print(f"{len(report.rows)} migrations, {report.pending} pending")
+
+
+def show_run(report: RunReport) -> None:
+    verb = "would apply" if report.direction == "up" else "would roll back"
+    if report.dry_run:
+        if not report.planned:
+            stdout.print("nothing to do")
+        for label in report.planned:
+            stdout.print(f"{verb} {escape(label)}")
+        return
+    done = "applied" if report.direction == "up" else "rolled back"
+    total_ms = sum(step.duration_ms for step in report.steps)
+    retries = sum(step.lock_retries for step in report.steps)
+    resumed = [step for step in report.steps if step.resumed_at is not None]
+    summary = f"{done} {len(report.steps)} migration(s) on {report.database} in {total_ms} ms"
+    if retries:
+        summary += f", {retries} lock retr{'y' if retries == 1 else 'ies'}"
+    if resumed:
+        summary += f", resumed {len(resumed)} interrupted"
+    stdout.print(summary)
+
+
+def show_runs(reports: list[RunReport]) -> None:
+    for report in reports:
+        show_run(report)
+
+
+def show_history(report: HistoryReport) -> None:
+    table = Table(title="applied migrations", title_justify="left")
+    for column in ("source", "version", "name", "finished", "ms", "statements", "by"):
+        table.add_column(column)
+    for row in report.applied:
+        table.add_row(
+            row.source,
+            row.version,
+            escape(row.name),
+            f"{row.finished_at:%Y-%m-%d %H:%M:%S}",
+            str(row.duration_ms),
+            f"{row.statements_done}/{row.statements_total}",
+            escape(f"{row.applied_by}@{row.host}"),
+        )
+    stdout.print(table)
+    events = Table(title="recent events", title_justify="left")
+    for column in ("at", "kind", "version", "message"):
+        events.add_column(column)
+    for event in report.events:
+        events.add_row(f"{event.at:%Y-%m-%d %H:%M:%S}", event.kind, event.version or "", escape(event.message or ""))
+    stdout.print(events)
+
+
+def show_verify(report: VerifyReport) -> None:
+    for violation in report.violations:
+        where = f"{violation.subject}" + (f" line {violation.line}" if violation.line else "")
+        stdout.print(f"[red]{violation.check}[/] {escape(where)}: {escape(violation.message)}")
+    verdict = "[green]ok[/]" if report.ok else f"[red]{len(report.violations)} violation(s)[/]"
+    stdout.print(
+        f"verified {report.migrations_checked} migration(s), {report.queries_run} verify quer"
+        f"{'y' if report.queries_run == 1 else 'ies'}, integrity checks: {verdict}"
+    )
+
+
+def show_round_trip(report: RoundTripReport) -> None:
+    if report.difference is None:
+        stdout.print(
+            f"[green]round trip ok[/]: {report.migrations} migrations applied, rolled back to an empty catalog, "
+            f"and re-applied identically ({report.objects} catalog entries compared)"
+        )
+        return
+    stdout.print("[red]round trip failed[/]")
+    stdout.print(escape(report.difference.describe()))
+
+
+def show_created(paths: list[Path]) -> None:
+    for path in paths:
+        stdout.print(f"created {escape(str(path))}")
+
+
+def show_db_status(status: EmbeddedStatus) -> None:
+    state = "running" if status.running else ("stopped" if status.initialized else "not initialized")
+    stdout.print(f"embedded PostgreSQL {status.version or ''} in {status.data_dir}: {state}")
+    if status.url:
+        stdout.print(f"url: {status.url}")

@@ -1,0 +1,167 @@
+"""Use cases: what the CLI (and later the API) call, and nothing lower.
+
+Each function takes :class:`Settings`, opens what it needs, closes it, and returns a report value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tenantdb.config import Settings
+from tenantdb.db import (
+    AppliedMigration,
+    EmbeddedStatus,
+    Event,
+    Session,
+    applied_migrations,
+    connect,
+    describe_dsn,
+    embedded_status,
+    recent_events,
+    runner_identity,
+    start_embedded,
+    stop_embedded,
+)
+from tenantdb.db.scratch import dsn_for_database
+from tenantdb.errors import ConfigError
+from tenantdb.execute import Observer, RoundTripReport, RunRequest, RunResult, StepOutcome, migrate, round_trip
+from tenantdb.migrations import Direction, MigrationSet, Version, load_project_migrations, new_migration_file
+from tenantdb.plan import Plan, StatusRow, status
+from tenantdb.verify import VerifyReport, verify
+
+
+def resolve_dsn(settings: Settings) -> str:
+    """The configured DSN, or the project's embedded server (started on first use)."""
+    return settings.dsn or start_embedded(settings.project_dir)
+
+
+def open_session(settings: Settings, purpose: str = "runner") -> Session:
+    return connect(
+        resolve_dsn(settings),
+        application_name=f"tenantdb {purpose} {runner_identity()}"[:63],
+        check_interval=settings.runner.connection_check_interval,
+    )
+
+
+def parse_version(text: str | None) -> Version | None:
+    if text is None:
+        return None
+    try:
+        return Version.parse(text)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusReport:
+    database: str
+    directory: Path
+    layout: str
+    rows: tuple[StatusRow, ...]
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for row in self.rows if row.state == "pending")
+
+
+def migrate_status(settings: Settings) -> StatusReport:
+    migrations = load_project_migrations(settings)
+    with open_session(settings, "status") as session:
+        rows = status(migrations, applied_migrations(session, "project"))
+        database = session.database
+    return StatusReport(database=database, directory=migrations.directory, layout=migrations.layout, rows=tuple(rows))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunReport:
+    """What ``migrate up/down/redo`` planned and did."""
+
+    database: str
+    direction: Direction
+    dry_run: bool
+    planned: tuple[str, ...]
+    steps: tuple[StepOutcome, ...]
+    out_of_order: tuple[str, ...] = ()
+
+
+def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> RunReport:
+    return RunReport(
+        database=session.database,
+        direction=plan.direction,
+        dry_run=dry_run,
+        planned=tuple(step.migration.label for step in plan.steps),
+        steps=tuple(result.steps),
+        out_of_order=tuple(map(str, plan.out_of_order)),
+    )
+
+
+def migrate_run(settings: Settings, request: RunRequest, observer: Observer | None = None) -> RunReport:
+    """``migrate up`` / ``migrate down``."""
+    migrations = load_project_migrations(settings)
+    with open_session(settings) as session:
+        plan, result = migrate(session, migrations, settings.runner, request, observer)
+        return _report(session, plan, result, request.dry_run)
+
+
+def migrate_redo(settings: Settings, *, allow_changed: bool, observer: Observer | None = None) -> list[RunReport]:
+    """Roll back the newest migration and apply it again."""
+    migrations = load_project_migrations(settings)
+    with open_session(settings) as session:
+        down = RunRequest(direction=Direction.DOWN, steps=1, allow_changed=allow_changed)
+        plan, result = migrate(session, migrations, settings.runner, down, observer)
+        reports = [_report(session, plan, result, False)]
+        if plan.steps:
+            target = plan.steps[0].migration.version
+            up = RunRequest(direction=Direction.UP, target=target)
+            plan, result = migrate(session, migrations, settings.runner, up, observer)
+            reports.append(_report(session, plan, result, False))
+    return reports
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryReport:
+    applied: tuple[AppliedMigration, ...]
+    events: tuple[Event, ...]
+
+
+def migrate_history(settings: Settings, *, limit: int = 50) -> HistoryReport:
+    with open_session(settings, "history") as session:
+        return HistoryReport(applied=tuple(applied_migrations(session)), events=tuple(recent_events(session, limit)))
+
+
+def migrate_verify(settings: Settings) -> VerifyReport:
+    migrations = load_project_migrations(settings)
+    with open_session(settings, "verify") as session:
+        return verify(session, migrations)
+
+
+def migrate_test(
+    settings: Settings, observer: Observer | None = None, on_stage: Callable[[str], None] | None = None
+) -> RoundTripReport:
+    """Round-trip the project's migrations on a scratch database of the configured server."""
+    migrations: MigrationSet = load_project_migrations(settings)
+    return round_trip(resolve_dsn(settings), migrations, settings.runner, observer, on_stage)
+
+
+def new_migration(settings: Settings, name: str) -> list[Path]:
+    return new_migration_file(settings.migrations_dir, name, layout=settings.layout)
+
+
+def db_status(settings: Settings) -> EmbeddedStatus:
+    return embedded_status(settings.project_dir)
+
+
+def db_stop(settings: Settings) -> bool:
+    return stop_embedded(settings.project_dir)
+
+
+def db_url(settings: Settings, database: str | None = None) -> str:
+    dsn = resolve_dsn(settings)
+    return dsn_for_database(dsn, database) if database else dsn
+
+
+def describe_target(settings: Settings) -> str:
+    """Where commands will connect, without secrets."""
+    return describe_dsn(settings.dsn) if settings.dsn else f"embedded PostgreSQL in {settings.project_dir}"

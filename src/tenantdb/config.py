@@ -1,0 +1,204 @@
+"""Settings: ``tenantdb.toml`` overlaid with ``TENANTDB_*`` variables and command-line options.
+
+A project directory holds ``tenantdb.toml``; every key is optional::
+
+    [database]
+    dsn = "postgresql://app@db/app"      # else TENANTDB_DSN, DATABASE_URL, else the embedded server
+
+    [migrations]
+    dir = "migrations"
+    layout = "auto"                      # auto | native | golang-migrate | flyway | dbmate | goose | diesel
+    file_pattern = ""                    # custom names: a regex with (?P<version>) (?P<name>) (?P<direction>)
+
+    [placeholders]                       # Flyway style ${name}, replaced before parsing
+    enabled = true
+    prefix = "${"
+    suffix = "}"
+    values = { schema = "public" }
+
+    [runner]
+    lock_timeout = "500ms"               # on every statement; 55P03 is retried with backoff
+    lock_retry_budget = "2min"           # total time spent retrying one migration
+    statement_timeout = "15min"          # per statement (0 = none)
+    index_statement_timeout = "0"        # per concurrent index build or rebuild (0 = none)
+    advisory_lock_wait = "2min"          # how long to wait for another runner
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from tenantdb.errors import ConfigError
+
+CONFIG_FILE = "tenantdb.toml"
+
+_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(value: str | int | float, *, key: str) -> timedelta:
+    """``"500ms"``, ``"2s"``, ``"1.5min"``, ``"1h"`` or a number of milliseconds."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected a duration such as '500ms' or '2min', got {value!r}")
+    if isinstance(value, int | float):
+        return timedelta(milliseconds=value)
+    text = value.strip().lower()
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz ")
+    unit = text[len(number) :].strip() or "ms"
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1.0
+    if unit not in _UNITS or amount < 0:
+        raise ConfigError(f"{key}: {value!r} is not a duration", hint="use a number with ms, s, min or h, e.g. '500ms'")
+    return timedelta(seconds=amount * _UNITS[unit])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunnerSettings:
+    """Safety knobs of the migration runner."""
+
+    lock_timeout: timedelta = timedelta(milliseconds=500)
+    lock_retry_budget: timedelta = timedelta(minutes=2)
+    retry_base_delay: timedelta = timedelta(milliseconds=200)
+    retry_max_delay: timedelta = timedelta(seconds=10)
+    statement_timeout: timedelta = timedelta(minutes=15)
+    index_statement_timeout: timedelta = timedelta(0)
+    advisory_lock_wait: timedelta = timedelta(minutes=2)
+    advisory_lock_poll: timedelta = timedelta(milliseconds=200)
+    connection_check_interval: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceholderSettings:
+    """Flyway-style placeholder replacement."""
+
+    enabled: bool = True
+    prefix: str = "${"
+    suffix: str = "}"
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything a command needs to know about the project."""
+
+    project_dir: Path
+    dsn: str | None = None
+    migrations_dir: Path
+    layout: str = "auto"
+    file_pattern: str | None = None
+    placeholders: PlaceholderSettings = PlaceholderSettings()
+    runner: RunnerSettings = RunnerSettings()
+    config_file: Path | None = None
+
+    def with_overrides(
+        self,
+        *,
+        dsn: str | None = None,
+        migrations_dir: Path | None = None,
+        placeholder_values: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Apply command-line options, which win over everything else."""
+        settings = self
+        if dsn:
+            settings = replace(settings, dsn=dsn)
+        if migrations_dir is not None:
+            settings = replace(settings, migrations_dir=migrations_dir)
+        if placeholder_values:
+            merged = {**settings.placeholders.values, **placeholder_values}
+            settings = replace(settings, placeholders=replace(settings.placeholders, values=merged))
+        return settings
+
+
+def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``tenantdb.toml`` from ``project_dir`` (default: the current directory) and the environment."""
+    environ = os.environ if environ is None else environ
+    project_dir = (project_dir or Path.cwd()).resolve()
+    path = project_dir / CONFIG_FILE
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path}: {error}") from None
+    database = _table(data, "database", path)
+    migrations = _table(data, "migrations", path)
+    placeholders = _table(data, "placeholders", path)
+    runner = _table(data, "runner", path)
+    dsn = (
+        environ.get("TENANTDB_DSN")
+        or environ.get("DATABASE_URL")
+        or _string(database.get("dsn"), "database.dsn")
+        or None
+    )
+    migrations_dir = project_dir / _string(migrations.get("dir", "migrations"), "migrations.dir")
+    return Settings(
+        project_dir=project_dir,
+        dsn=dsn,
+        migrations_dir=migrations_dir,
+        layout=_string(migrations.get("layout", "auto"), "migrations.layout"),
+        file_pattern=_string(migrations.get("file_pattern"), "migrations.file_pattern") or None,
+        placeholders=_placeholder_settings(placeholders),
+        runner=_runner_settings(runner),
+        config_file=path if path.is_file() else None,
+    )
+
+
+def _table(data: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{key}] must be a table")
+    return value
+
+
+def _string(value: Any, key: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: expected a string, got {value!r}")
+    return value
+
+
+def _placeholder_settings(table: Mapping[str, Any]) -> PlaceholderSettings:
+    values = table.get("values", {})
+    if not isinstance(values, dict):
+        raise ConfigError("placeholders.values must be a table of name = value")
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError("placeholders.enabled must be true or false")
+    return PlaceholderSettings(
+        enabled=enabled,
+        prefix=_string(table.get("prefix", "${"), "placeholders.prefix"),
+        suffix=_string(table.get("suffix", "}"), "placeholders.suffix"),
+        values={str(name): str(value) for name, value in values.items()},
+    )
+
+
+_RUNNER_KEYS = {
+    "lock_timeout",
+    "lock_retry_budget",
+    "retry_base_delay",
+    "retry_max_delay",
+    "statement_timeout",
+    "index_statement_timeout",
+    "advisory_lock_wait",
+    "advisory_lock_poll",
+    "connection_check_interval",
+}
+
+
+def _runner_settings(table: Mapping[str, Any]) -> RunnerSettings:
+    unknown = set(table) - _RUNNER_KEYS
+    if unknown:
+        raise ConfigError(
+            f"unknown [runner] setting(s): {', '.join(sorted(unknown))}",
+            hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS))}",
+        )
+    durations = {key: parse_duration(value, key=f"runner.{key}") for key, value in table.items()}
+    return RunnerSettings(**durations)

@@ -1,0 +1,132 @@
+"""Catalog queries: index validity, NOT VALID constraints, and snapshots for round-trip comparisons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+
+from tenantdb.db.session import Session
+
+EXCLUDED_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", "tenantdb")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexRef:
+    schema: str
+    name: str
+    table: str
+    valid: bool
+    definition: str
+
+
+def invalid_indexes(session: Session) -> list[IndexRef]:
+    """Indexes left INVALID, typically by an interrupted concurrent build."""
+    return _indexes(session, "NOT i.indisvalid")
+
+
+def find_index(session: Session, schema: str | None, name: str) -> IndexRef | None:
+    """The index ``name`` in ``schema`` (or the first schema of the search_path that has it)."""
+    rows = _indexes(
+        session,
+        "c.relname = %(name)s AND (n.nspname = %(schema)s OR (%(schema)s::text IS NULL"
+        " AND n.nspname = ANY (current_schemas(false))))",
+        {"name": name, "schema": schema},
+    )
+    return rows[0] if rows else None
+
+
+def invalid_indexes_on(session: Session, schema: str | None, table: str) -> list[IndexRef]:
+    return _indexes(
+        session,
+        "NOT i.indisvalid AND t.relname = %(table)s AND (n.nspname = %(schema)s OR (%(schema)s::text IS NULL"
+        " AND n.nspname = ANY (current_schemas(false))))",
+        {"table": table, "schema": schema},
+    )
+
+
+def _indexes(session: Session, condition: str, params: dict[str, Any] | None = None) -> list[IndexRef]:
+    query = sql.SQL(
+        "SELECT n.nspname, c.relname, t.relname, i.indisvalid, pg_get_indexdef(c.oid)"
+        " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {} ORDER BY 1, 2"
+    ).format(sql.SQL(condition))  # condition: a literal of this module
+    return [
+        IndexRef(schema=s, name=n, table=t, valid=v, definition=d) for s, n, t, v, d in session.fetch_all(query, params)
+    ]
+
+
+def drop_index_concurrently(session: Session, schema: str, name: str) -> None:
+    session.execute(
+        sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConstraintRef:
+    schema: str
+    table: str
+    name: str
+    definition: str
+
+
+def not_valid_constraints(session: Session) -> list[ConstraintRef]:
+    rows = session.fetch_all(
+        "SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c"
+        " JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+        " WHERE NOT c.convalidated AND n.nspname <> ALL (%s) ORDER BY 1, 2, 3",
+        (list(EXCLUDED_SCHEMAS),),
+    )
+    return [ConstraintRef(schema=s, table=t, name=n, definition=d) for s, t, n, d in rows]
+
+
+# Each query returns rows that describe one kind of object, independent of OIDs and physical order.
+_SNAPSHOT_QUERIES: dict[str, str] = {
+    "schemas": "SELECT nspname FROM pg_namespace n WHERE {schemas} AND nspname NOT LIKE 'pg_temp%%'"
+    " AND nspname NOT LIKE 'pg_toast_temp%%'",
+    "relations": "SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity,"
+    " c.relforcerowsecurity, c.reloptions::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE {schemas} AND c.relkind IN ('r','p','v','m','S','f','c')",
+    "columns": "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+    " pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, a.attnum FROM pg_attribute a"
+    " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    " WHERE {schemas} AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f','c')",
+    "constraints": "SELECT n.nspname, c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid),"
+    " k.convalidated FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {schemas}",
+    "indexes": "SELECT n.nspname, c.relname, pg_get_indexdef(c.oid), i.indisvalid FROM pg_index i"
+    " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {schemas}",
+    "views": "SELECT n.nspname, c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {schemas} AND c.relkind IN ('v', 'm')",
+    "policies": "SELECT schemaname, tablename, policyname, permissive, roles::text, cmd, qual, with_check"
+    " FROM pg_policies WHERE schemaname <> ALL (%(excluded)s)",
+    "grants": "SELECT table_schema, table_name, grantee, privilege_type FROM information_schema.role_table_grants"
+    " WHERE table_schema <> ALL (%(excluded)s)",
+    "functions": "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),"
+    " md5(pg_get_functiondef(p.oid)) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE {schemas} AND p.prokind IN ('f', 'p', 'w')",
+    "triggers": "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled FROM pg_trigger t"
+    " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE {schemas} AND NOT t.tgisinternal",
+    "types": "SELECT n.nspname, t.typname, t.typtype, coalesce((SELECT string_agg(e.enumlabel, ',' ORDER BY"
+    " e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '') FROM pg_type t"
+    " JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {schemas} AND t.typtype IN ('e', 'd', 'r')",
+    "extensions": "SELECT extname, extversion FROM pg_extension",
+    "comments": "SELECT n.nspname, c.relname, d.objsubid, d.description FROM pg_description d"
+    " JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {schemas}",
+}
+
+Snapshot = dict[str, list[tuple[Any, ...]]]
+
+
+def catalog_snapshot(session: Session) -> Snapshot:
+    """Everything a migration can change in the schema, sorted, without OIDs: equal snapshots = equal schemas."""
+    snapshot: Snapshot = {}
+    for kind, template in _SNAPSHOT_QUERIES.items():
+        query = template.replace("{schemas}", "n.nspname <> ALL (%(excluded)s)")
+        rows = session.fetch_all(query, {"excluded": list(EXCLUDED_SCHEMAS)})
+        snapshot[kind] = sorted(rows, key=lambda row: tuple("" if v is None else str(v) for v in row))
+    return snapshot

@@ -1,0 +1,70 @@
+"""Open sessions: DSN validation, friendly connection errors, and the runner's session settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from tenantdb.db.session import Session, millis
+from tenantdb.errors import ConnectionFailed
+
+SERVER_MIN_VERSION = 140000
+
+
+def describe_dsn(dsn: str) -> str:
+    """The DSN without its password, safe to print."""
+    try:
+        parts = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "<invalid DSN>"
+    host = parts.get("host") or "localhost"
+    port = parts.get("port") or "5432"
+    return f"{parts.get('user') or ''}@{host}:{port}/{parts.get('dbname') or ''}".lstrip("@")
+
+
+def connect(
+    dsn: str,
+    *,
+    application_name: str = "tenantdb",
+    connect_timeout: int = 10,
+    check_interval: timedelta | None = None,
+) -> Session:
+    """Connect in autocommit mode with TCP keepalives; a dead client's backend is noticed within seconds."""
+    try:
+        conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as error:
+        raise ConnectionFailed(
+            f"invalid DSN: {error}",
+            hint="use a URL like postgresql://user:password@host:5432/dbname",
+        ) from None
+    options: dict[str, Any] = {
+        "autocommit": True,
+        "application_name": application_name,
+        "connect_timeout": connect_timeout,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
+    try:
+        connection = psycopg.connect(dsn, **options)
+    except psycopg.Error as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise ConnectionFailed(
+            f"cannot connect to {describe_dsn(dsn)}: {reason}",
+            hint="check the DSN (--dsn, TENANTDB_DSN, DATABASE_URL or tenantdb.toml) and that the server is up",
+        ) from None
+    session = Session(connection)
+    if session.server_version < SERVER_MIN_VERSION:
+        version = session.server_version
+        session.close()
+        raise ConnectionFailed(
+            f"PostgreSQL {version // 10000} is not supported", hint="tenantdb needs PostgreSQL 14 or newer"
+        )
+    if check_interval is not None:
+        # A killed runner's backend otherwise keeps its locks until it next writes to the socket.
+        session.set_session("client_connection_check_interval", millis(check_interval))
+    return session

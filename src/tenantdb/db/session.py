@@ -1,0 +1,167 @@
+"""A thin, typed wrapper over one psycopg 3 connection; the only place queries are sent from.
+
+Every psycopg error leaves this module as a :class:`tenantdb.errors.DatabaseError` carrying the SQLSTATE, so
+the layers above never see a driver type.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, LiteralString
+
+import psycopg
+from psycopg import sql
+from psycopg.pq import TransactionStatus
+
+from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted
+
+LOCK_NOT_AVAILABLE = "55P03"
+QUERY_CANCELED = "57014"
+DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
+
+Query = LiteralString | sql.SQL | sql.Composed
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+def translate(error: psycopg.Error) -> DatabaseError:
+    """A tenantdb error with PostgreSQL's message, detail, hint and SQLSTATE."""
+    diag = error.diag
+    message = diag.message_primary or str(error).strip() or type(error).__name__
+    if diag.message_detail:
+        message += f" ({diag.message_detail})"
+    if isinstance(error, psycopg.OperationalError) and not diag.sqlstate:
+        return ConnectionFailed(f"lost the connection to the server: {message}", hint="check the server and retry")
+    return DatabaseError(message, sqlstate=diag.sqlstate, hint=diag.message_hint)
+
+
+def is_lock_timeout(error: DatabaseError) -> bool:
+    return error.sqlstate == LOCK_NOT_AVAILABLE or isinstance(error, LockTimeoutExhausted)
+
+
+def runner_identity() -> str:
+    """``host:pid``, shown to other runners and stored in the ledger."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def millis(duration: timedelta) -> str:
+    return f"{int(duration.total_seconds() * 1000)}ms"
+
+
+class Session:
+    """One connection to PostgreSQL in autocommit mode; transactions are explicit."""
+
+    def __init__(self, connection: psycopg.Connection[tuple[Any, ...]]) -> None:
+        self._connection = connection
+
+    @property
+    def pid(self) -> int:
+        return int(self._connection.info.backend_pid)
+
+    @property
+    def server_version(self) -> int:
+        """``server_version_num``, e.g. 180004."""
+        return int(self._connection.info.server_version)
+
+    @property
+    def database(self) -> str:
+        return str(self._connection.info.dbname)
+
+    @property
+    def user(self) -> str:
+        return str(self._connection.info.user)
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside a transaction block (including one a migration file opened with BEGIN)."""
+        return self._connection.info.transaction_status in (
+            TransactionStatus.INTRANS,
+            TransactionStatus.INERROR,
+        )
+
+    @property
+    def closed(self) -> bool:
+        return self._connection.closed
+
+    def execute(self, query: Query, params: Params = None) -> None:
+        """Run a statement; a ``str`` without params is sent as written (simple protocol, no ``%`` parsing)."""
+        try:
+            self._connection.execute(query, params)
+        except psycopg.Error as error:
+            raise translate(error) from error
+
+    def run_script(self, text: str) -> None:
+        """Run SQL text taken from a migration file exactly as written."""
+        try:
+            self._connection.execute(text.encode("utf-8"))
+        except psycopg.Error as error:
+            raise translate(error) from error
+
+    def fetch_all(self, query: Query, params: Params = None) -> list[tuple[Any, ...]]:
+        try:
+            return self._connection.execute(query, params).fetchall()
+        except psycopg.Error as error:
+            raise translate(error) from error
+
+    def fetch_script(self, text: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run a query from a file as written; return its column names and rows."""
+        try:
+            cursor = self._connection.execute(text.encode("utf-8"))
+            names = [column.name for column in cursor.description or ()]
+            return names, cursor.fetchall() if cursor.description else []
+        except psycopg.Error as error:
+            raise translate(error) from error
+
+    def fetch_one(self, query: Query, params: Params = None) -> tuple[Any, ...] | None:
+        rows = self.fetch_all(query, params)
+        return rows[0] if rows else None
+
+    def fetch_value(self, query: Query, params: Params = None) -> Any:
+        row = self.fetch_one(query, params)
+        return row[0] if row else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN ... COMMIT, or ROLLBACK when the block raises."""
+        self.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll back whatever transaction is open; a dead connection is left for the caller to notice."""
+        if self._connection.closed or not self.in_transaction:
+            return
+        try:
+            self._connection.execute("ROLLBACK")
+        except psycopg.Error:
+            return
+
+    def set_local(self, name: str, value: str) -> None:
+        """``set_config(name, value, true)``: lasts until the end of the current transaction."""
+        self.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+    def set_session(self, name: str, value: str) -> None:
+        """``set_config(name, value, false)``: lasts for the whole session."""
+        self.execute("SELECT set_config(%s, %s, false)", (name, value))
+
+    def set_timeouts(self, *, lock_timeout: timedelta, statement_timeout: timedelta, local: bool) -> None:
+        setter = self.set_local if local else self.set_session
+        setter("lock_timeout", millis(lock_timeout))
+        setter("statement_timeout", millis(statement_timeout))
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

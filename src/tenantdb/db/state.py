@@ -1,0 +1,232 @@
+"""tenantdb's own schema: the ledger of applied migrations, the event log and the statement journal."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from psycopg import sql
+
+from tenantdb.db.session import Session, runner_identity
+
+STATE_SCHEMA = "tenantdb"
+STATE_VERSION = 1
+_STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppliedMigration:
+    """A row of ``tenantdb.applied_migrations``."""
+
+    source: str
+    version: str
+    name: str
+    checksum: str
+    content: str
+    execution_mode: str
+    applied_by: str
+    host: str
+    started_at: datetime
+    finished_at: datetime
+    duration_ms: int
+    statements_total: int
+    statements_done: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """A row of ``tenantdb.events``."""
+
+    id: int
+    at: datetime
+    kind: str
+    source: str | None
+    version: str | None
+    direction: str | None
+    runner: str
+    message: str | None
+    statement: str | None
+    sqlstate: str | None
+
+
+def state_exists(session: Session) -> bool:
+    return bool(session.fetch_value("SELECT to_regclass('tenantdb.applied_migrations') IS NOT NULL"))
+
+
+def ensure_state(session: Session) -> None:
+    """Create or upgrade the state schema; safe when many runners start at once."""
+    if state_exists(session) and _state_version(session) >= STATE_VERSION:
+        return
+    ddl = resources.files("tenantdb.db").joinpath("state.sql").read_text(encoding="utf-8")
+    with session.transaction():
+        session.execute("SELECT pg_advisory_xact_lock(%s)", (_STATE_INIT_LOCK,))
+        session.run_script(ddl)
+        session.execute(
+            "INSERT INTO tenantdb.state_info (key, value) VALUES ('state_version', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(STATE_VERSION),),
+        )
+
+
+def _state_version(session: Session) -> int:
+    if not session.fetch_value("SELECT to_regclass('tenantdb.state_info') IS NOT NULL"):
+        return 0
+    value = session.fetch_value("SELECT value FROM tenantdb.state_info WHERE key = 'state_version'")
+    return int(value) if value else 0
+
+
+_APPLIED_FIELDS = (
+    "source",
+    "version",
+    "name",
+    "checksum",
+    "content",
+    "execution_mode",
+    "applied_by",
+    "host",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "statements_total",
+    "statements_done",
+)
+
+
+def applied_migrations(session: Session, source: str | None = None) -> list[AppliedMigration]:
+    """Applied migrations (of one source, or all); empty when the state schema does not exist yet."""
+    if not state_exists(session):
+        return []
+    query = sql.SQL(
+        "SELECT {} FROM tenantdb.applied_migrations WHERE %(source)s::text IS NULL OR source = %(source)s"
+        " ORDER BY finished_at, version"
+    ).format(sql.SQL(", ").join(map(sql.Identifier, _APPLIED_FIELDS)))
+    rows = session.fetch_all(query, {"source": source})
+    return [AppliedMigration(**dict(zip(_APPLIED_FIELDS, row, strict=True))) for row in rows]
+
+
+def record_applied(session: Session, row: AppliedMigration) -> None:
+    query = sql.SQL("INSERT INTO tenantdb.applied_migrations ({}) VALUES ({})").format(
+        sql.SQL(", ").join(map(sql.Identifier, _APPLIED_FIELDS)),
+        sql.SQL(", ").join(map(sql.Placeholder, _APPLIED_FIELDS)),
+    )
+    session.execute(query, {name: getattr(row, name) for name in _APPLIED_FIELDS})
+
+
+def remove_applied(session: Session, source: str, version: str) -> None:
+    session.execute("DELETE FROM tenantdb.applied_migrations WHERE source = %s AND version = %s", (source, version))
+
+
+def update_checksum(session: Session, source: str, version: str, checksum: str, content: str) -> None:
+    session.execute(
+        "UPDATE tenantdb.applied_migrations SET checksum = %s, content = %s WHERE source = %s AND version = %s",
+        (checksum, content, source, version),
+    )
+
+
+def record_event(
+    session: Session,
+    kind: str,
+    *,
+    source: str | None = None,
+    version: str | None = None,
+    direction: str | None = None,
+    message: str | None = None,
+    statement: str | None = None,
+    sqlstate: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Append to the event log (in the caller's transaction, if one is open)."""
+    session.execute(
+        "INSERT INTO tenantdb.events (kind, source, version, direction, runner, message, statement, sqlstate,"
+        " details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
+        (
+            kind,
+            source,
+            version,
+            direction,
+            runner_identity(),
+            message,
+            statement,
+            sqlstate,
+            json.dumps(dict(details or {}), default=str),
+        ),
+    )
+
+
+def recent_events(session: Session, limit: int = 50) -> list[Event]:
+    if not state_exists(session):
+        return []
+    rows = session.fetch_all(
+        "SELECT id, at, kind, source, version, direction, runner, message, statement, sqlstate"
+        " FROM tenantdb.events ORDER BY id DESC LIMIT %s",
+        (limit,),
+    )
+    fields = (
+        "id",
+        "at",
+        "kind",
+        "source",
+        "version",
+        "direction",
+        "runner",
+        "message",
+        "statement",
+        "sqlstate",
+    )
+    return [Event(**dict(zip(fields, row, strict=True))) for row in rows]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalKey:
+    """Identifies one statement-by-statement run of a migration script."""
+
+    source: str
+    version: str
+    direction: str
+    checksum: str
+
+
+def journal_entries(session: Session, key: JournalKey) -> dict[int, str]:
+    """``{statement_index: state}`` recorded for a script (any checksum; the caller compares)."""
+    rows = session.fetch_all(
+        "SELECT statement_index, state, checksum FROM tenantdb.statement_journal"
+        " WHERE source = %s AND version = %s AND direction = %s",
+        (key.source, key.version, key.direction),
+    )
+    return {int(index): str(state) for index, state, _ in rows}
+
+
+def journal_checksum(session: Session, key: JournalKey) -> str | None:
+    value = session.fetch_value(
+        "SELECT checksum FROM tenantdb.statement_journal WHERE source = %s AND version = %s AND direction = %s LIMIT 1",
+        (key.source, key.version, key.direction),
+    )
+    return str(value) if value is not None else None
+
+
+def journal_mark(session: Session, key: JournalKey, index: int, state: str) -> None:
+    session.execute(
+        "INSERT INTO tenantdb.statement_journal (source, version, direction, checksum, statement_index, state)"
+        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (source, version, direction, statement_index)"
+        " DO UPDATE SET state = excluded.state, at = clock_timestamp()",
+        (key.source, key.version, key.direction, key.checksum, index, state),
+    )
+
+
+def journal_clear(session: Session, source: str, version: str) -> None:
+    session.execute("DELETE FROM tenantdb.statement_journal WHERE source = %s AND version = %s", (source, version))
+
+
+def who_applies() -> tuple[str, str]:
+    """(OS user, host name) recorded with every applied migration."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return user, socket.gethostname()

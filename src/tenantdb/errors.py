@@ -1,0 +1,154 @@
+"""Every error tenantdb raises on purpose derives from :class:`TenantdbError`.
+
+    TenantdbError                       root; ``exit_code`` says how the CLI exits
+    ├── ConfigError                     tenantdb.toml or an option is wrong
+    ├── MigrationFileError              a migration file is malformed (file, line)
+    ├── DatabaseError                   the server refused a statement (sqlstate)
+    │   ├── ConnectionFailed            unreachable server, bad credentials, bad DSN
+    │   └── LockTimeoutExhausted        lock_timeout retries used up their budget
+    ├── RunnerBusy                      another runner holds the advisory lock
+    ├── ChecksumMismatch                an applied migration's file was edited
+    ├── MigrationFailed                 a statement of a migration failed
+    └── RoundTripMismatch               ``migrate test`` found a catalog difference
+
+Messages say what happened and what to do next; structured fields carry the details for ``--json``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``tenantdb`` command (stable, documented in the README)."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    BAD_INPUT = 3
+    CONNECTION = 4
+    BUSY = 5
+    VIOLATIONS = 6
+    CHECKSUM = 7
+    LOCK_TIMEOUT = 8
+
+
+class TenantdbError(Exception):
+    """Root of tenantdb's errors."""
+
+    exit_code: ExitCode = ExitCode.FAILED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+    def details(self) -> dict[str, Any]:
+        """Structured fields for JSON output."""
+        return {"error": type(self).__name__, "message": self.message, "hint": self.hint}
+
+
+class ConfigError(TenantdbError):
+    """tenantdb.toml, an environment variable or a command-line option is invalid."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class MigrationFileError(TenantdbError):
+    """A migration file or directory cannot be used as it is; nothing was applied."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, *, path: Path, line: int | None = None, hint: str | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}", hint=hint)
+        self.path = path
+        self.line = line
+
+    def details(self) -> dict[str, Any]:
+        return super().details() | {"path": str(self.path), "line": self.line}
+
+
+class DatabaseError(TenantdbError):
+    """PostgreSQL refused a statement."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.sqlstate = sqlstate
+
+    def details(self) -> dict[str, Any]:
+        return super().details() | {"sqlstate": self.sqlstate}
+
+
+class ConnectionFailed(DatabaseError):
+    """The server cannot be reached or refused the login."""
+
+    exit_code = ExitCode.CONNECTION
+
+
+class LockTimeoutExhausted(DatabaseError):
+    """A statement kept waiting for a lock longer than the retry budget allows."""
+
+    exit_code = ExitCode.LOCK_TIMEOUT
+
+
+class RunnerBusy(TenantdbError):
+    """Another tenantdb runner holds the migration lock on this database."""
+
+    exit_code = ExitCode.BUSY
+
+
+class ChecksumMismatch(TenantdbError):
+    """An already applied migration was edited afterwards."""
+
+    exit_code = ExitCode.CHECKSUM
+
+    def __init__(self, message: str, *, version: str, diff: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.version = version
+        self.diff = diff
+
+    def details(self) -> dict[str, Any]:
+        return super().details() | {"version": self.version, "diff": self.diff}
+
+
+class MigrationFailed(TenantdbError):
+    """A migration's statement failed; its transaction (if any) was rolled back."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        version: str,
+        path: Path | None,
+        line: int | None,
+        statement: str,
+        sqlstate: str | None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.version = version
+        self.path = path
+        self.line = line
+        self.statement = statement
+        self.sqlstate = sqlstate
+
+    def details(self) -> dict[str, Any]:
+        return super().details() | {
+            "version": self.version,
+            "path": str(self.path) if self.path else None,
+            "line": self.line,
+            "statement": self.statement,
+            "sqlstate": self.sqlstate,
+        }
+
+
+class RoundTripMismatch(TenantdbError):
+    """Rolling migrations back and forth did not reproduce the same catalog."""
+
+    exit_code = ExitCode.VIOLATIONS

@@ -1,0 +1,24 @@
+"""Executing plans: the runner, lock-timeout retries, the journal, and whole runs."""
+
+from tenantdb.execute.engine import RunRequest, accept_changed, migrate
+from tenantdb.execute.observer import Observer, SilentObserver
+from tenantdb.execute.retry import Backoff, with_lock_retries
+from tenantdb.execute.roundtrip import CatalogDifference, RoundTripReport, first_difference, round_trip
+from tenantdb.execute.runner import Runner, RunResult, StepOutcome
+
+__all__ = [
+    "Backoff",
+    "CatalogDifference",
+    "Observer",
+    "RoundTripReport",
+    "RunRequest",
+    "RunResult",
+    "Runner",
+    "SilentObserver",
+    "StepOutcome",
+    "accept_changed",
+    "first_difference",
+    "migrate",
+    "round_trip",
+    "with_lock_retries",
+]

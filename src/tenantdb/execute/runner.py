@@ -1,0 +1,461 @@
+"""Run planned steps: transactional scripts atomically with their ledger row, the rest journaled and resumable.
+
+A transactional script runs in one transaction together with its ``applied_migrations`` row; a lock
+timeout aborts the transaction and the whole script is retried with backoff.
+
+A statement-by-statement script (``no-transaction``, or one with ``CREATE INDEX CONCURRENTLY``, ``VACUUM``,
+its own ``BEGIN``/``COMMIT``, ...) is journaled in ``tenantdb.statement_journal``:
+
+* a statement that may run in a transaction runs in its own, together with its journal row (atomic);
+* a statement that cannot is marked ``started``, run, then marked ``done``; a rerun that finds it
+  ``started`` repairs what an interrupted build leaves (an INVALID index) before running it again;
+* statements inside the file's own ``BEGIN ... COMMIT`` are journaled inside that transaction, so a kill
+  rolls back statements and journal rows together.
+
+A rerun resumes at the first statement not marked ``done``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from tenantdb.config import RunnerSettings
+from tenantdb.db import (
+    AppliedMigration,
+    JournalKey,
+    Session,
+    drop_index_concurrently,
+    find_index,
+    invalid_indexes_on,
+    is_lock_timeout,
+    journal_checksum,
+    journal_clear,
+    journal_entries,
+    journal_mark,
+    record_applied,
+    record_event,
+    remove_applied,
+    who_applies,
+)
+from tenantdb.errors import DatabaseError, MigrationFailed, TenantdbError
+from tenantdb.execute.observer import Observer, SilentObserver
+from tenantdb.execute.retry import Backoff, with_lock_retries
+from tenantdb.migrations import Direction, ExecutionMode, Migration, Script
+from tenantdb.plan import Plan, Step
+from tenantdb.sql import Statement, TransactionMode
+
+RetryHook = Callable[[int, float, DatabaseError], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepOutcome:
+    """What happened to one migration in a run."""
+
+    version: str
+    name: str
+    direction: Direction
+    mode: ExecutionMode
+    statements: int
+    duration_ms: int
+    resumed_at: int | None = None  # first statement run when an interrupted run was resumed
+    lock_retries: int = 0
+
+
+@dataclass(slots=True)
+class RunResult:
+    """Every step a run completed, in order."""
+
+    direction: Direction
+    steps: list[StepOutcome] = field(default_factory=list)
+
+
+class Runner:
+    """Executes a :class:`Plan` on a session that holds the runner lock."""
+
+    def __init__(self, session: Session, settings: RunnerSettings, observer: Observer | None = None) -> None:
+        self.session = session
+        self.settings = settings
+        self.observer: Observer = observer or SilentObserver()
+        self._retries = 0
+
+    def run(self, plan: Plan) -> RunResult:
+        result = RunResult(direction=plan.direction)
+        self.observer.run_started(plan.direction, len(plan.steps))
+        for step in plan.steps:
+            result.steps.append(self.run_step(step))
+        return result
+
+    def run_step(self, step: Step) -> StepOutcome:
+        script = step.migration.up if step.direction is Direction.UP else step.migration.down
+        assert script is not None, "the planner only plans downs that exist"
+        self._retries = 0
+        started = datetime.now(UTC)
+        clock = time.monotonic()
+        self.observer.migration_started(step.migration, step.direction, len(script.statements))
+        if script.mode is ExecutionMode.TRANSACTION:
+            resumed_at = None
+            self._run_transactional(step, script, started)
+        else:
+            resumed_at = self._run_statements(step, script, started)
+        duration_ms = int((time.monotonic() - clock) * 1000)
+        self.observer.migration_finished(step.migration, step.direction, duration_ms)
+        return StepOutcome(
+            version=str(step.migration.version),
+            name=step.migration.name,
+            direction=step.direction,
+            mode=script.mode,
+            statements=len(script.statements),
+            duration_ms=duration_ms,
+            resumed_at=resumed_at,
+            lock_retries=self._retries,
+        )
+
+    # -- timeouts and retries -------------------------------------------------------------------------
+
+    def _lock_timeout(self, migration: Migration) -> timedelta:
+        return migration.lock_timeout or self.settings.lock_timeout
+
+    def _statement_timeout(self, migration: Migration, statement: Statement | None) -> timedelta:
+        if migration.statement_timeout is not None:
+            return migration.statement_timeout
+        if statement is not None and statement.concurrent_index is not None:
+            return self.settings.index_statement_timeout
+        return self.settings.statement_timeout
+
+    def _backoff(self) -> Backoff:
+        return Backoff(
+            base=self.settings.retry_base_delay,
+            cap=self.settings.retry_max_delay,
+            budget=self.settings.lock_retry_budget,
+        )
+
+    def _on_retry(self, step: Step, statement: Statement | None) -> RetryHook:
+        def hook(attempt: int, delay: float, error: DatabaseError) -> None:
+            self._retries += 1
+            self.session.rollback()
+            record_event(
+                self.session,
+                "lock_retry",
+                source=step.migration.source,
+                version=str(step.migration.version),
+                direction=step.direction,
+                message=f"attempt {attempt}: {error.message}; retrying in {delay:.2f}s",
+                statement=statement.text if statement else None,
+                sqlstate=error.sqlstate,
+            )
+            self.observer.lock_retry(step.migration, attempt, delay, error.message)
+
+        return hook
+
+    # -- transactional scripts ------------------------------------------------------------------------
+
+    def _run_transactional(self, step: Step, script: Script, started: datetime) -> None:
+        migration = step.migration
+
+        def attempt() -> None:
+            with self.session.transaction():
+                self.session.set_timeouts(
+                    lock_timeout=self._lock_timeout(migration),
+                    statement_timeout=self._statement_timeout(migration, None),
+                    local=True,
+                )
+                for index, statement in enumerate(script.statements):
+                    self._execute(step, statement)
+                    self.observer.statement_finished(migration, index, statement)
+                self._finish(step, script, started)
+
+        with_lock_retries(attempt, self._backoff(), on_retry=self._on_retry(step, None))
+
+    def _execute(self, step: Step, statement: Statement) -> None:
+        """Run one statement; any failure but a lock timeout becomes MigrationFailed."""
+        try:
+            self.session.run_script(statement.text)
+        except DatabaseError as error:
+            if is_lock_timeout(error):
+                raise
+            raise self._failure(step, statement, error) from error
+
+    def _failure(self, step: Step, statement: Statement, error: DatabaseError) -> MigrationFailed:
+        migration = step.migration
+        self.session.rollback()
+        failure = MigrationFailed(
+            f"{migration.label} ({step.direction}) failed at {_where(migration, step.direction, statement)}: "
+            f"{error.message}",
+            version=str(migration.version),
+            path=_script(migration, step.direction).path,
+            line=statement.line,
+            statement=statement.text,
+            sqlstate=error.sqlstate,
+            hint=error.hint,
+        )
+        self._record_failure(step, failure)
+        return failure
+
+    def _record_failure(self, step: Step, failure: MigrationFailed) -> None:
+        try:
+            record_event(
+                self.session,
+                "failure",
+                source=step.migration.source,
+                version=str(step.migration.version),
+                direction=step.direction,
+                message=failure.message,
+                statement=failure.statement,
+                sqlstate=failure.sqlstate,
+            )
+        except TenantdbError:
+            return  # the connection is gone; the error itself still reaches the user
+
+    def _finish(self, step: Step, script: Script, started: datetime) -> None:
+        """Write the ledger and the event (in the caller's transaction)."""
+        migration = step.migration
+        finished = datetime.now(UTC)
+        if step.direction is Direction.UP:
+            user, host = who_applies()
+            record_applied(
+                self.session,
+                AppliedMigration(
+                    source=migration.source,
+                    version=str(migration.version),
+                    name=migration.name,
+                    checksum=migration.checksum,
+                    content=migration.normalized_text,
+                    execution_mode=script.mode,
+                    applied_by=user,
+                    host=host,
+                    started_at=started,
+                    finished_at=finished,
+                    duration_ms=int((finished - started).total_seconds() * 1000),
+                    statements_total=len(script.statements),
+                    statements_done=len(script.statements),
+                ),
+            )
+        else:
+            remove_applied(self.session, migration.source, str(migration.version))
+        journal_clear(self.session, migration.source, str(migration.version))
+        record_event(
+            self.session,
+            "apply" if step.direction is Direction.UP else "rollback",
+            source=migration.source,
+            version=str(migration.version),
+            direction=step.direction,
+            message=f"{migration.label}: {len(script.statements)} statements ({script.mode})",
+            details={
+                "duration_ms": int((finished - started).total_seconds() * 1000),
+                "retries": self._retries,
+            },
+        )
+
+    # -- statement-by-statement scripts ---------------------------------------------------------------
+
+    def _run_statements(self, step: Step, script: Script, started: datetime) -> int | None:
+        migration = step.migration
+        key = JournalKey(
+            source=migration.source,
+            version=str(migration.version),
+            direction=step.direction,
+            checksum=migration.checksum,
+        )
+        self._refuse_changed_since_interruption(step, script, key)
+        entries = journal_entries(self.session, key)
+        resumed_at = self._first_unfinished(entries, len(script.statements)) if entries else None
+        if resumed_at is not None:
+            message = f"resuming at statement {resumed_at + 1} of {len(script.statements)}"
+            self.observer.note(f"{migration.label}: {message}")
+            self._event(step, "resume", message)
+        self.session.set_timeouts(
+            lock_timeout=self._lock_timeout(migration),
+            statement_timeout=self._statement_timeout(migration, None),
+            local=False,
+        )
+        block = _FileTransaction(self._backoff())
+        index = 0
+        while index < len(script.statements):
+            statement = script.statements[index]
+            if entries.get(index) == "done":
+                pass
+            elif statement.transaction is TransactionMode.CONTROL or self.session.in_transaction:
+                restart = self._run_in_file_transaction(step, key, index, statement, block)
+                if restart is not None:
+                    entries = {i: state for i, state in entries.items() if i < restart}
+                    index = restart
+                    continue
+            elif statement.transaction is TransactionMode.OUTSIDE:
+                self._run_outside(step, key, index, statement, interrupted=entries.get(index) == "started")
+            else:
+                self._run_in_own_transaction(step, key, index, statement)
+            entries[index] = "done"
+            self.observer.statement_finished(migration, index, statement)
+            index += 1
+        self._require_committed(step, script)
+        with self.session.transaction():
+            self._finish(step, script, started)
+        return resumed_at
+
+    def _refuse_changed_since_interruption(self, step: Step, script: Script, key: JournalKey) -> None:
+        previous = journal_checksum(self.session, key)
+        if previous is None or previous == step.migration.checksum:
+            return
+        raise MigrationFailed(
+            f"{step.migration.label} was interrupted and its file has changed since",
+            version=str(step.migration.version),
+            path=script.path,
+            line=None,
+            statement="",
+            sqlstate=None,
+            hint="restore the file as it was to resume, or finish the migration by hand",
+        )
+
+    def _run_in_file_transaction(
+        self, step: Step, key: JournalKey, index: int, statement: Statement, block: _FileTransaction
+    ) -> int | None:
+        """Run a statement of the file's own transaction; on a lock timeout return where to restart."""
+        if block.start is None and statement.transaction is TransactionMode.CONTROL:
+            block.start = index
+        try:
+            self._execute(step, statement)
+        except DatabaseError as error:  # only a lock timeout gets here; the server aborted the block
+            delay = block.next_delay()
+            if block.start is None or delay is None:
+                raise self._failure(step, statement, error) from error
+            self._on_retry(step, statement)(block.attempts, delay, error)
+            time.sleep(delay)
+            return block.start
+        journal_mark(self.session, key, index, "done")
+        if not self.session.in_transaction:
+            block.start = None
+        return None
+
+    def _require_committed(self, step: Step, script: Script) -> None:
+        if not self.session.in_transaction:
+            return
+        self.session.rollback()
+        raise MigrationFailed(
+            f"{step.migration.label} opens a transaction it never commits",
+            version=str(step.migration.version),
+            path=script.path,
+            line=script.statements[-1].line if script.statements else None,
+            statement="",
+            sqlstate=None,
+            hint="end the file's transaction with COMMIT",
+        )
+
+    @staticmethod
+    def _first_unfinished(entries: dict[int, str], total: int) -> int | None:
+        return next((i for i in range(total) if entries.get(i) != "done"), None)
+
+    def _run_in_own_transaction(self, step: Step, key: JournalKey, index: int, statement: Statement) -> None:
+        def attempt() -> None:
+            with self.session.transaction():
+                self._execute(step, statement)
+                journal_mark(self.session, key, index, "done")
+
+        with_lock_retries(attempt, self._backoff(), on_retry=self._on_retry(step, statement))
+
+    def _run_outside(self, step: Step, key: JournalKey, index: int, statement: Statement, *, interrupted: bool) -> None:
+        migration = step.migration
+        if interrupted and self._already_built(step, statement):
+            journal_mark(self.session, key, index, "done")
+            return
+        self._drop_invalid_leftovers(step, statement)
+        journal_mark(self.session, key, index, "started")
+        timeout = self._statement_timeout(migration, statement)
+        self.session.set_timeouts(lock_timeout=self._lock_timeout(migration), statement_timeout=timeout, local=False)
+        try:
+            with_lock_retries(
+                lambda: self._execute(step, statement),
+                self._backoff(),
+                on_retry=self._on_retry(step, statement),
+                before_retry=lambda: self._drop_invalid_leftovers(step, statement),
+            )
+        finally:
+            if not self.session.closed:
+                self.session.set_timeouts(
+                    lock_timeout=self._lock_timeout(migration),
+                    statement_timeout=self._statement_timeout(migration, None),
+                    local=False,
+                )
+        journal_mark(self.session, key, index, "done")
+
+    def _already_built(self, step: Step, statement: Statement) -> bool:
+        """An interrupted CREATE INDEX CONCURRENTLY whose index is complete and valid needs no rerun."""
+        target = statement.concurrent_index
+        if target is None or target.rebuild or target.name is None:
+            return False
+        index = find_index(self.session, target.schema, target.name)
+        if index is None or not index.valid:
+            return False
+        self._event(step, "repair", f"index {index.schema}.{index.name} was built before the interruption", statement)
+        return True
+
+    def _drop_invalid_leftovers(self, step: Step, statement: Statement) -> None:
+        """Drop the INVALID index an interrupted or timed-out concurrent build left behind."""
+        target = statement.concurrent_index
+        if target is None:
+            return
+        if target.rebuild and target.name is not None:
+            candidates = [
+                found
+                for suffix in ("_ccnew", "_ccold")
+                if (found := find_index(self.session, target.schema, target.name + suffix)) is not None
+            ]
+        elif target.name is not None:
+            found = find_index(self.session, target.schema, target.name)
+            candidates = [found] if found is not None else []
+        elif target.table is not None:
+            candidates = invalid_indexes_on(self.session, target.table_schema, target.table)
+        else:
+            candidates = []
+        for index in candidates:
+            if index.valid and not index.name.endswith("_ccold"):
+                continue
+            drop_index_concurrently(self.session, index.schema, index.name)
+            self._event(
+                step,
+                "repair",
+                f"dropped INVALID index {index.schema}.{index.name} before retrying",
+                statement,
+            )
+            self.observer.note(f"dropped INVALID index {index.schema}.{index.name} left by an interrupted build")
+
+    def _event(self, step: Step, kind: str, message: str, statement: Statement | None = None) -> None:
+        record_event(
+            self.session,
+            kind,
+            source=step.migration.source,
+            version=str(step.migration.version),
+            direction=step.direction,
+            message=message,
+            statement=statement.text if statement else None,
+        )
+
+
+class _FileTransaction:
+    """Retry state of a ``BEGIN ... COMMIT`` block written in the migration file."""
+
+    def __init__(self, backoff: Backoff) -> None:
+        self.backoff = backoff
+        self.start: int | None = None
+        self.attempts = 0
+        self._clock = time.monotonic()
+
+    def next_delay(self) -> float | None:
+        """Seconds to wait before restarting the block, or None when the budget is spent."""
+        self.attempts += 1
+        delay = self.backoff.delay(self.attempts)
+        if time.monotonic() - self._clock + delay > self.backoff.budget.total_seconds():
+            return None
+        return delay
+
+
+def _script(migration: Migration, direction: Direction) -> Script:
+    script = migration.up if direction is Direction.UP else migration.down
+    assert script is not None
+    return script
+
+
+def _where(migration: Migration, direction: Direction, statement: Statement) -> str:
+    return f"{_script(migration, direction).path.name}:{statement.line}"

@@ -1,0 +1,28 @@
+"""Migration files of every supported layout, loaded into an ordered :class:`MigrationSet`."""
+
+from tenantdb.migrations.loader import load_migrations, load_project_migrations
+from tenantdb.migrations.model import (
+    PROJECT_SOURCE,
+    Direction,
+    ExecutionMode,
+    Layout,
+    Migration,
+    MigrationSet,
+    Script,
+    Version,
+)
+from tenantdb.migrations.scaffold import new_migration_file
+
+__all__ = [
+    "PROJECT_SOURCE",
+    "Direction",
+    "ExecutionMode",
+    "Layout",
+    "Migration",
+    "MigrationSet",
+    "Script",
+    "Version",
+    "load_migrations",
+    "load_project_migrations",
+    "new_migration_file",
+]

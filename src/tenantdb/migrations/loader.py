@@ -1,0 +1,128 @@
+"""Load a migration directory, in any supported layout, into a :class:`MigrationSet`."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+from tenantdb.config import PlaceholderSettings, Settings
+from tenantdb.errors import MigrationFileError
+from tenantdb.migrations.layouts import FileGroup, detect_layout, find_groups
+from tenantdb.migrations.marked import MarkedFile, parse_goose, parse_native
+from tenantdb.migrations.model import (
+    PROJECT_SOURCE,
+    Layout,
+    Migration,
+    MigrationSet,
+    Script,
+    checksum,
+    normalize,
+)
+from tenantdb.migrations.scripts import (
+    Directives,
+    apply_placeholders,
+    build_script,
+    read_directives,
+    read_text,
+    scan_comments,
+)
+
+# Layouts whose own tools replace ${placeholders}; the others run files exactly as written.
+_PLACEHOLDER_LAYOUTS = {Layout.NATIVE, Layout.FLYWAY, Layout.CUSTOM}
+
+
+def load_project_migrations(settings: Settings) -> MigrationSet:
+    """The project's migrations as configured in ``settings``."""
+    return load_migrations(
+        settings.migrations_dir,
+        layout=settings.layout,
+        file_pattern=settings.file_pattern,
+        placeholders=settings.placeholders,
+    )
+
+
+def load_migrations(
+    directory: Path,
+    *,
+    layout: str = "auto",
+    file_pattern: str | None = None,
+    placeholders: PlaceholderSettings | None = None,
+    source: str = PROJECT_SOURCE,
+) -> MigrationSet:
+    """Read every migration of ``directory``; any bad file raises :class:`MigrationFileError`."""
+    if not directory.is_dir():
+        raise MigrationFileError(
+            "migrations directory not found",
+            path=directory,
+            hint="pass --dir DIR, set [migrations] dir in tenantdb.toml, or create one with `tenantdb new NAME`",
+        )
+    chosen = _choose_layout(directory, layout, file_pattern)
+    replace = placeholders if chosen in _PLACEHOLDER_LAYOUTS else None
+    migrations = sorted(
+        (_build(group, chosen, replace, source) for group in find_groups(directory, chosen, file_pattern)),
+        key=lambda migration: migration.version,
+    )
+    for previous, current in pairwise(migrations):
+        if previous.version == current.version:
+            raise MigrationFileError(
+                f"duplicate version {current.version} (also {previous.path.name})",
+                path=current.path,
+                hint="every migration needs its own version number",
+            )
+    return MigrationSet(directory=directory, layout=chosen, migrations=tuple(migrations))
+
+
+def _choose_layout(directory: Path, layout: str, file_pattern: str | None) -> Layout:
+    if layout == "auto":
+        return Layout.CUSTOM if file_pattern else detect_layout(directory)
+    if layout == "dbmate":
+        return Layout.NATIVE
+    try:
+        return Layout(layout)
+    except ValueError:
+        known = ", ".join(["auto", "dbmate", *Layout])
+        raise MigrationFileError(f"unknown layout {layout!r}", path=directory, hint=f"use one of: {known}") from None
+
+
+def _build(group: FileGroup, layout: Layout, placeholders: PlaceholderSettings | None, source: str) -> Migration:
+    raw = read_text(group.up)
+    normalized = normalize(raw)
+    text = apply_placeholders(group.up, raw, placeholders)
+    if group.marked:
+        marked = parse_goose(group.up, text) if layout is Layout.GOOSE else parse_native(group.up, text)
+    else:
+        marked = _split_file_migration(group, text, placeholders)
+    return Migration(
+        version=group.version,
+        name=group.name,
+        layout=layout,
+        up=marked.up,
+        down=marked.down,
+        verify=marked.verify,
+        checksum=checksum(normalized),
+        normalized_text=normalized,
+        source=source,
+        lock_timeout=marked.directives.lock_timeout,
+        statement_timeout=marked.directives.statement_timeout,
+    )
+
+
+def _split_file_migration(group: FileGroup, up_text: str, placeholders: PlaceholderSettings | None) -> MarkedFile:
+    directives = read_directives(group.up, scan_comments(group.up, up_text))
+    no_transaction = group.no_transaction or directives.no_transaction
+    down: Script | None = None
+    if group.down is not None:
+        down_text = apply_placeholders(group.down, read_text(group.down), placeholders)
+        down_directives = read_directives(group.down, scan_comments(group.down, down_text))
+        down = build_script(group.down, down_text, no_transaction=no_transaction or down_directives.no_transaction)
+    return MarkedFile(
+        up=build_script(group.up, up_text, no_transaction=no_transaction),
+        down=down,
+        verify=None,
+        directives=Directives(
+            no_transaction=no_transaction,
+            lock_timeout=directives.lock_timeout,
+            statement_timeout=directives.statement_timeout,
+            ignores=directives.ignores,
+        ),
+    )

@@ -1,0 +1,141 @@
+"""Single-file migrations whose sections are marked by comments: native/dbmate and goose.
+
+Native (and dbmate)::
+
+    -- tenantdb: no-transaction
+    -- migrate:up            (dbmate's ``transaction:false`` option is honoured)
+    ...
+    -- migrate:down
+    ...
+    -- migrate:verify        (tenantdb only: every returned row is a violation)
+    ...
+
+goose: ``-- +goose Up``, ``-- +goose Down``, ``-- +goose NO TRANSACTION``; ``StatementBegin``/``End`` are
+accepted and not needed, because statements are split by PostgreSQL's parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tenantdb.errors import MigrationFileError
+from tenantdb.migrations.model import Script
+from tenantdb.migrations.scripts import Directives, build_script, read_directives, scan_comments
+from tenantdb.sql import Comment, is_blank
+
+SECTIONS = ("up", "down", "verify")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Marker:
+    section: str
+    comment: Comment
+    no_transaction: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkedFile:
+    """The scripts of one marked file."""
+
+    up: Script
+    down: Script | None
+    verify: Script | None
+    directives: Directives
+
+
+def parse_native(path: Path, source: str) -> MarkedFile:
+    """Parse a native or dbmate file."""
+    comments = scan_comments(path, source)
+    markers = [_native_marker(path, c) for c in comments if c.starts_line and c.text.startswith("migrate:")]
+    if not any(marker.section == "up" for marker in markers):
+        raise MigrationFileError(
+            "no '-- migrate:up' marker",
+            path=path,
+            hint="start the forward SQL with a line '-- migrate:up' (and the reverse with '-- migrate:down')",
+        )
+    return _split_sections(path, source, markers, read_directives(path, comments))
+
+
+def _native_marker(path: Path, comment: Comment) -> Marker:
+    words = comment.text.removeprefix("migrate:").split()
+    section, options = (words[0], words[1:]) if words else ("", [])
+    if section not in SECTIONS:
+        raise MigrationFileError(
+            f"unknown section marker '-- {comment.text}'",
+            path=path,
+            line=comment.line,
+            hint="sections are '-- migrate:up', '-- migrate:down' and '-- migrate:verify'",
+        )
+    no_transaction = False
+    for option in options:
+        if option == "transaction:false":
+            no_transaction = True
+        elif option != "transaction:true":
+            raise MigrationFileError(
+                f"unknown option '{option}' on section marker",
+                path=path,
+                line=comment.line,
+                hint="the only option is 'transaction:false'",
+            )
+    return Marker(section=section, comment=comment, no_transaction=no_transaction)
+
+
+def parse_goose(path: Path, source: str) -> MarkedFile:
+    """Parse a goose file; a file with nothing but comments is an empty migration, as goose treats it."""
+    comments = scan_comments(path, source)
+    markers: list[Marker] = []
+    no_transaction = False
+    for comment in comments:
+        if not (comment.starts_line and comment.text.startswith("+goose")):
+            continue
+        command = comment.text.removeprefix("+goose").strip()
+        if command in ("Up", "Down"):
+            markers.append(Marker(section=command.lower(), comment=comment, no_transaction=False))
+        elif command == "NO TRANSACTION":
+            no_transaction = True
+        elif command not in ("StatementBegin", "StatementEnd"):
+            raise MigrationFileError(
+                f"unsupported goose annotation '-- {comment.text}'",
+                path=path,
+                line=comment.line,
+                hint="tenantdb reads Up, Down, NO TRANSACTION, StatementBegin and StatementEnd",
+            )
+    if not any(marker.section == "up" for marker in markers):
+        if is_blank(source):
+            empty = build_script(path, "")
+            return MarkedFile(up=empty, down=None, verify=None, directives=Directives())
+        raise MigrationFileError("no '-- +goose Up' annotation", path=path)
+    directives = Directives(no_transaction=no_transaction)
+    return _split_sections(path, source, markers, directives)
+
+
+def _split_sections(path: Path, source: str, markers: list[Marker], directives: Directives) -> MarkedFile:
+    seen: dict[str, Marker] = {}
+    for marker in markers:
+        if marker.section in seen:
+            raise MigrationFileError(
+                f"section '{marker.section}' appears twice (first on line {seen[marker.section].comment.line})",
+                path=path,
+                line=marker.comment.line,
+            )
+        seen[marker.section] = marker
+    first = markers[0].comment
+    if not is_blank(source[: first.start]):
+        raise MigrationFileError("SQL before the first section marker", path=path, line=1)
+    scripts: dict[str, Script] = {}
+    for index, marker in enumerate(markers):
+        end = markers[index + 1].comment.start if index + 1 < len(markers) else len(source)
+        scripts[marker.section] = build_script(
+            path,
+            source,
+            marker.comment.end,
+            end,
+            no_transaction=directives.no_transaction or marker.no_transaction,
+        )
+    return MarkedFile(
+        up=scripts["up"],
+        down=scripts.get("down"),
+        verify=scripts.get("verify"),
+        directives=directives,
+    )

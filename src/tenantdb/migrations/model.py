@@ -1,0 +1,156 @@
+"""Value objects of a migration directory: versions, scripts, migrations and the ordered set."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from functools import total_ordering
+from pathlib import Path
+
+from tenantdb.sql import Statement, TransactionMode
+
+PROJECT_SOURCE = "project"
+
+
+class Layout(StrEnum):
+    """The file layouts tenantdb reads."""
+
+    NATIVE = "native"  # NNNN_name.sql with -- migrate:up / down / verify (dbmate files are native files)
+    GOLANG_MIGRATE = "golang-migrate"  # N_name.up.sql + N_name.down.sql
+    FLYWAY = "flyway"  # V1__name.sql + U1__name.sql
+    GOOSE = "goose"  # -- +goose Up / Down
+    DIESEL = "diesel"  # <version>_<name>/up.sql + down.sql
+    CUSTOM = "custom"  # file names matched by a configured pattern
+
+
+class Direction(StrEnum):
+    """Which way a script moves the schema."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+class ExecutionMode(StrEnum):
+    """How the runner executes a script."""
+
+    TRANSACTION = "transaction"  # one transaction, together with the ledger row
+    STATEMENTS = "statements"  # statement by statement, journaled, resumable
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A migration version as written (``"0007"``, ``"1.2"``, ``"2024-01-31-120000"``), ordered numerically."""
+
+    text: str
+    key: tuple[int, ...] = field(compare=False, repr=False, default=())
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        """Read a version made of digit groups separated by ``.``, ``_`` or ``-``."""
+        parts = text.replace("_", ".").replace("-", ".").split(".")
+        if not text or not all(part.isdigit() for part in parts):
+            raise ValueError(f"{text!r} is not a version (digits, optionally separated by '.', '_' or '-')")
+        return cls(text, tuple(int(part) for part in parts))
+
+    def _normalized(self) -> tuple[int, ...]:
+        key = list(self.key)
+        while len(key) > 1 and key[-1] == 0:
+            key.pop()
+        return tuple(key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self._normalized() == other._normalized()
+
+    def __lt__(self, other: Version) -> bool:
+        return self._normalized() < other._normalized()
+
+    def __hash__(self) -> int:
+        return hash(self._normalized())
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Script:
+    """The statements of one direction (or the verify block) of a migration."""
+
+    path: Path
+    source: str  # text the statements' spans refer to (placeholders already replaced)
+    statements: tuple[Statement, ...]
+    no_transaction: bool = False  # a directive asked for statement-by-statement execution
+
+    @property
+    def mode(self) -> ExecutionMode:
+        """Transactional unless a directive or a statement says otherwise."""
+        needs_statements = self.no_transaction or any(
+            statement.transaction is not TransactionMode.ANY for statement in self.statements
+        )
+        return ExecutionMode.STATEMENTS if needs_statements else ExecutionMode.TRANSACTION
+
+    @property
+    def manages_transactions(self) -> bool:
+        """The file contains its own BEGIN/COMMIT and is run exactly as written."""
+        return any(statement.transaction is TransactionMode.CONTROL for statement in self.statements)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Migration:
+    """One versioned migration, whatever layout it came from."""
+
+    version: Version
+    name: str
+    layout: Layout
+    up: Script
+    down: Script | None = None
+    verify: Script | None = None
+    checksum: str
+    normalized_text: str  # what the checksum covers (the files as written), kept to diff an edited file
+    source: str = PROJECT_SOURCE
+    lock_timeout: timedelta | None = None
+    statement_timeout: timedelta | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.up.path
+
+    @property
+    def label(self) -> str:
+        return f"{self.version}_{self.name}" if self.name else str(self.version)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationSet:
+    """The migrations of one directory, ordered by version."""
+
+    directory: Path
+    layout: Layout
+    migrations: tuple[Migration, ...]
+
+    def __iter__(self) -> Iterator[Migration]:
+        return iter(self.migrations)
+
+    def __len__(self) -> int:
+        return len(self.migrations)
+
+    def get(self, version: Version) -> Migration | None:
+        return next((m for m in self.migrations if m.version == version), None)
+
+    @property
+    def versions(self) -> tuple[Version, ...]:
+        return tuple(migration.version for migration in self.migrations)
+
+
+def normalize(text: str) -> str:
+    """Normalize a file for checksumming: no BOM, LF endings, no trailing blanks, no outer blank lines."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n") + "\n"
+
+
+def checksum(normalized: str) -> str:
+    """sha256 of a normalized text, hex."""
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()

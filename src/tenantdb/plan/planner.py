@@ -1,0 +1,154 @@
+"""Pure planning: (migration set, applied ledger, target) -> the ordered steps to run."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tenantdb.db import AppliedMigration
+from tenantdb.errors import ChecksumMismatch, ConfigError, MigrationFileError
+from tenantdb.migrations import Direction, Migration, MigrationSet, Version
+
+
+class MigrationState(StrEnum):
+    APPLIED = "applied"
+    PENDING = "pending"
+    CHANGED = "changed"  # applied, but the file was edited since
+    MISSING = "missing"  # applied, but no file for it any more
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusRow:
+    """One line of ``migrate status``."""
+
+    version: str
+    name: str
+    state: MigrationState
+    applied: AppliedMigration | None
+    migration: Migration | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """Run ``migration`` in ``direction``."""
+
+    migration: Migration
+    direction: Direction
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """What a run will do, in order."""
+
+    direction: Direction
+    steps: tuple[Step, ...]
+    out_of_order: tuple[Version, ...] = ()  # pending versions older than the newest applied one
+
+
+def _applied_by_version(applied: Sequence[AppliedMigration]) -> dict[Version, AppliedMigration]:
+    return {Version.parse(row.version): row for row in applied}
+
+
+def status(migrations: MigrationSet, applied: Sequence[AppliedMigration]) -> list[StatusRow]:
+    """Every known version with its state, in version order."""
+    done = _applied_by_version(applied)
+    rows = []
+    for migration in migrations:
+        row = done.pop(migration.version, None)
+        if row is None:
+            state = MigrationState.PENDING
+        elif row.checksum != migration.checksum:
+            state = MigrationState.CHANGED
+        else:
+            state = MigrationState.APPLIED
+        rows.append(
+            StatusRow(
+                version=str(migration.version),
+                name=migration.name,
+                state=state,
+                applied=row,
+                migration=migration,
+            )
+        )
+    for row in done.values():
+        rows.append(
+            StatusRow(version=row.version, name=row.name, state=MigrationState.MISSING, applied=row, migration=None)
+        )
+    return sorted(rows, key=lambda r: Version.parse(r.version))
+
+
+def check_unchanged(migrations: MigrationSet, applied: Sequence[AppliedMigration]) -> None:
+    """Refuse to run when an applied migration's file was edited; the error carries a diff."""
+    for row in status(migrations, applied):
+        if row.state is MigrationState.CHANGED and row.applied and row.migration:
+            diff = "".join(
+                difflib.unified_diff(
+                    row.applied.content.splitlines(keepends=True),
+                    row.migration.normalized_text.splitlines(keepends=True),
+                    fromfile=f"applied {row.applied.finished_at:%Y-%m-%d %H:%M}",
+                    tofile=str(row.migration.path),
+                )
+            )
+            raise ChecksumMismatch(
+                f"{row.migration.path} was edited after it was applied on "
+                f"{row.applied.finished_at:%Y-%m-%d %H:%M:%S %Z} by {row.applied.applied_by}@{row.applied.host}",
+                version=row.version,
+                diff=diff,
+                hint="put the change in a new migration (tenantdb new NAME), restore the file, "
+                "or accept the edit with --allow-changed",
+            )
+
+
+def plan_up(migrations: MigrationSet, applied: Sequence[AppliedMigration], target: Version | None = None) -> Plan:
+    """Pending migrations up to and including ``target`` (default: all), oldest first."""
+    if target is not None and migrations.get(target) is None:
+        raise ConfigError(f"--to {target}: no migration has this version")
+    done = _applied_by_version(applied)
+    newest_applied = max(done, default=None)
+    steps = tuple(
+        Step(migration=m, direction=Direction.UP)
+        for m in migrations
+        if m.version not in done and (target is None or m.version <= target)
+    )
+    late = tuple(
+        s.migration.version for s in steps if newest_applied is not None and s.migration.version < newest_applied
+    )
+    return Plan(direction=Direction.UP, steps=steps, out_of_order=late)
+
+
+def plan_down(
+    migrations: MigrationSet,
+    applied: Sequence[AppliedMigration],
+    *,
+    target: Version | None = None,
+    steps: int | None = None,
+) -> Plan:
+    """Applied migrations to roll back, newest first: ``steps`` of them, or all above ``target``.
+
+    With neither, one step. ``target`` itself stays applied (``--to 0`` rolls everything back).
+    """
+    if target is not None and steps is not None:
+        raise ConfigError("use either --to or --steps, not both")
+    if steps is not None and steps < 1:
+        raise ConfigError("--steps must be at least 1")
+    done = sorted(_applied_by_version(applied), reverse=True)
+    chosen = [v for v in done if v > target] if target is not None else done[: steps or 1]
+    plan_steps = []
+    for version in chosen:
+        migration = migrations.get(version)
+        if migration is None:
+            raise MigrationFileError(
+                f"version {version} is applied but its file is missing, so it cannot be rolled back",
+                path=migrations.directory,
+                hint="restore the file from version control",
+            )
+        if migration.down is None:
+            raise MigrationFileError(
+                f"version {version} has no down migration",
+                path=migration.path,
+                hint="add a down section (or file) before rolling it back",
+            )
+        plan_steps.append(Step(migration=migration, direction=Direction.DOWN))
+    return Plan(direction=Direction.DOWN, steps=tuple(plan_steps))

@@ -1,0 +1,159 @@
+"""Split SQL text into statements with the real PostgreSQL parser (pglast), keeping character spans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import pglast
+from pglast import ast, parser
+
+from tenantdb.errors import TenantdbError
+
+
+class SqlSyntaxError(TenantdbError):
+    """PostgreSQL's parser rejected the text; ``offset`` and ``line`` point at the problem."""
+
+    def __init__(self, message: str, *, offset: int, line: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.line = line
+
+
+class TransactionMode(StrEnum):
+    """How a statement relates to transaction blocks."""
+
+    ANY = "any"  # runs inside or outside a transaction block
+    OUTSIDE = "outside"  # PostgreSQL refuses it inside a transaction block
+    CONTROL = "control"  # BEGIN, COMMIT, SAVEPOINT, ...: the file manages its own transactions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConcurrentIndexTarget:
+    """The index a concurrent build or rebuild leaves behind INVALID when interrupted."""
+
+    schema: str | None
+    name: str | None
+    table_schema: str | None
+    table: str | None
+    rebuild: bool  # REINDEX ... CONCURRENTLY (leaves <name>_ccnew) rather than CREATE INDEX
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Statement:
+    """One SQL statement of a source text, without its trailing semicolon."""
+
+    text: str
+    start: int  # character offset in the source text
+    end: int  # character offset just past the statement
+    line: int  # 1-based line of ``start`` in the source text
+    node: str  # pglast node name, e.g. "IndexStmt"
+    transaction: TransactionMode
+    concurrent_index: ConcurrentIndexTarget | None = None
+
+
+def line_of(source: str, offset: int) -> int:
+    """1-based line number of a character offset."""
+    return source.count("\n", 0, offset) + 1
+
+
+def split_statements(source: str, start: int = 0, end: int | None = None) -> tuple[Statement, ...]:
+    """Split ``source[start:end]`` into statements; spans and lines refer to the whole ``source``."""
+    end = len(source) if end is None else end
+    chunk = source[start:end]
+    try:
+        raws = pglast.parse_sql(chunk)
+    except parser.ParseError as error:
+        message, index = error.args[0], error.args[1] if len(error.args) > 1 else 0
+        offset = start + int(index)
+        raise SqlSyntaxError(str(message), offset=offset, line=line_of(source, offset)) from None
+    statements = []
+    for raw in raws:
+        node = raw.stmt
+        assert node is not None
+        begin = start + (raw.stmt_location or 0)
+        stop = begin + raw.stmt_len if raw.stmt_len else end
+        text = source[begin:stop].strip().rstrip(";").rstrip()
+        statements.append(
+            Statement(
+                text=text,
+                start=begin,
+                end=begin + len(text),
+                line=line_of(source, begin),
+                node=type(raw.stmt).__name__,
+                transaction=transaction_mode(node),
+                concurrent_index=concurrent_index_target(node),
+            )
+        )
+    return tuple(statements)
+
+
+def transaction_mode(node: ast.Node) -> TransactionMode:
+    """Whether PostgreSQL accepts ``node`` inside a transaction block."""
+    if isinstance(node, ast.TransactionStmt):
+        return TransactionMode.CONTROL
+    if _must_run_outside_transaction(node):
+        return TransactionMode.OUTSIDE
+    return TransactionMode.ANY
+
+
+def _must_run_outside_transaction(node: ast.Node) -> bool:
+    if isinstance(node, ast.IndexStmt | ast.DropStmt):
+        return bool(node.concurrent)
+    if isinstance(node, ast.ReindexStmt):
+        return _has_option(node.params, "concurrently") or node.kind in _REINDEX_MANY
+    if isinstance(node, ast.VacuumStmt):
+        return bool(node.is_vacuumcmd)
+    if isinstance(node, ast.ClusterStmt):
+        return node.relation is None
+    if isinstance(node, ast.AlterTableStmt):
+        return any(isinstance(cmd.def_, ast.PartitionCmd) and bool(cmd.def_.concurrent) for cmd in node.cmds or ())
+    return isinstance(node, _NEVER_IN_TRANSACTION)
+
+
+_NEVER_IN_TRANSACTION = (
+    ast.AlterSystemStmt,
+    ast.CreatedbStmt,
+    ast.DropdbStmt,
+    ast.CreateTableSpaceStmt,
+    ast.DropTableSpaceStmt,
+    ast.CreateSubscriptionStmt,
+    ast.DropSubscriptionStmt,
+)
+
+_REINDEX_MANY = {
+    pglast.enums.ReindexObjectType.REINDEX_OBJECT_SCHEMA,
+    pglast.enums.ReindexObjectType.REINDEX_OBJECT_SYSTEM,
+    pglast.enums.ReindexObjectType.REINDEX_OBJECT_DATABASE,
+}
+
+
+def _has_option(options: tuple[ast.DefElem, ...] | None, name: str) -> bool:
+    return any(option.defname == name for option in options or ())
+
+
+def concurrent_index_target(node: ast.Node) -> ConcurrentIndexTarget | None:
+    """The index an interrupted ``CREATE INDEX CONCURRENTLY`` / ``REINDEX ... CONCURRENTLY`` leaves behind."""
+    if isinstance(node, ast.IndexStmt) and node.concurrent and node.relation is not None:
+        relation = node.relation
+        return ConcurrentIndexTarget(
+            schema=relation.schemaname,
+            name=node.idxname,
+            table_schema=relation.schemaname,
+            table=relation.relname,
+            rebuild=False,
+        )
+    if (
+        isinstance(node, ast.ReindexStmt)
+        and _has_option(node.params, "concurrently")
+        and node.kind == pglast.enums.ReindexObjectType.REINDEX_OBJECT_INDEX
+        and node.relation is not None
+    ):
+        return ConcurrentIndexTarget(
+            schema=node.relation.schemaname,
+            name=node.relation.relname,
+            table_schema=None,
+            table=None,
+            rebuild=True,
+        )
+    return None

@@ -1,0 +1,98 @@
+"""``migrate verify``: every applied migration's verify block, plus INVALID indexes and NOT VALID constraints.
+
+A verify block is SQL whose every returned row is a violation. Blocks run in a read-only transaction that is
+always rolled back, so a verify block can never change the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tenantdb.db import Session, applied_migrations, invalid_indexes, not_valid_constraints
+from tenantdb.errors import DatabaseError
+from tenantdb.migrations import MigrationSet, Version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Violation:
+    """One problem found by ``verify``."""
+
+    check: str  # "verify-block", "invalid-index", "not-valid-constraint", "verify-error"
+    subject: str  # the migration version or the object
+    message: str
+    line: int | None = None
+    columns: tuple[str, ...] = ()
+    row: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifyReport:
+    """Everything ``verify`` checked and what it found."""
+
+    migrations_checked: int
+    queries_run: int
+    violations: tuple[Violation, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def verify(session: Session, migrations: MigrationSet, source: str = "project") -> VerifyReport:
+    """Run the verify blocks of every applied migration and the catalog integrity checks."""
+    applied = {Version.parse(row.version) for row in applied_migrations(session, source)}
+    violations: list[Violation] = []
+    checked = queries = 0
+    for migration in migrations:
+        if migration.version not in applied or migration.verify is None:
+            continue
+        checked += 1
+        for statement in migration.verify.statements:
+            queries += 1
+            violations.extend(_run_verify_query(session, str(migration.version), statement.text, statement.line))
+    for index in invalid_indexes(session):
+        violations.append(
+            Violation(
+                check="invalid-index",
+                subject=f"{index.schema}.{index.name}",
+                message=f"index on {index.table} is INVALID (an interrupted concurrent build); drop and rebuild it",
+            )
+        )
+    for constraint in not_valid_constraints(session):
+        violations.append(
+            Violation(
+                check="not-valid-constraint",
+                subject=f"{constraint.schema}.{constraint.table}.{constraint.name}",
+                message="constraint is NOT VALID: existing rows were never checked; run VALIDATE CONSTRAINT",
+            )
+        )
+    return VerifyReport(migrations_checked=checked, queries_run=queries, violations=tuple(violations))
+
+
+def _run_verify_query(session: Session, version: str, text: str, line: int) -> list[Violation]:
+    try:
+        with session.transaction():
+            session.execute("SET TRANSACTION READ ONLY")
+            columns, rows = session.fetch_script(text)
+            session.rollback()
+    except DatabaseError as error:
+        return [
+            Violation(
+                check="verify-error",
+                subject=version,
+                line=line,
+                message=f"verify query failed: {error.message}",
+            )
+        ]
+    return [
+        Violation(
+            check="verify-block",
+            subject=version,
+            line=line,
+            message=", ".join(str(value) for value in row) or "violation",
+            columns=tuple(columns),
+            row=tuple(row),
+        )
+        for row in rows
+    ]
