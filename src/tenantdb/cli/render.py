@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from tenantdb.errors import ExitCode, TenantdbError
 
@@ -56,10 +57,10 @@ def report_error(error: TenantdbError, *, as_json: bool) -> ExitCode:
     if as_json:
         emit_json({"ok": False, "exit_code": int(error.exit_code), **error.details()})
     else:
-        stderr.print(f"[bold red]error:[/] {error.message}", markup=True, highlight=False)
+        stderr.print(f"[bold red]error:[/] {escape(error.message)}")
         diff = getattr(error, "diff", "")
         if diff:
             stderr.print(diff, markup=False)
         if error.hint:
-            stderr.print(f"[dim]hint:[/] {error.hint}", markup=True)
+            stderr.print(f"[dim]hint:[/] {escape(error.hint)}")
     return error.exit_code

@@ -115,8 +115,11 @@ def _split_file_migration(group: FileGroup, up_text: str, placeholders: Placehol
         down_text = apply_placeholders(group.down, read_text(group.down), placeholders)
         down_directives = read_directives(group.down, scan_comments(group.down, down_text))
         down = build_script(group.down, down_text, no_transaction=no_transaction or down_directives.no_transaction)
+    up = build_script(group.up, up_text, no_transaction=no_transaction)
+    if down is None and not up.statements:  # an empty migration is a no-op in both directions
+        down = up
     return MarkedFile(
-        up=build_script(group.up, up_text, no_transaction=no_transaction),
+        up=up,
         down=down,
         verify=None,
         directives=Directives(

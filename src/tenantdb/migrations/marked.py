@@ -16,7 +16,7 @@ accepted and not needed, because statements are split by PostgreSQL's parser.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tenantdb.errors import MigrationFileError
@@ -104,10 +104,12 @@ def parse_goose(path: Path, source: str) -> MarkedFile:
     if not any(marker.section == "up" for marker in markers):
         if is_blank(source):
             empty = build_script(path, "")
-            return MarkedFile(up=empty, down=None, verify=None, directives=Directives())
+            return MarkedFile(up=empty, down=empty, verify=None, directives=Directives())
         raise MigrationFileError("no '-- +goose Up' annotation", path=path)
-    directives = Directives(no_transaction=no_transaction)
-    return _split_sections(path, source, markers, directives)
+    marked = _split_sections(path, source, markers, Directives(no_transaction=no_transaction))
+    if marked.down is None:  # goose runs a missing Down section as a no-op
+        return replace(marked, down=build_script(path, ""))
+    return marked
 
 
 def _split_sections(path: Path, source: str, markers: list[Marker], directives: Directives) -> MarkedFile:

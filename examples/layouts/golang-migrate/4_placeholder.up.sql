@@ -1,0 +1,1 @@
+-- nothing to do: golang-migrate treats an empty file as a no-op

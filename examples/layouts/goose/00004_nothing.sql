@@ -1,0 +1,1 @@
+-- an empty goose migration is a no-op

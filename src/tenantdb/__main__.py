@@ -1,0 +1,5 @@
+"""``python -m tenantdb``."""
+
+from tenantdb.cli.app import main
+
+main()
