@@ -137,7 +137,7 @@ def write_yoyo(migration: Migration, previous: Migration | None, directory: Path
 
 def write_alembic_revision(migration: Migration, previous: Migration | None, directory: Path) -> None:
     """``versions/0001_name.py``: a revision whose functions run the raw SQL with ``op.execute``."""
-    down_revision = repr(f"{previous.number:04d}") if previous else "None"
+    down_revision = f'"{previous.number:04d}"' if previous else "None"
     text = (
         f'"""{migration.stem}."""\n\n'
         "from alembic import op\n\n"

@@ -112,7 +112,12 @@ def server_facts(target: Server) -> dict[str, str]:
     """Version and durability settings that shape the timings."""
     names = ("server_version", "fsync", "synchronous_commit", "shared_buffers", "wal_level")
     with target.connect() as connection:
-        return {name: str(connection.execute(f"SHOW {name}").fetchone()[0]) for name in names}  # type: ignore[index]
+        return {name: _show(connection, name) for name in names}
+
+
+def _show(connection: psycopg.Connection[Any], setting: str) -> str:
+    row = connection.execute(sql.SQL("SHOW {}").format(sql.Identifier(setting))).fetchone()
+    return "unknown" if row is None else str(row[0])
 
 
 def fingerprint(target: Server, dbname: str, expected: Expected) -> dict[str, int]:

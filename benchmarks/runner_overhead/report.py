@@ -67,6 +67,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+def load_average() -> float | None:
+    """The 1-minute load average: other work on the machine skews every timing."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -154,7 +162,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         goal_line(results),
         "",
-        f"- Machine: {box['cpu']}, {box['cores']} cores, {box['ram_gib']} GiB RAM, {box['os']}",
+        f"- Machine: {box['cpu']}, {box['cores']} cores, {box['ram_gib']} GiB RAM, {box['os']}; "
+        f"1-min load average {_load(box.get('load_average_1m'))} (before/after the timed runs)",
         f"- PostgreSQL {postgres['server_version']} ({results['server']}; fsync={postgres['fsync']}, "
         f"synchronous_commit={postgres['synchronous_commit']}, shared_buffers={postgres['shared_buffers']}"
         f"{_pgoptions(params.get('pgoptions'))})",
@@ -164,6 +173,10 @@ def markdown(results: dict[str, Any]) -> str:
     failures = [f"- {tool['name']} {tool['status']}: {_one_line(tool['error'])}" for tool in results["tools"]
                 if tool["error"]]  # fmt: skip
     return "\n".join(lines + failures) + "\n"
+
+
+def _load(values: list[float | None] | None) -> str:
+    return " / ".join("?" if value is None else f"{value:.2f}" for value in values or [None, None])
 
 
 def _pgoptions(value: str | None) -> str:

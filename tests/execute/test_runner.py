@@ -119,7 +119,8 @@ def test_file_with_its_own_transaction_is_not_double_wrapped(session: Session, t
     write_files(
         tmp_path,
         {
-            "1_a.up.sql": "BEGIN;\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nCOMMIT;\nINSERT INTO t VALUES (2);\n"
+            "1_a.up.sql": "BEGIN;\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nCOMMIT;\n"
+            "INSERT INTO t VALUES (2);\n"
         },
     )
     up(session, load_migrations(tmp_path))

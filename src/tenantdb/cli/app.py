@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from tenantdb import __version__, commands
 from tenantdb.cli import views
@@ -324,6 +325,20 @@ def db_url(
         lambda: commands.db_url(_settings(project, dsn, None, None), database),
         lambda url: emit_json({"url": url}) if as_json else print(url),
     )
+
+
+@app.command("demo")
+def demo(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+    """Build a demo database (embedded PostgreSQL unless --dsn), migrate and verify it, and show a report."""
+
+    def action() -> commands.DemoReport:
+        settings = _settings(project, dsn, None, None)
+        if not as_json:
+            stderr.print(f"[cyan]demo:[/] database tenantdb_demo on {escape(commands.describe_target(settings))}")
+        with ConsoleObserver(stderr, quiet=as_json) as observer:
+            return commands.run_demo(settings, observer)
+
+    _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_demo(report))
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantdb.cli.render import stdout
-from tenantdb.commands import HistoryReport, RunReport, StatusReport
+from tenantdb.commands import DemoReport, HistoryReport, RunReport, StatusReport
 from tenantdb.db import EmbeddedStatus
 from tenantdb.execute import RoundTripReport
 from tenantdb.verify import VerifyReport
@@ -114,3 +114,22 @@ def show_db_status(status: EmbeddedStatus) -> None:
     stdout.print(f"embedded PostgreSQL {status.version or ''} in {status.data_dir}: {state}")
     if status.url:
         stdout.print(f"url: {status.url}")
+
+
+def show_demo(report: DemoReport) -> None:
+    show_run(report.run)
+    show_verify(report.verify)
+    table = Table(title="Monthly economics by plan (demo data)", title_justify="left")
+    for column in report.columns:
+        table.add_column(column.replace("_", " "), justify="left" if column == "plan" else "right")
+    for row in report.summary:
+        table.add_row(*("" if value is None else str(value) for value in row))
+    stdout.print(table)
+    stdout.print(
+        "\nTry next:\n"
+        f"  tenantdb migrate status --dsn '{report.database_url}'\n"
+        f"  tenantdb migrate history --dsn '{report.database_url}'\n"
+        "  tenantdb migrate test examples/        # apply, roll back and re-apply on a scratch database\n"
+        "  tenantdb new 'add cost columns'        # start your own migration",
+        markup=False,
+    )

@@ -38,6 +38,14 @@ def create_scratch_database(dsn: str, prefix: str = "tenantdb_scratch", template
     return ScratchDatabase(name=name, dsn=dsn_for_database(dsn, name))
 
 
+def recreate_database(dsn: str, name: str) -> str:
+    """Drop ``name`` if it exists, create it empty, and return its DSN."""
+    drop_database(dsn, name)
+    with connect(dsn, application_name="tenantdb scratch") as session:
+        session.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return dsn_for_database(dsn, name)
+
+
 def drop_database(dsn: str, name: str) -> None:
     """Drop ``name`` on the server ``dsn`` points at, disconnecting its sessions."""
     with connect(dsn, application_name="tenantdb scratch") as session:

@@ -5,7 +5,11 @@ SELECT 'Tenant ' || n || CASE WHEN n % 7 = 0 THEN ' — Zürich' ELSE '' END,
 FROM generate_series(1, 200) AS n;
 
 INSERT INTO subscriptions (tenant_id, plan_id)
-SELECT t.tenant_id, (SELECT plan_id FROM plans WHERE name = CASE WHEN t.status = 'trial' THEN 'Free' ELSE 'Growth' END)
+SELECT t.tenant_id,
+       (SELECT plan_id FROM plans
+        WHERE name = CASE WHEN t.status = 'trial' THEN 'Free'
+                          WHEN hashtext(t.name) % 4 = 0 THEN 'Scale'
+                          ELSE 'Growth' END)
 FROM tenants t;
 
 -- migrate:down

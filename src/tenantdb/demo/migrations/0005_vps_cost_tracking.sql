@@ -12,8 +12,12 @@ ALTER TABLE vps_instances ADD COLUMN IF NOT EXISTS approximate_cost numeric(8,2)
 ALTER TABLE vps_instances ADD CONSTRAINT vps_instances_cost_nonnegative CHECK (approximate_cost >= 0);
 COMMENT ON COLUMN vps_instances.approximate_cost IS 'Modeled monthly cost in USD, maintained by Operations.';
 
+-- Scale tenants get a dedicated server; one Growth tenant in three outgrew the shared pool and got one too.
 INSERT INTO vps_instances (tenant_id, provider, region, approximate_cost)
-SELECT tenant_id, 'hetzner', 'eu-central', 150 FROM tenants WHERE status = 'active';
+SELECT s.tenant_id, 'hetzner', 'eu-central', CASE p.name WHEN 'Scale' THEN 150 ELSE 60 END
+FROM subscriptions s
+JOIN plans p ON p.plan_id = s.plan_id
+WHERE p.name = 'Scale' OR (p.name = 'Growth' AND hashtext(s.tenant_id::text) % 3 = 0);
 
 -- migrate:down
 DROP TABLE vps_instances;
