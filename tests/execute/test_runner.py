@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tenantdb.db import Session, catalog_snapshot, invalid_indexes
-from tenantdb.errors import ChecksumMismatch, ConfigError, MigrationFailed
-from tenantdb.execute import first_difference
-from tenantdb.migrations import ExecutionMode, load_migrations
-from tests.helpers import down, event_kinds, everything_down, ledger_versions, load, table_exists, up, write_files
+from tenantdb.db import Session, acquire_runner_lock, catalog_snapshot, connect, invalid_indexes
+from tenantdb.errors import ChecksumMismatch, ConfigError, MigrationFailed, RunnerBusy
+from tenantdb.execute import RunRequest, first_difference, migrate
+from tenantdb.migrations import Direction, ExecutionMode, load_migrations
+from tests.helpers import (
+    FAST,
+    down,
+    event_kinds,
+    everything_down,
+    ledger_versions,
+    load,
+    table_exists,
+    up,
+    with_runner,
+    write_files,
+)
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 LAYOUT_DIRS = [EXAMPLES / "layouts" / name for name in ("golang-migrate", "flyway", "dbmate", "goose", "diesel")]
@@ -202,10 +214,32 @@ def test_out_of_order_migration_is_applied_and_reported(session: Session, tmp_pa
     write_files(tmp_path, {"0002_b.sql": "-- migrate:up\nCREATE TABLE b ();\n"})
     up(session, load_migrations(tmp_path))
     write_files(tmp_path, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a ();\n"})
-    from tenantdb.execute import RunRequest, migrate
-    from tenantdb.migrations import Direction
-    from tests.helpers import FAST
-
     plan, _ = migrate(session, load_migrations(tmp_path), FAST, RunRequest(direction=Direction.UP))
     assert [str(v) for v in plan.out_of_order] == ["0001"]
     assert table_exists(session, "a")
+
+
+def test_waiting_runner_names_the_holder_and_gives_up(dsn: str, tmp_path: Path) -> None:
+    migrations = load_migrations(write_files(tmp_path, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a ();\n"}))
+    with connect(dsn) as holder, connect(dsn) as waiter:
+        acquire_runner_lock(holder, wait=timedelta(seconds=1), poll=timedelta(milliseconds=10))
+        seen = []
+        settings = with_runner(advisory_lock_wait=timedelta(milliseconds=300))
+        with pytest.raises(RunnerBusy) as error:
+            migrate(waiter, migrations, settings, RunRequest(direction=Direction.UP), _Recorder(seen))
+        assert f"backend pid {holder.pid}" in error.value.message
+        assert "tenantdb runner" in error.value.message
+        assert seen and seen[0] is not None and seen[0].pid == holder.pid
+        assert not table_exists(waiter, "a")
+
+
+class _Recorder:
+    """Records who the runner said it was waiting for."""
+
+    def __init__(self, seen: list[object]) -> None:
+        self.seen = seen
+
+    def __getattr__(self, name: str) -> object:
+        if name == "waiting_for_runner_lock":
+            return self.seen.append
+        return lambda *args, **kwargs: None

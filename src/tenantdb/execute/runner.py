@@ -136,16 +136,8 @@ class Runner:
         def hook(attempt: int, delay: float, error: DatabaseError) -> None:
             self._retries += 1
             self.session.rollback()
-            record_event(
-                self.session,
-                "lock_retry",
-                source=step.migration.source,
-                version=str(step.migration.version),
-                direction=step.direction,
-                message=f"attempt {attempt}: {error.message}; retrying in {delay:.2f}s",
-                statement=statement.text if statement else None,
-                sqlstate=error.sqlstate,
-            )
+            message = f"attempt {attempt}: {error.message}; retrying in {delay:.2f}s"
+            self._event(step, "lock_retry", message, statement, error.sqlstate)
             self.observer.lock_retry(step.migration, attempt, delay, error.message)
 
         return hook
@@ -196,16 +188,7 @@ class Runner:
 
     def _record_failure(self, step: Step, failure: MigrationFailed) -> None:
         try:
-            record_event(
-                self.session,
-                "failure",
-                source=step.migration.source,
-                version=str(step.migration.version),
-                direction=step.direction,
-                message=failure.message,
-                statement=failure.statement,
-                sqlstate=failure.sqlstate,
-            )
+            self._event(step, "failure", failure.message, failure.statement, failure.sqlstate)
         except TenantdbError:
             return  # the connection is gone; the error itself still reaches the user
 
@@ -422,7 +405,14 @@ class Runner:
             )
             self.observer.note(f"dropped INVALID index {index.schema}.{index.name} left by an interrupted build")
 
-    def _event(self, step: Step, kind: str, message: str, statement: Statement | None = None) -> None:
+    def _event(
+        self,
+        step: Step,
+        kind: str,
+        message: str,
+        statement: Statement | str | None = None,
+        sqlstate: str | None = None,
+    ) -> None:
         record_event(
             self.session,
             kind,
@@ -430,7 +420,8 @@ class Runner:
             version=str(step.migration.version),
             direction=step.direction,
             message=message,
-            statement=statement.text if statement else None,
+            statement=statement.text if isinstance(statement, Statement) else statement,
+            sqlstate=sqlstate,
         )
 
 
