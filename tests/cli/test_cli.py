@@ -7,11 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
+from psycopg.conninfo import make_conninfo
 from typer.testing import CliRunner
 
 from tenantdb.cli.app import app
 from tenantdb.errors import ExitCode
 from tests.helpers import cli, write_files
+from tests.postgres import PgServer
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 COMMANDS = [
@@ -166,3 +168,12 @@ def test_embedded_server_lifecycle(tmp_path: Path) -> None:
         stopped = cli("db", "stop", "-C", str(tmp_path), "--json", env=env_free)
     assert json.loads(stopped.stdout) == {"stopped": True}
     assert json.loads(cli("db", "status", "-C", str(tmp_path), "--json", env=env_free).stdout)["running"] is False
+
+
+def test_unknown_role_is_one_line_without_traceback(pg_server: PgServer) -> None:
+    dsn = make_conninfo(pg_server.dsn, user="no_such_role_here")
+    result = cli("migrate", "status", "--dsn", dsn, "-C", str(EXAMPLES))
+    assert result.returncode == ExitCode.CONNECTION
+    assert "Traceback" not in result.stderr
+    assert "no_such_role_here" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2  # the error and its hint

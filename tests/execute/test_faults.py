@@ -12,18 +12,19 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 
 import pytest
 
 from tenantdb.db import Session, connect
-from tenantdb.errors import ExitCode
+from tenantdb.errors import ExitCode, TenantdbError
 
 T = TypeVar("T")
 
@@ -392,3 +393,104 @@ def test_f6_concurrent_runners_apply_each_migration_once_without_deadlock(
     assert session.fetch_one("SELECT count(*), count(DISTINCT id) FROM items") == (1000, 1000)
     assert index_valid(session, "items_val_idx") is True
     assert invalid_index_count(session) == 0
+
+
+# -- F7 and F8: a reader holds a lock on the target table ---------------------------------------------
+
+TABLE_T = native(
+    "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);\nINSERT INTO t SELECT n, 0 FROM generate_series(1, 100) AS n;"
+)
+ADD_C = native(
+    "CREATE TABLE t_audit (id int);\nALTER TABLE t ADD COLUMN c int;",
+    "ALTER TABLE t DROP COLUMN c;\nDROP TABLE t_audit;",
+)
+READER = ("BEGIN", "SELECT * FROM t LIMIT 1")
+
+
+@dataclass
+class Probe:
+    """An app-like client: a point read or write on ``t`` every 20 ms, recording latencies and errors."""
+
+    dsn: str
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        try:
+            with connect(self.dsn, application_name="tenantdb test probe") as client:
+                client.execute("SET statement_timeout = '10s'")
+                while not self._stop.wait(0.02):
+                    self._once(client)
+        except TenantdbError as error:
+            self.errors.append(f"probe connection: {error}")
+
+    def _once(self, client: Session) -> None:
+        started = time.monotonic()
+        try:
+            if len(self.latencies) % 2:
+                client.execute("UPDATE t SET v = v + 1 WHERE id = 2")
+            else:
+                client.fetch_value("SELECT v FROM t WHERE id = 1")
+        except TenantdbError as error:
+            self.errors.append(str(error))
+        self.latencies.append(time.monotonic() - started)
+
+
+@contextmanager
+def probing(dsn: str) -> Iterator[Probe]:
+    probe = Probe(dsn)
+    thread = threading.Thread(target=probe.run, name="probe", daemon=True)
+    thread.start()
+    try:
+        yield probe
+    finally:
+        probe._stop.set()
+        thread.join(WAIT)
+
+
+def test_f7_long_reader_makes_ddl_retry_at_lock_timeout_without_stalling_the_app(
+    dsn: str, session: Session, tmp_path: Path
+) -> None:
+    project = make_project(tmp_path, {"0001_t": TABLE_T}, lock_timeout="200ms", retry_max_delay="1s")
+    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
+    add_migrations(project, {"0002_t_add_c": ADD_C})
+    with probing(dsn) as probe, holding(dsn, *READER) as reader:
+        proc = start_up(dsn, project)
+        with reaped(proc):
+            time.sleep(5)
+            assert proc.poll() is None, f"the runner finished while the reader held its lock\n{finish(proc)}"
+            reader.execute("COMMIT")
+            run = finish(proc)
+    assert run.code == ExitCode.OK, str(run)
+    assert run.document()["steps"][0]["lock_retries"] > 0
+    assert "lock_retry" in events(session, "0002")
+    assert column_exists(session, "t", "c")
+    assert probe.errors == []
+    assert len(probe.latencies) > 100, "the probe ran during the whole blocked period"
+    worst = max(probe.latencies)
+    assert worst <= 0.3, f"probe max latency {worst * 1000:.0f} ms > lock_timeout + 100 ms"
+
+
+def test_f8_blocker_outlasting_the_retry_budget_aborts_cleanly_and_rerun_converges(
+    dsn: str, session: Session, tmp_path: Path
+) -> None:
+    project = make_project(tmp_path, {"0001_t": TABLE_T}, lock_timeout="100ms", lock_retry_budget="2s")
+    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
+    add_migrations(project, {"0002_t_add_c": ADD_C})
+    with holding(dsn, *READER):
+        gave_up = migrate_up(dsn, project)
+    assert gave_up.code == ExitCode.LOCK_TIMEOUT, str(gave_up)
+    error = gave_up.document()
+    assert error["error"] == "LockTimeoutExhausted" and error["sqlstate"] == "55P03", str(gave_up)
+    assert "gave up after" in error["message"] and "lock timeout" in error["message"], str(gave_up)
+    assert "lock_retry_budget" in error["hint"]
+    assert not column_exists(session, "t", "c") and not exists(session, "t_audit")
+    assert ledger(session) == ["0001"]
+    assert "lock_retry" in events(session, "0002")
+
+    rerun = migrate_up(dsn, project)
+    assert rerun.code == ExitCode.OK, str(rerun)
+    assert rerun.applied() == ["0002"]
+    assert column_exists(session, "t", "c") and exists(session, "t_audit")
+    assert ledger(session) == ["0001", "0002"]
