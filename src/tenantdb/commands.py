@@ -21,6 +21,7 @@ from tenantdb.db import (
     connect,
     describe_dsn,
     embedded_status,
+    interrupted_versions,
     recent_events,
     runner_identity,
     start_embedded,
@@ -74,13 +75,13 @@ class StatusReport:
 
     @property
     def pending(self) -> int:
-        return sum(1 for row in self.rows if row.state == "pending")
+        return sum(1 for row in self.rows if row.state in ("pending", "interrupted"))
 
 
 def migrate_status(settings: Settings) -> StatusReport:
     migrations = load_project_migrations(settings)
     with open_session(settings, "status") as session:
-        rows = status(migrations, applied_migrations(session, "project"))
+        rows = status(migrations, applied_migrations(session, "project"), interrupted_versions(session, "project"))
         database = session.database
     return StatusReport(database=database, directory=migrations.directory, layout=migrations.layout, rows=tuple(rows))
 

@@ -7,10 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from tenantdb.db import Session, acquire_runner_lock, catalog_snapshot, connect, invalid_indexes
+from tenantdb.db import (
+    Session,
+    acquire_runner_lock,
+    catalog_snapshot,
+    connect,
+    interrupted_versions,
+    invalid_indexes,
+)
 from tenantdb.errors import ChecksumMismatch, ConfigError, MigrationFailed, RunnerBusy
 from tenantdb.execute import RunRequest, first_difference, migrate
 from tenantdb.migrations import Direction, ExecutionMode, load_migrations
+from tenantdb.plan import MigrationState, status
 from tests.helpers import (
     FAST,
     down,
@@ -88,6 +96,8 @@ def test_statement_mode_resumes_after_a_fixed_statement(session: Session, tmp_pa
         up(session, load_migrations(tmp_path))
     assert session.fetch_value("SELECT count(*) FROM t") == 100
     assert ledger_versions(session) == []
+    (row,) = status(load_migrations(tmp_path), [], interrupted_versions(session, "project"))
+    assert (row.state, row.statements_done) == (MigrationState.INTERRUPTED, 2)
     files["0001_backfill.sql"] = files["0001_backfill.sql"].replace("v / 0", "v * 2")
     write_files(tmp_path, files)
     (step,) = up(session, load_migrations(tmp_path)).steps

@@ -13,7 +13,13 @@ from tenantdb.db import EmbeddedStatus
 from tenantdb.execute import RoundTripReport
 from tenantdb.verify import VerifyReport
 
-_STATE_STYLE = {"applied": "green", "pending": "yellow", "changed": "bold red", "missing": "magenta"}
+_STATE_STYLE = {
+    "applied": "green",
+    "pending": "yellow",
+    "interrupted": "bold yellow",
+    "changed": "bold red",
+    "missing": "magenta",
+}
 
 
 def show_status(report: StatusReport) -> None:
@@ -23,10 +29,11 @@ def show_status(report: StatusReport) -> None:
     for row in report.rows:
         style = _STATE_STYLE[row.state]
         applied = row.applied
+        state = row.state if row.statements_done is None else f"{row.state} after {row.statements_done} statements"
         table.add_row(
             row.version,
             escape(row.name),
-            f"[{style}]{row.state}[/]",
+            f"[{style}]{state}[/]",
             f"{applied.finished_at:%Y-%m-%d %H:%M:%S}" if applied else "",
             escape(f"{applied.applied_by}@{applied.host}") if applied else "",
         )

@@ -224,6 +224,18 @@ def journal_mark(session: Session, key: JournalKey, index: int, text: str, state
     )
 
 
+def interrupted_versions(session: Session, source: str) -> dict[str, int]:
+    """Versions with an unfinished statement-by-statement run: ``{version: statements done}``."""
+    if not state_exists(session):
+        return {}
+    rows = session.fetch_all(
+        "SELECT version, count(*) FILTER (WHERE state = 'done') FROM tenantdb.statement_journal"
+        " WHERE source = %s GROUP BY version",
+        (source,),
+    )
+    return {str(version): int(done) for version, done in rows}
+
+
 def journal_clear(session: Session, source: str, version: str) -> None:
     session.execute("DELETE FROM tenantdb.statement_journal WHERE source = %s AND version = %s", (source, version))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,6 +17,7 @@ class MigrationState(StrEnum):
     PENDING = "pending"
     CHANGED = "changed"  # applied, but the file was edited since
     MISSING = "missing"  # applied, but no file for it any more
+    INTERRUPTED = "interrupted"  # a statement-by-statement run stopped part way; `up` resumes it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +29,7 @@ class StatusRow:
     state: MigrationState
     applied: AppliedMigration | None
     migration: Migration | None
+    statements_done: int | None = None  # of an interrupted run
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,13 +53,20 @@ def _applied_by_version(applied: Sequence[AppliedMigration]) -> dict[Version, Ap
     return {Version.parse(row.version): row for row in applied}
 
 
-def status(migrations: MigrationSet, applied: Sequence[AppliedMigration]) -> list[StatusRow]:
+def status(
+    migrations: MigrationSet,
+    applied: Sequence[AppliedMigration],
+    interrupted: Mapping[str, int] | None = None,
+) -> list[StatusRow]:
     """Every known version with its state, in version order."""
     done = _applied_by_version(applied)
+    partial = {Version.parse(version): count for version, count in (interrupted or {}).items()}
     rows = []
     for migration in migrations:
         row = done.pop(migration.version, None)
-        if row is None:
+        if row is None and migration.version in partial:
+            state = MigrationState.INTERRUPTED
+        elif row is None:
             state = MigrationState.PENDING
         elif row.checksum != migration.checksum:
             state = MigrationState.CHANGED
@@ -70,6 +79,7 @@ def status(migrations: MigrationSet, applied: Sequence[AppliedMigration]) -> lis
                 state=state,
                 applied=row,
                 migration=migration,
+                statements_done=partial.get(migration.version),
             )
         )
     for row in done.values():
