@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tenantdb.config import Settings
+from tenantdb.config import CONFIG_FILE, Settings, load_settings
 from tenantdb.db import (
     AppliedMigration,
     EmbeddedStatus,
@@ -30,12 +30,15 @@ from tenantdb.db import (
 from tenantdb.db.scratch import dsn_for_database, recreate_database
 from tenantdb.errors import ConfigError
 from tenantdb.execute import Observer, RoundTripReport, RunRequest, RunResult, StepOutcome, migrate, round_trip
+from tenantdb.lint import LintReport, lint_migrations
 from tenantdb.migrations import (
     Direction,
+    Migration,
     MigrationSet,
     Version,
     load_migrations,
     load_project_migrations,
+    load_single_file,
     new_migration_file,
 )
 from tenantdb.plan import Plan, StatusRow, status
@@ -155,6 +158,24 @@ def migrate_test(
     """Round-trip the project's migrations on a scratch database of the configured server."""
     migrations: MigrationSet = load_project_migrations(settings)
     return round_trip(resolve_dsn(settings), migrations, settings.runner, observer, on_stage)
+
+
+def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
+    """Lint the given directories and files, or the project's migrations."""
+    targets = paths or [settings.migrations_dir]
+    migrations: list[Migration] = []
+    for path in targets:
+        if (path / CONFIG_FILE).is_file():
+            migrations.extend(load_project_migrations(load_settings(path)))
+        elif path.is_dir():
+            migrations.extend(
+                load_migrations(path, layout="auto", placeholders=settings.placeholders)
+                if path != settings.migrations_dir
+                else load_project_migrations(settings)
+            )
+        else:
+            migrations.append(load_single_file(path, settings.placeholders))
+    return lint_migrations(migrations, pg_version=pg_version)
 
 
 def new_migration(settings: Settings, name: str) -> list[Path]:

@@ -11,12 +11,13 @@ import typer
 from rich.markup import escape
 
 from tenantdb import __version__, commands
-from tenantdb.cli import views
+from tenantdb.cli import lint_output, views
 from tenantdb.cli.progress import ConsoleObserver
 from tenantdb.cli.render import emit_json, report_error, stderr, stdout
 from tenantdb.config import CONFIG_FILE, Settings, load_settings
 from tenantdb.errors import ConfigError, ExitCode, TenantdbError
 from tenantdb.execute import RunRequest
+from tenantdb.lint import DEFAULT_PG_VERSION, LintReport
 from tenantdb.migrations import Direction
 
 T = TypeVar("T")
@@ -273,6 +274,46 @@ def migrate_test(
         return 0 if report.ok else int(ExitCode.VIOLATIONS)
 
     _run(as_json, action, render)
+
+
+@app.command("lint")
+def lint(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Migration directories or .sql files [default: the project's].")
+    ] = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="text, json, github or sarif.")] = "text",
+    pg_version: Annotated[
+        int, typer.Option("--pg-version", help="PostgreSQL major version the migrations target.")
+    ] = DEFAULT_PG_VERSION,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 6 on: warning, error or never.")] = "warning",
+    rules: Annotated[bool, typer.Option("--rules", help="List every rule and exit.")] = False,
+    project: ProjectOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check migrations for statements that stall writers, fail, lose data, mislead, or expose tenants.
+
+    Suppress a finding with `-- tenantdb: ignore[rule-id] reason` on the line before the statement.
+    """
+    if rules:
+        lint_output.show_rules()
+        return
+    output = "json" if as_json else output
+    if output not in lint_output.RENDERERS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(lint_output.RENDERERS)}")
+    if fail_on not in ("warning", "error", "never"):
+        raise typer.BadParameter("--fail-on must be warning, error or never")
+
+    def render(report: LintReport) -> int:
+        lint_output.RENDERERS[output](report)
+        failing = {"warning": len(report.findings), "error": report.errors, "never": 0}[fail_on]
+        return int(ExitCode.VIOLATIONS) if failing else 0
+
+    _run(
+        output == "json",
+        lambda: commands.lint(_settings(project, None, None, sets), [p.resolve() for p in paths or []], pg_version),
+        render,
+    )
 
 
 @app.command("new")

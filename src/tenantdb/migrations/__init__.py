@@ -1,6 +1,6 @@
 """Migration files of every supported layout, loaded into an ordered :class:`MigrationSet`."""
 
-from tenantdb.migrations.loader import load_migrations, load_project_migrations
+from tenantdb.migrations.loader import load_migrations, load_project_migrations, load_single_file
 from tenantdb.migrations.model import (
     PROJECT_SOURCE,
     Direction,
@@ -24,5 +24,6 @@ __all__ = [
     "Version",
     "load_migrations",
     "load_project_migrations",
+    "load_single_file",
     "new_migration_file",
 ]

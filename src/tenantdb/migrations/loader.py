@@ -15,6 +15,7 @@ from tenantdb.migrations.model import (
     Migration,
     MigrationSet,
     Script,
+    Version,
     checksum,
     normalize,
 )
@@ -128,4 +129,30 @@ def _split_file_migration(group: FileGroup, up_text: str, placeholders: Placehol
             statement_timeout=directives.statement_timeout,
             ignores=directives.ignores,
         ),
+    )
+
+
+def load_single_file(path: Path, placeholders: PlaceholderSettings | None = None) -> Migration:
+    """One SQL file outside a migration directory (for ``lint``): native if it has markers, else plain SQL."""
+    if not path.is_file():
+        raise MigrationFileError("file not found", path=path)
+    raw = read_text(path)
+    text = apply_placeholders(path, raw, placeholders)
+    if any(c.text.startswith(("migrate:up", "+goose Up")) for c in scan_comments(path, text)):
+        marked = parse_goose(path, text) if "+goose" in text else parse_native(path, text)
+    else:
+        group = FileGroup(version=Version.parse("0"), name=path.stem, up=path, marked=False)
+        marked = _split_file_migration(group, text, placeholders)
+    normalized = normalize(raw)
+    return Migration(
+        version=Version.parse("0"),
+        name=path.stem,
+        layout=Layout.NATIVE,
+        up=marked.up,
+        down=marked.down,
+        verify=marked.verify,
+        checksum=checksum(normalized),
+        normalized_text=normalized,
+        lock_timeout=marked.directives.lock_timeout,
+        statement_timeout=marked.directives.statement_timeout,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import pglast
 from pglast import ast, parser
@@ -50,6 +51,8 @@ class Statement:
     node: str  # pglast node name, e.g. "IndexStmt"
     transaction: TransactionMode
     concurrent_index: ConcurrentIndexTarget | None = None
+    tree: Any = field(default=None, compare=False, repr=False)  # the pglast node, for the linter
+    base: int = field(default=0, compare=False, repr=False)  # offset the tree's node locations count from
 
 
 def line_of(source: str, offset: int) -> int:
@@ -83,6 +86,8 @@ def split_statements(source: str, start: int = 0, end: int | None = None) -> tup
                 node=type(raw.stmt).__name__,
                 transaction=transaction_mode(node),
                 concurrent_index=concurrent_index_target(node),
+                tree=node,
+                base=start,
             )
         )
     return tuple(statements)

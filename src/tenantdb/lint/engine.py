@@ -1,0 +1,214 @@
+"""Run the rules over migrations in order, with suppressions and rules that need the whole picture.
+
+Up sections are read in version order and shape what the linter knows about the schema (so a table created
+earlier in the same migration is not "existing"); down and verify sections are checked against a copy of that
+knowledge and never change it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pglast import ast
+
+from tenantdb.lint.context import LintContext, observe
+from tenantdb.lint.model import Finding, Rule, RuleId
+from tenantdb.lint.walk import iter_nodes
+from tenantdb.migrations import ExecutionMode, Migration, MigrationSet, Script
+from tenantdb.sql import Statement, line_comments
+
+DEFAULT_PG_VERSION = 16
+IGNORE_PREFIX = "tenantdb: ignore["
+UNUSED_IGNORE = RuleId("unused-ignore")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LintReport:
+    """Findings, newest file last, and what was read."""
+
+    findings: tuple[Finding, ...]
+    files: int
+    statements: int
+    suppressed: int
+    rules: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for finding in self.findings if finding.severity == "error")
+
+
+@dataclass(slots=True)
+class _Suppression:
+    line: int
+    rule: RuleId
+    path: Path
+    used: bool = False
+
+
+@dataclass(slots=True)
+class _Run:
+    rules: Sequence[Rule]
+    context: LintContext
+    by_type: dict[type, list[Rule]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    suppressions: list[_Suppression] = field(default_factory=list)
+    files: set[Path] = field(default_factory=set)
+    statements: int = 0
+    suppressed: int = 0
+
+    def __post_init__(self) -> None:
+        index: dict[type, list[Rule]] = defaultdict(list)
+        for rule in self.rules:
+            if rule.min_pg_version and self.context.pg_version < rule.min_pg_version:
+                continue
+            for node_type in rule.node_types:
+                index[node_type].append(rule)
+        self.by_type = dict(index)
+
+
+def lint_migration_sets(
+    sets: Iterable[MigrationSet], *, rules: Sequence[Rule] | None = None, pg_version: int = DEFAULT_PG_VERSION
+) -> LintReport:
+    """Lint every migration of ``sets`` (in the order given, each in version order)."""
+    return lint_migrations(
+        [migration for migration_set in sets for migration in migration_set], rules=rules, pg_version=pg_version
+    )
+
+
+def lint_migrations(
+    migrations: Iterable[Migration], *, rules: Sequence[Rule] | None = None, pg_version: int = DEFAULT_PG_VERSION
+) -> LintReport:
+    from tenantdb.lint.rules import RULES
+
+    run = _Run(rules=RULES if rules is None else rules, context=LintContext(pg_version=pg_version))
+    for migration in migrations:
+        _lint_migration(run, migration)
+    for rule in run.rules:
+        if rule.finish is not None:
+            for finding in rule.finish(run.context):
+                _keep(run, finding)
+    _report_unused_suppressions(run)
+    findings = sorted(run.findings, key=lambda f: (str(f.path), f.line, f.column, f.rule))
+    return LintReport(
+        findings=tuple(findings),
+        files=len(run.files),
+        statements=run.statements,
+        suppressed=run.suppressed,
+        rules=len(run.rules),
+    )
+
+
+def _lint_migration(run: _Run, migration: Migration) -> None:
+    context = run.context
+    forward = context.schema
+    _lint_script(run, migration.up, "up")
+    for section, script in (("down", migration.down), ("verify", migration.verify)):
+        if script is not None and script.statements:
+            context.schema = forward.copy()
+            _lint_script(run, script, section)
+    context.schema = forward
+
+
+def _lint_script(run: _Run, script: Script, section: str) -> None:
+    context = run.context
+    context.path = script.path
+    context.source = script.source
+    context.section = section
+    context.transactional = script.mode is ExecutionMode.TRANSACTION
+    context.in_file_transaction = False
+    context.created_here = set()
+    run.files.add(script.path)
+    _collect_suppressions(run, script)
+    for statement in script.statements:
+        run.statements += 1
+        context.statement = statement
+        for node in iter_nodes(statement.tree):
+            for rule in run.by_type.get(type(node), ()):
+                for hit in rule.check(node, context):
+                    _keep(run, context.finding(rule, hit))
+        _track_transaction(context, statement)
+        observe(context, statement.tree)  # down and verify sections work on a copy of the knowledge
+    context.statement = None
+
+
+def _track_transaction(context: LintContext, statement: Statement) -> None:
+    node = statement.tree
+    if isinstance(node, ast.TransactionStmt):
+        kind = getattr(node.kind, "name", "")
+        if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+            context.in_file_transaction = True
+        elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"):
+            context.in_file_transaction = False
+
+
+def _collect_suppressions(run: _Run, script: Script) -> None:
+    if any(s.path == script.path for s in run.suppressions):
+        return  # one file, several sections: collected once
+    for comment in line_comments(script.source):
+        if comment.text.startswith(IGNORE_PREFIX):
+            rule = comment.text[len(IGNORE_PREFIX) :].split("]", 1)[0].strip()
+            run.suppressions.append(_Suppression(line=comment.line, rule=RuleId(rule), path=script.path))
+
+
+def _keep(run: _Run, finding: Finding) -> None:
+    for suppression in run.suppressions:
+        if suppression.path == finding.path and suppression.rule == finding.rule and _covers(suppression, finding):
+            suppression.used = True
+            run.suppressed += 1
+            return
+    run.findings.append(finding)
+
+
+def _covers(suppression: _Suppression, finding: Finding) -> bool:
+    """A suppression covers the statement on its own line or starting on one of the next two lines."""
+    statement_lines = finding.statement.count("\n")
+    first = finding.line
+    return first - 2 <= suppression.line <= first + statement_lines
+
+
+def _report_unused_suppressions(run: _Run) -> None:
+    from tenantdb.lint.rules import RULES_BY_ID
+
+    rule = RULES_BY_ID.get(UNUSED_IGNORE)
+    if rule is None:
+        return
+    for suppression in run.suppressions:
+        if suppression.used:
+            continue
+        known = suppression.rule in RULES_BY_ID
+        message = (
+            f"ignore[{suppression.rule}] suppresses nothing here"
+            if known
+            else f"ignore[{suppression.rule}] names no rule"
+        )
+        run.findings.append(
+            Finding(
+                rule=rule.id,
+                severity=rule.severity,
+                message=message,
+                path=suppression.path,
+                line=suppression.line,
+                hint="remove the comment" if known else "see `tenantdb lint --rules` for the rule ids",
+            )
+        )
+
+
+def check_example(rule: Rule, sql: str, pg_version: int = DEFAULT_PG_VERSION) -> list[Finding]:
+    """Lint one example of a rule's documentation (a native file if it has markers, else plain SQL)."""
+    import tempfile
+
+    from tenantdb.migrations import load_single_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "example.sql"
+        path.write_text(sql, encoding="utf-8")
+        migration = load_single_file(path)
+        report = lint_migrations([migration], rules=[rule], pg_version=pg_version)
+    return [finding for finding in report.findings if finding.rule == rule.id]

@@ -1,0 +1,107 @@
+"""Value objects of the linter: rules, the hits their checks return, and findings."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NewType
+
+if TYPE_CHECKING:
+    from tenantdb.lint.context import LintContext
+
+RuleId = NewType("RuleId", str)
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # PostgreSQL will reject it, data is lost, or tenants are exposed
+    WARNING = "warning"  # it works, but stalls writers, misleads, or will hurt later
+
+
+class Family(StrEnum):
+    LOCKING = "locking"
+    ROBUSTNESS = "robustness"
+    DESTRUCTIVE = "destructive"
+    TYPES = "types"
+    REJECTED = "rejected"  # statements PostgreSQL will refuse
+    LOGIC = "logic"
+    SECURITY = "security"
+    DATA_LOSS = "data-loss"
+    META = "meta"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a check reports: a message, optionally a hint and the node's location within the statement."""
+
+    message: str
+    hint: str | None = None
+    location: int | None = None  # character offset of the offending node, as pglast reports it
+
+
+Check = Callable[[Any, "LintContext"], Iterable[Hit]]
+Finish = Callable[["LintContext"], Iterable["Finding"]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """One lint rule: its id, documentation, examples, and a check over nodes of the given types."""
+
+    id: RuleId
+    summary: str
+    severity: Severity
+    family: Family
+    node_types: tuple[type, ...]
+    check: Check
+    bad: tuple[str, ...]
+    good: tuple[str, ...]
+    doc: str
+    finish: Finish | None = None  # runs once after every file, for rules that need the whole picture
+    min_pg_version: int = 0
+
+    @classmethod
+    def for_node(
+        cls,
+        *node_types: type,
+        id: str,
+        summary: str,
+        severity: Severity,
+        family: Family,
+        check: Check,
+        bad: Iterable[str],
+        good: Iterable[str],
+        finish: Finish | None = None,
+        min_pg_version: int = 0,
+    ) -> Rule:
+        """Build a rule whose documentation is the docstring of the module that calls this."""
+        module = sys._getframe(1).f_globals.get("__doc__") or ""
+        return cls(
+            id=RuleId(id),
+            summary=summary,
+            severity=severity,
+            family=family,
+            node_types=node_types,
+            check=check,
+            bad=tuple(bad),
+            good=tuple(good),
+            doc=module.strip(),
+            finish=finish,
+            min_pg_version=min_pg_version,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """A rule's verdict on one statement."""
+
+    rule: RuleId
+    severity: Severity
+    message: str
+    path: Path | None
+    line: int
+    column: int = 1
+    statement: str = ""
+    hint: str | None = None
+    suppressed: bool = field(default=False, compare=False)
