@@ -210,5 +210,8 @@ def check_example(rule: Rule, sql: str, pg_version: int = DEFAULT_PG_VERSION) ->
         path = Path(folder) / "example.sql"
         path.write_text(sql, encoding="utf-8")
         migration = load_single_file(path)
-        report = lint_migrations([migration], rules=[rule], pg_version=pg_version)
+        from tenantdb.lint.rules import RULES
+
+        rules = RULES if rule in RULES else (*RULES, rule)  # a rule being written is checked before it is listed
+        report = lint_migrations([migration], rules=rules, pg_version=pg_version)
     return [finding for finding in report.findings if finding.rule == rule.id]
