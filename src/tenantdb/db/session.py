@@ -24,6 +24,8 @@ QUERY_CANCELED = "57014"
 DEADLOCK_DETECTED = "40P01"
 SERIALIZATION_FAILURE = "40001"
 
+_CONNECTION_LOST = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdown, cannot connect now
+
 Query = LiteralString | sql.SQL | sql.Composed
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -34,8 +36,14 @@ def translate(error: psycopg.Error) -> DatabaseError:
     message = diag.message_primary or str(error).strip() or type(error).__name__
     if diag.message_detail:
         message += f" ({diag.message_detail})"
-    if isinstance(error, psycopg.OperationalError) and not diag.sqlstate:
-        return ConnectionFailed(f"lost the connection to the server: {message}", hint="check the server and retry")
+    lost = diag.sqlstate in _CONNECTION_LOST or (diag.sqlstate or "").startswith("08")
+    if lost or (isinstance(error, psycopg.OperationalError) and not diag.sqlstate):
+        return ConnectionFailed(
+            f"lost the connection to the server: {message}",
+            sqlstate=diag.sqlstate,
+            hint="the outcome of the statement in flight is unknown; run the same command again: "
+            "tenantdb re-reads the ledger and journal and resumes",
+        )
     return DatabaseError(message, sqlstate=diag.sqlstate, hint=diag.message_hint)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -40,7 +41,7 @@ from tenantdb.db import (
     statement_sha,
     who_applies,
 )
-from tenantdb.errors import DatabaseError, MigrationFailed, TenantdbError
+from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, MigrationFailed, TenantdbError
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.retry import Backoff, with_lock_retries
 from tenantdb.migrations import Direction, ExecutionMode, Migration, Script
@@ -142,6 +143,35 @@ class Runner:
 
         return hook
 
+    def _retrying(
+        self,
+        step: Step,
+        statement: Statement | None,
+        action: Callable[[], None],
+        before_retry: Callable[[], None] | None = None,
+    ) -> None:
+        """Run ``action`` with lock-timeout retries; a spent budget names the migration and is logged."""
+        try:
+            with_lock_retries(
+                action, self._backoff(), on_retry=self._on_retry(step, statement), before_retry=before_retry
+            )
+        except LockTimeoutExhausted as error:
+            raise self._exhausted(step, statement, error) from error
+
+    def _exhausted(self, step: Step, statement: Statement | None, error: LockTimeoutExhausted) -> LockTimeoutExhausted:
+        where = f" at {_where(step.migration, step.direction, statement)}" if statement else ""
+        exhausted = LockTimeoutExhausted(
+            f"{step.migration.label} ({step.direction}){where}: {error.message}",
+            sqlstate=error.sqlstate,
+            hint=error.hint
+            or "a long transaction holds a conflicting lock (see pg_stat_activity); retry later "
+            "or raise [runner] lock_retry_budget",
+        )
+        self.session.rollback()
+        with suppress(TenantdbError):  # the connection is gone; the error itself still reaches the user
+            self._event(step, "failure", exhausted.message, statement, error.sqlstate)
+        return exhausted
+
     # -- transactional scripts ------------------------------------------------------------------------
 
     def _run_transactional(self, step: Step, script: Script, started: datetime) -> None:
@@ -159,12 +189,19 @@ class Runner:
                     self.observer.statement_finished(migration, index, statement)
                 self._finish(step, script, started)
 
-        with_lock_retries(attempt, self._backoff(), on_retry=self._on_retry(step, None))
+        self._retrying(step, None, attempt)
 
     def _execute(self, step: Step, statement: Statement) -> None:
-        """Run one statement; any failure but a lock timeout becomes MigrationFailed."""
+        """Run one statement; a failure becomes MigrationFailed (lock timeouts and lost connections pass)."""
         try:
             self.session.run_script(statement.text)
+        except ConnectionFailed as error:
+            where = _where(step.migration, step.direction, statement)
+            raise ConnectionFailed(
+                f"{step.migration.label} ({step.direction}) at {where}: {error.message}",
+                sqlstate=error.sqlstate,
+                hint=error.hint,
+            ) from error
         except DatabaseError as error:
             if is_lock_timeout(error):
                 raise
@@ -302,9 +339,14 @@ class Runner:
         try:
             self._execute(step, statement)
         except DatabaseError as error:  # only a lock timeout gets here; the server aborted the block
-            delay = block.next_delay()
-            if block.start is None or delay is None:
+            if block.start is None:
                 raise self._failure(step, statement, error) from error
+            delay = block.next_delay()
+            if delay is None:
+                spent = LockTimeoutExhausted(
+                    f"gave up after {block.attempts} attempts: {error.message}", sqlstate=error.sqlstate
+                )
+                raise self._exhausted(step, statement, spent) from error
             self._on_retry(step, statement)(block.attempts, delay, error)
             time.sleep(delay)
             return block.start
@@ -337,7 +379,7 @@ class Runner:
                 self._execute(step, statement)
                 journal_mark(self.session, key, index, statement.text, "done")
 
-        with_lock_retries(attempt, self._backoff(), on_retry=self._on_retry(step, statement))
+        self._retrying(step, statement, attempt)
 
     def _run_outside(self, step: Step, key: JournalKey, index: int, statement: Statement, *, interrupted: bool) -> None:
         migration = step.migration
@@ -349,10 +391,10 @@ class Runner:
         timeout = self._statement_timeout(migration, statement)
         self.session.set_timeouts(lock_timeout=self._lock_timeout(migration), statement_timeout=timeout, local=False)
         try:
-            with_lock_retries(
+            self._retrying(
+                step,
+                statement,
                 lambda: self._execute(step, statement),
-                self._backoff(),
-                on_retry=self._on_retry(step, statement),
                 before_retry=lambda: self._drop_invalid_leftovers(step, statement),
             )
         finally:

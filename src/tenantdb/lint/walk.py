@@ -1,26 +1,14 @@
-"""Walk pglast trees quickly: every node below a root, with no recursion limit."""
+"""Helpers for rules: walking trees and reading names out of pglast nodes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from pglast import ast
 
+from tenantdb.sql.tree import iter_nodes
 
-def iter_nodes(root: Any) -> Iterator[ast.Node]:
-    """Every ``ast.Node`` in ``root`` (itself included), depth first."""
-    stack = [root]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ast.Node):
-            yield item
-            for name in getattr(type(item), "__slots__", ()):
-                value = getattr(item, name, None)
-                if isinstance(value, ast.Node | tuple | list):
-                    stack.append(value)
-        elif isinstance(item, tuple | list):
-            stack.extend(reversed(item))
+__all__ = ["dotted", "function_name", "iter_nodes", "relation_name"]
 
 
 def dotted(names: Any) -> str:
