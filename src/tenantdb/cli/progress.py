@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from tenantdb.db import LockHolder
 from tenantdb.migrations import Direction, Migration
@@ -38,8 +39,10 @@ class ConsoleObserver:
             return
         if self._progress is not None:
             self._progress.console.print(message)
-        else:
+        elif self.console.is_terminal:
             self.console.print(message)
+        else:  # plain lines for logs and pipes, without the cost of rendering markup
+            self.console.file.write(Text.from_markup(message).plain + "\n")
 
     def waiting_for_runner_lock(self, holder: LockHolder | None) -> None:
         who = holder.describe() if holder else "another session"

@@ -133,15 +133,36 @@ class Session:
         return row[0] if row else None
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """BEGIN ... COMMIT, or ROLLBACK when the block raises."""
-        self.execute("BEGIN")
+    def transaction(
+        self, *, lock_timeout: timedelta | None = None, statement_timeout: timedelta | None = None
+    ) -> Iterator[None]:
+        """BEGIN ... COMMIT, or ROLLBACK when the block raises; timeouts are local to the transaction."""
+        self.begin(lock_timeout=lock_timeout, statement_timeout=statement_timeout)
         try:
             yield
         except BaseException:
             self.rollback()
             raise
         self.execute("COMMIT")
+
+    def begin(self, *, lock_timeout: timedelta | None = None, statement_timeout: timedelta | None = None) -> None:
+        """BEGIN and set the transaction's timeouts, in one round trip."""
+        with self.pipeline():
+            self.execute("BEGIN")
+            if lock_timeout is not None and statement_timeout is not None:
+                self.execute(
+                    "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+                    (millis(lock_timeout), millis(statement_timeout)),
+                )
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Send the block's statements together (one round trip); errors surface when the block ends."""
+        try:
+            with self._connection.pipeline():
+                yield
+        except psycopg.Error as error:
+            raise translate(error) from error
 
     def rollback(self) -> None:
         """Roll back whatever transaction is open; a dead connection is left for the caller to notice."""
@@ -161,9 +182,11 @@ class Session:
         self.execute("SELECT set_config(%s, %s, false)", (name, value))
 
     def set_timeouts(self, *, lock_timeout: timedelta, statement_timeout: timedelta, local: bool) -> None:
-        setter = self.set_local if local else self.set_session
-        setter("lock_timeout", millis(lock_timeout))
-        setter("statement_timeout", millis(statement_timeout))
+        """Both timeouts in one statement, for the transaction (``local``) or the session."""
+        self.execute(
+            "SELECT set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
+            (millis(lock_timeout), local, millis(statement_timeout), local),
+        )
 
     def close(self) -> None:
         self._connection.close()

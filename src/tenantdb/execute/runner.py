@@ -178,16 +178,20 @@ class Runner:
         migration = step.migration
 
         def attempt() -> None:
-            with self.session.transaction():
-                self.session.set_timeouts(
-                    lock_timeout=self._lock_timeout(migration),
-                    statement_timeout=self._statement_timeout(migration, None),
-                    local=True,
-                )
+            self.session.begin(
+                lock_timeout=self._lock_timeout(migration),
+                statement_timeout=self._statement_timeout(migration, None),
+            )
+            try:
                 for index, statement in enumerate(script.statements):
                     self._execute(step, statement)
                     self.observer.statement_finished(migration, index, statement)
-                self._finish(step, script, started)
+                with self.session.pipeline():  # ledger, event and COMMIT in one round trip
+                    self._finish(step, script, started)
+                    self.session.execute("COMMIT")
+            except BaseException:
+                self.session.rollback()
+                raise
 
         self._retrying(step, None, attempt)
 
@@ -306,8 +310,10 @@ class Runner:
             self.observer.statement_finished(migration, index, statement)
             index += 1
         self._require_committed(step, script)
-        with self.session.transaction():
+        with self.session.pipeline():
+            self.session.execute("BEGIN")
             self._finish(step, script, started)
+            self.session.execute("COMMIT")
         return resumed_at
 
     def _refuse_edits_of_finished_statements(self, step: Step, script: Script, key: JournalKey) -> None:
