@@ -39,17 +39,27 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
 
 
-@pytest.fixture
-def dsn(pg_server: PgServer) -> Iterator[str]:
-    """A fresh, empty database for this test (dropped afterwards)."""
+def _fresh_database(server: PgServer) -> Iterator[str]:
     name = f"t_{secrets.token_hex(6)}"
-    with connect(pg_server.dsn) as session:
+    with connect(server.dsn) as session:
         session.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE))
         )
-    yield make_conninfo(pg_server.dsn, dbname=name)
-    with connect(pg_server.dsn) as session:
+    yield make_conninfo(server.dsn, dbname=name)
+    with connect(server.dsn) as session:
         session.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def dsn(pg_server: PgServer) -> Iterator[str]:
+    """A fresh, empty database for this test (dropped afterwards)."""
+    yield from _fresh_database(pg_server)
+
+
+@pytest.fixture
+def other_dsn(pg_server: PgServer) -> Iterator[str]:
+    """A second fresh database, to compare two ways of reaching the same state."""
+    yield from _fresh_database(pg_server)
 
 
 @pytest.fixture

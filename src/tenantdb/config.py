@@ -16,6 +16,8 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     suffix = "}"
     values = { schema = "public" }
 
+    online = true                        # rewrite blocking DDL on existing tables (CONCURRENTLY, NOT VALID...)
+
     [runner]
     lock_timeout = "500ms"               # on every statement; 55P03 is retried with backoff
     lock_retry_budget = "2min"           # total time spent retrying one migration
@@ -72,6 +74,7 @@ class RunnerSettings:
     advisory_lock_wait: timedelta = timedelta(minutes=2)
     advisory_lock_poll: timedelta = timedelta(milliseconds=200)
     connection_check_interval: timedelta = timedelta(seconds=1)
+    online: bool = True  # rewrite blocking statements on existing tables into their non-blocking forms
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,7 +148,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         layout=_string(migrations.get("layout", "auto"), "migrations.layout"),
         file_pattern=_string(migrations.get("file_pattern"), "migrations.file_pattern") or None,
         placeholders=_placeholder_settings(placeholders),
-        runner=_runner_settings(runner),
+        runner=_runner_settings(runner, data.get("online", True)),
         config_file=path if path.is_file() else None,
     )
 
@@ -193,12 +196,15 @@ _RUNNER_KEYS = {
 }
 
 
-def _runner_settings(table: Mapping[str, Any]) -> RunnerSettings:
-    unknown = set(table) - _RUNNER_KEYS
+def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
+    unknown = set(table) - _RUNNER_KEYS - {"online"}
     if unknown:
         raise ConfigError(
             f"unknown [runner] setting(s): {', '.join(sorted(unknown))}",
-            hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS))}",
+            hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS | {'online'}))}",
         )
-    durations = {key: parse_duration(value, key=f"runner.{key}") for key, value in table.items()}
-    return RunnerSettings(**durations)
+    online = table.get("online", online)
+    if not isinstance(online, bool):
+        raise ConfigError("online must be true or false")
+    durations = {key: parse_duration(value, key=f"runner.{key}") for key, value in table.items() if key != "online"}
+    return RunnerSettings(**durations, online=online)

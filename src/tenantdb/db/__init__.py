@@ -13,6 +13,7 @@ from tenantdb.db.catalog import (
     invalid_indexes,
     invalid_indexes_on,
     not_valid_constraints,
+    plain_table_exists,
 )
 from tenantdb.db.connect import connect, describe_dsn
 from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
@@ -80,6 +81,7 @@ __all__ = [
     "journal_mark",
     "lock_holder",
     "not_valid_constraints",
+    "plain_table_exists",
     "recent_events",
     "record_applied",
     "record_event",

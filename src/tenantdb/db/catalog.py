@@ -130,3 +130,14 @@ def catalog_snapshot(session: Session) -> Snapshot:
         rows = session.fetch_all(query, {"excluded": list(EXCLUDED_SCHEMAS)})
         snapshot[kind] = sorted(rows, key=lambda row: tuple("" if v is None else str(v) for v in row))
     return snapshot
+
+
+def plain_table_exists(session: Session, name: str) -> bool:
+    """True when ``name`` (unqualified, on the search path) is an ordinary, non-partitioned table."""
+    kind = session.fetch_value(
+        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relname = %s AND n.nspname = ANY (current_schemas(false))"
+        " ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1",
+        (name,),
+    )
+    return bool(kind == "r")

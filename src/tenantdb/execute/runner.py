@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from tenantdb.config import RunnerSettings
@@ -35,6 +35,7 @@ from tenantdb.db import (
     journal_clear,
     journal_entries,
     journal_mark,
+    plain_table_exists,
     record_applied,
     record_event,
     remove_applied,
@@ -46,7 +47,7 @@ from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.retry import Backoff, with_lock_retries
 from tenantdb.migrations import Direction, ExecutionMode, Migration, Script
 from tenantdb.plan import Plan, Step
-from tenantdb.sql import Statement, TransactionMode
+from tenantdb.sql import Statement, TransactionMode, rewrite_statements
 
 RetryHook = Callable[[int, float, DatabaseError], None]
 
@@ -92,6 +93,8 @@ class Runner:
     def run_step(self, step: Step) -> StepOutcome:
         script = step.migration.up if step.direction is Direction.UP else step.migration.down
         assert script is not None, "the planner only plans downs that exist"
+        if self.settings.online:
+            script = self._online(step, script)
         self._retries = 0
         started = datetime.now(UTC)
         clock = time.monotonic()
@@ -113,6 +116,20 @@ class Runner:
             resumed_at=resumed_at,
             lock_retries=self._retries,
         )
+
+    def _online(self, step: Step, script: Script) -> Script:
+        """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement."""
+        statements, rewrites = rewrite_statements(
+            script.statements, lambda name: plain_table_exists(self.session, name)
+        )
+        if not rewrites:
+            return script
+        for rewrite in rewrites:
+            self._event(step, "rewrite", rewrite.describe(), rewrite.original)
+            self.observer.note(
+                f"{step.migration.label}: online rewrite ({rewrite.kind}) at line {rewrite.original.line}"
+            )
+        return replace(script, statements=statements, no_transaction=True)
 
     # -- timeouts and retries -------------------------------------------------------------------------
 

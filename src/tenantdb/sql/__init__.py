@@ -2,6 +2,7 @@
 
 from tenantdb.sql.comments import Comment, is_blank, line_comments
 from tenantdb.sql.placeholders import UndefinedPlaceholder, replace_placeholders
+from tenantdb.sql.rewrite import Rewrite, online_rewrite, rewrite_statements
 from tenantdb.sql.statements import (
     ConcurrentIndexTarget,
     SqlSyntaxError,
@@ -14,6 +15,7 @@ from tenantdb.sql.statements import (
 __all__ = [
     "Comment",
     "ConcurrentIndexTarget",
+    "Rewrite",
     "SqlSyntaxError",
     "Statement",
     "TransactionMode",
@@ -21,6 +23,8 @@ __all__ = [
     "is_blank",
     "line_comments",
     "line_of",
+    "online_rewrite",
     "replace_placeholders",
+    "rewrite_statements",
     "split_statements",
 ]
