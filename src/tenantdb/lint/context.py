@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,15 @@ class Place:
     statement: str
 
 
+@dataclass(frozen=True, slots=True)
+class ColumnType:
+    """A declared column type: its name as the linter spells it, integer modifiers (-1: not a plain integer)."""
+
+    name: str
+    typmods: tuple[int, ...] = ()
+    array: bool = False
+
+
 @dataclass(slots=True)
 class SchemaKnowledge:
     """The schema as the forward (up) migrations read so far have shaped it."""
@@ -37,6 +47,12 @@ class SchemaKnowledge:
     rls_forced: set[str] = field(default_factory=set)
     policies: dict[str, list[Place]] = field(default_factory=dict)
     roles: set[str] = field(default_factory=set)
+    column_types: dict[str, dict[str, ColumnType]] = field(default_factory=dict)  # table -> column -> full type
+    indexes: dict[str, str] = field(default_factory=dict)  # index -> table
+    # table -> name of a CHECK (c IS NOT NULL) -> (c, validated)
+    not_null_checks: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)
+    unique_columns: dict[str, set[str]] = field(default_factory=dict)  # table -> columns that alone are a key
+    primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> primary key columns
 
     def copy(self) -> SchemaKnowledge:
         return SchemaKnowledge(
@@ -49,6 +65,11 @@ class SchemaKnowledge:
             rls_forced=set(self.rls_forced),
             policies={table: list(places) for table, places in self.policies.items()},
             roles=set(self.roles),
+            column_types={table: dict(cols) for table, cols in self.column_types.items()},
+            indexes=dict(self.indexes),
+            not_null_checks={table: dict(checks) for table, checks in self.not_null_checks.items()},
+            unique_columns={table: set(cols) for table, cols in self.unique_columns.items()},
+            primary_keys=dict(self.primary_keys),
         )
 
 
@@ -116,6 +137,7 @@ def observe(context: LintContext, node: Any) -> None:
     """Update what the linter knows after a statement ran."""
     place = context.place()
     schema = context.schema
+    _remember_created(context, node)
     if isinstance(node, ast.CreateStmt):
         name = relation_name(node.relation)
         schema.tables[name] = place
@@ -126,8 +148,15 @@ def observe(context: LintContext, node: Any) -> None:
             if isinstance(column, ast.ColumnDef) and column.colname
         }
         schema.columns[name] = columns
+        schema.column_types[name] = {
+            column.colname: column_type(column.typeName)
+            for column in node.tableElts or ()
+            if isinstance(column, ast.ColumnDef) and column.colname
+        }
         if TENANT_COLUMN in columns:
             schema.tenant_tables[name] = place
+        schema.unique_columns[name] = _unique_columns(node.tableElts or ())
+        schema.primary_keys[name] = primary_key(node.tableElts or ())
     elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
         name = relation_name(node.into.rel)
         if getattr(node.objtype, "name", "") == "OBJECT_MATVIEW":
@@ -135,6 +164,10 @@ def observe(context: LintContext, node: Any) -> None:
         else:
             schema.tables[name] = place
             context.created_here.add(name)
+            if TENANT_COLUMN in _output_names(node):  # rollups built with CREATE TABLE AS hold tenant rows too
+                schema.tenant_tables[name] = place
+    elif isinstance(node, ast.IndexStmt) and node.idxname:
+        schema.indexes[node.idxname] = relation_name(node.relation)
     elif isinstance(node, ast.ViewStmt):
         schema.views[relation_name(node.view)] = place
     elif isinstance(node, ast.AlterTableStmt):
@@ -152,14 +185,51 @@ def _observe_alter_table(context: LintContext, node: ast.AlterTableStmt, place: 
     table = relation_name(node.relation)
     for cmd in node.cmds or ():
         name = getattr(cmd.subtype, "name", "")
+        if name in ("AT_AddConstraint", "AT_AddColumn") and (key := primary_key((cmd.def_,))):
+            schema.primary_keys[table] = key
         if name == "AT_EnableRowSecurity":
             schema.rls_enabled[table] = place
         elif name == "AT_ForceRowSecurity":
             schema.rls_forced.add(table)
+        elif name == "AT_DisableRowSecurity":
+            schema.rls_enabled.pop(table, None)
+        elif name == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint) and _is_key(cmd.def_):
+            schema.unique_columns.setdefault(table, set()).update(_single_key(cmd.def_))
         elif name == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef) and cmd.def_.colname:
             schema.columns.setdefault(table, {})[cmd.def_.colname] = _type_name(cmd.def_.typeName)
+            schema.column_types.setdefault(table, {})[cmd.def_.colname] = column_type(cmd.def_.typeName)
             if cmd.def_.colname == TENANT_COLUMN:
                 schema.tenant_tables[table] = place
+        elif name == "AT_AlterColumnType" and cmd.name and isinstance(cmd.def_, ast.ColumnDef):
+            schema.columns.setdefault(table, {})[cmd.name] = _type_name(cmd.def_.typeName)
+            schema.column_types.setdefault(table, {})[cmd.name] = column_type(cmd.def_.typeName)
+        else:
+            _observe_not_null_check(schema, table, cmd, name)
+
+
+def not_null_check(table: str, constraint: ast.Constraint) -> tuple[str, str] | None:
+    """``(name, column)`` of an enforced ``CHECK (column IS NOT NULL)`` (unnamed: PostgreSQL's default name)."""
+    test = constraint.raw_expr
+    if getattr(constraint.contype, "name", "") != "CONSTR_CHECK" or not constraint.is_enforced:
+        return None
+    if not isinstance(test, ast.NullTest) or getattr(test.nulltesttype, "name", "") != "IS_NOT_NULL":
+        return None
+    fields = test.arg.fields if isinstance(test.arg, ast.ColumnRef) else ()
+    column = getattr(fields[-1], "sval", "") if fields and len(fields) == 1 else ""
+    return (constraint.conname or f"{table}_{column}_check", column) if column else None
+
+
+def _observe_not_null_check(schema: SchemaKnowledge, table: str, cmd: ast.AlterTableCmd, subtype: str) -> None:
+    """Remember CHECK (c IS NOT NULL) constraints and whether they are validated (they make SET NOT NULL cheap)."""
+    checks = schema.not_null_checks.get(table, {})
+    if subtype == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint):
+        found = not_null_check(table, cmd.def_)
+        if found is not None:
+            schema.not_null_checks.setdefault(table, {})[found[0]] = (found[1], not cmd.def_.skip_validation)
+    elif subtype == "AT_ValidateConstraint" and cmd.name in checks:
+        checks[cmd.name] = (checks[cmd.name][0], True)
+    elif subtype == "AT_DropConstraint" and cmd.name:
+        checks.pop(cmd.name, None)
 
 
 def _observe_drop(schema: SchemaKnowledge, node: ast.DropStmt) -> None:
@@ -169,12 +239,124 @@ def _observe_drop(schema: SchemaKnowledge, node: ast.DropStmt) -> None:
     for name in targets:
         if kind in registry:
             registry[kind].pop(name, None)
+        if kind == "OBJECT_INDEX":
+            schema.indexes.pop(name, None)
         if kind == "OBJECT_TABLE":
             schema.columns.pop(name, None)
             schema.tenant_tables.pop(name, None)
             schema.rls_enabled.pop(name, None)
             schema.rls_forced.discard(name)
             schema.policies.pop(name, None)
+            schema.column_types.pop(name, None)
+            schema.not_null_checks.pop(name, None)
+            schema.unique_columns.pop(name, None)
+            schema.primary_keys.pop(name, None)
+            schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
+
+
+def primary_key(elements: Any) -> tuple[str, ...]:
+    """The PRIMARY KEY columns declared among table elements (column definitions and table constraints)."""
+    for element in elements:
+        if isinstance(element, ast.ColumnDef) and element.colname:
+            constraints = element.constraints or ()
+            if any(getattr(c.contype, "name", "") == "CONSTR_PRIMARY" for c in constraints):
+                return (element.colname,)
+        elif isinstance(element, ast.Constraint) and getattr(element.contype, "name", "") == "CONSTR_PRIMARY":
+            return tuple(getattr(key, "sval", "") for key in element.keys or ())
+    return ()
+
+
+def new_columns(node: Any) -> Iterator[tuple[str, ast.ColumnDef]]:
+    """``(table, column definition)`` of every column a CREATE TABLE or ALTER TABLE ... ADD COLUMN adds."""
+    if isinstance(node, ast.CreateStmt):
+        table = relation_name(node.relation)
+        yield from ((table, e) for e in node.tableElts or () if isinstance(e, ast.ColumnDef) and e.colname)
+    elif isinstance(node, ast.AlterTableStmt) and getattr(node.objtype, "name", "") == "OBJECT_TABLE":
+        table = relation_name(node.relation)
+        for cmd in node.cmds or ():
+            if getattr(cmd.subtype, "name", "") == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
+                yield table, cmd.def_
+
+
+def drop_targets(node: ast.DropStmt) -> list[str]:
+    """Unqualified names of what a DROP removes (``s.orders`` is ``orders``; functions and types by name)."""
+    names = []
+    for target in node.objects or ():
+        parts = target.names if isinstance(target, ast.TypeName) else target
+        parts = target.objname if isinstance(target, ast.ObjectWithArgs) else parts
+        parts = parts if isinstance(parts, tuple) else (parts,)
+        names.append(getattr(parts[-1], "sval", "") if parts else "")
+    return names
+
+
+def created_in_script(context: LintContext) -> set[tuple[str, str]]:
+    """``(object type, name)`` of what the current script created so far, e.g. ``("OBJECT_SCHEMA", "staging")``."""
+    created: set[tuple[str, str]] = context.extra.setdefault(f"created:{context.path}:{context.section}", set())
+    return created
+
+
+def _remember_created(context: LintContext, node: Any) -> None:
+    kind, name = _created_object(node)
+    if kind and name:
+        created_in_script(context).add((kind, name))
+
+
+def _created_object(node: Any) -> tuple[str, str]:
+    if isinstance(node, ast.CreateStmt):
+        return "OBJECT_TABLE", relation_name(node.relation)
+    if isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
+        return getattr(node.objtype, "name", ""), relation_name(node.into.rel)
+    if isinstance(node, ast.ViewStmt):
+        return "OBJECT_VIEW", relation_name(node.view)
+    if isinstance(node, ast.CreateSchemaStmt):
+        return "OBJECT_SCHEMA", node.schemaname or ""
+    if isinstance(node, ast.CreateSeqStmt):
+        return "OBJECT_SEQUENCE", relation_name(node.sequence)
+    if isinstance(node, ast.IndexStmt):
+        return "OBJECT_INDEX", node.idxname or ""
+    if isinstance(node, ast.CompositeTypeStmt):
+        return "OBJECT_TYPE", relation_name(node.typevar)
+    if isinstance(node, ast.CreateEnumStmt):
+        return "OBJECT_TYPE", getattr(node.typeName[-1], "sval", "") if node.typeName else ""
+    if isinstance(node, ast.CreateDomainStmt):
+        return "OBJECT_DOMAIN", getattr(node.domainname[-1], "sval", "") if node.domainname else ""
+    return "", ""
+
+
+def _is_key(constraint: ast.Constraint) -> bool:
+    return getattr(constraint.contype, "name", "") in ("CONSTR_PRIMARY", "CONSTR_UNIQUE")
+
+
+def _single_key(constraint: ast.Constraint) -> set[str]:
+    """The column of a one-column PRIMARY KEY / UNIQUE table constraint (empty for composite keys)."""
+    keys = constraint.keys or ()
+    return {getattr(keys[0], "sval", "")} if len(keys) == 1 else set()
+
+
+def _unique_columns(elements: Any) -> set[str]:
+    """Columns of a CREATE TABLE that are a key on their own (PRIMARY KEY or UNIQUE, column or table constraint)."""
+    found: set[str] = set()
+    for element in elements:
+        if isinstance(element, ast.ColumnDef) and element.colname:
+            if any(_is_key(c) for c in element.constraints or () if isinstance(c, ast.Constraint)):
+                found.add(element.colname)
+        elif isinstance(element, ast.Constraint) and _is_key(element):
+            found |= _single_key(element)
+    return found
+
+
+def _output_names(node: ast.CreateTableAsStmt) -> set[str]:
+    """Column names of a CREATE TABLE AS: the explicit list, else the query's output names."""
+    if node.into is not None and node.into.colNames:
+        return {getattr(name, "sval", "") for name in node.into.colNames}
+    query = node.query
+    names = set()
+    for target in getattr(query, "targetList", None) or ():
+        if isinstance(target, ast.ResTarget) and target.name:
+            names.add(target.name)
+        elif isinstance(target, ast.ResTarget) and isinstance(target.val, ast.ColumnRef) and target.val.fields:
+            names.add(getattr(target.val.fields[-1], "sval", ""))
+    return names
 
 
 def _type_name(type_name: ast.TypeName | None) -> str:
@@ -182,6 +364,14 @@ def _type_name(type_name: ast.TypeName | None) -> str:
         return ""
     names = [getattr(part, "sval", "") for part in type_name.names or ()]
     return names[-1].lower() if names else ""
+
+
+def column_type(type_name: ast.TypeName | None) -> ColumnType:
+    """A declared type with its modifiers: ``varchar(20)`` is ``ColumnType("varchar", (20,))``."""
+    if type_name is None:
+        return ColumnType("")
+    typmods = tuple(getattr(getattr(mod, "val", None), "ival", -1) for mod in type_name.typmods or ())
+    return ColumnType(_type_name(type_name), typmods, bool(type_name.arrayBounds))
 
 
 def nodes_of(statement: Statement) -> list[ast.Node]:

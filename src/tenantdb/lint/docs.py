@@ -21,7 +21,7 @@ def render_rule(rule: Rule) -> str:
         f"# {rule.id}",
         "",
         f"**{rule.summary}** — {rule.severity}, {rule.family}"
-        + (f", PostgreSQL {rule.min_pg_version // 10000}+" if rule.min_pg_version else ""),
+        + (f", PostgreSQL {rule.min_major}+" if rule.min_major else ""),
         "",
         title.strip(),
         body.rstrip(),

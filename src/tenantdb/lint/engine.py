@@ -66,7 +66,7 @@ class _Run:
     def __post_init__(self) -> None:
         index: dict[type, list[Rule]] = defaultdict(list)
         for rule in self.rules:
-            if rule.min_pg_version and self.context.pg_version < rule.min_pg_version:
+            if self.context.pg_version < rule.min_major:
                 continue
             for node_type in rule.node_types:
                 index[node_type].append(rule)

@@ -59,7 +59,11 @@ class Rule:
     good: tuple[str, ...]
     doc: str
     finish: Finish | None = None  # runs once after every file, for rules that need the whole picture
-    min_pg_version: int = 0
+    min_pg_version: int = 0  # a major version (15); server_version_num style (150000) is accepted too
+
+    @property
+    def min_major(self) -> int:
+        return self.min_pg_version // 10000 if self.min_pg_version >= 1000 else self.min_pg_version
 
     @classmethod
     def for_node(
