@@ -30,7 +30,8 @@ from tenantdb.db import (
 from tenantdb.db.scratch import dsn_for_database, recreate_database
 from tenantdb.errors import ConfigError
 from tenantdb.execute import Observer, RoundTripReport, RunRequest, RunResult, StepOutcome, migrate, round_trip
-from tenantdb.lint import LintReport, lint_migrations
+from tenantdb.execute.preview import Preview, preview
+from tenantdb.lint import Finding, LintReport, lint_migrations
 from tenantdb.migrations import (
     Direction,
     Migration,
@@ -176,6 +177,31 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
         else:
             migrations.append(load_single_file(path, settings.placeholders))
     return lint_migrations(migrations, pg_version=pg_version)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanReport:
+    """``tenantdb plan``: what the pending migrations do to this database, and what the linter says."""
+
+    preview: Preview
+    findings: tuple[Finding, ...]
+    server_version: int
+
+    @property
+    def ok(self) -> bool:
+        return self.preview.errors == 0 and not any(f.severity == "error" for f in self.findings)
+
+
+def plan(settings: Settings) -> PlanReport:
+    """Preview the pending migrations on the target database in a rolled-back transaction, and lint them."""
+    migrations = load_project_migrations(settings)
+    with open_session(settings, "plan") as session:
+        result = preview(session, migrations, settings.runner)
+        version = session.server_version
+    pending = {m.path for m in result.migrations}
+    report = lint_migrations(migrations, pg_version=version // 10000)
+    findings = tuple(f for f in report.findings if f.path in pending)
+    return PlanReport(preview=result, findings=findings, server_version=version)
 
 
 def new_migration(settings: Settings, name: str) -> list[Path]:

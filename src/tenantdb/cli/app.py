@@ -276,6 +276,27 @@ def migrate_test(
     _run(as_json, action, render)
 
 
+@app.command("plan")
+def plan(
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    directory: DirOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Preview pending migrations against the real database, in a transaction that is always rolled back.
+
+    Per statement: the locks PostgreSQL took, table rewrites and scans, sizes, errors (with file and line),
+    online rewrites, and lint findings. Exits 6 when a statement fails or the linter reports an error.
+    """
+
+    def render(report: commands.PlanReport) -> int:
+        emit_json(report) if as_json else views.show_plan(report)
+        return 0 if report.ok else int(ExitCode.VIOLATIONS)
+
+    _run(as_json, lambda: commands.plan(_settings(project, dsn, directory, sets)), render)
+
+
 @app.command("lint")
 def lint(
     paths: Annotated[

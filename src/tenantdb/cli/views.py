@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantdb.cli.render import stdout
-from tenantdb.commands import DemoReport, HistoryReport, RunReport, StatusReport
+from tenantdb.commands import DemoReport, HistoryReport, PlanReport, RunReport, StatusReport
 from tenantdb.db import EmbeddedStatus
 from tenantdb.execute import RoundTripReport
 from tenantdb.verify import VerifyReport
@@ -139,4 +139,58 @@ def show_demo(report: DemoReport) -> None:
         "  tenantdb migrate test examples/        # apply, roll back and re-apply on a scratch database\n"
         "  tenantdb new 'add cost columns'        # start your own migration",
         markup=False,
+    )
+
+
+_STRONG = {"AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock"}
+
+
+def _size(size: tuple[int, int]) -> str:
+    number, unit = float(size[0]), "B"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if number < 1024 or unit == "TB":
+            break
+        number /= 1024
+    return f"{number:.0f} {unit}, ~{size[1]:,} rows"
+
+
+def show_plan(report: PlanReport) -> None:
+    preview = report.preview
+    if not preview.migrations:
+        stdout.print(f"nothing pending on {preview.database}")
+    for migration in preview.migrations:
+        table = Table(
+            title=f"{migration.version} {escape(migration.name)} ({migration.path.name})", title_justify="left"
+        )
+        for column in ("line", "statement", "locks", "effect"):
+            table.add_column(column, overflow="fold")
+        for statement in migration.statements:
+            locks = [
+                f"[{'red' if lock.mode in _STRONG and not lock.new_relation else 'green'}]{escape(lock.relation)}: "
+                f"{lock.mode}{' (documented)' if lock.documented else ''}[/]"
+                for lock in statement.locks
+                if not lock.new_relation or lock.mode != "AccessExclusiveLock"
+            ]
+            effects = [f"[red]rewrites {escape(name)}[/]" for name in statement.rewritten]
+            effects += [f"[yellow]scans {escape(name)}[/]" for name in statement.scanned]
+            effects += [f"{escape(name)}: {_size(size)}" for name, size in sorted(statement.sizes.items())]
+            if statement.outside_transaction:
+                effects.append("runs outside a transaction")
+            if statement.error:
+                effects.append(f"[bold red]ERROR {statement.sqlstate}: {escape(statement.error)}[/]")
+            text = statement.statement if len(statement.statement) < 90 else statement.statement[:87] + "..."
+            table.add_row(str(statement.line), escape(text), "\n".join(locks), "\n".join(effects))
+        stdout.print(table)
+        for rewrite in migration.rewrites:
+            stdout.print(f"  [cyan]online rewrite[/] {escape(rewrite)}")
+    for finding in report.findings:
+        style = "bold red" if finding.severity == "error" else "yellow"
+        where = f"{finding.path.name if finding.path else ''}:{finding.line}"
+        stdout.print(
+            f"[{style}]{finding.severity}[/] {escape(where)} [bold]{finding.rule}[/]: {escape(finding.message)}"
+        )
+    verdict = "[green]ok[/]" if report.ok else "[red]problems found[/]"
+    stdout.print(
+        f"{len(preview.migrations)} pending migration(s), {preview.errors} failing statement(s), "
+        f"{len(report.findings)} lint finding(s) on PostgreSQL {report.server_version // 10000}: {verdict}"
     )

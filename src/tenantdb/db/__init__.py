@@ -6,14 +6,18 @@ This is the only package that imports psycopg.
 from tenantdb.db.catalog import (
     ConstraintRef,
     IndexRef,
+    LockSample,
+    RelationState,
     Snapshot,
     catalog_snapshot,
     drop_index_concurrently,
     find_index,
+    held_relation_locks,
     invalid_indexes,
     invalid_indexes_on,
     not_valid_constraints,
     plain_table_exists,
+    relation_states,
 )
 from tenantdb.db.connect import connect, describe_dsn
 from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
@@ -58,6 +62,8 @@ __all__ = [
     "JournalEntry",
     "JournalKey",
     "LockHolder",
+    "LockSample",
+    "RelationState",
     "ScratchDatabase",
     "Session",
     "Snapshot",
@@ -72,6 +78,7 @@ __all__ = [
     "embedded_status",
     "ensure_state",
     "find_index",
+    "held_relation_locks",
     "interrupted_versions",
     "invalid_indexes",
     "invalid_indexes_on",
@@ -85,6 +92,7 @@ __all__ = [
     "recent_events",
     "record_applied",
     "record_event",
+    "relation_states",
     "release_runner_lock",
     "remove_applied",
     "runner_identity",

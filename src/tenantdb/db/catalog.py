@@ -141,3 +141,47 @@ def plain_table_exists(session: Session, name: str) -> bool:
         (name,),
     )
     return bool(kind == "r")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockSample:
+    """A relation lock held by this session."""
+
+    relation: str
+    mode: str
+    kind: str  # relkind: r table, p partitioned, i index, v view, m matview, S sequence
+
+
+def held_relation_locks(session: Session) -> list[LockSample]:
+    rows = session.fetch_all(
+        "SELECT l.relation::regclass::text, l.mode, c.relkind FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+        " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted"
+        " AND c.relnamespace <> 'pg_catalog'::regnamespace"
+    )
+    return [LockSample(relation=r, mode=m, kind=k) for r, m, k in rows]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelationState:
+    """Storage and activity of a relation at one moment of a transaction."""
+
+    kind: str
+    filenode: int | None
+    scans: int
+    bytes: int
+    rows: int
+
+
+def relation_states(session: Session) -> dict[str, RelationState]:
+    """Every user table, matview and index: storage file, scans in this transaction, size, row estimate."""
+    rows = session.fetch_all(
+        "SELECT c.oid::regclass::text, c.relkind, pg_relation_filenode(c.oid),"
+        " coalesce(pg_stat_get_xact_numscans(c.oid), 0), pg_total_relation_size(c.oid), greatest(c.reltuples, 0)"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relkind IN ('r', 'p', 'm', 'i') AND n.nspname <> ALL (%s) AND n.nspname NOT LIKE 'pg_temp%%'",
+        (list(EXCLUDED_SCHEMAS),),
+    )
+    return {
+        name: RelationState(kind=kind, filenode=node, scans=int(scans), bytes=int(size), rows=int(tuples))
+        for name, kind, node, scans, size, tuples in rows
+    }

@@ -1,0 +1,185 @@
+"""``tenantdb plan``: run pending migrations inside a transaction that is always rolled back, and measure.
+
+For every statement the preview records the locks PostgreSQL actually granted (``pg_locks`` of this
+session before and after it), whether the table was rewritten (its relfilenode changed) or scanned (the
+transaction's scan counter moved), the table's size and row estimate, and any error PostgreSQL raised — each
+statement runs in a savepoint, so one error does not hide the next. Statements that cannot run in a
+transaction (``CREATE INDEX CONCURRENTLY``, ...) are previewed through their transactional form, which
+validates them; their lock is reported from PostgreSQL's documentation and marked as such.
+
+Nothing is committed: the transaction is rolled back at the end, whatever happens. The session's
+``lock_timeout`` applies, so a preview never queues behind production traffic for long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tenantdb.config import RunnerSettings
+from tenantdb.db import (
+    LockSample,
+    RelationState,
+    Session,
+    applied_migrations,
+    held_relation_locks,
+    relation_states,
+)
+from tenantdb.errors import DatabaseError
+from tenantdb.migrations import Migration, MigrationSet
+from tenantdb.plan import plan_up
+from tenantdb.sql import Rewrite, Statement, rewrite_statements
+from tenantdb.sql.preview import outside_statement
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockTaken:
+    relation: str
+    mode: str
+    new_relation: bool = False  # the statement created it; nobody else can be waiting for it
+    documented: bool = False  # reported from the documentation (statement runs outside a transaction)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatementPreview:
+    """What one statement did inside the preview transaction."""
+
+    line: int
+    statement: str
+    locks: tuple[LockTaken, ...] = ()
+    rewritten: tuple[str, ...] = ()  # tables whose storage was rewritten
+    scanned: tuple[str, ...] = ()  # tables read in full (without a rewrite)
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (bytes, estimated rows)
+    outside_transaction: bool = False
+    error: str | None = None
+    sqlstate: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationPreview:
+    version: str
+    name: str
+    path: Path
+    statements: tuple[StatementPreview, ...]
+    rewrites: tuple[str, ...] = ()  # online rewrites the runner will make
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for statement in self.statements if statement.error)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Preview:
+    database: str
+    migrations: tuple[MigrationPreview, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(migration.errors for migration in self.migrations)
+
+
+def preview(session: Session, migrations: MigrationSet, settings: RunnerSettings) -> Preview:
+    """Preview every pending migration of ``migrations`` on ``session``'s database; changes nothing."""
+    plan = plan_up(migrations, applied_migrations(session, "project"))
+    results: list[MigrationPreview] = []
+    session.begin(lock_timeout=settings.lock_timeout, statement_timeout=settings.statement_timeout)
+    try:
+        for step in plan.steps:
+            results.append(_preview_migration(session, step.migration, settings))
+    finally:
+        session.rollback()
+    return Preview(database=session.database, migrations=tuple(results))
+
+
+def _preview_migration(session: Session, migration: Migration, settings: RunnerSettings) -> MigrationPreview:
+    statements = migration.up.statements
+    rewrites: Sequence[Rewrite] = ()
+    if settings.online:
+        statements, rewrites = rewrite_statements(statements, lambda name: _is_plain_table(session, name))
+    previews = [_preview_statement(session, statement) for statement in statements]
+    return MigrationPreview(
+        version=str(migration.version),
+        name=migration.name,
+        path=migration.path,
+        statements=tuple(previews),
+        rewrites=tuple(rewrite.describe() for rewrite in rewrites),
+    )
+
+
+def _is_plain_table(session: Session, name: str) -> bool:
+    from tenantdb.db import plain_table_exists
+
+    return plain_table_exists(session, name)
+
+
+def _preview_statement(session: Session, statement: Statement) -> StatementPreview:
+    outside = outside_statement(statement)
+    text = outside.stand_in if outside else statement.text
+    if outside is not None and text is None:
+        return StatementPreview(line=statement.line, statement=statement.text, outside_transaction=True)
+    assert text is not None
+    before_locks = held_relation_locks(session)
+    before = relation_states(session)
+    session.execute("SAVEPOINT tenantdb_preview")
+    try:
+        session.run_script(text)
+    except DatabaseError as error:
+        session.execute("ROLLBACK TO SAVEPOINT tenantdb_preview")
+        return StatementPreview(
+            line=statement.line, statement=statement.text, error=error.message, sqlstate=error.sqlstate
+        )
+    session.execute("RELEASE SAVEPOINT tenantdb_preview")
+    after = relation_states(session)
+    locks = _new_locks(before_locks, held_relation_locks(session), before)
+    if outside is not None:
+        locks = _documented(outside.lock, outside.table, locks)
+    touched = {lock.relation for lock in locks}
+    rewritten = tuple(
+        sorted(name for name in touched if name in before and name in after and _rewritten(before[name], after[name]))
+    )
+    scanned = tuple(
+        sorted(
+            name
+            for name in touched
+            if name in before and name in after and name not in rewritten and after[name].scans > before[name].scans
+        )
+    )
+    sizes = {
+        name: (before[name].bytes, before[name].rows)
+        for name in touched
+        if name in before and before[name].kind in "rmp"
+    }
+    return StatementPreview(
+        line=statement.line,
+        statement=statement.text,
+        locks=locks,
+        rewritten=rewritten,
+        scanned=scanned,
+        sizes=sizes,
+        outside_transaction=outside is not None,
+    )
+
+
+def _rewritten(before: RelationState, after: RelationState) -> bool:
+    return before.kind in "rm" and before.filenode != after.filenode
+
+
+def _new_locks(
+    before: Sequence[LockSample], after: Sequence[LockSample], existing: dict[str, RelationState]
+) -> tuple[LockTaken, ...]:
+    held = {(lock.relation, lock.mode) for lock in before}
+    taken = []
+    for lock in after:
+        if (lock.relation, lock.mode) in held or lock.kind not in ("r", "p", "m", "v", "f"):
+            continue
+        taken.append(LockTaken(relation=lock.relation, mode=lock.mode, new_relation=lock.relation not in existing))
+    return tuple(sorted(set(taken), key=lambda lock: (lock.relation, lock.mode)))
+
+
+def _documented(mode: str, table: str | None, observed: tuple[LockTaken, ...]) -> tuple[LockTaken, ...]:
+    """Replace the stand-in's locks on the table by the lock the concurrent form takes."""
+    if not mode:
+        return observed
+    tables = {lock.relation for lock in observed if not lock.new_relation} or ({table} if table else set())
+    return tuple(LockTaken(relation=name, mode=mode, documented=True) for name in sorted(tables))
