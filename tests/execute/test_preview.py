@@ -114,8 +114,6 @@ def test_plan_changes_nothing(session: Session, tmp_path: Path) -> None:
     assert [m.version for m in result.migrations] == ["0001"]
     assert first_difference("after plan", before, catalog_snapshot(session)) is None
     assert not state_exists(session)
-        else True
-    )
 
 
 def test_plan_reports_every_error_with_its_line(session: Session, tmp_path: Path) -> None:
