@@ -42,6 +42,7 @@ from tenantdb.migrations import (
     load_single_file,
     new_migration_file,
 )
+from tenantdb.modules import iter_module_sets
 from tenantdb.plan import Plan, StatusRow, status
 from tenantdb.verify import VerifyReport, verify
 
@@ -82,12 +83,24 @@ class StatusReport:
         return sum(1 for row in self.rows if row.state in ("pending", "interrupted"))
 
 
+def load_sources(settings: Settings) -> list[MigrationSet]:
+    """The enabled modules (requirements first), then the project's own migrations."""
+    sources = list(iter_module_sets(settings.modules))
+    if settings.migrations_dir.is_dir() or not sources:
+        sources.append(load_project_migrations(settings))
+    return sources
+
+
 def migrate_status(settings: Settings) -> StatusReport:
-    migrations = load_project_migrations(settings)
+    sources = load_sources(settings)
+    rows: list[StatusRow] = []
     with open_session(settings, "status") as session:
-        rows = status(migrations, applied_migrations(session, "project"), interrupted_versions(session, "project"))
+        for source in sources:
+            applied = applied_migrations(session, source.source)
+            rows += status(source, applied, interrupted_versions(session, source.source))
         database = session.database
-    return StatusReport(database=database, directory=migrations.directory, layout=migrations.layout, rows=tuple(rows))
+    project = sources[-1]
+    return StatusReport(database=database, directory=project.directory, layout=project.layout, rows=tuple(rows))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,7 +128,7 @@ def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> R
 
 def migrate_run(settings: Settings, request: RunRequest, observer: Observer | None = None) -> RunReport:
     """``migrate up`` / ``migrate down``."""
-    migrations = load_project_migrations(settings)
+    migrations = load_sources(settings)
     with open_session(settings) as session:
         plan, result = migrate(session, migrations, settings.runner, request, observer)
         return _report(session, plan, result, request.dry_run)
@@ -123,7 +136,7 @@ def migrate_run(settings: Settings, request: RunRequest, observer: Observer | No
 
 def migrate_redo(settings: Settings, *, allow_changed: bool, observer: Observer | None = None) -> list[RunReport]:
     """Roll back the newest migration and apply it again."""
-    migrations = load_project_migrations(settings)
+    migrations = load_sources(settings)
     with open_session(settings) as session:
         down = RunRequest(direction=Direction.DOWN, steps=1, allow_changed=allow_changed)
         plan, result = migrate(session, migrations, settings.runner, down, observer)
@@ -148,17 +161,16 @@ def migrate_history(settings: Settings, *, limit: int = 50) -> HistoryReport:
 
 
 def migrate_verify(settings: Settings) -> VerifyReport:
-    migrations = load_project_migrations(settings)
+    sources = load_sources(settings)
     with open_session(settings, "verify") as session:
-        return verify(session, migrations)
+        return verify(session, sources)
 
 
 def migrate_test(
     settings: Settings, observer: Observer | None = None, on_stage: Callable[[str], None] | None = None
 ) -> RoundTripReport:
-    """Round-trip the project's migrations on a scratch database of the configured server."""
-    migrations: MigrationSet = load_project_migrations(settings)
-    return round_trip(resolve_dsn(settings), migrations, settings.runner, observer, on_stage)
+    """Round-trip the modules' and the project's migrations on a scratch database of the configured server."""
+    return round_trip(resolve_dsn(settings), load_sources(settings), settings.runner, observer, on_stage)
 
 
 def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
@@ -167,12 +179,12 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
     migrations: list[Migration] = []
     for path in targets:
         if (path / CONFIG_FILE).is_file():
-            migrations.extend(load_project_migrations(load_settings(path)))
+            migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
         elif path.is_dir():
             migrations.extend(
                 load_migrations(path, layout="auto", placeholders=settings.placeholders)
                 if path != settings.migrations_dir
-                else load_project_migrations(settings)
+                else [m for source in load_sources(settings) for m in source]
             )
         else:
             migrations.append(load_single_file(path, settings.placeholders))
@@ -194,12 +206,12 @@ class PlanReport:
 
 def plan(settings: Settings) -> PlanReport:
     """Preview the pending migrations on the target database in a rolled-back transaction, and lint them."""
-    migrations = load_project_migrations(settings)
+    sources = load_sources(settings)
     with open_session(settings, "plan") as session:
-        result = preview(session, migrations, settings.runner)
+        result = preview(session, sources, settings.runner)
         version = session.server_version
     pending = {m.path for m in result.migrations}
-    report = lint_migrations(migrations, pg_version=version // 10000)
+    report = lint_migrations([m for source in sources for m in source], pg_version=version // 10000)
     findings = tuple(f for f in report.findings if f.path in pending)
     return PlanReport(preview=result, findings=findings, server_version=version)
 

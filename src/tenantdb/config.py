@@ -17,6 +17,7 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     values = { schema = "public" }
 
     online = true                        # rewrite blocking DDL on existing tables (CONCURRENTLY, NOT VALID...)
+    modules = ["core", "billing"]        # bundled schema modules, applied before the project's migrations
 
     [runner]
     lock_timeout = "500ms"               # on every statement; 55P03 is retried with backoff
@@ -98,6 +99,7 @@ class Settings:
     file_pattern: str | None = None
     placeholders: PlaceholderSettings = PlaceholderSettings()
     runner: RunnerSettings = RunnerSettings()
+    modules: tuple[str, ...] = ()  # bundled schema modules to apply before the project's migrations
     config_file: Path | None = None
 
     def with_overrides(
@@ -149,6 +151,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         file_pattern=_string(migrations.get("file_pattern"), "migrations.file_pattern") or None,
         placeholders=_placeholder_settings(placeholders),
         runner=_runner_settings(runner, data.get("online", True)),
+        modules=_modules(data.get("modules", [])),
         config_file=path if path.is_file() else None,
     )
 
@@ -166,6 +169,12 @@ def _string(value: Any, key: str) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{key}: expected a string, got {value!r}")
     return value
+
+
+def _modules(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError('modules must be a list of module names, e.g. modules = ["core", "billing"]')
+    return tuple(value)
 
 
 def _placeholder_settings(table: Mapping[str, Any]) -> PlaceholderSettings:

@@ -24,13 +24,15 @@ _STATE_STYLE = {
 
 def show_status(report: StatusReport) -> None:
     table = Table(title=f"{report.directory} ({report.layout}) on {report.database}", title_justify="left")
-    for column in ("version", "name", "state", "applied at", "by"):
+    several = any(row.source != "project" for row in report.rows)
+    for column in (["source"] if several else []) + ["version", "name", "state", "applied at", "by"]:
         table.add_column(column)
     for row in report.rows:
         style = _STATE_STYLE[row.state]
         applied = row.applied
         state = row.state if row.statements_done is None else f"{row.state} after {row.statements_done} statements"
         table.add_row(
+            *([row.source] if several else []),
             row.version,
             escape(row.name),
             f"[{style}]{state}[/]",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tenantdb.config import RunnerSettings
@@ -16,29 +17,35 @@ from tenantdb.db import (
 )
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.runner import Runner, RunResult
-from tenantdb.migrations import Direction, MigrationSet, Version
+from tenantdb.migrations import PROJECT_SOURCE, Direction, MigrationSet, Version
 from tenantdb.plan import MigrationState, Plan, check_unchanged, plan_down, plan_up, status
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunRequest:
-    """What the user asked for."""
+    """What the user asked for.
+
+    ``target`` and ``steps`` apply to the project's migrations. Rolling back touches the project's
+    migrations only, unless ``everything`` asks to roll back every source (modules last, in reverse order).
+    """
 
     direction: Direction
     target: Version | None = None
     steps: int | None = None
     allow_changed: bool = False
     dry_run: bool = False
+    everything: bool = False
 
 
 def migrate(
     session: Session,
-    migrations: MigrationSet,
+    migrations: MigrationSet | Sequence[MigrationSet],
     settings: RunnerSettings,
     request: RunRequest,
     observer: Observer | None = None,
 ) -> tuple[Plan, RunResult]:
-    """Take the runner lock, re-read the ledger under it, plan, and run (unless ``dry_run``)."""
+    """Take the runner lock, re-read the ledger under it, plan every source, and run (unless ``dry_run``)."""
+    sources = [migrations] if isinstance(migrations, MigrationSet) else list(migrations)
     observer = observer or SilentObserver()
     ensure_state(session)
     acquire_runner_lock(
@@ -48,16 +55,12 @@ def migrate(
         on_wait=observer.waiting_for_runner_lock,
     )
     try:
-        applied = applied_migrations(session, migrations_source(migrations))
-        if request.allow_changed:
-            accept_changed(session, migrations, observer)
-            applied = applied_migrations(session, migrations_source(migrations))
-        else:
-            check_unchanged(migrations, applied)
-        if request.direction is Direction.UP:
-            plan = plan_up(migrations, applied, request.target)
-        else:
-            plan = plan_down(migrations, applied, target=request.target, steps=request.steps)
+        plans = [_plan_source(session, source, request, observer) for source in _in_order(sources, request)]
+        plan = Plan(
+            direction=request.direction,
+            steps=tuple(step for part in plans for step in part.steps),
+            out_of_order=tuple(version for part in plans for version in part.out_of_order),
+        )
         if plan.out_of_order:
             observer.note("applying out of order: " + ", ".join(map(str, plan.out_of_order)))
         if request.dry_run:
@@ -67,13 +70,34 @@ def migrate(
         release_runner_lock(session)
 
 
-def migrations_source(migrations: MigrationSet) -> str:
-    return migrations.migrations[0].source if migrations.migrations else "project"
+def _in_order(sources: list[MigrationSet], request: RunRequest) -> list[MigrationSet]:
+    if request.direction is Direction.UP:
+        return sources
+    if request.everything:
+        return list(reversed(sources))
+    project = [source for source in sources if source.source == PROJECT_SOURCE]
+    return project or sources[-1:]
+
+
+def _plan_source(session: Session, source: MigrationSet, request: RunRequest, observer: Observer) -> Plan:
+    applied = applied_migrations(session, source.source)
+    if request.allow_changed:
+        accept_changed(session, source, observer)
+        applied = applied_migrations(session, source.source)
+    else:
+        check_unchanged(source, applied)
+    scoped = source.source == PROJECT_SOURCE or not request.everything
+    target = request.target if scoped and source.source == PROJECT_SOURCE else None
+    if request.direction is Direction.UP:
+        return plan_up(source, applied, target)
+    if request.everything:
+        return plan_down(source, applied, steps=max(1, len(applied)))
+    return plan_down(source, applied, target=target, steps=request.steps)
 
 
 def accept_changed(session: Session, migrations: MigrationSet, observer: Observer) -> None:
     """``--allow-changed``: adopt edited files as applied, and say so in the event log."""
-    applied = applied_migrations(session, migrations_source(migrations))
+    applied = applied_migrations(session, migrations.source)
     for row in status(migrations, applied):
         if row.state is not MigrationState.CHANGED or row.migration is None or row.applied is None:
             continue

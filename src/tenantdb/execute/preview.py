@@ -79,13 +79,14 @@ class Preview:
         return sum(migration.errors for migration in self.migrations)
 
 
-def preview(session: Session, migrations: MigrationSet, settings: RunnerSettings) -> Preview:
-    """Preview every pending migration of ``migrations`` on ``session``'s database; changes nothing."""
-    plan = plan_up(migrations, applied_migrations(session, "project"))
+def preview(session: Session, migrations: MigrationSet | Sequence[MigrationSet], settings: RunnerSettings) -> Preview:
+    """Preview every pending migration of every source on ``session``'s database; changes nothing."""
+    sets = [migrations] if isinstance(migrations, MigrationSet) else list(migrations)
+    steps = [step for source in sets for step in plan_up(source, applied_migrations(session, source.source)).steps]
     results: list[MigrationPreview] = []
     session.begin(lock_timeout=settings.lock_timeout, statement_timeout=settings.statement_timeout)
     try:
-        for step in plan.steps:
+        for step in steps:
             results.append(_preview_migration(session, step.migration, settings))
     finally:
         session.rollback()

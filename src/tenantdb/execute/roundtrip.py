@@ -6,7 +6,7 @@ start), and the ups are repeatable (the catalog after re-applying equals the fir
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tenantdb.config import RunnerSettings
@@ -59,7 +59,7 @@ def first_difference(stage: str, expected: Snapshot, actual: Snapshot) -> Catalo
 
 def round_trip(
     dsn: str,
-    migrations: MigrationSet,
+    migrations: MigrationSet | Sequence[MigrationSet],
     settings: RunnerSettings,
     observer: Observer | None = None,
     on_stage: Callable[[str], None] | None = None,
@@ -76,7 +76,7 @@ def round_trip(
 
 def _cycle(
     session: Session,
-    migrations: MigrationSet,
+    migrations: MigrationSet | Sequence[MigrationSet],
     settings: RunnerSettings,
     observer: Observer | None,
     stage: Callable[[str], None],
@@ -86,13 +86,15 @@ def _cycle(
     migrate(session, migrations, settings, RunRequest(direction=Direction.UP), observer)
     applied = catalog_snapshot(session)
     stage("roll back all")
-    everything = RunRequest(direction=Direction.DOWN, steps=max(1, len(migrations)))
-    migrate(session, migrations, settings, everything, observer)
+    migrate(session, migrations, settings, RunRequest(direction=Direction.DOWN, everything=True), observer)
     difference = first_difference("after rolling everything back", empty, catalog_snapshot(session))
     if difference is None:
         stage("apply all again")
         migrate(session, migrations, settings, RunRequest(direction=Direction.UP), observer)
         difference = first_difference("after applying again", applied, catalog_snapshot(session))
+    sets = [migrations] if isinstance(migrations, MigrationSet) else migrations
     return RoundTripReport(
-        migrations=len(migrations), objects=sum(len(rows) for rows in applied.values()), difference=difference
+        migrations=sum(len(migration_set) for migration_set in sets),
+        objects=sum(len(rows) for rows in applied.values()),
+        difference=difference,
     )

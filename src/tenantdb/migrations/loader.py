@@ -70,7 +70,7 @@ def load_migrations(
                 path=current.path,
                 hint="every migration needs its own version number",
             )
-    return MigrationSet(directory=directory, layout=chosen, migrations=tuple(migrations))
+    return MigrationSet(directory=directory, layout=chosen, migrations=tuple(migrations), source=source)
 
 
 def _choose_layout(directory: Path, layout: str, file_pattern: str | None) -> Layout:

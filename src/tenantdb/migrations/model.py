@@ -130,6 +130,7 @@ class MigrationSet:
     directory: Path
     layout: Layout
     migrations: tuple[Migration, ...]
+    source: str = PROJECT_SOURCE  # the ledger's name for this line of versions: "project" or a module
 
     def __iter__(self) -> Iterator[Migration]:
         return iter(self.migrations)

@@ -28,6 +28,7 @@ class StatusRow:
     name: str
     state: MigrationState
     applied: AppliedMigration | None
+    source: str = "project"
     migration: Migration | None
     statements_done: int | None = None  # of an interrupted run
 
@@ -79,12 +80,20 @@ def status(
                 state=state,
                 applied=row,
                 migration=migration,
+                source=migrations.source,
                 statements_done=partial.get(migration.version),
             )
         )
     for row in done.values():
         rows.append(
-            StatusRow(version=row.version, name=row.name, state=MigrationState.MISSING, applied=row, migration=None)
+            StatusRow(
+                version=row.version,
+                name=row.name,
+                state=MigrationState.MISSING,
+                applied=row,
+                migration=None,
+                source=migrations.source,
+            )
         )
     return sorted(rows, key=lambda r: Version.parse(r.version))
 

@@ -6,12 +6,13 @@ always rolled back, so a verify block can never change the database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tenantdb.db import Session, applied_migrations, invalid_indexes, not_valid_constraints
 from tenantdb.errors import DatabaseError
-from tenantdb.migrations import MigrationSet, Version
+from tenantdb.migrations import PROJECT_SOURCE, Migration, MigrationSet, Version
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,18 +40,20 @@ class VerifyReport:
         return not self.violations
 
 
-def verify(session: Session, migrations: MigrationSet, source: str = "project") -> VerifyReport:
-    """Run the verify blocks of every applied migration and the catalog integrity checks."""
-    applied = {Version.parse(row.version) for row in applied_migrations(session, source)}
+def verify(session: Session, sources: MigrationSet | Sequence[MigrationSet]) -> VerifyReport:
+    """Run the verify blocks of every applied migration of every source, and the catalog integrity checks."""
+    sets = [sources] if isinstance(sources, MigrationSet) else list(sources)
     violations: list[Violation] = []
     checked = queries = 0
-    for migration in migrations:
-        if migration.version not in applied or migration.verify is None:
-            continue
-        checked += 1
-        for statement in migration.verify.statements:
-            queries += 1
-            violations.extend(_run_verify_query(session, str(migration.version), statement.text, statement.line))
+    for migration_set in sets:
+        applied = {Version.parse(row.version) for row in applied_migrations(session, migration_set.source)}
+        for migration in migration_set:
+            if migration.version in applied and migration.verify is not None:
+                checked += 1
+                for statement in migration.verify.statements:
+                    queries += 1
+                    found = _run_verify_query(session, _subject(migration), statement.text, statement.line)
+                    violations.extend(found)
     for index in invalid_indexes(session):
         violations.append(
             Violation(
@@ -68,6 +71,10 @@ def verify(session: Session, migrations: MigrationSet, source: str = "project") 
             )
         )
     return VerifyReport(migrations_checked=checked, queries_run=queries, violations=tuple(violations))
+
+
+def _subject(migration: Migration) -> str:
+    return str(migration.version) if migration.source == PROJECT_SOURCE else f"{migration.source}/{migration.version}"
 
 
 def _run_verify_query(session: Session, version: str, text: str, line: int) -> list[Violation]:

@@ -1,0 +1,11 @@
+"""Bundled, tested schema modules for a multi-tenant SaaS (package data: one folder per module)."""
+
+from tenantdb.modules.catalog import (
+    ModuleSpec,
+    available_modules,
+    iter_module_sets,
+    module_migrations,
+    resolve_modules,
+)
+
+__all__ = ["ModuleSpec", "available_modules", "iter_module_sets", "module_migrations", "resolve_modules"]

@@ -1,0 +1,105 @@
+"""Bundled schema modules: ``modules/<name>/module.toml`` plus native migrations, shipped as package data.
+
+A project enables modules in tenantdb.toml (``modules = ["core", "billing"]``); ``migrate up`` applies them,
+requirements first, before the project's own migrations. Each module has its own version line in
+``tenantdb.applied_migrations`` (source = the module's name), so module versions never collide with the
+project's.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from tenantdb.config import PlaceholderSettings
+from tenantdb.errors import ConfigError
+from tenantdb.migrations import Layout, MigrationSet, load_migrations
+
+PACKAGE = "tenantdb.modules"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModuleSpec:
+    """What ``module.toml`` says about a module."""
+
+    name: str
+    version: str
+    description: str
+    requires: tuple[str, ...]
+    directory: Path
+
+
+_STACK = ExitStack()  # keeps extracted resource folders alive for the life of the process
+
+
+def _root() -> Path:
+    return _STACK.enter_context(resources.as_file(resources.files(PACKAGE)))
+
+
+def available_modules() -> dict[str, ModuleSpec]:
+    """Every bundled module, by name."""
+    modules = {}
+    for folder in sorted(_root().iterdir()):
+        manifest = folder / "module.toml"
+        if manifest.is_file():
+            spec = _read_manifest(manifest)
+            modules[spec.name] = spec
+    return modules
+
+
+def _read_manifest(path: Path) -> ModuleSpec:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    name = str(data.get("name", path.parent.name))
+    if name != path.parent.name:
+        raise ConfigError(f"{path}: name {name!r} does not match its folder {path.parent.name!r}")
+    return ModuleSpec(
+        name=name,
+        version=str(data.get("version", "0")),
+        description=str(data.get("description", "")),
+        requires=tuple(str(item) for item in data.get("requires", ())),
+        directory=path.parent,
+    )
+
+
+def resolve_modules(names: Iterable[str]) -> list[ModuleSpec]:
+    """The named modules and everything they require, requirements first (a stable topological order)."""
+    available = available_modules()
+    ordered: list[ModuleSpec] = []
+    visiting: list[str] = []
+
+    def visit(name: str, wanted_by: str | None) -> None:
+        if any(spec.name == name for spec in ordered):
+            return
+        if name not in available:
+            who = f" (required by {wanted_by})" if wanted_by else ""
+            raise ConfigError(f"unknown module {name!r}{who}", hint=f"bundled modules: {', '.join(sorted(available))}")
+        if name in visiting:
+            raise ConfigError(f"modules require each other in a cycle: {' -> '.join([*visiting, name])}")
+        visiting.append(name)
+        for requirement in available[name].requires:
+            visit(requirement, name)
+        visiting.pop()
+        ordered.append(available[name])
+
+    for name in names:
+        visit(name, None)
+    return ordered
+
+
+def module_migrations(spec: ModuleSpec, placeholders: PlaceholderSettings | None = None) -> MigrationSet:
+    """A module's migrations, with the module's name as their ledger source."""
+    return load_migrations(
+        spec.directory / "migrations", layout=Layout.NATIVE.value, placeholders=placeholders, source=spec.name
+    )
+
+
+def iter_module_sets(names: Iterable[str]) -> Iterator[MigrationSet]:
+    for spec in resolve_modules(names):
+        yield module_migrations(spec)
