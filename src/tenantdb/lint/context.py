@@ -153,7 +153,8 @@ def observe(context: LintContext, node: Any) -> None:
             for column in node.tableElts or ()
             if isinstance(column, ast.ColumnDef) and column.colname
         }
-        if TENANT_COLUMN in columns:
+        # temporary tables vanish with the session: they need no policy
+        if TENANT_COLUMN in columns and getattr(node.relation, "relpersistence", "") != "t":
             schema.tenant_tables[name] = place
         schema.unique_columns[name] = _unique_columns(node.tableElts or ())
         schema.primary_keys[name] = primary_key(node.tableElts or ())
