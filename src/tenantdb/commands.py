@@ -178,7 +178,7 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
     targets = paths or [settings.migrations_dir]
     migrations: list[Migration] = []
     for path in targets:
-        if (path / CONFIG_FILE).is_file():
+        if (path / CONFIG_FILE).is_file() or (path / "migrations").is_dir():
             migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
         elif path.is_dir():
             migrations.extend(
