@@ -25,6 +25,7 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     statement_timeout = "15min"          # per statement (0 = none)
     index_statement_timeout = "0"        # per concurrent index build or rebuild (0 = none)
     advisory_lock_wait = "2min"          # how long to wait for another runner
+    archive = true                       # copy what DROP TABLE/COLUMN, TRUNCATE, DELETE destroy; restore on re-apply
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class RunnerSettings:
     advisory_lock_poll: timedelta = timedelta(milliseconds=200)
     connection_check_interval: timedelta = timedelta(seconds=1)
     online: bool = True  # rewrite blocking statements on existing tables into their non-blocking forms
+    archive: bool = True  # copy data into tenantdb_archive_* before a statement destroys it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,15 +207,21 @@ _RUNNER_KEYS = {
 }
 
 
+_RUNNER_SWITCHES = {"online", "archive"}
+
+
 def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
-    unknown = set(table) - _RUNNER_KEYS - {"online"}
+    unknown = set(table) - _RUNNER_KEYS - _RUNNER_SWITCHES
     if unknown:
         raise ConfigError(
             f"unknown [runner] setting(s): {', '.join(sorted(unknown))}",
-            hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS | {'online'}))}",
+            hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS | _RUNNER_SWITCHES))}",
         )
-    online = table.get("online", online)
-    if not isinstance(online, bool):
-        raise ConfigError("online must be true or false")
-    durations = {key: parse_duration(value, key=f"runner.{key}") for key, value in table.items() if key != "online"}
-    return RunnerSettings(**durations, online=online)
+    switches = {"online": table.get("online", online), "archive": table.get("archive", True)}
+    for name, value in switches.items():
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false")
+    durations: dict[str, Any] = {
+        key: parse_duration(value, key=f"runner.{key}") for key, value in table.items() if key not in _RUNNER_SWITCHES
+    }
+    return RunnerSettings(**durations, online=switches["online"], archive=switches["archive"])

@@ -101,9 +101,9 @@ _SNAPSHOT_QUERIES: dict[str, str] = {
     "views": "SELECT n.nspname, c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {schemas} AND c.relkind IN ('v', 'm')",
     "policies": "SELECT schemaname, tablename, policyname, permissive, roles::text, cmd, qual, with_check"
-    " FROM pg_policies WHERE schemaname <> ALL (%(excluded)s)",
+    " FROM pg_policies WHERE schemaname <> ALL (%(excluded)s) AND schemaname NOT LIKE 'tenantdb\\_archive\\_%%'",
     "grants": "SELECT table_schema, table_name, grantee, privilege_type FROM information_schema.role_table_grants"
-    " WHERE table_schema <> ALL (%(excluded)s)",
+    " WHERE table_schema <> ALL (%(excluded)s) AND table_schema NOT LIKE 'tenantdb\\_archive\\_%%'",
     "functions": "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),"
     " md5(pg_get_functiondef(p.oid)) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
     " WHERE {schemas} AND p.prokind IN ('f', 'p', 'w')",
@@ -126,7 +126,9 @@ def catalog_snapshot(session: Session) -> Snapshot:
     """Everything a migration can change in the schema, sorted, without OIDs: equal snapshots = equal schemas."""
     snapshot: Snapshot = {}
     for kind, template in _SNAPSHOT_QUERIES.items():
-        query = template.replace("{schemas}", "n.nspname <> ALL (%(excluded)s)")
+        query = template.replace(
+            "{schemas}", "n.nspname <> ALL (%(excluded)s) AND n.nspname NOT LIKE 'tenantdb\\_archive\\_%%'"
+        )
         rows = session.fetch_all(query, {"excluded": list(EXCLUDED_SCHEMAS)})
         snapshot[kind] = sorted(rows, key=lambda row: tuple("" if v is None else str(v) for v in row))
     return snapshot

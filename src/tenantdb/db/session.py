@@ -102,6 +102,13 @@ class Session:
         except psycopg.Error as error:
             raise translate(error) from error
 
+    def execute_count(self, query: Query, params: Params = None) -> int:
+        """Run a statement and return how many rows it affected."""
+        try:
+            return int(self._connection.execute(query, params).rowcount)
+        except psycopg.Error as error:
+            raise translate(error) from error
+
     def run_script(self, text: str) -> None:
         """Run SQL text taken from a migration file exactly as written."""
         try:

@@ -56,3 +56,27 @@ CREATE TABLE IF NOT EXISTS tenantdb.statement_journal (
 );
 COMMENT ON TABLE tenantdb.statement_journal IS
     'Progress of statement-by-statement migrations, so an interrupted run resumes at the first unfinished one.';
+
+-- Step 2: the archive manifest. Every destroyed table, column or set of rows is copied first.
+CREATE TABLE IF NOT EXISTS tenantdb.archive (
+    id             bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source         text        NOT NULL,
+    version        text        NOT NULL,
+    direction      text        NOT NULL,
+    kind           text        NOT NULL CHECK (kind IN ('table', 'column', 'rows')),
+    object_schema  text        NOT NULL,
+    object_table   text        NOT NULL,
+    object_column  text,
+    archive_schema text        NOT NULL,
+    archive_table  text        NOT NULL,
+    key_columns    text[]      NOT NULL DEFAULT '{}',
+    row_count      bigint      NOT NULL,
+    digest         text        NOT NULL,
+    archived_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    restored_at    timestamptz,
+    purged_at      timestamptz,
+    statement      text        NOT NULL,
+    UNIQUE (archive_schema, archive_table)
+);
+COMMENT ON TABLE tenantdb.archive IS
+    'Manifest of data archived before a migration destroyed it: source object, copy, row count, digest, when.';

@@ -26,8 +26,11 @@ from datetime import UTC, datetime, timedelta
 from tenantdb.config import RunnerSettings
 from tenantdb.db import (
     AppliedMigration,
+    ArchiveRequest,
     JournalKey,
     Session,
+    archive,
+    dependents,
     drop_index_concurrently,
     find_index,
     invalid_indexes_on,
@@ -35,10 +38,15 @@ from tenantdb.db import (
     journal_clear,
     journal_entries,
     journal_mark,
+    list_entries,
+    object_exists,
     plain_table_exists,
     record_applied,
     record_event,
+    referencing_tables,
     remove_applied,
+    resolve_table,
+    restore,
     statement_sha,
     who_applies,
 )
@@ -47,7 +55,7 @@ from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.retry import Backoff, with_lock_retries
 from tenantdb.migrations import Direction, ExecutionMode, Migration, Script
 from tenantdb.plan import Plan, Step
-from tenantdb.sql import Statement, TransactionMode, rewrite_statements
+from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions, rewrite_statements
 
 RetryHook = Callable[[int, float, DatabaseError], None]
 
@@ -203,6 +211,7 @@ class Runner:
                 for index, statement in enumerate(script.statements):
                     self._execute(step, statement)
                     self.observer.statement_finished(migration, index, statement)
+                self._restore_archives(step)
                 with self.session.pipeline():  # ledger, event and COMMIT in one round trip
                     self._finish(step, script, started)
                     self.session.execute("COMMIT")
@@ -215,6 +224,8 @@ class Runner:
     def _execute(self, step: Step, statement: Statement) -> None:
         """Run one statement; a failure becomes MigrationFailed (lock timeouts and lost connections pass)."""
         try:
+            if self.settings.archive:
+                self._archive_before(step, statement)
             self.session.run_script(statement.text)
         except ConnectionFailed as error:
             where = _where(step.migration, step.direction, statement)
@@ -290,6 +301,75 @@ class Runner:
             },
         )
 
+    # -- archive before destroy, restore on re-apply ---------------------------------------------------
+
+    def _archive_before(self, step: Step, statement: Statement) -> None:
+        """Copy what the statement is about to destroy, in its transaction (it is committed or lost together)."""
+        for destruction in destructions(statement):
+            found = resolve_table(self.session, destruction.schema, destruction.table)
+            if found is None:
+                continue  # DROP ... IF EXISTS of something absent: nothing to keep
+            schema, table = found
+            targets = [(schema, table)]
+            if destruction.cascade and destruction.kind is DestructionKind.ROWS:
+                targets += referencing_tables(self.session, schema, table)  # TRUNCATE ... CASCADE empties them
+            also = dependents(self.session, schema, table) if destruction.cascade else []
+            for target_schema, target_table in targets:
+                entry = archive(
+                    self.session,
+                    ArchiveRequest(
+                        source=step.migration.source,
+                        version=str(step.migration.version),
+                        direction=step.direction,
+                        kind=destruction.kind.value,
+                        schema=target_schema,
+                        table=target_table,
+                        column=destruction.column,
+                        selection=destruction.selection if target_table == table else None,
+                        statement=statement.text,
+                    ),
+                )
+                removed = f"; CASCADE also removes: {', '.join(also)}" if also else ""
+                self._event(
+                    step,
+                    "archive",
+                    f"archived {entry.row_count} row(s) of {entry.object_name} into "
+                    f"{entry.archive_schema}.{entry.archive_table} (digest {entry.digest[:12]}){removed}",
+                    statement,
+                )
+
+    def _restore_archives(self, step: Step) -> None:
+        """Put back the tables and columns the opposite direction archived, now that they exist again.
+
+        Newest archive first (an undo stack), so parents come back before the rows that reference them. Rows
+        removed by DELETE or TRUNCATE stay in the archive until restored by hand (``tenantdb archive restore``):
+        re-running a data migration recreates its own rows, and putting the old ones back would double them.
+        """
+        if not self.settings.archive:
+            return
+        migration = step.migration
+        entries = list_entries(self.session, source=migration.source, version=str(migration.version), pending_only=True)
+        for entry in reversed(entries):
+            if entry.direction == step.direction or entry.kind == "rows" or not object_exists(self.session, entry):
+                continue
+            self.session.execute("SAVEPOINT tenantdb_restore")
+            try:
+                restored = restore(self.session, entry)
+            except DatabaseError as error:  # e.g. rows referencing parents that are gone: keep them archived
+                self.session.execute("ROLLBACK TO SAVEPOINT tenantdb_restore")
+                message = f"kept {entry.object_name} archived (archive {entry.id}): {error.message}"
+                self._event(step, "restore_skipped", message, sqlstate=error.sqlstate)
+                self.observer.note(f"{migration.label}: {message}; `tenantdb archive restore {entry.id}` later")
+                continue
+            self.session.execute("RELEASE SAVEPOINT tenantdb_restore")
+            self._event(
+                step,
+                "restore",
+                f"restored {restored} of {entry.row_count} archived row(s) into {entry.object_name} "
+                f"from {entry.archive_schema}.{entry.archive_table}",
+            )
+            self.observer.note(f"{migration.label}: restored {restored} archived row(s) into {entry.object_name}")
+
     # -- statement-by-statement scripts ---------------------------------------------------------------
 
     def _run_statements(self, step: Step, script: Script, started: datetime) -> int | None:
@@ -327,10 +407,15 @@ class Runner:
             self.observer.statement_finished(migration, index, statement)
             index += 1
         self._require_committed(step, script)
-        with self.session.pipeline():
-            self.session.execute("BEGIN")
-            self._finish(step, script, started)
-            self.session.execute("COMMIT")
+        self.session.execute("BEGIN")
+        try:
+            self._restore_archives(step)
+            with self.session.pipeline():
+                self._finish(step, script, started)
+                self.session.execute("COMMIT")
+        except BaseException:
+            self.session.rollback()
+            raise
         return resumed_at
 
     def _refuse_edits_of_finished_statements(self, step: Step, script: Script, key: JournalKey) -> None:

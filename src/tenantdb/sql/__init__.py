@@ -1,8 +1,9 @@
 """SQL analysis with pglast: statement splitting, comments, transaction needs, placeholders."""
 
 from tenantdb.sql.comments import Comment, is_blank, line_comments
+from tenantdb.sql.destructive import Destruction, DestructionKind, destructions
 from tenantdb.sql.placeholders import UndefinedPlaceholder, replace_placeholders
-from tenantdb.sql.rewrite import Rewrite, online_rewrite, rewrite_statements
+from tenantdb.sql.rewrite import Rewrite, online_rewrite, quote_identifier, rewrite_statements
 from tenantdb.sql.statements import (
     ConcurrentIndexTarget,
     SqlSyntaxError,
@@ -15,15 +16,19 @@ from tenantdb.sql.statements import (
 __all__ = [
     "Comment",
     "ConcurrentIndexTarget",
+    "Destruction",
+    "DestructionKind",
     "Rewrite",
     "SqlSyntaxError",
     "Statement",
     "TransactionMode",
     "UndefinedPlaceholder",
+    "destructions",
     "is_blank",
     "line_comments",
     "line_of",
     "online_rewrite",
+    "quote_identifier",
     "replace_placeholders",
     "rewrite_statements",
     "split_statements",

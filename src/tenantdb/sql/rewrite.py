@@ -55,7 +55,7 @@ def _deparse(node: ast.Node) -> str:
     return str(RawStream()(node))
 
 
-def _identifier(name: str) -> str:
+def quote_identifier(name: str) -> str:
     """Quote an identifier the way PostgreSQL's quote_ident does."""
     plain = name and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c == "_" for c in name)
     if plain and name == name.lower() and name.isascii() and not _is_keyword(name):
@@ -71,7 +71,7 @@ def _is_keyword(name: str) -> bool:
 
 def _table_sql(relation: ast.RangeVar) -> str:
     parts = [relation.schemaname, relation.relname]
-    return ".".join(_identifier(part) for part in parts if part)
+    return ".".join(quote_identifier(part) for part in parts if part)
 
 
 def default_constraint_name(table: str, columns: list[str], label: str) -> str | None:
@@ -149,7 +149,7 @@ def _not_valid_then_validate(
     added.skip_validation = True
     added.initially_valid = False
     add = _deparse(_alter(table_sql, added))
-    validate = f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {_identifier(name)}"
+    validate = f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_identifier(name)}"
     return "not-valid-constraint", [add, validate]
 
 
@@ -183,12 +183,13 @@ def _unique_via_concurrent_index(
     name = constraint.conname or default_constraint_name(table, [] if label == "pkey" else columns, label)
     if name is None:
         return None
-    column_list = ", ".join(_identifier(column) for column in columns)
-    build = f"CREATE UNIQUE INDEX CONCURRENTLY {_identifier(name)} ON {table_sql} ({column_list})"
+    column_list = ", ".join(quote_identifier(column) for column in columns)
+    build = f"CREATE UNIQUE INDEX CONCURRENTLY {quote_identifier(name)} ON {table_sql} ({column_list})"
     keyword = "PRIMARY KEY" if kind == "CONSTR_PRIMARY" else "UNIQUE"
     deferrable = " DEFERRABLE" if constraint.deferrable else ""
     deferrable += " INITIALLY DEFERRED" if constraint.initdeferred else ""
-    attach = f"ALTER TABLE {table_sql} ADD CONSTRAINT {_identifier(name)} {keyword} USING INDEX {_identifier(name)}"
+    quoted = quote_identifier(name)
+    attach = f"ALTER TABLE {table_sql} ADD CONSTRAINT {quoted} {keyword} USING INDEX {quoted}"
     return "unique-via-concurrent-index", [build, attach + deferrable]
 
 
@@ -196,7 +197,7 @@ def _not_null_via_check(table: str, table_sql: str, column: str) -> tuple[str, l
     name = default_constraint_name(table, [column], "not_null_tmp")
     if name is None:
         return None
-    quoted, check = _identifier(column), _identifier(name)
+    quoted, check = quote_identifier(column), quote_identifier(name)
     return "not-null-via-check", [
         f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({quoted} IS NOT NULL) NOT VALID",
         f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check}",

@@ -1,0 +1,111 @@
+"""Archive before destroy: down sections lose nothing, and re-applying puts the data back (digests equal)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tenantdb.db import Session, list_entries, restore, table_digest
+from tenantdb.errors import MigrationFailed
+from tenantdb.migrations import load_migrations
+from tests.helpers import down, event_kinds, up, with_runner, write_files
+
+BILLING = """-- migrate:up
+CREATE TABLE billing_transactions (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text, amount numeric);
+-- migrate:down
+DROP TABLE billing_transactions;
+"""
+COST = """-- migrate:up
+ALTER TABLE billing_transactions ADD COLUMN approximate_cost numeric(8,2);
+-- migrate:down
+ALTER TABLE billing_transactions DROP COLUMN approximate_cost;
+"""
+
+
+def project(tmp_path: Path) -> Path:
+    return write_files(tmp_path, {"0001_billing.sql": BILLING, "0002_cost.sql": COST})
+
+
+def fill(session: Session) -> None:
+    session.execute(
+        "INSERT INTO billing_transactions (tenant, amount, approximate_cost)"
+        " SELECT 't' || (g % 7), g * 1.5, g % 13 FROM generate_series(1, 500) g"
+    )
+
+
+def test_dropped_column_is_archived_and_restored_on_reapply(session: Session, tmp_path: Path) -> None:
+    migrations = load_migrations(project(tmp_path))
+    up(session, migrations)
+    fill(session)  # written by the application after the migration
+    before = table_digest(session, "public", "billing_transactions")
+    down(session, migrations)
+    (entry,) = list_entries(session)
+    assert (entry.kind, entry.object_column, entry.row_count) == ("column", "approximate_cost", 500)
+    assert entry.key_columns == ("id",)
+    up(session, migrations)
+    assert table_digest(session, "public", "billing_transactions") == before
+    assert {"archive", "restore"} <= set(event_kinds(session))
+    assert list_entries(session, pending_only=True) == []
+
+
+def test_dropped_table_is_archived_and_restored_with_identical_digest(session: Session, tmp_path: Path) -> None:
+    migrations = load_migrations(project(tmp_path))
+    up(session, migrations)
+    fill(session)
+    before = table_digest(session, "public", "billing_transactions")
+    down(session, migrations, steps=2)
+    assert not session.fetch_value("SELECT to_regclass('billing_transactions') IS NOT NULL")
+    kinds = sorted((entry.kind, entry.row_count) for entry in list_entries(session))
+    assert kinds == [("column", 500), ("table", 500)]
+    up(session, migrations)
+    assert table_digest(session, "public", "billing_transactions") == before
+
+
+def test_delete_archives_exactly_the_rows_it_removes(session: Session, tmp_path: Path) -> None:
+    files = {
+        "0001_plans.sql": "-- migrate:up\nCREATE TABLE plans (name text PRIMARY KEY, price int);\n"
+        "INSERT INTO plans VALUES ('Free', 0), ('Pro', 49), ('Scale', 399);\n",
+        "0002_retire.sql": "-- migrate:up\nDELETE FROM plans WHERE price > 100;\n-- migrate:down\nSELECT 1;\n",
+    }
+    migrations = load_migrations(write_files(tmp_path, files))
+    up(session, migrations)
+    (entry,) = list_entries(session)
+    assert (entry.kind, entry.row_count, entry.direction) == ("rows", 1, "up")
+    down(session, migrations)
+    assert session.fetch_value("SELECT count(*) FROM plans") == 2  # deleted rows come back only when asked
+    assert restore(session, entry) == 1
+    assert session.fetch_value("SELECT count(*) FROM plans") == 3
+
+
+def test_truncate_cascade_archives_every_table_it_empties(session: Session, tmp_path: Path) -> None:
+    files = {
+        "0001_tables.sql": "-- migrate:up\nCREATE TABLE parents (id int PRIMARY KEY);\n"
+        "CREATE TABLE kids (id int PRIMARY KEY, parent int REFERENCES parents);\n"
+        "INSERT INTO parents SELECT g FROM generate_series(1, 10) g;\n"
+        "INSERT INTO kids SELECT g, 1 + g % 10 FROM generate_series(1, 30) g;\n",
+        "0002_reset.sql": "-- migrate:up\nTRUNCATE parents CASCADE;\n-- migrate:down\nSELECT 1;\n",
+    }
+    migrations = load_migrations(write_files(tmp_path, files))
+    up(session, migrations)
+    archived = sorted((entry.object_table, entry.row_count) for entry in list_entries(session))
+    assert archived == [("kids", 30), ("parents", 10)]
+
+
+def test_archive_can_be_turned_off(session: Session, tmp_path: Path) -> None:
+    migrations = load_migrations(project(tmp_path))
+    up(session, migrations)
+    down(session, migrations, with_runner(archive=False))
+    assert list_entries(session) == []
+
+
+def test_failed_migration_keeps_neither_drop_nor_archive(session: Session, tmp_path: Path) -> None:
+    files = {
+        "0001_t.sql": "-- migrate:up\nCREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1);\n",
+        "0002_drop.sql": "-- migrate:up\nDROP TABLE t;\nSELECT 1 / 0;\n",
+    }
+    migrations = load_migrations(write_files(tmp_path, files))
+    with pytest.raises(MigrationFailed):
+        up(session, migrations)
+    assert session.fetch_value("SELECT count(*) FROM t") == 1
+    assert list_entries(session) == []
