@@ -10,8 +10,8 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     layout = "auto"                      # auto | native | golang-migrate | flyway | dbmate | goose | diesel
     file_pattern = ""                    # custom names: a regex with (?P<version>) (?P<name>) (?P<direction>)
 
-    [placeholders]                       # Flyway style ${name}, replaced before parsing
-    enabled = true
+    [placeholders]                       # Flyway style ${name}, replaced before parsing: in Flyway and custom
+    enabled = true                       # layouts always, in native files once values are set (or enabled)
     prefix = "${"
     suffix = "}"
     values = { schema = "public" }
@@ -84,7 +84,7 @@ class RunnerSettings:
 class PlaceholderSettings:
     """Flyway-style placeholder replacement."""
 
-    enabled: bool = True
+    enabled: bool | None = None  # None: on for Flyway and custom layouts, on for native files once values are set
     prefix: str = "${"
     suffix: str = "}"
     values: Mapping[str, str] = field(default_factory=dict)
@@ -183,8 +183,8 @@ def _placeholder_settings(table: Mapping[str, Any]) -> PlaceholderSettings:
     values = table.get("values", {})
     if not isinstance(values, dict):
         raise ConfigError("placeholders.values must be a table of name = value")
-    enabled = table.get("enabled", True)
-    if not isinstance(enabled, bool):
+    enabled = table.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
         raise ConfigError("placeholders.enabled must be true or false")
     return PlaceholderSettings(
         enabled=enabled,

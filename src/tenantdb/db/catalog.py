@@ -187,3 +187,17 @@ def relation_states(session: Session) -> dict[str, RelationState]:
         name: RelationState(kind=kind, filenode=node, scans=int(scans), bytes=int(size), rows=int(tuples))
         for name, kind, node, scans, size, tuples in rows
     }
+
+
+def name_taken(session: Session, table: str, name: str) -> bool:
+    """Whether a constraint of ``table`` or a relation in its schema is called ``name`` (search path)."""
+    return bool(
+        session.fetch_value(
+            "SELECT EXISTS (SELECT FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+            "  JOIN pg_namespace n ON n.oid = t.relnamespace"
+            "  WHERE t.relname = %(table)s AND c.conname = %(name)s AND n.nspname = ANY (current_schemas(false)))"
+            " OR EXISTS (SELECT FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace"
+            "  WHERE r.relname = %(name)s AND n.nspname = ANY (current_schemas(false)))",
+            {"table": table, "name": name},
+        )
+    )

@@ -24,6 +24,8 @@ from tenantdb.db import (
     Session,
     applied_migrations,
     held_relation_locks,
+    name_taken,
+    plain_table_exists,
     relation_states,
 )
 from tenantdb.errors import DatabaseError
@@ -97,7 +99,11 @@ def _preview_migration(session: Session, migration: Migration, settings: RunnerS
     statements = migration.up.statements
     rewrites: Sequence[Rewrite] = ()
     if settings.online:
-        statements, rewrites = rewrite_statements(statements, lambda name: _is_plain_table(session, name))
+        statements, rewrites = rewrite_statements(
+            statements,
+            lambda table: plain_table_exists(session, table),
+            lambda table, name: name_taken(session, table, name),
+        )
     previews = [_preview_statement(session, statement) for statement in statements]
     return MigrationPreview(
         version=str(migration.version),
@@ -106,12 +112,6 @@ def _preview_migration(session: Session, migration: Migration, settings: RunnerS
         statements=tuple(previews),
         rewrites=tuple(rewrite.describe() for rewrite in rewrites),
     )
-
-
-def _is_plain_table(session: Session, name: str) -> bool:
-    from tenantdb.db import plain_table_exists
-
-    return plain_table_exists(session, name)
 
 
 def _preview_statement(session: Session, statement: Statement) -> StatementPreview:

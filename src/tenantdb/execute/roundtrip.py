@@ -44,7 +44,7 @@ class RoundTripReport:
 
 
 def first_difference(stage: str, expected: Snapshot, actual: Snapshot) -> CatalogDifference | None:
-    for kind in expected.keys() | actual.keys():
+    for kind in sorted(expected.keys() | actual.keys()):
         left = {repr(row) for row in expected.get(kind, [])}
         right = {repr(row) for row in actual.get(kind, [])}
         if left != right:

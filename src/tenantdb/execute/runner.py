@@ -39,6 +39,7 @@ from tenantdb.db import (
     journal_entries,
     journal_mark,
     list_entries,
+    name_taken,
     object_exists,
     plain_table_exists,
     record_applied,
@@ -128,7 +129,9 @@ class Runner:
     def _online(self, step: Step, script: Script) -> Script:
         """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement."""
         statements, rewrites = rewrite_statements(
-            script.statements, lambda name: plain_table_exists(self.session, name)
+            script.statements,
+            lambda table: plain_table_exists(self.session, table),
+            lambda table, name: name_taken(self.session, table, name),
         )
         if not rewrites:
             return script

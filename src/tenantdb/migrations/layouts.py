@@ -23,7 +23,7 @@ class FileGroup:
     no_transaction: bool = False  # a sidecar (Flyway .conf, diesel metadata.toml) asked for it
 
 
-_NATIVE = re.compile(r"^(?P<version>\d+)(?:_(?P<name>.*))?\.sql$")
+_NATIVE = re.compile(r"^(?P<version>\d+)(?:[_-](?P<name>.*))?\.sql$")
 _GOLANG = re.compile(r"^(?P<version>\d+)_(?P<name>.*)\.(?P<direction>up|down)\.sql$")
 _FLYWAY = re.compile(r"^(?P<kind>[VU])(?P<version>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$")
 _DIESEL = re.compile(r"^(?P<version>\d[\d-]*)_(?P<name>.+)$")
@@ -56,8 +56,13 @@ def find_groups(directory: Path, layout: Layout, file_pattern: str | None = None
     sql_files = [path for path in files if path.name.endswith(".sql")]
     if layout is Layout.GOLANG_MIGRATE:
         return _split_groups(sql_files, _GOLANG, layout)
-    if layout is Layout.FLYWAY:
-        return _flyway_groups(sql_files)
+    if layout is Layout.FLYWAY:  # Flyway scans its locations recursively
+        nested = sorted(
+            path
+            for path in directory.rglob("*.sql")
+            if not any(part.startswith(".") for part in path.relative_to(directory).parts)
+        )
+        return _flyway_groups(nested)
     return [_marked_group(path, _NATIVE, layout) for path in sql_files]
 
 
@@ -174,7 +179,10 @@ def _diesel_groups(directory: Path) -> list[FileGroup]:
         match = _DIESEL.match(entry.name)
         if not match or not (entry / "up.sql").is_file():
             raise _unmatched(entry, Layout.DIESEL, "2024-01-31-120000_add_costs/up.sql")
-        version = _version(entry, match["version"])
+        try:
+            version = Version.parse_lexical(match["version"])
+        except ValueError as error:
+            raise MigrationFileError(str(error), path=entry) from None
         if version in groups:
             raise _duplicate(entry, version)
         down = entry / "down.sql"

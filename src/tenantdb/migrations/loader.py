@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
@@ -28,8 +30,32 @@ from tenantdb.migrations.scripts import (
     scan_comments,
 )
 
+
 # Layouts whose own tools replace ${placeholders}; the others run files exactly as written.
-_PLACEHOLDER_LAYOUTS = {Layout.NATIVE, Layout.FLYWAY, Layout.CUSTOM}
+def _placeholders_for(layout: Layout, settings: PlaceholderSettings | None) -> PlaceholderSettings | None:
+    """Placeholders replace only where the layout's own tool replaces them, or where the project asked for it.
+
+    Flyway (and custom layouts, which follow it) always replace; native files only once the project defines
+    values or sets ``enabled = true``, so dbmate files with ``${...}`` in their SQL run exactly as written.
+    golang-migrate, goose and diesel never replace.
+    """
+    if settings is None or settings.enabled is False:
+        return None
+    if layout is Layout.FLYWAY:
+        return replace(settings, values={**flyway_builtins(), **settings.values})
+    if layout is Layout.CUSTOM or (layout is Layout.NATIVE and (settings.enabled or settings.values)):
+        return settings
+    return None
+
+
+def flyway_builtins() -> dict[str, str]:
+    """Flyway's built-in placeholders with values that mean the same on any PostgreSQL database."""
+    return {
+        "flyway:defaultSchema": "public",
+        "flyway:user": "CURRENT_USER",
+        "flyway:table": "flyway_schema_history",
+        "flyway:timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+    }
 
 
 def load_project_migrations(settings: Settings) -> MigrationSet:
@@ -58,9 +84,9 @@ def load_migrations(
             hint="pass --dir DIR, set [migrations] dir in tenantdb.toml, or create one with `tenantdb new NAME`",
         )
     chosen = _choose_layout(directory, layout, file_pattern)
-    replace = placeholders if chosen in _PLACEHOLDER_LAYOUTS else None
+    placeholders = _placeholders_for(chosen, placeholders)
     migrations = sorted(
-        (_build(group, chosen, replace, source) for group in find_groups(directory, chosen, file_pattern)),
+        (_build(group, chosen, placeholders, source) for group in find_groups(directory, chosen, file_pattern)),
         key=lambda migration: migration.version,
     )
     for previous, current in pairwise(migrations):
@@ -92,7 +118,7 @@ def _build(group: FileGroup, layout: Layout, placeholders: PlaceholderSettings |
     if group.marked:
         marked = parse_goose(group.up, text) if layout is Layout.GOOSE else parse_native(group.up, text)
     else:
-        marked = _split_file_migration(group, text, placeholders)
+        marked = _split_file_migration(group, text, placeholders, missing_down_is_empty=layout is Layout.GOLANG_MIGRATE)
     return Migration(
         version=group.version,
         name=group.name,
@@ -108,7 +134,9 @@ def _build(group: FileGroup, layout: Layout, placeholders: PlaceholderSettings |
     )
 
 
-def _split_file_migration(group: FileGroup, up_text: str, placeholders: PlaceholderSettings | None) -> MarkedFile:
+def _split_file_migration(
+    group: FileGroup, up_text: str, placeholders: PlaceholderSettings | None, *, missing_down_is_empty: bool = False
+) -> MarkedFile:
     directives = read_directives(group.up, scan_comments(group.up, up_text))
     no_transaction = group.no_transaction or directives.no_transaction
     down: Script | None = None
@@ -117,8 +145,8 @@ def _split_file_migration(group: FileGroup, up_text: str, placeholders: Placehol
         down_directives = read_directives(group.down, scan_comments(group.down, down_text))
         down = build_script(group.down, down_text, no_transaction=no_transaction or down_directives.no_transaction)
     up = build_script(group.up, up_text, no_transaction=no_transaction)
-    if down is None and not up.statements:  # an empty migration is a no-op in both directions
-        down = up
+    if down is None and (missing_down_is_empty or not up.statements):
+        down = build_script(group.up, "")  # golang-migrate runs a missing down file as a no-op
     return MarkedFile(
         up=up,
         down=down,
@@ -137,6 +165,7 @@ def load_single_file(path: Path, placeholders: PlaceholderSettings | None = None
     if not path.is_file():
         raise MigrationFileError("file not found", path=path)
     raw = read_text(path)
+    placeholders = _placeholders_for(Layout.NATIVE, placeholders)
     text = apply_placeholders(path, raw, placeholders)
     if any(c.text.startswith(("migrate:up", "+goose Up")) for c in scan_comments(path, text)):
         marked = parse_goose(path, text) if "+goose" in text else parse_native(path, text)

@@ -85,16 +85,19 @@ def parse_goose(path: Path, source: str) -> MarkedFile:
     """Parse a goose file; a file with nothing but comments is an empty migration, as goose treats it."""
     comments = scan_comments(path, source)
     markers: list[Marker] = []
+    cuts: list[int] = []
     no_transaction = False
     for comment in comments:
-        if not (comment.starts_line and comment.text.startswith("+goose")):
+        if not (comment.starts_line and comment.text.lower().startswith("+goose")):
             continue
-        command = comment.text.removeprefix("+goose").strip()
-        if command in ("Up", "Down"):
-            markers.append(Marker(section=command.lower(), comment=comment, no_transaction=False))
-        elif command == "NO TRANSACTION":
+        command = " ".join(comment.text[len("+goose") :].split()).lower()  # goose compares case-insensitively
+        if command in ("up", "down"):
+            markers.append(Marker(section=command, comment=comment, no_transaction=False))
+        elif command == "no transaction":
             no_transaction = True
-        elif command not in ("StatementBegin", "StatementEnd"):
+        elif command in ("statementbegin", "statementend"):
+            cuts.append(comment.start if command == "statementbegin" else comment.end)
+        else:
             raise MigrationFileError(
                 f"unsupported goose annotation '-- {comment.text}'",
                 path=path,
@@ -106,13 +109,15 @@ def parse_goose(path: Path, source: str) -> MarkedFile:
             empty = build_script(path, "")
             return MarkedFile(up=empty, down=empty, verify=None, directives=Directives())
         raise MigrationFileError("no '-- +goose Up' annotation", path=path)
-    marked = _split_sections(path, source, markers, Directives(no_transaction=no_transaction))
+    marked = _split_sections(path, source, markers, Directives(no_transaction=no_transaction), tuple(cuts))
     if marked.down is None:  # goose runs a missing Down section as a no-op
         return replace(marked, down=build_script(path, ""))
     return marked
 
 
-def _split_sections(path: Path, source: str, markers: list[Marker], directives: Directives) -> MarkedFile:
+def _split_sections(
+    path: Path, source: str, markers: list[Marker], directives: Directives, cuts: tuple[int, ...] = ()
+) -> MarkedFile:
     seen: dict[str, Marker] = {}
     for marker in markers:
         if marker.section in seen:
@@ -133,6 +138,7 @@ def _split_sections(path: Path, source: str, markers: list[Marker], directives: 
             source,
             marker.comment.end,
             end,
+            cuts=cuts,
             no_transaction=directives.no_transaction or marker.no_transaction,
         )
     return MarkedFile(

@@ -47,6 +47,15 @@ class Version:
 
     text: str
     key: tuple[int, ...] = field(compare=False, repr=False, default=())
+    lexical: bool = field(compare=False, repr=False, default=False)
+
+    @classmethod
+    def parse_lexical(cls, text: str) -> Version:
+        """diesel's versions: the digits with dashes removed, ordered as strings (``2016...`` < ``2017-...``)."""
+        digits = text.replace("-", "")
+        if not digits.isdigit():
+            raise ValueError(f"{text!r} is not a version (digits, optionally separated by '-')")
+        return cls(text, tuple(int(digit) for digit in digits), lexical=True)
 
     @classmethod
     def parse(cls, text: str) -> Version:
@@ -57,6 +66,8 @@ class Version:
         return cls(text, tuple(int(part) for part in parts))
 
     def _normalized(self) -> tuple[int, ...]:
+        if self.lexical:
+            return self.key
         key = list(self.key)
         while len(key) > 1 and key[-1] == 0:
             key.pop()
@@ -144,6 +155,13 @@ class MigrationSet:
     @property
     def versions(self) -> tuple[Version, ...]:
         return tuple(migration.version for migration in self.migrations)
+
+    def version_of(self, text: str) -> Version:
+        """A version written in this set's layout (diesel's compare as strings, the others as numbers)."""
+        for migration in self.migrations:
+            if migration.version.text == text:
+                return migration.version
+        return Version.parse_lexical(text) if self.layout is Layout.DIESEL else Version.parse(text)
 
 
 def normalize(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from tenantdb.config import PlaceholderSettings, parse_duration
@@ -12,6 +13,7 @@ from tenantdb.migrations.model import Script
 from tenantdb.sql import (
     Comment,
     SqlSyntaxError,
+    Statement,
     line_comments,
     line_of,
     replace_placeholders,
@@ -38,7 +40,7 @@ def read_text(path: Path) -> str:
 
 def apply_placeholders(path: Path, text: str, settings: PlaceholderSettings | None) -> str:
     """Replace ``${name}`` placeholders; an undefined one is an error naming its line."""
-    if settings is None or not settings.enabled or settings.prefix not in text:
+    if settings is None or settings.prefix not in text:
         return text
     replaced, missing = replace_placeholders(text, settings.values, prefix=settings.prefix, suffix=settings.suffix)
     if missing:
@@ -52,13 +54,28 @@ def apply_placeholders(path: Path, text: str, settings: PlaceholderSettings | No
     return replaced
 
 
-def build_script(path: Path, source: str, start: int = 0, end: int | None = None, **flags: bool) -> Script:
-    """Split ``source[start:end]`` into a script; a syntax error names the file and line."""
+def build_script(
+    path: Path,
+    source: str,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    cuts: tuple[int, ...] = (),
+    no_transaction: bool = False,
+) -> Script:
+    """Split ``source[start:end]`` into a script; a syntax error names the file and line.
+
+    ``cuts`` are offsets where a statement must end even without a semicolon (goose's StatementEnd).
+    """
+    end = len(source) if end is None else end
+    bounds = [start, *sorted(cut for cut in cuts if start < cut < end), end]
+    statements: list[Statement] = []
     try:
-        statements = split_statements(source, start, end)
+        for low, high in pairwise(bounds):
+            statements.extend(split_statements(source, low, high))
     except SqlSyntaxError as error:
         raise MigrationFileError(f"syntax error: {error.message}", path=path, line=error.line) from None
-    return Script(path=path, source=source, statements=statements, **flags)
+    return Script(path=path, source=source, statements=tuple(statements), no_transaction=no_transaction)
 
 
 def scan_comments(path: Path, source: str) -> tuple[Comment, ...]:

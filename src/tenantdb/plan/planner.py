@@ -50,8 +50,10 @@ class Plan:
     out_of_order: tuple[Version, ...] = ()  # pending versions older than the newest applied one
 
 
-def _applied_by_version(applied: Sequence[AppliedMigration]) -> dict[Version, AppliedMigration]:
-    return {Version.parse(row.version): row for row in applied}
+def _applied_by_version(
+    migrations: MigrationSet, applied: Sequence[AppliedMigration]
+) -> dict[Version, AppliedMigration]:
+    return {migrations.version_of(row.version): row for row in applied}
 
 
 def status(
@@ -60,8 +62,8 @@ def status(
     interrupted: Mapping[str, int] | None = None,
 ) -> list[StatusRow]:
     """Every known version with its state, in version order."""
-    done = _applied_by_version(applied)
-    partial = {Version.parse(version): count for version, count in (interrupted or {}).items()}
+    done = _applied_by_version(migrations, applied)
+    partial = {migrations.version_of(version): count for version, count in (interrupted or {}).items()}
     rows = []
     for migration in migrations:
         row = done.pop(migration.version, None)
@@ -95,7 +97,7 @@ def status(
                 source=migrations.source,
             )
         )
-    return sorted(rows, key=lambda r: Version.parse(r.version))
+    return sorted(rows, key=lambda r: migrations.version_of(r.version))
 
 
 def check_unchanged(migrations: MigrationSet, applied: Sequence[AppliedMigration]) -> None:
@@ -122,9 +124,11 @@ def check_unchanged(migrations: MigrationSet, applied: Sequence[AppliedMigration
 
 def plan_up(migrations: MigrationSet, applied: Sequence[AppliedMigration], target: Version | None = None) -> Plan:
     """Pending migrations up to and including ``target`` (default: all), oldest first."""
-    if target is not None and migrations.get(target) is None:
-        raise ConfigError(f"--to {target}: no migration has this version")
-    done = _applied_by_version(applied)
+    if target is not None:
+        target = migrations.version_of(target.text)
+        if migrations.get(target) is None:
+            raise ConfigError(f"--to {target}: no migration has this version")
+    done = _applied_by_version(migrations, applied)
     newest_applied = max(done, default=None)
     steps = tuple(
         Step(migration=m, direction=Direction.UP)
@@ -152,7 +156,9 @@ def plan_down(
         raise ConfigError("use either --to or --steps, not both")
     if steps is not None and steps < 1:
         raise ConfigError("--steps must be at least 1")
-    done = sorted(_applied_by_version(applied), reverse=True)
+    done = sorted(_applied_by_version(migrations, applied), reverse=True)
+    if target is not None:
+        target = migrations.version_of(target.text)
     chosen = [v for v in done if v > target] if target is not None else done[: steps or 1]
     plan_steps = []
     for version in chosen:

@@ -80,13 +80,26 @@ def default_constraint_name(table: str, columns: list[str], label: str) -> str |
     return name if len(name.encode("utf-8")) <= NAMEDATALEN else None
 
 
-def online_rewrite(statement: Statement, is_existing_table: Callable[[str], bool]) -> Rewrite | None:
-    """The non-blocking equivalent of ``statement``, or None when it is fine as it is."""
+NameTaken = Callable[[str, str], bool]
+
+
+def _never_taken(table: str, name: str) -> bool:
+    return False
+
+
+def online_rewrite(
+    statement: Statement, is_existing_table: Callable[[str], bool], name_taken: NameTaken = _never_taken
+) -> Rewrite | None:
+    """The non-blocking equivalent of ``statement``, or None when it is fine as it is.
+
+    ``name_taken(table, name)`` tells whether a constraint or index name is in use: PostgreSQL would then pick
+    another default name, so an unnamed constraint whose default name is taken is left as written.
+    """
     node = statement.tree
     if isinstance(node, ast.IndexStmt):
         return _rewrite_index(statement, node, is_existing_table)
     if isinstance(node, ast.AlterTableStmt) and getattr(node.objtype, "name", "") == "OBJECT_TABLE":
-        return _rewrite_alter_table(statement, node, is_existing_table)
+        return _rewrite_alter_table(statement, node, is_existing_table, name_taken)
     return None
 
 
@@ -99,50 +112,60 @@ def _rewrite_index(statement: Statement, node: ast.IndexStmt, is_existing: Calla
 
 
 def _rewrite_alter_table(
-    statement: Statement, node: ast.AlterTableStmt, is_existing: Callable[[str], bool]
+    statement: Statement, node: ast.AlterTableStmt, is_existing: Callable[[str], bool], name_taken: NameTaken
 ) -> Rewrite | None:
+    """Keep the other subcommands together in one ALTER TABLE, run first, then the safe paths.
+
+    PostgreSQL itself runs an ALTER TABLE's subcommands in passes (columns are added before constraints are
+    added), so running the untouched subcommands first keeps the statement's meaning.
+    """
     relation = node.relation
     if relation is None or not is_existing(relation.relname or "") or node.missing_ok:
         return None
     table = relation.relname or ""
-    pieces: list[list[str]] = []
+    untouched: list[ast.AlterTableCmd] = []
+    safe_steps: list[str] = []
     kinds: list[str] = []
     for cmd in node.cmds or ():
-        safe = _safe_path(table, _table_sql(relation), cmd)
+        safe = _safe_path(table, _table_sql(relation), cmd, name_taken)
         if safe is None:
-            single = copy.deepcopy(node)
-            single.cmds = (cmd,)
-            pieces.append([_deparse(single)])
+            untouched.append(cmd)
         else:
-            kind, steps = safe
-            kinds.append(kind)
-            pieces.append(steps)
+            kinds.append(safe[0])
+            safe_steps.extend(safe[1])
     if not kinds:
         return None
-    statements = tuple(_emit(statement, sql) for steps in pieces for sql in steps)
+    steps = []
+    if untouched:
+        rest = copy.deepcopy(node)
+        rest.cmds = tuple(untouched)
+        steps.append(_deparse(rest))
+    statements = tuple(_emit(statement, sql) for sql in [*steps, *safe_steps])
     return Rewrite(kind=",".join(dict.fromkeys(kinds)), original=statement, statements=statements)
 
 
-def _safe_path(table: str, table_sql: str, cmd: ast.AlterTableCmd) -> tuple[str, list[str]] | None:
+def _safe_path(
+    table: str, table_sql: str, cmd: ast.AlterTableCmd, name_taken: NameTaken
+) -> tuple[str, list[str]] | None:
     subtype = getattr(cmd.subtype, "name", "")
     if subtype == "AT_SetNotNull" and cmd.name:
-        return _not_null_via_check(table, table_sql, cmd.name)
+        return _not_null_via_check(table, table_sql, cmd.name, name_taken)
     if subtype != "AT_AddConstraint" or not isinstance(cmd.def_, ast.Constraint):
         return None
     constraint = cmd.def_
     kind = getattr(constraint.contype, "name", "")
     if kind in ("CONSTR_CHECK", "CONSTR_FOREIGN") and not constraint.skip_validation:
-        return _not_valid_then_validate(table, table_sql, constraint, kind)
+        return _not_valid_then_validate(table, table_sql, constraint, kind, name_taken)
     if kind in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") and not constraint.indexname:
-        return _unique_via_concurrent_index(table, table_sql, constraint, kind)
+        return _unique_via_concurrent_index(table, table_sql, constraint, kind, name_taken)
     return None
 
 
 def _not_valid_then_validate(
-    table: str, table_sql: str, constraint: ast.Constraint, kind: str
+    table: str, table_sql: str, constraint: ast.Constraint, kind: str, name_taken: NameTaken
 ) -> tuple[str, list[str]] | None:
     name = constraint.conname or _default_check_or_fk_name(table, constraint, kind)
-    if name is None or constraint.is_no_inherit:
+    if name is None or constraint.is_no_inherit or (not constraint.conname and name_taken(table, name)):
         return None
     added = copy.deepcopy(constraint)
     added.conname = name
@@ -172,7 +195,7 @@ def _column_refs(expression: object) -> list[ast.ColumnRef]:
 
 
 def _unique_via_concurrent_index(
-    table: str, table_sql: str, constraint: ast.Constraint, kind: str
+    table: str, table_sql: str, constraint: ast.Constraint, kind: str, name_taken: NameTaken
 ) -> tuple[str, list[str]] | None:
     if constraint.including or constraint.where_clause or constraint.nulls_not_distinct or constraint.options:
         return None
@@ -181,7 +204,7 @@ def _unique_via_concurrent_index(
         return None
     label = "pkey" if kind == "CONSTR_PRIMARY" else "key"
     name = constraint.conname or default_constraint_name(table, [] if label == "pkey" else columns, label)
-    if name is None:
+    if name is None or (not constraint.conname and name_taken(table, name)):
         return None
     column_list = ", ".join(quote_identifier(column) for column in columns)
     build = f"CREATE UNIQUE INDEX CONCURRENTLY {quote_identifier(name)} ON {table_sql} ({column_list})"
@@ -193,9 +216,9 @@ def _unique_via_concurrent_index(
     return "unique-via-concurrent-index", [build, attach + deferrable]
 
 
-def _not_null_via_check(table: str, table_sql: str, column: str) -> tuple[str, list[str]] | None:
+def _not_null_via_check(table: str, table_sql: str, column: str, name_taken: NameTaken) -> tuple[str, list[str]] | None:
     name = default_constraint_name(table, [column], "not_null_tmp")
-    if name is None:
+    if name is None or name_taken(table, name):
         return None
     quoted, check = quote_identifier(column), quote_identifier(name)
     return "not-null-via-check", [
@@ -225,18 +248,32 @@ def created_relation(statement: Statement) -> str | None:
 
 
 def rewrite_statements(
-    statements: tuple[Statement, ...], is_existing_table: Callable[[str], bool]
+    statements: tuple[Statement, ...],
+    is_existing_table: Callable[[str], bool],
+    name_taken: NameTaken = _never_taken,
 ) -> tuple[tuple[Statement, ...], tuple[Rewrite, ...]]:
-    """Apply :func:`online_rewrite` to a script; tables the script itself creates are never rewritten for."""
+    """Apply :func:`online_rewrite` to a script, where that keeps the script's meaning.
+
+    Tables the script itself creates are never rewritten for; nothing inside the file's own ``BEGIN ...
+    COMMIT`` is rewritten (it must stay one transaction); and a script with transaction-scoped statements
+    (``SET LOCAL``, ``LOCK``, ``set_config(..., true)``, cursors) is left whole, because a rewrite runs the
+    script statement by statement.
+    """
+    if any(_transaction_scoped(statement) for statement in statements):
+        return statements, ()
     created: set[str] = set()
     output: list[Statement] = []
     rewrites: list[Rewrite] = []
+    in_block = False
 
     def existing(name: str) -> bool:
         return name not in created and is_existing_table(name)
 
     for statement in statements:
-        rewrite = online_rewrite(statement, existing)
+        node = statement.tree
+        if isinstance(node, ast.TransactionStmt):
+            in_block = getattr(node.kind, "name", "") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
+        rewrite = None if in_block else online_rewrite(statement, existing, name_taken)
         if rewrite is None:
             output.append(statement)
         else:
@@ -245,3 +282,23 @@ def rewrite_statements(
         if (name := created_relation(statement)) is not None:
             created.add(name)
     return tuple(output), tuple(rewrites)
+
+
+def _transaction_scoped(statement: Statement) -> bool:
+    """Statements whose effect ends with the transaction, so splitting the script would change them."""
+    node = statement.tree
+    if isinstance(node, ast.VariableSetStmt):
+        return bool(node.is_local) or (node.name or "").startswith("TRANSACTION")
+    if isinstance(node, ast.LockStmt | ast.DeclareCursorStmt | ast.ConstraintsSetStmt):
+        return True
+    for call in iter_nodes(node):
+        if isinstance(call, ast.FuncCall) and call.funcname and getattr(call.funcname[-1], "sval", "") == "set_config":
+            args = call.args or ()
+            if len(args) == 3 and not _is_false(args[2]):
+                return True
+    return False
+
+
+def _is_false(node: object) -> bool:
+    value = getattr(node, "val", None)
+    return isinstance(value, ast.Boolean) and not value.boolval

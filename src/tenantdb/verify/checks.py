@@ -12,7 +12,7 @@ from typing import Any
 
 from tenantdb.db import Session, applied_migrations, invalid_indexes, not_valid_constraints
 from tenantdb.errors import DatabaseError
-from tenantdb.migrations import PROJECT_SOURCE, Migration, MigrationSet, Version
+from tenantdb.migrations import PROJECT_SOURCE, Migration, MigrationSet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,7 +46,7 @@ def verify(session: Session, sources: MigrationSet | Sequence[MigrationSet]) -> 
     violations: list[Violation] = []
     checked = queries = 0
     for migration_set in sets:
-        applied = {Version.parse(row.version) for row in applied_migrations(session, migration_set.source)}
+        applied = {migration_set.version_of(row.version) for row in applied_migrations(session, migration_set.source)}
         for migration in migration_set:
             if migration.version in applied and migration.verify is not None:
                 checked += 1
