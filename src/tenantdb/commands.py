@@ -188,7 +188,7 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
             )
         else:
             migrations.append(load_single_file(path, settings.placeholders))
-    return lint_migrations(migrations, pg_version=pg_version)
+    return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,7 +211,8 @@ def plan(settings: Settings) -> PlanReport:
         result = preview(session, sources, settings.runner)
         version = session.server_version
     pending = {m.path for m in result.migrations}
-    report = lint_migrations([m for source in sources for m in source], pg_version=version // 10000)
+    migrations = [m for source in sources for m in source]
+    report = lint_migrations(migrations, pg_version=version // 10000, archive=settings.runner.archive)
     findings = tuple(f for f in report.findings if f.path in pending)
     return PlanReport(preview=result, findings=findings, server_version=version)
 

@@ -53,23 +53,23 @@ def test_up_status_verify_history_down_as_json(dsn: str, tmp_path: Path) -> None
     result = cli("migrate", "up", *base)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert [step["version"] for step in document["steps"]] == ["0001", "0002", "0003", "0004", "0005"]
+    assert [step["version"] for step in document["steps"]] == ["0001", "0002", "0003", "0004", "0005", "0006"]
     assert document["steps"][3]["mode"] == "statements"
     status = json.loads(cli("migrate", "status", *base).stdout)
     assert status["pending"] == 0 and {row["state"] for row in status["rows"]} == {"applied"}
     verified = json.loads(cli("migrate", "verify", *base).stdout)
-    assert verified["ok"] is True and verified["migrations_checked"] == 5
+    assert verified["ok"] is True and verified["migrations_checked"] == 6
     history = json.loads(cli("migrate", "history", "--dsn", dsn, "--json").stdout)
-    assert len(history["applied"]) == 5 and history["events"][0]["kind"] == "apply"
+    assert len(history["applied"]) == 6 and history["events"][0]["kind"] == "apply"
     rolled = json.loads(cli("migrate", "down", "--steps", "2", *base).stdout)
-    assert [step["version"] for step in rolled["steps"]] == ["0005", "0004"]
+    assert [step["version"] for step in rolled["steps"]] == ["0006", "0005"]
 
 
 def test_plain_output_lists_each_migration(dsn: str) -> None:
     result = cli("migrate", "up", "--dsn", dsn, "-C", str(EXAMPLES))
     assert result.returncode == 0
     assert "applied 0001_create_tenants" in result.stderr
-    assert "applied 5 migration(s)" in result.stdout
+    assert "applied 6 migration(s)" in result.stdout
 
 
 def test_unreachable_server_is_one_line_without_traceback(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_dry_run_changes_nothing(dsn: str) -> None:
     result = cli("migrate", "up", "--dry-run", "--dsn", dsn, "-C", str(EXAMPLES), "--json")
     assert json.loads(result.stdout)["planned"][0] == "0001_create_tenants"
     status = json.loads(cli("migrate", "status", "--dsn", dsn, "-C", str(EXAMPLES), "--json").stdout)
-    assert status["pending"] == 5
+    assert status["pending"] == 6
 
 
 def test_placeholders_from_the_command_line(dsn: str, tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ def test_migrate_test_on_the_example_project(dsn: str) -> None:
 def test_redo_rolls_back_and_reapplies_the_newest(dsn: str) -> None:
     assert cli("migrate", "up", "--dsn", dsn, "-C", str(EXAMPLES)).returncode == 0
     reports = json.loads(cli("migrate", "redo", "--dsn", dsn, "-C", str(EXAMPLES), "--json").stdout)
-    assert [(r["direction"], r["steps"][0]["version"]) for r in reports] == [("down", "0005"), ("up", "0005")]
+    assert [(r["direction"], r["steps"][0]["version"]) for r in reports] == [("down", "0006"), ("up", "0006")]
 
 
 def test_new_creates_a_native_file(tmp_path: Path) -> None:

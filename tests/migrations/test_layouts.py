@@ -36,7 +36,7 @@ def test_layout_is_detected_and_loaded(folder: str, layout: Layout, count: int) 
 def test_native_example_project_has_verify_blocks() -> None:
     migrations = load_project_migrations(load_settings(EXAMPLES))
     assert migrations.layout is Layout.NATIVE
-    assert [m.version.text for m in migrations] == ["0001", "0002", "0003", "0004", "0005"]
+    assert [m.version.text for m in migrations] == ["0001", "0002", "0003", "0004", "0005", "0006"]
     assert all(m.verify is not None and m.verify.statements for m in migrations)
     assert migrations.migrations[4].lock_timeout is not None
 

@@ -86,6 +86,7 @@ class LintContext:
     in_file_transaction: bool = False  # inside the file's own BEGIN ... COMMIT
     created_here: set[str] = field(default_factory=set)  # tables created earlier in this script
     statement: Statement | None = None
+    archive: bool = True  # the runner archives what DROP TABLE/COLUMN, TRUNCATE and DELETE destroy
     extra: dict[str, Any] = field(default_factory=dict)  # per-run scratch space for rules' finish hooks
 
     def is_existing_table(self, name: str) -> bool:

@@ -74,20 +74,29 @@ class _Run:
 
 
 def lint_migration_sets(
-    sets: Iterable[MigrationSet], *, rules: Sequence[Rule] | None = None, pg_version: int = DEFAULT_PG_VERSION
+    sets: Iterable[MigrationSet],
+    *,
+    rules: Sequence[Rule] | None = None,
+    pg_version: int = DEFAULT_PG_VERSION,
+    archive: bool = True,
 ) -> LintReport:
     """Lint every migration of ``sets`` (in the order given, each in version order)."""
-    return lint_migrations(
-        [migration for migration_set in sets for migration in migration_set], rules=rules, pg_version=pg_version
-    )
+    migrations = [migration for migration_set in sets for migration in migration_set]
+    return lint_migrations(migrations, rules=rules, pg_version=pg_version, archive=archive)
 
 
 def lint_migrations(
-    migrations: Iterable[Migration], *, rules: Sequence[Rule] | None = None, pg_version: int = DEFAULT_PG_VERSION
+    migrations: Iterable[Migration],
+    *,
+    rules: Sequence[Rule] | None = None,
+    pg_version: int = DEFAULT_PG_VERSION,
+    archive: bool = True,
 ) -> LintReport:
+    """Lint migrations in order; ``archive`` says whether the runner archives destroyed data (the default)."""
     from tenantdb.lint.rules import RULES
 
-    run = _Run(rules=RULES if rules is None else rules, context=LintContext(pg_version=pg_version))
+    context = LintContext(pg_version=pg_version, archive=archive)
+    run = _Run(rules=RULES if rules is None else rules, context=context)
     for migration in migrations:
         _lint_migration(run, migration)
     for rule in run.rules:

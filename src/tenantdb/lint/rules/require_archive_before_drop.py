@@ -1,35 +1,37 @@
-"""Archive the data a down migration destroys before dropping, truncating or deleting it.
+"""Do not let a down section destroy data that tenantdb cannot archive.
 
 ## Why
 
 A down section runs long after its up section: between the two, the application wrote real rows into the
-tables and columns the migration created — invoices, payments, usage that billing depends on. ``DROP TABLE``,
-``ALTER TABLE ... DROP COLUMN``, ``TRUNCATE`` and ``DELETE`` without ``WHERE`` in the down section destroy that
-history the moment someone rolls back to fix an unrelated bug, and re-applying the migration brings back the
-table but not the rows. PostgreSQL has no undo after ``COMMIT``; a backup restore takes the whole database back.
+tables and columns the migration created — invoices, payments, usage that billing depends on. tenantdb's runner
+copies what ``DROP TABLE``, ``ALTER TABLE ... DROP COLUMN``, ``TRUNCATE`` and ``DELETE`` destroy into a
+per-migration archive schema, in the same transaction, and puts tables and columns back when the migration is
+applied again. It cannot archive what ``DROP SCHEMA ... CASCADE``, ``DROP TYPE`` / ``DROP DOMAIN ... CASCADE``
+(every column of that type goes with it) or ``DROP OWNED`` remove, so those are flagged in down sections. With
+the archive turned off (``[runner] archive = false``), every destructive statement of a down section is flagged.
 
 ## Instead
 
-Copy the data out first, in the same down section:
+Drop the tables one by one (each is archived), and the type or schema without ``CASCADE`` once it is empty. With
+the archive off, copy the data out first, in the same down section:
 
 ```sql
 CREATE TABLE archive_invoices_20240301 AS SELECT * FROM invoices;
 DROP TABLE invoices;
 ```
 
-(``INSERT INTO archive_... SELECT`` or ``COPY ... TO`` count as well). Archiving for down migrations is coming to
-tenantdb itself; until then write it out as above.
+(``INSERT INTO archive_... SELECT`` or ``COPY ... TO`` count as well).
 
 ## When this is fine
 
-The table or column held only derived data that the up section can rebuild (a cache, a rollup recomputed from
-detail rows) or the rows the up section itself inserted (seed data): suppress with that reason. Dropping objects
-that hold no data (views, indexes, functions, policies, types) is never flagged, nor are tables created earlier
-in the same down section. Archives into temporary tables do not count: they vanish with the session.
+The objects held only derived data that the up section can rebuild (a cache, a rollup recomputed from detail
+rows): suppress with that reason. Dropping objects that hold no data (views, indexes, functions, policies) is
+never flagged, nor are tables created earlier in the same down section. Archives into temporary tables do not
+count: they vanish with the session.
 
 ## See also
 
-``require-rls-on-tenant-table``; PostgreSQL docs, CREATE TABLE AS, COPY.
+``tenantdb archive list``; ``ban-drop-cascade``; PostgreSQL docs, CREATE TABLE AS, COPY.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from pglast import ast
 
 from tenantdb.lint.context import LintContext, drop_targets
 from tenantdb.lint.model import Family, Hit, Rule, Severity
-from tenantdb.lint.walk import iter_nodes, relation_name
+from tenantdb.lint.walk import dotted, iter_nodes, relation_name
 
 ARCHIVED = "require-archive-before-drop:archived"
 SUPPRESS = "or suppress with a reason if it held only derived data"
@@ -54,6 +56,9 @@ def check(node: Any, context: LintContext) -> Iterator[Hit]:
     copied = _copied_tables(node)
     if copied is not None:
         archived |= copied
+        return
+    if context.archive:
+        yield from _beyond_the_archive(node)
         return
     verb, targets, location = _destroyed(node, context)
     lost = [(table, column) for table, column in targets if table not in archived and context.is_existing_table(table)]
@@ -69,6 +74,30 @@ def check(node: Any, context: LintContext) -> Iterator[Hit]:
         f"down section {verb} {names}: data written since the up section ran (e.g. billing history) is lost for good",
         hint=f"archive first: CREATE TABLE {archive} FROM {table};{others} {SUPPRESS}",
         location=location,
+    )
+
+
+def _beyond_the_archive(node: Any) -> Iterator[Hit]:
+    """What the runner's archive cannot keep: whole schemas, columns of a dropped type, owned objects."""
+    if isinstance(node, ast.DropOwnedStmt):
+        yield Hit(
+            "down section runs DROP OWNED: every table of the role goes, and tenantdb cannot archive them",
+            hint="drop the tables one by one (tenantdb archives each), then the role's remaining objects",
+        )
+        return
+    if not isinstance(node, ast.DropStmt) or getattr(node.behavior, "name", "") != "DROP_CASCADE":
+        return
+    kind = getattr(node.removeType, "name", "")
+    what = {"OBJECT_SCHEMA": "schema", "OBJECT_TYPE": "type", "OBJECT_DOMAIN": "domain"}.get(kind)
+    if what is None:
+        return
+    names = ", ".join(
+        dotted(name) if isinstance(name, tuple) else getattr(name, "sval", "") for name in node.objects or ()
+    )
+    consequence = "every table in it" if what == "schema" else "every column of that type"
+    yield Hit(
+        f"down section drops {what} {names} with CASCADE: {consequence} goes too, beyond what tenantdb archives",
+        hint=f"drop the tables (or columns) first, each is archived, then DROP {what.upper()} {names} without CASCADE",
     )
 
 
@@ -120,6 +149,7 @@ def _moved_into_archive(context: LintContext) -> bool:
 
 RULE = Rule.for_node(
     ast.DropStmt,
+    ast.DropOwnedStmt,
     ast.AlterTableStmt,
     ast.TruncateStmt,
     ast.DeleteStmt,
@@ -127,25 +157,20 @@ RULE = Rule.for_node(
     ast.InsertStmt,
     ast.CopyStmt,
     id="require-archive-before-drop",
-    summary="a down section drops, truncates or deletes data without archiving it",
+    summary="a down section destroys data the archive cannot keep (or any data, with the archive off)",
     severity=Severity.ERROR,
     family=Family.DATA_LOSS,
     check=check,
     bad=(
-        "-- migrate:up\n"
-        "CREATE TABLE invoices (tenant_id uuid NOT NULL, invoice_id uuid NOT NULL, total numeric(12,2) NOT NULL);\n"
-        "-- migrate:down\n"
-        "DROP TABLE invoices;\n",
-        "-- migrate:up\n"
-        "ALTER TABLE subscriptions ADD COLUMN discount numeric(5,2);\n"
-        "-- migrate:down\n"
-        "ALTER TABLE subscriptions DROP COLUMN discount;\n",
+        "-- migrate:up\nCREATE SCHEMA billing;\n-- migrate:down\nDROP SCHEMA billing CASCADE;\n",
+        "-- migrate:up\nCREATE TYPE plan_tier AS ENUM ('free', 'pro');\n"
+        "ALTER TABLE subscriptions ADD COLUMN tier plan_tier;\n"
+        "-- migrate:down\nDROP TYPE plan_tier CASCADE;\n",
     ),
     good=(
         "-- migrate:up\n"
         "CREATE TABLE invoices (tenant_id uuid NOT NULL, invoice_id uuid NOT NULL, total numeric(12,2) NOT NULL);\n"
         "-- migrate:down\n"
-        "CREATE TABLE archive_invoices AS SELECT * FROM invoices;\n"
         "DROP TABLE invoices;\n",
         "-- migrate:up\n"
         "CREATE VIEW tenant_totals AS SELECT 1 AS tenant_id;\n"
