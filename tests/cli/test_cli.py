@@ -31,6 +31,14 @@ COMMANDS = [
     ["db", "status"],
     ["db", "stop"],
     ["db", "url"],
+    ["archive"],
+    ["archive", "list"],
+    ["archive", "show"],
+    ["archive", "restore"],
+    ["archive", "purge"],
+    ["plan"],
+    ["lint"],
+    ["demo"],
 ]
 
 
@@ -177,3 +185,27 @@ def test_unknown_role_is_one_line_without_traceback(pg_server: PgServer) -> None
     assert "Traceback" not in result.stderr
     assert "no_such_role_here" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 2  # the error and its hint
+
+
+def test_archive_commands_list_show_restore_and_purge(dsn: str, tmp_path: Path) -> None:
+    project(
+        tmp_path,
+        {
+            "0001_t.sql": "-- migrate:up\nCREATE TABLE t (id int PRIMARY KEY, note text);\n"
+            "INSERT INTO t SELECT g, 'n' || g FROM generate_series(1, 5) g;\n",
+            "0002_trim.sql": "-- migrate:up\nDELETE FROM t WHERE id > 3;\n-- migrate:down\nSELECT 1;\n",
+        },
+    )
+    base = ("--dsn", dsn, "-C", str(tmp_path))
+    assert cli("migrate", "up", *base).returncode == 0
+    (entry,) = json.loads(cli("archive", "list", *base, "--json").stdout)
+    assert (entry["kind"], entry["row_count"], entry["object_table"]) == ("rows", 2, "t")
+    shown = json.loads(cli("archive", "show", str(entry["id"]), *base, "--json").stdout)
+    assert sorted(row[0] for row in shown["rows"]) == [4, 5]
+    restored = json.loads(cli("archive", "restore", str(entry["id"]), *base, "--json").stdout)
+    assert restored["rows_written"] == 2
+    again = cli("archive", "restore", str(entry["id"]), *base)
+    assert again.returncode == ExitCode.BAD_INPUT and "already restored" in again.stderr
+    assert cli("archive", "show", "999", *base).returncode == ExitCode.BAD_INPUT
+    purged = json.loads(cli("archive", "purge", "--older-than", "0s", *base, "--json").stdout)
+    assert len(purged["purged"]) == 1

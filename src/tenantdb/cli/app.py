@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -14,7 +15,7 @@ from tenantdb import __version__, commands
 from tenantdb.cli import lint_output, views
 from tenantdb.cli.progress import ConsoleObserver
 from tenantdb.cli.render import emit_json, report_error, stderr, stdout
-from tenantdb.config import CONFIG_FILE, Settings, load_settings
+from tenantdb.config import CONFIG_FILE, Settings, load_settings, parse_duration
 from tenantdb.errors import ConfigError, ExitCode, TenantdbError
 from tenantdb.execute import RunRequest
 from tenantdb.lint import DEFAULT_PG_VERSION, LintReport
@@ -35,7 +36,11 @@ app = typer.Typer(
 migrate_app = typer.Typer(help="Apply, roll back, verify and test migrations.", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded PostgreSQL server used when no DSN is configured.", no_args_is_help=True)
 app.add_typer(migrate_app, name="migrate")
+archive_app = typer.Typer(
+    help="Data archived before migrations destroyed it: list, inspect, restore, purge.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
+app.add_typer(archive_app, name="archive")
 
 ProjectOpt = Annotated[
     Path | None,
@@ -401,6 +406,81 @@ def demo(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = Fals
             return commands.run_demo(settings, observer)
 
     _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_demo(report))
+
+
+@archive_app.command("list")
+def archive_list(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+    """Every archived table, column and set of rows: where it came from, how many rows, its state."""
+    _run(
+        as_json,
+        lambda: commands.archive_list(_settings(project, dsn, None, None)),
+        lambda entries: emit_json(entries) if as_json else views.show_archive_list(entries),
+    )
+
+
+@archive_app.command("show")
+def archive_show(
+    entry_id: Annotated[int, typer.Argument(help="The archive entry's id (see `tenantdb archive list`).")],
+    limit: Annotated[int, typer.Option("--limit", help="How many archived rows to show.")] = 20,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One archive entry and a sample of its rows."""
+    _run(
+        as_json,
+        lambda: commands.archive_show(_settings(project, dsn, None, None), entry_id, limit),
+        lambda view: emit_json(view) if as_json else views.show_archive_entry(view),
+    )
+
+
+@archive_app.command("restore")
+def archive_restore(
+    entry_id: Annotated[int, typer.Argument(help="The archive entry's id (see `tenantdb archive list`).")],
+    force: Annotated[bool, typer.Option("--force", help="Restore again an entry already restored.")] = False,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Put archived data back into its table (rows whose key already exists are skipped)."""
+    _run(
+        as_json,
+        lambda: commands.archive_restore(_settings(project, dsn, None, None), entry_id, force=force),
+        lambda report: (
+            emit_json(report)
+            if as_json
+            else stdout.print(f"restored {report.rows_written} row(s) into {escape(report.entry.object_name)}")
+        ),
+    )
+
+
+@archive_app.command("purge")
+def archive_purge(
+    older_than: Annotated[str, typer.Option("--older-than", help="Age, e.g. 30d, 12h (required).")],
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Drop archive copies older than the given age. Nothing is ever purged automatically."""
+
+    def action() -> Any:
+        return commands.archive_purge(_settings(project, dsn, None, None), parse_age(older_than))
+
+    _run(
+        as_json,
+        action,
+        lambda purged: (
+            emit_json({"purged": purged}) if as_json else stdout.print(f"purged {len(purged)} archive copie(s)")
+        ),
+    )
+
+
+def parse_age(text: str) -> timedelta:
+    """``30d``, ``12h``, ``90min`` or any duration tenantdb.toml accepts."""
+    stripped = text.strip().lower()
+    if stripped.endswith("d") and stripped[:-1].replace(".", "", 1).isdigit():
+        return timedelta(days=float(stripped[:-1]))
+    return parse_duration(stripped, key="--older-than")
 
 
 def main() -> None:

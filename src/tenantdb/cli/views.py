@@ -8,8 +8,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantdb.cli.render import stdout
-from tenantdb.commands import DemoReport, HistoryReport, PlanReport, RunReport, StatusReport
-from tenantdb.db import EmbeddedStatus
+from tenantdb.commands import ArchiveView, DemoReport, HistoryReport, PlanReport, RunReport, StatusReport
+from tenantdb.db import ArchiveEntry, EmbeddedStatus
 from tenantdb.execute import RoundTripReport
 from tenantdb.verify import VerifyReport
 
@@ -196,3 +196,48 @@ def show_plan(report: PlanReport) -> None:
         f"{len(preview.migrations)} pending migration(s), {preview.errors} failing statement(s), "
         f"{len(report.findings)} lint finding(s) on PostgreSQL {report.server_version // 10000}: {verdict}"
     )
+
+
+def _archive_state(entry: ArchiveEntry) -> str:
+    if entry.purged_at:
+        return f"purged {entry.purged_at:%Y-%m-%d}"
+    if entry.restored_at:
+        return f"restored {entry.restored_at:%Y-%m-%d %H:%M}"
+    return "[yellow]kept[/]"
+
+
+def show_archive_list(entries: list[ArchiveEntry]) -> None:
+    if not entries:
+        stdout.print("nothing archived")
+        return
+    table = Table(title="archived data", title_justify="left")
+    for column in ("id", "migration", "kind", "object", "rows", "archived", "state", "copy"):
+        table.add_column(column)
+    for entry in entries:
+        table.add_row(
+            str(entry.id),
+            escape(f"{entry.source}/{entry.version} ({entry.direction})"),
+            entry.kind,
+            escape(entry.object_name),
+            str(entry.row_count),
+            f"{entry.archived_at:%Y-%m-%d %H:%M}",
+            _archive_state(entry),
+            escape(f"{entry.archive_schema}.{entry.archive_table}"),
+        )
+    stdout.print(table)
+
+
+def show_archive_entry(view: ArchiveView) -> None:
+    entry = view.entry
+    stdout.print(f"[bold]archive {entry.id}[/]: {entry.kind} {escape(entry.object_name)}, {entry.row_count} row(s)")
+    stdout.print(f"  from migration {escape(entry.source)}/{escape(entry.version)} ({entry.direction})")
+    stdout.print(f"  statement: {escape(entry.statement)}")
+    stdout.print(f"  copy: {escape(entry.archive_schema)}.{escape(entry.archive_table)}, digest {entry.digest}")
+    stdout.print(f"  state: {_archive_state(entry)}")
+    if view.columns:
+        table = Table()
+        for column in view.columns:
+            table.add_column(escape(column))
+        for row in view.rows:
+            table.add_row(*(escape("" if value is None else str(value)) for value in row))
+        stdout.print(table)

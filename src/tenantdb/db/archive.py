@@ -295,3 +295,16 @@ def purge(session: Session, older_than: timedelta) -> list[ArchiveEntry]:
             session.execute("UPDATE tenantdb.archive SET purged_at = clock_timestamp() WHERE id = %s", (entry.id,))
             purged.append(entry)
     return purged
+
+
+def archived_rows(session: Session, entry: ArchiveEntry, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The first ``limit`` rows of an archive copy, with their column names."""
+    rows = session.fetch_all(
+        sql.SQL("SELECT * FROM {} LIMIT %s").format(sql.Identifier(entry.archive_schema, entry.archive_table)), (limit,)
+    )
+    names = session.fetch_all(
+        "SELECT attname FROM pg_attribute WHERE attrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
+        " AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        (entry.archive_schema, entry.archive_table),
+    )
+    return [str(name[0]) for name in names], rows
