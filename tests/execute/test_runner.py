@@ -253,3 +253,28 @@ class _Recorder:
         if name == "waiting_for_runner_lock":
             return self.seen.append
         return lambda *args, **kwargs: None
+
+
+def test_concurrent_index_waits_for_a_long_report_instead_of_timing_out(dsn: str, tmp_path: Path) -> None:
+    """CIC waits for older snapshots; with lock_timeout that wait would throw away the finished build."""
+    import threading
+    import time
+
+    files = {
+        "0001_t.sql": "-- migrate:up\nCREATE TABLE t (id int PRIMARY KEY, v int);\n"
+        "INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;\n",
+        "0002_index.sql": "-- migrate:up\nCREATE INDEX t_v_idx ON t (v);\n",
+    }
+    migrations = load_migrations(write_files(tmp_path, files))
+    with connect(dsn) as session, connect(dsn) as report:
+        up(session, migrations, target=migrations.versions[0])
+        report.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        report.fetch_value("SELECT count(*) FROM t")
+        release = threading.Timer(1.5, lambda: report.execute("COMMIT"))
+        release.start()
+        started = time.monotonic()
+        up(session, migrations, with_runner(lock_timeout=timedelta(milliseconds=100)))
+        release.join()
+        assert time.monotonic() - started >= 1.0  # it waited for the report rather than failing
+        assert invalid_indexes(session) == []
+        assert ledger_versions(session) == ["0001", "0002"]

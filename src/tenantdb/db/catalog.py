@@ -201,3 +201,14 @@ def name_taken(session: Session, table: str, name: str) -> bool:
             {"table": table, "name": name},
         )
     )
+
+
+def explain_analyze(session: Session, query_text: str) -> dict[str, Any]:
+    """``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`` of a probe query, run read-only and rolled back."""
+    with session.transaction():
+        session.execute("SET TRANSACTION READ ONLY")
+        query = sql.SQL("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {}").format(sql.SQL(query_text))
+        value = session.fetch_value(query)
+        session.rollback()
+    document = value[0] if isinstance(value, list) else value
+    return dict(document)

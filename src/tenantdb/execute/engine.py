@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tenantdb.config import RunnerSettings
@@ -45,8 +46,14 @@ def migrate(
     observer: Observer | None = None,
 ) -> tuple[Plan, RunResult]:
     """Take the runner lock, re-read the ledger under it, plan every source, and run (unless ``dry_run``)."""
-    sources = [migrations] if isinstance(migrations, MigrationSet) else list(migrations)
     observer = observer or SilentObserver()
+    with runner_lock(session, settings, observer):
+        return migrate_locked(session, migrations, settings, request, observer)
+
+
+@contextmanager
+def runner_lock(session: Session, settings: RunnerSettings, observer: Observer) -> Iterator[None]:
+    """The state schema exists and this session holds the runner lock for the block."""
     ensure_state(session)
     acquire_runner_lock(
         session,
@@ -55,19 +62,31 @@ def migrate(
         on_wait=observer.waiting_for_runner_lock,
     )
     try:
-        plans = [_plan_source(session, source, request, observer) for source in _in_order(sources, request)]
-        plan = Plan(
-            direction=request.direction,
-            steps=tuple(step for part in plans for step in part.steps),
-            out_of_order=tuple(version for part in plans for version in part.out_of_order),
-        )
-        if plan.out_of_order:
-            observer.note("applying out of order: " + ", ".join(map(str, plan.out_of_order)))
-        if request.dry_run:
-            return plan, RunResult(direction=plan.direction)
-        return plan, Runner(session, settings, observer).run(plan)
+        yield
     finally:
         release_runner_lock(session)
+
+
+def migrate_locked(
+    session: Session,
+    migrations: MigrationSet | Sequence[MigrationSet],
+    settings: RunnerSettings,
+    request: RunRequest,
+    observer: Observer,
+) -> tuple[Plan, RunResult]:
+    """Plan and run with the runner lock already held (see :func:`runner_lock`)."""
+    sources = [migrations] if isinstance(migrations, MigrationSet) else list(migrations)
+    plans = [_plan_source(session, source, request, observer) for source in _in_order(sources, request)]
+    plan = Plan(
+        direction=request.direction,
+        steps=tuple(step for part in plans for step in part.steps),
+        out_of_order=tuple(version for part in plans for version in part.out_of_order),
+    )
+    if plan.out_of_order:
+        observer.note("applying out of order: " + ", ".join(map(str, plan.out_of_order)))
+    if request.dry_run:
+        return plan, RunResult(direction=plan.direction)
+    return plan, Runner(session, settings, observer).run(plan)
 
 
 def _in_order(sources: list[MigrationSet], request: RunRequest) -> list[MigrationSet]:

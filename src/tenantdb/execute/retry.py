@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Backoff:
-    """Full-jitter exponential backoff: sleep uniformly in [0, min(cap, base * 2**attempt)]."""
+    """Jittered exponential backoff: sleep uniformly in [ceiling / 2, ceiling], ceiling = min(cap, base * 2**n)."""
 
     base: timedelta
     cap: timedelta
@@ -56,6 +56,11 @@ def with_lock_retries(
             if on_retry is not None:
                 on_retry(attempt + 1, delay, error)
             time.sleep(delay)
-            if before_retry is not None:
-                before_retry()
             attempt += 1
+            if before_retry is not None:
+                try:
+                    before_retry()
+                except DatabaseError as cleanup_error:
+                    if not is_lock_timeout(cleanup_error):
+                        raise
+                    continue  # the clean-up itself waited too long: count it as one more attempt

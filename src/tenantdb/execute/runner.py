@@ -500,7 +500,9 @@ class Runner:
         self._drop_invalid_leftovers(step, statement)
         journal_mark(self.session, key, index, statement.text, "started")
         timeout = self._statement_timeout(migration, statement)
-        self.session.set_timeouts(lock_timeout=self._lock_timeout(migration), statement_timeout=timeout, local=False)
+        # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits
+        # for, then wait for older snapshots: a lock_timeout would only throw away finished work behind a report.
+        self.session.set_timeouts(lock_timeout=timedelta(0), statement_timeout=timeout, local=False)
         try:
             self._retrying(
                 step,
