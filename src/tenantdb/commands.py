@@ -6,7 +6,7 @@ Each function takes :class:`Settings`, opens what it needs, closes it, and retur
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -37,7 +37,17 @@ from tenantdb.db import (
 )
 from tenantdb.db.scratch import dsn_for_database, recreate_database
 from tenantdb.errors import ConfigError
-from tenantdb.execute import Observer, RoundTripReport, RunRequest, RunResult, StepOutcome, migrate, round_trip
+from tenantdb.execute import (
+    Observer,
+    RoundTripReport,
+    RunRequest,
+    RunResult,
+    SilentObserver,
+    StepOutcome,
+    migrate,
+    round_trip,
+    runner_lock,
+)
 from tenantdb.execute.preview import Preview, preview
 from tenantdb.lint import Finding, LintReport, lint_migrations
 from tenantdb.migrations import (
@@ -51,6 +61,7 @@ from tenantdb.migrations import (
     new_migration_file,
 )
 from tenantdb.modules import iter_module_sets
+from tenantdb.phases import PhasesReport, phase_members, rollback_phase, run_phases
 from tenantdb.plan import Plan, StatusRow, status
 from tenantdb.verify import VerifyReport, verify
 
@@ -140,6 +151,29 @@ def migrate_run(settings: Settings, request: RunRequest, observer: Observer | No
     with open_session(settings) as session:
         plan, result = migrate(session, migrations, settings.runner, request, observer)
         return _report(session, plan, result, request.dry_run)
+
+
+def migrate_phases(settings: Settings, *, dry_run: bool, observer: Observer | None = None) -> PhasesReport:
+    """``migrate up`` for a project with ``[[phases]]``: gates, probes and automatic rollback per phase."""
+    sources = load_sources(settings)
+    with open_session(settings) as session:
+        return run_phases(session, sources, settings, observer, dry_run=dry_run)
+
+
+def rollback(settings: Settings, phase: str, level: str, observer: Observer | None = None) -> list[str]:
+    """``tenantdb rollback --phase NAME --level schema``: run the phase's downs, newest first."""
+    spec = next((p for p in settings.phases if p.name == phase), None)
+    if spec is None:
+        known = ", ".join(p.name for p in settings.phases) or "none configured"
+        raise ConfigError(f"no phase named {phase!r}", hint=f"phases: {known}")
+    if level != "schema":
+        raise ConfigError(
+            f"rollback level {level!r} is not available yet", hint="use --level schema (runs the phase's downs)"
+        )
+    project = load_project_migrations(settings)
+    phase_set = replace(project, migrations=tuple(phase_members(spec, project)))
+    with open_session(settings) as session, runner_lock(session, settings.runner, observer or SilentObserver()):
+        return rollback_phase(session, phase_set, settings, observer or SilentObserver())
 
 
 def migrate_redo(settings: Settings, *, allow_changed: bool, observer: Observer | None = None) -> list[RunReport]:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from tenantdb.errors import ConfigError
+from tenantdb.phase_config import PhaseSpec, phase_tables, read_phase
 
 CONFIG_FILE = "tenantdb.toml"
 
@@ -102,6 +103,7 @@ class Settings:
     placeholders: PlaceholderSettings = PlaceholderSettings()
     runner: RunnerSettings = RunnerSettings()
     modules: tuple[str, ...] = ()  # bundled schema modules to apply before the project's migrations
+    phases: tuple[PhaseSpec, ...] = ()
     config_file: Path | None = None
 
     def with_overrides(
@@ -154,6 +156,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         placeholders=_placeholder_settings(placeholders),
         runner=_runner_settings(runner, data.get("online", True)),
         modules=_modules(data.get("modules", [])),
+        phases=tuple(read_phase(table, project_dir, index) for index, table in enumerate(phase_tables(data, path))),
         config_file=path if path.is_file() else None,
     )
 

@@ -20,6 +20,7 @@ from tenantdb.errors import ConfigError, ExitCode, TenantdbError
 from tenantdb.execute import RunRequest
 from tenantdb.lint import DEFAULT_PG_VERSION, LintReport
 from tenantdb.migrations import Direction
+from tenantdb.phases import PhasesReport
 
 T = TypeVar("T")
 
@@ -160,12 +161,24 @@ def migrate_up(
 ) -> None:
     """Apply pending migrations, oldest first, with lock timeouts, retries and resumable journaling."""
     request = RunRequest(
-        direction=Direction.UP,
-        target=commands.parse_version(to),
-        allow_changed=allow_changed,
-        dry_run=dry_run,
+        direction=Direction.UP, target=commands.parse_version(to), allow_changed=allow_changed, dry_run=dry_run
     )
-    _run_migrations(request, project, dsn, directory, sets, as_json)
+
+    def action() -> Any:
+        settings = _settings(project, dsn, directory, sets)
+        with ConsoleObserver(stderr, quiet=as_json) as observer:
+            if settings.phases and to is None:
+                return commands.migrate_phases(settings, dry_run=dry_run, observer=observer)
+            return commands.migrate_run(settings, request, observer)
+
+    def render(report: Any) -> int:
+        if isinstance(report, PhasesReport):
+            emit_json(report) if as_json else views.show_phases(report)
+            return 0 if report.ok else int(ExitCode.VIOLATIONS)
+        emit_json(report) if as_json else views.show_run(report)
+        return 0
+
+    _run(as_json, action, render)
 
 
 @migrate_app.command("down")
@@ -279,6 +292,31 @@ def migrate_test(
         return 0 if report.ok else int(ExitCode.VIOLATIONS)
 
     _run(as_json, action, render)
+
+
+@app.command("rollback")
+def rollback(
+    phase: Annotated[str, typer.Option("--phase", help="The [[phases]] name to roll back.")],
+    level: Annotated[str, typer.Option("--level", help="schema: run the phase's downs, newest first.")] = "schema",
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Roll back one phase of a phased project (data destroyed by its downs is archived first)."""
+
+    def action() -> list[str]:
+        with ConsoleObserver(stderr, quiet=as_json) as observer:
+            return commands.rollback(_settings(project, dsn, None, None), phase, level, observer)
+
+    _run(
+        as_json,
+        action,
+        lambda labels: (
+            emit_json({"phase": phase, "rolled_back": labels})
+            if as_json
+            else stdout.print(f"rolled back {len(labels)} migration(s) of phase {escape(phase)}")
+        ),
+    )
 
 
 @app.command("plan")

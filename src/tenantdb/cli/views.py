@@ -11,6 +11,7 @@ from tenantdb.cli.render import stdout
 from tenantdb.commands import ArchiveView, DemoReport, HistoryReport, PlanReport, RunReport, StatusReport
 from tenantdb.db import ArchiveEntry, EmbeddedStatus
 from tenantdb.execute import RoundTripReport
+from tenantdb.phases import PhasesReport
 from tenantdb.verify import VerifyReport
 
 _STATE_STYLE = {
@@ -241,3 +242,37 @@ def show_archive_entry(view: ArchiveView) -> None:
         for row in view.rows:
             table.add_row(*(escape("" if value is None else str(value)) for value in row))
         stdout.print(table)
+
+
+_PHASE_STYLE = {
+    "applied": "green",
+    "up_to_date": "green",
+    "planned": "cyan",
+    "blocked": "bold red",
+    "rolled_back": "bold red",
+    "kept_with_problems": "yellow",
+}
+
+
+def show_phases(report: PhasesReport) -> None:
+    for outcome in report.outcomes:
+        style = _PHASE_STYLE[outcome.status]
+        stdout.print(f"[bold]phase {escape(outcome.name)}[/]: [{style}]{outcome.status}[/]")
+        for label in outcome.migrations if outcome.status == "planned" else outcome.applied:
+            stdout.print(f"  {'would apply' if outcome.status == 'planned' else 'applied'} {escape(label)}")
+        for gate in outcome.checks:
+            stdout.print(f"  gate: {escape(gate)}")
+        for step in outcome.destructive:
+            stdout.print(f"  [yellow]destroys data (archived first)[/]: {escape(step)}")
+        for label in outcome.missing_downs:
+            stdout.print(f"  [red]no down section[/]: {escape(label)} cannot be rolled back")
+        for violation in outcome.violations:
+            stdout.print(f"  [red]{violation.check}[/] {escape(violation.subject)}: {escape(violation.message)}")
+        for probe in outcome.probes:
+            stdout.print(f"  probe {escape(probe.name)}: {probe.verdict} ({escape(probe.detail)})")
+        if outcome.trigger:
+            stdout.print(f"  [bold red]trigger: {outcome.trigger}[/] {escape(outcome.message)}")
+        for label in outcome.rolled_back:
+            stdout.print(f"  rolled back {escape(label)}")
+        if outcome.message and not outcome.trigger:
+            stdout.print(f"  [dim]{escape(outcome.message)}[/]")

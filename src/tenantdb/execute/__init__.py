@@ -1,6 +1,6 @@
 """Executing plans: the runner, lock-timeout retries, the journal, and whole runs."""
 
-from tenantdb.execute.engine import RunRequest, accept_changed, migrate
+from tenantdb.execute.engine import RunRequest, accept_changed, migrate, migrate_locked, runner_lock
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.retry import Backoff, with_lock_retries
 from tenantdb.execute.roundtrip import CatalogDifference, RoundTripReport, first_difference, round_trip
@@ -19,6 +19,8 @@ __all__ = [
     "accept_changed",
     "first_difference",
     "migrate",
+    "migrate_locked",
     "round_trip",
+    "runner_lock",
     "with_lock_retries",
 ]

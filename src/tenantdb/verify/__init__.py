@@ -1,5 +1,5 @@
 """Verification: verify blocks and catalog integrity checks."""
 
-from tenantdb.verify.checks import VerifyReport, Violation, verify
+from tenantdb.verify.checks import VerifyReport, Violation, run_checks, verify
 
-__all__ = ["VerifyReport", "Violation", "verify"]
+__all__ = ["VerifyReport", "Violation", "run_checks", "verify"]

@@ -7,12 +7,13 @@ always rolled back, so a verify block can never change the database.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tenantdb.db import Session, applied_migrations, invalid_indexes, not_valid_constraints
 from tenantdb.errors import DatabaseError
 from tenantdb.migrations import PROJECT_SOURCE, Migration, MigrationSet
+from tenantdb.phase_config import NamedSql
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,3 +104,12 @@ def _run_verify_query(session: Session, version: str, text: str, line: int) -> l
         )
         for row in rows
     ]
+
+
+def run_checks(session: Session, checks: Sequence[NamedSql], *, kind: str) -> list[Violation]:
+    """Run gate checks (one query each, read-only, rolled back); every returned row is a violation."""
+    violations: list[Violation] = []
+    for check in checks:
+        for violation in _run_verify_query(session, f"{kind} {check.name}", check.sql, 1):
+            violations.append(replace(violation, check=kind, line=None))
+    return violations

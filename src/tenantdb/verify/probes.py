@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from tenantdb.db import Session, explain_analyze
+from tenantdb.errors import DatabaseError
 
 FLOOR_MS = 1.0
 
@@ -75,18 +76,50 @@ def plan_shape(plan: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(shape)
 
 
-def measure(session: Session, probes: Mapping[str, str], runs: int = 5) -> dict[str, ProbeMeasure]:
-    """Warm every probe once, then run them ``runs`` times interleaved; keep PostgreSQL's execution times."""
-    for text in probes.values():
-        explain_analyze(session, text)
-    times: dict[str, list[float]] = {name: [] for name in probes}
+def measure(session: Session, probes: Mapping[str, str], runs: int = 5) -> dict[str, ProbeMeasure | str]:
+    """Warm every probe once, then run them ``runs`` times interleaved; keep PostgreSQL's execution times.
+
+    A probe that cannot run (a table the phase has not created yet) gives its error message instead.
+    """
+    usable: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    for name, text in probes.items():
+        try:
+            explain_analyze(session, text)
+            usable[name] = text
+        except DatabaseError as error:
+            failed[name] = error.message
+    times: dict[str, list[float]] = {name: [] for name in usable}
     shapes: dict[str, tuple[str, ...]] = {}
     for _ in range(runs):
-        for name, text in probes.items():
+        for name, text in usable.items():
             document = explain_analyze(session, text)
             times[name].append(float(document["Execution Time"]))
             shapes[name] = plan_shape(document["Plan"])
-    return {name: ProbeMeasure(name=name, times_ms=tuple(times[name]), shape=shapes[name]) for name in probes}
+    measured: dict[str, ProbeMeasure | str] = dict(failed)
+    measured.update({name: ProbeMeasure(name=name, times_ms=tuple(times[name]), shape=shapes[name]) for name in usable})
+    return measured
+
+
+def compare_measures(
+    name: str, before: ProbeMeasure | str, after: ProbeMeasure | str, max_regression: float
+) -> ProbeComparison:
+    """Compare two measures, either of which may be the error of a probe that could not run."""
+    if isinstance(after, str):
+        before_ms = before.median_ms if isinstance(before, ProbeMeasure) else 0.0
+        verdict = Verdict.REGRESSION if isinstance(before, ProbeMeasure) else Verdict.INCONCLUSIVE
+        return ProbeComparison(
+            name=name, before_ms=before_ms, after_ms=0.0, verdict=verdict, detail=f"fails after the phase: {after}"
+        )
+    if isinstance(before, str):
+        return ProbeComparison(
+            name=name,
+            before_ms=0.0,
+            after_ms=after.median_ms,
+            verdict=Verdict.INCONCLUSIVE,
+            detail=f"no baseline (it could not run before the phase: {before})",
+        )
+    return compare(before, after, max_regression)
 
 
 def compare(before: ProbeMeasure, after: ProbeMeasure, max_regression: float) -> ProbeComparison:
