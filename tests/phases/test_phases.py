@@ -30,6 +30,11 @@ DROP TABLE users;
 """
 
 
+ADD_LOCALE = (
+    "-- migrate:up\nALTER TABLE users ADD COLUMN locale text;\n-- migrate:down\nALTER TABLE users DROP COLUMN locale;\n"
+)
+
+
 def project(tmp_path: Path, third: str, phase_two: str = "") -> Path:
     write_files(
         tmp_path / "migrations",
@@ -51,7 +56,7 @@ def run(session: Session, root: Path, *, dry_run: bool = False) -> PhasesReport:
 def test_all_phases_apply_when_the_gates_pass(session: Session, tmp_path: Path) -> None:
     root = project(
         tmp_path,
-        "-- migrate:up\nALTER TABLE users ADD COLUMN locale text;\n-- migrate:down\nALTER TABLE users DROP COLUMN locale;\n",
+        ADD_LOCALE,
         'post_checks = ["SELECT user_id FROM users WHERE plan_id IS NULL"]\n'
         "probes = { by_email = \"SELECT * FROM users WHERE email = 'u5@example.com'\" }\n",
     )
@@ -153,7 +158,7 @@ def test_migrations_outside_every_phase_are_refused(session: Session, tmp_path: 
 def test_cli_up_runs_phases_and_rollback_undoes_one(dsn: str, tmp_path: Path) -> None:
     root = project(
         tmp_path,
-        "-- migrate:up\nALTER TABLE users ADD COLUMN locale text;\n-- migrate:down\nALTER TABLE users DROP COLUMN locale;\n",
+        ADD_LOCALE,
     )
     result = cli("migrate", "up", "--dsn", dsn, "-C", str(root), "--json")
     assert result.returncode == 0, result.stderr
