@@ -54,6 +54,7 @@ class PhaseSpec:
     max_regression: float = 0.20
     rollback_on: frozenset[str] = frozenset(ROLLBACK_TRIGGERS)
     feature_off: tuple[NamedSql, ...] = ()
+    preserve: tuple[str, ...] = ()  # tables whose existing rows the phase must leave exactly as they were
 
 
 def phase_tables(data: Mapping[str, Any], path: Path) -> list[Mapping[str, Any]]:
@@ -72,6 +73,7 @@ _PHASE_KEYS = {
     "max_regression",
     "rollback_on",
     "feature_off",
+    "preserve",
 }
 
 
@@ -111,7 +113,14 @@ def read_phase(table: Mapping[str, Any], project_dir: Path, index: int) -> Phase
         max_regression=float(regression),
         rollback_on=frozenset(triggers),
         feature_off=_named_sql(table.get("feature_off", []), project_dir, f"{name}: feature_off"),
+        preserve=_names(table.get("preserve", []), f"phase {name!r}: preserve"),
     )
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where} must be a list of table names")
+    return tuple(value)
 
 
 def _named_sql(value: Any, project_dir: Path, where: str) -> tuple[NamedSql, ...]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from tenantdb.config import Settings
-from tenantdb.db import Session, applied_migrations, record_event
+from tenantdb.db import Session, applied_migrations, record_event, table_columns, tenant_digests
 from tenantdb.errors import ConfigError, TenantdbError
 from tenantdb.execute.engine import RunRequest, migrate_locked, runner_lock
 from tenantdb.execute.observer import Observer, SilentObserver
@@ -172,6 +172,7 @@ def _run_phase(
         )
     probes = {probe.name: probe.sql for probe in spec.probes}
     baseline = measure(session, probes) if probes else {}
+    preserved = _digests(session, spec.preserve)
     runner = Runner(session, settings.runner, observer)
     applied: list[str] = []
     try:
@@ -181,6 +182,7 @@ def _run_phase(
     except TenantdbError as error:
         return _fire(session, spec, phase_set, settings, observer, "failure", str(error), applied, labels)
     violations = list(verify(session, phase_set).violations) + run_checks(session, spec.post_checks, kind="post-check")
+    violations += _changed_data(session, preserved)
     after = measure(session, probes) if probes else {}
     comparisons = tuple(compare_measures(name, baseline[name], after[name], spec.max_regression) for name in probes)
     regressions = [c for c in comparisons if c.verdict is Verdict.REGRESSION]
@@ -251,6 +253,38 @@ def _fire(
         trigger=trigger,
         message=message,
     )
+
+
+Digests = dict[str, tuple[tuple[str, ...], dict[str, tuple[int, str]]]]
+
+
+def _digests(session: Session, tables: Sequence[str]) -> Digests:
+    """Per-tenant counts and digests of the columns each table has before the phase."""
+    result: Digests = {}
+    for table in tables:
+        columns = table_columns(session, table)
+        if not columns:
+            raise ConfigError(f"preserve: table {table!r} does not exist before the phase")
+        result[table] = (columns, tenant_digests(session, table, columns))
+    return result
+
+
+def _changed_data(session: Session, before: Digests) -> list[Violation]:
+    """Tenants whose rows of a preserved table differ after the phase (over the columns that existed before)."""
+    violations = []
+    for table, (columns, digests) in before.items():
+        after = tenant_digests(session, table, columns) if table_columns(session, table) else {}
+        for tenant in sorted(set(digests) | set(after)):
+            if digests.get(tenant) != after.get(tenant):
+                was, now = digests.get(tenant, (0, "")), after.get(tenant, (0, ""))
+                violations.append(
+                    Violation(
+                        check="preserved-data",
+                        subject=table,
+                        message=f"tenant {tenant}: {was[0]} row(s) before, {now[0]} after, digest changed",
+                    )
+                )
+    return violations
 
 
 def rollback_phase(session: Session, phase_set: MigrationSet, settings: Settings, observer: Observer) -> list[str]:

@@ -167,3 +167,26 @@ def test_cli_up_runs_phases_and_rollback_undoes_one(dsn: str, tmp_path: Path) ->
     assert json.loads(undone.stdout)["rolled_back"] == ["0003_change", "0002_users"]
     unknown = cli("rollback", "--phase", "nope", "--dsn", dsn, "-C", str(root))
     assert unknown.returncode == 3 and "no phase named 'nope'" in unknown.stderr
+
+
+def test_preserved_tables_must_keep_every_tenants_rows(session: Session, tmp_path: Path) -> None:
+    root = project(
+        tmp_path, "-- migrate:up\nUPDATE plans SET price = 59 WHERE name = 'Pro';\n-- migrate:down\nSELECT 1;\n"
+    )
+    (root / "tenantdb.toml").write_text(
+        '[[phases]]\nname = "plans"\nmigrations = "0001-0002"\n\n'
+        '[[phases]]\nname = "repricing"\nmigrations = ["0003"]\npreserve = ["plans", "users"]\n'
+    )
+    report = run(session, root)
+    repricing = report.outcomes[1]
+    assert (repricing.status, repricing.trigger) == (PhaseStatus.ROLLED_BACK, "violation")
+    assert [(v.check, v.subject) for v in repricing.violations] == [("preserved-data", "plans")]
+
+
+def test_adding_a_column_does_not_count_as_changing_preserved_rows(session: Session, tmp_path: Path) -> None:
+    root = project(tmp_path, ADD_LOCALE)
+    (root / "tenantdb.toml").write_text(
+        '[[phases]]\nname = "schema"\nmigrations = "0001-0002"\n\n'
+        '[[phases]]\nname = "locale"\nmigrations = ["0003"]\npreserve = ["users"]\n'
+    )
+    assert [o.status for o in run(session, root).outcomes] == [PhaseStatus.APPLIED, PhaseStatus.APPLIED]

@@ -34,6 +34,8 @@ from tenantdb.db.catalog import (
     not_valid_constraints,
     plain_table_exists,
     relation_states,
+    table_columns,
+    tenant_digests,
 )
 from tenantdb.db.connect import connect, describe_dsn
 from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
@@ -129,7 +131,9 @@ __all__ = [
     "state_exists",
     "statement_sha",
     "stop_embedded",
+    "table_columns",
     "table_digest",
+    "tenant_digests",
     "update_checksum",
     "who_applies",
 ]

@@ -212,3 +212,24 @@ def explain_analyze(session: Session, query_text: str) -> dict[str, Any]:
         session.rollback()
     document = value[0] if isinstance(value, list) else value
     return dict(document)
+
+
+def table_columns(session: Session, table: str) -> tuple[str, ...]:
+    """Columns of a table on the search path, in order (empty when it does not exist)."""
+    rows = session.fetch_all(
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0"
+        " AND NOT a.attisdropped ORDER BY a.attnum",
+        (table,),
+    )
+    return tuple(str(row[0]) for row in rows)
+
+
+def tenant_digests(session: Session, table: str, columns: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    """Per tenant (or ``*`` for a table without tenant_id): row count and a digest of the given columns."""
+    projection = sql.SQL(", ").join(map(sql.Identifier, columns))
+    tenant = sql.SQL("tenant_id::text") if "tenant_id" in columns else sql.SQL("'*'")
+    query = sql.SQL(
+        "SELECT t, count(*), md5(string_agg(h, '' ORDER BY h)) FROM"
+        " (SELECT {tenant} AS t, md5(ROW({columns})::text) AS h FROM {table}) AS hashed GROUP BY t"
+    ).format(tenant=tenant, columns=projection, table=sql.Identifier(table))
+    return {str(t): (int(count), str(digest)) for t, count, digest in session.fetch_all(query)}

@@ -54,10 +54,14 @@ BEGIN
         RAISE EXCEPTION 'months_ahead must be between 0 and 120, not %', months_ahead;
     END IF;
     SELECT n.nspname INTO schema_name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = parent;
-    -- One caller at a time; writers keep going (SHARE UPDATE EXCLUSIVE does not block INSERT).
+    -- One caller at a time. SHARE UPDATE EXCLUSIVE does not block reads or writes, and neither does ATTACH
+    -- PARTITION, which is why partitions are built beside the table and attached (CREATE TABLE ... PARTITION OF
+    -- would wait for ACCESS EXCLUSIVE on usage_events and queue every writer behind any long query).
     LOCK TABLE usage_events IN SHARE UPDATE EXCLUSIVE MODE;
     IF to_regclass(format('%I.usage_events_default', schema_name)) IS NULL THEN
-        EXECUTE format('CREATE TABLE %I.usage_events_default PARTITION OF usage_events DEFAULT', schema_name);
+        EXECUTE format('CREATE TABLE %I.usage_events_default (LIKE usage_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                       schema_name);
+        EXECUTE format('ALTER TABLE usage_events ATTACH PARTITION %I.usage_events_default DEFAULT', schema_name);
         EXECUTE format('ALTER TABLE %I.usage_events_default ENABLE ROW LEVEL SECURITY', schema_name);
         created := created + 1;
     END IF;
@@ -67,20 +71,15 @@ BEGIN
         CONTINUE WHEN to_regclass(format('%I.%I', schema_name, partition)) IS NOT NULL;
         lower_bound := month_start::timestamp AT TIME ZONE 'UTC';
         upper_bound := (month_start + interval '1 month')::timestamp AT TIME ZONE 'UTC';
-        IF EXISTS (SELECT FROM usage_events_default WHERE occurred_at >= lower_bound AND occurred_at < upper_bound) THEN
-            -- Rows of this month already landed in the default partition: move them into the new partition,
-            -- which is attached afterwards (a new partition cannot be created while the default holds its rows).
-            EXECUTE format('CREATE TABLE %I.%I (LIKE usage_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
-                           schema_name, partition);
-            EXECUTE format('WITH moved AS (DELETE FROM usage_events_default WHERE occurred_at >= $1 AND occurred_at < $2'
-                           ' RETURNING *) INSERT INTO %I.%I SELECT * FROM moved', schema_name, partition)
-                USING lower_bound, upper_bound;
-            EXECUTE format('ALTER TABLE usage_events ATTACH PARTITION %I.%I FOR VALUES FROM (%L) TO (%L)',
-                           schema_name, partition, lower_bound, upper_bound);
-        ELSE
-            EXECUTE format('CREATE TABLE %I.%I PARTITION OF usage_events FOR VALUES FROM (%L) TO (%L)',
-                           schema_name, partition, lower_bound, upper_bound);
-        END IF;
+        EXECUTE format('CREATE TABLE %I.%I (LIKE usage_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                       schema_name, partition);
+        -- Rows of this month that already landed in the default partition move into the new one (the default
+        -- partition may not keep rows that belong to an attached partition).
+        EXECUTE format('WITH moved AS (DELETE FROM %I.usage_events_default WHERE occurred_at >= $1 AND occurred_at < $2'
+                       ' RETURNING *) INSERT INTO %I.%I SELECT * FROM moved', schema_name, schema_name, partition)
+            USING lower_bound, upper_bound;
+        EXECUTE format('ALTER TABLE usage_events ATTACH PARTITION %I.%I FOR VALUES FROM (%L) TO (%L)',
+                       schema_name, partition, lower_bound, upper_bound);
         EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', schema_name, partition);
         created := created + 1;
     END LOOP;
