@@ -41,18 +41,14 @@ class ColumnType:
 
 COLUMN_TYPES: dict[str, ColumnType] = {
     "name": ColumnType("text NOT NULL DEFAULT ''", "'name-' || g"),
-    "status": ColumnType(
-        "text NOT NULL DEFAULT 'active'", "(ARRAY['active', 'paused', 'closed'])[1 + mod(g, 3)]"
-    ),
+    "status": ColumnType("text NOT NULL DEFAULT 'active'", "(ARRAY['active', 'paused', 'closed'])[1 + mod(g, 3)]"),
     "email": ColumnType("text", "'user' || g || '@example.com'"),
     "external_ref": ColumnType("text", "md5(cast(g AS text))"),
     "amount_cents": ColumnType("bigint NOT NULL DEFAULT 0", "mod(g * 7919, 100000)", numeric=True),
     "quantity": ColumnType("integer NOT NULL DEFAULT 1", "1 + mod(g, 50)", numeric=True),
     "score": ColumnType("numeric(12, 2) NOT NULL DEFAULT 0", "round(g * 1.25, 2)", numeric=True),
     "is_active": ColumnType("boolean NOT NULL DEFAULT true", "mod(g, 4) <> 0"),
-    "metadata": ColumnType(
-        "jsonb NOT NULL DEFAULT '{}'", "jsonb_build_object('n', g, 'even', mod(g, 2) = 0)"
-    ),
+    "metadata": ColumnType("jsonb NOT NULL DEFAULT '{}'", "jsonb_build_object('n', g, 'even', mod(g, 2) = 0)"),
     "occurred_at": ColumnType("timestamptz NOT NULL DEFAULT now()", "now() - make_interval(mins => g)"),
     "due_on": ColumnType("date", "current_date + mod(g, 90)"),
     "priority": ColumnType("smallint NOT NULL DEFAULT 0", "mod(g, 5)", numeric=True),

@@ -158,9 +158,7 @@ def _count_rows(connection: psycopg.Connection[Any], tables: list[str]) -> int:
     counts = sql.SQL(" UNION ALL ").join(
         sql.SQL("SELECT count(*) AS n FROM {}").format(sql.Identifier(table)) for table in tables
     )
-    result = connection.execute(
-        sql.SQL("SELECT coalesce(sum(n), 0) FROM ({}) AS counts").format(counts)
-    ).fetchone()
+    result = connection.execute(sql.SQL("SELECT coalesce(sum(n), 0) FROM ({}) AS counts").format(counts)).fetchone()
     assert result is not None
     return int(result[0])
 

@@ -125,9 +125,7 @@ def console_table(results: dict[str, Any]) -> str:
     widths = [max(len(row[column]) for row in rows) for column in range(len(HEADER))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    lines += [
-        f"\n{tool['name']} {tool['status']}: {tool['error']}" for tool in results["tools"] if tool["error"]
-    ]
+    lines += [f"\n{tool['name']} {tool['status']}: {tool['error']}" for tool in results["tools"] if tool["error"]]
     return "\n".join(lines)
 
 
@@ -138,7 +136,20 @@ def goal_line(results: dict[str, Any]) -> str:
     if ratio is None:
         return f"Goal (tenantdb ≤ {GOAL_RATIO}x per-file psql): not measured in this run."
     verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
-    return f"Goal (tenantdb ≤ {GOAL_RATIO}x per-file psql): {verdict} ({ratio:.2f}x)."
+    line = f"Goal (tenantdb ≤ {GOAL_RATIO}x per-file psql): {verdict} ({ratio:.2f}x)."
+    medians = {tool["name"]: tool.get("median") for tool in results["tools"] if tool.get("median") is not None}
+    for variant in ("tenantdb", "tenantdb-plain"):
+        if variant not in medians:
+            continue
+        peers = [
+            f"{'faster' if medians[variant] < medians[peer] else 'slower'} than {peer} "
+            f"({medians[variant]:.2f} s vs {medians[peer]:.2f} s)"
+            for peer in ("yoyo", "alembic")
+            if peer in medians
+        ]
+        if peers:
+            line += f" `{variant}`: " + ", ".join(peers) + "."
+    return line
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from pg import Server
 PSQL_OPTIONS = ("-X", "-q", "-v", "ON_ERROR_STOP=1")
 """No psqlrc, quiet, stop (exit 3) at the first error."""
 
-TOOL_NAMES = ("psql-per-file", "psql-single", "tenantdb", "yoyo", "alembic")
+TOOL_NAMES = ("psql-per-file", "psql-single", "tenantdb", "tenantdb-plain", "yoyo", "alembic")
 """Every tool, in the order they run within the first repeat."""
 
 ERROR_TAIL = 1500
@@ -79,6 +79,24 @@ def tools(binaries: Binaries) -> dict[str, Tool]:
         command = [tenantdb, "migrate", "up", "--dsn", target.url(dbname), "--dir", str(layout.tenantdb)]
         return Invocation([command], cwd=layout.root)  # no tenantdb.toml there to pick up
 
+    def tenantdb_plain_up(layout: Layout, target: Server, dbname: str) -> Invocation:
+        """The same with online rewrites off: the SQL runs exactly as psql runs it (plain CREATE INDEX)."""
+        project = layout.root / "tenantdb-plain"
+        project.mkdir(exist_ok=True)
+        (project / "tenantdb.toml").write_text("online = false\n")
+        command = [
+            tenantdb,
+            "migrate",
+            "up",
+            "--dsn",
+            target.url(dbname),
+            "--dir",
+            str(layout.tenantdb),
+            "-C",
+            str(project),
+        ]
+        return Invocation([command], cwd=layout.root)
+
     def yoyo_apply(layout: Layout, target: Server, dbname: str) -> Invocation:
         url = target.url(dbname, driver="psycopg")
         command = [yoyo, "apply", "--batch", "--no-config-file", "--database", url, str(layout.yoyo)]
@@ -95,6 +113,12 @@ def tools(binaries: Binaries) -> dict[str, Tool]:
             Tool("psql-per-file", "one `psql -f` process per file", psql_per_file, [psql, "--version"]),
             Tool("psql-single", "one `psql` process, `-f` repeated", psql_single, [psql, "--version"]),
             Tool("tenantdb", "`tenantdb migrate up`", tenantdb_up, [tenantdb, "migrate", "up", "--help"]),
+            Tool(
+                "tenantdb-plain",
+                "`tenantdb migrate up` with `online = false`",
+                tenantdb_plain_up,
+                [tenantdb, "migrate", "up", "--help"],
+            ),
             Tool("yoyo", "`yoyo apply --batch`", yoyo_apply, [yoyo, "apply", "--help"]),
             Tool("alembic", "`alembic upgrade head`", alembic_upgrade, [alembic, "--help"]),
         )

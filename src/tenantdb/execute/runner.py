@@ -91,6 +91,7 @@ class Runner:
         self.settings = settings
         self.observer: Observer = observer or SilentObserver()
         self._retries = 0
+        self._restorable: set[tuple[str, str]] | None = None  # (source, version) with archives to restore
 
     def run(self, plan: Plan) -> RunResult:
         result = RunResult(direction=plan.direction)
@@ -351,6 +352,11 @@ class Runner:
         if not self.settings.archive:
             return
         migration = step.migration
+        if self._restorable is None:  # one look at the manifest per run, not one per migration
+            pending = list_entries(self.session, pending_only=True)
+            self._restorable = {(entry.source, entry.version) for entry in pending if entry.kind != "rows"}
+        if (migration.source, str(migration.version)) not in self._restorable:
+            return
         entries = list_entries(self.session, source=migration.source, version=str(migration.version), pending_only=True)
         for entry in reversed(entries):
             if entry.direction == step.direction or entry.kind == "rows" or not object_exists(self.session, entry):
