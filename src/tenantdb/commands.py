@@ -78,6 +78,7 @@ def open_session(settings: Settings, purpose: str = "runner") -> Session:
         resolve_dsn(settings),
         application_name=f"tenantdb {purpose} {runner_identity()}"[:63],
         check_interval=settings.runner.connection_check_interval,
+        row_security_off=True,
     )
 
 

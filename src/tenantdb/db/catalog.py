@@ -114,6 +114,12 @@ _SNAPSHOT_QUERIES: dict[str, str] = {
     " e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '') FROM pg_type t"
     " JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {schemas} AND t.typtype IN ('e', 'd', 'r')",
     "extensions": "SELECT extname, extversion FROM pg_extension",
+    "schema_grants": "SELECT n.nspname, a.grantee::regrole::text, a.privilege_type FROM pg_namespace n,"
+    " aclexplode(n.nspacl) a WHERE {schemas}",
+    "column_grants": "SELECT table_schema, table_name, column_name, grantee, privilege_type"
+    " FROM information_schema.column_privileges WHERE table_schema <> ALL (%(excluded)s)"
+    " AND table_schema NOT LIKE 'tenantdb\\_archive\\_%%' AND (table_schema, table_name, grantee, privilege_type)"
+    " NOT IN (SELECT table_schema, table_name, grantee, privilege_type FROM information_schema.role_table_grants)",
     "comments": "SELECT n.nspname, c.relname, d.objsubid, d.description FROM pg_description d"
     " JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {schemas}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tenantdb import generated_docs
 from tenantdb.lint.model import Rule
 from tenantdb.lint.rules import RULES
 
@@ -57,36 +58,12 @@ def expected_files(root: Path) -> dict[Path, str]:
 
 
 def drift(root: Path) -> list[Path]:
-    """Files that are missing, stale, or no longer belong to a rule."""
-    expected = expected_files(root)
-    stale = [path for path, text in expected.items() if not path.is_file() or path.read_text() != text]
-    folder = root / DOCS_DIR
-    extra = [path for path in folder.glob("*.md") if path not in expected] if folder.is_dir() else []
-    return sorted(stale + extra)
-
-
-def write(root: Path) -> None:
-    folder = root / DOCS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    expected = expected_files(root)
-    for path in folder.glob("*.md"):
-        if path not in expected:
-            path.unlink()
-    for path, text in expected.items():
-        path.write_text(text, encoding="utf-8")
+    """Files that are missing, stale, or no longer belong to anything."""
+    return generated_docs.drift(root / DOCS_DIR, expected_files(root))
 
 
 def main(argv: list[str]) -> int:
-    root = Path.cwd()
-    if "--check" in argv:
-        stale = drift(root)
-        for path in stale:
-            print(f"out of date: {path}", file=sys.stderr)
-        if stale:
-            print("run `python -m tenantdb.lint.docs` to regenerate", file=sys.stderr)
-        return 1 if stale else 0
-    write(root)
-    return 0
+    return generated_docs.main(argv, DOCS_DIR, expected_files, "python -m tenantdb.lint.docs")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tenantdb import generated_docs
 from tenantdb.modules.catalog import ModuleSpec, available_modules, module_migrations
 from tenantdb.sql.describe import TableDoc, describe
 
@@ -104,29 +105,12 @@ def expected_files(root: Path) -> dict[Path, str]:
 
 
 def drift(root: Path) -> list[Path]:
-    expected = expected_files(root)
-    stale = [path for path, text in expected.items() if not path.is_file() or path.read_text() != text]
-    folder = root / DOCS_DIR
-    extra = [path for path in folder.glob("*.md") if path not in expected] if folder.is_dir() else []
-    return sorted(stale + extra)
+    """Files that are missing, stale, or no longer belong to anything."""
+    return generated_docs.drift(root / DOCS_DIR, expected_files(root))
 
 
 def main(argv: list[str]) -> int:
-    root = Path.cwd()
-    if "--check" in argv:
-        stale = drift(root)
-        for path in stale:
-            print(f"out of date: {path}", file=sys.stderr)
-        return 1 if stale else 0
-    folder = root / DOCS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    expected = expected_files(root)
-    for path in folder.glob("*.md"):
-        if path not in expected:
-            path.unlink()
-    for path, text in expected.items():
-        path.write_text(text, encoding="utf-8")
-    return 0
+    return generated_docs.main(argv, DOCS_DIR, expected_files, "python -m tenantdb.modules.docs")
 
 
 if __name__ == "__main__":

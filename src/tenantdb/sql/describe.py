@@ -64,7 +64,8 @@ def describe(statements: Iterable[Statement]) -> dict[str, TableDoc]:
             doc = tables.get(node.table.relname or "")
             if doc is not None:
                 roles = ", ".join(getattr(role, "rolename", None) or "PUBLIC" for role in node.roles or ())
-                doc.policies.append(f"{node.policy_name} ({node.cmd_name or 'all'}, to {roles or 'PUBLIC'})")
+                kind = "" if node.permissive else "restrictive, "
+                doc.policies.append(f"{node.policy_name} ({kind}{node.cmd_name or 'all'}, to {roles or 'PUBLIC'})")
         elif isinstance(node, ast.DropStmt) and getattr(node.removeType, "name", "") == "OBJECT_TABLE":
             for names in node.objects or ():
                 tables.pop(getattr(names[-1], "sval", ""), None)

@@ -8,7 +8,8 @@ CREATE TABLE affiliates (
     currency        text          NOT NULL DEFAULT 'USD' CHECK (currency ~ '^[A-Z]{3}$'),
     referral_count  bigint        NOT NULL DEFAULT 0 CHECK (referral_count >= 0),
     total_earnings  numeric(14,2) NOT NULL DEFAULT 0 CHECK (total_earnings >= 0),
-    status          text          NOT NULL DEFAULT 'active' CHECK (status IN ('pending', 'active', 'suspended', 'closed')),
+    status          text          NOT NULL DEFAULT 'active'
+                                  CHECK (status IN ('pending', 'active', 'suspended', 'closed')),
     created_at      timestamptz   NOT NULL DEFAULT now(),
     updated_at      timestamptz   NOT NULL DEFAULT now()
 );

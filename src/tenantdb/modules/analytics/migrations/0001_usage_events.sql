@@ -16,8 +16,10 @@ COMMENT ON TABLE usage_events IS
     'it, not to a partition queried directly, so tenant roles are never granted a partition (each partition also '
     'has row-level security enabled without policies, so a stray grant shows nothing). '
     'tenantdb_create_usage_partitions() keeps the next months'' partitions in place.';
-COMMENT ON COLUMN usage_events.user_id IS 'Who acted, if anyone. No foreign key on purpose: usage history outlives users.';
-COMMENT ON COLUMN usage_events.quantity IS 'How much of the event_type happened (e.g. e-mails in a batch); 1 by default.';
+COMMENT ON COLUMN usage_events.user_id IS
+    'Who acted, if anyone. No foreign key on purpose: usage history outlives users.';
+COMMENT ON COLUMN usage_events.quantity IS
+    'How much of the event_type happened (e.g. e-mails in a batch); 1 by default.';
 CREATE INDEX usage_events_recent_idx ON usage_events (tenant_id, occurred_at DESC);
 CREATE INDEX usage_events_occurred_brin ON usage_events USING brin (occurred_at);
 
@@ -53,14 +55,17 @@ BEGIN
     IF months_ahead IS NULL OR months_ahead NOT BETWEEN 0 AND 120 THEN
         RAISE EXCEPTION 'months_ahead must be between 0 and 120, not %', months_ahead;
     END IF;
-    SELECT n.nspname INTO schema_name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = parent;
+    SELECT n.nspname INTO schema_name
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = parent;
     -- One caller at a time. SHARE UPDATE EXCLUSIVE does not block reads or writes, and neither does ATTACH
     -- PARTITION, which is why partitions are built beside the table and attached (CREATE TABLE ... PARTITION OF
     -- would wait for ACCESS EXCLUSIVE on usage_events and queue every writer behind any long query).
     LOCK TABLE usage_events IN SHARE UPDATE EXCLUSIVE MODE;
     IF to_regclass(format('%I.usage_events_default', schema_name)) IS NULL THEN
-        EXECUTE format('CREATE TABLE %I.usage_events_default (LIKE usage_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
-                       schema_name);
+        EXECUTE format('CREATE TABLE %I.usage_events_default'
+                       ' (LIKE usage_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', schema_name);
         EXECUTE format('ALTER TABLE usage_events ATTACH PARTITION %I.usage_events_default DEFAULT', schema_name);
         EXECUTE format('ALTER TABLE %I.usage_events_default ENABLE ROW LEVEL SECURITY', schema_name);
         created := created + 1;
@@ -89,9 +94,11 @@ $$;
 COMMENT ON FUNCTION tenantdb_create_usage_partitions(integer) IS
     'Creates the default partition and the partitions of the current UTC month and months_ahead months after it, '
     'when missing (idempotent); rows already in the default partition for such a month move into it. Returns the '
-    'number of partitions created. Call it monthly from a scheduler (pg_cron: SELECT '
-    'tenantdb_create_usage_partitions()). SECURITY DEFINER because creating partitions needs the table''s owner; '
-    'EXECUTE is granted to db_administrators only.';
+    'number of partitions created. Call it monthly from a scheduler (pg_cron: SET lock_timeout = ''5s''; SELECT '
+    'tenantdb_create_usage_partitions();), retrying on a lock timeout: writers are not blocked, but attaching needs '
+    'a brief exclusive lock on the default partition, which a long query over all of usage_events holds off. '
+    'SECURITY DEFINER because creating partitions needs the table''s owner; EXECUTE is granted to '
+    'db_administrators only.';
 REVOKE EXECUTE ON FUNCTION tenantdb_create_usage_partitions(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb_create_usage_partitions(integer) TO db_administrators;
 
@@ -102,11 +109,14 @@ DROP TABLE usage_events;
 DROP FUNCTION tenantdb_create_usage_partitions(integer);
 
 -- migrate:verify
-SELECT 'no partition of usage_events for ' || to_char(month_start, 'YYYY-MM') || ': its events go to the default partition'
+SELECT 'no partition of usage_events for ' || to_char(month_start, 'YYYY-MM')
+       || ': its events go to the default partition'
 FROM generate_series(date_trunc('month', now() AT TIME ZONE 'UTC'),
-                     date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month', interval '1 month') AS month_start
+                     date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month',
+                     interval '1 month') AS month_start
 WHERE to_regclass('usage_events_' || to_char(month_start, 'YYYY_MM')) IS NULL;
-SELECT format('role %s may read partition %s directly, past the parent''s row-level security', r.rolname, i.inhrelid::regclass)
+SELECT format('role %s may read partition %s directly, past the parent''s row-level security',
+              r.rolname, i.inhrelid::regclass)
 FROM pg_inherits i
 CROSS JOIN pg_roles r
 WHERE i.inhparent = 'usage_events'::regclass

@@ -12,7 +12,8 @@ COMMENT ON TABLE feature_usage IS
     'How much each feature was used per tenant and UTC day (adoption, plan limits). Writers add with INSERT ... '
     'ON CONFLICT (tenant_id, feature, day) DO UPDATE SET usage_count = feature_usage.usage_count + '
     'EXCLUDED.usage_count.';
-COMMENT ON COLUMN feature_usage.unique_users IS 'Distinct users who used the feature that day, as counted by the writer.';
+COMMENT ON COLUMN feature_usage.unique_users IS
+    'Distinct users who used the feature that day, as counted by the writer.';
 
 CREATE TABLE api_usage (
     tenant_id uuid    NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
@@ -24,10 +25,12 @@ CREATE TABLE api_usage (
     PRIMARY KEY (tenant_id, endpoint, day),
     CONSTRAINT api_usage_errors_within_calls CHECK (errors <= calls)
 );
-COMMENT ON TABLE api_usage IS 'API calls per tenant, endpoint and UTC day, with errors and the 95th percentile latency.';
+COMMENT ON TABLE api_usage IS
+    'API calls per tenant, endpoint and UTC day, with errors and the 95th percentile latency.';
 COMMENT ON COLUMN api_usage.endpoint IS 'Method and route template, e.g. ''GET /v1/contacts/{id}'' (never a raw URL).';
 COMMENT ON COLUMN api_usage.errors IS 'Calls answered with a 5xx or 4xx status; never more than calls.';
-COMMENT ON COLUMN api_usage.p95_ms IS 'Latency 95th percentile in milliseconds over the day''s calls; NULL when unknown.';
+COMMENT ON COLUMN api_usage.p95_ms IS
+    'Latency 95th percentile in milliseconds over the day''s calls; NULL when unknown.';
 
 ALTER TABLE feature_usage ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON feature_usage TO application_service, tenant_api

@@ -30,4 +30,6 @@ DROP TABLE plans;
 
 -- migrate:verify
 SELECT 'plan ' || name || ' has a negative price' FROM plans WHERE price_monthly < 0;
-SELECT 'plan ' || name || ': feature_limits is not a JSON object' FROM plans WHERE jsonb_typeof(feature_limits) <> 'object';
+SELECT 'plan ' || name || ': feature_limits is not a JSON object'
+FROM plans
+WHERE jsonb_typeof(feature_limits) <> 'object';
