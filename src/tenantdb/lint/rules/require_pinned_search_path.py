@@ -46,10 +46,21 @@ PINNING = frozenset({"VAR_SET_VALUE", "VAR_SET_CURRENT"})
 def check(node: ast.CreateFunctionStmt, context: LintContext) -> Iterator[Hit]:
     options = [option for option in node.options or () if isinstance(option, ast.DefElem)]
     definer = any(option.defname == "security" and getattr(option.arg, "boolval", False) for option in options)
-    if not definer or any(_pins_search_path(option) for option in options):
+    if not definer:
         return
     name = ".".join(getattr(part, "sval", "") for part in node.funcname or ())
     kind = "procedure" if node.is_procedure else "function"
+    pins = [option for option in options if _pins_search_path(option)]
+    if pins:
+        schemas = [getattr(getattr(arg, "val", None), "sval", "") for arg in pins[-1].arg.args or ()]
+        if schemas and schemas != [""] and schemas[-1] != "pg_temp":
+            yield Hit(
+                f"SECURITY DEFINER {kind} {name} pins search_path to {', '.join(schemas)} without pg_temp last: "
+                "PostgreSQL then searches the caller's temporary schema first, so a temporary table can take "
+                "the place of a real one",
+                hint=f"SET search_path = {', '.join(schemas)}, pg_temp",
+            )
+        return
     yield Hit(
         f"SECURITY DEFINER {kind} {name} does not pin search_path: a caller who can create objects in a schema on "
         "their path can make it use them with the owner's rights",
@@ -70,12 +81,15 @@ def _pins_search_path(option: ast.DefElem) -> bool:
 RULE = Rule.for_node(
     ast.CreateFunctionStmt,
     id="require-pinned-search-path",
-    summary="a SECURITY DEFINER function without SET search_path can be hijacked",
+    summary="a SECURITY DEFINER function without a pinned search_path (pg_temp last) can be hijacked",
     severity=Severity.ERROR,
     family=Family.SECURITY,
     check=check,
     bad=(
         "CREATE FUNCTION tenant_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER\n"
+        "AS $$ SELECT count(*) FROM tenants $$;",
+        "CREATE FUNCTION tenant_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER\n"
+        "SET search_path = pg_catalog, public\n"
         "AS $$ SELECT count(*) FROM tenants $$;",
     ),
     good=(
