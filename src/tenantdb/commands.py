@@ -60,9 +60,10 @@ from tenantdb.migrations import (
     load_single_file,
     new_migration_file,
 )
-from tenantdb.modules import iter_module_sets
+from tenantdb.modules import available_modules, iter_module_sets, module_migrations, resolve_modules
 from tenantdb.phases import PhasesReport, phase_members, rollback_phase, run_phases
 from tenantdb.plan import Plan, StatusRow, status
+from tenantdb.sql.describe import describe
 from tenantdb.verify import VerifyReport, verify
 
 DEMO_DATABASE = "tenantdb_demo"
@@ -378,6 +379,43 @@ def archive_purge(settings: Settings, older_than: timedelta) -> list[ArchiveEntr
         if purged:
             record_event(session, "purge", message=f"purged {len(purged)} archive copies older than {older_than}")
         return purged
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModuleInfo:
+    name: str
+    version: str
+    description: str
+    requires: tuple[str, ...]
+    enabled: bool
+    migrations: tuple[str, ...]
+    tables: tuple[str, ...]
+
+
+def modules_info(settings: Settings, name: str | None = None) -> list[ModuleInfo]:
+    """The bundled modules (or one of them), with their migrations and tables."""
+    modules = available_modules()
+    if name is not None and name not in modules:
+        raise ConfigError(f"unknown module {name!r}", hint=f"bundled modules: {', '.join(modules)}")
+    enabled = {spec.name for spec in resolve_modules(settings.modules)} if settings.modules else set()
+    result = []
+    for spec in modules.values():
+        if name is not None and spec.name != name:
+            continue
+        migrations = module_migrations(spec)
+        tables = describe(statement for migration in migrations for statement in migration.up.statements)
+        result.append(
+            ModuleInfo(
+                name=spec.name,
+                version=spec.version,
+                description=spec.description,
+                requires=spec.requires,
+                enabled=spec.name in enabled,
+                migrations=tuple(m.label for m in migrations),
+                tables=tuple(sorted(tables)),
+            )
+        )
+    return result
 
 
 def describe_target(settings: Settings) -> str:

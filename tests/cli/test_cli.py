@@ -39,6 +39,9 @@ COMMANDS = [
     ["plan"],
     ["lint"],
     ["demo"],
+    ["modules"],
+    ["modules", "list"],
+    ["modules", "show"],
 ]
 
 
@@ -209,3 +212,13 @@ def test_archive_commands_list_show_restore_and_purge(dsn: str, tmp_path: Path) 
     assert cli("archive", "show", "999", *base).returncode == ExitCode.BAD_INPUT
     purged = json.loads(cli("archive", "purge", "--older-than", "0s", *base, "--json").stdout)
     assert len(purged["purged"]) == 1
+
+
+def test_modules_list_and_show(tmp_path: Path) -> None:
+    (tmp_path / "tenantdb.toml").write_text('modules = ["billing"]\n')
+    listed = json.loads(cli("modules", "list", "-C", str(tmp_path), "--json").stdout)
+    enabled = {module["name"] for module in listed if module["enabled"]}
+    assert enabled == {"core", "security", "billing"}  # billing and what it requires
+    shown = json.loads(cli("modules", "show", "billing", "--json").stdout)
+    assert "subscriptions" in shown["tables"]
+    assert cli("modules", "show", "nope").returncode == ExitCode.BAD_INPUT

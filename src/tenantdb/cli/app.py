@@ -42,6 +42,8 @@ archive_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(archive_app, name="archive")
+modules_app = typer.Typer(help="The bundled schema modules (enable them with modules = [...] in tenantdb.toml).")
+app.add_typer(modules_app, name="modules")
 
 ProjectOpt = Annotated[
     Path | None,
@@ -510,6 +512,30 @@ def archive_purge(
         lambda purged: (
             emit_json({"purged": purged}) if as_json else stdout.print(f"purged {len(purged)} archive copie(s)")
         ),
+    )
+
+
+@modules_app.command("list")
+def modules_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Every bundled module: what it holds, what it requires, whether this project enables it."""
+    _run(
+        as_json,
+        lambda: commands.modules_info(_settings(project, None, None, None)),
+        lambda modules: emit_json(modules) if as_json else views.show_modules(modules),
+    )
+
+
+@modules_app.command("show")
+def modules_show(
+    name: Annotated[str, typer.Argument(help="Module name, e.g. billing.")],
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One module: its migrations and tables (docs/modules/<name>.md has the columns)."""
+    _run(
+        as_json,
+        lambda: commands.modules_info(_settings(project, None, None, None), name),
+        lambda modules: emit_json(modules[0]) if as_json else views.show_module(modules[0]),
     )
 
 

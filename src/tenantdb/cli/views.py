@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantdb.cli.render import stdout
-from tenantdb.commands import ArchiveView, DemoReport, HistoryReport, PlanReport, RunReport, StatusReport
+from tenantdb.commands import ArchiveView, DemoReport, HistoryReport, ModuleInfo, PlanReport, RunReport, StatusReport
 from tenantdb.db import ArchiveEntry, EmbeddedStatus
 from tenantdb.execute import RoundTripReport
 from tenantdb.phases import PhasesReport
@@ -276,3 +276,27 @@ def show_phases(report: PhasesReport) -> None:
             stdout.print(f"  rolled back {escape(label)}")
         if outcome.message and not outcome.trigger:
             stdout.print(f"  [dim]{escape(outcome.message)}[/]")
+
+
+def show_modules(modules: list[ModuleInfo]) -> None:
+    table = Table(title="bundled schema modules", title_justify="left")
+    for column in ("module", "version", "requires", "enabled", "tables"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("what it holds", overflow="fold", ratio=1)
+    for module in modules:
+        table.add_row(
+            module.name,
+            module.version,
+            ", ".join(module.requires) or "-",
+            "[green]yes[/]" if module.enabled else "no",
+            str(len(module.tables)),
+            escape(module.description),
+        )
+    stdout.print(table)
+
+
+def show_module(module: ModuleInfo) -> None:
+    stdout.print(f"[bold]{module.name}[/] {module.version}: {escape(module.description)}")
+    stdout.print(f"requires: {', '.join(module.requires) or 'nothing'}; enabled here: {module.enabled}")
+    stdout.print("migrations: " + ", ".join(module.migrations))
+    stdout.print("tables: " + ", ".join(module.tables))

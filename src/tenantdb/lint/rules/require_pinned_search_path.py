@@ -52,7 +52,7 @@ def check(node: ast.CreateFunctionStmt, context: LintContext) -> Iterator[Hit]:
     kind = "procedure" if node.is_procedure else "function"
     pins = [option for option in options if _pins_search_path(option)]
     if pins:
-        schemas = [getattr(getattr(arg, "val", None), "sval", "") for arg in pins[-1].arg.args or ()]
+        schemas = [getattr(getattr(arg, "val", None), "sval", "") for arg in getattr(pins[-1].arg, "args", None) or ()]
         if schemas and schemas != [""] and schemas[-1] != "pg_temp":
             yield Hit(
                 f"SECURITY DEFINER {kind} {name} pins search_path to {', '.join(schemas)} without pg_temp last: "
