@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pglast import parser
 
@@ -20,8 +21,11 @@ class Comment:
     starts_line: bool  # nothing but white space before it on its line
 
 
+@lru_cache(maxsize=64)
 def line_comments(source: str) -> tuple[Comment, ...]:
-    """Every ``--`` comment of ``source``, in order."""
+    """Every ``--`` comment of ``source``, in order (cached: loading and linting ask for the same file)."""
+    if "--" not in source:
+        return ()
     try:
         tokens = parser.scan(source)
     except parser.ParseError as error:
