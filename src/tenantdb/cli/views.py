@@ -8,7 +8,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantdb.cli.render import stdout
-from tenantdb.commands import ArchiveView, DemoReport, HistoryReport, ModuleInfo, PlanReport, RunReport, StatusReport
+from tenantdb.commands import (
+    ArchiveView,
+    DemoReport,
+    HistoryReport,
+    ModuleInfo,
+    PlanReport,
+    RunReport,
+    SeedReport,
+    StatusReport,
+)
 from tenantdb.db import ArchiveEntry, EmbeddedStatus
 from tenantdb.execute import RoundTripReport
 from tenantdb.phases import PhasesReport
@@ -244,6 +253,8 @@ def show_archive_entry(view: ArchiveView) -> None:
         stdout.print(table)
 
 
+MAX_VIOLATIONS_SHOWN = 10
+
 _PHASE_STYLE = {
     "applied": "green",
     "up_to_date": "green",
@@ -266,8 +277,11 @@ def show_phases(report: PhasesReport) -> None:
             stdout.print(f"  [yellow]destroys data (archived first)[/]: {escape(step)}")
         for label in outcome.missing_downs:
             stdout.print(f"  [red]no down section[/]: {escape(label)} cannot be rolled back")
-        for violation in outcome.violations:
+        shown = outcome.violations[:MAX_VIOLATIONS_SHOWN]
+        for violation in shown:
             stdout.print(f"  [red]{violation.check}[/] {escape(violation.subject)}: {escape(violation.message)}")
+        if len(outcome.violations) > len(shown):
+            stdout.print(f"  ... and {len(outcome.violations) - len(shown)} more violation(s) (--json lists them all)")
         for probe in outcome.probes:
             stdout.print(f"  probe {escape(probe.name)}: {probe.verdict} ({escape(probe.detail)})")
         if outcome.trigger:
@@ -300,3 +314,26 @@ def show_module(module: ModuleInfo) -> None:
     stdout.print(f"requires: {', '.join(module.requires) or 'nothing'}; enabled here: {module.enabled}")
     stdout.print("migrations: " + ", ".join(module.migrations))
     stdout.print("tables: " + ", ".join(module.tables))
+
+
+def show_seed(report: SeedReport) -> None:
+    table = Table(title=f"seed data in {report.database}", title_justify="left")
+    table.add_column("module")
+    table.add_column("table")
+    table.add_column("rows added", justify="right")
+    table.add_column("seconds", justify="right")
+    for module in report.modules:
+        for index, seeded in enumerate(module.tables):
+            table.add_row(
+                module.module if index == 0 else "",
+                seeded.table,
+                f"{seeded.rows:,}",
+                f"{module.seconds:.2f}" if index == 0 else "",
+            )
+    stdout.print(table)
+    rows = sum(seeded.rows for module in report.modules for seeded in module.tables)
+    verb = "added" if report.appended else "seeded"
+    stdout.print(
+        f"{verb} {report.tenants:,} tenant(s) with seed {report.random_seed}, history up to {report.as_of:%Y-%m-%d}: "
+        f"{rows:,} rows in {report.seconds:.1f} s"
+    )

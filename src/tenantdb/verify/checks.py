@@ -110,6 +110,6 @@ def run_checks(session: Session, checks: Sequence[NamedSql], *, kind: str) -> li
     """Run gate checks (one query each, read-only, rolled back); every returned row is a violation."""
     violations: list[Violation] = []
     for check in checks:
-        for violation in _run_verify_query(session, f"{kind} {check.name}", check.sql, 1):
+        for violation in _run_verify_query(session, check.name, check.sql, 1):
             violations.append(replace(violation, check=kind, line=None))
     return violations

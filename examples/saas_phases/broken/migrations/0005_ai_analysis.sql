@@ -1,0 +1,1 @@
+../../migrations/0005_ai_analysis.sql

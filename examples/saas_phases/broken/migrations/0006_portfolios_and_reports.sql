@@ -1,0 +1,1 @@
+../../migrations/0006_portfolios_and_reports.sql
