@@ -39,6 +39,7 @@ COMMANDS = [
     ["plan"],
     ["lint"],
     ["demo"],
+    ["seed"],
     ["modules"],
     ["modules", "list"],
     ["modules", "show"],

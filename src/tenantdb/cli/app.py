@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from tenantdb import __version__, commands
 from tenantdb.cli import lint_output, views
-from tenantdb.cli.progress import ConsoleObserver
+from tenantdb.cli.progress import ConsoleObserver, SeedProgress
 from tenantdb.cli.render import emit_json, report_error, stderr, stdout
 from tenantdb.config import CONFIG_FILE, Settings, load_settings, parse_duration
 from tenantdb.errors import ConfigError, ExitCode, TenantdbError
@@ -446,6 +446,55 @@ def demo(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = Fals
             return commands.run_demo(settings, observer)
 
     _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_demo(report))
+
+
+@app.command("seed")
+def seed(
+    tenants: Annotated[int, typer.Option("--tenants", "-n", help="How many companies (tenants) to add.")],
+    random_seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")] = 0,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add the tenants to a database that already has companies.")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="UTC day the generated history ends, YYYY-MM-DD (today when omitted).", show_default=False
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fill every enabled module with realistic, consistent data, generated inside PostgreSQL.
+
+    Companies with users, teams and licenses; subscriptions, 12 months of payments and the ledger; affiliates,
+    referrals and commissions; usage events and aggregates; sending servers, IP addresses and 90 days of
+    deliverability; AI analyses, as the enabled modules define them. Each module is one transaction; every
+    constraint, trigger and verify block holds afterwards. Needs the modules applied (`tenantdb migrate up`) and,
+    without --append, a database without companies.
+    """
+
+    def action() -> commands.SeedReport:
+        settings = _settings(project, dsn, None, None)
+        return commands.seed(
+            settings,
+            tenants=tenants,
+            random_seed=random_seed,
+            append=append,
+            as_of=_parse_day(as_of, "--as-of"),
+            observer=SeedProgress(stderr, quiet=as_json),
+        )
+
+    _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_seed(report))
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option} {text!r}: expected a date like 2025-06-30") from None
 
 
 @archive_app.command("list")

@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from tenantdb.commands import SeededModule
 from tenantdb.db import LockHolder
 from tenantdb.migrations import Direction, Migration
 from tenantdb.sql import Statement
@@ -90,3 +91,27 @@ class ConsoleObserver:
             if self._overall is not None:
                 self._progress.advance(self._overall)
         self._say(f"[green]{_DONE[direction]}[/] {escape(migration.label)} [dim]({duration_ms} ms)[/]")
+
+
+class SeedProgress:
+    """``tenantdb seed`` progress: one line per module started and committed, on ``console`` (stderr)."""
+
+    def __init__(self, console: Console, *, quiet: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+
+    def _say(self, message: str) -> None:
+        if self.quiet:
+            return
+        if self.console.is_terminal:
+            self.console.print(message)
+        else:
+            self.console.file.write(Text.from_markup(message).plain + "\n")
+            self.console.file.flush()
+
+    def module_started(self, module: str, tenants: int) -> None:
+        self._say(f"seeding {escape(module)} for {tenants:,} tenant(s)")
+
+    def module_finished(self, seeded: SeededModule) -> None:
+        rows = sum(table.rows for table in seeded.tables)
+        self._say(f"[green]seeded[/] {escape(seeded.module)}: {rows:,} rows [dim]({seeded.seconds:.2f} s)[/]")

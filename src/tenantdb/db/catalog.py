@@ -239,3 +239,32 @@ def tenant_digests(session: Session, table: str, columns: tuple[str, ...]) -> di
         " (SELECT {tenant} AS t, md5(ROW({columns})::text) AS h FROM {table}) AS hashed GROUP BY t"
     ).format(tenant=tenant, columns=projection, table=sql.Identifier(table))
     return {str(t): (int(count), str(digest)) for t, count, digest in session.fetch_all(query)}
+
+
+def table_row_counts(session: Session) -> dict[str, int]:
+    """Exact row count of every table in the current schema (a partitioned table counts its partitions' rows)."""
+    tables = session.fetch_all(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname"
+    )
+    if not tables:
+        return {}
+    query = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {}, count(*) FROM {}").format(sql.Literal(name), sql.Identifier(schema, name))
+        for schema, name in tables
+    )
+    return {str(name): int(count) for name, count in session.fetch_all(query)}
+
+
+def bypasses_row_security(session: Session) -> bool:
+    """Whether the session's role is a superuser or has BYPASSRLS (row-level security never filters its rows)."""
+    return bool(session.fetch_value("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"))
+
+
+def analyze_tables(session: Session, tables: list[str]) -> None:
+    """``ANALYZE`` the given tables of the current schema, so the planner knows what was just loaded into them."""
+    if tables:
+        schema = str(session.fetch_value("SELECT current_schema()"))
+        session.execute(
+            sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(sql.Identifier(schema, table) for table in tables))
+        )

@@ -6,6 +6,7 @@ from tenantdb.modules.catalog import (
     iter_module_sets,
     module_migrations,
     resolve_modules,
+    seed_script,
 )
 
-__all__ = ["ModuleSpec", "available_modules", "iter_module_sets", "module_migrations", "resolve_modules"]
+__all__ = ["ModuleSpec", "available_modules", "iter_module_sets", "module_migrations", "resolve_modules", "seed_script"]

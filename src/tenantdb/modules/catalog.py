@@ -100,6 +100,12 @@ def module_migrations(spec: ModuleSpec, placeholders: PlaceholderSettings | None
     )
 
 
+def seed_script(spec: ModuleSpec) -> str | None:
+    """The module's ``seed.sql`` (demo and benchmark data, run by ``tenantdb seed``), or None when it has none."""
+    path = spec.directory / "seed.sql"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 def iter_module_sets(names: Iterable[str]) -> Iterator[MigrationSet]:
     for spec in resolve_modules(names):
         yield module_migrations(spec)
