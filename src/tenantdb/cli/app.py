@@ -47,7 +47,7 @@ app.add_typer(modules_app, name="modules")
 
 ProjectOpt = Annotated[
     Path | None,
-    typer.Option("--project", "-C", help="Project directory holding tenantdb.toml [default: current directory]."),
+    typer.Option("--project", "-C", help="Project directory holding tenantdb.toml \\[default: current directory]."),
 ]
 DsnOpt = Annotated[
     str | None,
@@ -62,7 +62,7 @@ DirOpt = Annotated[
     typer.Option(
         "--dir",
         "-d",
-        help="Migrations directory [default: [migrations] dir of tenantdb.toml, else ./migrations].",
+        help="Migrations directory \\[default: \\[migrations] dir of tenantdb.toml, else ./migrations].",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")]
