@@ -7,13 +7,28 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from tenantdb.db import Session, catalog_snapshot, connect
+from tenantdb.errors import DatabaseError
 from tenantdb.execute import RunRequest, first_difference, migrate, round_trip
 from tenantdb.migrations import Direction, MigrationSet
 from tenantdb.modules import module_migrations, resolve_modules
 from tests.helpers import FAST
 
 SET_TENANT = "SELECT set_config('app.current_tenant_id', %s, true)"
+
+CHECK_VIOLATION = "23514"
+UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def rejected(session: Session, statement: str, params: tuple[object, ...] = ()) -> str:
+    """Run ``statement`` in a transaction that must fail; return the SQLSTATE."""
+    with pytest.raises(DatabaseError) as error, session.transaction():
+        session.execute(statement, params)
+    return str(error.value.sqlstate)
 
 
 def module_sets(name: str) -> list[MigrationSet]:

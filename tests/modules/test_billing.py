@@ -15,6 +15,7 @@ from tests.modules.support import (
     fetch_as,
     module_sets,
     new_company,
+    rejected,
 )
 
 PERIOD = "now() - interval '1 day', now() + interval '29 days'"
@@ -63,13 +64,6 @@ def new_payment(session: Session, tenant: str, subscription: str, amount: str = 
 def billing(session: Session) -> Session:
     apply_modules(session, "billing")
     return session
-
-
-def rejected(session: Session, statement: str, params: tuple[object, ...] = ()) -> str:
-    """Run ``statement`` in a savepoint-free transaction that must fail; return the SQLSTATE."""
-    with pytest.raises(DatabaseError) as error, session.transaction():
-        session.execute(statement, params)
-    return str(error.value.sqlstate)
 
 
 def test_constraints_reject_what_billing_cannot_mean(billing: Session) -> None:

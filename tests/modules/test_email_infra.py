@@ -12,6 +12,10 @@ from tenantdb.errors import DatabaseError
 from tenantdb.lint import lint_migration_sets
 from tenantdb.verify import verify
 from tests.modules.support import (
+    CHECK_VIOLATION,
+    FOREIGN_KEY_VIOLATION,
+    INSUFFICIENT_PRIVILEGE,
+    UNIQUE_VIOLATION,
     acting_as,
     apply_modules,
     assert_each_migration_runs_twice,
@@ -19,12 +23,9 @@ from tests.modules.support import (
     fetch_as,
     module_sets,
     new_company,
+    rejected,
 )
 
-CHECK_VIOLATION = "23514"
-UNIQUE_VIOLATION = "23505"
-FOREIGN_KEY_VIOLATION = "23503"
-INSUFFICIENT_PRIVILEGE = "42501"
 MONTH = "date_trunc('month', now())::date"
 
 
@@ -45,13 +46,6 @@ def test_email_infra_lints_clean_with_its_requirements() -> None:
 def infra(session: Session) -> Session:
     apply_modules(session, "email_infra")
     return session
-
-
-def rejected(session: Session, statement: str, params: tuple[object, ...] = ()) -> str:
-    """Run ``statement`` in a transaction that must fail; return the SQLSTATE."""
-    with pytest.raises(DatabaseError) as error, session.transaction():
-        session.execute(statement, params)
-    return str(error.value.sqlstate)
 
 
 def new_vps(session: Session, tenant: str, hostname: str = "mx1.example.com", **columns: str) -> str:
