@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -13,10 +12,22 @@ from rich.markup import escape
 
 from tenantdb import __version__, commands
 from tenantdb.cli import lint_output, views
+from tenantdb.cli.bi_app import bi_app
+from tenantdb.cli.options import (
+    AllowChangedOpt,
+    DirOpt,
+    DsnOpt,
+    JsonOpt,
+    ProjectOpt,
+    SetOpt,
+)
+from tenantdb.cli.options import run_command as _run
+from tenantdb.cli.options import settings_from as _settings
 from tenantdb.cli.progress import ConsoleObserver, SeedProgress
-from tenantdb.cli.render import emit_json, report_error, stderr, stdout
-from tenantdb.config import CONFIG_FILE, Settings, load_settings, parse_duration
-from tenantdb.errors import ConfigError, ExitCode, TenantdbError
+from tenantdb.cli.render import emit_json, stderr, stdout
+from tenantdb.cli.report_app import report_app
+from tenantdb.config import CONFIG_FILE, parse_duration
+from tenantdb.errors import ConfigError, ExitCode
 from tenantdb.execute import RunRequest
 from tenantdb.lint import DEFAULT_PG_VERSION, LintReport
 from tenantdb.migrations import Direction
@@ -44,63 +55,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(archive_app, name="archive")
 modules_app = typer.Typer(help="The bundled schema modules (enable them with modules = [...] in tenantdb.toml).")
 app.add_typer(modules_app, name="modules")
-
-ProjectOpt = Annotated[
-    Path | None,
-    typer.Option("--project", "-C", help="Project directory holding tenantdb.toml \\[default: current directory]."),
-]
-DsnOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--dsn",
-        help="PostgreSQL URL; overrides TENANTDB_DSN, DATABASE_URL and tenantdb.toml.",
-        show_default=False,
-    ),
-]
-DirOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--dir",
-        "-d",
-        help="Migrations directory \\[default: \\[migrations] dir of tenantdb.toml, else ./migrations].",
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")]
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Placeholder value NAME=VALUE for ${NAME} in migrations (repeatable)."),
-]
-AllowChangedOpt = Annotated[
-    bool,
-    typer.Option("--allow-changed", help="Accept applied migrations whose files were edited (recorded in events)."),
-]
-
-
-def _settings(project: Path | None, dsn: str | None, directory: Path | None, sets: list[str] | None) -> Settings:
-    values = {}
-    for item in sets or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ConfigError(f"--set {item!r}: expected NAME=VALUE")
-        values[name] = value
-    settings = load_settings(project)
-    return settings.with_overrides(
-        dsn=dsn, migrations_dir=directory.resolve() if directory else None, placeholder_values=values
-    )
-
-
-def _run(as_json: bool, action: Callable[[], T], render: Callable[[T], int | None]) -> None:
-    """Run a use case; errors become one clear message and a documented exit code."""
-    try:
-        result = action()
-    except TenantdbError as error:
-        raise typer.Exit(int(report_error(error, as_json=as_json))) from None
-    except KeyboardInterrupt:
-        stderr.print("interrupted")
-        raise typer.Exit(130) from None
-    code = render(result)
-    if code:
-        raise typer.Exit(code)
+app.add_typer(bi_app, name="bi")
+app.add_typer(report_app, name="report")
 
 
 def _version_callback(value: bool) -> None:

@@ -1,0 +1,1 @@
+"""Business intelligence: cost allocation, per-tenant rollups and the report models (docs/business-metrics.md)."""
