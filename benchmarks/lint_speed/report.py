@@ -1,12 +1,9 @@
-"""Summarise timings, describe the machine, and render results as a console table and as Markdown."""
+"""Summarise timings and render results as a console table and as Markdown."""
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 GOAL_RATIO = 3.0
@@ -84,45 +81,6 @@ def marginal(commands: list[dict[str, Any]]) -> dict[str, float | None]:
             continue
         found[tool] = round(1000 * (full["median"] - single["median"]) / (full["files"] - 1), 3)
     return found
-
-
-def machine() -> dict[str, Any]:
-    """CPU model, cores, memory, OS and Python of this machine."""
-    return {
-        "cpu": _cpu_model(),
-        "cores": os.cpu_count(),
-        "ram_gib": _ram_gib(),
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-    }
-
-
-def load_average() -> float | None:
-    """The 1-minute load average: other work on the machine skews every timing."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return None
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _ram_gib() -> float | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 # -- rendering -----------------------------------------------------------------------------------------

@@ -24,6 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
+
+from common.machine import load_average, machine
+
 import benchvenv
 import hotspots
 import report
@@ -270,9 +274,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             validated = validate.validate(workspace.plain)
             _log(f"validated: every file applies in order on PostgreSQL 16 ({validated:.0f} s)")
         commands = build_commands(workspace, squawk, tenantdb, names)
-        load_before = report.load_average()
+        load_before = load_average()
         results, found = benchmark(commands, workspace, args.repeat, args.warmup)
-        load_after = report.load_average()
+        load_after = load_average()
         summaries = [result.summary() for result in results]
         ratios = report.ratios(summaries)
         slow = (ratios.get("tenantdb/squawk") or 0) > report.GOAL_RATIO
@@ -307,7 +311,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "single_file_statements": len(single.statements),
             "validated_seconds": round(validated, 1) if validated is not None else None,
         },
-        "machine": report.machine() | {"load_average_1m": [load_before, load_after]},
+        "machine": machine() | {"load_average_1m": [load_before, load_after]},
         "versions": versions(squawk, tenantdb),
         "commands": summaries,
         "ratios": ratios,

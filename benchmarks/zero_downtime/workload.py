@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-
-import pg
+from common import pg
 
 TENANTS = 10_000
 MIGRATION_FILE = "0001_vps_cost_tracking.sql"

