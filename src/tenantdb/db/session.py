@@ -131,6 +131,14 @@ class Session:
         except psycopg.Error as error:
             raise translate(error) from error
 
+    def fetch_named(self, query: Query, params: Params = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Like :meth:`fetch_all`, with the column names (report queries map them onto their models)."""
+        try:
+            cursor = self._connection.execute(query, params)
+            return [column.name for column in cursor.description or ()], cursor.fetchall()
+        except psycopg.Error as error:
+            raise translate(error) from error
+
     def fetch_one(self, query: Query, params: Params = None) -> tuple[Any, ...] | None:
         rows = self.fetch_all(query, params)
         return rows[0] if rows else None
