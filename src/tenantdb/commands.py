@@ -219,7 +219,7 @@ def migrate_history(settings: Settings, *, limit: int = 50) -> HistoryReport:
 def migrate_verify(settings: Settings) -> VerifyReport:
     sources = load_sources(settings)
     with open_session(settings, "verify") as session:
-        return verify(session, sources)
+        return verify(session, sources, settings.verify)
 
 
 def migrate_test(

@@ -26,6 +26,11 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     index_statement_timeout = "0"        # per concurrent index build or rebuild (0 = none)
     advisory_lock_wait = "2min"          # how long to wait for another runner
     archive = true                       # copy what DROP TABLE/COLUMN, TRUNCATE, DELETE destroy; restore on re-apply
+
+    [verify]                             # integrity checks of ``migrate verify`` and the phase gates
+    orphans = true                       # *_id columns that look like references but have no foreign key
+    orphans_ignore = ["events.actor_id"] # table.column or schema.table.column: never checked
+    orphans_map = { "tasks.owner_id" = "users.id" }  # references the naming rule cannot guess
 """
 
 from __future__ import annotations
@@ -82,6 +87,15 @@ class RunnerSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class VerifySettings:
+    """Integrity checks: which unenforced references (``*_id`` columns without a foreign key) to check."""
+
+    orphans: bool = True
+    orphans_ignore: tuple[str, ...] = ()  # "table.column" or "schema.table.column"
+    orphans_map: Mapping[str, str] = field(default_factory=dict)  # column -> "table.column" it references
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PlaceholderSettings:
     """Flyway-style placeholder replacement."""
 
@@ -102,6 +116,7 @@ class Settings:
     file_pattern: str | None = None
     placeholders: PlaceholderSettings = PlaceholderSettings()
     runner: RunnerSettings = RunnerSettings()
+    verify: VerifySettings = VerifySettings()
     modules: tuple[str, ...] = ()  # bundled schema modules to apply before the project's migrations
     phases: tuple[PhaseSpec, ...] = ()
     config_file: Path | None = None
@@ -140,6 +155,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
     migrations = _table(data, "migrations", path)
     placeholders = _table(data, "placeholders", path)
     runner = _table(data, "runner", path)
+    verify = _table(data, "verify", path)
     dsn = (
         environ.get("TENANTDB_DSN")
         or environ.get("DATABASE_URL")
@@ -155,6 +171,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         file_pattern=_string(migrations.get("file_pattern"), "migrations.file_pattern") or None,
         placeholders=_placeholder_settings(placeholders),
         runner=_runner_settings(runner, data.get("online", True)),
+        verify=_verify_settings(verify),
         modules=_modules(data.get("modules", [])),
         phases=tuple(read_phase(table, project_dir, index) for index, table in enumerate(phase_tables(data, path))),
         config_file=path if path.is_file() else None,
@@ -228,3 +245,31 @@ def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
         key: parse_duration(value, key=f"runner.{key}") for key, value in table.items() if key not in _RUNNER_SWITCHES
     }
     return RunnerSettings(**durations, online=switches["online"], archive=switches["archive"])
+
+
+def _verify_settings(table: Mapping[str, Any]) -> VerifySettings:
+    known = {"orphans", "orphans_ignore", "orphans_map"}
+    unknown = set(table) - known
+    if unknown:
+        raise ConfigError(
+            f"unknown [verify] setting(s): {', '.join(sorted(unknown))}",
+            hint=f"known settings: {', '.join(sorted(known))}",
+        )
+    enabled = table.get("orphans", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError("verify.orphans must be true or false")
+    ignore = table.get("orphans_ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
+        raise ConfigError('verify.orphans_ignore must be a list such as ["events.actor_id"]')
+    mapping = table.get("orphans_map", {})
+    if not isinstance(mapping, dict) or not all(isinstance(item, str) for item in mapping.values()):
+        raise ConfigError('verify.orphans_map must be a table such as { "tasks.owner_id" = "users.id" }')
+    for name in [*ignore, *mapping, *mapping.values()]:
+        _column_name(name)
+    return VerifySettings(orphans=enabled, orphans_ignore=tuple(ignore), orphans_map=dict(mapping))
+
+
+def _column_name(name: str) -> None:
+    parts = name.split(".")
+    if len(parts) not in (2, 3) or not all(part.strip() for part in parts):
+        raise ConfigError(f"[verify]: {name!r} is not a column name", hint="write table.column or schema.table.column")

@@ -181,7 +181,8 @@ def _run_phase(
             applied.append(migration.label)
     except TenantdbError as error:
         return _fire(session, spec, phase_set, settings, observer, "failure", str(error), applied, labels)
-    violations = list(verify(session, phase_set).violations) + run_checks(session, spec.post_checks, kind="post-check")
+    violations = list(verify(session, phase_set, settings.verify).violations)
+    violations += run_checks(session, spec.post_checks, kind="post-check")
     violations += _changed_data(session, preserved)
     after = measure(session, probes) if probes else {}
     comparisons = tuple(compare_measures(name, baseline[name], after[name], spec.max_regression) for name in probes)

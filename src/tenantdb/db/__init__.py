@@ -43,6 +43,7 @@ from tenantdb.db.catalog import (
 from tenantdb.db.connect import connect, describe_dsn
 from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
 from tenantdb.db.locks import LockHolder, acquire_runner_lock, lock_holder, release_runner_lock
+from tenantdb.db.references import OrphanCount, ReferenceTarget, TableFacts, count_orphans, reference_catalog
 from tenantdb.db.scratch import ScratchDatabase, create_scratch_database, drop_database
 from tenantdb.db.session import (
     DEADLOCK_DETECTED,
@@ -86,10 +87,13 @@ __all__ = [
     "JournalKey",
     "LockHolder",
     "LockSample",
+    "OrphanCount",
+    "ReferenceTarget",
     "RelationState",
     "ScratchDatabase",
     "Session",
     "Snapshot",
+    "TableFacts",
     "acquire_runner_lock",
     "analyze_tables",
     "applied_migrations",
@@ -98,6 +102,7 @@ __all__ = [
     "bypasses_row_security",
     "catalog_snapshot",
     "connect",
+    "count_orphans",
     "create_scratch_database",
     "dependents",
     "describe_dsn",
@@ -125,6 +130,7 @@ __all__ = [
     "recent_events",
     "record_applied",
     "record_event",
+    "reference_catalog",
     "referencing_tables",
     "relation_states",
     "release_runner_lock",

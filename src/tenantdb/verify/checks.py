@@ -1,4 +1,7 @@
-"""``migrate verify``: every applied migration's verify block, plus INVALID indexes and NOT VALID constraints.
+"""``migrate verify``: every applied migration's verify block, INVALID indexes, NOT VALID constraints, orphans.
+
+Orphaned references (``*_id`` columns without a foreign key whose values match no key) are checked by
+:mod:`tenantdb.verify.orphans`, as configured in ``[verify]``.
 
 A verify block is SQL whose every returned row is a violation. Blocks run in a read-only transaction that is
 always rolled back, so a verify block can never change the database.
@@ -7,41 +10,20 @@ always rolled back, so a verify block can never change the database.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
+from tenantdb.config import VerifySettings
 from tenantdb.db import Session, applied_migrations, invalid_indexes, not_valid_constraints
 from tenantdb.errors import DatabaseError
 from tenantdb.migrations import PROJECT_SOURCE, Migration, MigrationSet
 from tenantdb.phase_config import NamedSql
+from tenantdb.verify.model import VerifyReport, Violation
+from tenantdb.verify.orphans import orphan_violations
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Violation:
-    """One problem found by ``verify``."""
-
-    check: str  # "verify-block", "invalid-index", "not-valid-constraint", "verify-error"
-    subject: str  # the migration version or the object
-    message: str
-    line: int | None = None
-    columns: tuple[str, ...] = ()
-    row: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VerifyReport:
-    """Everything ``verify`` checked and what it found."""
-
-    migrations_checked: int
-    queries_run: int
-    violations: tuple[Violation, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-
-def verify(session: Session, sources: MigrationSet | Sequence[MigrationSet]) -> VerifyReport:
+def verify(
+    session: Session, sources: MigrationSet | Sequence[MigrationSet], settings: VerifySettings | None = None
+) -> VerifyReport:
     """Run the verify blocks of every applied migration of every source, and the catalog integrity checks."""
     sets = [sources] if isinstance(sources, MigrationSet) else list(sources)
     violations: list[Violation] = []
@@ -71,7 +53,11 @@ def verify(session: Session, sources: MigrationSet | Sequence[MigrationSet]) -> 
                 message="constraint is NOT VALID: existing rows were never checked; run VALIDATE CONSTRAINT",
             )
         )
-    return VerifyReport(migrations_checked=checked, queries_run=queries, violations=tuple(violations))
+    references, orphans = orphan_violations(session, settings or VerifySettings())
+    violations.extend(orphans)
+    return VerifyReport(
+        migrations_checked=checked, queries_run=queries, references_checked=references, violations=tuple(violations)
+    )
 
 
 def _subject(migration: Migration) -> str:
