@@ -1,0 +1,904 @@
+"""Independent reference for docs/business-metrics.md: plain Python over the raw rows of the base tables.
+
+Written from the definitions page only, never from the SQL of the ``cost_tracking`` and ``bi`` modules, so the
+correctness suite compares two independent implementations. Money is exact (``Fraction`` inside, ``Decimal``
+cents out); ratios stay exact ``Fraction``s. A row is a mapping from column name to the value psycopg returns for
+``SELECT *``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from typing import Any
+
+Row = Mapping[str, Any]
+
+INFRASTRUCTURE = "infrastructure"
+EMAIL_SERVICE = "email_service"
+CUSTOMER_SUBSCRIPTION_STATUSES = frozenset({"active", "trialing", "past_due"})
+BOUNCE_COST = Fraction(5, 100)
+COMPLAINT_COST = Fraction(25, 100)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dataset:
+    """The raw rows of every base table the definitions read (``SELECT *``)."""
+
+    companies: tuple[Row, ...] = ()
+    plans: tuple[Row, ...] = ()
+    subscriptions: tuple[Row, ...] = ()
+    billing_transactions: tuple[Row, ...] = ()
+    payments: tuple[Row, ...] = ()
+    vps_instances: tuple[Row, ...] = ()
+    smtp_ip_addresses: tuple[Row, ...] = ()
+    deliverability_daily: tuple[Row, ...] = ()
+    cost_pools: tuple[Row, ...] = ()
+    allocation_rules: tuple[Row, ...] = ()
+    cost_pool_members: tuple[Row, ...] = ()
+    provider_invoices: tuple[Row, ...] = ()
+    provider_invoice_lines: tuple[Row, ...] = ()
+
+
+TABLES = tuple(Dataset.__dataclass_fields__)
+
+
+# ---------------------------------------------------------------------------------------------------- arithmetic
+
+
+def exact(value: Any) -> Fraction:
+    """A numeric column value (Decimal, int, None = 0) as an exact fraction."""
+    if value is None:
+        return Fraction(0)
+    return Fraction(value)
+
+
+def round_cents(value: Fraction) -> Decimal:
+    """Round to cents, half away from zero (PostgreSQL's numeric ``round(x, 2)``)."""
+    cents = floor(abs(value) * 100 + Fraction(1, 2))
+    signed = cents if value >= 0 else -cents
+    return Decimal(signed).scaleb(-2)
+
+
+def floor_cents(value: Fraction) -> Fraction:
+    return Fraction(floor(value * 100), 100)
+
+
+def month_start(value: date) -> date:
+    return date(value.year, value.month, 1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def days_in_month(month: date) -> int:
+    return calendar.monthrange(month.year, month.month)[1]
+
+
+def utc_date(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.date()
+    return value
+
+
+def in_month(value: datetime | date, month: date) -> bool:
+    return month <= utc_date(value) < next_month(month)
+
+
+# ---------------------------------------------------------------------------------------------------- resources
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resource:
+    """A server or an IP address with what the definitions need of it for one month."""
+
+    kind: str  # 'vps' | 'ip'
+    resource_id: Any
+    tenant_id: Any
+    server_id: Any
+    reference: str  # hostname, or the IP address in text
+    provider: str
+    tenancy: str
+    pool_id: Any
+    status: str
+    approximate_cost: Fraction
+    active_days: int
+    days: int
+    capacity_per_hour: int
+
+    @property
+    def cost_kind(self) -> str:
+        return INFRASTRUCTURE if self.kind == "vps" else EMAIL_SERVICE
+
+    @property
+    def monthly_cost(self) -> Fraction:
+        return self.approximate_cost * self.active_days / self.days
+
+    @property
+    def capacity(self) -> int:
+        """E-mails the server could send in its active days of the month (0 for an IP)."""
+        return self.capacity_per_hour * 24 * self.active_days if self.kind == "vps" else 0
+
+
+def active_days(created_at: datetime | date, cost_bearing: bool, month: date) -> int:
+    """Days ``d`` of the month with ``d >= created_at::date`` (UTC) while cost-bearing."""
+    if not cost_bearing:
+        return 0
+    first = max(month, utc_date(created_at))
+    end = next_month(month)
+    return max(0, (end - first).days)
+
+
+def ip_text(value: Any) -> str:
+    """An inet value as text without the host mask (``host(ip)``)."""
+    text = str(value)
+    return text.split("/", 1)[0]
+
+
+def resources(data: Dataset, month: date) -> list[Resource]:
+    days = days_in_month(month)
+    servers = {(row["tenant_id"], row["vps_instance_id"]): row for row in data.vps_instances}
+    result: list[Resource] = []
+    for server in data.vps_instances:
+        bearing = server["status"] != "retired"
+        result.append(
+            Resource(
+                kind="vps",
+                resource_id=server["vps_instance_id"],
+                tenant_id=server["tenant_id"],
+                server_id=server["vps_instance_id"],
+                reference=server["hostname"],
+                provider=server["provider"],
+                tenancy=server["tenancy"],
+                pool_id=server.get("cost_pool_id"),
+                status=server["status"],
+                approximate_cost=exact(server["approximate_cost"]),
+                active_days=active_days(server["created_at"], bearing, month),
+                days=days,
+                capacity_per_hour=int(server["capacity_emails_per_hour"]),
+            )
+        )
+    for address in data.smtp_ip_addresses:
+        server = servers[(address["tenant_id"], address["vps_instance_id"])]
+        bearing = address["status"] != "retired" and server["status"] != "retired"
+        result.append(
+            Resource(
+                kind="ip",
+                resource_id=address["ip_id"],
+                tenant_id=address["tenant_id"],
+                server_id=server["vps_instance_id"],
+                reference=ip_text(address["ip"]),
+                provider=server["provider"],
+                tenancy=server["tenancy"],
+                pool_id=server.get("cost_pool_id"),
+                status=address["status"],
+                approximate_cost=exact(address["approximate_cost"]),
+                active_days=active_days(address["created_at"], bearing, month),
+                days=days,
+                capacity_per_hour=0,
+            )
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------- allocation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Line:
+    """One row of ``bi_cost_allocation_lines`` (without ``line_id``)."""
+
+    tenant_id: Any
+    month: date
+    pool_id: Any
+    resource_kind: str | None
+    resource_id: Any
+    cost_kind: str
+    category: str
+    rule: str
+    driver: str | None
+    driver_value: Fraction | None
+    driver_total: Fraction | None
+    unit_cost: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unit:
+    """An allocation unit (pool, month, cost kind) with the numbers that produced its lines."""
+
+    pool_id: Any
+    cost_kind: str
+    cost: Decimal
+    rule: str
+    applied_rule: str
+    fallback_used: bool
+    idle: Decimal
+    utilization: Fraction | None
+    lines: tuple[Line, ...]
+
+
+def is_operator(company: Row) -> bool:
+    return bool(company.get("is_platform_operator"))
+
+
+def customer_ids(data: Dataset) -> set[Any]:
+    return {row["id"] for row in data.companies if not is_operator(row)}
+
+
+def dedicated_lines(data: Dataset, month: date) -> list[Line]:
+    """One line per cost-bearing dedicated resource with active days in the month."""
+    lines = []
+    for resource in resources(data, month):
+        if resource.tenancy != "dedicated" or resource.active_days == 0:
+            continue
+        warming = resource.kind == "ip" and resource.status == "warming"
+        amount = round_cents(resource.monthly_cost)
+        lines.append(
+            Line(
+                tenant_id=resource.tenant_id,
+                month=month,
+                pool_id=None,
+                resource_kind=resource.kind,
+                resource_id=resource.resource_id,
+                cost_kind=resource.cost_kind,
+                category="warmup_investment" if warming else "dedicated",
+                rule="dedicated",
+                driver=None,
+                driver_value=None,
+                driver_total=None,
+                unit_cost=amount,  # numeric(12,2) stores the unrounded monthly cost rounded to cents
+                amount=amount,
+            )
+        )
+    return lines
+
+
+def current_rule(data: Dataset, pool_id: Any, month: date) -> Row | None:
+    """The pool's rule with the latest ``effective_from <= month``."""
+    candidates = [
+        row for row in data.allocation_rules if row["pool_id"] == pool_id and utc_date(row["effective_from"]) <= month
+    ]
+    return max(candidates, key=lambda row: utc_date(row["effective_from"]), default=None)
+
+
+def largest_remainder(total: Fraction, weights: Mapping[Any, Fraction]) -> dict[Any, Fraction]:
+    """Split ``total`` (whole cents) by weights; leftover cents go to the largest remainders, ties by key."""
+    weight_sum = sum(weights.values(), Fraction(0))
+    shares = {key: total * weight / weight_sum for key, weight in weights.items()}
+    base = {key: floor_cents(share) for key, share in shares.items()}
+    leftover = (total - sum(base.values(), Fraction(0))) * 100
+    assert leftover.denominator == 1 and 0 <= leftover <= len(weights), leftover
+    order = sorted(weights, key=lambda key: (-(shares[key] - base[key]), key))
+    for key in order[: int(leftover)]:
+        base[key] += Fraction(1, 100)
+    return base
+
+
+def tenant_volume(data: Dataset, tenant_id: Any, month: date, column: str) -> int:
+    return sum(
+        int(row[column])
+        for row in data.deliverability_daily
+        if row["tenant_id"] == tenant_id and in_month(row["day"], month)
+    )
+
+
+def pool_operator(data: Dataset, pool_servers: Sequence[Resource]) -> Any:
+    """The owner of the pool's servers, else a platform operator (the smallest id: any one will do)."""
+    owners = sorted({server.tenant_id for server in pool_servers})
+    if owners:
+        return owners[0]
+    operators = sorted(row["id"] for row in data.companies if is_operator(row))
+    return operators[0] if operators else None
+
+
+def allocation_units(data: Dataset, month: date) -> list[Unit]:
+    """Every allocation unit of the month with its lines (dedicated lines are not units)."""
+    everything = resources(data, month)
+    dedicated = dedicated_lines(data, month)
+    customers = customer_ids(data)
+    units = []
+    for pool in data.cost_pools:
+        pool_id = pool["pool_id"]
+        members = sorted(
+            row["tenant_id"]
+            for row in data.cost_pool_members
+            if row["pool_id"] == pool_id and row["tenant_id"] in customers
+        )
+        in_pool = [r for r in everything if r.tenancy == "shared" and r.pool_id == pool_id]
+        servers = [r for r in in_pool if r.kind == "vps"]
+        rule_row = current_rule(data, pool_id, month)
+        for cost_kind in (INFRASTRUCTURE, EMAIL_SERVICE):
+            kind_resources = [r for r in in_pool if r.cost_kind == cost_kind and r.active_days > 0]
+            overhead = exact(pool.get("monthly_overhead")) if cost_kind == INFRASTRUCTURE else Fraction(0)
+            if not kind_resources and overhead == 0:
+                continue
+            cost = round_cents(sum((r.monthly_cost for r in kind_resources), overhead))
+            unit = allocate_unit(
+                data,
+                month,
+                pool_id=pool_id,
+                cost_kind=cost_kind,
+                cost=cost,
+                overhead_only=not kind_resources,
+                members=members,
+                servers=servers,
+                rule_row=rule_row,
+                dedicated=dedicated,
+            )
+            units.append(unit)
+    return units
+
+
+def allocate_unit(
+    data: Dataset,
+    month: date,
+    *,
+    pool_id: Any,
+    cost_kind: str,
+    cost: Decimal,
+    overhead_only: bool,
+    members: Sequence[Any],
+    servers: Sequence[Resource],
+    rule_row: Row | None,
+    dedicated: Sequence[Line],
+) -> Unit:
+    rule = str(rule_row["rule"]) if rule_row is not None else "even"
+    driver = rule_row.get("driver") if rule_row is not None else None
+    fallback = str((rule_row.get("fallback") if rule_row is not None else None) or "even")
+    total = Fraction(cost)
+    utilization: Fraction | None = None
+    if not members:
+        idle = total
+    elif rule == "usage_driver":
+        capacity = sum(server.capacity for server in servers)
+        used = sum(tenant_volume(data, tenant, month, "sent") for tenant in members)
+        utilization = Fraction(1) if capacity == 0 else min(Fraction(1), Fraction(used, capacity))
+        idle = Fraction(round_cents(total * (1 - utilization)))
+    else:
+        idle = Fraction(0)
+    lines: list[Line] = []
+    operator = pool_operator(data, servers)
+    resource_kind = "vps" if cost_kind == INFRASTRUCTURE else "ip"
+    if idle != 0 or not members:
+        lines.append(
+            Line(
+                tenant_id=operator,
+                month=month,
+                pool_id=pool_id,
+                resource_kind=None,
+                resource_id=None,
+                cost_kind=cost_kind,
+                category="idle_capacity",
+                rule=rule,
+                driver=driver,
+                driver_value=None,
+                driver_total=None,
+                unit_cost=cost,
+                amount=round_cents(idle),
+            )
+        )
+    applied, fallback_used = rule, False
+    if members:
+        weights = weights_for(data, month, rule, driver, pool_id, members, dedicated)
+        if sum(weights.values(), Fraction(0)) == 0:
+            applied, fallback_used = fallback, True
+            weights = weights_for(data, month, fallback, driver, pool_id, members, dedicated)
+        weight_sum = sum(weights.values(), Fraction(0))
+        shares = largest_remainder(total - idle, weights)
+        for tenant in members:
+            lines.append(
+                Line(
+                    tenant_id=tenant,
+                    month=month,
+                    pool_id=pool_id,
+                    resource_kind=None if overhead_only else resource_kind,
+                    resource_id=None,
+                    cost_kind=cost_kind,
+                    category="overhead" if overhead_only else "shared",
+                    rule=applied,
+                    driver=driver_name(applied, driver),
+                    driver_value=weights[tenant],
+                    driver_total=weight_sum,
+                    unit_cost=cost,
+                    amount=round_cents(shares[tenant]),
+                )
+            )
+    return Unit(
+        pool_id=pool_id,
+        cost_kind=cost_kind,
+        cost=cost,
+        rule=rule,
+        applied_rule=applied,
+        fallback_used=fallback_used,
+        idle=round_cents(idle),
+        utilization=utilization,
+        lines=tuple(lines),
+    )
+
+
+def driver_name(rule: str, driver: str | None) -> str:
+    """The page names only usage drivers; the others are named after what they weigh by."""
+    return {
+        "even": "even",
+        "fixed_weights": "weight",
+        "proportional_to_cost": "dedicated_cost",
+    }.get(rule, driver or "emails_delivered")
+
+
+def weights_for(
+    data: Dataset,
+    month: date,
+    rule: str,
+    driver: str | None,
+    pool_id: Any,
+    members: Sequence[Any],
+    dedicated: Sequence[Line],
+) -> dict[Any, Fraction]:
+    if rule == "even":
+        return {tenant: Fraction(1) for tenant in members}
+    if rule == "fixed_weights":
+        weights = {(row["pool_id"], row["tenant_id"]): exact(row.get("weight")) for row in data.cost_pool_members}
+        return {tenant: weights[(pool_id, tenant)] for tenant in members}
+    if rule == "proportional_to_cost":
+        return {
+            tenant: sum((Fraction(line.amount) for line in dedicated if line.tenant_id == tenant), Fraction(0))
+            for tenant in members
+        }
+    if rule == "usage_driver":
+        column = {"emails_delivered": "delivered", "emails_sent": "sent"}[driver or "emails_delivered"]
+        return {tenant: Fraction(tenant_volume(data, tenant, month, column)) for tenant in members}
+    raise ValueError(f"unknown allocation rule {rule!r}")
+
+
+def allocation_lines(data: Dataset, month: date) -> list[Line]:
+    """Every line of ``bi_cost_allocation_lines`` for the month."""
+    lines = dedicated_lines(data, month)
+    for unit in allocation_units(data, month):
+        lines.extend(unit.lines)
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------------- per tenant
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TenantMonth:
+    """One row of ``bi_tenant_monthly`` (without ``refreshed_at``)."""
+
+    tenant_id: Any
+    month: date
+    company_name: str
+    plan_id: Any
+    plan_name: str | None
+    price_monthly: Decimal
+    current_period_start: datetime | None
+    current_period_end: datetime | None
+    recognized_revenue: Decimal
+    infrastructure_cost: Decimal
+    email_service_cost: Decimal
+    total_cost: Decimal
+    emails_sent: int
+    emails_delivered: int
+    emails_bounced: int
+    spam_complaints: int
+    dedicated_capacity: int
+
+
+def current_subscription(data: Dataset, tenant_id: Any) -> Row | None:
+    """Status active, trialing or past_due with the latest ``current_period_start`` (ties: subscription_id)."""
+    candidates = [
+        row
+        for row in data.subscriptions
+        if row["tenant_id"] == tenant_id and row["status"] in CUSTOMER_SUBSCRIPTION_STATUSES
+    ]
+    return max(candidates, key=lambda row: (row["current_period_start"], row["subscription_id"]), default=None)
+
+
+def recognized_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+    return sum(
+        (
+            exact(row["amount"])
+            for row in data.billing_transactions
+            if row["tenant_id"] == tenant_id and row["currency"] == "USD" and in_month(row["occurred_at"], month)
+        ),
+        Fraction(0),
+    )
+
+
+def tenant_monthly(data: Dataset, month: date, lines: Sequence[Line] | None = None) -> list[TenantMonth]:
+    """``bi_tenant_monthly`` for the month: one row per customer."""
+    lines = allocation_lines(data, month) if lines is None else lines
+    cost: dict[tuple[Any, str], Fraction] = defaultdict(Fraction)
+    for line in lines:
+        cost[(line.tenant_id, line.cost_kind)] += Fraction(line.amount)
+    plans = {row["plan_id"]: row for row in data.plans}
+    everything = resources(data, month)
+    rows = []
+    for company in sorted(data.companies, key=lambda row: row["id"]):
+        if is_operator(company):
+            continue
+        tenant = company["id"]
+        subscription = current_subscription(data, tenant)
+        plan = plans[subscription["plan_id"]] if subscription is not None else None
+        infrastructure = cost[(tenant, INFRASTRUCTURE)]
+        email = cost[(tenant, EMAIL_SERVICE)]
+        rows.append(
+            TenantMonth(
+                tenant_id=tenant,
+                month=month,
+                company_name=company["name"],
+                plan_id=plan["plan_id"] if plan is not None else None,
+                plan_name=plan["name"] if plan is not None else None,
+                price_monthly=round_cents(exact(plan["price_monthly"])) if plan is not None else Decimal("0.00"),
+                current_period_start=subscription["current_period_start"] if subscription is not None else None,
+                current_period_end=subscription["current_period_end"] if subscription is not None else None,
+                recognized_revenue=round_cents(recognized_revenue(data, tenant, month)),
+                infrastructure_cost=round_cents(infrastructure),
+                email_service_cost=round_cents(email),
+                total_cost=round_cents(infrastructure + email),
+                emails_sent=tenant_volume(data, tenant, month, "sent"),
+                emails_delivered=tenant_volume(data, tenant, month, "delivered"),
+                emails_bounced=tenant_volume(data, tenant, month, "bounced_hard")
+                + tenant_volume(data, tenant, month, "bounced_soft"),
+                spam_complaints=tenant_volume(data, tenant, month, "spam_complaints"),
+                dedicated_capacity=sum(
+                    r.capacity for r in everything if r.tenant_id == tenant and r.tenancy == "dedicated"
+                ),
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------- ratios
+
+
+def gross_margin_ratio(revenue: Fraction, cost: Fraction) -> Fraction | None:
+    return None if revenue == 0 else (revenue - cost) / revenue
+
+
+def cost_efficiency_score(ratio: Fraction | None) -> Fraction:
+    return Fraction(0) if ratio is None else max(Fraction(0), min(Fraction(100), ratio * 100))
+
+
+def business_efficiency_ratio(revenue: Fraction, cost: Fraction) -> Fraction | None:
+    return None if cost == 0 else revenue / cost
+
+
+def per(numerator: Fraction | int, denominator: int) -> Fraction | None:
+    return None if denominator == 0 else Fraction(numerator) / denominator
+
+
+def health_status(revenue: Fraction, cost: Fraction) -> str:
+    if revenue > 2 * cost:
+        return "Excellent"
+    if revenue > Fraction(3, 2) * cost:
+        return "Good"
+    if revenue > cost:
+        return "Monitor"
+    return "Critical Action Required"
+
+
+def risk_level(sent: int, bounced: int) -> str:
+    if sent == 0:
+        return "insufficient_data"
+    rate = Fraction(bounced, sent)
+    if rate > Fraction(10, 100):
+        return "critical_action_required"
+    if rate > Fraction(5, 100):
+        return "monitoring_needed"
+    return "acceptable"
+
+
+def estimated_revenue_loss(bounced: int, complaints: int) -> Fraction:
+    return BOUNCE_COST * bounced + COMPLAINT_COST * complaints
+
+
+def potential_savings(sent: int, delivered: int, bounced: int, complaints: int) -> Fraction:
+    excess_bounces = max(Fraction(0), bounced - Fraction(2, 100) * sent)
+    excess_complaints = max(Fraction(0), complaints - Fraction(1, 1000) * delivered)
+    return BOUNCE_COST * excess_bounces + COMPLAINT_COST * excess_complaints
+
+
+# ---------------------------------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutiveRow:
+    """``executive_business_summary``: revenue is the plan's monthly price."""
+
+    tenant_id: Any
+    company_name: str
+    plan_name: str | None
+    current_period_start: datetime | None
+    current_period_end: datetime | None
+    monthly_subscription_revenue: Decimal
+    infrastructure_costs: Decimal
+    email_service_costs: Decimal
+    gross_margin_ratio: Fraction | None
+    cost_efficiency_score: Fraction
+    total_operational_cost: Decimal
+    monthly_profit: Decimal
+    business_health_status: str
+    dashboard_date: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CostAllocationRow:
+    """``business_cost_allocation``: revenue is recognized revenue of the month."""
+
+    tenant_id: Any
+    company_name: str
+    plan_name: str | None
+    price_monthly: Decimal
+    total_infrastructure_cost: Decimal
+    total_email_service_cost: Decimal
+    cost_per_email_delivered: Fraction | None
+    total_monthly_cost: Decimal
+    monthly_profit: Decimal
+    business_efficiency_ratio: Fraction | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliverabilityRow:
+    """``deliverability_business_impact``: one row per tenant and day."""
+
+    company_id: Any
+    tracking_date: date
+    emails_sent: int
+    emails_bounced: int
+    emails_spam: int
+    bounce_rate: Fraction | None
+    spam_rate: Fraction | None
+    estimated_revenue_loss: Fraction
+    business_risk_level: str
+    potential_savings: Fraction
+
+
+def executive_summary(monthly: Iterable[TenantMonth], today: date) -> list[ExecutiveRow]:
+    rows = []
+    for row in monthly:
+        revenue, cost = Fraction(row.price_monthly), Fraction(row.total_cost)
+        ratio = gross_margin_ratio(revenue, cost)
+        rows.append(
+            ExecutiveRow(
+                tenant_id=row.tenant_id,
+                company_name=row.company_name,
+                plan_name=row.plan_name,
+                current_period_start=row.current_period_start,
+                current_period_end=row.current_period_end,
+                monthly_subscription_revenue=row.price_monthly,
+                infrastructure_costs=row.infrastructure_cost,
+                email_service_costs=row.email_service_cost,
+                gross_margin_ratio=ratio,
+                cost_efficiency_score=cost_efficiency_score(ratio),
+                total_operational_cost=row.total_cost,
+                monthly_profit=row.price_monthly - row.total_cost,
+                business_health_status=health_status(revenue, cost),
+                dashboard_date=today,
+            )
+        )
+    return rows
+
+
+def cost_allocation(monthly: Iterable[TenantMonth]) -> list[CostAllocationRow]:
+    rows = []
+    for row in monthly:
+        revenue, cost = Fraction(row.recognized_revenue), Fraction(row.total_cost)
+        rows.append(
+            CostAllocationRow(
+                tenant_id=row.tenant_id,
+                company_name=row.company_name,
+                plan_name=row.plan_name,
+                price_monthly=row.price_monthly,
+                total_infrastructure_cost=row.infrastructure_cost,
+                total_email_service_cost=row.email_service_cost,
+                cost_per_email_delivered=per(cost, row.emails_delivered),
+                total_monthly_cost=row.total_cost,
+                monthly_profit=row.recognized_revenue - row.total_cost,
+                business_efficiency_ratio=business_efficiency_ratio(revenue, cost),
+            )
+        )
+    return rows
+
+
+def deliverability_impact(data: Dataset, month: date) -> list[DeliverabilityRow]:
+    customers = customer_ids(data)
+    rows = []
+    for day in data.deliverability_daily:
+        if day["tenant_id"] not in customers or not in_month(day["day"], month):
+            continue
+        sent, delivered = int(day["sent"]), int(day["delivered"])
+        bounced = int(day["bounced_hard"]) + int(day["bounced_soft"])
+        complaints = int(day["spam_complaints"])
+        rows.append(
+            DeliverabilityRow(
+                company_id=day["tenant_id"],
+                tracking_date=day["day"],
+                emails_sent=sent,
+                emails_bounced=bounced,
+                emails_spam=complaints,
+                bounce_rate=per(bounced, sent),
+                spam_rate=per(complaints, delivered),
+                estimated_revenue_loss=estimated_revenue_loss(bounced, complaints),
+                business_risk_level=risk_level(sent, bounced),
+                potential_savings=potential_savings(sent, delivered, bounced, complaints),
+            )
+        )
+    return sorted(rows, key=lambda row: (row.company_id, row.tracking_date))
+
+
+# ---------------------------------------------------------------------------------------------------- reconciliation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reconciliation:
+    """One row of ``bi_reconciliation`` (exact; the table rounds money to cents)."""
+
+    provider: str
+    month: date
+    modeled: Fraction
+    invoiced: Fraction
+    rate_drift: Fraction
+    quantity_drift: Fraction
+    unmatched: Fraction
+    unmatched_lines: int
+    scale_factor: Fraction | None
+    flagged: bool
+
+
+def reconciliation(data: Dataset, month: date, tolerance: Fraction = Fraction(2, 100)) -> list[Reconciliation]:
+    """Per provider with an invoice for the month: modeled vs invoiced, drift split, scale factor, flag."""
+    everything = resources(data, month)
+    invoices = [row for row in data.provider_invoices if utc_date(row["month"]) == month]
+    results = []
+    for provider in sorted({row["provider"] for row in invoices}):
+        own = [r for r in everything if r.provider == provider]
+        by_reference: dict[str, list[Resource]] = defaultdict(list)
+        for resource in own:
+            by_reference[resource.reference].append(resource)
+        invoice_ids = {row["invoice_id"] for row in invoices if row["provider"] == provider}
+        lines = [row for row in data.provider_invoice_lines if row["invoice_id"] in invoice_ids]
+        modeled = sum((r.monthly_cost for r in own), Fraction(0))
+        invoiced = sum((exact(row["amount"]) for row in lines), Fraction(0))
+        rate = quantity = unmatched = Fraction(0)
+        unmatched_lines = 0
+        matched: set[tuple[str, Any]] = set()
+        for line in lines:
+            candidates = by_reference.get(str(line["resource_ref"]), [])
+            if not candidates:
+                unmatched += exact(line["amount"])
+                unmatched_lines += 1
+                continue
+            resource = candidates[0]
+            matched.add((resource.kind, resource.resource_id))
+            q_i, p_i = exact(line["quantity"]), exact(line["unit_price"])
+            q_m, p_m = Fraction(resource.active_days, resource.days), resource.approximate_cost
+            rate += (p_i - p_m) * q_i
+            quantity += (q_i - q_m) * p_m
+        for resource in own:
+            if (resource.kind, resource.resource_id) not in matched:
+                quantity -= resource.monthly_cost
+        results.append(
+            Reconciliation(
+                provider=provider,
+                month=month,
+                modeled=modeled,
+                invoiced=invoiced,
+                rate_drift=rate,
+                quantity_drift=quantity,
+                unmatched=unmatched,
+                unmatched_lines=unmatched_lines,
+                scale_factor=None if modeled == 0 else invoiced / modeled,
+                flagged=abs(invoiced - modeled) > tolerance * modeled or unmatched_lines > 0,
+            )
+        )
+    return results
+
+
+# ---------------------------------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TenantHealth:
+    """A customer's health in the reports (recognized revenue) with its reason codes."""
+
+    tenant_id: Any
+    status: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyMetrics:
+    """The executive summary's key metrics over the customers of a month (recognized revenue)."""
+
+    revenue: Decimal
+    cost: Decimal
+    margin: Fraction | None
+    cost_per_1000_delivered: Fraction | None
+    revenue_at_risk: Fraction
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Thresholds:
+    margin_target: Fraction = Fraction(30, 100)
+    minimum_volume: int = 1000
+    bounce_near: Fraction = Fraction(4, 100)
+    bounce_over: Fraction = Fraction(5, 100)
+    complaints_near: Fraction = Fraction(8, 10000)
+    complaints_over: Fraction = Fraction(1, 1000)
+    idle_below: Fraction = Fraction(20, 100)
+
+
+def tenant_health(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> TenantHealth:
+    revenue, cost = Fraction(row.recognized_revenue), Fraction(row.total_cost)
+    reasons = []
+    margin = gross_margin_ratio(revenue, cost)
+    if margin is not None and margin < thresholds.margin_target:
+        reasons.append("margin_below_target")
+    if cost > revenue:
+        reasons.append("unprofitable")
+    if row.emails_sent >= thresholds.minimum_volume:
+        bounce = Fraction(row.emails_bounced, row.emails_sent)
+        if bounce > thresholds.bounce_over:
+            reasons.append("bounce_over_limit")
+        elif bounce > thresholds.bounce_near:
+            reasons.append("bounce_near_limit")
+        spam = per(row.spam_complaints, row.emails_delivered)
+        if spam is not None and spam > thresholds.complaints_over:
+            reasons.append("complaints_over_limit")
+        elif spam is not None and spam > thresholds.complaints_near:
+            reasons.append("complaints_near_limit")
+    if row.dedicated_capacity > 0 and Fraction(row.emails_sent, row.dedicated_capacity) < thresholds.idle_below:
+        reasons.append("idle_dedicated_capacity")
+    return TenantHealth(tenant_id=row.tenant_id, status=health_status(revenue, cost), reasons=tuple(reasons))
+
+
+def key_metrics(monthly: Sequence[TenantMonth]) -> KeyMetrics:
+    revenue = sum((Fraction(row.recognized_revenue) for row in monthly), Fraction(0))
+    cost = sum((Fraction(row.total_cost) for row in monthly), Fraction(0))
+    delivered = sum(row.emails_delivered for row in monthly)
+    at_risk = sum((estimated_revenue_loss(row.emails_bounced, row.spam_complaints) for row in monthly), Fraction(0))
+    return KeyMetrics(
+        revenue=round_cents(revenue),
+        cost=round_cents(cost),
+        margin=gross_margin_ratio(revenue, cost),
+        cost_per_1000_delivered=per(cost * 1000, delivered),
+        revenue_at_risk=at_risk,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- everything
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonthFigures:
+    """Everything the definitions page defines for one month."""
+
+    month: date
+    lines: tuple[Line, ...]
+    units: tuple[Unit, ...]
+    tenants: tuple[TenantMonth, ...]
+    reconciliation: tuple[Reconciliation, ...]
+
+
+def compute_month(data: Dataset, month: date) -> MonthFigures:
+    month = month_start(month)
+    units = allocation_units(data, month)
+    lines = dedicated_lines(data, month) + [line for unit in units for line in unit.lines]
+    return MonthFigures(
+        month=month,
+        lines=tuple(lines),
+        units=tuple(units),
+        tenants=tuple(tenant_monthly(data, month, lines)),
+        reconciliation=tuple(reconciliation(data, month)),
+    )
