@@ -13,6 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import strategies as st
+from psycopg import sql
+
+from tenantdb.db import Session
 from tests.bi.reference import Dataset, next_month
 
 Row = dict[str, Any]
@@ -256,21 +260,31 @@ class Builder:
         """``lines`` are (resource reference, quantity, unit price); amount = quantity x price, total = sum."""
         invoice_id = self.new_id()
         total = Decimal(0)
-        for reference, quantity, price in lines:
+        for line_no, (reference, quantity, price) in enumerate(lines, start=1):
             amount = money(Decimal(quantity) * Decimal(price))
             total += amount
             self.add(
                 "provider_invoice_lines",
                 {
                     "invoice_id": invoice_id,
-                    "line_id": self.new_id(),
+                    "line_no": line_no,
                     "resource_ref": reference,
                     "quantity": Decimal(quantity),
                     "unit_price": Decimal(price),
                     "amount": amount,
                 },
             )
-        self.add("provider_invoices", {"invoice_id": invoice_id, "provider": provider, "month": month, "total": total})
+        self.add(
+            "provider_invoices",
+            {
+                "invoice_id": invoice_id,
+                "provider": provider,
+                "month": month,
+                "invoice_number": f"INV-{self.counter}",
+                "total": total,
+                "currency": "USD",
+            },
+        )
         return invoice_id
 
     def hostname(self, server: uuid.UUID) -> str:
@@ -286,3 +300,209 @@ def month_days(month: date) -> list[date]:
         days.append(day)
         day += timedelta(days=1)
     return days
+
+
+# ---------------------------------------------------------------------------------------------------- database
+
+INSERT_ORDER = (
+    "companies",
+    "plans",
+    "subscriptions",
+    "payments",
+    "billing_transactions",
+    "cost_pools",
+    "allocation_rules",
+    "cost_pool_members",
+    "vps_instances",
+    "smtp_ip_addresses",
+    "deliverability_daily",
+    "provider_invoices",
+    "provider_invoice_lines",
+)
+
+
+def insert(session: Session, data: Dataset) -> None:
+    """Insert every row of the dataset, one multi-row INSERT per table, in one transaction."""
+    with session.transaction():
+        for table in INSERT_ORDER:
+            rows: tuple[Row, ...] = getattr(data, table)
+            if not rows:
+                continue
+            columns = list(rows[0])
+            row_values = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+            statement = sql.SQL("INSERT INTO {} ({}) VALUES {}").format(
+                sql.Identifier(table),
+                sql.SQL(", ").join(map(sql.Identifier, columns)),
+                sql.SQL(", ").join([row_values] * len(rows)),
+            )
+            session.execute(statement, [row[column] for row in rows for column in columns])
+
+
+def read_back(session: Session) -> Dataset:
+    """The base tables as ``SELECT *`` returns them: what the reference computes from."""
+    tables = {}
+    for table in INSERT_ORDER:
+        columns, rows = session.fetch_named(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
+        tables[table] = tuple(dict(zip(columns, row, strict=True)) for row in rows)
+    return Dataset(**tables)
+
+
+def clear(session: Session, extra: tuple[str, ...] = ()) -> None:
+    """Empty the base tables (and ``extra`` ones, e.g. the rollups) between hypothesis examples."""
+    present = [
+        table
+        for table in (*INSERT_ORDER, *extra)
+        if session.fetch_value("SELECT to_regclass(%s) IS NOT NULL", (table,))
+    ]
+    session.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, present))))
+
+
+# ---------------------------------------------------------------------------------------------------- strategies
+
+PROVIDERS = ("hetzner", "ovh", "aws")
+SERVER_STATUSES = ("provisioning", "active", "active", "draining", "retired")
+IP_STATUSES = ("available", "warming", "warmed", "warmed", "burned", "retired")
+CREATED = (
+    BEFORE,
+    at(date(2026, 8, 20)),  # mid-August
+    at(date(2026, 9, 1), 0),  # the first second of September
+    at(date(2026, 9, 16), 23),  # mid-September, late in the day
+    at(date(2026, 9, 30)),  # the last day
+    at(date(2026, 10, 3)),  # after both months
+)
+OCCURRED = (
+    at(date(2026, 8, 5)),
+    at(date(2026, 9, 1), 0),
+    at(date(2026, 9, 14)),
+    datetime(2026, 9, 30, 23, 59, 59, tzinfo=UTC),
+    datetime(2026, 10, 1, tzinfo=UTC),
+)
+SEND_DAYS = (date(2026, 8, 3), date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 15), date(2026, 9, 30))
+
+costs = st.sampled_from(["0", "0.01", "3.33", "5", "7.77", "19.99", "150", "333.33", "1234.56"])
+
+
+@st.composite
+def sending_day(draw: st.DrawFn) -> tuple[int, int, int, int, int]:
+    """(sent, delivered, hard, soft, complaints) within deliverability_daily's CHECKs; zero volume included."""
+    sent = draw(st.one_of(st.just(0), st.integers(1, 60), st.integers(500, 40_000)))
+    delivered = draw(st.integers(0, sent))
+    hard = draw(st.integers(0, sent - delivered))
+    soft = draw(st.integers(0, sent - delivered - hard))
+    complaints = draw(st.one_of(st.just(0), st.integers(0, min(delivered, max(1, delivered // 500)))))
+    return sent, delivered, hard, soft, complaints
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> Dataset:
+    """A random valid dataset over August and September 2026 exercising every definition on the page."""
+    builder = Builder(seed=draw(st.integers(0, 2**16)))
+    operator = builder.company("Platform", operator=True)
+    customers = [builder.company(f"Customer {n}") for n in range(draw(st.integers(1, 6)))]
+    plans = [builder.plan(name, price) for name, price in (("Basic", "0"), ("Pro", "99.00"), ("Scale", "1499.99"))]
+    for tenant in customers:
+        customer(draw, builder, tenant, plans)
+    for _ in range(draw(st.integers(0, 3))):
+        shared_pool_of(draw, builder, operator, customers)
+    for provider in PROVIDERS:
+        for month in draw(st.sets(st.sampled_from((PREVIOUS, MONTH)))):
+            invoice_of(draw, builder, provider, month)
+    return builder.dataset()
+
+
+def customer(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, plans: list[uuid.UUID]) -> None:
+    subscriptions = []
+    starts = draw(st.lists(st.sampled_from(SEND_DAYS), max_size=3, unique=True))
+    for start in starts:
+        status = draw(st.sampled_from(("active", "trialing", "past_due", "canceled", "paused")))
+        subscriptions.append(builder.subscription(tenant, draw(st.sampled_from(plans)), status=status, start=start))
+    for subscription in subscriptions:
+        for _ in range(draw(st.integers(0, 2))):
+            day = draw(st.sampled_from(SEND_DAYS))
+            amount = draw(st.sampled_from(("1000.00", "49.50", "0.00")))
+            status = draw(st.sampled_from(("succeeded", "refunded", "failed", "pending")))
+            payment = builder.payment(tenant, subscription, amount, day=day, status=status)
+            if status in ("succeeded", "refunded") and amount != "0.00":
+                builder.transaction(tenant, "charge", amount, occurred=at(day), payment=payment)
+                if status == "refunded":
+                    builder.transaction(tenant, "refund", "-" + amount, occurred=at(day, 18), payment=payment)
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(("charge", "credit", "adjustment", "adjustment")))
+        amount = draw(st.sampled_from(("12.34", "0.01", "250.00")))
+        signed = "-" + amount if kind == "credit" or (kind == "adjustment" and draw(st.booleans())) else amount
+        currency = draw(st.sampled_from(("USD", "USD", "USD", "EUR")))
+        builder.transaction(tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency)
+    for _ in range(draw(st.integers(0, 3))):
+        server = builder.server(
+            tenant,
+            draw(costs),
+            status=draw(st.sampled_from(SERVER_STATUSES)),
+            provider=draw(st.sampled_from(PROVIDERS)),
+            capacity=draw(st.integers(1, 40)),
+            created=draw(st.sampled_from(CREATED)),
+        )
+        addresses_of(draw, builder, tenant, server)
+    for day in draw(st.lists(st.sampled_from(SEND_DAYS), max_size=4, unique=True)):
+        sent, delivered, hard, soft, complaints = draw(sending_day())
+        builder.sending(tenant, day, sent, delivered, hard=hard, soft=soft, complaints=complaints)
+
+
+def addresses_of(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, server: uuid.UUID) -> None:
+    server_row = next(row for row in builder.tables["vps_instances"] if row["vps_instance_id"] == server)
+    for _ in range(draw(st.integers(0, 3))):
+        status = draw(st.sampled_from(IP_STATUSES))
+        if server_row["status"] == "retired" and status in ("available", "warming", "warmed"):
+            status = "burned"  # the email_infra verify block: no live address on a retired server
+        builder.address(tenant, server, draw(costs), status=status, created=draw(st.sampled_from(CREATED)))
+
+
+def shared_pool_of(draw: st.DrawFn, builder: Builder, operator: uuid.UUID, customers: list[uuid.UUID]) -> None:
+    rule = draw(st.sampled_from(("even", "fixed_weights", "proportional_to_cost", "usage_driver")))
+    driver = draw(st.sampled_from(("emails_delivered", "emails_sent"))) if rule == "usage_driver" else None
+    fallback = draw(st.sampled_from(("even", "fixed_weights")))
+    overhead = draw(st.sampled_from(("0", "0", "45.00", "99.99")))
+    pool = builder.pool(rule, driver=driver, fallback=fallback, overhead=overhead)
+    if draw(st.booleans()):  # a new rule from September on
+        later = draw(st.sampled_from(("even", "fixed_weights", "proportional_to_cost", "usage_driver")))
+        builder.rule(pool, later, driver="emails_sent" if later == "usage_driver" else None, effective=MONTH)
+    members = draw(st.lists(st.sampled_from(customers), unique=True, max_size=len(customers))) if customers else []
+    weights = [draw(st.sampled_from(("0", "1", "2", "0.5", "3"))) for _ in members]
+    if members and all(weight == "0" for weight in weights):
+        weights[0] = "1"  # the page does not say what a fallback to all-zero fixed weights gives
+    for tenant, weight in zip(members, weights, strict=True):
+        builder.member(pool, tenant, weight)
+    for _ in range(draw(st.integers(0, 2))):  # none: an overhead-only pool, or a pool of nothing
+        server = builder.server(
+            operator,
+            draw(costs),
+            tenancy="shared",
+            status=draw(st.sampled_from(SERVER_STATUSES)),
+            provider=draw(st.sampled_from(PROVIDERS)),
+            capacity=draw(st.integers(1, 40)),
+            created=draw(st.sampled_from(CREATED)),
+            pool=pool,
+        )
+        addresses_of(draw, builder, operator, server)
+
+
+def invoice_of(draw: st.DrawFn, builder: Builder, provider: str, month: date) -> None:
+    """Lines for some of the provider's resources with rate and quantity drift, and some unmatched lines."""
+    servers = [row for row in builder.tables["vps_instances"] if row["provider"] == provider]
+    server_ids = {row["vps_instance_id"] for row in servers}
+    references = [(row["hostname"], row["approximate_cost"]) for row in servers]
+    references += [
+        (str(row["ip"]), row["approximate_cost"])
+        for row in builder.tables["smtp_ip_addresses"]
+        if row["vps_instance_id"] in server_ids
+    ]
+    chosen = draw(st.lists(st.sampled_from(references), unique=True)) if references else []
+    lines = []
+    for reference, cost in chosen:
+        quantity = draw(st.sampled_from(("1", "1", "0.5", "0.25", "2", "0")))
+        price = max(Decimal(0), cost + draw(st.sampled_from((Decimal(0), Decimal(0), Decimal(4), Decimal("-0.04")))))
+        if Decimal(quantity) * price != money(Decimal(quantity) * price):
+            quantity = "1"  # keep quantity x price in whole cents, so the drift identity is exact
+        lines.append((reference, quantity, str(price)))
+    for n in range(draw(st.integers(0, 2))):
+        lines.append((f"unknown-{n}.{provider}.example", "1", draw(st.sampled_from(("12.00", "0.00")))))
+    builder.invoice(provider, month, lines)

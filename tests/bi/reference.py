@@ -391,8 +391,11 @@ def allocate_unit(
     if members:
         weights = weights_for(data, month, rule, driver, pool_id, members, dedicated)
         if sum(weights.values(), Fraction(0)) == 0:
-            applied, fallback_used = fallback, True
+            # The lines say so: rule = 'fallback:<rule>' (allocation_rules.fallback's column comment).
+            applied, fallback_used = f"fallback:{fallback}", True
             weights = weights_for(data, month, fallback, driver, pool_id, members, dedicated)
+            if sum(weights.values(), Fraction(0)) == 0:  # the page does not say; split evenly
+                weights = weights_for(data, month, "even", driver, pool_id, members, dedicated)
         weight_sum = sum(weights.values(), Fraction(0))
         shares = largest_remainder(total - idle, weights)
         for tenant in members:
@@ -406,7 +409,7 @@ def allocate_unit(
                     cost_kind=cost_kind,
                     category="overhead" if overhead_only else "shared",
                     rule=applied,
-                    driver=driver_name(applied, driver),
+                    driver=driver_name(fallback if fallback_used else rule, driver),
                     driver_value=weights[tenant],
                     driver_total=weight_sum,
                     unit_cost=cost,

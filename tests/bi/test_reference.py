@@ -202,7 +202,7 @@ def test_all_zero_drivers_fall_back_to_even() -> None:
     builder.sending(one, date(2026, 9, 5), 720, 0, soft=700)  # u = 1, nothing delivered
     lines = [line for line in lines_of(builder) if line.category == "shared"]
     assert sorted(line.amount for line in lines) == [money(50), money(50)]
-    assert {line.rule for line in lines} == {"even"}
+    assert {line.rule for line in lines} == {"fallback:even"}
     unit = ref.compute_month(builder.dataset(), MONTH).units[0]
     assert unit.fallback_used and unit.rule == "usage_driver"
 
