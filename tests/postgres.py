@@ -42,7 +42,7 @@ def start_cluster(bin_dir: Path, data_dir: Path) -> PgServer:
     data_dir.mkdir(parents=True, exist_ok=True)
     if user:
         entry = pwd.getpwnam(user)
-        for path in [data_dir, *data_dir.parents]:
+        for path in data_dir.parents:  # not data_dir: postgres refuses to start on a group- or world-readable one
             if path == Path("/"):
                 break
             path.chmod(path.stat().st_mode | 0o055)
