@@ -391,17 +391,39 @@ def db_url(
 
 
 @app.command("demo")
-def demo(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
-    """Build a demo database (embedded PostgreSQL unless --dsn), migrate and verify it, and show a report."""
+def demo(
+    tenants: Annotated[
+        int, typer.Option("--tenants", "-n", help="How many demo companies (tenants) to seed.")
+    ] = commands.DEMO_TENANTS,
+    random_seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")] = 0,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build a demo database and print its executive summary (embedded PostgreSQL unless --dsn).
+
+    Creates a fresh tenantdb_demo database, applies and verifies every bundled module, seeds realistic tenants
+    with a year of history up to the end of last month, allocates costs and refreshes the rollups, and prints
+    the executive summary of last month. --json prints the whole result, the report model under "executive".
+    """
+    from tenantdb.cli.demo_progress import DemoProgress
 
     def action() -> commands.DemoReport:
         settings = _settings(project, dsn, None, None)
         if not as_json:
             stderr.print(f"[cyan]demo:[/] database tenantdb_demo on {escape(commands.describe_target(settings))}")
-        with ConsoleObserver(stderr, quiet=as_json) as observer:
-            return commands.run_demo(settings, observer)
+        with DemoProgress(stderr, quiet=as_json) as progress:
+            return commands.run_demo(settings, tenants=tenants, random_seed=random_seed, observer=progress)
 
-    _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_demo(report))
+    def render(report: commands.DemoReport) -> None:
+        if as_json:
+            from tenantdb.cli.report_json import emit_report
+
+            emit_report(report)
+        else:
+            views.show_demo(report)
+
+    _run(as_json, action, render)
 
 
 @app.command("seed")

@@ -2,8 +2,226 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from tenantdb import commands
+from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, ReportOptions, parse_month
+from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.report_csv import emit_csv
+from tenantdb.cli.report_json import emit_report
+from tenantdb.cli.report_views import show_report
+from tenantdb.errors import ConfigError
+
 report_app = typer.Typer(
-    help="Unit economics per tenant and plan: executive summary, costs, deliverability.", no_args_is_help=True
+    help="Unit economics per tenant and plan: executive summary, costs, deliverability.\n\n"
+    "Reports read the rollups of module bi (run `tenantdb bi refresh` first) and use recognized revenue of the "
+    "month. Definitions: docs/business-metrics.md.",
+    no_args_is_help=True,
 )
+
+MonthOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--month", help="Month to report, YYYY-MM \\[default: the latest refreshed month].", show_default=False
+    ),
+]
+MarginTargetOpt = Annotated[
+    str,
+    typer.Option("--margin-target", help="Gross margin below which a tenant gets margin_below_target: 0.3 or 30%."),
+]
+MinVolumeOpt = Annotated[
+    int,
+    typer.Option("--min-volume", help="E-mails a tenant must send in the month before deliverability reasons apply."),
+]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the report's main table as CSV (header row first).")]
+
+
+def parse_margin_target(text: str) -> Decimal:
+    """``0.3`` or ``30%``."""
+    stripped = text.strip()
+    try:
+        value = Decimal(stripped[:-1]) / 100 if stripped.endswith("%") else Decimal(stripped)
+    except InvalidOperation:
+        raise ConfigError(f"--margin-target {text!r}: expected a ratio like 0.3 or a percentage like 30%") from None
+    if not value.is_finite():
+        raise ConfigError(f"--margin-target {text!r}: expected a finite number")
+    return value
+
+
+def _run_report(
+    name: str,
+    *,
+    project: Path | None,
+    dsn: str | None,
+    month: str | None,
+    margin_target: str,
+    min_volume: int,
+    as_json: bool,
+    as_csv: bool,
+    tenant: str | None = None,
+) -> None:
+    if as_json and as_csv:
+        raise typer.BadParameter("choose one of --json and --csv")
+
+    def action() -> Any:
+        options = ReportOptions(
+            month=parse_month(month) if month is not None else None,
+            margin_target=parse_margin_target(margin_target),
+            min_volume=min_volume,
+            tenant=tenant,
+        )
+        return commands.report(settings_from(project, dsn, None, None), name, options)
+
+    def render(report: Any) -> None:
+        if as_json:
+            emit_report(report)
+        elif as_csv:
+            emit_csv(report)
+        else:
+            show_report(report)
+
+    run_command(as_json, action, render)
+
+
+@report_app.command("executive")
+def executive(
+    month: MonthOpt = None,
+    margin_target: MarginTargetOpt = "0.30",
+    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Overall health, key metrics, tenants by health with reasons, critical alerts, actions, plans, trend.
+
+    CSV: the tenants needing attention.
+    """
+    _run_report(
+        "executive", project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
+        as_json=as_json, as_csv=as_csv,
+    )  # fmt: skip
+
+
+@report_app.command("cost-optimization")
+def cost_optimization(
+    month: MonthOpt = None,
+    margin_target: MarginTargetOpt = "0.30",
+    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Savings in dollars: idle dedicated capacity, unprofitable tenants, pools with a high idle share.
+
+    CSV: every opportunity, largest dollars per month first.
+    """
+    _run_report(
+        "cost-optimization", project=project, dsn=dsn, month=month, margin_target=margin_target,
+        min_volume=min_volume, as_json=as_json, as_csv=as_csv,
+    )  # fmt: skip
+
+
+@report_app.command("cost-per-email")
+def cost_per_email(
+    month: MonthOpt = None,
+    margin_target: MarginTargetOpt = "0.30",
+    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Cost per delivered e-mail (cost only, never revenue) per tenant and per plan.
+
+    CSV: every tenant.
+    """
+    _run_report(
+        "cost-per-email", project=project, dsn=dsn, month=month, margin_target=margin_target,
+        min_volume=min_volume, as_json=as_json, as_csv=as_csv,
+    )  # fmt: skip
+
+
+@report_app.command("plans")
+def plans(
+    month: MonthOpt = None,
+    margin_target: MarginTargetOpt = "0.30",
+    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Plan profitability, with the spread of tenant margins inside each plan (min, p25, median, p75, max).
+
+    CSV: one row per plan.
+    """
+    _run_report(
+        "plans", project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
+        as_json=as_json, as_csv=as_csv,
+    )  # fmt: skip
+
+
+@report_app.command("deliverability")
+def deliverability(
+    month: MonthOpt = None,
+    margin_target: MarginTargetOpt = "0.30",
+    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Risk levels, bounce and complaint rates against the SES and Gmail limits, revenue at risk, savings.
+
+    CSV: every tenant, largest estimated loss first.
+    """
+    _run_report(
+        "deliverability", project=project, dsn=dsn, month=month, margin_target=margin_target,
+        min_volume=min_volume, as_json=as_json, as_csv=as_csv,
+    )  # fmt: skip
+
+
+@report_app.command("reconciliation")
+def reconciliation(
+    month: Annotated[
+        str | None,
+        typer.Option("--month", help="Month, YYYY-MM \\[default: the latest reconciled month].", show_default=False),
+    ] = None,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Modeled cost against provider invoices per provider: scale factor, rate and quantity drift, unmatched.
+
+    CSV: one row per provider.
+    """
+    _run_report(
+        "reconciliation", project=project, dsn=dsn, month=month, margin_target="0.30",
+        min_volume=DEFAULT_MIN_VOLUME, as_json=as_json, as_csv=as_csv,
+    )  # fmt: skip
+
+
+@report_app.command("explain")
+def explain(
+    tenant: Annotated[str, typer.Option("--tenant", "-t", help="The tenant: its id, slug or name.")],
+    month: MonthOpt = None,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Every allocation line of a tenant's month: rule, driver value, driver total, unit cost, amount.
+
+    The lines sum to the tenant's cost. CSV: one row per line.
+    """
+    _run_report(
+        "explain", project=project, dsn=dsn, month=month, margin_target="0.30", min_volume=DEFAULT_MIN_VOLUME,
+        as_json=as_json, as_csv=as_csv, tenant=tenant,
+    )  # fmt: skip

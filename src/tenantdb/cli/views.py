@@ -136,20 +136,31 @@ def show_db_status(status: EmbeddedStatus) -> None:
 
 
 def show_demo(report: DemoReport) -> None:
-    show_run(report.run)
-    show_verify(report.verify)
-    table = Table(title="Monthly economics by plan (demo data)", title_justify="left")
-    for column in report.columns:
-        table.add_column(column.replace("_", " "), justify="left" if column == "plan" else "right")
-    for row in report.summary:
-        table.add_row(*("" if value is None else str(value) for value in row))
-    stdout.print(table)
+    """The executive summary of the demo month, then what to try next."""
+    from tenantdb.cli.report_views import show_executive
+
+    if not report.verify.ok:
+        show_verify(report.verify)
+    if report.executive is not None:
+        show_executive(report.executive)
+    else:
+        stdout.print(
+            f"[yellow]no rollups for {report.month:%Y-%m}: the executive summary needs `tenantdb bi refresh`[/]"
+        )
     stdout.print(
-        "\nTry next:\n"
-        f"  tenantdb migrate status --dsn '{report.database_url}'\n"
-        f"  tenantdb migrate history --dsn '{report.database_url}'\n"
-        "  tenantdb migrate test examples/        # apply, roll back and re-apply on a scratch database\n"
-        "  tenantdb new 'add cost columns'        # start your own migration",
+        f"\ndemo database built in {report.seconds:.1f} s: {len(report.modules)} modules, "
+        f"{report.migrations_applied} migrations verified, {report.seed.tenants:,} tenants\n"
+        "Try next (every command reads TENANTDB_DSN):\n"
+        f"  export TENANTDB_DSN='{report.database_url}'\n"
+        "  tenantdb report cost-optimization          # savings in dollars: idle capacity, unprofitable tenants\n"
+        "  tenantdb report deliverability --csv       # rates against the SES and Gmail limits, as CSV\n"
+        f"  tenantdb report plans --month {report.month:%Y-%m}      # plan profitability and the spread of margins\n"
+        "  tenantdb report explain --tenant SLUG      # every allocation line of one tenant's cost\n"
+        "  tenantdb report executive --json           # the report model, as the HTTP API would serve it\n"
+        "  tenantdb bi refresh                        # recompute the months whose data changed\n"
+        "  tenantdb modules list                      # the schema modules the demo applied\n"
+        '  psql "$TENANTDB_DSN"                       # views executive_business_summary, business_cost_allocation, '
+        "deliverability_business_impact",
         markup=False,
     )
 

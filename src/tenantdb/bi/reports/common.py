@@ -1,0 +1,127 @@
+"""What every report shares: its options, the month it covers, the revenue basis, and its SQL files.
+
+Reports read the rollups of module ``bi`` (``bi_tenant_monthly``, ``bi_cost_allocation_lines``,
+``bi_reconciliation``) and a few base tables; every definition is in docs/business-metrics.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, LiteralString
+
+from tenantdb.db import Session
+from tenantdb.errors import ConfigError
+
+REVENUE_BASIS = "recognized_revenue"
+REVENUE_BASIS_NOTE = (
+    "revenue is recognized revenue of the month (USD charges minus refunds and credits, plus adjustments), "
+    "not the plan's list price"
+)
+DEFAULT_MARGIN_TARGET = Decimal("0.30")
+DEFAULT_MIN_VOLUME = 1_000
+IDLE_DEDICATED_UTILIZATION = Decimal("0.20")  # below it a tenant's dedicated servers are reported idle
+HIGH_IDLE_SHARE = Decimal("0.30")  # a pool whose idle line is above this share of its cost is reported
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportOptions:
+    """What the user asked for: ``--month``, ``--margin-target``, ``--min-volume`` (and ``--tenant`` for explain)."""
+
+    month: date | None = None
+    margin_target: Decimal = DEFAULT_MARGIN_TARGET
+    min_volume: int = DEFAULT_MIN_VOLUME
+    tenant: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportScope:
+    """The header of every report: which month, on which revenue, with which thresholds."""
+
+    database: str
+    month: date
+    revenue_basis: str
+    revenue_basis_note: str
+    margin_target: Decimal
+    min_volume: int
+    refreshed_at: datetime | None
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+def parse_month(text: str) -> date:
+    """``2025-06`` -> 2025-06-01; anything else is a clear error."""
+    match = _MONTH.fullmatch(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        raise ConfigError(f"--month {text!r}: expected a month like 2025-06 (YYYY-MM)")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def check_options(options: ReportOptions) -> None:
+    """Thresholds a report can work with; bad ones change nothing and say why."""
+    if not Decimal(-10) <= options.margin_target < Decimal(1):
+        raise ConfigError(
+            f"--margin-target {options.margin_target}: expected a ratio below 1, e.g. 0.3 for 30%",
+        )
+    if options.min_volume < 0:
+        raise ConfigError(f"--min-volume {options.min_volume}: expected 0 or more e-mails")
+
+
+@cache
+def query(name: str) -> LiteralString:
+    """The report query ``sql/<name>.sql``: package data, values only through its ``%(name)s`` placeholders."""
+    return resources.files("tenantdb.bi.reports").joinpath("sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
+    """The month to report (``--month`` or the latest refreshed one) after checking the rollups exist."""
+    check_options(options)
+    if not session.fetch_value("SELECT to_regclass('bi_tenant_monthly') IS NOT NULL"):
+        raise ConfigError(
+            f"{session.database} has no business-intelligence rollups: module bi is not applied",
+            hint='enable the modules in tenantdb.toml (modules = [..., "cost_tracking", "bi"]), run `tenantdb '
+            "migrate up`, then `tenantdb bi refresh` (or try `tenantdb demo`)",
+        )
+    months = [row[0] for row in session.fetch_all("SELECT DISTINCT month FROM bi_tenant_monthly ORDER BY month")]
+    if not months:
+        raise ConfigError(
+            f"no rollups yet on {session.database}: nothing has been refreshed",
+            hint="run `tenantdb bi refresh` first",
+        )
+    month = options.month or months[-1]
+    if month not in months:
+        listed = ", ".join(f"{m:%Y-%m}" for m in months[-6:])
+        raise ConfigError(
+            f"no rollups for {month:%Y-%m} on {session.database}",
+            hint=f"refreshed months: {listed}{' (latest shown)' if len(months) > 6 else ''}; "
+            f"run `tenantdb bi refresh --month {month:%Y-%m}` if it has data",
+        )
+    refreshed_at = session.fetch_value("SELECT max(refreshed_at) FROM bi_tenant_monthly WHERE month = %s", (month,))
+    return ReportScope(
+        database=session.database,
+        month=month,
+        revenue_basis=REVENUE_BASIS,
+        revenue_basis_note=REVENUE_BASIS_NOTE,
+        margin_target=options.margin_target,
+        min_volume=options.min_volume,
+        refreshed_at=refreshed_at,
+    )
+
+
+def scope_params(scope: ReportScope) -> dict[str, Any]:
+    """The placeholders every report query may use."""
+    return {
+        "month": scope.month,
+        "margin_target": scope.margin_target,
+        "min_volume": scope.min_volume,
+        "idle_utilization": IDLE_DEDICATED_UTILIZATION,
+        "high_idle_share": HIGH_IDLE_SHARE,
+    }

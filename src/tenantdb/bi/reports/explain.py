@@ -1,0 +1,101 @@
+"""``tenantdb report explain --tenant T``: every allocation line of a tenant's month, from rule to amount."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
+from tenantdb.bi.reports.figures import rows_as
+from tenantdb.db import Session
+from tenantdb.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllocationLine:
+    """One line of ``bi_cost_allocation_lines``: ``amount`` is the tenant's share of ``unit_cost`` by the rule."""
+
+    line_id: int
+    category: str
+    cost_kind: str
+    pool_id: UUID | None
+    pool_name: str | None
+    resource_kind: str | None
+    resource_id: UUID | None
+    resource_name: str | None
+    rule: str
+    driver: str | None
+    driver_value: Decimal | None
+    driver_total: Decimal | None
+    share: Decimal | None
+    unit_cost: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CategoryTotal:
+    category: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExplainReport:
+    report: str
+    scope: ReportScope
+    tenant_id: UUID
+    company_name: str
+    slug: str
+    plan_name: str | None
+    recognized_revenue: Decimal | None
+    total_cost: Decimal | None
+    lines_total: Decimal
+    balanced: bool
+    categories: tuple[CategoryTotal, ...]
+    lines: tuple[AllocationLine, ...]
+
+
+def resolve_tenant(session: Session, name: str) -> tuple[UUID, str, str]:
+    """A company by id, slug or name; several companies of that name is an error naming their slugs."""
+    rows = session.fetch_all(query("explain_tenant"), {"tenant": name.strip()})
+    if not rows:
+        raise ConfigError(
+            f"no tenant {name!r} on {session.database}",
+            hint="name a tenant by its id, its slug or its name; `tenantdb report executive` lists tenants",
+        )
+    exact = [row for row in rows if row[3] == 0]
+    if not exact and len(rows) > 1:
+        slugs = ", ".join(row[2] for row in rows[:10])
+        raise ConfigError(f"{len(rows)} tenants are named {name!r}", hint=f"name one by its slug: {slugs}")
+    tenant_id, company_name, slug, _ = (exact or rows)[0]
+    return tenant_id, company_name, slug
+
+
+def build(session: Session, options: ReportOptions) -> ExplainReport:
+    if not options.tenant:
+        raise ConfigError("explain needs a tenant", hint="pass --tenant with an id, slug or name")
+    scope = resolve_scope(session, options)
+    tenant_id, company_name, slug = resolve_tenant(session, options.tenant)
+    params = scope_params(scope) | {"tenant_id": tenant_id}
+    columns, rows = session.fetch_named(query("explain_lines"), params)
+    lines = rows_as(AllocationLine, columns, rows)
+    month_row = session.fetch_one(query("explain_tenant_month"), params)
+    revenue, total_cost, plan_name = month_row if month_row else (None, None, None)
+    lines_total = sum((line.amount for line in lines), Decimal(0))
+    categories: dict[str, Decimal] = {}
+    for line in lines:
+        categories[line.category] = categories.get(line.category, Decimal(0)) + line.amount
+    return ExplainReport(
+        report="explain",
+        scope=scope,
+        tenant_id=tenant_id,
+        company_name=company_name,
+        slug=slug,
+        plan_name=plan_name,
+        recognized_revenue=revenue,
+        total_cost=total_cost,
+        lines_total=lines_total,
+        balanced=total_cost is None or lines_total == total_cost,
+        categories=tuple(CategoryTotal(category=c, amount=a) for c, a in sorted(categories.items())),
+        lines=lines,
+    )

@@ -1,0 +1,108 @@
+"""Per-tenant figures of a month (``sql/tenant_figures.sql``): the rows most reports are made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any, LiteralString, TypeVar
+from uuid import UUID
+
+from tenantdb.bi.reports.common import ReportScope, query, scope_params
+from tenantdb.db import Session
+
+M = TypeVar("M")
+
+HEALTH_STATUSES = ("Excellent", "Good", "Monitor", "Critical Action Required")
+RISK_LEVELS = ("critical_action_required", "monitoring_needed", "acceptable", "insufficient_data")
+REASON_CODES = (
+    "margin_below_target",
+    "unprofitable",
+    "bounce_near_limit",
+    "bounce_over_limit",
+    "complaints_near_limit",
+    "complaints_over_limit",
+    "idle_dedicated_capacity",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TenantFigures:
+    """One customer's month, with every ratio of docs/business-metrics.md and its health reason codes."""
+
+    tenant_id: UUID
+    company_name: str
+    slug: str
+    plan_name: str | None
+    price_monthly: Decimal
+    recognized_revenue: Decimal
+    infrastructure_cost: Decimal
+    email_service_cost: Decimal
+    total_cost: Decimal
+    profit: Decimal
+    gross_margin_ratio: Decimal | None
+    cost_efficiency_score: Decimal
+    business_efficiency_ratio: Decimal | None
+    business_health_status: str
+    emails_sent: int
+    emails_delivered: int
+    emails_bounced: int
+    spam_complaints: int
+    bounce_rate: Decimal | None
+    spam_rate: Decimal | None
+    business_risk_level: str
+    below_min_volume: bool
+    estimated_revenue_loss: Decimal
+    potential_savings: Decimal
+    cost_per_email_delivered: Decimal | None
+    cost_per_1000_delivered: Decimal | None
+    dedicated_capacity: int
+    dedicated_cost: Decimal
+    dedicated_utilization: Decimal | None
+    idle_dedicated_cost: Decimal
+    reasons: tuple[str, ...]
+
+
+def with_context(name: str) -> LiteralString:
+    """The query ``sql/<name>.sql`` with the ``figures`` (customers) and ``pools`` (cost pools) it selects from."""
+    return (
+        "WITH figures AS (\n"
+        + query("tenant_figures")
+        + "\n), pools AS (\n"
+        + query("pool_figures")
+        + "\n)\nSELECT * FROM (\n"
+        + query(name)
+        + "\n) AS report"
+    )
+
+
+def rows_as(model: type[M], columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[M, ...]:
+    """Rows whose columns are exactly the model's fields (any order), as model instances."""
+    names = {field.name for field in fields(model)}  # type: ignore[arg-type]
+    if set(columns) != names:
+        raise AssertionError(f"query columns {sorted(set(columns) ^ names)} do not match {model.__name__}")
+    return tuple(model(**{name: _plain(value) for name, value in zip(columns, row, strict=True)}) for row in rows)
+
+
+def _plain(value: Any) -> Any:
+    """Arrays as tuples: models are frozen."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def fetch_models(session: Session, model: type[M], name: str, scope: ReportScope, **params: Any) -> tuple[M, ...]:
+    """Run ``sql/<name>.sql`` over the month's figures and map its rows onto ``model``."""
+    columns, rows = session.fetch_named(with_context(name), scope_params(scope) | params)
+    return rows_as(model, columns, rows)
+
+
+def fetch_dicts(session: Session, name: str, scope: ReportScope, **params: Any) -> list[dict[str, Any]]:
+    columns, rows = session.fetch_named(with_context(name), scope_params(scope) | params)
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def all_figures(
+    session: Session, scope: ReportScope, order_by: LiteralString = "company_name"
+) -> tuple[TenantFigures, ...]:
+    """Every customer of the month, ordered by a column of the figures (then by tenant id)."""
+    text = "WITH figures AS (\n" + query("tenant_figures") + "\n)\nSELECT * FROM figures ORDER BY "
+    columns, rows = session.fetch_named(text + order_by + ", tenant_id", scope_params(scope))
+    return rows_as(TenantFigures, columns, rows)

@@ -1,0 +1,23 @@
+-- Totals of the reporting month and the month before it (for the trend), straight from bi_tenant_monthly.
+SELECT m.month,
+       count(*) AS tenants,
+       sum(m.recognized_revenue) AS revenue,
+       sum(m.infrastructure_cost) AS infrastructure_cost,
+       sum(m.email_service_cost) AS email_service_cost,
+       sum(m.total_cost) AS cost,
+       sum(m.recognized_revenue) - sum(m.total_cost) AS profit,
+       CASE WHEN sum(m.recognized_revenue) <> 0
+            THEN round((sum(m.recognized_revenue) - sum(m.total_cost)) / sum(m.recognized_revenue), 6)
+       END AS gross_margin_ratio,
+       sum(m.emails_sent)::bigint AS emails_sent,
+       sum(m.emails_delivered)::bigint AS emails_delivered,
+       CASE WHEN sum(m.emails_delivered) > 0
+            THEN round(sum(m.total_cost) * 1000 / sum(m.emails_delivered), 4) END AS cost_per_1000_delivered,
+       sum(0.05 * m.emails_bounced + 0.25 * m.spam_complaints) AS revenue_at_risk,
+       count(*) FILTER (WHERE m.total_cost > m.recognized_revenue) AS unprofitable_tenants,
+       coalesce(sum(m.total_cost - m.recognized_revenue) FILTER (WHERE m.total_cost > m.recognized_revenue), 0)
+           AS unprofitable_loss
+FROM bi_tenant_monthly m
+WHERE m.month IN (%(month)s, (%(month)s::date - interval '1 month')::date)
+GROUP BY m.month
+ORDER BY m.month DESC

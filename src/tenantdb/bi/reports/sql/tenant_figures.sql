@@ -1,0 +1,72 @@
+-- Every customer's figures for one month: bi_tenant_monthly with the ratios, health status, risk level and
+-- health reason codes of docs/business-metrics.md. Revenue is recognized revenue of the month.
+-- Placeholders: month, margin_target, min_volume, idle_utilization. Other report queries select FROM figures.
+SELECT m.tenant_id,
+       m.company_name,
+       c.slug,
+       m.plan_name,
+       m.price_monthly,
+       m.recognized_revenue,
+       m.infrastructure_cost,
+       m.email_service_cost,
+       m.total_cost,
+       m.recognized_revenue - m.total_cost AS profit,
+       round(r.margin, 6) AS gross_margin_ratio,
+       CASE WHEN r.margin IS NULL THEN 0
+            ELSE greatest(0, least(100, round(r.margin * 100, 2))) END AS cost_efficiency_score,
+       CASE WHEN m.total_cost <> 0 THEN round(m.recognized_revenue / m.total_cost, 6) END AS business_efficiency_ratio,
+       CASE WHEN m.recognized_revenue > 2 * m.total_cost THEN 'Excellent'
+            WHEN m.recognized_revenue > 1.5 * m.total_cost THEN 'Good'
+            WHEN m.recognized_revenue > m.total_cost THEN 'Monitor'
+            ELSE 'Critical Action Required' END AS business_health_status,
+       m.emails_sent,
+       m.emails_delivered,
+       m.emails_bounced,
+       m.spam_complaints,
+       round(r.bounce, 6) AS bounce_rate,
+       round(r.spam, 6) AS spam_rate,
+       CASE WHEN m.emails_sent = 0 THEN 'insufficient_data'
+            WHEN r.bounce > 0.10 THEN 'critical_action_required'
+            WHEN r.bounce > 0.05 THEN 'monitoring_needed'
+            ELSE 'acceptable' END AS business_risk_level,
+       m.emails_sent < %(min_volume)s AS below_min_volume,
+       0.05 * m.emails_bounced + 0.25 * m.spam_complaints AS estimated_revenue_loss,
+       0.05 * greatest(0, m.emails_bounced - 0.02 * m.emails_sent)
+           + 0.25 * greatest(0, m.spam_complaints - 0.001 * m.emails_delivered) AS potential_savings,
+       CASE WHEN m.emails_delivered > 0 THEN round(m.total_cost / m.emails_delivered, 6) END
+           AS cost_per_email_delivered,
+       CASE WHEN m.emails_delivered > 0 THEN round(m.total_cost * 1000 / m.emails_delivered, 4) END
+           AS cost_per_1000_delivered,
+       m.dedicated_capacity,
+       coalesce(d.dedicated_cost, 0) AS dedicated_cost,
+       round(r.utilization, 6) AS dedicated_utilization,
+       CASE WHEN r.utilization < %(idle_utilization)s
+            THEN round(coalesce(d.dedicated_cost, 0) * (1 - r.utilization), 2) ELSE 0 END
+           AS idle_dedicated_cost,
+       array_remove(ARRAY[
+           CASE WHEN r.margin < %(margin_target)s
+                  OR (m.recognized_revenue = 0 AND m.total_cost > 0) THEN 'margin_below_target' END,
+           CASE WHEN m.total_cost > m.recognized_revenue THEN 'unprofitable' END,
+           CASE WHEN m.emails_sent >= %(min_volume)s AND r.bounce > 0.05 THEN 'bounce_over_limit'
+                WHEN m.emails_sent >= %(min_volume)s AND r.bounce > 0.04 THEN 'bounce_near_limit' END,
+           CASE WHEN m.emails_sent >= %(min_volume)s AND r.spam > 0.001 THEN 'complaints_over_limit'
+                WHEN m.emails_sent >= %(min_volume)s AND r.spam > 0.0008 THEN 'complaints_near_limit' END,
+           CASE WHEN r.utilization < %(idle_utilization)s THEN 'idle_dedicated_capacity' END
+       ], NULL) AS reasons
+FROM bi_tenant_monthly m
+JOIN companies c ON c.id = m.tenant_id
+LEFT JOIN (
+    SELECT tenant_id, sum(amount) AS dedicated_cost
+    FROM bi_cost_allocation_lines
+    WHERE month = %(month)s AND category = 'dedicated'
+    GROUP BY tenant_id
+) d ON d.tenant_id = m.tenant_id
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN m.recognized_revenue <> 0
+                THEN (m.recognized_revenue - m.total_cost) / m.recognized_revenue END AS margin,
+           CASE WHEN m.emails_sent > 0 THEN m.emails_bounced::numeric / m.emails_sent END AS bounce,
+           CASE WHEN m.emails_delivered > 0 THEN m.spam_complaints::numeric / m.emails_delivered END AS spam,
+           CASE WHEN m.dedicated_capacity > 0
+                THEN least(1, m.emails_sent::numeric / m.dedicated_capacity) END AS utilization
+) r
+WHERE m.month = %(month)s
