@@ -73,6 +73,7 @@ KEYS = {
         [
             "user", "team", "license", "audit", "plan", "subscription", "payment", "transaction", "vps", "ip",
             "portfolio", "business", "session", "report", "affiliate", "referral", "commission", "event", "error",
+            "pool", "line",
         ],
         start=1,
     )
@@ -82,6 +83,9 @@ SHARED_SEEDS = {
     "plans": "INSERT INTO plans (plan_id, name, price_monthly) VALUES (%(plan)s, 'Pro', 49.00)",
     "affiliates": "INSERT INTO affiliates (affiliate_id, code, name, email)"
     " VALUES (%(affiliate)s, 'partner-1', 'Partner', 'partner@example.com')",
+    "cost_pools": "INSERT INTO cost_pools (pool_id, name) VALUES (%(pool)s, 'shared-sending')",
+    "allocation_rules": "INSERT INTO allocation_rules (pool_id, effective_from, rule) VALUES (%(pool)s, '2026-01-01',"
+    " 'even')",
 }
 
 MONTH = "date_trunc('month', now())"
@@ -151,6 +155,13 @@ TENANT_SEEDS = {
     " VALUES (%(tenant)s, '/v1/reports', current_date, 10, 1, 120)",
     "error_logs": "INSERT INTO error_logs (tenant_id, error_log_id, level, source, message, user_id)"
     " VALUES (%(tenant)s, %(error)s, 'error', 'api', %(canary)s, %(user)s)",
+    "cost_pool_members": "INSERT INTO cost_pool_members (tenant_id, pool_id, weight) VALUES (%(tenant)s, %(pool)s, 1)",
+    "bi_cost_allocation_lines": "INSERT INTO bi_cost_allocation_lines (tenant_id, month, line_id, resource_kind,"
+    f" resource_id, cost_kind, category, rule, driver, unit_cost, amount) VALUES (%(tenant)s, {MONTH}::date,"
+    " %(line)s, 'vps', %(vps)s, 'infrastructure', 'dedicated', 'dedicated', %(canary)s, 150, 150)",
+    "bi_tenant_monthly": "INSERT INTO bi_tenant_monthly (tenant_id, month, company_name, recognized_revenue,"
+    f" infrastructure_cost, email_service_cost, total_cost) VALUES (%(tenant)s, {MONTH}::date, %(canary)s, 49.00,"
+    " 150.00, 0, 150.00)",
 }
 
 

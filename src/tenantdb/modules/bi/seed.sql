@@ -1,0 +1,3 @@
+-- Seed data for bi: none of its own. Its tables are rollups of the other modules' rows; `tenantdb seed` computes
+-- them with the same engine as `tenantdb bi refresh` (every month with data), in bi's seed transaction, after
+-- this file.

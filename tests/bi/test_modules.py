@@ -1,0 +1,146 @@
+"""The cost_tracking and bi modules on a real PostgreSQL: reversible, lint-clean, constrained and verified."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from tenantdb.db import Session, catalog_snapshot
+from tenantdb.execute import RunRequest, first_difference, migrate
+from tenantdb.lint import lint_migration_sets
+from tenantdb.migrations import Direction
+from tenantdb.verify import verify
+from tests.helpers import FAST
+from tests.modules.support import (
+    CHECK_VIOLATION,
+    apply_modules,
+    assert_round_trip,
+    module_sets,
+    new_company,
+    rejected,
+)
+
+
+@pytest.mark.parametrize("module", ["cost_tracking", "bi"])
+def test_module_round_trips(dsn: str, module: str) -> None:
+    assert_round_trip(dsn, module)
+
+
+def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """The catalog, with a column's position within its table (and a comment's column name) instead of attnums.
+
+    cost_tracking adds columns to email_infra's and core's tables: dropped and added again, a column gets a new
+    attnum but keeps its place among the table's columns, which is what matters.
+    """
+    taken = catalog_snapshot(session)
+    names = {(row[0], row[1], row[-1]): row[2] for row in taken["columns"]}
+    comments = sorted(
+        (row[0], row[1], str(names.get((row[0], row[1], row[2]), row[2])), row[3]) for row in taken["comments"]
+    )
+    columns = sorted(taken["columns"], key=lambda row: (row[0], row[1], row[-1]))
+    places: dict[tuple[Any, Any], int] = {}
+    ranked = []
+    for row in columns:
+        place = places[(row[0], row[1])] = places.get((row[0], row[1]), 0) + 1
+        ranked.append((*row[:-1], place))
+    return {**taken, "columns": sorted(ranked), "comments": comments}
+
+
+@pytest.mark.parametrize("module", ["cost_tracking", "bi"])
+def test_each_migration_applies_rolls_back_and_applies_again(session: Session, module: str) -> None:
+    *requirements, own = module_sets(module)
+    migrate(session, requirements, FAST, RunRequest(direction=Direction.UP))
+    before = snapshot(session)
+    for count in range(1, len(own) + 1):
+        prefix = replace(own, migrations=own.migrations[:count])
+        label = prefix.migrations[-1].label
+        migrate(session, [*requirements, prefix], FAST, RunRequest(direction=Direction.UP))
+        applied = snapshot(session)
+        migrate(session, [*requirements, prefix], FAST, RunRequest(direction=Direction.DOWN, steps=1))
+        migrate(session, [*requirements, prefix], FAST, RunRequest(direction=Direction.UP))
+        assert first_difference(f"{label} applied again", applied, snapshot(session)) is None
+    migrate(session, [*requirements, own], FAST, RunRequest(direction=Direction.DOWN, steps=len(own)))
+    assert first_difference(f"{module} rolled back", before, snapshot(session)) is None
+
+
+@pytest.mark.parametrize("module", ["cost_tracking", "bi"])
+def test_module_lints_clean_with_its_requirements(module: str) -> None:
+    report = lint_migration_sets(module_sets(module))
+    assert [f"{f.path}:{f.line} {f.rule}" for f in report.findings] == []
+
+
+@pytest.fixture
+def costs(session: Session) -> Session:
+    apply_modules(session, "bi")
+    return session
+
+
+def new_pool(session: Session, name: str = "shared-eu") -> str:
+    return str(session.fetch_value("INSERT INTO cost_pools (name) VALUES (%s) RETURNING pool_id", (name,)))
+
+
+def new_vps(
+    session: Session, tenant: str, hostname: str, *, tenancy: str = "dedicated", pool: str | None = None
+) -> str:
+    return str(
+        session.fetch_value(
+            "INSERT INTO vps_instances (tenant_id, hostname, tenancy, status, provider, region,"
+            " capacity_emails_per_hour, approximate_cost, cost_pool_id)"
+            " VALUES (%s, %s, %s, 'active', 'hetzner', 'eu-central', 1000, 100, %s) RETURNING vps_instance_id",
+            (tenant, hostname, tenancy, pool),
+        )
+    )
+
+
+def problems(session: Session) -> list[str]:
+    return [v.message for v in verify(session, module_sets("bi")).violations]
+
+
+def test_costs_are_never_negative_and_usage_rules_name_a_driver(costs: Session) -> None:
+    tenant = new_company(costs, "acme")
+    vps = new_vps(costs, tenant, "mx1.acme.example")
+    assert rejected(costs, "UPDATE vps_instances SET approximate_cost = -1 WHERE vps_instance_id = %s", (vps,)) == (
+        CHECK_VIOLATION
+    )
+    pool = new_pool(costs)
+    assert (
+        rejected(
+            costs,
+            "INSERT INTO allocation_rules (pool_id, effective_from, rule) VALUES (%s, '2026-01-01', 'usage_driver')",
+            (pool,),
+        )
+        == CHECK_VIOLATION
+    )
+    assert (
+        rejected(
+            costs,
+            "INSERT INTO allocation_rules (pool_id, effective_from, rule) VALUES (%s, '2026-01-15', 'even')",
+            (pool,),
+        )
+        == CHECK_VIOLATION
+    )
+
+
+def test_verify_reports_pools_servers_and_members_that_break_the_cost_model(costs: Session) -> None:
+    operator = new_company(costs, "platform-operator")
+    costs.execute("UPDATE companies SET is_platform_operator = true WHERE id = %s", (operator,))
+    customer = new_company(costs, "acme")
+    pool = new_pool(costs)
+    costs.execute(
+        "INSERT INTO allocation_rules (pool_id, effective_from, rule) VALUES (%s, '2026-01-01', 'even')", (pool,)
+    )
+    assert problems(costs) == []
+    new_vps(costs, operator, "mta-shared-1.example", tenancy="shared")
+    new_vps(costs, customer, "mx1.acme.example", pool=pool)
+    new_vps(costs, customer, "mx2.acme.example", tenancy="shared", pool=pool)
+    costs.execute("INSERT INTO cost_pool_members (tenant_id, pool_id) VALUES (%s, %s)", (operator, pool))
+    new_pool(costs, "without-rule")
+    assert sorted(problems(costs)) == [
+        "cost pool shared-eu has platform operator platform-operator as a member: operators are never charged a share",
+        "cost pool without-rule has no allocation rule (its cost is split evenly)",
+        f"dedicated server mx1.acme.example names cost pool {pool}: a dedicated server's cost is its tenant's",
+        "shared server mta-shared-1.example is in no cost pool: its cost is allocated to nobody",
+        "shared server mx2.acme.example belongs to acme, which is not a platform operator",
+    ]
