@@ -226,7 +226,7 @@ class Builder:
         rule: str = "even",
         *,
         driver: str | None = None,
-        fallback: str | None = None,
+        fallback: str = "even",
         overhead: str | int = 0,
         effective: date = PREVIOUS,
     ) -> uuid.UUID:
@@ -243,7 +243,7 @@ class Builder:
         rule: str,
         *,
         driver: str | None = None,
-        fallback: str | None = None,
+        fallback: str = "even",
         effective: date = PREVIOUS,
     ) -> None:
         if rule == "usage_driver" and driver is None:
@@ -506,3 +506,81 @@ def invoice_of(draw: st.DrawFn, builder: Builder, provider: str, month: date) ->
     for n in range(draw(st.integers(0, 2))):
         lines.append((f"unknown-{n}.{provider}.example", "1", draw(st.sampled_from(("12.00", "0.00")))))
     builder.invoice(provider, month, lines)
+
+
+# ---------------------------------------------------------------------------------------------------- examples
+
+
+def example_tenants_abc() -> Dataset:
+    """Issue 6's examples: A has 3 servers at $150 in a fleet of 20 ($450, not the fleet's total); B has a
+    $1,000 payment next to 6 IPs and several billing rows ($1,000 revenue, not a multiple); C's payments are never
+    cost. A shared pool with every kind of line rides along."""
+    builder = Builder(seed=1)
+    operator = builder.company("Platform", operator=True)
+    tenant_a, tenant_b, tenant_c = (builder.company(f"Tenant {name}") for name in "ABC")
+    pro = builder.plan("Pro", "299.00")
+    for _ in range(3):
+        builder.server(tenant_a, 150)
+    fleet = builder.company("Fleet")
+    for _ in range(17):
+        builder.server(fleet, 150)
+    subscription_b = builder.subscription(tenant_b, pro)
+    server_b = builder.server(tenant_b, 100)
+    for status in ("warmed", "warmed", "warming", "available", "burned", "retired"):
+        builder.address(tenant_b, server_b, "4.50", status=status)
+    payment = builder.payment(tenant_b, subscription_b, 1000, day=date(2026, 9, 2))
+    builder.transaction(tenant_b, "charge", 1000, occurred=at(date(2026, 9, 2)), payment=payment)
+    builder.transaction(tenant_b, "charge", 1000, occurred=at(date(2026, 8, 2)))
+    subscription_c = builder.subscription(tenant_c, pro)
+    for day in (date(2026, 9, 3), date(2026, 9, 17)):
+        paid = builder.payment(tenant_c, subscription_c, 750, day=day)
+        builder.transaction(tenant_c, "charge", 750, occurred=at(day), payment=paid)
+    builder.transaction(tenant_c, "credit", "-50.00", occurred=at(date(2026, 9, 20)))
+    pool = builder.pool("usage_driver", driver="emails_delivered", overhead="30.00")
+    shared = builder.server(operator, "200.00", tenancy="shared", pool=pool, capacity=2)
+    builder.address(operator, shared, "6.00")
+    builder.address(operator, shared, "6.00", status="warming")
+    for tenant in (tenant_a, tenant_b, tenant_c):
+        builder.member(pool, tenant)
+    builder.sending(tenant_a, date(2026, 9, 4), 900, 850, hard=20, soft=10, complaints=1)
+    builder.sending(tenant_b, date(2026, 9, 4), 300, 290, hard=5)
+    return builder.dataset()
+
+
+def example_null_bounce_rates() -> Dataset:
+    """Days without volume: NULL bounce and spam rates, risk insufficient_data, never acceptable."""
+    builder = Builder(seed=2)
+    builder.company("Platform", operator=True)
+    quiet, silent = builder.company("Quiet"), builder.company("Silent")
+    builder.sending(quiet, date(2026, 9, 5), 0, 0)
+    builder.sending(quiet, date(2026, 9, 6), 10, 0, hard=10)  # bounce rate 100%, spam rate NULL
+    builder.sending(silent, date(2026, 9, 7), 0, 0)
+    builder.sending(silent, date(2026, 8, 7), 100, 100)
+    return builder.dataset()
+
+
+def example_fallbacks_and_idle() -> Dataset:
+    """Every zero-driver and idle case: all-zero usage (fallback even / fixed_weights), a pool without members,
+    an overhead-only pool, and a month without any payment."""
+    builder = Builder(seed=3)
+    operator = builder.company("Platform", operator=True)
+    one, two, three = (builder.company(name) for name in ("One", "Two", "Three"))
+    zero = builder.pool("usage_driver", driver="emails_delivered", fallback="fixed_weights")
+    builder.server(operator, "99.99", tenancy="shared", pool=zero, capacity=1)
+    builder.member(zero, one, 1)
+    builder.member(zero, two, 2)
+    builder.sending(one, date(2026, 9, 8), 400, 0, soft=400)  # sends, delivers nothing
+    empty = builder.pool("even")
+    builder.server(operator, "10.00", tenancy="shared", pool=empty)
+    overhead = builder.pool("proportional_to_cost", overhead="100.00")
+    for tenant in (one, two, three):
+        builder.member(overhead, tenant)
+    builder.server(three, "12.34")
+    return builder.dataset()
+
+
+EXAMPLES = {
+    "tenants_abc": example_tenants_abc,
+    "null_bounce_rates": example_null_bounce_rates,
+    "fallbacks_and_idle": example_fallbacks_and_idle,
+}
