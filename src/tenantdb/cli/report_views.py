@@ -353,7 +353,7 @@ def show_reconciliation(report: ReconciliationReport) -> None:
             signed_money(row.quantity_drift),
             money(row.unmatched),
             "-" if row.scale_factor is None else f"{row.scale_factor:.4f}",
-            "[bold red]flagged[/]" if row.flagged else "[green]ok[/]",
+            f"[bold red]flagged[/] (beyond {percent(row.tolerance)})" if row.flagged else "[green]ok[/]",
         )
     stdout.print(table)
     stdout.print(
@@ -373,9 +373,9 @@ def show_explain(report: ExplainReport) -> None:
         "driver total", "share", "unit cost", "amount",
         right=("line", "driver value", "driver total", "share", "unit cost", "amount"),
     )  # fmt: skip
-    for line in report.lines:
+    for number, line in enumerate(report.lines, start=1):
         table.add_row(
-            str(line.line_id),
+            str(number),
             escape(line.category),
             escape(line.cost_kind),
             escape(line.pool_name or line.resource_name or "-"),

@@ -16,7 +16,7 @@ from tenantdb.errors import ConfigError
 class AllocationLine:
     """One line of ``bi_cost_allocation_lines``: ``amount`` is the tenant's share of ``unit_cost`` by the rule."""
 
-    line_id: int
+    line_id: UUID | int
     category: str
     cost_kind: str
     pool_id: UUID | None

@@ -25,6 +25,7 @@ class ProviderReconciliation:
     quantity_drift: Decimal
     unmatched: Decimal
     scale_factor: Decimal | None
+    tolerance: Decimal
     flagged: bool
 
 
