@@ -12,6 +12,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any, Protocol
 
+from tenantdb.bi import RefreshObserver, RefreshReport, RefreshRequest, refresh, refresh_in_transaction
 from tenantdb.bi.reports import REPORTS, ReportOptions
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.config import CONFIG_FILE, Settings, load_settings
@@ -505,6 +506,8 @@ def seed(
             ):
                 session.execute(_SEED_SETTINGS, (str(tenants), str(random_seed), day.isoformat()))
                 _run_seed(session, spec, statements, done=[module.module for module in seeded])
+                if spec.name == "bi":  # bi's tables are rollups: the refresh engine computes them
+                    refresh_in_transaction(session)
                 after = table_row_counts(session)
                 tables = tuple(
                     SeededTable(table=table, rows=after[table] - before.get(table, 0))
@@ -720,3 +723,10 @@ def report(settings: Settings, name: str, options: ReportOptions) -> Any:
         raise ConfigError(f"unknown report {name!r}", hint=f"reports: {', '.join(REPORTS)}")
     with open_session(settings, "report") as session:
         return _read_report(session, REPORTS[name], options)
+
+
+def bi_refresh(settings: Settings, request: RefreshRequest, observer: RefreshObserver | None = None) -> RefreshReport:
+    """``tenantdb bi refresh``: recompute the months of module bi's rollups whose inputs changed (or those asked
+    for), one transaction per month, as the migration role (docs/business-metrics.md)."""
+    with open_session(settings, "bi refresh") as session:
+        return refresh(session, request, observer)

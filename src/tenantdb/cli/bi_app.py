@@ -2,8 +2,132 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from tenantdb import commands
+from tenantdb.bi import DEFAULT_TOLERANCE, MonthRefresh, RefreshReport, RefreshRequest, parse_month
+from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.render import emit_json, stderr, stdout
+from tenantdb.errors import ConfigError
 
 bi_app = typer.Typer(
     help="Business-intelligence rollups: allocate costs and refresh per-tenant figures.", no_args_is_help=True
 )
+
+
+class RefreshProgress:
+    """``tenantdb bi refresh`` progress on stderr: the plan, then one line per month committed."""
+
+    def __init__(self, console: Console, *, quiet: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+
+    def _say(self, message: str) -> None:
+        if self.quiet:
+            return
+        if self.console.is_terminal:
+            self.console.print(message)
+        else:
+            self.console.file.write(Text.from_markup(message).plain + "\n")
+            self.console.file.flush()
+
+    def planned(self, refresh: list[date], skip: list[date]) -> None:
+        unchanged = f", {len(skip)} unchanged" if skip else ""
+        self._say(f"refreshing {len(refresh)} month(s){unchanged}")
+
+    def month_started(self, month: date, position: int, total: int) -> None:
+        self._say(f"[dim]({position}/{total})[/] allocating {month:%Y-%m}")
+
+    def month_finished(self, done: MonthRefresh) -> None:
+        self._say(
+            f"[green]refreshed[/] {done.month:%Y-%m}: {done.lines:,} allocation lines, {done.tenants:,} customers, "
+            f"{done.providers} provider(s) reconciled [dim]({done.seconds:.2f} s)[/]"
+        )
+
+
+def show_refresh(report: RefreshReport) -> None:
+    if report.refreshed:
+        table = Table(title=f"bi refresh of {escape(report.database)}", title_justify="left")
+        table.add_column("month")
+        table.add_column("allocation lines", justify="right")
+        table.add_column("customers", justify="right")
+        table.add_column("providers", justify="right")
+        table.add_column("seconds", justify="right")
+        for month in report.refreshed:
+            table.add_row(
+                f"{month.month:%Y-%m}", f"{month.lines:,}", f"{month.tenants:,}", str(month.providers),
+                f"{month.seconds:.2f}",
+            )  # fmt: skip
+        stdout.print(table)
+    skipped = f", {len(report.skipped)} unchanged and skipped" if report.skipped else ""
+    if not report.refreshed and not report.skipped:
+        stdout.print("nothing to refresh: no month has deliverability, billing transactions or invoices yet")
+        return
+    stdout.print(
+        f"refreshed {len(report.refreshed)} month(s){skipped}: {report.lines:,} allocation lines in "
+        f"{report.seconds:.1f} s"
+    )
+
+
+def parse_tolerance(text: str) -> Decimal:
+    """``0.02`` or ``2%``."""
+    stripped = text.strip()
+    try:
+        value = Decimal(stripped[:-1]) / 100 if stripped.endswith("%") else Decimal(stripped)
+    except InvalidOperation:
+        raise ConfigError(f"--tolerance {text!r}: expected a ratio like 0.02 or a percentage like 2%") from None
+    if not value.is_finite():
+        raise ConfigError(f"--tolerance {text!r}: expected a finite number")
+    return value
+
+
+@bi_app.command("refresh")
+def refresh(
+    months: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--month",
+            help="Refresh this month, YYYY-MM, changed or not (repeatable) \\[default: every month whose inputs "
+            "changed].",
+            show_default=False,
+        ),
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Refresh every month with data, changed or not.")] = False,
+    tolerance: Annotated[
+        str,
+        typer.Option(
+            "--tolerance", help="Reconciliation drift beyond which a provider's month is flagged: 0.02 or 2%."
+        ),
+    ] = f"{DEFAULT_TOLERANCE}",
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Allocate costs and recompute the per-tenant rollups of module bi, month by month.
+
+    Each month is one transaction (its rows deleted and inserted again), so readers always see a whole month and
+    are never blocked. Without --month, only months whose inputs changed since their last refresh are recomputed.
+    Needs modules cost_tracking and bi applied, and a role that bypasses row-level security (the migration role).
+    Definitions: docs/business-metrics.md.
+    """
+
+    def action() -> RefreshReport:
+        if months and everything:
+            raise ConfigError("--month and --all exclude each other", hint="name months, or refresh them all")
+        request = RefreshRequest(
+            months=tuple(parse_month(text) for text in months or ()),
+            everything=everything,
+            tolerance=parse_tolerance(tolerance),
+        )
+        settings = settings_from(project, dsn, None, None)
+        return commands.bi_refresh(settings, request, RefreshProgress(stderr, quiet=as_json))
+
+    run_command(as_json, action, lambda report: emit_json(report) if as_json else show_refresh(report))

@@ -30,13 +30,13 @@ SET approximate_cost = round((2 + 4 * pg_temp.seed_unit('ip-cost/' || a.ip_id)):
 WHERE a.approximate_cost = 0;
 
 -- The shared sending pool (every shared server) is split by e-mails delivered; the platform overhead (support,
--- monitoring, licences: $1,500 plus $2.50 per customer) evenly among all customers.
+-- monitoring, licences: $300 plus $1.50 per customer) evenly among all customers.
 INSERT INTO cost_pools (pool_id, name, provider, monthly_overhead, description, created_at, updated_at)
 VALUES (pg_temp.seed_uuid('cost-pool/shared-sending'), 'shared-sending', NULL, 0,
         'Shared MTA servers and their IP addresses, for customers without dedicated servers.',
         pg_temp.seed_now() - interval '4 years', pg_temp.seed_now() - interval '4 years'),
        (pg_temp.seed_uuid('cost-pool/platform-overhead'), 'platform-overhead', NULL,
-        1500 + 2.5 * (SELECT count(*) FROM companies WHERE NOT is_platform_operator),
+        300 + 1.5 * (SELECT count(*) FROM companies WHERE NOT is_platform_operator),
         'Support, monitoring and licences: infrastructure cost not tied to a server.',
         pg_temp.seed_now() - interval '4 years', pg_temp.seed_now() - interval '4 years')
 ON CONFLICT (name) DO NOTHING;
