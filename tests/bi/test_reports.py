@@ -91,7 +91,7 @@ def test_executive_health_reasons_alerts_and_actions(reports: Session) -> None:
         ("invoice_drift", "hetzner", D("10.00")),
     }
     assert [(a.kind, a.subject, a.dollars_per_month) for a in report.actions] == [
-        ("downsize_idle_dedicated", "Beta Corp", D("190.00")),  # 200.00 dedicated x 95% idle
+        ("downsize_idle_dedicated", "Beta Corp", D("142.50")),  # its 150.00 server x 95% idle
         ("fix_deliverability", "Beta Corp", D("103.50")),  # 0.05 x (3,000 - 1,000) + 0.25 x (60 - 46)
         ("raise_margin_to_target", "Beta Corp", D("70.70")),  # 30% of 299 - 19
         ("consolidate_idle_pool", "shared-eu", D("40.00")),  # 40 of 92.50 idle
@@ -160,9 +160,14 @@ def test_deliverability_levels_and_money(reports: Session) -> None:
 def test_cost_optimization_savings(reports: Session) -> None:
     report = build(reports, "cost-optimization")
     assert isinstance(report, CostOptimizationReport)
-    assert report.total_dollars_per_month == D("431.70")
+    assert report.total_dollars_per_month == D("384.20")
     assert [t.tenant_id for t in report.idle_dedicated] == [BETA]
-    assert report.idle_dedicated[0].idle_dedicated_cost == D("190.00")
+    idle = report.idle_dedicated[0]
+    assert (idle.dedicated_server_cost, idle.idle_cost, idle.dedicated_utilization) == (
+        D("150.00"),
+        D("142.50"),
+        D("0.05"),
+    )
     assert [t.tenant_id for t in report.unprofitable] == [GAMMA]
     pools = {p.pool_name: p for p in report.pools}
     assert (pools["shared-eu"].pool_cost, pools["shared-eu"].idle_share, pools["shared-eu"].high_idle) == (

@@ -209,21 +209,22 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
         )
     stdout.print(table)
     _more(ROWS_SHOWN, len(report.opportunities))
-    idle = _table(
+    idle_table = _table(
         f"idle dedicated capacity (used below {percent(report.idle_utilization_threshold, 0)} of capacity)",
-        "tenant", "capacity", "sent", "utilization", "dedicated cost", "idle cost",
-        right=("capacity", "sent", "utilization", "dedicated cost", "idle cost"),
+        "tenant", "capacity", "sent", "utilization", "server cost", "idle cost",
+        right=("capacity", "sent", "utilization", "server cost", "idle cost"),
     )  # fmt: skip
-    for tenant in report.idle_dedicated[:ROWS_SHOWN]:
-        idle.add_row(
-            escape(tenant.company_name),
-            count(tenant.dedicated_capacity),
-            count(tenant.emails_sent),
-            percent(tenant.dedicated_utilization),
-            money(tenant.dedicated_cost),
-            money(tenant.idle_dedicated_cost),
+    for idle in report.idle_dedicated[:ROWS_SHOWN]:
+        table_row = (
+            escape(idle.company_name),
+            count(idle.dedicated_capacity),
+            count(idle.emails_sent),
+            percent(idle.dedicated_utilization),
+            money(idle.dedicated_server_cost),
+            money(idle.idle_cost),
         )
-    stdout.print(idle)
+        idle_table.add_row(*table_row)
+    stdout.print(idle_table)
     _more(ROWS_SHOWN, len(report.idle_dedicated))
     losing = _table(
         "unprofitable tenants", "tenant", "plan", "revenue", "cost", "loss", right=("revenue", "cost", "loss")

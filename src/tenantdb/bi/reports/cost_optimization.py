@@ -33,6 +33,20 @@ class PoolFigures:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IdleDedicated:
+    """A customer whose dedicated servers sent below the idle threshold, and what their idle share costs."""
+
+    tenant_id: UUID
+    company_name: str
+    plan_name: str | None
+    dedicated_capacity: int
+    emails_sent: int
+    dedicated_utilization: Decimal | None
+    dedicated_server_cost: Decimal
+    idle_cost: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SavingsByKind:
     kind: str
     opportunities: int
@@ -48,7 +62,7 @@ class CostOptimizationReport:
     total_dollars_per_month: Decimal
     savings: tuple[SavingsByKind, ...]
     opportunities: tuple[Action, ...]
-    idle_dedicated: tuple[TenantFigures, ...]
+    idle_dedicated: tuple[IdleDedicated, ...]
     unprofitable: tuple[TenantFigures, ...]
     pools: tuple[PoolFigures, ...]
 
@@ -74,7 +88,7 @@ def build(session: Session, options: ReportOptions) -> CostOptimizationReport:
             for kind, actions in sorted(kinds.items(), key=lambda item: -sum(a.dollars_per_month for a in item[1]))
         ),
         opportunities=opportunities,
-        idle_dedicated=fetch_models(session, TenantFigures, "idle_dedicated", scope),
+        idle_dedicated=fetch_models(session, IdleDedicated, "idle_dedicated_list", scope),
         unprofitable=fetch_models(session, TenantFigures, "unprofitable", scope),
         pools=fetch_models(session, PoolFigures, "pools", scope),
     )

@@ -56,17 +56,20 @@ class TenantFigures:
     cost_per_email_delivered: Decimal | None
     cost_per_1000_delivered: Decimal | None
     dedicated_capacity: int
-    dedicated_cost: Decimal
     dedicated_utilization: Decimal | None
-    idle_dedicated_cost: Decimal
     reasons: tuple[str, ...]
 
 
 def with_context(name: str) -> LiteralString:
-    """The query ``sql/<name>.sql`` with the ``figures`` (customers) and ``pools`` (cost pools) it selects from."""
+    """The query ``sql/<name>.sql`` with what it may select from: ``figures`` (customers), ``idle_dedicated``,
+    ``idle_pools`` and ``pools``; PostgreSQL computes only the ones the query references."""
     return (
         "WITH figures AS (\n"
         + query("tenant_figures")
+        + "\n), idle_dedicated AS (\n"
+        + query("idle_dedicated")
+        + "\n), idle_pools AS (\n"
+        + query("idle_pools")
         + "\n), pools AS (\n"
         + query("pool_figures")
         + "\n)\nSELECT * FROM (\n"

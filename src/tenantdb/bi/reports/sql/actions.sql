@@ -2,8 +2,8 @@
 --   reprice_unprofitable_tenant  cost above revenue: the monthly loss
 --   raise_margin_to_target       profitable but below the margin target: the gap to the target
 --   fix_deliverability           potential_savings of a sender above the minimum volume
---   downsize_idle_dedicated      the idle share of dedicated cost when utilization is below the idle threshold
---   consolidate_idle_pool        a pool's idle-capacity line when it is above the high-idle share of the pool
+--   downsize_idle_dedicated      the idle share of the dedicated servers' cost below the idle threshold
+--   consolidate_idle_pool        a pool's idle-capacity lines when above the high-idle share of its cost
 --   review_invoice_drift         a flagged reconciliation: |invoiced - modeled|
 SELECT a.kind, a.tenant_id, a.subject, a.pool_id, a.dollars_per_month, a.metric
 FROM (
@@ -22,14 +22,12 @@ FROM (
     FROM figures f
     WHERE NOT f.below_min_volume AND f.potential_savings > 0
     UNION ALL
-    SELECT 'downsize_idle_dedicated', f.tenant_id, f.company_name, NULL, f.idle_dedicated_cost,
-           f.dedicated_utilization
-    FROM figures f
-    WHERE f.idle_dedicated_cost > 0
+    SELECT 'downsize_idle_dedicated', i.tenant_id, i.company_name, NULL, i.idle_cost, i.dedicated_utilization
+    FROM idle_dedicated i
     UNION ALL
     SELECT 'consolidate_idle_pool', NULL, p.pool_name, p.pool_id, p.idle_cost, p.idle_share
-    FROM pools p
-    WHERE p.idle_cost > 0 AND p.idle_share > %(high_idle_share)s
+    FROM idle_pools p
+    WHERE p.idle_share > %(high_idle_share)s
     UNION ALL
     SELECT 'review_invoice_drift', NULL, r.provider, NULL, abs(r.invoiced - r.modeled), r.scale_factor
     FROM bi_reconciliation r

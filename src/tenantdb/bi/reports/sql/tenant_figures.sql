@@ -1,6 +1,7 @@
 -- Every customer's figures for one month: bi_tenant_monthly with the ratios, health status, risk level and
 -- health reason codes of docs/business-metrics.md. Revenue is recognized revenue of the month.
--- Placeholders: month, margin_target, min_volume, idle_utilization. Other report queries select FROM figures.
+-- Placeholders: month, margin_target, min_volume, idle_utilization. Reads only bi_tenant_monthly and companies (the
+-- month's rows through its month index), so the other report queries can select FROM figures cheaply.
 SELECT m.tenant_id,
        m.company_name,
        c.slug,
@@ -31,18 +32,14 @@ SELECT m.tenant_id,
             ELSE 'acceptable' END AS business_risk_level,
        m.emails_sent < %(min_volume)s AS below_min_volume,
        0.05 * m.emails_bounced + 0.25 * m.spam_complaints AS estimated_revenue_loss,
-       0.05 * greatest(0, m.emails_bounced - 0.02 * m.emails_sent)
-           + 0.25 * greatest(0, m.spam_complaints - 0.001 * m.emails_delivered) AS potential_savings,
+       round(0.05 * greatest(0, m.emails_bounced - 0.02 * m.emails_sent)
+             + 0.25 * greatest(0, m.spam_complaints - 0.001 * m.emails_delivered), 2) AS potential_savings,
        CASE WHEN m.emails_delivered > 0 THEN round(m.total_cost / m.emails_delivered, 6) END
            AS cost_per_email_delivered,
        CASE WHEN m.emails_delivered > 0 THEN round(m.total_cost * 1000 / m.emails_delivered, 4) END
            AS cost_per_1000_delivered,
        m.dedicated_capacity,
-       coalesce(d.dedicated_cost, 0) AS dedicated_cost,
        round(r.utilization, 6) AS dedicated_utilization,
-       CASE WHEN r.utilization < %(idle_utilization)s
-            THEN round(coalesce(d.dedicated_cost, 0) * (1 - r.utilization), 2) ELSE 0 END
-           AS idle_dedicated_cost,
        array_remove(ARRAY[
            CASE WHEN r.margin < %(margin_target)s
                   OR (m.recognized_revenue = 0 AND m.total_cost > 0) THEN 'margin_below_target' END,
@@ -55,12 +52,6 @@ SELECT m.tenant_id,
        ], NULL) AS reasons
 FROM bi_tenant_monthly m
 JOIN companies c ON c.id = m.tenant_id
-LEFT JOIN (
-    SELECT tenant_id, sum(amount) AS dedicated_cost
-    FROM bi_cost_allocation_lines
-    WHERE month = %(month)s AND category = 'dedicated'
-    GROUP BY tenant_id
-) d ON d.tenant_id = m.tenant_id
 CROSS JOIN LATERAL (
     SELECT CASE WHEN m.recognized_revenue <> 0
                 THEN (m.recognized_revenue - m.total_cost) / m.recognized_revenue END AS margin,
