@@ -74,6 +74,8 @@ from tenantdb.modules import (
     resolve_modules,
     seed_script,
 )
+from tenantdb.phase_feature import FeatureReport, feature_off, feature_on
+from tenantdb.phase_rollback import DataRollbackReport, rollback_data
 from tenantdb.phases import PhasesReport, phase_members, rollback_phase, run_phases
 from tenantdb.plan import Plan, StatusRow, status
 from tenantdb.sql import SqlSyntaxError, Statement, split_statements
@@ -176,20 +178,49 @@ def migrate_phases(settings: Settings, *, dry_run: bool, observer: Observer | No
         return run_phases(session, sources, settings, observer, dry_run=dry_run)
 
 
-def rollback(settings: Settings, phase: str, level: str, observer: Observer | None = None) -> list[str]:
-    """``tenantdb rollback --phase NAME --level schema``: run the phase's downs, newest first."""
+ROLLBACK_LEVELS = ("schema", "data", "feature")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RollbackReport:
+    """What ``tenantdb rollback`` did, by level: downs run, rows removed, or a feature switched."""
+
+    phase: str
+    level: str
+    rolled_back: tuple[str, ...] = ()  # schema: the downs run, newest first
+    data: DataRollbackReport | None = None
+    feature: FeatureReport | None = None
+
+
+def rollback(
+    settings: Settings,
+    phase: str,
+    level: str,
+    observer: Observer | None = None,
+    *,
+    restore: bool = False,
+    force: bool = False,
+) -> RollbackReport:
+    """``tenantdb rollback --phase NAME --level schema|data|feature`` (``--restore`` turns a feature back on)."""
     spec = next((p for p in settings.phases if p.name == phase), None)
     if spec is None:
         known = ", ".join(p.name for p in settings.phases) or "none configured"
         raise ConfigError(f"no phase named {phase!r}", hint=f"phases: {known}")
-    if level != "schema":
-        raise ConfigError(
-            f"rollback level {level!r} is not available yet", hint="use --level schema (runs the phase's downs)"
-        )
+    if level not in ROLLBACK_LEVELS:
+        raise ConfigError(f"unknown rollback level {level!r}", hint=f"levels: {', '.join(ROLLBACK_LEVELS)}")
+    if restore and level != "feature":
+        raise ConfigError("--restore only applies to --level feature")
     project = load_project_migrations(settings)
     phase_set = replace(project, migrations=tuple(phase_members(spec, project)))
-    with open_session(settings) as session, runner_lock(session, settings.runner, observer or SilentObserver()):
-        return rollback_phase(session, phase_set, settings, observer or SilentObserver())
+    observer = observer or SilentObserver()
+    with open_session(settings) as session, runner_lock(session, settings.runner, observer):
+        if level == "data":
+            return RollbackReport(phase=phase, level=level, data=rollback_data(session, phase, phase_set, settings))
+        if level == "feature":
+            switch = feature_on if restore else feature_off
+            return RollbackReport(phase=phase, level=level, feature=switch(session, spec, settings, force=force))
+        labels = rollback_phase(session, phase_set, settings, observer)
+        return RollbackReport(phase=phase, level=level, rolled_back=tuple(labels))
 
 
 def migrate_redo(settings: Settings, *, allow_changed: bool, observer: Observer | None = None) -> list[RunReport]:

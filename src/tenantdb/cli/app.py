@@ -255,26 +255,43 @@ def migrate_test(
 @app.command("rollback")
 def rollback(
     phase: Annotated[str, typer.Option("--phase", help="The [[phases]] name to roll back.")],
-    level: Annotated[str, typer.Option("--level", help="schema: run the phase's downs, newest first.")] = "schema",
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level",
+            help="schema: run the phase's downs, newest first. data: remove only the rows the phase's migrations "
+            "inserted (archived first; rows created or changed later stay). feature: run the phase's feature_off, "
+            "storing the previous values of every row it changes.",
+        ),
+    ] = "schema",
+    restore: Annotated[
+        bool,
+        typer.Option("--restore", help="With --level feature: turn the feature back on, restoring the stored rows."),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --level feature: switch off again although it is off, or restore over rows changed since.",
+        ),
+    ] = False,
     project: ProjectOpt = None,
     dsn: DsnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Roll back one phase of a phased project (data destroyed by its downs is archived first)."""
+    """Roll back one phase of a phased project: its schema, only its rows, or its feature.
 
-    def action() -> list[str]:
+    Examples: `tenantdb rollback --phase "user migration" --level data` removes the rows the phase inserted and
+    keeps everything the application wrote since; `--level feature` switches the feature off and
+    `--level feature --restore` switches it back on with the exact previous values.
+    """
+
+    def action() -> commands.RollbackReport:
         with ConsoleObserver(stderr, quiet=as_json) as observer:
-            return commands.rollback(_settings(project, dsn, None, None), phase, level, observer)
+            settings = _settings(project, dsn, None, None)
+            return commands.rollback(settings, phase, level, observer, restore=restore, force=force)
 
-    _run(
-        as_json,
-        action,
-        lambda labels: (
-            emit_json({"phase": phase, "rolled_back": labels})
-            if as_json
-            else stdout.print(f"rolled back {len(labels)} migration(s) of phase {escape(phase)}")
-        ),
-    )
+    _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_rollback(report))
 
 
 @app.command("plan")

@@ -14,6 +14,7 @@ from tenantdb.commands import (
     HistoryReport,
     ModuleInfo,
     PlanReport,
+    RollbackReport,
     RunReport,
     SeedReport,
     StatusReport,
@@ -348,3 +349,46 @@ def show_seed(report: SeedReport) -> None:
         f"{verb} {report.tenants:,} tenant(s) with seed {report.random_seed}, history up to {report.as_of:%Y-%m-%d}: "
         f"{rows:,} rows in {report.seconds:.1f} s"
     )
+
+
+def show_rollback(report: RollbackReport) -> None:
+    """``tenantdb rollback``: downs run, rows removed and kept per table, or a feature switched."""
+    phase = escape(report.phase)
+    if report.data is not None:
+        data = report.data
+        table = Table(title=f"phase {phase}: data rollback, {data.removed} row(s) removed", title_justify="left")
+        for column in ("table", "removed", "kept: changed since", "kept: referenced", "kept: ambiguous", "archive"):
+            table.add_column(column, justify="left" if column in ("table", "archive") else "right")
+        for row in data.tables:
+            archive = f"{row.archive_id} ({row.archive_table})" if row.archive_id is not None else ""
+            table.add_row(
+                escape(row.table),
+                str(row.removed),
+                str(row.kept_changed),
+                str(row.kept_referenced),
+                str(row.kept_ambiguous),
+                escape(archive),
+            )
+        stdout.print(table)
+        for row in data.tables:
+            for note in row.notes:
+                stdout.print(f"  [yellow]{escape(row.table)}[/]: {escape(note)}")
+        if not data.tables:
+            stdout.print(f"  no rows recorded for the phase's applied migrations ({len(data.migrations)})")
+        return
+    if report.feature is not None:
+        feature = report.feature
+        verb = "switched off" if feature.action == "off" else "restored"
+        stdout.print(f"phase {phase}: feature {verb} (snapshot {feature.snapshot_id})")
+        for change in feature.tables:
+            stdout.print(f"  {escape(change.table)}: {change.rows} row(s)")
+        for key in feature.overwritten:
+            stdout.print(f"  [yellow]overwritten[/] a change made since: {escape(key)}")
+        for name in feature.not_captured:
+            stdout.print(
+                f"  [yellow]not captured[/] (written by a trigger or function, not restorable): {escape(name)}"
+            )
+        return
+    stdout.print(f"rolled back {len(report.rolled_back)} migration(s) of phase {phase}")
+    for label in report.rolled_back:
+        stdout.print(f"  {escape(label)}")

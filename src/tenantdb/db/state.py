@@ -17,7 +17,7 @@ from psycopg import sql
 from tenantdb.db.session import Session, runner_identity
 
 STATE_SCHEMA = "tenantdb"
-STATE_VERSION = 2
+STATE_VERSION = 3  # 3: migration_writes, feature_snapshots, feature_rows
 _STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
 
 
@@ -120,7 +120,9 @@ def record_applied(session: Session, row: AppliedMigration) -> None:
 
 
 def remove_applied(session: Session, source: str, version: str) -> None:
+    """Forget an applied migration, and what its transactions wrote (its rows are no longer the phase's)."""
     session.execute("DELETE FROM tenantdb.applied_migrations WHERE source = %s AND version = %s", (source, version))
+    session.execute("DELETE FROM tenantdb.migration_writes WHERE source = %s AND version = %s", (source, version))
 
 
 def update_checksum(session: Session, source: str, version: str, checksum: str, content: str) -> None:

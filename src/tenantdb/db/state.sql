@@ -80,3 +80,47 @@ CREATE TABLE IF NOT EXISTS tenantdb.archive (
 );
 COMMENT ON TABLE tenantdb.archive IS
     'Manifest of data archived before a migration destroyed it: source object, copy, row count, digest, when.';
+
+-- Step 3: what each migration transaction wrote, so `rollback --level data` can remove exactly a phase's rows,
+-- and the rows `rollback --level feature` changed, so turning the feature back on restores them.
+CREATE TABLE IF NOT EXISTS tenantdb.migration_writes (
+    source       text        NOT NULL,
+    version      text        NOT NULL,
+    xid          xid8        NOT NULL,
+    xids         xid8[]      NOT NULL,
+    relid        oid         NOT NULL,
+    table_schema text        NOT NULL,
+    table_name   text        NOT NULL,
+    relfilenode  oid         NOT NULL,
+    created      boolean     NOT NULL,
+    rewritten    boolean     NOT NULL,
+    inserted     bigint      NOT NULL,
+    updated      bigint      NOT NULL,
+    deleted      bigint      NOT NULL,
+    removed      bigint      NOT NULL DEFAULT 0,
+    cluster      text        NOT NULL,
+    at           timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (source, version, xid, relid)
+);
+COMMENT ON TABLE tenantdb.migration_writes IS
+    'Per migration transaction and user table: its transaction ids (top level and committed subtransactions), '
+    'rows inserted, updated, deleted, and whether it created or rewrote the table; removed counts data rollbacks.';
+
+CREATE TABLE IF NOT EXISTS tenantdb.feature_snapshots (
+    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    phase       text        NOT NULL,
+    taken_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    restored_at timestamptz,
+    statements  text[]      NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tenantdb.feature_rows (
+    snapshot_id  bigint NOT NULL REFERENCES tenantdb.feature_snapshots ON DELETE CASCADE,
+    table_schema text   NOT NULL,
+    table_name   text   NOT NULL,
+    key          jsonb  NOT NULL,
+    before       jsonb,
+    after        jsonb,
+    PRIMARY KEY (snapshot_id, table_schema, table_name, key)
+);
+COMMENT ON TABLE tenantdb.feature_rows IS
+    'Rows a phase''s feature_off changed: before (NULL when it inserted the row) and after (NULL when it deleted it).';

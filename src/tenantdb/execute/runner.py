@@ -51,6 +51,7 @@ from tenantdb.db import (
     statement_sha,
     who_applies,
 )
+from tenantdb.db.writes import TableStart, record_writes, table_files
 from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, MigrationFailed, TenantdbError
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.retry import Backoff, with_lock_retries
@@ -212,9 +213,11 @@ class Runner:
                 statement_timeout=self._statement_timeout(migration, None),
             )
             try:
+                files = self._table_files(step)
                 for index, statement in enumerate(script.statements):
                     self._execute(step, statement)
                     self.observer.statement_finished(migration, index, statement)
+                self._record_writes(step, files)  # before restoring archives: restored rows are not the step's
                 self._restore_archives(step)
                 with self.session.pipeline():  # ledger, event and COMMIT in one round trip
                     self._finish(step, script, started)
@@ -224,6 +227,15 @@ class Runner:
                 raise
 
         self._retrying(step, None, attempt)
+
+    def _table_files(self, step: Step) -> dict[int, TableStart] | None:
+        return table_files(self.session) if step.direction is Direction.UP else None
+
+    def _record_writes(self, step: Step, files: dict[int, TableStart] | None) -> None:
+        """What an up step's transaction wrote, for ``rollback --level data`` (in that transaction)."""
+        if step.direction is Direction.UP:
+            before = files if files is not None else table_files(self.session)
+            record_writes(self.session, step.migration.source, str(step.migration.version), before)
 
     def _execute(self, step: Step, statement: Statement) -> None:
         """Run one statement; a failure becomes MigrationFailed (lock timeouts and lost connections pass)."""
@@ -453,6 +465,7 @@ class Runner:
         """Run a statement of the file's own transaction; on a lock timeout return where to restart."""
         if block.start is None and statement.transaction is TransactionMode.CONTROL:
             block.start = index
+            block.files = self._table_files(step)
         try:
             self._execute(step, statement)
         except DatabaseError as error:  # only a lock timeout gets here; the server aborted the block
@@ -467,6 +480,8 @@ class Runner:
             self._on_retry(step, statement)(block.attempts, delay, error)
             time.sleep(delay)
             return block.start
+        if self.session.in_transaction:
+            self._record_writes(step, block.files)
         journal_mark(self.session, key, index, statement.text, "done")
         if not self.session.in_transaction:
             block.start = None
@@ -493,7 +508,9 @@ class Runner:
     def _run_in_own_transaction(self, step: Step, key: JournalKey, index: int, statement: Statement) -> None:
         def attempt() -> None:
             with self.session.transaction():
+                files = self._table_files(step)
                 self._execute(step, statement)
+                self._record_writes(step, files)
                 journal_mark(self.session, key, index, statement.text, "done")
 
         self._retrying(step, statement, attempt)
@@ -592,6 +609,7 @@ class _FileTransaction:
     def __init__(self, backoff: Backoff) -> None:
         self.backoff = backoff
         self.start: int | None = None
+        self.files: dict[int, TableStart] | None = None  # user tables when the block began
         self.attempts = 0
         self._clock = time.monotonic()
 
