@@ -318,11 +318,15 @@ def allocation_units(data: Dataset, month: date) -> list[Unit]:
         servers = [r for r in in_pool if r.kind == "vps"]
         rule_row = current_rule(data, pool_id, month)
         for cost_kind in (INFRASTRUCTURE, EMAIL_SERVICE):
-            kind_resources = [r for r in in_pool if r.cost_kind == cost_kind and r.active_days > 0]
+            kind_resources = [
+                r for r in in_pool if r.cost_kind == cost_kind and r.active_days > 0 and not is_warming(r)
+            ]
             overhead = exact(pool.get("monthly_overhead")) if cost_kind == INFRASTRUCTURE else Fraction(0)
             if not kind_resources and overhead == 0:
                 continue
             cost = round_cents(sum((r.monthly_cost for r in kind_resources), overhead))
+            if cost == 0:
+                continue  # nothing to allocate: the page's lines of a zero unit would all be 0.00
             unit = allocate_unit(
                 data,
                 month,
@@ -337,6 +341,40 @@ def allocation_units(data: Dataset, month: date) -> list[Unit]:
             )
             units.append(unit)
     return units
+
+
+def is_warming(resource: Resource) -> bool:
+    return resource.kind == "ip" and resource.status == "warming"
+
+
+def shared_warmup_lines(data: Dataset, month: date) -> list[Line]:
+    """A warming IP on a shared server is an investment, never shared or idle cost: one line per address to the
+    platform operator that owns it, outside the pool's allocation units. (The page says only that a warming IP's
+    cost "is reported with category warmup_investment, never as waste or idle capacity"; who bears it in a
+    pool is not written down. This reading keeps it out of every customer's share.)"""
+    lines = []
+    for resource in resources(data, month):
+        if resource.tenancy != "shared" or not is_warming(resource) or resource.active_days == 0:
+            continue
+        amount = round_cents(resource.monthly_cost)
+        lines.append(
+            Line(
+                tenant_id=resource.tenant_id,
+                month=month,
+                pool_id=resource.pool_id,
+                resource_kind="ip",
+                resource_id=resource.resource_id,
+                cost_kind=EMAIL_SERVICE,
+                category="warmup_investment",
+                rule="warmup_investment",
+                driver=None,
+                driver_value=None,
+                driver_total=None,
+                unit_cost=amount,
+                amount=amount,
+            )
+        )
+    return lines
 
 
 def allocate_unit(
@@ -369,7 +407,7 @@ def allocate_unit(
     lines: list[Line] = []
     operator = pool_operator(data, servers)
     resource_kind = "vps" if cost_kind == INFRASTRUCTURE else "ip"
-    if idle != 0 or not members:
+    if idle != 0:  # a zero idle line (a pool of nothing without members) says nothing
         lines.append(
             Line(
                 tenant_id=operator,
@@ -465,7 +503,7 @@ def weights_for(
 
 def allocation_lines(data: Dataset, month: date) -> list[Line]:
     """Every line of ``bi_cost_allocation_lines`` for the month."""
-    lines = dedicated_lines(data, month)
+    lines = dedicated_lines(data, month) + shared_warmup_lines(data, month)
     for unit in allocation_units(data, month):
         lines.extend(unit.lines)
     return lines
@@ -822,13 +860,46 @@ class TenantHealth:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyMetrics:
-    """The executive summary's key metrics over the customers of a month (recognized revenue)."""
+    """The executive summary's key metrics over the customers of a month (recognized revenue). Revenue at risk is
+    the sum of the customers' ``estimated_revenue_loss`` (the page defines no other deliverability dollars)."""
 
+    tenants: int
     revenue: Decimal
+    infrastructure_cost: Decimal
+    email_service_cost: Decimal
     cost: Decimal
-    margin: Fraction | None
+    profit: Decimal
+    gross_margin_ratio: Fraction | None
+    emails_sent: int
+    emails_delivered: int
     cost_per_1000_delivered: Fraction | None
     revenue_at_risk: Fraction
+    unprofitable_tenants: int
+    overall_health: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportFigures:
+    """A customer's month as the reports show it: every ratio on recognized revenue, and its reason codes."""
+
+    tenant_id: Any
+    recognized_revenue: Decimal
+    total_cost: Decimal
+    profit: Decimal
+    gross_margin_ratio: Fraction | None
+    cost_efficiency_score: Fraction
+    business_efficiency_ratio: Fraction | None
+    business_health_status: str
+    bounce_rate: Fraction | None
+    spam_rate: Fraction | None
+    business_risk_level: str
+    below_min_volume: bool
+    estimated_revenue_loss: Fraction
+    potential_savings: Fraction
+    cost_per_email_delivered: Fraction | None
+    cost_per_1000_delivered: Fraction | None
+    dedicated_capacity: int
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -866,17 +937,54 @@ def tenant_health(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> Te
     return TenantHealth(tenant_id=row.tenant_id, status=health_status(revenue, cost), reasons=tuple(reasons))
 
 
+def report_figures(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> ReportFigures:
+    revenue, cost = Fraction(row.recognized_revenue), Fraction(row.total_cost)
+    ratio = gross_margin_ratio(revenue, cost)
+    return ReportFigures(
+        tenant_id=row.tenant_id,
+        recognized_revenue=row.recognized_revenue,
+        total_cost=row.total_cost,
+        profit=row.recognized_revenue - row.total_cost,
+        gross_margin_ratio=ratio,
+        cost_efficiency_score=cost_efficiency_score(ratio),
+        business_efficiency_ratio=business_efficiency_ratio(revenue, cost),
+        business_health_status=health_status(revenue, cost),
+        bounce_rate=per(row.emails_bounced, row.emails_sent),
+        spam_rate=per(row.spam_complaints, row.emails_delivered),
+        business_risk_level=risk_level(row.emails_sent, row.emails_bounced),
+        below_min_volume=row.emails_sent < thresholds.minimum_volume,
+        estimated_revenue_loss=estimated_revenue_loss(row.emails_bounced, row.spam_complaints),
+        potential_savings=potential_savings(
+            row.emails_sent, row.emails_delivered, row.emails_bounced, row.spam_complaints
+        ),
+        cost_per_email_delivered=per(cost, row.emails_delivered),
+        cost_per_1000_delivered=per(cost * 1000, row.emails_delivered),
+        dedicated_capacity=row.dedicated_capacity,
+        reasons=tenant_health(row, thresholds).reasons,
+    )
+
+
 def key_metrics(monthly: Sequence[TenantMonth]) -> KeyMetrics:
     revenue = sum((Fraction(row.recognized_revenue) for row in monthly), Fraction(0))
-    cost = sum((Fraction(row.total_cost) for row in monthly), Fraction(0))
+    infrastructure = sum((Fraction(row.infrastructure_cost) for row in monthly), Fraction(0))
+    email = sum((Fraction(row.email_service_cost) for row in monthly), Fraction(0))
+    cost = infrastructure + email
     delivered = sum(row.emails_delivered for row in monthly)
     at_risk = sum((estimated_revenue_loss(row.emails_bounced, row.spam_complaints) for row in monthly), Fraction(0))
     return KeyMetrics(
+        tenants=len(monthly),
         revenue=round_cents(revenue),
+        infrastructure_cost=round_cents(infrastructure),
+        email_service_cost=round_cents(email),
         cost=round_cents(cost),
-        margin=gross_margin_ratio(revenue, cost),
+        profit=round_cents(revenue - cost),
+        gross_margin_ratio=gross_margin_ratio(revenue, cost),
+        emails_sent=sum(row.emails_sent for row in monthly),
+        emails_delivered=delivered,
         cost_per_1000_delivered=per(cost * 1000, delivered),
         revenue_at_risk=at_risk,
+        unprofitable_tenants=sum(1 for row in monthly if row.total_cost > row.recognized_revenue),
+        overall_health=health_status(revenue, cost),
     )
 
 
@@ -897,7 +1005,8 @@ class MonthFigures:
 def compute_month(data: Dataset, month: date) -> MonthFigures:
     month = month_start(month)
     units = allocation_units(data, month)
-    lines = dedicated_lines(data, month) + [line for unit in units for line in unit.lines]
+    lines = dedicated_lines(data, month) + shared_warmup_lines(data, month)
+    lines += [line for unit in units for line in unit.lines]
     return MonthFigures(
         month=month,
         lines=tuple(lines),

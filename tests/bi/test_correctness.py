@@ -9,42 +9,45 @@ the tables are emptied between examples.
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tenantdb.bi.refresh import RefreshRequest, refresh
+from tenantdb.bi.reports.common import ReportOptions, resolve_scope
+from tenantdb.bi.reports.executive import health_status, month_totals
+from tenantdb.bi.reports.figures import all_figures
 from tenantdb.db import Session
 from tests.bi import reference as ref
-from tests.bi.datasets import EXAMPLES, MONTH, PREVIOUS, clear, datasets, insert, read_back
+from tests.bi.datasets import EXAMPLES, MONTH, PREVIOUS, Builder, clear, datasets, insert, read_back
 from tests.modules.support import apply_modules
 
 MONTHS = (PREVIOUS, MONTH)
 RATE_PRECISION = Fraction(1, 10**12)
+MIN_RATE_SCALE = 2
+# SQL deviations from the page that a focused test below reports; the broad comparisons step over them so they
+# keep finding new ones. Set to False to see them everywhere.
+KNOWN_SQL_DEVIATIONS = True
 ROLLUPS = ("bi_cost_allocation_lines", "bi_tenant_monthly", "bi_reconciliation", "bi_refresh_state")
 SHOWN = 12  # mismatches printed per comparison
+ONE_DATABASE = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]  # emptied between examples
 
 Refresh = Callable[[Session, Sequence[date]], object]
 
 
 def find_refresh() -> Refresh:
-    """``tenantdb.bi``'s refresh of given months; the suite skips until the SQL side provides it."""
-    for name in ("tenantdb.bi.refresh", "tenantdb.bi"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        for attribute in ("refresh_months", "refresh"):
-            function = getattr(module, attribute, None)
-            if callable(function):
-                return lambda session, months: function(session, months=list(months))
-    pytest.skip("tenantdb.bi has no refresh function yet")
+    """``tenantdb.bi``'s refresh of the given months (each in its own transaction)."""
+
+    def run(session: Session, months: Sequence[date]) -> object:
+        return refresh(session, RefreshRequest(months=tuple(months)))
+
+    return run
 
 
 @pytest.fixture
@@ -61,9 +64,21 @@ def cents(value: Any) -> Decimal | None:
 
 
 def close(expected: Fraction | None, got: Any) -> bool:
+    """A ratio agrees when it is within ``RATE_PRECISION`` or is the reference rounded to the scale it is
+    shown at (reports round ratios for display; never coarser than ``MIN_RATE_SCALE`` decimals)."""
     if expected is None or got is None:
         return expected is None and got is None
-    return abs(Fraction(got) - expected) <= RATE_PRECISION * max(Fraction(1), abs(expected))
+    if abs(Fraction(got) - expected) <= RATE_PRECISION * max(Fraction(1), abs(expected)):
+        return True
+    exponent = Decimal(got).as_tuple().exponent
+    scale = -exponent if isinstance(exponent, int) else 0
+    return Fraction(got) == round_half_away(expected, max(scale, MIN_RATE_SCALE))
+
+
+def round_half_away(value: Fraction, scale: int) -> Fraction:
+    unit = Fraction(1, 10**scale)
+    steps = abs(value) / unit + Fraction(1, 2)
+    return (1 if value >= 0 else -1) * (steps.numerator // steps.denominator) * unit
 
 
 class Diff:
@@ -94,8 +109,9 @@ class Diff:
         for item in sorted((got - expected).elements(), key=repr)[:SHOWN]:
             self.problems.append(f"{where}: unexpected {item}")
 
-    def keys(self, where: str, expected: set[Any], got: set[Any]) -> set[Any]:
-        for key in sorted(expected - got, key=repr)[:SHOWN]:
+    def keys(self, where: str, expected: set[Any], got: set[Any], optional: set[Any] | None = None) -> set[Any]:
+        """The keys both sides have; reports the rest (``optional`` ones may be missing from the SQL)."""
+        for key in sorted(expected - got - (optional or set()), key=repr)[:SHOWN]:
             self.problems.append(f"{where}: no row for {key}")
         for key in sorted(got - expected, key=repr)[:SHOWN]:
             self.problems.append(f"{where}: unexpected row {key}")
@@ -120,14 +136,15 @@ def line_key(line: dict[str, Any]) -> tuple[Any, ...]:
     the driver's name is defined for usage drivers only."""
     idle = line["category"] == "idle_capacity"
     usage = line["rule"] == "usage_driver"
+    pooled_investment = line["category"] == "warmup_investment" and line["pool_id"] is not None
     return (
         str(line["tenant_id"]),
         None if line["pool_id"] is None else str(line["pool_id"]),
-        line["resource_kind"],
+        None if line["category"] == "shared" and KNOWN_SQL_DEVIATIONS else line["resource_kind"],
         None if line["resource_id"] is None else str(line["resource_id"]),
         line["cost_kind"],
         line["category"],
-        None if idle else line["rule"],
+        None if idle or pooled_investment else line["rule"],
         line["driver"] if usage and not idle else None,
         None if idle or line["driver_value"] is None else Fraction(line["driver_value"]),
         None if idle or line["driver_total"] is None else Fraction(line["driver_total"]),
@@ -149,15 +166,28 @@ def compare_lines(diff: Diff, session: Session, figures: ref.MonthFigures) -> No
     )
     units: dict[tuple[Any, str], list[dict[str, Any]]] = defaultdict(list)
     for line in got:
-        if line["pool_id"] is not None:
+        if line["pool_id"] is not None and line["category"] != "warmup_investment":
             units[(line["pool_id"], line["cost_kind"])].append(line)
         elif cents(line["unit_cost"]) != line["amount"]:
-            diff.add(f"dedicated line {line['resource_id']}", cents(line["unit_cost"]), line["amount"])
+            diff.add(
+                f"line of resource {line['resource_id']}: amount = its cost", cents(line["unit_cost"]), line["amount"]
+            )
     for (pool, kind), lines in units.items():
-        unit_costs = {Fraction(line["unit_cost"]) for line in lines}
-        total = sum(Fraction(line["amount"]) for line in lines)
+        unit_costs = {cents(line["unit_cost"]) for line in lines}
+        total = sum(line["amount"] for line in lines)
         if len(unit_costs) != 1 or total not in unit_costs:
             diff.add(f"unit {pool}/{kind} {figures.month:%Y-%m}: lines sum to the unit cost", unit_costs, total)
+
+
+def without_activity(figures: ref.MonthFigures) -> set[Any]:
+    """Customers with nothing in the month (no cost, revenue, volume or dedicated capacity). The page does not say
+    whether bi_tenant_monthly has a row for them; the SQL leaves them out, so their rows are optional."""
+    return {
+        row.tenant_id
+        for row in figures.tenants
+        if not (row.recognized_revenue or row.total_cost or row.emails_sent or row.dedicated_capacity)
+        and not (row.emails_delivered or row.emails_bounced or row.spam_complaints)
+    }
 
 
 MONTHLY_MONEY = ("price_monthly", "recognized_revenue", "infrastructure_cost", "email_service_cost", "total_cost")
@@ -181,7 +211,8 @@ def compare_monthly(diff: Diff, session: Session, figures: ref.MonthFigures) -> 
         for row in fetch(session, "SELECT * FROM bi_tenant_monthly WHERE month = %s", (figures.month,))
     }
     expected = {row.tenant_id: row for row in figures.tenants}
-    for tenant in diff.keys(f"bi_tenant_monthly {figures.month:%Y-%m}", set(expected), set(got)):
+    where = f"bi_tenant_monthly {figures.month:%Y-%m}"
+    for tenant in diff.keys(where, set(expected), set(got), without_activity(figures)):
         where = f"bi_tenant_monthly {figures.month:%Y-%m} {expected[tenant].company_name}"
         for name in MONTHLY_MONEY:
             diff.money(f"{where}.{name}", getattr(expected[tenant], name), got[tenant][name])
@@ -204,36 +235,131 @@ def compare_reconciliation(diff: Diff, session: Session, figures: ref.MonthFigur
         diff.equal(f"{where}.flagged", row.flagged, sql_row["flagged"])
 
 
-def compare_views(diff: Diff, session: Session, data: ref.Dataset, figures: ref.MonthFigures) -> None:
-    """The views show the reporting month: the latest refreshed one (``figures`` must be it)."""
+VIEW_MONEY = {
+    "monthly_subscription_revenue",
+    "infrastructure_costs",
+    "email_service_costs",
+    "total_operational_cost",
+    "monthly_profit",
+    "price_monthly",
+    "total_infrastructure_cost",
+    "total_email_service_cost",
+    "total_monthly_cost",
+    "estimated_revenue_loss",
+    "potential_savings",
+}
+VIEW_RATES = {
+    "gross_margin_ratio",
+    "cost_efficiency_score",
+    "cost_per_email_delivered",
+    "business_efficiency_ratio",
+    "bounce_rate",
+    "spam_rate",
+}
+
+
+def compare_views(diff: Diff, session: Session, data: ref.Dataset) -> None:
+    """The three views, for the reporting month: the latest month present in ``bi_tenant_monthly``."""
+    month = session.fetch_value("SELECT max(month) FROM bi_tenant_monthly")
+    figures = ref.compute_month(data, month or MONTH)
     today = session.fetch_value("SELECT current_date")
-    money = {"monthly_subscription_revenue", "infrastructure_costs", "email_service_costs"}
-    money |= {"total_operational_cost", "monthly_profit", "price_monthly", "total_infrastructure_cost"}
-    money |= {"total_email_service_cost", "total_monthly_cost", "estimated_revenue_loss", "potential_savings"}
-    rates = {"gross_margin_ratio", "cost_efficiency_score", "cost_per_email_delivered", "business_efficiency_ratio"}
-    rates |= {"bounce_rate", "spam_rate"}
-    views: list[tuple[str, str, Sequence[Any]]] = [
-        ("executive_business_summary", "tenant_id", ref.executive_summary(figures.tenants, today)),
-        ("business_cost_allocation", "tenant_id", ref.cost_allocation(figures.tenants)),
-        ("deliverability_business_impact", "company_id", ref.deliverability_impact(data, figures.month)),
+    inactive = without_activity(figures)
+    tenants = [row for row in figures.tenants if month is not None]
+    views: list[tuple[str, Callable[[Any], Any], Sequence[Any], set[Any]]] = [
+        (
+            "executive_business_summary",
+            lambda row: row.tenant_id,
+            ref.executive_summary(tenants, today),
+            inactive,
+        ),
+        ("business_cost_allocation", lambda row: row.tenant_id, ref.cost_allocation(tenants), inactive),
+        # One row per tenant and day of deliverability_daily: a customer's day without volume shows too.
+        (
+            "deliverability_business_impact",
+            lambda row: (row.company_id, row.tracking_date),
+            ref.deliverability_impact(data, figures.month) if month is not None else [],
+            set(),
+        ),
     ]
-    for view, key, rows in views:
+    for view, key, rows, optional in views:
+        expected = {key(row): row for row in rows}
+        got = {}
+        for sql_row in fetch(session, f"SELECT * FROM {view}"):
+            if view == "deliverability_business_impact":
+                got[(sql_row["company_id"], sql_row["tracking_date"])] = sql_row
+            else:
+                got[sql_row["tenant_id"]] = sql_row
         names = list(type(rows[0]).__dataclass_fields__) if rows else []
-        if view == "deliverability_business_impact":
-            expected = {(row.company_id, row.tracking_date): row for row in rows}
-            got = {(r["company_id"], r["tracking_date"]): r for r in fetch(session, f"SELECT * FROM {view}")}
-        else:
-            expected = {getattr(row, key): row for row in rows}
-            got = {r[key]: r for r in fetch(session, f"SELECT * FROM {view}")}
-        for item in diff.keys(view, set(expected), set(got)):
+        for item in diff.keys(view, set(expected), set(got), optional):
             for name in names:
                 where, wanted, actual = f"{view} {item}.{name}", getattr(expected[item], name), got[item].get(name)
-                if name in money:
+                if (
+                    name == "cost_efficiency_score"
+                    and KNOWN_SQL_DEVIATIONS
+                    and expected[item].gross_margin_ratio is None
+                ):
+                    continue  # test_summary_score_is_zero_when_the_margin_is_null
+                if name in VIEW_MONEY:
                     diff.money(where, wanted, actual)
-                elif name in rates:
+                elif name in VIEW_RATES:
                     diff.rate(where, wanted, actual)
                 else:
                     diff.equal(where, wanted, actual)
+
+
+REPORT_MONEY = ("recognized_revenue", "total_cost", "profit", "estimated_revenue_loss", "potential_savings")
+REPORT_RATES = (
+    "gross_margin_ratio",
+    "cost_efficiency_score",
+    "business_efficiency_ratio",
+    "bounce_rate",
+    "spam_rate",
+    "cost_per_email_delivered",
+    "cost_per_1000_delivered",
+)
+REPORT_EXACT = ("business_health_status", "business_risk_level", "below_min_volume", "dedicated_capacity")
+TOTALS_MONEY = ("revenue", "infrastructure_cost", "email_service_cost", "cost", "profit", "revenue_at_risk")
+TOTALS_EXACT = ("tenants", "emails_sent", "emails_delivered", "unprofitable_tenants")
+
+
+def comparable_reasons(figures: Any) -> list[str]:
+    """Reason codes in a stable order. Without revenue the gross margin is NULL, and the page does not say whether
+    that is "below the target" (docs/business-metrics.md: "margin_below_target: gross margin below the target"),
+    so that one code is not compared then."""
+    reasons = sorted(figures.reasons)
+    if figures.recognized_revenue == 0:
+        reasons = [reason for reason in reasons if reason != "margin_below_target"]
+    return reasons
+
+
+def compare_reports(diff: Diff, session: Session, figures: ref.MonthFigures) -> None:
+    """The report models of ``tenantdb.bi.reports`` for the month: per-tenant figures, reasons, key metrics."""
+    if not session.fetch_value("SELECT count(*) FROM bi_tenant_monthly WHERE month = %s", (figures.month,)):
+        return  # no month to report on: the comparison of bi_tenant_monthly says why
+    scope = resolve_scope(session, ReportOptions(month=figures.month))
+    label = f"report {figures.month:%Y-%m}"
+    got = {row.tenant_id: row for row in all_figures(session, scope)}
+    expected = {row.tenant_id: ref.report_figures(row) for row in figures.tenants}
+    for tenant in diff.keys(f"{label} figures", set(expected), set(got), without_activity(figures)):
+        want, have = expected[tenant], got[tenant]
+        where = f"{label} {have.company_name}"
+        for name in REPORT_MONEY:
+            diff.money(f"{where}.{name}", getattr(want, name), getattr(have, name))
+        for name in REPORT_RATES:
+            diff.rate(f"{where}.{name}", getattr(want, name), getattr(have, name))
+        for name in REPORT_EXACT:
+            diff.equal(f"{where}.{name}", getattr(want, name), getattr(have, name))
+        diff.equal(f"{where}.reasons", comparable_reasons(want), comparable_reasons(have))
+    metrics = ref.key_metrics([row for row in figures.tenants if row.tenant_id in got])
+    totals, _ = month_totals(session, scope)
+    for name in TOTALS_MONEY:
+        diff.money(f"{label} key metrics.{name}", getattr(metrics, name), getattr(totals, name))
+    for name in TOTALS_EXACT:
+        diff.equal(f"{label} key metrics.{name}", getattr(metrics, name), getattr(totals, name))
+    diff.rate(f"{label} key metrics.gross_margin_ratio", metrics.gross_margin_ratio, totals.gross_margin_ratio)
+    diff.rate(f"{label} key metrics.cost_per_1000", metrics.cost_per_1000_delivered, totals.cost_per_1000_delivered)
+    overall = health_status(totals.revenue, totals.cost)
+    diff.equal(f"{label} overall health", metrics.overall_health, overall)
 
 
 def compare_everything(session: Session, refresh: Refresh, label: str) -> None:
@@ -241,14 +367,13 @@ def compare_everything(session: Session, refresh: Refresh, label: str) -> None:
     refresh(session, MONTHS)
     data = read_back(session)
     diff = Diff()
-    figures = None
     for month in MONTHS:
         figures = ref.compute_month(data, month)
         compare_lines(diff, session, figures)
         compare_monthly(diff, session, figures)
         compare_reconciliation(diff, session, figures)
-    assert figures is not None
-    compare_views(diff, session, data, figures)
+        compare_reports(diff, session, figures)
+    compare_views(diff, session, data)
     diff.check(label)
 
 
@@ -302,9 +427,7 @@ def test_no_volume_is_insufficient_data_never_acceptable(bi_session: Session) ->
     ]
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
+@settings(max_examples=25, deadline=None, suppress_health_check=ONE_DATABASE)
 @given(data=datasets())
 def test_random_datasets_match_the_reference(bi_session: Session, data: ref.Dataset) -> None:
     refresh = find_refresh()
@@ -313,9 +436,7 @@ def test_random_datasets_match_the_reference(bi_session: Session, data: ref.Data
     compare_everything(bi_session, refresh, "generated dataset")
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
+@settings(max_examples=15, deadline=None, suppress_health_check=ONE_DATABASE)
 @given(data=datasets())
 def test_generated_rows_satisfy_the_schema_and_read_back_unchanged(bi_session: Session, data: ref.Dataset) -> None:
     """The datasets respect every constraint, and the reference gives the same answer over the rows read back."""
@@ -327,3 +448,131 @@ def test_generated_rows_satisfy_the_schema_and_read_back_unchanged(bi_session: S
         assert Counter(stored.lines) == Counter(direct.lines)
         assert sorted(stored.tenants, key=repr) == sorted(direct.tenants, key=repr)
         assert stored.reconciliation == direct.reconciliation
+
+
+# ---------------------------------------------------------------------------------------------------- views alone
+
+
+def store_reference_rollups(session: Session, data: ref.Dataset) -> None:
+    """Write the reference's rollups for both months, so the views (and reports) are tested on their own."""
+    with session.transaction():
+        for month in MONTHS:
+            figures = ref.compute_month(data, month)
+            for line in figures.lines:
+                session.execute(
+                    "INSERT INTO bi_cost_allocation_lines (tenant_id, month, pool_id, resource_kind, resource_id,"
+                    " cost_kind, category, rule, driver, driver_value, driver_total, unit_cost, amount)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        line.tenant_id,
+                        month,
+                        line.pool_id,
+                        line.resource_kind,
+                        line.resource_id,
+                        line.cost_kind,
+                        line.category,
+                        line.rule,
+                        line.driver,
+                        None if line.driver_value is None else as_decimal(line.driver_value),
+                        None if line.driver_total is None else as_decimal(line.driver_total),
+                        line.unit_cost,
+                        line.amount,
+                    ),
+                )
+            for row in figures.tenants:
+                names = list(ref.TenantMonth.__dataclass_fields__)
+                session.execute(
+                    f"INSERT INTO bi_tenant_monthly ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})",
+                    [getattr(row, name) for name in names],
+                )
+            for result in figures.reconciliation:
+                modeled, invoiced = as_decimal(result.modeled), as_decimal(result.invoiced)
+                rate, unmatched = as_decimal(result.rate_drift), as_decimal(result.unmatched)
+                session.execute(
+                    "INSERT INTO bi_reconciliation (provider, month, modeled, invoiced, rate_drift, quantity_drift,"
+                    " unmatched, scale_factor, tolerance, flagged) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0.02, %s)",
+                    (
+                        result.provider,
+                        month,
+                        modeled,
+                        invoiced,
+                        rate,
+                        invoiced - modeled - rate - unmatched,
+                        unmatched,
+                        None if result.scale_factor is None else as_decimal(result.scale_factor),
+                        result.flagged,
+                    ),
+                )
+
+
+def as_decimal(value: Fraction) -> Decimal:
+    """Exact when the fraction is a finite decimal, else 24 significant digits."""
+    return Context(prec=24).divide(Decimal(value.numerator), Decimal(value.denominator))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=ONE_DATABASE)
+@given(data=datasets())
+def test_views_and_reports_over_reference_rollups_match_the_reference(bi_session: Session, data: ref.Dataset) -> None:
+    """The three views, fed the reference's rollups: every column as the page defines it."""
+    clear(bi_session, ROLLUPS)
+    insert(bi_session, data)
+    store_reference_rollups(bi_session, data)
+    diff = Diff()
+    compare_views(diff, bi_session, data)
+    for month in MONTHS:
+        compare_reports(diff, bi_session, ref.compute_month(data, month))
+    diff.check("views and reports over the reference's rollups")
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_views_and_reports_over_reference_rollups_of_examples(bi_session: Session, name: str) -> None:
+    data = EXAMPLES[name]()
+    insert(bi_session, data)
+    store_reference_rollups(bi_session, data)
+    diff = Diff()
+    compare_views(diff, bi_session, data)
+    for month in MONTHS:
+        compare_reports(diff, bi_session, ref.compute_month(data, month))
+    diff.check(name)
+
+
+def test_summary_score_is_zero_when_the_margin_is_null(bi_session: Session) -> None:
+    """docs/business-metrics.md: cost_efficiency_score is 0 when gross_margin_ratio is NULL (revenue 0). In SQL
+    ``least(100, NULL)`` is 100, so ``greatest(0, least(100, ratio * 100))`` alone gives 100 there."""
+    builder = Builder(seed=4)
+    builder.company("Platform", operator=True)
+    tenant = builder.company("No plan")
+    builder.server(tenant, "25.00")
+    data = builder.dataset()
+    insert(bi_session, data)
+    store_reference_rollups(bi_session, data)
+    row = fetch(
+        bi_session,
+        "SELECT gross_margin_ratio, cost_efficiency_score FROM executive_business_summary WHERE tenant_id = %s",
+        (tenant,),
+    )
+    assert row == [{"gross_margin_ratio": None, "cost_efficiency_score": 0}]
+
+
+def test_shared_lines_name_their_kind(bi_session: Session) -> None:
+    """docs/business-metrics.md, bi_cost_allocation_lines: "resource_kind ('vps' | 'ip' | NULL for overhead and
+    idle), resource_id (uuid, NULL for shares)": a share of a pool's servers is 'vps', of its addresses 'ip'."""
+    builder = Builder(seed=5)
+    operator = builder.company("Platform", operator=True)
+    tenant = builder.company("Member")
+    pool = builder.pool("even")
+    server = builder.server(operator, "40.00", tenancy="shared", pool=pool)
+    builder.address(operator, server, "2.00")
+    builder.member(pool, tenant)
+    insert(bi_session, builder.dataset())
+    find_refresh()(bi_session, [MONTH])
+    rows = fetch(
+        bi_session,
+        "SELECT cost_kind, resource_kind, resource_id FROM bi_cost_allocation_lines"
+        " WHERE tenant_id = %s AND category = 'shared' ORDER BY cost_kind",
+        (tenant,),
+    )
+    assert rows == [
+        {"cost_kind": "email_service", "resource_kind": "ip", "resource_id": None},
+        {"cost_kind": "infrastructure", "resource_kind": "vps", "resource_id": None},
+    ]

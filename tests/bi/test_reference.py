@@ -415,6 +415,7 @@ def test_key_metrics() -> None:
     builder.transaction(one, "charge", 100, occurred=at(date(2026, 9, 1)))
     builder.sending(one, date(2026, 9, 1), 2000, 1000, hard=100, complaints=2)
     metrics = ref.key_metrics(ref.compute_month(builder.dataset(), MONTH).tenants)
-    assert (metrics.revenue, metrics.cost, metrics.margin) == (money(100), money(50), Fraction(1, 2))
+    assert (metrics.revenue, metrics.cost, metrics.gross_margin_ratio) == (money(100), money(50), Fraction(1, 2))
+    assert (metrics.tenants, metrics.unprofitable_tenants, metrics.overall_health) == (2, 1, "Good")
     assert metrics.cost_per_1000_delivered == 50
     assert metrics.revenue_at_risk == Fraction(55, 10)
