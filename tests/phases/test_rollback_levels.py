@@ -52,6 +52,9 @@ DROP TABLE plan_notes;
 STATEMENTS = """-- migrate:up
 CREATE INDEX CONCURRENTLY plans_price_idx ON plans (price);
 INSERT INTO plans VALUES (8, 'Student', 3);
+BEGIN;
+INSERT INTO plans VALUES (9, 'Team', 29);
+COMMIT;
 -- migrate:down
 DROP INDEX CONCURRENTLY plans_price_idx;
 """
@@ -120,15 +123,16 @@ def test_data_rollback_removes_exactly_the_phases_rows(session: Session, dsn: st
     settings = applied(project(tmp_path), dsn)
     application_activity(session)
     before = digests(session, "plans", "users", "subscriptions", "plan_notes")
+    session.execute("VACUUM (FREEZE) plans, subscriptions")  # a frozen row keeps its xmin (PostgreSQL 9.4+)
 
     report = commands.rollback(settings, "seed", "data")
 
     tables = by_table(report)
-    assert ids(session, "SELECT plan_id FROM plans ORDER BY 1") == [1, 2, 3, 5]  # 4, 7 (subtransaction), 8 gone
+    assert ids(session, "SELECT plan_id FROM plans ORDER BY 1") == [1, 2, 3, 5]  # 4, 7 (subtransaction), 8, 9 gone
     assert ids(session, "SELECT user_id FROM subscriptions ORDER BY 1") == [1, 21]
     assert ids(session, "SELECT count(*) FROM users") == [21]
     plans, subscriptions = tables["public.plans"], tables["public.subscriptions"]
-    assert (plans.removed, plans.kept_referenced, plans.kept_changed) == (3, 1, 0)
+    assert (plans.removed, plans.kept_referenced, plans.kept_changed) == (4, 1, 0)
     assert (subscriptions.removed, subscriptions.kept_changed, subscriptions.kept_referenced) == (19, 1, 0)
     assert tables["public.plan_notes"].removed == 1
     assert "public.users" not in tables
@@ -169,9 +173,9 @@ SELECT 1;
     before = digests(session, "users")
     tables = by_table(commands.rollback(settings, "seed", "data"))
     assert digests(session, "users") == before
-    assert ids(session, "SELECT plan_id FROM plans ORDER BY 1") == [1, 2, 3]  # Student (0003) removed
+    assert ids(session, "SELECT plan_id FROM plans ORDER BY 1") == [1, 2, 3]  # Student and Team (0003) removed
     plans, users = tables["public.plans"], tables["public.users"]
-    assert (plans.removed, plans.kept_ambiguous) == (1, 2)  # Pro (updated) and Business (inserted) both kept
+    assert (plans.removed, plans.kept_ambiguous) == (2, 2)  # Pro (updated) and Business (inserted) both kept
     assert (users.removed, users.kept_ambiguous) == (0, 21)  # the rewrite stamped every row with the phase's id
     assert tables["public.subscriptions"].removed == 20  # created by the phase: every row is its own
 
@@ -273,7 +277,7 @@ def test_cli_levels(session: Session, dsn: str, tmp_path: Path) -> None:
     data = cli("rollback", "--phase", "seed", "--level", "data", "--dsn", dsn, "-C", str(root), "--json")
     assert data.returncode == 0, data.stderr
     tables = {row["table"]: row for row in json.loads(data.stdout)["data"]["tables"]}
-    assert tables["public.plans"]["removed"] == 4 and tables["public.plans"]["archive_id"] is not None
+    assert tables["public.plans"]["removed"] == 5 and tables["public.plans"]["archive_id"] is not None
     text = cli("rollback", "--phase", "flags", "--level", "feature", "--dsn", dsn, "-C", str(root))
     assert "feature switched off" in text.stdout, text.stderr
     on = cli("rollback", "--phase", "flags", "--level", "feature", "--restore", "--dsn", dsn, "-C", str(root))

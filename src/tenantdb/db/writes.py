@@ -95,6 +95,8 @@ def table_files(session: Session) -> dict[int, TableStart]:
 def _transaction_ids(session: Session, top: int, created: list[tuple[str, str]]) -> tuple[int, ...]:
     """The top-level id and the subtransaction ids found in the tables the transaction created (as xid8)."""
     subs: set[int] = set()
+    if created and not _may_have_subtransactions(session):
+        return (top,)
     for schema, table in created:
         rows = session.fetch_all(
             sql.SQL("SELECT DISTINCT xmin::text FROM ONLY {} WHERE xmin <> %s::text::xid").format(
@@ -105,6 +107,18 @@ def _transaction_ids(session: Session, top: int, created: list[tuple[str, str]])
         # Subtransaction ids are assigned after their parent's, so each is less than 2^31 ahead of it.
         subs |= {top + ((int(row[0]) - top) & XID_MASK) for row in rows}
     return (top, *sorted(subs))
+
+
+def _may_have_subtransactions(session: Session) -> bool:
+    """False when PostgreSQL (16+) says this transaction has no committed subtransaction with an id."""
+    if session.server_version < 160000:
+        return True
+    session.execute("SELECT pg_stat_clear_snapshot()")  # the backend status below is read afresh
+    row = session.fetch_one(
+        "SELECT x.subxact_count, x.subxact_overflowed FROM pg_stat_get_backend_idset() AS b(id),"
+        " LATERAL pg_stat_get_backend_subxact(b.id) AS x WHERE pg_stat_get_backend_pid(b.id) = pg_backend_pid()"
+    )
+    return row is None or bool(row[0]) or bool(row[1])
 
 
 def record_writes(session: Session, source: str, version: str, before: Mapping[int, TableStart]) -> None:
