@@ -38,9 +38,9 @@ INSERT INTO companies (id, name, slug, is_platform_operator) VALUES
     ('00000000-0000-4000-8000-00000000000c', 'Gamma Tiny', 'gamma-tiny', false),
     ('00000000-0000-4000-8000-00000000000d', 'Beta Corp', 'beta-corp-eu', false);
 INSERT INTO vps_instances (tenant_id, vps_instance_id, hostname, tenancy, status, provider, region,
-                           capacity_emails_per_hour, approximate_cost) VALUES
+                           capacity_emails_per_hour, approximate_cost, created_at) VALUES
     ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-0000000000b1', 'mta1.beta.example',
-     'dedicated', 'active', 'hetzner', 'fsn1', 1389, 150.00);
+     'dedicated', 'active', 'hetzner', 'fsn1', 1389, 150.00, '2026-01-15 08:00+00');
 INSERT INTO smtp_ip_addresses (tenant_id, ip_id, vps_instance_id, ip, status, approximate_cost) VALUES
     ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-0000000000b2',
      '00000000-0000-4000-8000-0000000000b1', '192.0.2.10', 'available', 50.00);

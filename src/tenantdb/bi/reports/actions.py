@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from tenantdb.bi.reports.common import ReportScope
@@ -36,17 +37,26 @@ class Action:
 
 def recommended_actions(session: Session, scope: ReportScope, limit: int | None = None) -> tuple[Action, ...]:
     """The month's actions, largest dollars first (all of them without ``limit``)."""
-    rows = fetch_dicts(session, "actions", scope, limit=limit)
+    rows = fetch_dicts(session, "actions", scope, actions_limit=limit)
+    return actions_from(rows)
+
+
+def actions_from(rows: list[dict[str, Any]]) -> tuple[Action, ...]:
+    """Rows of ``sql/actions.sql`` (in their order) as ranked actions."""
     return tuple(
         Action(
             rank=rank,
             kind=row["kind"],
             subject=row["subject"],
-            tenant_id=row["tenant_id"],
-            pool_id=row["pool_id"],
-            dollars_per_month=row["dollars_per_month"],
-            metric=row["metric"],
+            tenant_id=_uuid(row["tenant_id"]),
+            pool_id=_uuid(row["pool_id"]),
+            dollars_per_month=Decimal(row["dollars_per_month"]),
+            metric=None if row["metric"] is None else Decimal(row["metric"]),
             description=ACTION_KINDS[row["kind"]],
         )
         for rank, row in enumerate(rows, start=1)
     )
+
+
+def _uuid(value: UUID | str | None) -> UUID | None:
+    return UUID(value) if isinstance(value, str) else value

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from tenantdb.bi.reports.actions import Action, recommended_actions
+from tenantdb.bi.reports.actions import Action, actions_from
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
-from tenantdb.bi.reports.figures import TenantFigures, fetch_dicts, fetch_models, rows_as
-from tenantdb.bi.reports.plans import PlanProfitability, plan_profitability
+from tenantdb.bi.reports.figures import TenantFigures, fetch_sections, model_from, rows_as
+from tenantdb.bi.reports.plans import PlanProfitability
 from tenantdb.db import Session
 
 TENANTS_SHOWN = 25
@@ -138,8 +139,8 @@ def trend(current: MonthTotals, previous: MonthTotals | None) -> Trend | None:
     )
 
 
-def critical_alerts(session: Session, scope: ReportScope, totals: MonthTotals) -> tuple[Alert, ...]:
-    """Portfolio alerts first, then per-tenant deliverability and invoice alerts, largest dollars first."""
+def critical_alerts(totals: MonthTotals, rows: list[dict[str, Any]]) -> tuple[Alert, ...]:
+    """Portfolio alerts first, then the rows of ``sql/alerts.sql`` (per tenant and invoice, largest dollars first)."""
     alerts = []
     if totals.profit < 0:
         alerts.append(
@@ -167,18 +168,38 @@ def critical_alerts(session: Session, scope: ReportScope, totals: MonthTotals) -
                 message=_ALERT_TEXT["unprofitable_tenants"],
             )
         )
-    for row in fetch_dicts(session, "alerts", scope, limit=ALERTS_SHOWN):
-        alerts.append(Alert(severity="critical", message=_ALERT_TEXT[row["code"]], **row))
+    for row in rows:
+        alerts.append(model_from(Alert, row | {"severity": "critical", "message": _ALERT_TEXT[row["code"]]}))
     return tuple(alerts)
+
+
+def _health_counts(rows: list[dict[str, Any]]) -> tuple[tuple[HealthCount, ...], tuple[HealthCount, ...], int]:
+    """Customers per health status (worst first, zeros included), per reason code (most first), needing attention."""
+    counts = {
+        (row["kind"], row["name"]): model_from(HealthCount, {k: v for k, v in row.items() if k != "kind"})
+        for row in rows
+    }
+    zero = Decimal(0)
+    statuses = tuple(
+        counts.get(("status", status), HealthCount(name=status, tenants=0, revenue=zero, cost=zero))
+        for status in ("Critical Action Required", "Monitor", "Good", "Excellent")
+    )
+    reasons = sorted((c for (kind, _), c in counts.items() if kind == "reason"), key=lambda c: (-c.tenants, c.name))
+    return statuses, tuple(reasons), counts["attention", "needs attention"].tenants
 
 
 def build(session: Session, options: ReportOptions) -> ExecutiveReport:
     scope = resolve_scope(session, options)
     current, previous = month_totals(session, scope)
-    counts = fetch_dicts(session, "health", scope)
-    health = {row["name"]: row for row in counts if row["kind"] == "status"}
-    statuses = ("Critical Action Required", "Monitor", "Good", "Excellent")
-    zero = Decimal(0)
+    health, tenants, alerts, actions, plans = fetch_sections(
+        session,
+        ("health", "attention", "alerts", "actions", "plans"),
+        scope,
+        tenants_limit=TENANTS_SHOWN,
+        alerts_limit=ALERTS_SHOWN,
+        actions_limit=ACTIONS_SHOWN,
+    )
+    statuses, reasons, attention = _health_counts(health)
     return ExecutiveReport(
         report="executive",
         scope=scope,
@@ -186,22 +207,11 @@ def build(session: Session, options: ReportOptions) -> ExecutiveReport:
         key_metrics=current,
         previous_month=previous,
         trend=trend(current, previous),
-        health=tuple(
-            HealthCount(
-                name=status,
-                tenants=health.get(status, {}).get("tenants", 0),
-                revenue=health.get(status, {}).get("revenue", zero),
-                cost=health.get(status, {}).get("cost", zero),
-            )
-            for status in statuses
-        ),
-        reasons=tuple(
-            HealthCount(name=row["name"], tenants=row["tenants"], revenue=row["revenue"], cost=row["cost"])
-            for row in sorted((r for r in counts if r["kind"] == "reason"), key=lambda r: (-r["tenants"], r["name"]))
-        ),
-        tenants_needing_attention=next(row["tenants"] for row in counts if row["kind"] == "attention"),
-        tenants=fetch_models(session, TenantFigures, "attention", scope, limit=TENANTS_SHOWN),
-        alerts=critical_alerts(session, scope, current),
-        actions=recommended_actions(session, scope, ACTIONS_SHOWN),
-        plans=plan_profitability(session, scope),
+        health=statuses,
+        reasons=reasons,
+        tenants_needing_attention=attention,
+        tenants=tuple(model_from(TenantFigures, row) for row in tenants),
+        alerts=critical_alerts(current, alerts),
+        actions=actions_from(actions),
+        plans=tuple(model_from(PlanProfitability, row) for row in plans),
     )

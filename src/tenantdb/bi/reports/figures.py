@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
+from datetime import date
 from decimal import Decimal
-from typing import Any, LiteralString, TypeVar
+from typing import Any, LiteralString, TypeVar, get_type_hints
 from uuid import UUID
 
 from tenantdb.bi.reports.common import ReportScope, query, scope_params
@@ -60,6 +62,11 @@ class TenantFigures:
     reasons: tuple[str, ...]
 
 
+# One query's rows as one JSON array (jsonb keeps numerics' exact text), in the query's order.
+_SECTION_OPEN: LiteralString = "(SELECT coalesce(jsonb_agg(to_jsonb(s)), '[]')::text FROM (\n"
+_SECTION_CLOSE: LiteralString = "\n) AS s)"
+
+
 def with_context(name: str) -> LiteralString:
     """The query ``sql/<name>.sql`` with what it may select from: ``figures`` (customers), ``idle_dedicated``,
     ``idle_pools`` and ``pools``; PostgreSQL computes only the ones the query references."""
@@ -95,6 +102,51 @@ def fetch_models(session: Session, model: type[M], name: str, scope: ReportScope
     """Run ``sql/<name>.sql`` over the month's figures and map its rows onto ``model``."""
     columns, rows = session.fetch_named(with_context(name), scope_params(scope) | params)
     return rows_as(model, columns, rows)
+
+
+def fetch_sections(
+    session: Session, names: tuple[str, ...], scope: ReportScope, **params: Any
+) -> list[list[dict[str, Any]]]:
+    """Several report queries in one statement over one ``figures`` (computed once): each query's rows, in order.
+
+    The rows travel as JSON text parsed with exact decimals; :func:`model_from` types them.
+    """
+    wrapped = (_SECTION_OPEN + query(name) + _SECTION_CLOSE for name in names)
+    sections = ",\n".join(wrapped)  # package SQL only: values go through placeholders
+    text = (
+        "WITH figures AS MATERIALIZED (\n"
+        + query("tenant_figures")
+        + "\n), idle_dedicated AS (\n"
+        + query("idle_dedicated")
+        + "\n), idle_pools AS (\n"
+        + query("idle_pools")
+        + "\n)\nSELECT "
+        + sections
+    )
+    row = session.fetch_one(text, scope_params(scope) | params)
+    assert row is not None
+    return [json.loads(value, parse_float=Decimal) for value in row]
+
+
+def model_from(model: type[M], row: dict[str, Any]) -> M:
+    """A JSON row of :func:`fetch_sections` as ``model``: uuids, dates, decimals and tuples restored by field type."""
+    hints = get_type_hints(model)
+    values: dict[str, Any] = {}
+    for name, value in row.items():
+        hint = str(hints[name])
+        if value is None:
+            values[name] = None
+        elif "UUID" in hint and isinstance(value, str):
+            values[name] = UUID(value)
+        elif "date" in hint and isinstance(value, str):
+            values[name] = date.fromisoformat(value)
+        elif "Decimal" in hint and isinstance(value, int) and not isinstance(value, bool):
+            values[name] = Decimal(value)
+        elif isinstance(value, list):
+            values[name] = tuple(value)
+        else:
+            values[name] = value
+    return model(**values)
 
 
 def fetch_dicts(session: Session, name: str, scope: ReportScope, **params: Any) -> list[dict[str, Any]]:

@@ -35,4 +35,4 @@ FROM (
 ) a
 WHERE a.dollars_per_month > 0
 ORDER BY a.dollars_per_month DESC, a.kind, a.subject
-LIMIT %(limit)s
+LIMIT %(actions_limit)s

@@ -16,4 +16,4 @@ FROM (
     WHERE r.month = %(month)s AND r.flagged
 ) a
 ORDER BY a.dollars_per_month DESC, a.code, a.subject
-LIMIT %(limit)s
+LIMIT %(alerts_limit)s

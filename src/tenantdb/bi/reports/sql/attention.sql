@@ -5,4 +5,4 @@ WHERE f.business_health_status <> 'Excellent' OR cardinality(f.reasons) > 0
 ORDER BY CASE f.business_health_status
              WHEN 'Critical Action Required' THEN 0 WHEN 'Monitor' THEN 1 WHEN 'Good' THEN 2 ELSE 3 END,
          f.profit, f.company_name, f.tenant_id
-LIMIT %(limit)s
+LIMIT %(tenants_limit)s

@@ -1,13 +1,19 @@
 -- Customers whose dedicated servers sent below the idle threshold of their capacity, with the month's cost of those
--- servers (their dedicated vps lines, read through the rollup's key per tenant) and its idle share: what
--- downsizing would save. Other report queries select FROM idle_dedicated.
+-- servers and its idle share: what downsizing would save. A server's cost is its dedicated allocation line,
+-- round(approximate_cost * active_days / days_in_month, 2) (docs/business-metrics.md), computed here from the
+-- tenant's own vps_instances rows (read through their key) rather than from the month's allocation lines, which
+-- hold every IP address too. Other report queries select FROM idle_dedicated.
 SELECT f.tenant_id, f.company_name, f.plan_name, f.dedicated_capacity, f.emails_sent, f.dedicated_utilization,
        d.server_cost AS dedicated_server_cost,
        round(d.server_cost * (1 - least(1, f.emails_sent::numeric / f.dedicated_capacity)), 2) AS idle_cost
 FROM figures f
 CROSS JOIN LATERAL (
-    SELECT coalesce(sum(l.amount), 0) AS server_cost
-    FROM bi_cost_allocation_lines l
-    WHERE l.tenant_id = f.tenant_id AND l.month = %(month)s AND l.category = 'dedicated' AND l.resource_kind = 'vps'
+    SELECT coalesce(sum(round(
+               v.approximate_cost
+               * greatest(0, (%(month)s::date + interval '1 month')::date
+                             - greatest(%(month)s::date, (v.created_at AT TIME ZONE 'UTC')::date))
+               / ((%(month)s::date + interval '1 month')::date - %(month)s::date), 2)), 0) AS server_cost
+    FROM vps_instances v
+    WHERE v.tenant_id = f.tenant_id AND v.tenancy = 'dedicated' AND v.status <> 'retired'
 ) d
 WHERE 'idle_dedicated_capacity' = ANY (f.reasons)
