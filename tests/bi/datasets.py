@@ -379,12 +379,21 @@ OCCURRED = (
 )
 SEND_DAYS = (date(2026, 8, 3), date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 15), date(2026, 9, 30))
 
+CAPACITIES = st.sampled_from((1, 7, 40, 150, 1000))  # K = capacity x 24 x days: 720 to 744,000 e-mails a month
 costs = st.sampled_from(["0", "0.01", "3.33", "5", "7.77", "19.99", "150", "333.33", "1234.56"])
 
 
 @st.composite
 def sending_day(draw: st.DrawFn) -> tuple[int, int, int, int, int]:
-    """(sent, delivered, hard, soft, complaints) within deliverability_daily's CHECKs; zero volume included."""
+    """(sent, delivered, hard, soft, complaints) within deliverability_daily's CHECKs: zero volume, random
+    volume, and days exactly on the page's thresholds (bounce 4%/5%/10%, complaints 0.08%/0.1%)."""
+    if draw(st.booleans()):
+        sent = 10_000
+        bounced = draw(st.sampled_from((200, 400, 401, 500, 501, 1000, 1001)))
+        delivered = sent - bounced
+        complaints = draw(st.sampled_from((0, delivered * 8 // 10_000, delivered * 9 // 10_000, delivered // 1000)))
+        hard = draw(st.integers(0, bounced))
+        return sent, delivered, hard, bounced - hard, complaints
     sent = draw(st.one_of(st.just(0), st.integers(1, 60), st.integers(500, 40_000)))
     delivered = draw(st.integers(0, sent))
     hard = draw(st.integers(0, sent - delivered))
@@ -428,7 +437,7 @@ def customer(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, plans: list[u
                     builder.transaction(tenant, "refund", "-" + amount, occurred=at(day, 18), payment=payment)
     for _ in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(("charge", "credit", "adjustment", "adjustment")))
-        amount = draw(st.sampled_from(("12.34", "0.01", "250.00")))
+        amount = draw(st.sampled_from(("12.34", "0.01", "250.00", "300.00", "225.00", "150.00")))
         signed = "-" + amount if kind == "credit" or (kind == "adjustment" and draw(st.booleans())) else amount
         currency = draw(st.sampled_from(("USD", "USD", "USD", "EUR")))
         builder.transaction(tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency)
@@ -438,7 +447,7 @@ def customer(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, plans: list[u
             draw(costs),
             status=draw(st.sampled_from(SERVER_STATUSES)),
             provider=draw(st.sampled_from(PROVIDERS)),
-            capacity=draw(st.integers(1, 40)),
+            capacity=draw(CAPACITIES),
             created=draw(st.sampled_from(CREATED)),
         )
         addresses_of(draw, builder, tenant, server)
@@ -457,7 +466,7 @@ def addresses_of(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, server: u
 
 
 def shared_pool_of(draw: st.DrawFn, builder: Builder, operator: uuid.UUID, customers: list[uuid.UUID]) -> None:
-    rule = draw(st.sampled_from(("even", "fixed_weights", "proportional_to_cost", "usage_driver")))
+    rule = draw(st.sampled_from(("even", "fixed_weights", "proportional_to_cost", "usage_driver", "usage_driver")))
     driver = draw(st.sampled_from(("emails_delivered", "emails_sent"))) if rule == "usage_driver" else None
     fallback = draw(st.sampled_from(("even", "fixed_weights")))
     overhead = draw(st.sampled_from(("0", "0", "45.00", "99.99")))
@@ -478,7 +487,7 @@ def shared_pool_of(draw: st.DrawFn, builder: Builder, operator: uuid.UUID, custo
             tenancy="shared",
             status=draw(st.sampled_from(SERVER_STATUSES)),
             provider=draw(st.sampled_from(PROVIDERS)),
-            capacity=draw(st.integers(1, 40)),
+            capacity=draw(CAPACITIES),
             created=draw(st.sampled_from(CREATED)),
             pool=pool,
         )
