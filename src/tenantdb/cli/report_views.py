@@ -6,187 +6,29 @@ from decimal import Decimal
 from typing import Any
 
 from rich.markup import escape
-from rich.table import Table
 
-from tenantdb.bi.reports.common import ReportScope
 from tenantdb.bi.reports.cost_optimization import CostOptimizationReport
 from tenantdb.bi.reports.cost_per_email import CostPerEmailReport
 from tenantdb.bi.reports.deliverability import DeliverabilityReport
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.explain import ExplainReport
-from tenantdb.bi.reports.plans import PlanProfitability, PlansReport
+from tenantdb.bi.reports.plans import PlansReport
 from tenantdb.bi.reports.reconciliation import ReconciliationReport
 from tenantdb.cli.render import stdout
+from tenantdb.cli.report_executive import show_executive, show_plans
+from tenantdb.cli.report_format import (
+    RISK_STYLE,
+    ROWS_SHOWN,
+    count,
+    header,
+    money,
+    more,
+    new_table,
+    percent,
+    signed_money,
+)
 
-ROWS_SHOWN = 30  # long per-tenant tables are cut here; --json and --csv carry every row
-
-_HEALTH_STYLE = {"Excellent": "green", "Good": "cyan", "Monitor": "yellow", "Critical Action Required": "bold red"}
-_RISK_STYLE = {
-    "critical_action_required": "bold red",
-    "monitoring_needed": "yellow",
-    "acceptable": "green",
-    "insufficient_data": "dim",
-}
-
-
-def money(value: Decimal | None) -> str:
-    if value is None:
-        return "-"
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
-
-
-def signed_money(value: Decimal | None) -> str:
-    return "-" if value is None else ("+" if value > 0 else "") + money(value)
-
-
-def percent(ratio: Decimal | None, digits: int = 1) -> str:
-    return "-" if ratio is None else f"{ratio * 100:.{digits}f}%"
-
-
-def count(value: int | Decimal) -> str:
-    return f"{value:,}"
-
-
-def health(status: str) -> str:
-    return f"[{_HEALTH_STYLE.get(status, '')}]{escape(status)}[/]"
-
-
-def header(title: str, scope: ReportScope) -> None:
-    """Title, month and the revenue basis: the first lines of every report."""
-    stdout.print(f"[bold]{escape(title)}[/] — {scope.month_label} on {escape(scope.database)}")
-    stdout.print(f"[dim]revenue basis: {scope.revenue_basis} ({escape(scope.revenue_basis_note)})[/]")
-
-
-def _table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column, justify="right" if column in right else "left")
-    return table
-
-
-def _more(shown: int, total: int, where: str = "--json or --csv lists them all") -> None:
-    if total > shown:
-        stdout.print(f"[dim]... and {total - shown:,} more ({where})[/]")
-
-
-def show_plans_table(plans: tuple[PlanProfitability, ...]) -> None:
-    money_cols = ("revenue", "cost", "profit")
-    spread = ("min", "p25", "median", "p75", "max")
-    table = _table(
-        "plan profitability (spread of tenant margins inside each plan)",
-        "plan", "price", "tenants", *money_cols, "margin", "unprofitable", "cost/1k", *spread,
-        right=("price", "tenants", *money_cols, "margin", "unprofitable", "cost/1k", *spread),
-    )  # fmt: skip
-    for plan in plans:
-        table.add_row(
-            escape(plan.plan_name or "(no plan)"),
-            money(plan.price_monthly),
-            count(plan.tenants),
-            money(plan.revenue),
-            money(plan.cost),
-            money(plan.profit),
-            percent(plan.gross_margin_ratio),
-            count(plan.unprofitable_tenants),
-            money(plan.cost_per_1000_delivered),
-            *(percent(getattr(plan, f"margin_{name}"), 0) for name in spread),
-        )
-    stdout.print(table)
-
-
-def show_executive(report: ExecutiveReport) -> None:
-    header("Executive summary", report.scope)
-    k = report.key_metrics
-    stdout.print(f"overall health: {health(report.overall_health)} across {k.tenants:,} customers")
-    table = _table("key metrics", "metric", "this month", "change", right=("this month", "change"))
-    t = report.trend
-    table.add_row("revenue (recognized)", money(k.revenue), signed_money(t.revenue if t else None))
-    table.add_row("cost", money(k.cost), signed_money(t.cost if t else None))
-    table.add_row("  infrastructure", money(k.infrastructure_cost), "")
-    table.add_row("  e-mail service", money(k.email_service_cost), "")
-    table.add_row("gross profit", money(k.profit), signed_money(t.profit if t else None))
-    margin_change = t.gross_margin_ratio if t else None
-    table.add_row(
-        "gross margin",
-        percent(k.gross_margin_ratio),
-        "-" if margin_change is None else f"{margin_change * 100:+.1f} pts",
-    )
-    table.add_row(
-        "cost per 1,000 delivered",
-        money(k.cost_per_1000_delivered),
-        signed_money(t.cost_per_1000_delivered if t else None),
-    )
-    table.add_row(
-        "revenue at risk (deliverability)", money(k.revenue_at_risk), signed_money(t.revenue_at_risk if t else None)
-    )
-    table.add_row("e-mails delivered", count(k.emails_delivered), "")
-    stdout.print(table)
-    stdout.print(
-        f"[dim]trend versus {t.previous_month:%Y-%m}[/]" if t else "[dim]no previous month refreshed: no trend[/]"
-    )
-    stdout.print(
-        "tenants by health: "
-        + ", ".join(f"{health(h.name)} {h.tenants:,}" for h in report.health)
-        + (
-            "; reasons: " + ", ".join(f"{escape(r.name)} {r.tenants:,}" for r in report.reasons)
-            if report.reasons
-            else ""
-        )
-    )
-    if report.alerts:
-        alerts = _table("critical alerts", "alert", "subject", "value", "$/month", right=("value", "$/month"))
-        for alert in report.alerts:
-            value = (
-                "-"
-                if alert.value is None
-                else (count(alert.value) if alert.code == "unprofitable_tenants" else percent(alert.value, 2))
-            )
-            alerts.add_row(
-                f"[bold red]{escape(alert.code)}[/]: {escape(alert.message)}",
-                escape(alert.subject),
-                value,
-                money(alert.dollars_per_month),
-            )
-        stdout.print(alerts)
-    else:
-        stdout.print("[green]no critical alerts[/]")
-    if report.actions:
-        actions = _table(
-            "recommended actions (by dollars per month)", "#", "action", "subject", "$/month", right=("#", "$/month")
-        )
-        for action in report.actions:
-            actions.add_row(
-                str(action.rank), escape(action.kind), escape(action.subject), money(action.dollars_per_month)
-            )
-        stdout.print(actions)
-    tenants = _table(
-        f"tenants needing attention ({report.tenants_needing_attention:,}; margin target "
-        f"{percent(report.scope.margin_target, 0)}, minimum volume {report.scope.min_volume:,} e-mails)",
-        "tenant", "plan", "health", "revenue", "cost", "margin", "reasons",
-        right=("revenue", "cost", "margin"),
-    )  # fmt: skip
-    for tenant in report.tenants:
-        tenants.add_row(
-            escape(tenant.company_name),
-            escape(tenant.plan_name or "-"),
-            health(tenant.business_health_status),
-            money(tenant.recognized_revenue),
-            money(tenant.total_cost),
-            percent(tenant.gross_margin_ratio),
-            escape(", ".join(tenant.reasons)) or "-",
-        )
-    stdout.print(tenants)
-    _more(
-        len(report.tenants),
-        report.tenants_needing_attention,
-        "`tenantdb report cost-optimization` and `deliverability` list every tenant",
-    )
-    show_plans_table(report.plans)
-
-
-def show_plans(report: PlansReport) -> None:
-    header("Plan profitability", report.scope)
-    show_plans_table(report.plans)
+__all__ = ["RENDERERS", "show_executive", "show_report"]  # show_executive: views.show_demo
 
 
 def show_cost_optimization(report: CostOptimizationReport) -> None:
@@ -194,11 +36,13 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
     stdout.print(
         f"[bold]{money(report.total_dollars_per_month)}[/] per month in {len(report.opportunities):,} opportunities"
     )
-    savings = _table("by kind", "kind", "opportunities", "$/month", right=("opportunities", "$/month"))
+    savings = new_table("by kind", "kind", "opportunities", "$/month", right=("opportunities", "$/month"))
     for item in report.savings:
         savings.add_row(escape(item.kind), count(item.opportunities), money(item.dollars_per_month))
     stdout.print(savings)
-    table = _table("opportunities (largest first)", "#", "action", "subject", "$/month", "what", right=("#", "$/month"))
+    table = new_table(
+        "opportunities (largest first)", "#", "action", "subject", "$/month", "what", right=("#", "$/month")
+    )
     for action in report.opportunities[:ROWS_SHOWN]:
         table.add_row(
             str(action.rank),
@@ -208,8 +52,8 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
             escape(action.description),
         )
     stdout.print(table)
-    _more(ROWS_SHOWN, len(report.opportunities))
-    idle_table = _table(
+    more(ROWS_SHOWN, len(report.opportunities))
+    idle_table = new_table(
         f"idle dedicated capacity (used below {percent(report.idle_utilization_threshold, 0)} of capacity)",
         "tenant", "capacity", "sent", "utilization", "server cost", "idle cost",
         right=("capacity", "sent", "utilization", "server cost", "idle cost"),
@@ -225,8 +69,8 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
         )
         idle_table.add_row(*table_row)
     stdout.print(idle_table)
-    _more(ROWS_SHOWN, len(report.idle_dedicated))
-    losing = _table(
+    more(ROWS_SHOWN, len(report.idle_dedicated))
+    losing = new_table(
         "unprofitable tenants", "tenant", "plan", "revenue", "cost", "loss", right=("revenue", "cost", "loss")
     )
     for tenant in report.unprofitable[:ROWS_SHOWN]:
@@ -238,8 +82,8 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
             money(-tenant.profit),
         )
     stdout.print(losing)
-    _more(ROWS_SHOWN, len(report.unprofitable))
-    pools = _table(
+    more(ROWS_SHOWN, len(report.unprofitable))
+    pools = new_table(
         f"cost pools (high idle share: above {percent(report.high_idle_share_threshold, 0)})",
         "pool", "rule", "members", "cost", "idle", "idle share",
         right=("members", "cost", "idle", "idle share"),
@@ -259,7 +103,7 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
 
 def show_cost_per_email(report: CostPerEmailReport) -> None:
     header("Cost per delivered e-mail (cost only)", report.scope)
-    plans = _table(
+    plans = new_table(
         "per plan", "plan", "tenants", "delivered", "cost", "cost/1k", right=("tenants", "delivered", "cost", "cost/1k")
     )
     for plan in report.plans:
@@ -271,7 +115,7 @@ def show_cost_per_email(report: CostPerEmailReport) -> None:
             money(plan.cost_per_1000_delivered),
         )
     stdout.print(plans)
-    tenants = _table(
+    tenants = new_table(
         "per tenant (most expensive first)", "tenant", "plan", "delivered", "cost", "cost/1k", "revenue/1k",
         right=("delivered", "cost", "cost/1k", "revenue/1k"),
     )  # fmt: skip
@@ -285,7 +129,7 @@ def show_cost_per_email(report: CostPerEmailReport) -> None:
             money(tenant.revenue_per_1000_delivered),
         )
     stdout.print(tenants)
-    _more(ROWS_SHOWN, len(report.tenants))
+    more(ROWS_SHOWN, len(report.tenants))
 
 
 def _rate(value: Decimal | None, near: Decimal, limit: Decimal) -> str:
@@ -312,9 +156,9 @@ def show_deliverability(report: DeliverabilityReport) -> None:
     )
     stdout.print(
         "risk levels: "
-        + ", ".join(f"[{_RISK_STYLE[r.risk_level]}]{r.risk_level}[/] {r.tenants:,}" for r in report.risk_levels)
+        + ", ".join(f"[{RISK_STYLE[r.risk_level]}]{r.risk_level}[/] {r.tenants:,}" for r in report.risk_levels)
     )
-    table = _table(
+    table = new_table(
         "tenants (largest estimated loss first)", "tenant", "sent", "bounce", "spam", "risk", "reasons", "loss",
         "savings", right=("sent", "bounce", "spam", "loss", "savings"),
     )  # fmt: skip
@@ -324,13 +168,13 @@ def show_deliverability(report: DeliverabilityReport) -> None:
             count(tenant.emails_sent) + (" [dim](low)[/]" if tenant.below_min_volume else ""),
             _rate(tenant.bounce_rate, limits.bounce_near, limits.bounce_review),
             _rate(tenant.spam_rate, limits.complaints_near, limits.complaints_limit),
-            f"[{_RISK_STYLE[tenant.business_risk_level]}]{tenant.business_risk_level}[/]",
+            f"[{RISK_STYLE[tenant.business_risk_level]}]{tenant.business_risk_level}[/]",
             escape(", ".join(tenant.reasons)) or "-",
             money(tenant.estimated_revenue_loss),
             money(tenant.potential_savings),
         )
     stdout.print(table)
-    _more(ROWS_SHOWN, len(report.tenants))
+    more(ROWS_SHOWN, len(report.tenants))
 
 
 def show_reconciliation(report: ReconciliationReport) -> None:
@@ -338,7 +182,7 @@ def show_reconciliation(report: ReconciliationReport) -> None:
     if not report.providers:
         stdout.print(f"no invoices reconciled for {report.scope.month_label}")
         return
-    table = _table(
+    table = new_table(
         "per provider: invoiced - modeled = rate drift + quantity drift + unmatched",
         "provider", "modeled", "invoiced", "difference", "rate drift", "quantity drift", "unmatched", "scale",
         "flagged",
@@ -369,7 +213,7 @@ def show_explain(report: ExplainReport) -> None:
         f"plan {escape(report.plan_name or '-')}; revenue {money(report.recognized_revenue)}; "
         f"cost {money(report.total_cost)}"
     )
-    table = _table(
+    table = new_table(
         "allocation lines", "line", "category", "kind", "pool / resource", "rule", "driver", "driver value",
         "driver total", "share", "unit cost", "amount",
         right=("line", "driver value", "driver total", "share", "unit cost", "amount"),

@@ -1,0 +1,129 @@
+"""The executive summary and plan profitability as rich tables."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from tenantdb.bi.reports.executive import ExecutiveReport
+from tenantdb.bi.reports.plans import PlanProfitability, PlansReport
+from tenantdb.cli.render import stdout
+from tenantdb.cli.report_format import count, header, health, money, more, new_table, percent, signed_money
+
+
+def show_planstable(plans: tuple[PlanProfitability, ...]) -> None:
+    money_cols = ("revenue", "cost", "profit")
+    spread = ("min", "p25", "median", "p75", "max")
+    table = new_table(
+        "plan profitability (spread of tenant margins inside each plan)",
+        "plan", "price", "tenants", *money_cols, "margin", "unprofitable", "cost/1k", *spread,
+        right=("price", "tenants", *money_cols, "margin", "unprofitable", "cost/1k", *spread),
+    )  # fmt: skip
+    for plan in plans:
+        table.add_row(
+            escape(plan.plan_name or "(no plan)"),
+            money(plan.price_monthly),
+            count(plan.tenants),
+            money(plan.revenue),
+            money(plan.cost),
+            money(plan.profit),
+            percent(plan.gross_margin_ratio),
+            count(plan.unprofitable_tenants),
+            money(plan.cost_per_1000_delivered),
+            *(percent(getattr(plan, f"margin_{name}"), 0) for name in spread),
+        )
+    stdout.print(table)
+
+
+def show_executive(report: ExecutiveReport) -> None:
+    header("Executive summary", report.scope)
+    k = report.key_metrics
+    stdout.print(f"overall health: {health(report.overall_health)} across {k.tenants:,} customers")
+    table = new_table("key metrics", "metric", "this month", "change", right=("this month", "change"))
+    t = report.trend
+    table.add_row("revenue (recognized)", money(k.revenue), signed_money(t.revenue if t else None))
+    table.add_row("cost", money(k.cost), signed_money(t.cost if t else None))
+    table.add_row("  infrastructure", money(k.infrastructure_cost), "")
+    table.add_row("  e-mail service", money(k.email_service_cost), "")
+    table.add_row("gross profit", money(k.profit), signed_money(t.profit if t else None))
+    margin_change = t.gross_margin_ratio if t else None
+    table.add_row(
+        "gross margin",
+        percent(k.gross_margin_ratio),
+        "-" if margin_change is None else f"{margin_change * 100:+.1f} pts",
+    )
+    table.add_row(
+        "cost per 1,000 delivered",
+        money(k.cost_per_1000_delivered),
+        signed_money(t.cost_per_1000_delivered if t else None),
+    )
+    table.add_row(
+        "revenue at risk (deliverability)", money(k.revenue_at_risk), signed_money(t.revenue_at_risk if t else None)
+    )
+    table.add_row("e-mails delivered", count(k.emails_delivered), "")
+    stdout.print(table)
+    stdout.print(
+        f"[dim]trend versus {t.previous_month:%Y-%m}[/]" if t else "[dim]no previous month refreshed: no trend[/]"
+    )
+    stdout.print(
+        "tenants by health: "
+        + ", ".join(f"{health(h.name)} {h.tenants:,}" for h in report.health)
+        + (
+            "; reasons: " + ", ".join(f"{escape(r.name)} {r.tenants:,}" for r in report.reasons)
+            if report.reasons
+            else ""
+        )
+    )
+    if report.alerts:
+        alerts = new_table("critical alerts", "alert", "subject", "value", "$/month", right=("value", "$/month"))
+        for alert in report.alerts:
+            value = (
+                "-"
+                if alert.value is None
+                else (count(alert.value) if alert.code == "unprofitable_tenants" else percent(alert.value, 2))
+            )
+            alerts.add_row(
+                f"[bold red]{escape(alert.code)}[/]: {escape(alert.message)}",
+                escape(alert.subject),
+                value,
+                money(alert.dollars_per_month),
+            )
+        stdout.print(alerts)
+    else:
+        stdout.print("[green]no critical alerts[/]")
+    if report.actions:
+        actions = new_table(
+            "recommended actions (by dollars per month)", "#", "action", "subject", "$/month", right=("#", "$/month")
+        )
+        for action in report.actions:
+            actions.add_row(
+                str(action.rank), escape(action.kind), escape(action.subject), money(action.dollars_per_month)
+            )
+        stdout.print(actions)
+    tenants = new_table(
+        f"tenants needing attention ({report.tenants_needing_attention:,}; margin target "
+        f"{percent(report.scope.margin_target, 0)}, minimum volume {report.scope.min_volume:,} e-mails)",
+        "tenant", "plan", "health", "revenue", "cost", "margin", "reasons",
+        right=("revenue", "cost", "margin"),
+    )  # fmt: skip
+    for tenant in report.tenants:
+        tenants.add_row(
+            escape(tenant.company_name),
+            escape(tenant.plan_name or "-"),
+            health(tenant.business_health_status),
+            money(tenant.recognized_revenue),
+            money(tenant.total_cost),
+            percent(tenant.gross_margin_ratio),
+            escape(", ".join(tenant.reasons)) or "-",
+        )
+    stdout.print(tenants)
+    more(
+        len(report.tenants),
+        report.tenants_needing_attention,
+        "`tenantdb report cost-optimization` and `deliverability` list every tenant",
+    )
+    show_planstable(report.plans)
+
+
+def show_plans(report: PlansReport) -> None:
+    header("Plan profitability", report.scope)
+    show_planstable(report.plans)
