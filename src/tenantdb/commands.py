@@ -200,6 +200,7 @@ def rollback(
     *,
     restore: bool = False,
     force: bool = False,
+    dry_run: bool = False,
 ) -> RollbackReport:
     """``tenantdb rollback --phase NAME --level schema|data|feature`` (``--restore`` turns a feature back on)."""
     spec = next((p for p in settings.phases if p.name == phase), None)
@@ -210,12 +211,15 @@ def rollback(
         raise ConfigError(f"unknown rollback level {level!r}", hint=f"levels: {', '.join(ROLLBACK_LEVELS)}")
     if restore and level != "feature":
         raise ConfigError("--restore only applies to --level feature")
+    if dry_run and level != "data":
+        raise ConfigError("--dry-run only applies to --level data", hint="`tenantdb migrate up --dry-run` lists downs")
     project = load_project_migrations(settings)
     phase_set = replace(project, migrations=tuple(phase_members(spec, project)))
     observer = observer or SilentObserver()
     with open_session(settings) as session, runner_lock(session, settings.runner, observer):
         if level == "data":
-            return RollbackReport(phase=phase, level=level, data=rollback_data(session, phase, phase_set, settings))
+            data = rollback_data(session, phase, phase_set, settings, dry_run=dry_run)
+            return RollbackReport(phase=phase, level=level, data=data)
         if level == "feature":
             switch = feature_on if restore else feature_off
             return RollbackReport(phase=phase, level=level, feature=switch(session, spec, settings, force=force))

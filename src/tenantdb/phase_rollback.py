@@ -25,7 +25,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from tenantdb.config import Settings
-from tenantdb.db import ArchiveEntry, ArchiveRequest, Session, applied_migrations, archive, record_event
+from tenantdb.db import (
+    ArchiveEntry,
+    ArchiveRequest,
+    Session,
+    applied_migrations,
+    archive,
+    is_lock_timeout,
+    record_event,
+)
 from tenantdb.db.phase_rows import (
     LiveTable,
     cluster_identity,
@@ -42,7 +50,7 @@ from tenantdb.db.phase_rows import (
     unmark_referenced,
 )
 from tenantdb.db.writes import TableWrite, count_removed, migration_writes
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseError, LockTimeoutExhausted
 from tenantdb.migrations import MigrationSet
 
 WRAP_LIMIT = 2**31
@@ -69,6 +77,7 @@ class DataRollbackReport:
     phase: str
     migrations: tuple[str, ...]  # the phase's applied migrations whose rows were looked for
     tables: tuple[TableDataRollback, ...] = field(default=())
+    dry_run: bool = False  # counts of what would be removed; nothing was changed
 
     @property
     def removed(self) -> int:
@@ -85,15 +94,19 @@ class _Table:
     notes: list[str] = field(default_factory=list)
 
 
-def rollback_data(session: Session, phase: str, phase_set: MigrationSet, settings: Settings) -> DataRollbackReport:
-    """Remove the rows the phase's applied migrations inserted (the runner lock must be held)."""
+def rollback_data(
+    session: Session, phase: str, phase_set: MigrationSet, settings: Settings, *, dry_run: bool = False
+) -> DataRollbackReport:
+    """Remove the rows the phase's applied migrations inserted (the runner lock must be held).
+
+    ``dry_run`` does everything but archiving and deleting, and rolls the transaction back.
+    """
     applied = {row.version for row in applied_migrations(session, phase_set.source)}
     members = [m for m in phase_set if str(m.version) in applied]
     writes = migration_writes(session, phase_set.source, [str(m.version) for m in members])
     labels = tuple(m.label for m in members)
-    with session.transaction(
-        lock_timeout=settings.runner.lock_timeout, statement_timeout=settings.runner.statement_timeout
-    ):
+    session.begin(lock_timeout=settings.runner.lock_timeout, statement_timeout=settings.runner.statement_timeout)
+    try:
         _refuse_ambiguous_ids(session, phase, writes)
         tables, gone = _tables(session, writes)
         removable = [t for t in tables if any(w.inserts_only for w in t.writes)]
@@ -102,9 +115,14 @@ def rollback_data(session: Session, phase: str, phase_set: MigrationSet, setting
         for table in tables:
             _mark(session, phase, table)
         _keep_referenced(session, removable)
-        results = [_remove(session, phase, table) for table in _children_first(session, removable)]
+        results = [_remove(session, phase, table, dry_run) for table in _children_first(session, removable)]
         results += [_report(t, 0, None) for t in tables if t not in removable] + gone
-        report = DataRollbackReport(phase=phase, migrations=labels, tables=tuple(sorted(results, key=_by_name)))
+        report = DataRollbackReport(
+            phase=phase, migrations=labels, tables=tuple(sorted(results, key=_by_name)), dry_run=dry_run
+        )
+        if dry_run:
+            session.rollback()
+            return report
         record_event(
             session,
             "phase_data_rollback",
@@ -112,6 +130,10 @@ def rollback_data(session: Session, phase: str, phase_set: MigrationSet, setting
             f"{sum(1 for t in report.tables if t.removed)} table(s)",
             details={"phase": phase, "tables": [_event_details(t) for t in report.tables]},
         )
+        session.execute("COMMIT")
+    except BaseException:
+        session.rollback()
+        raise
     return report
 
 
@@ -175,8 +197,18 @@ def _lock(session: Session, removable: list[_Table]) -> None:
     """Block writes to the tables rows are removed from, and to the tables referencing them (reads go on)."""
     targets = [(t.live.schema, t.live.name) for t in removable]
     children = [(key.child_schema, key.child_table) for t in removable for key in foreign_keys_to(session, t.live)]
-    lock_tables(session, targets, "SHARE ROW EXCLUSIVE")
-    lock_tables(session, [c for c in children if c not in targets], "SHARE")
+    try:
+        lock_tables(session, targets, "SHARE ROW EXCLUSIVE")
+        lock_tables(session, [c for c in children if c not in targets], "SHARE")
+    except DatabaseError as error:
+        if not is_lock_timeout(error):
+            raise
+        names = ", ".join(sorted({f"{schema}.{table}" for schema, table in targets + children}))
+        raise LockTimeoutExhausted(
+            f"could not lock {names} against writes within lock_timeout: {error.message}",
+            sqlstate=error.sqlstate,
+            hint="a long transaction holds a conflicting lock (see pg_stat_activity); nothing was changed, retry",
+        ) from error
 
 
 def _mark(session: Session, phase: str, table: _Table) -> None:
@@ -231,11 +263,11 @@ def _children_first(session: Session, removable: list[_Table]) -> list[_Table]:
     return ordered
 
 
-def _remove(session: Session, phase: str, table: _Table) -> TableDataRollback:
+def _remove(session: Session, phase: str, table: _Table, dry_run: bool) -> TableDataRollback:
     remaining = marked_counts(session, table.live)
     total = sum(remaining.values())
-    if not total:
-        return _report(table, 0, None)
+    if not total or dry_run:
+        return _report(table, total, None)
     entry = archive(
         session,
         ArchiveRequest(

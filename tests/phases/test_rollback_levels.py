@@ -16,8 +16,8 @@ import pytest
 
 from tenantdb import commands
 from tenantdb.config import Settings, load_settings
-from tenantdb.db import Session, ensure_state, list_entries, table_digest
-from tenantdb.errors import ConfigError
+from tenantdb.db import Session, connect, ensure_state, list_entries, table_digest
+from tenantdb.errors import ConfigError, LockTimeoutExhausted
 from tenantdb.phase_rollback import TableDataRollback, id_problem
 from tests.helpers import FAST, cli, event_kinds, write_files
 
@@ -190,6 +190,17 @@ def test_refusals_change_nothing(session: Session, dsn: str, tmp_path: Path) -> 
     assert list_entries(session) == []
     with pytest.raises(ConfigError, match="only applies to --level feature"):
         commands.rollback(settings, "seed", "data", restore=True)
+    session.execute(
+        "UPDATE tenantdb.migration_writes SET cluster = (SELECT system_identifier::text FROM pg_control_system())"
+    )
+    with connect(dsn) as application:  # a writer holding its lock: the rollback gives up instead of waiting forever
+        application.execute("BEGIN")
+        application.execute("INSERT INTO plans VALUES (6, 'Busy', 1)")
+        with pytest.raises(LockTimeoutExhausted, match=r"could not lock .*public\.plans"):
+            commands.rollback(settings, "seed", "data")
+        application.rollback()
+    assert digests(session, "plans", "subscriptions") == before
+    assert list_entries(session) == []
 
 
 def test_ids_too_old_or_from_elsewhere_are_ambiguous() -> None:
@@ -274,6 +285,11 @@ def test_cli_levels(session: Session, dsn: str, tmp_path: Path) -> None:
     root = project(tmp_path)
     assert cli("migrate", "up", "--dsn", dsn, "-C", str(root)).returncode == 0
     session.execute("INSERT INTO plans VALUES (5, 'Custom', 10)")
+    planned = cli(
+        "rollback", "--phase", "seed", "--level", "data", "--dry-run", "--dsn", dsn, "-C", str(root), "--json"
+    )
+    assert json.loads(planned.stdout)["data"]["dry_run"] is True, planned.stderr
+    assert ids(session, "SELECT count(*) FROM plans") == [8]  # nothing changed
     data = cli("rollback", "--phase", "seed", "--level", "data", "--dsn", dsn, "-C", str(root), "--json")
     assert data.returncode == 0, data.stderr
     tables = {row["table"]: row for row in json.loads(data.stdout)["data"]["tables"]}

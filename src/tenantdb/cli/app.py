@@ -275,6 +275,9 @@ def rollback(
             help="With --level feature: switch off again although it is off, or restore over rows changed since.",
         ),
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --level data: report what would be removed; change nothing.")
+    ] = False,
     project: ProjectOpt = None,
     dsn: DsnOpt = None,
     as_json: JsonOpt = False,
@@ -289,7 +292,7 @@ def rollback(
     def action() -> commands.RollbackReport:
         with ConsoleObserver(stderr, quiet=as_json) as observer:
             settings = _settings(project, dsn, None, None)
-            return commands.rollback(settings, phase, level, observer, restore=restore, force=force)
+            return commands.rollback(settings, phase, level, observer, restore=restore, force=force, dry_run=dry_run)
 
     _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_rollback(report))
 

@@ -356,7 +356,8 @@ def show_rollback(report: RollbackReport) -> None:
     phase = escape(report.phase)
     if report.data is not None:
         data = report.data
-        table = Table(title=f"phase {phase}: data rollback, {data.removed} row(s) removed", title_justify="left")
+        done = "would be removed (dry run, nothing changed)" if data.dry_run else "removed"
+        table = Table(title=f"phase {phase}: data rollback, {data.removed} row(s) {done}", title_justify="left")
         for column in ("table", "removed", "kept: changed since", "kept: referenced", "kept: ambiguous", "archive"):
             table.add_column(column, justify="left" if column in ("table", "archive") else "right")
         for row in data.tables:
@@ -374,7 +375,10 @@ def show_rollback(report: RollbackReport) -> None:
             for note in row.notes:
                 stdout.print(f"  [yellow]{escape(row.table)}[/]: {escape(note)}")
         if not data.tables:
-            stdout.print(f"  no rows recorded for the phase's applied migrations ({len(data.migrations)})")
+            stdout.print(
+                f"  nothing recorded for the phase's {len(data.migrations)} applied migration(s): they inserted no "
+                "rows, or ran before tenantdb recorded what migrations write (state version 3)"
+            )
         return
     if report.feature is not None:
         feature = report.feature
