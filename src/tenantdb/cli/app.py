@@ -254,7 +254,7 @@ def migrate_test(
 
 @app.command("rollback")
 def rollback(
-    phase: Annotated[str, typer.Option("--phase", help="The [[phases]] name to roll back.")],
+    phase: Annotated[str, typer.Option("--phase", help="The \\[\\[phases]] name to roll back.")],
     level: Annotated[
         str,
         typer.Option(
@@ -284,9 +284,9 @@ def rollback(
 ) -> None:
     """Roll back one phase of a phased project: its schema, only its rows, or its feature.
 
-    Examples: `tenantdb rollback --phase "user migration" --level data` removes the rows the phase inserted and
-    keeps everything the application wrote since; `--level feature` switches the feature off and
-    `--level feature --restore` switches it back on with the exact previous values.
+    `--level data` removes the rows the phase inserted and keeps everything the application wrote since.
+
+    `--level feature` switches the feature off; `--level feature --restore` switches it on with the previous values.
     """
 
     def action() -> commands.RollbackReport:

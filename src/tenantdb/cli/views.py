@@ -357,23 +357,23 @@ def show_rollback(report: RollbackReport) -> None:
     if report.data is not None:
         data = report.data
         done = "would be removed (dry run, nothing changed)" if data.dry_run else "removed"
-        table = Table(title=f"phase {phase}: data rollback, {data.removed} row(s) {done}", title_justify="left")
-        for column in ("table", "removed", "kept: changed since", "kept: referenced", "kept: ambiguous", "archive"):
-            table.add_column(column, justify="left" if column in ("table", "archive") else "right")
+        stdout.print(f"phase {phase}: data rollback, {data.removed} row(s) {done}")
         for row in data.tables:
-            archive = f"{row.archive_id} ({row.archive_table})" if row.archive_id is not None else ""
-            table.add_row(
-                escape(row.table),
-                str(row.removed),
-                str(row.kept_changed),
-                str(row.kept_referenced),
-                str(row.kept_ambiguous),
-                escape(archive),
+            archive = f" (archive {row.archive_id})" if row.archive_id is not None else ""
+            kept = [
+                f"{count} {why}"
+                for count, why in (
+                    (row.kept_changed, "changed or deleted since the phase"),
+                    (row.kept_referenced, "still referenced by rows that stay"),
+                    (row.kept_ambiguous, "ambiguous"),
+                )
+                if count
+            ]
+            stdout.print(
+                f"  {escape(row.table)}: removed {row.removed}{archive}" + (f"; kept {', '.join(kept)}" if kept else "")
             )
-        stdout.print(table)
-        for row in data.tables:
             for note in row.notes:
-                stdout.print(f"  [yellow]{escape(row.table)}[/]: {escape(note)}")
+                stdout.print(f"    [yellow]note:[/] {escape(note)}")
         if not data.tables:
             stdout.print(
                 f"  nothing recorded for the phase's {len(data.migrations)} applied migration(s): they inserted no "
