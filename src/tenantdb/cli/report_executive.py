@@ -7,7 +7,7 @@ from rich.markup import escape
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.plans import PlanProfitability, PlansReport
 from tenantdb.cli.render import stdout
-from tenantdb.cli.report_format import count, header, health, money, more, new_table, percent, signed_money
+from tenantdb.cli.report_format import count, header, health, money, more, new_table, percent, show_table, signed_money
 
 
 def show_planstable(plans: tuple[PlanProfitability, ...]) -> None:
@@ -31,7 +31,7 @@ def show_planstable(plans: tuple[PlanProfitability, ...]) -> None:
             money(plan.cost_per_1000_delivered),
             *(percent(getattr(plan, f"margin_{name}"), 0) for name in spread),
         )
-    stdout.print(table)
+    show_table(table)
 
 
 def show_executive(report: ExecutiveReport) -> None:
@@ -60,7 +60,7 @@ def show_executive(report: ExecutiveReport) -> None:
         "revenue at risk (deliverability)", money(k.revenue_at_risk), signed_money(t.revenue_at_risk if t else None)
     )
     table.add_row("e-mails delivered", count(k.emails_delivered), "")
-    stdout.print(table)
+    show_table(table)
     stdout.print(
         f"[dim]trend versus {t.previous_month:%Y-%m}[/]" if t else "[dim]no previous month refreshed: no trend[/]"
     )
@@ -87,7 +87,7 @@ def show_executive(report: ExecutiveReport) -> None:
                 value,
                 money(alert.dollars_per_month),
             )
-        stdout.print(alerts)
+        show_table(alerts)
     else:
         stdout.print("[green]no critical alerts[/]")
     if report.actions:
@@ -98,7 +98,7 @@ def show_executive(report: ExecutiveReport) -> None:
             actions.add_row(
                 str(action.rank), escape(action.kind), escape(action.subject), money(action.dollars_per_month)
             )
-        stdout.print(actions)
+        show_table(actions)
     tenants = new_table(
         f"tenants needing attention ({report.tenants_needing_attention:,}; margin target "
         f"{percent(report.scope.margin_target, 0)}, minimum volume {report.scope.min_volume:,} e-mails)",
@@ -115,7 +115,7 @@ def show_executive(report: ExecutiveReport) -> None:
             percent(tenant.gross_margin_ratio),
             escape(", ".join(tenant.reasons)) or "-",
         )
-    stdout.print(tenants)
+    show_table(tenants)
     more(
         len(report.tenants),
         report.tenants_needing_attention,

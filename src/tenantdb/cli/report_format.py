@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from tenantdb.bi.reports.common import ReportScope
 from tenantdb.cli.render import stdout
 
+TABLE_WIDTH_OFF_TERMINAL = 140  # pipes and logs get wide tables rather than 80 wrapped columns
 ROWS_SHOWN = 30  # long per-tenant tables are cut here; --json and --csv carry every row
 
 HEALTH_STYLE = {"Excellent": "green", "Good": "cyan", "Monitor": "yellow", "Critical Action Required": "bold red"}
@@ -60,3 +62,12 @@ def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
 def more(shown: int, total: int, where: str = "--json or --csv lists them all") -> None:
     if total > shown:
         stdout.print(f"[dim]... and {total - shown:,} more ({where})[/]")
+
+
+def show_table(table: Table) -> None:
+    """A table on stdout: the terminal's width, or a wide fixed width when stdout is a pipe or a file."""
+    if stdout.is_terminal:
+        stdout.print(table)
+        return
+    wide = Console(file=stdout.file, width=max(stdout.width, TABLE_WIDTH_OFF_TERMINAL), highlight=False)
+    wide.print(table)

@@ -25,6 +25,7 @@ from tenantdb.cli.report_format import (
     more,
     new_table,
     percent,
+    show_table,
     signed_money,
 )
 
@@ -39,7 +40,7 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
     savings = new_table("by kind", "kind", "opportunities", "$/month", right=("opportunities", "$/month"))
     for item in report.savings:
         savings.add_row(escape(item.kind), count(item.opportunities), money(item.dollars_per_month))
-    stdout.print(savings)
+    show_table(savings)
     table = new_table(
         "opportunities (largest first)", "#", "action", "subject", "$/month", "what", right=("#", "$/month")
     )
@@ -51,7 +52,7 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
             money(action.dollars_per_month),
             escape(action.description),
         )
-    stdout.print(table)
+    show_table(table)
     more(ROWS_SHOWN, len(report.opportunities))
     idle_table = new_table(
         f"idle dedicated capacity (used below {percent(report.idle_utilization_threshold, 0)} of capacity)",
@@ -68,7 +69,7 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
             money(idle.idle_cost),
         )
         idle_table.add_row(*table_row)
-    stdout.print(idle_table)
+    show_table(idle_table)
     more(ROWS_SHOWN, len(report.idle_dedicated))
     losing = new_table(
         "unprofitable tenants", "tenant", "plan", "revenue", "cost", "loss", right=("revenue", "cost", "loss")
@@ -81,7 +82,7 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
             money(tenant.total_cost),
             money(-tenant.profit),
         )
-    stdout.print(losing)
+    show_table(losing)
     more(ROWS_SHOWN, len(report.unprofitable))
     pools = new_table(
         f"cost pools (high idle share: above {percent(report.high_idle_share_threshold, 0)})",
@@ -98,7 +99,7 @@ def show_cost_optimization(report: CostOptimizationReport) -> None:
             money(pool.idle_cost),
             f"[{style}]{percent(pool.idle_share)}[/]" if style else percent(pool.idle_share),
         )
-    stdout.print(pools)
+    show_table(pools)
 
 
 def show_cost_per_email(report: CostPerEmailReport) -> None:
@@ -114,7 +115,7 @@ def show_cost_per_email(report: CostPerEmailReport) -> None:
             money(plan.total_cost),
             money(plan.cost_per_1000_delivered),
         )
-    stdout.print(plans)
+    show_table(plans)
     tenants = new_table(
         "per tenant (most expensive first)", "tenant", "plan", "delivered", "cost", "cost/1k", "revenue/1k",
         right=("delivered", "cost", "cost/1k", "revenue/1k"),
@@ -128,7 +129,7 @@ def show_cost_per_email(report: CostPerEmailReport) -> None:
             money(tenant.cost_per_1000_delivered),
             money(tenant.revenue_per_1000_delivered),
         )
-    stdout.print(tenants)
+    show_table(tenants)
     more(ROWS_SHOWN, len(report.tenants))
 
 
@@ -173,7 +174,7 @@ def show_deliverability(report: DeliverabilityReport) -> None:
             money(tenant.estimated_revenue_loss),
             money(tenant.potential_savings),
         )
-    stdout.print(table)
+    show_table(table)
     more(ROWS_SHOWN, len(report.tenants))
 
 
@@ -198,13 +199,19 @@ def show_reconciliation(report: ReconciliationReport) -> None:
             signed_money(row.quantity_drift),
             money(row.unmatched),
             "-" if row.scale_factor is None else f"{row.scale_factor:.4f}",
-            f"[bold red]flagged[/] (beyond {percent(row.tolerance)})" if row.flagged else "[green]ok[/]",
+            _flag(row.flagged, row.unmatched, row.tolerance),
         )
-    stdout.print(table)
+    show_table(table)
     stdout.print(
         f"modeled {money(report.modeled)}, invoiced {money(report.invoiced)}; "
         f"{report.flagged_providers} provider(s) flagged"
     )
+
+
+def _flag(flagged: bool, unmatched: Decimal, tolerance: Decimal) -> str:
+    if not flagged:
+        return "[green]ok[/]"
+    return "[bold red]flagged[/] (" + ("unmatched lines" if unmatched else f"beyond {percent(tolerance)}") + ")"
 
 
 def show_explain(report: ExplainReport) -> None:
@@ -232,7 +239,12 @@ def show_explain(report: ExplainReport) -> None:
             money(line.unit_cost),
             money(line.amount),
         )
-    stdout.print(table)
+    show_table(table)
+    if report.total_cost is None:
+        stdout.print(
+            f"{len(report.lines)} line(s) sum to {money(report.lines_total)} (not a customer: no rollup row to match)"
+        )
+        return
     verdict = "[green]equals[/]" if report.balanced else "[bold red]differs from[/]"
     stdout.print(f"{len(report.lines)} line(s) sum to {money(report.lines_total)}, which {verdict} the tenant's cost")
 
