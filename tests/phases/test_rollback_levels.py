@@ -302,3 +302,29 @@ def test_cli_levels(session: Session, dsn: str, tmp_path: Path) -> None:
     assert unknown.returncode == 3 and "unknown rollback level 'rows'" in unknown.stderr
     shown = cli("rollback", "--help")
     assert "--restore" in shown.stdout and "feature_off" in shown.stdout
+
+
+PARTITIONED = """-- migrate:up
+CREATE TABLE events (event_id int, region text, PRIMARY KEY (event_id, region)) PARTITION BY LIST (region);
+CREATE TABLE events_eu PARTITION OF events FOR VALUES IN ('eu');
+CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us');
+CREATE TABLE event_notes (
+    event_id int, region text, note text NOT NULL, FOREIGN KEY (event_id, region) REFERENCES events
+);
+INSERT INTO events VALUES (1, 'eu'), (2, 'us'), (3, 'eu');
+-- migrate:down
+DROP TABLE event_notes;
+DROP TABLE events;
+"""
+
+
+def test_partitions_and_references_to_their_parent(session: Session, dsn: str, tmp_path: Path) -> None:
+    write_files(tmp_path / "migrations", {"0001_events.sql": PARTITIONED})
+    (tmp_path / "tenantdb.toml").write_text('[[phases]]\nname = "events"\nmigrations = ["0001"]\n')
+    settings = applied(tmp_path, dsn)
+    session.execute("INSERT INTO events VALUES (4, 'us')")
+    session.execute("INSERT INTO event_notes VALUES (1, 'eu', 'written by the application')")
+    tables = by_table(commands.rollback(settings, "events", "data"))
+    assert session.fetch_all("SELECT event_id, region FROM events ORDER BY 1") == [(1, "eu"), (4, "us")]
+    assert (tables["public.events_eu"].removed, tables["public.events_eu"].kept_referenced) == (1, 1)
+    assert tables["public.events_us"].removed == 1
