@@ -18,7 +18,7 @@ A rerun resumes at the first statement not marked ``done``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -58,6 +58,7 @@ from tenantdb.execute.retry import Backoff, with_lock_retries
 from tenantdb.migrations import Direction, ExecutionMode, Migration, Script
 from tenantdb.plan import Plan, Step
 from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions, rewrite_statements
+from tenantdb.sql.targets import may_write_rows
 
 RetryHook = Callable[[int, float, DatabaseError], None]
 
@@ -213,7 +214,7 @@ class Runner:
                 statement_timeout=self._statement_timeout(migration, None),
             )
             try:
-                files = self._table_files(step)
+                files = self._table_files(step, script.statements)
                 for index, statement in enumerate(script.statements):
                     self._execute(step, statement)
                     self.observer.statement_finished(migration, index, statement)
@@ -228,14 +229,20 @@ class Runner:
 
         self._retrying(step, None, attempt)
 
-    def _table_files(self, step: Step) -> dict[int, TableStart] | None:
-        return table_files(self.session) if step.direction is Direction.UP else None
+    def _table_files(self, step: Step, statements: Sequence[Statement]) -> dict[int, TableStart] | None:
+        """Tables before an up step's transaction, when it may write rows (None: nothing will be recorded).
+
+        Leaving a transaction unrecorded is always safe: ``rollback --level data`` only removes rows whose
+        transaction was recorded.
+        """
+        if step.direction is Direction.UP and any(may_write_rows(statement) for statement in statements):
+            return table_files(self.session)
+        return None
 
     def _record_writes(self, step: Step, files: dict[int, TableStart] | None) -> None:
         """What an up step's transaction wrote, for ``rollback --level data`` (in that transaction)."""
-        if step.direction is Direction.UP:
-            before = files if files is not None else table_files(self.session)
-            record_writes(self.session, step.migration.source, str(step.migration.version), before)
+        if files is not None:
+            record_writes(self.session, step.migration.source, str(step.migration.version), files)
 
     def _execute(self, step: Step, statement: Statement) -> None:
         """Run one statement; a failure becomes MigrationFailed (lock timeouts and lost connections pass)."""
@@ -465,7 +472,7 @@ class Runner:
         """Run a statement of the file's own transaction; on a lock timeout return where to restart."""
         if block.start is None and statement.transaction is TransactionMode.CONTROL:
             block.start = index
-            block.files = self._table_files(step)
+            block.files = self._table_files(step, _script(step.migration, step.direction).statements)
         try:
             self._execute(step, statement)
         except DatabaseError as error:  # only a lock timeout gets here; the server aborted the block
@@ -508,7 +515,7 @@ class Runner:
     def _run_in_own_transaction(self, step: Step, key: JournalKey, index: int, statement: Statement) -> None:
         def attempt() -> None:
             with self.session.transaction():
-                files = self._table_files(step)
+                files = self._table_files(step, (statement,))
                 self._execute(step, statement)
                 self._record_writes(step, files)
                 journal_mark(self.session, key, index, statement.text, "done")

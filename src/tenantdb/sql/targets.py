@@ -11,6 +11,36 @@ from tenantdb.sql.tree import iter_nodes
 
 DATA_CHANGES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
 
+# Statements that never write rows to tables (the runner records nothing for a transaction made only of them).
+_ROWLESS = frozenset(
+    {
+        "AlterEnumStmt",
+        "AlterSeqStmt",
+        "AlterTableStmt",
+        "CommentStmt",
+        "CompositeTypeStmt",
+        "CreateEnumStmt",
+        "CreateExtensionStmt",
+        "CreateFunctionStmt",
+        "CreatePolicyStmt",
+        "CreateRoleStmt",
+        "CreateSchemaStmt",
+        "CreateSeqStmt",
+        "CreateStmt",
+        "CreateTrigStmt",
+        "DefineStmt",
+        "DropStmt",
+        "GrantRoleStmt",
+        "GrantStmt",
+        "IndexStmt",
+        "RenameStmt",
+        "ReindexStmt",
+        "TransactionStmt",
+        "VacuumStmt",
+        "ViewStmt",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TargetTable:
@@ -34,3 +64,8 @@ def written_tables(statement: Statement) -> tuple[TargetTable, ...]:
 def changes_data_only(statement: Statement) -> bool:
     """A query or a data change (no DDL, no transaction control): what feature switches may run."""
     return statement.node in (*DATA_CHANGES, "SelectStmt")
+
+
+def may_write_rows(statement: Statement) -> bool:
+    """False for DDL that never writes rows; True for everything else (DML, functions, CREATE TABLE AS, ...)."""
+    return statement.node not in _ROWLESS
