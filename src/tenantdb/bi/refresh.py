@@ -8,6 +8,10 @@ fingerprint as at its last refresh is skipped unless asked for by name or with `
 
 from __future__ import annotations
 
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,15 +29,21 @@ from tenantdb.errors import ConfigError
 ENGINE_VERSION = "bi-1"
 # pg_advisory_xact_lock(REFRESH_LOCK, year * 12 + month): two refreshes of one month take turns.
 REFRESH_LOCK = 0x7462_6972
+# Sorts and hashes over a month's resources and invoice lines stay in memory (for the month's transaction only).
+WORK_MEM = "128MB"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RefreshRequest:
-    """What to refresh: named months (always), or every month with data (only changed ones unless everything)."""
+    """What to refresh: named months (always), or every month with data (only changed ones unless everything).
+
+    ``jobs`` months are refreshed at once, each on its own connection (when the caller can open more).
+    """
 
     months: tuple[date, ...] = ()
     everything: bool = False
     tolerance: Decimal = DEFAULT_TOLERANCE
+    jobs: int = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,15 +96,29 @@ def check_refreshable(session: Session) -> None:
         )
 
 
-def check_tolerance(tolerance: Decimal) -> None:
-    if not Decimal(0) <= tolerance < Decimal(1):
-        raise ConfigError(f"--tolerance {tolerance}: expected a ratio from 0 to below 1, e.g. 0.02 for 2%")
+def check_request(request: RefreshRequest) -> None:
+    if not Decimal(0) <= request.tolerance < Decimal(1):
+        raise ConfigError(f"--tolerance {request.tolerance}: expected a ratio from 0 to below 1, e.g. 0.02 for 2%")
+    if not 1 <= request.jobs <= 64:
+        raise ConfigError(f"--jobs {request.jobs}: expected 1 to 64 connections")
 
 
-def refresh(session: Session, request: RefreshRequest, observer: RefreshObserver | None = None) -> RefreshReport:
-    """Refresh the requested months, one transaction each (``session`` must not be in a transaction)."""
+Connect = Callable[[], Session]
+
+
+def refresh(
+    session: Session,
+    request: RefreshRequest,
+    observer: RefreshObserver | None = None,
+    connect: Connect | None = None,
+) -> RefreshReport:
+    """Refresh the requested months, one transaction each (``session`` must not be in a transaction).
+
+    With ``connect`` (a way to open more sessions like ``session``) and ``request.jobs`` > 1, that many months are
+    refreshed at once, each on a connection of its own; the plan and the final ANALYZE run on ``session``.
+    """
     started = perf_counter()
-    check_tolerance(request.tolerance)
+    check_request(request)
     check_refreshable(session)
     candidates = sorted(set(request.months)) if request.months else months_with_data(session)
     current = fingerprints(session, candidates, engine=ENGINE_VERSION, tolerance=str(request.tolerance))
@@ -104,15 +128,14 @@ def refresh(session: Session, request: RefreshRequest, observer: RefreshObserver
     skipped = [month for month in candidates if month not in todo]
     if observer is not None:
         observer.planned(todo, skipped)
-    refreshed = []
-    for position, month in enumerate(todo, start=1):
-        if observer is not None:
-            observer.month_started(month, position, len(todo))
-        with session.transaction():
-            done = refresh_month(session, month, fingerprint=current[month], tolerance=request.tolerance)
-        refreshed.append(done)
-        if observer is not None:
-            observer.month_finished(done)
+    jobs = min(request.jobs, len(todo)) if connect is not None else 1
+    months = _Months(todo, current, request.tolerance, observer)
+    if jobs <= 1:
+        months.work(session)
+    else:
+        assert connect is not None
+        months.run_in_parallel(connect, jobs)
+    refreshed = sorted(months.done, key=lambda done: done.month)
     if refreshed:
         session.execute("ANALYZE bi_cost_allocation_lines, bi_tenant_monthly, bi_reconciliation")
     return RefreshReport(
@@ -123,10 +146,59 @@ def refresh(session: Session, request: RefreshRequest, observer: RefreshObserver
     )
 
 
+class _Months:
+    """The months left to refresh, taken one at a time by one or more workers, each on its own session."""
+
+    def __init__(
+        self, todo: list[date], fingerprints: dict[date, str], tolerance: Decimal, observer: RefreshObserver | None
+    ) -> None:
+        self.pending = deque(enumerate(todo, start=1))
+        self.total = len(todo)
+        self.fingerprints = fingerprints
+        self.tolerance = tolerance
+        self.observer = observer
+        self.done: list[MonthRefresh] = []
+        self.lock = threading.Lock()
+        self.failed = threading.Event()
+
+    def work(self, session: Session) -> None:
+        """Refresh months until none is left (or another worker failed)."""
+        while not self.failed.is_set():
+            with self.lock:
+                if not self.pending:
+                    return
+                position, month = self.pending.popleft()
+                if self.observer is not None:
+                    self.observer.month_started(month, position, self.total)
+            try:
+                with session.transaction():
+                    done = refresh_month(session, month, fingerprint=self.fingerprints[month], tolerance=self.tolerance)
+            except BaseException:
+                self.failed.set()
+                raise
+            with self.lock:
+                self.done.append(done)
+                if self.observer is not None:
+                    self.observer.month_finished(done)
+
+    def run_in_parallel(self, connect: Connect, jobs: int) -> None:
+        """``jobs`` workers with a connection each; the first failure is raised once they have stopped."""
+
+        def worker() -> None:
+            with connect() as session:
+                self.work(session)
+
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="bi-refresh") as pool:
+            futures = [pool.submit(worker) for _ in range(jobs)]
+        for future in futures:
+            future.result()
+
+
 def refresh_month(session: Session, month: date, *, fingerprint: str, tolerance: Decimal) -> MonthRefresh:
     """Recompute one month inside the caller's transaction and record its fingerprint."""
     began = perf_counter()
     session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
+    session.set_local("work_mem", WORK_MEM)
     prepare_month(session, month)
     lines = allocate_month(session, month)
     tenants = summarize_month(session, month)

@@ -107,6 +107,9 @@ def refresh(
             "--tolerance", help="Reconciliation drift beyond which a provider's month is flagged: 0.02 or 2%."
         ),
     ] = f"{DEFAULT_TOLERANCE}",
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Months refreshed at once, each on a connection of its own.")
+    ] = 2,
     project: ProjectOpt = None,
     dsn: DsnOpt = None,
     as_json: JsonOpt = False,
@@ -126,6 +129,7 @@ def refresh(
             months=tuple(parse_month(text) for text in months or ()),
             everything=everything,
             tolerance=parse_tolerance(tolerance),
+            jobs=jobs,
         )
         settings = settings_from(project, dsn, None, None)
         return commands.bi_refresh(settings, request, RefreshProgress(stderr, quiet=as_json))

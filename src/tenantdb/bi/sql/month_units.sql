@@ -11,13 +11,13 @@ WITH rules AS (
     ORDER BY r.pool_id, r.effective_from DESC
 ), pooled AS (
     SELECT r.pool_id, r.cost_kind, sum(r.monthly_cost) AS resource_cost
-    FROM bi_month_resources r
+    FROM pg_temp.bi_month_resources(%(month)s::date) r
     WHERE r.cost_bearing AND r.tenancy = 'shared' AND r.pool_id IS NOT NULL AND NOT r.warming
     GROUP BY r.pool_id, r.cost_kind
 ), servers AS (
     SELECT r.pool_id, sum(r.capacity::numeric * 24 * r.active_days) AS capacity,
            (array_agg(r.tenant_id ORDER BY r.tenant_id))[1] AS owner
-    FROM bi_month_resources r
+    FROM pg_temp.bi_month_resources(%(month)s::date) r
     WHERE r.resource_kind = 'vps' AND r.cost_bearing AND r.tenancy = 'shared' AND r.pool_id IS NOT NULL
     GROUP BY r.pool_id
 ), members AS (

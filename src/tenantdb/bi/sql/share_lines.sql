@@ -2,8 +2,9 @@
 -- base_i = floor(A * w_i / W) cents, remainder_i = A * w_i - base_i * W (the fractions compared exactly, over the
 -- same W), and the A - sum(base) leftover cents go one each to the largest remainders, ties by tenant_id. With
 -- every weight 0 the rule's fallback applies (fixed_weights, or even), and the line's rule says fallback:<rule>.
-INSERT INTO bi_cost_allocation_lines (tenant_id, month, pool_id, resource_kind, resource_id, cost_kind, category,
-                                      rule, driver, driver_value, driver_total, unit_cost, amount)
+-- A share's id is derived from its pool and cost kind (one per member): stable from one refresh to the next.
+INSERT INTO bi_cost_allocation_lines (tenant_id, month, line_id, pool_id, resource_kind, resource_id, cost_kind,
+                                      category, rule, driver, driver_value, driver_total, unit_cost, amount)
 WITH dedicated AS (
     SELECT l.tenant_id, sum(l.amount) AS cost
     FROM bi_cost_allocation_lines l
@@ -66,7 +67,8 @@ WITH dedicated AS (
                               ORDER BY s.allocatable * s.w - s.base_cents * s.total DESC, s.tenant_id) AS place
     FROM split s
 )
-SELECT r.tenant_id, %(month)s::date, r.pool_id, NULL, NULL, r.cost_kind,
+SELECT r.tenant_id, %(month)s::date, md5('share/' || r.pool_id || '/' || r.cost_kind)::uuid, r.pool_id, NULL, NULL,
+       r.cost_kind,
        CASE WHEN r.overhead_only THEN 'overhead' ELSE 'shared' END,
        r.applied, r.driver, r.w, r.total, r.unit_cents / 100,
        (r.base_cents + CASE WHEN r.place <= r.leftover THEN 1 ELSE 0 END) / 100

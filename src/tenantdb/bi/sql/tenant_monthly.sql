@@ -21,7 +21,7 @@ WITH costs AS (
     GROUP BY t.tenant_id
 ), capacity AS (
     SELECT r.tenant_id, sum(r.capacity::bigint * 24 * r.active_days) AS dedicated_capacity
-    FROM bi_month_resources r
+    FROM pg_temp.bi_month_resources(%(month)s::date) r
     WHERE r.resource_kind = 'vps' AND r.tenancy = 'dedicated' AND r.cost_bearing
     GROUP BY r.tenant_id
 ), plans_now AS (
