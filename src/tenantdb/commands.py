@@ -768,4 +768,4 @@ def bi_refresh(settings: Settings, request: RefreshRequest, observer: RefreshObs
     """``tenantdb bi refresh``: recompute the months of module bi's rollups whose inputs changed (or those asked
     for), one transaction per month, as the migration role (docs/business-metrics.md)."""
     with open_session(settings, "bi refresh") as session:
-        return refresh(session, request, observer)
+        return refresh(session, request, observer, connect=lambda: open_session(settings, "bi refresh"))

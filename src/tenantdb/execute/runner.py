@@ -39,9 +39,7 @@ from tenantdb.db import (
     journal_entries,
     journal_mark,
     list_entries,
-    name_taken,
     object_exists,
-    plain_table_exists,
     record_applied,
     record_event,
     referencing_tables,
@@ -54,10 +52,11 @@ from tenantdb.db import (
 from tenantdb.db.writes import TableStart, record_writes, table_files
 from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, MigrationFailed, TenantdbError
 from tenantdb.execute.observer import Observer, SilentObserver
+from tenantdb.execute.online import resumable_rewrite
 from tenantdb.execute.retry import Backoff, with_lock_retries
 from tenantdb.migrations import Direction, ExecutionMode, Migration, Script
 from tenantdb.plan import Plan, Step
-from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions, rewrite_statements
+from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions
 from tenantdb.sql.targets import may_write_rows
 
 RetryHook = Callable[[int, float, DatabaseError], None]
@@ -131,11 +130,8 @@ class Runner:
 
     def _online(self, step: Step, script: Script) -> Script:
         """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement."""
-        statements, rewrites = rewrite_statements(
-            script.statements,
-            lambda table: plain_table_exists(self.session, table),
-            lambda table, name: name_taken(self.session, table, name),
-        )
+        key = JournalKey(source=step.migration.source, version=str(step.migration.version), direction=step.direction)
+        statements, rewrites = resumable_rewrite(self.session, key, script.statements)
         if not rewrites:
             return script
         for rewrite in rewrites:
