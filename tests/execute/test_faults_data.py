@@ -321,3 +321,31 @@ def test_f17_sigkill_between_archive_and_drop_keeps_the_table_and_rerun_drops_on
     back = cli("migrate", "down", "--steps", "1", "--dsn", dsn, "-C", str(project))
     assert back.returncode == 0, back.stderr
     assert table_digest(session, "public", "orders") == original, "the down restores the archived rows"
+
+
+def test_f9_timeout_during_an_online_validate_resumes_the_rewritten_statements(
+    dsn: str, session: Session, tmp_path: Path
+) -> None:
+    """``ADD CHECK`` is rewritten into ADD ... NOT VALID + VALIDATE; the rerun must resume that same rewrite.
+
+    The interrupted run leaves its NOT VALID constraint under PostgreSQL's default name, so the rerun sees that name
+    taken. Were it to leave the statement as written because of that, it would add a second constraint
+    (``t_v_check1``) under an ACCESS EXCLUSIVE lock and keep the NOT VALID one.
+    """
+    project = make_project(tmp_path, {"0001_t": SLOW_TABLE})
+    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
+    add_migrations(project, {"0002_check": native("ALTER TABLE t ADD CHECK (slow_positive(v));")})
+    set_statement_timeout(project, "300ms")
+    failed = migrate_up(dsn, project)
+    assert_failed_with_statement_timeout(failed, session)
+    checks = "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 't'::regclass AND contype = 'c'"
+    assert session.fetch_all(checks) == [("t_v_check", False)]
+    assert migration_state(project, dsn, "0002") == ("interrupted", 1)
+
+    set_statement_timeout(project, "1min")
+    with LockWatch(dsn, "t") as watch:
+        rerun = finish(start_up(dsn, project))
+    assert rerun.code == ExitCode.OK, str(rerun)
+    assert rerun.document()["steps"][0]["resumed_at"] == 1
+    assert session.fetch_all(checks) == [("t_v_check", True)]
+    assert "AccessExclusiveLock" not in watch.modes
