@@ -760,7 +760,11 @@ def report(settings: Settings, name: str, options: ReportOptions) -> Any:
     """``tenantdb report NAME``: one report model (docs/business-metrics.md) from the rollups of the month."""
     if name not in REPORTS:
         raise ConfigError(f"unknown report {name!r}", hint=f"reports: {', '.join(REPORTS)}")
-    with open_session(settings, "report") as session:
+    # Row-level security stays on: analysts read the rollups through their policies (the migration role's
+    # sessions turn it off so that RLS raises instead of filtering; a report reader must not be refused).
+    application = f"tenantdb report {runner_identity()}"[:63]
+    check = settings.runner.connection_check_interval
+    with connect(resolve_dsn(settings), application_name=application, check_interval=check) as session:
         return _read_report(session, REPORTS[name], options)
 
 

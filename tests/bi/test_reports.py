@@ -263,3 +263,17 @@ def test_options_are_plain_values() -> None:
     options = ReportOptions()
     assert (options.month, options.margin_target, options.min_volume) == (None, D("0.30"), 1000)
     assert replace(options, tenant="x").tenant == "x"
+
+
+def test_analysts_read_the_reports_through_their_policies(reports: Session) -> None:
+    reports.execute("SET ROLE business_analysts")
+    assert executive(reports).key_metrics.tenants == 3
+    explain = build(reports, "explain", tenant="beta-corp")
+    assert isinstance(explain, ExplainReport) and explain.balanced and len(explain.lines) == 4
+
+
+def test_a_role_that_row_level_security_hides_the_rollups_from_is_told_so(reports: Session) -> None:
+    reports.execute("SET ROLE application_service")  # tenant policies, and no tenant set
+    with pytest.raises(ConfigError, match="role application_service sees no rollups") as raised:
+        build(reports, "plans")
+    assert "business_analysts" in (raised.value.hint or "")

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, LiteralString
 
-from tenantdb.db import Session
+from tenantdb.db import Session, bypasses_row_security
 from tenantdb.errors import ConfigError
 
 REVENUE_BASIS = "recognized_revenue"
@@ -90,8 +90,15 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
             hint='enable the modules in tenantdb.toml (modules = [..., "cost_tracking", "bi"]), run `tenantdb '
             "migrate up`, then `tenantdb bi refresh` (or try `tenantdb demo`)",
         )
-    months = [row[0] for row in session.fetch_all("SELECT DISTINCT month FROM bi_tenant_monthly ORDER BY month")]
+    months = [row[0] for row in session.fetch_all(query("refreshed_months"))]
     if not months:
+        if not bypasses_row_security(session):
+            role = session.fetch_value("SELECT current_user")
+            raise ConfigError(
+                f"role {role} sees no rollups on {session.database}",
+                hint="if `tenantdb bi refresh` ran, row-level security hides them from this role: read the reports "
+                "as a member of business_analysts (or as a role with BYPASSRLS)",
+            )
         raise ConfigError(
             f"no rollups yet on {session.database}: nothing has been refreshed",
             hint="run `tenantdb bi refresh` first",
