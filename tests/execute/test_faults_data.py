@@ -18,15 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from tenantdb.db import Session, table_digest
+from tenantdb.db import Session, connect, table_digest
 from tenantdb.errors import ExitCode
 from tests.execute.test_faults import (
     RUNNER_PIDS,
+    WAIT,
     Finished,
     add_migrations,
     events,
     exists,
     finish,
+    holding,
     kill,
     ledger,
     make_project,
@@ -158,8 +160,6 @@ class LockWatch:
         self._thread = threading.Thread(target=self._run, args=(dsn, table), daemon=True)
 
     def _run(self, dsn: str, table: str) -> None:
-        from tenantdb.db import connect
-
         with connect(dsn, application_name="tenantdb test lock watch") as watcher:
             while not self._stop.wait(0.005):
                 rows = watcher.fetch_all(
@@ -349,3 +349,63 @@ def test_f9_timeout_during_an_online_validate_resumes_the_rewritten_statements(
     assert rerun.document()["steps"][0]["resumed_at"] == 1
     assert session.fetch_all(checks) == [("t_v_check", True)]
     assert "AccessExclusiveLock" not in watch.modes
+
+
+def waiting_for(session: Session, mode: str, pids: str) -> bool:
+    """Whether one of ``pids`` (a query) waits for ``mode`` on table t."""
+    query = (
+        "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 't'::regclass AND mode = %s AND NOT granted AND pid IN ("
+    )
+    return bool(session.fetch_value(query + pids + "))", (mode,)))
+
+
+def test_f9_timeout_between_the_steps_of_an_online_set_not_null_resumes_them(
+    dsn: str, session: Session, tmp_path: Path
+) -> None:
+    """SET NOT NULL runs as ADD CHECK NOT VALID, VALIDATE, SET NOT NULL, DROP CHECK; VALIDATE times out.
+
+    A lock queue puts a SHARE UPDATE EXCLUSIVE holder between the first two steps: a reader delays the ADD
+    (ACCESS EXCLUSIVE), the holder queues behind it, and gets its lock before the VALIDATE asks for one.
+    """
+    table = native(
+        "CREATE TABLE t (id int PRIMARY KEY, w int);\nINSERT INTO t SELECT n, n FROM generate_series(1, 50) AS n;"
+    )
+    project = make_project(tmp_path, {"0001_t": table})
+    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
+    add_migrations(project, {"0002_w_not_null": native("ALTER TABLE t ALTER COLUMN w SET NOT NULL;")})
+    (project / "tenantdb.toml").write_text('[runner]\nlock_timeout = "10s"\nstatement_timeout = "2s"\n')
+    holder_ready, release = threading.Event(), threading.Event()
+
+    def hold_share_update_exclusive() -> None:
+        with connect(dsn, application_name="tenantdb test holder") as holder:
+            holder.execute("BEGIN")
+            holder.execute("LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE")
+            holder_ready.set()
+            release.wait(WAIT)
+            holder.rollback()
+
+    with holding(dsn, "BEGIN", "SELECT * FROM t LIMIT 1") as reader:
+        proc = start_up(dsn, project)
+        with reaped(proc):
+            wait_for(
+                "the ADD CONSTRAINT to queue", lambda: waiting_for(session, "AccessExclusiveLock", RUNNER_PIDS), proc
+            )
+            thread = threading.Thread(target=hold_share_update_exclusive, daemon=True)
+            thread.start()
+            holder = "SELECT pid FROM pg_stat_activity WHERE application_name = 'tenantdb test holder'"
+            wait_for("the holder to queue", lambda: waiting_for(session, "ShareUpdateExclusiveLock", holder), proc)
+            reader.rollback()
+            holder_ready.wait(WAIT)
+            failed = finish(proc)
+    release.set()
+    thread.join(WAIT)
+    assert_failed_with_statement_timeout(failed, session)
+    checks = "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 't'::regclass AND contype = 'c'"
+    assert session.fetch_all(checks) == [("t_w_not_null_tmp", False)]
+    assert migration_state(project, dsn, "0002") == ("interrupted", 1)
+
+    rerun = migrate_up(dsn, project)
+    assert rerun.code == ExitCode.OK, str(rerun)
+    assert rerun.document()["steps"][0]["resumed_at"] == 1
+    assert session.fetch_all(checks) == [], "the temporary CHECK was validated, used and dropped"
+    assert session.fetch_value("SELECT attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'w'")
