@@ -49,7 +49,7 @@ def health(status: str) -> str:
 def header(title: str, scope: ReportScope) -> None:
     """Title, month and the revenue basis: the first lines of every report."""
     stdout.print(f"[bold]{escape(title)}[/] — {scope.month_label} on {escape(scope.database)}")
-    stdout.print(f"[dim]revenue basis: {scope.revenue_basis} ({escape(scope.revenue_basis_note)})[/]")
+    stdout.print(f"[dim]revenue basis: {scope.revenue_basis} = {escape(scope.revenue_basis_note)}[/]")
 
 
 def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:

@@ -148,6 +148,7 @@ def show_demo(report: DemoReport) -> None:
         stdout.print(
             f"[yellow]no rollups for {report.month:%Y-%m}: the executive summary needs `tenantdb bi refresh`[/]"
         )
+    slug = report.executive.tenants[0].slug if report.executive and report.executive.tenants else "SLUG"
     stdout.print(
         f"\ndemo database built in {report.seconds:.1f} s: {len(report.modules)} modules, "
         f"{report.migrations_applied} migrations verified, {report.seed.tenants:,} tenants\n"
@@ -156,7 +157,7 @@ def show_demo(report: DemoReport) -> None:
         "  tenantdb report cost-optimization          # savings in dollars: idle capacity, unprofitable tenants\n"
         "  tenantdb report deliverability --csv       # rates against the SES and Gmail limits, as CSV\n"
         f"  tenantdb report plans --month {report.month:%Y-%m}      # plan profitability and the spread of margins\n"
-        "  tenantdb report explain --tenant SLUG      # every allocation line of one tenant's cost\n"
+        f"  tenantdb report explain --tenant {slug:<16} # every allocation line of one tenant's cost\n"
         "  tenantdb report executive --json           # the report model, as the HTTP API would serve it\n"
         "  tenantdb bi refresh                        # recompute the months whose data changed\n"
         "  tenantdb modules list                      # the schema modules the demo applied\n"

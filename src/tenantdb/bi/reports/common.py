@@ -19,8 +19,8 @@ from tenantdb.errors import ConfigError
 
 REVENUE_BASIS = "recognized_revenue"
 REVENUE_BASIS_NOTE = (
-    "revenue is recognized revenue of the month (USD charges minus refunds and credits, plus adjustments), "
-    "not the plan's list price"
+    "recognized revenue of the month: USD charges minus refunds and credits, plus adjustments (not the plan's "
+    "list price)"
 )
 DEFAULT_MARGIN_TARGET = Decimal("0.30")
 DEFAULT_MIN_VOLUME = 1_000
