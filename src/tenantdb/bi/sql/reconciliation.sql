@@ -42,7 +42,7 @@ WITH providers AS (
 )
 SELECT p.provider, %(month)s::date, coalesce(m.modeled, 0), coalesce(t.invoiced, 0), coalesce(t.rate_drift, 0),
        coalesce(t.matched, 0) - coalesce(m.modeled, 0), coalesce(t.unmatched, 0),
-       t.invoiced / NULLIF(m.modeled, 0),
+       coalesce(t.invoiced, 0) / NULLIF(m.modeled, 0),
        %(tolerance)s::numeric,
        abs(coalesce(t.invoiced, 0) - coalesce(m.modeled, 0)) > %(tolerance)s::numeric * coalesce(m.modeled, 0)
            OR coalesce(t.any_unmatched, false),

@@ -67,7 +67,8 @@ WITH dedicated AS (
                               ORDER BY s.allocatable * s.w - s.base_cents * s.total DESC, s.tenant_id) AS place
     FROM split s
 )
-SELECT r.tenant_id, %(month)s::date, md5('share/' || r.pool_id || '/' || r.cost_kind)::uuid, r.pool_id, NULL, NULL,
+SELECT r.tenant_id, %(month)s::date, md5('share/' || r.pool_id || '/' || r.cost_kind)::uuid, r.pool_id,
+       CASE WHEN r.overhead_only THEN NULL WHEN r.cost_kind = 'infrastructure' THEN 'vps' ELSE 'ip' END, NULL,
        r.cost_kind,
        CASE WHEN r.overhead_only THEN 'overhead' ELSE 'shared' END,
        r.applied, r.driver, r.w, r.total, r.unit_cents / 100,

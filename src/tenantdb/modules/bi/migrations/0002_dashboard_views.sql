@@ -13,7 +13,8 @@ SELECT t.tenant_id,
        t.infrastructure_cost                                                 AS infrastructure_costs,
        t.email_service_cost                                                  AS email_service_costs,
        r.gross_margin_ratio,
-       coalesce(greatest(0, least(100, r.gross_margin_ratio * 100)), 0)      AS cost_efficiency_score,
+       CASE WHEN r.gross_margin_ratio IS NULL THEN 0  -- greatest and least would skip the NULL and say 100
+            ELSE greatest(0, least(100, r.gross_margin_ratio * 100)) END      AS cost_efficiency_score,
        t.total_cost                                                          AS total_operational_cost,
        t.price_monthly - t.total_cost                                        AS monthly_profit,
        CASE
