@@ -6,9 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
 from tenantdb.config import VerifySettings, load_settings
-from tenantdb.db import Session, reference_catalog
+from tenantdb.db import Session, orphans_query, reference_catalog
 from tenantdb.errors import ConfigError
 from tenantdb.migrations import load_project_migrations
 from tenantdb.phases import PhaseStatus, run_phases
@@ -208,3 +209,20 @@ def test_bundled_modules_with_seeded_data_have_no_orphans_and_no_false_reference
     checked, found = orphan_violations(session, VerifySettings())
     assert found == [], [v.message for v in found]
     assert checked == len(references) > 0, "the naming rule finds the unenforced references of the modules"
+
+
+def test_each_reference_is_one_anti_join(session: Session) -> None:
+    """No per-row round trips: the whole referencing table against the target in one hashed or merged anti-join."""
+    session.run_script(
+        "CREATE TABLE companies (id bigint PRIMARY KEY);"
+        " CREATE TABLE users (id bigint PRIMARY KEY, company_id bigint);"
+        " INSERT INTO companies SELECT generate_series(1, 2000);"
+        " INSERT INTO users SELECT n, n % 2500 FROM generate_series(1, 50000) AS n;"
+        " ANALYZE companies, users;"
+    )
+    (reference,), _ = find_references(reference_catalog(session), VerifySettings())
+    plan = "\n".join(row[0] for row in session.fetch_all(sql.SQL("EXPLAIN ") + orphans_query(reference)))
+    assert "Anti Join" in plan, plan
+    assert plan.count("Seq Scan on users") == 1, plan
+    (found,) = orphans(session)
+    assert found.row[0] == 50000 // 2500 * 500  # company_id 0 and 2001..2499 in every block of 2500

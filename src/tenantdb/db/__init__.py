@@ -43,7 +43,14 @@ from tenantdb.db.catalog import (
 from tenantdb.db.connect import connect, describe_dsn
 from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
 from tenantdb.db.locks import LockHolder, acquire_runner_lock, lock_holder, release_runner_lock
-from tenantdb.db.references import OrphanCount, ReferenceTarget, TableFacts, count_orphans, reference_catalog
+from tenantdb.db.references import (
+    OrphanCount,
+    ReferenceTarget,
+    TableFacts,
+    count_orphans,
+    orphans_query,
+    reference_catalog,
+)
 from tenantdb.db.scratch import ScratchDatabase, create_scratch_database, drop_database
 from tenantdb.db.session import (
     DEADLOCK_DETECTED,
@@ -125,6 +132,7 @@ __all__ = [
     "name_taken",
     "not_valid_constraints",
     "object_exists",
+    "orphans_query",
     "plain_table_exists",
     "purge",
     "recent_events",

@@ -99,12 +99,8 @@ class OrphanCount:
     samples: tuple[str, ...]
 
 
-def count_orphans(session: Session, reference: ReferenceTarget, samples: int = 5) -> OrphanCount:
-    """Rows whose non-NULL reference has no matching key: one anti-join, read-only, without row-level security.
-
-    ``row_security = off`` makes a role subject to a policy fail loudly instead of seeing no target rows (and
-    reporting every reference as an orphan).
-    """
+def orphans_query(reference: ReferenceTarget, samples: int = 5) -> sql.Composed:
+    """Count and a few values of the rows whose non-NULL reference matches no key: one anti-join."""
     pairs = list(zip(reference.columns, reference.target_columns, strict=True))
     value = (
         sql.SQL("r.{}::text").format(sql.Identifier(reference.columns[0]))
@@ -113,7 +109,7 @@ def count_orphans(session: Session, reference: ReferenceTarget, samples: int = 5
             sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in reference.columns)
         )
     )
-    query = sql.SQL(
+    return sql.SQL(
         "WITH orphans AS (SELECT {value} AS v FROM {table} AS r WHERE {present}"
         " AND NOT EXISTS (SELECT FROM {target} AS t WHERE {match}))"
         " SELECT (SELECT count(*) FROM orphans), ARRAY(SELECT DISTINCT v FROM orphans ORDER BY v LIMIT {limit})"
@@ -127,6 +123,15 @@ def count_orphans(session: Session, reference: ReferenceTarget, samples: int = 5
         ),
         limit=sql.Literal(samples),
     )
+
+
+def count_orphans(session: Session, reference: ReferenceTarget, samples: int = 5) -> OrphanCount:
+    """Run :func:`orphans_query` read-only, without row-level security.
+
+    ``row_security = off`` makes a role subject to a policy fail loudly instead of seeing no target rows (and
+    reporting every reference as an orphan).
+    """
+    query = orphans_query(reference, samples)
     with session.transaction():
         session.execute("SET TRANSACTION READ ONLY")
         session.execute("SET LOCAL row_security = off")
