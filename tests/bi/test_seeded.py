@@ -73,3 +73,40 @@ def test_seeded_costs_pools_and_invoices_are_realistic(dsn: str, seeded: Setting
         assert 0.02 < float(drifting) < 0.25
     verified = commands.migrate_verify(seeded)
     assert verified.ok, [violation.message for violation in verified.violations]
+
+
+def test_seed_fills_the_rollups_with_every_month_and_every_cent(dsn: str, seeded: Settings) -> None:
+    with connect(dsn) as session:
+        months = session.fetch_all("SELECT month FROM bi_refresh_state ORDER BY month")
+        assert len(months) == 12 and months[-1] == (date(2025, 6, 1),)
+        assert (
+            counts(
+                session,
+                {
+                    "a unit whose lines do not add up": "SELECT count(*) FROM (SELECT 1 FROM bi_cost_allocation_lines"
+                    " WHERE pool_id IS NOT NULL AND category <> 'warmup_investment' GROUP BY month, pool_id, cost_kind"
+                    " HAVING sum(amount) <> min(unit_cost)) u",
+                    "a tenant month whose cost is not its lines": "SELECT count(*) FROM bi_tenant_monthly t"
+                    " WHERE total_cost <> (SELECT coalesce(sum(amount), 0) FROM bi_cost_allocation_lines l"
+                    " WHERE l.tenant_id = t.tenant_id AND l.month = t.month)",
+                    "the platform operator in the customer rollup": "SELECT count(*) FROM bi_tenant_monthly t"
+                    " JOIN companies c ON c.id = t.tenant_id WHERE c.is_platform_operator",
+                    "no idle line of the shared pool": "SELECT count(*) = 0 FROM bi_cost_allocation_lines"
+                    " WHERE category = 'idle_capacity'",
+                    "no reconciliation of the invoiced months": "SELECT 3 - count(DISTINCT month)"
+                    " FROM bi_reconciliation",
+                    "an unflagged month with the unmatched line": "SELECT count(*) FROM bi_reconciliation"
+                    " WHERE unmatched > 0 AND NOT flagged",
+                    "the dashboards show nothing": "SELECT count(*) = 0 FROM executive_business_summary",
+                },
+            )
+            == {}
+        )
+        revenue = session.fetch_value(
+            "SELECT sum(recognized_revenue) FROM bi_tenant_monthly WHERE month = '2025-06-01'"
+        )
+        ledger = session.fetch_value(
+            "SELECT sum(amount) FROM billing_transactions WHERE currency = 'USD'"
+            " AND occurred_at >= '2025-06-01Z' AND occurred_at < '2025-07-01Z'"
+        )
+        assert revenue == ledger
