@@ -333,7 +333,7 @@ def allocation_units(data: Dataset, month: date) -> list[Unit]:
                 pool_id=pool_id,
                 cost_kind=cost_kind,
                 cost=cost,
-                overhead_only=not kind_resources,
+                overhead_only=sum(r.monthly_cost for r in kind_resources) == 0,  # its only cost is the overhead
                 members=members,
                 servers=servers,
                 rule_row=rule_row,
