@@ -10,7 +10,14 @@ from uuid import UUID
 
 from tenantdb.bi.reports.actions import Action, actions_from
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
-from tenantdb.bi.reports.figures import TenantFigures, fetch_sections, model_from, rows_as
+from tenantdb.bi.reports.figures import (
+    ATTENTION_ORDER,
+    TenantFigures,
+    fetch_sections,
+    first_details,
+    model_from,
+    rows_as,
+)
 from tenantdb.bi.reports.plans import PlanProfitability
 from tenantdb.db import Session
 
@@ -193,7 +200,13 @@ def build(session: Session, options: ReportOptions) -> ExecutiveReport:
     current, previous = month_totals(session, scope)
     health, tenants, alerts, actions, plans = fetch_sections(
         session,
-        ("health", "attention", "alerts", "actions", "plans"),
+        (
+            query("health"),
+            first_details(query("attention"), ATTENTION_ORDER, "tenants_limit"),
+            query("alerts"),
+            query("actions"),
+            query("plans"),
+        ),
         scope,
         tenants_limit=TENANTS_SHOWN,
         alerts_limit=ALERTS_SHOWN,

@@ -66,23 +66,52 @@ class TenantFigures:
 _SECTION_OPEN: LiteralString = "(SELECT coalesce(jsonb_agg(to_jsonb(s)), '[]')::text FROM (\n"
 _SECTION_CLOSE: LiteralString = "\n) AS s)"
 
+# Pieces the composed queries are made of (package SQL only: values go through placeholders).
+_FROM_SUBQUERY: LiteralString = "SELECT * FROM (\n"
+_WITH_FIGURES: LiteralString = "WITH figures AS (\n"
+_WITH_FIGURES_MATERIALIZED: LiteralString = "WITH figures AS MATERIALIZED (\n"
+_WITH_SELECTED: LiteralString = "WITH selected AS (\n"
+_ALL_FIGURES: LiteralString = "SELECT * FROM figures"
 
-def with_context(name: str) -> LiteralString:
-    """The query ``sql/<name>.sql`` with what it may select from: ``figures`` (customers), ``idle_dedicated``,
-    ``idle_pools`` and ``pools``; PostgreSQL computes only the ones the query references."""
+# The executive summary's tenants: worst health first, then largest loss (columns of figures and of details alike).
+ATTENTION_ORDER: LiteralString = (
+    "CASE business_health_status WHEN 'Critical Action Required' THEN 0 WHEN 'Monitor' THEN 1 WHEN 'Good' THEN 2 "
+    "ELSE 3 END, profit, company_name, tenant_id"
+)
+
+
+def _ctes(*, materialized: bool) -> LiteralString:
+    """``figures`` (lean rows of every customer), ``tenants`` (their report-ready details), ``idle_dedicated``,
+    ``idle_pools`` and ``pools``: what report queries select from. PostgreSQL computes only those referenced."""
     return (
-        "WITH figures AS (\n"
+        (_WITH_FIGURES_MATERIALIZED if materialized else _WITH_FIGURES)
         + query("tenant_figures")
+        + "\n), tenants AS (\n"
+        + details(_ALL_FIGURES)
         + "\n), idle_dedicated AS (\n"
         + query("idle_dedicated")
         + "\n), idle_pools AS (\n"
         + query("idle_pools")
         + "\n), pools AS (\n"
         + query("pool_figures")
-        + "\n)\nSELECT * FROM (\n"
-        + query(name)
-        + "\n) AS report"
+        + "\n)\n"
     )
+
+
+def details(source: LiteralString) -> LiteralString:
+    """``sql/tenant_details.sql`` over the figures rows ``source`` selects (TenantFigures columns)."""
+    return _WITH_SELECTED + source + "\n)\n" + query("tenant_details")
+
+
+def first_details(source: LiteralString, order: LiteralString, limit: LiteralString) -> LiteralString:
+    """Details of the first rows of ``source`` in ``order`` (placeholder ``limit``), computed for those rows only."""
+    picked = _FROM_SUBQUERY + source + "\n) AS p ORDER BY " + order + " LIMIT %(" + limit + ")s"
+    return _FROM_SUBQUERY + details(picked) + "\n) AS d ORDER BY " + order
+
+
+def with_context(name: str) -> LiteralString:
+    """The query ``sql/<name>.sql`` with the CTEs it may select from (see :func:`_ctes`)."""
+    return _ctes(materialized=False) + _FROM_SUBQUERY + query(name) + "\n) AS report"
 
 
 def rows_as(model: type[M], columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[M, ...]:
@@ -105,25 +134,14 @@ def fetch_models(session: Session, model: type[M], name: str, scope: ReportScope
 
 
 def fetch_sections(
-    session: Session, names: tuple[str, ...], scope: ReportScope, **params: Any
+    session: Session, queries: tuple[LiteralString, ...], scope: ReportScope, **params: Any
 ) -> list[list[dict[str, Any]]]:
-    """Several report queries in one statement over one ``figures`` (computed once): each query's rows, in order.
+    """Several report queries in one statement over one materialized ``figures``: each query's rows, in order.
 
     The rows travel as JSON text parsed with exact decimals; :func:`model_from` types them.
     """
-    wrapped = (_SECTION_OPEN + query(name) + _SECTION_CLOSE for name in names)
-    sections = ",\n".join(wrapped)  # package SQL only: values go through placeholders
-    text = (
-        "WITH figures AS MATERIALIZED (\n"
-        + query("tenant_figures")
-        + "\n), idle_dedicated AS (\n"
-        + query("idle_dedicated")
-        + "\n), idle_pools AS (\n"
-        + query("idle_pools")
-        + "\n)\nSELECT "
-        + sections
-    )
-    row = session.fetch_one(text, scope_params(scope) | params)
+    sections = ",\n".join(_SECTION_OPEN + text + _SECTION_CLOSE for text in queries)  # package SQL only
+    row = session.fetch_one(_ctes(materialized=True) + "SELECT " + sections, scope_params(scope) | params)
     assert row is not None
     return [json.loads(value, parse_float=Decimal) for value in row]
 
@@ -152,12 +170,3 @@ def model_from(model: type[M], row: dict[str, Any]) -> M:
 def fetch_dicts(session: Session, name: str, scope: ReportScope, **params: Any) -> list[dict[str, Any]]:
     columns, rows = session.fetch_named(with_context(name), scope_params(scope) | params)
     return [dict(zip(columns, row, strict=True)) for row in rows]
-
-
-def all_figures(
-    session: Session, scope: ReportScope, order_by: LiteralString = "company_name"
-) -> tuple[TenantFigures, ...]:
-    """Every customer of the month, ordered by a column of the figures (then by tenant id)."""
-    text = "WITH figures AS (\n" + query("tenant_figures") + "\n)\nSELECT * FROM figures ORDER BY "
-    columns, rows = session.fetch_named(text + order_by + ", tenant_id", scope_params(scope))
-    return rows_as(TenantFigures, columns, rows)

@@ -8,17 +8,17 @@
 SELECT a.kind, a.tenant_id, a.subject, a.pool_id, a.dollars_per_month, a.metric
 FROM (
     SELECT 'reprice_unprofitable_tenant' AS kind, f.tenant_id, f.company_name AS subject, NULL::uuid AS pool_id,
-           f.total_cost - f.recognized_revenue AS dollars_per_month, f.gross_margin_ratio AS metric
+           f.total_cost - f.recognized_revenue AS dollars_per_month, round(f.margin, 6) AS metric
     FROM figures f
     WHERE f.total_cost > f.recognized_revenue
     UNION ALL
     SELECT 'raise_margin_to_target', f.tenant_id, f.company_name, NULL,
-           round(%(margin_target)s * f.recognized_revenue - f.profit, 2), f.gross_margin_ratio
+           round(%(margin_target)s * f.recognized_revenue - f.profit, 2), round(f.margin, 6)
     FROM figures f
-    WHERE f.recognized_revenue > 0 AND f.profit >= 0 AND f.gross_margin_ratio < %(margin_target)s
+    WHERE f.recognized_revenue > 0 AND f.profit >= 0 AND f.margin < %(margin_target)s
     UNION ALL
     SELECT 'fix_deliverability', f.tenant_id, f.company_name, NULL, f.potential_savings,
-           greatest(f.bounce_rate, f.spam_rate)
+           round(greatest(f.bounce, f.spam), 6)
     FROM figures f
     WHERE NOT f.below_min_volume AND f.potential_savings > 0
     UNION ALL

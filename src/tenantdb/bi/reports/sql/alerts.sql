@@ -3,13 +3,13 @@
 SELECT a.code, a.tenant_id, a.subject, a.value, a.threshold, a.dollars_per_month
 FROM (
     SELECT 'bounce_over_suspension_risk' AS code, f.tenant_id, f.company_name AS subject,
-           f.bounce_rate AS value, 0.10 AS threshold, f.estimated_revenue_loss AS dollars_per_month
+           round(f.bounce, 6) AS value, 0.10 AS threshold, f.estimated_revenue_loss AS dollars_per_month
     FROM figures f
-    WHERE NOT f.below_min_volume AND f.bounce_rate > 0.10
+    WHERE NOT f.below_min_volume AND f.bounce > 0.10
     UNION ALL
-    SELECT 'complaints_over_limit', f.tenant_id, f.company_name, f.spam_rate, 0.001, f.estimated_revenue_loss
+    SELECT 'complaints_over_limit', f.tenant_id, f.company_name, round(f.spam, 6), 0.001, f.estimated_revenue_loss
     FROM figures f
-    WHERE NOT f.below_min_volume AND f.spam_rate > 0.001
+    WHERE NOT f.below_min_volume AND f.spam > 0.001
     UNION ALL
     SELECT 'invoice_drift', NULL, r.provider, r.scale_factor, NULL, abs(r.invoiced - r.modeled)
     FROM bi_reconciliation r

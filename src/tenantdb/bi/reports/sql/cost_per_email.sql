@@ -4,5 +4,5 @@ SELECT f.tenant_id, f.company_name, f.plan_name, f.emails_delivered, f.total_cos
        f.cost_per_email_delivered, f.cost_per_1000_delivered,
        CASE WHEN f.emails_delivered > 0 THEN round(f.recognized_revenue * 1000 / f.emails_delivered, 4) END
            AS revenue_per_1000_delivered
-FROM figures f
+FROM tenants f
 ORDER BY f.cost_per_email_delivered DESC NULLS LAST, f.company_name, f.tenant_id

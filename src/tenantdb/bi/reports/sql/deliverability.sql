@@ -4,5 +4,5 @@ SELECT f.tenant_id, f.company_name, f.plan_name, f.emails_sent, f.emails_deliver
        f.spam_complaints, f.bounce_rate, f.spam_rate, f.business_risk_level, f.below_min_volume,
        ARRAY(SELECT r FROM unnest(f.reasons) AS r WHERE r LIKE 'bounce%%' OR r LIKE 'complaints%%') AS reasons,
        f.estimated_revenue_loss, f.potential_savings
-FROM figures f
+FROM tenants f
 ORDER BY f.estimated_revenue_loss DESC, f.company_name, f.tenant_id

@@ -3,7 +3,8 @@
 -- round(approximate_cost * active_days / days_in_month, 2) (docs/business-metrics.md), computed here from the
 -- tenant's own vps_instances rows (read through their key) rather than from the month's allocation lines, which
 -- hold every IP address too. Other report queries select FROM idle_dedicated.
-SELECT f.tenant_id, f.company_name, f.plan_name, f.dedicated_capacity, f.emails_sent, f.dedicated_utilization,
+SELECT f.tenant_id, f.company_name, f.plan_name, f.dedicated_capacity, f.emails_sent,
+       round(f.utilization, 6) AS dedicated_utilization,
        d.server_cost AS dedicated_server_cost,
        round(d.server_cost * (1 - least(1, f.emails_sent::numeric / f.dedicated_capacity)), 2) AS idle_cost
 FROM figures f

@@ -1,7 +1,8 @@
--- Every customer's figures for one month: bi_tenant_monthly with the ratios, health status, risk level and
--- health reason codes of docs/business-metrics.md. Revenue is recognized revenue of the month.
--- Placeholders: month, margin_target, min_volume, idle_utilization. Reads only bi_tenant_monthly and companies (the
--- month's rows through its month index), so the other report queries can select FROM figures cheaply.
+-- Every customer's month for the report queries: bi_tenant_monthly with the unrounded ratios (margin, bounce, spam,
+-- utilization), the health status, the health reason codes and the money figures of docs/business-metrics.md.
+-- Revenue is recognized revenue of the month. Placeholders: month, margin_target, min_volume, idle_utilization.
+-- Reads only bi_tenant_monthly and companies (the month's rows through its month index) and computes only what the
+-- queries filter, rank and sum on; tenant_details.sql adds the rounded, report-ready columns to the rows shown.
 SELECT m.tenant_id,
        m.company_name,
        c.slug,
@@ -12,34 +13,23 @@ SELECT m.tenant_id,
        m.email_service_cost,
        m.total_cost,
        m.recognized_revenue - m.total_cost AS profit,
-       round(r.margin, 6) AS gross_margin_ratio,
-       CASE WHEN r.margin IS NULL THEN 0
-            ELSE greatest(0, least(100, round(r.margin * 100, 2))) END AS cost_efficiency_score,
-       CASE WHEN m.total_cost <> 0 THEN round(m.recognized_revenue / m.total_cost, 6) END AS business_efficiency_ratio,
-       CASE WHEN m.recognized_revenue > 2 * m.total_cost THEN 'Excellent'
-            WHEN m.recognized_revenue > 1.5 * m.total_cost THEN 'Good'
-            WHEN m.recognized_revenue > m.total_cost THEN 'Monitor'
-            ELSE 'Critical Action Required' END AS business_health_status,
        m.emails_sent,
        m.emails_delivered,
        m.emails_bounced,
        m.spam_complaints,
-       round(r.bounce, 6) AS bounce_rate,
-       round(r.spam, 6) AS spam_rate,
-       CASE WHEN m.emails_sent = 0 THEN 'insufficient_data'
-            WHEN r.bounce > 0.10 THEN 'critical_action_required'
-            WHEN r.bounce > 0.05 THEN 'monitoring_needed'
-            ELSE 'acceptable' END AS business_risk_level,
+       m.dedicated_capacity,
+       r.margin,
+       r.bounce,
+       r.spam,
+       r.utilization,
+       CASE WHEN m.recognized_revenue > 2 * m.total_cost THEN 'Excellent'
+            WHEN m.recognized_revenue > 1.5 * m.total_cost THEN 'Good'
+            WHEN m.recognized_revenue > m.total_cost THEN 'Monitor'
+            ELSE 'Critical Action Required' END AS business_health_status,
        m.emails_sent < %(min_volume)s AS below_min_volume,
        0.05 * m.emails_bounced + 0.25 * m.spam_complaints AS estimated_revenue_loss,
        round(0.05 * greatest(0, m.emails_bounced - 0.02 * m.emails_sent)
              + 0.25 * greatest(0, m.spam_complaints - 0.001 * m.emails_delivered), 2) AS potential_savings,
-       CASE WHEN m.emails_delivered > 0 THEN round(m.total_cost / m.emails_delivered, 6) END
-           AS cost_per_email_delivered,
-       CASE WHEN m.emails_delivered > 0 THEN round(m.total_cost * 1000 / m.emails_delivered, 4) END
-           AS cost_per_1000_delivered,
-       m.dedicated_capacity,
-       round(r.utilization, 6) AS dedicated_utilization,
        array_remove(ARRAY[
            CASE WHEN r.margin < %(margin_target)s
                   OR (m.recognized_revenue = 0 AND m.total_cost > 0) THEN 'margin_below_target' END,

@@ -1,5 +1,5 @@
 -- Customers whose cost is above their recognized revenue: largest loss first.
-SELECT f.*
-FROM figures f
-WHERE f.total_cost > f.recognized_revenue
-ORDER BY f.profit, f.company_name, f.tenant_id
+SELECT t.*
+FROM tenants t
+WHERE t.total_cost > t.recognized_revenue
+ORDER BY t.profit, t.company_name, t.tenant_id
