@@ -1,18 +1,21 @@
 """Fault row F18 of RELIABILITY.md §2.1: random phase plans, random kill points, random rollbacks and reruns.
 
 A Hypothesis state machine grows a project one small migration at a time (create table, add column, insert rows,
-``CREATE INDEX CONCURRENTLY``, drop table; each with a down, so rollbacks drop tables and columns too), groups
-the migrations into random ``[[phases]]``, and runs the real CLI: ``migrate up`` or ``migrate down --to V``,
-either cleanly or killed at a random statement (every script holds a pause at a drawn position; the faulted run
-sleeps there) by SIGKILL of the runner or by crashing PostgreSQL (``pg_ctl stop -m immediate``, when the tests
-own the server). A fault is always followed by the same command again, which must succeed.
+``CREATE INDEX CONCURRENTLY``, an unnamed ``ADD CHECK`` that the runner rewrites online, drop table; each with a
+down, so rollbacks drop tables and columns too), groups the migrations into random ``[[phases]]``, and runs the
+real CLI: ``migrate up`` or ``migrate down --to V``, either cleanly or killed at a random statement (every script
+holds a pause at a drawn position; the faulted run sleeps in the pause of a drawn migration, or in a concurrent
+index build waiting for an old snapshot) by SIGKILL of the runner or by crashing PostgreSQL (``pg_ctl stop -m
+immediate``, when the tests own the server). A fault is always followed by the same command again, which must
+succeed.
 
 Invariants, checked against a model that replays the applied migrations:
 
 * always: the ledger is a prefix of the migrations; every table a step dropped is in the archive exactly once,
   with the rows the model says it had, and the archived copy matches the manifest's row count and digest;
 * after every successful command: the ledger holds exactly the migrations whose objects exist (tables, columns,
-  rows, indexes equal to the model), no INVALID index and no journal left: the rerun converged.
+  rows, indexes, checks equal to the model), no INVALID index, no NOT VALID constraint and no journal left: the
+  rerun converged.
 
 CI budget: a few examples of a few steps (``TENANTDB_F18_EXAMPLES`` and ``TENANTDB_F18_STEPS`` raise it;
 ``TENANTDB_F18_VERBOSE=1`` prints every schedule); with ``CI`` set the examples are derandomized, so every CI run
@@ -28,9 +31,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -43,14 +48,17 @@ from tests.postgres import PgServer
 
 # Every script sleeps at one drawn statement, but only in the faulted run and only in the migration it picked.
 PAUSE = "SELECT pg_sleep(CASE current_setting('tenantdb_test.pause_at', true) WHEN '{version}' THEN 30 ELSE 0 END);"
-SLEEPING_RUNNER = (
-    "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'tenantdb runner%%'"
-    " AND datname = current_database() AND wait_event = 'PgSleep'"
+# The runner asleep in a pause, or in a concurrent index build that waits for an old snapshot (index INVALID).
+STOPPED_RUNNER = (
+    "SELECT CASE WHEN a.wait_event = 'PgSleep' THEN 'a pause' ELSE 'an index build' END FROM pg_stat_activity a"
+    " WHERE a.application_name LIKE 'tenantdb runner%%' AND a.datname = current_database()"
+    " AND (a.wait_event = 'PgSleep' OR EXISTS (SELECT FROM pg_stat_progress_create_index p WHERE p.pid = a.pid"
+    " AND p.phase = 'waiting for old snapshots'))"
 )
 WAIT = 30.0
 MAX_MIGRATIONS = 8
 BASE_COLUMNS = ("tenant_id", "id", "v")
-KINDS = ("create", "column", "insert", "index", "drop")
+KINDS = ("create", "column", "insert", "index", "check", "drop")
 # kind, which table, rows, no-transaction, pause position in the up, in the down
 MIGRATION = st.tuples(
     st.sampled_from(KINDS), st.integers(0, 9), st.integers(1, 30), st.booleans(), st.integers(0, 2), st.integers(0, 2)
@@ -66,9 +74,12 @@ class TableState:
     columns: list[str] = field(default_factory=lambda: list(BASE_COLUMNS))
     ids: set[int] = field(default_factory=set)
     indexes: set[str] = field(default_factory=set)
+    checks: set[str] = field(default_factory=set)
 
     def copy(self) -> TableState:
-        return TableState(columns=list(self.columns), ids=set(self.ids), indexes=set(self.indexes))
+        return TableState(
+            columns=list(self.columns), ids=set(self.ids), indexes=set(self.indexes), checks=set(self.checks)
+        )
 
 
 Model = dict[str, TableState]
@@ -98,6 +109,8 @@ class Spec:
             model[self.table].ids |= set(range(self.ids[0], self.ids[1] + 1))
         elif self.kind == "index":
             model[self.table].indexes.add(f"{self.table}_v_idx")
+        elif self.kind == "check":
+            model[self.table].checks.add(f"{self.table}_v_check")
         else:
             del model[self.table]
 
@@ -137,6 +150,7 @@ def create_table(name: str, state: TableState) -> tuple[str, ...]:
         " PRIMARY KEY (tenant_id, id));"
     ]
     statements += [f"CREATE INDEX {index} ON {name} (v);" for index in sorted(state.indexes)]
+    statements += [f"ALTER TABLE {name} ADD CONSTRAINT {check} CHECK (v >= 0);" for check in sorted(state.checks)]
     return tuple(statements)
 
 
@@ -149,6 +163,8 @@ def make_spec(version: str, kind: str, head: Model, pick: int, size: int, no_tra
     tables = sorted(head)
     if kind == "index":
         tables = [t for t in tables if f"{t}_v_idx" not in head[t].indexes]
+    if kind == "check":
+        tables = [t for t in tables if f"{t}_v_check" not in head[t].checks]
     if kind == "create" or not tables:
         name = f"t{serial}"
         return Spec(
@@ -185,6 +201,14 @@ def make_spec(version: str, kind: str, head: Model, pick: int, size: int, no_tra
             no_transaction=no_transaction,
             up=up,
             down=(f"DELETE FROM {table} WHERE id BETWEEN {low} AND {high};",),
+        )
+    if kind == "check":  # unnamed, on an existing table: the runner rewrites it into NOT VALID + VALIDATE
+        return Spec(
+            version=version,
+            kind=kind,
+            table=table,
+            up=(f"ALTER TABLE {table} ADD CHECK (v >= 0);",),
+            down=(f"ALTER TABLE {table} DROP CONSTRAINT {table}_v_check;",),
         )
     if kind == "index":
         index = f"{table}_v_idx"
@@ -319,10 +343,12 @@ class Schedules(RuleBasedStateMachine):
         self._write_config()
 
     @precondition(lambda self: self.applied < len(self.specs))
-    @rule(fault=FAULT, which=st.integers(0, 9))
-    def migrate_up(self, fault: str, which: int) -> None:
+    @rule(fault=FAULT, which=st.integers(0, 9), old_snapshot=st.booleans())
+    def migrate_up(self, fault: str, which: int, old_snapshot: bool) -> None:
+        """``migrate up``; a fault with ``old_snapshot`` may also hit a concurrent index build before the pause."""
         pending = self.specs[self.applied :]
-        self._command(["migrate", "up"], fault, pending[which % len(pending)].version, expected=len(self.specs))
+        pause_at = pending[which % len(pending)].version
+        self._command(["migrate", "up"], fault, pause_at, expected=len(self.specs), old_snapshot=old_snapshot)
 
     @precondition(lambda self: self.applied > 0)
     @rule(steps=st.integers(1, 3), fault=FAULT, which=st.integers(0, 9))
@@ -334,12 +360,14 @@ class Schedules(RuleBasedStateMachine):
 
     # -- running a command, with or without a fault ---------------------------------------------------
 
-    def _command(self, args: list[str], fault: str, pause_at: str | None, *, expected: int) -> None:
+    def _command(
+        self, args: list[str], fault: str, pause_at: str | None, *, expected: int, old_snapshot: bool = False
+    ) -> None:
         """Run the command, first killed at ``pause_at`` when ``fault`` says so; the (re)run must succeed."""
         trace(f"{' '.join(args)} ({fault}{' in ' + pause_at if pause_at else ''}; {len(self.specs)} migrations)")
         before = Before(tables=self._tables(), archive_id=self._archive_id())
         if fault != "none" and pause_at is not None:
-            self._faulted(args, fault, pause_at)
+            self._faulted(args, fault, pause_at, old_snapshot)
             self._check_always(before)
         code, output = finish(start(self.dsn, self.project, args))
         assert code == 0, output
@@ -347,21 +375,31 @@ class Schedules(RuleBasedStateMachine):
         self._check_always(before)
         self._check_converged()
 
-    def _faulted(self, args: list[str], fault: str, pause_at: str) -> None:
-        proc = start(self.dsn, self.project, args, pause_at)
-        deadline = time.monotonic() + WAIT
-        while proc.poll() is None and self.session.fetch_value(SLEEPING_RUNNER) is None:
-            assert time.monotonic() < deadline, "the runner neither paused nor finished"
-            time.sleep(0.02)
-        assert proc.poll() is None, f"the run finished before reaching the pause of {pause_at}: {finish(proc)[1]}"
-        if fault == "crash" and self.target.crash is not None:
-            trace(f"{args[1]}: PostgreSQL crashed in {pause_at}")
-            self.session.close()
-            self.target.crash()
-            self.session = connect(self.dsn)
-        else:
-            trace(f"{args[1]}: runner killed in {pause_at}")
-            os.kill(proc.pid, signal.SIGKILL)
+    def _faulted(self, args: list[str], fault: str, pause_at: str, old_snapshot: bool) -> None:
+        """Start the command, wait until it sleeps in ``pause_at`` (or builds an index), then kill or crash."""
+        blocker = psycopg.connect(self.dsn, autocommit=True) if old_snapshot else None
+        if blocker is not None:
+            blocker.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            blocker.execute("SELECT 1")  # a snapshot every concurrent index build of this run has to wait for
+        try:
+            proc = start(self.dsn, self.project, args, pause_at)
+            deadline = time.monotonic() + WAIT
+            while proc.poll() is None and (where := self.session.fetch_value(STOPPED_RUNNER)) is None:
+                assert time.monotonic() < deadline, "the runner neither paused nor finished"
+                time.sleep(0.02)
+            assert proc.poll() is None, f"the run finished before reaching the pause of {pause_at}: {finish(proc)[1]}"
+            if fault == "crash" and self.target.crash is not None:
+                trace(f"{args[1]}: PostgreSQL crashed in {where} ({pause_at} sleeps)")
+                self.session.close()
+                self.target.crash()
+                self.session = connect(self.dsn)
+            else:
+                trace(f"{args[1]}: runner killed in {where} ({pause_at} sleeps)")
+                os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            if blocker is not None:
+                with suppress(psycopg.Error):
+                    blocker.close()
         code, output = finish(proc)
         assert code != 0, output
         assert "Traceback" not in output, output
@@ -429,7 +467,13 @@ class Schedules(RuleBasedStateMachine):
                 (name,),
             )
             assert {str(r[0]) for r in indexes} == state.indexes, f"indexes of {name}"
+            checks = self.session.fetch_all(
+                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c' AND convalidated",
+                (name,),
+            )
+            assert {str(r[0]) for r in checks} == state.checks, f"checks of {name}"
         assert self.session.fetch_value("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
+        assert self.session.fetch_value("SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == 0
         assert self.session.fetch_value("SELECT count(*) FROM tenantdb.statement_journal") == 0
 
     def _write_config(self) -> None:
