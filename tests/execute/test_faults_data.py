@@ -25,6 +25,7 @@ from tests.execute.test_faults import (
     WAIT,
     Finished,
     add_migrations,
+    column_exists,
     events,
     exists,
     finish,
@@ -252,18 +253,22 @@ ORDERS_TABLE = (
 ORDERS = native(
     f"{ORDERS_TABLE}\n"
     "INSERT INTO orders SELECT n % 3, n, n * 1.5 FROM generate_series(1, 500) AS n;\n"
-    # Right before `DROP TABLE orders` runs (after the runner archived it, in the same transaction): fail loudly
-    # unless the archive is complete, then sleep so the test can kill the runner exactly there.
+    # Right before `DROP TABLE orders` or `DROP COLUMN amount` runs (after the runner archived it, in the same
+    # transaction): fail loudly unless the archive is complete, then sleep so the test can kill the runner there.
     "CREATE FUNCTION pause_before_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$\n"
+    "DECLARE wanted text;\n"
     "BEGIN\n"
-    "  IF to_regclass('public.orders') IS NULL OR current_query() !~* 'drop table orders' THEN RETURN; END IF;\n"
-    "  IF NOT EXISTS (SELECT FROM tenantdb.archive WHERE object_table = 'orders' AND kind = 'table'\n"
+    "  IF to_regclass('public.orders') IS NULL THEN RETURN; END IF;\n"
+    "  IF current_query() ~* 'drop table orders' THEN wanted := 'table';\n"
+    "  ELSIF current_query() ~* 'drop column amount' THEN wanted := 'column';\n"
+    "  ELSE RETURN; END IF;\n"
+    "  IF NOT EXISTS (SELECT FROM tenantdb.archive WHERE object_table = 'orders' AND kind = wanted\n"
     "                 AND restored_at IS NULL AND row_count = (SELECT count(*) FROM orders)) THEN\n"
-    "    RAISE EXCEPTION 'orders is about to be dropped before it was archived';\n"
+    "    RAISE EXCEPTION 'orders is about to lose data that was not archived';\n"
     "  END IF;\n"
     f"  PERFORM pg_sleep({PAUSE_VALUE});\n"
     "END $$;\n"
-    "CREATE EVENT TRIGGER pause_before_drop ON ddl_command_start WHEN TAG IN ('DROP TABLE')\n"
+    "CREATE EVENT TRIGGER pause_before_drop ON ddl_command_start WHEN TAG IN ('DROP TABLE', 'ALTER TABLE')\n"
     "  EXECUTE FUNCTION pause_before_drop();"
 )
 
@@ -279,10 +284,11 @@ def contract(no_transaction: bool) -> str:
     return native("DROP TABLE orders;", ORDERS_TABLE)
 
 
-def orders_archives(session: Session) -> list[tuple[str, str, int, str]]:
+def orders_archives(session: Session, kind: str = "table") -> list[tuple[str, str, int, str]]:
     rows = session.fetch_all(
         "SELECT archive_schema, archive_table, row_count, digest FROM tenantdb.archive"
-        " WHERE object_table = 'orders' AND kind = 'table' ORDER BY id"
+        " WHERE object_table = 'orders' AND kind = %s ORDER BY id",
+        (kind,),
     )
     return [(str(s), str(t), int(n), str(d)) for s, t, n, d in rows]
 
@@ -321,6 +327,38 @@ def test_f17_sigkill_between_archive_and_drop_keeps_the_table_and_rerun_drops_on
     back = cli("migrate", "down", "--steps", "1", "--dsn", dsn, "-C", str(project))
     assert back.returncode == 0, back.stderr
     assert table_digest(session, "public", "orders") == original, "the down restores the archived rows"
+
+
+def test_f17_sigkill_between_archive_and_drop_column_keeps_the_values_and_rerun_drops_once(
+    dsn: str, session: Session, tmp_path: Path
+) -> None:
+    project = make_project(tmp_path, {"0001_orders": ORDERS})
+    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
+    original = table_digest(session, "public", "orders")
+    amounts = table_digest(session, "public", "orders", ("tenant_id", "id", "amount"))
+    drop = native("ALTER TABLE orders DROP COLUMN amount;", "ALTER TABLE orders ADD COLUMN amount numeric;")
+    add_migrations(project, {"0002_drop_amount": drop})
+
+    proc = start_up(dsn, project, pause=30)
+    with reaped(proc):
+        pid = wait_for("the runner to pause right before the drop", lambda: sleeping_runner(session), proc)
+        killed = kill(proc)
+    assert killed.code == -signal.SIGKILL
+    wait_gone(session, pid)
+    assert table_digest(session, "public", "orders") == original, "the column and its values are untouched"
+    assert orders_archives(session, "column") == []
+
+    rerun = migrate_up(dsn, project)
+    assert rerun.code == ExitCode.OK, str(rerun)
+    assert not column_exists(session, "orders", "amount")
+    ((schema, table, rows, digest),) = orders_archives(session, "column")  # archived exactly once
+    assert rows == original[0]
+    assert (rows, digest) == table_digest(session, schema, table)
+    assert table_digest(session, schema, table, ("tenant_id", "id", "amount")) == amounts
+
+    back = cli("migrate", "down", "--steps", "1", "--dsn", dsn, "-C", str(project))
+    assert back.returncode == 0, back.stderr
+    assert table_digest(session, "public", "orders") == original, "the down puts every value back"
 
 
 def test_f9_timeout_during_an_online_validate_resumes_the_rewritten_statements(
