@@ -12,3 +12,5 @@ SELECT r.tenant_id, %(month)s::date, r.resource_id,
 FROM pg_temp.bi_month_resources(%(month)s::date) r
 WHERE r.cost_bearing
   AND (r.tenancy = 'dedicated' OR (r.warming AND r.pool_id IS NOT NULL))
+-- In key order: the primary key's leaves are filled in one sweep instead of at random (a million lines a month).
+ORDER BY r.tenant_id, r.resource_id
