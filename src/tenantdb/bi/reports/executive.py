@@ -12,6 +12,7 @@ from tenantdb.bi.reports.actions import Action, actions_from
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
 from tenantdb.bi.reports.figures import (
     ATTENTION_ORDER,
+    NEXT_IDLE_BOUND,
     TenantFigures,
     fetch_sections,
     first_details,
@@ -24,6 +25,7 @@ from tenantdb.db import Session
 TENANTS_SHOWN = 25
 ACTIONS_SHOWN = 10
 ALERTS_SHOWN = 20
+IDLE_CANDIDATES = 5 * ACTIONS_SHOWN  # idle tenants whose exact saving is computed for the first actions
 
 _ALERT_TEXT = {
     "bounce_over_suspension_risk": "bounce rate above 10%: SES suspension risk",
@@ -195,23 +197,37 @@ def _health_counts(rows: list[dict[str, Any]]) -> tuple[tuple[HealthCount, ...],
     return statuses, tuple(reasons), counts["attention", "needs attention"].tenants
 
 
+def _proven(actions: tuple[Action, ...], next_bound: list[dict[str, Any]]) -> bool:
+    """Whether the first actions are exact although only the largest idle candidates were computed: every candidate
+    left out has an upper bound below the last action shown."""
+    if not next_bound:
+        return True
+    return len(actions) == ACTIONS_SHOWN and Decimal(next_bound[0]["idle_bound"]) < actions[-1].dollars_per_month
+
+
 def build(session: Session, options: ReportOptions) -> ExecutiveReport:
     scope = resolve_scope(session, options)
     current, previous = month_totals(session, scope)
-    health, tenants, alerts, actions, plans = fetch_sections(
+    health, tenants, alerts, ranked, next_bound, plans = fetch_sections(
         session,
         (
             query("health"),
             first_details(query("attention"), ATTENTION_ORDER, "tenants_limit"),
             query("alerts"),
             query("actions"),
+            NEXT_IDLE_BOUND,
             query("plans"),
         ),
         scope,
+        idle_candidates=IDLE_CANDIDATES,
         tenants_limit=TENANTS_SHOWN,
         alerts_limit=ALERTS_SHOWN,
         actions_limit=ACTIONS_SHOWN,
     )
+    actions = actions_from(ranked)
+    if not _proven(actions, next_bound):  # rare: rank with the exact saving of every idle candidate
+        (ranked,) = fetch_sections(session, (query("actions"),), scope, actions_limit=ACTIONS_SHOWN)
+        actions = actions_from(ranked)
     statuses, reasons, attention = _health_counts(health)
     return ExecutiveReport(
         report="executive",
@@ -225,6 +241,6 @@ def build(session: Session, options: ReportOptions) -> ExecutiveReport:
         tenants_needing_attention=attention,
         tenants=tuple(model_from(TenantFigures, row) for row in tenants),
         alerts=critical_alerts(current, alerts),
-        actions=actions_from(actions),
+        actions=actions,
         plans=tuple(model_from(PlanProfitability, row) for row in plans),
     )

@@ -72,6 +72,14 @@ _WITH_FIGURES: LiteralString = "WITH figures AS (\n"
 _WITH_FIGURES_MATERIALIZED: LiteralString = "WITH figures AS MATERIALIZED (\n"
 _WITH_SELECTED: LiteralString = "WITH selected AS (\n"
 _ALL_FIGURES: LiteralString = "SELECT * FROM figures"
+_ALL_CANDIDATES: LiteralString = "SELECT * FROM candidates"
+_FIRST_CANDIDATES: LiteralString = (
+    "SELECT * FROM candidates ORDER BY idle_bound DESC, tenant_id LIMIT %(idle_candidates)s"
+)
+# The largest bound of the candidates left out (NULL when none was): it proves the first actions exact.
+NEXT_IDLE_BOUND: LiteralString = (
+    "SELECT idle_bound FROM candidates ORDER BY idle_bound DESC, tenant_id OFFSET %(idle_candidates)s LIMIT 1"
+)
 
 # The executive summary's tenants: worst health first, then largest loss (columns of figures and of details alike).
 ATTENTION_ORDER: LiteralString = (
@@ -80,14 +88,20 @@ ATTENTION_ORDER: LiteralString = (
 )
 
 
-def _ctes(*, materialized: bool) -> LiteralString:
-    """``figures`` (lean rows of every customer), ``tenants`` (their report-ready details), ``idle_dedicated``,
-    ``idle_pools`` and ``pools``: what report queries select from. PostgreSQL computes only those referenced."""
+def _ctes(*, materialized: bool, idle_candidates: bool = False) -> LiteralString:
+    """``figures`` (lean rows of every customer), ``tenants`` (their report-ready details), ``candidates`` (idle
+    dedicated capacity with an upper bound of its saving), ``idle_dedicated`` (the exact saving, for every candidate
+    or, with ``idle_candidates``, for the ``%(idle_candidates)s`` largest bounds), ``idle_pools`` and ``pools``:
+    what report queries select from. PostgreSQL computes only those referenced."""
     return (
         (_WITH_FIGURES_MATERIALIZED if materialized else _WITH_FIGURES)
         + query("tenant_figures")
         + "\n), tenants AS (\n"
         + details(_ALL_FIGURES)
+        + "\n), candidates AS (\n"
+        + query("idle_candidates")
+        + "\n), idle_scope AS (\n"
+        + (_FIRST_CANDIDATES if idle_candidates else _ALL_CANDIDATES)
         + "\n), idle_dedicated AS (\n"
         + query("idle_dedicated")
         + "\n), idle_pools AS (\n"
@@ -134,14 +148,22 @@ def fetch_models(session: Session, model: type[M], name: str, scope: ReportScope
 
 
 def fetch_sections(
-    session: Session, queries: tuple[LiteralString, ...], scope: ReportScope, **params: Any
+    session: Session,
+    queries: tuple[LiteralString, ...],
+    scope: ReportScope,
+    *,
+    idle_candidates: int | None = None,
+    **params: Any,
 ) -> list[list[dict[str, Any]]]:
     """Several report queries in one statement over one materialized ``figures``: each query's rows, in order.
 
-    The rows travel as JSON text parsed with exact decimals; :func:`model_from` types them.
+    With ``idle_candidates``, exact idle-dedicated savings are computed for that many candidates only (largest
+    bounds first). The rows travel as JSON text parsed with exact decimals; :func:`model_from` types them.
     """
     sections = ",\n".join(_SECTION_OPEN + text + _SECTION_CLOSE for text in queries)  # package SQL only
-    row = session.fetch_one(_ctes(materialized=True) + "SELECT " + sections, scope_params(scope) | params)
+    ctes = _ctes(materialized=True, idle_candidates=idle_candidates is not None)
+    values = scope_params(scope) | params | {"idle_candidates": idle_candidates}
+    row = session.fetch_one(ctes + "SELECT " + sections, values)
     assert row is not None
     return [json.loads(value, parse_float=Decimal) for value in row]
 

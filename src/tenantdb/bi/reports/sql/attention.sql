@@ -2,4 +2,4 @@
 -- first of them, worst health first, then largest loss.
 SELECT f.*
 FROM figures f
-WHERE f.business_health_status <> 'Excellent' OR cardinality(f.reasons) > 0
+WHERE f.business_health_status <> 'Excellent' OR f.has_reasons

@@ -2,12 +2,13 @@
 -- servers and its idle share: what downsizing would save. A server's cost is its dedicated allocation line,
 -- round(approximate_cost * active_days / days_in_month, 2) (docs/business-metrics.md), computed here from the
 -- tenant's own vps_instances rows (read through their key) rather than from the month's allocation lines, which
--- hold every IP address too. Other report queries select FROM idle_dedicated.
+-- hold every IP address too. idle_scope: every candidate (idle_candidates.sql), or those with the largest bounds.
+-- Other report queries select FROM idle_dedicated.
 SELECT f.tenant_id, f.company_name, f.plan_name, f.dedicated_capacity, f.emails_sent,
        round(f.utilization, 6) AS dedicated_utilization,
        d.server_cost AS dedicated_server_cost,
        round(d.server_cost * (1 - least(1, f.emails_sent::numeric / f.dedicated_capacity)), 2) AS idle_cost
-FROM figures f
+FROM idle_scope f
 CROSS JOIN LATERAL (
     SELECT coalesce(sum(round(
                v.approximate_cost
@@ -17,4 +18,3 @@ CROSS JOIN LATERAL (
     FROM vps_instances v
     WHERE v.tenant_id = f.tenant_id AND v.tenancy = 'dedicated' AND v.status <> 'retired'
 ) d
-WHERE 'idle_dedicated_capacity' = ANY (f.reasons)

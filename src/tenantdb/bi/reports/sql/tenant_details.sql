@@ -1,5 +1,6 @@
 -- Every column of a customer's month as reports show it (the TenantFigures model), computed from figures rows:
--- ratios rounded for reading, the efficiency score and ratio, the risk level and the cost per delivered e-mail.
+-- ratios rounded for reading, the efficiency score and ratio, the risk level, the cost per delivered e-mail and
+-- the reason codes as a list.
 -- Selects FROM selected: the figures rows a report shows (all of them, or the few it ranks first).
 SELECT f.tenant_id,
        f.company_name,
@@ -35,5 +36,13 @@ SELECT f.tenant_id,
            AS cost_per_1000_delivered,
        f.dedicated_capacity,
        round(f.utilization, 6) AS dedicated_utilization,
-       f.reasons
+       array_remove(ARRAY[
+           CASE WHEN f.margin_below_target THEN 'margin_below_target' END,
+           CASE WHEN f.unprofitable THEN 'unprofitable' END,
+           CASE WHEN f.bounce_over_limit THEN 'bounce_over_limit' END,
+           CASE WHEN f.bounce_near_limit THEN 'bounce_near_limit' END,
+           CASE WHEN f.complaints_over_limit THEN 'complaints_over_limit' END,
+           CASE WHEN f.complaints_near_limit THEN 'complaints_near_limit' END,
+           CASE WHEN f.idle_dedicated_capacity THEN 'idle_dedicated_capacity' END
+       ], NULL) AS reasons
 FROM selected f

@@ -1,5 +1,6 @@
 -- Every customer's month for the report queries: bi_tenant_monthly with the unrounded ratios (margin, bounce, spam,
--- utilization), the health status, the health reason codes and the money figures of docs/business-metrics.md.
+-- utilization), the health status, one flag per health reason code (has_reasons: any of them) and the money
+-- figures of docs/business-metrics.md.
 -- Revenue is recognized revenue of the month. Placeholders: month, margin_target, min_volume, idle_utilization.
 -- Reads only bi_tenant_monthly and companies (the month's rows through its month index) and computes only what the
 -- queries filter, rank and sum on; tenant_details.sql adds the rounded, report-ready columns to the rows shown.
@@ -30,16 +31,15 @@ SELECT m.tenant_id,
        0.05 * m.emails_bounced + 0.25 * m.spam_complaints AS estimated_revenue_loss,
        round(0.05 * greatest(0, m.emails_bounced - 0.02 * m.emails_sent)
              + 0.25 * greatest(0, m.spam_complaints - 0.001 * m.emails_delivered), 2) AS potential_savings,
-       array_remove(ARRAY[
-           CASE WHEN r.margin < %(margin_target)s
-                  OR (m.recognized_revenue = 0 AND m.total_cost > 0) THEN 'margin_below_target' END,
-           CASE WHEN m.total_cost > m.recognized_revenue THEN 'unprofitable' END,
-           CASE WHEN m.emails_sent >= %(min_volume)s AND r.bounce > 0.05 THEN 'bounce_over_limit'
-                WHEN m.emails_sent >= %(min_volume)s AND r.bounce > 0.04 THEN 'bounce_near_limit' END,
-           CASE WHEN m.emails_sent >= %(min_volume)s AND r.spam > 0.001 THEN 'complaints_over_limit'
-                WHEN m.emails_sent >= %(min_volume)s AND r.spam > 0.0008 THEN 'complaints_near_limit' END,
-           CASE WHEN r.utilization < %(idle_utilization)s THEN 'idle_dedicated_capacity' END
-       ], NULL) AS reasons
+       k.margin_below_target,
+       k.unprofitable,
+       k.bounce_near_limit,
+       k.bounce_over_limit,
+       k.complaints_near_limit,
+       k.complaints_over_limit,
+       k.idle_dedicated_capacity,
+       k.margin_below_target OR k.unprofitable OR k.bounce_near_limit OR k.bounce_over_limit
+           OR k.complaints_near_limit OR k.complaints_over_limit OR k.idle_dedicated_capacity AS has_reasons
 FROM bi_tenant_monthly m
 JOIN companies c ON c.id = m.tenant_id
 CROSS JOIN LATERAL (
@@ -50,4 +50,16 @@ CROSS JOIN LATERAL (
            CASE WHEN m.dedicated_capacity > 0
                 THEN least(1, m.emails_sent::numeric / m.dedicated_capacity) END AS utilization
 ) r
+CROSS JOIN LATERAL (
+    SELECT coalesce(r.margin < %(margin_target)s, false)
+               OR (m.recognized_revenue = 0 AND m.total_cost > 0) AS margin_below_target,
+           m.total_cost > m.recognized_revenue AS unprofitable,
+           coalesce(m.emails_sent >= %(min_volume)s AND r.bounce > 0.04 AND r.bounce <= 0.05, false)
+               AS bounce_near_limit,
+           coalesce(m.emails_sent >= %(min_volume)s AND r.bounce > 0.05, false) AS bounce_over_limit,
+           coalesce(m.emails_sent >= %(min_volume)s AND r.spam > 0.0008 AND r.spam <= 0.001, false)
+               AS complaints_near_limit,
+           coalesce(m.emails_sent >= %(min_volume)s AND r.spam > 0.001, false) AS complaints_over_limit,
+           coalesce(r.utilization < %(idle_utilization)s, false) AS idle_dedicated_capacity
+) k
 WHERE m.month = %(month)s
