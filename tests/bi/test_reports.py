@@ -277,3 +277,13 @@ def test_a_role_that_row_level_security_hides_the_rollups_from_is_told_so(report
     with pytest.raises(ConfigError, match="role application_service sees no rollups") as raised:
         build(reports, "plans")
     assert "business_analysts" in (raised.value.hint or "")
+
+
+def test_first_actions_are_the_same_when_no_idle_candidate_is_computed_up_front(
+    reports: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tenantdb.bi.reports import executive as executive_module
+
+    expected = executive(reports).actions
+    monkeypatch.setattr(executive_module, "IDLE_CANDIDATES", 0)  # nothing proven: every candidate is computed
+    assert executive(reports).actions == expected
