@@ -190,5 +190,6 @@ def model_from(model: type[M], row: dict[str, Any]) -> M:
 
 
 def fetch_dicts(session: Session, name: str, scope: ReportScope, **params: Any) -> list[dict[str, Any]]:
+    """Run ``sql/<name>.sql`` over the month's figures; rows as dicts keyed by column name."""
     columns, rows = session.fetch_named(with_context(name), scope_params(scope) | params)
     return [dict(zip(columns, row, strict=True)) for row in rows]
