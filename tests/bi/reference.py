@@ -12,7 +12,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
@@ -188,6 +188,38 @@ def resources(data: Dataset, month: date) -> list[Resource]:
             )
         )
     return result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DailyCost:
+    """One row of view ``resource_cost_daily``: a resource's cost on one of its active days."""
+
+    tenant_id: Any
+    resource_kind: str
+    resource_id: Any
+    cost_kind: str
+    day: date
+    daily_cost: Fraction
+
+
+def resource_cost_daily(data: Dataset, month: date) -> list[DailyCost]:
+    """``approximate_cost / days_in_month`` for each active day of each resource in the month."""
+    rows = []
+    end = next_month(month)
+    for resource in resources(data, month):
+        first = end - timedelta(days=resource.active_days)
+        for offset in range(resource.active_days):
+            rows.append(
+                DailyCost(
+                    tenant_id=resource.tenant_id,
+                    resource_kind=resource.kind,
+                    resource_id=resource.resource_id,
+                    cost_kind=resource.cost_kind,
+                    day=first + timedelta(days=offset),
+                    daily_cost=resource.approximate_cost / resource.days,
+                )
+            )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------------- allocation

@@ -419,3 +419,12 @@ def test_key_metrics() -> None:
     assert (metrics.tenants, metrics.unprofitable_tenants, metrics.overall_health) == (2, 1, "Good")
     assert metrics.cost_per_1000_delivered == 50
     assert metrics.revenue_at_risk == Fraction(55, 10)
+
+
+def test_daily_cost_covers_the_active_days() -> None:
+    builder = Builder()
+    tenant = builder.company("T")
+    builder.server(tenant, 90, created=at(date(2026, 9, 29), 23))
+    rows = ref.resource_cost_daily(builder.dataset(), MONTH)
+    assert [(row.day.day, row.daily_cost) for row in rows] == [(29, Fraction(3)), (30, Fraction(3))]
+    assert ref.resource_cost_daily(builder.dataset(), PREVIOUS) == []
