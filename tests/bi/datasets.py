@@ -523,7 +523,7 @@ def invoice_of(draw: st.DrawFn, builder: Builder, provider: str, month: date) ->
 def example_tenants_abc() -> Dataset:
     """Issue 6's examples: A has 3 servers at $150 in a fleet of 20 ($450, not the fleet's total); B has a
     $1,000 payment next to 6 IPs and several billing rows ($1,000 revenue, not a multiple); C's payments are never
-    cost. A shared pool with every kind of line rides along."""
+    cost (its cost is its share of a usage-driven pool with B, whose idle capacity goes to the operator)."""
     builder = Builder(seed=1)
     operator = builder.company("Platform", operator=True)
     tenant_a, tenant_b, tenant_c = (builder.company(f"Tenant {name}") for name in "ABC")
@@ -549,7 +549,7 @@ def example_tenants_abc() -> Dataset:
     shared = builder.server(operator, "200.00", tenancy="shared", pool=pool, capacity=2)
     builder.address(operator, shared, "6.00")
     builder.address(operator, shared, "6.00", status="warming")
-    for tenant in (tenant_a, tenant_b, tenant_c):
+    for tenant in (tenant_b, tenant_c):
         builder.member(pool, tenant)
     builder.sending(tenant_a, date(2026, 9, 4), 900, 850, hard=20, soft=10, complaints=1)
     builder.sending(tenant_b, date(2026, 9, 4), 300, 290, hard=5)

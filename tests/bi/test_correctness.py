@@ -448,9 +448,16 @@ def test_tenant_a_b_c_numbers_are_the_issue_examples(bi_session: Session) -> Non
     )
     assert {row["name"]: row["amount"] for row in dedicated}["Tenant A"] == Decimal("450.00")
     by_name = {row["company_name"]: row for row in rows}
+    assert by_name["Tenant A"]["total_cost"] == by_name["Tenant A"]["infrastructure_cost"] == Decimal("450.00")
     assert by_name["Tenant B"]["recognized_revenue"] == Decimal("1000.00")
     assert by_name["Tenant C"]["recognized_revenue"] == Decimal("1450.00")
-    assert "Tenant C" not in {row["name"] for row in dedicated}  # C's payments are not cost
+    assert "Tenant C" not in {row["name"] for row in dedicated}
+    shares_of_c = bi_session.fetch_value(
+        "SELECT sum(l.amount) FROM bi_cost_allocation_lines l JOIN companies c ON c.id = l.tenant_id"
+        " WHERE l.month = %s AND c.name = 'Tenant C' AND l.category = 'shared'",
+        (MONTH,),
+    )
+    assert by_name["Tenant C"]["total_cost"] == shares_of_c < 300  # its $1,500 of payments are not cost
 
 
 def test_no_volume_is_insufficient_data_never_acceptable(bi_session: Session) -> None:
