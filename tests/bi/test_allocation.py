@@ -252,3 +252,16 @@ def test_a_month_within_tolerance_is_not_flagged(rows: Rows) -> None:
     rows.session.execute("UPDATE provider_invoices SET total = 102.01")
     rows.refresh()
     assert rows.session.fetch_value("SELECT flagged FROM bi_reconciliation") is True
+
+
+def test_resource_cost_daily_adds_up_to_the_monthly_cost(rows: Rows) -> None:
+    """The lowest grain: a resource's days of a month add up to its monthly cost (to the cent)."""
+    tenant = rows.company("acme")
+    server = rows.vps(tenant, "150.00", created="2025-06-16 08:00Z")
+    rows.ip(tenant, server, "4.50", created="2025-06-21 00:00Z")
+    rows.vps(tenant, "99.00", status="retired")
+    found = rows.session.fetch_all(
+        "SELECT resource_kind, cost_kind, count(*), round(sum(daily_cost), 2) FROM resource_cost_daily"
+        " WHERE day >= '2025-06-01' AND day < '2025-07-01' GROUP BY 1, 2 ORDER BY 1"
+    )
+    assert found == [("ip", "email_service", 10, Decimal("1.50")), ("vps", "infrastructure", 15, Decimal("75.00"))]
