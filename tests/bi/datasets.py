@@ -569,8 +569,8 @@ def example_null_bounce_rates() -> Dataset:
 
 
 def example_fallbacks_and_idle() -> Dataset:
-    """Every zero-driver and idle case: all-zero usage (fallback even / fixed_weights), a pool without members,
-    an overhead-only pool, and a month without any payment."""
+    """Every zero-driver and idle case: all-zero usage (fallback fixed_weights), a pool without members, an
+    overhead-only pool with a second platform operator among its members, and months without any payment."""
     builder = Builder(seed=3)
     operator = builder.company("Platform", operator=True)
     one, two, three = (builder.company(name) for name in ("One", "Two", "Three"))
@@ -582,8 +582,8 @@ def example_fallbacks_and_idle() -> Dataset:
     empty = builder.pool("even")
     builder.server(operator, "10.00", tenancy="shared", pool=empty)
     overhead = builder.pool("proportional_to_cost", overhead="100.00")
-    for tenant in (one, two, three):
-        builder.member(overhead, tenant)
+    for tenant in (one, two, three, builder.company("Platform 2", operator=True)):
+        builder.member(overhead, tenant)  # an operator member is never charged (the page: customers only)
     builder.server(three, "12.34")
     return builder.dataset()
 
