@@ -8,8 +8,10 @@ from decimal import Decimal
 from fractions import Fraction
 from uuid import UUID
 
+from hypothesis import given, settings
+
 from tests.bi import reference as ref
-from tests.bi.datasets import BEFORE, MONTH, PREVIOUS, Builder, at, money
+from tests.bi.datasets import BEFORE, MONTH, PREVIOUS, Builder, at, datasets, money
 
 
 def lines_of(builder: Builder, tenant: object = None) -> list[ref.Line]:
@@ -428,3 +430,20 @@ def test_daily_cost_covers_the_active_days() -> None:
     rows = ref.resource_cost_daily(builder.dataset(), MONTH)
     assert [(row.day.day, row.daily_cost) for row in rows] == [(29, Fraction(3)), (30, Fraction(3))]
     assert ref.resource_cost_daily(builder.dataset(), PREVIOUS) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=datasets())
+def test_reference_lines_add_up_to_each_unit_and_drift_to_the_difference(data: ref.Dataset) -> None:
+    for month in (PREVIOUS, MONTH):
+        figures = ref.compute_month(data, month)
+        for unit in figures.units:
+            assert sum(line.amount for line in unit.lines) == unit.cost
+        for result in figures.reconciliation:
+            drift = result.rate_drift + result.quantity_drift + result.unmatched
+            assert result.invoiced - result.modeled == drift
+        customers = {row.tenant_id for row in figures.tenants}
+        for row in figures.tenants:
+            assert row.total_cost == row.infrastructure_cost + row.email_service_cost
+        charged = sum(line.amount for line in figures.lines if line.tenant_id in customers)
+        assert charged == sum(row.total_cost for row in figures.tenants)
