@@ -588,8 +588,28 @@ def example_fallbacks_and_idle() -> Dataset:
     return builder.dataset()
 
 
+def example_reconciliation_edges() -> Dataset:
+    """Invoices on the tolerance's edge (+2% is within it, +2.01% is not), a retired server still billed, a
+    half-month server billed whole, an IP billed by address, and an unmatched line of $0 (still flagged)."""
+    builder = Builder(seed=6)
+    builder.company("Platform", operator=True)
+    tenant = builder.company("Hosted")
+    within, beyond = builder.server(tenant, 100, provider="hetzner"), builder.server(tenant, 100, provider="ovh")
+    builder.invoice("hetzner", MONTH, [(builder.hostname(within), "1", "102.00")])
+    builder.invoice("ovh", MONTH, [(builder.hostname(beyond), "1", "102.01")])
+    retired = builder.server(tenant, 40, provider="aws", status="retired")
+    half = builder.server(tenant, 60, provider="aws", created=at(date(2026, 9, 16)))
+    address = builder.address(tenant, half, "4.00", created=at(date(2026, 9, 16)))
+    lines = [(builder.hostname(retired), "1", "40.00"), (builder.hostname(half), "1", "60.00")]
+    lines += [(builder.ip_of(address), "0.5", "4.00"), ("nothing.aws.example", "1", "0.00")]
+    builder.invoice("aws", MONTH, lines)
+    builder.invoice("aws", PREVIOUS, [(builder.hostname(half), "1", "60.00")])  # before it existed
+    return builder.dataset()
+
+
 EXAMPLES = {
     "tenants_abc": example_tenants_abc,
     "null_bounce_rates": example_null_bounce_rates,
     "fallbacks_and_idle": example_fallbacks_and_idle,
+    "reconciliation_edges": example_reconciliation_edges,
 }

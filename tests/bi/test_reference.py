@@ -11,7 +11,7 @@ from uuid import UUID
 from hypothesis import given, settings
 
 from tests.bi import reference as ref
-from tests.bi.datasets import BEFORE, MONTH, PREVIOUS, Builder, at, datasets, money
+from tests.bi.datasets import BEFORE, EXAMPLES, MONTH, PREVIOUS, Builder, at, datasets, money
 
 
 def lines_of(builder: Builder, tenant: object = None) -> list[ref.Line]:
@@ -447,3 +447,16 @@ def test_reference_lines_add_up_to_each_unit_and_drift_to_the_difference(data: r
             assert row.total_cost == row.infrastructure_cost + row.email_service_cost
         charged = sum(line.amount for line in figures.lines if line.tenant_id in customers)
         assert charged == sum(row.total_cost for row in figures.tenants)
+
+
+def test_reconciliation_edges_example() -> None:
+    data = EXAMPLES["reconciliation_edges"]()
+    results = {row.provider: row for row in ref.reconciliation(data, MONTH)}
+    assert (results["hetzner"].flagged, results["ovh"].flagged) == (False, True)
+    aws = results["aws"]
+    assert aws.modeled == Fraction(30 + 2)  # half a month of the $60 server and its $4 address; retired: 0
+    assert (aws.invoiced, aws.unmatched, aws.unmatched_lines, aws.flagged) == (Fraction(102), Fraction(0), 1, True)
+    # quantity drift: retired (1 - 0) x 40, half-month server (1 - 1/2) x 60, the address billed for its half
+    assert (aws.rate_drift, aws.quantity_drift) == (Fraction(0), Fraction(40 + 30))
+    (august,) = ref.reconciliation(data, PREVIOUS)
+    assert (august.modeled, august.quantity_drift, august.scale_factor) == (Fraction(0), Fraction(60), None)
