@@ -112,6 +112,10 @@ def test_map_names_references_the_naming_rule_cannot_guess(session: Session) -> 
         ("orphans-config", "public.users.owner_id"),
     ]
     assert "different types" in problems[0].message and "people.id does not exist" in problems[1].message
+    misspelt = orphans(session, VerifySettings(orphans_map={"users.ownr_id": "users.id"}))
+    assert [(v.subject, v.message) for v in misspelt] == [
+        ("users.ownr_id", "orphans_map: users.ownr_id names no column")
+    ]
 
 
 def test_composite_tenant_keys_catch_references_to_another_tenants_row(session: Session) -> None:

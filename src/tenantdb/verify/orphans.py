@@ -29,11 +29,13 @@ def find_references(
     """The unenforced references to check, and problems with ``orphans_map`` entries."""
     references: list[ReferenceTarget] = []
     problems: list[Violation] = []
+    unused = set(settings.orphans_map)
     for (schema, name), table in sorted(tables.items()):
         for column in table.columns:
             if column in table.foreign_key_columns or _named(settings.orphans_ignore, schema, name, column):
                 continue
             mapped = _mapped(settings, schema, name, column)
+            unused -= {f"{name}.{column}", f"{schema}.{name}.{column}"}
             if mapped is not None:
                 found = _explicit(tables, table, column, mapped)
                 if isinstance(found, str):
@@ -48,6 +50,8 @@ def find_references(
             guessed = _guess(tables, table, column)
             if guessed is not None:
                 references.append(guessed)
+    for key in sorted(unused):  # a misspelt column would otherwise go unchecked without a word
+        problems.append(Violation(check="orphans-config", subject=key, message=f"orphans_map: {key} names no column"))
     return references, problems
 
 
