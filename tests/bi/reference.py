@@ -46,9 +46,6 @@ class Dataset:
     provider_invoice_lines: tuple[Row, ...] = ()
 
 
-TABLES = tuple(Dataset.__dataclass_fields__)
-
-
 # ---------------------------------------------------------------------------------------------------- arithmetic
 
 

@@ -1,14 +1,15 @@
 """The SQL of ``cost_tracking``/``bi`` against the independent reference (tests/bi/reference.py), to the cent.
 
 Each dataset (hypothesis-generated, or one of the explicit examples) is inserted into a database with every
-module applied, ``tenantdb.bi``'s refresh recomputes August and September 2026, and every number of the
-rollups, the three views, the reconciliation and the report models is compared with the reference: money to the
-cent, ratios to ``RATE_PRECISION`` (PostgreSQL's numeric division keeps at least 16 significant digits) or to the
-decimals a report rounds them to. One database per test; the tables are emptied between examples.
+module applied (one database for the file, emptied before each test and example), ``tenantdb.bi``'s refresh
+recomputes August and September 2026, and every number of the rollups, the three views, the reconciliation and
+the report models is compared with the reference: money to the cent, ratios to ``RATE_PRECISION`` (PostgreSQL's
+numeric division keeps at least 16 significant digits) or to the decimals a report rounds them to.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -18,13 +19,15 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from tenantdb.bi.refresh import RefreshRequest, refresh
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.executive import build as build_executive
 from tenantdb.bi.reports.figures import REASON_CODES, TenantFigures, details, rows_as
-from tenantdb.db import Session
+from tenantdb.db import Session, connect
 from tests.bi import reference as ref
 from tests.bi.datasets import EXAMPLES, MONTH, PREVIOUS, Builder, clear, datasets, insert, read_back
 from tests.modules.support import apply_modules
@@ -44,10 +47,28 @@ def refresh_months(session: Session, months: Sequence[date]) -> None:
     refresh(session, RefreshRequest(months=tuple(months)))
 
 
+@pytest.fixture(scope="module")
+def bi_database(pg_server: Any) -> Iterator[str]:
+    """One database with every module applied for the whole file (applying them takes seconds)."""
+    name = f"t_bi_{secrets.token_hex(6)}"
+    with connect(pg_server.dsn) as server:
+        server.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier("template0"))
+        )
+    dsn = make_conninfo(pg_server.dsn, dbname=name)
+    with connect(dsn) as session:
+        apply_modules(session, "bi")
+    yield dsn
+    with connect(pg_server.dsn) as server:
+        server.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @pytest.fixture
-def bi_session(session: Session) -> Iterator[Session]:
-    apply_modules(session, "bi")
-    yield session
+def bi_session(bi_database: str) -> Iterator[Session]:
+    """A session on the file's database, emptied first: every test (and hypothesis example) starts from nothing."""
+    with connect(bi_database, application_name="tenantdb bi correctness") as session:
+        clear(session, ROLLUPS)
+        yield session
 
 
 # ---------------------------------------------------------------------------------------------------- comparing
