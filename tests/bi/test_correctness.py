@@ -498,7 +498,7 @@ def test_no_volume_is_insufficient_data_never_acceptable(bi_session: Session) ->
     ]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=ONE_DATABASE, phases=NO_SHRINKING)
+@settings(max_examples=40, deadline=None, suppress_health_check=ONE_DATABASE, phases=NO_SHRINKING)
 @given(data=datasets())
 def test_random_datasets_match_the_reference(bi_session: Session, data: ref.Dataset) -> None:
     clear(bi_session, ROLLUPS)
