@@ -12,7 +12,7 @@ from tenantdb.bi import RefreshRequest, refresh
 from tenantdb.bi.refresh import refresh_month
 from tenantdb.db import Session, connect
 from tenantdb.errors import DatabaseError
-from tests.bi.builders import JUNE, Rows
+from tests.bi.builders import JUNE, Rows, monthly
 from tests.modules.support import INSUFFICIENT_PRIVILEGE, acting_as, apply_modules, fetch_as
 
 MAY = date(2025, 5, 1)
@@ -164,3 +164,15 @@ def test_refresh_refuses_a_role_subject_to_row_level_security(rows: Rows, dsn: s
         session.execute("SET ROLE db_administrators")
         with pytest.raises(Exception, match="subject to row-level security"):
             refresh(session, RefreshRequest())
+
+
+def test_a_refresh_rewrites_only_the_resource_lines_that_changed(rows: Rows) -> None:
+    a, b = two_tenants(rows)
+    rows.refresh()
+    versions = "SELECT tenant_id::text, xmin::text FROM bi_cost_allocation_lines WHERE resource_id IS NOT NULL"
+    before = dict(rows.session.fetch_all(versions))
+    rows.session.execute("UPDATE vps_instances SET approximate_cost = 111.11 WHERE tenant_id = %s", (a,))
+    rows.refresh()
+    after = dict(rows.session.fetch_all(versions))
+    assert after[b] == before[b] and after[a] != before[a]
+    assert monthly(rows.session, a)["infrastructure_cost"] > Decimal("111.11")

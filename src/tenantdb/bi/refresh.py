@@ -199,6 +199,7 @@ def refresh_month(session: Session, month: date, *, fingerprint: str, tolerance:
     began = perf_counter()
     session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
     session.set_local("work_mem", WORK_MEM)
+    session.set_local("jit", "off")  # compiling the month's big joins costs more than it saves
     prepare_month(session, month)
     lines = allocate_month(session, month)
     tenants = summarize_month(session, month)

@@ -39,6 +39,9 @@ COMMENT ON COLUMN bi_cost_allocation_lines.unit_cost IS
     'The cost C of the allocation unit (pool, month, cost kind), or the resource''s unrounded monthly cost for a '
     'resource line.';
 CREATE INDEX bi_cost_allocation_lines_month_idx ON bi_cost_allocation_lines (month);
+-- The shares and idle lines of a month (a few thousand), which a refresh replaces and the pool reports read.
+CREATE INDEX bi_cost_allocation_lines_pooled_idx ON bi_cost_allocation_lines (month, pool_id)
+    WHERE resource_id IS NULL;
 
 ALTER TABLE bi_cost_allocation_lines ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON bi_cost_allocation_lines TO application_service, tenant_api
