@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
 from datetime import date
 from decimal import Context, Decimal
 from fractions import Fraction
@@ -27,6 +28,7 @@ from tenantdb.bi.refresh import RefreshRequest, refresh
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.executive import build as build_executive
+from tenantdb.bi.reports.explain import build as build_explain
 from tenantdb.bi.reports.figures import REASON_CODES, TenantFigures, details, rows_as
 from tenantdb.db import Session, connect
 from tests.bi import reference as ref
@@ -38,6 +40,7 @@ RATE_PRECISION = Fraction(1, 10**12)
 MIN_RATE_SCALE = 2
 ROLLUPS = ("bi_cost_allocation_lines", "bi_tenant_monthly", "bi_reconciliation", "bi_refresh_state")
 SHOWN = 12  # mismatches printed per comparison
+EXPLAINED = 2  # tenants per dataset whose `report explain` is compared (a few queries each)
 ONE_DATABASE = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]  # emptied between examples
 # Shrinking would rerun the refresh hundreds of times (minutes); the diff printed is short without it.
 NO_SHRINKING = (Phase.explicit, Phase.reuse, Phase.generate)
@@ -428,6 +431,23 @@ def compare_health_counts(
         diff.equal(f"{label} reason {reason}.tenants", len(strict), tenants_counted)
 
 
+def compare_explain(diff: Diff, session: Session, figures: ref.MonthFigures) -> None:
+    """``tenantdb report explain --tenant T`` of the first customers: its lines, their total, and the balance."""
+    reported = {
+        row[0]
+        for row in session.fetch_all("SELECT tenant_id FROM bi_tenant_monthly WHERE month = %s", (figures.month,))
+    }
+    for row in [row for row in figures.tenants if row.tenant_id in reported][:EXPLAINED]:
+        report = build_explain(session, ReportOptions(month=figures.month, tenant=str(row.tenant_id)))
+        where = f"explain {row.company_name} {figures.month:%Y-%m}"
+        got = Counter(line_key({"tenant_id": row.tenant_id, **asdict(line)}) for line in report.lines)
+        expected = Counter(line_key(reference_line(line)) for line in figures.lines if line.tenant_id == row.tenant_id)
+        diff.multiset(f"{where} lines", expected, got)
+        diff.money(f"{where}.lines_total", Fraction(row.total_cost), report.lines_total)
+        diff.money(f"{where}.recognized_revenue", Fraction(row.recognized_revenue), report.recognized_revenue)
+        diff.equal(f"{where}.balanced", True, report.balanced)
+
+
 def compare_everything(session: Session, label: str) -> None:
     """Refresh both months, then compare every table and view with the reference over the rows read back."""
     refresh_months(session, MONTHS)
@@ -440,6 +460,7 @@ def compare_everything(session: Session, label: str) -> None:
         compare_reconciliation(diff, session, figures)
         compare_reports(diff, session, figures)
         compare_daily_costs(diff, session, data, month)
+    compare_explain(diff, session, ref.compute_month(data, MONTH))
     compare_views(diff, session, data)
     diff.check(label)
 
