@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tenantdb.config import load_settings
+from tenantdb.config import VerifySettings, load_settings
 from tenantdb.db import Session
 from tenantdb.errors import ConfigError
 from tenantdb.migrations import load_project_migrations
 from tenantdb.phases import PhasesReport, PhaseStatus, run_phases
+from tenantdb.verify import verify
 from tests.helpers import FAST, cli, event_kinds, ledger_versions, table_exists, write_files
 
 PLANS = """-- migrate:up
@@ -190,3 +191,36 @@ def test_adding_a_column_does_not_count_as_changing_preserved_rows(session: Sess
         '[[phases]]\nname = "locale"\nmigrations = ["0003"]\npreserve = ["users"]\n'
     )
     assert [o.status for o in run(session, root).outcomes] == [PhaseStatus.APPLIED, PhaseStatus.APPLIED]
+
+
+ORPHANS = """-- migrate:up
+CREATE TABLE seats (seat_id int PRIMARY KEY, user_id int NOT NULL);
+INSERT INTO seats VALUES (1, 1), (2, 2);
+-- migrate:down
+DROP TABLE seats;
+"""
+
+
+def test_integrity_problems_already_there_do_not_fail_a_later_phase(session: Session, tmp_path: Path) -> None:
+    """An orphan the database had before the phase is not the phase's fault; one the phase adds is."""
+    session.execute("CREATE TABLE accounts (id int PRIMARY KEY)")
+    session.execute("CREATE TABLE notes (note_id int PRIMARY KEY, account_id int)")
+    session.execute("INSERT INTO notes VALUES (1, 42)")  # an orphan the phases did not make
+    root = project(tmp_path, ORPHANS)
+    before = verify(session, [], VerifySettings()).violations
+    assert [(v.check, v.subject) for v in before] == [("orphaned-reference", "public.notes.account_id")]
+    report = run(session, root)
+    assert [o.status for o in report.outcomes] == [PhaseStatus.APPLIED, PhaseStatus.APPLIED]
+
+    orphan = (
+        "-- migrate:up\nINSERT INTO seats VALUES (3, 9999);\n-- migrate:down\nDELETE FROM seats WHERE seat_id = 3;\n"
+    )
+    write_files(tmp_path / "migrations", {"0004_orphan.sql": orphan})
+    (tmp_path / "tenantdb.toml").write_text(
+        (tmp_path / "tenantdb.toml").read_text() + '\n[[phases]]\nname = "seats"\nmigrations = ["0004"]\n'
+    )
+    report = run(session, root)
+    seats = report.outcomes[-1]
+    assert (seats.status, seats.trigger) == (PhaseStatus.ROLLED_BACK, "violation")
+    assert [v.check for v in seats.violations] == ["orphaned-reference"]
+    assert "seats.user_id" in seats.violations[0].subject
