@@ -18,6 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tenantdb import commands
+from tenantdb.commands import seeding
 from tenantdb.config import Settings, load_settings
 from tenantdb.db import Session, connect, table_digest
 from tenantdb.errors import ConfigError, DatabaseError, ExitCode, MigrationFileError
@@ -232,7 +233,7 @@ def test_a_failing_statement_names_its_file_and_line_and_keeps_earlier_modules(
     def broken_billing(spec: ModuleSpec) -> str | None:
         return "SELECT 1;\n\nSELECT 1 / 0;\n" if spec.name == "billing" else real(spec)
 
-    monkeypatch.setattr(commands, "seed_script", broken_billing)
+    monkeypatch.setattr(seeding, "seed_script", broken_billing)
     with pytest.raises(
         DatabaseError, match=r"billing/seed\.sql:3: seeding module billing failed: division by zero"
     ) as failed:
@@ -243,7 +244,7 @@ def test_a_failing_statement_names_its_file_and_line_and_keeps_earlier_modules(
         assert value(session, "SELECT count(*) FROM companies") == 5  # core committed in its own transaction
         assert value(session, "SELECT count(*) FROM plans") == 0  # billing rolled back as a whole
 
-    monkeypatch.setattr(commands, "seed_script", lambda spec: "SELEC 1;" if spec.name == "core" else None)
+    monkeypatch.setattr(seeding, "seed_script", lambda spec: "SELEC 1;" if spec.name == "core" else None)
     with pytest.raises(MigrationFileError, match=r"core/seed\.sql:1"):
         seed(settings, tenants=5, append=True)
 

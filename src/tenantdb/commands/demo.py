@@ -1,0 +1,150 @@
+"""``tenantdb demo``: a fresh database with every module, seeded tenants, rollups and the executive summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from time import perf_counter
+from typing import Protocol
+
+from tenantdb.bi.reports import REPORTS, ReportOptions
+from tenantdb.bi.reports.executive import ExecutiveReport
+from tenantdb.commands.bi import has_rollups, read_report, refresh_rollups
+from tenantdb.commands.connection import resolve_dsn
+from tenantdb.commands.seeding import (
+    MAX_SEED_TENANTS,
+    SeedObserver,
+    SeedReport,
+    seed,
+)
+from tenantdb.config import Settings
+from tenantdb.db import (
+    connect,
+    runner_identity,
+)
+from tenantdb.db.scratch import recreate_database
+from tenantdb.errors import ConfigError
+from tenantdb.execute import (
+    Observer,
+    RunRequest,
+    migrate,
+)
+from tenantdb.migrations import (
+    Direction,
+)
+from tenantdb.modules import (
+    available_modules,
+    module_migrations,
+    resolve_modules,
+)
+from tenantdb.verify import VerifyReport, verify
+
+DEMO_DATABASE = "tenantdb_demo"
+
+
+DEMO_TENANTS = 200
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoStage:
+    """One step of ``tenantdb demo`` and how long it took."""
+
+    name: str
+    detail: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoReport:
+    """What ``tenantdb demo`` built, how long each step took, and the executive summary it computed."""
+
+    database_url: str
+    modules: tuple[str, ...]
+    migrations_applied: int
+    verify: VerifyReport
+    seed: SeedReport
+    month: date
+    stages: tuple[DemoStage, ...]
+    seconds: float
+    executive: ExecutiveReport | None
+
+
+class DemoObserver(SeedObserver, Protocol):
+    """Progress of ``demo``: each step starting and finishing (and the seed's modules)."""
+
+    def stage_started(self, name: str, detail: str) -> None: ...
+
+    def stage_finished(self, stage: DemoStage) -> None: ...
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    tenants: int = DEMO_TENANTS,
+    random_seed: int = 0,
+    observer: DemoObserver | None = None,
+    migration_observer: Observer | None = None,
+) -> DemoReport:
+    """A fresh demo database with every bundled module applied and verified, seeded tenants, refreshed rollups
+    and the executive summary of the last complete month (the seeded history ends on its last day)."""
+    if not 1 <= tenants <= MAX_SEED_TENANTS:
+        raise ConfigError(f"--tenants must be between 1 and {MAX_SEED_TENANTS:,}, not {tenants}")
+    started = perf_counter()
+    stages: list[DemoStage] = []
+
+    def stage(name: str, detail: str, began: float) -> None:
+        done = DemoStage(name=name, detail=detail, seconds=round(perf_counter() - began, 3))
+        stages.append(done)
+        if observer is not None:
+            observer.stage_finished(done)
+
+    def begin(name: str, detail: str) -> float:
+        if observer is not None:
+            observer.stage_started(name, detail)
+        return perf_counter()
+
+    began = begin("database", f"creating {DEMO_DATABASE}")
+    demo_dsn = recreate_database(resolve_dsn(settings), DEMO_DATABASE)
+    stage("database", f"created {DEMO_DATABASE}", began)
+    modules = tuple(available_modules())
+    sources = [module_migrations(spec) for spec in resolve_modules(modules)]
+    with connect(demo_dsn, application_name=f"tenantdb demo {runner_identity()}") as session:
+        began = begin("migrate", f"applying {len(modules)} modules")
+        _, result = migrate(session, sources, settings.runner, RunRequest(direction=Direction.UP), migration_observer)
+        applied = len(result.steps)
+        stage("migrate", f"applied {applied} migrations of {len(modules)} modules", began)
+        began = begin("verify", "running every verify block and the integrity checks")
+        checked = verify(session, sources)
+        stage("verify", f"{checked.queries_run} verify queries, {len(checked.violations)} violation(s)", began)
+    last_day = datetime.now(UTC).date().replace(day=1) - timedelta(days=1)
+    began = begin("seed", f"seeding {tenants:,} tenants")
+    seeded = seed(
+        replace(settings, dsn=demo_dsn, modules=modules),
+        tenants=tenants,
+        random_seed=random_seed,
+        as_of=last_day,
+        observer=observer,
+    )
+    rows = sum(table.rows for module in seeded.modules for table in module.tables)
+    stage("seed", f"{tenants:,} tenants, {rows:,} rows", began)
+    month = last_day.replace(day=1)
+    with connect(demo_dsn, application_name=f"tenantdb demo {runner_identity()}") as session:
+        began = begin("refresh", "allocating costs and refreshing the rollups")
+        refreshed = refresh_rollups(session)
+        stage("refresh", refreshed, began)
+        executive: ExecutiveReport | None = None
+        if has_rollups(session, month):
+            began = begin("report", "building the executive summary")
+            executive = read_report(session, REPORTS["executive"], ReportOptions(month=month))
+            stage("report", f"executive summary of {month:%Y-%m}", began)
+    return DemoReport(
+        database_url=demo_dsn,
+        modules=modules,
+        migrations_applied=applied,
+        verify=checked,
+        seed=seeded,
+        month=month,
+        stages=tuple(stages),
+        seconds=round(perf_counter() - started, 3),
+        executive=executive,
+    )

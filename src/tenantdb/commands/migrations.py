@@ -1,0 +1,212 @@
+"""Use cases of ``tenantdb migrate``, ``lint``, ``plan`` and ``new``: status, runs, phases, history, verify, tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tenantdb.commands.connection import open_session, resolve_dsn
+from tenantdb.config import CONFIG_FILE, Settings, load_settings
+from tenantdb.db import (
+    AppliedMigration,
+    Event,
+    Session,
+    applied_migrations,
+    interrupted_versions,
+    recent_events,
+)
+from tenantdb.errors import ConfigError
+from tenantdb.execute import (
+    Observer,
+    RoundTripReport,
+    RunRequest,
+    RunResult,
+    StepOutcome,
+    migrate,
+    round_trip,
+)
+from tenantdb.execute.preview import Preview, preview
+from tenantdb.lint import Finding, LintReport, lint_migrations
+from tenantdb.migrations import (
+    Direction,
+    Migration,
+    MigrationSet,
+    Version,
+    load_migrations,
+    load_project_migrations,
+    load_single_file,
+    new_migration_file,
+)
+from tenantdb.modules import (
+    iter_module_sets,
+)
+from tenantdb.phases import PhasesReport, run_phases
+from tenantdb.plan import Plan, StatusRow, status
+from tenantdb.verify import VerifyReport, verify
+
+
+def parse_version(text: str | None) -> Version | None:
+    if text is None:
+        return None
+    try:
+        return Version.parse(text)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusReport:
+    database: str
+    directory: Path
+    layout: str
+    rows: tuple[StatusRow, ...]
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for row in self.rows if row.state in ("pending", "interrupted"))
+
+
+def load_sources(settings: Settings) -> list[MigrationSet]:
+    """The enabled modules (requirements first), then the project's own migrations."""
+    sources = list(iter_module_sets(settings.modules))
+    if settings.migrations_dir.is_dir() or not sources:
+        sources.append(load_project_migrations(settings))
+    return sources
+
+
+def migrate_status(settings: Settings) -> StatusReport:
+    sources = load_sources(settings)
+    rows: list[StatusRow] = []
+    with open_session(settings, "status") as session:
+        for source in sources:
+            applied = applied_migrations(session, source.source)
+            rows += status(source, applied, interrupted_versions(session, source.source))
+        database = session.database
+    project = sources[-1]
+    return StatusReport(database=database, directory=project.directory, layout=project.layout, rows=tuple(rows))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunReport:
+    """What ``migrate up/down/redo`` planned and did."""
+
+    database: str
+    direction: Direction
+    dry_run: bool
+    planned: tuple[str, ...]
+    steps: tuple[StepOutcome, ...]
+    out_of_order: tuple[str, ...] = ()
+
+
+def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> RunReport:
+    return RunReport(
+        database=session.database,
+        direction=plan.direction,
+        dry_run=dry_run,
+        planned=tuple(step.migration.label for step in plan.steps),
+        steps=tuple(result.steps),
+        out_of_order=tuple(map(str, plan.out_of_order)),
+    )
+
+
+def migrate_run(settings: Settings, request: RunRequest, observer: Observer | None = None) -> RunReport:
+    """``migrate up`` / ``migrate down``."""
+    migrations = load_sources(settings)
+    with open_session(settings) as session:
+        plan, result = migrate(session, migrations, settings.runner, request, observer)
+        return _report(session, plan, result, request.dry_run)
+
+
+def migrate_phases(settings: Settings, *, dry_run: bool, observer: Observer | None = None) -> PhasesReport:
+    """``migrate up`` for a project with ``[[phases]]``: gates, probes and automatic rollback per phase."""
+    sources = load_sources(settings)
+    with open_session(settings) as session:
+        return run_phases(session, sources, settings, observer, dry_run=dry_run)
+
+
+def migrate_redo(settings: Settings, *, allow_changed: bool, observer: Observer | None = None) -> list[RunReport]:
+    """Roll back the newest migration and apply it again."""
+    migrations = load_sources(settings)
+    with open_session(settings) as session:
+        down = RunRequest(direction=Direction.DOWN, steps=1, allow_changed=allow_changed)
+        plan, result = migrate(session, migrations, settings.runner, down, observer)
+        reports = [_report(session, plan, result, False)]
+        if plan.steps:
+            target = plan.steps[0].migration.version
+            up = RunRequest(direction=Direction.UP, target=target)
+            plan, result = migrate(session, migrations, settings.runner, up, observer)
+            reports.append(_report(session, plan, result, False))
+    return reports
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryReport:
+    applied: tuple[AppliedMigration, ...]
+    events: tuple[Event, ...]
+
+
+def migrate_history(settings: Settings, *, limit: int = 50) -> HistoryReport:
+    with open_session(settings, "history") as session:
+        return HistoryReport(applied=tuple(applied_migrations(session)), events=tuple(recent_events(session, limit)))
+
+
+def migrate_verify(settings: Settings) -> VerifyReport:
+    sources = load_sources(settings)
+    with open_session(settings, "verify") as session:
+        return verify(session, sources, settings.verify)
+
+
+def migrate_test(
+    settings: Settings, observer: Observer | None = None, on_stage: Callable[[str], None] | None = None
+) -> RoundTripReport:
+    """Round-trip the modules' and the project's migrations on a scratch database of the configured server."""
+    return round_trip(resolve_dsn(settings), load_sources(settings), settings.runner, observer, on_stage)
+
+
+def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
+    """Lint the given directories and files, or the project's migrations."""
+    targets = paths or [settings.migrations_dir]
+    migrations: list[Migration] = []
+    for path in targets:
+        if (path / CONFIG_FILE).is_file() or (path / "migrations").is_dir():
+            migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
+        elif path.is_dir():
+            migrations.extend(
+                load_migrations(path, layout="auto", placeholders=settings.placeholders)
+                if path != settings.migrations_dir
+                else [m for source in load_sources(settings) for m in source]
+            )
+        else:
+            migrations.append(load_single_file(path, settings.placeholders))
+    return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanReport:
+    """``tenantdb plan``: what the pending migrations do to this database, and what the linter says."""
+
+    preview: Preview
+    findings: tuple[Finding, ...]
+    server_version: int
+
+    @property
+    def ok(self) -> bool:
+        return self.preview.errors == 0 and not any(f.severity == "error" for f in self.findings)
+
+
+def plan(settings: Settings) -> PlanReport:
+    """Preview the pending migrations on the target database in a rolled-back transaction, and lint them."""
+    sources = load_sources(settings)
+    with open_session(settings, "plan") as session:
+        result = preview(session, sources, settings.runner)
+        version = session.server_version
+    pending = {m.path for m in result.migrations}
+    migrations = [m for source in sources for m in source]
+    report = lint_migrations(migrations, pg_version=version // 10000, archive=settings.runner.archive)
+    findings = tuple(f for f in report.findings if f.path in pending)
+    return PlanReport(preview=result, findings=findings, server_version=version)
+
+
+def new_migration(settings: Settings, name: str) -> list[Path]:
+    return new_migration_file(settings.migrations_dir, name, layout=settings.layout)
