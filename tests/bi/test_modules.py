@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 import pytest
 
-from tenantdb.db import Session, catalog_snapshot
-from tenantdb.execute import RunRequest, first_difference, migrate
+from tenantdb.db import Session
 from tenantdb.lint import lint_migration_sets
-from tenantdb.migrations import Direction
 from tenantdb.verify import verify
-from tests.helpers import FAST
 from tests.modules.support import (
     CHECK_VIOLATION,
     apply_modules,
+    assert_each_migration_runs_twice,
     assert_round_trip,
     module_sets,
     new_company,
@@ -28,41 +23,9 @@ def test_module_round_trips(dsn: str, module: str) -> None:
     assert_round_trip(dsn, module)
 
 
-def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
-    """The catalog, with a column's position within its table (and a comment's column name) instead of attnums.
-
-    cost_tracking adds columns to email_infra's and core's tables: dropped and added again, a column gets a new
-    attnum but keeps its place among the table's columns, which is what matters.
-    """
-    taken = catalog_snapshot(session)
-    names = {(row[0], row[1], row[-1]): row[2] for row in taken["columns"]}
-    comments = sorted(
-        (row[0], row[1], str(names.get((row[0], row[1], row[2]), row[2])), row[3]) for row in taken["comments"]
-    )
-    columns = sorted(taken["columns"], key=lambda row: (row[0], row[1], row[-1]))
-    places: dict[tuple[Any, Any], int] = {}
-    ranked = []
-    for row in columns:
-        place = places[(row[0], row[1])] = places.get((row[0], row[1]), 0) + 1
-        ranked.append((*row[:-1], place))
-    return {**taken, "columns": sorted(ranked), "comments": comments}
-
-
 @pytest.mark.parametrize("module", ["cost_tracking", "bi"])
 def test_each_migration_applies_rolls_back_and_applies_again(session: Session, module: str) -> None:
-    *requirements, own = module_sets(module)
-    migrate(session, requirements, FAST, RunRequest(direction=Direction.UP))
-    before = snapshot(session)
-    for count in range(1, len(own) + 1):
-        prefix = replace(own, migrations=own.migrations[:count])
-        label = prefix.migrations[-1].label
-        migrate(session, [*requirements, prefix], FAST, RunRequest(direction=Direction.UP))
-        applied = snapshot(session)
-        migrate(session, [*requirements, prefix], FAST, RunRequest(direction=Direction.DOWN, steps=1))
-        migrate(session, [*requirements, prefix], FAST, RunRequest(direction=Direction.UP))
-        assert first_difference(f"{label} applied again", applied, snapshot(session)) is None
-    migrate(session, [*requirements, own], FAST, RunRequest(direction=Direction.DOWN, steps=len(own)))
-    assert first_difference(f"{module} rolled back", before, snapshot(session)) is None
+    assert_each_migration_runs_twice(session, module)
 
 
 @pytest.mark.parametrize("module", ["cost_tracking", "bi"])
