@@ -198,17 +198,6 @@ def compare_lines(diff: Diff, session: Session, figures: ref.MonthFigures) -> No
             diff.add(f"unit {pool}/{kind} {figures.month:%Y-%m}: lines sum to the unit cost", unit_costs, total)
 
 
-def without_activity(figures: ref.MonthFigures) -> set[Any]:
-    """Customers with nothing in the month (no cost, revenue, volume or dedicated capacity). The page does not say
-    whether bi_tenant_monthly has a row for them; the SQL leaves them out, so their rows are optional."""
-    return {
-        row.tenant_id
-        for row in figures.tenants
-        if not (row.recognized_revenue or row.total_cost or row.emails_sent or row.dedicated_capacity)
-        and not (row.emails_delivered or row.emails_bounced or row.spam_complaints)
-    }
-
-
 def compare_daily_costs(diff: Diff, session: Session, data: ref.Dataset, month: date) -> None:
     """View ``resource_cost_daily`` (cost_tracking) over the month: one row per active day, cost / days."""
     rows = fetch(
@@ -248,7 +237,7 @@ def compare_monthly(diff: Diff, session: Session, figures: ref.MonthFigures) -> 
     }
     expected = {row.tenant_id: row for row in figures.tenants}
     where = f"bi_tenant_monthly {figures.month:%Y-%m}"
-    for tenant in diff.keys(where, set(expected), set(got), without_activity(figures)):
+    for tenant in diff.keys(where, set(expected), set(got), set()):
         where = f"bi_tenant_monthly {figures.month:%Y-%m} {expected[tenant].company_name}"
         for name in MONTHLY_MONEY:
             diff.money(f"{where}.{name}", getattr(expected[tenant], name), got[tenant][name])
@@ -299,16 +288,15 @@ def compare_views(diff: Diff, session: Session, data: ref.Dataset) -> None:
     month = session.fetch_value("SELECT max(month) FROM bi_tenant_monthly")
     figures = ref.compute_month(data, month or MONTH)
     today = session.fetch_value("SELECT current_date")
-    inactive = without_activity(figures)
     tenants = [row for row in figures.tenants if month is not None]
     views: list[tuple[str, Callable[[Any], Any], Sequence[Any], set[Any]]] = [
         (
             "executive_business_summary",
             lambda row: row.tenant_id,
             ref.executive_summary(tenants, today),
-            inactive,
+            set(),
         ),
-        ("business_cost_allocation", lambda row: row.tenant_id, ref.cost_allocation(tenants), inactive),
+        ("business_cost_allocation", lambda row: row.tenant_id, ref.cost_allocation(tenants), set()),
         # One row per tenant and day of deliverability_daily: a customer's day without volume shows too.
         (
             "deliverability_business_impact",
@@ -379,7 +367,7 @@ def compare_reports(diff: Diff, session: Session, figures: ref.MonthFigures) -> 
     label = f"report {figures.month:%Y-%m}"
     got = {row.tenant_id: row for row in every_tenants_figures(session, scope)}
     expected = {row.tenant_id: ref.report_figures(row) for row in figures.tenants}
-    for tenant in diff.keys(f"{label} figures", set(expected), set(got), without_activity(figures)):
+    for tenant in diff.keys(f"{label} figures", set(expected), set(got), set()):
         want, have = expected[tenant], got[tenant]
         where = f"{label} {have.company_name}"
         for name in REPORT_MONEY:

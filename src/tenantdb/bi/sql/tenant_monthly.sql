@@ -1,5 +1,5 @@
--- One row per customer with an allocation line, a USD billing transaction or deliverability in the month
--- %(month)s: allocated cost by kind, recognized revenue (the ledger: charges less refunds and credits, plus
+-- One row per customer for the month %(month)s, with or without activity (a customer on a $99 plan that sent
+-- nothing still counts in the executive summary, whose revenue is the plan price): allocated cost by kind, recognized revenue (the ledger: charges less refunds and credits, plus
 -- adjustments; payments are never cost), volume, the capacity of its dedicated servers, and its current plan.
 INSERT INTO bi_tenant_monthly (tenant_id, month, company_name, plan_id, plan_name, price_monthly,
                                current_period_start, current_period_end, recognized_revenue, infrastructure_cost,
@@ -46,4 +46,3 @@ LEFT JOIN bi_month_usage u ON u.tenant_id = c.id
 LEFT JOIN capacity d ON d.tenant_id = c.id
 LEFT JOIN plans_now p ON p.tenant_id = c.id
 WHERE NOT c.is_platform_operator
-  AND (k.tenant_id IS NOT NULL OR v.tenant_id IS NOT NULL OR u.tenant_id IS NOT NULL)
