@@ -21,6 +21,7 @@ from typing import Protocol
 from tenantdb.bi.allocation import allocate_month, prepare_month
 from tenantdb.bi.months import fingerprints, months_with_data
 from tenantdb.bi.reconcile import DEFAULT_TOLERANCE, reconcile_month
+from tenantdb.bi.reports.executive import store_summary
 from tenantdb.bi.rollup import summarize_month
 from tenantdb.db import Session, bypasses_row_security
 from tenantdb.errors import ConfigError
@@ -211,6 +212,7 @@ def refresh_month(session: Session, month: date, *, fingerprint: str, tolerance:
         " refreshed_at = EXCLUDED.refreshed_at, duration_ms = EXCLUDED.duration_ms",
         (month, fingerprint, int(seconds * 1000)),
     )
+    store_summary(session, month)  # after bi_refresh_state: the row carries the month's refreshed_at
     return MonthRefresh(month=month, lines=lines, tenants=tenants, providers=providers, seconds=round(seconds, 3))
 
 

@@ -111,7 +111,7 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
             hint=f"refreshed months: {listed}{' (latest shown)' if len(months) > 6 else ''}; "
             f"run `tenantdb bi refresh --month {month:%Y-%m}` if it has data",
         )
-    refreshed_at = _refreshed_at(session, month)
+    refreshed_at = month_refreshed_at(session, month)
     return ReportScope(
         database=session.database,
         month=month,
@@ -134,7 +134,7 @@ def scope_params(scope: ReportScope) -> dict[str, Any]:
     }
 
 
-def _refreshed_at(session: Session, month: date) -> datetime | None:
+def month_refreshed_at(session: Session, month: date) -> datetime | None:
     """When the month was last refreshed: its bi_refresh_state row, else its rollup rows' latest time."""
     if session.fetch_value("SELECT has_table_privilege('bi_refresh_state', 'SELECT')"):
         at = session.fetch_value("SELECT refreshed_at FROM bi_refresh_state WHERE month = %s", (month,))

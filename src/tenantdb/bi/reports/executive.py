@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID
 
 from tenantdb.bi.reports.actions import Action, actions_from
-from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
+from tenantdb.bi.reports.common import (
+    DEFAULT_MARGIN_TARGET,
+    DEFAULT_MIN_VOLUME,
+    REVENUE_BASIS,
+    REVENUE_BASIS_NOTE,
+    ReportOptions,
+    ReportScope,
+    month_refreshed_at,
+    query,
+    resolve_scope,
+)
 from tenantdb.bi.reports.figures import (
     ATTENTION_ORDER,
     NEXT_IDLE_BOUND,
     TenantFigures,
-    fetch_sections,
+    fetch_section_texts,
     first_details,
     model_from,
-    rows_as,
+    parse_section,
 )
 from tenantdb.bi.reports.plans import PlanProfitability
 from tenantdb.db import Session
@@ -26,6 +36,8 @@ TENANTS_SHOWN = 25
 ACTIONS_SHOWN = 10
 ALERTS_SHOWN = 20
 IDLE_CANDIDATES = 5 * ACTIONS_SHOWN  # idle tenants whose exact saving is computed for the first actions
+# The layout of bi_month_summary's sections: change it with any section query, so older rows are computed live.
+SUMMARY_VERSION = "executive-1"
 
 _ALERT_TEXT = {
     "bounce_over_suspension_risk": "bounce rate above 10%: SES suspension risk",
@@ -93,6 +105,21 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Sections:
+    """What the report is assembled from: each section's rows as one JSON array text, as ``bi_month_summary``
+    stores them. The month's totals come from ``totals``, the previous month's from ``previous_totals`` (the same
+    text when computed live; the previous month's own row when read back)."""
+
+    totals: str
+    previous_totals: str
+    health: str
+    tenants: str
+    alerts: str
+    actions: str
+    plans: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExecutiveReport:
     report: str
     scope: ReportScope
@@ -118,15 +145,6 @@ def health_status(revenue: Decimal, cost: Decimal) -> str:
     if revenue > cost:
         return "Monitor"
     return "Critical Action Required"
-
-
-def month_totals(session: Session, scope: ReportScope) -> tuple[MonthTotals, MonthTotals | None]:
-    """The reporting month's totals and the previous month's (None when it was not refreshed)."""
-    columns, rows = session.fetch_named(query("month_totals"), scope_params(scope))
-    totals = rows_as(MonthTotals, columns, rows)
-    current = next(t for t in totals if t.month == scope.month)
-    previous = next((t for t in totals if t.month != scope.month), None)
-    return current, previous
 
 
 def trend(current: MonthTotals, previous: MonthTotals | None) -> Trend | None:
@@ -206,11 +224,25 @@ def _proven(actions: tuple[Action, ...], next_bound: list[dict[str, Any]]) -> bo
 
 
 def build(session: Session, options: ReportOptions) -> ExecutiveReport:
+    """The report: read from ``bi_month_summary`` when the options are the defaults and the month's row is current,
+    computed from the rollups otherwise (the same sections either way, assembled by :func:`assemble`)."""
     scope = resolve_scope(session, options)
-    current, previous = month_totals(session, scope)
-    health, tenants, alerts, ranked, next_bound, plans = fetch_sections(
+    return assemble(scope, stored_sections(session, scope) or live_sections(session, scope))
+
+
+def build_live(session: Session, options: ReportOptions) -> ExecutiveReport:
+    """The report computed from the rollups, whatever ``bi_month_summary`` holds."""
+    scope = resolve_scope(session, options)
+    return assemble(scope, live_sections(session, scope))
+
+
+def live_sections(session: Session, scope: ReportScope) -> Sections:
+    """Every section of the month in one statement over the month's figures (plus a second ranking of the actions
+    in the rare case the first one is not proven exact)."""
+    totals, health, tenants, alerts, ranked, next_bound, plans = fetch_section_texts(
         session,
         (
+            query("month_totals"),
             query("health"),
             first_details(query("attention"), ATTENTION_ORDER, "tenants_limit"),
             query("alerts"),
@@ -224,11 +256,26 @@ def build(session: Session, options: ReportOptions) -> ExecutiveReport:
         alerts_limit=ALERTS_SHOWN,
         actions_limit=ACTIONS_SHOWN,
     )
-    actions = actions_from(ranked)
-    if not _proven(actions, next_bound):  # rare: rank with the exact saving of every idle candidate
-        (ranked,) = fetch_sections(session, (query("actions"),), scope, actions_limit=ACTIONS_SHOWN)
-        actions = actions_from(ranked)
-    statuses, reasons, attention = _health_counts(health)
+    if not _proven(actions_from(parse_section(ranked)), parse_section(next_bound)):
+        # rare: rank with the exact saving of every idle candidate
+        (ranked,) = fetch_section_texts(session, (query("actions"),), scope, actions_limit=ACTIONS_SHOWN)
+    return Sections(
+        totals=totals,
+        previous_totals=totals,
+        health=health,
+        tenants=tenants,
+        alerts=alerts,
+        actions=ranked,
+        plans=plans,
+    )
+
+
+def assemble(scope: ReportScope, sections: Sections) -> ExecutiveReport:
+    """The report model from its sections, whether computed now or read from ``bi_month_summary``."""
+    current = _month_of(sections.totals, scope.month)
+    assert current is not None, f"no totals for {scope.month}"
+    previous = _month_of(sections.previous_totals, previous_month(scope.month))
+    statuses, reasons, attention = _health_counts(parse_section(sections.health))
     return ExecutiveReport(
         report="executive",
         scope=scope,
@@ -239,8 +286,117 @@ def build(session: Session, options: ReportOptions) -> ExecutiveReport:
         health=statuses,
         reasons=reasons,
         tenants_needing_attention=attention,
-        tenants=tuple(model_from(TenantFigures, row) for row in tenants),
-        alerts=critical_alerts(current, alerts),
-        actions=actions,
-        plans=tuple(model_from(PlanProfitability, row) for row in plans),
+        tenants=tuple(model_from(TenantFigures, row) for row in parse_section(sections.tenants)),
+        alerts=critical_alerts(current, parse_section(sections.alerts)),
+        actions=actions_from(parse_section(sections.actions)),
+        plans=tuple(model_from(PlanProfitability, row) for row in parse_section(sections.plans)),
     )
+
+
+def previous_month(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+def _month_of(totals: str, month: date) -> MonthTotals | None:
+    rows = (model_from(MonthTotals, row) for row in parse_section(totals))
+    return next((row for row in rows if row.month == month), None)
+
+
+# bi_month_summary: a month's sections for the default options, written by `tenantdb bi refresh`.
+_SUMMARY_READABLE: LiteralString = (
+    "SELECT CASE WHEN to_regclass('bi_month_summary') IS NULL THEN false"
+    " ELSE has_table_privilege('bi_month_summary', 'SELECT') AND has_table_privilege('bi_refresh_state', 'SELECT')"
+    " END"
+)
+# The month's and the previous month's rows, each with when its month was last refreshed (as month_refreshed_at).
+_SUMMARY_ROWS: LiteralString = (
+    "SELECT m.month, s.refreshed_at, coalesce("
+    "(SELECT r.refreshed_at FROM bi_refresh_state r WHERE r.month = m.month),"
+    " (SELECT max(t.refreshed_at) FROM bi_tenant_monthly t WHERE t.month = m.month)),"
+    " s.totals::text, s.health::text, s.tenants::text, s.alerts::text, s.actions::text, s.plans::text"
+    " FROM (VALUES (%(month)s::date), (%(previous)s::date)) AS m (month)"
+    " LEFT JOIN bi_month_summary s ON s.month = m.month AND s.version = %(version)s"
+    " AND s.margin_target = %(margin_target)s AND s.min_volume = %(min_volume)s"
+)
+_SUMMARY_DELETE: LiteralString = "DELETE FROM bi_month_summary WHERE month = %(month)s"
+_SUMMARY_INSERT: LiteralString = (
+    "INSERT INTO bi_month_summary (month, version, margin_target, min_volume, refreshed_at, totals, health, tenants,"
+    " alerts, actions, plans) VALUES (%(month)s, %(version)s, %(margin_target)s, %(min_volume)s, %(refreshed_at)s,"
+    " %(totals)s::jsonb, %(health)s::jsonb, %(tenants)s::jsonb, %(alerts)s::jsonb, %(actions)s::jsonb,"
+    " %(plans)s::jsonb)"
+)
+
+
+def stored_sections(session: Session, scope: ReportScope) -> Sections | None:
+    """The month's sections from ``bi_month_summary``, or None (compute live) when the options are not the defaults,
+    the role may not read it, or the month's row (or the previous month's, for the trend) is missing or older than
+    the month's rollups."""
+    if (scope.margin_target, scope.min_volume) != (DEFAULT_MARGIN_TARGET, DEFAULT_MIN_VOLUME):
+        return None
+    if not session.fetch_value(_SUMMARY_READABLE):
+        return None
+    before = previous_month(scope.month)
+    rows = {
+        row[0]: row[1:]
+        for row in session.fetch_all(
+            _SUMMARY_ROWS,
+            {
+                "month": scope.month,
+                "previous": before,
+                "version": SUMMARY_VERSION,
+                "margin_target": DEFAULT_MARGIN_TARGET,
+                "min_volume": DEFAULT_MIN_VOLUME,
+            },
+        )
+    }
+    this, prior = rows[scope.month], rows[before]
+    # Current: written with its month's rollups and, for the trend, the previous month's row with its own.
+    if this[0] is None or this[0] != this[1] or prior[0] != prior[1]:
+        return None
+    _, _, totals, health, tenants, alerts, actions, plans = this
+    return Sections(
+        totals=totals,
+        previous_totals="[]" if prior[0] is None else prior[2],
+        health=health,
+        tenants=tenants,
+        alerts=alerts,
+        actions=actions,
+        plans=plans,
+    )
+
+
+def store_summary(session: Session, month: date) -> bool:
+    """Write the month's ``bi_month_summary`` row for the default options, in the caller's transaction (after the
+    month's rollups); False, and no row, when the month has no customers or module bi predates the table."""
+    if not session.fetch_value("SELECT to_regclass('bi_month_summary') IS NOT NULL"):
+        return False
+    session.execute(_SUMMARY_DELETE, {"month": month})
+    if not session.fetch_value("SELECT EXISTS (SELECT FROM bi_tenant_monthly WHERE month = %s)", (month,)):
+        return False
+    scope = ReportScope(
+        database=session.database,
+        month=month,
+        revenue_basis=REVENUE_BASIS,
+        revenue_basis_note=REVENUE_BASIS_NOTE,
+        margin_target=DEFAULT_MARGIN_TARGET,
+        min_volume=DEFAULT_MIN_VOLUME,
+        refreshed_at=month_refreshed_at(session, month),
+    )
+    sections = live_sections(session, scope)
+    session.execute(
+        _SUMMARY_INSERT,
+        {
+            "month": month,
+            "version": SUMMARY_VERSION,
+            "margin_target": DEFAULT_MARGIN_TARGET,
+            "min_volume": DEFAULT_MIN_VOLUME,
+            "refreshed_at": scope.refreshed_at,
+            "totals": sections.totals,
+            "health": sections.health,
+            "tenants": sections.tenants,
+            "alerts": sections.alerts,
+            "actions": sections.actions,
+            "plans": sections.plans,
+        },
+    )
+    return True

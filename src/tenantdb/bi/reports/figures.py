@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
-from typing import Any, LiteralString, TypeVar, get_type_hints
+from functools import cache
+from typing import Any, LiteralString, TypeVar, cast, get_type_hints
 from uuid import UUID
 
 from tenantdb.bi.reports.common import ReportScope, query, scope_params
@@ -160,20 +162,39 @@ def fetch_sections(
     With ``idle_candidates``, exact idle-dedicated savings are computed for that many candidates only (largest
     bounds first). The rows travel as JSON text parsed with exact decimals; :func:`model_from` types them.
     """
+    texts = fetch_section_texts(session, queries, scope, idle_candidates=idle_candidates, **params)
+    return [parse_section(text) for text in texts]
+
+
+def fetch_section_texts(
+    session: Session,
+    queries: tuple[LiteralString, ...],
+    scope: ReportScope,
+    *,
+    idle_candidates: int | None = None,
+    **params: Any,
+) -> list[str]:
+    """:func:`fetch_sections` before parsing: each query's rows as one JSON array text (what a summary stores)."""
     sections = ",\n".join(_SECTION_OPEN + text + _SECTION_CLOSE for text in queries)  # package SQL only
     ctes = _ctes(materialized=True, idle_candidates=idle_candidates is not None)
     values = scope_params(scope) | params | {"idle_candidates": idle_candidates}
     row = session.fetch_one(ctes + "SELECT " + sections, values)
     assert row is not None
-    return [json.loads(value, parse_float=Decimal) for value in row]
+    return [str(value) for value in row]
+
+
+def parse_section(text: str) -> list[dict[str, Any]]:
+    """A JSON array of rows with exact decimals (:func:`model_from` types them)."""
+    rows: list[dict[str, Any]] = json.loads(text, parse_float=Decimal)
+    return rows
 
 
 def model_from(model: type[M], row: dict[str, Any]) -> M:
     """A JSON row of :func:`fetch_sections` as ``model``: uuids, dates, decimals and tuples restored by field type."""
-    hints = get_type_hints(model)
+    hints = _hints(cast(Hashable, model))
     values: dict[str, Any] = {}
     for name, value in row.items():
-        hint = str(hints[name])
+        hint = hints[name]
         if value is None:
             values[name] = None
         elif "UUID" in hint and isinstance(value, str):
@@ -187,6 +208,12 @@ def model_from(model: type[M], row: dict[str, Any]) -> M:
         else:
             values[name] = value
     return model(**values)
+
+
+@cache
+def _hints(model: Hashable) -> dict[str, str]:
+    """A model's field types as text (resolved once: get_type_hints costs more than the rest of a row)."""
+    return {name: str(hint) for name, hint in get_type_hints(model).items()}
 
 
 def fetch_dicts(session: Session, name: str, scope: ReportScope, **params: Any) -> list[dict[str, Any]]:
