@@ -24,6 +24,7 @@ SETTINGS = (
     "maintenance_work_mem",
     "max_parallel_maintenance_workers",
     "max_wal_size",
+    "wal_level",
 )
 """Server settings that shape the figures; recorded with the results."""
 
@@ -35,8 +36,13 @@ class Server:
     params: dict[str, str]
     embedded: bool
 
-    def url(self, dbname: str) -> str:
-        """A ``postgresql://`` URL for ``dbname`` (a Unix-socket directory goes in the ``host`` parameter)."""
+    def url(self, dbname: str, driver: str | None = None) -> str:
+        """A ``postgresql[+driver]://`` URL for ``dbname``, understood by libpq, SQLAlchemy and yoyo.
+
+        A Unix-socket directory goes in the ``host`` query parameter (with the port beside it), which
+        libpq, SQLAlchemy's psycopg dialect and yoyo's ``psycopg.connect(**args)`` all accept.
+        """
+        scheme = f"postgresql+{driver}" if driver else "postgresql"
         user, password = self.params.get("user"), self.params.get("password")
         host, port = self.params.get("host", ""), self.params.get("port")
         query = {key: value for key, value in self.params.items() if key not in _CONNECTION_KEYS}
@@ -50,7 +56,7 @@ class Server:
         else:
             query.update({key: value for key, value in (("host", host), ("port", port)) if value})
         suffix = f"?{urlencode(query, safe='/')}" if query else ""
-        return f"postgresql://{netloc}/{quote(dbname, safe='')}{suffix}"
+        return f"{scheme}://{netloc}/{quote(dbname, safe='')}{suffix}"
 
     @property
     def maintenance_db(self) -> str:

@@ -28,6 +28,7 @@ from common.machine import load_average, machine
 
 import benchvenv
 import report
+from fingerprint import expected_fingerprint, fingerprint
 from formats import Layout, write_all
 from generate import MigrationSet, generate
 from tools import TOOL_NAMES, Binaries, Invocation, Tool, ToolFailed, probe, psql_command, run_timed, tools
@@ -110,13 +111,13 @@ def validate(target: pg.Server, layout: Layout, migration_set: MigrationSet, psq
     database = "bench_validate"
     pg.create_database(target, database)
     try:
-        expected = pg.expected_fingerprint(migration_set.expected)
+        expected = expected_fingerprint(migration_set.expected)
         for files, want in (
             (layout.psql_files(), expected),
             (layout.psql_down_files(), dict.fromkeys(expected, 0)),
         ):
             run_timed(Invocation([psql_command(psql, target.url(database), files)]))
-            got = pg.fingerprint(target, database, migration_set.expected)
+            got = fingerprint(target, database, migration_set.expected)
             if got != want:
                 raise ToolFailed(f"expected {want}, got {got}")
     except ToolFailed as error:
@@ -132,8 +133,8 @@ def time_once(target: pg.Server, layout: Layout, migration_set: MigrationSet, to
     try:
         pg.checkpoint(target)
         seconds = run_timed(tool.build(layout, target, database))
-        got = pg.fingerprint(target, database, migration_set.expected)
-        want = pg.expected_fingerprint(migration_set.expected)
+        got = fingerprint(target, database, migration_set.expected)
+        want = expected_fingerprint(migration_set.expected)
         if got != want:
             raise ToolFailed(f"exited 0 but the database is incomplete: expected {want}, got {got}")
         return seconds

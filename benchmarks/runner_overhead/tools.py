@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.pg import Server
+
 from formats import ALEMBIC_URL_VARIABLE, Layout
-from pg import Server
 
 PSQL_OPTIONS = ("-X", "-q", "-v", "ON_ERROR_STOP=1")
 """No psqlrc, quiet, stop (exit 3) at the first error."""

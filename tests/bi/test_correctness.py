@@ -462,9 +462,14 @@ def test_example_matches_the_reference(bi_session: Session, name: str) -> None:
     compare_everything(bi_session, name)
 
 
+def refresh_example(session: Session, name: str) -> None:
+    """Insert the example ``name`` and refresh both months."""
+    insert(session, EXAMPLES[name]())
+    refresh_months(session, MONTHS)
+
+
 def test_tenant_a_b_c_numbers_are_the_issue_examples(bi_session: Session) -> None:
-    insert(bi_session, EXAMPLES["tenants_abc"]())
-    refresh_months(bi_session, MONTHS)
+    refresh_example(bi_session, "tenants_abc")
     rows = fetch(
         bi_session,
         "SELECT company_name, infrastructure_cost, recognized_revenue, total_cost FROM bi_tenant_monthly "
@@ -492,8 +497,7 @@ def test_tenant_a_b_c_numbers_are_the_issue_examples(bi_session: Session) -> Non
 
 
 def test_no_volume_is_insufficient_data_never_acceptable(bi_session: Session) -> None:
-    insert(bi_session, EXAMPLES["null_bounce_rates"]())
-    refresh_months(bi_session, MONTHS)
+    refresh_example(bi_session, "null_bounce_rates")
     rows = fetch(
         bi_session,
         "SELECT tracking_date, bounce_rate, spam_rate, business_risk_level FROM deliverability_business_impact "
@@ -644,30 +648,28 @@ def as_decimal(value: Fraction) -> Decimal:
     return Context(prec=24).divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
+def compare_views_and_reports_over_reference_rollups(session: Session, data: ref.Dataset, label: str) -> None:
+    """Insert ``data`` with the reference's rollups, then compare the views and both months' reports."""
+    insert(session, data)
+    store_reference_rollups(session, data)
+    diff = Diff()
+    compare_views(diff, session, data)
+    for month in MONTHS:
+        compare_reports(diff, session, ref.compute_month(data, month))
+    diff.check(label)
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=ONE_DATABASE, phases=NO_SHRINKING)
 @given(data=datasets())
 def test_views_and_reports_over_reference_rollups_match_the_reference(bi_session: Session, data: ref.Dataset) -> None:
     """The three views, fed the reference's rollups: every column as the page defines it."""
     clear(bi_session, ROLLUPS)
-    insert(bi_session, data)
-    store_reference_rollups(bi_session, data)
-    diff = Diff()
-    compare_views(diff, bi_session, data)
-    for month in MONTHS:
-        compare_reports(diff, bi_session, ref.compute_month(data, month))
-    diff.check("views and reports over the reference's rollups")
+    compare_views_and_reports_over_reference_rollups(bi_session, data, "views and reports over the reference's rollups")
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_views_and_reports_over_reference_rollups_of_examples(bi_session: Session, name: str) -> None:
-    data = EXAMPLES[name]()
-    insert(bi_session, data)
-    store_reference_rollups(bi_session, data)
-    diff = Diff()
-    compare_views(diff, bi_session, data)
-    for month in MONTHS:
-        compare_reports(diff, bi_session, ref.compute_month(data, month))
-    diff.check(name)
+    compare_views_and_reports_over_reference_rollups(bi_session, EXAMPLES[name](), name)
 
 
 def test_summary_score_is_zero_when_the_margin_is_null(bi_session: Session) -> None:

@@ -195,52 +195,53 @@ def migration_state(project: Path, dsn: str, version: str) -> tuple[str, int | N
     return str(row["state"]), row["statements_done"]
 
 
+def time_out_second_migration(dsn: str, session: Session, tmp_path: Path, name: str, text: str) -> Path:
+    """Apply ``0001_t`` (SLOW_TABLE), then fail migration ``name`` on a 300 ms statement timeout; the project."""
+    project = make_project(tmp_path, {"0001_t": SLOW_TABLE})
+    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
+    add_migrations(project, {name: text})
+    set_statement_timeout(project, "300ms")
+    assert_failed_with_statement_timeout(migrate_up(dsn, project), session)
+    return project
+
+
+def rerun_without_timeout(dsn: str, session: Session, project: Path, resumed_at: int) -> set[str]:
+    """Rerun with a 1 min statement timeout: it resumes migration 0002 at statement ``resumed_at``, records both
+    migrations and never takes an ACCESS EXCLUSIVE lock on t; the lock modes a :class:`LockWatch` saw on t."""
+    set_statement_timeout(project, "1min")
+    with LockWatch(dsn, "t") as watch:
+        rerun = finish(start_up(dsn, project))
+    assert rerun.code == ExitCode.OK, str(rerun)
+    assert rerun.document()["steps"][0]["resumed_at"] == resumed_at
+    assert "AccessExclusiveLock" not in watch.modes
+    assert ledger(session) == ["0001", "0002"]
+    return watch.modes
+
+
 def test_f9_statement_timeout_during_validate_leaves_not_valid_and_rerun_validates_without_access_exclusive(
     dsn: str, session: Session, tmp_path: Path
 ) -> None:
-    project = make_project(tmp_path, {"0001_t": SLOW_TABLE})
-    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
-    add_migrations(project, {"0002_validate": VALIDATE})
-    set_statement_timeout(project, "300ms")
-    failed = migrate_up(dsn, project)
-    assert_failed_with_statement_timeout(failed, session)
+    project = time_out_second_migration(dsn, session, tmp_path, "0002_validate", VALIDATE)
     validated = "SELECT convalidated FROM pg_constraint WHERE conname = 't_v_positive'"
     assert session.fetch_value(validated) is False, "the constraint stays, NOT VALID"
     assert migration_state(project, dsn, "0002") == ("interrupted", 1), "resumable after the ADD CONSTRAINT"
     assert ledger(session) == ["0001"]
 
-    set_statement_timeout(project, "1min")
-    with LockWatch(dsn, "t") as watch:
-        rerun = finish(start_up(dsn, project))
-    assert rerun.code == ExitCode.OK, str(rerun)
-    assert rerun.document()["steps"][0]["resumed_at"] == 1
+    modes = rerun_without_timeout(dsn, session, project, resumed_at=1)
     assert session.fetch_value(validated) is True
-    assert "ShareUpdateExclusiveLock" in watch.modes, f"the watch saw the validation: {watch.modes}"
-    assert "AccessExclusiveLock" not in watch.modes
-    assert ledger(session) == ["0001", "0002"]
+    assert "ShareUpdateExclusiveLock" in modes, f"the watch saw the validation: {modes}"
 
 
 def test_f9_statement_timeout_during_backfill_keeps_finished_batches_and_rerun_completes(
     dsn: str, session: Session, tmp_path: Path
 ) -> None:
-    project = make_project(tmp_path, {"0001_t": SLOW_TABLE})
-    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
-    add_migrations(project, {"0002_backfill_w": SLOW_BACKFILL})
-    set_statement_timeout(project, "300ms")
-    failed = migrate_up(dsn, project)
-    assert_failed_with_statement_timeout(failed, session)
+    project = time_out_second_migration(dsn, session, tmp_path, "0002_backfill_w", SLOW_BACKFILL)
     assert session.fetch_value("SELECT count(w) FROM t") == 10, "the two finished batches stay"
     assert migration_state(project, dsn, "0002") == ("interrupted", 2), "resumable after two batches"
 
-    set_statement_timeout(project, "1min")
-    with LockWatch(dsn, "t") as watch:
-        rerun = finish(start_up(dsn, project))
-    assert rerun.code == ExitCode.OK, str(rerun)
-    assert rerun.document()["steps"][0]["resumed_at"] == 2
+    modes = rerun_without_timeout(dsn, session, project, resumed_at=2)
     assert session.fetch_one("SELECT count(*), count(w), bool_and(w = v * 3) FROM t") == (60, 60, True)
-    assert "RowExclusiveLock" in watch.modes, f"the watch saw the backfill: {watch.modes}"
-    assert "AccessExclusiveLock" not in watch.modes
-    assert ledger(session) == ["0001", "0002"]
+    assert "RowExclusiveLock" in modes, f"the watch saw the backfill: {modes}"
 
 
 # -- F17: SIGKILL between the archive and the drop ----------------------------------------------------
@@ -293,6 +294,16 @@ def orders_archives(session: Session, kind: str = "table") -> list[tuple[str, st
     return [(str(s), str(t), int(n), str(d)) for s, t, n, d in rows]
 
 
+def kill_right_before_the_drop(dsn: str, session: Session, project: Path) -> None:
+    """``migrate up``, SIGKILLed where ``pause_before_drop`` makes it sleep; returns once its session is gone."""
+    proc = start_up(dsn, project, pause=30)
+    with reaped(proc):
+        pid = wait_for("the runner to pause right before the drop", lambda: sleeping_runner(session), proc)
+        killed = kill(proc)
+    assert killed.code == -signal.SIGKILL
+    wait_gone(session, pid)
+
+
 @pytest.mark.parametrize("no_transaction", [False, True], ids=["transactional", "no-transaction"])
 def test_f17_sigkill_between_archive_and_drop_keeps_the_table_and_rerun_drops_once(
     dsn: str, session: Session, tmp_path: Path, no_transaction: bool
@@ -302,12 +313,7 @@ def test_f17_sigkill_between_archive_and_drop_keeps_the_table_and_rerun_drops_on
     original = table_digest(session, "public", "orders")
     add_migrations(project, {"0002_drop_orders": contract(no_transaction)})
 
-    proc = start_up(dsn, project, pause=30)
-    with reaped(proc):
-        pid = wait_for("the runner to pause right before the drop", lambda: sleeping_runner(session), proc)
-        killed = kill(proc)
-    assert killed.code == -signal.SIGKILL
-    wait_gone(session, pid)
+    kill_right_before_the_drop(dsn, session, project)
     assert table_digest(session, "public", "orders") == original, "the table is untouched"
     assert orders_archives(session) == [], "the archive went with the drop's transaction"
     assert exists(session, "order_totals") is no_transaction
@@ -339,12 +345,7 @@ def test_f17_sigkill_between_archive_and_drop_column_keeps_the_values_and_rerun_
     drop = native("ALTER TABLE orders DROP COLUMN amount;", "ALTER TABLE orders ADD COLUMN amount numeric;")
     add_migrations(project, {"0002_drop_amount": drop})
 
-    proc = start_up(dsn, project, pause=30)
-    with reaped(proc):
-        pid = wait_for("the runner to pause right before the drop", lambda: sleeping_runner(session), proc)
-        killed = kill(proc)
-    assert killed.code == -signal.SIGKILL
-    wait_gone(session, pid)
+    kill_right_before_the_drop(dsn, session, project)
     assert table_digest(session, "public", "orders") == original, "the column and its values are untouched"
     assert orders_archives(session, "column") == []
 
@@ -370,23 +371,14 @@ def test_f9_timeout_during_an_online_validate_resumes_the_rewritten_statements(
     taken. Were it to leave the statement as written because of that, it would add a second constraint
     (``t_v_check1``) under an ACCESS EXCLUSIVE lock and keep the NOT VALID one.
     """
-    project = make_project(tmp_path, {"0001_t": SLOW_TABLE})
-    assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
-    add_migrations(project, {"0002_check": native("ALTER TABLE t ADD CHECK (slow_positive(v));")})
-    set_statement_timeout(project, "300ms")
-    failed = migrate_up(dsn, project)
-    assert_failed_with_statement_timeout(failed, session)
+    add_check = native("ALTER TABLE t ADD CHECK (slow_positive(v));")
+    project = time_out_second_migration(dsn, session, tmp_path, "0002_check", add_check)
     checks = "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 't'::regclass AND contype = 'c'"
     assert session.fetch_all(checks) == [("t_v_check", False)]
     assert migration_state(project, dsn, "0002") == ("interrupted", 1)
 
-    set_statement_timeout(project, "1min")
-    with LockWatch(dsn, "t") as watch:
-        rerun = finish(start_up(dsn, project))
-    assert rerun.code == ExitCode.OK, str(rerun)
-    assert rerun.document()["steps"][0]["resumed_at"] == 1
+    rerun_without_timeout(dsn, session, project, resumed_at=1)
     assert session.fetch_all(checks) == [("t_v_check", True)]
-    assert "AccessExclusiveLock" not in watch.modes
 
 
 def waiting_for(session: Session, mode: str, pids: str) -> bool:

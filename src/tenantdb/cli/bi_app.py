@@ -7,14 +7,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from tenantdb import commands
 from tenantdb.bi import DEFAULT_TOLERANCE, MonthRefresh, RefreshReport, RefreshRequest, parse_month
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.progress import LineProgress
 from tenantdb.cli.render import emit_json, stderr, stdout
 from tenantdb.errors import ConfigError
 
@@ -23,21 +22,8 @@ bi_app = typer.Typer(
 )
 
 
-class RefreshProgress:
+class RefreshProgress(LineProgress):
     """``tenantdb bi refresh`` progress on stderr: the plan, then one line per month committed."""
-
-    def __init__(self, console: Console, *, quiet: bool = False) -> None:
-        self.console = console
-        self.quiet = quiet
-
-    def _say(self, message: str) -> None:
-        if self.quiet:
-            return
-        if self.console.is_terminal:
-            self.console.print(message)
-        else:
-            self.console.file.write(Text.from_markup(message).plain + "\n")
-            self.console.file.flush()
 
     def planned(self, refresh: list[date], skip: list[date]) -> None:
         unchanged = f", {len(skip)} unchanged" if skip else ""

@@ -5,17 +5,16 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 from rich.status import Status
-from rich.text import Text
 
+from tenantdb.cli.progress import LineProgress
 from tenantdb.commands import DemoStage, SeededModule
 
 
-class DemoProgress:
+class DemoProgress(LineProgress):
     """Implements ``commands.DemoObserver`` (steps, and the seed's modules) on ``console``."""
 
     def __init__(self, console: Console, *, quiet: bool = False) -> None:
-        self.console = console
-        self.quiet = quiet
+        super().__init__(console, quiet=quiet)
         self._status: Status | None = None
 
     def __enter__(self) -> DemoProgress:
@@ -28,15 +27,6 @@ class DemoProgress:
         if self._status is not None:
             self._status.stop()
             self._status = None
-
-    def _say(self, message: str) -> None:
-        if self.quiet:
-            return
-        if self.console.is_terminal:
-            self.console.print(message)
-        else:
-            self.console.file.write(Text.from_markup(message).plain + "\n")
-            self.console.file.flush()
 
     def stage_started(self, name: str, detail: str) -> None:
         if self.quiet or not self.console.is_terminal:

@@ -16,12 +16,32 @@ _VERB = {Direction.UP: "applying", Direction.DOWN: "rolling back"}
 _DONE = {Direction.UP: "applied", Direction.DOWN: "rolled back"}
 
 
-class ConsoleObserver:
-    """Renders runner callbacks on ``console`` (stderr), bars only when it is a terminal."""
+class LineProgress:
+    """Progress told a line at a time on ``console`` (stderr), and nothing when ``quiet``.
+
+    Rich markup on a terminal; for logs and pipes, plain text (without the cost of rendering markup) written out
+    at once.
+    """
 
     def __init__(self, console: Console, *, quiet: bool = False) -> None:
         self.console = console
         self.quiet = quiet
+
+    def _say(self, message: str) -> None:
+        if self.quiet:
+            return
+        if self.console.is_terminal:
+            self.console.print(message)
+        else:
+            self.console.file.write(Text.from_markup(message).plain + "\n")
+            self.console.file.flush()
+
+
+class ConsoleObserver(LineProgress):
+    """Renders runner callbacks on ``console`` (stderr), bars only when it is a terminal."""
+
+    def __init__(self, console: Console, *, quiet: bool = False) -> None:
+        super().__init__(console, quiet=quiet)
         self.interactive = console.is_terminal and not quiet
         self._progress: Progress | None = None
         self._task: TaskID | None = None
@@ -36,14 +56,10 @@ class ConsoleObserver:
             self._progress = None
 
     def _say(self, message: str) -> None:
-        if self.quiet:
-            return
-        if self._progress is not None:
+        if self._progress is not None:  # above the bars (there are none when quiet)
             self._progress.console.print(message)
-        elif self.console.is_terminal:
-            self.console.print(message)
-        else:  # plain lines for logs and pipes, without the cost of rendering markup
-            self.console.file.write(Text.from_markup(message).plain + "\n")
+        else:
+            super()._say(message)
 
     def waiting_for_runner_lock(self, holder: LockHolder | None) -> None:
         who = holder.describe() if holder else "another session"
@@ -93,21 +109,8 @@ class ConsoleObserver:
         self._say(f"[green]{_DONE[direction]}[/] {escape(migration.label)} [dim]({duration_ms} ms)[/]")
 
 
-class SeedProgress:
+class SeedProgress(LineProgress):
     """``tenantdb seed`` progress: one line per module started and committed, on ``console`` (stderr)."""
-
-    def __init__(self, console: Console, *, quiet: bool = False) -> None:
-        self.console = console
-        self.quiet = quiet
-
-    def _say(self, message: str) -> None:
-        if self.quiet:
-            return
-        if self.console.is_terminal:
-            self.console.print(message)
-        else:
-            self.console.file.write(Text.from_markup(message).plain + "\n")
-            self.console.file.flush()
 
     def module_started(self, module: str, tenants: int) -> None:
         self._say(f"seeding {escape(module)} for {tenants:,} tenant(s)")

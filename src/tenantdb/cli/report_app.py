@@ -29,6 +29,7 @@ MonthOpt = Annotated[
         "--month", help="Month to report, YYYY-MM \\[default: the latest refreshed month].", show_default=False
     ),
 ]
+DEFAULT_MARGIN_TARGET = "0.30"
 MarginTargetOpt = Annotated[
     str,
     typer.Option("--margin-target", help="Gross margin below which a tenant gets margin_below_target: 0.3 or 30%."),
@@ -58,10 +59,10 @@ def _run_report(
     project: Path | None,
     dsn: str | None,
     month: str | None,
-    margin_target: str,
-    min_volume: int,
     as_json: bool,
     as_csv: bool,
+    margin_target: str = DEFAULT_MARGIN_TARGET,
+    min_volume: int = DEFAULT_MIN_VOLUME,
     tenant: str | None = None,
 ) -> None:
     if as_json and as_csv:
@@ -87,104 +88,50 @@ def _run_report(
     run_command(as_json, action, render)
 
 
-@report_app.command("executive")
-def executive(
-    month: MonthOpt = None,
-    margin_target: MarginTargetOpt = "0.30",
-    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
-    as_csv: CsvOpt = False,
-) -> None:
-    """Overall health, key metrics, tenants by health with reasons, critical alerts, actions, plans, trend.
+def _unit_economics_report(name: str, help_text: str) -> None:
+    """Registers ``tenantdb report NAME``: a month's report with the margin target and minimum volume options."""
 
-    CSV: the tenants needing attention.
-    """
-    _run_report(
-        "executive", project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
-        as_json=as_json, as_csv=as_csv,
-    )  # fmt: skip
+    def command(
+        month: MonthOpt = None,
+        margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
+        min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+        project: ProjectOpt = None,
+        dsn: DsnOpt = None,
+        as_json: JsonOpt = False,
+        as_csv: CsvOpt = False,
+    ) -> None:
+        _run_report(
+            name, project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
+            as_json=as_json, as_csv=as_csv,
+        )  # fmt: skip
 
-
-@report_app.command("cost-optimization")
-def cost_optimization(
-    month: MonthOpt = None,
-    margin_target: MarginTargetOpt = "0.30",
-    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
-    as_csv: CsvOpt = False,
-) -> None:
-    """Savings in dollars: idle dedicated capacity, unprofitable tenants, pools with a high idle share.
-
-    CSV: every opportunity, largest dollars per month first.
-    """
-    _run_report(
-        "cost-optimization", project=project, dsn=dsn, month=month, margin_target=margin_target,
-        min_volume=min_volume, as_json=as_json, as_csv=as_csv,
-    )  # fmt: skip
+    report_app.command(name, help=help_text)(command)
 
 
-@report_app.command("cost-per-email")
-def cost_per_email(
-    month: MonthOpt = None,
-    margin_target: MarginTargetOpt = "0.30",
-    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
-    as_csv: CsvOpt = False,
-) -> None:
-    """Cost per delivered e-mail (cost only, never revenue) per tenant and per plan.
-
-    CSV: every tenant.
-    """
-    _run_report(
-        "cost-per-email", project=project, dsn=dsn, month=month, margin_target=margin_target,
-        min_volume=min_volume, as_json=as_json, as_csv=as_csv,
-    )  # fmt: skip
-
-
-@report_app.command("plans")
-def plans(
-    month: MonthOpt = None,
-    margin_target: MarginTargetOpt = "0.30",
-    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
-    as_csv: CsvOpt = False,
-) -> None:
-    """Plan profitability, with the spread of tenant margins inside each plan (min, p25, median, p75, max).
-
-    CSV: one row per plan.
-    """
-    _run_report(
-        "plans", project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
-        as_json=as_json, as_csv=as_csv,
-    )  # fmt: skip
-
-
-@report_app.command("deliverability")
-def deliverability(
-    month: MonthOpt = None,
-    margin_target: MarginTargetOpt = "0.30",
-    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
-    as_csv: CsvOpt = False,
-) -> None:
-    """Risk levels, bounce and complaint rates against the SES and Gmail limits, revenue at risk, savings.
-
-    CSV: every tenant, largest estimated loss first.
-    """
-    _run_report(
-        "deliverability", project=project, dsn=dsn, month=month, margin_target=margin_target,
-        min_volume=min_volume, as_json=as_json, as_csv=as_csv,
-    )  # fmt: skip
+_unit_economics_report(
+    "executive",
+    "Overall health, key metrics, tenants by health with reasons, critical alerts, actions, plans, trend.\n\n"
+    "CSV: the tenants needing attention.",
+)
+_unit_economics_report(
+    "cost-optimization",
+    "Savings in dollars: idle dedicated capacity, unprofitable tenants, pools with a high idle share.\n\n"
+    "CSV: every opportunity, largest dollars per month first.",
+)
+_unit_economics_report(
+    "cost-per-email",
+    "Cost per delivered e-mail (cost only, never revenue) per tenant and per plan.\n\nCSV: every tenant.",
+)
+_unit_economics_report(
+    "plans",
+    "Plan profitability, with the spread of tenant margins inside each plan (min, p25, median, p75, max).\n\n"
+    "CSV: one row per plan.",
+)
+_unit_economics_report(
+    "deliverability",
+    "Risk levels, bounce and complaint rates against the SES and Gmail limits, revenue at risk, savings.\n\n"
+    "CSV: every tenant, largest estimated loss first.",
+)
 
 
 @report_app.command("reconciliation")
@@ -202,10 +149,7 @@ def reconciliation(
 
     CSV: one row per provider.
     """
-    _run_report(
-        "reconciliation", project=project, dsn=dsn, month=month, margin_target="0.30",
-        min_volume=DEFAULT_MIN_VOLUME, as_json=as_json, as_csv=as_csv,
-    )  # fmt: skip
+    _run_report("reconciliation", project=project, dsn=dsn, month=month, as_json=as_json, as_csv=as_csv)
 
 
 @report_app.command("explain")
@@ -221,7 +165,4 @@ def explain(
 
     The lines sum to the tenant's cost. CSV: one row per line.
     """
-    _run_report(
-        "explain", project=project, dsn=dsn, month=month, margin_target="0.30", min_volume=DEFAULT_MIN_VOLUME,
-        as_json=as_json, as_csv=as_csv, tenant=tenant,
-    )  # fmt: skip
+    _run_report("explain", project=project, dsn=dsn, month=month, as_json=as_json, as_csv=as_csv, tenant=tenant)
