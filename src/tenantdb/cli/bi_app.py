@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
@@ -12,7 +11,7 @@ from rich.table import Table
 
 from tenantdb import commands
 from tenantdb.bi import DEFAULT_TOLERANCE, MonthRefresh, RefreshReport, RefreshRequest, parse_month
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
 from tenantdb.cli.progress import LineProgress
 from tenantdb.cli.render import emit_json, stderr, stdout
 from tenantdb.errors import ConfigError
@@ -63,18 +62,6 @@ def show_refresh(report: RefreshReport) -> None:
     )
 
 
-def parse_tolerance(text: str) -> Decimal:
-    """``0.02`` or ``2%``."""
-    stripped = text.strip()
-    try:
-        value = Decimal(stripped[:-1]) / 100 if stripped.endswith("%") else Decimal(stripped)
-    except InvalidOperation:
-        raise ConfigError(f"--tolerance {text!r}: expected a ratio like 0.02 or a percentage like 2%") from None
-    if not value.is_finite():
-        raise ConfigError(f"--tolerance {text!r}: expected a finite number")
-    return value
-
-
 @bi_app.command("refresh")
 def refresh(
     months: Annotated[
@@ -114,7 +101,7 @@ def refresh(
         request = RefreshRequest(
             months=tuple(parse_month(text) for text in months or ()),
             everything=everything,
-            tolerance=parse_tolerance(tolerance),
+            tolerance=parse_ratio("--tolerance", tolerance, "0.02 or 2%"),
             jobs=jobs,
         )
         settings = settings_from(project, dsn, None, None)

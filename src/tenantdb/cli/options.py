@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -70,3 +71,18 @@ def run_command(as_json: bool, action: Callable[[], T], render: Callable[[T], in
     code = render(result)
     if code:
         raise typer.Exit(code)
+
+
+def parse_ratio(option: str, text: str, example: str) -> Decimal:
+    """A ratio given as ``0.02`` or as a percentage ``2%``; ``example`` (``"0.02 or 2%"``) is shown in errors."""
+    stripped = text.strip()
+    try:
+        value = Decimal(stripped[:-1]) / 100 if stripped.endswith("%") else Decimal(stripped)
+    except InvalidOperation:
+        percent = f"{Decimal(example) * 100:g}%"
+        raise ConfigError(
+            f"{option} {text!r}: expected a ratio like {example} or a percentage like {percent}"
+        ) from None
+    if not value.is_finite():
+        raise ConfigError(f"{option} {text!r}: expected a finite number")
+    return value

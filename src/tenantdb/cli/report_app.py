@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,11 +9,10 @@ import typer
 
 from tenantdb import commands
 from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, ReportOptions, parse_month
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
 from tenantdb.cli.report_csv import emit_csv
 from tenantdb.cli.report_json import emit_report
 from tenantdb.cli.report_views import show_report
-from tenantdb.errors import ConfigError
 
 report_app = typer.Typer(
     help="Unit economics per tenant and plan: executive summary, costs, deliverability.\n\n"
@@ -41,18 +39,6 @@ MinVolumeOpt = Annotated[
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the report's main table as CSV (header row first).")]
 
 
-def parse_margin_target(text: str) -> Decimal:
-    """``0.3`` or ``30%``."""
-    stripped = text.strip()
-    try:
-        value = Decimal(stripped[:-1]) / 100 if stripped.endswith("%") else Decimal(stripped)
-    except InvalidOperation:
-        raise ConfigError(f"--margin-target {text!r}: expected a ratio like 0.3 or a percentage like 30%") from None
-    if not value.is_finite():
-        raise ConfigError(f"--margin-target {text!r}: expected a finite number")
-    return value
-
-
 def _run_report(
     name: str,
     *,
@@ -71,7 +57,7 @@ def _run_report(
     def action() -> Any:
         options = ReportOptions(
             month=parse_month(month) if month is not None else None,
-            margin_target=parse_margin_target(margin_target),
+            margin_target=parse_ratio("--margin-target", margin_target, "0.3 or 30%"),
             min_volume=min_volume,
             tenant=tenant,
         )
