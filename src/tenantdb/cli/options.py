@@ -79,10 +79,7 @@ def parse_ratio(option: str, text: str, example: str) -> Decimal:
     try:
         value = Decimal(stripped[:-1]) / 100 if stripped.endswith("%") else Decimal(stripped)
     except InvalidOperation:
-        percent = f"{Decimal(example) * 100:g}%"
-        raise ConfigError(
-            f"{option} {text!r}: expected a ratio like {example} or a percentage like {percent}"
-        ) from None
+        raise ConfigError(f"{option} {text!r}: expected a ratio or a percentage, like {example}") from None
     if not value.is_finite():
         raise ConfigError(f"{option} {text!r}: expected a finite number")
     return value
