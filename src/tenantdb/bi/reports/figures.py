@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from functools import cache
 from typing import Any, LiteralString, TypeVar, cast, get_type_hints
 from uuid import UUID
@@ -191,17 +192,17 @@ def parse_section(text: str) -> list[dict[str, Any]]:
 
 def model_from(model: type[M], row: dict[str, Any]) -> M:
     """A JSON row of :func:`fetch_sections` as ``model``: uuids, dates, decimals and tuples restored by field type."""
-    hints = _hints(cast(Hashable, model))
+    kinds = _kinds(cast(Hashable, model))
     values: dict[str, Any] = {}
     for name, value in row.items():
-        hint = hints[name]
+        kind = kinds[name]
         if value is None:
             values[name] = None
-        elif "UUID" in hint and isinstance(value, str):
+        elif kind is _Kind.UUID and isinstance(value, str):
             values[name] = UUID(value)
-        elif "date" in hint and isinstance(value, str):
+        elif kind is _Kind.DATE and isinstance(value, str):
             values[name] = date.fromisoformat(value)
-        elif "Decimal" in hint and isinstance(value, int) and not isinstance(value, bool):
+        elif kind is _Kind.DECIMAL and isinstance(value, int) and not isinstance(value, bool):
             values[name] = Decimal(value)
         elif isinstance(value, list):
             values[name] = tuple(value)
@@ -210,10 +211,23 @@ def model_from(model: type[M], row: dict[str, Any]) -> M:
     return model(**values)
 
 
+class _Kind(Enum):
+    """What a JSON value of a field is restored to, by the field's type."""
+
+    UUID = "UUID"
+    DATE = "date"
+    DECIMAL = "Decimal"
+    OTHER = ""
+
+
 @cache
-def _hints(model: Hashable) -> dict[str, str]:
-    """A model's field types as text (resolved once: get_type_hints costs more than the rest of a row)."""
-    return {name: str(hint) for name, hint in get_type_hints(model).items()}
+def _kinds(model: Hashable) -> dict[str, _Kind]:
+    """Each field's :class:`_Kind` (resolved once per model: get_type_hints costs more than the rest of a row)."""
+
+    def kind(hint: str) -> _Kind:
+        return next((k for k in (_Kind.UUID, _Kind.DATE, _Kind.DECIMAL) if k.value in hint), _Kind.OTHER)
+
+    return {name: kind(str(hint)) for name, hint in get_type_hints(model).items()}
 
 
 def fetch_dicts(session: Session, name: str, scope: ReportScope, **params: Any) -> list[dict[str, Any]]:
