@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-READER_TOTALS = (
-    "SELECT count(*), sum(recognized_revenue), sum(total_cost), sum(emails_delivered) FROM bi_tenant_monthly "
-    "WHERE month = (SELECT max(month) FROM bi_tenant_monthly)"
-)
-"""What a dashboard tile reads: the month's totals from the rollup."""
+READER_EXECUTIVE = "executive summary (tenantdb report executive)"
+READER_TENANT = "executive_business_summary, one customer's row"
+READER_WHOLE_VIEW = "executive_business_summary, whole view (informational, not a goal)"
+TENANT_ROW = "SELECT * FROM executive_business_summary WHERE tenant_id = %s"
+"""What one dashboard reads for one customer (a random customer per read)."""
+GOAL_READERS = (READER_EXECUTIVE, READER_TENANT)
+"""The reads the readers goal is about; the whole 10,000-row view is reported beside them (see README.md)."""
 
 EXECUTIVE = "executive report (tenantdb report executive)"
 NAIVE = "naive single query (naive.sql)"
@@ -22,8 +24,8 @@ def goals(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     """(goal, measured, met) for the issue's three goals."""
     summary = results["queries"][EXECUTIVE]
     refresh = results["refresh"]["full"]["wall_seconds"]
-    readers = results["readers"]
-    worst_reader = max(load["p95"] for load in readers.values())
+    readers = {name: load for name, load in results["readers"].items() if name in GOAL_READERS}
+    worst_reader = max((load["p95"] for load in readers.values()), default=math.inf)
     return [
         (
             "executive summary p95 < 100 ms from rollups",
@@ -32,7 +34,8 @@ def goals(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ),
         ("full bi refresh < 60 s", f"{refresh:.1f} s", refresh < GOAL_REFRESH_S),
         (
-            f"{next(iter(readers.values()))['readers']} concurrent readers, p95 < 300 ms",
+            f"{results['parameters']['readers']} concurrent readers, p95 < 300 ms (executive summary, one "
+            "customer's row)",
             ", ".join(f"{name}: {load['p95'] * 1000:.0f} ms" for name, load in readers.items()),
             worst_reader < GOAL_READERS_P95_S,
         ),
@@ -72,20 +75,17 @@ def console(results: dict[str, Any]) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    """The RESULTS.md section: what was measured, the figures, the goals, then machine, server and command."""
     params, box, postgres = results["parameters"], results["machine"], results["postgres"]
     generated = results.get("generate", {}).get("rows", {})
     refresh = results["refresh"]
     out = [
-        f"## executive_summary — {results['started'][:10]}",
+        f"## Executive summary: {params['tenants']:,} tenants, {params['vps']:,} servers ({results['started'][:10]})",
         "",
-        f"Command: `python benchmarks/executive_summary/run.py` (tenants {params['tenants']:,}, servers "
-        f"{params['vps']:,}, {params['ips_per_vps']} addresses per server, {params['days']} days, "
-        f"{params['runs']} timed runs, {params['readers']} readers for {params['reader_seconds']:g} s; "
-        f"reporting month {params['month']}).",
-        "",
-        f"Machine: {box['cpu']}, {box['cores']} cores, {box['ram_gib']} GiB, {box['os']}, Python {box['python']}; "
-        f"PostgreSQL {postgres['server_version']} (shared_buffers {postgres['shared_buffers']}); 1-min load "
-        f"average {box['load_average_1m'][0]} / {box['load_average_1m'][1]} (before/after).",
+        f"tenantdb's executive report, served from the `bi_month_summary` rollup, and the three dashboard views "
+        f"for the reporting month {params['month'][:7]}, against the single query teams usually write "
+        f"(naive.sql); {params['runs']} timed runs after 2 warm-ups ({params['naive_runs']} for the naive query), "
+        f"every row fetched; then {params['readers']} concurrent readers for {params['reader_seconds']:g} s per load.",
         "",
     ]
     if generated:
@@ -96,8 +96,8 @@ def markdown(results: dict[str, Any]) -> str:
             "",
         ]
     out += [
-        f"`tenantdb bi refresh --all`: {refresh['full']['wall_seconds']:.1f} s wall clock; again with nothing "
-        f"changed: {refresh['unchanged']['wall_seconds']:.1f} s.",
+        f"`tenantdb bi refresh --all` (the first build of every month): {refresh['full']['wall_seconds']:.1f} s "
+        f"wall clock; again with nothing changed: {refresh['unchanged']['wall_seconds']:.1f} s.",
         "",
         "| query | p50 ms | p95 ms | max ms | rows |",
         "|---|---:|---:|---:|---:|",
@@ -107,7 +107,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         _speedup(results) + ".",
         "",
-        "| readers | query | queries | p50 ms | p95 ms | p99 ms | errors |",
+        "| readers | load | reads | p50 ms | p95 ms | p99 ms | errors |",
         "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for name, load in results["readers"].items():
@@ -117,4 +117,15 @@ def markdown(results: dict[str, Any]) -> str:
         )
     out += ["", "| goal | measured | met |", "|---|---|---|"]
     out += [f"| {goal} | {measured} | {'yes' if met else '**no**'} |" for goal, measured, met in goals(results)]
+    load = box["load_average_1m"]
+    out += [
+        "",
+        f"- Machine: {box['cpu']}, {box['cores']} cores, {box['ram_gib']} GiB RAM, {box['os']}; 1-min load average "
+        f"{load[0]} / {load[1]} (before/after)",
+        f"- PostgreSQL {postgres['server_version']} (shared_buffers={postgres['shared_buffers']}, "
+        f"fsync={postgres['fsync']}, synchronous_commit={postgres['synchronous_commit']})",
+        f"- Python {box['python']}",
+        f"- Command: `python benchmarks/executive_summary/run.py` (tenants {params['tenants']:,}, servers "
+        f"{params['vps']:,}, {params['ips_per_vps']} addresses per server, {params['days']} days)",
+    ]
     return "\n".join(out) + "\n"

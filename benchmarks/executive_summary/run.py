@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
@@ -149,6 +153,28 @@ def time_reports(target: pg.Server, url: str, month: date, runs: int, naive_runs
     return results
 
 
+def readers(url: str, month: date) -> dict[str, Callable[[], Any]]:
+    """What 50 dashboards read, by report.py's names: the executive summary as ``tenantdb report executive``
+    builds it, one customer's row of executive_business_summary (a random customer per read), and, for
+    information only, the whole view."""
+    from tenantdb.bi.reports import executive
+    from tenantdb.bi.reports.common import ReportOptions
+    from tenantdb.db import connect
+
+    @contextmanager
+    def executive_summary() -> Iterator[timing.Reader]:
+        with connect(url, application_name="es-bench-reader") as session:
+            yield lambda: len(executive.build(session, ReportOptions(month=month)).tenants)
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        tenants = [row[0] for row in connection.execute("SELECT tenant_id FROM executive_business_summary")]
+    return {
+        report.READER_EXECUTIVE: executive_summary,
+        report.READER_TENANT: timing.query_reader(url, report.TENANT_ROW, lambda: (random.choice(tenants),)),
+        report.READER_WHOLE_VIEW: timing.query_reader(url, VIEW_QUERIES["executive_business_summary"]),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.print_markdown:
@@ -178,11 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["queries"] = time_reports(target, url, month, args.runs, args.naive_runs)
         print(f"{args.readers} concurrent readers ...", file=sys.stderr)
         results["readers"] = {
-            name: timing.concurrent_readers(url, query, args.readers, args.reader_seconds).as_dict()
-            for name, query in (
-                ("executive_business_summary (whole)", VIEW_QUERIES["executive_business_summary"]),
-                ("executive report totals", report.READER_TOTALS),
-            )
+            name: timing.concurrent_readers(open_reader, args.readers, args.reader_seconds).as_dict()
+            for name, open_reader in readers(url, month).items()
         }
         results["machine"] = machine() | {"load_average_1m": [load_before, load_average()]}
     args.output.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import psycopg
+from tenantdb.errors import TenantdbError
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +84,38 @@ class ReaderLoad:
         return asdict(self)
 
 
-def concurrent_readers(dsn: str, query: str, readers: int, seconds: float) -> ReaderLoad:
-    """Start ``readers`` threads, each with its own connection, and record every query's latency."""
+Reader = Callable[[], int]
+"""One dashboard read (returns the rows it read)."""
+
+
+def query_reader(dsn: str, query: str, params: Callable[[], tuple[Any, ...]] = tuple) -> Callable[[], Any]:
+    """Readers that run ``query`` (with fresh ``params()`` each time) on a connection of their own."""
+
+    @contextmanager
+    def open_reader() -> Iterator[Reader]:
+        with psycopg.connect(dsn, autocommit=True, application_name="es-bench-reader") as connection:
+            yield lambda: len(connection.execute(query, params()).fetchall())
+
+    return open_reader
+
+
+def concurrent_readers(open_reader: Callable[[], Any], readers: int, seconds: float) -> ReaderLoad:
+    """Start ``readers`` threads, each with its own reader (``open_reader()``: a context manager yielding a
+    :data:`Reader` on a connection of its own), and record every read's latency."""
     latencies: list[list[float]] = [[] for _ in range(readers)]
     errors = [0] * readers
     ready = threading.Barrier(readers + 1)
     stop = threading.Event()
 
     def reader(index: int) -> None:
-        with psycopg.connect(dsn, autocommit=True, application_name="es-bench-reader") as connection:
-            connection.execute(query).fetchall()  # warm the connection's plan and catalog caches
+        with open_reader() as read:
+            read()  # warm the connection's plan and catalog caches
             ready.wait()
             while not stop.is_set():
                 start = time.perf_counter()
                 try:
-                    connection.execute(query).fetchall()
-                except psycopg.Error:
+                    read()
+                except (psycopg.Error, TenantdbError):  # counted and reported
                     errors[index] += 1
                     continue
                 latencies[index].append(time.perf_counter() - start)
