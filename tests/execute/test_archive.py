@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tenantdb.db import Session, list_entries, restore, table_digest
-from tenantdb.errors import MigrationFailed
+from tenantdb.errors import ConfigError, MigrationFailed
 from tenantdb.migrations import load_migrations
 from tests.helpers import down, event_kinds, up, with_runner, write_files
 
@@ -129,3 +129,42 @@ def test_restoring_archived_rows_does_not_fire_user_triggers(session: Session, t
     assert session.fetch_value("SELECT count(*) FROM items") == 4
     assert session.fetch_value("SELECT n FROM totals") == 4  # not 8: restoring is not new activity
     assert session.fetch_value("SELECT tgenabled FROM pg_trigger WHERE tgname = 'items_bump'") == "O"
+
+
+def test_drop_cascade_archives_every_view_it_removes(session: Session, tmp_path: Path) -> None:
+    """A down's DROP TABLE ... CASCADE removes the views built on the table: each definition (views on views
+    too) and a materialized view's rows are archived; re-applying restores the table, never into a view."""
+    files = {
+        "0001_usage.sql": "-- migrate:up\nCREATE TABLE usage (tenant text, emails int);\n"
+        "-- migrate:down\nDROP TABLE usage CASCADE;\n",
+    }
+    migrations = load_migrations(write_files(tmp_path, files))
+    up(session, migrations)
+    session.execute("INSERT INTO usage VALUES ('a', 10), ('a', 5), ('b', 7)")
+    session.execute("CREATE VIEW usage_by_tenant AS SELECT tenant, sum(emails) AS emails FROM usage GROUP BY tenant")
+    session.execute("CREATE VIEW big_tenants AS SELECT tenant FROM usage_by_tenant WHERE emails > 10")
+    session.execute("CREATE MATERIALIZED VIEW usage_snapshot AS SELECT * FROM usage_by_tenant")
+    down(session, migrations, steps=1)
+
+    entries = {entry.object_table: entry for entry in list_entries(session)}
+    assert set(entries) == {"usage", "usage_by_tenant", "big_tenants", "usage_snapshot"}
+    assert {name: entries[name].row_count for name in entries} == {
+        "usage": 3,
+        "usage_by_tenant": 0,  # a view's rows are derived: only its definition is kept
+        "big_tenants": 0,
+        "usage_snapshot": 2,  # a materialized view's snapshot is data of its own
+    }
+    for name in ("usage_by_tenant", "big_tenants", "usage_snapshot"):
+        entry = entries[name]
+        definition = session.fetch_value(
+            "SELECT obj_description((quote_ident(%s) || '.' || quote_ident(%s))::regclass, 'pg_class')",
+            (entry.archive_schema, entry.archive_table),
+        )
+        assert str(definition).startswith(("CREATE VIEW", "CREATE MATERIALIZED VIEW")), definition
+        assert name in str(definition)
+
+    up(session, migrations)  # the table comes back with its rows; the views are left to their owner
+    assert session.fetch_value("SELECT sum(emails) FROM usage") == 22
+    assert session.fetch_value("SELECT to_regclass('usage_by_tenant')") is None
+    with pytest.raises(ConfigError, match=r"DROP \.\.\. CASCADE"):
+        restore(session, entries["usage_snapshot"])

@@ -17,6 +17,7 @@ import pytest
 from tenantdb import commands
 from tenantdb.config import Settings, load_settings
 from tenantdb.db import Session, connect, ensure_state, list_entries, table_digest
+from tenantdb.db.state import STATE_VERSION
 from tenantdb.errors import ConfigError, LockTimeoutExhausted
 from tenantdb.phase_rollback import TableDataRollback, id_problem
 from tests.helpers import FAST, cli, event_kinds, write_files
@@ -275,7 +276,8 @@ def test_state_upgrades_from_version_2(session: Session) -> None:
     session.execute("DROP TABLE tenantdb.migration_writes, tenantdb.feature_rows, tenantdb.feature_snapshots")
     session.execute("UPDATE tenantdb.state_info SET value = '2' WHERE key = 'state_version'")
     ensure_state(session)
-    assert session.fetch_value("SELECT value FROM tenantdb.state_info WHERE key = 'state_version'") == "3"
+    version = session.fetch_value("SELECT value FROM tenantdb.state_info WHERE key = 'state_version'")
+    assert version == str(STATE_VERSION)
     assert session.fetch_value("SELECT to_regclass('tenantdb.migration_writes') IS NOT NULL")
     assert session.fetch_value("SELECT to_regclass('tenantdb.feature_rows') IS NOT NULL")
     assert session.fetch_value("SELECT message FROM tenantdb.events WHERE kind = 'note'") == "kept"

@@ -4,10 +4,13 @@ This is the only package that imports psycopg.
 """
 
 from tenantdb.db.archive import (
+    DEPENDENT_KIND,
     ArchiveEntry,
     ArchiveRequest,
     archive,
     archived_rows,
+    comment_on_table,
+    dependent_views,
     dependents,
     list_entries,
     object_exists,
@@ -82,6 +85,7 @@ from tenantdb.db.state import (
 
 __all__ = [
     "DEADLOCK_DETECTED",
+    "DEPENDENT_KIND",
     "LOCK_NOT_AVAILABLE",
     "AppliedMigration",
     "ArchiveEntry",
@@ -108,9 +112,11 @@ __all__ = [
     "archived_rows",
     "bypasses_row_security",
     "catalog_snapshot",
+    "comment_on_table",
     "connect",
     "count_orphans",
     "create_scratch_database",
+    "dependent_views",
     "dependents",
     "describe_dsn",
     "drop_database",

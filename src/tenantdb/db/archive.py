@@ -17,6 +17,7 @@ from typing import Any
 from psycopg import sql
 
 from tenantdb.db.session import Session
+from tenantdb.errors import ConfigError
 
 MAX_NAME = 63
 
@@ -112,6 +113,65 @@ def dependents(session: Session, schema: str, table: str) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+DEPENDENT_KIND = "dependent"
+"""Archive kind of a view or materialized view that a ``DROP ... CASCADE`` removed: never restored automatically."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DependentView:
+    """A view or materialized view that ``DROP ... CASCADE`` of a table removes with it (directly or via views)."""
+
+    schema: str
+    name: str
+    materialized: bool
+    populated: bool
+    definition: str  # the CREATE statement that recreates it
+
+    @property
+    def keeps_rows(self) -> bool:
+        """A populated materialized view holds rows of its own (a snapshot that a refresh may not reproduce)."""
+        return self.materialized and self.populated
+
+
+def comment_on_table(session: Session, schema: str, table: str, text: str) -> None:
+    """``COMMENT ON TABLE``: where an archive keeps what is not rows (a dropped view's definition)."""
+    session.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(sql.Identifier(schema, table), sql.Literal(text)))
+
+
+def dependent_views(session: Session, schema: str, table: str) -> list[DependentView]:
+    """Every view and materialized view that depends on the table, views on views included, outermost last."""
+    rows = session.fetch_all(
+        "WITH RECURSIVE deps (oid, depth) AS ("
+        "   SELECT r.ev_class, 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid"
+        "   WHERE d.classid = 'pg_rewrite'::regclass"
+        "     AND d.refobjid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
+        "     AND r.ev_class <> d.refobjid"
+        "   UNION"
+        "   SELECT r.ev_class, deps.depth + 1 FROM deps"
+        "   JOIN pg_depend d ON d.refobjid = deps.oid AND d.classid = 'pg_rewrite'::regclass"
+        "   JOIN pg_rewrite r ON r.oid = d.objid"
+        "   WHERE r.ev_class <> deps.oid AND deps.depth < 50"
+        " )"
+        " SELECT n.nspname, c.relname, c.relkind = 'm', c.relispopulated,"
+        "        format('CREATE %%sVIEW %%I.%%I AS %%s', CASE c.relkind WHEN 'm' THEN 'MATERIALIZED ' ELSE '' END,"
+        "               n.nspname, c.relname, pg_get_viewdef(c.oid)), max(deps.depth)"
+        " FROM deps JOIN pg_class c ON c.oid = deps.oid JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " GROUP BY c.oid, n.nspname, c.relname, c.relkind, c.relispopulated"
+        " ORDER BY max(deps.depth), n.nspname, c.relname",
+        (schema, table),
+    )
+    return [
+        DependentView(
+            schema=str(row[0]),
+            name=str(row[1]),
+            materialized=bool(row[2]),
+            populated=bool(row[3]),
+            definition=str(row[4]),
+        )
+        for row in rows
+    ]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ArchiveRequest:
     """What to copy: a whole table, one column (with the key to put it back), or the rows a DELETE takes."""
@@ -124,6 +184,7 @@ class ArchiveRequest:
     table: str
     column: str | None = None
     selection: str | None = None  # SELECT of the rows to keep (DELETE ... WHERE); None = every row
+    with_rows: bool = True  # False: only the columns (a view, whose rows are derived, not data of its own)
     statement: str
 
 
@@ -146,6 +207,8 @@ def archive(session: Session, request: ArchiveRequest) -> ArchiveEntry:
         select = sql.SQL(request.selection)  # deparsed from the migration's own AST
     else:
         select = sql.SQL("SELECT * FROM {}").format(source)  # partitions and children go with their parent
+        if not request.with_rows:
+            select += sql.SQL(" LIMIT 0")
     destination = sql.Identifier(target_schema, target_table)
     session.execute(sql.SQL("CREATE TABLE {} AS {}").format(destination, select))
     count, digest = table_digest(session, target_schema, target_table)
@@ -261,11 +324,17 @@ def object_exists(session: Session, entry: ArchiveEntry) -> bool:
 
 def restore(session: Session, entry: ArchiveEntry) -> int:
     """Put archived data back into the live object; returns the rows written (caller's transaction)."""
+    if entry.kind == DEPENDENT_KIND:
+        raise ConfigError(
+            f"{entry.object_name} was a view that DROP ... CASCADE removed: there is nothing to insert into",
+            hint=f"recreate it with the CREATE statement in the comment of {entry.archive_schema}."
+            f"{entry.archive_table} (a materialized view's rows are in that table)",
+        )
     live = sql.Identifier(entry.object_schema, entry.object_table)
     copy = sql.Identifier(entry.archive_schema, entry.archive_table)
     if entry.kind == "column":
         if not entry.key_columns:
-            raise ValueError(f"{entry.object_name} had no primary key when archived: restore it by hand")
+            raise ConfigError(f"{entry.object_name} had no primary key when archived: restore it by hand")
         assert entry.object_column is not None
         join = sql.SQL(" AND ").join(
             sql.SQL("t.{0} IS NOT DISTINCT FROM a.{0}").format(sql.Identifier(key)) for key in entry.key_columns

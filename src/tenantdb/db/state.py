@@ -17,7 +17,7 @@ from psycopg import sql
 from tenantdb.db.session import Session, runner_identity
 
 STATE_SCHEMA = "tenantdb"
-STATE_VERSION = 3  # 3: migration_writes, feature_snapshots, feature_rows
+STATE_VERSION = 4  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent
 _STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
 
 

@@ -1,4 +1,5 @@
--- tenantdb's own state. Step 1 of the state schema; later steps are appended in state.py.
+-- tenantdb's own state. Every step is idempotent and the whole file runs again when STATE_VERSION (state.py)
+-- grows: new steps are appended at the end.
 CREATE SCHEMA IF NOT EXISTS tenantdb;
 
 CREATE TABLE IF NOT EXISTS tenantdb.state_info (
@@ -124,3 +125,9 @@ CREATE TABLE IF NOT EXISTS tenantdb.feature_rows (
 );
 COMMENT ON TABLE tenantdb.feature_rows IS
     'Rows a phase''s feature_off changed: before (NULL when it inserted the row) and after (NULL when it deleted it).';
+
+-- Step 4: views and materialized views that DROP ... CASCADE removes are archived too (kind 'dependent': the
+-- definition in the archive table's comment, a materialized view's rows in the table; never restored by itself).
+ALTER TABLE tenantdb.archive DROP CONSTRAINT IF EXISTS archive_kind_check;
+ALTER TABLE tenantdb.archive
+    ADD CONSTRAINT archive_kind_check CHECK (kind IN ('table', 'column', 'rows', 'dependent'));

@@ -25,11 +25,14 @@ from datetime import UTC, datetime, timedelta
 
 from tenantdb.config import RunnerSettings
 from tenantdb.db import (
+    DEPENDENT_KIND,
     AppliedMigration,
     ArchiveRequest,
     JournalKey,
     Session,
     archive,
+    comment_on_table,
+    dependent_views,
     dependents,
     drop_index_concurrently,
     find_index,
@@ -333,6 +336,8 @@ class Runner:
             if destruction.cascade and destruction.kind is DestructionKind.ROWS:
                 targets += referencing_tables(self.session, schema, table)  # TRUNCATE ... CASCADE empties them
             also = dependents(self.session, schema, table) if destruction.cascade else []
+            if destruction.cascade and destruction.kind is not DestructionKind.ROWS:
+                self._archive_dependent_views(step, statement, schema, table)
             for target_schema, target_table in targets:
                 entry = archive(
                     self.session,
@@ -357,6 +362,34 @@ class Runner:
                     statement,
                 )
 
+    def _archive_dependent_views(self, step: Step, statement: Statement, schema: str, table: str) -> None:
+        """DROP ... CASCADE removes the views built on the table: keep each one's definition (in a comment of
+        its archive table) and a materialized view's rows, so nothing the statement destroys is lost."""
+        for view in dependent_views(self.session, schema, table):
+            entry = archive(
+                self.session,
+                ArchiveRequest(
+                    source=step.migration.source,
+                    version=str(step.migration.version),
+                    direction=step.direction,
+                    kind=DEPENDENT_KIND,
+                    schema=view.schema,
+                    table=view.name,
+                    with_rows=view.keeps_rows,
+                    statement=statement.text,
+                ),
+            )
+            comment_on_table(self.session, entry.archive_schema, entry.archive_table, view.definition)
+            kind = "materialized view" if view.materialized else "view"
+            rows = f" and its {entry.row_count} row(s)" if view.keeps_rows else ""
+            self._event(
+                step,
+                "archive",
+                f"archived the definition of {kind} {view.schema}.{view.name}{rows}, which CASCADE removes, into "
+                f"{entry.archive_schema}.{entry.archive_table}",
+                statement,
+            )
+
     def _restore_archives(self, step: Step) -> None:
         """Put back the tables and columns the opposite direction archived, now that they exist again.
 
@@ -369,12 +402,16 @@ class Runner:
         migration = step.migration
         if self._restorable is None:  # one look at the manifest per run, not one per migration
             pending = list_entries(self.session, pending_only=True)
-            self._restorable = {(entry.source, entry.version) for entry in pending if entry.kind != "rows"}
+            self._restorable = {
+                (entry.source, entry.version) for entry in pending if entry.kind not in ("rows", DEPENDENT_KIND)
+            }
         if (migration.source, str(migration.version)) not in self._restorable:
             return
         entries = list_entries(self.session, source=migration.source, version=str(migration.version), pending_only=True)
         for entry in reversed(entries):
-            if entry.direction == step.direction or entry.kind == "rows" or not object_exists(self.session, entry):
+            if entry.direction == step.direction or entry.kind in ("rows", DEPENDENT_KIND):
+                continue
+            if not object_exists(self.session, entry):
                 continue
             self.session.execute("SAVEPOINT tenantdb_restore")
             try:
