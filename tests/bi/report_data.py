@@ -41,9 +41,9 @@ INSERT INTO vps_instances (tenant_id, vps_instance_id, hostname, tenancy, status
                            capacity_emails_per_hour, approximate_cost, created_at) VALUES
     ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-0000000000b1', 'mta1.beta.example',
      'dedicated', 'active', 'hetzner', 'fsn1', 1389, 150.00, '2026-01-15 08:00+00');
-INSERT INTO smtp_ip_addresses (tenant_id, ip_id, vps_instance_id, ip, status, approximate_cost) VALUES
+INSERT INTO smtp_ip_addresses (tenant_id, ip_id, vps_instance_id, ip, status, approximate_cost, created_at) VALUES
     ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-0000000000b2',
-     '00000000-0000-4000-8000-0000000000b1', '192.0.2.10', 'available', 50.00);
+     '00000000-0000-4000-8000-0000000000b1', '192.0.2.10', 'available', 50.00, '2026-01-15 08:00+00');
 INSERT INTO cost_pools (pool_id, name) VALUES
     ('00000000-0000-4000-8000-0000000000f1', 'shared-eu'),
     ('00000000-0000-4000-8000-0000000000f2', 'ops-overhead');
@@ -65,13 +65,13 @@ INSERT INTO bi_tenant_monthly (tenant_id, month, company_name, plan_name, price_
 INSERT INTO bi_cost_allocation_lines (tenant_id, month, pool_id, resource_kind, resource_id, cost_kind, category,
                                       rule, driver, driver_value, driver_total, unit_cost, amount) VALUES
     ('00000000-0000-4000-8000-00000000000a', '2026-09-01', NULL, 'vps', NULL, 'infrastructure', 'dedicated',
-     'dedicated', NULL, NULL, NULL, 20.00, 20.00),
+     'dedicated', 'resources', 1, NULL, 20.00, 20.00),
     ('00000000-0000-4000-8000-00000000000a', '2026-09-01', '00000000-0000-4000-8000-0000000000f1', NULL, NULL,
      'email_service', 'shared', 'usage_driver', 'emails_delivered', 9500, 55880, 92.50, 10.00),
-    ('00000000-0000-4000-8000-00000000000b', '2026-09-01', NULL, 'vps', '00000000-0000-4000-8000-0000000000b1',
-     'infrastructure', 'dedicated', 'dedicated', NULL, NULL, NULL, 150.00, 150.00),
-    ('00000000-0000-4000-8000-00000000000b', '2026-09-01', NULL, 'ip', '00000000-0000-4000-8000-0000000000b2',
-     'email_service', 'dedicated', 'dedicated', NULL, NULL, NULL, 50.00, 50.00),
+    ('00000000-0000-4000-8000-00000000000b', '2026-09-01', NULL, 'vps', NULL,
+     'infrastructure', 'dedicated', 'dedicated', 'resources', 1, NULL, 150.00, 150.00),
+    ('00000000-0000-4000-8000-00000000000b', '2026-09-01', NULL, 'ip', NULL,
+     'email_service', 'dedicated', 'dedicated', 'resources', 1, NULL, 50.00, 50.00),
     ('00000000-0000-4000-8000-00000000000b', '2026-09-01', '00000000-0000-4000-8000-0000000000f1', NULL, NULL,
      'email_service', 'shared', 'usage_driver', 'emails_delivered', 46000, 55880, 92.50, 30.00),
     ('00000000-0000-4000-8000-00000000000b', '2026-09-01', '00000000-0000-4000-8000-0000000000f2', NULL, NULL,

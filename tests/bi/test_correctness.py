@@ -176,11 +176,47 @@ def reference_line(line: ref.Line) -> dict[str, Any]:
     return {name: getattr(line, name) for name in ref.Line.__dataclass_fields__}
 
 
+RESOURCE_CATEGORIES = ("dedicated", "warmup_investment")
+
+
+def rolled_up(lines: Sequence[ref.Line]) -> list[ref.Line]:
+    """The reference's lines at the rollup's grain (docs/business-metrics.md): its per-resource lines summed per
+    tenant, pool, cost kind and category (the resource count as driver_value, the amounts added cent by cent);
+    shares, overhead and idle lines unchanged."""
+    groups: dict[tuple[Any, ...], list[ref.Line]] = defaultdict(list)
+    others = []
+    for line in lines:
+        if line.category in RESOURCE_CATEGORIES:
+            groups[(line.tenant_id, line.month, line.pool_id, line.cost_kind, line.category)].append(line)
+        else:
+            others.append(line)
+    for (tenant, month, pool, kind, category), members in groups.items():
+        amount = sum((member.amount for member in members), Decimal(0))
+        others.append(
+            ref.Line(
+                tenant_id=tenant,
+                month=month,
+                pool_id=pool,
+                resource_kind="vps" if kind == "infrastructure" else "ip",
+                resource_id=None,
+                cost_kind=kind,
+                category=category,
+                rule=members[0].rule,
+                driver="resources",
+                driver_value=Fraction(len(members)),
+                driver_total=None,
+                unit_cost=amount,
+                amount=amount,
+            )
+        )
+    return others
+
+
 def compare_lines(diff: Diff, session: Session, figures: ref.MonthFigures) -> None:
     got = fetch(session, "SELECT * FROM bi_cost_allocation_lines WHERE month = %s", (figures.month,))
     diff.multiset(
         f"lines {figures.month:%Y-%m}",
-        Counter(line_key(reference_line(line)) for line in figures.lines),
+        Counter(line_key(reference_line(line)) for line in rolled_up(figures.lines)),
         Counter(line_key(line) for line in got),
     )
     units: dict[tuple[Any, str], list[dict[str, Any]]] = defaultdict(list)
@@ -189,7 +225,9 @@ def compare_lines(diff: Diff, session: Session, figures: ref.MonthFigures) -> No
             units[(line["pool_id"], line["cost_kind"])].append(line)
         elif cents(line["unit_cost"]) != line["amount"]:
             diff.add(
-                f"line of resource {line['resource_id']}: amount = its cost", cents(line["unit_cost"]), line["amount"]
+                f"resource line {line['tenant_id']}/{line['cost_kind']}/{line['category']}: amount = its cost",
+                cents(line["unit_cost"]),
+                line["amount"],
             )
     for (pool, kind), lines in units.items():
         unit_costs = {cents(line["unit_cost"]) for line in lines}
@@ -596,7 +634,7 @@ def store_reference_rollups(session: Session, data: ref.Dataset) -> None:
     with session.transaction():
         for month in MONTHS:
             figures = ref.compute_month(data, month)
-            for line in figures.lines:
+            for line in rolled_up(figures.lines):
                 session.execute(
                     "INSERT INTO bi_cost_allocation_lines (tenant_id, month, pool_id, resource_kind, resource_id,"
                     " cost_kind, category, rule, driver, driver_value, driver_total, unit_cost, amount)"

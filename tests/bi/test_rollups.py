@@ -142,11 +142,11 @@ def test_parallel_jobs_refresh_the_same_rows(rows: Rows, dsn: str) -> None:
 
 
 def test_a_reader_during_a_refresh_is_not_blocked_and_sees_a_whole_month(rows: Rows, dsn: str) -> None:
-    a, _ = two_tenants(rows)
+    two_tenants(rows)
     rows.refresh()
     totals = "SELECT count(*), sum(amount) FROM bi_cost_allocation_lines WHERE month = %s"
     before = rows.session.fetch_one(totals, (JUNE,))
-    rows.vps(a, "1000.00")  # June changes by $1,000 and one line
+    rows.vps(rows.company("tenant-c"), "1000.00")  # June changes by $1,000 and one line (a new tenant's)
     with connect(dsn) as writer, connect(dsn) as reader:
         writer.execute("BEGIN")
         refresh_month(writer, JUNE, fingerprint="test", tolerance=Decimal("0.02"))  # not committed yet
@@ -169,7 +169,10 @@ def test_refresh_refuses_a_role_subject_to_row_level_security(rows: Rows, dsn: s
 def test_a_refresh_rewrites_only_the_resource_lines_that_changed(rows: Rows) -> None:
     a, b = two_tenants(rows)
     rows.refresh()
-    versions = "SELECT tenant_id::text, xmin::text FROM bi_cost_allocation_lines WHERE resource_id IS NOT NULL"
+    versions = (
+        "SELECT tenant_id::text, xmin::text FROM bi_cost_allocation_lines"
+        " WHERE category IN ('dedicated', 'warmup_investment')"
+    )
     before = dict(rows.session.fetch_all(versions))
     rows.session.execute("UPDATE vps_instances SET approximate_cost = 111.11 WHERE tenant_id = %s", (a,))
     rows.refresh()

@@ -11,3 +11,14 @@ from typing import LiteralString
 def statement(name: str) -> LiteralString:
     """The statement in ``sql/<name>.sql`` (its ``%(name)s`` placeholders are bound by the caller)."""
     return resources.files("tenantdb.bi").joinpath("sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+@cache
+def month_resources_query() -> LiteralString:
+    """The body of ``pg_temp.bi_month_resources`` as a query of its own, the month bound as ``%(month)s``.
+
+    For a read-only transaction (a report), which cannot create the session's function: same SQL, same costs.
+    """
+    function = statement("month_resources_function")
+    body = function.split("$$")[1]
+    return body.replace("for_month", "%(month)s::date")

@@ -1,13 +1,20 @@
-"""``tenantdb report explain --tenant T``: every allocation line of a tenant's month, from rule to amount."""
+"""``tenantdb report explain --tenant T``: every allocation line of a tenant's month, from rule to amount.
+
+The rollup holds one line per tenant, cost kind and category of its dedicated resources (and warming IPs of a
+pool); the per-resource detail is computed live for the one tenant, from the same resource costs, and replaces
+each such line whose amount its resources add up to.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
 from tenantdb.bi.reports.figures import rows_as
+from tenantdb.bi.statements import month_resources_query
 from tenantdb.db import Session
 from tenantdb.errors import ConfigError
 
@@ -55,6 +62,30 @@ class ExplainReport:
     lines: tuple[AllocationLine, ...]
 
 
+# The categories whose stored lines aggregate resources (bi/sql/month_resource_lines.sql).
+RESOURCE_CATEGORIES = ("dedicated", "warmup_investment")
+
+
+def _key(line: AllocationLine) -> tuple[str, str, str, UUID | None]:
+    return (line.cost_kind, line.category, line.rule, line.pool_id)
+
+
+def _with_detail(stored: Sequence[AllocationLine], detail: Sequence[AllocationLine]) -> tuple[AllocationLine, ...]:
+    """The stored lines, each resource line replaced by its resources' live lines when they add up to it exactly
+    (they do unless the resources changed since the month's refresh; then the stored line stays, as refreshed)."""
+    by_key: dict[tuple[str, str, str, UUID | None], list[AllocationLine]] = {}
+    for line in detail:
+        by_key.setdefault(_key(line), []).append(line)
+    lines: list[AllocationLine] = []
+    for line in stored:
+        resources = by_key.get(_key(line), []) if line.category in RESOURCE_CATEGORIES else []
+        if resources and sum((r.amount for r in resources), Decimal(0)) == line.amount:
+            lines.extend(resources)
+        else:
+            lines.append(line)
+    return tuple(lines)
+
+
 def resolve_tenant(session: Session, name: str) -> tuple[UUID, str, str]:
     """A company by id, slug or name; several companies of that name is an error naming their slugs."""
     rows = session.fetch_all(query("explain_tenant"), {"tenant": name.strip()})
@@ -78,7 +109,11 @@ def build(session: Session, options: ReportOptions) -> ExplainReport:
     tenant_id, company_name, slug = resolve_tenant(session, options.tenant)
     params = scope_params(scope) | {"tenant_id": tenant_id}
     columns, rows = session.fetch_named(query("explain_lines"), params)
-    lines = rows_as(AllocationLine, columns, rows)
+    stored = rows_as(AllocationLine, columns, rows)
+    columns, rows = session.fetch_named(
+        "WITH resources AS (" + month_resources_query() + ")\n" + query("explain_resource_lines"), params
+    )
+    lines = _with_detail(stored, rows_as(AllocationLine, columns, rows))
     month_row = session.fetch_one(query("explain_tenant_month"), params)
     revenue, total_cost, plan_name = month_row if month_row else (None, None, None)
     lines_total = sum((line.amount for line in lines), Decimal(0))

@@ -2,7 +2,7 @@
 -- Lines that did not change are left alone: a refresh after a small change rewrites only what it changed.
 DELETE FROM bi_cost_allocation_lines l
 WHERE l.month = %(month)s::date
-  AND l.resource_id IS NOT NULL
+  AND l.category IN ('dedicated', 'warmup_investment')
   AND NOT EXISTS (
       SELECT FROM bi_month_lines n
       WHERE n.tenant_id = l.tenant_id
