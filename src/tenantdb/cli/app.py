@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -59,6 +60,15 @@ app.add_typer(bi_app, name="bi")
 app.add_typer(report_app, name="report")
 
 
+def _render(as_json: bool, view: Callable[[T], None]) -> Callable[[T], None]:
+    """How a command shows its result: one JSON document with ``--json``, else ``view`` on the terminal."""
+
+    def render(result: T) -> None:
+        emit_json(result) if as_json else view(result)
+
+    return render
+
+
 def _version_callback(value: bool) -> None:
     if value:
         stdout.print(f"tenantdb {__version__}")
@@ -87,7 +97,7 @@ def migrate_status(
     _run(
         as_json,
         lambda: commands.migrate_status(_settings(project, dsn, directory, sets)),
-        lambda report: emit_json(report) if as_json else views.show_status(report),
+        _render(as_json, views.show_status),
     )
 
 
@@ -103,7 +113,7 @@ def _run_migrations(
         with ConsoleObserver(stderr, quiet=as_json) as observer:
             return commands.migrate_run(_settings(project, dsn, directory, sets), request, observer)
 
-    _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_run(report))
+    _run(as_json, action, _render(as_json, views.show_run))
 
 
 @migrate_app.command("up")
@@ -183,7 +193,7 @@ def migrate_redo(
                 _settings(project, dsn, directory, sets), allow_changed=allow_changed, observer=observer
             )
 
-    _run(as_json, action, lambda reports: emit_json(reports) if as_json else views.show_runs(reports))
+    _run(as_json, action, _render(as_json, views.show_runs))
 
 
 @migrate_app.command("history")
@@ -197,7 +207,7 @@ def migrate_history(
     _run(
         as_json,
         lambda: commands.migrate_history(_settings(project, dsn, None, None), limit=limit),
-        lambda report: emit_json(report) if as_json else views.show_history(report),
+        _render(as_json, views.show_history),
     )
 
 
@@ -294,7 +304,7 @@ def rollback(
             settings = _settings(project, dsn, None, None)
             return commands.rollback(settings, phase, level, observer, restore=restore, force=force, dry_run=dry_run)
 
-    _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_rollback(report))
+    _run(as_json, action, _render(as_json, views.show_rollback))
 
 
 @app.command("plan")
@@ -379,7 +389,7 @@ def db_status(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     _run(
         as_json,
         lambda: commands.db_status(_settings(project, None, None, None)),
-        lambda status: emit_json(status) if as_json else views.show_db_status(status),
+        _render(as_json, views.show_db_status),
     )
 
 
@@ -483,7 +493,7 @@ def seed(
             observer=SeedProgress(stderr, quiet=as_json),
         )
 
-    _run(as_json, action, lambda report: emit_json(report) if as_json else views.show_seed(report))
+    _run(as_json, action, _render(as_json, views.show_seed))
 
 
 def _parse_day(text: str | None, option: str) -> date | None:
@@ -501,7 +511,7 @@ def archive_list(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOp
     _run(
         as_json,
         lambda: commands.archive_list(_settings(project, dsn, None, None)),
-        lambda entries: emit_json(entries) if as_json else views.show_archive_list(entries),
+        _render(as_json, views.show_archive_list),
     )
 
 
@@ -517,7 +527,7 @@ def archive_show(
     _run(
         as_json,
         lambda: commands.archive_show(_settings(project, dsn, None, None), entry_id, limit),
-        lambda view: emit_json(view) if as_json else views.show_archive_entry(view),
+        _render(as_json, views.show_archive_entry),
     )
 
 
@@ -568,7 +578,7 @@ def modules_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     _run(
         as_json,
         lambda: commands.modules_info(_settings(project, None, None, None)),
-        lambda modules: emit_json(modules) if as_json else views.show_modules(modules),
+        _render(as_json, views.show_modules),
     )
 
 
