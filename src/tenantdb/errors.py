@@ -7,6 +7,7 @@
     │   ├── ConnectionFailed            unreachable server, bad credentials, bad DSN
     │   └── LockTimeoutExhausted        lock_timeout retries used up their budget
     ├── RunnerBusy                      another runner holds the advisory lock
+    ├── LedgerStateError                the ledger or journal forbids the request (an interrupted run in the way)
     ├── ChecksumMismatch                an applied migration's file was edited
     ├── MigrationFailed                 a statement of a migration failed
     └── RoundTripMismatch               ``migrate test`` found a catalog difference
@@ -101,6 +102,19 @@ class RunnerBusy(TenantdbError):
     """Another tenantdb runner holds the migration lock on this database."""
 
     exit_code = ExitCode.BUSY
+
+
+class LedgerStateError(TenantdbError):
+    """What the ledger or the statement journal records forbids the request; nothing was changed."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, *, version: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.version = version
+
+    def details(self) -> dict[str, Any]:
+        return super().details() | {"version": self.version}
 
 
 class ChecksumMismatch(TenantdbError):

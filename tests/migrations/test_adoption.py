@@ -67,10 +67,13 @@ def test_flyway_reads_subfolders_and_builtin_placeholders(tmp_path: Path) -> Non
     assert migrations.migrations[0].up.statements[0].text == "CREATE TABLE public.notes (id int)"
 
 
-def test_golang_migrate_missing_down_is_a_no_op(tmp_path: Path) -> None:
-    files = {"1_a.up.sql": "CREATE TABLE a (id int);", "1_a.down.sql": "DROP TABLE a;", "2_seed.up.sql": "SELECT 1;"}
-    seed = load_migrations(write_files(tmp_path, files)).migrations[1]
-    assert seed.down is not None and seed.down.statements == ()
+def test_golang_migrate_missing_down_is_irreversible(tmp_path: Path) -> None:
+    """golang-migrate treats a missing down file as nothing to run; tenantdb says the migration cannot be undone
+    (``down`` refuses it unless ``--ledger-only``), while an empty up file needs no down."""
+    files = {"1_a.up.sql": "CREATE TABLE a (id int);", "2_seed.up.sql": "SELECT 1;", "3_empty.up.sql": "-- nothing"}
+    _, seed, empty = load_migrations(write_files(tmp_path, files)).migrations
+    assert seed.down is None
+    assert empty.down is not None and empty.down.statements == ()
 
 
 # -- online rewrites keep what the statement means ------------------------------------------------------

@@ -158,6 +158,21 @@ def migrate_down(
         int | None, typer.Option("--steps", "-n", help="Roll back this many migrations [default: 1].")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run; change nothing.")] = False,
+    include_interrupted: Annotated[
+        bool,
+        typer.Option(
+            "--include-interrupted",
+            help="Also roll back a migration whose up run was interrupted (it counts as the newest); "
+            "without this, rolling back under it is refused.",
+        ),
+    ] = False,
+    ledger_only: Annotated[
+        bool,
+        typer.Option(
+            "--ledger-only",
+            help="Only remove the migrations from the ledger; run nothing (for irreversible migrations).",
+        ),
+    ] = False,
     allow_changed: AllowChangedOpt = False,
     project: ProjectOpt = None,
     dsn: DsnOpt = None,
@@ -165,13 +180,15 @@ def migrate_down(
     sets: SetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Roll back applied migrations, newest first."""
+    """Roll back applied migrations, newest first. A migration without a down script is refused (irreversible)."""
     request = RunRequest(
         direction=Direction.DOWN,
         target=commands.parse_version(to),
         steps=steps,
         allow_changed=allow_changed,
         dry_run=dry_run,
+        include_interrupted=include_interrupted,
+        ledger_only=ledger_only,
     )
     _run_migrations(request, project, dsn, directory, sets, as_json)
 

@@ -62,6 +62,13 @@ def show_run(report: RunReport) -> None:
         for label in report.planned:
             stdout.print(f"{verb} {escape(label)}")
         return
+    forgotten = [step for step in report.steps if step.ledger_only]
+    if forgotten and len(forgotten) == len(report.steps):
+        stdout.print(
+            f"removed {len(forgotten)} migration(s) from the ledger of {report.database} (--ledger-only): "
+            "the schema was not changed"
+        )
+        return
     done = "applied" if report.direction == "up" else "rolled back"
     total_ms = sum(step.duration_ms for step in report.steps)
     retries = sum(step.lock_retries for step in report.steps)

@@ -46,6 +46,7 @@ from tenantdb.db.catalog import (
 from tenantdb.db.connect import connect, describe_dsn
 from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
 from tenantdb.db.locks import LockHolder, acquire_runner_lock, lock_holder, release_runner_lock
+from tenantdb.db.objects import locate_objects
 from tenantdb.db.references import (
     OrphanCount,
     ReferenceTarget,
@@ -73,6 +74,7 @@ from tenantdb.db.state import (
     journal_clear,
     journal_entries,
     journal_mark,
+    journal_void,
     recent_events,
     record_applied,
     record_event,
@@ -133,7 +135,9 @@ __all__ = [
     "journal_clear",
     "journal_entries",
     "journal_mark",
+    "journal_void",
     "list_entries",
+    "locate_objects",
     "lock_holder",
     "name_taken",
     "not_valid_constraints",

@@ -13,11 +13,12 @@ from importlib import resources
 from typing import Any
 
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from tenantdb.db.session import Session, runner_identity
 
 STATE_SCHEMA = "tenantdb"
-STATE_VERSION = 4  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent
+STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent; 5: effects
 _STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
 
 
@@ -38,6 +39,7 @@ class AppliedMigration:
     duration_ms: int
     statements_total: int
     statements_done: int
+    catalog_effects: tuple[Mapping[str, Any], ...] | None = None  # what its statements created and removed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +98,7 @@ _APPLIED_FIELDS = (
     "duration_ms",
     "statements_total",
     "statements_done",
+    "catalog_effects",
 )
 
 
@@ -108,7 +111,13 @@ def applied_migrations(session: Session, source: str | None = None) -> list[Appl
         " ORDER BY finished_at, version"
     ).format(sql.SQL(", ").join(map(sql.Identifier, _APPLIED_FIELDS)))
     rows = session.fetch_all(query, {"source": source})
-    return [AppliedMigration(**dict(zip(_APPLIED_FIELDS, row, strict=True))) for row in rows]
+    applied = []
+    for row in rows:
+        values = dict(zip(_APPLIED_FIELDS, row, strict=True))
+        effects = values["catalog_effects"]
+        values["catalog_effects"] = tuple(effects) if effects is not None else None
+        applied.append(AppliedMigration(**values))
+    return applied
 
 
 def record_applied(session: Session, row: AppliedMigration) -> None:
@@ -116,7 +125,10 @@ def record_applied(session: Session, row: AppliedMigration) -> None:
         sql.SQL(", ").join(map(sql.Identifier, _APPLIED_FIELDS)),
         sql.SQL(", ").join(map(sql.Placeholder, _APPLIED_FIELDS)),
     )
-    session.execute(query, {name: getattr(row, name) for name in _APPLIED_FIELDS})
+    values = {name: getattr(row, name) for name in _APPLIED_FIELDS}
+    effects = row.catalog_effects
+    values["catalog_effects"] = Jsonb([dict(effect) for effect in effects]) if effects is not None else None
+    session.execute(query, values)
 
 
 def remove_applied(session: Session, source: str, version: str) -> None:
@@ -226,20 +238,28 @@ def journal_mark(session: Session, key: JournalKey, index: int, text: str, state
     )
 
 
-def interrupted_versions(session: Session, source: str) -> dict[str, int]:
-    """Versions with an unfinished statement-by-statement run: ``{version: statements done}``."""
+def interrupted_versions(session: Session, source: str, direction: str | None = None) -> dict[str, int]:
+    """Versions with an unfinished statement-by-statement run (in ``direction``, or either): ``{version: done}``."""
     if not state_exists(session):
         return {}
     rows = session.fetch_all(
         "SELECT version, count(*) FILTER (WHERE state = 'done') FROM tenantdb.statement_journal"
-        " WHERE source = %s GROUP BY version",
-        (source,),
+        " WHERE source = %s AND (%s::text IS NULL OR direction = %s) GROUP BY version",
+        (source, direction, direction),
     )
     return {str(version): int(done) for version, done in rows}
 
 
 def journal_clear(session: Session, source: str, version: str) -> None:
     session.execute("DELETE FROM tenantdb.statement_journal WHERE source = %s AND version = %s", (source, version))
+
+
+def journal_void(session: Session, source: str, versions: list[str]) -> None:
+    """Forget the journals of interrupted up runs that a rollback beneath them made meaningless."""
+    session.execute(
+        "DELETE FROM tenantdb.statement_journal WHERE source = %s AND direction = 'up' AND version = ANY (%s)",
+        (source, versions),
+    )
 
 
 def who_applies() -> tuple[str, str]:

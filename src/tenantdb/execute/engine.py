@@ -12,6 +12,7 @@ from tenantdb.db import (
     acquire_runner_lock,
     applied_migrations,
     ensure_state,
+    interrupted_versions,
     record_event,
     release_runner_lock,
     update_checksum,
@@ -36,6 +37,8 @@ class RunRequest:
     allow_changed: bool = False
     dry_run: bool = False
     everything: bool = False
+    include_interrupted: bool = False  # down: roll back an interrupted migration too (newest first)
+    ledger_only: bool = False  # down: remove ledger rows only, run nothing
 
 
 def migrate(
@@ -109,9 +112,17 @@ def _plan_source(session: Session, source: MigrationSet, request: RunRequest, ob
     target = request.target if scoped and source.source == PROJECT_SOURCE else None
     if request.direction is Direction.UP:
         return plan_up(source, applied, target)
-    if request.everything:
-        return plan_down(source, applied, steps=max(1, len(applied)))
-    return plan_down(source, applied, target=target, steps=request.steps)
+    interrupted = interrupted_versions(session, source.source, Direction.UP.value)
+    steps = max(1, len(applied) + len(interrupted)) if request.everything else request.steps
+    return plan_down(
+        source,
+        applied,
+        target=None if request.everything else target,
+        steps=steps,
+        interrupted=interrupted,
+        include_interrupted=request.include_interrupted,
+        ledger_only=request.ledger_only,
+    )
 
 
 def accept_changed(session: Session, migrations: MigrationSet, observer: Observer) -> None:

@@ -36,12 +36,15 @@ from tenantdb.db import (
     dependents,
     drop_index_concurrently,
     find_index,
+    interrupted_versions,
     invalid_indexes_on,
     is_lock_timeout,
     journal_clear,
     journal_entries,
     journal_mark,
+    journal_void,
     list_entries,
+    locate_objects,
     object_exists,
     record_applied,
     record_event,
@@ -57,9 +60,10 @@ from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhauste
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.online import resumable_rewrite
 from tenantdb.execute.retry import Backoff, with_lock_retries
-from tenantdb.migrations import Direction, ExecutionMode, Migration, Script
+from tenantdb.migrations import Direction, ExecutionMode, Migration, Script, Version
 from tenantdb.plan import Plan, Step
 from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions
+from tenantdb.sql.effects import EffectAction, effect_record, effects
 from tenantdb.sql.targets import may_write_rows
 
 RetryHook = Callable[[int, float, DatabaseError], None]
@@ -77,6 +81,7 @@ class StepOutcome:
     duration_ms: int
     resumed_at: int | None = None  # first statement run when an interrupted run was resumed
     lock_retries: int = 0
+    ledger_only: bool = False  # only the ledger row was removed; nothing ran
 
 
 @dataclass(slots=True)
@@ -105,6 +110,8 @@ class Runner:
         return result
 
     def run_step(self, step: Step) -> StepOutcome:
+        if step.ledger_only:
+            return self._forget(step)
         script = step.migration.up if step.direction is Direction.UP else step.migration.down
         assert script is not None, "the planner only plans downs that exist"
         if self.settings.online:
@@ -130,6 +137,45 @@ class Runner:
             resumed_at=resumed_at,
             lock_retries=self._retries,
         )
+
+    def _forget(self, step: Step) -> StepOutcome:
+        """``down --ledger-only``: remove the ledger row (and any journal), run nothing, and say so."""
+        migration = step.migration
+        clock = time.monotonic()
+        with self.session.transaction():
+            remove_applied(self.session, migration.source, str(migration.version))
+            journal_clear(self.session, migration.source, str(migration.version))
+            self._void_journals_above(step)
+            self._event(step, "ledger_only", f"{migration.label}: removed from the ledger; the schema was not changed")
+        self.observer.note(f"{migration.label}: removed from the ledger only; the schema was not changed")
+        return StepOutcome(
+            version=str(migration.version),
+            name=migration.name,
+            direction=step.direction,
+            mode=ExecutionMode.TRANSACTION,
+            statements=0,
+            duration_ms=int((time.monotonic() - clock) * 1000),
+            ledger_only=True,
+        )
+
+    def _void_journals_above(self, step: Step) -> None:
+        """A rollback makes the journal of every interrupted up run above it void: what it records as done may
+        have been undone with the rolled-back migration, so the next ``up`` runs such a migration from the start."""
+        migration = step.migration
+        above = [
+            version
+            for version in interrupted_versions(self.session, migration.source, Direction.UP.value)
+            if version != str(migration.version) and _version_like(migration.version, version) > migration.version
+        ]
+        if not above:
+            return
+        journal_void(self.session, migration.source, above)
+        message = (
+            f"rolling back {migration.label} voided the journal of interrupted run(s) {', '.join(above)}: "
+            "they will run from their first statement"
+        )
+        self._event(step, "journal_void", message)
+        self.observer.note(message)
 
     def _online(self, step: Step, script: Script) -> Script:
         """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement."""
@@ -219,8 +265,9 @@ class Runner:
                     self.observer.statement_finished(migration, index, statement)
                 self._record_writes(step, files)  # before restoring archives: restored rows are not the step's
                 self._restore_archives(step)
+                effects = self._catalog_effects(step)
                 with self.session.pipeline():  # ledger, event and COMMIT in one round trip
-                    self._finish(step, script, started)
+                    self._finish(step, script, started, effects)
                     self.session.execute("COMMIT")
             except BaseException:
                 self.session.rollback()
@@ -283,7 +330,31 @@ class Runner:
         except TenantdbError:
             return  # the connection is gone; the error itself still reaches the user
 
-    def _finish(self, step: Step, script: Script, started: datetime) -> None:
+    def _catalog_effects(self, step: Step) -> tuple[dict[str, object], ...] | None:
+        """What an up step's statements (as written, before online rewrites) created and removed, each created
+        object with the schema it is found in now, for ``migrate verify`` to hold the ledger against."""
+        if step.direction is not Direction.UP:
+            return None
+        found = effects(_script(step.migration, Direction.UP).statements)
+        created = [effect.obj for effect in found if effect.action is EffectAction.CREATE and effect.obj is not None]
+        located = iter(
+            locate_objects(
+                self.session,
+                [{"kind": o.kind.value, "name": o.name, "schema": o.schema, "table": o.table} for o in created],
+            )
+        )
+        records = []
+        for effect in found:
+            if effect.action is EffectAction.CREATE:
+                schema = next(located)
+                records.append(effect_record(effect, schema, found=schema is not None))
+            else:
+                records.append(effect_record(effect))
+        return tuple(records)
+
+    def _finish(
+        self, step: Step, script: Script, started: datetime, catalog: tuple[dict[str, object], ...] | None = None
+    ) -> None:
         """Write the ledger and the event (in the caller's transaction)."""
         migration = step.migration
         finished = datetime.now(UTC)
@@ -305,10 +376,12 @@ class Runner:
                     duration_ms=int((finished - started).total_seconds() * 1000),
                     statements_total=len(script.statements),
                     statements_done=len(script.statements),
+                    catalog_effects=catalog,
                 ),
             )
         else:
             remove_applied(self.session, migration.source, str(migration.version))
+            self._void_journals_above(step)
         journal_clear(self.session, migration.source, str(migration.version))
         record_event(
             self.session,
@@ -471,8 +544,9 @@ class Runner:
         self.session.execute("BEGIN")
         try:
             self._restore_archives(step)
+            effects = self._catalog_effects(step)
             with self.session.pipeline():
-                self._finish(step, script, started)
+                self._finish(step, script, started, effects)
                 self.session.execute("COMMIT")
         except BaseException:
             self.session.rollback()
@@ -666,6 +740,11 @@ def _script(migration: Migration, direction: Direction) -> Script:
     script = migration.up if direction is Direction.UP else migration.down
     assert script is not None
     return script
+
+
+def _version_like(known: Version, text: str) -> Version:
+    """``text`` read the way ``known`` was (diesel's versions compare as strings)."""
+    return Version.parse_lexical(text) if known.lexical else Version.parse(text)
 
 
 def _where(migration: Migration, direction: Direction, statement: Statement) -> str:

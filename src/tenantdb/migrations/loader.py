@@ -118,7 +118,7 @@ def _build(group: FileGroup, layout: Layout, placeholders: PlaceholderSettings |
     if group.marked:
         marked = parse_goose(group.up, text) if layout is Layout.GOOSE else parse_native(group.up, text)
     else:
-        marked = _split_file_migration(group, text, placeholders, missing_down_is_empty=layout is Layout.GOLANG_MIGRATE)
+        marked = _split_file_migration(group, text, placeholders)
     return Migration(
         version=group.version,
         name=group.name,
@@ -134,9 +134,9 @@ def _build(group: FileGroup, layout: Layout, placeholders: PlaceholderSettings |
     )
 
 
-def _split_file_migration(
-    group: FileGroup, up_text: str, placeholders: PlaceholderSettings | None, *, missing_down_is_empty: bool = False
-) -> MarkedFile:
+def _split_file_migration(group: FileGroup, up_text: str, placeholders: PlaceholderSettings | None) -> MarkedFile:
+    """An up file and its optional down file. Without a down file the migration is irreversible (``down`` refuses
+    it unless told ``--ledger-only``), except when the up file itself is empty: nothing to undo."""
     directives = read_directives(group.up, scan_comments(group.up, up_text))
     no_transaction = group.no_transaction or directives.no_transaction
     down: Script | None = None
@@ -145,8 +145,8 @@ def _split_file_migration(
         down_directives = read_directives(group.down, scan_comments(group.down, down_text))
         down = build_script(group.down, down_text, no_transaction=no_transaction or down_directives.no_transaction)
     up = build_script(group.up, up_text, no_transaction=no_transaction)
-    if down is None and (missing_down_is_empty or not up.statements):
-        down = build_script(group.up, "")  # golang-migrate runs a missing down file as a no-op
+    if down is None and not up.statements:
+        down = build_script(group.up, "")
     return MarkedFile(
         up=up,
         down=down,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tenantdb.db import AppliedMigration
-from tenantdb.errors import ChecksumMismatch, ConfigError, MigrationFileError
+from tenantdb.errors import ChecksumMismatch, ConfigError, LedgerStateError, MigrationFileError
 from tenantdb.migrations import Direction, Migration, MigrationSet, Version
 
 
@@ -35,10 +35,11 @@ class StatusRow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Step:
-    """Run ``migration`` in ``direction``."""
+    """Run ``migration`` in ``direction`` (``ledger_only``: only add or remove its ledger row, run nothing)."""
 
     migration: Migration
     direction: Direction
+    ledger_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,19 +148,33 @@ def plan_down(
     *,
     target: Version | None = None,
     steps: int | None = None,
+    interrupted: Mapping[str, int] | None = None,
+    include_interrupted: bool = False,
+    ledger_only: bool = False,
 ) -> Plan:
     """Applied migrations to roll back, newest first: ``steps`` of them, or all above ``target``.
 
     With neither, one step. ``target`` itself stays applied (``--to 0`` rolls everything back).
+
+    ``interrupted`` maps the versions whose up run stopped part way to the statements it finished. Rolling back
+    a migration under one of them would leave its journal describing objects that may be gone, so that is
+    refused, unless ``include_interrupted`` makes each interrupted migration the newest one to roll back (its
+    down runs against whatever its finished statements made). ``ledger_only`` plans removing the ledger rows
+    without running anything; without it a migration that has no down script is refused (it is irreversible).
     """
     if target is not None and steps is not None:
         raise ConfigError("use either --to or --steps, not both")
     if steps is not None and steps < 1:
         raise ConfigError("--steps must be at least 1")
-    done = sorted(_applied_by_version(migrations, applied), reverse=True)
+    done = _applied_by_version(migrations, applied)
+    partial = {migrations.version_of(version): count for version, count in (interrupted or {}).items()}
+    partial = {version: count for version, count in partial.items() if version not in done}
+    candidates = sorted(done.keys() | (partial.keys() if include_interrupted else set()), reverse=True)
     if target is not None:
         target = migrations.version_of(target.text)
-    chosen = [v for v in done if v > target] if target is not None else done[: steps or 1]
+    chosen = [v for v in candidates if v > target] if target is not None else candidates[: steps or 1]
+    if chosen and not include_interrupted:
+        _refuse_under_interrupted(migrations, partial, min(chosen))
     plan_steps = []
     for version in chosen:
         migration = migrations.get(version)
@@ -169,11 +184,33 @@ def plan_down(
                 path=migrations.directory,
                 hint="restore the file from version control",
             )
-        if migration.down is None:
+        if migration.down is None and not ledger_only:
             raise MigrationFileError(
-                f"version {version} has no down migration",
+                f"{migration.label} has no down migration: it is irreversible",
                 path=migration.path,
-                hint="add a down section (or file) before rolling it back",
+                hint="add a down section (or file) before rolling it back, or pass --ledger-only to only remove "
+                "it from the ledger (the schema is not changed)",
             )
-        plan_steps.append(Step(migration=migration, direction=Direction.DOWN))
+        plan_steps.append(Step(migration=migration, direction=Direction.DOWN, ledger_only=ledger_only))
     return Plan(direction=Direction.DOWN, steps=tuple(plan_steps))
+
+
+def _refuse_under_interrupted(migrations: MigrationSet, partial: Mapping[Version, int], lowest: Version) -> None:
+    """Refuse a rollback that reaches below a migration whose up run stopped part way."""
+    above = sorted((version for version in partial if version > lowest), reverse=True)
+    if not above:
+        return
+    version = above[0]
+    migration = migrations.get(version)
+    below = migrations.get(lowest)
+    label = migration.label if migration else str(version)
+    total = len(migration.up.statements) if migration else "?"
+    raise LedgerStateError(
+        f"{label} was interrupted after {partial[version]} of {total} statements; rolling back "
+        f"{below.label if below else lowest} under it would leave its journal describing objects that may no "
+        "longer exist",
+        version=str(version),
+        hint="finish it first (fix the failing statement, then `tenantdb migrate up`), or roll it back too with "
+        "`tenantdb migrate down --include-interrupted` (runs its down script against what its finished statements "
+        "made)",
+    )

@@ -17,6 +17,7 @@ from tenantdb.db import Session, applied_migrations, invalid_indexes, not_valid_
 from tenantdb.errors import DatabaseError
 from tenantdb.migrations import PROJECT_SOURCE, Migration, MigrationSet
 from tenantdb.phase_config import NamedSql
+from tenantdb.verify.ledger import ledger_contradictions
 from tenantdb.verify.model import VerifyReport, Violation
 from tenantdb.verify.orphans import orphan_violations
 
@@ -53,6 +54,7 @@ def verify(
                 message="constraint is NOT VALID: existing rows were never checked; run VALIDATE CONSTRAINT",
             )
         )
+    violations.extend(ledger_contradictions(session, applied_migrations(session)))
     references, orphans = orphan_violations(session, settings or VerifySettings())
     violations.extend(orphans)
     return VerifyReport(

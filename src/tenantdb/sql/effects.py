@@ -1,0 +1,271 @@
+"""Which catalog objects a migration's statements create and remove, read from the AST.
+
+The runner records a migration's effects in its ledger row (with the schema each created object landed in), so
+``migrate verify`` can replay the ledger and report an applied migration whose objects the database does not have.
+Only what the statements name is seen: objects made inside ``DO`` blocks or functions are not, and a ``DROP ...
+CASCADE`` or ``DROP SCHEMA`` makes every earlier expectation uncertain (the replay then stops expecting them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pglast import ast
+
+from tenantdb.sql.statements import Statement
+
+
+class ObjectKind(StrEnum):
+    RELATION = "relation"  # table, partitioned table, index, view, materialized view, sequence (one namespace)
+    TYPE = "type"
+    FUNCTION = "function"
+    SCHEMA = "schema"
+    EXTENSION = "extension"
+    COLUMN = "column"  # of ``table``
+    CONSTRAINT = "constraint"  # of ``table``
+    TRIGGER = "trigger"  # of ``table``
+    POLICY = "policy"  # of ``table``
+
+
+class EffectAction(StrEnum):
+    CREATE = "create"
+    REMOVE = "remove"
+    RENAME = "rename"  # ``obj`` becomes ``new_name`` (a renamed relation takes its columns, constraints, ...)
+    UNCERTAIN = "uncertain"  # CASCADE or DROP SCHEMA: dependents nobody named go too
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CatalogObject:
+    """A named object; ``schema`` None means "found through the search path"."""
+
+    kind: ObjectKind
+    name: str
+    schema: str | None = None
+    table: str | None = None  # the relation a column, constraint, trigger, policy or index belongs to
+
+    def describe(self) -> str:
+        where = f"{self.schema}." if self.schema else ""
+        if self.kind is ObjectKind.RELATION:
+            return f"relation {where}{self.name}" + (f" (an index on {self.table})" if self.table else "")
+        owner = f"{where}{self.table}." if self.table else where
+        return f"{self.kind} {owner}{self.name}"
+
+    @property
+    def belongs_to_table(self) -> bool:
+        """A column, constraint, trigger, policy or index: it goes with its table."""
+        return self.table is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Effect:
+    action: EffectAction
+    obj: CatalogObject | None = None  # None for UNCERTAIN
+    new_name: str | None = None  # for RENAME
+
+
+_RELATION_TYPES = {
+    "OBJECT_TABLE",
+    "OBJECT_INDEX",
+    "OBJECT_VIEW",
+    "OBJECT_MATVIEW",
+    "OBJECT_SEQUENCE",
+    "OBJECT_FOREIGN_TABLE",
+}
+_TYPE_TYPES = {"OBJECT_TYPE", "OBJECT_DOMAIN"}
+
+
+def effects(statements: Iterable[Statement]) -> tuple[Effect, ...]:
+    """The creates, removes and renames of ``statements``, in order."""
+    found: list[Effect] = []
+    for statement in statements:
+        found.extend(_effects(statement.tree))
+    return tuple(found)
+
+
+def _name(parts: Iterable[ast.String]) -> tuple[str | None, str]:
+    names = [part.sval or "" for part in parts if isinstance(part, ast.String)]
+    return (names[-2] if len(names) > 1 else None), (names[-1] if names else "")
+
+
+def _create(kind: ObjectKind, name: str, schema: str | None = None, table: str | None = None) -> Effect:
+    return Effect(action=EffectAction.CREATE, obj=CatalogObject(kind=kind, name=name, schema=schema, table=table))
+
+
+def _remove(kind: ObjectKind, name: str, schema: str | None = None, table: str | None = None) -> Effect:
+    return Effect(action=EffectAction.REMOVE, obj=CatalogObject(kind=kind, name=name, schema=schema, table=table))
+
+
+def _effects(node: ast.Node) -> list[Effect]:
+    handler = _HANDLERS.get(type(node))
+    return handler(node) if handler is not None else []
+
+
+def _relation(relation: ast.RangeVar | None) -> list[Effect]:
+    """A new table, view or sequence (temporary ones leave nothing behind)."""
+    if relation is None or relation.relpersistence == "t":
+        return []
+    return [_create(ObjectKind.RELATION, relation.relname or "", relation.schemaname)]
+
+
+def _index(node: ast.IndexStmt) -> list[Effect]:
+    if not node.idxname or node.relation is None:
+        return []
+    return [_create(ObjectKind.RELATION, node.idxname, node.relation.schemaname, node.relation.relname)]
+
+
+def _type(names: tuple[ast.String, ...] | None) -> list[Effect]:
+    schema, name = _name(names or ())
+    return [_create(ObjectKind.TYPE, name, schema)]
+
+
+def _function(node: ast.CreateFunctionStmt) -> list[Effect]:
+    schema, name = _name(node.funcname or ())
+    return [_create(ObjectKind.FUNCTION, name, schema)]
+
+
+def _owned(kind: ObjectKind, name: str | None, relation: ast.RangeVar | None) -> list[Effect]:
+    """A trigger or policy of ``relation``."""
+    if not name or relation is None:
+        return []
+    return [_create(kind, name, relation.schemaname, relation.relname)]
+
+
+def _alter_table(node: ast.AlterTableStmt) -> list[Effect]:
+    relation = node.relation
+    assert relation is not None
+    schema, table = relation.schemaname, relation.relname or ""
+    found: list[Effect] = []
+    for cmd in node.cmds or ():
+        subtype = getattr(cmd.subtype, "name", "")
+        cascade = getattr(cmd.behavior, "name", "") == "DROP_CASCADE"
+        if subtype == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef) and cmd.def_.colname:
+            found.append(_create(ObjectKind.COLUMN, cmd.def_.colname, schema, table))
+        elif subtype == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint) and cmd.def_.conname:
+            found.append(_create(ObjectKind.CONSTRAINT, cmd.def_.conname, schema, table))
+        elif subtype == "AT_DropColumn" and cmd.name:
+            found.append(_remove(ObjectKind.COLUMN, cmd.name, schema, table))
+        elif subtype == "AT_DropConstraint" and cmd.name:
+            found.append(_remove(ObjectKind.CONSTRAINT, cmd.name, schema, table))
+        else:
+            continue
+        if cascade:
+            found.append(Effect(action=EffectAction.UNCERTAIN))
+    return found
+
+
+def _rename(node: ast.RenameStmt) -> list[Effect]:
+    kind = getattr(node.renameType, "name", "")
+    relation = node.relation
+    new = node.newname or ""
+    if kind in _RELATION_TYPES and relation is not None:
+        old = CatalogObject(kind=ObjectKind.RELATION, name=relation.relname or "", schema=relation.schemaname)
+        return [Effect(action=EffectAction.RENAME, obj=old, new_name=new)]
+    sub = {"OBJECT_COLUMN": ObjectKind.COLUMN, "OBJECT_TABCONSTRAINT": ObjectKind.CONSTRAINT}.get(kind)
+    sub = sub or {"OBJECT_TRIGGER": ObjectKind.TRIGGER, "OBJECT_POLICY": ObjectKind.POLICY}.get(kind)
+    if sub is not None and relation is not None and node.subname:
+        old = CatalogObject(kind=sub, name=node.subname, schema=relation.schemaname, table=relation.relname)
+        return [Effect(action=EffectAction.RENAME, obj=old, new_name=new)]
+    if kind == "OBJECT_SCHEMA" and node.subname:
+        return [Effect(action=EffectAction.UNCERTAIN)]
+    if kind in _TYPE_TYPES and isinstance(node.object, tuple):
+        schema, name = _name(node.object)
+        old = CatalogObject(kind=ObjectKind.TYPE, name=name, schema=schema)
+        return [Effect(action=EffectAction.RENAME, obj=old, new_name=new)]
+    return []
+
+
+def _drop(node: ast.DropStmt) -> list[Effect]:
+    kind = getattr(node.removeType, "name", "")
+    found: list[Effect] = []
+    for target in node.objects or ():
+        if kind in _RELATION_TYPES and isinstance(target, tuple):
+            schema, name = _name(target)
+            found.append(_remove(ObjectKind.RELATION, name, schema))
+        elif kind in _TYPE_TYPES and isinstance(target, ast.TypeName):
+            schema, name = _name(target.names or ())
+            found.append(_remove(ObjectKind.TYPE, name, schema))
+        elif kind in {"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"} and isinstance(
+            target, ast.ObjectWithArgs
+        ):
+            schema, name = _name(target.objname or ())
+            found.append(_remove(ObjectKind.FUNCTION, name, schema))
+        elif kind == "OBJECT_SCHEMA" and isinstance(target, ast.String):
+            found.append(_remove(ObjectKind.SCHEMA, target.sval or ""))
+            found.append(Effect(action=EffectAction.UNCERTAIN))
+        elif kind == "OBJECT_EXTENSION" and isinstance(target, ast.String):
+            found.append(_remove(ObjectKind.EXTENSION, target.sval or ""))
+            found.append(Effect(action=EffectAction.UNCERTAIN))  # the extension's objects go with it
+        elif kind in {"OBJECT_TRIGGER", "OBJECT_POLICY"} and isinstance(target, tuple):
+            *table_parts, name = [part.sval or "" for part in target if isinstance(part, ast.String)]
+            table_schema = table_parts[-2] if len(table_parts) > 1 else None
+            sub = ObjectKind.TRIGGER if kind == "OBJECT_TRIGGER" else ObjectKind.POLICY
+            found.append(_remove(sub, name, table_schema, table_parts[-1] if table_parts else None))
+    if getattr(node.behavior, "name", "") == "DROP_CASCADE":
+        found.append(Effect(action=EffectAction.UNCERTAIN))
+    return found
+
+
+def effect_record(effect: Effect, found_schema: str | None = None, *, found: bool = False) -> dict[str, object]:
+    """The JSON form kept in the ledger; a create carries the schema it was found in (``found`` False: absent)."""
+    record: dict[str, object] = {"action": effect.action.value}
+    if effect.obj is not None:
+        record |= {
+            "kind": effect.obj.kind.value,
+            "name": effect.obj.name,
+            "schema": found_schema if found else effect.obj.schema,
+            "table": effect.obj.table,
+        }
+    if effect.action is EffectAction.CREATE:
+        record["found"] = found
+    if effect.new_name is not None:
+        record["new_name"] = effect.new_name
+    return record
+
+
+def effect_from_record(record: Mapping[str, object]) -> tuple[Effect, bool]:
+    """An effect read back from the ledger, and whether its created object was found when it was applied."""
+    action = EffectAction(str(record["action"]))
+    obj = None
+    if "kind" in record:
+        obj = CatalogObject(
+            kind=ObjectKind(str(record["kind"])),
+            name=str(record["name"]),
+            schema=_optional(record.get("schema")),
+            table=_optional(record.get("table")),
+        )
+    return Effect(action=action, obj=obj, new_name=_optional(record.get("new_name"))), bool(record.get("found"))
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+_HANDLERS: dict[type, Callable[[Any], list[Effect]]] = {
+    ast.CreateStmt: lambda node: _relation(node.relation),
+    ast.CreateTableAsStmt: lambda node: _relation(node.into.rel if node.into is not None else None),
+    ast.ViewStmt: lambda node: _relation(node.view),
+    ast.CreateSeqStmt: lambda node: _relation(node.sequence),
+    ast.IndexStmt: _index,
+    ast.CreateEnumStmt: lambda node: _type(node.typeName),
+    ast.CreateRangeStmt: lambda node: _type(node.typeName),
+    ast.CreateDomainStmt: lambda node: _type(node.domainname),
+    ast.CompositeTypeStmt: lambda node: (
+        [_create(ObjectKind.TYPE, node.typevar.relname or "", node.typevar.schemaname)]
+        if node.typevar is not None
+        else []
+    ),
+    ast.CreateFunctionStmt: _function,
+    ast.CreateSchemaStmt: lambda node: [_create(ObjectKind.SCHEMA, node.schemaname)] if node.schemaname else [],
+    ast.CreateExtensionStmt: lambda node: [_create(ObjectKind.EXTENSION, node.extname)] if node.extname else [],
+    ast.CreateTrigStmt: lambda node: _owned(ObjectKind.TRIGGER, node.trigname, node.relation),
+    ast.CreatePolicyStmt: lambda node: _owned(ObjectKind.POLICY, node.policy_name, node.table),
+    ast.AlterTableStmt: lambda node: _alter_table(node) if node.relation is not None else [],
+    ast.RenameStmt: _rename,
+    ast.DropStmt: _drop,
+    # objects move or go without being named
+    ast.AlterObjectSchemaStmt: lambda _: [Effect(action=EffectAction.UNCERTAIN)],
+    ast.DropOwnedStmt: lambda _: [Effect(action=EffectAction.UNCERTAIN)],
+}

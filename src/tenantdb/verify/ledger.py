@@ -1,0 +1,106 @@
+"""Hold the ledger against the database: every object an applied migration created must still exist.
+
+The runner records in each ledger row what the migration's statements created, removed and renamed (with the
+schema each created object was found in). Replaying those records over the applied migrations, in the order they
+were applied, gives the objects the ledger claims exist; each one missing is a contradiction: a migration marked
+applied whose work is not (or no longer) in the database. A removal nobody named (``CASCADE``, ``DROP SCHEMA``,
+``SET SCHEMA``) makes every earlier claim uncertain, so the replay stops expecting those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from tenantdb.db import AppliedMigration, Session, locate_objects
+from tenantdb.sql.effects import CatalogObject, EffectAction, ObjectKind, effect_from_record
+from tenantdb.verify.model import Violation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    """An object the ledger says exists, and the migration that created it."""
+
+    obj: CatalogObject
+    label: str  # source/version_name of the creating migration
+    version: str
+    found_when_applied: bool
+
+
+def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
+    """The objects the applied migrations' recorded effects leave, replayed in the order they were applied."""
+    claims: list[Claim] = []
+    for row in applied:
+        label = f"{row.version}_{row.name}" if row.source == "project" else f"{row.source}/{row.version}_{row.name}"
+        for record in row.catalog_effects or ():
+            effect, found = effect_from_record(record)
+            obj = effect.obj
+            if effect.action is EffectAction.UNCERTAIN:
+                claims.clear()
+            elif obj is None:
+                continue
+            elif effect.action is EffectAction.CREATE:
+                claims = [claim for claim in claims if not _same(claim.obj, obj)]
+                claims.append(Claim(obj=obj, label=label, version=row.version, found_when_applied=found))
+            elif effect.action is EffectAction.REMOVE:
+                claims = [claim for claim in claims if not _same(claim.obj, obj) and not _belongs_to(claim.obj, obj)]
+            elif effect.action is EffectAction.RENAME and effect.new_name is not None:
+                claims = [_renamed(claim, obj, effect.new_name) for claim in claims]
+    return claims
+
+
+def ledger_contradictions(session: Session, applied: Sequence[AppliedMigration]) -> list[Violation]:
+    """A violation for every claimed object the database does not have."""
+    claims = ledger_claims(applied)
+    located = locate_objects(
+        session,
+        [{"kind": c.obj.kind.value, "name": c.obj.name, "schema": c.obj.schema, "table": c.obj.table} for c in claims],
+    )
+    violations = []
+    for claim, schema in zip(claims, located, strict=True):
+        if schema is not None:
+            continue
+        when = "" if claim.found_when_applied else " (it was already missing when the migration was recorded)"
+        violations.append(
+            Violation(
+                check="ledger-contradiction",
+                subject=claim.version,
+                message=f"the ledger says {claim.label} is applied, but the {claim.obj.describe()} it creates "
+                f"does not exist{when}; re-run it (`tenantdb migrate down --ledger-only --to ...`, then `up`) "
+                "or recreate the object",
+            )
+        )
+    return violations
+
+
+def _matches(expected: str | None, given: str | None) -> bool:
+    """An unqualified name in a statement may mean any schema."""
+    return given is None or expected is None or expected == given
+
+
+def _same(claimed: CatalogObject, named: CatalogObject) -> bool:
+    return (
+        claimed.kind == named.kind
+        and claimed.name == named.name
+        and _matches(claimed.schema, named.schema)
+        and (claimed.table == named.table or named.table is None or claimed.table is None)
+    )
+
+
+def _belongs_to(claimed: CatalogObject, removed: CatalogObject) -> bool:
+    """A removed relation takes its columns, constraints, triggers and policies; a removed schema its objects."""
+    if removed.kind is ObjectKind.RELATION:
+        return claimed.belongs_to_table and claimed.table == removed.name and _matches(claimed.schema, removed.schema)
+    if removed.kind is ObjectKind.SCHEMA:
+        return claimed.schema == removed.name
+    return False
+
+
+def _renamed(claim: Claim, old: CatalogObject, new_name: str) -> Claim:
+    obj = claim.obj
+    if _same(obj, old):
+        return replace(claim, obj=replace(obj, name=new_name))
+    moved_with_table = old.kind is ObjectKind.RELATION and obj.belongs_to_table and obj.table == old.name
+    if moved_with_table and _matches(obj.schema, old.schema):
+        return replace(claim, obj=replace(obj, table=new_name))
+    return claim

@@ -1,0 +1,143 @@
+"""The ledger, the journal and the database agree after ordinary sequences of up, down, failures and fixes.
+
+Each test reproduces a finding of issue 10 (found by trying tenantdb from outside) before it was fixed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tenantdb.db import Session
+from tenantdb.errors import ExitCode, LedgerStateError, MigrationFailed, MigrationFileError
+from tenantdb.execute.runner import Runner
+from tenantdb.migrations import Direction, load_migrations
+from tenantdb.plan import Step
+from tenantdb.verify import verify
+from tests.helpers import FAST, cli, down, ledger_versions, up, write_files
+
+T_UP = "CREATE TABLE t (id int PRIMARY KEY, v int);\nINSERT INTO t VALUES (1, 10), (2, 20);\n"
+NONTX_UP = (
+    "CREATE INDEX CONCURRENTLY t_v_idx ON t (v);\n"
+    "INSERT INTO t VALUES (3, 30);\n"
+    "UPDATE t SET v = v / 0;\n"
+    "INSERT INTO t VALUES (4, 40);\n"
+)
+NONTX_DOWN = "DROP INDEX IF EXISTS t_v_idx;\nDELETE FROM t WHERE id IN (3, 4);\n"
+
+
+def _interrupted_project(tmp_path: Path) -> Path:
+    files = {
+        "1_t.up.sql": T_UP,
+        "1_t.down.sql": "DROP TABLE t;\n",
+        "2_nontx.up.sql": NONTX_UP,
+        "2_nontx.down.sql": NONTX_DOWN,
+    }
+    return write_files(tmp_path / "migrations", files)
+
+
+def _index_exists(session: Session, name: str) -> bool:
+    return bool(session.fetch_value("SELECT to_regclass(%s) IS NOT NULL", (name,)))
+
+
+def _fix(directory: Path) -> None:
+    path = directory / "2_nontx.up.sql"
+    path.write_text(path.read_text().replace("v / 0", "v / 1"))
+
+
+def test_down_refuses_to_roll_back_under_an_interrupted_migration(session: Session, tmp_path: Path) -> None:
+    """Finding 1: `down` rolled back 1_t under the interrupted 2_nontx; the resumed run then skipped its index."""
+    directory = _interrupted_project(tmp_path)
+    with pytest.raises(MigrationFailed):
+        up(session, load_migrations(directory))
+    with pytest.raises(LedgerStateError, match="2_nontx was interrupted after 2 of 4 statements") as raised:
+        down(session, load_migrations(directory))
+    assert raised.value.exit_code is ExitCode.BAD_INPUT
+    assert ledger_versions(session) == ["1"]
+    assert session.fetch_value("SELECT count(*) FROM t") == 3  # nothing changed
+    _fix(directory)
+    up(session, load_migrations(directory))
+    assert _index_exists(session, "t_v_idx")
+    assert session.fetch_value("SELECT count(*) FROM t") == 4
+    assert verify(session, load_migrations(directory)).ok
+
+
+def test_down_can_roll_back_the_interrupted_migration_itself(session: Session, tmp_path: Path) -> None:
+    """`--include-interrupted` runs the interrupted migration's down first; its journal goes with it."""
+    directory = _interrupted_project(tmp_path)
+    with pytest.raises(MigrationFailed):
+        up(session, load_migrations(directory))
+    result = down(session, load_migrations(directory), steps=2, include_interrupted=True)
+    assert [step.version for step in result.steps] == ["2", "1"]
+    assert ledger_versions(session) == []
+    assert session.fetch_value("SELECT count(*) FROM tenantdb.statement_journal") == 0
+    _fix(directory)
+    up(session, load_migrations(directory))
+    assert _index_exists(session, "t_v_idx")  # run from its first statement, not resumed at the third
+    assert session.fetch_value("SELECT count(*) FROM t") == 4
+
+
+def test_a_journal_is_void_once_a_migration_before_it_is_rolled_back(session: Session, tmp_path: Path) -> None:
+    """Rolling back 1_t by a path that plans no down (a phase rollback runs steps itself) voids 2_nontx's journal."""
+    directory = _interrupted_project(tmp_path)
+    with pytest.raises(MigrationFailed):
+        up(session, load_migrations(directory))
+    first = load_migrations(directory).migrations[0]
+    Runner(session, FAST).run_step(Step(migration=first, direction=Direction.DOWN))
+    assert session.fetch_value("SELECT count(*) FROM tenantdb.statement_journal") == 0
+    kinds = [row[0] for row in session.fetch_all("SELECT kind FROM tenantdb.events ORDER BY id")]
+    assert "journal_void" in kinds
+    _fix(directory)
+    up(session, load_migrations(directory))
+    assert _index_exists(session, "t_v_idx")
+    assert session.fetch_value("SELECT count(*) FROM t") == 4
+
+
+def test_verify_reports_an_applied_migration_the_database_contradicts(session: Session, tmp_path: Path) -> None:
+    """The ledger records what each migration created; verify finds what went missing (exit 6 in the CLI)."""
+    directory = _interrupted_project(tmp_path)
+    _fix(directory)
+    up(session, load_migrations(directory))
+    assert verify(session, load_migrations(directory)).ok
+    session.execute("DROP INDEX t_v_idx")
+    report = verify(session, load_migrations(directory))
+    assert not report.ok
+    (claim,) = [v for v in report.violations if v.check == "ledger-contradiction"]
+    assert claim.subject == "2" and "t_v_idx" in claim.message and "2_nontx" in claim.message
+
+
+def test_verify_follows_later_migrations_that_drop_or_rename(session: Session, tmp_path: Path) -> None:
+    files = {
+        "1_a.up.sql": "CREATE TABLE a (id int PRIMARY KEY, note text);\nCREATE INDEX a_note_idx ON a (note);\n",
+        "2_b.up.sql": "DROP INDEX a_note_idx;\nALTER TABLE a RENAME TO b;\nALTER TABLE b ADD COLUMN extra int;\n",
+        "3_c.up.sql": "ALTER TABLE b DROP COLUMN extra;\nCREATE TYPE mood AS ENUM ('ok');\nDROP TYPE mood;\n",
+    }
+    directory = write_files(tmp_path / "migrations", files)
+    up(session, load_migrations(directory))
+    assert verify(session, load_migrations(directory)).ok
+
+
+def test_missing_down_file_is_irreversible(session: Session, tmp_path: Path) -> None:
+    """Finding 7: `down --to 0` over golang-migrate files without down files said "rolled back 3"."""
+    files = {f"{i}_t{i}.up.sql": f"CREATE TABLE t{i} (id int);\n" for i in (1, 2, 3)}
+    directory = write_files(tmp_path / "migrations", files)
+    up(session, load_migrations(directory))
+    with pytest.raises(MigrationFileError, match="3_t3 has no down migration") as raised:
+        down(session, load_migrations(directory), target=load_migrations(directory).version_of("0"))
+    assert raised.value.exit_code is ExitCode.BAD_INPUT
+    assert ledger_versions(session) == ["1", "2", "3"]
+
+
+def test_ledger_only_down_says_the_schema_was_not_changed(tmp_path: Path, dsn: str) -> None:
+    files = {f"{i}_t{i}.up.sql": f"CREATE TABLE t{i} (id int);\n" for i in (1, 2)}
+    write_files(tmp_path / "migrations", files)
+    assert cli("migrate", "up", "--dsn", dsn, cwd=tmp_path).returncode == 0
+    refused = cli("migrate", "down", "--to", "0", "--dsn", dsn, cwd=tmp_path)
+    assert refused.returncode == ExitCode.BAD_INPUT, refused.stderr
+    assert "--ledger-only" in refused.stderr
+    forgot = cli("migrate", "down", "--to", "0", "--ledger-only", "--dsn", dsn, cwd=tmp_path)
+    assert forgot.returncode == 0, forgot.stderr
+    assert "schema was not changed" in forgot.stdout + forgot.stderr
+    status = cli("migrate", "status", "--json", "--dsn", dsn, cwd=tmp_path)
+    assert '"pending"' in status.stdout
