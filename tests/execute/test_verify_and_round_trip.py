@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from tenantdb.db import Session
+from tenantdb.db.digests import TableDigest
 from tenantdb.errors import DatabaseError
 from tenantdb.execute import round_trip
+from tenantdb.execute.roundtrip import data_differences
 from tenantdb.migrations import load_migrations
 from tenantdb.verify import verify
 from tests.helpers import FAST, up, write_files
@@ -72,6 +74,7 @@ def test_round_trip_passes_for_a_reversible_project(dsn: str, tmp_path: Path) ->
 
 
 def test_round_trip_names_what_a_leaky_down_leaves_behind(dsn: str, tmp_path: Path) -> None:
+    """A down that leaves a type behind is a fact about the project (noted); the re-apply then fails on it."""
     write_files(
         tmp_path,
         {
@@ -81,7 +84,49 @@ def test_round_trip_names_what_a_leaky_down_leaves_behind(dsn: str, tmp_path: Pa
         },
     )
     report = round_trip(dsn, load_migrations(tmp_path), FAST)
-    assert report.difference is not None
-    assert report.difference.stage == "after rolling everything back"
-    assert report.difference.kind == "types"
-    assert any("mood" in row for row in report.difference.only_in_actual)
+    assert not report.ok
+    (leftover,) = report.left_by_downs
+    assert leftover.kind == "types" and any("mood" in row for row in leftover.only_in_actual)
+    assert report.reapply_failure is not None and "mood" in report.reapply_failure
+
+
+def test_round_trip_tolerates_what_the_downs_keep_when_the_ups_do_too(dsn: str, tmp_path: Path) -> None:
+    """A backup table a down keeps and an extension it does not drop are noted, not errors."""
+    write_files(
+        tmp_path,
+        {
+            "0001_a.sql": "-- migrate:up\nCREATE EXTENSION IF NOT EXISTS plpgsql;\n"
+            "CREATE TABLE a (id int PRIMARY KEY, note text);\nINSERT INTO a VALUES (1, 'x');\n"
+            "-- migrate:down\nCREATE TABLE IF NOT EXISTS a_backup AS SELECT * FROM a;\nDROP TABLE a;\n",
+        },
+    )
+    report = round_trip(dsn, load_migrations(tmp_path), FAST)
+    assert report.ok, report
+    assert {d.kind for d in report.left_by_downs} >= {"columns", "relations"}
+    assert any("a_backup" in row for d in report.left_by_downs for row in d.only_in_actual)
+
+
+def test_round_trip_compares_data_not_only_the_catalog(dsn: str, tmp_path: Path) -> None:
+    """Issue 10, finding 2: re-applying doubled a seeded table and `migrate test` still said "identically"."""
+    write_files(
+        tmp_path,
+        {
+            "0001_a.sql": "-- migrate:up\nCREATE TABLE a (note text, made timestamptz DEFAULT now());\n"
+            "-- migrate:down\nDROP TABLE a;\n",
+            "0002_seed.sql": "-- migrate:up\nINSERT INTO a (note) VALUES ('x'), ('y');\n-- migrate:down\nSELECT 1;\n",
+        },
+    )
+    report = round_trip(dsn, load_migrations(tmp_path), FAST)
+    assert report.ok, [d.describe() for d in report.data_differences]
+    assert report.tables == 1
+    assert report.volatile == ("public.a.made",)
+
+
+def test_data_differences_name_the_table_and_columns() -> None:
+    first = {"public.a": TableDigest(rows=2, columns={"id": "1", "made": "2"}, volatile=frozenset({"made"}))}
+    doubled = {"public.a": TableDigest(rows=4, columns={"id": "3", "made": "4"}, volatile=frozenset({"made"}))}
+    changed = {"public.a": TableDigest(rows=2, columns={"id": "5", "made": "6"}, volatile=frozenset({"made"}))}
+    (rows,), _ = data_differences(first, doubled, set())
+    assert rows.describe() == "public.a: 2 row(s) after the first apply, 4 row(s) after applying again"
+    (values,), volatile = data_differences(first, changed, set())
+    assert values.columns == ("id",) and volatile == ["public.a.made"]

@@ -121,14 +121,26 @@ def show_verify(report: VerifyReport) -> None:
 
 
 def show_round_trip(report: RoundTripReport) -> None:
-    if report.difference is None:
+    for leftover in report.left_by_downs:
+        stdout.print("[yellow]note[/]: the project's down migrations do not undo everything (not an error):")
+        stdout.print(escape(leftover.describe()))
+    if report.volatile:
+        shown = ", ".join(report.volatile[:8]) + (", ..." if len(report.volatile) > 8 else "")
+        stdout.print(f"[yellow]note[/]: generated values differ between applies (expected): {escape(shown)}")
+    if report.ok:
+        end = "an empty catalog" if not report.left_by_downs else "the state the downs leave"
         stdout.print(
-            f"[green]round trip ok[/]: {report.migrations} migrations applied, rolled back to an empty catalog, "
-            f"and re-applied identically ({report.objects} catalog entries compared)"
+            f"[green]round trip ok[/]: {report.migrations} migrations applied, rolled back to {end}, "
+            f"and re-applied identically ({report.objects} catalog entries and {report.tables} tables' rows compared)"
         )
         return
     stdout.print("[red]round trip failed[/]")
-    stdout.print(escape(report.difference.describe()))
+    if report.difference is not None:
+        stdout.print(escape(report.difference.describe()))
+    for difference in report.data_differences:
+        stdout.print(f"data differs: {escape(difference.describe())}")
+    if report.reapply_failure is not None:
+        stdout.print(f"applying again failed: {escape(report.reapply_failure)}")
 
 
 def show_created(paths: list[Path]) -> None:

@@ -1,7 +1,10 @@
-"""``migrate test``: apply all, roll back all, apply all again on a scratch database; compare catalogs.
+"""``migrate test``: apply all, roll back all, apply all again on a scratch database; compare catalog and data.
 
-Passing means the down migrations really undo the ups (the catalog after rolling back equals the empty
-start), and the ups are repeatable (the catalog after re-applying equals the first one).
+Passing means the ups are repeatable after the downs: the catalog after re-applying equals the first one, and so
+do the data (every table's row count, and each column's values except generated ones: timestamps, uuids,
+volatile defaults, identities and keys, which are reported as such). What rolling everything back leaves behind
+(a kept backup table, an extension not dropped) or removes is reported as left by the project's downs: a fact
+about the project's down migrations, not a failure; those objects are left out of the re-apply comparison.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from dataclasses import dataclass
 
 from tenantdb.config import RunnerSettings
 from tenantdb.db import Session, Snapshot, catalog_snapshot, connect, create_scratch_database, drop_database
+from tenantdb.db.digests import TableDigest, data_digests
+from tenantdb.errors import MigrationFailed
 from tenantdb.execute.engine import RunRequest, migrate
 from tenantdb.execute.observer import Observer
 from tenantdb.migrations import Direction, MigrationSet
@@ -33,28 +38,91 @@ class CatalogDifference:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DataDifference:
+    """A table whose rows after apply → roll back → apply differ from the first apply."""
+
+    table: str
+    rows_first: int | None  # None: the table did not exist
+    rows_again: int | None
+    columns: tuple[str, ...] = ()  # columns whose values differ (non-volatile ones)
+
+    def describe(self) -> str:
+        if self.rows_first != self.rows_again:
+            first = "no table" if self.rows_first is None else f"{self.rows_first} row(s)"
+            again = "no table" if self.rows_again is None else f"{self.rows_again} row(s)"
+            return f"{self.table}: {first} after the first apply, {again} after applying again"
+        return f"{self.table}: values of {', '.join(self.columns)} differ after applying again"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoundTripReport:
     migrations: int
     objects: int  # rows in the applied snapshot
+    tables: int = 0  # tables whose data was compared
     difference: CatalogDifference | None
+    data_differences: tuple[DataDifference, ...] = ()
+    left_by_downs: tuple[CatalogDifference, ...] = ()  # what rolling everything back did not undo
+    volatile: tuple[str, ...] = ()  # table.column whose values differ as generated values do (not an error)
+    reapply_failure: str | None = None  # applying again failed (typically on something the downs left behind)
 
     @property
     def ok(self) -> bool:
-        return self.difference is None
+        return self.difference is None and not self.data_differences and self.reapply_failure is None
 
 
 def first_difference(stage: str, expected: Snapshot, actual: Snapshot) -> CatalogDifference | None:
+    return next(iter(all_differences(stage, expected, actual)), None)
+
+
+def all_differences(stage: str, expected: Snapshot, actual: Snapshot) -> list[CatalogDifference]:
+    """Every section in which two snapshots differ."""
+    found = []
     for kind in sorted(expected.keys() | actual.keys()):
         left = {repr(row) for row in expected.get(kind, [])}
         right = {repr(row) for row in actual.get(kind, [])}
         if left != right:
-            return CatalogDifference(
-                stage=stage,
-                kind=kind,
-                only_in_expected=tuple(sorted(left - right)),
-                only_in_actual=tuple(sorted(right - left)),
+            found.append(
+                CatalogDifference(
+                    stage=stage,
+                    kind=kind,
+                    only_in_expected=tuple(sorted(left - right)),
+                    only_in_actual=tuple(sorted(right - left)),
+                )
             )
-    return None
+    return found
+
+
+def _without(snapshot: Snapshot, leftovers: list[CatalogDifference]) -> Snapshot:
+    """The snapshot without the entries the downs left behind (or removed), so they are not counted twice."""
+    left = {(d.kind, row) for d in leftovers for row in (*d.only_in_expected, *d.only_in_actual)}
+    return {kind: [row for row in rows if (kind, repr(row)) not in left] for kind, rows in snapshot.items()}
+
+
+def data_differences(
+    first: dict[str, TableDigest], again: dict[str, TableDigest], ignore: set[str]
+) -> tuple[list[DataDifference], list[str]]:
+    """Tables whose rows differ (errors), and columns whose values differ only as generated values do (notes)."""
+    errors: list[DataDifference] = []
+    volatile: list[str] = []
+    for table in sorted(first.keys() | again.keys()):
+        if table in ignore:
+            continue
+        before, after = first.get(table), again.get(table)
+        if before is None or after is None or before.rows != after.rows:
+            errors.append(
+                DataDifference(
+                    table=table,
+                    rows_first=before.rows if before else None,
+                    rows_again=after.rows if after else None,
+                )
+            )
+            continue
+        changed = [name for name, digest in before.columns.items() if after.columns.get(name) != digest]
+        stable = tuple(name for name in changed if name not in before.volatile)
+        volatile += [f"{table}.{name}" for name in changed if name in before.volatile]
+        if stable:
+            errors.append(DataDifference(table=table, rows_first=before.rows, rows_again=after.rows, columns=stable))
+    return errors, volatile
 
 
 def round_trip(
@@ -84,17 +152,38 @@ def _cycle(
     empty = catalog_snapshot(session)
     stage("apply all")
     migrate(session, migrations, settings, RunRequest(direction=Direction.UP), observer)
-    applied = catalog_snapshot(session)
+    applied, applied_data = catalog_snapshot(session), data_digests(session)
     stage("roll back all")
     migrate(session, migrations, settings, RunRequest(direction=Direction.DOWN, everything=True), observer)
-    difference = first_difference("after rolling everything back", empty, catalog_snapshot(session))
-    if difference is None:
-        stage("apply all again")
-        migrate(session, migrations, settings, RunRequest(direction=Direction.UP), observer)
-        difference = first_difference("after applying again", applied, catalog_snapshot(session))
+    rolled_back = catalog_snapshot(session)
+    leftovers = all_differences("after rolling everything back", empty, rolled_back)
+    left_tables = _relations(rolled_back) - _relations(empty)
+    stage("apply all again")
     sets = [migrations] if isinstance(migrations, MigrationSet) else migrations
+    counted = sum(len(migration_set) for migration_set in sets)
+    try:
+        migrate(session, migrations, settings, RunRequest(direction=Direction.UP), observer)
+    except MigrationFailed as error:
+        return RoundTripReport(
+            migrations=counted,
+            objects=sum(len(rows) for rows in applied.values()),
+            difference=None,
+            left_by_downs=tuple(leftovers),
+            reapply_failure=str(error),
+        )
+    again, again_data = catalog_snapshot(session), data_digests(session)
+    difference = first_difference("after applying again", _without(applied, leftovers), _without(again, leftovers))
+    errors, volatile = data_differences(applied_data, again_data, left_tables)
     return RoundTripReport(
-        migrations=sum(len(migration_set) for migration_set in sets),
+        migrations=counted,
         objects=sum(len(rows) for rows in applied.values()),
+        tables=len(applied_data),
         difference=difference,
+        data_differences=tuple(errors),
+        left_by_downs=tuple(leftovers),
+        volatile=tuple(volatile),
     )
+
+
+def _relations(snapshot: Snapshot) -> set[str]:
+    return {f"{row[0]}.{row[1]}" for row in snapshot.get("relations", [])}
