@@ -45,6 +45,14 @@ from tenantdb.db.catalog import (
 )
 from tenantdb.db.connect import connect, describe_dsn
 from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
+from tenantdb.db.foreign_ledger import (
+    LedgerTable,
+    delete_version,
+    insert_version,
+    ledger_rows,
+    ledger_tables,
+    replace_single_version,
+)
 from tenantdb.db.locks import LockHolder, acquire_runner_lock, lock_holder, release_runner_lock
 from tenantdb.db.references import (
     OrphanCount,
@@ -69,6 +77,7 @@ from tenantdb.db.state import (
     JournalKey,
     applied_migrations,
     ensure_state,
+    event_recorded,
     interrupted_versions,
     journal_clear,
     journal_entries,
@@ -96,6 +105,7 @@ __all__ = [
     "IndexRef",
     "JournalEntry",
     "JournalKey",
+    "LedgerTable",
     "LockHolder",
     "LockSample",
     "OrphanCount",
@@ -116,6 +126,7 @@ __all__ = [
     "connect",
     "count_orphans",
     "create_scratch_database",
+    "delete_version",
     "dependent_views",
     "dependents",
     "describe_dsn",
@@ -123,9 +134,11 @@ __all__ = [
     "drop_index_concurrently",
     "embedded_status",
     "ensure_state",
+    "event_recorded",
     "explain_analyze",
     "find_index",
     "held_relation_locks",
+    "insert_version",
     "interrupted_versions",
     "invalid_indexes",
     "invalid_indexes_on",
@@ -133,6 +146,8 @@ __all__ = [
     "journal_clear",
     "journal_entries",
     "journal_mark",
+    "ledger_rows",
+    "ledger_tables",
     "list_entries",
     "lock_holder",
     "name_taken",
@@ -149,6 +164,7 @@ __all__ = [
     "relation_states",
     "release_runner_lock",
     "remove_applied",
+    "replace_single_version",
     "resolve_table",
     "restore",
     "runner_identity",

@@ -17,7 +17,7 @@ from psycopg import sql
 from tenantdb.db.session import Session, runner_identity
 
 STATE_SCHEMA = "tenantdb"
-STATE_VERSION = 4  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent
+STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent; 5: note
 _STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
 
 
@@ -38,6 +38,7 @@ class AppliedMigration:
     duration_ms: int
     statements_total: int
     statements_done: int
+    note: str | None = None  # e.g. adopted from another tool's ledger by ``migrate baseline``, not run
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +97,7 @@ _APPLIED_FIELDS = (
     "duration_ms",
     "statements_total",
     "statements_done",
+    "note",
 )
 
 
@@ -159,6 +161,17 @@ def record_event(
             sqlstate,
             json.dumps(dict(details or {}), default=str),
         ),
+    )
+
+
+def event_recorded(session: Session, kind: str, source: str) -> bool:
+    """Whether the event log has an event of ``kind`` for ``source`` (false before the state schema exists)."""
+    if not state_exists(session):
+        return False
+    return bool(
+        session.fetch_value(
+            "SELECT EXISTS (SELECT FROM tenantdb.events WHERE kind = %s AND source = %s)", (kind, source)
+        )
     )
 
 

@@ -131,3 +131,7 @@ COMMENT ON TABLE tenantdb.feature_rows IS
 ALTER TABLE tenantdb.archive DROP CONSTRAINT IF EXISTS archive_kind_check;
 ALTER TABLE tenantdb.archive
     ADD CONSTRAINT archive_kind_check CHECK (kind IN ('table', 'column', 'rows', 'dependent'));
+
+-- Step 5: a note per applied migration, e.g. that `tenantdb migrate baseline` adopted it from another tool's ledger
+-- instead of running it.
+ALTER TABLE tenantdb.applied_migrations ADD COLUMN IF NOT EXISTS note text;
