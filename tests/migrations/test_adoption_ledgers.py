@@ -189,7 +189,7 @@ def test_status_up_baseline_up(case: Case, session: Session, dsn: str, tmp_path:
     (adoption,) = status.adoptable
     assert adoption.ledger is not None and adoption.ledger.tool is case.tool
     assert adoption.versions == case.applied and not adoption.problems
-    assert "would be marked applied by `tenantdb migrate baseline`" in adoption.summary()
+    assert "would be marked applied by `tenantdb migrate baseline`" in adoption.message
 
     with pytest.raises(AdoptionRefused, match="managed by another tool") as refused:
         up(settings)
@@ -221,7 +221,7 @@ def test_alembic_is_reported_and_needs_an_explicit_to(session: Session, dsn: str
 
     (adoption,) = commands.migrate_status(settings).adoptable
     assert adoption.ledger is not None and adoption.ledger.applied == ("ae1027a6acf",)
-    assert adoption.refused and "Alembic revision ids name no SQL file" in adoption.summary()
+    assert adoption.refused and "Alembic revision ids name no SQL file" in adoption.message
     with pytest.raises(AdoptionRefused, match="alembic_version"):
         up(settings)
     with pytest.raises(AdoptionRefused, match="revision ids"):
@@ -239,7 +239,7 @@ def test_dirty_golang_migrate_is_refused_until_to_names_the_last_complete(
     make_database(session, (GOLANG_MIGRATE, "INSERT INTO schema_migrations (version, dirty) VALUES (2, true)"), 1)
 
     (adoption,) = commands.migrate_status(settings).adoptable
-    assert adoption.refused and "dirty at version 2" in adoption.summary()
+    assert adoption.refused and "dirty at version 2" in adoption.message
     with pytest.raises(AdoptionRefused, match="dirty at version 2"):
         commands.migrate_baseline(settings, to=None, dry_run=False)
     assert ledger_versions(session) == []
@@ -370,6 +370,8 @@ def test_golang_migrate_database_at_version_2_is_adopted(session: Session, dsn: 
     document = json.loads(cli("migrate", "status", *base, "--json", cwd=tmp_path).stdout)
     (found,) = document["adoptable"]
     assert found["ledger"]["tool"] == "golang-migrate" and found["versions"] == ["1", "2"]
+    assert found["ledger"]["current"] == "2" and not found["ledger"]["dirty"] and not found["refused"]
+    assert found["message"].startswith("golang-migrate ledger public.schema_migrations at version 2 (clean)")
 
     refused = cli("migrate", "up", *base, cwd=tmp_path)
     assert refused.returncode == 3

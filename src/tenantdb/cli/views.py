@@ -54,7 +54,7 @@ def show_status(report: StatusReport) -> None:
     stdout.print(table)
     stdout.print(f"{len(report.rows)} migrations, {report.pending} pending")
     for adoption in report.adoptable:
-        stdout.print(f"[bold yellow]adoptable:[/] {escape(adoption.summary())}")
+        stdout.print(f"[bold yellow]adoptable:[/] {escape(adoption.message)}")
 
 
 def show_baseline(report: BaselineReport) -> None:

@@ -28,18 +28,8 @@ class Adoption:
     unknown: tuple[str, ...] = ()  # versions the foreign ledger names that have no migration file
     problems: tuple[str, ...] = ()  # why baseline refuses without an explicit --to
 
-    @property
-    def refused(self) -> bool:
-        return bool(self.problems) and self.to is None
-
-    def summary(self) -> str:
-        """``golang-migrate ledger public.schema_migrations at version 2 (clean): 2 migration(s) ...``."""
-        found = self.ledger.describe() if self.ledger else "no ledger of another tool"
-        if self.refused:
-            return f"{found}: baseline refuses until resolved: " + "; ".join(self.problems)
-        verb = "would be marked applied by" if self.to is None else "marked applied by"
-        command = "`tenantdb migrate baseline`" + (f" --to {self.to}" if self.to else "")
-        return f"{found}: {len(self.versions)} migration(s) {verb} {command}"
+    refused: bool = False  # problems and no explicit --to: baseline would refuse
+    message: str = ""  # one line for ``migrate status``, see :func:`_message`
 
 
 def choose_ledger(ledgers: Sequence[ForeignLedger], to: Version | None) -> ForeignLedger | None:
@@ -73,14 +63,35 @@ def plan_adoption(
     else:
         chosen, unknown = _named_by(migrations, ledger)
     done = {migrations.version_of(text) for text in recorded}
+    versions = tuple(version.text for version in chosen if version not in done)
+    problems = _problems(migrations, ledger, unknown)
+    refused = bool(problems) and to is None
     return Adoption(
         ledger=ledger,
         to=to.text if to is not None else None,
-        versions=tuple(version.text for version in chosen if version not in done),
+        versions=versions,
         already_recorded=tuple(version.text for version in chosen if version in done),
         unknown=tuple(unknown),
-        problems=_problems(migrations, ledger, unknown),
+        problems=problems,
+        refused=refused,
+        message=_message(ledger, to, versions, problems, refused=refused),
     )
+
+
+def _message(
+    ledger: ForeignLedger | None,
+    to: Version | None,
+    versions: tuple[str, ...],
+    problems: tuple[str, ...],
+    *,
+    refused: bool,
+) -> str:
+    """``golang-migrate ledger public.schema_migrations at version 2 (clean): 2 migration(s) would be marked ...``."""
+    found = ledger.describe() if ledger else "no ledger of another tool"
+    if refused:
+        return f"{found}: baseline refuses until resolved: " + "; ".join(problems)
+    command = "`tenantdb migrate baseline" + (f" --to {to}`" if to is not None else "`")
+    return f"{found}: {len(versions)} migration(s) would be marked applied by {command}"
 
 
 def _up_to(migrations: MigrationSet, to: Version) -> list[Version]:
