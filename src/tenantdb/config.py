@@ -9,6 +9,8 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     dir = "migrations"
     layout = "auto"                      # auto | native | golang-migrate | flyway | dbmate | goose | diesel
     file_pattern = ""                    # custom names: a regex with (?P<version>) (?P<name>) (?P<direction>)
+    foreign_ledger = ""                  # another tool's renamed ledger table ("table" or "schema.table")
+    keep_foreign_ledger = false          # also record up/down in that tool's ledger (golang-migrate, dbmate, ...)
 
     [placeholders]                       # Flyway style ${name}, replaced before parsing: in Flyway and custom
     enabled = true                       # layouts always, in native files once values are set (or enabled)
@@ -114,6 +116,8 @@ class Settings:
     migrations_dir: Path
     layout: str = "auto"
     file_pattern: str | None = None
+    foreign_ledger: str | None = None  # a renamed ledger table of another tool, for adoption
+    keep_foreign_ledger: bool = False  # keep that tool's ledger in step so a team can switch back
     placeholders: PlaceholderSettings = PlaceholderSettings()
     runner: RunnerSettings = RunnerSettings()
     verify: VerifySettings = VerifySettings()
@@ -169,6 +173,8 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         migrations_dir=migrations_dir,
         layout=_string(migrations.get("layout", "auto"), "migrations.layout"),
         file_pattern=_string(migrations.get("file_pattern"), "migrations.file_pattern") or None,
+        foreign_ledger=_string(migrations.get("foreign_ledger"), "migrations.foreign_ledger") or None,
+        keep_foreign_ledger=_switch(migrations.get("keep_foreign_ledger", False), "migrations.keep_foreign_ledger"),
         placeholders=_placeholder_settings(placeholders),
         runner=_runner_settings(runner, data.get("online", True)),
         verify=_verify_settings(verify),
@@ -190,6 +196,12 @@ def _string(value: Any, key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ConfigError(f"{key}: expected a string, got {value!r}")
+    return value
+
+
+def _switch(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false")
     return value
 
 

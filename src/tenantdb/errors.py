@@ -9,6 +9,7 @@
     ├── RunnerBusy                      another runner holds the advisory lock
     ├── LedgerStateError                the ledger or journal forbids the request (an interrupted run in the way)
     ├── ChecksumMismatch                an applied migration's file was edited
+    ├── AdoptionRefused                 another tool's ledger needs ``migrate baseline`` (or cannot be adopted)
     ├── MigrationFailed                 a statement of a migration failed
     └── RoundTripMismatch               ``migrate test`` found a catalog difference
 
@@ -129,6 +130,20 @@ class ChecksumMismatch(TenantdbError):
 
     def details(self) -> dict[str, Any]:
         return super().details() | {"version": self.version, "diff": self.diff}
+
+
+class AdoptionRefused(TenantdbError):
+    """Another tool's ledger manages this database: ``migrate up`` waits for ``migrate baseline``, which refuses
+    a doubtful ledger (dirty, failed rows, versions without files) unless ``--to`` says what is applied."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, *, hint: str | None = None, ledger: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.ledger = ledger
+
+    def details(self) -> dict[str, Any]:
+        return super().details() | {"ledger": self.ledger}
 
 
 class MigrationFailed(TenantdbError):

@@ -26,6 +26,7 @@ COMMANDS = [
     ["migrate", "history"],
     ["migrate", "verify"],
     ["migrate", "test"],
+    ["migrate", "baseline"],
     ["new"],
     ["db"],
     ["db", "status"],

@@ -149,6 +149,40 @@ def migrate_up(
     _run(as_json, action, render)
 
 
+@migrate_app.command("baseline")
+def migrate_baseline(
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Mark every migration up to and including this version applied (0: none), whatever another "
+            "tool's ledger says.",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; change nothing.")] = False,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    directory: DirOpt = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Adopt a database another tool manages: record what its ledger says is applied, without running it.
+
+    Reads the ledger of golang-migrate, Flyway, goose, dbmate, diesel or Alembic. A dirty or failed state, versions
+    without files, Alembic revisions, or a non-empty tenantdb ledger are refused (exit 3) unless --to says what is
+    applied.
+    """
+
+    def action() -> commands.BaselineReport:
+        with ConsoleObserver(stderr, quiet=as_json) as observer:
+            settings = _settings(project, dsn, directory, sets)
+            return commands.migrate_baseline(
+                settings, to=commands.parse_version(to), dry_run=dry_run, observer=observer
+            )
+
+    _run(as_json, action, _render(as_json, views.show_baseline))
+
+
 @migrate_app.command("down")
 def migrate_down(
     to: Annotated[

@@ -10,6 +10,7 @@ from rich.table import Table
 from tenantdb.cli.render import stdout
 from tenantdb.commands import (
     ArchiveView,
+    BaselineReport,
     DemoReport,
     HistoryReport,
     ModuleInfo,
@@ -52,6 +53,21 @@ def show_status(report: StatusReport) -> None:
         )
     stdout.print(table)
     stdout.print(f"{len(report.rows)} migrations, {report.pending} pending")
+    for adoption in report.adoptable:
+        stdout.print(f"[bold yellow]adoptable:[/] {escape(adoption.message)}")
+
+
+def show_baseline(report: BaselineReport) -> None:
+    adoption = report.adoption
+    for problem in adoption.problems:
+        stdout.print(f"[yellow]note:[/] {escape(problem)} (accepted: --to {escape(adoption.to or '')})")
+    verb = "would mark" if report.dry_run else "marked"
+    origin = f" from the {escape(adoption.ledger.describe())}" if adoption.ledger else ""
+    stdout.print(f"{verb} {len(adoption.versions)} migration(s) applied on {report.database}{origin}")
+    for version in adoption.versions:
+        stdout.print(f"  {escape(version)}")
+    if adoption.already_recorded:
+        stdout.print(f"already recorded: {escape(', '.join(adoption.already_recorded))}")
 
 
 def show_run(report: RunReport) -> None:

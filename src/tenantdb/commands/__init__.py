@@ -16,12 +16,14 @@ from tenantdb.commands.bi import bi_refresh, report
 from tenantdb.commands.connection import db_status, db_stop, db_url, describe_target, open_session, resolve_dsn
 from tenantdb.commands.demo import DEMO_DATABASE, DEMO_TENANTS, DemoObserver, DemoReport, DemoStage, run_demo
 from tenantdb.commands.migrations import (
+    BaselineReport,
     HistoryReport,
     PlanReport,
     RunReport,
     StatusReport,
     lint,
     load_sources,
+    migrate_baseline,
     migrate_history,
     migrate_phases,
     migrate_redo,
@@ -43,6 +45,7 @@ __all__ = [
     "MAX_SEED_TENANTS",
     "ROLLBACK_LEVELS",
     "ArchiveView",
+    "BaselineReport",
     "DemoObserver",
     "DemoReport",
     "DemoStage",
@@ -68,6 +71,7 @@ __all__ = [
     "describe_target",
     "lint",
     "load_sources",
+    "migrate_baseline",
     "migrate_history",
     "migrate_phases",
     "migrate_redo",

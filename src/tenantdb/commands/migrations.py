@@ -23,12 +23,16 @@ from tenantdb.execute import (
     RunRequest,
     RunResult,
     StepOutcome,
+    adoptable,
+    baseline,
     migrate,
+    refuse_if_adoptable,
     round_trip,
 )
 from tenantdb.execute.preview import Preview, preview
 from tenantdb.lint import Finding, LintReport, lint_migrations
 from tenantdb.migrations import (
+    PROJECT_SOURCE,
     Direction,
     Migration,
     MigrationSet,
@@ -42,7 +46,7 @@ from tenantdb.modules import (
     iter_module_sets,
 )
 from tenantdb.phases import PhasesReport, run_phases
-from tenantdb.plan import Plan, StatusRow, status
+from tenantdb.plan import Adoption, Plan, StatusRow, status
 from tenantdb.verify import VerifyReport, verify
 
 
@@ -61,6 +65,7 @@ class StatusReport:
     directory: Path
     layout: str
     rows: tuple[StatusRow, ...]
+    adoptable: tuple[Adoption, ...] = ()  # other tools' ledgers found while tenantdb's ledger is empty
 
     @property
     def pending(self) -> int:
@@ -75,16 +80,59 @@ def load_sources(settings: Settings) -> list[MigrationSet]:
     return sources
 
 
+def _project(sources: list[MigrationSet]) -> MigrationSet | None:
+    return next((source for source in sources if source.source == PROJECT_SOURCE), None)
+
+
 def migrate_status(settings: Settings) -> StatusReport:
     sources = load_sources(settings)
     rows: list[StatusRow] = []
+    project = _project(sources)
     with open_session(settings, "status") as session:
         for source in sources:
             applied = applied_migrations(session, source.source)
             rows += status(source, applied, interrupted_versions(session, source.source))
+        found = adoptable(session, project, settings.foreign_ledger) if project else ()
         database = session.database
-    project = sources[-1]
-    return StatusReport(database=database, directory=project.directory, layout=project.layout, rows=tuple(rows))
+    shown = sources[-1]
+    return StatusReport(
+        database=database, directory=shown.directory, layout=shown.layout, rows=tuple(rows), adoptable=found
+    )
+
+
+def migrate_baseline(
+    settings: Settings, *, to: Version | None, dry_run: bool, observer: Observer | None = None
+) -> BaselineReport:
+    """Record what another tool's ledger (or ``--to``) says is applied, without running it."""
+    project = _project(load_sources(settings))
+    if project is None:
+        raise ConfigError(f"no migrations directory at {settings.migrations_dir}: nothing to baseline")
+    with open_session(settings) as session:
+        adoption = baseline(
+            session,
+            project,
+            settings.runner,
+            to=to,
+            dry_run=dry_run,
+            foreign_table=settings.foreign_ledger,
+            observer=observer,
+        )
+        return BaselineReport(database=session.database, dry_run=dry_run, adoption=adoption)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BaselineReport:
+    """What ``migrate baseline`` recorded (or, with ``--dry-run``, would record)."""
+
+    database: str
+    dry_run: bool
+    adoption: Adoption
+
+
+def _refuse_if_adoptable(session: Session, sources: list[MigrationSet], settings: Settings) -> None:
+    project = _project(sources)
+    if project is not None:
+        refuse_if_adoptable(session, project, settings.foreign_ledger)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +162,8 @@ def migrate_run(settings: Settings, request: RunRequest, observer: Observer | No
     """``migrate up`` / ``migrate down``."""
     migrations = load_sources(settings)
     with open_session(settings) as session:
+        if request.direction is Direction.UP:
+            _refuse_if_adoptable(session, migrations, settings)
         plan, result = migrate(session, migrations, settings.runner, request, observer)
         return _report(session, plan, result, request.dry_run)
 
@@ -122,6 +172,7 @@ def migrate_phases(settings: Settings, *, dry_run: bool, observer: Observer | No
     """``migrate up`` for a project with ``[[phases]]``: gates, probes and automatic rollback per phase."""
     sources = load_sources(settings)
     with open_session(settings) as session:
+        _refuse_if_adoptable(session, sources, settings)
         return run_phases(session, sources, settings, observer, dry_run=dry_run)
 
 

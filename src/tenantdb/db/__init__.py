@@ -45,6 +45,14 @@ from tenantdb.db.catalog import (
 )
 from tenantdb.db.connect import connect, describe_dsn
 from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
+from tenantdb.db.foreign_ledger import (
+    LedgerTable,
+    delete_version,
+    insert_version,
+    ledger_rows,
+    ledger_tables,
+    replace_single_version,
+)
 from tenantdb.db.locks import LockHolder, acquire_runner_lock, lock_holder, release_runner_lock
 from tenantdb.db.objects import locate_objects
 from tenantdb.db.references import (
@@ -70,6 +78,7 @@ from tenantdb.db.state import (
     JournalKey,
     applied_migrations,
     ensure_state,
+    event_recorded,
     interrupted_versions,
     journal_clear,
     journal_entries,
@@ -98,6 +107,7 @@ __all__ = [
     "IndexRef",
     "JournalEntry",
     "JournalKey",
+    "LedgerTable",
     "LockHolder",
     "LockSample",
     "OrphanCount",
@@ -118,6 +128,7 @@ __all__ = [
     "connect",
     "count_orphans",
     "create_scratch_database",
+    "delete_version",
     "dependent_views",
     "dependents",
     "describe_dsn",
@@ -125,9 +136,11 @@ __all__ = [
     "drop_index_concurrently",
     "embedded_status",
     "ensure_state",
+    "event_recorded",
     "explain_analyze",
     "find_index",
     "held_relation_locks",
+    "insert_version",
     "interrupted_versions",
     "invalid_indexes",
     "invalid_indexes_on",
@@ -136,6 +149,8 @@ __all__ = [
     "journal_entries",
     "journal_mark",
     "journal_void",
+    "ledger_rows",
+    "ledger_tables",
     "list_entries",
     "locate_objects",
     "lock_holder",
@@ -153,6 +168,7 @@ __all__ = [
     "relation_states",
     "release_runner_lock",
     "remove_applied",
+    "replace_single_version",
     "resolve_table",
     "restore",
     "runner_identity",

@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 from tenantdb.db.session import Session, runner_identity
 
 STATE_SCHEMA = "tenantdb"
-STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent; 5: effects
+STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent; 5: effects, note
 _STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
 
 
@@ -40,6 +40,7 @@ class AppliedMigration:
     statements_total: int
     statements_done: int
     catalog_effects: tuple[Mapping[str, Any], ...] | None = None  # what its statements created and removed
+    note: str | None = None  # e.g. adopted from another tool's ledger by ``migrate baseline``, not run
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,6 +100,7 @@ _APPLIED_FIELDS = (
     "statements_total",
     "statements_done",
     "catalog_effects",
+    "note",
 )
 
 
@@ -171,6 +173,17 @@ def record_event(
             sqlstate,
             json.dumps(dict(details or {}), default=str),
         ),
+    )
+
+
+def event_recorded(session: Session, kind: str, source: str) -> bool:
+    """Whether the event log has an event of ``kind`` for ``source`` (false before the state schema exists)."""
+    if not state_exists(session):
+        return False
+    return bool(
+        session.fetch_value(
+            "SELECT EXISTS (SELECT FROM tenantdb.events WHERE kind = %s AND source = %s)", (kind, source)
+        )
     )
 
 

@@ -133,7 +133,9 @@ ALTER TABLE tenantdb.archive
     ADD CONSTRAINT archive_kind_check CHECK (kind IN ('table', 'column', 'rows', 'dependent'));
 
 -- Step 5: what each applied migration's statements created and removed (with the schema each created object
--- landed in), so `migrate verify` can report a ledger claim the database contradicts.
+-- landed in), so `migrate verify` can report a ledger claim the database contradicts; and a note per applied
+-- migration, e.g. that `tenantdb migrate baseline` adopted it from another tool's ledger instead of running it.
 ALTER TABLE tenantdb.applied_migrations ADD COLUMN IF NOT EXISTS catalog_effects jsonb;
 COMMENT ON COLUMN tenantdb.applied_migrations.catalog_effects IS
     'The objects the migration''s statements create, remove or rename, in order; creates carry the schema found.';
+ALTER TABLE tenantdb.applied_migrations ADD COLUMN IF NOT EXISTS note text;

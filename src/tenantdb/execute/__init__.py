@@ -1,5 +1,6 @@
 """Executing plans: the runner, lock-timeout retries, the journal, and whole runs."""
 
+from tenantdb.execute.baseline import BASELINE_EVENT, adoptable, baseline, refuse_if_adoptable
 from tenantdb.execute.engine import RunRequest, accept_changed, migrate, migrate_locked, runner_lock
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.retry import Backoff, with_lock_retries
@@ -7,6 +8,7 @@ from tenantdb.execute.roundtrip import CatalogDifference, RoundTripReport, first
 from tenantdb.execute.runner import Runner, RunResult, StepOutcome
 
 __all__ = [
+    "BASELINE_EVENT",
     "Backoff",
     "CatalogDifference",
     "Observer",
@@ -17,9 +19,12 @@ __all__ = [
     "SilentObserver",
     "StepOutcome",
     "accept_changed",
+    "adoptable",
+    "baseline",
     "first_difference",
     "migrate",
     "migrate_locked",
+    "refuse_if_adoptable",
     "round_trip",
     "runner_lock",
     "with_lock_retries",

@@ -1,5 +1,6 @@
 """Pure planning over a migration set and the applied ledger."""
 
+from tenantdb.plan.adoption import Adoption, choose_ledger, plan_adoption
 from tenantdb.plan.planner import (
     MigrationState,
     Plan,
@@ -11,4 +12,16 @@ from tenantdb.plan.planner import (
     status,
 )
 
-__all__ = ["MigrationState", "Plan", "StatusRow", "Step", "check_unchanged", "plan_down", "plan_up", "status"]
+__all__ = [
+    "Adoption",
+    "MigrationState",
+    "Plan",
+    "StatusRow",
+    "Step",
+    "check_unchanged",
+    "choose_ledger",
+    "plan_adoption",
+    "plan_down",
+    "plan_up",
+    "status",
+]
