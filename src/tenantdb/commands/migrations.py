@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tenantdb.commands.connection import open_session, resolve_dsn
@@ -164,6 +164,11 @@ def migrate_run(settings: Settings, request: RunRequest, observer: Observer | No
     with open_session(settings) as session:
         if request.direction is Direction.UP:
             _refuse_if_adoptable(session, migrations, settings)
+        request = replace(
+            request,
+            keep_foreign_ledger=settings.keep_foreign_ledger,
+            foreign_ledger=settings.foreign_ledger,
+        )
         plan, result = migrate(session, migrations, settings.runner, request, observer)
         return _report(session, plan, result, request.dry_run)
 

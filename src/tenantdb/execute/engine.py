@@ -17,9 +17,11 @@ from tenantdb.db import (
     release_runner_lock,
     update_checksum,
 )
+from tenantdb.errors import ConfigError
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.runner import Runner, RunResult
 from tenantdb.migrations import PROJECT_SOURCE, Direction, MigrationSet, Version
+from tenantdb.migrations.foreign_ledgers import ForeignLedger, read_foreign_ledgers
 from tenantdb.plan import MigrationState, Plan, check_unchanged, plan_down, plan_up, status
 
 
@@ -39,6 +41,8 @@ class RunRequest:
     everything: bool = False
     include_interrupted: bool = False  # down: roll back an interrupted migration too (newest first)
     ledger_only: bool = False  # down: remove ledger rows only, run nothing
+    keep_foreign_ledger: bool = False  # also record each project step in the other tool's ledger
+    foreign_ledger: str | None = None  # that ledger's table when renamed ([migrations] foreign_ledger)
 
 
 def migrate(
@@ -89,7 +93,22 @@ def migrate_locked(
         observer.note("applying out of order: " + ", ".join(map(str, plan.out_of_order)))
     if request.dry_run:
         return plan, RunResult(direction=plan.direction)
-    return plan, Runner(session, settings, observer).run(plan)
+    follow = _followed_ledger(session, request) if request.keep_foreign_ledger else None
+    return plan, Runner(session, settings, observer, foreign_ledger=follow).run(plan)
+
+
+def _followed_ledger(session: Session, request: RunRequest) -> ForeignLedger | None:
+    """The one foreign ledger ``keep_foreign_ledger`` keeps in step (refused when it cannot tell which)."""
+    ledgers = read_foreign_ledgers(session, request.foreign_ledger)
+    if not ledgers:
+        return None
+    if len(ledgers) > 1:
+        names = ", ".join(ledger.qualified_name for ledger in ledgers)
+        raise ConfigError(
+            f"keep_foreign_ledger: several ledgers of other tools were found ({names})",
+            hint='name the one to keep with [migrations] foreign_ledger = "schema.table"',
+        )
+    return ledgers[0]
 
 
 def _in_order(sources: list[MigrationSet], request: RunRequest) -> list[MigrationSet]:

@@ -30,6 +30,7 @@ from tenantdb.db import (
     ArchiveRequest,
     JournalKey,
     Session,
+    applied_migrations,
     archive,
     comment_on_table,
     dependent_views,
@@ -60,7 +61,8 @@ from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhauste
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.online import resumable_rewrite
 from tenantdb.execute.retry import Backoff, with_lock_retries
-from tenantdb.migrations import Direction, ExecutionMode, Migration, Script, Version
+from tenantdb.migrations import PROJECT_SOURCE, Direction, ExecutionMode, Migration, Script, Version
+from tenantdb.migrations.foreign_ledgers import ForeignLedger, follow_step
 from tenantdb.plan import Plan, Step
 from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions
 from tenantdb.sql.effects import EffectAction, effect_record, effects
@@ -95,9 +97,17 @@ class RunResult:
 class Runner:
     """Executes a :class:`Plan` on a session that holds the runner lock."""
 
-    def __init__(self, session: Session, settings: RunnerSettings, observer: Observer | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        settings: RunnerSettings,
+        observer: Observer | None = None,
+        *,
+        foreign_ledger: ForeignLedger | None = None,
+    ) -> None:
         self.session = session
         self.settings = settings
+        self.foreign_ledger = foreign_ledger  # another tool's ledger kept in step with the project's steps
         self.observer: Observer = observer or SilentObserver()
         self._retries = 0
         self._restorable: set[tuple[str, str]] | None = None  # (source, version) with archives to restore
@@ -157,6 +167,19 @@ class Runner:
             duration_ms=int((time.monotonic() - clock) * 1000),
             ledger_only=True,
         )
+
+    def _follow_foreign_ledger(self, step: Step) -> None:
+        """``keep_foreign_ledger``: the other tool's ledger records the project's step too (same transaction)."""
+        if self.foreign_ledger is None or step.migration.source != PROJECT_SOURCE:
+            return
+        newest = None
+        if step.direction is Direction.DOWN:
+            remaining = [
+                _version_like(step.migration.version, row.version)
+                for row in applied_migrations(self.session, PROJECT_SOURCE)
+            ]
+            newest = max(remaining, default=None)
+        follow_step(self.session, self.foreign_ledger, step.migration.version, step.direction, newest_remaining=newest)
 
     def _void_journals_above(self, step: Step) -> None:
         """A rollback makes the journal of every interrupted up run above it void: what it records as done may
@@ -383,6 +406,7 @@ class Runner:
             remove_applied(self.session, migration.source, str(migration.version))
             self._void_journals_above(step)
         journal_clear(self.session, migration.source, str(migration.version))
+        self._follow_foreign_ledger(step)
         record_event(
             self.session,
             "apply" if step.direction is Direction.UP else "rollback",
