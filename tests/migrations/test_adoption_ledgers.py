@@ -401,3 +401,16 @@ def test_refused_baseline_exits_3_as_json(session: Session, dsn: str, tmp_path: 
     error = json.loads(result.stdout)
     assert error["error"] == "AdoptionRefused" and error["ledger"] == "public.schema_migrations"
     assert "dirty" in error["message"]
+
+
+def test_keep_foreign_ledger_follows_up_and_down(session: Session, dsn: str, tmp_path: Path) -> None:
+    """`[migrations] keep_foreign_ledger = true`: golang-migrate's version follows tenantdb's steps."""
+    write_files(tmp_path / "migrations", golang_files())
+    (tmp_path / "tenantdb.toml").write_text("[migrations]\nkeep_foreign_ledger = true\n")
+    make_database(session, (GOLANG_MIGRATE, "INSERT INTO schema_migrations (version, dirty) VALUES (2, false)"), 2)
+    base = ["--dsn", dsn, "-C", str(tmp_path)]
+    assert cli("migrate", "baseline", *base, cwd=tmp_path).returncode == 0
+    assert cli("migrate", "up", *base, cwd=tmp_path).returncode == 0
+    assert session.fetch_all("SELECT version, dirty FROM schema_migrations") == [(3, False)]
+    assert cli("migrate", "down", *base, cwd=tmp_path).returncode == 0
+    assert session.fetch_all("SELECT version, dirty FROM schema_migrations") == [(2, False)]
