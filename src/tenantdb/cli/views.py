@@ -137,6 +137,15 @@ def show_verify(report: VerifyReport) -> None:
 
 
 def show_round_trip(report: RoundTripReport) -> None:
+    if report.irreversible:
+        shown = "; ".join(report.irreversible[:5]) + (
+            f"; and {len(report.irreversible) - 5} more" if len(report.irreversible) > 5 else ""
+        )
+        stdout.print(
+            f"[yellow]note[/]: {len(report.irreversible)} migration(s) cannot be rolled back, so the round trip covers "
+            f"the {report.rolled_back if report.rolled_back is not None else 'newer'} above the newest of them: "
+            f"{escape(shown)}"
+        )
     for leftover in report.left_by_downs:
         stdout.print("[yellow]note[/]: the project's down migrations do not undo everything (not an error):")
         stdout.print(escape(leftover.describe()))
@@ -145,6 +154,8 @@ def show_round_trip(report: RoundTripReport) -> None:
         stdout.print(f"[yellow]note[/]: generated values differ between applies (expected): {escape(shown)}")
     if report.ok:
         end = "an empty catalog" if not report.left_by_downs else "the state the downs leave"
+        if report.irreversible:
+            end = "the newest migration without a down"
         stdout.print(
             f"[green]round trip ok[/]: {report.migrations} migrations applied, rolled back to {end}, "
             f"and re-applied identically ({report.objects} catalog entries and {report.tables} tables' rows compared)"

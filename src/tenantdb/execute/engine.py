@@ -91,6 +91,13 @@ def migrate_locked(
     )
     if plan.out_of_order:
         observer.note("applying out of order: " + ", ".join(map(str, plan.out_of_order)))
+    for step in plan.steps:
+        problem = step.migration.down_problem
+        if step.direction is Direction.UP and problem is not None:
+            observer.note(
+                f"{step.migration.label}: its down file does not parse ({problem.describe()}): "
+                "rolling it back will fail"
+            )
     if request.dry_run:
         return plan, RunResult(direction=plan.direction)
     follow = _followed_ledger(session, request) if request.keep_foreign_ledger else None

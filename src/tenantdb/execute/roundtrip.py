@@ -1,5 +1,9 @@
 """``migrate test``: apply all, roll back all, apply all again on a scratch database; compare catalog and data.
 
+Migrations without a usable down (no down file, or one that does not parse) cannot be rolled back: the round
+trip then starts above the newest of them (apply up to it, then apply all, roll back to it, apply again) and
+names them.
+
 Passing means the ups are repeatable after the downs: the catalog after re-applying equals the first one, and so
 do the data (every table's row count, and each column's values except generated ones: timestamps, uuids,
 volatile defaults, identities and keys, which are reported as such). What rolling everything back leaves behind
@@ -18,7 +22,7 @@ from tenantdb.db.digests import TableDigest, data_digests
 from tenantdb.errors import MigrationFailed
 from tenantdb.execute.engine import RunRequest, migrate
 from tenantdb.execute.observer import Observer
-from tenantdb.migrations import Direction, MigrationSet
+from tenantdb.migrations import Direction, Migration, MigrationSet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +68,8 @@ class RoundTripReport:
     left_by_downs: tuple[CatalogDifference, ...] = ()  # what rolling everything back did not undo
     volatile: tuple[str, ...] = ()  # table.column whose values differ as generated values do (not an error)
     reapply_failure: str | None = None  # applying again failed (typically on something the downs left behind)
+    irreversible: tuple[str, ...] = ()  # migrations without a usable down: the round trip starts above the newest
+    rolled_back: int | None = None  # how many migrations were rolled back and applied again
 
     @property
     def ok(self) -> bool:
@@ -149,18 +155,30 @@ def _cycle(
     observer: Observer | None,
     stage: Callable[[str], None],
 ) -> RoundTripReport:
-    empty = catalog_snapshot(session)
+    sets = [migrations] if isinstance(migrations, MigrationSet) else list(migrations)
+    counted = sum(len(migration_set) for migration_set in sets)
+    irreversible = [m for migration_set in sets for m in migration_set if not m.reversible]
+    floor = _floor(sets, irreversible)
+    start = catalog_snapshot(session)
+    if floor is not None:  # nothing below the newest irreversible migration can be rolled back: start above it
+        stage(f"apply up to {floor.label} (the newest migration without a down)")
+        migrate(session, migrations, settings, RunRequest(direction=Direction.UP, target=floor.version), observer)
+        start = catalog_snapshot(session)
     stage("apply all")
     migrate(session, migrations, settings, RunRequest(direction=Direction.UP), observer)
     applied, applied_data = catalog_snapshot(session), data_digests(session)
-    stage("roll back all")
-    migrate(session, migrations, settings, RunRequest(direction=Direction.DOWN, everything=True), observer)
+    stage("roll back all" if floor is None else f"roll back to {floor.label}")
+    rollback = (
+        RunRequest(direction=Direction.DOWN, everything=True)
+        if floor is None
+        else RunRequest(direction=Direction.DOWN, target=floor.version)
+    )
+    notes = tuple(_irreversible_note(m) for m in irreversible)
+    migrate(session, migrations, settings, rollback, observer)
     rolled_back = catalog_snapshot(session)
-    leftovers = all_differences("after rolling everything back", empty, rolled_back)
-    left_tables = _relations(rolled_back) - _relations(empty)
+    leftovers = all_differences("after rolling back", start, rolled_back)
+    left_tables = _relations(rolled_back) - _relations(start)
     stage("apply all again")
-    sets = [migrations] if isinstance(migrations, MigrationSet) else migrations
-    counted = sum(len(migration_set) for migration_set in sets)
     try:
         migrate(session, migrations, settings, RunRequest(direction=Direction.UP), observer)
     except MigrationFailed as error:
@@ -170,6 +188,7 @@ def _cycle(
             difference=None,
             left_by_downs=tuple(leftovers),
             reapply_failure=str(error),
+            irreversible=notes,
         )
     again, again_data = catalog_snapshot(session), data_digests(session)
     difference = first_difference("after applying again", _without(applied, leftovers), _without(again, leftovers))
@@ -182,7 +201,29 @@ def _cycle(
         data_differences=tuple(errors),
         left_by_downs=tuple(leftovers),
         volatile=tuple(volatile),
+        irreversible=notes,
+        rolled_back=counted - _position(sets, floor),
     )
+
+
+def _floor(sets: Sequence[MigrationSet], irreversible: list[Migration]) -> Migration | None:
+    """The newest project migration without a usable down (modules always have theirs)."""
+    project = [m for m in irreversible if m.source == sets[-1].source]
+    return max(project, key=lambda m: m.version, default=None)
+
+
+def _position(sets: Sequence[MigrationSet], floor: Migration | None) -> int:
+    """How many migrations stay applied when rolling back to ``floor``."""
+    if floor is None:
+        return 0
+    modules = sum(len(migration_set) for migration_set in sets[:-1])
+    return modules + sum(1 for m in sets[-1] if m.version <= floor.version)
+
+
+def _irreversible_note(migration: Migration) -> str:
+    problem = migration.down_problem
+    why = f"its down file does not parse ({problem.describe()})" if problem else "it has no down"
+    return f"{migration.label}: {why}"
 
 
 def _relations(snapshot: Snapshot) -> set[str]:

@@ -9,6 +9,7 @@ from tenantdb.migrations.model import (
     Migration,
     MigrationSet,
     Script,
+    ScriptProblem,
     Version,
 )
 from tenantdb.migrations.scaffold import new_migration_file
@@ -21,6 +22,7 @@ __all__ = [
     "Migration",
     "MigrationSet",
     "Script",
+    "ScriptProblem",
     "Version",
     "load_migrations",
     "load_project_migrations",

@@ -17,6 +17,7 @@ from tenantdb.migrations.model import (
     Migration,
     MigrationSet,
     Script,
+    ScriptProblem,
     Version,
     checksum,
     normalize,
@@ -125,6 +126,7 @@ def _build(group: FileGroup, layout: Layout, placeholders: PlaceholderSettings |
         layout=layout,
         up=marked.up,
         down=marked.down,
+        down_problem=marked.down_problem,
         verify=marked.verify,
         checksum=checksum(normalized),
         normalized_text=normalized,
@@ -140,16 +142,21 @@ def _split_file_migration(group: FileGroup, up_text: str, placeholders: Placehol
     directives = read_directives(group.up, scan_comments(group.up, up_text))
     no_transaction = group.no_transaction or directives.no_transaction
     down: Script | None = None
+    problem: ScriptProblem | None = None
     if group.down is not None:
         down_text = apply_placeholders(group.down, read_text(group.down), placeholders)
         down_directives = read_directives(group.down, scan_comments(group.down, down_text))
-        down = build_script(group.down, down_text, no_transaction=no_transaction or down_directives.no_transaction)
+        try:
+            down = build_script(group.down, down_text, no_transaction=no_transaction or down_directives.no_transaction)
+        except MigrationFileError as error:  # as the layout's own tool, apply without reading the down file
+            problem = ScriptProblem(path=group.down, line=error.line, message=error.message.split(": ", 1)[-1])
     up = build_script(group.up, up_text, no_transaction=no_transaction)
-    if down is None and not up.statements:
+    if down is None and problem is None and not up.statements:
         down = build_script(group.up, "")
     return MarkedFile(
         up=up,
         down=down,
+        down_problem=problem,
         verify=None,
         directives=Directives(
             no_transaction=no_transaction,

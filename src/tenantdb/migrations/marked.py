@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tenantdb.errors import MigrationFileError
-from tenantdb.migrations.model import Script
+from tenantdb.migrations.model import Script, ScriptProblem
 from tenantdb.migrations.scripts import Directives, build_script, read_directives, scan_comments
 from tenantdb.sql import Comment, is_blank
 
@@ -42,6 +42,7 @@ class MarkedFile:
     down: Script | None
     verify: Script | None
     directives: Directives
+    down_problem: ScriptProblem | None = None
 
 
 def parse_native(path: Path, source: str) -> MarkedFile:

@@ -110,6 +110,19 @@ class Script:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ScriptProblem:
+    """Why a separate down file cannot run (a syntax error): reported when something would roll back through it."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def describe(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Migration:
     """One versioned migration, whatever layout it came from."""
 
@@ -118,6 +131,7 @@ class Migration:
     layout: Layout
     up: Script
     down: Script | None = None
+    down_problem: ScriptProblem | None = None  # a down file that does not parse (then ``down`` is None)
     verify: Script | None = None
     checksum: str
     normalized_text: str  # what the checksum covers (the files as written), kept to diff an edited file
@@ -132,6 +146,10 @@ class Migration:
     @property
     def label(self) -> str:
         return f"{self.version}_{self.name}" if self.name else str(self.version)
+
+    @property
+    def reversible(self) -> bool:
+        return self.down is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -184,6 +184,15 @@ def plan_down(
                 path=migrations.directory,
                 hint="restore the file from version control",
             )
+        if migration.down_problem is not None and not ledger_only:
+            problem = migration.down_problem
+            raise MigrationFileError(
+                f"{migration.label} cannot be rolled back: {problem.message}",
+                path=problem.path,
+                line=problem.line,
+                hint="fix the down file (applying never reads it), or pass --ledger-only to only remove the "
+                "migration from the ledger",
+            )
         if migration.down is None and not ledger_only:
             raise MigrationFileError(
                 f"{migration.label} has no down migration: it is irreversible",
