@@ -5,6 +5,10 @@ Each test reproduces a finding of issue 10 (found by trying tenantdb from outsid
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +145,49 @@ def test_ledger_only_down_says_the_schema_was_not_changed(tmp_path: Path, dsn: s
     assert "schema was not changed" in forgot.stdout + forgot.stderr
     status = cli("migrate", "status", "--json", "--dsn", dsn, cwd=tmp_path)
     assert '"pending"' in status.stdout
+
+
+def _interrupt_when_sleeping(args: list[str], session: Session) -> subprocess.CompletedProcess[str]:
+    """Run the CLI, send Ctrl-C (SIGINT) once its statement sleeps on the server, and wait for it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tenantdb", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not session.fetch_value(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"
+    ):
+        assert time.monotonic() < deadline and process.poll() is None, "the runner never reached the sleep"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_ctrl_c_leaves_ledger_and_journal_true_and_resumable(session: Session, dsn: str, tmp_path: Path) -> None:
+    """SIGINT during a transactional migration records nothing; during a statement-by-statement one, the journal
+    keeps the finished statements, the server stops the running one, and the next up resumes and completes."""
+    files = {
+        "1_a.up.sql": "CREATE TABLE a (id int PRIMARY KEY);\nSELECT pg_sleep(30);\n",
+        "1_a.down.sql": "DROP TABLE a;\n",
+        "2_b.up.sql": "CREATE INDEX CONCURRENTLY a_id_idx ON a (id);\nSELECT pg_sleep(30);\n"
+        "INSERT INTO a VALUES (2);\n",
+        "2_b.down.sql": "DROP INDEX a_id_idx;\nDELETE FROM a WHERE id = 2;\n",
+    }
+    directory = write_files(tmp_path / "migrations", files)
+    base = ["migrate", "up", "--dsn", dsn, "--dir", str(directory)]
+    first = _interrupt_when_sleeping(base, session)
+    assert first.returncode == 130 and "interrupted" in first.stderr
+    assert ledger_versions(session) == []
+    assert not session.fetch_value("SELECT to_regclass('a') IS NOT NULL")
+    (directory / "1_a.up.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
+    second = _interrupt_when_sleeping(base, session)
+    assert second.returncode == 130
+    assert ledger_versions(session) == ["1"]
+    assert session.fetch_value("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") == 0
+    (directory / "2_b.up.sql").write_text(files["2_b.up.sql"].replace("pg_sleep(30)", "pg_sleep(0)"))
+    third = cli(*base)
+    assert third.returncode == 0, third.stderr
+    assert "resuming at statement 2 of 3" in third.stderr
+    assert ledger_versions(session) == ["1", "2"]
+    assert _index_exists(session, "a_id_idx")
+    assert verify(session, load_migrations(directory)).ok
