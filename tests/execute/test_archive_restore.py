@@ -193,7 +193,7 @@ def test_archives_depend_on_no_project_type_collation_or_sequence(session: Sessi
     assert dependencies == []
     up(session, migrations)
     assert session.fetch_all(things) == before
-    assert session.fetch_value("SELECT collation_for(label) FROM things LIMIT 1") == "sorted_c"
+    assert session.fetch_value("SELECT pg_collation_for(label) FROM things LIMIT 1") == "sorted_c"
 
 
 def test_citext_values_are_archived_as_text_and_restored(session: Session, tmp_path: Path) -> None:

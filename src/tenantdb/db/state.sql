@@ -131,3 +131,7 @@ COMMENT ON TABLE tenantdb.feature_rows IS
 ALTER TABLE tenantdb.archive DROP CONSTRAINT IF EXISTS archive_kind_check;
 ALTER TABLE tenantdb.archive
     ADD CONSTRAINT archive_kind_check CHECK (kind IN ('table', 'column', 'rows', 'dependent'));
+
+-- Step 5: a rolled-back migration's writes are kept, marked, so that an archive can tell the rows a migration
+-- recreates when it is applied again (restoring them too would duplicate them).
+ALTER TABLE tenantdb.migration_writes ADD COLUMN IF NOT EXISTS rolled_back_at timestamptz;
