@@ -28,6 +28,7 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     index_statement_timeout = "0"        # per concurrent index build or rebuild (0 = none)
     advisory_lock_wait = "2min"          # how long to wait for another runner
     archive = true                       # copy what DROP TABLE/COLUMN, TRUNCATE, DELETE destroy; restore on re-apply
+    restore_on_reapply = true            # false: re-applying leaves archives for `tenantdb archive restore ID`
 
     [verify]                             # integrity checks of ``migrate verify`` and the phase gates
     orphans = true                       # *_id columns that look like references but have no foreign key
@@ -86,6 +87,7 @@ class RunnerSettings:
     connection_check_interval: timedelta = timedelta(seconds=1)
     online: bool = True  # rewrite blocking statements on existing tables into their non-blocking forms
     archive: bool = True  # copy data into tenantdb_archive_* before a statement destroys it
+    restore_on_reapply: bool = True  # put archived tables and columns back when their migration is applied again
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,7 +241,7 @@ _RUNNER_KEYS = {
 }
 
 
-_RUNNER_SWITCHES = {"online", "archive"}
+_RUNNER_SWITCHES = {"online", "archive", "restore_on_reapply"}
 
 
 def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
@@ -249,14 +251,18 @@ def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
             f"unknown [runner] setting(s): {', '.join(sorted(unknown))}",
             hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS | _RUNNER_SWITCHES))}",
         )
-    switches = {"online": table.get("online", online), "archive": table.get("archive", True)}
+    switches = {
+        "online": table.get("online", online),
+        "archive": table.get("archive", True),
+        "restore_on_reapply": table.get("restore_on_reapply", True),
+    }
     for name, value in switches.items():
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false")
     durations: dict[str, Any] = {
         key: parse_duration(value, key=f"runner.{key}") for key, value in table.items() if key not in _RUNNER_SWITCHES
     }
-    return RunnerSettings(**durations, online=switches["online"], archive=switches["archive"])
+    return RunnerSettings(**durations, **switches)
 
 
 def _verify_settings(table: Mapping[str, Any]) -> VerifySettings:

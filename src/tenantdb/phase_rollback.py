@@ -49,12 +49,10 @@ from tenantdb.db.phase_rows import (
     start_marks,
     unmark_referenced,
 )
-from tenantdb.db.writes import TableWrite, count_removed, migration_writes
+from tenantdb.db.writes import EPOCH, TableWrite, count_removed, id_problem, migration_writes
 from tenantdb.errors import ConfigError, DatabaseError, LockTimeoutExhausted
 from tenantdb.migrations import MigrationSet
 
-WRAP_LIMIT = 2**31
-EPOCH = 2**32
 ARCHIVE_SOURCE = "phase"
 
 
@@ -160,15 +158,6 @@ def _refuse_ambiguous_ids(session: Session, phase: str, writes: list[TableWrite]
             f"phase {phase!r}: {problem}, so its rows can no longer be told apart",
             hint="remove the rows by hand; `tenantdb rollback --level schema` still works",
         )
-
-
-def id_problem(*, now: int, oldest: int, newest: int) -> str | None:
-    """Why 32-bit ``xmin`` values may not name the recorded transactions (ids as xid8), or None."""
-    if newest >= now:
-        return f"its transaction ids ({newest}) are not older than the server's ({now})"
-    if now - oldest >= WRAP_LIMIT:
-        return f"it ran {now - oldest:,} transactions ago, and 32-bit row transaction ids that old may name newer ones"
-    return None
 
 
 def _tables(session: Session, writes: list[TableWrite]) -> tuple[list[_Table], list[TableDataRollback]]:

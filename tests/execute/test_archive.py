@@ -74,7 +74,7 @@ def test_delete_archives_exactly_the_rows_it_removes(session: Session, tmp_path:
     assert (entry.kind, entry.row_count, entry.direction) == ("rows", 1, "up")
     down(session, migrations)
     assert session.fetch_value("SELECT count(*) FROM plans") == 2  # deleted rows come back only when asked
-    assert restore(session, entry) == 1
+    assert restore(session, entry).written == 1
     assert session.fetch_value("SELECT count(*) FROM plans") == 3
 
 

@@ -590,14 +590,18 @@ def archive_restore(
     dsn: DsnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Put archived data back into its table (rows whose key already exists are skipped)."""
+    """Put archived data back into its table, cast to the live types (rows whose key exists are skipped, rows a
+    rolled-back migration wrote stay archived: it recreates them)."""
     _run(
         as_json,
         lambda: commands.archive_restore(_settings(project, dsn, None, None), entry_id, force=force),
         lambda report: (
             emit_json(report)
             if as_json
-            else stdout.print(f"restored {report.rows_written} row(s) into {escape(report.entry.object_name)}")
+            else stdout.print(
+                f"restored {report.rows_written} row(s) into {escape(report.entry.object_name)}"
+                + (f"; left {report.rows_left} written by migrations that recreate them" if report.rows_left else "")
+            )
         ),
     )
 

@@ -100,6 +100,11 @@ class ConsoleObserver(LineProgress):
     def note(self, message: str) -> None:
         self._say(f"[cyan]note:[/] {escape(message)}")
 
+    def restore_progress(self, migration: Migration, object_name: str, done: int, total: int) -> None:
+        if total < 100_000 and done == total:
+            return  # a short restore: the note that follows says it all
+        self._say(f"[dim]{escape(migration.label)}: restoring {escape(object_name)}: {done:,} of {total:,} row(s)[/]")
+
     def migration_finished(self, migration: Migration, direction: Direction, duration_ms: int) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.remove_task(self._task)

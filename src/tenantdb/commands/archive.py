@@ -55,10 +55,15 @@ def archive_show(settings: Settings, entry_id: int, limit: int = 20) -> ArchiveV
 class RestoreReport:
     entry: ArchiveEntry
     rows_written: int
+    rows_left: int = 0  # written by a migration application rolled back since: it recreates them
 
 
 def archive_restore(settings: Settings, entry_id: int, *, force: bool = False) -> RestoreReport:
-    """Put an archived table, column or set of rows back into its live object, in one transaction."""
+    """Put an archived table, column or set of rows back into its live object, in one transaction.
+
+    Never duplicates a row: rows a rolled-back migration wrote stay archived, and a live row with the same primary
+    key is kept as it is (restoring by hand never overwrites live data). Values are cast back to the live types.
+    """
     with open_session(settings, "archive") as session:
         entry = _archive_entry(session, entry_id)
         if entry.purged_at is not None:
@@ -73,15 +78,17 @@ def archive_restore(settings: Settings, entry_id: int, *, force: bool = False) -
                 f"{entry.object_name} does not exist", hint="apply the migration that creates it, then restore"
             )
         with session.transaction():
-            written = restore(session, entry)
+            restored = restore(session, entry)
             record_event(
                 session,
                 "restore",
                 source=entry.source,
                 version=entry.version,
-                message=(f"restored {written} of {entry.row_count} archived row(s) into {entry.object_name} by hand"),
+                message=f"{restored.describe(entry)} by hand",
             )
-        return RestoreReport(entry=_archive_entry(session, entry_id), rows_written=written)
+        return RestoreReport(
+            entry=_archive_entry(session, entry_id), rows_written=restored.written, rows_left=restored.left
+        )
 
 
 def archive_purge(settings: Settings, older_than: timedelta) -> list[ArchiveEntry]:

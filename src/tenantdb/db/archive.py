@@ -5,11 +5,28 @@ statements destroyed; ``tenantdb.archive`` is the manifest: what was copied from
 of them, and when it was archived, restored or purged. Copies are made in the transaction of the destructive
 statement, so a destroyed row is always either still in place or in the archive. Nothing is purged
 automatically.
+
+An archive has no side effects:
+
+* it depends on no project object: a column whose type is not built in (enum, domain, composite, an array of
+  them, an extension's type such as citext) or whose collation is the project's is stored as ``text``, and
+  ``CREATE TABLE AS`` copies no default, identity or sequence; restoring casts each value back to the live
+  column's type (I/O conversion works for every type);
+* restoring never duplicates a row: a copy of a whole table or column also records, per row, the migration
+  transaction that wrote it (``xmin`` matched against ``tenantdb.migration_writes``, with the wraparound and
+  other-cluster guards of ``rollback --level data``; when they fail, every row counts as the application's).
+  A row written by a migration application that has been rolled back since stays in the archive: that
+  migration recreates its rows when it is applied again. Restoring runs in a subtransaction, so the rows it
+  writes carry an id no migration recorded: they count as the application's in a later archive;
+* restoring is set-based and linear: batches of the copy by page range (``ctid``), a column joined to the
+  live table on its primary key with ``=`` within the batch's key range, a table by one ``INSERT ... SELECT``
+  per batch.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,9 +34,17 @@ from typing import Any
 from psycopg import sql
 
 from tenantdb.db.session import Session
-from tenantdb.errors import ConfigError
+from tenantdb.db.writes import EPOCH, XID_MASK, id_problem
+from tenantdb.errors import ConfigError, DatabaseError
 
 MAX_NAME = 63
+WRITER_COLUMN = "tenantdb_written_by"
+"""Column of an archive copy: the top-level id (xid8) of the migration transaction that wrote the row, or NULL."""
+BATCH_ROWS = 50_000
+FIRST_NORMAL_OID = 16384  # objects below it are built into PostgreSQL (pinned: nothing can drop them)
+UNIQUE_VIOLATION = "23505"
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,23 +219,24 @@ def archive(session: Session, request: ArchiveRequest) -> ArchiveEntry:
     session.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(target_schema)))
     base = request.table if request.column is None else f"{request.table}__{request.column}"
     target_table = _free_name(session, target_schema, _fit(f"{request.direction}_{base}"))
-    source = sql.Identifier(request.schema, request.table)
     keys: tuple[str, ...] = ()
-    select: sql.Composable
+    source = sql.SQL("{} AS s").format(sql.Identifier(request.schema, request.table))  # with partitions, children
+    projection: sql.Composable = sql.SQL("s.*")
     if request.column is not None:
         keys = primary_key(session, request.schema, request.table)
-        columns = [*keys, request.column] if keys else None
-        select = sql.SQL("SELECT {} FROM {}").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns)) if columns else sql.SQL("*"), source
-        )
+        if keys:
+            projection = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in (*keys, request.column))
     elif request.selection is not None:
-        select = sql.SQL(request.selection)  # deparsed from the migration's own AST
-    else:
-        select = sql.SQL("SELECT * FROM {}").format(source)  # partitions and children go with their parent
-        if not request.with_rows:
-            select += sql.SQL(" LIMIT 0")
+        source = sql.SQL("({}) AS s").format(sql.SQL(request.selection))  # deparsed from the migration's own AST
     destination = sql.Identifier(target_schema, target_table)
-    session.execute(sql.SQL("CREATE TABLE {} AS {}").format(destination, select))
+    # The shape first (no rows): then every column that would depend on a project object becomes text.
+    session.execute(
+        sql.SQL("CREATE TABLE {} AS SELECT {} FROM {} WITH NO DATA").format(destination, projection, source)
+    )
+    _drop_dependencies(session, target_schema, target_table)
+    if request.with_rows:
+        writers = None if request.selection is not None else migration_transactions(session, request)
+        _copy_rows(session, (target_schema, target_table), projection, source, keys, writers)
     count, digest = table_digest(session, target_schema, target_table)
     row = session.fetch_one(
         "INSERT INTO tenantdb.archive (source, version, direction, kind, object_schema, object_table, object_column,"
@@ -236,6 +262,115 @@ def archive(session: Session, request: ArchiveRequest) -> ArchiveEntry:
     return get_entry(session, int(row[0]))
 
 
+def _drop_dependencies(session: Session, schema: str, table: str) -> None:
+    """Turn the columns of a new (empty) copy whose type or collation is not built in into plain text."""
+    rows = session.fetch_all(
+        "SELECT attname FROM pg_attribute WHERE attrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
+        " AND attnum > 0 AND NOT attisdropped AND (atttypid >= %s OR attcollation >= %s) ORDER BY attnum",
+        (schema, table, FIRST_NORMAL_OID, FIRST_NORMAL_OID),
+    )
+    if not rows:
+        return
+    changes = sql.SQL(", ").join(
+        sql.SQL('ALTER COLUMN {0} TYPE text COLLATE pg_catalog."default" USING {0}::text').format(
+            sql.Identifier(str(row[0]))
+        )
+        for row in rows
+    )
+    session.execute(sql.SQL("ALTER TABLE {} {}").format(sql.Identifier(schema, table), changes))
+
+
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    """A migration transaction that inserted rows into the table being archived."""
+
+    top: int  # top-level id (xid8): what the copy records
+    ids: tuple[int, ...]  # the top level and its known subtransactions (xid8)
+    at_most: int | None  # rows it can have left; None when it created the table (every row of its ids is its own)
+
+
+def migration_transactions(session: Session, request: ArchiveRequest) -> list[_Writer] | None:
+    """The migration transactions that inserted rows into the table (or its partitions), or None when ids could
+    be ambiguous: another cluster, or ids 2^31 transactions old (then every row counts as the application's)."""
+    rows = session.fetch_all(
+        "SELECT xid::text, xids::text[], created, inserted - removed, cluster FROM tenantdb.migration_writes"
+        " WHERE relid IN (SELECT %(table)s::regclass UNION SELECT relid FROM pg_partition_tree(%(table)s::regclass))"
+        " AND (created OR (NOT rewritten AND updated = 0))",
+        {"table": sql.Identifier(request.schema, request.table).as_string()},
+    )
+    if not rows:
+        return []
+    cluster = session.fetch_value("SELECT system_identifier::text FROM pg_control_system()")
+    ids = [int(x) for row in rows for x in row[1]]
+    now = int(session.fetch_value("SELECT pg_current_xact_id()::text"))
+    if any(str(row[4]) != cluster for row in rows) or id_problem(now=now, oldest=min(ids), newest=max(ids)):
+        return None
+    writers: dict[int, _Writer] = {}
+    for top, xids, created, left, _ in rows:
+        known = writers.get(int(top))
+        at_most = None if created or (known is not None and known.at_most is None) else int(left)
+        if known is not None and known.at_most is not None and at_most is not None:
+            at_most += known.at_most
+        writers[int(top)] = _Writer(
+            int(top), tuple(sorted({*(int(x) for x in xids), *(known.ids if known else ())})), at_most
+        )
+    return list(writers.values())
+
+
+def _copy_rows(
+    session: Session,
+    target: tuple[str, str],
+    projection: sql.Composable,
+    source: sql.Composable,
+    keys: tuple[str, ...],
+    writers: list[_Writer] | None,
+) -> None:
+    """Fill the copy (text columns take their values by I/O conversion), with each row's writer when it is known.
+
+    A column's copy is written in key order, so that restoring it in batches touches one key range per batch.
+    """
+    destination = sql.Identifier(*target)
+    names = sql.SQL(", ").join(sql.Identifier(name) for name in _columns(session, *target))
+    order = (
+        sql.SQL(" ORDER BY {}").format(sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k)) for k in keys))
+        if keys
+        else sql.SQL("")
+    )
+    if writers is not None:
+        session.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} xid8").format(destination, sql.Identifier(WRITER_COLUMN)))
+    if not writers:
+        query = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}{}")
+        session.execute(query.format(destination, names, projection, source, order))
+        return
+    pairs = [(str(xid & XID_MASK), str(w.top)) for w in writers for xid in w.ids]
+    session.execute(
+        sql.SQL(
+            "INSERT INTO {} ({}, {}) SELECT {}, w.writer FROM {}"
+            " LEFT JOIN unnest(%s::text[]::xid[], %s::text[]::xid8[]) AS w(xid, writer) ON s.xmin = w.xid{}"
+        ).format(destination, names, sql.Identifier(WRITER_COLUMN), projection, source, order),
+        ([xid for xid, _ in pairs], [top for _, top in pairs]),
+    )
+    # After the cluster's first 2^32 transactions, a row frozen 2^32 transactions before a migration carries the
+    # same 32-bit id: more rows than the migration left in a table it did not create means exactly that.
+    found = session.fetch_all(
+        sql.SQL("SELECT {0}::text, count(*) FROM {1} WHERE {0} IS NOT NULL GROUP BY 1").format(
+            sql.Identifier(WRITER_COLUMN), destination
+        )
+    )
+    limits = {w.top: w.at_most for w in writers}
+    if any((limit := limits.get(int(top))) is not None and int(top) >= EPOCH and n > limit for top, n in found):
+        session.execute(sql.SQL("UPDATE {} SET {} = NULL").format(destination, sql.Identifier(WRITER_COLUMN)))
+
+
+def _columns(session: Session, schema: str, table: str) -> list[str]:
+    rows = session.fetch_all(
+        "SELECT attname FROM pg_attribute WHERE attrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
+        " AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        (schema, table),
+    )
+    return [str(row[0]) for row in rows]
+
+
 def _free_name(session: Session, schema: str, name: str) -> str:
     candidate, number = name, 1
     while session.fetch_value("SELECT to_regclass(quote_ident(%s) || '.' || quote_ident(%s))", (schema, candidate)):
@@ -245,7 +380,14 @@ def _free_name(session: Session, schema: str, name: str) -> str:
 
 
 def table_digest(session: Session, schema: str, table: str, columns: tuple[str, ...] | None = None) -> tuple[int, str]:
-    """Row count and an order-independent md5 digest of a table's rows (or of the given columns)."""
+    """Row count and an order-independent md5 digest of a table's rows (or of the given columns).
+
+    An archive copy's writer column is bookkeeping, not data: left out, so a copy's digest equals its source's.
+    """
+    if columns is None:
+        names = _columns(session, schema, table)
+        if WRITER_COLUMN in names:
+            columns = tuple(name for name in names if name != WRITER_COLUMN)
     projection = (
         sql.SQL("ROW({})").format(sql.SQL(", ").join(map(sql.Identifier, columns))) if columns else sql.SQL("r")
     )
@@ -322,41 +464,273 @@ def object_exists(session: Session, entry: ArchiveEntry) -> bool:
     )
 
 
-def restore(session: Session, entry: ArchiveEntry) -> int:
-    """Put archived data back into the live object; returns the rows written (caller's transaction)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Restored:
+    """What a restore did: rows written into the live object, and archived rows left where they are."""
+
+    written: int
+    left: int  # written by a migration application rolled back since: that migration recreates them
+    conflicts_kept_live: bool = False  # a unique key other than the primary key conflicted: live rows were kept
+
+    def describe(self, entry: ArchiveEntry) -> str:
+        """``restored 3 of 103 archived row(s) into public.t; left 100 written by migrations that recreate them``."""
+        text = f"restored {self.written} of {entry.row_count} archived row(s) into {entry.object_name}"
+        if self.left:
+            text += f"; left {self.left} written by migrations that recreate them"
+        if self.conflicts_kept_live:
+            text += "; rows conflicting on a unique key other than the primary key kept their live version"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class _LiveColumn:
+    name: str
+    type: sql.Composable  # format_type() of the live column: what an archived value is cast back to
+    collation: sql.Composable | None  # the live column's collation, for a key range on a collatable key
+    identity_always: bool
+
+
+def restore(
+    session: Session,
+    entry: ArchiveEntry,
+    *,
+    archived_wins: bool = False,
+    batch_rows: int = BATCH_ROWS,
+    progress: Progress | None = None,
+) -> Restored:
+    """Put archived data back into the live object (caller's transaction), in batches of about ``batch_rows``.
+
+    Rows written by a migration application rolled back since are left in the archive. A row whose primary key
+    exists is skipped, or, with ``archived_wins`` (the live rows are the ones the re-applied step just
+    created), updated with the archived values. ``progress(done, total)`` is called after every batch.
+    """
     if entry.kind == DEPENDENT_KIND:
         raise ConfigError(
             f"{entry.object_name} was a view that DROP ... CASCADE removed: there is nothing to insert into",
             hint=f"recreate it with the CREATE statement in the comment of {entry.archive_schema}."
             f"{entry.archive_table} (a materialized view's rows are in that table)",
         )
+    if entry.kind == "column" and not entry.key_columns:
+        raise ConfigError(f"{entry.object_name} had no primary key when archived: restore it by hand")
     live = sql.Identifier(entry.object_schema, entry.object_table)
     copy = sql.Identifier(entry.archive_schema, entry.archive_table)
-    if entry.kind == "column":
-        if not entry.key_columns:
-            raise ConfigError(f"{entry.object_name} had no primary key when archived: restore it by hand")
-        assert entry.object_column is not None
-        join = sql.SQL(" AND ").join(
-            sql.SQL("t.{0} IS NOT DISTINCT FROM a.{0}").format(sql.Identifier(key)) for key in entry.key_columns
-        )
-        query = sql.SQL("UPDATE {} AS t SET {} = a.{} FROM {} AS a WHERE {}").format(
-            live, sql.Identifier(entry.object_column), sql.Identifier(entry.object_column), copy, join
-        )
-    else:
-        columns = sql.SQL(", ").join(map(sql.Identifier, common_columns(session, entry)))
-        query = sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {} ON CONFLICT DO NOTHING").format(
-            live, columns, columns, copy
-        )
+    columns = _live_columns(session, entry)
+    keep: sql.Composable = sql.SQL("TRUE")
+    left = 0
+    if WRITER_COLUMN in _columns(session, entry.archive_schema, entry.archive_table):
+        keep = sql.SQL(
+            "(a.{0} IS NULL OR a.{0} IN (SELECT xid FROM tenantdb.migration_writes WHERE rolled_back_at IS NULL))"
+        ).format(sql.Identifier(WRITER_COLUMN))
+        left = int(session.fetch_value(sql.SQL("SELECT count(*) FROM {} AS a WHERE NOT {}").format(copy, keep)))
     # Putting rows back is not new activity: user triggers (counters, audit rows) stay quiet, as they did when
     # DROP TABLE removed the rows without firing DELETE triggers. Foreign-key checks (internal triggers) still run.
     triggers = enabled_user_triggers(session, entry.object_schema, entry.object_table)
     for name in triggers:
         session.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(live, sql.Identifier(name)))
-    count = session.execute_count(query)
+    kept_live = False
+    if entry.kind == "column":
+        written = _restore_column(session, entry, columns, keep, batch_rows, progress)
+    elif not archived_wins:
+        written = _restore_rows(session, entry, columns, keep, False, batch_rows, progress)
+        _advance_sequences(session, entry, columns)
+    else:
+        session.execute("SAVEPOINT tenantdb_restore_rows")
+        try:
+            written = _restore_rows(session, entry, columns, keep, True, batch_rows, progress)
+        except DatabaseError as error:
+            if error.sqlstate != UNIQUE_VIOLATION:
+                raise
+            # A unique key other than the primary key conflicts: keep those live rows instead of failing.
+            session.execute("ROLLBACK TO SAVEPOINT tenantdb_restore_rows")
+            written = _restore_rows(session, entry, columns, keep, False, batch_rows, progress)
+            kept_live = True
+        session.execute("RELEASE SAVEPOINT tenantdb_restore_rows")
+        _advance_sequences(session, entry, columns)
     for name in triggers:
         session.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(live, sql.Identifier(name)))
     session.execute("UPDATE tenantdb.archive SET restored_at = clock_timestamp() WHERE id = %s", (entry.id,))
-    return count
+    return Restored(written=written, left=left, conflicts_kept_live=kept_live)
+
+
+def _live_columns(session: Session, entry: ArchiveEntry) -> list[_LiveColumn]:
+    """The live columns the archive copy also has, with their types, in the live table's order."""
+    rows = session.fetch_all(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), n.nspname, c.collname, a.attidentity = 'a'"
+        " FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation"
+        " LEFT JOIN pg_namespace n ON n.oid = c.collnamespace"
+        " WHERE a.attrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
+        " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' AND a.attname = ANY (%s) ORDER BY a.attnum",
+        (entry.object_schema, entry.object_table, _columns(session, entry.archive_schema, entry.archive_table)),
+    )
+    return [
+        _LiveColumn(
+            name=str(name),
+            type=sql.SQL(str(type_name)),  # a type name PostgreSQL itself formatted (quoted where needed)
+            collation=sql.Identifier(str(schema), str(collation)) if collation else None,
+            identity_always=bool(always),
+        )
+        for name, type_name, schema, collation, always in rows
+    ]
+
+
+def _cast(column: _LiveColumn, alias: str = "a") -> sql.Composable:
+    return sql.SQL("CAST({}.{} AS {})").format(sql.Identifier(alias), sql.Identifier(column.name), column.type)
+
+
+def _page_ranges(session: Session, entry: ArchiveEntry, batch_rows: int) -> list[tuple[str, str | None]]:
+    """``ctid`` ranges of the archive copy holding about ``batch_rows`` rows each (a TID range scan reads only
+    those pages), the last one open-ended."""
+    pages = int(
+        session.fetch_value(
+            "SELECT pg_relation_size((quote_ident(%s) || '.' || quote_ident(%s))::regclass)"
+            " / current_setting('block_size')::bigint",
+            (entry.archive_schema, entry.archive_table),
+        )
+    )
+    step = max(1, pages * batch_rows // max(entry.row_count, 1)) if entry.row_count > batch_rows else pages + 1
+    starts = list(range(0, max(pages, 1), step))
+    return [(f"({lo},0)", f"({starts[i + 1]},0)" if i + 1 < len(starts) else None) for i, lo in enumerate(starts)]
+
+
+def _in_range(lo: str, hi: str | None) -> tuple[sql.Composable, tuple[str, ...]]:
+    if hi is None:
+        return sql.SQL("a.ctid >= %s::tid"), (lo,)
+    return sql.SQL("a.ctid >= %s::tid AND a.ctid < %s::tid"), (lo, hi)
+
+
+def _batches(
+    session: Session,
+    entry: ArchiveEntry,
+    batch_rows: int,
+    progress: Progress | None,
+    run: Callable[[sql.Composable, tuple[str, ...]], int],
+) -> int:
+    ranges = _page_ranges(session, entry, batch_rows)
+    written = 0
+    for index, (lo, hi) in enumerate(ranges):
+        where, params = _in_range(lo, hi)
+        written += run(where, params)
+        if progress is not None:
+            done = entry.row_count if index + 1 == len(ranges) else entry.row_count * (index + 1) // len(ranges)
+            progress(done, entry.row_count)
+    return written
+
+
+def _restore_rows(
+    session: Session,
+    entry: ArchiveEntry,
+    columns: Sequence[_LiveColumn],
+    keep: sql.Composable,
+    archived_wins: bool,
+    batch_rows: int,
+    progress: Progress | None,
+) -> int:
+    """A table or rows: one ``INSERT ... SELECT`` per batch, each value cast back to the live column's type."""
+    live = sql.Identifier(entry.object_schema, entry.object_table)
+    names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+    values = sql.SQL(", ").join(_cast(c) for c in columns)
+    keys = primary_key(session, entry.object_schema, entry.object_table)
+    names_present = {c.name for c in columns}
+    updates = [c for c in columns if c.name not in keys and not c.identity_always]
+    conflict: sql.Composable
+    if archived_wins and keys and set(keys) <= names_present and updates:
+        conflict = sql.SQL("ON CONFLICT ({}) DO UPDATE SET {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, keys)),
+            sql.SQL(", ").join(sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c.name)) for c in updates),
+        )
+    else:
+        conflict = sql.SQL("ON CONFLICT DO NOTHING")
+
+    def run(where: sql.Composable, params: tuple[str, ...]) -> int:
+        query = sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {} AS a WHERE {} AND {} {}").format(
+            live, names, values, sql.Identifier(entry.archive_schema, entry.archive_table), where, keep, conflict
+        )
+        return session.execute_count(query, params)
+
+    return _batches(session, entry, batch_rows, progress, run)
+
+
+def _restore_column(
+    session: Session,
+    entry: ArchiveEntry,
+    columns: Sequence[_LiveColumn],
+    keep: sql.Composable,
+    batch_rows: int,
+    progress: Progress | None,
+) -> int:
+    """A column: per batch, ``UPDATE ... FROM`` the batch joined on the primary key with ``=`` (a hash join),
+    the live side limited to the batch's key range (an index range scan), so every row is read once."""
+    assert entry.object_column is not None
+    by_name = {c.name: c for c in columns}
+    if entry.object_column not in by_name or not set(entry.key_columns) <= set(by_name):
+        raise ConfigError(f"{entry.object_name}: the live table no longer has the archived key or column")
+    keys = [by_name[k] for k in entry.key_columns]
+    target = by_name[entry.object_column]
+    live = sql.Identifier(entry.object_schema, entry.object_table)
+    copy = sql.Identifier(entry.archive_schema, entry.archive_table)
+    join = sql.SQL(" AND ").join(sql.SQL("t.{} = {}").format(sql.Identifier(k.name), _cast(k)) for k in keys)
+
+    def collated(expression: sql.Composable, key: _LiveColumn) -> sql.Composable:
+        return sql.SQL("{} COLLATE {}").format(expression, key.collation) if key.collation else expression
+
+    def as_live(key: _LiveColumn) -> sql.Composable:
+        return collated(sql.SQL("CAST(%s::text AS {})").format(key.type), key)
+
+    row_of = sql.SQL("ROW({})").format
+    live_keys = row_of(sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(k.name)) for k in keys))
+    ordered = sql.SQL(", ").join(collated(_cast(k), k) for k in keys)
+    texts = sql.SQL(", ").join(sql.SQL("{}::text").format(_cast(k)) for k in keys)
+    bound = row_of(sql.SQL(", ").join(as_live(k) for k in keys))
+
+    def run(where: sql.Composable, params: tuple[str, ...]) -> int:
+        lowest = session.fetch_one(
+            sql.SQL("SELECT {} FROM {} AS a WHERE {} ORDER BY {} LIMIT 1").format(texts, copy, where, ordered), params
+        )
+        if lowest is None:
+            return 0
+        highest = session.fetch_one(
+            sql.SQL("SELECT {} FROM {} AS a WHERE {} ORDER BY {} LIMIT 1").format(
+                texts, copy, where, sql.SQL(", ").join(sql.SQL("{} DESC").format(collated(_cast(k), k)) for k in keys)
+            ),
+            params,
+        )
+        assert highest is not None
+        query = sql.SQL(
+            "UPDATE {} AS t SET {} = {} FROM {} AS a WHERE {} AND {} AND {} AND {} >= {} AND {} <= {}"
+        ).format(
+            live,
+            sql.Identifier(target.name),
+            _cast(target),
+            copy,
+            where,
+            keep,
+            join,
+            live_keys,
+            bound,
+            live_keys,
+            bound,
+        )
+        return session.execute_count(query, (*params, *lowest, *highest))
+
+    return _batches(session, entry, batch_rows, progress, run)
+
+
+def _advance_sequences(session: Session, entry: ArchiveEntry, columns: Sequence[_LiveColumn]) -> None:
+    """Identity and serial sequences continue after the restored values (the next insert does not collide)."""
+    for column in columns:
+        sequence = session.fetch_value(
+            "SELECT pg_get_serial_sequence(quote_ident(%s) || '.' || quote_ident(%s), %s)",
+            (entry.object_schema, entry.object_table, column.name),
+        )
+        if sequence is None:
+            continue
+        session.execute(
+            sql.SQL(
+                "SELECT setval(%s::regclass, m) FROM (SELECT max({})::bigint AS m FROM {}) AS s"
+                " WHERE m > coalesce(pg_sequence_last_value(%s::regclass), 0)"
+            ).format(sql.Identifier(column.name), sql.Identifier(entry.object_schema, entry.object_table)),
+            (sequence, sequence),
+        )
 
 
 def enabled_user_triggers(session: Session, schema: str, table: str) -> list[str]:

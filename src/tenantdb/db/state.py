@@ -18,7 +18,8 @@ from psycopg.types.json import Jsonb
 from tenantdb.db.session import Session, runner_identity
 
 STATE_SCHEMA = "tenantdb"
-STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent; 5: effects, note
+STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent;
+# 5: applied_migrations.catalog_effects and note, migration_writes.rolled_back_at
 _STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
 
 
@@ -134,9 +135,14 @@ def record_applied(session: Session, row: AppliedMigration) -> None:
 
 
 def remove_applied(session: Session, source: str, version: str) -> None:
-    """Forget an applied migration, and what its transactions wrote (its rows are no longer the phase's)."""
+    """Forget an applied migration; what its transactions wrote is marked rolled back (its rows are no longer the
+    phase's, and an archive taken later can tell the rows it will recreate when applied again)."""
     session.execute("DELETE FROM tenantdb.applied_migrations WHERE source = %s AND version = %s", (source, version))
-    session.execute("DELETE FROM tenantdb.migration_writes WHERE source = %s AND version = %s", (source, version))
+    session.execute(
+        "UPDATE tenantdb.migration_writes SET rolled_back_at = clock_timestamp()"
+        " WHERE source = %s AND version = %s AND rolled_back_at IS NULL",
+        (source, version),
+    )
 
 
 def update_checksum(session: Session, source: str, version: str, checksum: str, content: str) -> None:

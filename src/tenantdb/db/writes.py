@@ -29,6 +29,8 @@ from psycopg import sql
 from tenantdb.db.session import Session
 
 XID_MASK = 0xFFFFFFFF
+WRAP_LIMIT = 2**31
+EPOCH = 2**32
 
 USER_SCHEMA = (
     "n.nspname NOT IN ('information_schema', 'tenantdb') AND NOT starts_with(n.nspname, 'pg_')"
@@ -181,12 +183,22 @@ def record_writes(session: Session, source: str, version: str, before: Mapping[i
         )
 
 
+def id_problem(*, now: int, oldest: int, newest: int) -> str | None:
+    """Why 32-bit ``xmin`` values may not name the recorded transactions (ids as xid8), or None."""
+    if newest >= now:
+        return f"its transaction ids ({newest}) are not older than the server's ({now})"
+    if now - oldest >= WRAP_LIMIT:
+        return f"it ran {now - oldest:,} transactions ago, and 32-bit row transaction ids that old may name newer ones"
+    return None
+
+
 def migration_writes(session: Session, source: str, versions: list[str]) -> list[TableWrite]:
-    """What the given migrations' transactions wrote, oldest first."""
+    """What the given migrations' current applications wrote, oldest first (rolled-back ones are kept only to
+    tell, in an archive, the rows a migration recreates when it is applied again)."""
     rows = session.fetch_all(
         "SELECT source, version, xid::text, xids::text[], relid, table_schema, table_name, relfilenode, created,"
         " rewritten, inserted, updated, deleted, removed, cluster FROM tenantdb.migration_writes"
-        " WHERE source = %s AND version = ANY (%s) ORDER BY at, relid",
+        " WHERE source = %s AND version = ANY (%s) AND rolled_back_at IS NULL ORDER BY at, relid",
         (source, versions),
     )
     return [

@@ -24,6 +24,8 @@ class Observer(Protocol):
 
     def note(self, message: str) -> None: ...
 
+    def restore_progress(self, migration: Migration, object_name: str, done: int, total: int) -> None: ...
+
     def migration_finished(self, migration: Migration, direction: Direction, duration_ms: int) -> None: ...
 
 
@@ -46,6 +48,9 @@ class SilentObserver:
         return None
 
     def note(self, message: str) -> None:
+        return None
+
+    def restore_progress(self, migration: Migration, object_name: str, done: int, total: int) -> None:
         return None
 
     def migration_finished(self, migration: Migration, direction: Direction, duration_ms: int) -> None:

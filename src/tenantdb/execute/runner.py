@@ -493,8 +493,11 @@ class Runner:
         Newest archive first (an undo stack), so parents come back before the rows that reference them. Rows
         removed by DELETE or TRUNCATE stay in the archive until restored by hand (``tenantdb archive restore``):
         re-running a data migration recreates its own rows, and putting the old ones back would double them.
+        Archived rows a rolled-back migration wrote stay too (it recreates them); the rest win over the rows the
+        step just wrote with the same primary key. Each restore runs in a savepoint: its rows carry a
+        subtransaction id the step did not record, so a later archive counts them as the application's.
         """
-        if not self.settings.archive:
+        if not self.settings.archive or not self.settings.restore_on_reapply:
             return
         migration = step.migration
         if self._restorable is None:  # one look at the manifest per run, not one per migration
@@ -510,9 +513,13 @@ class Runner:
                 continue
             if not object_exists(self.session, entry):
                 continue
+
+            def progress(done: int, total: int, name: str = entry.object_name) -> None:
+                self.observer.restore_progress(migration, name, done, total)
+
             self.session.execute("SAVEPOINT tenantdb_restore")
             try:
-                restored = restore(self.session, entry)
+                restored = restore(self.session, entry, archived_wins=True, progress=progress)
             except DatabaseError as error:  # e.g. rows referencing parents that are gone: keep them archived
                 self.session.execute("ROLLBACK TO SAVEPOINT tenantdb_restore")
                 message = f"kept {entry.object_name} archived (archive {entry.id}): {error.message}"
@@ -520,13 +527,9 @@ class Runner:
                 self.observer.note(f"{migration.label}: {message}; `tenantdb archive restore {entry.id}` later")
                 continue
             self.session.execute("RELEASE SAVEPOINT tenantdb_restore")
-            self._event(
-                step,
-                "restore",
-                f"restored {restored} of {entry.row_count} archived row(s) into {entry.object_name} "
-                f"from {entry.archive_schema}.{entry.archive_table}",
-            )
-            self.observer.note(f"{migration.label}: restored {restored} archived row(s) into {entry.object_name}")
+            message = restored.describe(entry)
+            self._event(step, "restore", f"{message} from {entry.archive_schema}.{entry.archive_table}")
+            self.observer.note(f"{migration.label}: {message}")
 
     # -- statement-by-statement scripts ---------------------------------------------------------------
 
