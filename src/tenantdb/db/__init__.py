@@ -44,7 +44,17 @@ from tenantdb.db.catalog import (
     tenant_digests,
 )
 from tenantdb.db.connect import connect, describe_dsn
-from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
+from tenantdb.db.embedded import (
+    SAAS_EXTENSIONS,
+    BinariesSource,
+    EmbeddedStatus,
+    PgBinaries,
+    embedded_status,
+    find_binaries,
+    start_embedded,
+    stop_embedded,
+)
+from tenantdb.db.extensions import explain_missing_extension, missing_extension
 from tenantdb.db.locks import LockHolder, acquire_runner_lock, lock_holder, release_runner_lock
 from tenantdb.db.references import (
     OrphanCount,
@@ -87,9 +97,11 @@ __all__ = [
     "DEADLOCK_DETECTED",
     "DEPENDENT_KIND",
     "LOCK_NOT_AVAILABLE",
+    "SAAS_EXTENSIONS",
     "AppliedMigration",
     "ArchiveEntry",
     "ArchiveRequest",
+    "BinariesSource",
     "ConstraintRef",
     "EmbeddedStatus",
     "Event",
@@ -99,6 +111,7 @@ __all__ = [
     "LockHolder",
     "LockSample",
     "OrphanCount",
+    "PgBinaries",
     "ReferenceTarget",
     "RelationState",
     "ScratchDatabase",
@@ -124,6 +137,8 @@ __all__ = [
     "embedded_status",
     "ensure_state",
     "explain_analyze",
+    "explain_missing_extension",
+    "find_binaries",
     "find_index",
     "held_relation_locks",
     "interrupted_versions",
@@ -135,6 +150,7 @@ __all__ = [
     "journal_mark",
     "list_entries",
     "lock_holder",
+    "missing_extension",
     "name_taken",
     "not_valid_constraints",
     "object_exists",
