@@ -142,7 +142,7 @@ def show_db_status(status: EmbeddedStatus) -> None:
         if status.missing_extensions:
             stdout.print(
                 f"[yellow]missing[/]: {', '.join(status.missing_extensions)} "
-                "(set TENANTDB_PG_BIN or [database] pg_bin to a PostgreSQL that has them, or pass --dsn)"
+                "(set TENANTDB_PG_BIN or \\[database] pg_bin to a PostgreSQL that has them, or pass --dsn)"
             )
     if status.problem:
         stdout.print(f"[red]problem[/]: {escape(status.problem)}")

@@ -146,6 +146,8 @@ def start_embedded(project_dir: Path, pg_bin: Path | None = None) -> str:
         options = ["-h", "''", "-k", shlex.quote(str(_socket_dir(data_dir, user)))]
         if binaries.major >= 18:
             options += ["-c", shlex.quote(f"extension_control_path=$system:{COMPAT_DIR}")]
+        if "pg_stat_statements" in binaries.available():  # its views work only when preloaded
+            options += ["-c", "shared_preload_libraries=pg_stat_statements"]
         command = [str(binaries.bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(log), "-w", "-t", "60"]
         _run([*command, "-o", " ".join(options), "start"], user)
     except (OSError, subprocess.SubprocessError) as error:
