@@ -15,8 +15,8 @@ An archive has no side effects:
 * restoring never duplicates a row: a copy of a whole table or column also records, per row, the migration
   transaction that wrote it (``xmin`` matched against ``tenantdb.migration_writes``, with the wraparound and
   other-cluster guards of ``rollback --level data``; when they fail, every row counts as the application's).
-  A row written by a migration application that has been rolled back since stays in the archive: that
-  migration recreates its rows when it is applied again. Restoring runs in a subtransaction, so the rows it
+  A row written by a migration that is not applied now (rolled back since, or interrupted and not finished)
+  stays in the archive: that migration recreates its rows when it is applied again. Restoring runs in a subtransaction, so the rows it
   writes carry an id no migration recorded: they count as the application's in a later archive;
 * restoring is set-based and linear: batches of the copy by page range (``ctid``), a column joined to the
   live table on its primary key with ``=`` within the batch's key range, a table by one ``INSERT ... SELECT``
@@ -224,6 +224,8 @@ def archive(session: Session, request: ArchiveRequest) -> ArchiveEntry:
     projection: sql.Composable = sql.SQL("s.*")
     if request.column is not None:
         keys = primary_key(session, request.schema, request.table)
+        if request.column in keys:
+            keys = ()  # the key itself goes: no row can be matched again, so the whole rows are kept
         if keys:
             projection = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in (*keys, request.column))
     elif request.selection is not None:
@@ -330,7 +332,8 @@ def _copy_rows(
     A column's copy is written in key order, so that restoring it in batches touches one key range per batch.
     """
     destination = sql.Identifier(*target)
-    names = sql.SQL(", ").join(sql.Identifier(name) for name in _columns(session, *target))
+    copied = [sql.Identifier(name) for name in _columns(session, *target)]
+    names = sql.SQL(", ").join(copied)
     order = (
         sql.SQL(" ORDER BY {}").format(sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(k)) for k in keys))
         if keys
@@ -339,15 +342,24 @@ def _copy_rows(
     if writers is not None:
         session.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} xid8").format(destination, sql.Identifier(WRITER_COLUMN)))
     if not writers:
+        if not copied:  # a table without columns still has rows
+            session.execute(sql.SQL("INSERT INTO {} SELECT FROM {}").format(destination, source))
+            return
         query = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}{}")
         session.execute(query.format(destination, names, projection, source, order))
         return
     pairs = [(str(xid & XID_MASK), str(w.top)) for w in writers for xid in w.ids]
     session.execute(
         sql.SQL(
-            "INSERT INTO {} ({}, {}) SELECT {}, w.writer FROM {}"
+            "INSERT INTO {} ({}) SELECT {}w.writer FROM {}"
             " LEFT JOIN unnest(%s::text[]::xid[], %s::text[]::xid8[]) AS w(xid, writer) ON s.xmin = w.xid{}"
-        ).format(destination, names, sql.Identifier(WRITER_COLUMN), projection, source, order),
+        ).format(
+            destination,
+            sql.SQL(", ").join([*copied, sql.Identifier(WRITER_COLUMN)]),
+            sql.SQL("{}, ").format(projection) if copied else sql.SQL(""),
+            source,
+            order,
+        ),
         ([xid for xid, _ in pairs], [top for _, top in pairs]),
     )
     # After the cluster's first 2^32 transactions, a row frozen 2^32 transactions before a migration carries the
@@ -469,7 +481,7 @@ class Restored:
     """What a restore did: rows written into the live object, and archived rows left where they are."""
 
     written: int
-    left: int  # written by a migration application rolled back since: that migration recreates them
+    left: int  # written by a migration that is not applied now: that migration recreates them
     conflicts_kept_live: bool = False  # a unique key other than the primary key conflicted: live rows were kept
 
     def describe(self, entry: ArchiveEntry) -> str:
@@ -519,7 +531,8 @@ def restore(
     left = 0
     if WRITER_COLUMN in _columns(session, entry.archive_schema, entry.archive_table):
         keep = sql.SQL(
-            "(a.{0} IS NULL OR a.{0} IN (SELECT xid FROM tenantdb.migration_writes WHERE rolled_back_at IS NULL))"
+            "(a.{0} IS NULL OR a.{0} IN (SELECT w.xid FROM tenantdb.migration_writes w"
+            " JOIN tenantdb.applied_migrations m USING (source, version) WHERE w.rolled_back_at IS NULL))"
         ).format(sql.Identifier(WRITER_COLUMN))
         left = int(session.fetch_value(sql.SQL("SELECT count(*) FROM {} AS a WHERE NOT {}").format(copy, keep)))
     # Putting rows back is not new activity: user triggers (counters, audit rows) stay quiet, as they did when
@@ -642,6 +655,11 @@ def _restore_rows(
         conflict = sql.SQL("ON CONFLICT DO NOTHING")
 
     def run(where: sql.Composable, params: tuple[str, ...]) -> int:
+        if not columns:  # a table without columns: its rows are all alike
+            query = sql.SQL("INSERT INTO {} SELECT FROM {} AS a WHERE {} AND {}").format(
+                live, sql.Identifier(entry.archive_schema, entry.archive_table), where, keep
+            )
+            return session.execute_count(query, params)
         query = sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {} AS a WHERE {} AND {} {}").format(
             live, names, values, sql.Identifier(entry.archive_schema, entry.archive_table), where, keep, conflict
         )
