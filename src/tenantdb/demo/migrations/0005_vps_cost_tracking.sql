@@ -17,7 +17,8 @@ INSERT INTO vps_instances (tenant_id, provider, region, approximate_cost)
 SELECT s.tenant_id, 'hetzner', 'eu-central', CASE p.name WHEN 'Scale' THEN 150 ELSE 60 END
 FROM subscriptions s
 JOIN plans p ON p.plan_id = s.plan_id
-WHERE p.name = 'Scale' OR (p.name = 'Growth' AND hashtext(s.tenant_id::text) % 3 = 0);
+JOIN tenants t ON t.tenant_id = s.tenant_id
+WHERE p.name = 'Scale' OR (p.name = 'Growth' AND hashtext(t.name) % 3 = 0);
 
 -- migrate:down
 DROP TABLE vps_instances;
