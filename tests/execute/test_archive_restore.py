@@ -34,7 +34,7 @@ def as_tenant(session: Session, statement: str) -> None:
 def test_redo_and_reapply_of_the_example_never_duplicate_rows(session: Session, tmp_path: Path) -> None:
     """Finding 2: the example's 0005 inserts servers; redo, then down 2 + up to 0005 kept adding them."""
     project = tmp_path / "examples"
-    shutil.copytree(EXAMPLES, project, symlinks=False)
+    shutil.copytree(EXAMPLES, project, symlinks=False, ignore=shutil.ignore_patterns(".tenantdb"))
     migrations = load(project / "migrations")
     up(session, migrations)
     fresh = count(session, "SELECT count(*) FROM vps_instances")
