@@ -222,7 +222,8 @@ def up_files(project: Project, migrations: Path, out: Path) -> list[Path]:
     """The up files (or up sections, written to ``out``) in the order the project's own tool applies them."""
     layout = project.layout
     if layout == "diesel":
-        files = sorted(migrations.glob("*/up.sql"), key=lambda path: path.parent.name)
+        # diesel's version is the name up to the first "_" without its dashes (crates.io mixes both spellings)
+        files = sorted(migrations.glob("*/up.sql"), key=lambda path: path.parent.name.split("_")[0].replace("-", ""))
     elif layout == "golang-migrate":
         files = sorted(migrations.glob("*.up.sql"), key=lambda path: int(path.name.split("_", 1)[0]))
     elif layout == "flyway":
