@@ -68,7 +68,7 @@ class Row:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS, help="where <owner>+<name>/repo are")
     parser.add_argument("--server", action="append", default=[], metavar="NAME=DSN", help="repeatable")
@@ -222,7 +222,8 @@ def up_files(project: Project, migrations: Path, out: Path) -> list[Path]:
     """The up files (or up sections, written to ``out``) in the order the project's own tool applies them."""
     layout = project.layout
     if layout == "diesel":
-        files = sorted(migrations.glob("*/up.sql"), key=lambda path: path.parent.name)
+        # diesel's version is the name up to the first "_" without its dashes (crates.io mixes both spellings)
+        files = sorted(migrations.glob("*/up.sql"), key=lambda path: path.parent.name.split("_")[0].replace("-", ""))
     elif layout == "golang-migrate":
         files = sorted(migrations.glob("*.up.sql"), key=lambda path: int(path.name.split("_", 1)[0]))
     elif layout == "flyway":
@@ -232,21 +233,32 @@ def up_files(project: Project, migrations: Path, out: Path) -> list[Path]:
             (path for path in migrations.glob("*.sql") if re.match(r"\d+", path.name)),
             key=lambda path: int(re.match(r"\d+", path.name)[0]),  # type: ignore[index]
         )
+    elif layout == "custom":  # the up files tenantdb_toml's file_pattern matches, by numeric version
+        pattern = re.compile(tomllib.loads(project.tenantdb_toml)["migrations"]["file_pattern"])
+        matches = [(path, pattern.fullmatch(path.name)) for path in migrations.iterdir()]
+        files = [
+            path
+            for path, match in sorted(
+                ((path, match) for path, match in matches if match), key=lambda item: int(item[1]["version"])
+            )
+            if "direction" not in pattern.groupindex or match["direction"] == "up"
+        ]
     else:
         raise ValueError(f"unknown layout {layout!r}")
     out.mkdir(exist_ok=True)
     result = []
     for index, path in enumerate(files):
         text = path.read_text(encoding="utf-8")
-        if layout in _SECTIONS:
-            start, end = _SECTIONS[layout]
+        sections = "goose" if layout == "custom" and "-- +goose" in text else layout
+        if sections in _SECTIONS:
+            start, end = _SECTIONS[sections]
             begin = start.search(text)
             text = text[begin.end() :] if begin else text
             stop = end.search(text)
             text = text[: stop.start()] if stop else text
         for old, new in project.psql_replace.items():
             text = text.replace(old, new)
-        if layout not in _SECTIONS and not project.psql_replace:
+        if sections not in _SECTIONS and not project.psql_replace:
             result.append(path)
             continue
         copy = out / f"{index:05d}" / path.name

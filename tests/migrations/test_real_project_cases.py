@@ -138,3 +138,58 @@ def test_up_runs_when_only_a_down_file_has_a_syntax_error(dsn: str, tmp_path: Pa
     rolled = cli("migrate", "down", "--steps", "1", "--dir", str(directory), "--dsn", dsn)
     assert rolled.returncode == 3
     assert "2_drop_ab.down.sql" in rolled.stderr
+
+
+def test_custom_layout_reads_goose_marked_files(dsn: str, tmp_path: Path) -> None:
+    """hatchet-dev/hatchet (goose, with Go migrations among the SQL files): a custom ``file_pattern`` picks the
+    SQL files below the first Go migration, but the custom layout read every single file as a native one and
+    refused ``-- +goose Up`` ("no '-- migrate:up' marker"). A custom layout's goose-marked files are goose files.
+    """
+    files = {
+        "20240101000000_jobs.sql": "-- +goose Up\nCREATE TABLE jobs (id int PRIMARY KEY);\n"
+        "-- +goose Down\nDROP TABLE jobs;\n",
+        "20240201000000_jobs_index.sql": "-- +goose NO TRANSACTION\n-- +goose Up\n"
+        "CREATE INDEX CONCURRENTLY jobs_id_idx ON jobs (id);\n-- +goose Down\nDROP INDEX CONCURRENTLY jobs_id_idx;\n",
+        "20240301000000_backfill.go": "package migrations\n",
+    }
+    directory = write_files(tmp_path / "migrations", files)
+    (tmp_path / "tenantdb.toml").write_text(
+        f'[migrations]\ndir = "{directory}"\nlayout = "custom"\n'
+        "file_pattern = '(?P<version>\\d+)_(?P<name>\\w+)\\.sql'\n"
+    )
+    result = cli("migrate", "test", str(tmp_path), "--dsn", dsn)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 migrations applied" in result.stdout
+
+
+def test_round_trip_above_an_irreversible_migration_ignores_dropped_column_slots(dsn: str, tmp_path: Path) -> None:
+    """quickwit-oss/quickwit (sqlx up/down files; some old migrations have no down): the round trip starts above
+    the newest irreversible migration, so tables created below it stay. A migration above it adds a column to
+    such a table; rolling back drops it and applying again adds it back with the next ``attnum`` (PostgreSQL
+    keeps the dropped column's slot). The catalog snapshot compares ``attnum``, so ``migrate test`` reports
+    "columns differ" for a schema that is the same (same columns, same order).
+    """
+    files = {
+        "1_items.up.sql": "CREATE TABLE items (id int PRIMARY KEY, body text);",
+        "2_item_size.up.sql": "ALTER TABLE items ADD COLUMN size bigint;",
+        "2_item_size.down.sql": "ALTER TABLE items DROP COLUMN size;",
+    }
+    result = cli("migrate", "test", str(write_files(tmp_path / "migrations", files)), "--dsn", dsn)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "round trip ok" in result.stdout
+
+
+def test_round_trip_does_not_double_a_row_the_up_inserts(dsn: str, tmp_path: Path) -> None:
+    """chirpstack/chirpstack (diesel): the initial up creates a table and inserts its default row with a key
+    from ``gen_random_uuid()``; the down drops the table. With the archive on, the down archives the row and
+    the second apply restores it next to the row the up inserted again (``ON CONFLICT DO NOTHING`` sees no
+    conflict: the keys differ), so ``migrate test`` reports "1 row(s) after the first apply, 2 row(s) after
+    applying again", and a real down + up leaves two default rows.
+    """
+    files = {
+        "1_teams.up.sql": "CREATE TABLE teams (id uuid PRIMARY KEY, name text NOT NULL);\n"
+        "INSERT INTO teams VALUES (gen_random_uuid(), 'default');",
+        "1_teams.down.sql": "DROP TABLE teams;",
+    }
+    result = cli("migrate", "test", str(write_files(tmp_path / "migrations", files)), "--dsn", dsn)
+    assert result.returncode == 0, result.stdout + result.stderr

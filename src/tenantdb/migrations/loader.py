@@ -117,7 +117,8 @@ def _build(group: FileGroup, layout: Layout, placeholders: PlaceholderSettings |
     normalized = normalize(raw)
     text = apply_placeholders(group.up, raw, placeholders)
     if group.marked:
-        marked = parse_goose(group.up, text) if layout is Layout.GOOSE else parse_native(group.up, text)
+        goose = layout is Layout.GOOSE or (layout is Layout.CUSTOM and _goose_marked(group.up, text))
+        marked = parse_goose(group.up, text) if goose else parse_native(group.up, text)
     else:
         marked = _split_file_migration(group, text, placeholders)
     return Migration(
@@ -133,6 +134,13 @@ def _build(group: FileGroup, layout: Layout, placeholders: PlaceholderSettings |
         source=source,
         lock_timeout=marked.directives.lock_timeout,
         statement_timeout=marked.directives.statement_timeout,
+    )
+
+
+def _goose_marked(path: Path, text: str) -> bool:
+    """A custom layout's single file in goose's format (``-- +goose Up``) rather than the native one."""
+    return any(
+        c.starts_line and " ".join(c.text.lower().split()).startswith("+goose up") for c in scan_comments(path, text)
     )
 
 
