@@ -88,8 +88,10 @@ _SNAPSHOT_QUERIES: dict[str, str] = {
     "relations": "SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity,"
     " c.relforcerowsecurity, c.reloptions::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE {schemas} AND c.relkind IN ('r','p','v','m','S','f','c')",
+    # a column's place among the live ones, not its attnum: a column dropped and added back takes a new attnum
     "columns": "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-    " pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, a.attnum FROM pg_attribute a"
+    " pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,"
+    " row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
     " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
     " WHERE {schemas} AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f','c')",
