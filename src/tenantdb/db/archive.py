@@ -16,8 +16,9 @@ An archive has no side effects:
   transaction that wrote it (``xmin`` matched against ``tenantdb.migration_writes``, with the wraparound and
   other-cluster guards of ``rollback --level data``; when they fail, every row counts as the application's).
   A row written by a migration that is not applied now (rolled back since, or interrupted and not finished)
-  stays in the archive: that migration recreates its rows when it is applied again. Restoring runs in a subtransaction, so the rows it
-  writes carry an id no migration recorded: they count as the application's in a later archive;
+  stays in the archive: that migration recreates its rows when it is applied again. Restoring runs in a
+  subtransaction, so the rows it writes carry an id no migration recorded: they count as the application's in a
+  later archive;
 * restoring is set-based and linear: batches of the copy by page range (``ctid``), a column joined to the
   live table on its primary key with ``=`` within the batch's key range, a table by one ``INSERT ... SELECT``
   per batch.
