@@ -655,6 +655,9 @@ def _restore_rows(
     else:
         conflict = sql.SQL("ON CONFLICT DO NOTHING")
 
+    if not keys and columns:
+        return _restore_keyless(session, entry, columns, keep, progress)
+
     def run(where: sql.Composable, params: tuple[str, ...]) -> int:
         if not columns:  # a table without columns: its rows are all alike
             query = sql.SQL("INSERT INTO {} SELECT FROM {} AS a WHERE {} AND {}").format(
@@ -667,6 +670,37 @@ def _restore_rows(
         return session.execute_count(query, params)
 
     return _batches(session, entry, batch_rows, progress, run)
+
+
+def _restore_keyless(
+    session: Session,
+    entry: ArchiveEntry,
+    columns: Sequence[_LiveColumn],
+    keep: sql.Composable,
+    progress: Progress | None,
+) -> int:
+    """A table without a primary key: only the archived rows the live table does not already hold, counted as a
+    multiset (``EXCEPT ALL`` on the values as text), so rows a re-applied migration recreated exactly are not
+    doubled and restoring twice writes nothing the second time. One statement: the live rows must be counted once.
+    """
+    live = sql.Identifier(entry.object_schema, entry.object_table)
+    copy = sql.Identifier(entry.archive_schema, entry.archive_table)
+    as_text = sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c.name)) for c in columns)
+    query = sql.SQL(
+        "INSERT INTO {live} ({names}) OVERRIDING SYSTEM VALUE SELECT {values} FROM"
+        " (SELECT {as_text} FROM {copy} AS a WHERE {keep} EXCEPT ALL SELECT {as_text} FROM {live}) AS a"
+    ).format(
+        live=live,
+        names=sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
+        values=sql.SQL(", ").join(_cast(c) for c in columns),
+        as_text=as_text,
+        copy=copy,
+        keep=keep,
+    )
+    written = session.execute_count(query)
+    if progress is not None:
+        progress(entry.row_count, entry.row_count)
+    return written
 
 
 def _restore_column(

@@ -58,7 +58,14 @@ from tenantdb.db import (
     who_applies,
 )
 from tenantdb.db.writes import TableStart, record_writes, table_files
-from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, MigrationFailed, TenantdbError
+from tenantdb.errors import (
+    ConfigError,
+    ConnectionFailed,
+    DatabaseError,
+    LockTimeoutExhausted,
+    MigrationFailed,
+    TenantdbError,
+)
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.online import resumable_rewrite
 from tenantdb.execute.retry import Backoff, with_lock_retries
@@ -521,10 +528,13 @@ class Runner:
             self.session.execute("SAVEPOINT tenantdb_restore")
             try:
                 restored = restore(self.session, entry, archived_wins=True, progress=progress)
-            except DatabaseError as error:  # e.g. rows referencing parents that are gone: keep them archived
+            except ConnectionFailed:
+                raise
+            except (DatabaseError, ConfigError) as error:  # rows whose parents are gone, a column without a key
                 self.session.execute("ROLLBACK TO SAVEPOINT tenantdb_restore")
                 message = f"kept {entry.object_name} archived (archive {entry.id}): {error.message}"
-                self._event(step, "restore_skipped", message, sqlstate=error.sqlstate)
+                sqlstate = error.sqlstate if isinstance(error, DatabaseError) else None
+                self._event(step, "restore_skipped", message, sqlstate=sqlstate)
                 self.observer.note(f"{migration.label}: {message}; `tenantdb archive restore {entry.id}` later")
                 continue
             self.session.execute("RELEASE SAVEPOINT tenantdb_restore")
