@@ -130,3 +130,20 @@ def test_data_differences_name_the_table_and_columns() -> None:
     assert rows.describe() == "public.a: 2 row(s) after the first apply, 4 row(s) after applying again"
     (values,), volatile = data_differences(first, changed, set())
     assert values.columns == ("id",) and volatile == ["public.a.made"]
+
+
+def test_round_trip_reports_a_failing_down_and_tests_what_is_above_it(dsn: str, tmp_path: Path) -> None:
+    """A project's down that fails is reported (not ok), and the round trip still covers the migrations above it."""
+    write_files(
+        tmp_path,
+        {
+            "0001_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n",
+            "0002_b.sql": "-- migrate:up\nCREATE TABLE b (id int);\n-- migrate:down\nDROP TABLE b_typo;\n",
+            "0003_c.sql": "-- migrate:up\nCREATE TABLE c (id int);\n-- migrate:down\nDROP TABLE c;\n",
+        },
+    )
+    report = round_trip(dsn, load_migrations(tmp_path), FAST)
+    assert not report.ok
+    (failure,) = report.down_failures
+    assert failure.startswith("0002_b: its down fails") and "b_typo" in failure
+    assert report.difference is None and not report.data_differences and report.rolled_back == 1

@@ -152,6 +152,8 @@ def show_round_trip(report: RoundTripReport) -> None:
     if report.volatile:
         shown = ", ".join(report.volatile[:8]) + (", ..." if len(report.volatile) > 8 else "")
         stdout.print(f"[yellow]note[/]: generated values differ between applies (expected): {escape(shown)}")
+    for failure in report.down_failures:
+        stdout.print(f"[red]the project's down fails[/]: {escape(failure)}")
     if report.ok:
         end = "an empty catalog" if not report.left_by_downs else "the state the downs leave"
         if report.irreversible:
@@ -159,6 +161,12 @@ def show_round_trip(report: RoundTripReport) -> None:
         stdout.print(
             f"[green]round trip ok[/]: {report.migrations} migrations applied, rolled back to {end}, "
             f"and re-applied identically ({report.objects} catalog entries and {report.tables} tables' rows compared)"
+        )
+        return
+    if report.down_failures and report.difference is None and not report.data_differences:
+        stdout.print(
+            f"[red]round trip failed[/]: above the failing down(s), {report.rolled_back} migration(s) were rolled "
+            "back and re-applied identically"
         )
         return
     stdout.print("[red]round trip failed[/]")

@@ -14,7 +14,7 @@ about the project's down migrations, not a failure; those objects are left out o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tenantdb.config import RunnerSettings
 from tenantdb.db import Session, Snapshot, catalog_snapshot, connect, create_scratch_database, drop_database
@@ -22,7 +22,7 @@ from tenantdb.db.digests import TableDigest, data_digests
 from tenantdb.errors import MigrationFailed
 from tenantdb.execute.engine import RunRequest, migrate
 from tenantdb.execute.observer import Observer
-from tenantdb.migrations import Direction, Migration, MigrationSet
+from tenantdb.migrations import Direction, Migration, MigrationSet, Version
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,11 +69,17 @@ class RoundTripReport:
     volatile: tuple[str, ...] = ()  # table.column whose values differ as generated values do (not an error)
     reapply_failure: str | None = None  # applying again failed (typically on something the downs left behind)
     irreversible: tuple[str, ...] = ()  # migrations without a usable down: the round trip starts above the newest
+    down_failures: tuple[str, ...] = ()  # the project's downs that failed: the round trip ran again above them
     rolled_back: int | None = None  # how many migrations were rolled back and applied again
 
     @property
     def ok(self) -> bool:
-        return self.difference is None and not self.data_differences and self.reapply_failure is None
+        return (
+            self.difference is None
+            and not self.data_differences
+            and self.reapply_failure is None
+            and not self.down_failures
+        )
 
 
 def first_difference(stage: str, expected: Snapshot, actual: Snapshot) -> CatalogDifference | None:
@@ -138,14 +144,44 @@ def round_trip(
     observer: Observer | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> RoundTripReport:
-    """Run the up/down/up cycle on a fresh scratch database next to ``dsn``, dropped afterwards."""
-    scratch = create_scratch_database(dsn, prefix="tenantdb_test")
+    """Run the up/down/up cycle on a fresh scratch database next to ``dsn``, dropped afterwards.
+
+    When one of the project's downs fails while rolling back, that is reported and the cycle runs again on a new
+    scratch database, above that migration (as if it had no down), so the rest of the project is still tested.
+    """
     stage = on_stage or (lambda _: None)
-    try:
-        with connect(scratch.dsn, application_name="tenantdb migrate test") as session:
-            return _cycle(session, migrations, settings, observer, stage)
-    finally:
-        drop_database(dsn, scratch.name)
+    failures: list[str] = []
+    failed: set[Version] = set()
+    while True:
+        scratch = create_scratch_database(dsn, prefix="tenantdb_test")
+        try:
+            with connect(scratch.dsn, application_name="tenantdb migrate test") as session:
+                report = _cycle(session, migrations, settings, observer, stage, failed)
+                return replace(report, down_failures=tuple(failures))
+        except _DownFailed as down:
+            failures.append(down.describe())
+            if down.version in failed or len(failed) >= MAX_DOWN_FAILURES:
+                raise down.error from None
+            failed.add(down.version)
+            stage(f"the down of {down.label} failed: round trip again above it")
+        finally:
+            drop_database(dsn, scratch.name)
+
+
+MAX_DOWN_FAILURES = 3  # failing downs reported before ``migrate test`` gives up
+
+
+class _DownFailed(Exception):
+    """A project's down failed while rolling back."""
+
+    def __init__(self, migration: Migration, error: MigrationFailed) -> None:
+        super().__init__(error.message)
+        self.version = migration.version
+        self.label = migration.label
+        self.error = error
+
+    def describe(self) -> str:
+        return f"{self.label}: its down fails on a database its ups built: {self.error.message}"
 
 
 def _cycle(
@@ -154,11 +190,12 @@ def _cycle(
     settings: RunnerSettings,
     observer: Observer | None,
     stage: Callable[[str], None],
+    failed: set[Version],
 ) -> RoundTripReport:
     sets = [migrations] if isinstance(migrations, MigrationSet) else list(migrations)
     counted = sum(len(migration_set) for migration_set in sets)
     irreversible = [m for migration_set in sets for m in migration_set if not m.reversible]
-    floor = _floor(sets, irreversible)
+    floor = _floor(sets, [*irreversible, *(m for m in sets[-1] if m.version in failed)])
     start = catalog_snapshot(session)
     if floor is not None:  # nothing below the newest irreversible migration can be rolled back: start above it
         stage(f"apply up to {floor.label} (the newest migration without a down)")
@@ -174,7 +211,13 @@ def _cycle(
         else RunRequest(direction=Direction.DOWN, target=floor.version)
     )
     notes = tuple(_irreversible_note(m) for m in irreversible)
-    migrate(session, migrations, settings, rollback, observer)
+    try:
+        migrate(session, migrations, settings, rollback, observer)
+    except MigrationFailed as error:
+        failing = next((m for m in sets[-1] if str(m.version) == error.version), None)
+        if failing is None:
+            raise
+        raise _DownFailed(failing, error) from error
     rolled_back = catalog_snapshot(session)
     leftovers = all_differences("after rolling back", start, rolled_back)
     left_tables = _relations(rolled_back) - _relations(start)
