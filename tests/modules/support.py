@@ -50,23 +50,10 @@ def assert_round_trip(dsn: str, name: str) -> None:
 
 
 def positional_snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
-    """The catalog, with a column's position within its table (and a comment's column name) instead of attnums.
-
-    A module may add columns to another module's tables (cost_tracking does): dropped and added again, such a
-    column gets a new attnum but keeps its place among the table's columns, which is what matters.
-    """
-    taken = catalog_snapshot(session)
-    names = {(row[0], row[1], row[-1]): row[2] for row in taken["columns"]}
-    comments = sorted(
-        (row[0], row[1], str(names.get((row[0], row[1], row[2]), row[2])), row[3]) for row in taken["comments"]
-    )
-    columns = sorted(taken["columns"], key=lambda row: (row[0], row[1], row[-1]))
-    places: dict[tuple[Any, Any], int] = {}
-    ranked = []
-    for row in columns:
-        place = places[(row[0], row[1])] = places.get((row[0], row[1]), 0) + 1
-        ranked.append((*row[:-1], place))
-    return {**taken, "columns": sorted(ranked), "comments": comments}
+    """The catalog, which compares a column by its place among the table's columns and a comment by its column's
+    name, not by attnums: a module may add columns to another module's tables (cost_tracking does), and a column
+    dropped and added again gets a new attnum but keeps its place, which is what matters."""
+    return catalog_snapshot(session)
 
 
 def assert_each_migration_runs_twice(session: Session, name: str) -> None:

@@ -122,9 +122,11 @@ _SNAPSHOT_QUERIES: dict[str, str] = {
     " FROM information_schema.column_privileges WHERE table_schema <> ALL (%(excluded)s)"
     " AND table_schema NOT LIKE 'tenantdb\\_archive\\_%%' AND (table_schema, table_name, grantee, privilege_type)"
     " NOT IN (SELECT table_schema, table_name, grantee, privilege_type FROM information_schema.role_table_grants)",
-    "comments": "SELECT n.nspname, c.relname, d.objsubid, d.description FROM pg_description d"
+    # a column's comment by the column's name (its attnum changes when it is dropped and added back)
+    "comments": "SELECT n.nspname, c.relname, coalesce(a.attname, ''), d.description FROM pg_description d"
     " JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass"
-    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {schemas}",
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 WHERE {schemas}",
 }
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
