@@ -14,6 +14,7 @@ The extracted files are deleted afterwards; nothing fetched is ever written insi
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -141,16 +142,44 @@ def tenantdb_toml(project: Project, migrations: Path) -> str:
 def migrate_test(tenantdb: Path, project_dir: Path, dsn: str) -> tuple[str, float]:
     started = time.perf_counter()
     done = subprocess.run(
-        [str(tenantdb), "migrate", "test", str(project_dir), "--dsn", dsn],
+        [str(tenantdb), "migrate", "test", str(project_dir), "--dsn", dsn, "--json"],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=False,
     )
     elapsed = time.perf_counter() - started
-    if done.returncode == 0:
-        return "ok", elapsed
-    return f"exit {done.returncode}: {first_error(done.stdout + done.stderr)}", elapsed
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        report = None
+    if not isinstance(report, dict) or "ok" not in report:
+        return f"exit {done.returncode}: {first_error(done.stdout + done.stderr)}", elapsed
+    return summarize(done.returncode, report), elapsed
+
+
+def summarize(code: int, report: dict[str, Any]) -> str:
+    """One cell: the verdict, how many migrations were rolled back and re-applied, then what the round trip
+    noted (migrations without a down, what the downs leave behind, the project's failing downs)."""
+    parts = ["ok" if report["ok"] else f"exit {code}"]
+    if report.get("rolled_back") is not None:
+        parts.append(f"{report['rolled_back']} rolled back and re-applied")
+    if report.get("difference"):
+        difference = report["difference"]
+        parts.append(f"{difference['stage']}: {difference['kind']} differ")
+    for data in report.get("data_differences") or ():
+        parts.append(f"data of {data['table']} differs")
+    if report.get("reapply_failure"):
+        parts.append(f"applying again failed: {report['reapply_failure']}")
+    if report.get("irreversible"):
+        parts.append(f"{len(report['irreversible'])} without a down")
+    if report.get("left_by_downs"):
+        kinds = sorted({d["kind"] for d in report["left_by_downs"]})
+        parts.append(f"downs leave {', '.join(kinds)}")
+    for failure in report.get("down_failures") or ():
+        label, _, rest = failure.partition(":")
+        parts.append(f"the project's down of {label} fails:{rest.rpartition(': ')[2] if ': ' in rest else rest}")
+    return shorten("; ".join(parts), 300)
 
 
 def first_error(output: str) -> str:
