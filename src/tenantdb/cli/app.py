@@ -189,7 +189,7 @@ def migrate_down(
         str | None, typer.Option("--to", help="Roll back every migration newer than this version (0 = all).")
     ] = None,
     steps: Annotated[
-        int | None, typer.Option("--steps", "-n", help="Roll back this many migrations [default: 1].")
+        int | None, typer.Option("--steps", "-n", help="Roll back this many migrations (default 1).")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run; change nothing.")] = False,
     include_interrupted: Annotated[
