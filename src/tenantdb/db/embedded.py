@@ -138,6 +138,7 @@ def start_embedded(project_dir: Path, pg_bin: Path | None = None) -> str:
         return url
     user = _server_user()
     _prepare(data_dir, user)
+    _let_reach(user, binaries.bin_dir, binaries.share_dir, COMPAT_DIR)
     log = data_dir / "log"
     try:
         if not (data_dir / "PG_VERSION").is_file():
@@ -284,6 +285,18 @@ def _prepare(data_dir: Path, user: str | None) -> None:
         if path.stat().st_uid != entry.pw_uid:
             os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
     data_dir.chmod(0o700)
+
+
+def _let_reach(user: str | None, *paths: Path) -> None:
+    """For root, let the server user reach the binaries and extension files: traversal (g+x, o+x) on every
+    directory above them, as for the data directory (a virtual environment in a private ``mktemp -d`` has none).
+    """
+    if user is None:
+        return
+    for path in paths:
+        for parent in [path, *path.parents]:
+            if parent.is_dir() and parent.stat().st_mode & 0o011 != 0o011:
+                parent.chmod(parent.stat().st_mode | 0o011)
 
 
 def _socket_dir(data_dir: Path, user: str | None) -> Path:
