@@ -66,8 +66,7 @@ def ledger_contradictions(session: Session, applied: Sequence[AppliedMigration])
                 check="ledger-contradiction",
                 subject=claim.version,
                 message=f"the ledger says {claim.label} is applied, but the {claim.obj.describe()} it creates "
-                f"does not exist{when}; re-run it (`tenantdb migrate down --ledger-only --to ...`, then `up`) "
-                "or recreate the object",
+                f"does not exist{when}: recreate it, or roll the migration back and apply it again",
             )
         )
     return violations
