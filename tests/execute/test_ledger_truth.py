@@ -191,3 +191,16 @@ def test_ctrl_c_leaves_ledger_and_journal_true_and_resumable(session: Session, d
     assert ledger_versions(session) == ["1", "2"]
     assert _index_exists(session, "a_id_idx")
     assert verify(session, load_migrations(directory)).ok
+
+
+def test_verify_finds_unqualified_objects_where_the_search_path_put_them(session: Session, tmp_path: Path) -> None:
+    files = {
+        "1_app.up.sql": "CREATE SCHEMA app;\nSET search_path TO app, public;\nCREATE TABLE widgets (id int);\n"
+        "RESET search_path;\n",
+    }
+    directory = write_files(tmp_path / "migrations", files)
+    up(session, load_migrations(directory))
+    assert verify(session, load_migrations(directory)).ok
+    session.execute("DROP TABLE app.widgets")
+    (claim,) = [v for v in verify(session, load_migrations(directory)).violations if v.check == "ledger-contradiction"]
+    assert "widgets" in claim.message

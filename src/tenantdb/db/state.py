@@ -15,6 +15,7 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from tenantdb.db.objects import LOCATED_EFFECTS
 from tenantdb.db.session import Session, runner_identity
 
 STATE_SCHEMA = "tenantdb"
@@ -124,9 +125,12 @@ def applied_migrations(session: Session, source: str | None = None) -> list[Appl
 
 
 def record_applied(session: Session, row: AppliedMigration) -> None:
+    """Insert the ledger row; each created object of its catalog effects is located in the same statement."""
     query = sql.SQL("INSERT INTO tenantdb.applied_migrations ({}) VALUES ({})").format(
         sql.SQL(", ").join(map(sql.Identifier, _APPLIED_FIELDS)),
-        sql.SQL(", ").join(map(sql.Placeholder, _APPLIED_FIELDS)),
+        sql.SQL(", ").join(
+            LOCATED_EFFECTS if name == "catalog_effects" else sql.Placeholder(name) for name in _APPLIED_FIELDS
+        ),
     )
     values = {name: getattr(row, name) for name in _APPLIED_FIELDS}
     effects = row.catalog_effects

@@ -46,7 +46,6 @@ from tenantdb.db import (
     journal_mark,
     journal_void,
     list_entries,
-    locate_objects,
     object_exists,
     record_applied,
     record_event,
@@ -73,7 +72,7 @@ from tenantdb.migrations import PROJECT_SOURCE, Direction, ExecutionMode, Migrat
 from tenantdb.migrations.foreign_ledgers import ForeignLedger, follow_step
 from tenantdb.plan import Plan, Step
 from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions
-from tenantdb.sql.effects import EffectAction, effect_record, effects
+from tenantdb.sql.effects import effect_record, effects
 from tenantdb.sql.targets import may_write_rows
 
 RetryHook = Callable[[int, float, DatabaseError], None]
@@ -362,26 +361,11 @@ class Runner:
             return  # the connection is gone; the error itself still reaches the user
 
     def _catalog_effects(self, step: Step) -> tuple[dict[str, object], ...] | None:
-        """What an up step's statements (as written, before online rewrites) created and removed, each created
-        object with the schema it is found in now, for ``migrate verify`` to hold the ledger against."""
+        """What an up step's statements (as written, before online rewrites) create, remove and rename, for
+        ``migrate verify`` to hold the ledger against; the ledger's INSERT adds where each created object is."""
         if step.direction is not Direction.UP:
             return None
-        found = effects(_script(step.migration, Direction.UP).statements)
-        created = [effect.obj for effect in found if effect.action is EffectAction.CREATE and effect.obj is not None]
-        located = iter(
-            locate_objects(
-                self.session,
-                [{"kind": o.kind.value, "name": o.name, "schema": o.schema, "table": o.table} for o in created],
-            )
-        )
-        records = []
-        for effect in found:
-            if effect.action is EffectAction.CREATE:
-                schema = next(located)
-                records.append(effect_record(effect, schema, found=schema is not None))
-            else:
-                records.append(effect_record(effect))
-        return tuple(records)
+        return tuple(effect_record(effect) for effect in effects(_script(step.migration, Direction.UP).statements))
 
     def _finish(
         self, step: Step, script: Script, started: datetime, catalog: tuple[dict[str, object], ...] | None = None

@@ -9,7 +9,7 @@ CASCADE`` or ``DROP SCHEMA`` makes every earlier expectation uncertain (the repl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -64,6 +64,7 @@ class Effect:
     action: EffectAction
     obj: CatalogObject | None = None  # None for UNCERTAIN
     new_name: str | None = None  # for RENAME
+    search_path: tuple[str, ...] | None = None  # a SET search_path in force for an unqualified create
 
 
 _RELATION_TYPES = {
@@ -78,10 +79,24 @@ _TYPE_TYPES = {"OBJECT_TYPE", "OBJECT_DOMAIN"}
 
 
 def effects(statements: Iterable[Statement]) -> tuple[Effect, ...]:
-    """The creates, removes and renames of ``statements``, in order."""
+    """The creates, removes and renames of ``statements``, in order; an unqualified create made under the file's
+    own ``SET search_path`` carries that path (``RESET`` or ``DEFAULT`` returns to the session's)."""
     found: list[Effect] = []
+    search_path: tuple[str, ...] | None = None
     for statement in statements:
-        found.extend(_effects(statement.tree))
+        node = statement.tree
+        if isinstance(node, ast.VariableSetStmt) and (node.name or "").lower() == "search_path":
+            kind = getattr(node.kind, "name", "")
+            strings = [
+                arg.val.sval
+                for arg in node.args or ()
+                if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String) and arg.val.sval
+            ]
+            search_path = tuple(strings) if kind == "VAR_SET_VALUE" and strings else None
+            continue
+        for effect in _effects(node):
+            unqualified = effect.action is EffectAction.CREATE and effect.obj is not None and effect.obj.schema is None
+            found.append(replace(effect, search_path=search_path) if unqualified and search_path else effect)
     return tuple(found)
 
 
@@ -208,25 +223,25 @@ def _drop(node: ast.DropStmt) -> list[Effect]:
     return found
 
 
-def effect_record(effect: Effect, found_schema: str | None = None, *, found: bool = False) -> dict[str, object]:
-    """The JSON form kept in the ledger; a create carries the schema it was found in (``found`` False: absent)."""
+def effect_record(effect: Effect) -> dict[str, object]:
+    """The JSON form kept in the ledger (the ledger's INSERT adds the search path to an unqualified create)."""
     record: dict[str, object] = {"action": effect.action.value}
     if effect.obj is not None:
         record |= {
             "kind": effect.obj.kind.value,
             "name": effect.obj.name,
-            "schema": found_schema if found else effect.obj.schema,
+            "schema": effect.obj.schema,
             "table": effect.obj.table,
         }
-    if effect.action is EffectAction.CREATE:
-        record["found"] = found
     if effect.new_name is not None:
         record["new_name"] = effect.new_name
+    if effect.search_path is not None:
+        record["search_path"] = list(effect.search_path)
     return record
 
 
-def effect_from_record(record: Mapping[str, object]) -> tuple[Effect, bool]:
-    """An effect read back from the ledger, and whether its created object was found when it was applied."""
+def effect_from_record(record: Mapping[str, object]) -> tuple[Effect, tuple[str, ...]]:
+    """An effect read back from the ledger, and the search path an unqualified create ran under."""
     action = EffectAction(str(record["action"]))
     obj = None
     if "kind" in record:
@@ -236,7 +251,9 @@ def effect_from_record(record: Mapping[str, object]) -> tuple[Effect, bool]:
             schema=_optional(record.get("schema")),
             table=_optional(record.get("table")),
         )
-    return Effect(action=action, obj=obj, new_name=_optional(record.get("new_name"))), bool(record.get("found"))
+    path = record.get("search_path")
+    search_path = tuple(str(schema) for schema in path) if isinstance(path, list) else ()
+    return Effect(action=action, obj=obj, new_name=_optional(record.get("new_name"))), search_path
 
 
 def _optional(value: object) -> str | None:

@@ -24,7 +24,13 @@ class Claim:
     obj: CatalogObject
     label: str  # source/version_name of the creating migration
     version: str
-    found_when_applied: bool
+    search_path: tuple[str, ...] = ()  # where an unqualified name was looked up when it was created
+
+    def candidates(self) -> list[CatalogObject]:
+        """Where the object may be: its schema, or each schema of the search path it was created under."""
+        if self.obj.schema is not None or not self.search_path:
+            return [self.obj]
+        return [replace(self.obj, schema=schema) for schema in self.search_path]
 
 
 def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
@@ -33,7 +39,7 @@ def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
     for row in applied:
         label = f"{row.version}_{row.name}" if row.source == "project" else f"{row.source}/{row.version}_{row.name}"
         for record in row.catalog_effects or ():
-            effect, found = effect_from_record(record)
+            effect, search_path = effect_from_record(record)
             obj = effect.obj
             if effect.action is EffectAction.UNCERTAIN:
                 claims.clear()
@@ -41,7 +47,7 @@ def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
                 continue
             elif effect.action is EffectAction.CREATE:
                 claims = [claim for claim in claims if not _same(claim.obj, obj)]
-                claims.append(Claim(obj=obj, label=label, version=row.version, found_when_applied=found))
+                claims.append(Claim(obj=obj, label=label, version=row.version, search_path=search_path))
             elif effect.action is EffectAction.REMOVE:
                 claims = [claim for claim in claims if not _same(claim.obj, obj) and not _belongs_to(claim.obj, obj)]
             elif effect.action is EffectAction.RENAME and effect.new_name is not None:
@@ -52,21 +58,22 @@ def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
 def ledger_contradictions(session: Session, applied: Sequence[AppliedMigration]) -> list[Violation]:
     """A violation for every claimed object the database does not have."""
     claims = ledger_claims(applied)
+    candidates = [(index, obj) for index, claim in enumerate(claims) for obj in claim.candidates()]
     located = locate_objects(
         session,
-        [{"kind": c.obj.kind.value, "name": c.obj.name, "schema": c.obj.schema, "table": c.obj.table} for c in claims],
+        [{"kind": o.kind.value, "name": o.name, "schema": o.schema, "table": o.table} for _, o in candidates],
     )
+    present = {index for (index, _), schema in zip(candidates, located, strict=True) if schema is not None}
     violations = []
-    for claim, schema in zip(claims, located, strict=True):
-        if schema is not None:
+    for index, claim in enumerate(claims):
+        if index in present:
             continue
-        when = "" if claim.found_when_applied else " (it was already missing when the migration was recorded)"
         violations.append(
             Violation(
                 check="ledger-contradiction",
                 subject=claim.version,
                 message=f"the ledger says {claim.label} is applied, but the {claim.obj.describe()} it creates "
-                f"does not exist{when}: recreate it, or roll the migration back and apply it again",
+                "does not exist: recreate it, or roll the migration back and apply it again",
             )
         )
     return violations
