@@ -132,13 +132,13 @@ ALTER TABLE tenantdb.archive DROP CONSTRAINT IF EXISTS archive_kind_check;
 ALTER TABLE tenantdb.archive
     ADD CONSTRAINT archive_kind_check CHECK (kind IN ('table', 'column', 'rows', 'dependent'));
 
--- Step 5: what each applied migration's statements created and removed (with the schema each created object
--- landed in), so `migrate verify` can report a ledger claim the database contradicts; a note per applied
+-- Step 5: what each applied migration's statements created and removed (an unqualified name with the search
+-- path it was created under), so `migrate verify` can report a ledger claim the database contradicts; a note per applied
 -- migration, e.g. that `tenantdb migrate baseline` adopted it from another tool's ledger instead of running it;
 -- and a rolled-back migration's writes are kept, marked, so that an archive can tell the rows a migration
 -- recreates when it is applied again (restoring them too would duplicate them).
 ALTER TABLE tenantdb.applied_migrations ADD COLUMN IF NOT EXISTS catalog_effects jsonb;
 COMMENT ON COLUMN tenantdb.applied_migrations.catalog_effects IS
-    'The objects the migration''s statements create, remove or rename, in order; creates carry the schema found.';
+    'The objects the migration''s statements create, remove or rename, in order; an unqualified create carries its search path.';
 ALTER TABLE tenantdb.applied_migrations ADD COLUMN IF NOT EXISTS note text;
 ALTER TABLE tenantdb.migration_writes ADD COLUMN IF NOT EXISTS rolled_back_at timestamptz;
