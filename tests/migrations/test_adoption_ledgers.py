@@ -377,6 +377,8 @@ def test_golang_migrate_database_at_version_2_is_adopted(session: Session, dsn: 
     assert refused.returncode == 3
     assert "managed by another tool" in refused.stderr and "tenantdb migrate baseline" in refused.stderr
     assert "already exists" not in refused.stderr
+    previewed = cli("plan", *base, cwd=tmp_path)  # plan previews what up would do: it refuses the same way
+    assert previewed.returncode == 3 and "tenantdb migrate baseline" in previewed.stderr
     assert not table_exists(session, "gamma") and not table_exists(session, "tenantdb.applied_migrations")
 
     dry = json.loads(cli("migrate", "baseline", "--dry-run", *base, "--json", cwd=tmp_path).stdout)

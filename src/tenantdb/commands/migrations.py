@@ -255,6 +255,7 @@ def plan(settings: Settings) -> PlanReport:
     """Preview the pending migrations on the target database in a rolled-back transaction, and lint them."""
     sources = load_sources(settings)
     with open_session(settings, "plan") as session:
+        _refuse_if_adoptable(session, sources, settings)  # up would refuse: previewing what already ran misleads
         result = preview(session, sources, settings.runner)
         version = session.server_version
     pending = {m.path for m in result.migrations}
