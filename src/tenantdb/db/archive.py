@@ -814,9 +814,4 @@ def archived_rows(session: Session, entry: ArchiveEntry, limit: int) -> tuple[li
     rows = session.fetch_all(
         sql.SQL("SELECT * FROM {} LIMIT %s").format(sql.Identifier(entry.archive_schema, entry.archive_table)), (limit,)
     )
-    names = session.fetch_all(
-        "SELECT attname FROM pg_attribute WHERE attrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
-        " AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-        (entry.archive_schema, entry.archive_table),
-    )
-    return [str(name[0]) for name in names], rows
+    return _columns(session, entry.archive_schema, entry.archive_table), rows

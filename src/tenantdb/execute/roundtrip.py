@@ -222,30 +222,26 @@ def _cycle(
     leftovers = all_differences("after rolling back", start, rolled_back)
     left_tables = _relations(rolled_back) - _relations(start)
     stage("apply all again")
+    report = RoundTripReport(
+        migrations=counted,
+        objects=sum(len(rows) for rows in applied.values()),
+        difference=None,
+        left_by_downs=tuple(leftovers),
+        irreversible=notes,
+        rolled_back=counted - _position(sets, floor),
+    )
     try:
         migrate(session, migrations, settings, RunRequest(direction=Direction.UP), observer)
     except MigrationFailed as error:
-        return RoundTripReport(
-            migrations=counted,
-            objects=sum(len(rows) for rows in applied.values()),
-            difference=None,
-            left_by_downs=tuple(leftovers),
-            reapply_failure=str(error),
-            irreversible=notes,
-        )
+        return replace(report, reapply_failure=str(error))
     again, again_data = catalog_snapshot(session), data_digests(session)
-    difference = first_difference("after applying again", _without(applied, leftovers), _without(again, leftovers))
     errors, volatile = data_differences(applied_data, again_data, left_tables)
-    return RoundTripReport(
-        migrations=counted,
-        objects=sum(len(rows) for rows in applied.values()),
+    return replace(
+        report,
         tables=len(applied_data),
-        difference=difference,
+        difference=first_difference("after applying again", _without(applied, leftovers), _without(again, leftovers)),
         data_differences=tuple(errors),
-        left_by_downs=tuple(leftovers),
         volatile=tuple(volatile),
-        irreversible=notes,
-        rolled_back=counted - _position(sets, floor),
     )
 
 

@@ -295,9 +295,8 @@ class Runner:
                     self.observer.statement_finished(migration, index, statement)
                 self._record_writes(step, files)  # before restoring archives: restored rows are not the step's
                 self._restore_archives(step)
-                effects = self._catalog_effects(step)
                 with self.session.pipeline():  # ledger, event and COMMIT in one round trip
-                    self._finish(step, script, started, effects)
+                    self._finish(step, script, started)
                     self.session.execute("COMMIT")
             except BaseException:
                 self.session.rollback()
@@ -360,16 +359,7 @@ class Runner:
         except TenantdbError:
             return  # the connection is gone; the error itself still reaches the user
 
-    def _catalog_effects(self, step: Step) -> tuple[dict[str, object], ...] | None:
-        """What an up step's statements (as written, before online rewrites) create, remove and rename, for
-        ``migrate verify`` to hold the ledger against; the ledger's INSERT adds where each created object is."""
-        if step.direction is not Direction.UP:
-            return None
-        return tuple(effect_record(effect) for effect in effects(_script(step.migration, Direction.UP).statements))
-
-    def _finish(
-        self, step: Step, script: Script, started: datetime, catalog: tuple[dict[str, object], ...] | None = None
-    ) -> None:
+    def _finish(self, step: Step, script: Script, started: datetime) -> None:
         """Write the ledger and the event (in the caller's transaction)."""
         migration = step.migration
         finished = datetime.now(UTC)
@@ -391,7 +381,9 @@ class Runner:
                     duration_ms=int((finished - started).total_seconds() * 1000),
                     statements_total=len(script.statements),
                     statements_done=len(script.statements),
-                    catalog_effects=catalog,
+                    # what its statements (as written, before online rewrites) create, remove and rename, for
+                    # `migrate verify` to hold the ledger against
+                    catalog_effects=tuple(effect_record(effect) for effect in effects(migration.up.statements)),
                 ),
             )
         else:
@@ -566,9 +558,8 @@ class Runner:
         self.session.execute("BEGIN")
         try:
             self._restore_archives(step)
-            effects = self._catalog_effects(step)
             with self.session.pipeline():
-                self._finish(step, script, started, effects)
+                self._finish(step, script, started)
                 self.session.execute("COMMIT")
         except BaseException:
             self.session.rollback()
