@@ -416,3 +416,6 @@ def test_keep_foreign_ledger_follows_up_and_down(session: Session, dsn: str, tmp
     assert session.fetch_all("SELECT version, dirty FROM schema_migrations") == [(3, False)]
     assert cli("migrate", "down", *base, cwd=tmp_path).returncode == 0
     assert session.fetch_all("SELECT version, dirty FROM schema_migrations") == [(2, False)]
+    assert cli("migrate", "up", *base, cwd=tmp_path).returncode == 0
+    assert cli("migrate", "down", "--ledger-only", *base, cwd=tmp_path).returncode == 0  # forgetting follows too
+    assert session.fetch_all("SELECT version, dirty FROM schema_migrations") == [(2, False)]

@@ -160,9 +160,7 @@ class Runner:
         migration = step.migration
         clock = time.monotonic()
         with self.session.transaction():
-            remove_applied(self.session, migration.source, str(migration.version))
-            journal_clear(self.session, migration.source, str(migration.version))
-            self._void_journals_above(step)
+            self._unrecord(step)
             self._event(step, "ledger_only", f"{migration.label}: removed from the ledger; the schema was not changed")
         self.observer.note(f"{migration.label}: removed from the ledger only; the schema was not changed")
         return StepOutcome(
@@ -174,6 +172,15 @@ class Runner:
             duration_ms=int((time.monotonic() - clock) * 1000),
             ledger_only=True,
         )
+
+    def _unrecord(self, step: Step) -> None:
+        """A migration is rolled back (or forgotten): its ledger row, its journal and the journals of interrupted
+        runs above it go; a kept foreign ledger follows (caller's transaction)."""
+        migration = step.migration
+        remove_applied(self.session, migration.source, str(migration.version))
+        self._void_journals_above(step)
+        journal_clear(self.session, migration.source, str(migration.version))
+        self._follow_foreign_ledger(step)
 
     def _follow_foreign_ledger(self, step: Step) -> None:
         """``keep_foreign_ledger``: the other tool's ledger records the project's step too (same transaction)."""
@@ -386,11 +393,10 @@ class Runner:
                     catalog_effects=tuple(effect_record(effect) for effect in effects(migration.up.statements)),
                 ),
             )
+            journal_clear(self.session, migration.source, str(migration.version))
+            self._follow_foreign_ledger(step)
         else:
-            remove_applied(self.session, migration.source, str(migration.version))
-            self._void_journals_above(step)
-        journal_clear(self.session, migration.source, str(migration.version))
-        self._follow_foreign_ledger(step)
+            self._unrecord(step)
         record_event(
             self.session,
             "apply" if step.direction is Direction.UP else "rollback",
