@@ -16,16 +16,12 @@ import re
 import secrets
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.types.json import Json
 
 from tenantdb.db import Session, connect, find_binaries
@@ -33,291 +29,35 @@ from tenantdb.errors import DatabaseError, TenantdbError
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.lint import lint_migration_sets
 from tenantdb.migrations import Direction, MigrationSet, load_migrations
-from tenantdb.modules import available_modules, module_migrations, resolve_modules
-from tenantdb.sql.describe import describe
+from tenantdb.modules import module_migrations, resolve_modules
 from tenantdb.verify import verify
-from tests.conftest import TEMPLATE
 from tests.helpers import FAST, write_files
+from tests.modules.security_world import (
+    ALL_ROLES,
+    INSUFFICIENT_PRIVILEGE,
+    KEYS,
+    SETTING,
+    TENANT_ROLES,
+    TENANT_SEEDS,
+    TENANT_TABLES,
+    Tenant,
+    World,
+    a_reader,
+    acting,
+    assert_denied,
+    count_of,
+    digest,
+    every_module_set,
+    exists,
+    key_column,
+    leaked,
+    privileged,
+    rows_as_text,
+    switch_tenant,
+    visible_rows,
+    writable_columns,
+)
 from tests.modules.support import assert_each_migration_runs_twice, assert_round_trip
-from tests.postgres import PgServer
-
-TENANT_ROLES = ("tenant_api", "application_service")
-ALL_ROLES = (*TENANT_ROLES, "business_analysts", "db_administrators")
-SETTING = "app.current_tenant_id"
-INSUFFICIENT_PRIVILEGE = "42501"  # also what a row-level security WITH CHECK failure raises
-
-
-def every_module_set() -> list[MigrationSet]:
-    return [module_migrations(spec) for spec in resolve_modules(available_modules())]
-
-
-def _tenant_tables() -> tuple[str, ...]:
-    """Every table of every module that holds tenants' rows (tenant_id, or companies itself), from the SQL."""
-    statements = (s for ms in every_module_set() for m in ms for s in m.up.statements)
-    tables = describe(statements)
-    return tuple(sorted(name for name, doc in tables.items() if doc.tenant_owned or name == "companies"))
-
-
-TENANT_TABLES = _tenant_tables()
-
-
-def key_column(table: str) -> str:
-    """The column naming a row's tenant: companies' own id, tenant_id everywhere else."""
-    return "id" if table == "companies" else "tenant_id"
-
-
-# Secondary keys are the same in every tenant: (tenant_id, user_id) is the key, so tenants never collide, and an
-# attack that names a key without the tenant must still reach only the caller's own row.
-KEYS = {
-    name: f"00000000-0000-4000-8000-{index:012d}"
-    for index, name in enumerate(
-        [
-            "user", "team", "license", "audit", "plan", "subscription", "payment", "transaction", "vps", "ip",
-            "portfolio", "business", "session", "report", "affiliate", "referral", "commission", "event", "error",
-            "pool", "line",
-        ],
-        start=1,
-    )
-}  # fmt: skip
-
-SHARED_SEEDS = {
-    "plans": "INSERT INTO plans (plan_id, name, price_monthly) VALUES (%(plan)s, 'Pro', 49.00)",
-    "affiliates": "INSERT INTO affiliates (affiliate_id, code, name, email)"
-    " VALUES (%(affiliate)s, 'partner-1', 'Partner', 'partner@example.com')",
-    "cost_pools": "INSERT INTO cost_pools (pool_id, name) VALUES (%(pool)s, 'shared-sending')",
-    "allocation_rules": "INSERT INTO allocation_rules (pool_id, effective_from, rule) VALUES (%(pool)s, '2026-01-01',"
-    " 'even')",
-}
-
-MONTH = "date_trunc('month', now())"
-
-# One row per tenant table and tenant, in dependency order; %(canary)s marks the tenant in a text column where
-# the table has one, and tenant_id marks every row.
-TENANT_SEEDS = {
-    "companies": "INSERT INTO companies (id, name, slug) VALUES (%(tenant)s, %(canary)s, %(slug)s)",
-    "users": "INSERT INTO users (tenant_id, user_id, email, full_name, role)"
-    " VALUES (%(tenant)s, %(user)s, 'owner@example.com', %(canary)s, 'owner')",
-    "teams": "INSERT INTO teams (tenant_id, team_id, name) VALUES (%(tenant)s, %(team)s, 'Ops ' || %(canary)s)",
-    "team_members": "INSERT INTO team_members (tenant_id, team_id, user_id, role)"
-    " VALUES (%(tenant)s, %(team)s, %(user)s, 'lead')",
-    "licenses": "INSERT INTO licenses (tenant_id, license_id, product, seats_total, seats_used)"
-    " VALUES (%(tenant)s, %(license)s, %(canary)s, 10, 1)",
-    "audit_logs": "INSERT INTO audit_logs (tenant_id, audit_log_id, actor_user_id, actor_email, action, object_type,"
-    " object_id, details) VALUES (%(tenant)s, %(audit)s, %(user)s, 'owner@example.com', 'login', 'user',"
-    " %(canary)s, jsonb_build_object('canary', %(canary)s::text))",
-    "subscriptions": "INSERT INTO subscriptions (tenant_id, subscription_id, plan_id, status, current_period_start,"
-    f" current_period_end, stripe_customer_id) VALUES (%(tenant)s, %(subscription)s, %(plan)s, 'active', {MONTH},"
-    f" {MONTH} + interval '1 month', %(canary)s)",
-    "payments": "INSERT INTO payments (tenant_id, payment_id, subscription_id, amount, currency, status,"
-    " billing_period_start, billing_period_end, paid_at, external_payment_id) VALUES (%(tenant)s, %(payment)s,"
-    f" %(subscription)s, 49.00, 'USD', 'succeeded', {MONTH}, {MONTH} + interval '1 month', now(), %(canary)s)",
-    "billing_transactions": "INSERT INTO billing_transactions (tenant_id, transaction_id, payment_id, kind, amount,"
-    " currency, description) VALUES (%(tenant)s, %(transaction)s, %(payment)s, 'charge', 49.00, 'USD', %(canary)s)",
-    "usage_metrics": "INSERT INTO usage_metrics (tenant_id, metric, period_start, quantity)"
-    f" VALUES (%(tenant)s, 'emails.sent', {MONTH}::date, 1000)",
-    "vps_instances": "INSERT INTO vps_instances (tenant_id, vps_instance_id, hostname, tenancy, status, provider,"
-    " region, capacity_emails_per_hour) VALUES (%(tenant)s, %(vps)s, %(canary)s || '.mail.example.com',"
-    " 'dedicated', 'active', 'hetzner', 'eu-central', 5000)",
-    "smtp_ip_addresses": "INSERT INTO smtp_ip_addresses (tenant_id, ip_id, vps_instance_id, ip, status,"
-    " warmup_started_at, reputation_score) VALUES (%(tenant)s, %(ip)s, %(vps)s, %(address)s::inet, 'warmed',"
-    " now() - interval '30 days', 97.5)",
-    "deliverability_daily": "INSERT INTO deliverability_daily (tenant_id, day, sent, delivered, bounced_hard,"
-    " bounced_soft, spam_complaints, blocked) VALUES (%(tenant)s, current_date - 1, 1000, 950, 20, 10, 1, 5)",
-    "billing_analytics": "INSERT INTO billing_analytics (tenant_id, subscription_id, period_start, period_end,"
-    " emails_sent, emails_delivered, emails_bounced, spam_complaints, revenue, infrastructure_cost, currency)"
-    f" VALUES (%(tenant)s, %(subscription)s, {MONTH}::date, ({MONTH} + interval '1 month')::date, 1000, 950, 30, 1,"
-    " 49.00, 12.34, 'USD')",
-    "portfolios": "INSERT INTO portfolios (tenant_id, portfolio_id, name)"
-    " VALUES (%(tenant)s, %(portfolio)s, 'Growth ' || %(canary)s)",
-    "portfolio_businesses": "INSERT INTO portfolio_businesses (tenant_id, business_id, portfolio_id, business_name,"
-    " country, employees, annual_revenue, currency) VALUES (%(tenant)s, %(business)s, %(portfolio)s, %(canary)s,"
-    " 'DE', 120, 1000000.00, 'EUR')",
-    "ai_analysis_sessions": "INSERT INTO ai_analysis_sessions (tenant_id, session_id, portfolio_id, analysis_type,"
-    " model, status, progress, results, confidence, processing_time_ms, started_at, finished_at)"
-    " VALUES (%(tenant)s, %(session)s, %(portfolio)s, 'valuation', 'model-x', 'succeeded', 100,"
-    " jsonb_build_object('summary', %(canary)s::text), 0.875, 1200, now() - interval '1 hour', now())",
-    "generated_reports": "INSERT INTO generated_reports (tenant_id, report_id, session_id, title, report_type,"
-    " format, status, content, generated_at) VALUES (%(tenant)s, %(report)s, %(session)s, %(canary)s,"
-    " 'executive_summary', 'pdf', 'ready', jsonb_build_object('canary', %(canary)s::text), now())",
-    "affiliate_referrals": "INSERT INTO affiliate_referrals (tenant_id, referral_id, affiliate_id, status)"
-    " VALUES (%(tenant)s, %(referral)s, %(affiliate)s, 'converted')",
-    "affiliate_commissions": "INSERT INTO affiliate_commissions (tenant_id, commission_id, affiliate_id, referral_id,"
-    " payment_id, amount, status) VALUES (%(tenant)s, %(commission)s, %(affiliate)s, %(referral)s, %(payment)s,"
-    " 9.80, 'approved')",
-    "usage_events": "INSERT INTO usage_events (tenant_id, event_id, occurred_at, event_type, user_id, properties)"
-    " VALUES (%(tenant)s, %(event)s, now(), 'email.sent', %(user)s, jsonb_build_object('canary', %(canary)s::text))",
-    "usage_aggregates_daily": "INSERT INTO usage_aggregates_daily (tenant_id, day, event_type, event_count, quantity)"
-    " VALUES (%(tenant)s, current_date, 'email.sent', 1, 1)",
-    "usage_aggregates_monthly": "INSERT INTO usage_aggregates_monthly (tenant_id, month, event_type, event_count,"
-    f" quantity) VALUES (%(tenant)s, {MONTH}::date, 'email.sent', 1, 1)",
-    "feature_usage": "INSERT INTO feature_usage (tenant_id, feature, day, usage_count, unique_users, last_used_at)"
-    " VALUES (%(tenant)s, 'reports.export', current_date, 3, 1, now())",
-    "api_usage": "INSERT INTO api_usage (tenant_id, endpoint, day, calls, errors, p95_ms)"
-    " VALUES (%(tenant)s, '/v1/reports', current_date, 10, 1, 120)",
-    "error_logs": "INSERT INTO error_logs (tenant_id, error_log_id, level, source, message, user_id)"
-    " VALUES (%(tenant)s, %(error)s, 'error', 'api', %(canary)s, %(user)s)",
-    "cost_pool_members": "INSERT INTO cost_pool_members (tenant_id, pool_id, weight) VALUES (%(tenant)s, %(pool)s, 1)",
-    "bi_cost_allocation_lines": "INSERT INTO bi_cost_allocation_lines (tenant_id, month, line_id, resource_kind,"
-    f" resource_id, cost_kind, category, rule, driver, unit_cost, amount) VALUES (%(tenant)s, {MONTH}::date,"
-    " %(line)s, 'vps', %(vps)s, 'infrastructure', 'dedicated', 'dedicated', %(canary)s, 150, 150)",
-    "bi_tenant_monthly": "INSERT INTO bi_tenant_monthly (tenant_id, month, company_name, recognized_revenue,"
-    f" infrastructure_cost, email_service_cost, total_cost) VALUES (%(tenant)s, {MONTH}::date, %(canary)s, 49.00,"
-    " 150.00, 0, 150.00)",
-}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Tenant:
-    number: int
-    id: str
-    canary: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class World:
-    """A database with every module applied and three tenants' canary rows."""
-
-    dsn: str
-    server: PgServer
-    tenants: tuple[Tenant, ...]
-
-    @property
-    def t1(self) -> Tenant:
-        return self.tenants[0]
-
-    @property
-    def t2(self) -> Tenant:
-        return self.tenants[1]
-
-    def markers_of_others(self, tenant: Tenant) -> list[str]:
-        return [marker for other in self.tenants if other != tenant for marker in (other.id, other.canary)]
-
-
-@pytest.fixture(scope="module")
-def world(pg_server: PgServer) -> Iterator[World]:
-    name = f"t_security_{secrets.token_hex(5)}"
-    with connect(pg_server.dsn) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
-    dsn = make_conninfo(pg_server.dsn, dbname=name)
-    try:
-        with connect(dsn) as session:
-            migrate(session, every_module_set(), FAST, RunRequest(direction=Direction.UP))
-            tenants = tuple(
-                Tenant(number=n, id=str(session.fetch_value("SELECT gen_random_uuid()")), canary=f"canary-T{n}")
-                for n in (1, 2, 3)
-            )
-            seed(session, tenants)
-        yield World(dsn=dsn, server=pg_server, tenants=tenants)
-    finally:
-        with connect(pg_server.dsn) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def seed(session: Session, tenants: tuple[Tenant, ...]) -> None:
-    """The shared catalogs once, then each tenant's rows (as the migration role: row-level security bypassed)."""
-    for table, statement in SHARED_SEEDS.items():
-        if exists(session, table):
-            session.execute(statement, KEYS)
-    for tenant in tenants:
-        values = {
-            **KEYS,
-            "tenant": tenant.id,
-            "canary": tenant.canary,
-            "slug": f"tenant-{tenant.number}",
-            "address": f"192.0.2.{tenant.number}",
-        }
-        for table, statement in TENANT_SEEDS.items():
-            if exists(session, table):
-                session.execute(statement, values)
-    session.execute("ANALYZE")
-
-
-def exists(session: Session, table: str) -> bool:
-    return bool(session.fetch_value("SELECT to_regclass(%s) IS NOT NULL", (table,)))
-
-
-@pytest.fixture
-def admin(world: World) -> Iterator[Session]:
-    """The migration role's session on the world (superuser in the tests: row-level security does not apply)."""
-    with connect(world.dsn, application_name="tenantdb security test") as session:
-        yield session
-
-
-@contextmanager
-def acting(session: Session, role: str, tenant: Tenant | str | None) -> Iterator[Session]:
-    """One transaction as ``role``, with the tenant set transaction-locally; always rolled back."""
-    session.execute("BEGIN")
-    try:
-        session.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
-        if tenant is not None:
-            session.execute(
-                "SELECT set_config(%s, %s, true)", (SETTING, tenant.id if isinstance(tenant, Tenant) else tenant)
-            )
-        yield session
-    finally:
-        session.rollback()
-
-
-def switch_tenant(session: Session, tenant: Tenant) -> None:
-    session.execute("SELECT set_config(%s, %s, true)", (SETTING, tenant.id))
-
-
-def rows_as_text(session: Session, table: str) -> list[str]:
-    query = sql.SQL("SELECT row_to_json(t)::text FROM {} AS t").format(sql.Identifier(table))
-    return [str(row[0]) for row in session.fetch_all(query)]
-
-
-def count_of(session: Session, table: str, tenant: Tenant) -> int:
-    query = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
-        sql.Identifier(table), sql.Identifier(key_column(table))
-    )
-    return int(session.fetch_value(query, (tenant.id,)))
-
-
-def digest(session: Session, table: str) -> str:
-    """Every visible row of ``table``, as one string (what the current role and tenant see)."""
-    return "\n".join(sorted(rows_as_text(session, table)))
-
-
-def leaked(world: World, tenant: Tenant, texts: list[str]) -> list[str]:
-    return [text for text in texts if any(marker in text for marker in world.markers_of_others(tenant))]
-
-
-def assert_denied(error: pytest.ExceptionInfo[DatabaseError], world: World, tenant: Tenant) -> None:
-    assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE, error.value
-    assert leaked(world, tenant, [str(error.value), error.value.hint or ""]) == []
-
-
-def writable_columns(session: Session, table: str) -> list[str]:
-    rows = session.fetch_all(
-        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped"
-        " AND attgenerated = '' ORDER BY attnum",
-        (table,),
-    )
-    return [str(row[0]) for row in rows]
-
-
-def privileged(session: Session, role: str, table: str, privilege: str) -> bool:
-    return bool(session.fetch_value("SELECT has_table_privilege(%s, %s, %s)", (role, table, privilege)))
-
-
-def visible_rows(session: Session, role: str, tenant: Tenant | str | None, table: str) -> list[str] | None:
-    """What ``role`` sees of ``table`` with ``tenant`` set; None when the role may not read the table at all."""
-    if not privileged(session, role, table, "SELECT"):
-        with acting(session, role, tenant), pytest.raises(DatabaseError) as error:
-            rows_as_text(session, table)
-        assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
-        return None
-    with acting(session, role, tenant):
-        return rows_as_text(session, table)
-
-
-def a_reader(session: Session, table: str) -> str:
-    """A tenant role that may read ``table`` (every tenant table has one)."""
-    readers = [role for role in TENANT_ROLES if privileged(session, role, table, "SELECT")]
-    assert readers, f"no tenant role may read {table}"
-    return readers[0]
-
 
 # ------------------------------------------------------------------------------------------------ the module
 
