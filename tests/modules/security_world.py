@@ -231,9 +231,13 @@ def admin(world: World) -> Iterator[Session]:
 
 
 @contextmanager
-def acting(session: Session, role: str, tenant: Tenant | str | None) -> Iterator[Session]:
-    """One transaction as ``role``, with the tenant set transaction-locally; always rolled back."""
-    session.execute("BEGIN")
+def acting(session: Session, role: str, tenant: Tenant | str | None, *, begin: bool = True) -> Iterator[Session]:
+    """One transaction as ``role``, with the tenant set transaction-locally; always rolled back.
+
+    ``begin=False`` continues the transaction the caller opened (to plant something first).
+    """
+    if begin:
+        session.execute("BEGIN")
     try:
         session.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
         if tenant is not None:

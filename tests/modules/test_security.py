@@ -204,7 +204,7 @@ def test_r2_verify_reports_a_rollup_with_rls_but_no_guard(session: Session, tmp_
     messages = [v.message for v in verify(session, sets).violations]
     assert messages == [
         "public.notes_daily has no RESTRICTIVE policy for application_service and tenant_api with USING and WITH "
-        "CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)"
+        "CHECK (tenant_id = (SELECT tenantdb_current_tenant()))"
     ]
 
 
@@ -422,14 +422,17 @@ def test_r11_tenant_roles_cannot_create_objects_anywhere(world: World, admin: Se
 
 @pytest.mark.parametrize("table", TENANT_TABLES)
 def test_r11_a_leaky_temporary_function_sees_only_the_callers_rows(world: World, admin: Session, table: str) -> None:
-    # Tenant roles may create temporary objects (PUBLIC's TEMP privilege); a leaky function there is harmless
-    # because row-level security filters rows before any function that is not LEAKPROOF sees them.
-    with acting(admin, a_reader(admin, table), world.t1):
-        admin.execute("CREATE TEMP TABLE seen (value text)")
-        admin.execute(
-            "CREATE FUNCTION pg_temp.leak(value text) RETURNS boolean LANGUAGE plpgsql COST 0.0001"
-            " AS $$ BEGIN INSERT INTO pg_temp.seen VALUES (value); RETURN false; END $$"
-        )
+    # Tenant roles may not create temporary objects (R29); the leaky function is planted for them in the session's
+    # temporary schema, as if they could. It is harmless because row-level security filters rows before any
+    # function that is not LEAKPROOF sees them.
+    admin.execute("BEGIN")
+    admin.execute("CREATE TEMP TABLE seen (value text) ON COMMIT DROP")
+    admin.execute("GRANT INSERT, SELECT ON pg_temp.seen TO PUBLIC")
+    admin.execute(
+        "CREATE FUNCTION pg_temp.leak(value text) RETURNS boolean LANGUAGE plpgsql COST 0.0001"
+        " AS $$ BEGIN INSERT INTO pg_temp.seen VALUES (value); RETURN false; END $$"
+    )
+    with acting(admin, a_reader(admin, table), world.t1, begin=False):
         admin.execute(
             sql.SQL("SELECT count(*) FROM {} AS t WHERE pg_temp.leak(row_to_json(t)::text)").format(
                 sql.Identifier(table)
@@ -734,14 +737,16 @@ def test_r22_tenant_roles_are_separate_from_each_other_and_from_the_migration_ro
 
 
 def test_r23_every_policy_reads_the_tenant_with_nullif_and_missing_ok(admin: Session) -> None:
+    """The policies read the tenant through tenantdb_current_tenant(), which reads the plain setting the safe way."""
     expressions = admin.fetch_all(
         "SELECT tablename, policyname, e FROM pg_policies CROSS JOIN LATERAL (VALUES (qual), (with_check)) AS x (e)"
         " WHERE e LIKE '%current_setting(%'"
     )
-    assert expressions
-    for table, policy, expression in expressions:
-        bare = re.sub(r"NULLIF\(current_setting\('[^']*'::text, true\), ''::text\)", "", expression)
-        assert "current_setting(" not in bare, (table, policy, expression)
+    assert expressions == []
+    source = str(admin.fetch_value("SELECT prosrc FROM pg_proc WHERE proname = 'tenantdb_current_tenant'"))
+    settings = re.findall(r"current_setting\([^)]*\)", source)
+    assert settings == ["current_setting('app.current_tenant_id', true)", "current_setting('app.tenant_context', true)"]
+    assert "NULLIF(current_setting('app.current_tenant_id', true), '')" in source
 
 
 @pytest.mark.parametrize("table", TENANT_TABLES)

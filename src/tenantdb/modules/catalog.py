@@ -31,6 +31,8 @@ class ModuleSpec:
     description: str
     requires: tuple[str, ...]
     directory: Path
+    # Tables of settings, not data (keys, modes): the seed leaves them empty, because a row changes behaviour.
+    configuration_tables: tuple[str, ...] = ()
 
 
 _STACK = ExitStack()  # keeps extracted resource folders alive for the life of the process
@@ -65,6 +67,7 @@ def _read_manifest(path: Path) -> ModuleSpec:
         description=str(data.get("description", "")),
         requires=tuple(str(item) for item in data.get("requires", ())),
         directory=path.parent,
+        configuration_tables=tuple(str(item) for item in data.get("configuration-tables", ())),
     )
 
 

@@ -30,11 +30,11 @@ CREATE TRIGGER affiliate_commissions_touch_updated_at BEFORE UPDATE ON affiliate
 
 ALTER TABLE affiliate_commissions ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON affiliate_commissions TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON affiliate_commissions AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON affiliate_commissions FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON affiliate_commissions TO db_administrators USING (true) WITH CHECK (true);

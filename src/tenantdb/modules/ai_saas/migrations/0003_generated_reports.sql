@@ -31,11 +31,11 @@ CREATE TRIGGER generated_reports_touch_updated_at BEFORE UPDATE ON generated_rep
 
 ALTER TABLE generated_reports ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON generated_reports TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON generated_reports AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON generated_reports FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON generated_reports TO db_administrators USING (true) WITH CHECK (true);

@@ -27,11 +27,11 @@ COMMENT ON TABLE usage_aggregates_monthly IS
 
 ALTER TABLE usage_aggregates_daily ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON usage_aggregates_daily TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON usage_aggregates_daily AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON usage_aggregates_daily FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON usage_aggregates_daily TO db_administrators USING (true) WITH CHECK (true);
@@ -41,11 +41,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON usage_aggregates_daily TO db_administrat
 
 ALTER TABLE usage_aggregates_monthly ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON usage_aggregates_monthly TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON usage_aggregates_monthly AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON usage_aggregates_monthly FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON usage_aggregates_monthly TO db_administrators USING (true) WITH CHECK (true);

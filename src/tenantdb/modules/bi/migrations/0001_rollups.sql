@@ -45,11 +45,11 @@ CREATE INDEX bi_cost_allocation_lines_pooled_idx ON bi_cost_allocation_lines (mo
 
 ALTER TABLE bi_cost_allocation_lines ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON bi_cost_allocation_lines TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON bi_cost_allocation_lines AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON bi_cost_allocation_lines FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON bi_cost_allocation_lines TO db_administrators USING (true) WITH CHECK (true);
@@ -95,11 +95,11 @@ CREATE INDEX bi_tenant_monthly_month_idx ON bi_tenant_monthly (month);
 
 ALTER TABLE bi_tenant_monthly ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON bi_tenant_monthly TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON bi_tenant_monthly AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON bi_tenant_monthly FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON bi_tenant_monthly TO db_administrators USING (true) WITH CHECK (true);

@@ -6,20 +6,22 @@
 --                     widen what a tenant role sees or writes;
 --   analysts_read     business_analysts read every tenant's rows (BI), and only read;
 --   administrators_manage  db_administrators manage every tenant's rows.
--- The current tenant is `NULLIF(current_setting('app.current_tenant_id', true), '')::uuid`: unset or empty
--- (after a committed SET LOCAL) it is NULL and matches no row, so a missing tenant context fails closed without
--- an error. Set it with set_config('app.current_tenant_id', <uuid>, true) inside the request's transaction.
+-- The current tenant is `(SELECT tenantdb_current_tenant())` (security 0002): the plain setting
+-- app.current_tenant_id, or once a signing key is installed the verified app.tenant_context token; evaluated once
+-- per statement (an InitPlan), so an index led by tenant_id serves the predicate. Unset, empty (after a committed
+-- SET LOCAL), forged or expired, it is NULL and matches no row, so a missing tenant context fails closed without
+-- an error. Set it with set_config(..., true) inside the request's transaction (tenantdb.db.tenant_transaction).
 -- Every table is FORCEd, so the owner is subject to the policies too (superusers and BYPASSRLS roles never are).
 
 -- companies is the tenant itself: a tenant sees (and application_service may rename) only its own row.
 -- Creating, suspending and deleting tenants is for db_administrators.
 ALTER TABLE companies ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON companies TO application_service, tenant_api
-    USING (id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON companies AS RESTRICTIVE TO application_service, tenant_api
-    USING (id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON companies FOR SELECT TO business_analysts USING (true);
 CREATE POLICY administrators_manage ON companies TO db_administrators USING (true) WITH CHECK (true);
 GRANT SELECT ON companies TO application_service, tenant_api, business_analysts;
@@ -28,11 +30,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON companies TO db_administrators;
 
 ALTER TABLE users ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON users TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON users AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON users FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON users TO db_administrators USING (true) WITH CHECK (true);
@@ -41,11 +43,11 @@ GRANT SELECT ON users TO business_analysts;
 
 ALTER TABLE teams ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON teams TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON teams AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON teams FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON teams TO db_administrators USING (true) WITH CHECK (true);
@@ -54,11 +56,11 @@ GRANT SELECT ON teams TO business_analysts;
 
 ALTER TABLE team_members ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON team_members TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON team_members AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON team_members FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON team_members TO db_administrators USING (true) WITH CHECK (true);
@@ -67,11 +69,11 @@ GRANT SELECT ON team_members TO business_analysts;
 
 ALTER TABLE licenses ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON licenses TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_guard ON licenses AS RESTRICTIVE TO application_service, tenant_api
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON licenses FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON licenses TO db_administrators USING (true) WITH CHECK (true);
@@ -160,7 +162,7 @@ WITH tenant_tables AS (
                       WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped))
 )
 SELECT format('%I.%I has no RESTRICTIVE policy for application_service and tenant_api with USING and WITH CHECK '
-              '(%s = NULLIF(current_setting(''app.current_tenant_id'', true), '''')::uuid)',
+              '(%s = (SELECT tenantdb_current_tenant()))',
               t.nspname, t.relname, t.tenant_key) AS problem
 FROM tenant_tables t
 WHERE NOT EXISTS (
@@ -172,10 +174,10 @@ WHERE NOT EXISTS (
            OR ((SELECT oid FROM pg_roles WHERE rolname = 'application_service') = ANY (p.polroles)
                AND (SELECT oid FROM pg_roles WHERE rolname = 'tenant_api') = ANY (p.polroles)))
       AND pg_get_expr(p.polqual, p.polrelid)
-          = format('(%I = (NULLIF(current_setting(''app.current_tenant_id''::text, true), ''''::text))::uuid)',
+          = format('(%I = ( SELECT tenantdb_current_tenant() AS tenantdb_current_tenant))',
                    t.tenant_key)
       AND pg_get_expr(p.polwithcheck, p.polrelid)
-          = format('(%I = (NULLIF(current_setting(''app.current_tenant_id''::text, true), ''''::text))::uuid)',
+          = format('(%I = ( SELECT tenantdb_current_tenant() AS tenantdb_current_tenant))',
                    t.tenant_key)
 );
 

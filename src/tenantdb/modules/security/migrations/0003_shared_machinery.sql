@@ -1,0 +1,73 @@
+-- migrate:up
+-- What every tenant shares in this database and the tenant and analyst roles never need (RELIABILITY R28, R29):
+--   advisory locks: the runner's and the BI refresh's locks are advisory; a tenant able to take them first would
+--     stall every migration and refresh (and a lock is a channel between tenants);
+--   large objects: they have no row-level security (a tenant could park data outside its tenant);
+--   temporary tables: the same, for the length of a session.
+-- PostgreSQL grants all three to PUBLIC. They are revoked from PUBLIC in this database and granted back to
+-- db_administrators (the tenant roles and business_analysts have no grant of their own). Superusers and the
+-- migration role that installs the modules keep them. A service of your own that needs one of them in this
+-- database (a job queue using advisory locks, say) gets its own grant:
+--   GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock(bigint) TO queue_worker;
+--   GRANT TEMPORARY ON DATABASE mydb TO reporting;
+-- The down section gives PUBLIC back exactly PostgreSQL's defaults.
+DO $$
+DECLARE
+    fn        regprocedure;
+    -- the installing role keeps what it needs (the runner's lock); a superuser needs no grant
+    grantees  text := CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                           THEN 'db_administrators' ELSE format('db_administrators, %I', current_user) END;
+BEGIN
+    FOR fn IN
+        SELECT p.oid::regprocedure
+        FROM pg_proc p
+        WHERE p.pronamespace = 'pg_catalog'::regnamespace
+          AND (p.proname ~ '^pg_(try_)?advisory_' OR p.proname IN ('lo_create', 'lo_creat', 'lo_from_bytea'))
+        ORDER BY 1
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s', fn, grantees);
+    END LOOP;
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO %s', current_database(), grantees);
+END
+$$;
+
+-- migrate:down
+DO $$
+DECLARE
+    fn        regprocedure;
+    -- the installing role keeps what it needs (the runner's lock); a superuser needs no grant
+    grantees  text := CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                           THEN 'db_administrators' ELSE format('db_administrators, %I', current_user) END;
+BEGIN
+    FOR fn IN
+        SELECT p.oid::regprocedure
+        FROM pg_proc p
+        WHERE p.pronamespace = 'pg_catalog'::regnamespace
+          AND (p.proname ~ '^pg_(try_)?advisory_' OR p.proname IN ('lo_create', 'lo_creat', 'lo_from_bytea'))
+        ORDER BY 1
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM %s', fn, grantees);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', fn);
+    END LOOP;
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM %s', current_database(), grantees);
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO PUBLIC', current_database());
+END
+$$;
+
+-- migrate:verify
+SELECT format('role %s may execute %s: it could hold tenantdb''s advisory locks or park data outside row-level '
+              'security', r.rolname, p.oid::regprocedure) AS problem
+FROM pg_proc p
+CROSS JOIN pg_roles r
+WHERE p.pronamespace = 'pg_catalog'::regnamespace
+  AND (p.proname ~ '^pg_(try_)?advisory_' OR p.proname IN ('lo_create', 'lo_creat', 'lo_from_bytea'))
+  AND r.rolname IN ('application_service', 'tenant_api', 'business_analysts')
+  AND has_function_privilege(r.oid, p.oid, 'EXECUTE');
+
+SELECT format('role %s may create temporary tables in database %I (they have no row-level security)',
+              r.rolname, current_database()) AS problem
+FROM pg_roles r
+WHERE r.rolname IN ('application_service', 'tenant_api', 'business_analysts')
+  AND has_database_privilege(r.oid, current_database(), 'TEMPORARY');
