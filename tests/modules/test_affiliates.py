@@ -1,4 +1,5 @@
-"""The affiliates module on a real PostgreSQL: exact running totals under concurrency, and private partner data."""
+"""The affiliates module on a real PostgreSQL: totals summed on read, exact under concurrent tenants, for internal
+roles only; and private partner data."""
 
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def commission(session: Session, tenant: str, referral: str, affiliate: str, amo
 
 
 def totals(session: Session) -> dict[str, tuple[int, Decimal]]:
-    rows = session.fetch_all("SELECT code, referral_count, total_earnings FROM affiliates ORDER BY code")
+    rows = session.fetch_all("SELECT code, referral_count, total_earnings FROM affiliate_totals ORDER BY code")
     return {code: (count, earnings) for code, count, earnings in rows}
 
 
@@ -172,7 +173,7 @@ def test_concurrent_commissions_keep_totals_exact(affiliates: Session, dsn: str)
             failures.append(error)
 
     def administrator_batches(seed: int) -> None:
-        """Multi-row statements touching both affiliates, in random order: ordered row locks, no deadlock."""
+        """Multi-row statements across tenants of both affiliates, in random order, beside the tenant writers."""
         rng = random.Random(seed)
         try:
             with connect(dsn, application_name=f"batch {seed}") as conn:
@@ -213,17 +214,24 @@ def test_concurrent_commissions_keep_totals_exact(affiliates: Session, dsn: str)
     assert db.fetch_value("SELECT count(*) FROM affiliate_commissions") == expected_rows
     assert totals(db) == recomputed(db)
     assert totals(db)["ada"][1] > 0 and totals(db)["bob"][1] > 0
-    assert db.fetch_value("SELECT tenantdb_affiliates_recount()") == 0  # nothing to correct
 
 
-def test_recount_repairs_totals_that_drifted(affiliates: Session) -> None:
+def test_totals_are_summed_for_internal_roles_only(affiliates: Session, dsn: str) -> None:
     ada = new_affiliate(affiliates, "ada")
-    acme = new_company(affiliates, "acme")
-    commission(affiliates, acme, refer(affiliates, acme, ada), ada, "40.00", "paid")
-    affiliates.execute("UPDATE affiliates SET referral_count = 7, total_earnings = 1")  # e.g. restored by hand
-    assert verify(affiliates, module_sets("affiliates")).violations != ()
-    assert affiliates.fetch_value("SELECT tenantdb_affiliates_recount()") == 1
-    assert totals(affiliates) == {"ada": (1, Decimal("40.00"))}
+    acme, globex = new_company(affiliates, "acme"), new_company(affiliates, "globex")
+    for tenant, amount in ((acme, "40.00"), (globex, "2.50")):
+        commission(affiliates, tenant, refer(affiliates, tenant, ada), ada, amount, "paid")
+    query = "SELECT code, referral_count, total_earnings FROM affiliate_totals"
+    for role in ("business_analysts", "db_administrators"):
+        assert fetch_as(dsn, role, None, query) == [("ada", 2, Decimal("42.50"))]
+    for role in ("application_service", "tenant_api"):
+        with pytest.raises(DatabaseError) as error, acting_as(dsn, role, acme) as session:
+            session.execute(query)
+        assert error.value.sqlstate == "42501", role
+
+    affiliates.execute("GRANT SELECT ON affiliate_totals TO tenant_api")  # a careless grant is reported
+    messages = [v.message for v in verify(affiliates, module_sets("affiliates")).violations]
+    assert any("tenant_api may read affiliate_totals" in message for message in messages), messages
 
 
 def test_partner_data_stays_with_internal_roles(affiliates: Session, dsn: str) -> None:
@@ -254,11 +262,13 @@ def test_partner_data_stays_with_internal_roles(affiliates: Session, dsn: str) -
         ("application_service", "SELECT * FROM affiliate_clicks"),
         ("application_service", "INSERT INTO affiliate_clicks (affiliate_id, landing_url) SELECT affiliate_id, 'x'"
          " FROM affiliates"),
-        ("application_service", "UPDATE affiliates SET total_earnings = 0"),
+        ("application_service", "UPDATE affiliates SET status = 'closed'"),
+        ("application_service", "SELECT * FROM affiliate_totals"),
         ("application_service", "SELECT * FROM affiliate_payouts"),
         ("tenant_api", "SELECT * FROM affiliate_referrals"),
         ("tenant_api", "SELECT * FROM affiliate_commissions"),
         ("tenant_api", "SELECT code FROM affiliates"),
+        ("tenant_api", "SELECT * FROM affiliate_totals"),
         ("tenant_api", "SELECT tenantdb_affiliate_record_click('ada', 'https://example.com/')"),
         ("business_analysts", "SELECT email FROM affiliates"),
         ("business_analysts", "SELECT ip FROM affiliate_clicks"),
@@ -273,16 +283,17 @@ def test_partner_data_stays_with_internal_roles(affiliates: Session, dsn: str) -
     assert verify(affiliates, module_sets("affiliates")).violations == ()
 
 
-def test_a_temporary_table_cannot_stand_in_for_the_shared_totals(affiliates: Session, dsn: str) -> None:
-    """The trigger runs with its owner's rights; a caller's pg_temp.affiliates must not capture its UPDATE."""
+def test_a_temporary_table_cannot_stand_in_for_the_shared_tables(affiliates: Session, dsn: str) -> None:
+    """The click function runs with its owner's rights; a caller's pg_temp tables must capture neither its lookup
+    of the affiliate nor its INSERT."""
     ada = new_affiliate(affiliates, "ada")
-    acme = new_company(affiliates, "acme")
-    referral = refer(affiliates, acme, ada)
     database = affiliates.fetch_value("SELECT quote_ident(current_database())")
     affiliates.execute(f"GRANT TEMPORARY ON DATABASE {database} TO application_service")  # PostgreSQL's default
-    with acting_as(dsn, "application_service", acme) as app:
-        app.execute("CREATE TEMP TABLE affiliates (affiliate_id uuid, referral_count bigint, total_earnings numeric)")
-        app.execute("INSERT INTO affiliates VALUES (%s, 0, 0)", (ada,))
-        commission(app, acme, referral, ada, "9.99", "approved")
-        assert app.fetch_value("SELECT total_earnings FROM pg_temp.affiliates") == 0
-    assert totals(affiliates) == {"ada": (1, Decimal("9.99"))}
+    with acting_as(dsn, "application_service") as app:
+        app.execute("CREATE TEMP TABLE affiliates (affiliate_id uuid, code text, status text)")
+        app.execute("INSERT INTO affiliates VALUES (gen_random_uuid(), 'ada', 'active')")
+        app.execute("CREATE TEMP TABLE affiliate_clicks (LIKE pg_temp.affiliates)")
+        click = app.fetch_value("SELECT tenantdb_affiliate_record_click('ada', 'https://example.com/?ref=ada')")
+        assert app.fetch_value("SELECT count(*) FROM pg_temp.affiliate_clicks") == 0
+    recorded = affiliates.fetch_value("SELECT affiliate_id::text FROM affiliate_clicks WHERE click_id = %s", (click,))
+    assert recorded == ada

@@ -70,9 +70,16 @@ def test_foreign_keys_between_tenant_tables_carry_tenant_id(catalog: Session) ->
 
 
 def test_every_foreign_key_has_an_index_leading_with_its_columns(catalog: Session) -> None:
+    """Except a tenant table's key to a shared row (a plan, an affiliate): an index leading with its columns would
+    not lead with tenant_id, and a tenant could count other tenants' rows through it (RELIABILITY R26). The check
+    it would serve runs only when the platform deletes or re-keys the shared row."""
     rows = catalog.fetch_all(
         "SELECT t.relname, k.conname FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid"
         " WHERE k.contype = 'f' AND t.relnamespace = 'public'::regnamespace AND NOT t.relispartition"
+        " AND NOT (EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attname = 'tenant_id')"
+        "  AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attname = 'tenant_id')"
+        "  AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)"
+        "   AND a.attname = 'tenant_id'))"
         " AND NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = k.conrelid"
         "  AND (i.indkey::int2[])[0:cardinality(k.conkey) - 1] @> k.conkey"
         "  AND (i.indkey::int2[])[0:cardinality(k.conkey) - 1] <@ k.conkey)"

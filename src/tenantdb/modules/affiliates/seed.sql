@@ -2,7 +2,7 @@
 -- fifth of the batch's companies with the clicks that led there, a commission on each captured payment of a
 -- converted referral, and the monthly payouts of the commissions already paid. Run by `tenantdb seed` after
 -- core's and billing's seed.sql in the same session (pg_temp.seed_batch, the pg_temp.seed_* helpers, the batch's
--- subscriptions and payments). affiliates.referral_count and total_earnings are left to the module's triggers.
+-- subscriptions and payments). The affiliates' referral counts and earnings are summed on read (affiliate_totals).
 
 INSERT INTO affiliates (affiliate_id, code, name, email, commission_rate, currency, status, created_at, updated_at)
 SELECT pg_temp.seed_uuid('affiliate/' || a.handle),

@@ -17,14 +17,17 @@ CREATE TABLE affiliate_commissions (
 );
 COMMENT ON TABLE affiliate_commissions IS
     'Commission owed to the affiliate who referred the company (tenant_id) on one of its payments, in the '
-    'affiliate''s currency. approved and paid commissions count in affiliates.total_earnings (kept by triggers); '
-    'deleting the company deletes them and lowers the total, while affiliate_payouts keeps what was paid out.';
+    'affiliate''s currency. approved and paid commissions count in affiliate_totals.total_earnings (summed on '
+    'read); deleting the company deletes them and lowers the total, while affiliate_payouts keeps what was paid '
+    'out.';
 COMMENT ON COLUMN affiliate_commissions.affiliate_id IS
     'Always the affiliate of the referral (composite foreign key; moving a referral moves its commissions).';
 COMMENT ON COLUMN affiliate_commissions.payment_id IS
     'The payment the commission is earned on: at most one commission per payment, so webhook retries are idempotent.';
 CREATE INDEX affiliate_commissions_referral_idx ON affiliate_commissions (tenant_id, referral_id, affiliate_id);
-CREATE INDEX affiliate_commissions_affiliate_idx ON affiliate_commissions (affiliate_id, status);
+-- No index on (affiliate_id, status): it would not lead with tenant_id, and a tenant could count other tenants'
+-- commissions in EXPLAIN ANALYZE (RELIABILITY R26). A tenant's commissions are found by the keys' tenant_id
+-- prefix; affiliate_totals aggregates every affiliate in one pass over the table.
 CREATE TRIGGER affiliate_commissions_touch_updated_at BEFORE UPDATE ON affiliate_commissions
     FOR EACH ROW EXECUTE FUNCTION tenantdb_touch_updated_at();
 
@@ -42,107 +45,41 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON affiliate_commissions TO application_ser
 GRANT SELECT ON affiliate_commissions TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON affiliate_commissions TO db_administrators;
 
-CREATE FUNCTION tenantdb_affiliate_commissions_earnings() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-    ids    uuid[];
-    deltas numeric[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(affiliate_id ORDER BY affiliate_id), array_agg(earned ORDER BY affiliate_id) INTO ids, deltas
-        FROM (
-            SELECT affiliate_id, sum(amount) AS earned
-            FROM new_rows
-            WHERE status IN ('approved', 'paid')
-            GROUP BY affiliate_id
-        ) d;
-    ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(affiliate_id ORDER BY affiliate_id), array_agg(-earned ORDER BY affiliate_id) INTO ids, deltas
-        FROM (
-            SELECT affiliate_id, sum(amount) AS earned
-            FROM old_rows
-            WHERE status IN ('approved', 'paid')
-            GROUP BY affiliate_id
-        ) d;
-    ELSE
-        SELECT array_agg(affiliate_id ORDER BY affiliate_id), array_agg(earned ORDER BY affiliate_id) INTO ids, deltas
-        FROM (
-            SELECT affiliate_id, sum(amount) AS earned
-            FROM (
-                SELECT affiliate_id, amount FROM new_rows WHERE status IN ('approved', 'paid')
-                UNION ALL
-                SELECT affiliate_id, -amount FROM old_rows WHERE status IN ('approved', 'paid')
-            ) changes
-            GROUP BY affiliate_id
-            HAVING sum(amount) <> 0
-        ) d;
-    END IF;
-    IF ids IS NOT NULL THEN
-        PERFORM tenantdb_affiliates_add(ids, array_fill(0::bigint, ARRAY[cardinality(ids)]), deltas);
-    END IF;
-    RETURN NULL;
-END;
-$$;
-COMMENT ON FUNCTION tenantdb_affiliate_commissions_earnings() IS
-    'Statement trigger: keeps affiliates.total_earnings equal to the sum of approved and paid commissions. '
-    'SECURITY DEFINER because the writers (application_service) must not be able to UPDATE the shared affiliates '
-    'table.';
-REVOKE EXECUTE ON FUNCTION tenantdb_affiliate_commissions_earnings() FROM PUBLIC;
-CREATE TRIGGER affiliate_commissions_earnings_insert AFTER INSERT ON affiliate_commissions
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_affiliate_commissions_earnings();
-CREATE TRIGGER affiliate_commissions_earnings_update AFTER UPDATE ON affiliate_commissions
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_affiliate_commissions_earnings();
-CREATE TRIGGER affiliate_commissions_earnings_delete AFTER DELETE ON affiliate_commissions
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_affiliate_commissions_earnings();
-
-CREATE FUNCTION tenantdb_affiliates_recount() RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-    changed bigint;
-BEGIN
-    -- SHARE mode waits for running writers and holds new ones until commit, so no delta is lost in between.
-    LOCK TABLE affiliate_referrals, affiliate_commissions IN SHARE MODE;
-    UPDATE affiliates a
-    SET    referral_count = t.referrals,
-           total_earnings = t.earnings
-    FROM (
-        SELECT f.affiliate_id,
-               (SELECT count(*) FROM affiliate_referrals r
-                WHERE r.affiliate_id = f.affiliate_id AND r.status <> 'rejected') AS referrals,
-               (SELECT coalesce(sum(c.amount), 0) FROM affiliate_commissions c
-                WHERE c.affiliate_id = f.affiliate_id AND c.status IN ('approved', 'paid')) AS earnings
-        FROM affiliates f
-    ) t
-    WHERE a.affiliate_id = t.affiliate_id
-      AND (a.referral_count, a.total_earnings) IS DISTINCT FROM (t.referrals, t.earnings);
-    GET DIAGNOSTICS changed = ROW_COUNT;
-    RETURN changed;
-END;
-$$;
-COMMENT ON FUNCTION tenantdb_affiliates_recount() IS
-    'Recomputes affiliates.referral_count and total_earnings from the detail rows (after a restore or a manual '
-    'fix); returns the number of affiliates corrected. Run it as a role that sees every tenant '
-    '(db_administrators).';
-REVOKE EXECUTE ON FUNCTION tenantdb_affiliates_recount() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tenantdb_affiliates_recount() TO db_administrators;
+-- An affiliate's referral count and earnings, summed on read. Nothing is maintained by a tenant's write: a shared
+-- counter that tenants' triggers add to makes each tenant's write fail, overflow or wait on the other tenants'
+-- data (RELIABILITY R25). security_invoker: the reader's row-level security applies; only the internal roles,
+-- which see every tenant's referrals and commissions, may read it.
+CREATE VIEW affiliate_totals WITH (security_invoker = true) AS
+WITH referrals AS (
+    SELECT r.affiliate_id, count(*) AS referral_count
+    FROM affiliate_referrals r
+    WHERE r.status <> 'rejected'
+    GROUP BY r.affiliate_id
+), earnings AS (
+    SELECT c.affiliate_id, sum(c.amount) AS total_earnings
+    FROM affiliate_commissions c
+    WHERE c.status IN ('approved', 'paid')
+    GROUP BY c.affiliate_id
+)
+SELECT a.affiliate_id,
+       a.code,
+       coalesce(referrals.referral_count, 0) AS referral_count,
+       coalesce(earnings.total_earnings, 0)  AS total_earnings
+FROM affiliates a
+LEFT JOIN referrals ON referrals.affiliate_id = a.affiliate_id
+LEFT JOIN earnings ON earnings.affiliate_id = a.affiliate_id;
+COMMENT ON VIEW affiliate_totals IS
+    'Per affiliate: referral_count = referrals not rejected, total_earnings = approved and paid commissions (in '
+    'the affiliate''s currency, numeric without a limit), summed on read over every referred tenant. For '
+    'business_analysts and db_administrators only: tenant roles may not read it (verify block).';
+GRANT SELECT ON affiliate_totals TO business_analysts, db_administrators;
 
 -- migrate:down
-DROP FUNCTION tenantdb_affiliates_recount();
+DROP VIEW affiliate_totals;
 DROP TABLE affiliate_commissions;
-DROP FUNCTION tenantdb_affiliate_commissions_earnings();
 
 -- migrate:verify
-SELECT 'affiliate ' || a.code || ': total_earnings ' || a.total_earnings || ' but approved and paid commissions sum '
-       || coalesce(sum(c.amount), 0)
-FROM affiliates a
-LEFT JOIN affiliate_commissions c ON c.affiliate_id = a.affiliate_id AND c.status IN ('approved', 'paid')
-GROUP BY a.affiliate_id, a.code, a.total_earnings
-HAVING a.total_earnings <> coalesce(sum(c.amount), 0);
+SELECT 'role ' || r.rolname || ' may read affiliate_totals, which sums the commissions of every referred tenant'
+FROM pg_roles r
+WHERE r.rolname IN ('application_service', 'tenant_api')
+  AND has_table_privilege(r.oid, 'affiliate_totals', 'SELECT');
