@@ -3,8 +3,11 @@
 WITH bounds AS (
     SELECT min(first_day) AS first_month, max(last_day) AS last_month
     FROM (
-        SELECT date_trunc('month', min(d.day))::date, date_trunc('month', max(d.day))::date
-        FROM deliverability_daily d
+        -- Each company's first and last day from its own range of the key (no index leads with day: R26).
+        SELECT date_trunc('month', min(d.first_day))::date, date_trunc('month', max(d.last_day))::date
+        FROM companies c
+        CROSS JOIN LATERAL (SELECT min(x.day) AS first_day, max(x.day) AS last_day
+                            FROM deliverability_daily x WHERE x.tenant_id = c.id) d
         UNION ALL
         SELECT date_trunc('month', min(t.occurred_at) AT TIME ZONE 'UTC')::date,
                date_trunc('month', max(t.occurred_at) AT TIME ZONE 'UTC')::date

@@ -8,7 +8,8 @@ INSERT INTO bi_cost_allocation_lines (tenant_id, month, line_id, pool_id, resour
 WITH dedicated AS (
     SELECT l.tenant_id, sum(l.amount) AS cost
     FROM bi_cost_allocation_lines l
-    WHERE l.month = %(month)s::date AND l.rule = 'dedicated'
+    WHERE l.tenant_id = ANY (ARRAY(SELECT c.id FROM companies c))  -- tenant by tenant: the key leads with it
+      AND l.month = %(month)s::date AND l.rule = 'dedicated'
     GROUP BY l.tenant_id
 ), members AS (
     SELECT u.pool_id, u.cost_kind, u.rule, u.driver, u.fallback, u.unit_cents, u.overhead_only,

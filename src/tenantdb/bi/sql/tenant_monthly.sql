@@ -10,7 +10,8 @@ WITH costs AS (
            coalesce(sum(l.amount) FILTER (WHERE l.cost_kind = 'infrastructure'), 0) AS infrastructure_cost,
            coalesce(sum(l.amount) FILTER (WHERE l.cost_kind = 'email_service'), 0) AS email_service_cost
     FROM bi_cost_allocation_lines l
-    WHERE l.month = %(month)s::date
+    WHERE l.tenant_id = ANY (ARRAY(SELECT c.id FROM companies c))  -- tenant by tenant: the key leads with it
+      AND l.month = %(month)s::date
     GROUP BY l.tenant_id
 ), revenue AS (
     SELECT t.tenant_id, sum(t.amount) AS recognized_revenue

@@ -10,9 +10,9 @@
 
 -- The platform operator is a companies row of its own: shared servers belong to it, so no customer sees them.
 INSERT INTO companies (id, name, slug, status, created_at, updated_at)
-VALUES (pg_temp.seed_uuid('company/platform-operator'), 'Platform Operations', 'platform-operator', 'active',
-        pg_temp.seed_now() - interval '4 years', pg_temp.seed_now() - interval '4 years')
-ON CONFLICT (slug) DO NOTHING;
+SELECT pg_temp.seed_uuid('company/platform-operator'), 'Platform Operations', 'platform-operator', 'active',
+       pg_temp.seed_now() - interval '4 years', pg_temp.seed_now() - interval '4 years'
+WHERE NOT EXISTS (SELECT FROM company_slugs WHERE slug = 'platform-operator');
 
 -- One shared server per 40 companies (at least two); re-seeding with --append adds the missing ones.
 INSERT INTO vps_instances (tenant_id, vps_instance_id, hostname, tenancy, status, provider, region,

@@ -38,10 +38,9 @@ COMMENT ON COLUMN bi_cost_allocation_lines.driver_total IS 'The sum of the weigh
 COMMENT ON COLUMN bi_cost_allocation_lines.unit_cost IS
     'The cost C of the allocation unit (pool, month, cost kind), or the resource''s unrounded monthly cost for a '
     'resource line.';
-CREATE INDEX bi_cost_allocation_lines_month_idx ON bi_cost_allocation_lines (month);
--- The shares and idle lines of a month (a few thousand), which a refresh replaces and the pool reports read.
-CREATE INDEX bi_cost_allocation_lines_pooled_idx ON bi_cost_allocation_lines (month, pool_id)
-    WHERE resource_id IS NULL;
+-- Every index leads with tenant_id (RELIABILITY R26): one led by month or pool would let a tenant's own predicate
+-- drive a scan that row-level security only filters, and EXPLAIN ANALYZE count other tenants' lines. Month-wide
+-- reads (the refresh, the reports) go tenant by tenant through the key: tenant_id = ANY (the companies' ids).
 
 ALTER TABLE bi_cost_allocation_lines ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON bi_cost_allocation_lines TO application_service, tenant_api
@@ -91,7 +90,6 @@ COMMENT ON COLUMN bi_tenant_monthly.recognized_revenue IS
 COMMENT ON COLUMN bi_tenant_monthly.dedicated_capacity IS
     'E-mails the tenant''s cost-bearing dedicated servers could send in the month (capacity per hour x 24 x active '
     'days).';
-CREATE INDEX bi_tenant_monthly_month_idx ON bi_tenant_monthly (month);
 
 ALTER TABLE bi_tenant_monthly ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON bi_tenant_monthly TO application_service, tenant_api

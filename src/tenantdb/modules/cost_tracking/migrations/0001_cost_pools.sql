@@ -71,7 +71,8 @@ COMMENT ON TABLE cost_pool_members IS
     'The customers a pool''s cost is split among (platform operators are never members: the verify block reports '
     'one). Written by db_administrators; a tenant reads its own memberships.';
 COMMENT ON COLUMN cost_pool_members.weight IS 'The member''s weight under the rule fixed_weights (>= 0).';
-CREATE INDEX cost_pool_members_pool_idx ON cost_pool_members (pool_id);
+-- No index led by pool_id (RELIABILITY R26: a tenant's scan of it would count other tenants' memberships); a
+-- pool's members are read through the key, tenant by tenant.
 CREATE TRIGGER cost_pool_members_touch_updated_at BEFORE UPDATE ON cost_pool_members
     FOR EACH ROW EXECUTE FUNCTION tenantdb_touch_updated_at();
 

@@ -6,7 +6,9 @@ ALTER TABLE vps_instances VALIDATE CONSTRAINT vps_instances_approximate_cost_che
 ALTER TABLE vps_instances VALIDATE CONSTRAINT vps_instances_cost_pool_id_fkey;
 ALTER TABLE smtp_ip_addresses VALIDATE CONSTRAINT smtp_ip_addresses_approximate_cost_check;
 -- Indexes built CONCURRENTLY: vps_instances and smtp_ip_addresses already hold rows, and writers keep going.
-CREATE INDEX CONCURRENTLY IF NOT EXISTS vps_instances_cost_pool_idx ON vps_instances (cost_pool_id);
+-- Led by tenant_id like every index of a tenant table (RELIABILITY R26): shared servers belong to the platform
+-- operator, so a pool's servers are one range of it.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS vps_instances_cost_pool_idx ON vps_instances (tenant_id, cost_pool_id);
 -- The cost of the servers that run now ("active servers and what they cost").
 CREATE INDEX CONCURRENTLY IF NOT EXISTS vps_instances_active_cost_idx
     ON vps_instances (tenant_id, approximate_cost) WHERE status = 'active';
