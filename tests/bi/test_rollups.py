@@ -3,15 +3,20 @@ incrementally, and never blocking or half-visible to a reader."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from tenantdb.bi import RefreshRequest, refresh
 from tenantdb.bi.refresh import refresh_month
 from tenantdb.db import Session, connect
-from tenantdb.errors import DatabaseError
+from tenantdb.errors import ConfigError, DatabaseError
 from tests.bi.builders import JUNE, Rows, monthly
 from tests.modules.support import INSUFFICIENT_PRIVILEGE, acting_as, apply_modules, fetch_as
 
@@ -158,12 +163,39 @@ def test_a_reader_during_a_refresh_is_not_blocked_and_sees_a_whole_month(rows: R
     assert (count, amount) == (before[0] + 1, before[1] + Decimal("1000.00")) if before else False
 
 
-def test_refresh_refuses_a_role_subject_to_row_level_security(rows: Rows, dsn: str) -> None:
+@contextmanager
+def login_role(session: Session, dsn: str) -> Iterator[str]:
+    """A throw-away login role (roles are cluster-wide: a unique name, dropped afterwards); yields its DSN."""
+    name = f"refresher_{secrets.token_hex(4)}"
+    session.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    try:
+        yield make_conninfo(dsn, user=name)
+    finally:
+        session.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        session.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def test_refresh_refuses_a_login_that_may_not_act_as_the_refresh_role(rows: Rows, dsn: str) -> None:
     two_tenants(rows)
-    with connect(dsn) as session:
-        session.execute("SET ROLE db_administrators")
-        with pytest.raises(Exception, match="subject to row-level security"):
-            refresh(session, RefreshRequest())
+    with (
+        login_role(rows.session, dsn) as outsider,
+        connect(outsider) as session,
+        pytest.raises(ConfigError, match="may not act as tenantdb_refresh"),
+    ):
+        refresh(session, RefreshRequest())
+    assert rows.session.fetch_value("SELECT count(*) FROM bi_refresh_state") == 0
+
+
+def test_a_login_granted_the_refresh_role_refreshes_without_being_a_superuser(rows: Rows, dsn: str) -> None:
+    a, b = two_tenants(rows)
+    with login_role(rows.session, dsn) as refresher:
+        role = make_conninfo(refresher).split("user=")[1].split()[0]
+        rows.session.execute(sql.SQL("GRANT tenantdb_refresh TO {}").format(sql.Identifier(role)))
+        with connect(refresher) as session:
+            assert not session.fetch_value("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            report = refresh(session, RefreshRequest())
+    assert report.refreshed
+    assert {str(monthly(rows.session, tenant)["tenant_id"]) for tenant in (a, b)} == {a, b}
 
 
 def test_a_refresh_rewrites_only_the_resource_lines_that_changed(rows: Rows) -> None:

@@ -198,7 +198,8 @@ def test_r2_verify_reports_a_rollup_with_rls_but_no_guard(session: Session, tmp_
         "CREATE TABLE notes_daily (tenant_id uuid NOT NULL, day date NOT NULL, notes bigint NOT NULL);\n"
         "ALTER TABLE notes_daily ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\n"
         "CREATE POLICY tenant_isolation ON notes_daily TO tenant_api\n"
-        "    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);",
+        "    USING (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);\n"
+        "ALTER TABLE notes_daily OWNER TO tenantdb_owner;",
     )
     migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
     messages = [v.message for v in verify(session, sets).violations]

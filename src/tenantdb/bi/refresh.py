@@ -32,6 +32,8 @@ ENGINE_VERSION = "bi-1"
 REFRESH_LOCK = 0x7462_6972
 # Sorts and hashes over a month's resources and invoice lines stay in memory (for the month's transaction only).
 WORK_MEM = "128MB"
+# Module security's role for the refresh: reads what analysts read (every tenant's rows), writes only the rollups.
+REFRESH_ROLE = "tenantdb_refresh"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,7 +92,13 @@ def check_refreshable(session: Session) -> None:
             hint='enable the modules in tenantdb.toml (modules = [..., "cost_tracking", "bi"]) and run '
             "`tenantdb migrate up`",
         )
-    if not bypasses_row_security(session):
+    if session.fetch_value("SELECT to_regrole(%s) IS NOT NULL", (REFRESH_ROLE,)):
+        if not session.fetch_value("SELECT pg_has_role(session_user, %s, 'MEMBER')", (REFRESH_ROLE,)):
+            raise ConfigError(
+                f"role {session.user} may not act as {REFRESH_ROLE}, the role each month is refreshed as",
+                hint=f"GRANT {REFRESH_ROLE} TO {session.user} (or refresh as the role that runs the migrations)",
+            )
+    elif not bypasses_row_security(session):
         raise ConfigError(
             f"role {session.user} is subject to row-level security: it would allocate only the rows it may see",
             hint="refresh as the role that runs the migrations, a superuser or a role with BYPASSRLS",
@@ -198,6 +206,7 @@ class _Months:
 def refresh_month(session: Session, month: date, *, fingerprint: str, tolerance: Decimal) -> MonthRefresh:
     """Recompute one month inside the caller's transaction and record its fingerprint."""
     began = perf_counter()
+    restore = _become_refresh_role(session)
     session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
     session.set_local("work_mem", WORK_MEM)
     session.set_local("jit", "off")  # compiling the month's big joins costs more than it saves
@@ -213,7 +222,22 @@ def refresh_month(session: Session, month: date, *, fingerprint: str, tolerance:
         (month, fingerprint, int(seconds * 1000)),
     )
     store_summary(session, month)  # after bi_refresh_state: the row carries the month's refreshed_at
+    session.execute("SELECT set_config('role', %s, true), set_config('row_security', %s, true)", restore)
     return MonthRefresh(month=month, lines=lines, tenants=tenants, providers=providers, seconds=round(seconds, 3))
+
+
+def _become_refresh_role(session: Session) -> tuple[str, str]:
+    """For the rest of the transaction: act as tenantdb_refresh with row-level security on (its reads go through
+    the analysts' policies, which show every tenant), when module security made the role. Returns the role and
+    row_security setting to go back to, so a caller's own transaction (``tenantdb seed``) continues as before."""
+    row = session.fetch_one(
+        "SELECT current_setting('role'), current_setting('row_security'), to_regrole(%s) IS NOT NULL", (REFRESH_ROLE,)
+    )
+    assert row is not None
+    role, row_security, exists = row
+    if exists:
+        session.execute("SELECT set_config('role', %s, true), set_config('row_security', 'on', true)", (REFRESH_ROLE,))
+    return str(role), str(row_security)
 
 
 def refresh_in_transaction(session: Session, tolerance: Decimal = DEFAULT_TOLERANCE) -> list[MonthRefresh]:

@@ -14,6 +14,7 @@ from rich.markup import escape
 from tenantdb import __version__, commands
 from tenantdb.cli import lint_output, views
 from tenantdb.cli.bi_app import bi_app
+from tenantdb.cli.context_app import context_app
 from tenantdb.cli.options import (
     AllowChangedOpt,
     DirOpt,
@@ -58,6 +59,7 @@ modules_app = typer.Typer(help="The bundled schema modules (enable them with mod
 app.add_typer(modules_app, name="modules")
 app.add_typer(bi_app, name="bi")
 app.add_typer(report_app, name="report")
+app.add_typer(context_app, name="context")
 
 
 def _render(as_json: bool, view: Callable[[T], None]) -> Callable[[T], None]:

@@ -91,7 +91,8 @@ def refresh(
 
     Each month is one transaction (its rows deleted and inserted again), so readers always see a whole month and
     are never blocked. Without --month, only months whose inputs changed since their last refresh are recomputed.
-    Needs modules cost_tracking and bi applied, and a role that bypasses row-level security (the migration role).
+    Needs modules cost_tracking and bi applied. Each month runs as tenantdb_refresh (reads every tenant's rows
+    through the analysts' policies, writes only the rollups): log in as a role granted it, or as the migration role.
     Definitions: docs/business-metrics.md.
     """
 

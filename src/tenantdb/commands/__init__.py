@@ -14,6 +14,13 @@ from tenantdb.commands.archive import (
 )
 from tenantdb.commands.bi import bi_refresh, report
 from tenantdb.commands.connection import db_status, db_stop, db_url, describe_target, open_session, resolve_dsn
+from tenantdb.commands.context import (
+    ContextMode,
+    ContextStatus,
+    context_key_add,
+    context_key_remove,
+    context_status,
+)
 from tenantdb.commands.demo import DEMO_DATABASE, DEMO_TENANTS, DemoObserver, DemoReport, DemoStage, run_demo
 from tenantdb.commands.migrations import (
     BaselineReport,
@@ -46,6 +53,8 @@ __all__ = [
     "ROLLBACK_LEVELS",
     "ArchiveView",
     "BaselineReport",
+    "ContextMode",
+    "ContextStatus",
     "DemoObserver",
     "DemoReport",
     "DemoStage",
@@ -65,6 +74,9 @@ __all__ = [
     "archive_restore",
     "archive_show",
     "bi_refresh",
+    "context_key_add",
+    "context_key_remove",
+    "context_status",
     "db_status",
     "db_stop",
     "db_url",

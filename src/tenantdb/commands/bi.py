@@ -60,6 +60,6 @@ def report(settings: Settings, name: str, options: ReportOptions) -> Any:
 
 def bi_refresh(settings: Settings, request: RefreshRequest, observer: RefreshObserver | None = None) -> RefreshReport:
     """``tenantdb bi refresh``: recompute the months of module bi's rollups whose inputs changed (or those asked
-    for), one transaction per month, as the migration role (docs/business-metrics.md)."""
+    for), one transaction per month, each as tenantdb_refresh (docs/business-metrics.md, docs/security.md)."""
     with open_session(settings, "bi refresh") as session:
         return refresh(session, request, observer, connect=lambda: open_session(settings, "bi refresh"))

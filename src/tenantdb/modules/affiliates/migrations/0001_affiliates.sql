@@ -29,6 +29,9 @@ GRANT SELECT (affiliate_id, code, name, commission_rate, currency, status, creat
     ON affiliates TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON affiliates TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE affiliates OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE affiliates;
 

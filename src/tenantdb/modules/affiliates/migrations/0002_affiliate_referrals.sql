@@ -40,5 +40,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON affiliate_referrals TO application_servi
 GRANT SELECT ON affiliate_referrals TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON affiliate_referrals TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE affiliate_referrals OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE affiliate_referrals;

@@ -74,6 +74,10 @@ COMMENT ON VIEW affiliate_totals IS
     'business_analysts and db_administrators only: tenant roles may not read it (verify block).';
 GRANT SELECT ON affiliate_totals TO business_analysts, db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE affiliate_commissions OWNER TO tenantdb_owner;
+ALTER VIEW affiliate_totals OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP VIEW affiliate_totals;
 DROP TABLE affiliate_commissions;

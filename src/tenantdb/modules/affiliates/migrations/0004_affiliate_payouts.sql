@@ -21,6 +21,9 @@ COMMENT ON COLUMN affiliate_payouts.paid_at IS 'When the transfer was sent; NULL
 GRANT SELECT ON affiliate_payouts TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON affiliate_payouts TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE affiliate_payouts OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE affiliate_payouts;
 

@@ -59,6 +59,10 @@ REVOKE EXECUTE ON FUNCTION tenantdb_affiliate_record_click(text, text, inet, tex
 GRANT EXECUTE ON FUNCTION tenantdb_affiliate_record_click(text, text, inet, text, text, text, text, text, text)
     TO application_service;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE affiliate_clicks OWNER TO tenantdb_owner;
+ALTER FUNCTION tenantdb_affiliate_record_click(text, text, inet, text, text, text, text, text, text) OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP FUNCTION tenantdb_affiliate_record_click(text, text, inet, text, text, text, text, text, text);
 DROP TABLE affiliate_clicks;

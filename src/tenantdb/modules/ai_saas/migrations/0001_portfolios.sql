@@ -68,6 +68,10 @@ CREATE POLICY administrators_manage ON portfolio_businesses TO db_administrators
 GRANT SELECT, INSERT, UPDATE, DELETE ON portfolio_businesses TO application_service, tenant_api, db_administrators;
 GRANT SELECT ON portfolio_businesses TO business_analysts;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE portfolios OWNER TO tenantdb_owner;
+ALTER TABLE portfolio_businesses OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE portfolio_businesses;
 DROP TABLE portfolios;

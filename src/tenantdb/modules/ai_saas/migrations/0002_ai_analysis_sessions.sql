@@ -66,6 +66,9 @@ CREATE POLICY administrators_manage ON ai_analysis_sessions TO db_administrators
 GRANT SELECT, INSERT, UPDATE, DELETE ON ai_analysis_sessions TO application_service, tenant_api, db_administrators;
 GRANT SELECT ON ai_analysis_sessions TO business_analysts;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE ai_analysis_sessions OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE ai_analysis_sessions;
 

@@ -42,6 +42,9 @@ CREATE POLICY administrators_manage ON generated_reports TO db_administrators US
 GRANT SELECT, INSERT, UPDATE, DELETE ON generated_reports TO application_service, tenant_api, db_administrators;
 GRANT SELECT ON generated_reports TO business_analysts;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE generated_reports OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE generated_reports;
 

@@ -103,6 +103,11 @@ COMMENT ON FUNCTION tenantdb_create_usage_partitions(integer) IS
 REVOKE EXECUTE ON FUNCTION tenantdb_create_usage_partitions(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb_create_usage_partitions(integer) TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules; the partitions the function
+-- creates are then the owner's too.
+ALTER TABLE usage_events OWNER TO tenantdb_owner;
+ALTER FUNCTION tenantdb_create_usage_partitions(integer) OWNER TO tenantdb_owner;
+
 SELECT tenantdb_create_usage_partitions(3);
 
 -- migrate:down

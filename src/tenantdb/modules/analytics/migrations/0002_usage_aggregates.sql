@@ -121,6 +121,12 @@ COMMENT ON FUNCTION tenantdb_aggregate_usage_monthly(date) IS
     'Rebuilds usage_aggregates_monthly for the UTC month containing month, from usage_events, idempotently (see '
     'tenantdb_aggregate_usage_daily). Returns the rows changed.';
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE usage_aggregates_daily OWNER TO tenantdb_owner;
+ALTER TABLE usage_aggregates_monthly OWNER TO tenantdb_owner;
+ALTER FUNCTION tenantdb_aggregate_usage_daily(date) OWNER TO tenantdb_owner;
+ALTER FUNCTION tenantdb_aggregate_usage_monthly(date) OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP FUNCTION tenantdb_aggregate_usage_monthly(date);
 DROP FUNCTION tenantdb_aggregate_usage_daily(date);

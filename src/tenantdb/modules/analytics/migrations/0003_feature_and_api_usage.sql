@@ -60,6 +60,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON api_usage TO application_service;
 GRANT SELECT ON api_usage TO tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON api_usage TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE feature_usage OWNER TO tenantdb_owner;
+ALTER TABLE api_usage OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE api_usage;
 DROP TABLE feature_usage;

@@ -34,6 +34,9 @@ GRANT SELECT, INSERT ON error_logs TO application_service;
 GRANT SELECT ON error_logs TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON error_logs TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE error_logs OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE error_logs;
 

@@ -54,6 +54,10 @@ CREATE POLICY analysts_read ON bi_cost_allocation_lines FOR SELECT TO business_a
 CREATE POLICY administrators_manage ON bi_cost_allocation_lines TO db_administrators USING (true) WITH CHECK (true);
 GRANT SELECT ON bi_cost_allocation_lines TO application_service, tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON bi_cost_allocation_lines TO db_administrators;
+-- The BI refresh writes every tenant's rows (tenantdb bi refresh runs each month as tenantdb_refresh).
+-- tenantdb: ignore[require-tenant-with-check] the refresh writes every tenant's rollups by design
+CREATE POLICY refresh_write ON bi_cost_allocation_lines TO tenantdb_refresh USING (true) WITH CHECK (true);
+GRANT SELECT, INSERT, UPDATE, DELETE ON bi_cost_allocation_lines TO tenantdb_refresh;
 
 CREATE TABLE bi_tenant_monthly (
     tenant_id            uuid          NOT NULL,
@@ -103,6 +107,10 @@ CREATE POLICY analysts_read ON bi_tenant_monthly FOR SELECT TO business_analysts
 CREATE POLICY administrators_manage ON bi_tenant_monthly TO db_administrators USING (true) WITH CHECK (true);
 GRANT SELECT ON bi_tenant_monthly TO application_service, tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON bi_tenant_monthly TO db_administrators;
+-- The BI refresh writes every tenant's rows (tenantdb bi refresh runs each month as tenantdb_refresh).
+-- tenantdb: ignore[require-tenant-with-check] the refresh writes every tenant's rollups by design
+CREATE POLICY refresh_write ON bi_tenant_monthly TO tenantdb_refresh USING (true) WITH CHECK (true);
+GRANT SELECT, INSERT, UPDATE, DELETE ON bi_tenant_monthly TO tenantdb_refresh;
 
 CREATE TABLE bi_reconciliation (
     provider       text          NOT NULL,
@@ -127,6 +135,7 @@ COMMENT ON COLUMN bi_reconciliation.flagged IS
     '|invoiced - modeled| > tolerance x modeled, or a line matched no resource.';
 GRANT SELECT ON bi_reconciliation TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON bi_reconciliation TO db_administrators;
+GRANT SELECT, INSERT, UPDATE, DELETE ON bi_reconciliation TO tenantdb_refresh;
 
 CREATE TABLE bi_refresh_state (
     month        date        PRIMARY KEY CHECK (month = date_trunc('month', month)::date),
@@ -139,6 +148,13 @@ COMMENT ON TABLE bi_refresh_state IS
     'whose inputs have not changed.';
 GRANT SELECT ON bi_refresh_state TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON bi_refresh_state TO db_administrators;
+GRANT SELECT, INSERT, UPDATE, DELETE ON bi_refresh_state TO tenantdb_refresh;
+
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE bi_cost_allocation_lines OWNER TO tenantdb_owner;
+ALTER TABLE bi_tenant_monthly OWNER TO tenantdb_owner;
+ALTER TABLE bi_reconciliation OWNER TO tenantdb_owner;
+ALTER TABLE bi_refresh_state OWNER TO tenantdb_owner;
 
 -- migrate:down
 DROP TABLE bi_refresh_state;

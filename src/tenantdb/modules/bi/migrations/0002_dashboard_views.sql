@@ -86,6 +86,11 @@ COMMENT ON VIEW deliverability_business_impact IS
     '0.1% complaint rate.';
 GRANT SELECT ON deliverability_business_impact TO business_analysts, db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER VIEW executive_business_summary OWNER TO tenantdb_owner;
+ALTER VIEW business_cost_allocation OWNER TO tenantdb_owner;
+ALTER VIEW deliverability_business_impact OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP VIEW deliverability_business_impact;
 DROP VIEW business_cost_allocation;

@@ -26,6 +26,10 @@ COMMENT ON COLUMN bi_month_summary.refreshed_at IS
     'now() of the refresh transaction: equal to bi_refresh_state.refreshed_at of the month when current.';
 GRANT SELECT ON bi_month_summary TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON bi_month_summary TO db_administrators;
+GRANT SELECT, INSERT, UPDATE, DELETE ON bi_month_summary TO tenantdb_refresh;
+
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE bi_month_summary OWNER TO tenantdb_owner;
 
 -- migrate:down
 DROP TABLE bi_month_summary;

@@ -25,6 +25,9 @@ CREATE TRIGGER plans_touch_updated_at BEFORE UPDATE ON plans
 GRANT SELECT ON plans TO application_service, tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON plans TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE plans OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE plans;
 

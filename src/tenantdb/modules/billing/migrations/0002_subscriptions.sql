@@ -46,6 +46,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON subscriptions TO application_service;
 GRANT SELECT ON subscriptions TO tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON subscriptions TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE subscriptions OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE subscriptions;
 

@@ -43,6 +43,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON payments TO application_service;
 GRANT SELECT ON payments TO tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON payments TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE payments OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE payments;
 

@@ -44,6 +44,9 @@ GRANT SELECT, INSERT ON billing_transactions TO application_service;
 GRANT SELECT ON billing_transactions TO tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON billing_transactions TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE billing_transactions OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE billing_transactions;
 

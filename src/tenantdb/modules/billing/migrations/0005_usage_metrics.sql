@@ -31,6 +31,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON usage_metrics TO application_service;
 GRANT SELECT ON usage_metrics TO tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON usage_metrics TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE usage_metrics OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE usage_metrics;
 

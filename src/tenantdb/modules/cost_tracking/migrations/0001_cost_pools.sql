@@ -89,6 +89,11 @@ CREATE POLICY administrators_manage ON cost_pool_members TO db_administrators US
 GRANT SELECT ON cost_pool_members TO application_service, tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON cost_pool_members TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE cost_pools OWNER TO tenantdb_owner;
+ALTER TABLE allocation_rules OWNER TO tenantdb_owner;
+ALTER TABLE cost_pool_members OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE cost_pool_members;
 DROP TABLE allocation_rules;

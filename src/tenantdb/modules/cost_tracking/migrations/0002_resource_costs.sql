@@ -67,6 +67,9 @@ COMMENT ON VIEW resource_cost_daily IS
     'security_invoker: row-level security of the base tables applies to the reader.';
 GRANT SELECT ON resource_cost_daily TO business_analysts, db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER VIEW resource_cost_daily OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP VIEW resource_cost_daily;
 ALTER TABLE smtp_ip_addresses DROP COLUMN approximate_cost;

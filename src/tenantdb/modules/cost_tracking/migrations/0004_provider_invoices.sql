@@ -49,6 +49,10 @@ CREATE TRIGGER provider_invoice_lines_touch_updated_at BEFORE UPDATE ON provider
 GRANT SELECT ON provider_invoice_lines TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON provider_invoice_lines TO db_administrators;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE provider_invoices OWNER TO tenantdb_owner;
+ALTER TABLE provider_invoice_lines OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE provider_invoice_lines;
 DROP TABLE provider_invoices;

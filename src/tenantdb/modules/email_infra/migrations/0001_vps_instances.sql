@@ -45,6 +45,9 @@ CREATE POLICY administrators_manage ON vps_instances TO db_administrators USING 
 GRANT SELECT, INSERT, UPDATE, DELETE ON vps_instances TO application_service, db_administrators;
 GRANT SELECT ON vps_instances TO tenant_api, business_analysts;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE vps_instances OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE vps_instances;
 

@@ -44,6 +44,9 @@ CREATE POLICY administrators_manage ON smtp_ip_addresses TO db_administrators US
 GRANT SELECT, INSERT, UPDATE, DELETE ON smtp_ip_addresses TO application_service, db_administrators;
 GRANT SELECT ON smtp_ip_addresses TO tenant_api, business_analysts;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE smtp_ip_addresses OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE smtp_ip_addresses;
 

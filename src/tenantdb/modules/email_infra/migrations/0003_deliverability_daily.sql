@@ -45,6 +45,9 @@ CREATE POLICY administrators_manage ON deliverability_daily TO db_administrators
 GRANT SELECT, INSERT, UPDATE, DELETE ON deliverability_daily TO application_service, db_administrators;
 GRANT SELECT ON deliverability_daily TO tenant_api, business_analysts;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE deliverability_daily OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE deliverability_daily;
 

@@ -48,6 +48,9 @@ CREATE POLICY administrators_manage ON billing_analytics TO db_administrators US
 GRANT SELECT, INSERT, UPDATE, DELETE ON billing_analytics TO application_service, db_administrators;
 GRANT SELECT ON billing_analytics TO tenant_api, business_analysts;
 
+-- Owned by tenantdb_owner (module security), like every object of the modules.
+ALTER TABLE billing_analytics OWNER TO tenantdb_owner;
+
 -- migrate:down
 DROP TABLE billing_analytics;
 

@@ -1,6 +1,10 @@
 -- migrate:up
--- The four roles every module grants to. They are NOLOGIN group roles: services and people log in as their own
--- roles and are granted one of these. Roles are cluster-wide (every database of the server shares them), so they
+-- The four roles every module grants to, and two of tenantdb's own. They are NOLOGIN group roles: services and
+-- people log in as their own roles and are granted one of these (docs/security.md):
+--   tenantdb_owner    owns every object of the modules; nobody logs in as it and nothing runs as it but the
+--                     SECURITY DEFINER functions; the role that migrates is a member;
+--   tenantdb_refresh  the BI refresh: reads every tenant's rows (a member of business_analysts) and writes the
+--                     rollups, nothing else. Roles are cluster-wide (every database of the server shares them), so they
 -- are created only when missing and never dropped by the down section: another database may use them.
 -- A role that already exists with SUPERUSER or BYPASSRLS is refused, because row-level security would not
 -- apply to it; the migration never changes an existing role behind its owner's back.
@@ -10,7 +14,8 @@ DECLARE
 BEGIN
     SELECT string_agg(rolname, ', ' ORDER BY rolname) INTO unsafe
     FROM pg_roles
-    WHERE rolname IN ('application_service', 'tenant_api', 'business_analysts', 'db_administrators')
+    WHERE rolname IN ('application_service', 'tenant_api', 'business_analysts', 'db_administrators',
+                      'tenantdb_owner', 'tenantdb_refresh')
       AND (rolsuper OR rolbypassrls);
     IF unsafe IS NOT NULL THEN
         RAISE EXCEPTION 'role(s) % exist with SUPERUSER or BYPASSRLS: row-level security would not apply to them',
@@ -46,6 +51,27 @@ BEGIN
             NULL;
         END;
     END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantdb_owner') THEN
+        BEGIN
+            CREATE ROLE tenantdb_owner NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantdb_refresh') THEN
+        BEGIN
+            CREATE ROLE tenantdb_refresh NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
+    -- The refresh reads what analysts read (every tenant's rows, through their policies).
+    GRANT business_analysts TO tenantdb_refresh;
+    -- A migration role that is not a superuser becomes a member of the owner, to hand objects to it and to
+    -- change them later.
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        EXECUTE format('GRANT tenantdb_owner TO %I', current_user);
+    END IF;
 END
 $$;
 
@@ -59,6 +85,7 @@ BEGIN
         'GRANT USAGE ON SCHEMA %I TO application_service, tenant_api, business_analysts, db_administrators',
         current_schema()
     );
+    EXECUTE format('GRANT USAGE, CREATE ON SCHEMA %I TO tenantdb_owner', current_schema());
     EXECUTE format(
         'REVOKE CREATE ON SCHEMA %I FROM PUBLIC, application_service, tenant_api, business_analysts',
         current_schema()
@@ -69,17 +96,41 @@ BEGIN
 END
 $$;
 
+-- core's objects (core comes before this module) go to the owner; every later module hands its own objects over
+-- as it creates them, and the verify block reports any object of the schema owned by another role.
+ALTER TABLE companies OWNER TO tenantdb_owner;
+ALTER TABLE company_slugs OWNER TO tenantdb_owner;
+ALTER TABLE users OWNER TO tenantdb_owner;
+ALTER TABLE teams OWNER TO tenantdb_owner;
+ALTER TABLE team_members OWNER TO tenantdb_owner;
+ALTER TABLE licenses OWNER TO tenantdb_owner;
+ALTER TABLE audit_logs OWNER TO tenantdb_owner;
+ALTER FUNCTION tenantdb_touch_updated_at() OWNER TO tenantdb_owner;
+ALTER FUNCTION tenantdb_claim_company_slug() OWNER TO tenantdb_owner;
+
 -- migrate:down
 -- The roles are not dropped: they are cluster-wide and other databases of the server may use them. What this
--- migration granted is revoked. CREATE on the schema is deliberately not given back to PUBLIC: PostgreSQL 15 and
--- newer do not grant it by default (so nothing is lost there), and on older servers giving it back would reopen
--- the hole the up section closed.
+-- migration granted in this database is revoked, and core's objects go back to the role rolling back (the
+-- memberships granted to roles are cluster-wide too, and stay with them).
+ALTER FUNCTION tenantdb_claim_company_slug() OWNER TO CURRENT_USER;
+ALTER FUNCTION tenantdb_touch_updated_at() OWNER TO CURRENT_USER;
+ALTER TABLE audit_logs OWNER TO CURRENT_USER;
+ALTER TABLE licenses OWNER TO CURRENT_USER;
+ALTER TABLE team_members OWNER TO CURRENT_USER;
+ALTER TABLE teams OWNER TO CURRENT_USER;
+ALTER TABLE users OWNER TO CURRENT_USER;
+ALTER TABLE company_slugs OWNER TO CURRENT_USER;
+ALTER TABLE companies OWNER TO CURRENT_USER;
+-- CREATE on the schema is deliberately not given back to PUBLIC: PostgreSQL 15 and newer do not grant it by
+-- default (so nothing is lost there), and on older servers giving it back would reopen the hole the up section
+-- closed.
 DO $$
 BEGIN
     EXECUTE format(
         'REVOKE USAGE ON SCHEMA %I FROM application_service, tenant_api, business_analysts, db_administrators',
         current_schema()
     );
+    EXECUTE format('REVOKE USAGE, CREATE ON SCHEMA %I FROM tenantdb_owner', current_schema());
 END
 $$;
 
@@ -103,7 +154,8 @@ JOIN pg_roles grp ON grp.oid <> member.oid AND pg_has_role(member.oid, grp.oid, 
 WHERE member.rolname IN ('application_service', 'tenant_api', 'business_analysts', 'db_administrators')
   AND (grp.rolsuper
        OR grp.rolbypassrls
-       OR grp.rolname IN ('application_service', 'tenant_api', 'business_analysts', 'db_administrators')
+       OR grp.rolname IN ('application_service', 'tenant_api', 'business_analysts', 'db_administrators',
+                          'tenantdb_owner', 'tenantdb_refresh')
        OR (member.rolname IN ('application_service', 'tenant_api')
            AND grp.rolname IN ('pg_read_all_data', 'pg_write_all_data', 'pg_read_all_stats', 'pg_monitor',
                                'pg_read_all_settings', 'pg_stat_scan_tables', 'pg_signal_backend',
@@ -206,3 +258,42 @@ JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.proleakproof
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e');
+
+-- Ownership (R32): every object of the schema belongs to tenantdb_owner, a NOLOGIN role that is neither superuser
+-- nor BYPASSRLS, so FORCE ROW LEVEL SECURITY binds it and no connection of a service runs as the owner; and the
+-- owner and the refresh are exactly what they are meant to be.
+SELECT format('%s %I.%I is owned by %s, not tenantdb_owner', kind, n.nspname, o.name, pg_get_userbyid(o.owner))
+    AS problem
+FROM (
+    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+                          WHEN 'f' THEN 'foreign table' ELSE 'table' END AS kind,
+           c.relnamespace AS namespace, c.relname::text AS name, c.relowner AS owner
+    FROM pg_class c
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                      AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'function', p.pronamespace, format('%s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)),
+           p.proowner
+    FROM pg_proc p
+    WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                      AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'type', t.typnamespace, t.typname::text, t.typowner
+    FROM pg_type t
+    WHERE t.typtype IN ('e', 'd', 'r', 'm') OR (t.typtype = 'c' AND t.typrelid <> 0
+          AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+) AS o
+JOIN pg_namespace n ON n.oid = o.namespace
+WHERE n.nspname = current_schema()
+  AND o.owner <> (SELECT oid FROM pg_roles WHERE rolname = 'tenantdb_owner');
+
+SELECT format('role %s %s', rolname, CASE WHEN rolcanlogin THEN 'can log in'
+                                          ELSE 'is a superuser or bypasses row-level security' END) AS problem
+FROM pg_roles
+WHERE rolname IN ('tenantdb_owner', 'tenantdb_refresh')
+  AND (rolcanlogin OR rolsuper OR rolbypassrls);
+
+SELECT 'role tenantdb_refresh is not a member of business_analysts: it would refresh from part of the rows'
+    AS problem
+WHERE NOT pg_has_role('tenantdb_refresh', 'business_analysts', 'USAGE');

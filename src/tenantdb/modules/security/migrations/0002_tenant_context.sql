@@ -29,6 +29,7 @@ $$;
 COMMENT ON FUNCTION tenantdb_hmac_pad(bytea, integer) IS
     'The HMAC key block: the secret zero-padded to 64 bytes, each byte XORed with pad (0x36 inner, 0x5c outer).';
 REVOKE EXECUTE ON FUNCTION tenantdb_hmac_pad(bytea, integer) FROM PUBLIC;
+ALTER FUNCTION tenantdb_hmac_pad(bytea, integer) OWNER TO tenantdb_owner;
 
 CREATE TABLE tenantdb_context_keys (
     key_id     uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -42,6 +43,7 @@ COMMENT ON TABLE tenantdb_context_keys IS
     'or more rows: signed mode (policies trust only a valid app.tenant_context token); two rows while a key is '
     'rotated. Readable by no tenant or analyst role.';
 REVOKE ALL ON tenantdb_context_keys FROM PUBLIC;
+ALTER TABLE tenantdb_context_keys OWNER TO tenantdb_owner;
 
 -- The schema is pinned in search_path (a SECURITY DEFINER function must not resolve names through the caller's
 -- path), so the function is created with the schema the module is installed in.
@@ -88,6 +90,7 @@ COMMENT ON FUNCTION tenantdb_current_tenant() IS
     'once tenantdb_context_keys holds a key; NULL (no rows) when there is none or the token does not verify.';
 REVOKE EXECUTE ON FUNCTION tenantdb_current_tenant() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb_current_tenant() TO application_service, tenant_api;
+ALTER FUNCTION tenantdb_current_tenant() OWNER TO tenantdb_owner;
 
 -- migrate:down
 DROP FUNCTION tenantdb_current_tenant();

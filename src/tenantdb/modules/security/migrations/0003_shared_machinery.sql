@@ -5,7 +5,8 @@
 --   large objects: they have no row-level security (a tenant could park data outside its tenant);
 --   temporary tables: the same, for the length of a session.
 -- PostgreSQL grants all three to PUBLIC. They are revoked from PUBLIC in this database and granted back to
--- db_administrators (the tenant roles and business_analysts have no grant of their own). Superusers and the
+-- db_administrators and tenantdb_refresh (which locks its month and builds temporary working tables); the tenant
+-- roles and business_analysts have no grant of their own. Superusers and the
 -- migration role that installs the modules keep them. A service of your own that needs one of them in this
 -- database (a job queue using advisory locks, say) gets its own grant:
 --   GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock(bigint) TO queue_worker;
@@ -16,7 +17,8 @@ DECLARE
     fn        regprocedure;
     -- the installing role keeps what it needs (the runner's lock); a superuser needs no grant
     grantees  text := CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-                           THEN 'db_administrators' ELSE format('db_administrators, %I', current_user) END;
+                           THEN 'db_administrators, tenantdb_refresh'
+                           ELSE format('db_administrators, tenantdb_refresh, %I', current_user) END;
 BEGIN
     FOR fn IN
         SELECT p.oid::regprocedure
@@ -39,7 +41,8 @@ DECLARE
     fn        regprocedure;
     -- the installing role keeps what it needs (the runner's lock); a superuser needs no grant
     grantees  text := CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-                           THEN 'db_administrators' ELSE format('db_administrators, %I', current_user) END;
+                           THEN 'db_administrators, tenantdb_refresh'
+                           ELSE format('db_administrators, tenantdb_refresh, %I', current_user) END;
 BEGIN
     FOR fn IN
         SELECT p.oid::regprocedure
