@@ -239,6 +239,13 @@ OWN_CONTEXT_ATTACKS: dict[str, tuple[str, ...]] = {
     "raise_a_pools_overhead": ("UPDATE cost_pools SET monthly_overhead = 999999.99",),
     "change_a_pools_rule": ("UPDATE allocation_rules SET rule = 'even', driver = NULL",),
     "rewrite_its_allocation_lines": ("UPDATE bi_cost_allocation_lines SET amount = 0",),
+    # The refresh allocates every month up to the latest with data, and the dashboards report the latest month: a
+    # ledger entry dated ahead would allocate every tenant's cost in months that have not happened, and make one of
+    # them everybody's reporting month.
+    "date_a_ledger_entry_ahead": (
+        "INSERT INTO billing_transactions (tenant_id, kind, amount, currency, occurred_at)"
+        " VALUES (%(tenant)s, 'charge', 1.00, 'USD', now() + interval '2 months')",
+    ),
 }
 
 # As T1 with the platform operator's id as its context (forged, R30): shared infrastructure is still out of reach.
