@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tenantdb.db import Session
+from tenantdb.errors import DatabaseError
 from tenantdb.lint import lint_migration_sets
 from tenantdb.verify import verify
 from tests.modules.support import (
@@ -96,11 +97,21 @@ def test_verify_reports_pools_servers_and_members_that_break_the_cost_model(cost
     )
     assert problems(costs) == []
     new_vps(costs, operator, "mta-shared-1.example", tenancy="shared")
+    with pytest.raises(DatabaseError) as error, costs.transaction():
+        new_vps(costs, customer, "mx1.acme.example", pool=pool)
+    assert error.value.sqlstate == CHECK_VIOLATION  # a dedicated server is never in a pool
+    # As if the check had been added NOT VALID over an older row: the verify block still reports the row.
+    costs.execute("ALTER TABLE vps_instances DROP CONSTRAINT vps_instances_pooled_only_when_shared")
     new_vps(costs, customer, "mx1.acme.example", pool=pool)
+    costs.execute(
+        "ALTER TABLE vps_instances ADD CONSTRAINT vps_instances_pooled_only_when_shared"
+        " CHECK (cost_pool_id IS NULL OR tenancy = 'shared') NOT VALID"
+    )
     new_vps(costs, customer, "mx2.acme.example", tenancy="shared", pool=pool)
     costs.execute("INSERT INTO cost_pool_members (tenant_id, pool_id) VALUES (%s, %s)", (operator, pool))
     new_pool(costs, "without-rule")
     assert sorted(problems(costs)) == [
+        "constraint is NOT VALID: existing rows were never checked; run VALIDATE CONSTRAINT",
         "cost pool shared-eu has platform operator platform-operator as a member: operators are never charged a share",
         "cost pool without-rule has no allocation rule (its cost is split evenly)",
         f"dedicated server mx1.acme.example names cost pool {pool}: a dedicated server's cost is its tenant's",

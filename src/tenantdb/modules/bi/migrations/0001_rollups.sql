@@ -34,7 +34,9 @@ COMMENT ON COLUMN bi_cost_allocation_lines.rule IS
     'dedicated, platform_investment (a pool''s warming IP), idle_capacity, the pool''s rule (even, '
     'proportional_to_cost, fixed_weights, usage_driver) or fallback:<rule> when every weight was 0.';
 COMMENT ON COLUMN bi_cost_allocation_lines.driver_value IS 'The member''s weight w_i under the rule.';
-COMMENT ON COLUMN bi_cost_allocation_lines.driver_total IS 'The sum of the weights of the pool''s members.';
+COMMENT ON COLUMN bi_cost_allocation_lines.driver_total IS
+    'The sum of the weights of the pool''s members. Not granted to tenant roles: it is made of the other members'' '
+    'volumes or costs.';
 COMMENT ON COLUMN bi_cost_allocation_lines.unit_cost IS
     'The cost C of the allocation unit (pool, month, cost kind), or the resource''s unrounded monthly cost for a '
     'resource line.';
@@ -52,12 +54,28 @@ CREATE POLICY tenant_guard ON bi_cost_allocation_lines AS RESTRICTIVE TO applica
 CREATE POLICY analysts_read ON bi_cost_allocation_lines FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON bi_cost_allocation_lines TO db_administrators USING (true) WITH CHECK (true);
-GRANT SELECT ON bi_cost_allocation_lines TO application_service, tenant_api, business_analysts;
+GRANT SELECT ON bi_cost_allocation_lines TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON bi_cost_allocation_lines TO db_administrators;
 -- The BI refresh writes every tenant's rows (tenantdb bi refresh runs each month as tenantdb_refresh).
 -- tenantdb: ignore[require-tenant-with-check] the refresh writes every tenant's rollups by design
 CREATE POLICY refresh_write ON bi_cost_allocation_lines TO tenantdb_refresh USING (true) WITH CHECK (true);
 GRANT SELECT, INSERT, UPDATE, DELETE ON bi_cost_allocation_lines TO tenantdb_refresh;
+-- Tenants see their own share, not the pool (RELIABILITY R27): driver_total (the sum of every member's weight: in a
+-- two-member usage_driver pool, the other member's exact volume) and unit_cost (the pool's cost) are not granted to
+-- tenant roles; they read the other columns of their own lines, or bi_tenant_cost_lines.
+GRANT SELECT (tenant_id, month, line_id, pool_id, resource_kind, resource_id, cost_kind, category, rule, driver,
+              driver_value, amount)
+    ON bi_cost_allocation_lines TO application_service, tenant_api;
+
+CREATE VIEW bi_tenant_cost_lines WITH (security_invoker = true) AS
+SELECT l.tenant_id, l.month, l.line_id, l.pool_id, l.resource_kind, l.resource_id, l.cost_kind, l.category, l.rule,
+       l.driver, l.driver_value, l.amount
+FROM bi_cost_allocation_lines l;
+COMMENT ON VIEW bi_tenant_cost_lines IS
+    'The allocation lines as a tenant sees them: its own lines (row-level security of bi_cost_allocation_lines '
+    'applies to the reader) with its share of each pool (amount) and its own weight (driver_value), without the '
+    'pool''s total weight (driver_total) or cost (unit_cost), which derive from other tenants'' volume.';
+GRANT SELECT ON bi_tenant_cost_lines TO application_service, tenant_api, business_analysts, db_administrators;
 
 CREATE TABLE bi_tenant_monthly (
     tenant_id            uuid          NOT NULL,
@@ -155,11 +173,13 @@ ALTER TABLE bi_cost_allocation_lines OWNER TO tenantdb_owner;
 ALTER TABLE bi_tenant_monthly OWNER TO tenantdb_owner;
 ALTER TABLE bi_reconciliation OWNER TO tenantdb_owner;
 ALTER TABLE bi_refresh_state OWNER TO tenantdb_owner;
+ALTER VIEW bi_tenant_cost_lines OWNER TO tenantdb_owner;
 
 -- migrate:down
 DROP TABLE bi_refresh_state;
 DROP TABLE bi_reconciliation;
 DROP TABLE bi_tenant_monthly;
+DROP VIEW bi_tenant_cost_lines;
 DROP TABLE bi_cost_allocation_lines;
 
 -- migrate:verify

@@ -23,7 +23,8 @@ CREATE TABLE billing_transactions (
 COMMENT ON TABLE billing_transactions IS
     'The billing ledger, append-only: corrections are new rows (kind = adjustment), never edits. Amounts are '
     'signed from the platform''s point of view, so SUM(amount) per tenant and currency is the net revenue: '
-    'charge > 0, refund < 0, credit < 0 (a credit reduces what the tenant pays), adjustment either sign, never 0.';
+    'charge > 0, refund < 0, credit < 0 (a credit reduces what the tenant pays), adjustment either sign, never 0. '
+    'Tenant roles never date an entry more than a day ahead.';
 COMMENT ON COLUMN billing_transactions.amount IS
     'Signed: charge > 0, refund < 0, credit < 0, adjustment <> 0 (enforced by billing_transactions_amount_sign).';
 COMMENT ON COLUMN billing_transactions.payment_id IS 'The payment this entry settles or refunds; NULL for credits.';
@@ -37,6 +38,12 @@ CREATE POLICY tenant_isolation ON billing_transactions TO application_service, t
 CREATE POLICY tenant_guard ON billing_transactions AS RESTRICTIVE TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()))
     WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
+-- A tenant role records what has happened: an entry dated ahead would make the BI refresh allocate every tenant's
+-- cost in months that have not begun and become every dashboard's reporting month (RELIABILITY R24). A day of
+-- clock skew is allowed; db_administrators may date entries freely.
+CREATE POLICY tenant_records_the_past ON billing_transactions AS RESTRICTIVE FOR INSERT
+    TO application_service, tenant_api
+    WITH CHECK (occurred_at <= now() + interval '1 day');
 CREATE POLICY analysts_read ON billing_transactions FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON billing_transactions TO db_administrators USING (true) WITH CHECK (true);

@@ -20,7 +20,8 @@ CREATE TABLE cost_pools (
 COMMENT ON TABLE cost_pools IS
     'Shared cost split among tenants: the shared servers that name the pool (vps_instances.cost_pool_id), their IP '
     'addresses, and a fixed monthly_overhead. A platform-level reference table (no tenant_id; on Citus a '
-    'reference table) for db_administrators and business_analysts only: tenant roles see nothing.';
+    'reference table) for db_administrators and business_analysts only: tenant roles read nothing of it (they see '
+    'the ids of the pools they are in, in cost_pool_members and their allocation lines, and their own share).';
 COMMENT ON COLUMN cost_pools.provider IS 'The provider the pool''s servers run at, when they all run at one.';
 COMMENT ON COLUMN cost_pools.monthly_overhead IS
     'Modeled monthly USD cost not tied to a resource (support, monitoring, licences): infrastructure cost, split '
@@ -69,7 +70,8 @@ CREATE TABLE cost_pool_members (
 );
 COMMENT ON TABLE cost_pool_members IS
     'The customers a pool''s cost is split among (platform operators are never members: the verify block reports '
-    'one). Written by db_administrators; a tenant reads its own memberships.';
+    'one). Written by db_administrators only: no tenant role joins or leaves a pool or changes a weight. A tenant '
+    'reads its own memberships (the pool''s id and its own weight), never the other members or how many there are.';
 COMMENT ON COLUMN cost_pool_members.weight IS 'The member''s weight under the rule fixed_weights (>= 0).';
 -- No index led by pool_id (RELIABILITY R26: a tenant's scan of it would count other tenants' memberships); a
 -- pool's members are read through the key, tenant by tenant.

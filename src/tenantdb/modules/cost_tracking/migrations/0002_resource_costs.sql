@@ -2,24 +2,28 @@
 ALTER TABLE vps_instances
     ADD COLUMN approximate_cost numeric(8,2) NOT NULL DEFAULT 0,
     ADD COLUMN cost_pool_id uuid;
--- Added NOT VALID (no scan under the lock); 0003 validates them in transactions of their own.
+-- Added NOT VALID (no scan under the lock); 0003 validates them in transactions of their own. A dedicated server is
+-- never in a pool: its cost is its tenant's, and pooling it would spread that cost over the members.
 ALTER TABLE vps_instances
     ADD CONSTRAINT vps_instances_approximate_cost_check CHECK (approximate_cost >= 0) NOT VALID,
     ADD CONSTRAINT vps_instances_cost_pool_id_fkey FOREIGN KEY (cost_pool_id) REFERENCES cost_pools (pool_id)
+        NOT VALID,
+    ADD CONSTRAINT vps_instances_pooled_only_when_shared CHECK (cost_pool_id IS NULL OR tenancy = 'shared')
         NOT VALID;
 COMMENT ON COLUMN vps_instances.approximate_cost IS
-    'Modeled monthly cost of the server in USD, maintained by Finance/Operations (not an invoice amount: '
-    'provider invoices are reconciled against it). A month''s cost is approximate_cost * active days / days in '
-    'the month; a retired server costs nothing.';
+    'Modeled monthly cost of the server in USD, maintained by Finance/Operations as db_administrators; no tenant '
+    'role may write it (not an invoice amount: provider invoices are reconciled against it). A month''s cost is '
+    'approximate_cost * active days / days in the month; a retired server costs nothing.';
 COMMENT ON COLUMN vps_instances.cost_pool_id IS
     'The cost pool a shared server''s cost (and its IP addresses'') is split in; NULL for dedicated servers, whose '
-    'cost is their tenant''s.';
+    'cost is their tenant''s (a constraint). Set by db_administrators only.';
 
 ALTER TABLE smtp_ip_addresses ADD COLUMN approximate_cost numeric(6,2) NOT NULL DEFAULT 0;
 ALTER TABLE smtp_ip_addresses
     ADD CONSTRAINT smtp_ip_addresses_approximate_cost_check CHECK (approximate_cost >= 0) NOT VALID;
 COMMENT ON COLUMN smtp_ip_addresses.approximate_cost IS
-    'Modeled monthly cost of the address in USD, maintained by Finance/Operations; e-mail service cost. A warming '
+    'Modeled monthly cost of the address in USD, maintained by Finance/Operations as db_administrators (no tenant '
+    'role may write it); e-mail service cost. A warming '
     'address is an investment (category warmup_investment), never waste; a retired one costs nothing.';
 
 -- The lowest grain of cost: one row per cost-bearing resource, tenant and UTC day, from the day the resource was

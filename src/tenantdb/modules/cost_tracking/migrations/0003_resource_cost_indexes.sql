@@ -5,6 +5,7 @@
 ALTER TABLE vps_instances VALIDATE CONSTRAINT vps_instances_approximate_cost_check;
 ALTER TABLE vps_instances VALIDATE CONSTRAINT vps_instances_cost_pool_id_fkey;
 ALTER TABLE smtp_ip_addresses VALIDATE CONSTRAINT smtp_ip_addresses_approximate_cost_check;
+ALTER TABLE vps_instances VALIDATE CONSTRAINT vps_instances_pooled_only_when_shared;
 -- Indexes built CONCURRENTLY: vps_instances and smtp_ip_addresses already hold rows, and writers keep going.
 -- Led by tenant_id like every index of a tenant table (RELIABILITY R26): shared servers belong to the platform
 -- operator, so a pool's servers are one range of it.

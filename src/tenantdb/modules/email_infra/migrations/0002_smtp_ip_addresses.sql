@@ -20,7 +20,10 @@ CREATE TABLE smtp_ip_addresses (
 COMMENT ON TABLE smtp_ip_addresses IS
     'Sending IP addresses of a server and their warm-up: available -> warming -> warmed; burned when mailbox '
     'providers block it; retired when given back. Owned by the server''s tenant. A server is not deleted while it '
-    'has addresses (retire it instead): the addresses carry the reputation history.';
+    'has addresses (retire it instead): the addresses carry the reputation history. Tenant roles read their own '
+    'addresses; application_service may add one to its tenant''s dedicated server (it costs nothing until the '
+    'platform operator prices it) and change its status (never to or from retired), warm-up start and reputation; '
+    'the rest, addresses of shared servers and deleting are the platform operator''s (db_administrators).';
 COMMENT ON COLUMN smtp_ip_addresses.ip IS
     'One host address (/32 or /128). Unique within the tenant; the verify block reports an address that two '
     'tenants hold at once.';
@@ -31,6 +34,10 @@ CREATE INDEX smtp_ip_addresses_vps_instance_idx ON smtp_ip_addresses (tenant_id,
 CREATE TRIGGER smtp_ip_addresses_touch_updated_at BEFORE UPDATE ON smtp_ip_addresses
     FOR EACH ROW EXECUTE FUNCTION tenantdb_touch_updated_at();
 
+-- As for servers (0001): an address's cost and life are the platform operator's. application_service adds
+-- addresses to its tenant's dedicated servers and records warm-up and reputation; approximate_cost (added by
+-- cost_tracking), the server an address is on, created_at and DELETE are granted to no tenant role, and no tenant
+-- role writes an address of a shared server, whatever the tenant context (RELIABILITY R24).
 ALTER TABLE smtp_ip_addresses ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON smtp_ip_addresses TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()))
@@ -38,11 +45,28 @@ CREATE POLICY tenant_isolation ON smtp_ip_addresses TO application_service, tena
 CREATE POLICY tenant_guard ON smtp_ip_addresses AS RESTRICTIVE TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()))
     WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
+CREATE POLICY tenant_writes_dedicated ON smtp_ip_addresses AS RESTRICTIVE FOR INSERT
+    TO application_service, tenant_api
+    WITH CHECK (EXISTS (SELECT FROM vps_instances v
+                        WHERE v.tenant_id = smtp_ip_addresses.tenant_id
+                          AND v.vps_instance_id = smtp_ip_addresses.vps_instance_id
+                          AND v.tenancy = 'dedicated'));
+CREATE POLICY tenant_keeps_dedicated ON smtp_ip_addresses AS RESTRICTIVE FOR UPDATE
+    TO application_service, tenant_api
+    USING (status <> 'retired'
+           AND EXISTS (SELECT FROM vps_instances v
+                       WHERE v.tenant_id = smtp_ip_addresses.tenant_id
+                         AND v.vps_instance_id = smtp_ip_addresses.vps_instance_id
+                         AND v.tenancy = 'dedicated'))
+    WITH CHECK (status <> 'retired');
 CREATE POLICY analysts_read ON smtp_ip_addresses FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON smtp_ip_addresses TO db_administrators USING (true) WITH CHECK (true);
-GRANT SELECT, INSERT, UPDATE, DELETE ON smtp_ip_addresses TO application_service, db_administrators;
-GRANT SELECT ON smtp_ip_addresses TO tenant_api, business_analysts;
+GRANT SELECT, INSERT, UPDATE, DELETE ON smtp_ip_addresses TO db_administrators;
+GRANT SELECT ON smtp_ip_addresses TO application_service, tenant_api, business_analysts;
+GRANT INSERT (tenant_id, ip_id, vps_instance_id, ip, status, warmup_started_at, reputation_score),
+      UPDATE (status, warmup_started_at, reputation_score)
+    ON smtp_ip_addresses TO application_service;
 
 -- Owned by tenantdb_owner (module security), like every object of the modules.
 ALTER TABLE smtp_ip_addresses OWNER TO tenantdb_owner;

@@ -16,8 +16,10 @@ CREATE TABLE deliverability_daily (
     CONSTRAINT deliverability_daily_complaints_within_delivered CHECK (spam_complaints <= delivered)
 );
 COMMENT ON TABLE deliverability_daily IS
-    'Daily roll-up of a tenant''s sending, one row per tenant and day (UTC), recomputed by the platform''s service; '
-    'the tenant API reads it. Rates: bounce = (bounced_hard + bounced_soft) / sent, spam = spam_complaints / '
+    'Daily roll-up of a tenant''s sending, one row per tenant and day (UTC), recomputed by the platform''s roll-up '
+    'job as db_administrators: it is the usage driver that splits shared pools'' cost, so no tenant role writes it '
+    '(a tenant lowering its own volume would move cost onto the other members); tenant roles read their own rows. '
+    'Rates: bounce = (bounced_hard + bounced_soft) / sent, spam = spam_complaints / '
     'delivered; mailbox providers'' published limits are 0.1% / 0.3% spam and 5% / 10% bounce.';
 COMMENT ON COLUMN deliverability_daily.sent IS 'Messages handed to receiving servers that day.';
 COMMENT ON COLUMN deliverability_daily.delivered IS 'Accepted by the receiving server; never more than sent.';
@@ -32,6 +34,7 @@ COMMENT ON COLUMN deliverability_daily.blocked IS
 CREATE TRIGGER deliverability_daily_touch_updated_at BEFORE UPDATE ON deliverability_daily
     FOR EACH ROW EXECUTE FUNCTION tenantdb_touch_updated_at();
 
+-- Read-only for tenant roles: the usage driver of pooled cost (RELIABILITY R24).
 ALTER TABLE deliverability_daily ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON deliverability_daily TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()))
@@ -42,8 +45,8 @@ CREATE POLICY tenant_guard ON deliverability_daily AS RESTRICTIVE TO application
 CREATE POLICY analysts_read ON deliverability_daily FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON deliverability_daily TO db_administrators USING (true) WITH CHECK (true);
-GRANT SELECT, INSERT, UPDATE, DELETE ON deliverability_daily TO application_service, db_administrators;
-GRANT SELECT ON deliverability_daily TO tenant_api, business_analysts;
+GRANT SELECT, INSERT, UPDATE, DELETE ON deliverability_daily TO db_administrators;
+GRANT SELECT ON deliverability_daily TO application_service, tenant_api, business_analysts;
 
 -- Owned by tenantdb_owner (module security), like every object of the modules.
 ALTER TABLE deliverability_daily OWNER TO tenantdb_owner;

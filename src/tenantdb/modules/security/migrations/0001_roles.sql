@@ -2,7 +2,10 @@
 -- The four roles every module grants to, and two of tenantdb's own. They are NOLOGIN group roles: services and
 -- people log in as their own roles and are granted one of these (docs/security.md):
 --   tenantdb_owner    owns every object of the modules; nobody logs in as it and nothing runs as it but the
---                     SECURITY DEFINER functions; the role that migrates is a member;
+--                     SECURITY DEFINER functions (partition upkeep, the tenant context); the role that migrates
+--                     is a member. BYPASSRLS, because its functions maintain every tenant's rows (creating it
+--                     needs a superuser; create it beforehand on a managed server): an owner can disable its
+--                     tables' row-level security anyway, so the attribute gives it nothing more;
 --   tenantdb_refresh  the BI refresh: reads every tenant's rows (a member of business_analysts) and writes the
 --                     rollups, nothing else. Roles are cluster-wide (every database of the server shares them), so they
 -- are created only when missing and never dropped by the down section: another database may use them.
@@ -15,12 +18,17 @@ BEGIN
     SELECT string_agg(rolname, ', ' ORDER BY rolname) INTO unsafe
     FROM pg_roles
     WHERE rolname IN ('application_service', 'tenant_api', 'business_analysts', 'db_administrators',
-                      'tenantdb_owner', 'tenantdb_refresh')
+                      'tenantdb_refresh')
       AND (rolsuper OR rolbypassrls);
     IF unsafe IS NOT NULL THEN
         RAISE EXCEPTION 'role(s) % exist with SUPERUSER or BYPASSRLS: row-level security would not apply to them',
             unsafe
             USING HINT = 'ALTER ROLE ... NOSUPERUSER NOBYPASSRLS (or use another cluster), then migrate again';
+    END IF;
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantdb_owner'
+               AND (rolsuper OR rolcanlogin OR NOT rolbypassrls)) THEN
+        RAISE EXCEPTION 'role tenantdb_owner exists but is not a NOLOGIN, non-superuser role with BYPASSRLS'
+            USING HINT = 'ALTER ROLE tenantdb_owner NOLOGIN NOSUPERUSER BYPASSRLS, then migrate again';
     END IF;
     -- Each CREATE ROLE tolerates a concurrent creator: another database of the same server migrating right now.
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'application_service') THEN
@@ -53,7 +61,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantdb_owner') THEN
         BEGIN
-            CREATE ROLE tenantdb_owner NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+            CREATE ROLE tenantdb_owner NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
             NULL;
         END;
@@ -289,10 +297,11 @@ WHERE n.nspname = current_schema()
   AND o.owner <> (SELECT oid FROM pg_roles WHERE rolname = 'tenantdb_owner');
 
 SELECT format('role %s %s', rolname, CASE WHEN rolcanlogin THEN 'can log in'
-                                          ELSE 'is a superuser or bypasses row-level security' END) AS problem
+                                          WHEN rolsuper THEN 'is a superuser'
+                                          ELSE 'bypasses row-level security' END) AS problem
 FROM pg_roles
-WHERE rolname IN ('tenantdb_owner', 'tenantdb_refresh')
-  AND (rolcanlogin OR rolsuper OR rolbypassrls);
+WHERE (rolname = 'tenantdb_owner' AND (rolcanlogin OR rolsuper))
+   OR (rolname = 'tenantdb_refresh' AND (rolcanlogin OR rolsuper OR rolbypassrls));
 
 SELECT 'role tenantdb_refresh is not a member of business_analysts: it would refresh from part of the rows'
     AS problem
