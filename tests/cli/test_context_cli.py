@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import secrets
 from uuid import UUID
+
+from psycopg import sql
 
 from tenantdb.db import Session, connect
 from tenantdb.db.tenant_context import tenant_transaction
@@ -55,3 +58,24 @@ def test_rotation_keeps_both_keys_until_the_old_one_is_removed(dsn: str, session
     assert cli("context", "key", "remove", first["key_id"], "--dsn", dsn).returncode == 0  # not the last: no --yes
     keys = json.loads(cli("context", "status", "--dsn", dsn, "--json").stdout)["keys"]
     assert [k["key_id"] for k in keys] == [second["key_id"]]
+
+
+def test_roles_login_makes_a_bounded_service_login_and_lists_it(dsn: str, session: Session) -> None:
+    apply_modules(session, "security")
+    name = f"api_{secrets.token_hex(4)}"
+    try:
+        made = cli("roles", "login", name, "--as", "tenant_api", "--statement-timeout", "2s", "--dsn", dsn, "--json")
+        assert made.returncode == 0, made.stderr
+        assert json.loads(made.stdout)["settings"] == [
+            "statement_timeout=2000ms", "lock_timeout=1000ms", "idle_in_transaction_session_timeout=10000ms"
+        ]  # fmt: skip
+        listed = json.loads(cli("roles", "list", "--dsn", dsn, "--json").stdout)
+        assert {"name": name, "group": "tenant_api"}.items() <= next(r for r in listed if r["name"] == name).items()
+        again = cli("roles", "login", name, "--as", "tenant_api", "--dsn", dsn)
+        assert again.returncode == 3 and "exists already" in again.stderr
+        unknown = cli("roles", "login", f"{name}_x", "--as", "postgres", "--dsn", dsn)
+        assert unknown.returncode == 3 and "is not a tenantdb role" in unknown.stderr
+        bad = cli("roles", "login", f"{name}_y", "--as", "tenant_api", "--lock-timeout", "soon", "--dsn", dsn)
+        assert bad.returncode == 3 and "is not a duration" in bad.stderr
+    finally:
+        session.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

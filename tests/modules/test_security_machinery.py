@@ -8,23 +8,30 @@ where row-level security does not apply (large objects, temporary tables).
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from tenantdb.bi.refresh import REFRESH_LOCK
 from tenantdb.db import Session, connect
 from tenantdb.db.locks import RUNNER_LOCK_KEY
+from tenantdb.db.service_logins import ServiceTimeouts, create_service_login
 from tenantdb.errors import DatabaseError
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction, load_migrations
+from tenantdb.modules import available_modules, module_migrations
 from tests.helpers import FAST, write_files
 from tests.modules.security_world import INSUFFICIENT_PRIVILEGE, TENANT_ROLES, World, acting, privileged
 
 HOSTILE_ROLES = (*TENANT_ROLES, "business_analysts")
+QUERY_CANCELED = "57014"
+LOCK_NOT_AVAILABLE = "55P03"
 
 ADVISORY_CALLS = (
     f"SELECT pg_advisory_lock({RUNNER_LOCK_KEY})",
@@ -159,3 +166,76 @@ def test_r29_tenant_and_analyst_roles_cannot_create_large_objects(
 def test_r29_tenant_and_analyst_roles_cannot_create_temporary_tables(world: World, admin: Session, role: str) -> None:
     assert refused(admin, role, "CREATE TEMP TABLE parked (note text)") == INSUFFICIENT_PRIVILEGE
     assert not admin.fetch_value("SELECT has_database_privilege(%s, current_database(), 'TEMP')", (role,))
+
+
+# ------------------------------------------------------------------ R28 / R33 service logins and their bounds
+
+
+@contextmanager
+def service_login(world: World, admin: Session, group: str, timeouts: ServiceTimeouts | None) -> Iterator[str]:
+    """A login role for a service (as ``tenantdb roles login`` makes it, or bare); yields its DSN."""
+    name = f"svc_{secrets.token_hex(4)}"
+    if timeouts is None:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(sql.Identifier(name), sql.Identifier(group)))
+    else:
+        create_service_login(admin, name, group, timeouts)
+    try:
+        yield make_conninfo(world.dsn, user=name)
+    finally:
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def security_problems(session: Session) -> list[str]:
+    problems = []
+    for migration in module_migrations(available_modules()["security"]):
+        assert migration.verify is not None
+        for statement in migration.verify.statements:
+            problems += [str(row[0]) for row in session.fetch_all(statement.text)]
+    return problems
+
+
+def test_r28_a_service_login_cannot_hold_a_statement_or_wait_for_a_lock_unbounded(world: World, admin: Session) -> None:
+    timeouts = ServiceTimeouts(statement=timedelta(milliseconds=300), lock=timedelta(milliseconds=200))
+    with service_login(world, admin, "tenant_api", timeouts) as dsn, connect(dsn) as service:
+        with pytest.raises(DatabaseError) as cancelled:
+            service.execute("SELECT pg_sleep(5)")
+        assert cancelled.value.sqlstate == QUERY_CANCELED
+        admin.execute("BEGIN")
+        admin.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")  # a migration, say
+        try:
+            with pytest.raises(DatabaseError) as waited, service.transaction():
+                service.execute("SELECT set_config('app.current_tenant_id', %s, true)", (world.t1.id,))
+                service.execute("SELECT count(*) FROM users")
+            assert waited.value.sqlstate == LOCK_NOT_AVAILABLE
+        finally:
+            admin.rollback()
+    assert security_problems(admin) == []
+
+
+def test_r28_verify_reports_a_tenant_login_without_timeouts(world: World, admin: Session) -> None:
+    with service_login(world, admin, "application_service", None) as dsn:
+        name = dsn.split("user=")[1].split()[0]
+        problems = [p for p in security_problems(admin) if p.startswith(f"login role {name} ")]
+    assert sorted(p.split(" without a ")[1].split(" default")[0] for p in problems) == [
+        "idle_in_transaction_session_timeout", "lock_timeout", "statement_timeout"
+    ]  # fmt: skip
+
+
+def test_r33_one_login_per_service_hides_query_text_and_refuses_cancelling(world: World, admin: Session) -> None:
+    """Sessions of one login role see each other's query text and may cancel each other (PostgreSQL's rule);
+    sessions of different login roles may not. Hence one login role per service (docs/security.md)."""
+    marker = f"/* {secrets.token_hex(6)} */"
+    with (
+        service_login(world, admin, "tenant_api", ServiceTimeouts()) as first_dsn,
+        service_login(world, admin, "tenant_api", ServiceTimeouts()) as second_dsn,
+        connect(first_dsn) as first,
+        connect(first_dsn) as same_login,
+        connect(second_dsn) as other_login,
+    ):
+        first.execute(f"SELECT 1 {marker}")
+        seen = "SELECT query FROM pg_stat_activity WHERE pid = %s"
+        assert marker in str(same_login.fetch_value(seen, (first.pid,)))
+        assert marker not in str(other_login.fetch_value(seen, (first.pid,)))
+        with pytest.raises(DatabaseError) as refused:
+            other_login.execute("SELECT pg_cancel_backend(%s)", (first.pid,))
+        assert refused.value.sqlstate == INSUFFICIENT_PRIVILEGE

@@ -28,6 +28,7 @@ from tenantdb.cli.options import settings_from as _settings
 from tenantdb.cli.progress import ConsoleObserver, SeedProgress
 from tenantdb.cli.render import emit_json, stderr, stdout
 from tenantdb.cli.report_app import report_app
+from tenantdb.cli.roles_app import roles_app
 from tenantdb.config import CONFIG_FILE, parse_duration
 from tenantdb.errors import ConfigError, ExitCode
 from tenantdb.execute import RunRequest
@@ -60,6 +61,7 @@ app.add_typer(modules_app, name="modules")
 app.add_typer(bi_app, name="bi")
 app.add_typer(report_app, name="report")
 app.add_typer(context_app, name="context")
+app.add_typer(roles_app, name="roles")
 
 
 def _render(as_json: bool, view: Callable[[T], None]) -> Callable[[T], None]:

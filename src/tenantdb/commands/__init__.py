@@ -43,6 +43,7 @@ from tenantdb.commands.migrations import (
     plan,
 )
 from tenantdb.commands.modules import ModuleInfo, modules_info
+from tenantdb.commands.roles import roles_list, roles_login
 from tenantdb.commands.rollback_levels import ROLLBACK_LEVELS, RollbackReport, rollback
 from tenantdb.commands.seeding import MAX_SEED_TENANTS, SeededModule, SeededTable, SeedObserver, SeedReport, seed
 
@@ -98,6 +99,8 @@ __all__ = [
     "plan",
     "report",
     "resolve_dsn",
+    "roles_list",
+    "roles_login",
     "rollback",
     "run_demo",
     "seed",

@@ -74,3 +74,22 @@ SELECT format('role %s may create temporary tables in database %I (they have no 
 FROM pg_roles r
 WHERE r.rolname IN ('application_service', 'tenant_api', 'business_analysts')
   AND has_database_privilege(r.oid, current_database(), 'TEMPORARY');
+
+-- A service logs in as a role of its own, a member of the tenant role it acts as (`tenantdb roles login`), with
+-- timeouts as its session defaults: the group roles' own settings never apply (PostgreSQL applies a role's
+-- defaults only to the role a session logs in as), and without them one request can hold a lock on a table every
+-- tenant uses for as long as it likes (RELIABILITY R28).
+SELECT format('login role %s acts as %s without a %s default: its requests can hold locks every tenant waits '
+              'behind (tenantdb roles login sets them)', r.rolname, g.rolname, wanted) AS problem
+FROM pg_roles r
+JOIN pg_auth_members m ON m.member = r.oid
+JOIN pg_roles g ON g.oid = m.roleid AND g.rolname IN ('application_service', 'tenant_api')
+CROSS JOIN unnest(ARRAY['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']) AS wanted
+WHERE r.rolcanlogin
+  AND NOT EXISTS (
+      SELECT FROM pg_db_role_setting d CROSS JOIN unnest(d.setconfig) AS s (setting)
+      WHERE d.setrole = r.oid
+        AND d.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+        AND s.setting LIKE wanted || '=%'
+        AND s.setting <> wanted || '=0'
+  );
