@@ -746,7 +746,9 @@ def test_r23_every_policy_reads_the_tenant_with_nullif_and_missing_ok(admin: Ses
     assert expressions == []
     source = str(admin.fetch_value("SELECT prosrc FROM pg_proc WHERE proname = 'tenantdb_current_tenant'"))
     settings = re.findall(r"current_setting\([^)]*\)", source)
-    assert settings == ["current_setting('app.current_tenant_id', true)", "current_setting('app.tenant_context', true)"]
+    assert sorted(settings) == [
+        "current_setting('app.current_tenant_id', true)", "current_setting('app.tenant_context', true)"
+    ]  # fmt: skip
     assert "NULLIF(current_setting('app.current_tenant_id', true), '')" in source
 
 

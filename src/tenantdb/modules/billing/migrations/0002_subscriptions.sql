@@ -23,7 +23,7 @@ COMMENT ON TABLE subscriptions IS
     'history); canceled ones are kept.';
 COMMENT ON COLUMN subscriptions.stripe_subscription_id IS
     'Stripe''s sub_... id; unique per tenant when set. Webhook handlers resolve the tenant from the event''s '
-    'metadata (tenant_id) and set app.current_tenant_id before looking it up.';
+    'metadata (tenant_id) and set the tenant context (docs/security.md) before looking it up.';
 COMMENT ON COLUMN subscriptions.canceled_at IS 'When the subscription was canceled; required once status = canceled.';
 -- Led by tenant_id like every index of a tenant table (RELIABILITY R26): one led by plan_id would let a tenant's
 -- own predicate on plan_id drive a scan that row-level security only filters, and EXPLAIN ANALYZE count the rows
