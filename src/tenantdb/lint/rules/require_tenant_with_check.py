@@ -18,6 +18,10 @@ CREATE POLICY tenant_isolation ON notes
     WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant_id', true), '')::uuid);
 ```
 
+With module ``security`` installed, write ``(SELECT tenantdb_current_tenant())`` in place of the setting: it reads
+the plain setting or a signed tenant token (docs/security.md), once per statement, and the module's verify block
+expects exactly that predicate on the RESTRICTIVE guard of every tenant table.
+
 ## When this is fine
 
 Policies for internal roles that write for every tenant by design (a billing job): suppress with that reason.
