@@ -33,6 +33,7 @@ from tests.modules.security_world import (
     key_column,
     leaked,
     privileged,
+    readable,
     rows_as_text,
 )
 
@@ -53,7 +54,7 @@ def signing(world: World, admin: Session) -> Iterator[TenantTokenSigner]:
 
 def reading(session: Session, role: str, table: str, **settings: str) -> list[str] | None:
     """What ``role`` sees of ``table`` with the given settings made transaction-locally; None if it may not read."""
-    if not privileged(session, role, table, "SELECT"):
+    if not readable(session, role, table):
         return None
     session.execute("BEGIN")
     try:
