@@ -73,12 +73,18 @@ CROSS JOIN {OLD_MONTH.replace("max(month)", "max(month) AS first_day")} m
 WHERE d.day >= m.first_day AND d.day < (m.first_day + interval '1 month')::date""",
 }
 
-# Each report query's predicates before R26, and what replaced them.
+# Each report query's WHERE clause now, and before R26.
 TENANT_LED = "tenant_id = ANY (ARRAY(SELECT o.id FROM companies o))  -- tenant by tenant: the key leads with it\n  AND "
 OLD_REPORTS = {
-    "tenant_figures": (f"m.{TENANT_LED}m.month", "m.month"),
-    "month_totals": (f"m.{TENANT_LED}m.month", "m.month"),
-    "pool_figures": (f"l.{TENANT_LED}l.month", "l.month"),
+    "tenant_figures": (f"WHERE m.{TENANT_LED}m.month = %(month)s", "WHERE m.month = %(month)s"),
+    "month_totals": (
+        f"WHERE m.{TENANT_LED}m.month BETWEEN (%(month)s::date - interval '1 month')::date AND %(month)s",
+        "WHERE m.month IN (%(month)s, (%(month)s::date - interval '1 month')::date)",
+    ),
+    "pool_figures": (
+        f"WHERE l.{TENANT_LED}l.month = %(month)s AND l.pool_id IS NOT NULL",
+        "WHERE l.month = %(month)s AND l.pool_id IS NOT NULL",
+    ),
 }
 OLD_REFRESHED_MONTHS = """
 WITH RECURSIVE months (month) AS (
