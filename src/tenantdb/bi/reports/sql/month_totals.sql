@@ -1,4 +1,6 @@
--- Totals of the reporting month and the month before it (for the trend), straight from bi_tenant_monthly.
+-- Totals of the reporting month and the month before it (for the trend), straight from bi_tenant_monthly: the two
+-- months' rows of each company through the key (tenant_id, month), as tenant_figures.sql reads them (no index leads
+-- with month: RELIABILITY R26). Months are first days (a CHECK of the table), so the range holds the two months.
 SELECT m.month,
        count(*) AS tenants,
        sum(m.recognized_revenue) AS revenue,
@@ -18,6 +20,7 @@ SELECT m.month,
        coalesce(sum(m.total_cost - m.recognized_revenue) FILTER (WHERE m.total_cost > m.recognized_revenue), 0)
            AS unprofitable_loss
 FROM bi_tenant_monthly m
-WHERE m.month IN (%(month)s, (%(month)s::date - interval '1 month')::date)
+WHERE m.tenant_id = ANY (ARRAY(SELECT o.id FROM companies o))  -- tenant by tenant: the key leads with it
+  AND m.month BETWEEN (%(month)s::date - interval '1 month')::date AND %(month)s  -- one key range per tenant
 GROUP BY m.month
 ORDER BY m.month DESC

@@ -1,5 +1,6 @@
 -- Every cost pool's month: what its lines add up to, its idle-capacity line (share as in idle_pools) and its
--- members. Reads all of the month's pool lines. Other report queries select FROM pools.
+-- members. Reads all of the month's pool lines, company by company through the key (tenant_id, month, ...): no index
+-- leads with month or pool (RELIABILITY R26). Other report queries select FROM pools.
 SELECT l.pool_id,
        coalesce(max(cp.name), l.pool_id::text) AS pool_name,
        string_agg(DISTINCT l.rule, ', ') AS rules,
@@ -12,5 +13,6 @@ SELECT l.pool_id,
        count(DISTINCT l.tenant_id) FILTER (WHERE l.category <> 'idle_capacity') AS members
 FROM bi_cost_allocation_lines l
 LEFT JOIN cost_pools cp ON cp.pool_id = l.pool_id
-WHERE l.month = %(month)s AND l.pool_id IS NOT NULL
+WHERE l.tenant_id = ANY (ARRAY(SELECT o.id FROM companies o))  -- tenant by tenant: the key leads with it
+  AND l.month = %(month)s AND l.pool_id IS NOT NULL
 GROUP BY l.pool_id

@@ -2,8 +2,9 @@
 -- utilization), the health status, one flag per health reason code (has_reasons: any of them) and the money
 -- figures of docs/business-metrics.md.
 -- Revenue is recognized revenue of the month. Placeholders: month, margin_target, min_volume, idle_utilization.
--- Reads only bi_tenant_monthly and companies (the month's rows through its month index) and computes only what the
--- queries filter, rank and sum on; tenant_details.sql adds the rounded, report-ready columns to the rows shown.
+-- Reads only bi_tenant_monthly and companies, the month's row of each company through the key (tenant_id, month):
+-- every index of a tenant table leads with tenant_id (RELIABILITY R26). Computes only what the queries filter, rank
+-- and sum on; tenant_details.sql adds the rounded, report-ready columns to the rows shown.
 SELECT m.tenant_id,
        m.company_name,
        c.slug,
@@ -62,4 +63,5 @@ CROSS JOIN LATERAL (
            coalesce(m.emails_sent >= %(min_volume)s AND r.spam > 0.001, false) AS complaints_over_limit,
            coalesce(r.utilization < %(idle_utilization)s, false) AS idle_dedicated_capacity
 ) k
-WHERE m.month = %(month)s
+WHERE m.tenant_id = ANY (ARRAY(SELECT o.id FROM companies o))  -- tenant by tenant: the key leads with it
+  AND m.month = %(month)s

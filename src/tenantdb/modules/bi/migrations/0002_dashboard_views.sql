@@ -2,6 +2,13 @@
 -- The views executives' existing dashboards query: names and columns kept, definitions as in
 -- docs/business-metrics.md. Each shows the reporting month (the latest month in bi_tenant_monthly), customers
 -- only. security_invoker: row-level security of the tables applies to the reader.
+--
+-- Every index of a tenant table leads with tenant_id (RELIABILITY R26), so max(month) over bi_tenant_monthly would
+-- read every tenant's rows. The reporting month comes instead from bi_refresh_state (one row per month, no
+-- tenant_id): the latest refreshed month that has a row in bi_tenant_monthly, probed company by company through
+-- the key (the first customer answers). tenantdb bi refresh is the only writer of bi_tenant_monthly and records
+-- the month in bi_refresh_state in the same transaction, so that is the latest month present; rollups written
+-- without it (no refresh recorded) fall back to max(month).
 
 CREATE VIEW executive_business_summary WITH (security_invoker = true) AS
 SELECT t.tenant_id,
@@ -28,7 +35,14 @@ FROM bi_tenant_monthly t
 CROSS JOIN LATERAL (
     SELECT (t.price_monthly - t.total_cost) / NULLIF(t.price_monthly, 0) AS gross_margin_ratio
 ) r
-WHERE t.month = (SELECT max(month) FROM bi_tenant_monthly);
+WHERE t.month = (SELECT coalesce(
+                     (SELECT s.month
+                      FROM bi_refresh_state s
+                      WHERE EXISTS (SELECT FROM companies c
+                                    JOIN bi_tenant_monthly x ON x.tenant_id = c.id AND x.month = s.month)
+                      ORDER BY s.month DESC
+                      LIMIT 1),
+                     (SELECT max(x.month) FROM bi_tenant_monthly x)));
 COMMENT ON VIEW executive_business_summary IS
     'Per customer, the reporting month: revenue is the plan''s monthly price (as the dashboard''s users expect); '
     'gross_margin_ratio = (revenue - cost) / revenue, NULL without revenue; cost_efficiency_score = the ratio x '
@@ -48,7 +62,14 @@ SELECT t.tenant_id,
        t.recognized_revenue - t.total_cost                           AS monthly_profit,
        t.recognized_revenue / NULLIF(t.total_cost, 0)                AS business_efficiency_ratio
 FROM bi_tenant_monthly t
-WHERE t.month = (SELECT max(month) FROM bi_tenant_monthly);
+WHERE t.month = (SELECT coalesce(
+                     (SELECT s.month
+                      FROM bi_refresh_state s
+                      WHERE EXISTS (SELECT FROM companies c
+                                    JOIN bi_tenant_monthly x ON x.tenant_id = c.id AND x.month = s.month)
+                      ORDER BY s.month DESC
+                      LIMIT 1),
+                     (SELECT max(x.month) FROM bi_tenant_monthly x)));
 COMMENT ON VIEW business_cost_allocation IS
     'Per customer, the reporting month: revenue is recognized revenue (billing ledger, refunds deducted); '
     'cost_per_email_delivered = cost / delivered e-mails (cost only, NULL without deliveries); '
@@ -72,12 +93,25 @@ SELECT d.tenant_id                                                              
        END                                                                           AS business_risk_level,
        0.05 * greatest(0, b.bounced - 0.02 * d.sent)
            + 0.25 * greatest(0, d.spam_complaints - 0.001 * d.delivered)             AS potential_savings
-FROM deliverability_daily d
-JOIN companies c ON c.id = d.tenant_id AND NOT c.is_platform_operator
+FROM (SELECT (SELECT coalesce(
+          (SELECT s.month
+           FROM bi_refresh_state s
+           WHERE EXISTS (SELECT FROM companies c
+                         JOIN bi_tenant_monthly x ON x.tenant_id = c.id AND x.month = s.month)
+           ORDER BY s.month DESC
+           LIMIT 1),
+          (SELECT max(x.month) FROM bi_tenant_monthly x))) AS first_day) m
+CROSS JOIN companies c
+-- Customer by customer: the reporting month of each is one range of deliverability_daily_day_idx (tenant_id, day).
+CROSS JOIN LATERAL (
+    SELECT x.tenant_id, x.day, x.sent, x.delivered, x.bounced_hard, x.bounced_soft, x.spam_complaints
+    FROM deliverability_daily x
+    WHERE x.tenant_id = c.id
+      AND x.day >= m.first_day
+      AND x.day < (m.first_day + interval '1 month')::date
+) d
 CROSS JOIN LATERAL (SELECT d.bounced_hard + d.bounced_soft AS bounced) b
-CROSS JOIN (SELECT max(month) AS first_day FROM bi_tenant_monthly) m
-WHERE d.day >= m.first_day
-  AND d.day < (m.first_day + interval '1 month')::date;
+WHERE NOT c.is_platform_operator;
 COMMENT ON VIEW deliverability_business_impact IS
     'Per customer and day of the reporting month: bounce_rate = (hard + soft bounces) / sent, spam_rate = '
     'complaints / delivered (NULL without volume); estimated_revenue_loss at $0.05 per bounce and $0.25 per '
