@@ -747,18 +747,20 @@ def test_r22_tenant_roles_are_separate_from_each_other_and_from_the_migration_ro
 
 
 def test_r23_every_policy_reads_the_tenant_with_nullif_and_missing_ok(admin: Session) -> None:
-    """The policies read the tenant through tenantdb_current_tenant(), which reads the plain setting the safe way."""
+    """The policies read the tenant through tenantdb_current_tenant(), which reads the setting the safe way."""
     expressions = admin.fetch_all(
         "SELECT tablename, policyname, e FROM pg_policies CROSS JOIN LATERAL (VALUES (qual), (with_check)) AS x (e)"
         " WHERE e LIKE '%current_setting(%'"
     )
     assert expressions == []
-    source = str(admin.fetch_value("SELECT prosrc FROM pg_proc WHERE proname = 'tenantdb_current_tenant'"))
-    settings = re.findall(r"current_setting\([^)]*\)", source)
-    assert sorted(settings) == [
-        "current_setting('app.current_tenant_id', true)", "current_setting('app.tenant_context', true)"
-    ]  # fmt: skip
-    assert "NULLIF(current_setting('app.current_tenant_id', true), '')" in source
+    sources = dict(
+        admin.fetch_all(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname IN ('tenantdb_current_tenant', 'tenantdb_signed_tenant')"
+        )
+    )
+    plain = "NULLIF(pg_catalog.current_setting('app.current_tenant_id', true), '')::pg_catalog.uuid"
+    assert plain in sources["tenantdb_current_tenant"]  # plain mode: the world has no signing key
+    assert "current_setting('app.tenant_context', true)" in sources["tenantdb_signed_tenant"]
 
 
 @pytest.mark.parametrize("table", TENANT_TABLES)

@@ -21,6 +21,7 @@ from psycopg_pool import ConnectionPool
 from tenantdb.db import Session
 from tenantdb.db.tenant_context import TOKEN_SETTING, reset_tenant_context, tenant_transaction
 from tenantdb.errors import DatabaseError
+from tenantdb.modules import available_modules, module_migrations
 from tenantdb.tenant_token import TenantTokenSigner
 from tests.modules.security_world import (
     INSUFFICIENT_PRIVILEGE,
@@ -230,3 +231,61 @@ def test_tenant_transaction_in_plain_mode(world: World, admin: Session) -> None:
             )
             == 1
         )
+
+
+# --------------------------------------------------------------------------------------- the mode follows the keys
+
+
+def plan_of(session: Session, query: str) -> str:
+    session.execute("BEGIN")
+    try:
+        session.execute("SET LOCAL ROLE tenant_api")
+        return "\n".join(str(row[0]) for row in session.fetch_all(f"EXPLAIN (VERBOSE, COSTS OFF) {query}"))
+    finally:
+        session.rollback()
+
+
+def test_plain_mode_inlines_the_setting_and_signed_mode_calls_the_verifier(world: World, admin: Session) -> None:
+    """Plain mode costs what the bare setting costs (the planner inlines tenantdb_current_tenant()); the first key
+    switches every policy to the verifier in the same transaction, the last key removed switches back, and a plan
+    prepared before the switch is not reused after it."""
+    plain = plan_of(admin, "SELECT * FROM users")
+    assert "current_setting('app.current_tenant_id'" in plain and "tenantdb_" not in plain
+    admin.execute("PREPARE users_of_tenant AS SELECT count(*) FROM users")
+    try:
+        admin.execute("BEGIN")
+        admin.execute("SET LOCAL ROLE tenant_api")
+        admin.execute("SELECT set_config(%s, %s, true)", (SETTING, world.t1.id))
+        assert admin.fetch_value("EXECUTE users_of_tenant") == 1
+        admin.rollback()
+        admin.execute("INSERT INTO tenantdb_context_keys (key_id, secret) VALUES (%s, %s)", (FIRST, KEY))
+        assert "tenantdb_signed_tenant()" in plan_of(admin, "SELECT * FROM users")
+        admin.execute("BEGIN")
+        admin.execute("SET LOCAL ROLE tenant_api")
+        admin.execute("SELECT set_config(%s, %s, true)", (SETTING, world.t1.id))
+        assert admin.fetch_value("EXECUTE users_of_tenant") == 0  # the plan of plain mode is gone
+        admin.rollback()
+    finally:
+        admin.execute("DELETE FROM tenantdb_context_keys")
+        admin.execute("DEALLOCATE users_of_tenant")
+    assert "tenantdb_" not in plan_of(admin, "SELECT * FROM users")
+
+
+def test_verify_reports_a_mode_that_does_not_match_the_keys(world: World, admin: Session) -> None:
+    (context,) = [m for m in module_migrations(available_modules()["security"]) if m.name == "tenant_context"]
+    assert context.verify is not None
+    admin.execute("BEGIN")
+    try:
+        admin.execute("ALTER TABLE tenantdb_context_keys DISABLE TRIGGER tenantdb_context_mode")
+        admin.execute("INSERT INTO tenantdb_context_keys (secret) VALUES (%s)", (KEY,))
+        problems = [str(row[0]) for s in context.verify.statements for row in admin.fetch_all(s.text)]
+        admin.execute("ALTER TABLE tenantdb_context_keys ENABLE TRIGGER tenantdb_context_mode")
+        admin.execute("UPDATE tenantdb_context_keys SET key_id = key_id")  # what the problem says to run
+        realigned = [str(row[0]) for s in context.verify.statements for row in admin.fetch_all(s.text)]
+    finally:
+        admin.rollback()
+    assert problems == [
+        "tenantdb_context_keys holds 1 key(s) but tenantdb_current_tenant() is in plain mode: run "
+        "UPDATE tenantdb_context_keys SET key_id = key_id to realign it"
+    ]
+    assert realigned == []
