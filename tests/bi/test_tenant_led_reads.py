@@ -177,6 +177,7 @@ def test_report_queries_match_their_month_wide_definitions(seeded: Session) -> N
     months = [row[0] for row in seeded.fetch_all(OLD_REFRESHED_MONTHS)]  # type: ignore[arg-type]
     assert len(months) >= 12
     assert seeded.fetch_all(query("refreshed_months")) == [(month,) for month in months]
+    assert seeded.fetch_all(query("refreshed_months_scan")) == [(month,) for month in months]  # no bi_refresh_state
     for month in months:
         params = report_params(month)
         for name in OLD_REPORTS:

@@ -90,7 +90,8 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
             hint='enable the modules in tenantdb.toml (modules = [..., "cost_tracking", "bi"]), run `tenantdb '
             "migrate up`, then `tenantdb bi refresh` (or try `tenantdb demo`)",
         )
-    months = [row[0] for row in session.fetch_all(query("refreshed_months"))]
+    probe = session.fetch_value("SELECT has_table_privilege('bi_refresh_state', 'SELECT')")
+    months = [row[0] for row in session.fetch_all(query("refreshed_months" if probe else "refreshed_months_scan"))]
     if not months:
         if not bypasses_row_security(session):
             role = session.fetch_value("SELECT current_user")
