@@ -6,9 +6,10 @@
 -- Every index of a tenant table leads with tenant_id (RELIABILITY R26), so max(month) over bi_tenant_monthly would
 -- read every tenant's rows. The reporting month comes instead from bi_refresh_state (one row per month, no
 -- tenant_id): the latest refreshed month that has a row in bi_tenant_monthly, probed company by company through
--- the key (the first customer answers). tenantdb bi refresh is the only writer of bi_tenant_monthly and records
--- the month in bi_refresh_state in the same transaction, so that is the latest month present; rollups written
--- without it (no refresh recorded) fall back to max(month).
+-- the key (the first customer answers; scalar subqueries, which the planner cannot turn into a hash over every
+-- row). tenantdb bi refresh is the only writer of bi_tenant_monthly and records the month in bi_refresh_state in
+-- the same transaction, so that is the latest month present; rollups written without it (no refresh recorded)
+-- fall back to max(month).
 
 CREATE VIEW executive_business_summary WITH (security_invoker = true) AS
 SELECT t.tenant_id,
@@ -38,8 +39,10 @@ CROSS JOIN LATERAL (
 WHERE t.month = (SELECT coalesce(
                      (SELECT s.month
                       FROM bi_refresh_state s
-                      WHERE EXISTS (SELECT FROM companies c
-                                    JOIN bi_tenant_monthly x ON x.tenant_id = c.id AND x.month = s.month)
+                      WHERE (SELECT true FROM companies c
+                             WHERE (SELECT true FROM bi_tenant_monthly x
+                                    WHERE x.tenant_id = c.id AND x.month = s.month LIMIT 1)
+                             LIMIT 1)
                       ORDER BY s.month DESC
                       LIMIT 1),
                      (SELECT max(x.month) FROM bi_tenant_monthly x)));
@@ -65,8 +68,10 @@ FROM bi_tenant_monthly t
 WHERE t.month = (SELECT coalesce(
                      (SELECT s.month
                       FROM bi_refresh_state s
-                      WHERE EXISTS (SELECT FROM companies c
-                                    JOIN bi_tenant_monthly x ON x.tenant_id = c.id AND x.month = s.month)
+                      WHERE (SELECT true FROM companies c
+                             WHERE (SELECT true FROM bi_tenant_monthly x
+                                    WHERE x.tenant_id = c.id AND x.month = s.month LIMIT 1)
+                             LIMIT 1)
                       ORDER BY s.month DESC
                       LIMIT 1),
                      (SELECT max(x.month) FROM bi_tenant_monthly x)));
@@ -96,8 +101,10 @@ SELECT d.tenant_id                                                              
 FROM (SELECT (SELECT coalesce(
           (SELECT s.month
            FROM bi_refresh_state s
-           WHERE EXISTS (SELECT FROM companies c
-                         JOIN bi_tenant_monthly x ON x.tenant_id = c.id AND x.month = s.month)
+           WHERE (SELECT true FROM companies c
+                  WHERE (SELECT true FROM bi_tenant_monthly x
+                         WHERE x.tenant_id = c.id AND x.month = s.month LIMIT 1)
+                  LIMIT 1)
            ORDER BY s.month DESC
            LIMIT 1),
           (SELECT max(x.month) FROM bi_tenant_monthly x))) AS first_day) m
