@@ -3,20 +3,24 @@
 from tenantdb.bi.months import parse_month
 from tenantdb.bi.reconcile import DEFAULT_TOLERANCE
 from tenantdb.bi.refresh import (
+    ForgottenMonth,
     MonthRefresh,
     RefreshObserver,
     RefreshReport,
     RefreshRequest,
+    forget_month,
     refresh,
     refresh_in_transaction,
 )
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "ForgottenMonth",
     "MonthRefresh",
     "RefreshObserver",
     "RefreshReport",
     "RefreshRequest",
+    "forget_month",
     "parse_month",
     "refresh",
     "refresh_in_transaction",

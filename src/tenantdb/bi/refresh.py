@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from time import perf_counter
-from typing import Protocol
+from typing import Protocol, cast
 
 from tenantdb.bi.allocation import allocate_month, prepare_month
 from tenantdb.bi.months import fingerprints, months_with_data
@@ -105,6 +105,53 @@ def check_refreshable(session: Session) -> None:
         )
 
 
+def current_month(session: Session) -> date:
+    """The month under way, by the database's clock (UTC), as the rollups count months."""
+    return cast(date, session.fetch_value("SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date"))
+
+
+def check_begun(session: Session, months: tuple[date, ...]) -> None:
+    """Months that have not begun have no costs to allocate yet; refreshing one would make it every report's
+    default month."""
+    now = current_month(session)
+    ahead = sorted(month for month in months if month > now)
+    if ahead:
+        raise ConfigError(
+            f"--month {ahead[0]:%Y-%m} has not begun (the current month is {now:%Y-%m}): nothing to refresh yet",
+            hint="refresh it once it has begun; `tenantdb bi forget --month M` removes a month refreshed by mistake",
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForgottenMonth:
+    """A month whose rollups ``forget_month`` removed."""
+
+    month: date
+    lines: int
+    tenants: int
+
+
+def forget_month(session: Session, month: date) -> ForgottenMonth:
+    """Remove every rollup of a refreshed month in one transaction (as tenantdb_refresh, like the refresh); the
+    reports then fall back to the latest month still refreshed. A month never refreshed is a clear error."""
+    check_refreshable(session)
+    with session.transaction():
+        restore = _become_refresh_role(session)
+        session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
+        if not session.fetch_value("SELECT EXISTS (SELECT FROM bi_refresh_state WHERE month = %s)", (month,)):
+            raise ConfigError(
+                f"{month:%Y-%m} has no rollups to forget: it was never refreshed",
+                hint="`tenantdb report executive --json` lists the refreshed months",
+            )
+        lines = session.execute_count("DELETE FROM bi_cost_allocation_lines WHERE month = %s", (month,))
+        tenants = session.execute_count("DELETE FROM bi_tenant_monthly WHERE month = %s", (month,))
+        session.execute("DELETE FROM bi_reconciliation WHERE month = %s", (month,))
+        session.execute("DELETE FROM bi_month_summary WHERE month = %s", (month,))
+        session.execute("DELETE FROM bi_refresh_state WHERE month = %s", (month,))
+        session.execute("SELECT set_config('role', %s, true), set_config('row_security', %s, true)", restore)
+    return ForgottenMonth(month=month, lines=lines, tenants=tenants)
+
+
 def check_request(request: RefreshRequest) -> None:
     if not Decimal(0) <= request.tolerance < Decimal(1):
         raise ConfigError(f"--tolerance {request.tolerance}: expected a ratio from 0 to below 1, e.g. 0.02 for 2%")
@@ -129,6 +176,7 @@ def refresh(
     started = perf_counter()
     check_request(request)
     check_refreshable(session)
+    check_begun(session, request.months)
     candidates = sorted(set(request.months)) if request.months else months_with_data(session)
     current = fingerprints(session, candidates, engine=ENGINE_VERSION, tolerance=str(request.tolerance))
     previous = dict(session.fetch_all("SELECT month, fingerprint FROM bi_refresh_state"))

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantdb import commands
-from tenantdb.bi import DEFAULT_TOLERANCE, MonthRefresh, RefreshReport, RefreshRequest, parse_month
+from tenantdb.bi import DEFAULT_TOLERANCE, ForgottenMonth, MonthRefresh, RefreshReport, RefreshRequest, parse_month
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
 from tenantdb.cli.progress import LineProgress
 from tenantdb.cli.render import emit_json, stderr, stdout
@@ -109,3 +109,28 @@ def refresh(
         return commands.bi_refresh(settings, request, RefreshProgress(stderr, quiet=as_json))
 
     run_command(as_json, action, lambda report: emit_json(report) if as_json else show_refresh(report))
+
+
+@bi_app.command("forget")
+def forget(
+    month: Annotated[str, typer.Option("--month", help="The refreshed month to remove, YYYY-MM.")],
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove every rollup of a refreshed month (a month refreshed by mistake), in one transaction.
+
+    The reports then default to the latest month still refreshed; `tenantdb bi refresh --month M` builds it again.
+    """
+
+    def render(done: ForgottenMonth) -> None:
+        if as_json:
+            emit_json(done)
+        else:
+            stdout.print(
+                f"forgot {done.month:%Y-%m}: {done.lines:,} allocation lines and {done.tenants:,} customers' rollups"
+            )
+
+    run_command(
+        as_json, lambda: commands.bi_forget(settings_from(project, dsn, None, None), parse_month(month)), render
+    )

@@ -12,7 +12,7 @@ from tenantdb.commands.archive import (
     archive_restore,
     archive_show,
 )
-from tenantdb.commands.bi import bi_refresh, report
+from tenantdb.commands.bi import bi_forget, bi_refresh, report
 from tenantdb.commands.connection import db_status, db_stop, db_url, describe_target, open_session, resolve_dsn
 from tenantdb.commands.context import (
     ContextMode,
@@ -74,6 +74,7 @@ __all__ = [
     "archive_purge",
     "archive_restore",
     "archive_show",
+    "bi_forget",
     "bi_refresh",
     "context_key_add",
     "context_key_remove",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from tenantdb.bi import RefreshObserver, RefreshReport, RefreshRequest, refresh
+from tenantdb.bi import ForgottenMonth, RefreshObserver, RefreshReport, RefreshRequest, forget_month, refresh
 from tenantdb.bi.reports import REPORTS, ReportOptions
 from tenantdb.commands.connection import open_session, resolve_dsn
 from tenantdb.config import Settings
@@ -56,6 +56,12 @@ def report(settings: Settings, name: str, options: ReportOptions) -> Any:
     check = settings.runner.connection_check_interval
     with connect(resolve_dsn(settings), application_name=application, check_interval=check) as session:
         return read_report(session, REPORTS[name], options)
+
+
+def bi_forget(settings: Settings, month: date) -> ForgottenMonth:
+    """``tenantdb bi forget --month M``: remove every rollup of a refreshed month."""
+    with open_session(settings, "bi forget") as session:
+        return forget_month(session, month)
 
 
 def bi_refresh(settings: Settings, request: RefreshRequest, observer: RefreshObserver | None = None) -> RefreshReport:

@@ -1,5 +1,6 @@
 -- The first days of every month from the earliest to the latest month with data: a deliverability_daily row, a
--- billing transaction or a provider invoice. Resources cost in the months between too, so none is left out.
+-- billing transaction or a provider invoice. Resources cost in the months between too, so none is left out. No
+-- month after the current one (UTC): an entry dated ahead waits for its month to begin.
 WITH bounds AS (
     SELECT min(first_day) AS first_month, max(last_day) AS last_month
     FROM (
@@ -19,6 +20,10 @@ WITH bounds AS (
 )
 SELECT g.month::date
 FROM bounds b
-CROSS JOIN LATERAL generate_series(b.first_month::timestamp, b.last_month::timestamp, interval '1 month') AS g (month)
+CROSS JOIN LATERAL generate_series(
+    b.first_month::timestamp,
+    least(b.last_month::timestamp, date_trunc('month', now() AT TIME ZONE 'UTC')),
+    interval '1 month'
+) AS g (month)
 WHERE b.first_month IS NOT NULL
 ORDER BY 1
