@@ -1,4 +1,4 @@
-"""Signed tenant context: the token an application signs and ``tenantdb_current_tenant()`` verifies in the database.
+"""Signed tenant context: the token an application signs and ``tenantdb_signed_tenant()`` verifies in the database.
 
 A token is ``<tenant uuid>.<expiry, unix seconds>.<key id (uuid)>.<hex HMAC-SHA-256 of the first three parts>``. The key
 is shared by the application and the database (``tenantdb_context_keys``, which no tenant or analyst role can

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -135,8 +136,7 @@ def forget_month(session: Session, month: date) -> ForgottenMonth:
     """Remove every rollup of a refreshed month in one transaction (as tenantdb_refresh, like the refresh); the
     reports then fall back to the latest month still refreshed. A month never refreshed is a clear error."""
     check_refreshable(session)
-    with session.transaction():
-        restore = _become_refresh_role(session)
+    with session.transaction(), as_refresh_role(session):
         session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
         if not session.fetch_value("SELECT EXISTS (SELECT FROM bi_refresh_state WHERE month = %s)", (month,)):
             raise ConfigError(
@@ -148,7 +148,6 @@ def forget_month(session: Session, month: date) -> ForgottenMonth:
         session.execute("DELETE FROM bi_reconciliation WHERE month = %s", (month,))
         session.execute("DELETE FROM bi_month_summary WHERE month = %s", (month,))
         session.execute("DELETE FROM bi_refresh_state WHERE month = %s", (month,))
-        session.execute("SELECT set_config('role', %s, true), set_config('row_security', %s, true)", restore)
     return ForgottenMonth(month=month, lines=lines, tenants=tenants)
 
 
@@ -253,31 +252,32 @@ class _Months:
 
 def refresh_month(session: Session, month: date, *, fingerprint: str, tolerance: Decimal) -> MonthRefresh:
     """Recompute one month inside the caller's transaction and record its fingerprint."""
-    began = perf_counter()
-    restore = _become_refresh_role(session)
-    session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
-    session.set_local("work_mem", WORK_MEM)
-    session.set_local("jit", "off")  # compiling the month's big joins costs more than it saves
-    prepare_month(session, month)
-    lines = allocate_month(session, month)
-    tenants = summarize_month(session, month)
-    providers = reconcile_month(session, month, tolerance)
-    seconds = perf_counter() - began
-    session.execute(
-        "INSERT INTO bi_refresh_state (month, fingerprint, refreshed_at, duration_ms) VALUES (%s, %s, now(), %s)"
-        " ON CONFLICT (month) DO UPDATE SET fingerprint = EXCLUDED.fingerprint,"
-        " refreshed_at = EXCLUDED.refreshed_at, duration_ms = EXCLUDED.duration_ms",
-        (month, fingerprint, int(seconds * 1000)),
-    )
-    store_summary(session, month)  # after bi_refresh_state: the row carries the month's refreshed_at
-    session.execute("SELECT set_config('role', %s, true), set_config('row_security', %s, true)", restore)
-    return MonthRefresh(month=month, lines=lines, tenants=tenants, providers=providers, seconds=round(seconds, 3))
+    with as_refresh_role(session):
+        began = perf_counter()
+        session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
+        session.set_local("work_mem", WORK_MEM)
+        session.set_local("jit", "off")  # compiling the month's big joins costs more than it saves
+        prepare_month(session, month)
+        lines = allocate_month(session, month)
+        tenants = summarize_month(session, month)
+        providers = reconcile_month(session, month, tolerance)
+        seconds = perf_counter() - began
+        session.execute(
+            "INSERT INTO bi_refresh_state (month, fingerprint, refreshed_at, duration_ms) VALUES (%s, %s, now(), %s)"
+            " ON CONFLICT (month) DO UPDATE SET fingerprint = EXCLUDED.fingerprint,"
+            " refreshed_at = EXCLUDED.refreshed_at, duration_ms = EXCLUDED.duration_ms",
+            (month, fingerprint, int(seconds * 1000)),
+        )
+        store_summary(session, month)  # after bi_refresh_state: the row carries the month's refreshed_at
+        return MonthRefresh(month=month, lines=lines, tenants=tenants, providers=providers, seconds=round(seconds, 3))
 
 
-def _become_refresh_role(session: Session) -> tuple[str, str]:
-    """For the rest of the transaction: act as tenantdb_refresh with row-level security on (its reads go through
-    the analysts' policies, which show every tenant), when module security made the role. Returns the role and
-    row_security setting to go back to, so a caller's own transaction (``tenantdb seed``) continues as before."""
+@contextmanager
+def as_refresh_role(session: Session) -> Iterator[None]:
+    """Inside the caller's transaction: act as tenantdb_refresh with row-level security on (its reads go through
+    the analysts' policies, which show every tenant), when module security made the role; then back to the role
+    and row_security setting before, so a caller's own transaction (``tenantdb seed``) continues as it was. On an
+    error the transaction is rolled back, which undoes both settings anyway."""
     row = session.fetch_one(
         "SELECT current_setting('role'), current_setting('row_security'), to_regrole(%s) IS NOT NULL", (REFRESH_ROLE,)
     )
@@ -285,7 +285,11 @@ def _become_refresh_role(session: Session) -> tuple[str, str]:
     role, row_security, exists = row
     if exists:
         session.execute("SELECT set_config('role', %s, true), set_config('row_security', 'on', true)", (REFRESH_ROLE,))
-    return str(role), str(row_security)
+    yield
+    if exists:
+        session.execute(
+            "SELECT set_config('role', %s, true), set_config('row_security', %s, true)", (role, row_security)
+        )
 
 
 def refresh_in_transaction(session: Session, tolerance: Decimal = DEFAULT_TOLERANCE) -> list[MonthRefresh]:

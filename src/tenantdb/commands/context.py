@@ -24,10 +24,14 @@ class ContextStatus:
     keys: tuple[ContextKey, ...]
 
 
+def _status(keys: list[ContextKey]) -> ContextStatus:
+    """Signed mode exactly when a key exists (the trigger on tenantdb_context_keys keeps the policies in step)."""
+    return ContextStatus(mode=ContextMode.SIGNED if keys else ContextMode.PLAIN, keys=tuple(keys))
+
+
 def context_status(settings: Settings) -> ContextStatus:
     with open_session(settings, "context") as session:
-        keys = tuple(list_context_keys(session))
-    return ContextStatus(mode=ContextMode.SIGNED if keys else ContextMode.PLAIN, keys=keys)
+        return _status(list_context_keys(session))
 
 
 def context_key_add(settings: Settings) -> NewContextKey:
@@ -38,5 +42,4 @@ def context_key_add(settings: Settings) -> NewContextKey:
 def context_key_remove(settings: Settings, key_id: UUID) -> ContextStatus:
     with open_session(settings, "context") as session:
         remove_context_key(session, key_id)
-        keys = tuple(list_context_keys(session))
-    return ContextStatus(mode=ContextMode.SIGNED if keys else ContextMode.PLAIN, keys=keys)
+        return _status(list_context_keys(session))

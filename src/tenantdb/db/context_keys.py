@@ -2,7 +2,7 @@
 
 No key: plain mode, the policies trust ``app.current_tenant_id``. One or more: signed mode, they trust only a valid
 ``app.tenant_context`` token (``tenantdb.tenant_token``). Secrets are written here and read by
-``tenantdb_current_tenant()``; they are never read back out through this module.
+``tenantdb_signed_tenant()``; they are never read back out through this module.
 """
 
 from __future__ import annotations
