@@ -253,20 +253,24 @@ def switch_tenant(session: Session, tenant: Tenant) -> None:
     session.execute("SELECT set_config(%s, %s, true)", (SETTING, tenant.id))
 
 
-def readable_rows(session: Session, table: str, role: str = "current_user") -> sql.Composable:
-    """``table`` as ``role`` may read it: the table itself, or a subquery of the columns granted to the role where
-    it may read only some (R27: bi_cost_allocation_lines without the pools' totals)."""
+def readable_columns(session: Session, table: str, role: str | None = None) -> tuple[list[str], bool]:
+    """The columns of ``table`` that ``role`` (default: the current role) may read, and whether that is all of them."""
     columns = session.fetch_all(
-        "SELECT attname, has_column_privilege("
-        + ("current_user" if role == "current_user" else "%(role)s")
-        + ", attrelid, attnum, 'SELECT') FROM pg_attribute WHERE attrelid = to_regclass(%(table)s) AND attnum > 0"
-        " AND NOT attisdropped ORDER BY attnum",
+        "SELECT attname, has_column_privilege(coalesce(%(role)s::name, current_user), attrelid, attnum, 'SELECT')"
+        " FROM pg_attribute WHERE attrelid = to_regclass(%(table)s) AND attnum > 0 AND NOT attisdropped"
+        " ORDER BY attnum",
         {"table": table, "role": role},
     )
-    if all(granted for _, granted in columns):
+    return [str(name) for name, granted in columns if granted], all(granted for _, granted in columns)
+
+
+def readable_rows(session: Session, table: str, role: str | None = None) -> sql.Composable:
+    """``table`` as ``role`` may read it: the table itself, or a subquery of the columns granted to the role where
+    it may read only some (R27: bi_cost_allocation_lines without the pools' totals)."""
+    names, everything = readable_columns(session, table, role)
+    if everything:
         return sql.Identifier(table)
-    names = sql.SQL(", ").join(sql.Identifier(str(name)) for name, granted in columns if granted)
-    return sql.SQL("(SELECT {} FROM {})").format(names, sql.Identifier(table))
+    return sql.SQL("(SELECT {} FROM {})").format(sql.SQL(", ").join(map(sql.Identifier, names)), sql.Identifier(table))
 
 
 def rows_as_text(session: Session, table: str) -> list[str]:

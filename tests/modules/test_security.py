@@ -52,6 +52,7 @@ from tests.modules.security_world import (
     key_column,
     leaked,
     privileged,
+    readable_columns,
     readable_rows,
     rows_as_text,
     switch_tenant,
@@ -663,12 +664,7 @@ def test_r20_copy_out_as_a_tenant_exports_only_its_rows(world: World, table: str
         role = a_reader(admin, table)
         partitioned = admin.fetch_value("SELECT relkind = 'p' FROM pg_class WHERE oid = %s::regclass", (table,))
         rows = readable_rows(admin, table, role)
-        columns = admin.fetch_all(
-            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
-            " AND has_column_privilege(%s, attrelid, attnum, 'SELECT') ORDER BY attnum",
-            (table, role),
-        )
-        names = sql.SQL(", ").join(sql.Identifier(str(column)) for (column,) in columns)
+        names = sql.SQL(", ").join(map(sql.Identifier, readable_columns(admin, table, role)[0]))
     exported: list[str] = []
     with psycopg.connect(world.dsn) as connection:
         connection.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
