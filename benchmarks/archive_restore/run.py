@@ -14,7 +14,6 @@ CLI's start-up), and the wall clock beside it. psql runs the same data movement 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for
 from common import pg
 from common.binaries import default_psql, default_tenantdb
 from common.machine import load_average, machine
+from common.report import footer, publish
 
 TABLE = (
     "CREATE TABLE events (id bigint PRIMARY KEY, tenant_id int NOT NULL, kind text NOT NULL, at timestamptz NOT NULL)"
@@ -186,7 +186,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def markdown(results: dict[str, Any]) -> str:
     rows, medians = results["parameters"]["rows"], results["medians_s"]
-    facts, postgres = results["machine"], results["postgres"]
     lines = [
         f"## Archive and restore: {rows:,} rows ({results['date'][:10]})",
         "",
@@ -201,25 +200,14 @@ def markdown(results: dict[str, Any]) -> str:
         ours, peer = medians["tenantdb"][step], medians["psql"][step]
         wall = medians["tenantdb"][f"{step} wall"]
         lines.append(f"| {step} | {ours:.2f} ({wall:.2f}) | {peer:.2f} | {ours / peer:.2f}x |")
-    load = facts["load_average_1m"]
-    lines += [
-        "",
-        f"- Machine: {facts['cpu']}, {facts['cores']} cores, {facts['ram_gib']} GiB RAM, {facts['os']};"
-        f" 1-min load average {load[0]} / {load[1]} (before/after)",
-        f"- PostgreSQL {postgres['server_version']} ({results['server']}; fsync={postgres['fsync']},"
-        f" shared_buffers={postgres['shared_buffers']})",
-        f"- Command: `{results['command']}`",
-        "",
-    ]
+    lines += footer(results)
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
-    args.output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.output}\n\nMarkdown for benchmarks/RESULTS.md:\n")
-    print(markdown(results), end="")
+    publish(results, args.output, markdown)
     return 0
 
 

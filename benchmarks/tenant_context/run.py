@@ -19,7 +19,6 @@ of pgbench's average latency per transaction, and the overhead is relative to th
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import subprocess
@@ -36,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for
 from common import pg
 from common.binaries import default_tenantdb
 from common.machine import load_average, machine
+from common.report import footer, publish
 from psycopg import sql
 
 from tenantdb.db.embedded import find_binaries
@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def markdown(results: dict[str, Any]) -> str:
     parameters, medians = results["parameters"], results["median_latency_ms"]
-    overhead, facts, postgres = results["overhead_vs_plain_setting"], results["machine"], results["postgres"]
+    overhead = results["overhead_vs_plain_setting"]
     lines = [
         f"## Tenant context: signed tokens in every policy ({results['date'][:10]})",
         "",
@@ -228,25 +228,14 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     for config in CONFIGS:
         lines.append(f"| {config} | {medians[config]:.3f} | {overhead[config]:+.1%} |")
-    load = facts["load_average_1m"]
-    lines += [
-        "",
-        f"- Machine: {facts['cpu']}, {facts['cores']} cores, {facts['ram_gib']} GiB RAM, {facts['os']};"
-        f" 1-min load average {load[0]} / {load[1]} (before/after)",
-        f"- PostgreSQL {postgres['server_version']} ({results['server']}; fsync={postgres['fsync']},"
-        f" shared_buffers={postgres['shared_buffers']})",
-        f"- Command: `{results['command']}`",
-        "",
-    ]
+    lines += footer(results)
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
-    args.output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.output}\n\nMarkdown for benchmarks/RESULTS.md:\n")
-    print(markdown(results), end="")
+    publish(results, args.output, markdown)
     return 0
 
 
