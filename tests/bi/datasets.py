@@ -92,9 +92,18 @@ class Builder:
         return subscription_id
 
     def payment(
-        self, tenant: uuid.UUID, subscription: uuid.UUID, amount: str | int, *, day: date, status: str = "succeeded"
+        self,
+        tenant: uuid.UUID,
+        subscription: uuid.UUID,
+        amount: str | int,
+        *,
+        day: date,
+        status: str = "succeeded",
+        period: tuple[datetime, datetime] | None = None,
     ) -> uuid.UUID:
+        """A payment for ``period`` (by default the calendar month of ``day``, as the demo bills)."""
         payment_id = self.new_id()
+        start, end = period or (at(day.replace(day=1), 0), at(next_month(day.replace(day=1)), 0))
         self.add(
             "payments",
             {
@@ -104,8 +113,8 @@ class Builder:
                 "amount": money(amount),
                 "currency": "USD",
                 "status": status,
-                "billing_period_start": at(day, 0),
-                "billing_period_end": at(day, 0) + timedelta(days=30),
+                "billing_period_start": start,
+                "billing_period_end": end,
                 "paid_at": at(day) if status in ("succeeded", "refunded") else None,
             },
         )
@@ -120,7 +129,9 @@ class Builder:
         occurred: datetime,
         payment: uuid.UUID | None = None,
         currency: str = "USD",
+        period: tuple[date, date] | None = None,
     ) -> uuid.UUID:
+        """A ledger entry; ``period`` is its service period ``[start, end)`` in UTC days."""
         transaction_id = self.new_id()
         self.add(
             "billing_transactions",
@@ -132,6 +143,8 @@ class Builder:
                 "amount": money(amount),
                 "currency": currency,
                 "occurred_at": occurred,
+                "service_period_start": period[0] if period else None,
+                "service_period_end": period[1] if period else None,
             },
         )
         return transaction_id
@@ -378,6 +391,26 @@ OCCURRED = (
     datetime(2026, 10, 1, tzinfo=UTC),
 )
 SEND_DAYS = (date(2026, 8, 3), date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 15), date(2026, 9, 30))
+# Service periods of ledger entries [start, end): none (recognized when dated), a month, a yearly prepayment, a
+# proration across a month's end, a refund of an earlier month, a single day, a period before both months.
+SERVICE_PERIODS = (
+    None,
+    None,
+    (date(2026, 9, 1), date(2026, 10, 1)),
+    (date(2026, 8, 1), date(2027, 8, 1)),
+    (date(2026, 8, 16), date(2026, 9, 16)),
+    (date(2026, 8, 1), date(2026, 9, 1)),
+    (date(2026, 9, 30), date(2026, 10, 1)),
+    (date(2026, 7, 1), date(2026, 8, 1)),
+)
+# Billing periods of payments (None: the calendar month of the payment), which their ledger entries inherit.
+PAYMENT_PERIODS = (
+    None,
+    None,
+    (at(date(2026, 8, 3), 0), at(date(2026, 9, 2), 0)),  # 30 days across a month's end
+    (at(date(2026, 8, 1), 0), at(date(2027, 8, 1), 0)),  # a year
+    (at(date(2026, 9, 1), 6), at(date(2026, 9, 1), 18)),  # less than a day: its first day
+)
 
 CAPACITIES = st.sampled_from((1, 7, 40, 150, 1000))  # K = capacity x 24 x days: 720 to 744,000 e-mails a month
 costs = st.sampled_from(["0", "0.01", "3.33", "5", "7.77", "19.99", "150", "333.33", "1234.56"])
@@ -428,19 +461,24 @@ def customer(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, plans: list[u
     for subscription in subscriptions:
         for _ in range(draw(st.integers(0, 2))):
             day = draw(st.sampled_from(SEND_DAYS))
-            amount = draw(st.sampled_from(("1000.00", "49.50", "0.00")))
+            amount = draw(st.sampled_from(("1000.00", "49.50", "0.00", "6000.00")))
             status = draw(st.sampled_from(("succeeded", "refunded", "failed", "pending")))
-            payment = builder.payment(tenant, subscription, amount, day=day, status=status)
+            period = draw(st.sampled_from(PAYMENT_PERIODS))
+            paid = builder.payment(tenant, subscription, amount, day=day, status=status, period=period)
             if status in ("succeeded", "refunded") and amount != "0.00":
-                builder.transaction(tenant, "charge", amount, occurred=at(day), payment=payment)
+                settled = draw(st.sampled_from((at(day), at(day), at(date(2026, 10, 2)))))  # some settle late
+                builder.transaction(tenant, "charge", amount, occurred=settled, payment=paid)
                 if status == "refunded":
-                    builder.transaction(tenant, "refund", "-" + amount, occurred=at(day, 18), payment=payment)
+                    builder.transaction(tenant, "refund", "-" + amount, occurred=at(day, 18), payment=paid)
     for _ in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(("charge", "credit", "adjustment", "adjustment")))
-        amount = draw(st.sampled_from(("12.34", "0.01", "250.00", "300.00", "225.00", "150.00")))
+        amount = draw(st.sampled_from(("12.34", "0.01", "250.00", "300.00", "225.00", "150.00", "6000.00")))
         signed = "-" + amount if kind == "credit" or (kind == "adjustment" and draw(st.booleans())) else amount
         currency = draw(st.sampled_from(("USD", "USD", "USD", "EUR")))
-        builder.transaction(tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency)
+        period = draw(st.sampled_from(SERVICE_PERIODS))
+        builder.transaction(
+            tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency, period=period
+        )
     for _ in range(draw(st.integers(0, 3))):
         server = builder.server(
             tenant,

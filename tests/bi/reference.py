@@ -554,6 +554,8 @@ class TenantMonth:
     current_period_start: datetime | None
     current_period_end: datetime | None
     recognized_revenue: Decimal
+    cash_revenue: Decimal
+    deferred_revenue: Decimal
     infrastructure_cost: Decimal
     email_service_cost: Decimal
     total_cost: Decimal
@@ -574,15 +576,77 @@ def current_subscription(data: Dataset, tenant_id: Any) -> Row | None:
     return max(candidates, key=lambda row: (row["current_period_start"], row["subscription_id"]), default=None)
 
 
-def recognized_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+# ---------------------------------------------------------------------------------------------------- revenue
+
+
+def service_period(data: Dataset, entry: Row) -> tuple[date, date] | None:
+    """The UTC days ``[start, end)`` an entry is recognized over: its own service period, else the billing period of
+    the payment it settles (at least one day), else None (recognized the day it occurred)."""
+    if entry.get("service_period_start") is not None:
+        return utc_date(entry["service_period_start"]), utc_date(entry["service_period_end"])
+    if entry.get("payment_id") is None:
+        return None
+    payment = next(
+        row
+        for row in data.payments
+        if row["tenant_id"] == entry["tenant_id"] and row["payment_id"] == entry["payment_id"]
+    )
+    start, end = utc_date(payment["billing_period_start"]), utc_date(payment["billing_period_end"])
+    return start, max(end, start + timedelta(days=1))
+
+
+def recognition_schedule(amount: Fraction, start: date, end: date) -> dict[date, Fraction]:
+    """An amount spread over the months of ``[start, end)``: each month weighs the share of it the period covers
+    (days covered / days in the month); whole cents by largest remainder, ties to the earliest month."""
+    weights: dict[date, Fraction] = {}
+    month = month_start(start)
+    while month < end:
+        covered = (min(end, next_month(month)) - max(start, month)).days
+        weights[month] = Fraction(covered, days_in_month(month))
+        month = next_month(month)
+    pieces = largest_remainder(abs(amount), weights)
+    sign = 1 if amount >= 0 else -1
+    return {month: sign * piece for month, piece in pieces.items()}
+
+
+def revenue_entries(data: Dataset, tenant_id: Any) -> list[Row]:
+    return [row for row in data.billing_transactions if row["tenant_id"] == tenant_id and row["currency"] == "USD"]
+
+
+def cash_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+    """The ledger as dated: the entries that occurred in the month."""
     return sum(
-        (
-            exact(row["amount"])
-            for row in data.billing_transactions
-            if row["tenant_id"] == tenant_id and row["currency"] == "USD" and in_month(row["occurred_at"], month)
-        ),
+        (exact(row["amount"]) for row in revenue_entries(data, tenant_id) if in_month(row["occurred_at"], month)),
         Fraction(0),
     )
+
+
+def recognized_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+    """Each entry's piece for the month of its service period, or the whole entry in the month it occurred."""
+    total = Fraction(0)
+    for row in revenue_entries(data, tenant_id):
+        period = service_period(data, row)
+        if period is None:
+            total += exact(row["amount"]) if in_month(row["occurred_at"], month) else 0
+        else:
+            total += recognition_schedule(exact(row["amount"]), *period).get(month, Fraction(0))
+    return total
+
+
+def deferred_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+    """At the month's end: billed up to then minus recognized up to then."""
+    end = next_month(month)
+    billed = recognized = Fraction(0)
+    for row in revenue_entries(data, tenant_id):
+        amount = exact(row["amount"])
+        billed += amount if utc_date(row["occurred_at"]) < end else 0
+        period = service_period(data, row)
+        if period is None:
+            recognized += amount if utc_date(row["occurred_at"]) < end else 0
+        else:
+            schedule = recognition_schedule(amount, *period)
+            recognized += sum((piece for when, piece in schedule.items() if when < end), Fraction(0))
+    return billed - recognized
 
 
 def tenant_monthly(data: Dataset, month: date, lines: Sequence[Line] | None = None) -> list[TenantMonth]:
@@ -613,6 +677,8 @@ def tenant_monthly(data: Dataset, month: date, lines: Sequence[Line] | None = No
                 current_period_start=subscription["current_period_start"] if subscription is not None else None,
                 current_period_end=subscription["current_period_end"] if subscription is not None else None,
                 recognized_revenue=round_cents(recognized_revenue(data, tenant, month)),
+                cash_revenue=round_cents(cash_revenue(data, tenant, month)),
+                deferred_revenue=round_cents(deferred_revenue(data, tenant, month)),
                 infrastructure_cost=round_cents(infrastructure),
                 email_service_cost=round_cents(email),
                 total_cost=round_cents(infrastructure + email),

@@ -253,7 +253,15 @@ def compare_daily_costs(diff: Diff, session: Session, data: ref.Dataset, month: 
         diff.equal(f"{where}.cost_kind", expected[key].cost_kind, got[key]["cost_kind"])
 
 
-MONTHLY_MONEY = ("price_monthly", "recognized_revenue", "infrastructure_cost", "email_service_cost", "total_cost")
+MONTHLY_MONEY = (
+    "price_monthly",
+    "recognized_revenue",
+    "cash_revenue",
+    "deferred_revenue",
+    "infrastructure_cost",
+    "email_service_cost",
+    "total_cost",
+)
 MONTHLY_EXACT = (
     "company_name",
     "plan_id",
@@ -582,6 +590,9 @@ INPUT_CHANGES = {
     "company renamed": "UPDATE companies SET name = name || ' (renamed)'",
     "new charge": "INSERT INTO billing_transactions (tenant_id, kind, amount, currency, occurred_at)"
     " SELECT id, 'charge', 10.00, 'USD', '2026-09-10 12:00+00' FROM companies WHERE NOT is_platform_operator",
+    "credit for an earlier month": "INSERT INTO billing_transactions (tenant_id, kind, amount, currency, occurred_at,"
+    " service_period_start, service_period_end) SELECT id, 'credit', -10.00, 'USD', '2026-09-20 12:00+00',"
+    " '2026-08-01', '2026-09-01' FROM companies WHERE NOT is_platform_operator",
     "sending": "UPDATE deliverability_daily SET spam_complaints = 0, bounced_hard = 0",
     "invoice line": "UPDATE provider_invoice_lines SET unit_price = unit_price + 1, amount = amount + quantity"
     " WHERE " + first("provider_invoice_lines", "invoice_id"),

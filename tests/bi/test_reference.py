@@ -388,6 +388,8 @@ def test_health_reasons_and_the_minimum_volume_gate() -> None:
         "price_monthly": money(0),
         "current_period_start": None,
         "current_period_end": None,
+        "cash_revenue": money(0),
+        "deferred_revenue": money(0),
         "infrastructure_cost": money(80),
         "email_service_cost": money(0),
         "total_cost": money(80),
@@ -460,3 +462,31 @@ def test_reconciliation_edges_example() -> None:
     assert (aws.rate_drift, aws.quantity_drift) == (Fraction(0), Fraction(40 + 30))
     (august,) = ref.reconciliation(data, PREVIOUS)
     assert (august.modeled, august.quantity_drift, august.scale_factor) == (Fraction(0), Fraction(60), None)
+
+
+def test_a_yearly_prepayment_is_a_twelfth_of_its_amount_a_month() -> None:
+    builder = Builder()
+    tenant = builder.company("Prepaid")
+    builder.transaction(tenant, "charge", 6000, occurred=at(date(2026, 8, 1)), period=(PREVIOUS, date(2027, 8, 1)))
+    august, september = tenant_row(builder, tenant, PREVIOUS), tenant_row(builder, tenant, MONTH)
+    assert (august.recognized_revenue, august.cash_revenue, august.deferred_revenue) == (
+        money(500),
+        money(6000),
+        money(5500),
+    )
+    assert (september.recognized_revenue, september.cash_revenue, september.deferred_revenue) == (
+        money(500),
+        money(0),
+        money(5000),
+    )
+
+
+def test_a_recognition_schedule_adds_up_to_the_amount_with_the_earliest_month_first_on_a_tie() -> None:
+    schedule = ref.recognition_schedule(Fraction(-100), date(2026, 6, 1), date(2026, 9, 1))
+    assert schedule == {
+        date(2026, 6, 1): Fraction(-3334, 100),
+        date(2026, 7, 1): Fraction(-3333, 100),
+        date(2026, 8, 1): Fraction(-3333, 100),
+    }
+    proration = ref.recognition_schedule(Fraction(100), date(2026, 6, 16), date(2026, 7, 16))
+    assert proration == {date(2026, 6, 1): Fraction(5082, 100), date(2026, 7, 1): Fraction(4918, 100)}

@@ -1,7 +1,7 @@
 -- A fingerprint of the inputs of each month in %(months)s: the engine's version and the tolerance, the tables
 -- every month reads (counts, latest updated_at and the sums that carry cost), and the month's own rows of
--- deliverability_daily, billing_transactions and provider invoices. A month whose fingerprint is unchanged is
--- skipped by an incremental refresh.
+-- deliverability_daily, billing_transactions (also in the months their service periods reach) and provider
+-- invoices. A month whose fingerprint is unchanged is skipped by an incremental refresh.
 WITH everywhere AS (
     SELECT concat_ws('|',
         (SELECT concat_ws(',', count(*), max(updated_at), sum(approximate_cost), count(cost_pool_id))
@@ -27,13 +27,16 @@ WITH everywhere AS (
       AND d.day >= (SELECT min(month) FROM months) AND d.day < (SELECT max(next_month) FROM months)
     GROUP BY 1
 ), ledger AS (
-    SELECT date_trunc('month', t.occurred_at AT TIME ZONE 'UTC')::date AS month,
-           concat_ws(',', count(*), sum(t.amount), max(t.created_at), count(*) FILTER (WHERE t.currency = 'USD'))
-               AS part
-    FROM billing_transactions t
-    WHERE t.occurred_at >= (SELECT min(month) FROM months)::timestamp AT TIME ZONE 'UTC'
-      AND t.occurred_at < (SELECT max(next_month) FROM months) AT TIME ZONE 'UTC'
-    GROUP BY 1
+    -- An entry counts in every month from the earlier of the month it occurred and its service period's first month
+    -- to the later of that month and its service period's last month: its recognized or deferred revenue is there.
+    SELECT m.month,
+           concat_ws(',', count(*), sum(t.amount), max(t.created_at), count(*) FILTER (WHERE t.currency = 'USD'),
+                     sum(t.period_start - date '2000-01-01'), sum(t.period_end - t.period_start)) AS part
+    FROM billing_transaction_periods t
+    JOIN months m
+      ON m.month >= date_trunc('month', least(t.occurred_on, t.period_start)::timestamp)
+     AND m.month <= date_trunc('month', greatest(t.occurred_on, t.period_end - 1)::timestamp)
+    GROUP BY m.month
 ), invoices AS (
     SELECT i.month,
            concat_ws(',', count(*), max(i.updated_at), max(l.updated_at), sum(l.amount), sum(l.quantity),
