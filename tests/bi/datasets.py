@@ -269,7 +269,9 @@ class Builder:
     def member(self, pool: uuid.UUID, tenant: uuid.UUID, weight: str | int = 1) -> None:
         self.add("cost_pool_members", {"pool_id": pool, "tenant_id": tenant, "weight": Decimal(str(weight))})
 
-    def invoice(self, provider: str, month: date, lines: list[tuple[str, str, str]]) -> uuid.UUID:
+    def invoice(
+        self, provider: str, month: date, lines: list[tuple[str, str, str]], *, currency: str = "USD"
+    ) -> uuid.UUID:
         """``lines`` are (resource reference, quantity, unit price); amount = quantity x price, total = sum."""
         invoice_id = self.new_id()
         total = Decimal(0)
@@ -295,10 +297,17 @@ class Builder:
                 "month": month,
                 "invoice_number": f"INV-{self.counter}",
                 "total": total,
-                "currency": "USD",
+                "currency": currency,
             },
         )
         return invoice_id
+
+    def rate(self, day: date, base: str, value: str, quote: str = "USD") -> None:
+        """An exchange rate: on ``day`` one ``base`` is ``value`` ``quote``."""
+        self.add(
+            "fx_rates",
+            {"rate_date": day, "base_currency": base, "quote_currency": quote, "rate": Decimal(value)},
+        )
 
     def hostname(self, server: uuid.UUID) -> str:
         return str(next(row["hostname"] for row in self.tables["vps_instances"] if row["vps_instance_id"] == server))
@@ -331,6 +340,7 @@ INSERT_ORDER = (
     "deliverability_daily",
     "provider_invoices",
     "provider_invoice_lines",
+    "fx_rates",
 )
 
 
@@ -403,6 +413,9 @@ SERVICE_PERIODS = (
     (date(2026, 9, 30), date(2026, 10, 1)),
     (date(2026, 7, 1), date(2026, 8, 1)),
 )
+# Exchange rates to USD: days around the months' ends and entries' dates, values with up to 4 decimals.
+RATE_DAYS = (date(2026, 7, 31), date(2026, 8, 5), date(2026, 8, 31), date(2026, 9, 14), date(2026, 9, 30))
+RATES = ("1.1", "1.0837", "0.9", "1.2719")
 # Billing periods of payments (None: the calendar month of the payment), which their ledger entries inherit.
 PAYMENT_PERIODS = (
     None,
@@ -449,6 +462,9 @@ def datasets(draw: st.DrawFn) -> Dataset:
     for provider in PROVIDERS:
         for month in draw(st.sets(st.sampled_from((PREVIOUS, MONTH)))):
             invoice_of(draw, builder, provider, month)
+    for currency in ("EUR", "GBP"):  # some rates, on some days; sometimes none (amounts flagged, never summed)
+        for day in draw(st.sets(st.sampled_from(RATE_DAYS), max_size=3)):
+            builder.rate(day, currency, draw(st.sampled_from(RATES)))
     return builder.dataset()
 
 
@@ -474,7 +490,7 @@ def customer(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, plans: list[u
         kind = draw(st.sampled_from(("charge", "credit", "adjustment", "adjustment")))
         amount = draw(st.sampled_from(("12.34", "0.01", "250.00", "300.00", "225.00", "150.00", "6000.00")))
         signed = "-" + amount if kind == "credit" or (kind == "adjustment" and draw(st.booleans())) else amount
-        currency = draw(st.sampled_from(("USD", "USD", "USD", "EUR")))
+        currency = draw(st.sampled_from(("USD", "USD", "USD", "EUR", "GBP")))
         period = draw(st.sampled_from(SERVICE_PERIODS))
         builder.transaction(
             tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency, period=period
@@ -552,7 +568,7 @@ def invoice_of(draw: st.DrawFn, builder: Builder, provider: str, month: date) ->
         lines.append((reference, quantity, str(price)))
     for n in range(draw(st.integers(0, 2))):
         lines.append((f"unknown-{n}.{provider}.example", "1", draw(st.sampled_from(("12.00", "0.00")))))
-    builder.invoice(provider, month, lines)
+    builder.invoice(provider, month, lines, currency=draw(st.sampled_from(("USD", "USD", "EUR"))))
 
 
 # ---------------------------------------------------------------------------------------------------- examples

@@ -273,6 +273,8 @@ MONTHLY_EXACT = (
     "emails_bounced",
     "spam_complaints",
     "dedicated_capacity",
+    "unconverted_entries",
+    "unconverted_currencies",
 )
 
 
@@ -300,10 +302,12 @@ def compare_reconciliation(diff: Diff, session: Session, figures: ref.MonthFigur
     for provider in diff.keys(f"bi_reconciliation {figures.month:%Y-%m}", set(expected), set(got)):
         where = f"bi_reconciliation {figures.month:%Y-%m} {provider}"
         row, sql_row = expected[provider], got[provider]
-        for name in ("modeled", "invoiced", "rate_drift", "quantity_drift", "unmatched"):
+        for name in ("modeled", "invoiced", "rate_drift", "quantity_drift", "unmatched", "invoiced_original"):
             diff.money(f"{where}.{name}", getattr(row, name), sql_row[name])
         diff.rate(f"{where}.scale_factor", row.scale_factor, sql_row["scale_factor"])
-        diff.equal(f"{where}.flagged", row.flagged, sql_row["flagged"])
+        diff.rate(f"{where}.fx_rate", row.fx_rate, sql_row["fx_rate"])
+        for name in ("flagged", "flag_reason", "currency"):
+            diff.equal(f"{where}.{name}", getattr(row, name), sql_row[name])
 
 
 VIEW_MONEY = {
@@ -673,21 +677,29 @@ def store_reference_rollups(session: Session, data: ref.Dataset) -> None:
                     [getattr(row, name) for name in names],
                 )
             for result in figures.reconciliation:
-                modeled, invoiced = as_decimal(result.modeled), as_decimal(result.invoiced)
-                rate, unmatched = as_decimal(result.rate_drift), as_decimal(result.unmatched)
                 session.execute(
                     "INSERT INTO bi_reconciliation (provider, month, modeled, invoiced, rate_drift, quantity_drift,"
-                    " unmatched, scale_factor, tolerance, flagged) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0.02, %s)",
+                    " unmatched, scale_factor, tolerance, flagged, currency, invoiced_original, fx_rate, flag_reason)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0.02, %s, %s, %s, %s, %s)",
                     (
                         result.provider,
                         month,
-                        modeled,
-                        invoiced,
-                        rate,
-                        invoiced - modeled - rate - unmatched,
-                        unmatched,
-                        None if result.scale_factor is None else as_decimal(result.scale_factor),
+                        as_decimal(result.modeled),
+                        *(
+                            None if value is None else as_decimal(value)
+                            for value in (
+                                result.invoiced,
+                                result.rate_drift,
+                                result.quantity_drift,
+                                result.unmatched,
+                                result.scale_factor,
+                            )
+                        ),
                         result.flagged,
+                        result.currency,
+                        None if result.invoiced_original is None else as_decimal(result.invoiced_original),
+                        None if result.fx_rate is None else as_decimal(result.fx_rate),
+                        result.flag_reason,
                     ),
                 )
 

@@ -13,7 +13,8 @@ WITH everywhere AS (
         (SELECT concat_ws(',', count(*), max(updated_at), sum(price_monthly)) FROM plans),
         (SELECT concat_ws(',', count(*), max(updated_at), sum(monthly_overhead)) FROM cost_pools),
         (SELECT concat_ws(',', count(*), max(updated_at)) FROM allocation_rules),
-        (SELECT concat_ws(',', count(*), max(updated_at), sum(weight)) FROM cost_pool_members)
+        (SELECT concat_ws(',', count(*), max(updated_at), sum(weight)) FROM cost_pool_members),
+        (SELECT concat_ws(',', count(*), max(updated_at), sum(rate), max(rate_date)) FROM fx_rates)
     ) AS part
 ), months AS (
     SELECT m.month, m.month + interval '1 month' AS next_month

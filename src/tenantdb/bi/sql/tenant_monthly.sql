@@ -1,11 +1,13 @@
 -- One row per customer for the month %(month)s, with or without activity (a customer on a $99 plan that sent
 -- nothing still counts in the executive summary, whose revenue is the plan price): allocated cost by kind, revenue
--- on both bases and deferred revenue in USD (docs/business-metrics.md, "Revenue: recognized, cash and deferred";
--- payments are never cost), volume, the capacity of its dedicated servers, and its current plan.
+-- on both bases and deferred revenue in the reporting currency, with the entries that could not be converted
+-- (docs/business-metrics.md, "Revenue: recognized, cash and deferred" and "Currencies"; payments are never cost),
+-- volume, the capacity of its dedicated servers, and its current plan.
 INSERT INTO bi_tenant_monthly (tenant_id, month, company_name, plan_id, plan_name, price_monthly,
                                current_period_start, current_period_end, recognized_revenue, cash_revenue,
-                               deferred_revenue, infrastructure_cost, email_service_cost, total_cost, emails_sent,
-                               emails_delivered, emails_bounced, spam_complaints, dedicated_capacity, refreshed_at)
+                               deferred_revenue, unconverted_entries, unconverted_currencies, infrastructure_cost,
+                               email_service_cost, total_cost, emails_sent, emails_delivered, emails_bounced,
+                               spam_complaints, dedicated_capacity, refreshed_at)
 WITH costs AS (
     SELECT l.tenant_id,
            coalesce(sum(l.amount) FILTER (WHERE l.cost_kind = 'infrastructure'), 0) AS infrastructure_cost,
@@ -19,15 +21,24 @@ WITH costs AS (
 ), entries AS (
     -- The entries that move the month's figures: dated in it (cash), recognized in it, or billed and recognized on
     -- different sides of its end (deferred). An entry billed and fully recognized by the month's end, or neither,
-    -- leaves its deferred revenue unchanged.
-    SELECT e.tenant_id, e.transaction_id, e.amount, e.occurred_on, e.period_start, e.period_end
+    -- leaves its deferred revenue unchanged. Amounts in the reporting currency %(currency)s: another currency is
+    -- converted at the latest rate on or before the day the entry occurred, rounded to the cent; NULL without one
+    -- (counted as unconverted, never summed).
+    SELECT e.tenant_id, e.transaction_id, e.currency, e.occurred_on, e.period_start, e.period_end,
+           CASE WHEN e.currency = %(currency)s THEN e.amount ELSE round(e.amount * x.rate, 2) END AS amount
     FROM billing_transaction_periods e
     CROSS JOIN bounds b
-    WHERE e.currency = 'USD'
-      AND (e.occurred_on >= b.first_day AND e.occurred_on < b.next_first_day
-           OR e.period_start < b.next_first_day AND e.period_end > b.first_day
-           OR e.occurred_on < b.next_first_day AND e.period_end > b.next_first_day
-           OR e.occurred_on >= b.next_first_day AND e.period_start < b.next_first_day)
+    LEFT JOIN LATERAL (
+        SELECT r.rate
+        FROM fx_rates r
+        WHERE r.base_currency = e.currency AND r.quote_currency = %(currency)s AND r.rate_date <= e.occurred_on
+        ORDER BY r.rate_date DESC
+        LIMIT 1
+    ) x ON e.currency <> %(currency)s
+    WHERE e.occurred_on >= b.first_day AND e.occurred_on < b.next_first_day
+       OR e.period_start < b.next_first_day AND e.period_end > b.first_day
+       OR e.occurred_on < b.next_first_day AND e.period_end > b.next_first_day
+       OR e.occurred_on >= b.next_first_day AND e.period_start < b.next_first_day
 ), weighted AS (
     -- Each month an entry's service period covers, weighted by the share of the month it covers: days covered x
     -- (377580 / days in the month); 377580 is the least common multiple of 28, 29, 30 and 31, so weights are whole
@@ -41,7 +52,7 @@ WITH costs AS (
         FROM generate_series(date_trunc('month', e.period_start::timestamp), (e.period_end - 1)::timestamp,
                              interval '1 month') AS g (day)
     ) m
-    WHERE e.period_start IS NOT NULL
+    WHERE e.period_start IS NOT NULL AND e.amount IS NOT NULL
 ), split AS (
     -- Largest remainder in cents: each month gets the whole cents of its exact share of |amount|, the cents left
     -- over go one each to the months with the largest remainders, the earliest month first on a tie.
@@ -74,7 +85,10 @@ WITH costs AS (
                                                 AND e.occurred_on < b.next_first_day), 0)
                + coalesce(sum(r.in_month), 0) AS recognized_revenue,
            coalesce(sum(e.amount) FILTER (WHERE e.period_start IS NOT NULL AND e.occurred_on < b.next_first_day), 0)
-               - coalesce(sum(r.to_date), 0) AS deferred_revenue
+               - coalesce(sum(r.to_date), 0) AS deferred_revenue,
+           count(*) FILTER (WHERE e.amount IS NULL) AS unconverted_entries,
+           coalesce(array_agg(DISTINCT e.currency ORDER BY e.currency) FILTER (WHERE e.amount IS NULL), '{}')
+               AS unconverted_currencies
     FROM entries e
     CROSS JOIN bounds b
     LEFT JOIN recognized r ON r.tenant_id = e.tenant_id AND r.transaction_id = e.transaction_id
@@ -95,6 +109,7 @@ WITH costs AS (
 SELECT c.id, %(month)s::date, c.name, p.plan_id, p.plan_name, coalesce(p.price_monthly, 0),
        p.current_period_start, p.current_period_end,
        coalesce(v.recognized_revenue, 0), coalesce(v.cash_revenue, 0), coalesce(v.deferred_revenue, 0),
+       coalesce(v.unconverted_entries, 0), coalesce(v.unconverted_currencies, '{}'),
        coalesce(k.infrastructure_cost, 0), coalesce(k.email_service_cost, 0),
        coalesce(k.infrastructure_cost, 0) + coalesce(k.email_service_cost, 0),
        coalesce(u.emails_sent, 0), coalesce(u.emails_delivered, 0), coalesce(u.emails_bounced, 0),
