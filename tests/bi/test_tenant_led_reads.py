@@ -16,6 +16,7 @@ from tenantdb.bi.reports.common import (
     DEFAULT_MIN_VOLUME,
     HIGH_IDLE_SHARE,
     IDLE_DEDICATED_UTILIZATION,
+    REVENUE_BASIS,
     query,
 )
 from tenantdb.config import load_settings
@@ -128,6 +129,7 @@ def old_report(name: str) -> str:
 def report_params(month: date) -> dict[str, Any]:
     return {
         "month": month,
+        "basis": str(REVENUE_BASIS.value),
         "margin_target": DEFAULT_MARGIN_TARGET,
         "min_volume": DEFAULT_MIN_VOLUME,
         "idle_utilization": IDLE_DEDICATED_UTILIZATION,

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any, LiteralString
@@ -17,11 +18,40 @@ from typing import Any, LiteralString
 from tenantdb.db import Session, bypasses_row_security
 from tenantdb.errors import ConfigError
 
-REVENUE_BASIS = "recognized_revenue"
-REVENUE_BASIS_NOTE = (
-    "recognized revenue of the month: USD charges minus refunds and credits, plus adjustments (not the plan's "
-    "list price)"
-)
+
+class RevenueBasis(StrEnum):
+    """Which revenue a report uses (docs/business-metrics.md, "Revenue: recognized, cash and deferred"); the value
+    is its column of ``bi_tenant_monthly``, the name (lower case) the ``--basis`` option."""
+
+    RECOGNIZED = "recognized_revenue"
+    CASH = "cash_revenue"
+
+    @property
+    def option(self) -> str:
+        return self.name.lower()
+
+    @property
+    def note(self) -> str:
+        return _BASIS_NOTES[self]
+
+    @classmethod
+    def from_option(cls, text: str) -> RevenueBasis:
+        """``recognized`` or ``cash`` (or the column name); anything else is a clear error."""
+        wanted = text.strip().lower()
+        for basis in cls:
+            if wanted in (basis.option, basis.value):
+                return basis
+        raise ConfigError(f"--basis {text!r}: expected one of {', '.join(basis.option for basis in cls)}")
+
+
+_BASIS_NOTES = {
+    RevenueBasis.RECOGNIZED: "recognized revenue of the month (ASC 606 / IFRS 15): each charge, refund, credit and "
+    "adjustment over the service period it pays for, in USD (not the plan's list price)",
+    RevenueBasis.CASH: "cash revenue of the month: the ledger as dated (charges minus refunds and credits, plus "
+    "adjustments, that occurred in the month), in USD",
+}
+REVENUE_BASIS = RevenueBasis.RECOGNIZED
+REVENUE_BASIS_NOTE = REVENUE_BASIS.note
 DEFAULT_MARGIN_TARGET = Decimal("0.30")
 DEFAULT_MIN_VOLUME = 1_000
 IDLE_DEDICATED_UTILIZATION = Decimal("0.20")  # below it a tenant's dedicated servers are reported idle
@@ -32,9 +62,11 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportOptions:
-    """What the user asked for: ``--month``, ``--margin-target``, ``--min-volume`` (and ``--tenant`` for explain)."""
+    """What the user asked for: ``--month``, ``--basis``, ``--margin-target``, ``--min-volume`` (and ``--tenant``
+    for explain)."""
 
     month: date | None = None
+    basis: RevenueBasis = REVENUE_BASIS
     margin_target: Decimal = DEFAULT_MARGIN_TARGET
     min_volume: int = DEFAULT_MIN_VOLUME
     tenant: str | None = None
@@ -42,15 +74,17 @@ class ReportOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportScope:
-    """The header of every report: which month, on which revenue, with which thresholds."""
+    """The header of every report: which month, on which revenue, with which thresholds; and how many ledger
+    entries of the month could not be converted to USD (left out of every revenue figure)."""
 
     database: str
     month: date
-    revenue_basis: str
+    revenue_basis: RevenueBasis
     revenue_basis_note: str
     margin_target: Decimal
     min_volume: int
     refreshed_at: datetime | None
+    unconverted_entries: int = 0
 
     @property
     def month_label(self) -> str:
@@ -116,11 +150,12 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
     return ReportScope(
         database=session.database,
         month=month,
-        revenue_basis=REVENUE_BASIS,
-        revenue_basis_note=REVENUE_BASIS_NOTE,
+        revenue_basis=options.basis,
+        revenue_basis_note=options.basis.note,
         margin_target=options.margin_target,
         min_volume=options.min_volume,
         refreshed_at=refreshed_at,
+        unconverted_entries=session.fetch_value(query("unconverted_entries"), {"month": month}) or 0,
     )
 
 
@@ -128,6 +163,7 @@ def scope_params(scope: ReportScope) -> dict[str, Any]:
     """The placeholders every report query may use."""
     return {
         "month": scope.month,
+        "basis": str(scope.revenue_basis.value),
         "margin_target": scope.margin_target,
         "min_volume": scope.min_volume,
         "idle_utilization": IDLE_DEDICATED_UTILIZATION,

@@ -1,7 +1,8 @@
 -- Every customer's month for the report queries: bi_tenant_monthly with the unrounded ratios (margin, bounce, spam,
 -- utilization), the health status, one flag per health reason code (has_reasons: any of them) and the money
 -- figures of docs/business-metrics.md.
--- Revenue is recognized revenue of the month. Placeholders: month, margin_target, min_volume, idle_utilization.
+-- Revenue is on the report's basis %(basis)s: recognized_revenue (the default) or cash_revenue of the month.
+-- Placeholders: month, basis, margin_target, min_volume, idle_utilization.
 -- Reads only bi_tenant_monthly and companies, the month's row of each company through the key (tenant_id, month):
 -- every index of a tenant table leads with tenant_id (RELIABILITY R26). Computes only what the queries filter, rank
 -- and sum on; tenant_details.sql adds the rounded, report-ready columns to the rows shown.
@@ -10,11 +11,11 @@ SELECT m.tenant_id,
        c.slug,
        m.plan_name,
        m.price_monthly,
-       m.recognized_revenue,
+       v.revenue AS recognized_revenue,
        m.infrastructure_cost,
        m.email_service_cost,
        m.total_cost,
-       m.recognized_revenue - m.total_cost AS profit,
+       v.revenue - m.total_cost AS profit,
        m.emails_sent,
        m.emails_delivered,
        m.emails_bounced,
@@ -24,9 +25,9 @@ SELECT m.tenant_id,
        r.bounce,
        r.spam,
        r.utilization,
-       CASE WHEN m.recognized_revenue > 2 * m.total_cost THEN 'Excellent'
-            WHEN m.recognized_revenue > 1.5 * m.total_cost THEN 'Good'
-            WHEN m.recognized_revenue > m.total_cost THEN 'Monitor'
+       CASE WHEN v.revenue > 2 * m.total_cost THEN 'Excellent'
+            WHEN v.revenue > 1.5 * m.total_cost THEN 'Good'
+            WHEN v.revenue > m.total_cost THEN 'Monitor'
             ELSE 'Critical Action Required' END AS business_health_status,
        m.emails_sent < %(min_volume)s AS below_min_volume,
        0.05 * m.emails_bounced + 0.25 * m.spam_complaints AS estimated_revenue_loss,
@@ -43,9 +44,12 @@ SELECT m.tenant_id,
            OR k.complaints_near_limit OR k.complaints_over_limit OR k.idle_dedicated_capacity AS has_reasons
 FROM bi_tenant_monthly m
 JOIN companies c ON c.id = m.tenant_id
+CROSS JOIN LATERAL (  -- the revenue on the report's basis (recognized_revenue keeps its name in the rows)
+    SELECT CASE %(basis)s WHEN 'cash_revenue' THEN m.cash_revenue ELSE m.recognized_revenue END AS revenue
+) v
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN m.recognized_revenue <> 0
-                THEN (m.recognized_revenue - m.total_cost) / m.recognized_revenue END AS margin,
+    SELECT CASE WHEN v.revenue <> 0
+                THEN (v.revenue - m.total_cost) / v.revenue END AS margin,
            CASE WHEN m.emails_sent > 0 THEN m.emails_bounced::numeric / m.emails_sent END AS bounce,
            CASE WHEN m.emails_delivered > 0 THEN m.spam_complaints::numeric / m.emails_delivered END AS spam,
            CASE WHEN m.dedicated_capacity > 0
@@ -53,8 +57,8 @@ CROSS JOIN LATERAL (
 ) r
 CROSS JOIN LATERAL (
     SELECT coalesce(r.margin < %(margin_target)s, false)
-               OR (m.recognized_revenue = 0 AND m.total_cost > 0) AS margin_below_target,
-           m.total_cost > m.recognized_revenue AS unprofitable,
+               OR (v.revenue = 0 AND m.total_cost > 0) AS margin_below_target,
+           m.total_cost > v.revenue AS unprofitable,
            coalesce(m.emails_sent >= %(min_volume)s AND r.bounce > 0.04 AND r.bounce <= 0.05, false)
                AS bounce_near_limit,
            coalesce(m.emails_sent >= %(min_volume)s AND r.bounce > 0.05, false) AS bounce_over_limit,
