@@ -30,14 +30,15 @@ WITH everywhere AS (
 ), ledger AS (
     -- An entry counts in every month from the earlier of the month it occurred and its service period's first month
     -- to the later of that month and its service period's last month: its recognized or deferred revenue is there.
-    SELECT m.month,
+    SELECT s.month::date AS month,
            concat_ws(',', count(*), sum(t.amount), max(t.created_at), count(*) FILTER (WHERE t.currency = 'USD'),
                      sum(t.period_start - date '2000-01-01'), sum(t.period_end - t.period_start)) AS part
     FROM billing_transaction_periods t
-    JOIN months m
-      ON m.month >= date_trunc('month', least(t.occurred_on, t.period_start)::timestamp)
-     AND m.month <= date_trunc('month', greatest(t.occurred_on, t.period_end - 1)::timestamp)
-    GROUP BY m.month
+    CROSS JOIN LATERAL generate_series(date_trunc('month', least(t.occurred_on, t.period_start)::timestamp),
+                                       date_trunc('month', greatest(t.occurred_on, t.period_end - 1)::timestamp),
+                                       interval '1 month') AS s (month)
+    WHERE s.month::date = ANY (%(months)s::date[])
+    GROUP BY 1
 ), invoices AS (
     SELECT i.month,
            concat_ws(',', count(*), max(i.updated_at), max(l.updated_at), sum(l.amount), sum(l.quantity),

@@ -11,8 +11,8 @@ WITH bounds AS (
         CROSS JOIN LATERAL (SELECT min(x.day) AS first_day, max(x.day) AS last_day
                             FROM deliverability_daily x WHERE x.tenant_id = c.id) d
         UNION ALL
-        SELECT date_trunc('month', least(min(t.occurred_on), min(t.period_start)))::date,
-               date_trunc('month', greatest(max(t.occurred_on), max(t.period_end - 1)))::date
+        SELECT date_trunc('month', least(min(t.occurred_on), min(t.period_start))::timestamp)::date,
+               date_trunc('month', greatest(max(t.occurred_on), max(t.period_end - 1))::timestamp)::date
         FROM billing_transaction_periods t
         UNION ALL
         SELECT min(i.month), max(i.month)
