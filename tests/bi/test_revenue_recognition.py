@@ -11,9 +11,12 @@ import pytest
 
 from tenantdb.bi import RefreshRequest, refresh
 from tenantdb.bi.months import months_with_data
+from tenantdb.bi.reports import ReportOptions
+from tenantdb.bi.reports.explain import build as build_explain
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
 from tests.bi.builders import Rows
+from tests.helpers import cli
 from tests.modules.support import apply_modules
 
 JUNE = date(2025, 6, 1)
@@ -180,3 +183,13 @@ def test_an_incremental_refresh_follows_an_entry_into_the_months_of_its_service_
         "SELECT recognized_revenue FROM bi_tenant_monthly WHERE tenant_id = %s AND month = %s", (tenant, JUNE)
     )
     assert june == money(450)
+
+
+def test_explain_shows_the_deferred_revenue_at_the_month_end(rows: Rows, dsn: str) -> None:
+    tenant, _ = customer(rows)
+    entry(rows, tenant, "charge", "6000.00", "2025-06-01 09:00Z", period=("2025-06-01", "2026-06-01"))
+    refresh(rows.session, RefreshRequest(months=(JUNE,)))
+    report = build_explain(rows.session, ReportOptions(month=JUNE, tenant=tenant))
+    assert (report.recognized_revenue, report.deferred_revenue) == (money(500), money(5500))
+    shown = cli("report", "explain", "--tenant", tenant, "--month", "2025-06", "--dsn", dsn)
+    assert "revenue $500.00 (deferred at the month's end: $5,500.00)" in " ".join(shown.stdout.split())

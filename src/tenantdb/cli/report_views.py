@@ -237,8 +237,8 @@ def _flag(row: ProviderReconciliation) -> str:
 def show_explain(report: ExplainReport) -> None:
     header(f"Cost of {report.company_name} ({report.slug})", report.scope)
     stdout.print(
-        f"plan {escape(report.plan_name or '-')}; revenue {money(report.recognized_revenue)}; "
-        f"cost {money(report.total_cost)}"
+        f"plan {escape(report.plan_name or '-')}; revenue {money(report.recognized_revenue)} "
+        f"(deferred at the month's end: {money(report.deferred_revenue)}); cost {money(report.total_cost)}"
     )
     table = new_table(
         "allocation lines", "line", "category", "kind", "pool / resource", "rule", "driver", "driver value",
