@@ -1,4 +1,5 @@
-"""``tenantdb report executive``: overall health, key metrics, tenants by health, alerts, actions, plans, trend."""
+"""``tenantdb report executive``: overall health, key metrics, the bridge from the customers' margin to the company's,
+tenants by health, alerts, actions, plans, trend."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ from tenantdb.bi.reports.figures import (
     model_from,
     parse_section,
 )
+from tenantdb.bi.reports.health import HealthStatus
 from tenantdb.bi.reports.plans import PlanProfitability
+from tenantdb.bi.reports.rounding import round_parts
+from tenantdb.bi.statements import statement
 from tenantdb.db import Session
 
 TENANTS_SHOWN = 25
@@ -37,7 +41,7 @@ ACTIONS_SHOWN = 10
 ALERTS_SHOWN = 20
 IDLE_CANDIDATES = 5 * ACTIONS_SHOWN  # idle tenants whose exact saving is computed for the first actions
 # The layout of bi_month_summary's sections: change it with any section query, so older rows are computed live.
-SUMMARY_VERSION = "executive-1"
+SUMMARY_VERSION = "executive-2"
 
 _ALERT_TEXT = {
     "bounce_over_suspension_risk": "bounce rate above 10%: SES suspension risk",
@@ -46,11 +50,21 @@ _ALERT_TEXT = {
     "unprofitable_tenants": "customers cost more than they pay",
     "portfolio_unprofitable": "total cost is above total revenue",
 }
+# Each month's modeled cost of every resource (the body of pg_temp.bi_month_resources with the month as a column):
+# what month_totals.sql selects FROM as ``resources``, for the reporting month and the month before it.
+_RESOURCES_OPEN: LiteralString = (
+    "WITH resources AS (\nSELECT m.month, r.* FROM (VALUES (%(month)s::date),"
+    " ((%(month)s::date - interval '1 month')::date)) AS m (month)\nCROSS JOIN LATERAL (\n"
+)
+_RESOURCES_CLOSE: LiteralString = "\n) AS r\n)\nSELECT * FROM (\n"
+_TOTALS_CLOSE: LiteralString = "\n) AS totals ORDER BY month DESC"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MonthTotals:
-    """The month's key metrics over every customer."""
+    """The month's key metrics: the customers' revenue against the platform's whole cost (the portfolio: the
+    customers' allocated cost, idle capacity, warm-up investment, the platform's own resources and what no line
+    carries), which is the modeled cost of the month to the cent."""
 
     month: date
     tenants: int
@@ -60,6 +74,13 @@ class MonthTotals:
     cost: Decimal
     profit: Decimal
     gross_margin_ratio: Decimal | None
+    overall_health: str
+    customers_cost: Decimal
+    customers_profit: Decimal
+    idle_capacity: Decimal
+    warmup_investment: Decimal
+    platform_resources: Decimal
+    unallocated: Decimal
     emails_sent: int
     emails_delivered: int
     cost_per_1000_delivered: Decimal | None
@@ -90,6 +111,14 @@ class HealthCount:
     tenants: int
     revenue: Decimal
     cost: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BridgeLine:
+    """One line from the sum of the customers' margins to the company margin, rounded as shown."""
+
+    line: str
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +154,7 @@ class ExecutiveReport:
     scope: ReportScope
     overall_health: str
     key_metrics: MonthTotals
+    bridge: tuple[BridgeLine, ...]
     previous_month: MonthTotals | None
     trend: Trend | None
     health: tuple[HealthCount, ...]
@@ -136,15 +166,19 @@ class ExecutiveReport:
     plans: tuple[PlanProfitability, ...]
 
 
-def health_status(revenue: Decimal, cost: Decimal) -> str:
-    """docs/business-metrics.md ``business_health_status``, for any revenue and cost."""
-    if revenue > 2 * cost:
-        return "Excellent"
-    if revenue > Decimal("1.5") * cost:
-        return "Good"
-    if revenue > cost:
-        return "Monitor"
-    return "Critical Action Required"
+def bridge(totals: MonthTotals) -> tuple[BridgeLine, ...]:
+    """The customers' margin, minus each cost only the platform carries, down to the company margin: the lines
+    rounded to the cent so that, as shown, they add up to the company margin shown."""
+    parts = (
+        ("customers' margin", totals.customers_profit),
+        ("idle capacity", -totals.idle_capacity),
+        ("warm-up investment", -totals.warmup_investment),
+        ("platform's own resources", -totals.platform_resources),
+        ("unallocated", -totals.unallocated),
+    )
+    shown = round_parts([amount for _, amount in parts])
+    lines = tuple(BridgeLine(line=name, amount=amount) for (name, _), amount in zip(parts, shown, strict=True))
+    return (*lines, BridgeLine(line="company margin", amount=sum(shown, Decimal("0.00"))))
 
 
 def trend(current: MonthTotals, previous: MonthTotals | None) -> Trend | None:
@@ -208,8 +242,8 @@ def _health_counts(rows: list[dict[str, Any]]) -> tuple[tuple[HealthCount, ...],
     }
     zero = Decimal(0)
     statuses = tuple(
-        counts.get(("status", status), HealthCount(name=status, tenants=0, revenue=zero, cost=zero))
-        for status in ("Critical Action Required", "Monitor", "Good", "Excellent")
+        counts.get(("status", status.value), HealthCount(name=status.value, tenants=0, revenue=zero, cost=zero))
+        for status in HealthStatus
     )
     reasons = sorted((c for (kind, _), c in counts.items() if kind == "reason"), key=lambda c: (-c.tenants, c.name))
     return statuses, tuple(reasons), counts["attention", "needs attention"].tenants
@@ -242,7 +276,7 @@ def live_sections(session: Session, scope: ReportScope) -> Sections:
     totals, health, tenants, alerts, ranked, next_bound, plans = fetch_section_texts(
         session,
         (
-            query("month_totals"),
+            month_totals_query(),
             query("health"),
             first_details(query("attention"), ATTENTION_ORDER, "tenants_limit"),
             query("alerts"),
@@ -270,6 +304,12 @@ def live_sections(session: Session, scope: ReportScope) -> Sections:
     )
 
 
+def month_totals_query() -> LiteralString:
+    """``sql/month_totals.sql`` with the resources of both months it reads."""
+    body = statement("month_resources_function").split("$$")[1].replace("for_month", "m.month")
+    return _RESOURCES_OPEN + body + _RESOURCES_CLOSE + query("month_totals") + _TOTALS_CLOSE
+
+
 def assemble(scope: ReportScope, sections: Sections) -> ExecutiveReport:
     """The report model from its sections, whether computed now or read from ``bi_month_summary``."""
     current = _month_of(sections.totals, scope.month)
@@ -279,8 +319,9 @@ def assemble(scope: ReportScope, sections: Sections) -> ExecutiveReport:
     return ExecutiveReport(
         report="executive",
         scope=scope,
-        overall_health=health_status(current.revenue, current.cost),
+        overall_health=current.overall_health,
         key_metrics=current,
+        bridge=bridge(current),
         previous_month=previous,
         trend=trend(current, previous),
         health=statuses,
