@@ -500,6 +500,19 @@ def compare_health_counts(
         diff.equal(f"{label} reason {reason}.tenants", len(strict), tenants_counted)
 
 
+def compare_statuses(diff: Diff, session: Session) -> None:
+    """Every customer has the same health status in ``executive_business_summary`` as in the reports (one SQL
+    definition, issue 12 finding 6), for the views' month."""
+    month = session.fetch_value("SELECT tenantdb_bi_reporting_month()")
+    if month is None:
+        return
+    shown = dict(session.fetch_all("SELECT tenant_id, business_health_status FROM executive_business_summary"))
+    scope = resolve_scope(session, ReportOptions(month=month))
+    reported = {row.tenant_id: row.business_health_status for row in every_tenants_figures(session, scope)}
+    for tenant in diff.keys("statuses of the view and the reports", set(reported), set(shown), set()):
+        diff.equal(f"status of {tenant} in the view and the reports", reported[tenant], shown[tenant])
+
+
 def compare_explain(diff: Diff, session: Session, figures: ref.MonthFigures) -> None:
     """``tenantdb report explain --tenant T`` of the first customers: its lines, their total, and the balance."""
     reported = {
@@ -531,6 +544,7 @@ def compare_everything(session: Session, label: str) -> None:
         compare_daily_costs(diff, session, data, month)
     compare_explain(diff, session, ref.compute_month(data, MONTH))
     compare_views(diff, session, data)
+    compare_statuses(diff, session)
     diff.check(label)
 
 
@@ -735,6 +749,7 @@ def compare_views_and_reports_over_reference_rollups(session: Session, data: ref
     store_reference_rollups(session, data)
     diff = Diff()
     compare_views(diff, session, data)
+    compare_statuses(diff, session)
     for month in MONTHS:
         compare_reports(diff, session, data, ref.compute_month(data, month))
     diff.check(label)

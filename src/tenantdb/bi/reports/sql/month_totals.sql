@@ -36,14 +36,19 @@ WITH customers AS (
     WHERE l.tenant_id = ANY (ARRAY(SELECT o.id FROM companies o WHERE o.is_platform_operator))
       AND l.month BETWEEN (%(month)s::date - interval '1 month')::date AND %(month)s
     GROUP BY l.month
-), modeled AS (
+), resource_cost AS (
     SELECT r.month,
-           round(coalesce(sum(r.monthly_cost) FILTER (WHERE r.cost_kind = 'infrastructure'), 0)
-                 + (SELECT coalesce(sum(p.monthly_overhead), 0) FROM cost_pools p), 2) AS infrastructure_cost,
-           round(coalesce(sum(r.monthly_cost) FILTER (WHERE r.cost_kind = 'email_service'), 0), 2)
-               AS email_service_cost
+           sum(r.monthly_cost) FILTER (WHERE r.cost_kind = 'infrastructure') AS infrastructure_cost,
+           sum(r.monthly_cost) FILTER (WHERE r.cost_kind = 'email_service') AS email_service_cost
     FROM resources r
     GROUP BY r.month
+), modeled AS (
+    SELECT c.month,
+           round(coalesce(r.infrastructure_cost, 0)
+                 + (SELECT coalesce(sum(p.monthly_overhead), 0) FROM cost_pools p), 2) AS infrastructure_cost,
+           round(coalesce(r.email_service_cost, 0), 2) AS email_service_cost
+    FROM customers c
+    LEFT JOIN resource_cost r ON r.month = c.month
 ), portfolio AS (
     SELECT c.*,
            c.revenue - c.cost AS customers_profit,
