@@ -13,9 +13,10 @@ import pytest
 
 from tenantdb import commands
 from tenantdb.bi import RefreshRequest, refresh
-from tenantdb.bi.reports import ReportOptions
+from tenantdb.bi.reports import REPORTS, ReportOptions
 from tenantdb.bi.reports import executive as executive_report
 from tenantdb.bi.reports.common import resolve_scope
+from tenantdb.bi.reports.deliverability import DeliverabilityReport
 from tenantdb.bi.reports.figures import HEALTH_STATUSES
 from tenantdb.config import load_settings
 from tenantdb.db import Session, connect
@@ -248,6 +249,10 @@ def test_revenue_at_risk_is_a_bounded_share_of_the_revenue(rows: Rows) -> None:
         )
     )
     assert at_risk == {name.title(): share for name, (_, share) in cases.items()}
+    deliverability = REPORTS["deliverability"](rows.session, ReportOptions(month=JUNE))
+    assert isinstance(deliverability, DeliverabilityReport)
+    assert deliverability.revenue_at_risk == D("200.00")  # the same figure in every report
+    assert {t.company_name: t.revenue_at_risk for t in deliverability.tenants} == at_risk
 
 
 # ---------------------------------------------------------------------------------------------- finding 5: months

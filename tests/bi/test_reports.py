@@ -162,7 +162,7 @@ def test_cost_per_email_per_tenant_and_plan(reports: Session) -> None:
 def test_deliverability_levels_and_money(reports: Session) -> None:
     report = build(reports, "deliverability")
     assert isinstance(report, DeliverabilityReport)
-    assert (report.revenue_at_risk, report.potential_savings) == (D("186.25"), D("113.00"))
+    assert (report.revenue_at_risk, report.potential_savings) == (D("59.80"), D("113.00"))  # Beta: 20% of 299.00
     assert report.tenants_below_min_volume == 1
     assert {r.risk_level: r.tenants for r in report.risk_levels} == {
         "critical_action_required": 1,
