@@ -316,3 +316,15 @@ def test_the_verification_query_passes_for_every_tenant(rows: Rows) -> None:
         "SELECT count(*) FROM executive_business_summary e JOIN business_cost_allocation c USING (tenant_id)"
     )
     assert compared == len(tenants) - 1  # every customer
+
+
+def test_the_views_compute_the_reporting_month_once_per_query(rows: Rows) -> None:
+    """The month is a sub-select (evaluated once), not a function call per row or per customer's index scan."""
+    healthy_customers_losing_platform(rows)
+    rows.session.execute("SET track_functions = 'all'")
+    calls = "SELECT coalesce(pg_stat_get_xact_function_calls('tenantdb_bi_reporting_month()'::regprocedure), 0)"
+    for view in ("executive_business_summary", "business_cost_allocation", "deliverability_business_impact"):
+        with rows.session.transaction():
+            before = rows.value(calls)  # calls not yet flushed to the statistics count too
+            rows.session.fetch_all(f"SELECT * FROM {view}")  # type: ignore[arg-type]
+            assert rows.value(calls) - before == 1, view

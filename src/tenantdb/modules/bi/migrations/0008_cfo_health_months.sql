@@ -139,7 +139,7 @@ CROSS JOIN LATERAL (
     SELECT tenantdb_bi_margin_exemption(t.recognized_revenue, t.plan_id, t.price_monthly, t.subscription_status,
                                         t.emails_sent, 1000) AS exemption
 ) e
-WHERE t.month = tenantdb_bi_reporting_month();
+WHERE t.month = (SELECT tenantdb_bi_reporting_month());  -- a sub-select: evaluated once, not per row
 COMMENT ON VIEW executive_business_summary IS
     'Per customer, the reporting month (the last complete month): revenue is the plan''s monthly price (as the '
     'dashboard''s users expect) for gross_margin_ratio = (revenue - cost) / revenue, NULL without revenue, '
@@ -162,7 +162,7 @@ SELECT t.tenant_id,
        t.recognized_revenue - t.total_cost                           AS monthly_profit,
        t.recognized_revenue / NULLIF(t.total_cost, 0)                AS business_efficiency_ratio
 FROM bi_tenant_monthly t
-WHERE t.month = tenantdb_bi_reporting_month();
+WHERE t.month = (SELECT tenantdb_bi_reporting_month());  -- a sub-select: evaluated once, not per row
 COMMENT ON VIEW business_cost_allocation IS
     'Per customer, the reporting month (the last complete month): revenue is recognized revenue (billing ledger, '
     'refunds deducted); cost_per_email_delivered = cost / delivered e-mails (cost only, NULL without deliveries); '
@@ -185,7 +185,7 @@ SELECT d.tenant_id                                                              
        END                                                                           AS business_risk_level,
        0.05 * greatest(0, b.bounced - 0.02 * d.sent)
            + 0.25 * greatest(0, d.spam_complaints - 0.001 * d.delivered)             AS potential_savings
-FROM (SELECT tenantdb_bi_reporting_month() AS first_day) m
+FROM (SELECT tenantdb_bi_reporting_month() AS first_day OFFSET 0) m  -- OFFSET 0: evaluated once, not per customer
 CROSS JOIN companies c
 -- Customer by customer: the reporting month of each is one range of deliverability_daily_day_idx (tenant_id, day).
 CROSS JOIN LATERAL (
