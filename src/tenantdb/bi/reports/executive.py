@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, LiteralString
 from uuid import UUID
 
@@ -113,11 +114,22 @@ class HealthCount:
     cost: Decimal
 
 
+class BridgeStep(StrEnum):
+    """The lines from the sum of the customers' margins to the company margin, in order."""
+
+    CUSTOMERS_MARGIN = "customers' margin"
+    IDLE_CAPACITY = "idle capacity"
+    WARMUP_INVESTMENT = "warm-up investment"
+    PLATFORM_RESOURCES = "platform's own resources"
+    UNALLOCATED = "unallocated"
+    COMPANY_MARGIN = "company margin"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BridgeLine:
     """One line from the sum of the customers' margins to the company margin, rounded as shown."""
 
-    line: str
+    line: str  # a BridgeStep
     amount: Decimal
 
 
@@ -170,15 +182,15 @@ def bridge(totals: MonthTotals) -> tuple[BridgeLine, ...]:
     """The customers' margin, minus each cost only the platform carries, down to the company margin: the lines
     rounded to the cent so that, as shown, they add up to the company margin shown."""
     parts = (
-        ("customers' margin", totals.customers_profit),
-        ("idle capacity", -totals.idle_capacity),
-        ("warm-up investment", -totals.warmup_investment),
-        ("platform's own resources", -totals.platform_resources),
-        ("unallocated", -totals.unallocated),
+        (BridgeStep.CUSTOMERS_MARGIN, totals.customers_profit),
+        (BridgeStep.IDLE_CAPACITY, -totals.idle_capacity),
+        (BridgeStep.WARMUP_INVESTMENT, -totals.warmup_investment),
+        (BridgeStep.PLATFORM_RESOURCES, -totals.platform_resources),
+        (BridgeStep.UNALLOCATED, -totals.unallocated),
     )
     shown = round_parts([amount for _, amount in parts])
-    lines = tuple(BridgeLine(line=name, amount=amount) for (name, _), amount in zip(parts, shown, strict=True))
-    return (*lines, BridgeLine(line="company margin", amount=sum(shown, Decimal("0.00"))))
+    lines = tuple(BridgeLine(line=step.value, amount=amount) for (step, _), amount in zip(parts, shown, strict=True))
+    return (*lines, BridgeLine(line=BridgeStep.COMPANY_MARGIN.value, amount=sum(shown, Decimal("0.00"))))
 
 
 def trend(current: MonthTotals, previous: MonthTotals | None) -> Trend | None:
