@@ -4,7 +4,7 @@ tenant_id, RELIABILITY R26) and return exactly what their month-wide definitions
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,7 @@ TENANT_LED = "tenant_id = ANY (ARRAY(SELECT o.id FROM companies o))  -- tenant b
 OLD_REPORTS = {
     "tenant_figures": (f"WHERE m.{TENANT_LED}m.month = %(month)s", "WHERE m.month = %(month)s"),
     "month_totals": (  # inside a CTE: indented
-        f"WHERE m.{TENANT_LED.replace('  AND', '      AND')}m.month"
-        " BETWEEN (%(month)s::date - interval '1 month')::date AND %(month)s",
+        f"WHERE m.{TENANT_LED.replace('  AND', '      AND')}m.month BETWEEN %(first_month)s::date AND %(month)s",
         "WHERE m.month IN (%(month)s, (%(month)s::date - interval '1 month')::date)",
     ),
     "pool_figures": (
@@ -137,6 +136,7 @@ def old_report(name: str) -> str:
 def report_params(month: date) -> dict[str, Any]:
     return {
         "month": month,
+        "first_month": (month - timedelta(days=1)).replace(day=1),  # the month_totals trend
         "margin_target": DEFAULT_MARGIN_TARGET,
         "min_volume": DEFAULT_MIN_VOLUME,
         "idle_utilization": IDLE_DEDICATED_UTILIZATION,

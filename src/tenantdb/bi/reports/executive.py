@@ -52,10 +52,11 @@ _ALERT_TEXT = {
     "portfolio_unprofitable": "total cost is above total revenue",
 }
 # Each month's modeled cost of every resource (the body of pg_temp.bi_month_resources with the month as a column):
-# what month_totals.sql selects FROM as ``resources``, for the reporting month and the month before it.
+# what month_totals.sql selects FROM as ``resources``, for the reporting month and, unless it is the same, the month
+# before it (%(first_month)s).
 _RESOURCES_OPEN: LiteralString = (
-    "WITH resources AS (\nSELECT m.month, r.* FROM (VALUES (%(month)s::date),"
-    " ((%(month)s::date - interval '1 month')::date)) AS m (month)\nCROSS JOIN LATERAL (\n"
+    "WITH resources AS (\nSELECT m.month, r.* FROM (SELECT DISTINCT unnest(ARRAY[%(month)s::date,"
+    " %(first_month)s::date])) AS m (month)\nCROSS JOIN LATERAL (\n"
 )
 _RESOURCES_CLOSE: LiteralString = "\n) AS r\n)\nSELECT * FROM (\n"
 _TOTALS_CLOSE: LiteralString = "\n) AS totals ORDER BY month DESC"
@@ -282,9 +283,10 @@ def build_live(session: Session, options: ReportOptions) -> ExecutiveReport:
     return assemble(scope, live_sections(session, scope))
 
 
-def live_sections(session: Session, scope: ReportScope) -> Sections:
+def live_sections(session: Session, scope: ReportScope, *, trend: bool = True) -> Sections:
     """Every section of the month in one statement over the month's figures (plus a second ranking of the actions
-    in the rare case the first one is not proven exact)."""
+    in the rare case the first one is not proven exact). Without ``trend`` the totals are the month's alone (a stored
+    summary takes the previous month's from that month's own row)."""
     totals, health, tenants, alerts, ranked, next_bound, plans = fetch_section_texts(
         session,
         (
@@ -301,6 +303,7 @@ def live_sections(session: Session, scope: ReportScope) -> Sections:
         tenants_limit=TENANTS_SHOWN,
         alerts_limit=ALERTS_SHOWN,
         actions_limit=ACTIONS_SHOWN,
+        first_month=previous_month(scope.month) if trend else scope.month,
     )
     if not _proven(actions_from(parse_section(ranked)), parse_section(next_bound)):
         # rare: rank with the exact saving of every idle candidate
@@ -440,7 +443,7 @@ def store_summary(session: Session, month: date) -> bool:
         min_volume=DEFAULT_MIN_VOLUME,
         refreshed_at=month_refreshed_at(session, month),
     )
-    sections = live_sections(session, scope)
+    sections = live_sections(session, scope, trend=False)  # the trend reads the previous month's own row
     session.execute(
         _SUMMARY_INSERT,
         {

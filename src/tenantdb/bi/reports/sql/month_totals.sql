@@ -1,6 +1,7 @@
--- Totals of the reporting month and the month before it (for the trend), with the platform's whole cost
--- (docs/business-metrics.md, "The portfolio"). Selects FROM resources: every resource's modeled cost in both months
--- (the body of pg_temp.bi_month_resources with a month column, executive.month_totals_query()).
+-- Totals of the months from %(first_month)s to %(month)s (the reporting month, and the month before it for the
+-- trend), with the platform's whole cost (docs/business-metrics.md, "The portfolio"). Selects FROM resources: every
+-- resource's modeled cost in those months (the body of pg_temp.bi_month_resources with a month column,
+-- executive.month_totals_query()).
 --
 -- Customers: their bi_tenant_monthly rows, read company by company through the key (tenant_id, month), as
 -- tenant_figures.sql reads them (no index leads with month: RELIABILITY R26); months are first days (a CHECK of
@@ -23,7 +24,7 @@ WITH customers AS (
                AS unprofitable_loss
     FROM bi_tenant_monthly m
     WHERE m.tenant_id = ANY (ARRAY(SELECT o.id FROM companies o))  -- tenant by tenant: the key leads with it
-      AND m.month BETWEEN (%(month)s::date - interval '1 month')::date AND %(month)s  -- one key range per tenant
+      AND m.month BETWEEN %(first_month)s::date AND %(month)s  -- one key range per tenant
     GROUP BY m.month
 ), platform AS (
     SELECT l.month,
@@ -34,7 +35,7 @@ WITH customers AS (
            sum(l.amount) FILTER (WHERE l.cost_kind = 'email_service') AS email_service_cost
     FROM bi_cost_allocation_lines l
     WHERE l.tenant_id = ANY (ARRAY(SELECT o.id FROM companies o WHERE o.is_platform_operator))
-      AND l.month BETWEEN (%(month)s::date - interval '1 month')::date AND %(month)s
+      AND l.month BETWEEN %(first_month)s::date AND %(month)s
     GROUP BY l.month
 ), resource_cost AS (
     SELECT r.month,
