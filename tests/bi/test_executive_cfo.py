@@ -328,3 +328,17 @@ def test_the_views_compute_the_reporting_month_once_per_query(rows: Rows) -> Non
             before = rows.value(calls)  # calls not yet flushed to the statistics count too
             rows.session.fetch_all(f"SELECT * FROM {view}")  # type: ignore[arg-type]
             assert rows.value(calls) - before == 1, view
+
+
+def test_the_reconciliation_report_defaults_to_the_last_complete_month_too(rows: Rows) -> None:
+    operator = rows.company("platform-operator", operator=True)
+    server = rows.vps(operator, "10.00", tenancy="shared")
+    rows.company("tenant-a")
+    this_month = utc_today().replace(day=1)
+    last_complete = (this_month - timedelta(days=1)).replace(day=1)
+    for month in (last_complete, this_month):  # an invoice already in for the current month
+        rows.invoice("hetzner", month, [(rows.host(server), "1", "10.00")], number=f"{month:%Y%m}")
+    refresh(rows.session, RefreshRequest(months=(last_complete, this_month)))
+    assert REPORTS["reconciliation"](rows.session, ReportOptions()).scope.month == last_complete
+    asked = REPORTS["reconciliation"](rows.session, ReportOptions(month=this_month))
+    assert asked.scope.month == this_month and asked.scope.partial_days == utc_today().day  # labelled partial

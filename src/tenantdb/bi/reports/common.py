@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -120,27 +120,26 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
             hint=f"refreshed months: {listed}{' (latest shown)' if len(months) > 6 else ''}; "
             f"run `tenantdb bi refresh --month {month:%Y-%m}` if it has data",
         )
-    refreshed_at = month_refreshed_at(session, month)
-    days_in_month = calendar.monthrange(month.year, month.month)[1]
-    return ReportScope(
+    scope = ReportScope(
         database=session.database,
         month=month,
         revenue_basis=REVENUE_BASIS,
         revenue_basis_note=REVENUE_BASIS_NOTE,
         margin_target=options.margin_target,
         min_volume=options.min_volume,
-        refreshed_at=refreshed_at,
-        days_in_month=days_in_month,
-        partial_days=partial_days(month, days_in_month, refreshed_at or now),
+        refreshed_at=None,
     )
+    return with_month(session, scope, month)
 
 
-def partial_days(month: date, days_in_month: int, refreshed_at: datetime) -> int | None:
-    """The days of ``month`` its rollups cover when they were refreshed before it ended (UTC), else None."""
-    as_of = refreshed_at.astimezone(UTC).date()
-    if as_of > date(month.year, month.month, days_in_month):
-        return None
-    return as_of.day if as_of >= month else 0
+def with_month(session: Session, scope: ReportScope, month: date) -> ReportScope:
+    """``scope`` for ``month``: when it was refreshed, its length, and the days it covers when it is partial (its
+    rollups refreshed before it ended, UTC)."""
+    refreshed_at = month_refreshed_at(session, month)
+    as_of = (refreshed_at or session.fetch_value("SELECT now()")).astimezone(UTC).date()
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    partial = None if as_of > date(month.year, month.month, days_in_month) else as_of.day if as_of >= month else 0
+    return replace(scope, month=month, refreshed_at=refreshed_at, days_in_month=days_in_month, partial_days=partial)
 
 
 def scope_params(scope: ReportScope) -> dict[str, Any]:
