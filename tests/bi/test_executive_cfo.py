@@ -18,6 +18,7 @@ from tenantdb.bi.reports import executive as executive_report
 from tenantdb.bi.reports.common import resolve_scope
 from tenantdb.bi.reports.deliverability import DeliverabilityReport
 from tenantdb.bi.reports.figures import HEALTH_STATUSES
+from tenantdb.bi.reports.health import MarginExemption
 from tenantdb.config import load_settings
 from tenantdb.db import Session, connect
 from tenantdb.execute import RunRequest, migrate
@@ -159,6 +160,7 @@ def test_customers_without_revenue_where_margin_does_not_apply_are_not_critical(
         "paying": ("Excellent", None),
         "unpaid": ("Critical Action Required", None),
     }
+    assert {reason for _, reason in statuses.values() if reason} == set(MarginExemption)  # the closed set
     report = executive_report.build(rows.session, ReportOptions(month=JUNE))
     counts = {count.name: count.tenants for count in report.health}
     assert counts == {"Critical Action Required": 1, "Monitor": 0, "Good": 0, "Excellent": 1, "Not Applicable": 4}
