@@ -344,3 +344,15 @@ def test_the_reconciliation_report_defaults_to_the_last_complete_month_too(rows:
     assert REPORTS["reconciliation"](rows.session, ReportOptions()).scope.month == last_complete
     asked = REPORTS["reconciliation"](rows.session, ReportOptions(month=this_month))
     assert asked.scope.month == this_month and asked.scope.partial_days == utc_today().day  # labelled partial
+
+
+def test_analysts_see_the_same_whole_cost(rows: Rows) -> None:
+    """The portfolio reads every resource (row-level security lets analysts read them all): same report."""
+    healthy_customers_losing_platform(rows)
+    options = ReportOptions(month=JUNE, min_volume=999)  # computed live
+    expected = executive_report.build(rows.session, options)
+    rows.session.execute("SET ROLE business_analysts")
+    try:
+        assert executive_report.build(rows.session, options).key_metrics == expected.key_metrics
+    finally:
+        rows.session.execute("RESET ROLE")
