@@ -1,6 +1,7 @@
 -- Every customer's month for the report queries: bi_tenant_monthly with the unrounded ratios (margin, bounce, spam,
--- utilization), the health status, one flag per health reason code (has_reasons: any of them) and the money
--- figures of docs/business-metrics.md.
+-- utilization), the health status (tenantdb_bi_health_status: the definition the views use too, with why margin
+-- does not apply when it does not), one flag per health reason code (has_reasons: any of them) and the money
+-- figures of docs/business-metrics.md (revenue at risk: tenantdb_bi_revenue_at_risk).
 -- Revenue is recognized revenue of the month. Placeholders: month, margin_target, min_volume, idle_utilization.
 -- Reads only bi_tenant_monthly and companies, the month's row of each company through the key (tenant_id, month):
 -- every index of a tenant table leads with tenant_id (RELIABILITY R26). Computes only what the queries filter, rank
@@ -24,12 +25,12 @@ SELECT m.tenant_id,
        r.bounce,
        r.spam,
        r.utilization,
-       CASE WHEN m.recognized_revenue > 2 * m.total_cost THEN 'Excellent'
-            WHEN m.recognized_revenue > 1.5 * m.total_cost THEN 'Good'
-            WHEN m.recognized_revenue > m.total_cost THEN 'Monitor'
-            ELSE 'Critical Action Required' END AS business_health_status,
+       tenantdb_bi_health_status(m.recognized_revenue, m.total_cost, x.exemption) AS business_health_status,
+       x.exemption AS margin_not_applicable_reason,
        m.emails_sent < %(min_volume)s AS below_min_volume,
        0.05 * m.emails_bounced + 0.25 * m.spam_complaints AS estimated_revenue_loss,
+       tenantdb_bi_revenue_at_risk(m.recognized_revenue, m.emails_sent, m.emails_delivered, m.emails_bounced,
+                                   m.spam_complaints, %(min_volume)s) AS revenue_at_risk,
        round(0.05 * greatest(0, m.emails_bounced - 0.02 * m.emails_sent)
              + 0.25 * greatest(0, m.spam_complaints - 0.001 * m.emails_delivered), 2) AS potential_savings,
        k.margin_below_target,
@@ -43,6 +44,10 @@ SELECT m.tenant_id,
            OR k.complaints_near_limit OR k.complaints_over_limit OR k.idle_dedicated_capacity AS has_reasons
 FROM bi_tenant_monthly m
 JOIN companies c ON c.id = m.tenant_id
+CROSS JOIN LATERAL (
+    SELECT tenantdb_bi_margin_exemption(m.recognized_revenue, m.plan_id, m.price_monthly, m.subscription_status,
+                                        m.emails_sent, %(min_volume)s) AS exemption
+) x
 CROSS JOIN LATERAL (
     SELECT CASE WHEN m.recognized_revenue <> 0
                 THEN (m.recognized_revenue - m.total_cost) / m.recognized_revenue END AS margin,
