@@ -568,6 +568,7 @@ class TenantMonth:
     emails_bounced: int
     spam_complaints: int
     dedicated_capacity: int
+    subscription_status: str | None
 
 
 def current_subscription(data: Dataset, tenant_id: Any) -> Row | None:
@@ -763,6 +764,7 @@ def tenant_monthly(data: Dataset, month: date, lines: Sequence[Line] | None = No
                 dedicated_capacity=sum(
                     r.capacity for r in everything if r.tenant_id == tenant and r.tenancy == "dedicated"
                 ),
+                subscription_status=subscription["status"] if subscription is not None else None,
             )
         )
     return rows
@@ -787,7 +789,24 @@ def per(numerator: Fraction | int, denominator: int) -> Fraction | None:
     return None if denominator == 0 else Fraction(numerator) / denominator
 
 
-def health_status(revenue: Fraction, cost: Fraction) -> str:
+def margin_exemption(row: TenantMonth, minimum_volume: int = 1000) -> str | None:
+    """Why margin does not apply to the customer's month (only without revenue), or None."""
+    if row.recognized_revenue != 0:
+        return None
+    if row.plan_id is None:
+        return "no_subscription"
+    if row.subscription_status == "trialing":
+        return "trial"
+    if row.price_monthly == 0:
+        return "free_plan"
+    if row.emails_sent < minimum_volume:
+        return "below_min_volume"
+    return None
+
+
+def health_status(revenue: Fraction, cost: Fraction, exemption: str | None = None) -> str:
+    if exemption is not None:
+        return "Not Applicable"
     if revenue > 2 * cost:
         return "Excellent"
     if revenue > Fraction(3, 2) * cost:
@@ -806,6 +825,19 @@ def risk_level(sent: int, bounced: int) -> str:
     if rate > Fraction(5, 100):
         return "monitoring_needed"
     return "acceptable"
+
+
+def revenue_at_risk(row: TenantMonth, minimum_volume: int = 1000) -> Decimal:
+    """The share of the month's revenue at risk, in cents: 0 within the limits (bounce 5%, spam 0.1%) or below the
+    minimum volume, growing linearly to all of it at the suspension limits (bounce 10%, spam 0.3%)."""
+    revenue = Fraction(row.recognized_revenue)
+    if revenue <= 0 or row.emails_sent == 0 or row.emails_sent < minimum_volume:
+        return Decimal("0.00")
+    bounce = (Fraction(row.emails_bounced, row.emails_sent) - Fraction(5, 100)) / Fraction(5, 100)
+    spam = Fraction(0)
+    if row.emails_delivered > 0:
+        spam = (Fraction(row.spam_complaints, row.emails_delivered) - Fraction(1, 1000)) / Fraction(2, 1000)
+    return round_cents(revenue * min(Fraction(1), max(Fraction(0), bounce, spam)))
 
 
 def estimated_revenue_loss(bounced: int, complaints: int) -> Fraction:
@@ -839,6 +871,9 @@ class ExecutiveRow:
     monthly_profit: Decimal
     business_health_status: str
     dashboard_date: date
+    total_infrastructure_cost: Decimal
+    total_email_service_cost: Decimal
+    margin_not_applicable_reason: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -874,10 +909,12 @@ class DeliverabilityRow:
 
 
 def executive_summary(monthly: Iterable[TenantMonth], today: date) -> list[ExecutiveRow]:
+    """Margin and profit on the plan's price; the health status is the reports' (recognized revenue)."""
     rows = []
     for row in monthly:
         revenue, cost = Fraction(row.price_monthly), Fraction(row.total_cost)
         ratio = gross_margin_ratio(revenue, cost)
+        exemption = margin_exemption(row)
         rows.append(
             ExecutiveRow(
                 tenant_id=row.tenant_id,
@@ -892,8 +929,11 @@ def executive_summary(monthly: Iterable[TenantMonth], today: date) -> list[Execu
                 cost_efficiency_score=cost_efficiency_score(ratio),
                 total_operational_cost=row.total_cost,
                 monthly_profit=row.price_monthly - row.total_cost,
-                business_health_status=health_status(revenue, cost),
+                business_health_status=health_status(Fraction(row.recognized_revenue), cost, exemption),
                 dashboard_date=today,
+                total_infrastructure_cost=row.infrastructure_cost,
+                total_email_service_cost=row.email_service_cost,
+                margin_not_applicable_reason=exemption,
             )
         )
     return rows
@@ -1076,8 +1116,11 @@ class TenantHealth:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyMetrics:
-    """The executive summary's key metrics over the customers of a month (recognized revenue). Revenue at risk is
-    the sum of the customers' ``estimated_revenue_loss`` (the page defines no other deliverability dollars)."""
+    """The executive summary's key metrics of a month: the customers' recognized revenue against the portfolio's
+    cost, the modeled cost of the month (every resource's monthly cost plus the pools' overhead, each cost kind
+    rounded to the cent), and the bridge from the customers' margin to the company's: idle capacity, warm-up
+    investment and the platform's own resources are the lines charged to platform operators, unallocated is the
+    modeled cost no line carries. Revenue at risk is the sum of the customers' bounded shares."""
 
     tenants: int
     revenue: Decimal
@@ -1086,10 +1129,16 @@ class KeyMetrics:
     cost: Decimal
     profit: Decimal
     gross_margin_ratio: Fraction | None
+    customers_cost: Decimal
+    customers_profit: Decimal
+    idle_capacity: Decimal
+    warmup_investment: Decimal
+    platform_resources: Decimal
+    unallocated: Decimal
     emails_sent: int
     emails_delivered: int
     cost_per_1000_delivered: Fraction | None
-    revenue_at_risk: Fraction
+    revenue_at_risk: Decimal
     unprofitable_tenants: int
     overall_health: str
 
@@ -1106,11 +1155,13 @@ class ReportFigures:
     cost_efficiency_score: Fraction
     business_efficiency_ratio: Fraction | None
     business_health_status: str
+    margin_not_applicable_reason: str | None
     bounce_rate: Fraction | None
     spam_rate: Fraction | None
     business_risk_level: str
     below_min_volume: bool
     estimated_revenue_loss: Fraction
+    revenue_at_risk: Decimal
     potential_savings: Fraction
     cost_per_email_delivered: Fraction | None
     cost_per_1000_delivered: Fraction | None
@@ -1150,7 +1201,8 @@ def tenant_health(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> Te
             reasons.append("complaints_near_limit")
     if row.dedicated_capacity > 0 and Fraction(row.emails_sent, row.dedicated_capacity) < thresholds.idle_below:
         reasons.append("idle_dedicated_capacity")
-    return TenantHealth(tenant_id=row.tenant_id, status=health_status(revenue, cost), reasons=tuple(reasons))
+    status = health_status(revenue, cost, margin_exemption(row, thresholds.minimum_volume))
+    return TenantHealth(tenant_id=row.tenant_id, status=status, reasons=tuple(reasons))
 
 
 def report_figures(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> ReportFigures:
@@ -1164,12 +1216,14 @@ def report_figures(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> R
         gross_margin_ratio=ratio,
         cost_efficiency_score=cost_efficiency_score(ratio),
         business_efficiency_ratio=business_efficiency_ratio(revenue, cost),
-        business_health_status=health_status(revenue, cost),
+        business_health_status=tenant_health(row, thresholds).status,
+        margin_not_applicable_reason=margin_exemption(row, thresholds.minimum_volume),
         bounce_rate=per(row.emails_bounced, row.emails_sent),
         spam_rate=per(row.spam_complaints, row.emails_delivered),
         business_risk_level=risk_level(row.emails_sent, row.emails_bounced),
         below_min_volume=row.emails_sent < thresholds.minimum_volume,
         estimated_revenue_loss=estimated_revenue_loss(row.emails_bounced, row.spam_complaints),
+        revenue_at_risk=revenue_at_risk(row, thresholds.minimum_volume),
         potential_savings=potential_savings(
             row.emails_sent, row.emails_delivered, row.emails_bounced, row.spam_complaints
         ),
@@ -1180,25 +1234,51 @@ def report_figures(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> R
     )
 
 
-def key_metrics(monthly: Sequence[TenantMonth]) -> KeyMetrics:
+def modeled_cost(data: Dataset, month: date) -> dict[str, Decimal]:
+    """The month's modeled cost by kind: every resource's monthly cost, plus the pools' overhead for
+    infrastructure, each kind rounded to the cent once."""
+    exact_cost = {INFRASTRUCTURE: Fraction(0), EMAIL_SERVICE: Fraction(0)}
+    for resource in resources(data, month):
+        exact_cost[resource.cost_kind] += resource.monthly_cost
+    exact_cost[INFRASTRUCTURE] += sum((exact(pool.get("monthly_overhead")) for pool in data.cost_pools), Fraction(0))
+    return {kind: round_cents(value) for kind, value in exact_cost.items()}
+
+
+def key_metrics(
+    monthly: Sequence[TenantMonth], data: Dataset, month: date, lines: Sequence[Line], minimum_volume: int = 1000
+) -> KeyMetrics:
     revenue = sum((Fraction(row.recognized_revenue) for row in monthly), Fraction(0))
-    infrastructure = sum((Fraction(row.infrastructure_cost) for row in monthly), Fraction(0))
-    email = sum((Fraction(row.email_service_cost) for row in monthly), Fraction(0))
-    cost = infrastructure + email
+    customers_cost = sum((Fraction(row.total_cost) for row in monthly), Fraction(0))
+    operators = {row["id"] for row in data.companies if is_operator(row)}
+    platform = [line for line in lines if line.tenant_id in operators]
+
+    def charged(*categories: str, other: bool = False) -> Fraction:
+        return sum((Fraction(line.amount) for line in platform if (line.category in categories) != other), Fraction(0))
+
+    idle = charged("idle_capacity")
+    warmup = charged("warmup_investment")
+    own = charged("idle_capacity", "warmup_investment", other=True)
+    modeled = modeled_cost(data, month)
+    cost = Fraction(modeled[INFRASTRUCTURE] + modeled[EMAIL_SERVICE])
     delivered = sum(row.emails_delivered for row in monthly)
-    at_risk = sum((estimated_revenue_loss(row.emails_bounced, row.spam_complaints) for row in monthly), Fraction(0))
     return KeyMetrics(
         tenants=len(monthly),
         revenue=round_cents(revenue),
-        infrastructure_cost=round_cents(infrastructure),
-        email_service_cost=round_cents(email),
+        infrastructure_cost=modeled[INFRASTRUCTURE],
+        email_service_cost=modeled[EMAIL_SERVICE],
         cost=round_cents(cost),
         profit=round_cents(revenue - cost),
         gross_margin_ratio=gross_margin_ratio(revenue, cost),
+        customers_cost=round_cents(customers_cost),
+        customers_profit=round_cents(revenue - customers_cost),
+        idle_capacity=round_cents(idle),
+        warmup_investment=round_cents(warmup),
+        platform_resources=round_cents(own),
+        unallocated=round_cents(cost - customers_cost - idle - warmup - own),
         emails_sent=sum(row.emails_sent for row in monthly),
         emails_delivered=delivered,
         cost_per_1000_delivered=per(cost * 1000, delivered),
-        revenue_at_risk=at_risk,
+        revenue_at_risk=sum((revenue_at_risk(row, minimum_volume) for row in monthly), Decimal("0.00")),
         unprofitable_tenants=sum(1 for row in monthly if row.total_cost > row.recognized_revenue),
         overall_health=health_status(revenue, cost),
     )

@@ -6,7 +6,13 @@ below follows from docs/business-metrics.md by hand:
 - Alpha Mail (Growth): revenue 100.00, cost 30.00, margin 70% (Excellent), 3% bounces: no reason code.
 - Beta Corp (Scale): revenue 299.00, cost 280.00, margin 6.35% (Monitor); 6% bounces, 0.13% complaints, dedicated
   servers 5% used: margin_below_target, bounce_over_limit, complaints_over_limit, idle_dedicated_capacity.
-- Gamma Tiny (no plan): revenue 0, cost 12.50 (Critical); 20% bounces on 500 e-mails, below the minimum volume.
+- Gamma Tiny (no plan): revenue 0, cost 12.50 (Not Applicable: no subscription); 20% bounces on 500 e-mails, below
+  the minimum volume.
+
+The resources behind September's lines are there too (Alpha's and Beta's dedicated servers, the operator's shared
+server of shared-eu with its 92.50 address, ops-overhead's 50.00 overhead), so the platform's modeled cost is
+362.50 a month: September's lines (322.50 of customers, 40.00 of idle capacity) carry all of it; August has
+customers' rows only (225.00), so 137.50 of its modeled cost is unallocated.
 """
 
 from __future__ import annotations
@@ -37,16 +43,22 @@ INSERT INTO companies (id, name, slug, is_platform_operator) VALUES
     ('00000000-0000-4000-8000-00000000000b', 'Beta Corp', 'beta-corp', false),
     ('00000000-0000-4000-8000-00000000000c', 'Gamma Tiny', 'gamma-tiny', false),
     ('00000000-0000-4000-8000-00000000000d', 'Beta Corp', 'beta-corp-eu', false);
+INSERT INTO cost_pools (pool_id, name, monthly_overhead) VALUES
+    ('00000000-0000-4000-8000-0000000000f1', 'shared-eu', 0),
+    ('00000000-0000-4000-8000-0000000000f2', 'ops-overhead', 50.00);
 INSERT INTO vps_instances (tenant_id, vps_instance_id, hostname, tenancy, status, provider, region,
-                           capacity_emails_per_hour, approximate_cost, created_at) VALUES
+                           capacity_emails_per_hour, approximate_cost, cost_pool_id, created_at) VALUES
     ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-0000000000b1', 'mta1.beta.example',
-     'dedicated', 'active', 'hetzner', 'fsn1', 1389, 150.00, '2026-01-15 08:00+00');
+     'dedicated', 'active', 'hetzner', 'fsn1', 1389, 150.00, NULL, '2026-01-15 08:00+00'),
+    ('00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-0000000000a1', 'mta1.alpha.example',
+     'dedicated', 'active', 'hetzner', 'fsn1', 28, 20.00, NULL, '2026-01-15 08:00+00'),
+    ('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-0000000000e1', 'shared1.platform.example',
+     'shared', 'active', 'ovh', 'gra', 5000, 0.00, '00000000-0000-4000-8000-0000000000f1', '2026-01-15 08:00+00');
 INSERT INTO smtp_ip_addresses (tenant_id, ip_id, vps_instance_id, ip, status, approximate_cost, created_at) VALUES
     ('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-0000000000b2',
-     '00000000-0000-4000-8000-0000000000b1', '192.0.2.10', 'available', 50.00, '2026-01-15 08:00+00');
-INSERT INTO cost_pools (pool_id, name) VALUES
-    ('00000000-0000-4000-8000-0000000000f1', 'shared-eu'),
-    ('00000000-0000-4000-8000-0000000000f2', 'ops-overhead');
+     '00000000-0000-4000-8000-0000000000b1', '192.0.2.10', 'available', 50.00, '2026-01-15 08:00+00'),
+    ('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-0000000000e2',
+     '00000000-0000-4000-8000-0000000000e1', '192.0.2.99', 'available', 92.50, '2026-01-15 08:00+00');
 
 INSERT INTO bi_tenant_monthly (tenant_id, month, company_name, plan_name, price_monthly, recognized_revenue,
                                infrastructure_cost, email_service_cost, total_cost, emails_sent, emails_delivered,

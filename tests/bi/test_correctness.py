@@ -375,7 +375,14 @@ def compare_views(diff: Diff, session: Session, data: ref.Dataset) -> None:
                     diff.equal(where, wanted, actual)
 
 
-REPORT_MONEY = ("recognized_revenue", "total_cost", "profit", "estimated_revenue_loss", "potential_savings")
+REPORT_MONEY = (
+    "recognized_revenue",
+    "total_cost",
+    "profit",
+    "estimated_revenue_loss",
+    "revenue_at_risk",
+    "potential_savings",
+)
 REPORT_RATES = (
     "gross_margin_ratio",
     "cost_efficiency_score",
@@ -385,8 +392,27 @@ REPORT_RATES = (
     "cost_per_email_delivered",
     "cost_per_1000_delivered",
 )
-REPORT_EXACT = ("business_health_status", "business_risk_level", "below_min_volume", "dedicated_capacity")
-TOTALS_MONEY = ("revenue", "infrastructure_cost", "email_service_cost", "cost", "profit", "revenue_at_risk")
+REPORT_EXACT = (
+    "business_health_status",
+    "margin_not_applicable_reason",
+    "business_risk_level",
+    "below_min_volume",
+    "dedicated_capacity",
+)
+TOTALS_MONEY = (
+    "revenue",
+    "infrastructure_cost",
+    "email_service_cost",
+    "cost",
+    "profit",
+    "customers_cost",
+    "customers_profit",
+    "idle_capacity",
+    "warmup_investment",
+    "platform_resources",
+    "unallocated",
+    "revenue_at_risk",
+)
 TOTALS_EXACT = ("tenants", "emails_sent", "emails_delivered", "unprofitable_tenants")
 
 
@@ -409,7 +435,7 @@ def every_tenants_figures(session: Session, scope: ReportScope) -> tuple[TenantF
     return rows_as(TenantFigures, columns, rows)
 
 
-def compare_reports(diff: Diff, session: Session, figures: ref.MonthFigures) -> None:
+def compare_reports(diff: Diff, session: Session, data: ref.Dataset, figures: ref.MonthFigures) -> None:
     """The report models of ``tenantdb.bi.reports`` for the month: per-tenant figures, reasons, key metrics."""
     if not session.fetch_value("SELECT count(*) FROM bi_tenant_monthly WHERE month = %s", (figures.month,)):
         return  # no month to report on: the comparison of bi_tenant_monthly says why
@@ -429,8 +455,25 @@ def compare_reports(diff: Diff, session: Session, figures: ref.MonthFigures) -> 
         diff.equal(f"{where}.reasons", comparable_reasons(want), comparable_reasons(have))
     reported = [row for row in figures.tenants if row.tenant_id in got]
     executive = build_executive(session, ReportOptions(month=figures.month))
-    compare_key_metrics(diff, label, ref.key_metrics(reported), executive)
+    compare_key_metrics(diff, label, ref.key_metrics(reported, data, figures.month, figures.lines), executive)
+    check_bounds(diff, label, [expected[row.tenant_id] for row in reported], executive)
     compare_health_counts(diff, label, [expected[row.tenant_id] for row in reported], executive)
+
+
+def check_bounds(diff: Diff, label: str, tenants: Sequence[ref.ReportFigures], executive: ExecutiveReport) -> None:
+    """Revenue at risk never exceeds the revenue it is part of (per customer, and in total the revenue of the customers
+    whose month earned any), and the bridge's lines,
+    as shown, add up to the company margin shown, which is revenue minus the modeled cost of the month."""
+    for row in tenants:
+        if not 0 <= row.revenue_at_risk <= max(row.recognized_revenue, Decimal(0)):
+            diff.equal(f"{label} {row.tenant_id} revenue at risk within its revenue", True, False)
+    totals = executive.key_metrics
+    earning = sum((max(row.recognized_revenue, Decimal(0)) for row in tenants), Decimal(0))  # refunds put none at risk
+    diff.equal(f"{label} revenue at risk <= revenue", True, totals.revenue_at_risk <= earning)
+    lines = executive.bridge
+    diff.money(f"{label} bridge adds up", sum((line.amount for line in lines[:-1]), Decimal(0)), lines[-1].amount)
+    diff.money(f"{label} bridge ends at the company margin", totals.profit, lines[-1].amount)
+    diff.money(f"{label} portfolio cost", totals.cost, totals.infrastructure_cost + totals.email_service_cost)
 
 
 def compare_key_metrics(diff: Diff, label: str, metrics: ref.KeyMetrics, executive: ExecutiveReport) -> None:
@@ -469,6 +512,19 @@ def compare_health_counts(
         diff.equal(f"{label} reason {reason}.tenants", len(strict), tenants_counted)
 
 
+def compare_statuses(diff: Diff, session: Session) -> None:
+    """Every customer has the same health status in ``executive_business_summary`` as in the reports (one SQL
+    definition, issue 12 finding 6), for the views' month."""
+    month = session.fetch_value("SELECT tenantdb_bi_reporting_month()")
+    if month is None:
+        return
+    shown = dict(session.fetch_all("SELECT tenant_id, business_health_status FROM executive_business_summary"))
+    scope = resolve_scope(session, ReportOptions(month=month))
+    reported = {row.tenant_id: row.business_health_status for row in every_tenants_figures(session, scope)}
+    for tenant in diff.keys("statuses of the view and the reports", set(reported), set(shown), set()):
+        diff.equal(f"status of {tenant} in the view and the reports", reported[tenant], shown[tenant])
+
+
 def compare_explain(diff: Diff, session: Session, figures: ref.MonthFigures) -> None:
     """``tenantdb report explain --tenant T`` of the first customers: its lines, their total, and the balance."""
     reported = {
@@ -496,10 +552,11 @@ def compare_everything(session: Session, label: str) -> None:
         compare_lines(diff, session, figures)
         compare_monthly(diff, session, figures)
         compare_reconciliation(diff, session, figures)
-        compare_reports(diff, session, figures)
+        compare_reports(diff, session, data, figures)
         compare_daily_costs(diff, session, data, month)
     compare_explain(diff, session, ref.compute_month(data, MONTH))
     compare_views(diff, session, data)
+    compare_statuses(diff, session)
     diff.check(label)
 
 
@@ -715,8 +772,9 @@ def compare_views_and_reports_over_reference_rollups(session: Session, data: ref
     store_reference_rollups(session, data)
     diff = Diff()
     compare_views(diff, session, data)
+    compare_statuses(diff, session)
     for month in MONTHS:
-        compare_reports(diff, session, ref.compute_month(data, month))
+        compare_reports(diff, session, data, ref.compute_month(data, month))
     diff.check(label)
 
 

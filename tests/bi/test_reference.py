@@ -399,6 +399,7 @@ def test_health_reasons_and_the_minimum_volume_gate() -> None:
         "emails_bounced": 45,
         "spam_complaints": 2,
         "dedicated_capacity": 100_000,
+        "subscription_status": None,
     }
     row = ref.TenantMonth(recognized_revenue=money(100), emails_sent=1000, **base)  # type: ignore[arg-type]
     health = ref.tenant_health(row)
@@ -420,11 +421,54 @@ def test_key_metrics() -> None:
     builder.server(two, 20)
     builder.transaction(one, "charge", 100, occurred=at(date(2026, 9, 1)))
     builder.sending(one, date(2026, 9, 1), 2000, 1000, hard=100, complaints=2)
-    metrics = ref.key_metrics(ref.compute_month(builder.dataset(), MONTH).tenants)
+    data = builder.dataset()
+    figures = ref.compute_month(data, MONTH)
+    metrics = ref.key_metrics(figures.tenants, data, MONTH, figures.lines)
     assert (metrics.revenue, metrics.cost, metrics.gross_margin_ratio) == (money(100), money(50), Fraction(1, 2))
     assert (metrics.tenants, metrics.unprofitable_tenants, metrics.overall_health) == (2, 1, "Good")
     assert metrics.cost_per_1000_delivered == 50
-    assert metrics.revenue_at_risk == Fraction(55, 10)
+    assert metrics.revenue_at_risk == money(50)  # 0.2% complaints: half-way from 0.1% to 0.3%
+
+
+def test_the_portfolio_counts_what_only_the_platform_carries() -> None:
+    """Cost is the month's modeled cost: the customers' lines, the operator's idle and warm-up lines, and what no
+    line carries (a shared server in no pool), so the bridge ends at revenue minus the modeled cost."""
+    builder = Builder()
+    operator = builder.company("Platform", operator=True)
+    tenant = builder.company("T")
+    pool = builder.pool("even")
+    shared = builder.server(operator, 90, tenancy="shared", pool=pool)
+    builder.address(operator, shared, 12, status="warming")
+    builder.server(operator, 7, tenancy="shared")
+    builder.member(pool, tenant)
+    builder.transaction(tenant, "charge", 200, occurred=at(date(2026, 9, 1)))
+    data = builder.dataset()
+    figures = ref.compute_month(data, MONTH)
+    metrics = ref.key_metrics(figures.tenants, data, MONTH, figures.lines)
+    assert (metrics.customers_cost, metrics.customers_profit) == (money(90), money(110))
+    assert (metrics.idle_capacity, metrics.warmup_investment, metrics.unallocated) == (money(0), money(12), money(7))
+    assert (metrics.cost, metrics.profit) == (money(109), money(91))
+
+
+def test_margin_does_not_apply_without_revenue_on_a_free_plan_a_trial_or_no_subscription() -> None:
+    builder = Builder()
+    free, paid = builder.plan("Free", 0), builder.plan("Pro", 50)
+    tenants = {name: builder.company(name) for name in ("free", "trial", "gone", "quiet", "busy")}
+    builder.subscription(tenants["free"], free)
+    builder.subscription(tenants["trial"], paid, status="trialing")
+    builder.subscription(tenants["quiet"], paid)
+    builder.subscription(tenants["busy"], paid)
+    builder.sending(tenants["busy"], date(2026, 9, 2), 5000, 5000)
+    rows = {row.company_name: row for row in ref.compute_month(builder.dataset(), MONTH).tenants}
+    assert {name: ref.margin_exemption(row) for name, row in rows.items()} == {
+        "free": "free_plan",
+        "trial": "trial",
+        "gone": "no_subscription",
+        "quiet": "below_min_volume",
+        "busy": None,
+    }
+    assert ref.tenant_health(rows["busy"]).status == "Critical Action Required"
+    assert ref.tenant_health(rows["free"]).status == "Not Applicable"
 
 
 def test_daily_cost_covers_the_active_days() -> None:

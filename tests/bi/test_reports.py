@@ -52,30 +52,48 @@ def test_every_report_states_the_month_and_revenue_basis(reports: Session) -> No
 def test_executive_key_metrics_and_trend(reports: Session) -> None:
     report = executive(reports)
     k = report.key_metrics
-    assert (k.tenants, k.revenue, k.cost, k.profit) == (3, D("399.00"), D("322.50"), D("76.50"))
-    assert (k.infrastructure_cost, k.email_service_cost) == (D("220.00"), D("102.50"))
-    assert k.gross_margin_ratio == D("0.191729")  # (399 - 322.50) / 399
-    assert k.cost_per_1000_delivered == D("5.7713")  # 322.50 * 1000 / 55,880
-    assert k.revenue_at_risk == D("186.25")  # 0.05 x 3,400 bounces + 0.25 x 65 complaints
+    # The platform's whole cost: the customers' 322.50 and the operator's 40.00 of idle capacity
+    assert (k.tenants, k.revenue, k.cost, k.profit) == (3, D("399.00"), D("362.50"), D("36.50"))
+    assert (k.customers_cost, k.customers_profit, k.idle_capacity, k.unallocated) == (
+        D("322.50"),
+        D("76.50"),
+        D("40.00"),
+        D("0.00"),
+    )
+    assert (k.infrastructure_cost, k.email_service_cost) == (D("220.00"), D("142.50"))
+    assert k.gross_margin_ratio == D("0.091479")  # (399 - 362.50) / 399
+    assert k.cost_per_1000_delivered == D("6.4871")  # 362.50 * 1000 / 55,880
+    assert k.revenue_at_risk == D("59.80")  # Beta's 6% bounces: 20% of its 299.00 (Gamma is below the volume)
     assert (k.unprofitable_tenants, k.unprofitable_loss) == (1, D("12.50"))
-    assert report.overall_health == "Monitor"  # 399 > 322.50 but not 1.5 x
+    assert report.overall_health == "Monitor"  # 399 > 362.50 but not 1.5 x
+    assert [(line.line, line.amount) for line in report.bridge] == [
+        ("customers' margin", D("76.50")),
+        ("idle capacity", D("-40.00")),
+        ("warm-up investment", D("0.00")),
+        ("platform's own resources", D("0.00")),
+        ("unallocated", D("0.00")),
+        ("company margin", D("36.50")),
+    ]
     assert report.previous_month is not None and report.previous_month.month == PREVIOUS
+    assert report.previous_month.unallocated == D("137.50")  # August has no lines: 362.50 - 225.00
     assert report.trend is not None
-    assert (report.trend.revenue, report.trend.cost, report.trend.profit) == (D("0.00"), D("97.50"), D("-97.50"))
-    assert report.trend.gross_margin_ratio == D("0.191729") - D("0.436090")
+    assert (report.trend.revenue, report.trend.cost, report.trend.profit) == (D("0.00"), D("0.00"), D("0.00"))
+    assert report.trend.gross_margin_ratio == D("0")
 
 
 def test_executive_health_reasons_alerts_and_actions(reports: Session) -> None:
     report = executive(reports)
     assert {h.name: h.tenants for h in report.health} == {
-        "Critical Action Required": 1,
+        "Critical Action Required": 0,
         "Monitor": 1,
         "Good": 0,
         "Excellent": 1,
+        "Not Applicable": 1,
     }
     tenants = {t.tenant_id: t for t in report.tenants}
     assert set(tenants) == {BETA, GAMMA} and report.tenants_needing_attention == 2
-    assert tenants[GAMMA].business_health_status == "Critical Action Required"
+    gamma = tenants[GAMMA]  # no subscription and no revenue: margin does not apply, its cost still needs attention
+    assert (gamma.business_health_status, gamma.margin_not_applicable_reason) == ("Not Applicable", "no_subscription")
     beta = tenants[BETA]
     assert beta.reasons == (
         "margin_below_target",
@@ -144,7 +162,7 @@ def test_cost_per_email_per_tenant_and_plan(reports: Session) -> None:
 def test_deliverability_levels_and_money(reports: Session) -> None:
     report = build(reports, "deliverability")
     assert isinstance(report, DeliverabilityReport)
-    assert (report.revenue_at_risk, report.potential_savings) == (D("186.25"), D("113.00"))
+    assert (report.revenue_at_risk, report.potential_savings) == (D("59.80"), D("113.00"))  # Beta: 20% of 299.00
     assert report.tenants_below_min_volume == 1
     assert {r.risk_level: r.tenants for r in report.risk_levels} == {
         "critical_action_required": 1,

@@ -73,7 +73,8 @@ def test_executive_over_refreshed_rollups(refreshed: Session) -> None:
     assert report.scope.month == MONTH
     k = report.key_metrics
     assert (k.tenants, k.revenue) == (2, D("530.00"))  # 500 - 20 + 50: payments are never cost
-    assert k.cost == D("350.83")  # 300 + 30 dedicated, 13.74 + 7.09 of the pool (its 79.17 idle is the operator's)
+    # customers: 300 + 30 dedicated, 13.74 + 7.09 of the pool; the pool's 79.17 idle is the operator's
+    assert (k.customers_cost, k.idle_capacity, k.cost) == (D("350.83"), D("79.17"), D("430.00"))
     delta = next(t for t in report.tenants if t.slug == "delta-send")
     assert (delta.recognized_revenue, delta.total_cost, delta.business_health_status) == (
         D("480.00"),

@@ -29,6 +29,8 @@ VIEW_COLUMNS = {
         "monthly_subscription_revenue", "infrastructure_costs", "email_service_costs", "gross_margin_ratio",
         "cost_efficiency_score", "total_operational_cost", "monthly_profit", "business_health_status",
         "dashboard_date",
+        # added at the end (bi 0008): the verification query's columns and why margin does not apply
+        "total_infrastructure_cost", "total_email_service_cost", "margin_not_applicable_reason",
     ],
     "business_cost_allocation": [
         "tenant_id", "company_name", "plan_name", "price_monthly", "total_infrastructure_cost",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,10 @@ def test_demo_json_carries_the_report_model(server_dsn: str, tmp_path: Path) -> 
     with connect(document["database_url"]) as session:
         customers = session.fetch_value("SELECT count(*) FROM companies WHERE NOT is_platform_operator")
         assert customers == 30
+        # The reported month is whole: its last day has sending (the history ends at the next month's midnight).
+        last_day = session.fetch_value("SELECT max(day) FROM deliverability_daily")
+        assert last_day.replace(day=1).isoformat() == document["month"]
+        assert (last_day + timedelta(days=1)).day == 1
 
 
 def test_demo_refuses_a_bad_tenant_count(server_dsn: str, tmp_path: Path) -> None:

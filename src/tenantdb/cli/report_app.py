@@ -24,7 +24,10 @@ report_app = typer.Typer(
 MonthOpt = Annotated[
     str | None,
     typer.Option(
-        "--month", help="Month to report, YYYY-MM \\[default: the latest refreshed month].", show_default=False
+        "--month",
+        help="Month to report, YYYY-MM \\[default: the last complete refreshed month; the current month, labelled "
+        "partial, only when named].",
+        show_default=False,
     ),
 ]
 DEFAULT_MARGIN_TARGET = "0.30"

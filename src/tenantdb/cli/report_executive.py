@@ -41,7 +41,7 @@ def show_executive(report: ExecutiveReport) -> None:
     table = new_table("key metrics", "metric", "this month", "change", right=("this month", "change"))
     t = report.trend
     table.add_row("revenue (recognized)", money(k.revenue), signed_money(t.revenue if t else None))
-    table.add_row("cost", money(k.cost), signed_money(t.cost if t else None))
+    table.add_row("cost (the whole platform)", money(k.cost), signed_money(t.cost if t else None))
     table.add_row("  infrastructure", money(k.infrastructure_cost), "")
     table.add_row("  e-mail service", money(k.email_service_cost), "")
     table.add_row("gross profit", money(k.profit), signed_money(t.profit if t else None))
@@ -61,6 +61,11 @@ def show_executive(report: ExecutiveReport) -> None:
     )
     table.add_row("e-mails delivered", count(k.emails_delivered), "")
     show_table(table)
+    steps = new_table("from the customers' margin to the company margin", "line", "$/month", right=("$/month",))
+    for step in report.bridge:
+        label = f"[bold]{escape(step.line)}[/]" if step is report.bridge[-1] else escape(step.line)
+        steps.add_row(label, signed_money(step.amount))
+    show_table(steps)
     stdout.print(
         f"[dim]trend versus {t.previous_month:%Y-%m}[/]" if t else "[dim]no previous month refreshed: no trend[/]"
     )
@@ -109,7 +114,8 @@ def show_executive(report: ExecutiveReport) -> None:
         tenants.add_row(
             escape(tenant.company_name),
             escape(tenant.plan_name or "-"),
-            health(tenant.business_health_status),
+            health(tenant.business_health_status)
+            + (f" ({escape(tenant.margin_not_applicable_reason)})" if tenant.margin_not_applicable_reason else ""),
             money(tenant.recognized_revenue),
             money(tenant.total_cost),
             percent(tenant.gross_margin_ratio),

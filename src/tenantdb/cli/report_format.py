@@ -14,7 +14,13 @@ from tenantdb.cli.render import stdout
 TABLE_WIDTH_OFF_TERMINAL = 140  # pipes and logs get wide tables rather than 80 wrapped columns
 ROWS_SHOWN = 30  # long per-tenant tables are cut here; --json and --csv carry every row
 
-HEALTH_STYLE = {"Excellent": "green", "Good": "cyan", "Monitor": "yellow", "Critical Action Required": "bold red"}
+HEALTH_STYLE = {
+    "Excellent": "green",
+    "Good": "cyan",
+    "Monitor": "yellow",
+    "Critical Action Required": "bold red",
+    "Not Applicable": "dim",
+}
 RISK_STYLE = {
     "critical_action_required": "bold red",
     "monitoring_needed": "yellow",

@@ -116,18 +116,19 @@ def run_demo(
         began = begin("verify", "running every verify block and the integrity checks")
         checked = verify(session, sources)
         stage("verify", f"{checked.queries_run} verify queries, {len(checked.violations)} violation(s)", began)
-    last_day = datetime.now(UTC).date().replace(day=1) - timedelta(days=1)
+    # The seed's history ends at as_of's midnight: the first of this month, so the last complete month is whole.
+    as_of = datetime.now(UTC).date().replace(day=1)
     began = begin("seed", f"seeding {tenants:,} tenants")
     seeded = seed(
         replace(settings, dsn=demo_dsn, modules=modules),
         tenants=tenants,
         random_seed=random_seed,
-        as_of=last_day,
+        as_of=as_of,
         observer=observer,
     )
     rows = sum(table.rows for module in seeded.modules for table in module.tables)
     stage("seed", f"{tenants:,} tenants, {rows:,} rows", began)
-    month = last_day.replace(day=1)
+    month = (as_of - timedelta(days=1)).replace(day=1)
     with connect(demo_dsn, application_name=f"tenantdb demo {runner_identity()}") as session:
         began = begin("refresh", "allocating costs and refreshing the rollups")
         refreshed = refresh_rollups(session)

@@ -6,9 +6,10 @@ Reports read the rollups of module ``bi`` (``bi_tenant_monthly``, ``bi_cost_allo
 
 from __future__ import annotations
 
+import calendar
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
@@ -85,10 +86,14 @@ class ReportScope:
     min_volume: int
     refreshed_at: datetime | None
     unconverted_entries: int = 0
+    days_in_month: int | None = None
+    partial_days: int | None = None  # a partial month: the days its rollups cover (None: the whole month)
 
     @property
     def month_label(self) -> str:
-        return f"{self.month:%Y-%m}"
+        if self.partial_days is None:
+            return f"{self.month:%Y-%m}"
+        return f"{self.month:%Y-%m} (partial: {self.partial_days} of {self.days_in_month} days)"
 
 
 def parse_month(text: str) -> date:
@@ -138,7 +143,10 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
             f"no rollups yet on {session.database}: nothing has been refreshed",
             hint="run `tenantdb bi refresh` first",
         )
-    month = options.month or months[-1]
+    now = session.fetch_value("SELECT now()")
+    this_month = now.astimezone(UTC).date().replace(day=1)
+    ended = [m for m in months if m < this_month]
+    month = options.month or (ended or months)[-1]  # the last complete month; the current one only when asked
     if month not in months:
         listed = ", ".join(f"{m:%Y-%m}" for m in months[-6:])
         raise ConfigError(
@@ -146,16 +154,33 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
             hint=f"refreshed months: {listed}{' (latest shown)' if len(months) > 6 else ''}; "
             f"run `tenantdb bi refresh --month {month:%Y-%m}` if it has data",
         )
-    refreshed_at = month_refreshed_at(session, month)
-    return ReportScope(
+    scope = ReportScope(
         database=session.database,
         month=month,
         revenue_basis=options.basis,
         revenue_basis_note=options.basis.note,
         margin_target=options.margin_target,
         min_volume=options.min_volume,
+        refreshed_at=None,
+    )
+    return with_month(session, scope, month)
+
+
+def with_month(session: Session, scope: ReportScope, month: date) -> ReportScope:
+    """``scope`` for ``month``: when it was refreshed, its length, the days it covers when it is partial (its
+    rollups refreshed before it ended, UTC), and its ledger entries without a rate to USD."""
+    refreshed_at = month_refreshed_at(session, month)
+    as_of = (refreshed_at or session.fetch_value("SELECT now()")).astimezone(UTC).date()
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    partial = None if as_of > date(month.year, month.month, days_in_month) else as_of.day if as_of >= month else 0
+    unconverted = session.fetch_value(query("unconverted_entries"), {"month": month}) or 0
+    return replace(
+        scope,
+        month=month,
         refreshed_at=refreshed_at,
-        unconverted_entries=session.fetch_value(query("unconverted_entries"), {"month": month}) or 0,
+        days_in_month=days_in_month,
+        partial_days=partial,
+        unconverted_entries=unconverted,
     )
 
 

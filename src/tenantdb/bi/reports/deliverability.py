@@ -38,6 +38,7 @@ class TenantDeliverability:
     below_min_volume: bool
     reasons: tuple[str, ...]
     estimated_revenue_loss: Decimal
+    revenue_at_risk: Decimal
     potential_savings: Decimal
 
 
@@ -68,7 +69,7 @@ def build(session: Session, options: ReportOptions) -> DeliverabilityReport:
         report="deliverability",
         scope=scope,
         limits=ProviderLimits(),
-        revenue_at_risk=sum((t.estimated_revenue_loss for t in tenants), zero),
+        revenue_at_risk=sum((t.revenue_at_risk for t in tenants), zero),  # bounded: never above the revenue
         potential_savings=sum((t.potential_savings for t in tenants), zero),
         tenants_below_min_volume=sum(1 for t in tenants if t.below_min_volume),
         risk_levels=tuple(

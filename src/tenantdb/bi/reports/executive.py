@@ -1,10 +1,12 @@
-"""``tenantdb report executive``: overall health, key metrics, tenants by health, alerts, actions, plans, trend."""
+"""``tenantdb report executive``: overall health, key metrics, the bridge from the customers' margin to the company's,
+tenants by health, alerts, actions, plans, trend."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, LiteralString
 from uuid import UUID
 
@@ -29,7 +31,10 @@ from tenantdb.bi.reports.figures import (
     model_from,
     parse_section,
 )
+from tenantdb.bi.reports.health import HealthStatus
 from tenantdb.bi.reports.plans import PlanProfitability
+from tenantdb.bi.reports.rounding import round_parts
+from tenantdb.bi.statements import statement
 from tenantdb.db import Session
 
 TENANTS_SHOWN = 25
@@ -37,7 +42,7 @@ ACTIONS_SHOWN = 10
 ALERTS_SHOWN = 20
 IDLE_CANDIDATES = 5 * ACTIONS_SHOWN  # idle tenants whose exact saving is computed for the first actions
 # The layout of bi_month_summary's sections: change it with any section query, so older rows are computed live.
-SUMMARY_VERSION = "executive-1"
+SUMMARY_VERSION = "executive-2"
 
 _ALERT_TEXT = {
     "bounce_over_suspension_risk": "bounce rate above 10%: SES suspension risk",
@@ -46,11 +51,22 @@ _ALERT_TEXT = {
     "unprofitable_tenants": "customers cost more than they pay",
     "portfolio_unprofitable": "total cost is above total revenue",
 }
+# Each month's modeled cost of every resource (the body of pg_temp.bi_month_resources with the month as a column):
+# what month_totals.sql selects FROM as ``resources``, for the reporting month and, unless it is the same, the month
+# before it (%(first_month)s).
+_RESOURCES_OPEN: LiteralString = (
+    "WITH resources AS (\nSELECT m.month, r.* FROM (SELECT DISTINCT unnest(ARRAY[%(month)s::date,"
+    " %(first_month)s::date])) AS m (month)\nCROSS JOIN LATERAL (\n"
+)
+_RESOURCES_CLOSE: LiteralString = "\n) AS r\n)\nSELECT * FROM (\n"
+_TOTALS_CLOSE: LiteralString = "\n) AS totals ORDER BY month DESC"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MonthTotals:
-    """The month's key metrics over every customer."""
+    """The month's key metrics: the customers' revenue against the platform's whole cost (the portfolio: the
+    customers' allocated cost, idle capacity, warm-up investment, the platform's own resources and what no line
+    carries), which is the modeled cost of the month to the cent."""
 
     month: date
     tenants: int
@@ -60,6 +76,13 @@ class MonthTotals:
     cost: Decimal
     profit: Decimal
     gross_margin_ratio: Decimal | None
+    overall_health: str
+    customers_cost: Decimal
+    customers_profit: Decimal
+    idle_capacity: Decimal
+    warmup_investment: Decimal
+    platform_resources: Decimal
+    unallocated: Decimal
     emails_sent: int
     emails_delivered: int
     cost_per_1000_delivered: Decimal | None
@@ -90,6 +113,25 @@ class HealthCount:
     tenants: int
     revenue: Decimal
     cost: Decimal
+
+
+class BridgeStep(StrEnum):
+    """The lines from the sum of the customers' margins to the company margin, in order."""
+
+    CUSTOMERS_MARGIN = "customers' margin"
+    IDLE_CAPACITY = "idle capacity"
+    WARMUP_INVESTMENT = "warm-up investment"
+    PLATFORM_RESOURCES = "platform's own resources"
+    UNALLOCATED = "unallocated"
+    COMPANY_MARGIN = "company margin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BridgeLine:
+    """One line from the sum of the customers' margins to the company margin, rounded as shown."""
+
+    line: str  # a BridgeStep
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +167,7 @@ class ExecutiveReport:
     scope: ReportScope
     overall_health: str
     key_metrics: MonthTotals
+    bridge: tuple[BridgeLine, ...]
     previous_month: MonthTotals | None
     trend: Trend | None
     health: tuple[HealthCount, ...]
@@ -136,15 +179,19 @@ class ExecutiveReport:
     plans: tuple[PlanProfitability, ...]
 
 
-def health_status(revenue: Decimal, cost: Decimal) -> str:
-    """docs/business-metrics.md ``business_health_status``, for any revenue and cost."""
-    if revenue > 2 * cost:
-        return "Excellent"
-    if revenue > Decimal("1.5") * cost:
-        return "Good"
-    if revenue > cost:
-        return "Monitor"
-    return "Critical Action Required"
+def bridge(totals: MonthTotals) -> tuple[BridgeLine, ...]:
+    """The customers' margin, minus each cost only the platform carries, down to the company margin: the lines
+    rounded to the cent so that, as shown, they add up to the company margin shown."""
+    parts = (
+        (BridgeStep.CUSTOMERS_MARGIN, totals.customers_profit),
+        (BridgeStep.IDLE_CAPACITY, -totals.idle_capacity),
+        (BridgeStep.WARMUP_INVESTMENT, -totals.warmup_investment),
+        (BridgeStep.PLATFORM_RESOURCES, -totals.platform_resources),
+        (BridgeStep.UNALLOCATED, -totals.unallocated),
+    )
+    shown = round_parts([amount for _, amount in parts])
+    lines = tuple(BridgeLine(line=step.value, amount=amount) for (step, _), amount in zip(parts, shown, strict=True))
+    return (*lines, BridgeLine(line=BridgeStep.COMPANY_MARGIN.value, amount=sum(shown, Decimal("0.00"))))
 
 
 def trend(current: MonthTotals, previous: MonthTotals | None) -> Trend | None:
@@ -208,8 +255,8 @@ def _health_counts(rows: list[dict[str, Any]]) -> tuple[tuple[HealthCount, ...],
     }
     zero = Decimal(0)
     statuses = tuple(
-        counts.get(("status", status), HealthCount(name=status, tenants=0, revenue=zero, cost=zero))
-        for status in ("Critical Action Required", "Monitor", "Good", "Excellent")
+        counts.get(("status", status.value), HealthCount(name=status.value, tenants=0, revenue=zero, cost=zero))
+        for status in HealthStatus
     )
     reasons = sorted((c for (kind, _), c in counts.items() if kind == "reason"), key=lambda c: (-c.tenants, c.name))
     return statuses, tuple(reasons), counts["attention", "needs attention"].tenants
@@ -236,13 +283,14 @@ def build_live(session: Session, options: ReportOptions) -> ExecutiveReport:
     return assemble(scope, live_sections(session, scope))
 
 
-def live_sections(session: Session, scope: ReportScope) -> Sections:
+def live_sections(session: Session, scope: ReportScope, *, trend: bool = True) -> Sections:
     """Every section of the month in one statement over the month's figures (plus a second ranking of the actions
-    in the rare case the first one is not proven exact)."""
+    in the rare case the first one is not proven exact). Without ``trend`` the totals are the month's alone (a stored
+    summary takes the previous month's from that month's own row)."""
     totals, health, tenants, alerts, ranked, next_bound, plans = fetch_section_texts(
         session,
         (
-            query("month_totals"),
+            month_totals_query(),
             query("health"),
             first_details(query("attention"), ATTENTION_ORDER, "tenants_limit"),
             query("alerts"),
@@ -255,6 +303,7 @@ def live_sections(session: Session, scope: ReportScope) -> Sections:
         tenants_limit=TENANTS_SHOWN,
         alerts_limit=ALERTS_SHOWN,
         actions_limit=ACTIONS_SHOWN,
+        first_month=previous_month(scope.month) if trend else scope.month,
     )
     if not _proven(actions_from(parse_section(ranked)), parse_section(next_bound)):
         # rare: rank with the exact saving of every idle candidate
@@ -270,6 +319,12 @@ def live_sections(session: Session, scope: ReportScope) -> Sections:
     )
 
 
+def month_totals_query() -> LiteralString:
+    """``sql/month_totals.sql`` with the resources of both months it reads."""
+    body = statement("month_resources_function").split("$$")[1].replace("for_month", "m.month")
+    return _RESOURCES_OPEN + body + _RESOURCES_CLOSE + query("month_totals") + _TOTALS_CLOSE
+
+
 def assemble(scope: ReportScope, sections: Sections) -> ExecutiveReport:
     """The report model from its sections, whether computed now or read from ``bi_month_summary``."""
     current = _month_of(sections.totals, scope.month)
@@ -279,8 +334,9 @@ def assemble(scope: ReportScope, sections: Sections) -> ExecutiveReport:
     return ExecutiveReport(
         report="executive",
         scope=scope,
-        overall_health=health_status(current.revenue, current.cost),
+        overall_health=current.overall_health,
         key_metrics=current,
+        bridge=bridge(current),
         previous_month=previous,
         trend=trend(current, previous),
         health=statuses,
@@ -388,7 +444,7 @@ def store_summary(session: Session, month: date) -> bool:
         min_volume=DEFAULT_MIN_VOLUME,
         refreshed_at=month_refreshed_at(session, month),
     )
-    sections = live_sections(session, scope)
+    sections = live_sections(session, scope, trend=False)  # the trend reads the previous month's own row
     session.execute(
         _SUMMARY_INSERT,
         {

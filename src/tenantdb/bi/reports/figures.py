@@ -13,11 +13,12 @@ from typing import Any, LiteralString, TypeVar, cast, get_type_hints
 from uuid import UUID
 
 from tenantdb.bi.reports.common import ReportScope, query, scope_params
+from tenantdb.bi.reports.health import HealthStatus
 from tenantdb.db import Session
 
 M = TypeVar("M")
 
-HEALTH_STATUSES = ("Excellent", "Good", "Monitor", "Critical Action Required")
+HEALTH_STATUSES = tuple(status.value for status in HealthStatus)
 RISK_LEVELS = ("critical_action_required", "monitoring_needed", "acceptable", "insufficient_data")
 REASON_CODES = (
     "margin_below_target",
@@ -48,6 +49,7 @@ class TenantFigures:
     cost_efficiency_score: Decimal
     business_efficiency_ratio: Decimal | None
     business_health_status: str
+    margin_not_applicable_reason: str | None
     emails_sent: int
     emails_delivered: int
     emails_bounced: int
@@ -57,6 +59,7 @@ class TenantFigures:
     business_risk_level: str
     below_min_volume: bool
     estimated_revenue_loss: Decimal
+    revenue_at_risk: Decimal
     potential_savings: Decimal
     cost_per_email_delivered: Decimal | None
     cost_per_1000_delivered: Decimal | None
@@ -87,7 +90,7 @@ NEXT_IDLE_BOUND: LiteralString = (
 # The executive summary's tenants: worst health first, then largest loss (columns of figures and of details alike).
 ATTENTION_ORDER: LiteralString = (
     "CASE business_health_status WHEN 'Critical Action Required' THEN 0 WHEN 'Monitor' THEN 1 WHEN 'Good' THEN 2 "
-    "ELSE 3 END, profit, company_name, tenant_id"
+    "WHEN 'Not Applicable' THEN 3 ELSE 4 END, profit, company_name, tenant_id"
 )
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
+from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params, with_month
 from tenantdb.bi.reports.figures import rows_as
 from tenantdb.db import Session
 from tenantdb.errors import ConfigError
@@ -66,7 +66,7 @@ def _reconciled_months(session: Session) -> list[date]:
 
 
 def build(session: Session, options: ReportOptions) -> ReconciliationReport:
-    """The requested month, or the latest month with invoices reconciled (the current month's come later)."""
+    """The requested month, or the latest month with invoices reconciled up to the last complete month."""
     scope = resolve_scope(session, replace(options, month=None))
     months = _reconciled_months(session)
     if options.month is not None:
@@ -77,9 +77,9 @@ def build(session: Session, options: ReportOptions) -> ReconciliationReport:
                 hint=f"reconciled months: {listed}; load provider_invoices for the month and run `tenantdb bi "
                 f"refresh --month {options.month:%Y-%m}`",
             )
-        scope = replace(scope, month=options.month)
-    elif months:
-        scope = replace(scope, month=months[-1])
+        scope = with_month(session, scope, options.month)
+    elif months:  # the latest reconciled month up to the reports' default (the last complete month)
+        scope = with_month(session, scope, ([m for m in months if m <= scope.month] or months)[-1])
     columns, rows = session.fetch_named(query("reconciliation"), scope_params(scope))
     providers = tuple(
         replace(row, flag_reason=None if row.flag_reason is None else ReconciliationFlag(row.flag_reason))

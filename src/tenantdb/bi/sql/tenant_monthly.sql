@@ -7,7 +7,7 @@ INSERT INTO bi_tenant_monthly (tenant_id, month, company_name, plan_id, plan_nam
                                current_period_start, current_period_end, recognized_revenue, cash_revenue,
                                deferred_revenue, unconverted_entries, unconverted_currencies, infrastructure_cost,
                                email_service_cost, total_cost, emails_sent, emails_delivered, emails_bounced,
-                               spam_complaints, dedicated_capacity, refreshed_at)
+                               spam_complaints, dedicated_capacity, refreshed_at, subscription_status)
 WITH costs AS (
     SELECT l.tenant_id,
            coalesce(sum(l.amount) FILTER (WHERE l.cost_kind = 'infrastructure'), 0) AS infrastructure_cost,
@@ -100,7 +100,7 @@ WITH costs AS (
     GROUP BY r.tenant_id
 ), plans_now AS (
     SELECT DISTINCT ON (s.tenant_id) s.tenant_id, s.plan_id, p.name AS plan_name, p.price_monthly,
-           s.current_period_start, s.current_period_end
+           s.current_period_start, s.current_period_end, s.status
     FROM subscriptions s
     JOIN plans p ON p.plan_id = s.plan_id
     WHERE s.status IN ('active', 'trialing', 'past_due')
@@ -113,7 +113,7 @@ SELECT c.id, %(month)s::date, c.name, p.plan_id, p.plan_name, coalesce(p.price_m
        coalesce(k.infrastructure_cost, 0), coalesce(k.email_service_cost, 0),
        coalesce(k.infrastructure_cost, 0) + coalesce(k.email_service_cost, 0),
        coalesce(u.emails_sent, 0), coalesce(u.emails_delivered, 0), coalesce(u.emails_bounced, 0),
-       coalesce(u.spam_complaints, 0), coalesce(d.dedicated_capacity, 0), now()
+       coalesce(u.spam_complaints, 0), coalesce(d.dedicated_capacity, 0), now(), p.status
 FROM companies c
 LEFT JOIN costs k ON k.tenant_id = c.id
 LEFT JOIN revenue v ON v.tenant_id = c.id

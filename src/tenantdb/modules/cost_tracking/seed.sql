@@ -12,14 +12,11 @@ ALTER TABLE smtp_ip_addresses DISABLE TRIGGER smtp_ip_addresses_touch_updated_at
 
 UPDATE companies SET is_platform_operator = true WHERE slug = 'platform-operator' AND NOT is_platform_operator;
 
--- Dedicated servers by size ($40-$90, $90-$180, $180-$400 a month); shared ones $160-$240.
+-- Servers, shared or dedicated, by size: $40-$50 a month up to 1,000 e-mails an hour (the smallest plan), growing
+-- with the square root of the capacity (economies of scale) up to $320-$400 for 64,000.
 UPDATE vps_instances v
-SET approximate_cost = round((CASE
-                                  WHEN v.tenancy = 'shared' THEN 160 + 80 * u.x
-                                  WHEN v.capacity_emails_per_hour >= 50000 THEN 180 + 220 * u.x
-                                  WHEN v.capacity_emails_per_hour >= 20000 THEN 90 + 90 * u.x
-                                  ELSE 40 + 50 * u.x
-                              END)::numeric, 0) - 0.01
+SET approximate_cost = round((40 * sqrt(least(64, greatest(1, v.capacity_emails_per_hour / 1000.0)))
+                              * (1 + 0.25 * u.x))::numeric, 0) - 0.01
 FROM (SELECT vps_instance_id, pg_temp.seed_unit('vps-cost/' || vps_instance_id) AS x FROM vps_instances) u
 WHERE u.vps_instance_id = v.vps_instance_id
   AND v.approximate_cost = 0;
@@ -61,13 +58,14 @@ ALTER TABLE companies ENABLE TRIGGER companies_touch_updated_at;
 ALTER TABLE vps_instances ENABLE TRIGGER vps_instances_touch_updated_at;
 ALTER TABLE smtp_ip_addresses ENABLE TRIGGER smtp_ip_addresses_touch_updated_at;
 
--- Members: the batch's customers that have not churned; the shared pool's are those without a dedicated server.
+-- Members: the batch's customers that have not churned or been suspended; the shared pool's are those without a
+-- dedicated server.
 INSERT INTO cost_pool_members (tenant_id, pool_id, weight, created_at, updated_at)
 SELECT b.tenant_id, p.pool_id, 1, b.created_at, b.created_at
 FROM pg_temp.seed_batch b
 JOIN companies c ON c.id = b.tenant_id AND NOT c.is_platform_operator
 JOIN cost_pools p ON p.name IN ('shared-sending', 'platform-overhead')
-WHERE b.status <> 'churned'
+WHERE b.status NOT IN ('churned', 'suspended')
   AND (p.name = 'platform-overhead'
        OR NOT EXISTS (SELECT FROM vps_instances v WHERE v.tenant_id = b.tenant_id AND v.tenancy = 'dedicated'))
 ON CONFLICT (tenant_id, pool_id) DO NOTHING;

@@ -14,20 +14,91 @@ SELECT pg_temp.seed_uuid('company/platform-operator'), 'Platform Operations', 'p
        pg_temp.seed_now() - interval '4 years', pg_temp.seed_now() - interval '4 years'
 WHERE NOT EXISTS (SELECT FROM company_slugs WHERE slug = 'platform-operator');
 
--- One shared server per 40 companies (at least two); re-seeding with --append adds the missing ones.
+-- Who sends from dedicated servers: Scale customers (one server) and Enterprise ones (two), once past the trial;
+-- everyone else sends through the platform's shared pool. Bad senders (5 %) bounce and draw complaints far above the
+-- mailbox providers' limits.
+-- A dedicated server is sized to its sender: the smallest size (250 e-mails an hour doubled up to 64,000) at which
+-- the customer's busiest month of the year would use at most 70 % of it, so a typical month uses 30 % to 70 %; one
+-- dedicated customer of the batch in twelve (those with the lowest draw) still runs on servers eight times too big
+-- (a legacy setup: the idle capacity the reports find). A customer's servers are retired when it churned or was
+-- suspended, and when its subscription is past due beyond the 14 days of grace after its payment first failed.
+CREATE TEMPORARY TABLE seed_senders ON COMMIT DROP AS
+SELECT d.*,
+       least(64000, d.fitting_capacity
+                    * CASE WHEN d.servers > 0 AND NOT d.servers_retired
+                                AND row_number() OVER (PARTITION BY d.servers > 0 AND NOT d.servers_retired
+                                                       ORDER BY pg_temp.seed_unit('oversized/' || d.tenant_id))
+                                    <= round(count(*) OVER (PARTITION BY d.servers > 0 AND NOT d.servers_retired)
+                                             / 12.0)
+                           THEN 8 ELSE 1 END) AS capacity
+FROM (
+    SELECT b.tenant_id, b.ordinal, b.slug, b.status AS company_status, b.created_at, b.ended_at, b.first_day,
+           b.last_day, s.subscription_id, (p.feature_limits ->> 'emails_per_month')::bigint AS emails_limit, t.tier,
+           q.bad_sender,
+           CASE WHEN q.bad_sender THEN 0.06 + 0.06 * pg_temp.seed_unit('bounce-rate/' || b.tenant_id)
+                ELSE 0.004 + 0.02 * pg_temp.seed_unit('bounce-rate/' || b.tenant_id) END AS bounce_rate,
+           CASE WHEN q.bad_sender THEN 0.0015 + 0.004 * pg_temp.seed_unit('complaint-rate/' || b.tenant_id)
+                ELSE 0.00005 + 0.0005 * pg_temp.seed_unit('complaint-rate/' || b.tenant_id) END AS complaint_rate,
+           n.servers,
+           CASE t.tier
+               WHEN 5 THEN pg_temp.seed_int('ips/' || b.tenant_id, 3, 6)
+               ELSE pg_temp.seed_int('ips/' || b.tenant_id, 1, 3)
+           END AS ips,
+           250 * power(2, ceil(log(2, greatest(1, v.busiest / (24 * 30 * 0.7) / greatest(n.servers, 1)
+                                                  / 250)::numeric)))::integer AS fitting_capacity,
+           b.status IN ('churned', 'suspended')
+           OR EXISTS (SELECT FROM payments f
+                      WHERE s.status = 'past_due'
+                        AND f.tenant_id = s.tenant_id
+                        AND f.subscription_id = s.subscription_id
+                        AND f.billing_period_start = s.current_period_start
+                        AND f.status = 'failed'
+                        AND f.created_at + interval '14 days' < pg_temp.seed_now()) AS servers_retired
+    FROM pg_temp.seed_batch b
+    JOIN subscriptions s ON s.tenant_id = b.tenant_id
+    JOIN plans p ON p.plan_id = s.plan_id
+    CROSS JOIN LATERAL (
+        SELECT array_position(ARRAY['Free', 'Starter', 'Growth', 'Scale', 'Enterprise'], p.name) AS tier
+    ) t
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN s.status = 'trialing' THEN 0 WHEN t.tier = 5 THEN 2 WHEN t.tier = 4 THEN 1 ELSE 0 END
+                   AS servers
+    ) n
+    CROSS JOIN LATERAL (
+        SELECT coalesce(max(u.quantity), 0) AS busiest
+        FROM usage_metrics u
+        WHERE u.tenant_id = b.tenant_id AND u.metric = 'emails_sent'
+    ) v
+    CROSS JOIN LATERAL (SELECT pg_temp.seed_unit('sender-quality/' || b.tenant_id) < 0.05 AS bad_sender) q
+) d;
+
+-- Shared servers (5,000 e-mails an hour each, at least two) sized like dedicated ones: enough that the busiest month
+-- of every customer without a dedicated server together uses at most 70 % of them; re-seeding with --append adds
+-- the missing ones.
 INSERT INTO vps_instances (tenant_id, vps_instance_id, hostname, tenancy, status, provider, region,
                            capacity_emails_per_hour, created_at, updated_at)
 SELECT o.id, pg_temp.seed_uuid('shared-vps/' || k.n),
-       'mta-shared-' || lpad(k.n::text, 3, '0') || '.platform.example.net',
+       'mta-shared-' || lpad(k.n::text, greatest(3, length(k.n::text)), '0') || '.platform.example.net',
        'shared',
        CASE WHEN k.n % 13 = 0 THEN 'retired' WHEN k.n % 7 = 0 THEN 'draining' ELSE 'active' END,
        CASE WHEN k.n % 2 = 0 THEN 'ovh' ELSE 'hetzner' END,
        CASE WHEN k.n % 2 = 0 THEN 'eu-west' ELSE 'eu-central' END,
-       40000,
+       5000,
        pg_temp.seed_now() - interval '1 day' * (30 + 1300 * pg_temp.seed_unit('shared-vps-age/' || k.n)),
        pg_temp.seed_now() - interval '1 day' * (30 + 1300 * pg_temp.seed_unit('shared-vps-age/' || k.n))
 FROM companies o
-CROSS JOIN generate_series(1, greatest(2, ceil((SELECT count(*) FROM companies) / 40.0)::integer)) AS k (n)
+CROSS JOIN (
+    SELECT greatest(2, ceil(coalesce(max(m.emails), 0) / (5000 * 24 * 30 * 0.7))::integer) AS servers
+    FROM (
+        SELECT u.period_start, sum(u.quantity) AS emails
+        FROM usage_metrics u
+        WHERE u.metric = 'emails_sent'
+          AND NOT EXISTS (SELECT FROM vps_instances v WHERE v.tenant_id = u.tenant_id AND v.tenancy = 'dedicated')
+          AND NOT EXISTS (SELECT FROM pg_temp.seed_senders d WHERE d.tenant_id = u.tenant_id AND d.servers > 0)
+        GROUP BY u.period_start
+    ) m
+) n
+CROSS JOIN generate_series(1, n.servers) AS k (n)
 WHERE o.slug = 'platform-operator'
 ON CONFLICT (tenant_id, hostname) DO NOTHING;
 
@@ -46,50 +117,19 @@ CROSS JOIN generate_series(0, 3) AS i (n)
 WHERE v.tenancy = 'shared'
 ON CONFLICT (tenant_id, ip) DO NOTHING;
 
--- Who sends from dedicated servers: Scale and Enterprise customers and a quarter of Growth ones, once past the
--- trial. Bad senders (5 %) bounce and draw complaints far above the mailbox providers' limits.
-CREATE TEMPORARY TABLE seed_senders ON COMMIT DROP AS
-SELECT b.tenant_id, b.ordinal, b.slug, b.status AS company_status, b.created_at, b.ended_at, b.first_day,
-       b.last_day, s.subscription_id, (p.feature_limits ->> 'emails_per_month')::bigint AS emails_limit, t.tier,
-       q.bad_sender,
-       CASE WHEN q.bad_sender THEN 0.06 + 0.06 * pg_temp.seed_unit('bounce-rate/' || b.tenant_id)
-            ELSE 0.004 + 0.02 * pg_temp.seed_unit('bounce-rate/' || b.tenant_id) END AS bounce_rate,
-       CASE WHEN q.bad_sender THEN 0.0015 + 0.004 * pg_temp.seed_unit('complaint-rate/' || b.tenant_id)
-            ELSE 0.00005 + 0.0005 * pg_temp.seed_unit('complaint-rate/' || b.tenant_id) END AS complaint_rate,
-       CASE
-           WHEN s.status = 'trialing' THEN 0
-           WHEN t.tier = 5 THEN pg_temp.seed_int('servers/' || b.tenant_id, 2, 3)
-           WHEN t.tier = 4 THEN pg_temp.seed_int('servers/' || b.tenant_id, 1, 2)
-           WHEN t.tier = 3 AND pg_temp.seed_unit('dedicated/' || b.tenant_id) < 0.25 THEN 1
-           ELSE 0
-       END AS servers,
-       CASE t.tier
-           WHEN 5 THEN pg_temp.seed_int('ips/' || b.tenant_id, 4, 8)
-           WHEN 4 THEN pg_temp.seed_int('ips/' || b.tenant_id, 2, 5)
-           ELSE pg_temp.seed_int('ips/' || b.tenant_id, 1, 2)
-       END AS ips
-FROM pg_temp.seed_batch b
-JOIN subscriptions s ON s.tenant_id = b.tenant_id
-JOIN plans p ON p.plan_id = s.plan_id
-CROSS JOIN LATERAL (
-    SELECT array_position(ARRAY['Free', 'Starter', 'Growth', 'Scale', 'Enterprise'], p.name) AS tier
-) t
-CROSS JOIN LATERAL (SELECT pg_temp.seed_unit('sender-quality/' || b.tenant_id) < 0.05 AS bad_sender) q;
-
 INSERT INTO vps_instances (tenant_id, vps_instance_id, hostname, tenancy, status, provider, region,
                            capacity_emails_per_hour, created_at, updated_at)
 SELECT v.tenant_id, v.vps_instance_id, v.hostname, 'dedicated',
        CASE
-           WHEN v.company_status = 'churned' THEN 'retired'
-           WHEN v.company_status = 'suspended' THEN 'draining'
+           WHEN v.servers_retired THEN 'retired'
            WHEN v.created_at > pg_temp.seed_now() - interval '3 days' THEN 'provisioning'
            ELSE 'active'
        END,
        split_part(v.location, '/', 1), split_part(v.location, '/', 2),
-       CASE v.tier WHEN 5 THEN 50000 WHEN 4 THEN 20000 ELSE 10000 END,
+       v.capacity,
        v.created_at, coalesce(v.ended_at, v.created_at)
 FROM (
-    SELECT d.tenant_id, d.company_status, d.ended_at, d.tier,
+    SELECT d.tenant_id, d.servers_retired, d.ended_at, d.capacity,
            pg_temp.seed_uuid('vps/' || d.tenant_id || '/' || k.n)                        AS vps_instance_id,
            'mta' || k.n || '.' || d.slug || '.send.example.net'                           AS hostname,
            pg_temp.seed_pick('vps-location/' || d.tenant_id || '/' || k.n,
@@ -101,8 +141,8 @@ FROM (
     CROSS JOIN generate_series(1, d.servers) AS k (n)
 ) v;
 
--- 1 to 8 addresses per dedicated customer, spread over its servers, numbered on from the highest customer address
--- in 100.64.0.0/11. Addresses on a retired server were given back or had burned; bad senders burn more of theirs.
+-- 1 to 6 addresses per dedicated customer, spread over its servers, numbered on from the highest customer address
+-- in 100.64.0.0/11. Addresses on a retired server were retired with it; bad senders burn more of theirs.
 INSERT INTO smtp_ip_addresses (tenant_id, ip_id, vps_instance_id, ip, status, warmup_started_at, reputation_score,
                                created_at, updated_at)
 SELECT a.tenant_id, a.ip_id, a.vps_instance_id, a.ip, a.status,
@@ -117,7 +157,7 @@ SELECT a.tenant_id, a.ip_id, a.vps_instance_id, a.ip, a.status,
 FROM (
     SELECT i.*,
            CASE
-               WHEN i.server_status = 'retired' THEN CASE WHEN i.u_status < 0.3 THEN 'burned' ELSE 'retired' END
+               WHEN i.server_status = 'retired' THEN 'retired'
                WHEN i.created_at > pg_temp.seed_now() - interval '30 days' THEN 'warming'
                WHEN i.u_status < CASE WHEN i.bad_sender THEN 0.35 ELSE 0.04 END THEN 'burned'
                WHEN i.u_status < CASE WHEN i.bad_sender THEN 0.45 ELSE 0.14 END THEN 'warming'

@@ -1,6 +1,6 @@
 -- How many customers are in each health status, how many carry each reason code (with their revenue and cost),
--- and how many need attention (not Excellent, or any reason code: the rows of attention.sql). One pass over the
--- figures: the reason counts are filtered aggregates, turned into one row per code.
+-- and how many need attention (neither Excellent nor Not Applicable, or any reason code: the rows of
+-- attention.sql). One pass over the figures: the reason counts are filtered aggregates, one row per code.
 WITH reasons AS (
     SELECT count(*) FILTER (WHERE f.margin_below_target) AS margin_below_target,
            count(*) FILTER (WHERE f.unprofitable) AS unprofitable,
@@ -23,12 +23,13 @@ WITH reasons AS (
                  coalesce(sum(f.total_cost) FILTER (WHERE f.complaints_near_limit), 0),
                  coalesce(sum(f.total_cost) FILTER (WHERE f.complaints_over_limit), 0),
                  coalesce(sum(f.total_cost) FILTER (WHERE f.idle_dedicated_capacity), 0)] AS cost,
-           count(*) FILTER (WHERE f.business_health_status <> 'Excellent' OR f.has_reasons) AS attention,
-           coalesce(sum(f.recognized_revenue)
-                    FILTER (WHERE f.business_health_status <> 'Excellent' OR f.has_reasons), 0) AS attention_revenue,
-           coalesce(sum(f.total_cost)
-                    FILTER (WHERE f.business_health_status <> 'Excellent' OR f.has_reasons), 0) AS attention_cost
+           count(*) FILTER (WHERE a.attention) AS attention,
+           coalesce(sum(f.recognized_revenue) FILTER (WHERE a.attention), 0) AS attention_revenue,
+           coalesce(sum(f.total_cost) FILTER (WHERE a.attention), 0) AS attention_cost
     FROM figures f
+    CROSS JOIN LATERAL (
+        SELECT f.business_health_status NOT IN ('Excellent', 'Not Applicable') OR f.has_reasons AS attention
+    ) a
 )
 SELECT 'status' AS kind, f.business_health_status AS name, count(*) AS tenants,
        sum(f.recognized_revenue) AS revenue, sum(f.total_cost) AS cost

@@ -1,6 +1,7 @@
 -- Every customer's month for the report queries: bi_tenant_monthly with the unrounded ratios (margin, bounce, spam,
--- utilization), the health status, one flag per health reason code (has_reasons: any of them) and the money
--- figures of docs/business-metrics.md.
+-- utilization), the health status (tenantdb_bi_health_status: the definition the views use too, with why margin
+-- does not apply when it does not), one flag per health reason code (has_reasons: any of them) and the money
+-- figures of docs/business-metrics.md (revenue at risk: tenantdb_bi_revenue_at_risk).
 -- Revenue is on the report's basis %(basis)s: recognized_revenue (the default) or cash_revenue of the month.
 -- Placeholders: month, basis, margin_target, min_volume, idle_utilization.
 -- Reads only bi_tenant_monthly and companies, the month's row of each company through the key (tenant_id, month):
@@ -25,12 +26,12 @@ SELECT m.tenant_id,
        r.bounce,
        r.spam,
        r.utilization,
-       CASE WHEN v.revenue > 2 * m.total_cost THEN 'Excellent'
-            WHEN v.revenue > 1.5 * m.total_cost THEN 'Good'
-            WHEN v.revenue > m.total_cost THEN 'Monitor'
-            ELSE 'Critical Action Required' END AS business_health_status,
+       tenantdb_bi_health_status(v.revenue, m.total_cost, x.exemption) AS business_health_status,
+       x.exemption AS margin_not_applicable_reason,
        m.emails_sent < %(min_volume)s AS below_min_volume,
        0.05 * m.emails_bounced + 0.25 * m.spam_complaints AS estimated_revenue_loss,
+       tenantdb_bi_revenue_at_risk(v.revenue, m.emails_sent, m.emails_delivered, m.emails_bounced,
+                                   m.spam_complaints, %(min_volume)s) AS revenue_at_risk,
        round(0.05 * greatest(0, m.emails_bounced - 0.02 * m.emails_sent)
              + 0.25 * greatest(0, m.spam_complaints - 0.001 * m.emails_delivered), 2) AS potential_savings,
        k.margin_below_target,
@@ -47,6 +48,10 @@ JOIN companies c ON c.id = m.tenant_id
 CROSS JOIN LATERAL (  -- the revenue on the report's basis (recognized_revenue keeps its name in the rows)
     SELECT CASE %(basis)s WHEN 'cash_revenue' THEN m.cash_revenue ELSE m.recognized_revenue END AS revenue
 ) v
+CROSS JOIN LATERAL (
+    SELECT tenantdb_bi_margin_exemption(v.revenue, m.plan_id, m.price_monthly, m.subscription_status,
+                                        m.emails_sent, %(min_volume)s) AS exemption
+) x
 CROSS JOIN LATERAL (
     SELECT CASE WHEN v.revenue <> 0
                 THEN (v.revenue - m.total_cost) / v.revenue END AS margin,
