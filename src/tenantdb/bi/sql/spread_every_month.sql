@@ -3,9 +3,9 @@
 -- place (by this transaction), so each month's refresh consumes its own. The caller holds a SHARE lock on
 -- bi_refresh_state, so no month's refresh is under way: every month computed before the change has its row.
 WITH spread AS (
-    DELETE FROM bi_changed_months c WHERE c.month = 'infinity' RETURNING c.txid
+    DELETE FROM bi_changed_months c WHERE c.month = 'infinity' RETURNING c.xact
 )
-INSERT INTO bi_changed_months (month, txid)
+INSERT INTO bi_changed_months (month, xact)
 SELECT m.month, pg_current_xact_id()
 FROM (SELECT s.month FROM bi_refresh_state s
       UNION

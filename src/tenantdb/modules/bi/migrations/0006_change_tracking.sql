@@ -10,9 +10,9 @@
 -- small row per month it touched and no row is shared between writers; the refresh deletes them.
 CREATE TABLE bi_changed_months (
     month     date        NOT NULL CHECK (month = 'infinity' OR month = date_trunc('month', month)::date),
-    txid      xid8        NOT NULL,
+    xact      xid8        NOT NULL,
     noted_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (month, txid)
+    PRIMARY KEY (month, xact)
 );
 COMMENT ON TABLE bi_changed_months IS
     'Months whose inputs changed since their last refresh: one row per month and writing transaction, written by '
@@ -21,7 +21,7 @@ COMMENT ON TABLE bi_changed_months IS
 COMMENT ON COLUMN bi_changed_months.month IS
     'First day of a changed month, or infinity: a change to an input every month reads (a company, plan, '
     'subscription, server, address, pool, member or rule, or any TRUNCATE).';
-COMMENT ON COLUMN bi_changed_months.txid IS 'The writing transaction (pg_current_xact_id()).';
+COMMENT ON COLUMN bi_changed_months.xact IS 'The writing transaction (pg_current_xact_id()).';
 COMMENT ON COLUMN bi_changed_months.noted_at IS
     'When the writing transaction noted the month: the oldest note says how long a change has waited.';
 GRANT SELECT ON bi_changed_months TO business_analysts;
@@ -46,23 +46,23 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         NULL;  -- every month
     ELSIF TG_TABLE_NAME = 'deliverability_daily' THEN
-        INSERT INTO bi_changed_months (month, txid)
+        INSERT INTO bi_changed_months (month, xact)
         SELECT DISTINCT date_trunc('month', r.day)::date, pg_current_xact_id() FROM changed_rows r
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'billing_transactions' THEN
-        INSERT INTO bi_changed_months (month, txid)
+        INSERT INTO bi_changed_months (month, xact)
         SELECT DISTINCT date_trunc('month', r.occurred_at AT TIME ZONE 'UTC')::date, pg_current_xact_id()
         FROM changed_rows r
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'provider_invoices' THEN
-        INSERT INTO bi_changed_months (month, txid)
+        INSERT INTO bi_changed_months (month, xact)
         SELECT DISTINCT r.month, pg_current_xact_id() FROM changed_rows r
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'provider_invoice_lines' THEN
-        INSERT INTO bi_changed_months (month, txid)
+        INSERT INTO bi_changed_months (month, xact)
         SELECT DISTINCT i.month, pg_current_xact_id()
         FROM changed_rows r
         JOIN provider_invoices i ON i.invoice_id = r.invoice_id
@@ -71,7 +71,7 @@ BEGIN
     ELSIF NOT EXISTS (SELECT FROM changed_rows) THEN
         RETURN NULL;  -- a statement that changed no row
     END IF;
-    INSERT INTO bi_changed_months (month, txid) VALUES ('infinity', pg_current_xact_id())
+    INSERT INTO bi_changed_months (month, xact) VALUES ('infinity', pg_current_xact_id())
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END;
