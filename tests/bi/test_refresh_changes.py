@@ -417,3 +417,32 @@ def test_a_database_that_upgrades_refreshes_every_month_once(session: Session) -
     migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
     assert [done.month for done in refresh(session, RefreshRequest(jobs=1)).refreshed] == [MAY, JUNE]
     assert refresh(session, RefreshRequest(jobs=1)).refreshed == ()
+
+
+def test_a_change_to_every_month_during_a_month_refresh_is_noted_for_that_month(rows: Rows, dsn: str) -> None:
+    """A refresh of April (no data: asked for by name) has read its inputs when a server's price changes (a change
+    to every month); a refresh that starts then waits for April to commit before it spreads the change to every
+    month with rollups, so April is noted too (it would otherwise keep the old price once data makes it a month
+    the incremental refresh looks at)."""
+    portfolio(rows)
+    refresh(rows.session, RefreshRequest(jobs=1))
+    april = date(2025, 4, 1)
+    reports: list[RefreshReport] = []
+
+    def run() -> None:
+        with connect(dsn) as refresher:
+            reports.append(refresh(refresher, RefreshRequest(jobs=1)))
+
+    with connect(dsn) as first:
+        first.execute("BEGIN")
+        refresh_month(first, april, tolerance=Decimal("0.02"))  # April read, not committed yet
+        rows.session.execute("UPDATE vps_instances SET approximate_cost = approximate_cost + 1")
+        worker = threading.Thread(target=run)
+        worker.start()
+        wait_for_a_lock_wait(rows.session)  # the spread waits for April's transaction
+        first.execute("COMMIT")
+        worker.join(60)
+    assert [done.month for done in reports[0].refreshed] == [MAY, JUNE]
+    assert rows.value("SELECT count(*) FROM bi_changed_months WHERE month = %s", (april,)) == 1
+    assert [done.month for done in refresh(rows.session, RefreshRequest(months=(april,))).refreshed] == [april]
+    assert rows.value("SELECT count(*) FROM bi_changed_months") == 0
