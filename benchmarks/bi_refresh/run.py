@@ -120,6 +120,7 @@ def refresh(url: str, jobs: int, *, everything: bool = False) -> dict[str, Any]:
         "wall_seconds": round(wall, 2),
         "engine_seconds": report["seconds"],
         "months_refreshed": [month["month"] for month in report["refreshed"]],
+        "recomputed": sorted({stage for month in report["refreshed"] for stage in month["recomputed"]}),
         "months_skipped": len(report["skipped"]),
         "lines": sum(month["lines"] for month in report["refreshed"]),
     }
@@ -272,8 +273,8 @@ def markdown(results: dict[str, Any]) -> str:
         f" addresses, {rows['deliverability_daily']:,} deliverability rows, {rows['billing_transactions']:,} ledger"
         f" entries ({p['days']} days); `--jobs {p['jobs']}`; wall clock of the CLI, start-up included.",
         "",
-        "| refresh | months refreshed | allocation lines | wall s | engine s | goal |",
-        "|---|---|---:|---:|---:|---|",
+        "| refresh | months refreshed | recomputed | wall s | engine s | goal |",
+        "|---|---|---|---:|---:|---|",
     ]
     for name, step in results["refresh"].items():
         goal = GOALS.get(name)
@@ -281,7 +282,8 @@ def markdown(results: dict[str, Any]) -> str:
         label = f"{name} ({step['change']})" if "change" in step else name
         lines.append(
             f"| {label} | {len(step['months_refreshed'])} of {len(step['months_refreshed']) + step['months_skipped']}"
-            f" | {step['lines']:,} | {step['wall_seconds']:.2f} | {step['engine_seconds']:.2f} | {verdict} |"
+            f" | {', '.join(step['recomputed'])} | {step['wall_seconds']:.2f} | {step['engine_seconds']:.2f}"
+            f" | {verdict} |"
         )
     lines += [
         "",

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tenantdb.bi import RefreshReport, RefreshRequest, refresh
+from tenantdb.bi.changes import Stage
 from tenantdb.bi.refresh import forget_month, refresh_month
 from tenantdb.db import Session, connect
 from tenantdb.execute import RunRequest, migrate
@@ -289,6 +290,7 @@ def test_moving_a_credit_refreshes_its_month_only(rows: Rows) -> None:
     move_credit(rows.session, p)
     report = refresh(rows.session, RefreshRequest(jobs=1))
     assert [done.month for done in report.refreshed] == [JUNE] and report.skipped == (MAY,)
+    assert report.refreshed[0].recomputed == (Stage.CUSTOMERS,)  # not the allocation nor the reconciliation
     revenue = "SELECT recognized_revenue FROM bi_tenant_monthly WHERE tenant_id = %s AND month = %s"
     assert rows.value(revenue, (p.a, JUNE)) == Decimal("-1.00")
     assert rows.value(revenue, (p.b, JUNE)) == Decimal("99.00")
@@ -446,3 +448,25 @@ def test_a_change_to_every_month_during_a_month_refresh_is_noted_for_that_month(
     assert rows.value("SELECT count(*) FROM bi_changed_months WHERE month = %s", (april,)) == 1
     assert [done.month for done in refresh(rows.session, RefreshRequest(months=(april,))).refreshed] == [april]
     assert rows.value("SELECT count(*) FROM bi_changed_months") == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "recomputed"),
+    [
+        (move_credit, (Stage.CUSTOMERS,)),
+        (move_sending, (Stage.ALLOCATION, Stage.CUSTOMERS)),
+        (rematch_invoice_line, (Stage.RECONCILIATION,)),
+        (swap_weights, tuple(Stage)),
+    ],
+    ids=["ledger", "sending", "invoices", "every month"],
+)
+def test_a_month_recomputes_what_its_changes_call_for(
+    rows: Rows, change: Change, recomputed: tuple[Stage, ...]
+) -> None:
+    p = portfolio(rows)
+    refresh(rows.session, RefreshRequest(jobs=1))
+    change(rows.session, p)
+    report = refresh(rows.session, RefreshRequest(jobs=1))
+    assert {done.month: done.recomputed for done in report.refreshed}[JUNE] == recomputed
+    forced = refresh(rows.session, RefreshRequest(months=(JUNE,)))
+    assert forced.refreshed[0].recomputed == tuple(Stage)

@@ -119,7 +119,7 @@ def apply(session: Session, edit: tuple[str, int, int, str, str, int], tenants: 
             raise
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sequence=edits)
 def test_an_incremental_refresh_always_equals_a_full_refresh(
     world: tuple[Session, Portfolio, list[str]], sequence: list[tuple[str, int, int, str, str, int]]

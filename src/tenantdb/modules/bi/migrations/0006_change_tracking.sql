@@ -4,6 +4,8 @@
 -- bi_changed_months, in the writer's own transaction, so the note commits (or rolls back) with the change; an
 -- incremental refresh recomputes the noted months and deletes their notes as the first step of each month's
 -- transaction, before it reads anything. Nothing a writer does escapes it: no count, sum or timestamp is compared.
+-- A note also says which kind of input changed, so the refresh recomputes only what depends on it (a ledger entry:
+-- the customers' figures, not the allocation or the reconciliation).
 --
 -- Hot paths (a tenant's ledger entries, the roll-up job's deliverability rows) never wait for one another: a note
 -- is keyed by month and writing transaction (INSERT ... ON CONFLICT DO NOTHING), so each transaction writes one
@@ -11,8 +13,9 @@
 CREATE TABLE bi_changed_months (
     month     date        NOT NULL CHECK (month = 'infinity' OR month = date_trunc('month', month)::date),
     xact      xid8        NOT NULL,
+    input     text        NOT NULL CHECK (input IN ('ledger', 'sending', 'invoices', 'everything')),
     noted_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (month, xact)
+    PRIMARY KEY (month, xact, input)
 );
 COMMENT ON TABLE bi_changed_months IS
     'Months whose inputs changed since their last refresh: one row per month and writing transaction, written by '
@@ -22,6 +25,9 @@ COMMENT ON COLUMN bi_changed_months.month IS
     'First day of a changed month, or infinity: a change to an input every month reads (a company, plan, '
     'subscription, server, address, pool, member or rule, or any TRUNCATE).';
 COMMENT ON COLUMN bi_changed_months.xact IS 'The writing transaction (pg_current_xact_id()).';
+COMMENT ON COLUMN bi_changed_months.input IS
+    'What changed: ledger (billing_transactions), sending (deliverability_daily), invoices (provider invoices and '
+    'their lines), or everything (any other input, a TRUNCATE, a change spread to every month).';
 COMMENT ON COLUMN bi_changed_months.noted_at IS
     'When the writing transaction noted the month: the oldest note says how long a change has waited.';
 GRANT SELECT ON bi_changed_months TO business_analysts;
@@ -46,24 +52,24 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         NULL;  -- every month
     ELSIF TG_TABLE_NAME = 'deliverability_daily' THEN
-        INSERT INTO bi_changed_months (month, xact)
-        SELECT DISTINCT date_trunc('month', r.day)::date, pg_current_xact_id() FROM changed_rows r
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT date_trunc('month', r.day)::date, pg_current_xact_id(), 'sending' FROM changed_rows r
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'billing_transactions' THEN
-        INSERT INTO bi_changed_months (month, xact)
-        SELECT DISTINCT date_trunc('month', r.occurred_at AT TIME ZONE 'UTC')::date, pg_current_xact_id()
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT date_trunc('month', r.occurred_at AT TIME ZONE 'UTC')::date, pg_current_xact_id(), 'ledger'
         FROM changed_rows r
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'provider_invoices' THEN
-        INSERT INTO bi_changed_months (month, xact)
-        SELECT DISTINCT r.month, pg_current_xact_id() FROM changed_rows r
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT r.month, pg_current_xact_id(), 'invoices' FROM changed_rows r
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'provider_invoice_lines' THEN
-        INSERT INTO bi_changed_months (month, xact)
-        SELECT DISTINCT i.month, pg_current_xact_id()
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT i.month, pg_current_xact_id(), 'invoices'
         FROM changed_rows r
         JOIN provider_invoices i ON i.invoice_id = r.invoice_id
         ON CONFLICT DO NOTHING;
@@ -71,7 +77,7 @@ BEGIN
     ELSIF NOT EXISTS (SELECT FROM changed_rows) THEN
         RETURN NULL;  -- a statement that changed no row
     END IF;
-    INSERT INTO bi_changed_months (month, xact) VALUES ('infinity', pg_current_xact_id())
+    INSERT INTO bi_changed_months (month, xact, input) VALUES ('infinity', pg_current_xact_id(), 'everything')
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END;
