@@ -193,3 +193,25 @@ def test_explain_shows_the_deferred_revenue_at_the_month_end(rows: Rows, dsn: st
     assert (report.recognized_revenue, report.deferred_revenue) == (money(500), money(5500))
     shown = cli("report", "explain", "--tenant", tenant, "--month", "2025-06", "--dsn", dsn)
     assert "revenue $500.00 (deferred at the month's end: $5,500.00)" in " ".join(shown.stdout.split())
+
+
+def test_an_incremental_refresh_follows_a_payment_whose_billing_period_changes(rows: Rows) -> None:
+    """The billing period of a payment is the service period of its entries: moving it moves their revenue."""
+    tenant, subscription = customer(rows)
+    paid = payment(rows, tenant, subscription, "500.00", "2025-06-01Z", "2025-07-01Z", "2025-06-02 10:00Z")
+    entry(rows, tenant, "charge", "500.00", "2025-06-02 10:00Z", payment=paid)
+    entry(rows, tenant, "charge", "1.00", "2025-08-02 10:00Z")  # data up to August
+    refresh(rows.session, RefreshRequest())
+    rows.session.execute(
+        "UPDATE payments SET billing_period_start = '2025-07-01Z', billing_period_end = '2025-08-01Z'"
+        " WHERE payment_id = %s",
+        (paid,),
+    )
+    refresh(rows.session, RefreshRequest())
+    found = dict(
+        rows.session.fetch_all(
+            "SELECT month, recognized_revenue FROM bi_tenant_monthly WHERE tenant_id = %s AND month < '2025-08-01'",
+            (tenant,),
+        )
+    )
+    assert found == {JUNE: money(0), date(2025, 7, 1): money(500)}

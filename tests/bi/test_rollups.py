@@ -156,7 +156,7 @@ def test_a_reader_during_a_refresh_is_not_blocked_and_sees_a_whole_month(rows: R
     rows.vps(rows.company("tenant-c"), "1000.00")  # June changes by $1,000 and one line (a new tenant's)
     with connect(dsn) as writer, connect(dsn) as reader:
         writer.execute("BEGIN")
-        refresh_month(writer, JUNE, fingerprint="test", tolerance=Decimal("0.02"))  # not committed yet
+        refresh_month(writer, JUNE, tolerance=Decimal("0.02"))  # not committed yet
         reader.execute("SET statement_timeout = '2s'")  # a blocked reader would fail here
         assert reader.fetch_one(totals, (JUNE,)) == before
         assert reader.fetch_value("SELECT count(*) FROM bi_tenant_monthly WHERE month = %s", (JUNE,)) == 2

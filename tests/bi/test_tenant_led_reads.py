@@ -169,7 +169,7 @@ def test_the_reporting_month_is_the_latest_month_present_whatever_bi_refresh_sta
     seeded.execute("BEGIN")
     try:
         seeded.execute(
-            "INSERT INTO bi_refresh_state (month, fingerprint, duration_ms) VALUES (%s, 'empty', 0)",
+            "INSERT INTO bi_refresh_state (month, definitions, duration_ms) VALUES (%s, 'empty', 0)",
             ((latest.replace(year=latest.year + 1)),),
         )
         assert assert_views_match(seeded) > 60

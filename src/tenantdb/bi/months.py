@@ -23,9 +23,3 @@ def parse_month(text: str) -> date:
 def months_with_data(session: Session) -> list[date]:
     """Every month from the earliest to the latest with deliverability, billing transactions or invoices."""
     return [row[0] for row in session.fetch_all(statement("months_with_data"))]
-
-
-def fingerprints(session: Session, months: list[date], *, engine: str, tolerance: str) -> dict[date, str]:
-    """A fingerprint of each month's inputs (``sql/fingerprints.sql``): equal fingerprints, equal results."""
-    rows = session.fetch_all(statement("fingerprints"), {"months": months, "engine": engine, "tolerance": tolerance})
-    return {row[0]: str(row[1]) for row in rows}

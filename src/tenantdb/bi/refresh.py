@@ -2,8 +2,9 @@
 
 Each month is one transaction: its allocation lines, customer figures and reconciliation are deleted and inserted
 again, so a reader (whose snapshot predates the commit, or follows it) always sees a whole month, old or new, and
-is never blocked (no lock stronger than ROW EXCLUSIVE is taken on the rollups). A month whose inputs have the same
-fingerprint as at its last refresh is skipped unless asked for by name or with ``everything``.
+is never blocked (no lock stronger than ROW EXCLUSIVE is taken on the rollups). A month is skipped unless asked for
+by name or with ``everything``, or its inputs changed since its last refresh (the notes of ``bi.changes``), or it was
+computed with other definitions, or never.
 """
 
 from __future__ import annotations
@@ -17,18 +18,27 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from time import perf_counter
-from typing import Protocol, cast
+from typing import LiteralString, Protocol, cast
 
 from tenantdb.bi.allocation import allocate_month, prepare_month
-from tenantdb.bi.months import fingerprints, months_with_data
+from tenantdb.bi.changes import (
+    EVERY_STAGE,
+    Stage,
+    consume,
+    definitions,
+    spread_every_month,
+    stages_due,
+    stale_months,
+)
+from tenantdb.bi.months import months_with_data
 from tenantdb.bi.reconcile import DEFAULT_TOLERANCE, reconcile_month
 from tenantdb.bi.reports.executive import store_summary
 from tenantdb.bi.rollup import summarize_month
 from tenantdb.db import Session, bypasses_row_security
 from tenantdb.errors import ConfigError
 
-# Part of every fingerprint: a new version of the definitions refreshes every month again.
-ENGINE_VERSION = "bi-2"  # bi-2: revenue recognized over service periods
+# Recorded with every month: a new version of the definitions refreshes every month again.
+ENGINE_VERSION = "bi-2"  # bi-2: revenue recognized over service periods, in USD through fx_rates
 # pg_advisory_xact_lock(REFRESH_LOCK, year * 12 + month): two refreshes of one month take turns.
 REFRESH_LOCK = 0x7462_6972
 # Sorts and hashes over a month's resources and invoice lines stay in memory (for the month's transaction only).
@@ -52,9 +62,10 @@ class RefreshRequest:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MonthRefresh:
-    """One refreshed month: what it wrote and how long its transaction took."""
+    """One refreshed month: the stages it recomputed, what the month holds and how long its transaction took."""
 
     month: date
+    recomputed: tuple[Stage, ...]
     lines: int
     tenants: int
     providers: int
@@ -177,15 +188,16 @@ def refresh(
     check_refreshable(session)
     check_begun(session, request.months)
     candidates = sorted(set(request.months)) if request.months else months_with_data(session)
-    current = fingerprints(session, candidates, engine=ENGINE_VERSION, tolerance=str(request.tolerance))
-    previous = dict(session.fetch_all("SELECT month, fingerprint FROM bi_refresh_state"))
-    forced = bool(request.months) or request.everything
-    todo = [month for month in candidates if forced or previous.get(month) != current[month]]
+    with session.transaction(), as_refresh_role(session):
+        spread_every_month(session, candidates)
+        stale = stale_months(session, candidates, current=definitions(ENGINE_VERSION, request.tolerance))
+    wholly = bool(request.months) or request.everything
+    todo = candidates if wholly else stale
     skipped = [month for month in candidates if month not in todo]
     if observer is not None:
         observer.planned(todo, skipped)
     jobs = min(request.jobs, len(todo)) if connect is not None else 1
-    months = _Months(todo, current, request.tolerance, observer)
+    months = _Months(todo, request.tolerance, wholly, observer)
     if jobs <= 1:
         months.work(session)
     else:
@@ -205,13 +217,11 @@ def refresh(
 class _Months:
     """The months left to refresh, taken one at a time by one or more workers, each on its own session."""
 
-    def __init__(
-        self, todo: list[date], fingerprints: dict[date, str], tolerance: Decimal, observer: RefreshObserver | None
-    ) -> None:
+    def __init__(self, todo: list[date], tolerance: Decimal, wholly: bool, observer: RefreshObserver | None) -> None:
         self.pending = deque(enumerate(todo, start=1))
         self.total = len(todo)
-        self.fingerprints = fingerprints
         self.tolerance = tolerance
+        self.wholly = wholly
         self.observer = observer
         self.done: list[MonthRefresh] = []
         self.lock = threading.Lock()
@@ -228,7 +238,7 @@ class _Months:
                     self.observer.month_started(month, position, self.total)
             try:
                 with session.transaction():
-                    done = refresh_month(session, month, fingerprint=self.fingerprints[month], tolerance=self.tolerance)
+                    done = refresh_month(session, month, tolerance=self.tolerance, wholly=self.wholly)
             except BaseException:
                 self.failed.set()
                 raise
@@ -250,26 +260,59 @@ class _Months:
             future.result()
 
 
-def refresh_month(session: Session, month: date, *, fingerprint: str, tolerance: Decimal) -> MonthRefresh:
-    """Recompute one month inside the caller's transaction and record its fingerprint."""
+def refresh_month(session: Session, month: date, *, tolerance: Decimal, wholly: bool = True) -> MonthRefresh:
+    """Recompute one month inside the caller's transaction (READ COMMITTED, or a snapshot taken no earlier than
+    here) and record the definitions it was computed with; the month's change notes are consumed first. Unless
+    ``wholly``, a month computed with the same definitions recomputes only the stages its notes call for (a ledger
+    entry: the customers' figures), and always its summary."""
+    current = definitions(ENGINE_VERSION, tolerance)
     with as_refresh_role(session):
         began = perf_counter()
         session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
+        noted = consume(session, month)  # before any read of the inputs
+        stages = EVERY_STAGE if wholly else stages_due(session, month, current=current, noted=noted)
         session.set_local("work_mem", WORK_MEM)
         session.set_local("jit", "off")  # compiling the month's big joins costs more than it saves
         prepare_month(session, month)
-        lines = allocate_month(session, month)
-        tenants = summarize_month(session, month)
-        providers = reconcile_month(session, month, tolerance)
+        month_only = (month,)
+        if Stage.ALLOCATION in stages:
+            lines = allocate_month(session, month)
+        else:
+            lines = session.fetch_value(_MONTH_LINES, month_only)
+        if Stage.CUSTOMERS in stages:
+            tenants = summarize_month(session, month)
+        else:
+            tenants = session.fetch_value(_MONTH_CUSTOMERS, month_only)
+        if Stage.RECONCILIATION in stages:
+            providers = reconcile_month(session, month, tolerance)
+        else:
+            providers = session.fetch_value("SELECT count(*) FROM bi_reconciliation WHERE month = %s", month_only)
         seconds = perf_counter() - began
         session.execute(
-            "INSERT INTO bi_refresh_state (month, fingerprint, refreshed_at, duration_ms) VALUES (%s, %s, now(), %s)"
-            " ON CONFLICT (month) DO UPDATE SET fingerprint = EXCLUDED.fingerprint,"
+            "INSERT INTO bi_refresh_state (month, definitions, refreshed_at, duration_ms) VALUES (%s, %s, now(), %s)"
+            " ON CONFLICT (month) DO UPDATE SET definitions = EXCLUDED.definitions,"
             " refreshed_at = EXCLUDED.refreshed_at, duration_ms = EXCLUDED.duration_ms",
-            (month, fingerprint, int(seconds * 1000)),
+            (month, current, int(seconds * 1000)),
         )
         store_summary(session, month)  # after bi_refresh_state: the row carries the month's refreshed_at
-        return MonthRefresh(month=month, lines=lines, tenants=tenants, providers=providers, seconds=round(seconds, 3))
+        return MonthRefresh(
+            month=month,
+            recomputed=tuple(stage for stage in Stage if stage in stages),
+            lines=lines,
+            tenants=tenants,
+            providers=providers,
+            seconds=round(seconds, 3),
+        )
+
+
+# What a month holds, counted company by company through the keys (tenant_id, month, ...): no index of the
+# rollups leads with month (RELIABILITY R26).
+_MONTH_LINES: LiteralString = (
+    "SELECT count(*) FROM companies c JOIN bi_cost_allocation_lines l ON l.tenant_id = c.id AND l.month = %s"
+)
+_MONTH_CUSTOMERS: LiteralString = (
+    "SELECT count(*) FROM companies c JOIN bi_tenant_monthly m ON m.tenant_id = c.id AND m.month = %s"
+)
 
 
 @contextmanager
@@ -295,5 +338,6 @@ def as_refresh_role(session: Session) -> Iterator[None]:
 def refresh_in_transaction(session: Session, tolerance: Decimal = DEFAULT_TOLERANCE) -> list[MonthRefresh]:
     """Every month with data, inside the caller's open transaction (``tenantdb seed`` fills module bi this way)."""
     months = months_with_data(session)
-    current = fingerprints(session, months, engine=ENGINE_VERSION, tolerance=str(tolerance))
-    return [refresh_month(session, month, fingerprint=current[month], tolerance=tolerance) for month in months]
+    with as_refresh_role(session):
+        spread_every_month(session, months)
+    return [refresh_month(session, month, tolerance=tolerance) for month in months]

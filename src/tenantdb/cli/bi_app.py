@@ -42,14 +42,15 @@ def show_refresh(report: RefreshReport) -> None:
     if report.refreshed:
         table = Table(title=f"bi refresh of {escape(report.database)}", title_justify="left")
         table.add_column("month")
+        table.add_column("recomputed")
         table.add_column("allocation lines", justify="right")
         table.add_column("customers", justify="right")
         table.add_column("providers", justify="right")
         table.add_column("seconds", justify="right")
         for month in report.refreshed:
             table.add_row(
-                f"{month.month:%Y-%m}", f"{month.lines:,}", f"{month.tenants:,}", str(month.providers),
-                f"{month.seconds:.2f}",
+                f"{month.month:%Y-%m}", ", ".join(month.recomputed), f"{month.lines:,}", f"{month.tenants:,}",
+                str(month.providers), f"{month.seconds:.2f}",
             )  # fmt: skip
         stdout.print(table)
     skipped = f", {len(report.skipped)} unchanged and skipped" if report.skipped else ""

@@ -380,11 +380,14 @@ _SUMMARY_DELETE: LiteralString = "DELETE FROM bi_month_summary WHERE month = %(m
 _MONTH_HAS_ROWS: LiteralString = (
     "SELECT EXISTS (SELECT FROM companies c JOIN bi_tenant_monthly m ON m.tenant_id = c.id AND m.month = %s)"
 )
+# Of the totals, only the month's own row: a month's summary depends on no other month's rollups (the trend reads
+# the previous month's own row), so refreshing one month never leaves another's summary stale.
 _SUMMARY_INSERT: LiteralString = (
     "INSERT INTO bi_month_summary (month, version, margin_target, min_volume, refreshed_at, totals, health, tenants,"
     " alerts, actions, plans) VALUES (%(month)s, %(version)s, %(margin_target)s, %(min_volume)s, %(refreshed_at)s,"
-    " %(totals)s::jsonb, %(health)s::jsonb, %(tenants)s::jsonb, %(alerts)s::jsonb, %(actions)s::jsonb,"
-    " %(plans)s::jsonb)"
+    " (SELECT coalesce(jsonb_agg(t.total), '[]') FROM jsonb_array_elements(%(totals)s::jsonb) AS t (total)"
+    " WHERE (t.total ->> 'month')::date = %(month)s),"
+    " %(health)s::jsonb, %(tenants)s::jsonb, %(alerts)s::jsonb, %(actions)s::jsonb, %(plans)s::jsonb)"
 )
 
 

@@ -49,7 +49,181 @@ COMMENT ON COLUMN bi_reconciliation.flag_reason IS
     'Why the row is flagged: no_rate (an invoice''s currency has no rate to USD; invoiced and the drifts are NULL), '
     'unmatched_lines (a line matches no resource), beyond_tolerance; NULL when it is not.';
 
+-- Change tracking (bi 0006) for what revenue recognition and currencies read: a ledger entry counts in every month
+-- its service period reaches, a payment's billing period is the service period of its entries, and a rate converts
+-- the ledger and the invoices from its day on (docs/business-metrics.md, "When a month is refreshed").
+DO $$
+BEGIN
+    EXECUTE format($function$
+CREATE OR REPLACE FUNCTION tenantdb_bi_note_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, %I, pg_temp
+AS $body$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        NULL;  -- every month
+    ELSIF TG_TABLE_NAME = 'deliverability_daily' THEN
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT date_trunc('month', r.day)::date, pg_current_xact_id(), 'sending' FROM changed_rows r
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF TG_TABLE_NAME = 'billing_transactions' THEN
+        -- every month from the earlier of the entry's month and its service period's first month to the later of
+        -- that month and the period's last month (its own period, else its payment's billing period)
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT m.month::date, pg_current_xact_id(), 'ledger'
+        FROM changed_rows r
+        LEFT JOIN payments p
+          ON r.service_period_start IS NULL AND p.tenant_id = r.tenant_id AND p.payment_id = r.payment_id
+        CROSS JOIN LATERAL (
+            SELECT (r.occurred_at AT TIME ZONE 'UTC')::date AS occurred_on,
+                   coalesce(r.service_period_start, (p.billing_period_start AT TIME ZONE 'UTC')::date) AS first_day,
+                   coalesce(r.service_period_end - 1, (p.billing_period_end AT TIME ZONE 'UTC')::date) AS last_day
+        ) d
+        CROSS JOIN LATERAL generate_series(date_trunc('month', least(d.occurred_on, d.first_day)::timestamp),
+                                           date_trunc('month', greatest(d.occurred_on, d.last_day)::timestamp),
+                                           interval '1 month') AS m (month)
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF TG_TABLE_NAME = 'payments' THEN
+        -- a payment's billing period is the service period of its entries: every month from the earliest of the
+        -- period and its entries' dates to the latest
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT m.month::date, pg_current_xact_id(), 'ledger'
+        FROM changed_rows r
+        CROSS JOIN LATERAL (
+            SELECT min((t.occurred_at AT TIME ZONE 'UTC')::date) AS first_entry,
+                   max((t.occurred_at AT TIME ZONE 'UTC')::date) AS last_entry
+            FROM billing_transactions t
+            WHERE t.tenant_id = r.tenant_id AND t.payment_id = r.payment_id
+        ) e
+        CROSS JOIN LATERAL generate_series(
+            date_trunc('month', least((r.billing_period_start AT TIME ZONE 'UTC')::date, e.first_entry)::timestamp),
+            date_trunc('month', greatest((r.billing_period_end AT TIME ZONE 'UTC')::date, e.last_entry)::timestamp),
+            interval '1 month') AS m (month)
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF TG_TABLE_NAME = 'fx_rates' THEN
+        -- a rate converts the ledger entries and invoices from its day until a later rate: every month from its
+        -- day's to the current one (a month not begun is refreshed when it begins)
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT m.month::date, pg_current_xact_id(), i.input
+        FROM (SELECT min(r.rate_date) AS first_day FROM changed_rows r) f
+        CROSS JOIN LATERAL generate_series(date_trunc('month', f.first_day::timestamp),
+                                           greatest(date_trunc('month', f.first_day::timestamp),
+                                                    date_trunc('month', now() AT TIME ZONE 'UTC')),
+                                           interval '1 month') AS m (month)
+        CROSS JOIN (VALUES ('ledger'), ('invoices')) AS i (input)
+        WHERE f.first_day IS NOT NULL
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF TG_TABLE_NAME = 'provider_invoices' THEN
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT r.month, pg_current_xact_id(), 'invoices' FROM changed_rows r
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF TG_TABLE_NAME = 'provider_invoice_lines' THEN
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT i.month, pg_current_xact_id(), 'invoices'
+        FROM changed_rows r
+        JOIN provider_invoices i ON i.invoice_id = r.invoice_id
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF NOT EXISTS (SELECT FROM changed_rows) THEN
+        RETURN NULL;  -- a statement that changed no row
+    END IF;
+    INSERT INTO bi_changed_months (month, xact, input) VALUES ('infinity', pg_current_xact_id(), 'everything')
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END;
+$body$
+$function$, current_schema());
+END
+$$;
+
+DO $$
+DECLARE
+    input text;
+BEGIN
+    FOREACH input IN ARRAY ARRAY['payments', 'fx_rates']
+    LOOP
+        EXECUTE format('CREATE TRIGGER bi_note_insert AFTER INSERT ON %I REFERENCING NEW TABLE AS changed_rows'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_bi_note_change()', input);
+        EXECUTE format('CREATE TRIGGER bi_note_update_old AFTER UPDATE ON %I REFERENCING OLD TABLE AS changed_rows'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_bi_note_change()', input);
+        EXECUTE format('CREATE TRIGGER bi_note_update_new AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed_rows'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_bi_note_change()', input);
+        EXECUTE format('CREATE TRIGGER bi_note_delete AFTER DELETE ON %I REFERENCING OLD TABLE AS changed_rows'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_bi_note_change()', input);
+        EXECUTE format('CREATE TRIGGER bi_note_truncate AFTER TRUNCATE ON %I'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_bi_note_change()', input);
+        EXECUTE format('ALTER TABLE %I ENABLE ALWAYS TRIGGER bi_note_insert, ENABLE ALWAYS TRIGGER bi_note_update_old,'
+                       ' ENABLE ALWAYS TRIGGER bi_note_update_new, ENABLE ALWAYS TRIGGER bi_note_delete,'
+                       ' ENABLE ALWAYS TRIGGER bi_note_truncate', input);
+    END LOOP;
+END
+$$;
+
 -- migrate:down
+DO $$
+DECLARE
+    input text;
+BEGIN
+    FOREACH input IN ARRAY ARRAY['payments', 'fx_rates']
+    LOOP
+        EXECUTE format('DROP TRIGGER bi_note_insert ON %I', input);
+        EXECUTE format('DROP TRIGGER bi_note_update_old ON %I', input);
+        EXECUTE format('DROP TRIGGER bi_note_update_new ON %I', input);
+        EXECUTE format('DROP TRIGGER bi_note_delete ON %I', input);
+        EXECUTE format('DROP TRIGGER bi_note_truncate ON %I', input);
+    END LOOP;
+END
+$$;
+-- bi 0006's function again
+DO $$
+BEGIN
+    EXECUTE format($function$
+CREATE OR REPLACE FUNCTION tenantdb_bi_note_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, %I, pg_temp
+AS $body$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        NULL;  -- every month
+    ELSIF TG_TABLE_NAME = 'deliverability_daily' THEN
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT date_trunc('month', r.day)::date, pg_current_xact_id(), 'sending' FROM changed_rows r
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF TG_TABLE_NAME = 'billing_transactions' THEN
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT date_trunc('month', r.occurred_at AT TIME ZONE 'UTC')::date, pg_current_xact_id(), 'ledger'
+        FROM changed_rows r
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF TG_TABLE_NAME = 'provider_invoices' THEN
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT r.month, pg_current_xact_id(), 'invoices' FROM changed_rows r
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF TG_TABLE_NAME = 'provider_invoice_lines' THEN
+        INSERT INTO bi_changed_months (month, xact, input)
+        SELECT DISTINCT i.month, pg_current_xact_id(), 'invoices'
+        FROM changed_rows r
+        JOIN provider_invoices i ON i.invoice_id = r.invoice_id
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    ELSIF NOT EXISTS (SELECT FROM changed_rows) THEN
+        RETURN NULL;  -- a statement that changed no row
+    END IF;
+    INSERT INTO bi_changed_months (month, xact, input) VALUES ('infinity', pg_current_xact_id(), 'everything')
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END;
+$body$
+$function$, current_schema());
+END
+$$;
 DELETE FROM bi_reconciliation WHERE invoiced IS NULL;  -- a rollup: tenantdb bi refresh writes it again
 -- tenantdb: ignore[ban-set-not-null] bi_reconciliation holds one row per provider and month (hundreds): the scan takes microseconds
 ALTER TABLE bi_reconciliation
