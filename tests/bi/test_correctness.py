@@ -334,8 +334,12 @@ VIEW_RATES = {
 
 
 def compare_views(diff: Diff, session: Session, data: ref.Dataset) -> None:
-    """The three views, for the reporting month: the latest month present in ``bi_tenant_monthly``."""
-    month = session.fetch_value("SELECT max(month) FROM bi_tenant_monthly")
+    """The three views, for the reporting month: the latest ended month present in ``bi_tenant_monthly`` (the
+    current month when no ended one is), which the datasets' service periods can reach."""
+    month = session.fetch_value(
+        "SELECT coalesce(max(month) FILTER (WHERE month < date_trunc('month', now() AT TIME ZONE 'UTC')),"
+        " max(month)) FROM bi_tenant_monthly"
+    )
     figures = ref.compute_month(data, month or MONTH)
     today = session.fetch_value("SELECT current_date")
     tenants = [row for row in figures.tenants if month is not None]

@@ -51,7 +51,8 @@ COMMENT ON COLUMN bi_reconciliation.flag_reason IS
 
 -- Change tracking (bi 0006) for what revenue recognition and currencies read: a ledger entry counts in every month
 -- its service period reaches, a payment's billing period is the service period of its entries, and a rate converts
--- the ledger and the invoices from its day on (docs/business-metrics.md, "When a month is refreshed").
+-- the ledger and the invoices from its day on (docs/business-metrics.md, "When a month is refreshed"). Months that
+-- have not begun are not noted: they have never been refreshed, so they are refreshed once they begin anyway.
 DO $$
 BEGIN
     EXECUTE format($function$
@@ -78,11 +79,14 @@ BEGIN
         CROSS JOIN LATERAL (
             SELECT (r.occurred_at AT TIME ZONE 'UTC')::date AS occurred_on,
                    coalesce(r.service_period_start, (p.billing_period_start AT TIME ZONE 'UTC')::date) AS first_day,
-                   coalesce(r.service_period_end - 1, (p.billing_period_end AT TIME ZONE 'UTC')::date) AS last_day
+                   coalesce(r.service_period_end - 1,
+                            greatest((p.billing_period_end AT TIME ZONE 'UTC')::date - 1,
+                                     (p.billing_period_start AT TIME ZONE 'UTC')::date)) AS last_day
         ) d
         CROSS JOIN LATERAL generate_series(date_trunc('month', least(d.occurred_on, d.first_day)::timestamp),
                                            date_trunc('month', greatest(d.occurred_on, d.last_day)::timestamp),
                                            interval '1 month') AS m (month)
+        WHERE m.month <= date_trunc('month', now() AT TIME ZONE 'UTC')  -- a month not begun is never refreshed
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'payments' THEN
@@ -99,8 +103,10 @@ BEGIN
         ) e
         CROSS JOIN LATERAL generate_series(
             date_trunc('month', least((r.billing_period_start AT TIME ZONE 'UTC')::date, e.first_entry)::timestamp),
-            date_trunc('month', greatest((r.billing_period_end AT TIME ZONE 'UTC')::date, e.last_entry)::timestamp),
+            date_trunc('month', greatest((r.billing_period_end AT TIME ZONE 'UTC')::date - 1,
+                                         (r.billing_period_start AT TIME ZONE 'UTC')::date, e.last_entry)::timestamp),
             interval '1 month') AS m (month)
+        WHERE m.month <= date_trunc('month', now() AT TIME ZONE 'UTC')  -- a month not begun is never refreshed
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'fx_rates' THEN
@@ -114,7 +120,7 @@ BEGIN
                                                     date_trunc('month', now() AT TIME ZONE 'UTC')),
                                            interval '1 month') AS m (month)
         CROSS JOIN (VALUES ('ledger'), ('invoices')) AS i (input)
-        WHERE f.first_day IS NOT NULL
+        WHERE f.first_day IS NOT NULL AND m.month <= date_trunc('month', now() AT TIME ZONE 'UTC')
         ON CONFLICT DO NOTHING;
         RETURN NULL;
     ELSIF TG_TABLE_NAME = 'provider_invoices' THEN
