@@ -30,7 +30,13 @@ VIEWS_FILE = "src/tenantdb/modules/bi/migrations/0002_dashboard_views.sql"
 REPORTS_DIR = "src/tenantdb/bi/reports/sql"
 VIEWS = ("executive_business_summary", "business_cost_allocation", "deliverability_business_impact")
 REPORTS = ("tenant_figures", "month_totals", "pool_figures", "refreshed_months")
-REPORT_PARAMS = {"margin_target": "0.30", "min_volume": 1000, "idle_utilization": "0.20", "high_idle_share": "0.30"}
+REPORT_PARAMS = {
+    "basis": "recognized_revenue",
+    "margin_target": "0.30",
+    "min_volume": 1000,
+    "idle_utilization": "0.20",
+    "high_idle_share": "0.30",
+}
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

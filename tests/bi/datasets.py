@@ -92,9 +92,18 @@ class Builder:
         return subscription_id
 
     def payment(
-        self, tenant: uuid.UUID, subscription: uuid.UUID, amount: str | int, *, day: date, status: str = "succeeded"
+        self,
+        tenant: uuid.UUID,
+        subscription: uuid.UUID,
+        amount: str | int,
+        *,
+        day: date,
+        status: str = "succeeded",
+        period: tuple[datetime, datetime] | None = None,
     ) -> uuid.UUID:
+        """A payment for ``period`` (by default the calendar month of ``day``, as the demo bills)."""
         payment_id = self.new_id()
+        start, end = period or (at(day.replace(day=1), 0), at(next_month(day.replace(day=1)), 0))
         self.add(
             "payments",
             {
@@ -104,8 +113,8 @@ class Builder:
                 "amount": money(amount),
                 "currency": "USD",
                 "status": status,
-                "billing_period_start": at(day, 0),
-                "billing_period_end": at(day, 0) + timedelta(days=30),
+                "billing_period_start": start,
+                "billing_period_end": end,
                 "paid_at": at(day) if status in ("succeeded", "refunded") else None,
             },
         )
@@ -120,7 +129,9 @@ class Builder:
         occurred: datetime,
         payment: uuid.UUID | None = None,
         currency: str = "USD",
+        period: tuple[date, date] | None = None,
     ) -> uuid.UUID:
+        """A ledger entry; ``period`` is its service period ``[start, end)`` in UTC days."""
         transaction_id = self.new_id()
         self.add(
             "billing_transactions",
@@ -132,6 +143,8 @@ class Builder:
                 "amount": money(amount),
                 "currency": currency,
                 "occurred_at": occurred,
+                "service_period_start": period[0] if period else None,
+                "service_period_end": period[1] if period else None,
             },
         )
         return transaction_id
@@ -256,7 +269,9 @@ class Builder:
     def member(self, pool: uuid.UUID, tenant: uuid.UUID, weight: str | int = 1) -> None:
         self.add("cost_pool_members", {"pool_id": pool, "tenant_id": tenant, "weight": Decimal(str(weight))})
 
-    def invoice(self, provider: str, month: date, lines: list[tuple[str, str, str]]) -> uuid.UUID:
+    def invoice(
+        self, provider: str, month: date, lines: list[tuple[str, str, str]], *, currency: str = "USD"
+    ) -> uuid.UUID:
         """``lines`` are (resource reference, quantity, unit price); amount = quantity x price, total = sum."""
         invoice_id = self.new_id()
         total = Decimal(0)
@@ -282,10 +297,17 @@ class Builder:
                 "month": month,
                 "invoice_number": f"INV-{self.counter}",
                 "total": total,
-                "currency": "USD",
+                "currency": currency,
             },
         )
         return invoice_id
+
+    def rate(self, day: date, base: str, value: str, quote: str = "USD") -> None:
+        """An exchange rate: on ``day`` one ``base`` is ``value`` ``quote``."""
+        self.add(
+            "fx_rates",
+            {"rate_date": day, "base_currency": base, "quote_currency": quote, "rate": Decimal(value)},
+        )
 
     def hostname(self, server: uuid.UUID) -> str:
         return str(next(row["hostname"] for row in self.tables["vps_instances"] if row["vps_instance_id"] == server))
@@ -318,6 +340,7 @@ INSERT_ORDER = (
     "deliverability_daily",
     "provider_invoices",
     "provider_invoice_lines",
+    "fx_rates",
 )
 
 
@@ -378,6 +401,29 @@ OCCURRED = (
     datetime(2026, 10, 1, tzinfo=UTC),
 )
 SEND_DAYS = (date(2026, 8, 3), date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 15), date(2026, 9, 30))
+# Service periods of ledger entries [start, end): none (recognized when dated), a month, a yearly prepayment, a
+# proration across a month's end, a refund of an earlier month, a single day, a period before both months.
+SERVICE_PERIODS = (
+    None,
+    None,
+    (date(2026, 9, 1), date(2026, 10, 1)),
+    (date(2026, 8, 1), date(2027, 8, 1)),
+    (date(2026, 8, 16), date(2026, 9, 16)),
+    (date(2026, 8, 1), date(2026, 9, 1)),
+    (date(2026, 9, 30), date(2026, 10, 1)),
+    (date(2026, 7, 1), date(2026, 8, 1)),
+)
+# Exchange rates to USD: days around the months' ends and entries' dates, values with up to 4 decimals.
+RATE_DAYS = (date(2026, 7, 31), date(2026, 8, 5), date(2026, 8, 31), date(2026, 9, 14), date(2026, 9, 30))
+RATES = ("1.1", "1.0837", "0.9", "1.2719")
+# Billing periods of payments (None: the calendar month of the payment), which their ledger entries inherit.
+PAYMENT_PERIODS = (
+    None,
+    None,
+    (at(date(2026, 8, 3), 0), at(date(2026, 9, 2), 0)),  # 30 days across a month's end
+    (at(date(2026, 8, 1), 0), at(date(2027, 8, 1), 0)),  # a year
+    (at(date(2026, 9, 1), 6), at(date(2026, 9, 1), 18)),  # less than a day: its first day
+)
 
 CAPACITIES = st.sampled_from((1, 7, 40, 150, 1000))  # K = capacity x 24 x days: 720 to 744,000 e-mails a month
 costs = st.sampled_from(["0", "0.01", "3.33", "5", "7.77", "19.99", "150", "333.33", "1234.56"])
@@ -416,6 +462,9 @@ def datasets(draw: st.DrawFn) -> Dataset:
     for provider in PROVIDERS:
         for month in draw(st.sets(st.sampled_from((PREVIOUS, MONTH)))):
             invoice_of(draw, builder, provider, month)
+    for currency in ("EUR", "GBP"):  # some rates, on some days; sometimes none (amounts flagged, never summed)
+        for day in draw(st.sets(st.sampled_from(RATE_DAYS), max_size=3)):
+            builder.rate(day, currency, draw(st.sampled_from(RATES)))
     return builder.dataset()
 
 
@@ -428,19 +477,24 @@ def customer(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, plans: list[u
     for subscription in subscriptions:
         for _ in range(draw(st.integers(0, 2))):
             day = draw(st.sampled_from(SEND_DAYS))
-            amount = draw(st.sampled_from(("1000.00", "49.50", "0.00")))
+            amount = draw(st.sampled_from(("1000.00", "49.50", "0.00", "6000.00")))
             status = draw(st.sampled_from(("succeeded", "refunded", "failed", "pending")))
-            payment = builder.payment(tenant, subscription, amount, day=day, status=status)
+            period = draw(st.sampled_from(PAYMENT_PERIODS))
+            paid = builder.payment(tenant, subscription, amount, day=day, status=status, period=period)
             if status in ("succeeded", "refunded") and amount != "0.00":
-                builder.transaction(tenant, "charge", amount, occurred=at(day), payment=payment)
+                settled = draw(st.sampled_from((at(day), at(day), at(date(2026, 10, 2)))))  # some settle late
+                builder.transaction(tenant, "charge", amount, occurred=settled, payment=paid)
                 if status == "refunded":
-                    builder.transaction(tenant, "refund", "-" + amount, occurred=at(day, 18), payment=payment)
+                    builder.transaction(tenant, "refund", "-" + amount, occurred=at(day, 18), payment=paid)
     for _ in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(("charge", "credit", "adjustment", "adjustment")))
-        amount = draw(st.sampled_from(("12.34", "0.01", "250.00", "300.00", "225.00", "150.00")))
+        amount = draw(st.sampled_from(("12.34", "0.01", "250.00", "300.00", "225.00", "150.00", "6000.00")))
         signed = "-" + amount if kind == "credit" or (kind == "adjustment" and draw(st.booleans())) else amount
-        currency = draw(st.sampled_from(("USD", "USD", "USD", "EUR")))
-        builder.transaction(tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency)
+        currency = draw(st.sampled_from(("USD", "USD", "USD", "EUR", "GBP")))
+        period = draw(st.sampled_from(SERVICE_PERIODS))
+        builder.transaction(
+            tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency, period=period
+        )
     for _ in range(draw(st.integers(0, 3))):
         server = builder.server(
             tenant,
@@ -514,7 +568,7 @@ def invoice_of(draw: st.DrawFn, builder: Builder, provider: str, month: date) ->
         lines.append((reference, quantity, str(price)))
     for n in range(draw(st.integers(0, 2))):
         lines.append((f"unknown-{n}.{provider}.example", "1", draw(st.sampled_from(("12.00", "0.00")))))
-    builder.invoice(provider, month, lines)
+    builder.invoice(provider, month, lines, currency=draw(st.sampled_from(("USD", "USD", "EUR"))))
 
 
 # ---------------------------------------------------------------------------------------------------- examples

@@ -20,6 +20,7 @@ from typing import Any
 
 Row = Mapping[str, Any]
 
+REPORTING_CURRENCY = "USD"
 INFRASTRUCTURE = "infrastructure"
 EMAIL_SERVICE = "email_service"
 CUSTOMER_SUBSCRIPTION_STATUSES = frozenset({"active", "trialing", "past_due"})
@@ -44,6 +45,7 @@ class Dataset:
     cost_pool_members: tuple[Row, ...] = ()
     provider_invoices: tuple[Row, ...] = ()
     provider_invoice_lines: tuple[Row, ...] = ()
+    fx_rates: tuple[Row, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------- arithmetic
@@ -554,6 +556,10 @@ class TenantMonth:
     current_period_start: datetime | None
     current_period_end: datetime | None
     recognized_revenue: Decimal
+    cash_revenue: Decimal
+    deferred_revenue: Decimal
+    unconverted_entries: int
+    unconverted_currencies: list[str]
     infrastructure_cost: Decimal
     email_service_cost: Decimal
     total_cost: Decimal
@@ -575,15 +581,144 @@ def current_subscription(data: Dataset, tenant_id: Any) -> Row | None:
     return max(candidates, key=lambda row: (row["current_period_start"], row["subscription_id"]), default=None)
 
 
-def recognized_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+# ---------------------------------------------------------------------------------------------------- currencies
+
+
+def rate_to_usd(data: Dataset, currency: str, day: date) -> Fraction | None:
+    """The latest rate of the pair (currency, USD) on or before ``day``; None without one."""
+    rates = [
+        row
+        for row in data.fx_rates
+        if row["base_currency"] == currency
+        and row["quote_currency"] == REPORTING_CURRENCY
+        and utc_date(row["rate_date"]) <= day
+    ]
+    latest = max(rates, key=lambda row: utc_date(row["rate_date"]), default=None)
+    return None if latest is None else exact(latest["rate"])
+
+
+def in_usd(data: Dataset, amount: Any, currency: str, day: date) -> Fraction | None:
+    """An amount in USD: as is, or converted at the day's rate and rounded to the cent; None without a rate."""
+    if currency == REPORTING_CURRENCY:
+        return exact(amount)
+    rate = rate_to_usd(data, currency, day)
+    return None if rate is None else Fraction(round_cents(exact(amount) * rate))
+
+
+# ---------------------------------------------------------------------------------------------------- revenue
+
+
+def service_period(data: Dataset, entry: Row) -> tuple[date, date] | None:
+    """The UTC days ``[start, end)`` an entry is recognized over: its own service period, else the billing period of
+    the payment it settles (at least one day), else None (recognized the day it occurred)."""
+    if entry.get("service_period_start") is not None:
+        return utc_date(entry["service_period_start"]), utc_date(entry["service_period_end"])
+    if entry.get("payment_id") is None:
+        return None
+    payment = next(
+        row
+        for row in data.payments
+        if row["tenant_id"] == entry["tenant_id"] and row["payment_id"] == entry["payment_id"]
+    )
+    start, end = utc_date(payment["billing_period_start"]), utc_date(payment["billing_period_end"])
+    return start, max(end, start + timedelta(days=1))
+
+
+def recognition_schedule(amount: Fraction, start: date, end: date) -> dict[date, Fraction]:
+    """An amount spread over the months of ``[start, end)``: each month weighs the share of it the period covers
+    (days covered / days in the month); whole cents by largest remainder, ties to the earliest month."""
+    weights: dict[date, Fraction] = {}
+    month = month_start(start)
+    while month < end:
+        covered = (min(end, next_month(month)) - max(start, month)).days
+        weights[month] = Fraction(covered, days_in_month(month))
+        month = next_month(month)
+    pieces = largest_remainder(abs(amount), weights)
+    sign = 1 if amount >= 0 else -1
+    return {month: sign * piece for month, piece in pieces.items()}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """A ledger entry as revenue: its amount in USD (None without a rate), when it occurred, its service period."""
+
+    currency: str
+    amount: Fraction | None
+    occurred_on: date
+    period: tuple[date, date] | None
+
+    def touches(self, month: date) -> bool:
+        """Whether the entry moves the month's cash, recognized or deferred revenue: it occurred in the month, its
+        service period overlaps the month, or it was billed and is recognized on different sides of the month's
+        end."""
+        end = next_month(month)
+        if month <= self.occurred_on < end:
+            return True
+        if self.period is None:
+            return False
+        start, stop = self.period
+        return (start < end and stop > month) or ((self.occurred_on < end) != (stop <= end))
+
+
+def revenue_entries(data: Dataset, tenant_id: Any) -> list[Entry]:
+    return [
+        Entry(
+            currency=row["currency"],
+            amount=in_usd(data, row["amount"], row["currency"], utc_date(row["occurred_at"])),
+            occurred_on=utc_date(row["occurred_at"]),
+            period=service_period(data, row),
+        )
+        for row in data.billing_transactions
+        if row["tenant_id"] == tenant_id
+    ]
+
+
+def cash_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+    """The ledger as dated: the entries that occurred in the month (in USD)."""
     return sum(
         (
-            exact(row["amount"])
-            for row in data.billing_transactions
-            if row["tenant_id"] == tenant_id and row["currency"] == "USD" and in_month(row["occurred_at"], month)
+            entry.amount
+            for entry in revenue_entries(data, tenant_id)
+            if entry.amount is not None and month <= entry.occurred_on < next_month(month)
         ),
         Fraction(0),
     )
+
+
+def recognized_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+    """Each entry's piece for the month of its service period, or the whole entry in the month it occurred."""
+    total = Fraction(0)
+    for entry in revenue_entries(data, tenant_id):
+        if entry.amount is None:
+            continue
+        if entry.period is None:
+            total += entry.amount if month <= entry.occurred_on < next_month(month) else 0
+        else:
+            total += recognition_schedule(entry.amount, *entry.period).get(month, Fraction(0))
+    return total
+
+
+def deferred_revenue(data: Dataset, tenant_id: Any, month: date) -> Fraction:
+    """At the month's end: billed up to then minus recognized up to then."""
+    end = next_month(month)
+    billed = recognized = Fraction(0)
+    for entry in revenue_entries(data, tenant_id):
+        if entry.amount is None:
+            continue
+        billed += entry.amount if entry.occurred_on < end else 0
+        if entry.period is None:
+            recognized += entry.amount if entry.occurred_on < end else 0
+        else:
+            schedule = recognition_schedule(entry.amount, *entry.period)
+            recognized += sum((piece for when, piece in schedule.items() if when < end), Fraction(0))
+    return billed - recognized
+
+
+def unconverted(data: Dataset, tenant_id: Any, month: date) -> list[str]:
+    """The currencies of the entries touching the month that have no rate to USD, one per entry."""
+    return [
+        entry.currency for entry in revenue_entries(data, tenant_id) if entry.amount is None and entry.touches(month)
+    ]
 
 
 def tenant_monthly(data: Dataset, month: date, lines: Sequence[Line] | None = None) -> list[TenantMonth]:
@@ -614,6 +749,10 @@ def tenant_monthly(data: Dataset, month: date, lines: Sequence[Line] | None = No
                 current_period_start=subscription["current_period_start"] if subscription is not None else None,
                 current_period_end=subscription["current_period_end"] if subscription is not None else None,
                 recognized_revenue=round_cents(recognized_revenue(data, tenant, month)),
+                cash_revenue=round_cents(cash_revenue(data, tenant, month)),
+                deferred_revenue=round_cents(deferred_revenue(data, tenant, month)),
+                unconverted_entries=len(unconverted(data, tenant, month)),
+                unconverted_currencies=sorted(set(unconverted(data, tenant, month))),
                 infrastructure_cost=round_cents(infrastructure),
                 email_service_cost=round_cents(email),
                 total_cost=round_cents(infrastructure + email),
@@ -852,23 +991,30 @@ def deliverability_impact(data: Dataset, month: date) -> list[DeliverabilityRow]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reconciliation:
-    """One row of ``bi_reconciliation`` (exact; the table rounds money to cents)."""
+    """One row of ``bi_reconciliation`` (exact; the table rounds money to cents). Without a rate to USD for one of
+    the provider's invoices, the USD figures are None and the row is flagged ``no_rate``."""
 
     provider: str
     month: date
+    currency: str
+    invoiced_original: Fraction | None
+    fx_rate: Fraction | None
     modeled: Fraction
-    invoiced: Fraction
-    rate_drift: Fraction
-    quantity_drift: Fraction
-    unmatched: Fraction
+    invoiced: Fraction | None
+    rate_drift: Fraction | None
+    quantity_drift: Fraction | None
+    unmatched: Fraction | None
     unmatched_lines: int
     scale_factor: Fraction | None
     flagged: bool
+    flag_reason: str | None
 
 
 def reconciliation(data: Dataset, month: date, tolerance: Fraction = Fraction(2, 100)) -> list[Reconciliation]:
-    """Per provider with an invoice for the month: modeled vs invoiced, drift split, scale factor, flag."""
+    """Per provider with an invoice for the month: modeled vs invoiced (in USD at the rate of the month's last
+    day), drift split, scale factor, flag and its reason."""
     everything = resources(data, month)
+    last_day = next_month(month) - timedelta(days=1)
     invoices = [row for row in data.provider_invoices if utc_date(row["month"]) == month]
     results = []
     for provider in sorted({row["provider"] for row in invoices}):
@@ -876,32 +1022,72 @@ def reconciliation(data: Dataset, month: date, tolerance: Fraction = Fraction(2,
         by_reference: dict[str, list[Resource]] = defaultdict(list)
         for resource in own:
             by_reference[resource.reference].append(resource)
-        invoice_ids = {row["invoice_id"] for row in invoices if row["provider"] == provider}
-        lines = [row for row in data.provider_invoice_lines if row["invoice_id"] in invoice_ids]
+        mine = [row for row in invoices if row["provider"] == provider]
+        currencies = sorted({row["currency"] for row in mine})
+        rates = {c: None if c == REPORTING_CURRENCY else rate_to_usd(data, c, last_day) for c in currencies}
+        lines = [
+            (row, invoice["currency"])
+            for invoice in mine
+            for row in data.provider_invoice_lines
+            if row["invoice_id"] == invoice["invoice_id"]
+        ]
         modeled = sum((r.monthly_cost for r in own), Fraction(0))
-        invoiced = sum((exact(row["amount"]) for row in lines), Fraction(0))
-        rate = quantity = unmatched = Fraction(0)
+        original = sum((exact(row["amount"]) for row, _ in lines), Fraction(0)) if len(currencies) == 1 else None
+        single_rate = rates[currencies[0]] if len(currencies) == 1 else None
+        if any(c != REPORTING_CURRENCY and rates[c] is None for c in currencies):
+            results.append(
+                Reconciliation(
+                    provider=provider,
+                    month=month,
+                    currency=",".join(currencies),
+                    invoiced_original=original,
+                    fx_rate=None,
+                    modeled=modeled,
+                    invoiced=None,
+                    rate_drift=None,
+                    quantity_drift=None,
+                    unmatched=None,
+                    unmatched_lines=0,
+                    scale_factor=None,
+                    flagged=True,
+                    flag_reason="no_rate",
+                )
+            )
+            continue
+        invoiced = rate = quantity = unmatched = Fraction(0)
         unmatched_lines = 0
         matched: set[tuple[str, Any]] = set()
-        for line in lines:
+        for line, currency in lines:
+            amount = exact(line["amount"])
+            if currency != REPORTING_CURRENCY:
+                amount = Fraction(round_cents(amount * exact(rates[currency])))
+            invoiced += amount
             candidates = by_reference.get(str(line["resource_ref"]), [])
             if not candidates:
-                unmatched += exact(line["amount"])
+                unmatched += amount
                 unmatched_lines += 1
                 continue
             resource = candidates[0]
             matched.add((resource.kind, resource.resource_id))
-            q_i, p_i = exact(line["quantity"]), exact(line["unit_price"])
+            q_i = exact(line["quantity"])
             q_m, p_m = Fraction(resource.active_days, resource.days), resource.approximate_cost
-            rate += (p_i - p_m) * q_i
+            rate += amount - p_m * q_i
             quantity += (q_i - q_m) * p_m
         for resource in own:
             if (resource.kind, resource.resource_id) not in matched:
                 quantity -= resource.monthly_cost
+        reason = None
+        if unmatched_lines:
+            reason = "unmatched_lines"
+        elif abs(invoiced - modeled) > tolerance * modeled:
+            reason = "beyond_tolerance"
         results.append(
             Reconciliation(
                 provider=provider,
                 month=month,
+                currency=",".join(currencies),
+                invoiced_original=original,
+                fx_rate=single_rate,
                 modeled=modeled,
                 invoiced=invoiced,
                 rate_drift=rate,
@@ -909,7 +1095,8 @@ def reconciliation(data: Dataset, month: date, tolerance: Fraction = Fraction(2,
                 unmatched=unmatched,
                 unmatched_lines=unmatched_lines,
                 scale_factor=None if modeled == 0 else invoiced / modeled,
-                flagged=abs(invoiced - modeled) > tolerance * modeled or unmatched_lines > 0,
+                flagged=reason is not None,
+                flag_reason=reason,
             )
         )
     return results

@@ -253,7 +253,15 @@ def compare_daily_costs(diff: Diff, session: Session, data: ref.Dataset, month: 
         diff.equal(f"{where}.cost_kind", expected[key].cost_kind, got[key]["cost_kind"])
 
 
-MONTHLY_MONEY = ("price_monthly", "recognized_revenue", "infrastructure_cost", "email_service_cost", "total_cost")
+MONTHLY_MONEY = (
+    "price_monthly",
+    "recognized_revenue",
+    "cash_revenue",
+    "deferred_revenue",
+    "infrastructure_cost",
+    "email_service_cost",
+    "total_cost",
+)
 MONTHLY_EXACT = (
     "company_name",
     "plan_id",
@@ -265,6 +273,8 @@ MONTHLY_EXACT = (
     "emails_bounced",
     "spam_complaints",
     "dedicated_capacity",
+    "unconverted_entries",
+    "unconverted_currencies",
 )
 
 
@@ -292,10 +302,12 @@ def compare_reconciliation(diff: Diff, session: Session, figures: ref.MonthFigur
     for provider in diff.keys(f"bi_reconciliation {figures.month:%Y-%m}", set(expected), set(got)):
         where = f"bi_reconciliation {figures.month:%Y-%m} {provider}"
         row, sql_row = expected[provider], got[provider]
-        for name in ("modeled", "invoiced", "rate_drift", "quantity_drift", "unmatched"):
+        for name in ("modeled", "invoiced", "rate_drift", "quantity_drift", "unmatched", "invoiced_original"):
             diff.money(f"{where}.{name}", getattr(row, name), sql_row[name])
         diff.rate(f"{where}.scale_factor", row.scale_factor, sql_row["scale_factor"])
-        diff.equal(f"{where}.flagged", row.flagged, sql_row["flagged"])
+        diff.rate(f"{where}.fx_rate", row.fx_rate, sql_row["fx_rate"])
+        for name in ("flagged", "flag_reason", "currency"):
+            diff.equal(f"{where}.{name}", getattr(row, name), sql_row[name])
 
 
 VIEW_MONEY = {
@@ -322,8 +334,12 @@ VIEW_RATES = {
 
 
 def compare_views(diff: Diff, session: Session, data: ref.Dataset) -> None:
-    """The three views, for the reporting month: the latest month present in ``bi_tenant_monthly``."""
-    month = session.fetch_value("SELECT max(month) FROM bi_tenant_monthly")
+    """The three views, for the reporting month: the latest ended month present in ``bi_tenant_monthly`` (the
+    current month when no ended one is), which the datasets' service periods can reach."""
+    month = session.fetch_value(
+        "SELECT coalesce(max(month) FILTER (WHERE month < date_trunc('month', now() AT TIME ZONE 'UTC')),"
+        " max(month)) FROM bi_tenant_monthly"
+    )
     figures = ref.compute_month(data, month or MONTH)
     today = session.fetch_value("SELECT current_date")
     tenants = [row for row in figures.tenants if month is not None]
@@ -639,6 +655,9 @@ INPUT_CHANGES = {
     "company renamed": "UPDATE companies SET name = name || ' (renamed)'",
     "new charge": "INSERT INTO billing_transactions (tenant_id, kind, amount, currency, occurred_at)"
     " SELECT id, 'charge', 10.00, 'USD', '2026-09-10 12:00+00' FROM companies WHERE NOT is_platform_operator",
+    "credit for an earlier month": "INSERT INTO billing_transactions (tenant_id, kind, amount, currency, occurred_at,"
+    " service_period_start, service_period_end) SELECT id, 'credit', -10.00, 'USD', '2026-09-20 12:00+00',"
+    " '2026-08-01', '2026-09-01' FROM companies WHERE NOT is_platform_operator",
     "sending": "UPDATE deliverability_daily SET spam_complaints = 0, bounced_hard = 0",
     "invoice line": "UPDATE provider_invoice_lines SET unit_price = unit_price + 1, amount = amount + quantity"
     " WHERE " + first("provider_invoice_lines", "invoice_id"),
@@ -719,21 +738,29 @@ def store_reference_rollups(session: Session, data: ref.Dataset) -> None:
                     [getattr(row, name) for name in names],
                 )
             for result in figures.reconciliation:
-                modeled, invoiced = as_decimal(result.modeled), as_decimal(result.invoiced)
-                rate, unmatched = as_decimal(result.rate_drift), as_decimal(result.unmatched)
                 session.execute(
                     "INSERT INTO bi_reconciliation (provider, month, modeled, invoiced, rate_drift, quantity_drift,"
-                    " unmatched, scale_factor, tolerance, flagged) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0.02, %s)",
+                    " unmatched, scale_factor, tolerance, flagged, currency, invoiced_original, fx_rate, flag_reason)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0.02, %s, %s, %s, %s, %s)",
                     (
                         result.provider,
                         month,
-                        modeled,
-                        invoiced,
-                        rate,
-                        invoiced - modeled - rate - unmatched,
-                        unmatched,
-                        None if result.scale_factor is None else as_decimal(result.scale_factor),
+                        as_decimal(result.modeled),
+                        *(
+                            None if value is None else as_decimal(value)
+                            for value in (
+                                result.invoiced,
+                                result.rate_drift,
+                                result.quantity_drift,
+                                result.unmatched,
+                                result.scale_factor,
+                            )
+                        ),
                         result.flagged,
+                        result.currency,
+                        None if result.invoiced_original is None else as_decimal(result.invoiced_original),
+                        None if result.fx_rate is None else as_decimal(result.fx_rate),
+                        result.flag_reason,
                     ),
                 )
 

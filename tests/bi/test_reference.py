@@ -59,7 +59,7 @@ def test_tenant_b_revenue_is_its_payment_once_however_many_ips_and_billing_rows(
     payment = builder.payment(tenant_b, subscription, 1000, day=date(2026, 9, 3))
     builder.transaction(tenant_b, "charge", 1000, occurred=at(date(2026, 9, 3)), payment=payment)
     builder.transaction(tenant_b, "charge", 700, occurred=at(date(2026, 8, 3)))  # previous month
-    builder.transaction(tenant_b, "charge", 500, occurred=at(date(2026, 9, 4)), currency="EUR")  # not USD
+    builder.transaction(tenant_b, "charge", 500, occurred=at(date(2026, 9, 4)), currency="EUR")  # no EUR rate
     row = tenant_row(builder, tenant_b)
     assert row.recognized_revenue == money(1000)
     assert row.email_service_cost == money(18)
@@ -388,6 +388,10 @@ def test_health_reasons_and_the_minimum_volume_gate() -> None:
         "price_monthly": money(0),
         "current_period_start": None,
         "current_period_end": None,
+        "cash_revenue": money(0),
+        "deferred_revenue": money(0),
+        "unconverted_entries": 0,
+        "unconverted_currencies": [],
         "infrastructure_cost": money(80),
         "email_service_cost": money(0),
         "total_cost": money(80),
@@ -484,6 +488,12 @@ def test_reference_lines_add_up_to_each_unit_and_drift_to_the_difference(data: r
         for unit in figures.units:
             assert sum(line.amount for line in unit.lines) == unit.cost
         for result in figures.reconciliation:
+            if result.invoiced is None:  # no rate to USD: nothing compared
+                assert (result.rate_drift, result.quantity_drift, result.unmatched) == (None, None, None)
+                assert result.flagged and result.flag_reason == "no_rate"
+                continue
+            assert result.rate_drift is not None and result.quantity_drift is not None
+            assert result.unmatched is not None
             drift = result.rate_drift + result.quantity_drift + result.unmatched
             assert result.invoiced - result.modeled == drift
         customers = {row.tenant_id for row in figures.tenants}
@@ -504,3 +514,64 @@ def test_reconciliation_edges_example() -> None:
     assert (aws.rate_drift, aws.quantity_drift) == (Fraction(0), Fraction(40 + 30))
     (august,) = ref.reconciliation(data, PREVIOUS)
     assert (august.modeled, august.quantity_drift, august.scale_factor) == (Fraction(0), Fraction(60), None)
+
+
+def test_a_yearly_prepayment_is_a_twelfth_of_its_amount_a_month() -> None:
+    builder = Builder()
+    tenant = builder.company("Prepaid")
+    builder.transaction(tenant, "charge", 6000, occurred=at(date(2026, 8, 1)), period=(PREVIOUS, date(2027, 8, 1)))
+    august, september = tenant_row(builder, tenant, PREVIOUS), tenant_row(builder, tenant, MONTH)
+    assert (august.recognized_revenue, august.cash_revenue, august.deferred_revenue) == (
+        money(500),
+        money(6000),
+        money(5500),
+    )
+    assert (september.recognized_revenue, september.cash_revenue, september.deferred_revenue) == (
+        money(500),
+        money(0),
+        money(5000),
+    )
+
+
+def test_a_recognition_schedule_adds_up_to_the_amount_with_the_earliest_month_first_on_a_tie() -> None:
+    schedule = ref.recognition_schedule(Fraction(-100), date(2026, 6, 1), date(2026, 9, 1))
+    assert schedule == {
+        date(2026, 6, 1): Fraction(-3334, 100),
+        date(2026, 7, 1): Fraction(-3333, 100),
+        date(2026, 8, 1): Fraction(-3333, 100),
+    }
+    proration = ref.recognition_schedule(Fraction(100), date(2026, 6, 16), date(2026, 7, 16))
+    assert proration == {date(2026, 6, 1): Fraction(5082, 100), date(2026, 7, 1): Fraction(4918, 100)}
+
+
+def test_an_entry_in_another_currency_is_converted_at_its_day_or_counted_apart() -> None:
+    builder = Builder()
+    tenant = builder.company("Europe")
+    builder.rate(date(2026, 9, 1), "EUR", "1.1")
+    builder.rate(date(2026, 9, 15), "EUR", "2")  # after the entry
+    builder.transaction(tenant, "charge", 100, occurred=at(date(2026, 9, 14)), currency="EUR")
+    builder.transaction(tenant, "charge", 70, occurred=at(date(2026, 9, 14)), currency="GBP")
+    row = tenant_row(builder, tenant)
+    assert (row.recognized_revenue, row.cash_revenue) == (money(110), money(110))
+    assert (row.unconverted_entries, row.unconverted_currencies) == (1, ["GBP"])
+
+
+def test_an_invoice_without_a_rate_has_no_usd_figures() -> None:
+    builder = Builder()
+    tenant = builder.company("Hosted")
+    server = builder.server(tenant, 1190, provider="ovh")
+    builder.invoice("ovh", MONTH, [(builder.hostname(server), "1", "1049.00")], currency="EUR")
+    (row,) = ref.compute_month(builder.dataset(), MONTH).reconciliation
+    assert (row.invoiced, row.flag_reason, row.currency, row.invoiced_original) == (
+        None,
+        "no_rate",
+        "EUR",
+        Fraction(1049),
+    )
+    builder.rate(date(2026, 9, 30), "EUR", "1.1")
+    (row,) = ref.compute_month(builder.dataset(), MONTH).reconciliation
+    assert (row.invoiced, row.rate_drift, row.flag_reason) == (
+        Fraction("1153.90"),
+        Fraction("-36.10"),
+        "beyond_tolerance",
+    )

@@ -16,6 +16,7 @@ from tenantdb.bi.reports.common import (
     DEFAULT_MIN_VOLUME,
     HIGH_IDLE_SHARE,
     IDLE_DEDICATED_UTILIZATION,
+    REVENUE_BASIS,
     query,
 )
 from tenantdb.bi.reports.executive import month_totals_query
@@ -136,6 +137,7 @@ def old_report(name: str) -> str:
 def report_params(month: date) -> dict[str, Any]:
     return {
         "month": month,
+        "basis": str(REVENUE_BASIS.value),
         "first_month": (month - timedelta(days=1)).replace(day=1),  # the month_totals trend
         "margin_target": DEFAULT_MARGIN_TARGET,
         "min_volume": DEFAULT_MIN_VOLUME,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from tenantdb.bi.currency import REPORTING_CURRENCY
 from tenantdb.bi.statements import statement
 from tenantdb.db import Session
 
@@ -19,4 +20,5 @@ def reconcile_month(session: Session, month: date, tolerance: Decimal = DEFAULT_
     that matches no resource.
     """
     session.execute("DELETE FROM bi_reconciliation WHERE month = %(month)s", {"month": month})
-    return session.execute_count(statement("reconciliation"), {"month": month, "tolerance": tolerance})
+    params = {"month": month, "tolerance": tolerance, "currency": REPORTING_CURRENCY}
+    return session.execute_count(statement("reconciliation"), params)

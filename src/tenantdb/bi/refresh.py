@@ -38,7 +38,7 @@ from tenantdb.db import Session, bypasses_row_security
 from tenantdb.errors import ConfigError
 
 # Recorded with every month: a new version of the definitions refreshes every month again.
-ENGINE_VERSION = "bi-1"
+ENGINE_VERSION = "bi-2"  # bi-2: revenue recognized over service periods, in USD through fx_rates
 # pg_advisory_xact_lock(REFRESH_LOCK, year * 12 + month): two refreshes of one month take turns.
 REFRESH_LOCK = 0x7462_6972
 # Sorts and hashes over a month's resources and invoice lines stay in memory (for the month's transaction only).

@@ -1,9 +1,11 @@
-"""Per-customer figures of one month (``bi_tenant_monthly``): cost by kind, recognized revenue, volume, plan."""
+"""Per-customer figures of one month (``bi_tenant_monthly``): cost by kind, revenue (recognized, cash, deferred),
+volume, plan."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from tenantdb.bi.currency import REPORTING_CURRENCY
 from tenantdb.bi.statements import statement
 from tenantdb.db import Session
 
@@ -14,4 +16,4 @@ def summarize_month(session: Session, month: date) -> int:
     Runs in the caller's transaction, after :func:`tenantdb.bi.allocation.allocate_month`.
     """
     session.execute("DELETE FROM bi_tenant_monthly WHERE month = %(month)s", {"month": month})
-    return session.execute_count(statement("tenant_monthly"), {"month": month})
+    return session.execute_count(statement("tenant_monthly"), {"month": month, "currency": REPORTING_CURRENCY})

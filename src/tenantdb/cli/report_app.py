@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from tenantdb import commands
-from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, ReportOptions, parse_month
+from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, ReportOptions, RevenueBasis, parse_month
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
 from tenantdb.cli.report_csv import emit_csv
 from tenantdb.cli.report_json import emit_report
@@ -17,7 +17,7 @@ from tenantdb.cli.report_views import show_report
 report_app = typer.Typer(
     help="Unit economics per tenant and plan: executive summary, costs, deliverability.\n\n"
     "Reports read the rollups of module bi (run `tenantdb bi refresh` first) and use recognized revenue of the "
-    "month. Definitions: docs/business-metrics.md.",
+    "month (--basis cash: the ledger as dated). Definitions: docs/business-metrics.md.",
     no_args_is_help=True,
 )
 
@@ -40,6 +40,14 @@ MinVolumeOpt = Annotated[
     typer.Option("--min-volume", help="E-mails a tenant must send in the month before deliverability reasons apply."),
 ]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print the report's main table as CSV (header row first).")]
+DEFAULT_BASIS = RevenueBasis.RECOGNIZED.option
+BasisOpt = Annotated[
+    str,
+    typer.Option(
+        "--basis",
+        help="Revenue basis: recognized (ASC 606 / IFRS 15: over the service period) or cash (the ledger as dated).",
+    ),
+]
 
 
 def _run_report(
@@ -53,6 +61,7 @@ def _run_report(
     margin_target: str = DEFAULT_MARGIN_TARGET,
     min_volume: int = DEFAULT_MIN_VOLUME,
     tenant: str | None = None,
+    basis: str = DEFAULT_BASIS,
 ) -> None:
     if as_json and as_csv:
         raise typer.BadParameter("choose one of --json and --csv")
@@ -60,6 +69,7 @@ def _run_report(
     def action() -> Any:
         options = ReportOptions(
             month=parse_month(month) if month is not None else None,
+            basis=RevenueBasis.from_option(basis),
             margin_target=parse_ratio("--margin-target", margin_target, "0.3 or 30%"),
             min_volume=min_volume,
             tenant=tenant,
@@ -82,6 +92,7 @@ def _unit_economics_report(name: str, help_text: str) -> None:
 
     def command(
         month: MonthOpt = None,
+        basis: BasisOpt = DEFAULT_BASIS,
         margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
         min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
         project: ProjectOpt = None,
@@ -91,7 +102,7 @@ def _unit_economics_report(name: str, help_text: str) -> None:
     ) -> None:
         _run_report(
             name, project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
-            as_json=as_json, as_csv=as_csv,
+            as_json=as_json, as_csv=as_csv, basis=basis,
         )  # fmt: skip
 
     report_app.command(name, help=help_text)(command)
@@ -145,6 +156,7 @@ def reconciliation(
 def explain(
     tenant: Annotated[str, typer.Option("--tenant", "-t", help="The tenant: its id, slug or name.")],
     month: MonthOpt = None,
+    basis: BasisOpt = DEFAULT_BASIS,
     project: ProjectOpt = None,
     dsn: DsnOpt = None,
     as_json: JsonOpt = False,
@@ -154,4 +166,6 @@ def explain(
 
     The lines sum to the tenant's cost. CSV: one row per line.
     """
-    _run_report("explain", project=project, dsn=dsn, month=month, as_json=as_json, as_csv=as_csv, tenant=tenant)
+    _run_report(
+        "explain", project=project, dsn=dsn, month=month, as_json=as_json, as_csv=as_csv, tenant=tenant, basis=basis
+    )

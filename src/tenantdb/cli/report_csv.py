@@ -59,11 +59,12 @@ def cell(value: Any) -> str:
 
 
 def emit_csv(report: Any) -> None:
-    """Write the report's main table to stdout."""
+    """Write the report's main table to stdout; a table with revenue ends with a ``revenue_basis`` column."""
     row_type, rows = main_table(report)
     names = [field.name for field in dataclasses.fields(row_type)]
+    basis = report.scope.revenue_basis if any("revenue" in name for name in names) else None
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(names)
+    writer.writerow(names + ([] if basis is None else ["revenue_basis"]))
     for row in rows:
-        writer.writerow([cell(getattr(row, name)) for name in names])
+        writer.writerow([cell(getattr(row, name)) for name in names] + ([] if basis is None else [cell(basis)]))
     sys.stdout.flush()

@@ -56,6 +56,11 @@ def header(title: str, scope: ReportScope) -> None:
     """Title, month and the revenue basis: the first lines of every report."""
     stdout.print(f"[bold]{escape(title)}[/] — {scope.month_label} on {escape(scope.database)}")
     stdout.print(f"[dim]revenue basis: {scope.revenue_basis} = {escape(scope.revenue_basis_note)}[/]")
+    if scope.unconverted_entries:
+        stdout.print(
+            f"[bold yellow]{scope.unconverted_entries:,} ledger entr{'y' if scope.unconverted_entries == 1 else 'ies'}"
+            " left out of revenue: no rate to USD (load fx_rates and refresh the month)[/]"
+        )
 
 
 def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:

@@ -13,7 +13,7 @@ from tenantdb.bi.reports.deliverability import DeliverabilityReport
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.explain import ExplainReport
 from tenantdb.bi.reports.plans import PlansReport
-from tenantdb.bi.reports.reconciliation import ReconciliationReport
+from tenantdb.bi.reports.reconciliation import ProviderReconciliation, ReconciliationFlag, ReconciliationReport
 from tenantdb.cli.render import stdout
 from tenantdb.cli.report_executive import show_executive, show_plans
 from tenantdb.cli.report_format import (
@@ -184,14 +184,15 @@ def show_reconciliation(report: ReconciliationReport) -> None:
         stdout.print(f"no invoices reconciled for {report.scope.month_label}")
         return
     table = new_table(
-        "per provider: invoiced - modeled = rate drift + quantity drift + unmatched",
-        "provider", "modeled", "invoiced", "difference", "rate drift", "quantity drift", "unmatched", "scale",
-        "flagged",
+        "per provider, in USD: invoiced - modeled = rate drift + quantity drift + unmatched",
+        "provider", "invoice currency", "modeled", "invoiced", "difference", "rate drift", "quantity drift",
+        "unmatched", "scale", "flagged",
         right=("modeled", "invoiced", "difference", "rate drift", "quantity drift", "unmatched", "scale"),
     )  # fmt: skip
     for row in report.providers:
         table.add_row(
             escape(row.provider),
+            _invoice_currency(row),
             money(row.modeled),
             money(row.invoiced),
             signed_money(row.difference),
@@ -199,26 +200,45 @@ def show_reconciliation(report: ReconciliationReport) -> None:
             signed_money(row.quantity_drift),
             money(row.unmatched),
             "-" if row.scale_factor is None else f"{row.scale_factor:.4f}",
-            _flag(row.flagged, row.unmatched, row.tolerance),
+            _flag(row),
         )
     show_table(table)
     stdout.print(
         f"modeled {money(report.modeled)}, invoiced {money(report.invoiced)}; "
         f"{report.flagged_providers} provider(s) flagged"
     )
+    if report.unconverted_providers:
+        stdout.print(
+            f"[bold red]{report.unconverted_providers} provider(s) left out of the totals[/]: invoiced in a currency "
+            "without a rate to USD (load fx_rates and refresh the month)"
+        )
 
 
-def _flag(flagged: bool, unmatched: Decimal, tolerance: Decimal) -> str:
-    if not flagged:
+def _invoice_currency(row: ProviderReconciliation) -> str:
+    """USD, or the original currency and amount with the rate used."""
+    if row.currency == "USD":
+        return "USD"
+    original = "" if row.invoiced_original is None else f" {row.invoiced_original:,.2f}"
+    rate = "" if row.fx_rate is None else f" at {row.fx_rate.normalize():f}"
+    return escape(f"{row.currency}{original}{rate}")
+
+
+def _flag(row: ProviderReconciliation) -> str:
+    if row.flag_reason is None:
         return "[green]ok[/]"
-    return "[bold red]flagged[/] (" + ("unmatched lines" if unmatched else f"beyond {percent(tolerance)}") + ")"
+    reason = {
+        ReconciliationFlag.NO_RATE: f"no {row.currency} rate to USD",
+        ReconciliationFlag.UNMATCHED_LINES: "unmatched lines",
+        ReconciliationFlag.BEYOND_TOLERANCE: f"beyond {percent(row.tolerance)}",
+    }[row.flag_reason]
+    return f"[bold red]flagged[/] ({escape(reason)})"
 
 
 def show_explain(report: ExplainReport) -> None:
     header(f"Cost of {report.company_name} ({report.slug})", report.scope)
     stdout.print(
-        f"plan {escape(report.plan_name or '-')}; revenue {money(report.recognized_revenue)}; "
-        f"cost {money(report.total_cost)}"
+        f"plan {escape(report.plan_name or '-')}; revenue {money(report.recognized_revenue)} "
+        f"(deferred at the month's end: {money(report.deferred_revenue)}); cost {money(report.total_cost)}"
     )
     table = new_table(
         "allocation lines", "line", "category", "kind", "pool / resource", "rule", "driver", "driver value",

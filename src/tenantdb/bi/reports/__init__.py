@@ -22,6 +22,7 @@ from tenantdb.bi.reports.common import (
     REVENUE_BASIS,
     ReportOptions,
     ReportScope,
+    RevenueBasis,
     parse_month,
 )
 from tenantdb.db import Session
@@ -43,5 +44,6 @@ __all__ = [
     "REVENUE_BASIS",
     "ReportOptions",
     "ReportScope",
+    "RevenueBasis",
     "parse_month",
 ]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any, LiteralString
@@ -18,11 +19,40 @@ from typing import Any, LiteralString
 from tenantdb.db import Session, bypasses_row_security
 from tenantdb.errors import ConfigError
 
-REVENUE_BASIS = "recognized_revenue"
-REVENUE_BASIS_NOTE = (
-    "recognized revenue of the month: USD charges minus refunds and credits, plus adjustments (not the plan's "
-    "list price)"
-)
+
+class RevenueBasis(StrEnum):
+    """Which revenue a report uses (docs/business-metrics.md, "Revenue: recognized, cash and deferred"); the value
+    is its column of ``bi_tenant_monthly``, the name (lower case) the ``--basis`` option."""
+
+    RECOGNIZED = "recognized_revenue"
+    CASH = "cash_revenue"
+
+    @property
+    def option(self) -> str:
+        return self.name.lower()
+
+    @property
+    def note(self) -> str:
+        return _BASIS_NOTES[self]
+
+    @classmethod
+    def from_option(cls, text: str) -> RevenueBasis:
+        """``recognized`` or ``cash`` (or the column name); anything else is a clear error."""
+        wanted = text.strip().lower()
+        for basis in cls:
+            if wanted in (basis.option, basis.value):
+                return basis
+        raise ConfigError(f"--basis {text!r}: expected one of {', '.join(basis.option for basis in cls)}")
+
+
+_BASIS_NOTES = {
+    RevenueBasis.RECOGNIZED: "recognized revenue of the month (ASC 606 / IFRS 15): each charge, refund, credit and "
+    "adjustment over the service period it pays for, in USD (not the plan's list price)",
+    RevenueBasis.CASH: "cash revenue of the month: the ledger as dated (charges minus refunds and credits, plus "
+    "adjustments, that occurred in the month), in USD",
+}
+REVENUE_BASIS = RevenueBasis.RECOGNIZED
+REVENUE_BASIS_NOTE = REVENUE_BASIS.note
 DEFAULT_MARGIN_TARGET = Decimal("0.30")
 DEFAULT_MIN_VOLUME = 1_000
 IDLE_DEDICATED_UTILIZATION = Decimal("0.20")  # below it a tenant's dedicated servers are reported idle
@@ -33,9 +63,11 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportOptions:
-    """What the user asked for: ``--month``, ``--margin-target``, ``--min-volume`` (and ``--tenant`` for explain)."""
+    """What the user asked for: ``--month``, ``--basis``, ``--margin-target``, ``--min-volume`` (and ``--tenant``
+    for explain)."""
 
     month: date | None = None
+    basis: RevenueBasis = REVENUE_BASIS
     margin_target: Decimal = DEFAULT_MARGIN_TARGET
     min_volume: int = DEFAULT_MIN_VOLUME
     tenant: str | None = None
@@ -43,15 +75,17 @@ class ReportOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportScope:
-    """The header of every report: which month, on which revenue, with which thresholds."""
+    """The header of every report: which month, on which revenue, with which thresholds; and how many ledger
+    entries of the month could not be converted to USD (left out of every revenue figure)."""
 
     database: str
     month: date
-    revenue_basis: str
+    revenue_basis: RevenueBasis
     revenue_basis_note: str
     margin_target: Decimal
     min_volume: int
     refreshed_at: datetime | None
+    unconverted_entries: int = 0
     days_in_month: int | None = None
     partial_days: int | None = None  # a partial month: the days its rollups cover (None: the whole month)
 
@@ -123,8 +157,8 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
     scope = ReportScope(
         database=session.database,
         month=month,
-        revenue_basis=REVENUE_BASIS,
-        revenue_basis_note=REVENUE_BASIS_NOTE,
+        revenue_basis=options.basis,
+        revenue_basis_note=options.basis.note,
         margin_target=options.margin_target,
         min_volume=options.min_volume,
         refreshed_at=None,
@@ -133,19 +167,28 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
 
 
 def with_month(session: Session, scope: ReportScope, month: date) -> ReportScope:
-    """``scope`` for ``month``: when it was refreshed, its length, and the days it covers when it is partial (its
-    rollups refreshed before it ended, UTC)."""
+    """``scope`` for ``month``: when it was refreshed, its length, the days it covers when it is partial (its
+    rollups refreshed before it ended, UTC), and its ledger entries without a rate to USD."""
     refreshed_at = month_refreshed_at(session, month)
     as_of = (refreshed_at or session.fetch_value("SELECT now()")).astimezone(UTC).date()
     days_in_month = calendar.monthrange(month.year, month.month)[1]
     partial = None if as_of > date(month.year, month.month, days_in_month) else as_of.day if as_of >= month else 0
-    return replace(scope, month=month, refreshed_at=refreshed_at, days_in_month=days_in_month, partial_days=partial)
+    unconverted = session.fetch_value(query("unconverted_entries"), {"month": month}) or 0
+    return replace(
+        scope,
+        month=month,
+        refreshed_at=refreshed_at,
+        days_in_month=days_in_month,
+        partial_days=partial,
+        unconverted_entries=unconverted,
+    )
 
 
 def scope_params(scope: ReportScope) -> dict[str, Any]:
     """The placeholders every report query may use."""
     return {
         "month": scope.month,
+        "basis": str(scope.revenue_basis.value),
         "margin_target": scope.margin_target,
         "min_volume": scope.min_volume,
         "idle_utilization": IDLE_DEDICATED_UTILIZATION,

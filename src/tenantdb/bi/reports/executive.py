@@ -392,10 +392,11 @@ _SUMMARY_INSERT: LiteralString = (
 
 
 def stored_sections(session: Session, scope: ReportScope) -> Sections | None:
-    """The month's sections from ``bi_month_summary``, or None (compute live) when the options are not the defaults,
-    the role may not read it, or the month's row (or the previous month's, for the trend) is missing or older than
-    the month's rollups."""
-    if (scope.margin_target, scope.min_volume) != (DEFAULT_MARGIN_TARGET, DEFAULT_MIN_VOLUME):
+    """The month's sections from ``bi_month_summary``, or None (compute live) when the options are not the defaults
+    (recognized revenue among them), the role may not read it, or the month's row (or the previous month's, for the
+    trend) is missing or older than the month's rollups."""
+    defaults = (DEFAULT_MARGIN_TARGET, DEFAULT_MIN_VOLUME, REVENUE_BASIS)
+    if (scope.margin_target, scope.min_volume, scope.revenue_basis) != defaults:
         return None
     if not session.fetch_value(_SUMMARY_READABLE):
         return None

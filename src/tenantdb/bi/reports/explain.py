@@ -54,7 +54,8 @@ class ExplainReport:
     company_name: str
     slug: str
     plan_name: str | None
-    recognized_revenue: Decimal | None
+    recognized_revenue: Decimal | None  # on the report's basis
+    deferred_revenue: Decimal | None  # billed but not yet recognized at the month's end
     total_cost: Decimal | None
     lines_total: Decimal
     balanced: bool
@@ -115,7 +116,7 @@ def build(session: Session, options: ReportOptions) -> ExplainReport:
     )
     lines = _with_detail(stored, rows_as(AllocationLine, columns, rows))
     month_row = session.fetch_one(query("explain_tenant_month"), params)
-    revenue, total_cost, plan_name = month_row if month_row else (None, None, None)
+    revenue, deferred, total_cost, plan_name = month_row if month_row else (None, None, None, None)
     lines_total = sum((line.amount for line in lines), Decimal(0))
     categories: dict[str, Decimal] = {}
     for line in lines:
@@ -128,6 +129,7 @@ def build(session: Session, options: ReportOptions) -> ExplainReport:
         slug=slug,
         plan_name=plan_name,
         recognized_revenue=revenue,
+        deferred_revenue=deferred,
         total_cost=total_cost,
         lines_total=lines_total,
         balanced=total_cost is None or lines_total == total_cost,

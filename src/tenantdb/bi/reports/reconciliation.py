@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params, with_month
 from tenantdb.bi.reports.figures import rows_as
@@ -12,30 +13,51 @@ from tenantdb.db import Session
 from tenantdb.errors import ConfigError
 
 
+class ReconciliationFlag(StrEnum):
+    """Why a provider's month is flagged (docs/business-metrics.md, "Reconciliation to invoices")."""
+
+    NO_RATE = "no_rate"  # an invoice's currency has no rate to USD: nothing compared, left out of the totals
+    UNMATCHED_LINES = "unmatched_lines"
+    BEYOND_TOLERANCE = "beyond_tolerance"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderReconciliation:
-    """``invoiced - modeled = rate_drift + quantity_drift + unmatched``, exactly."""
+    """``invoiced - modeled = rate_drift + quantity_drift + unmatched``, exactly, in USD. Invoices in another
+    currency are converted (``fx_rate``); without a rate the USD figures are None and the row is flagged
+    ``no_rate``, showing what was invoiced in its own ``currency``."""
 
     provider: str
     month: date
     modeled: Decimal
-    invoiced: Decimal
-    difference: Decimal
-    rate_drift: Decimal
-    quantity_drift: Decimal
-    unmatched: Decimal
+    invoiced: Decimal | None
+    difference: Decimal | None
+    rate_drift: Decimal | None
+    quantity_drift: Decimal | None
+    unmatched: Decimal | None
     scale_factor: Decimal | None
     tolerance: Decimal
     flagged: bool
+    flag_reason: ReconciliationFlag | None
+    currency: str
+    invoiced_original: Decimal | None
+    fx_rate: Decimal | None
+
+    @property
+    def converted(self) -> bool:
+        return self.flag_reason is not ReconciliationFlag.NO_RATE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReconciliationReport:
+    """Totals are over the providers whose invoices could be converted to USD; the others are counted apart."""
+
     report: str
     scope: ReportScope
     modeled: Decimal
     invoiced: Decimal
     flagged_providers: int
+    unconverted_providers: int
     providers: tuple[ProviderReconciliation, ...]
 
 
@@ -59,13 +81,18 @@ def build(session: Session, options: ReportOptions) -> ReconciliationReport:
     elif months:  # the latest reconciled month up to the reports' default (the last complete month)
         scope = with_month(session, scope, ([m for m in months if m <= scope.month] or months)[-1])
     columns, rows = session.fetch_named(query("reconciliation"), scope_params(scope))
-    providers = rows_as(ProviderReconciliation, columns, rows)
+    providers = tuple(
+        replace(row, flag_reason=None if row.flag_reason is None else ReconciliationFlag(row.flag_reason))
+        for row in rows_as(ProviderReconciliation, columns, rows)
+    )
+    converted = [p for p in providers if p.converted]
     zero = Decimal(0)
     return ReconciliationReport(
         report="reconciliation",
         scope=scope,
-        modeled=sum((p.modeled for p in providers), zero),
-        invoiced=sum((p.invoiced for p in providers), zero),
+        modeled=sum((p.modeled for p in converted), zero),
+        invoiced=sum((p.invoiced or zero for p in converted), zero),
         flagged_providers=sum(1 for p in providers if p.flagged),
+        unconverted_providers=len(providers) - len(converted),
         providers=providers,
     )

@@ -5,15 +5,41 @@
 -- line), and a line matching nothing is unmatched. Summed per provider: rate drift = sum(P - p_m * Q) over the
 -- matched resources, quantity drift = sum(p_m * Q) over them - modeled. Nothing is rounded, so
 -- invoiced - modeled = rate drift + quantity drift + unmatched, exactly.
+-- Invoices in another currency than %(currency)s: each line's amount is converted at the latest rate on or before
+-- the month's last day and rounded to the cent; a provider with an invoice lacking a rate keeps its original
+-- currency and amount, has no converted figures, and is flagged (no_rate): never compared 1:1.
 INSERT INTO bi_reconciliation (provider, month, modeled, invoiced, rate_drift, quantity_drift, unmatched,
-                               scale_factor, tolerance, flagged, refreshed_at)
-WITH providers AS (
-    SELECT DISTINCT i.provider FROM provider_invoices i WHERE i.month = %(month)s::date
-), lines AS (
-    SELECT i.provider, l.resource_ref, l.quantity, l.amount
+                               scale_factor, tolerance, flagged, currency, invoiced_original, fx_rate, fx_rate_date,
+                               flag_reason, refreshed_at)
+WITH invoices AS (
+    SELECT i.invoice_id, i.provider, i.currency, x.rate, x.rate_date,
+           i.currency = %(currency)s OR x.rate IS NOT NULL AS converted
     FROM provider_invoices i
-    JOIN provider_invoice_lines l ON l.invoice_id = i.invoice_id
+    LEFT JOIN LATERAL (
+        SELECT r.rate, r.rate_date
+        FROM fx_rates r
+        WHERE r.base_currency = i.currency AND r.quote_currency = %(currency)s
+          AND r.rate_date < (i.month + interval '1 month')::date
+        ORDER BY r.rate_date DESC
+        LIMIT 1
+    ) x ON i.currency <> %(currency)s
     WHERE i.month = %(month)s::date
+), providers AS (
+    SELECT i.provider, string_agg(DISTINCT i.currency, ',' ORDER BY i.currency) AS currency,
+           bool_and(i.converted) AS converted, max(i.rate) AS rate, max(i.rate_date) AS rate_date
+    FROM invoices i
+    GROUP BY i.provider
+), originals AS (
+    SELECT i.provider, sum(l.amount) AS invoiced_original
+    FROM invoices i
+    JOIN provider_invoice_lines l ON l.invoice_id = i.invoice_id
+    GROUP BY i.provider
+), lines AS (
+    SELECT i.provider, l.resource_ref, l.quantity,
+           CASE WHEN i.rate IS NULL THEN l.amount ELSE round(l.amount * i.rate, 2) END AS amount
+    FROM invoices i
+    JOIN provider_invoice_lines l ON l.invoice_id = i.invoice_id
+    WHERE i.provider IN (SELECT p.provider FROM providers p WHERE p.converted)
 ), modeled AS (
     SELECT r.provider, sum(r.monthly_cost) AS modeled
     FROM pg_temp.bi_month_resources(%(month)s::date) r
@@ -40,13 +66,28 @@ WITH providers AS (
     FROM billed b
     GROUP BY b.provider
 )
-SELECT p.provider, %(month)s::date, coalesce(m.modeled, 0), coalesce(t.invoiced, 0), coalesce(t.rate_drift, 0),
-       coalesce(t.matched, 0) - coalesce(m.modeled, 0), coalesce(t.unmatched, 0),
-       coalesce(t.invoiced, 0) / NULLIF(m.modeled, 0),
+SELECT p.provider, %(month)s::date, coalesce(m.modeled, 0),
+       CASE WHEN p.converted THEN coalesce(t.invoiced, 0) END,
+       CASE WHEN p.converted THEN coalesce(t.rate_drift, 0) END,
+       CASE WHEN p.converted THEN coalesce(t.matched, 0) - coalesce(m.modeled, 0) END,
+       CASE WHEN p.converted THEN coalesce(t.unmatched, 0) END,
+       CASE WHEN p.converted THEN coalesce(t.invoiced, 0) / NULLIF(m.modeled, 0) END,
        %(tolerance)s::numeric,
-       abs(coalesce(t.invoiced, 0) - coalesce(m.modeled, 0)) > %(tolerance)s::numeric * coalesce(m.modeled, 0)
-           OR coalesce(t.any_unmatched, false),
+       f.reason IS NOT NULL,
+       p.currency,
+       CASE WHEN strpos(p.currency, ',') = 0 THEN coalesce(o.invoiced_original, 0) END,
+       CASE WHEN p.converted AND strpos(p.currency, ',') = 0 THEN p.rate END,
+       CASE WHEN p.converted AND strpos(p.currency, ',') = 0 THEN p.rate_date END,
+       f.reason,
        now()
 FROM providers p
 LEFT JOIN modeled m ON m.provider = p.provider
 LEFT JOIN totals t ON t.provider = p.provider
+LEFT JOIN originals o ON o.provider = p.provider
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN NOT p.converted THEN 'no_rate'
+                WHEN coalesce(t.any_unmatched, false) THEN 'unmatched_lines'
+                WHEN abs(coalesce(t.invoiced, 0) - coalesce(m.modeled, 0))
+                     > %(tolerance)s::numeric * coalesce(m.modeled, 0) THEN 'beyond_tolerance'
+           END AS reason
+) f

@@ -11,18 +11,21 @@
 WITH customers AS (
     SELECT m.month,
            count(*) AS tenants,
-           sum(m.recognized_revenue) AS revenue,
+           sum(v.revenue) AS revenue,
            sum(m.total_cost) AS cost,
            sum(m.infrastructure_cost) AS infrastructure_cost,
            sum(m.email_service_cost) AS email_service_cost,
            sum(m.emails_sent)::bigint AS emails_sent,
            sum(m.emails_delivered)::bigint AS emails_delivered,
-           sum(tenantdb_bi_revenue_at_risk(m.recognized_revenue, m.emails_sent, m.emails_delivered,
+           sum(tenantdb_bi_revenue_at_risk(v.revenue, m.emails_sent, m.emails_delivered,
                                            m.emails_bounced, m.spam_complaints, %(min_volume)s)) AS revenue_at_risk,
-           count(*) FILTER (WHERE m.total_cost > m.recognized_revenue) AS unprofitable_tenants,
-           coalesce(sum(m.total_cost - m.recognized_revenue) FILTER (WHERE m.total_cost > m.recognized_revenue), 0)
+           count(*) FILTER (WHERE m.total_cost > v.revenue) AS unprofitable_tenants,
+           coalesce(sum(m.total_cost - v.revenue) FILTER (WHERE m.total_cost > v.revenue), 0)
                AS unprofitable_loss
     FROM bi_tenant_monthly m
+    CROSS JOIN LATERAL (  -- the revenue on the report's basis
+        SELECT CASE %(basis)s WHEN 'cash_revenue' THEN m.cash_revenue ELSE m.recognized_revenue END AS revenue
+    ) v
     WHERE m.tenant_id = ANY (ARRAY(SELECT o.id FROM companies o))  -- tenant by tenant: the key leads with it
       AND m.month BETWEEN %(first_month)s::date AND %(month)s  -- one key range per tenant
     GROUP BY m.month

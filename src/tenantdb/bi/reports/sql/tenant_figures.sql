@@ -2,7 +2,8 @@
 -- utilization), the health status (tenantdb_bi_health_status: the definition the views use too, with why margin
 -- does not apply when it does not), one flag per health reason code (has_reasons: any of them) and the money
 -- figures of docs/business-metrics.md (revenue at risk: tenantdb_bi_revenue_at_risk).
--- Revenue is recognized revenue of the month. Placeholders: month, margin_target, min_volume, idle_utilization.
+-- Revenue is on the report's basis %(basis)s: recognized_revenue (the default) or cash_revenue of the month.
+-- Placeholders: month, basis, margin_target, min_volume, idle_utilization.
 -- Reads only bi_tenant_monthly and companies, the month's row of each company through the key (tenant_id, month):
 -- every index of a tenant table leads with tenant_id (RELIABILITY R26). Computes only what the queries filter, rank
 -- and sum on; tenant_details.sql adds the rounded, report-ready columns to the rows shown.
@@ -11,11 +12,11 @@ SELECT m.tenant_id,
        c.slug,
        m.plan_name,
        m.price_monthly,
-       m.recognized_revenue,
+       v.revenue AS recognized_revenue,
        m.infrastructure_cost,
        m.email_service_cost,
        m.total_cost,
-       m.recognized_revenue - m.total_cost AS profit,
+       v.revenue - m.total_cost AS profit,
        m.emails_sent,
        m.emails_delivered,
        m.emails_bounced,
@@ -25,11 +26,11 @@ SELECT m.tenant_id,
        r.bounce,
        r.spam,
        r.utilization,
-       tenantdb_bi_health_status(m.recognized_revenue, m.total_cost, x.exemption) AS business_health_status,
+       tenantdb_bi_health_status(v.revenue, m.total_cost, x.exemption) AS business_health_status,
        x.exemption AS margin_not_applicable_reason,
        m.emails_sent < %(min_volume)s AS below_min_volume,
        0.05 * m.emails_bounced + 0.25 * m.spam_complaints AS estimated_revenue_loss,
-       tenantdb_bi_revenue_at_risk(m.recognized_revenue, m.emails_sent, m.emails_delivered, m.emails_bounced,
+       tenantdb_bi_revenue_at_risk(v.revenue, m.emails_sent, m.emails_delivered, m.emails_bounced,
                                    m.spam_complaints, %(min_volume)s) AS revenue_at_risk,
        round(0.05 * greatest(0, m.emails_bounced - 0.02 * m.emails_sent)
              + 0.25 * greatest(0, m.spam_complaints - 0.001 * m.emails_delivered), 2) AS potential_savings,
@@ -44,13 +45,16 @@ SELECT m.tenant_id,
            OR k.complaints_near_limit OR k.complaints_over_limit OR k.idle_dedicated_capacity AS has_reasons
 FROM bi_tenant_monthly m
 JOIN companies c ON c.id = m.tenant_id
+CROSS JOIN LATERAL (  -- the revenue on the report's basis (recognized_revenue keeps its name in the rows)
+    SELECT CASE %(basis)s WHEN 'cash_revenue' THEN m.cash_revenue ELSE m.recognized_revenue END AS revenue
+) v
 CROSS JOIN LATERAL (
-    SELECT tenantdb_bi_margin_exemption(m.recognized_revenue, m.plan_id, m.price_monthly, m.subscription_status,
+    SELECT tenantdb_bi_margin_exemption(v.revenue, m.plan_id, m.price_monthly, m.subscription_status,
                                         m.emails_sent, %(min_volume)s) AS exemption
 ) x
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN m.recognized_revenue <> 0
-                THEN (m.recognized_revenue - m.total_cost) / m.recognized_revenue END AS margin,
+    SELECT CASE WHEN v.revenue <> 0
+                THEN (v.revenue - m.total_cost) / v.revenue END AS margin,
            CASE WHEN m.emails_sent > 0 THEN m.emails_bounced::numeric / m.emails_sent END AS bounce,
            CASE WHEN m.emails_delivered > 0 THEN m.spam_complaints::numeric / m.emails_delivered END AS spam,
            CASE WHEN m.dedicated_capacity > 0
@@ -58,8 +62,8 @@ CROSS JOIN LATERAL (
 ) r
 CROSS JOIN LATERAL (
     SELECT coalesce(r.margin < %(margin_target)s, false)
-               OR (m.recognized_revenue = 0 AND m.total_cost > 0) AS margin_below_target,
-           m.total_cost > m.recognized_revenue AS unprofitable,
+               OR (v.revenue = 0 AND m.total_cost > 0) AS margin_below_target,
+           m.total_cost > v.revenue AS unprofitable,
            coalesce(m.emails_sent >= %(min_volume)s AND r.bounce > 0.04 AND r.bounce <= 0.05, false)
                AS bounce_near_limit,
            coalesce(m.emails_sent >= %(min_volume)s AND r.bounce > 0.05, false) AS bounce_over_limit,
