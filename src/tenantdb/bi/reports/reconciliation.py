@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params, with_month
 from tenantdb.bi.reports.figures import rows_as
+from tenantdb.bi.reports.rounding import round_money, round_parts
 from tenantdb.db import Session
 from tenantdb.errors import ConfigError
 
@@ -65,6 +66,26 @@ def _reconciled_months(session: Session) -> list[date]:
     return [row[0] for row in session.fetch_all("SELECT DISTINCT month FROM bi_reconciliation ORDER BY month")]
 
 
+def shown(exact: ProviderReconciliation) -> ProviderReconciliation:
+    """The exact figures rounded to the cent so that they add up as shown: modeled to the cent, the difference is
+    invoiced (whole cents) minus modeled as shown, and the drifts are rounded by largest remainder to that
+    difference (each drift rounded on its own could show 0.00 + 0.00 for a difference of -0.01)."""
+    modeled = round_money(exact.modeled)
+    if exact.invoiced is None:  # no rate to USD: no USD figures to add up
+        return replace(exact, modeled=modeled)
+    assert exact.rate_drift is not None and exact.quantity_drift is not None and exact.unmatched is not None
+    difference = exact.invoiced - modeled
+    rate, quantity, unmatched = round_parts((exact.rate_drift, exact.quantity_drift, exact.unmatched), difference)
+    return replace(
+        exact,
+        modeled=modeled,
+        difference=difference,
+        rate_drift=rate,
+        quantity_drift=quantity,
+        unmatched=unmatched,
+    )
+
+
 def build(session: Session, options: ReportOptions) -> ReconciliationReport:
     """The requested month, or the latest month with invoices reconciled up to the last complete month."""
     scope = resolve_scope(session, replace(options, month=None))
@@ -82,7 +103,7 @@ def build(session: Session, options: ReportOptions) -> ReconciliationReport:
         scope = with_month(session, scope, ([m for m in months if m <= scope.month] or months)[-1])
     columns, rows = session.fetch_named(query("reconciliation"), scope_params(scope))
     providers = tuple(
-        replace(row, flag_reason=None if row.flag_reason is None else ReconciliationFlag(row.flag_reason))
+        shown(replace(row, flag_reason=None if row.flag_reason is None else ReconciliationFlag(row.flag_reason)))
         for row in rows_as(ProviderReconciliation, columns, rows)
     )
     converted = [p for p in providers if p.converted]
