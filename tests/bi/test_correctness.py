@@ -114,6 +114,14 @@ class Diff:
         if wanted != cents(got):
             self.add(where, wanted, got)
 
+    def unrounded(self, where: str, expected: Fraction | Decimal | None, got: Any) -> None:
+        """A figure stored unrounded: PostgreSQL's numeric division keeps at least 16 significant digits, so it
+        matches the exact fraction to 1e-9 (rounding both to the cent would split a ...4999 from a ...5000)."""
+        if (expected is None) != (got is None) or (
+            expected is not None and abs(Fraction(expected) - Fraction(got)) > Fraction(1, 10**9)
+        ):
+            self.add(where, None if expected is None else as_decimal(Fraction(expected)), got)
+
     def rate(self, where: str, expected: Fraction | None, got: Any) -> None:
         if not close(expected, got):
             self.add(where, None if expected is None else float(expected), got)
@@ -302,8 +310,10 @@ def compare_reconciliation(diff: Diff, session: Session, figures: ref.MonthFigur
     for provider in diff.keys(f"bi_reconciliation {figures.month:%Y-%m}", set(expected), set(got)):
         where = f"bi_reconciliation {figures.month:%Y-%m} {provider}"
         row, sql_row = expected[provider], got[provider]
-        for name in ("modeled", "invoiced", "rate_drift", "quantity_drift", "unmatched", "invoiced_original"):
+        for name in ("invoiced", "unmatched", "invoiced_original"):
             diff.money(f"{where}.{name}", getattr(row, name), sql_row[name])
+        for name in ("modeled", "rate_drift", "quantity_drift"):  # unrounded in bi_reconciliation
+            diff.unrounded(f"{where}.{name}", getattr(row, name), sql_row[name])
         diff.rate(f"{where}.scale_factor", row.scale_factor, sql_row["scale_factor"])
         diff.rate(f"{where}.fx_rate", row.fx_rate, sql_row["fx_rate"])
         for name in ("flagged", "flag_reason", "currency"):
