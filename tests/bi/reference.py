@@ -789,6 +789,9 @@ def per(numerator: Fraction | int, denominator: int) -> Fraction | None:
     return None if denominator == 0 else Fraction(numerator) / denominator
 
 
+NO_REVENUE_BY_DESIGN = ("free_plan", "trial")
+
+
 def margin_exemption(row: TenantMonth, minimum_volume: int = 1000) -> str | None:
     """Why margin does not apply to the customer's month (only without revenue), or None."""
     if row.recognized_revenue != 0:
@@ -1184,10 +1187,14 @@ def tenant_health(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> Te
     revenue, cost = Fraction(row.recognized_revenue), Fraction(row.total_cost)
     reasons = []
     margin = gross_margin_ratio(revenue, cost)
-    if margin is not None and margin < thresholds.margin_target:
-        reasons.append("margin_below_target")
-    if cost > revenue:
-        reasons.append("unprofitable")
+    exemption = margin_exemption(row, thresholds.minimum_volume)
+    if exemption not in NO_REVENUE_BY_DESIGN:  # the free tier's and trials' cost is no margin problem
+        if (margin is not None and margin < thresholds.margin_target) or (revenue == 0 and cost > 0):
+            reasons.append("margin_below_target")
+        if cost > revenue:
+            reasons.append("unprofitable")
+    if exemption is None and revenue <= 0:  # a paid plan where margin applies brought nothing
+        reasons.append("no_revenue")
     if row.emails_sent >= thresholds.minimum_volume:
         bounce = Fraction(row.emails_bounced, row.emails_sent)
         if bounce > thresholds.bounce_over:
@@ -1201,7 +1208,7 @@ def tenant_health(row: TenantMonth, thresholds: Thresholds = Thresholds()) -> Te
             reasons.append("complaints_near_limit")
     if row.dedicated_capacity > 0 and Fraction(row.emails_sent, row.dedicated_capacity) < thresholds.idle_below:
         reasons.append("idle_dedicated_capacity")
-    status = health_status(revenue, cost, margin_exemption(row, thresholds.minimum_volume))
+    status = health_status(revenue, cost, exemption)
     return TenantHealth(tenant_id=row.tenant_id, status=status, reasons=tuple(reasons))
 
 
@@ -1279,7 +1286,12 @@ def key_metrics(
         emails_delivered=delivered,
         cost_per_1000_delivered=per(cost * 1000, delivered),
         revenue_at_risk=sum((revenue_at_risk(row, minimum_volume) for row in monthly), Decimal("0.00")),
-        unprofitable_tenants=sum(1 for row in monthly if row.total_cost > row.recognized_revenue),
+        unprofitable_tenants=sum(
+            1
+            for row in monthly
+            if row.total_cost > row.recognized_revenue
+            and margin_exemption(row, minimum_volume) not in NO_REVENUE_BY_DESIGN
+        ),
         overall_health=health_status(revenue, cost),
     )
 

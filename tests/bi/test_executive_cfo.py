@@ -168,6 +168,24 @@ def test_customers_without_revenue_where_margin_does_not_apply_are_not_critical(
     assert "Not Applicable" in HEALTH_STATUSES
 
 
+def test_free_and_trial_costs_are_no_margin_problem_and_a_paid_plan_without_revenue_says_so(rows: Rows) -> None:
+    """The demo's first screen listed 60 "unprofitable" customers, nearly all free and trialing tenants whose cost
+    is the free tier's, and paid-plan customers Critical with no reason. Margin reasons apply only where margin
+    does; a paid plan that brought no revenue carries no_revenue."""
+    tenants = customers_without_margin(rows)
+    rows.vps(tenants["free"], "7.00")  # the free tier costs money
+    rows.vps(tenants["trial"], "9.00")
+    rows.refresh(JUNE)
+    report = executive_report.build(rows.session, ReportOptions(month=JUNE))
+    reasons = {t.company_name: set(t.reasons) for t in report.tenants}
+    margin_reasons = {"margin_below_target", "unprofitable", "no_revenue"}
+    assert not reasons["Free"] & margin_reasons and not reasons["Trial"] & margin_reasons  # their servers: idle
+    assert {"no_revenue", "unprofitable"} <= reasons["Unpaid"]
+    assert not any(alert.code == "unprofitable_tenants" and alert.value > 1 for alert in report.alerts)
+    codes = {count.name: count.tenants for count in report.reasons}
+    assert codes.get("unprofitable") == 1 and codes.get("no_revenue") == 1
+
+
 def report_statuses(dsn: str, month: date | None = None) -> dict[str, str]:
     """Every customer's status as ``tenantdb report cost-optimization --json`` and ``report executive`` print it."""
     args = ["--dsn", dsn, "--json"] + (["--month", f"{month:%Y-%m}"] if month else [])

@@ -419,14 +419,19 @@ def test_key_metrics() -> None:
     one, two = builder.company("One"), builder.company("Two")
     builder.server(one, 30)
     builder.server(two, 20)
+    builder.subscription(two, builder.plan("Starter", 49))  # no revenue on a paid plan: unprofitable
+    three = builder.company("Three")
+    builder.subscription(three, builder.plan("Free", 0))
+    builder.server(three, 5)  # a free plan's cost is by design: not unprofitable
     builder.transaction(one, "charge", 100, occurred=at(date(2026, 9, 1)))
     builder.sending(one, date(2026, 9, 1), 2000, 1000, hard=100, complaints=2)
+    builder.sending(two, date(2026, 9, 1), 2000, 2000)
     data = builder.dataset()
     figures = ref.compute_month(data, MONTH)
     metrics = ref.key_metrics(figures.tenants, data, MONTH, figures.lines)
-    assert (metrics.revenue, metrics.cost, metrics.gross_margin_ratio) == (money(100), money(50), Fraction(1, 2))
-    assert (metrics.tenants, metrics.unprofitable_tenants, metrics.overall_health) == (2, 1, "Good")
-    assert metrics.cost_per_1000_delivered == 50
+    assert (metrics.revenue, metrics.cost, metrics.gross_margin_ratio) == (money(100), money(55), Fraction(9, 20))
+    assert (metrics.tenants, metrics.unprofitable_tenants, metrics.overall_health) == (3, 1, "Good")
+    assert metrics.cost_per_1000_delivered == Fraction(55_000, 3_000)  # $55 over 3,000 delivered
     assert metrics.revenue_at_risk == money(50)  # 0.2% complaints: half-way from 0.1% to 0.3%
 
 

@@ -23,6 +23,7 @@ RISK_LEVELS = ("critical_action_required", "monitoring_needed", "acceptable", "i
 REASON_CODES = (
     "margin_below_target",
     "unprofitable",
+    "no_revenue",
     "bounce_near_limit",
     "bounce_over_limit",
     "complaints_near_limit",

@@ -10,7 +10,7 @@ FROM (
     SELECT 'reprice_unprofitable_tenant' AS kind, f.tenant_id, f.company_name AS subject, NULL::uuid AS pool_id,
            f.total_cost - f.recognized_revenue AS dollars_per_month, round(f.margin, 6) AS metric
     FROM figures f
-    WHERE f.total_cost > f.recognized_revenue
+    WHERE f.unprofitable  -- where margin applies: a free or trialing tenant is not repriced
     UNION ALL
     SELECT 'raise_margin_to_target', f.tenant_id, f.company_name, NULL,
            round(%(margin_target)s * f.recognized_revenue - f.profit, 2), round(f.margin, 6)

@@ -9,20 +9,23 @@ WITH reasons AS (
            count(*) FILTER (WHERE f.complaints_near_limit) AS complaints_near_limit,
            count(*) FILTER (WHERE f.complaints_over_limit) AS complaints_over_limit,
            count(*) FILTER (WHERE f.idle_dedicated_capacity) AS idle_dedicated_capacity,
+           count(*) FILTER (WHERE f.no_revenue) AS no_revenue,
            array[coalesce(sum(f.recognized_revenue) FILTER (WHERE f.margin_below_target), 0),
                  coalesce(sum(f.recognized_revenue) FILTER (WHERE f.unprofitable), 0),
                  coalesce(sum(f.recognized_revenue) FILTER (WHERE f.bounce_near_limit), 0),
                  coalesce(sum(f.recognized_revenue) FILTER (WHERE f.bounce_over_limit), 0),
                  coalesce(sum(f.recognized_revenue) FILTER (WHERE f.complaints_near_limit), 0),
                  coalesce(sum(f.recognized_revenue) FILTER (WHERE f.complaints_over_limit), 0),
-                 coalesce(sum(f.recognized_revenue) FILTER (WHERE f.idle_dedicated_capacity), 0)] AS revenue,
+                 coalesce(sum(f.recognized_revenue) FILTER (WHERE f.idle_dedicated_capacity), 0),
+                 coalesce(sum(f.recognized_revenue) FILTER (WHERE f.no_revenue), 0)] AS revenue,
            array[coalesce(sum(f.total_cost) FILTER (WHERE f.margin_below_target), 0),
                  coalesce(sum(f.total_cost) FILTER (WHERE f.unprofitable), 0),
                  coalesce(sum(f.total_cost) FILTER (WHERE f.bounce_near_limit), 0),
                  coalesce(sum(f.total_cost) FILTER (WHERE f.bounce_over_limit), 0),
                  coalesce(sum(f.total_cost) FILTER (WHERE f.complaints_near_limit), 0),
                  coalesce(sum(f.total_cost) FILTER (WHERE f.complaints_over_limit), 0),
-                 coalesce(sum(f.total_cost) FILTER (WHERE f.idle_dedicated_capacity), 0)] AS cost,
+                 coalesce(sum(f.total_cost) FILTER (WHERE f.idle_dedicated_capacity), 0),
+                 coalesce(sum(f.total_cost) FILTER (WHERE f.no_revenue), 0)] AS cost,
            count(*) FILTER (WHERE a.attention) AS attention,
            coalesce(sum(f.recognized_revenue) FILTER (WHERE a.attention), 0) AS attention_revenue,
            coalesce(sum(f.total_cost) FILTER (WHERE a.attention), 0) AS attention_cost
@@ -45,7 +48,8 @@ CROSS JOIN LATERAL (VALUES
     (4, 'bounce_over_limit', r.bounce_over_limit),
     (5, 'complaints_near_limit', r.complaints_near_limit),
     (6, 'complaints_over_limit', r.complaints_over_limit),
-    (7, 'idle_dedicated_capacity', r.idle_dedicated_capacity)
+    (7, 'idle_dedicated_capacity', r.idle_dedicated_capacity),
+    (8, 'no_revenue', r.no_revenue)
 ) AS c (position, name, tenants)
 WHERE c.tenants > 0
 UNION ALL

@@ -19,13 +19,18 @@ WITH customers AS (
            sum(m.emails_delivered)::bigint AS emails_delivered,
            sum(tenantdb_bi_revenue_at_risk(v.revenue, m.emails_sent, m.emails_delivered,
                                            m.emails_bounced, m.spam_complaints, %(min_volume)s)) AS revenue_at_risk,
-           count(*) FILTER (WHERE m.total_cost > v.revenue) AS unprofitable_tenants,
-           coalesce(sum(m.total_cost - v.revenue) FILTER (WHERE m.total_cost > v.revenue), 0)
-               AS unprofitable_loss
+           count(*) FILTER (WHERE x.unprofitable) AS unprofitable_tenants,
+           coalesce(sum(m.total_cost - v.revenue) FILTER (WHERE x.unprofitable), 0) AS unprofitable_loss
     FROM bi_tenant_monthly m
     CROSS JOIN LATERAL (  -- the revenue on the report's basis
         SELECT CASE %(basis)s WHEN 'cash_revenue' THEN m.cash_revenue ELSE m.recognized_revenue END AS revenue
     ) v
+    CROSS JOIN LATERAL (  -- tenant_figures.sql's reason code: not for free-plan and trialing customers
+        SELECT m.total_cost > v.revenue
+               AND tenantdb_bi_margin_exemption(v.revenue, m.plan_id, m.price_monthly, m.subscription_status,
+                                                m.emails_sent, %(min_volume)s) IN ('free_plan', 'trial') IS NOT TRUE
+                   AS unprofitable
+    ) x
     WHERE m.tenant_id = ANY (ARRAY(SELECT o.id FROM companies o))  -- tenant by tenant: the key leads with it
       AND m.month BETWEEN %(first_month)s::date AND %(month)s  -- one key range per tenant
     GROUP BY m.month

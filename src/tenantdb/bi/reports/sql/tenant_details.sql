@@ -41,6 +41,7 @@ SELECT f.tenant_id,
        array_remove(ARRAY[
            CASE WHEN f.margin_below_target THEN 'margin_below_target' END,
            CASE WHEN f.unprofitable THEN 'unprofitable' END,
+           CASE WHEN f.no_revenue THEN 'no_revenue' END,
            CASE WHEN f.bounce_over_limit THEN 'bounce_over_limit' END,
            CASE WHEN f.bounce_near_limit THEN 'bounce_near_limit' END,
            CASE WHEN f.complaints_over_limit THEN 'complaints_over_limit' END,

@@ -1,6 +1,8 @@
 -- Every customer's month for the report queries: bi_tenant_monthly with the unrounded ratios (margin, bounce, spam,
 -- utilization), the health status (tenantdb_bi_health_status: the definition the views use too, with why margin
--- does not apply when it does not), one flag per health reason code (has_reasons: any of them) and the money
+-- does not apply when it does not), one flag per health reason code (has_reasons: any of them; margin_below_target
+-- and unprofitable not for free-plan and trialing customers, whose cost without revenue is by design; no_revenue for
+-- a paid plan's customer where margin applies and revenue is 0 or less) and the money
 -- figures of docs/business-metrics.md (revenue at risk: tenantdb_bi_revenue_at_risk).
 -- Revenue is on the report's basis %(basis)s: recognized_revenue (the default) or cash_revenue of the month.
 -- Placeholders: month, basis, margin_target, min_volume, idle_utilization.
@@ -41,7 +43,8 @@ SELECT m.tenant_id,
        k.complaints_near_limit,
        k.complaints_over_limit,
        k.idle_dedicated_capacity,
-       k.margin_below_target OR k.unprofitable OR k.bounce_near_limit OR k.bounce_over_limit
+       k.no_revenue,
+       k.margin_below_target OR k.unprofitable OR k.no_revenue OR k.bounce_near_limit OR k.bounce_over_limit
            OR k.complaints_near_limit OR k.complaints_over_limit OR k.idle_dedicated_capacity AS has_reasons
 FROM bi_tenant_monthly m
 JOIN companies c ON c.id = m.tenant_id
@@ -52,6 +55,9 @@ CROSS JOIN LATERAL (
     SELECT tenantdb_bi_margin_exemption(v.revenue, m.plan_id, m.price_monthly, m.subscription_status,
                                         m.emails_sent, %(min_volume)s) AS exemption
 ) x
+CROSS JOIN LATERAL (  -- no revenue by design: the free tier's and trials' cost is no margin problem
+    SELECT x.exemption IN ('free_plan', 'trial') AS by_design
+) y
 CROSS JOIN LATERAL (
     SELECT CASE WHEN v.revenue <> 0
                 THEN (v.revenue - m.total_cost) / v.revenue END AS margin,
@@ -61,9 +67,10 @@ CROSS JOIN LATERAL (
                 THEN least(1, m.emails_sent::numeric / m.dedicated_capacity) END AS utilization
 ) r
 CROSS JOIN LATERAL (
-    SELECT coalesce(r.margin < %(margin_target)s, false)
-               OR (v.revenue = 0 AND m.total_cost > 0) AS margin_below_target,
-           m.total_cost > v.revenue AS unprofitable,
+    SELECT y.by_design IS NOT TRUE AND (coalesce(r.margin < %(margin_target)s, false)
+                                        OR (v.revenue = 0 AND m.total_cost > 0)) AS margin_below_target,
+           y.by_design IS NOT TRUE AND m.total_cost > v.revenue AS unprofitable,
+           x.exemption IS NULL AND v.revenue <= 0 AS no_revenue,
            coalesce(m.emails_sent >= %(min_volume)s AND r.bounce > 0.04 AND r.bounce <= 0.05, false)
                AS bounce_near_limit,
            coalesce(m.emails_sent >= %(min_volume)s AND r.bounce > 0.05, false) AS bounce_over_limit,
