@@ -9,7 +9,7 @@ SELECT f.plan_name,
        sum(f.profit) AS profit,
        CASE WHEN sum(f.recognized_revenue) <> 0
             THEN round(sum(f.profit) / sum(f.recognized_revenue), 6) END AS gross_margin_ratio,
-       count(*) FILTER (WHERE f.total_cost > f.recognized_revenue) AS unprofitable_tenants,
+       count(*) FILTER (WHERE f.unprofitable) AS unprofitable_tenants,  -- the reason code (not free or trial)
        sum(f.emails_delivered)::bigint AS emails_delivered,
        CASE WHEN sum(f.emails_delivered) > 0
             THEN round(sum(f.total_cost) * 1000 / sum(f.emails_delivered), 4) END AS cost_per_1000_delivered,
