@@ -1127,6 +1127,7 @@ class KeyMetrics:
 
     tenants: int
     revenue: Decimal
+    deferred_revenue: Decimal
     infrastructure_cost: Decimal
     email_service_cost: Decimal
     cost: Decimal
@@ -1271,6 +1272,7 @@ def key_metrics(
     return KeyMetrics(
         tenants=len(monthly),
         revenue=round_cents(revenue),
+        deferred_revenue=sum((row.deferred_revenue for row in monthly), Decimal("0.00")),
         infrastructure_cost=modeled[INFRASTRUCTURE],
         email_service_cost=modeled[EMAIL_SERVICE],
         cost=round_cents(cost),

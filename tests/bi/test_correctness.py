@@ -415,6 +415,7 @@ REPORT_EXACT = (
 )
 TOTALS_MONEY = (
     "revenue",
+    "deferred_revenue",
     "infrastructure_cost",
     "email_service_cost",
     "cost",

@@ -4,6 +4,7 @@ yet recognized (docs/business-metrics.md, "Revenue: recognized, cash and deferre
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -215,3 +216,17 @@ def test_an_incremental_refresh_follows_a_payment_whose_billing_period_changes(r
         )
     )
     assert found == {JUNE: money(0), date(2025, 7, 1): money(500)}
+
+
+def test_the_executive_report_shows_the_deferred_revenue_at_the_month_end(rows: Rows, dsn: str) -> None:
+    """Deferred revenue is visible where the CFO looks: the executive key metrics, text and JSON."""
+    rows.company("platform", operator=True)
+    tenant, _ = customer(rows)
+    entry(rows, tenant, "charge", "6000.00", "2025-06-01 09:00Z", period=("2025-06-01", "2026-06-01"))
+    refresh(rows.session, RefreshRequest(months=(JUNE,)))
+    shown = cli("report", "executive", "--month", "2025-06", "--dsn", dsn, "--json")
+    assert shown.returncode == 0, shown.stderr
+    metrics = json.loads(shown.stdout)["key_metrics"]
+    assert (Decimal(str(metrics["revenue"])), Decimal(str(metrics["deferred_revenue"]))) == (money(500), money(5500))
+    shown = cli("report", "executive", "--month", "2025-06", "--dsn", dsn)
+    assert "deferred revenue (at the month's end) │  $5,500.00" in shown.stdout

@@ -59,6 +59,7 @@ def show_executive(report: ExecutiveReport) -> None:
     table.add_row(
         "revenue at risk (deliverability)", money(k.revenue_at_risk), signed_money(t.revenue_at_risk if t else None)
     )
+    table.add_row("deferred revenue (at the month's end)", money(k.deferred_revenue), "")
     table.add_row("e-mails delivered", count(k.emails_delivered), "")
     show_table(table)
     steps = new_table("from the customers' margin to the company margin", "line", "$/month", right=("$/month",))

@@ -42,7 +42,7 @@ ACTIONS_SHOWN = 10
 ALERTS_SHOWN = 20
 IDLE_CANDIDATES = 5 * ACTIONS_SHOWN  # idle tenants whose exact saving is computed for the first actions
 # The layout of bi_month_summary's sections: change it with any section query, so older rows are computed live.
-SUMMARY_VERSION = "executive-3"
+SUMMARY_VERSION = "executive-4"
 
 _ALERT_TEXT = {
     "bounce_over_suspension_risk": "bounce rate above 10%: SES suspension risk",
@@ -71,6 +71,7 @@ class MonthTotals:
     month: date
     tenants: int
     revenue: Decimal
+    deferred_revenue: Decimal
     infrastructure_cost: Decimal
     email_service_cost: Decimal
     cost: Decimal

@@ -13,6 +13,7 @@ WITH customers AS (
            count(*) AS tenants,
            sum(v.revenue) AS revenue,
            sum(m.total_cost) AS cost,
+           sum(m.deferred_revenue) AS deferred_revenue,  -- a balance at the month's end, whatever the basis
            sum(m.infrastructure_cost) AS infrastructure_cost,
            sum(m.email_service_cost) AS email_service_cost,
            sum(m.emails_sent)::bigint AS emails_sent,
@@ -84,6 +85,7 @@ WITH customers AS (
 SELECT w.month,
        w.tenants,
        w.revenue,
+       w.deferred_revenue,
        w.portfolio_infrastructure_cost AS infrastructure_cost,
        w.portfolio_email_service_cost AS email_service_cost,
        t.cost,
