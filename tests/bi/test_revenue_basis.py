@@ -103,3 +103,16 @@ def test_a_month_with_unconverted_entries_says_so_in_every_report(rows: Rows, ds
     assert "1 ledger entry left out of revenue: no rate to USD" in " ".join(text.stdout.split())
     document = json.loads(cli("report", "plans", "--month", "2025-06", "--dsn", dsn, "--json").stdout)
     assert document["scope"]["unconverted_entries"] == 1
+
+
+def test_the_text_names_the_basis_it_shows_and_the_reconciliation_claims_none(rows: Rows, dsn: str) -> None:
+    """Seen trying the demo: `report executive --basis cash` labelled its revenue "revenue (recognized)", and the
+    reconciliation, which shows no revenue, stated a revenue basis."""
+    prepaid(rows)
+    cash = cli("report", "executive", "--month", "2025-06", "--basis", "cash", "--dsn", dsn)
+    assert cash.returncode == 0, cash.stderr
+    assert "revenue (cash)" in cash.stdout and "revenue (recognized)" not in cash.stdout
+    recognized = cli("report", "executive", "--month", "2025-06", "--dsn", dsn)
+    assert "revenue (recognized)" in recognized.stdout
+    reconciliation = cli("report", "reconciliation", "--dsn", dsn)
+    assert "revenue basis" not in reconciliation.stdout

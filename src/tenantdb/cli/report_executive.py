@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
+from tenantdb.bi.reports.common import RevenueBasis
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.plans import PlanProfitability, PlansReport
 from tenantdb.cli.render import stdout
@@ -40,7 +41,8 @@ def show_executive(report: ExecutiveReport) -> None:
     stdout.print(f"overall health: {health(report.overall_health)} across {k.tenants:,} customers")
     table = new_table("key metrics", "metric", "this month", "change", right=("this month", "change"))
     t = report.trend
-    table.add_row("revenue (recognized)", money(k.revenue), signed_money(t.revenue if t else None))
+    basis = RevenueBasis(report.scope.revenue_basis).option
+    table.add_row(f"revenue ({basis})", money(k.revenue), signed_money(t.revenue if t else None))
     table.add_row("cost (the whole platform)", money(k.cost), signed_money(t.cost if t else None))
     table.add_row("  infrastructure", money(k.infrastructure_cost), "")
     table.add_row("  e-mail service", money(k.email_service_cost), "")

@@ -52,10 +52,11 @@ def health(status: str) -> str:
     return f"[{HEALTH_STYLE.get(status, '')}]{escape(status)}[/]"
 
 
-def header(title: str, scope: ReportScope) -> None:
-    """Title, month and the revenue basis: the first lines of every report."""
+def header(title: str, scope: ReportScope, *, revenue: bool = True) -> None:
+    """Title, month and the revenue basis (of a report that shows revenue): the first lines of every report."""
     stdout.print(f"[bold]{escape(title)}[/] — {scope.month_label} on {escape(scope.database)}")
-    stdout.print(f"[dim]revenue basis: {scope.revenue_basis} = {escape(scope.revenue_basis_note)}[/]")
+    if revenue:
+        stdout.print(f"[dim]revenue basis: {scope.revenue_basis} = {escape(scope.revenue_basis_note)}[/]")
     if scope.unconverted_entries:
         stdout.print(
             f"[bold yellow]{scope.unconverted_entries:,} ledger entr{'y' if scope.unconverted_entries == 1 else 'ies'}"

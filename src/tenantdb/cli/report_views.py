@@ -179,7 +179,7 @@ def show_deliverability(report: DeliverabilityReport) -> None:
 
 
 def show_reconciliation(report: ReconciliationReport) -> None:
-    header("Reconciliation of modeled cost to invoices", report.scope)
+    header("Reconciliation of modeled cost to invoices", report.scope, revenue=False)
     if not report.providers:
         stdout.print(f"no invoices reconciled for {report.scope.month_label}")
         return
