@@ -64,11 +64,11 @@ class Builder:
         )
         return company_id
 
-    def plan(self, name: str, price: str | int) -> uuid.UUID:
+    def plan(self, name: str, price: str | int, currency: str = "USD") -> uuid.UUID:
         plan_id = self.new_id()
         self.add(
             "plans",
-            {"plan_id": plan_id, "name": f"{name} {self.counter}", "price_monthly": money(price), "currency": "USD"},
+            {"plan_id": plan_id, "name": f"{name} {self.counter}", "price_monthly": money(price), "currency": currency},
         )
         return plan_id
 
@@ -454,7 +454,11 @@ def datasets(draw: st.DrawFn) -> Dataset:
     builder = Builder(seed=draw(st.integers(0, 2**16)))
     operator = builder.company("Platform", operator=True)
     customers = [builder.company(f"Customer {n}") for n in range(draw(st.integers(1, 6)))]
-    plans = [builder.plan(name, price) for name, price in (("Basic", "0"), ("Pro", "99.00"), ("Scale", "1499.99"))]
+    priced_in = draw(st.sampled_from(("USD", "EUR")))  # a plan priced in euros is converted like every amount
+    plans = [
+        builder.plan(name, price, currency)
+        for name, price, currency in (("Basic", "0", "USD"), ("Pro", "99.00", "USD"), ("Scale", "1499.99", priced_in))
+    ]
     for tenant in customers:
         customer(draw, builder, tenant, plans)
     for _ in range(draw(st.integers(0, 3))):

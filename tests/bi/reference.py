@@ -552,7 +552,7 @@ class TenantMonth:
     company_name: str
     plan_id: Any
     plan_name: str | None
-    price_monthly: Decimal
+    price_monthly: Decimal | None
     current_period_start: datetime | None
     current_period_end: datetime | None
     recognized_revenue: Decimal
@@ -595,6 +595,17 @@ def rate_to_usd(data: Dataset, currency: str, day: date) -> Fraction | None:
     ]
     latest = max(rates, key=lambda row: utc_date(row["rate_date"]), default=None)
     return None if latest is None else exact(latest["rate"])
+
+
+def plan_price(data: Dataset, plan: Row | None, month: date) -> Decimal | None:
+    """The plan's list price in USD at the latest rate on or before the month's last day; 0 without a plan,
+    None without a rate."""
+    if plan is None:
+        return Decimal("0.00")
+    if plan["currency"] == REPORTING_CURRENCY:
+        return round_cents(exact(plan["price_monthly"]))
+    rate = rate_to_usd(data, plan["currency"], next_month(month) - timedelta(days=1))
+    return None if rate is None else round_cents(exact(plan["price_monthly"]) * rate)
 
 
 def in_usd(data: Dataset, amount: Any, currency: str, day: date) -> Fraction | None:
@@ -745,14 +756,17 @@ def tenant_monthly(data: Dataset, month: date, lines: Sequence[Line] | None = No
                 company_name=company["name"],
                 plan_id=plan["plan_id"] if plan is not None else None,
                 plan_name=plan["name"] if plan is not None else None,
-                price_monthly=round_cents(exact(plan["price_monthly"])) if plan is not None else Decimal("0.00"),
+                price_monthly=plan_price(data, plan, month),
                 current_period_start=subscription["current_period_start"] if subscription is not None else None,
                 current_period_end=subscription["current_period_end"] if subscription is not None else None,
                 recognized_revenue=round_cents(recognized_revenue(data, tenant, month)),
                 cash_revenue=round_cents(cash_revenue(data, tenant, month)),
                 deferred_revenue=round_cents(deferred_revenue(data, tenant, month)),
                 unconverted_entries=len(unconverted(data, tenant, month)),
-                unconverted_currencies=sorted(set(unconverted(data, tenant, month))),
+                unconverted_currencies=sorted(
+                    set(unconverted(data, tenant, month))
+                    | ({plan["currency"]} if plan is not None and plan_price(data, plan, month) is None else set())
+                ),
                 infrastructure_cost=round_cents(infrastructure),
                 email_service_cost=round_cents(email),
                 total_cost=round_cents(infrastructure + email),
@@ -865,13 +879,13 @@ class ExecutiveRow:
     plan_name: str | None
     current_period_start: datetime | None
     current_period_end: datetime | None
-    monthly_subscription_revenue: Decimal
+    monthly_subscription_revenue: Decimal | None
     infrastructure_costs: Decimal
     email_service_costs: Decimal
     gross_margin_ratio: Fraction | None
     cost_efficiency_score: Fraction
     total_operational_cost: Decimal
-    monthly_profit: Decimal
+    monthly_profit: Decimal | None
     business_health_status: str
     dashboard_date: date
     total_infrastructure_cost: Decimal
@@ -886,7 +900,7 @@ class CostAllocationRow:
     tenant_id: Any
     company_name: str
     plan_name: str | None
-    price_monthly: Decimal
+    price_monthly: Decimal | None
     total_infrastructure_cost: Decimal
     total_email_service_cost: Decimal
     cost_per_email_delivered: Fraction | None
@@ -915,8 +929,9 @@ def executive_summary(monthly: Iterable[TenantMonth], today: date) -> list[Execu
     """Margin and profit on the plan's price; the health status is the reports' (recognized revenue)."""
     rows = []
     for row in monthly:
-        revenue, cost = Fraction(row.price_monthly), Fraction(row.total_cost)
-        ratio = gross_margin_ratio(revenue, cost)
+        cost = Fraction(row.total_cost)
+        price = None if row.price_monthly is None else Fraction(row.price_monthly)  # None: no rate to USD
+        ratio = None if price is None else gross_margin_ratio(price, cost)
         exemption = margin_exemption(row)
         rows.append(
             ExecutiveRow(
@@ -931,7 +946,7 @@ def executive_summary(monthly: Iterable[TenantMonth], today: date) -> list[Execu
                 gross_margin_ratio=ratio,
                 cost_efficiency_score=cost_efficiency_score(ratio),
                 total_operational_cost=row.total_cost,
-                monthly_profit=row.price_monthly - row.total_cost,
+                monthly_profit=None if row.price_monthly is None else row.price_monthly - row.total_cost,
                 business_health_status=health_status(Fraction(row.recognized_revenue), cost, exemption),
                 dashboard_date=today,
                 total_infrastructure_cost=row.infrastructure_cost,

@@ -166,3 +166,43 @@ def test_analysts_and_the_refresh_read_rates_and_tenants_do_not(rows: Rows) -> N
     assert rows.value("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'fx_rates'::regclass") == (
         "tenantdb_owner"
     )
+
+
+def eur_plan_customer(rows: Rows) -> str:
+    """A customer on a plan priced at 100 EUR a month, with a $20 server."""
+    rows.company("platform", operator=True)
+    tenant = rows.company("euro-customer")
+    plan = rows.plan("Euro Pro", "100.00")
+    rows.session.execute("UPDATE plans SET currency = 'EUR' WHERE plan_id = %s", (plan,))
+    rows.subscription(tenant, plan)
+    rows.vps(tenant, "20.00")
+    return tenant
+
+
+def test_a_plan_priced_in_euros_is_converted_before_the_view_compares_it_with_dollars(rows: Rows) -> None:
+    """Every amount carries its currency: the executive view's revenue is the plan's price, which compared 100 EUR
+    1:1 with dollars of cost."""
+    tenant = eur_plan_customer(rows)
+    rate(rows, "2025-06-15", "EUR", "USD", "1.10")
+    rows.refresh(JUNE)
+    price, profit = rows.session.fetch_one(
+        "SELECT monthly_subscription_revenue, monthly_profit FROM executive_business_summary WHERE tenant_id = %s",
+        (tenant,),
+    ) or (None, None)
+    assert (price, profit) == (Decimal("110.00"), Decimal("90.00"))
+
+
+def test_a_plan_price_without_a_rate_is_flagged_and_never_compared(rows: Rows) -> None:
+    tenant = eur_plan_customer(rows)
+    rate(rows, "2025-07-01", "EUR", "USD", "1.10")  # after June: not used
+    rows.refresh(JUNE)
+    price, currencies = rows.session.fetch_one(
+        "SELECT price_monthly, unconverted_currencies FROM bi_tenant_monthly WHERE tenant_id = %s AND month = %s",
+        (tenant, JUNE),
+    ) or (None, None)
+    assert (price, currencies) == (None, ["EUR"])
+    view = rows.session.fetch_one(
+        "SELECT monthly_subscription_revenue, monthly_profit FROM executive_business_summary WHERE tenant_id = %s",
+        (tenant,),
+    )
+    assert view == (None, None)

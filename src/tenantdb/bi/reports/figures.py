@@ -40,7 +40,7 @@ class TenantFigures:
     company_name: str
     slug: str
     plan_name: str | None
-    price_monthly: Decimal
+    price_monthly: Decimal | None  # None: the plan's currency has no rate to USD
     recognized_revenue: Decimal
     infrastructure_cost: Decimal
     email_service_cost: Decimal

@@ -15,7 +15,7 @@ class PlanProfitability:
     """One plan's month (``plan_name`` None: customers without a current subscription)."""
 
     plan_name: str | None
-    price_monthly: Decimal
+    price_monthly: Decimal | None  # None: the plan's currency has no rate to USD
     tenants: int
     revenue: Decimal
     cost: Decimal

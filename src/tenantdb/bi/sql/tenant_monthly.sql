@@ -99,17 +99,36 @@ WITH costs AS (
     WHERE r.resource_kind = 'vps' AND r.tenancy = 'dedicated' AND r.cost_bearing
     GROUP BY r.tenant_id
 ), plans_now AS (
-    SELECT DISTINCT ON (s.tenant_id) s.tenant_id, s.plan_id, p.name AS plan_name, p.price_monthly,
+    -- The current plan, its list price in the reporting currency: another currency is converted at the latest rate
+    -- on or before the month's last day (as invoices are), rounded to the cent; NULL without one (the plan's
+    -- currency is then listed as unconverted, and the price is never compared with a cost in dollars).
+    SELECT DISTINCT ON (s.tenant_id) s.tenant_id, s.plan_id, p.name AS plan_name, p.currency,
+           CASE WHEN p.currency = %(currency)s THEN p.price_monthly ELSE round(p.price_monthly * x.rate, 2) END
+               AS price_monthly,
            s.current_period_start, s.current_period_end, s.status
     FROM subscriptions s
     JOIN plans p ON p.plan_id = s.plan_id
+    LEFT JOIN LATERAL (
+        SELECT r.rate
+        FROM fx_rates r
+        WHERE r.base_currency = p.currency AND r.quote_currency = %(currency)s
+          AND r.rate_date < (%(month)s::date + interval '1 month')::date
+        ORDER BY r.rate_date DESC
+        LIMIT 1
+    ) x ON p.currency <> %(currency)s
     WHERE s.status IN ('active', 'trialing', 'past_due')
     ORDER BY s.tenant_id, s.current_period_start DESC, s.subscription_id
 )
-SELECT c.id, %(month)s::date, c.name, p.plan_id, p.plan_name, coalesce(p.price_monthly, 0),
+SELECT c.id, %(month)s::date, c.name, p.plan_id, p.plan_name,
+       CASE WHEN p.plan_id IS NULL THEN 0 ELSE p.price_monthly END,
        p.current_period_start, p.current_period_end,
        coalesce(v.recognized_revenue, 0), coalesce(v.cash_revenue, 0), coalesce(v.deferred_revenue, 0),
-       coalesce(v.unconverted_entries, 0), coalesce(v.unconverted_currencies, '{}'),
+       coalesce(v.unconverted_entries, 0),
+       ARRAY(SELECT DISTINCT u.currency
+             FROM unnest(coalesce(v.unconverted_currencies, '{}')
+                         || CASE WHEN p.plan_id IS NOT NULL AND p.price_monthly IS NULL THEN ARRAY[p.currency]
+                                 ELSE '{}' END) AS u (currency)
+             ORDER BY 1),
        coalesce(k.infrastructure_cost, 0), coalesce(k.email_service_cost, 0),
        coalesce(k.infrastructure_cost, 0) + coalesce(k.email_service_cost, 0),
        coalesce(u.emails_sent, 0), coalesce(u.emails_delivered, 0), coalesce(u.emails_bounced, 0),
