@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tenantdb.db import connect
 from tenantdb.errors import ExitCode
 from tests.helpers import cli
 
@@ -37,7 +38,7 @@ def test_refresh_recomputes_changed_months_only_and_reports_them(dsn: str, tmp_p
 
     everything = cli("bi", "refresh", "--all", *base)
     assert everything.returncode == 0, everything.stderr
-    assert "(12/12) allocating 2025-06" in everything.stderr and "refreshed 12 month(s)" in everything.stdout
+    assert "(12/12) refreshing 2025-06" in everything.stderr and "refreshed 12 month(s)" in everything.stdout
 
 
 def test_refresh_refuses_bad_input_and_a_database_without_the_module(dsn: str, tmp_path: Path) -> None:
@@ -50,3 +51,23 @@ def test_refresh_refuses_bad_input_and_a_database_without_the_module(dsn: str, t
     assert tolerance.returncode == ExitCode.BAD_INPUT and "--tolerance" in tolerance.stderr
     missing = cli("bi", "refresh", *base)  # nothing applied yet
     assert missing.returncode == ExitCode.BAD_INPUT and "module bi is not applied" in missing.stderr
+
+
+def test_the_summary_says_what_was_recomputed_after_a_ledger_change(dsn: str, tmp_path: Path) -> None:
+    """Seen trying the demo: after moving one ledger entry, `bi refresh` said "536 allocation lines" as if it had
+    written them; only the customers' figures were recomputed."""
+    base = project(tmp_path, dsn)
+    assert cli("migrate", "up", *base).returncode == 0
+    assert cli("seed", "--tenants", "5", "--as-of", "2025-06-30", *base).returncode == 0
+    with connect(dsn) as session:
+        session.execute(
+            "INSERT INTO billing_transactions (tenant_id, kind, amount, currency, occurred_at)"
+            " SELECT id, 'credit', -5, 'USD', '2025-06-10 12:00Z' FROM companies WHERE NOT is_platform_operator"
+            " ORDER BY id LIMIT 1"
+        )
+    done = cli("bi", "refresh", *base)
+    assert done.returncode == 0, done.stderr
+    assert "refreshed 2025-06 (customers): the month holds" in done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert summary.startswith("refreshed 1 month(s), 11 unchanged and skipped: recomputed customers in ")
+    assert "allocation lines" not in summary

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from tenantdb import commands
 from tenantdb.bi import DEFAULT_TOLERANCE, ForgottenMonth, MonthRefresh, RefreshReport, RefreshRequest, parse_month
+from tenantdb.bi.changes import Stage
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
 from tenantdb.cli.progress import LineProgress
 from tenantdb.cli.render import emit_json, stderr, stdout
@@ -29,11 +30,12 @@ class RefreshProgress(LineProgress):
         self._say(f"refreshing {len(refresh)} month(s){unchanged}")
 
     def month_started(self, month: date, position: int, total: int) -> None:
-        self._say(f"[dim]({position}/{total})[/] allocating {month:%Y-%m}")
+        self._say(f"[dim]({position}/{total})[/] refreshing {month:%Y-%m}")
 
     def month_finished(self, done: MonthRefresh) -> None:
         self._say(
-            f"[green]refreshed[/] {done.month:%Y-%m}: {done.lines:,} allocation lines, {done.tenants:,} customers, "
+            f"[green]refreshed[/] {done.month:%Y-%m} ({', '.join(done.recomputed)}): the month holds "
+            f"{done.lines:,} allocation lines, {done.tenants:,} customers, "
             f"{done.providers} provider(s) reconciled [dim]({done.seconds:.2f} s)[/]"
         )
 
@@ -57,10 +59,9 @@ def show_refresh(report: RefreshReport) -> None:
     if not report.refreshed and not report.skipped:
         stdout.print("nothing to refresh: no month has deliverability, billing transactions or invoices yet")
         return
-    stdout.print(
-        f"refreshed {len(report.refreshed)} month(s){skipped}: {report.lines:,} allocation lines in "
-        f"{report.seconds:.1f} s"
-    )
+    stages = [stage for stage in Stage if any(stage in month.recomputed for month in report.refreshed)]
+    recomputed = f": recomputed {', '.join(stages)}" if stages else ""
+    stdout.print(f"refreshed {len(report.refreshed)} month(s){skipped}{recomputed} in {report.seconds:.1f} s")
 
 
 @bi_app.command("refresh")
