@@ -31,12 +31,39 @@ def catalog(pg_server: object) -> Iterator[Session]:
 
 
 def tenant_tables(session: Session) -> list[str]:
+    """Tables owned by a tenant: a tenant_id that is never NULL (operator tables name a tenant only sometimes)."""
     rows = session.fetch_all(
         "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'"
         " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
-        " ORDER BY 1"
+        " AND a.attnotnull ORDER BY 1"
     )
     return [str(row[0]) for row in rows]
+
+
+# The operator's tables that name the customer concerned, or none for a platform-wide row (a shared pool, a
+# provider invoice, a company-wide decision): not distributed by tenant_id (Citus: local to the coordinator).
+OPERATOR_TABLES_NAMING_A_TENANT = {"business_events", "cost_optimizations", "strategic_decisions"}
+
+
+def test_operator_tables_naming_a_tenant_are_known_and_guarded(catalog: Session) -> None:
+    """A nullable tenant_id is a deliberate exception, and such a table still has forced row-level security and
+    gives tenant roles no write except emitting their own tenant's events (a policy WITH CHECK)."""
+    rows = catalog.fetch_all(
+        "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity FROM pg_class c"
+        " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'"
+        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+        " AND NOT a.attnotnull ORDER BY 1"
+    )
+    assert {str(table) for table, _ in rows} == OPERATOR_TABLES_NAMING_A_TENANT
+    assert all(forced for _, forced in rows)
+    writes = catalog.fetch_all(
+        "SELECT t.table_name, r.role, p.privilege FROM unnest(%s::text[]) AS t (table_name)"
+        " CROSS JOIN unnest(ARRAY['application_service', 'tenant_api']) AS r (role)"
+        " CROSS JOIN unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p (privilege)"
+        " WHERE has_table_privilege(r.role, t.table_name, p.privilege) ORDER BY 1, 2, 3",
+        (sorted(OPERATOR_TABLES_NAMING_A_TENANT),),
+    )
+    assert [tuple(row) for row in writes] == [("business_events", "application_service", "INSERT")]
 
 
 def test_every_tenant_table_keys_lead_with_tenant_id(catalog: Session) -> None:
