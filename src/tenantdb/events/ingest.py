@@ -54,7 +54,8 @@ class IngestResult:
 
 
 @cache
-def _statement(name: str) -> LiteralString:
+def statement(name: str) -> LiteralString:
+    """The statement in ``events/sql/<name>.sql`` (its ``%(name)s`` placeholders are bound by the caller)."""
     return resources.files("tenantdb.events").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
@@ -74,7 +75,7 @@ def record_outcomes(session: Session, batch_id: UUID, outcomes: Sequence[Outcome
                 hint="give occurred_at as an aware datetime (datetime.now(UTC)): days are counted in UTC",
             )
     counted = session.fetch_value(
-        _statement("record_outcomes"),
+        statement("record_outcomes"),
         {
             "batch_id": batch_id,
             "tenant_ids": [item.tenant_id for item in outcomes],
