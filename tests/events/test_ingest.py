@@ -178,5 +178,35 @@ def test_a_concurrent_copy_of_a_batch_waits_for_the_first_and_counts_once(
         first.execute("COMMIT" if first_commits else "ROLLBACK")
         thread.join(timeout=10)
     assert [result.counted for result in results] == [0 if first_commits else 2]
-    assert [row[3] for row in events_db.fetch_all(DAILY)] == [1, 0]
+    assert {row[0]: row[3] for row in events_db.fetch_all(DAILY)} == {acme: 1, globex: 0}
     assert events_db.fetch_value("SELECT sum(batches) FROM email_delivery_daily") == 2
+
+
+def test_an_outcome_may_stand_for_many_emails(events_db: Session, tenants: tuple[UUID, UUID]) -> None:
+    """A sender that already counts (or a seed, a backfill) sends one element per kind with its count; cost is
+    then what all of them cost."""
+    acme, _ = tenants
+    batch = uuid4()
+    result = record_outcomes(
+        events_db,
+        batch,
+        [
+            Outcome(tenant_id=acme, occurred_at=DAY, kind=OutcomeKind.SENT, count=10_000, cost=Decimal("1.20")),
+            Outcome(tenant_id=acme, occurred_at=DAY, kind=OutcomeKind.DELIVERED, count=9_700),
+            Outcome(tenant_id=acme, occurred_at=DAY, kind=OutcomeKind.BOUNCED, count=250, cost=Decimal("0.03")),
+            outcome(acme, OutcomeKind.SPAM, cost="0.0001"),
+        ],
+    )
+    assert result == IngestResult(batch_id=batch, outcomes=19_951, counted=19_951)
+    assert events_db.fetch_all(DAILY) == [(acme, DAY.date(), 1, 10_000, 9_700, 250, 1, 0, Decimal("0.030100"))]
+
+
+@pytest.mark.parametrize("count", [0, -1])
+def test_a_count_below_one_fails_the_batch(events_db: Session, tenants: tuple[UUID, UUID], count: int) -> None:
+    acme, _ = tenants
+    with pytest.raises(DatabaseError) as error:
+        record_outcomes(
+            events_db, uuid4(), [Outcome(tenant_id=acme, occurred_at=DAY, kind=OutcomeKind.SENT, count=count)]
+        )
+    assert error.value.sqlstate == "22023" and f"count {count}" in str(error.value)
+    assert events_db.fetch_all(DAILY) == []

@@ -42,11 +42,12 @@ outcome_tuples = st.tuples(
     st.integers(0, 60 * 60 * 24 * 3),  # seconds after START: four UTC days, two months
     st.sampled_from(list(OutcomeKind)),
     st.integers(0, 5000),  # cost in millionths of a dollar
+    st.sampled_from([1, 1, 1, 2, 1000]),  # e-mails the element stands for
 )
 
 
 @st.composite
-def schedules(draw: st.DrawFn) -> tuple[list[list[tuple[int, int, OutcomeKind, int]]], list[int]]:
+def schedules(draw: st.DrawFn) -> tuple[list[list[tuple[int, int, OutcomeKind, int, int]]], list[int]]:
     """Batches of outcomes, and the order batches are sent in (indexes; a batch may appear more than once)."""
     stream = draw(st.lists(outcome_tuples, min_size=0, max_size=300))
     cuts = sorted(draw(st.lists(st.integers(0, len(stream)), max_size=8)))
@@ -63,7 +64,7 @@ def schedules(draw: st.DrawFn) -> tuple[list[list[tuple[int, int, OutcomeKind, i
 @given(schedule=schedules())
 def test_daily_aggregates_equal_the_raw_outcomes_under_concurrent_ingest_and_replays(
     world: tuple[str, Session, list[UUID]],
-    schedule: tuple[list[list[tuple[int, int, OutcomeKind, int]]], list[int]],
+    schedule: tuple[list[list[tuple[int, int, OutcomeKind, int, int]]], list[int]],
 ) -> None:
     dsn, admin, tenants = world
     admin.execute("TRUNCATE email_delivery_batches, email_delivery_daily, business_events")
@@ -77,8 +78,9 @@ def test_daily_aggregates_equal_the_raw_outcomes_under_concurrent_ingest_and_rep
                     occurred_at=START + timedelta(seconds=s),
                     kind=kind,
                     cost=Decimal(cost) / 1_000_000,
+                    count=count,
                 )
-                for t, s, kind, cost in batch
+                for t, s, kind, cost, count in batch
             ],
         )
         for batch in raw_batches
@@ -115,7 +117,7 @@ def test_daily_aggregates_equal_the_raw_outcomes_under_concurrent_ingest_and_rep
     for batch_id, outcomes in batches:
         for item in outcomes:
             key = (item.tenant_id, item.occurred_at.astimezone(UTC).date())
-            expected[key][str(item.kind)] += 1
+            expected[key][str(item.kind)] += item.count
             if item.kind in COSTLY:
                 expected_cost[key] += item.cost
             expected_events.add((*key, batch_id))

@@ -31,17 +31,19 @@ class OutcomeKind(StrEnum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Outcome:
     """One e-mail's outcome for a tenant; ``cost`` is what sending it cost (counted as cost impact when it was
-    bounced, blocked or marked as spam)."""
+    bounced, blocked or marked as spam). ``count`` > 1 stands for that many e-mails of the same outcome (a sender
+    that already counts, a backfill), ``cost`` then being what they cost together."""
 
     tenant_id: UUID
     occurred_at: datetime
     kind: OutcomeKind
     cost: Decimal = Decimal(0)
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngestResult:
-    """A batch ingested: how many outcomes it held and how many were counted (0 when it was seen before)."""
+    """A batch ingested: how many outcomes (e-mails) it held and how many were counted (0 when seen before)."""
 
     batch_id: UUID
     outcomes: int
@@ -64,8 +66,9 @@ def record_outcomes(session: Session, batch_id: UUID, outcomes: Sequence[Outcome
 
     A batch id counts once per tenant and day, however often and however concurrently it is sent again, so a
     caller that is unsure whether a batch arrived sends it again with the same id. A bad element (an unknown
-    kind, a negative or non-finite cost, a time without a time zone, an unknown tenant) fails the whole batch and
-    counts nothing. As application_service, every outcome must be the current tenant's (row-level security).
+    kind, a negative or non-finite cost, a count below 1, a time without a time zone, an unknown tenant) fails the
+    whole batch and counts nothing. As application_service, every outcome must be the current tenant's (row-level
+    security).
     """
     for item in outcomes:
         if item.occurred_at.tzinfo is None or item.occurred_at.utcoffset() is None:
@@ -82,6 +85,7 @@ def record_outcomes(session: Session, batch_id: UUID, outcomes: Sequence[Outcome
             "occurred_at": [item.occurred_at for item in outcomes],
             "outcomes": [str(item.kind) for item in outcomes],
             "costs": [item.cost for item in outcomes],
+            "counts": [item.count for item in outcomes],
         },
     )
-    return IngestResult(batch_id=batch_id, outcomes=len(outcomes), counted=int(counted))
+    return IngestResult(batch_id=batch_id, outcomes=sum(item.count for item in outcomes), counted=int(counted))

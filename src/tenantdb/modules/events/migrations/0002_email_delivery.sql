@@ -68,15 +68,17 @@ GRANT SELECT, INSERT, UPDATE ON email_delivery_daily TO application_service;
 GRANT SELECT ON email_delivery_batches, email_delivery_daily TO tenant_api, business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON email_delivery_batches, email_delivery_daily TO db_administrators;
 
-CREATE FUNCTION tenantdb_events_bad_outcome(tenant_id uuid, day date, outcome text, cost numeric) RETURNS text
+CREATE FUNCTION tenantdb_events_bad_outcome(tenant_id uuid, day date, outcome text, cost numeric, count bigint)
+RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
-    RAISE EXCEPTION 'bad e-mail delivery outcome: tenant %, day %, outcome %, cost %', tenant_id, day, outcome, cost
+    RAISE EXCEPTION 'bad e-mail delivery outcome: tenant %, day %, outcome %, cost %, count %', tenant_id, day,
+                    outcome, cost, count
         USING ERRCODE = '22023',
               HINT = 'every outcome needs a tenant, a time, one of sent, delivered, bounced, spam or blocked, '
-                     'and a cost of 0 or more';
+                     'a cost of 0 or more and a count of 1 or more';
 END;
 $$;
 
@@ -85,28 +87,30 @@ $$;
 -- transaction and then skips), only those added to the daily rows (an atomic upsert, in key order so two batches
 -- never deadlock), and one email_delivery_outcome event per new (tenant, day) of the batch.
 CREATE FUNCTION tenantdb_events_record_outcomes(batch_id uuid, tenant_ids uuid[], occurred_at timestamptz[],
-                                                outcomes text[], costs numeric[]) RETURNS bigint
+                                                outcomes text[], costs numeric[], counts bigint[] DEFAULT NULL)
+RETURNS bigint
 LANGUAGE sql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
     WITH incoming AS (
         SELECT u.tenant_id, (u.occurred_at AT TIME ZONE 'UTC')::date AS day, u.outcome,
-               coalesce(u.cost, 0) AS cost
-        FROM unnest($2, $3, $4, $5) AS u (tenant_id, occurred_at, outcome, cost)
+               coalesce(u.cost, 0) AS cost, coalesce(u.count, 1) AS count
+        FROM unnest($2, $3, $4, $5, $6) AS u (tenant_id, occurred_at, outcome, cost, count)
     ), checked AS (
         SELECT i.*,
                CASE WHEN i.tenant_id IS NULL OR i.day IS NULL
                          OR i.outcome IS NULL OR i.outcome <> ALL (ARRAY['sent', 'delivered', 'bounced', 'spam', 'blocked'])
                          OR NOT (i.cost >= 0 AND i.cost < 'Infinity')  -- NaN sorts above every number
-                    THEN tenantdb_events_bad_outcome(i.tenant_id, i.day, i.outcome, i.cost) END AS bad
+                         OR i.count < 1
+                    THEN tenantdb_events_bad_outcome(i.tenant_id, i.day, i.outcome, i.cost, i.count) END AS bad
         FROM incoming i
     ), grouped AS (
         SELECT c.tenant_id, c.day,
-               count(*) FILTER (WHERE c.outcome = 'sent')      AS sent,
-               count(*) FILTER (WHERE c.outcome = 'delivered') AS delivered,
-               count(*) FILTER (WHERE c.outcome = 'bounced')   AS bounced,
-               count(*) FILTER (WHERE c.outcome = 'spam')      AS spam,
-               count(*) FILTER (WHERE c.outcome = 'blocked')   AS blocked,
+               coalesce(sum(c.count) FILTER (WHERE c.outcome = 'sent'), 0) AS sent,
+               coalesce(sum(c.count) FILTER (WHERE c.outcome = 'delivered'), 0) AS delivered,
+               coalesce(sum(c.count) FILTER (WHERE c.outcome = 'bounced'), 0) AS bounced,
+               coalesce(sum(c.count) FILTER (WHERE c.outcome = 'spam'), 0) AS spam,
+               coalesce(sum(c.count) FILTER (WHERE c.outcome = 'blocked'), 0) AS blocked,
                coalesce(sum(c.cost) FILTER (WHERE c.outcome IN ('bounced', 'blocked', 'spam')), 0) AS cost_impact
         FROM checked c
         WHERE c.bad IS NULL
@@ -148,21 +152,23 @@ AS $$
     -- counted and emitted run whether read or not (data-modifying WITH queries always run to completion)
     SELECT coalesce(sum(a.sent + a.delivered + a.bounced + a.spam + a.blocked), 0)::bigint FROM added a;
 $$;
-COMMENT ON FUNCTION tenantdb_events_record_outcomes(uuid, uuid[], timestamptz[], text[], numeric[]) IS
+COMMENT ON FUNCTION tenantdb_events_record_outcomes(uuid, uuid[], timestamptz[], text[], numeric[], bigint[]) IS
     'Ingests one batch of e-mail delivery outcomes (parallel arrays: tenant, when, outcome sent|delivered|bounced|'
-    'spam|blocked, what sending the e-mail cost) into email_delivery_daily, once per batch_id: returns the outcomes '
-    'counted, 0 for a replay. A bad element (no tenant or time, an unknown outcome, a negative cost) fails the whole '
-    'batch with SQLSTATE 22023 and counts nothing. SECURITY INVOKER: application_service records its own tenant''s.';
+    'spam|blocked, what sending the e-mail cost, and optionally how many e-mails the element stands for, 1 by '
+    'default, its cost being theirs together) into email_delivery_daily, once per batch_id and tenant and day: '
+    'returns the outcomes counted, 0 for a replay. A bad element (no tenant or time, an unknown outcome, a negative '
+    'or non-finite cost, a count below 1) fails the whole batch with SQLSTATE 22023 and counts nothing. SECURITY '
+    'INVOKER: application_service records its own tenant''s.';
 
 ALTER TABLE email_delivery_batches OWNER TO tenantdb_owner;
 ALTER TABLE email_delivery_batches_default OWNER TO tenantdb_owner;
 ALTER TABLE email_delivery_daily OWNER TO tenantdb_owner;
 ALTER TABLE email_delivery_daily_default OWNER TO tenantdb_owner;
-ALTER FUNCTION tenantdb_events_bad_outcome(uuid, date, text, numeric) OWNER TO tenantdb_owner;
-ALTER FUNCTION tenantdb_events_record_outcomes(uuid, uuid[], timestamptz[], text[], numeric[]) OWNER TO tenantdb_owner;
+ALTER FUNCTION tenantdb_events_bad_outcome(uuid, date, text, numeric, bigint) OWNER TO tenantdb_owner;
+ALTER FUNCTION tenantdb_events_record_outcomes(uuid, uuid[], timestamptz[], text[], numeric[], bigint[]) OWNER TO tenantdb_owner;
 
 -- migrate:down
-DROP FUNCTION tenantdb_events_record_outcomes(uuid, uuid[], timestamptz[], text[], numeric[]);
-DROP FUNCTION tenantdb_events_bad_outcome(uuid, date, text, numeric);
+DROP FUNCTION tenantdb_events_record_outcomes(uuid, uuid[], timestamptz[], text[], numeric[], bigint[]);
+DROP FUNCTION tenantdb_events_bad_outcome(uuid, date, text, numeric, bigint);
 DROP TABLE email_delivery_daily;
 DROP TABLE email_delivery_batches;
