@@ -53,6 +53,8 @@ def describe(statements: Iterable[Statement]) -> dict[str, TableDoc]:
     for statement in statements:
         node = statement.tree
         if isinstance(node, ast.CreateStmt) and node.relation is not None:
+            if node.partbound is not None:
+                continue  # a partition (CREATE TABLE ... PARTITION OF): documented with its table
             tables[node.relation.relname or ""] = _table(node)
         elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
             doc = tables.get(node.relation.relname or "")
