@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 import pytest
 from psycopg import sql
 
-from tenantdb.db import Session
+from tenantdb.db import Session, connect
 from tenantdb.errors import DatabaseError
 from tenantdb.events.ingest import Outcome, OutcomeKind, record_outcomes
 from tests.modules.security_world import (
@@ -27,6 +27,7 @@ from tests.modules.security_world import (
     leaked,
     privileged,
     rows_as_text,
+    switch_tenant,
 )
 
 EVENTS_TABLES = (
@@ -178,3 +179,21 @@ def test_a_tenant_cannot_rewrite_or_delete_its_batches_or_delete_its_days(
         with acting(admin, role, world.t1), pytest.raises(DatabaseError) as error:
             admin.execute(sql.SQL(statement).format(sql.Identifier(table)))
         assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE, (table, statement)
+
+
+def test_r25_two_tenants_ingesting_the_same_batch_id_never_wait_for_each_other(world: World) -> None:
+    """Batch ids, days and event ids are keyed by tenant: a tenant that reuses (or guesses) another tenant's batch
+    id neither waits for it nor learns from it; each counts its own outcomes."""
+    batch = uuid4()
+    with connect(world.dsn) as first, connect(world.dsn) as second:
+        first.execute("BEGIN")
+        first.execute("SET LOCAL ROLE application_service")
+        switch_tenant(first, world.t1)
+        assert record_outcomes(first, batch, [costly(world.t1.id, "0.5")]).counted == 1
+        second.execute("BEGIN")
+        second.execute("SET LOCAL ROLE application_service")
+        second.execute("SET LOCAL lock_timeout = '2s'")
+        switch_tenant(second, world.t2)
+        assert record_outcomes(second, batch, [costly(world.t2.id, "0.5")]).counted == 1  # no wait on T1's rows
+        second.rollback()
+        first.rollback()
