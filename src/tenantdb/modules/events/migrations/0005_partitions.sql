@@ -4,7 +4,7 @@
 
 -- The tables partitioned by month, with their partition key and its type.
 CREATE FUNCTION tenantdb_events_partitioned() RETURNS TABLE (parent regclass, key_column text, by_time boolean)
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
     VALUES ('business_events'::regclass, 'occurred_at', true),
