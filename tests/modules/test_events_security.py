@@ -197,3 +197,19 @@ def test_r25_two_tenants_ingesting_the_same_batch_id_never_wait_for_each_other(w
         assert record_outcomes(second, batch, [costly(world.t2.id, "0.5")]).counted == 1  # no wait on T1's rows
         second.rollback()
         first.rollback()
+
+
+@pytest.mark.parametrize("event", ["$groupidentify", "cost_optimization", "efficiency_metrics", "strategic_decision"])
+def test_the_application_cannot_emit_the_operators_events_even_for_its_own_tenant(
+    world: World, admin: Session, event: str
+) -> None:
+    """A tenant's own $groupidentify would set its plan, margin band and health in PostHog, and its own
+    optimization, efficiency or decision events would stand beside the operator's: those come from the refresh and
+    the administrators only. The application emits what it records: delivery outcomes and revenue impacts."""
+    before = outbox_of_everyone(admin)
+    with acting(admin, "application_service", world.t1), pytest.raises(DatabaseError) as error:
+        admin.execute(
+            'SELECT tenantdb_events_emit(%s, now(), %s, %s, \'{"health": "healthy"}\')', (uuid4(), event, world.t1.id)
+        )
+    assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
+    assert outbox_of_everyone(admin) == before

@@ -24,7 +24,8 @@ COMMENT ON TABLE business_events IS
     'The business events log and PostHog outbox, partitioned by UTC month of occurred_at. event_id is stable for '
     'events derived from tenantdb''s own data (a re-run emits nothing new) and is the event''s uuid in PostHog. '
     'tenant_id is the customer concerned (its PostHog group), NULL for a platform-wide event (a shared pool, a '
-    'provider invoice). An operator table: tenant roles read their own rows; application_service emits its tenant''s events.';
+    'provider invoice). An operator table: tenant roles read their own rows; application_service emits its tenant''s '
+    'delivery outcomes and revenue impacts.';
 COMMENT ON COLUMN business_events.delivered_at IS 'When PostHog accepted the event; NULL while pending.';
 COMMENT ON COLUMN business_events.next_attempt_at IS
     'Not before then: after a failed attempt, the backoff (doubling from 1 s, at most 1 hour) with jitter.';
@@ -40,8 +41,12 @@ CREATE INDEX business_events_tenant_idx ON business_events (tenant_id, occurred_
 ALTER TABLE business_events ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON business_events FOR SELECT TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()));
+-- The application emits what it records for its own tenant (delivery outcomes, revenue impacts); the operator's
+-- events (a tenant's group properties, optimizations, efficiency, decisions) come from the refresh and the
+-- administrators only.
 CREATE POLICY tenant_emit ON business_events FOR INSERT TO application_service
-    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant())
+                AND event IN ('email_delivery_outcome', 'revenue_impact'));
 -- R12: whatever permissive policy is added later, a tenant role reaches its own tenant's rows only.
 CREATE POLICY tenant_guard ON business_events AS RESTRICTIVE TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()))
