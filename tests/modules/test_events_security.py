@@ -213,3 +213,33 @@ def test_the_application_cannot_emit_the_operators_events_even_for_its_own_tenan
         )
     assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
     assert outbox_of_everyone(admin) == before
+
+
+def test_the_application_cannot_forge_or_resolve_the_refreshs_impacts(world: World, admin: Session) -> None:
+    """The refresh's deliverability impacts are the operator's measure of the tenant: the application neither
+    records an impact as the refresh's nor resolves (or rewrites) one of them, even its own tenant's."""
+    admin.execute("BEGIN")
+    refresh_impact = uuid4()
+    admin.execute(
+        "INSERT INTO revenue_impacts (tenant_id, impact_id, impact_type, amount, urgency, affected_customer_value,"
+        " month, detected_at, source) VALUES (%s, %s, 'deliverability_risk', -500, 'critical', 900,"
+        " date_trunc('month', now())::date, now() - interval '1 hour', 'bi_refresh')",
+        (world.t1.id, refresh_impact),
+    )
+    with acting(admin, "application_service", world.t1, begin=False):
+        admin.execute("SAVEPOINT attempt")  # after the role and tenant: rolling back to it keeps them
+        for statement, params in (
+            ("SELECT tenantdb_events_record_revenue_impact(%s, 'churn', -10, 'low', 10, now(), 'bi_refresh')",
+             (world.t1.id,)),
+            ("UPDATE revenue_impacts SET source = 'bi_refresh'", ()),
+        ):  # fmt: skip
+            with pytest.raises(DatabaseError) as error:
+                admin.execute(statement, params)
+            assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE, statement
+            admin.execute("ROLLBACK TO SAVEPOINT attempt")
+        with pytest.raises(DatabaseError) as error:
+            admin.execute("SELECT tenantdb_events_resolve_revenue_impact(%s, %s)", (world.t1.id, refresh_impact))
+        assert error.value.sqlstate == "P0002"
+        admin.execute("ROLLBACK TO SAVEPOINT attempt")
+        assert admin.execute_count("UPDATE revenue_impacts SET resolved_at = now() WHERE source = 'bi_refresh'") == 0
+        assert len(rows_as_text(admin, "revenue_impacts")) == 2  # it still reads the refresh's impact

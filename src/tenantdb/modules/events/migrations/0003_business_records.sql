@@ -117,6 +117,13 @@ CREATE POLICY tenant_isolation ON revenue_impacts TO application_service, tenant
 CREATE POLICY tenant_guard ON revenue_impacts AS RESTRICTIVE TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()))
     WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
+-- The refresh's impacts (source bi_refresh) are the operator's measure of a customer: the application records and
+-- resolves its own (source application) only, and reads both.
+CREATE POLICY application_records_its_own ON revenue_impacts AS RESTRICTIVE FOR INSERT TO application_service
+    WITH CHECK (source = 'application');
+CREATE POLICY application_resolves_its_own ON revenue_impacts AS RESTRICTIVE FOR UPDATE TO application_service
+    USING (source = 'application')
+    WITH CHECK (source = 'application');
 CREATE POLICY tenant_isolation ON efficiency_metrics TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()))
     WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
