@@ -30,6 +30,7 @@ from tenantdb.bi.changes import (
     stages_due,
     stale_months,
 )
+from tenantdb.bi.emit.month import emit_month, emits
 from tenantdb.bi.months import months_with_data
 from tenantdb.bi.reconcile import DEFAULT_TOLERANCE, reconcile_month
 from tenantdb.bi.reports.executive import store_summary
@@ -295,6 +296,8 @@ def refresh_month(session: Session, month: date, *, tolerance: Decimal, wholly: 
             (month, current, int(seconds * 1000)),
         )
         store_summary(session, month)  # after bi_refresh_state: the row carries the month's refreshed_at
+        if emits(session):  # the month's business events, committed with the figures that caused them
+            emit_month(session, month)
         return MonthRefresh(
             month=month,
             recomputed=tuple(stage for stage in Stage if stage in stages),

@@ -1,0 +1,47 @@
+-- Revenue at risk from deliverability (docs/business-metrics.md, "Events from the refresh"): a revenue_impacts row
+-- for every customer of the month %(month)s whose figures (pg_temp.bi_emit_figures) show revenue at risk, and the
+-- revenue_impact event of each row seen for the first time. The id is stable (kind, customer, month), detected_at
+-- is %(occurred_at)s the first time and kept, so a re-run emits nothing again; a re-run that finds other figures
+-- updates the row, never the event. A customer whose problem disappeared keeps its row: history.
+-- Urgency: critical beyond a suspension limit (bounces above 10%%, complaints at 0.3%%), high above the 5%% bounce
+-- limit, medium for complaints above 0.1%% alone.
+WITH risky AS (
+    SELECT f.tenant_id,
+           tenantdb_events_stable_id('revenue_impact', 'deliverability_risk', f.tenant_id::text,
+                                     to_char(%(month)s::date, 'YYYY-MM')) AS impact_id,
+           -f.revenue_at_risk AS amount,
+           CASE WHEN f.bounce > 0.10 OR f.spam >= 0.003 THEN 'critical'
+                WHEN f.bounce > 0.05 THEN 'high'
+                ELSE 'medium' END AS urgency,
+           greatest(f.recognized_revenue, 0) AS affected_customer_value,
+           jsonb_build_object('emails_sent', f.emails_sent, 'bounce_rate', round(f.bounce, 6),
+                              'spam_rate', round(f.spam, 6)) AS details
+    FROM pg_temp.bi_emit_figures f
+    WHERE f.revenue_at_risk > 0
+), seen AS (
+    SELECT i.impact_id
+    FROM revenue_impacts i
+    WHERE (i.tenant_id, i.impact_id) IN (SELECT r.tenant_id, r.impact_id FROM risky r)
+), written AS (
+    INSERT INTO revenue_impacts AS i (tenant_id, impact_id, impact_type, amount, urgency, affected_customer_value,
+                                      month, detected_at, source, details)
+    SELECT r.tenant_id, r.impact_id, 'deliverability_risk', r.amount, r.urgency, r.affected_customer_value,
+           %(month)s::date, %(occurred_at)s, 'bi_refresh', r.details
+    FROM risky r
+    ON CONFLICT (tenant_id, impact_id) DO UPDATE
+        SET amount = EXCLUDED.amount, urgency = EXCLUDED.urgency,
+            affected_customer_value = EXCLUDED.affected_customer_value, details = EXCLUDED.details
+        WHERE (i.amount, i.urgency, i.affected_customer_value, i.details)
+              IS DISTINCT FROM (EXCLUDED.amount, EXCLUDED.urgency, EXCLUDED.affected_customer_value, EXCLUDED.details)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written),
+       count(*) FILTER (WHERE tenantdb_events_emit(
+           tenantdb_events_stable_id('revenue_impact', r.impact_id::text, 'detected'), %(occurred_at)s,
+           'revenue_impact', r.tenant_id,
+           jsonb_build_object('stage', 'detected', 'impact_id', r.impact_id, 'impact_type', 'deliverability_risk',
+                              'amount', r.amount, 'urgency', r.urgency,
+                              'affected_customer_value', r.affected_customer_value,
+                              'month', to_char(%(month)s::date, 'YYYY-MM'), 'source', 'bi_refresh') || r.details))
+FROM risky r
+WHERE r.impact_id NOT IN (SELECT s.impact_id FROM seen s)
