@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, LiteralString
 
 from tenantdb.bi.reports.common import (
@@ -20,7 +21,6 @@ from tenantdb.bi.reports.common import (
     query,
     scope_params,
 )
-from tenantdb.bi.reports.figures import with_context
 from tenantdb.bi.statements import statement
 from tenantdb.db import Session
 
@@ -29,6 +29,10 @@ from tenantdb.db import Session
 _CLEAR: LiteralString = "DROP TABLE IF EXISTS pg_temp.bi_emit_figures, pg_temp.bi_emit_actions"
 _FIGURES: LiteralString = "CREATE TEMPORARY TABLE bi_emit_figures ON COMMIT DROP AS\n"
 _ACTIONS: LiteralString = "CREATE TEMPORARY TABLE bi_emit_actions ON COMMIT DROP AS\n"
+_OVER_FIGURES: LiteralString = "WITH figures AS (SELECT * FROM pg_temp.bi_emit_figures), candidates AS (\n"
+_ALL_CANDIDATES: LiteralString = "\n), idle_scope AS (SELECT * FROM candidates), idle_dedicated AS (\n"
+_IDLE_POOLS: LiteralString = "\n), idle_pools AS (\n"
+_CLOSE: LiteralString = "\n)\n"
 # When the month's events occur: now, or the month's last instant (UTC) for a month that has ended.
 _OCCURRED_AT: LiteralString = (
     "SELECT least(now(), (%s::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' - interval '1 microsecond')"
@@ -66,7 +70,7 @@ def emit_month(session: Session, month: date) -> MonthEvents:
     params: dict[str, Any] = scope_params(scope) | {"actions_limit": None}
     session.execute(_CLEAR)
     session.execute(_FIGURES + query("tenant_figures"), params)
-    session.execute(_ACTIONS + with_context("actions"), params)
+    session.execute(_actions(), params)
     params["occurred_at"] = session.fetch_value(_OCCURRED_AT, (month,))
     impacts, impact_events = _run(session, "emit_revenue_impacts", params)
     optimizations, optimization_events = _run(session, "emit_cost_optimizations", params)
@@ -79,6 +83,23 @@ def emit_month(session: Session, month: date) -> MonthEvents:
         efficiency_metrics=efficiency,
         results=results,
         emitted=impact_events + optimization_events + efficiency_events + group_events,
+    )
+
+
+@cache
+def _actions() -> LiteralString:
+    """The report's actions (``reports/sql/actions.sql``, no limit) over the figures just stored rather than computed
+    again: the CTEs it selects from, as :mod:`tenantdb.bi.reports.figures` composes them for the reports."""
+    return (
+        _ACTIONS
+        + _OVER_FIGURES
+        + query("idle_candidates")
+        + _ALL_CANDIDATES
+        + query("idle_dedicated")
+        + _IDLE_POOLS
+        + query("idle_pools")
+        + _CLOSE
+        + query("actions")
     )
 
 
