@@ -5,6 +5,8 @@ customer's revenue at risk of that month. Bad input is a clear error and changes
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +14,12 @@ from typing import Any
 
 import pytest
 
+from tenantdb import commands
+from tenantdb.bi import DEFAULT_TOLERANCE
 from tenantdb.bi.emit import OptimizationStatus, Transition, transition
-from tenantdb.db import Session
+from tenantdb.bi.refresh import refresh_month
+from tenantdb.config import load_settings
+from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, ExitCode
 from tests.bi.builders import JUNE, Rows
 from tests.bi.test_events_emitted import World, events, stable_id, table
@@ -183,3 +189,35 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(session: Session, world:
     as_json = cli("actions", "done", "0123456789abcdef", *base, "--json")
     assert as_json.returncode == ExitCode.BAD_INPUT and json.loads(as_json.stdout)["error"] == "ConfigError"
     assert state(session) == before
+
+
+def test_a_transition_waits_for_the_months_refresh_instead_of_deadlocking_with_it(
+    dsn: str, session: Session, world: World, tmp_path: Path
+) -> None:
+    """Marking fix_deliverability done writes the optimization, then the month's revenue impacts; a refresh of the
+    month writes them the other way round. The command takes the month's refresh lock first, so it waits for an open
+    refresh of the month and then goes ahead."""
+    fix = optimization(session, "fix_deliverability")
+    settings = load_settings(tmp_path, environ={}).with_overrides(dsn=dsn)
+    outcome: list[Any] = []
+    with connect(dsn) as refreshing:
+        with refreshing.transaction():
+            refresh_month(refreshing, JUNE, tolerance=DEFAULT_TOLERANCE)
+            worker = threading.Thread(
+                target=lambda: outcome.append(
+                    commands.actions_transition(settings, str(fix["optimization_id"]), Transition.DONE)
+                )
+            )
+            worker.start()
+            for _ in range(100):  # until it waits for the month's lock
+                if session.fetch_value(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                ):
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the transition did not wait for the month's refresh")
+            assert outcome == []
+        worker.join(timeout=30)
+    (done,) = outcome
+    assert done.optimization.status is OptimizationStatus.DONE and done.resolved_impacts == 1

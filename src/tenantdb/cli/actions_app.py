@@ -8,12 +8,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from tenantdb import commands
 from tenantdb.bi import parse_month
 from tenantdb.bi.emit import OptimizationStatus, Transition
 from tenantdb.bi.emit.lifecycle import Transitioned
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
 from tenantdb.cli.render import emit_json, stdout
-from tenantdb.commands.actions import ActionsList, actions_list, actions_transition
 from tenantdb.errors import ConfigError
 
 actions_app = typer.Typer(
@@ -29,7 +29,7 @@ IdArg = Annotated[
 NoteOpt = Annotated[str | None, typer.Option("--note", help="Why, or what was done (kept with the optimization).")]
 
 
-def show_list(listing: ActionsList) -> None:
+def show_list(listing: commands.ActionsList) -> None:
     if not listing.optimizations:
         stdout.print(f"no cost optimization matches on {escape(listing.database)}")
         return
@@ -85,8 +85,8 @@ def list_actions(
     """List the recommended cost optimizations, newest month and largest expected savings first, with their status
     and the realized savings of the latest month measured."""
 
-    def action() -> ActionsList:
-        return actions_list(
+    def action() -> commands.ActionsList:
+        return commands.actions_list(
             settings_from(project, dsn, None, None),
             month=None if month is None else parse_month(month),
             status=None if status is None else _status(status),
@@ -109,7 +109,7 @@ def _transition(change: Transition, reference: str, note: str | None, project: P
                 as_json: bool) -> None:  # fmt: skip
     run_command(
         as_json,
-        lambda: actions_transition(settings_from(project, dsn, None, None), reference, change, note=note),
+        lambda: commands.actions_transition(settings_from(project, dsn, None, None), reference, change, note=note),
         lambda done: emit_json(done) if as_json else show_transition(done),
     )
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from tenantdb.bi.emit import Optimization, OptimizationStatus, Transition, list_optimizations, transition
-from tenantdb.bi.emit.lifecycle import Transitioned
+from tenantdb.bi.emit.lifecycle import Transitioned, find_optimization
 from tenantdb.bi.emit.month import emits
-from tenantdb.bi.refresh import as_refresh_role, check_refreshable
+from tenantdb.bi.refresh import as_refresh_role, check_refreshable, lock_month
 from tenantdb.bi.reports.explain import resolve_tenant
 from tenantdb.commands.connection import open_session
 from tenantdb.config import Settings
@@ -51,6 +51,8 @@ def actions_transition(
     with open_session(settings, "actions") as session:
         _check(session)
         with session.transaction(), as_refresh_role(session):
+            _, month = find_optimization(session, reference)
+            lock_month(session, month)  # the month's refresh writes its rows too: one after the other
             return transition(session, reference, change, note=note)
 
 

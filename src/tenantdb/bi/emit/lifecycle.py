@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import LiteralString
 from uuid import UUID
 
 from tenantdb.bi.statements import statement
@@ -116,18 +117,10 @@ def _optimization(row: dict[str, object]) -> Optimization:
     return Optimization(**(row | {"status": OptimizationStatus(str(row["status"]))}))  # type: ignore[arg-type]
 
 
-def transition(
-    session: Session,
-    reference: str,
-    change: Transition,
-    *,
-    note: str | None = None,
-    at: datetime | None = None,
-) -> Transitioned:
-    """Apply ``change`` to the optimization ``reference`` names (its id, or a unique prefix of 8+ hex digits) in the
-    caller's transaction, at ``at`` (now by default; never in the future nor before it could be acted on)."""
-    prefix = _prefix(reference)
-    found = session.fetch_all(statement("emit_find_optimization"), {"prefix": prefix})
+def find_optimization(session: Session, reference: str) -> tuple[UUID, date]:
+    """The optimization ``reference`` names (its id, or a unique prefix of 8+ hex digits) and its month; an unknown
+    id or an ambiguous prefix is a clear error."""
+    found = session.fetch_all(statement("emit_find_optimization"), {"prefix": _prefix(reference)})
     if not found:
         raise ConfigError(
             f"no cost optimization {reference!r} on {session.database}",
@@ -138,7 +131,25 @@ def transition(
             f"{reference!r} is the start of several optimizations' ids",
             hint="give more of the id (`tenantdb actions list` shows them)",
         )
-    optimization_id, status, kind, tenant_id, month, recommended_at, accepted_at = found[0]
+    optimization_id, month = found[0]
+    return optimization_id, month
+
+
+def transition(
+    session: Session,
+    reference: str,
+    change: Transition,
+    *,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> Transitioned:
+    """Apply ``change`` to the optimization ``reference`` names (its id, or a unique prefix of 8+ hex digits) in the
+    caller's transaction, at ``at`` (now by default; never in the future nor before it could be acted on). A caller
+    that runs beside refreshes takes the month's refresh lock first (:func:`find_optimization` gives the month)."""
+    optimization_id, _ = find_optimization(session, reference)
+    locked = session.fetch_one(_LOCK_ROW, (optimization_id,))
+    assert locked is not None, "optimizations are never deleted but with their customer"
+    status, kind, tenant_id, month, recommended_at, accepted_at = locked
     current = OptimizationStatus(status)
     if current not in change.allowed_from:
         raise ConfigError(
@@ -176,6 +187,10 @@ def transition(
     return Transitioned(optimization=optimization, transition=change, resolved_impacts=resolved)
 
 
+_LOCK_ROW: LiteralString = (
+    "SELECT status, kind, tenant_id, month, recommended_at, accepted_at FROM cost_optimizations"
+    " WHERE optimization_id = %s FOR UPDATE"
+)
 _HINTS = {
     OptimizationStatus.RECOMMENDED: "accept it or mark it done first",
     OptimizationStatus.ACCEPTED: "mark it done, or dismiss it",
