@@ -61,7 +61,7 @@ KEYS = {
         [
             "user", "team", "license", "audit", "plan", "subscription", "payment", "transaction", "vps", "ip",
             "portfolio", "business", "session", "report", "affiliate", "referral", "commission", "event", "error",
-            "pool", "line",
+            "pool", "line", "batch", "impact",
         ],
         start=1,
     )
@@ -150,6 +150,29 @@ TENANT_SEEDS = {
     "bi_tenant_monthly": "INSERT INTO bi_tenant_monthly (tenant_id, month, company_name, recognized_revenue,"
     f" infrastructure_cost, email_service_cost, total_cost) VALUES (%(tenant)s, {MONTH}::date, %(canary)s, 49.00,"
     " 150.00, 0, 150.00)",
+    # module events: the operator tables (business_events, cost_optimizations and their results, strategic_decisions)
+    # are keyed by tenant_id and an id of their own; each tenant's canary row gets an id derived from the tenant
+    "business_events": "INSERT INTO business_events (event_id, occurred_at, event, tenant_id, properties)"
+    " VALUES (tenantdb_events_stable_id('canary', %(tenant)s::uuid::text), now(), 'revenue_impact', %(tenant)s,"
+    " jsonb_build_object('canary', %(canary)s::text))",
+    "email_delivery_batches": "INSERT INTO email_delivery_batches (tenant_id, day, batch_id, sent, delivered, bounced,"
+    " spam, blocked, cost_impact) VALUES (%(tenant)s, current_date - 1, %(batch)s, 1000, 950, 30, 1, 19, 0.05)",
+    "email_delivery_daily": "INSERT INTO email_delivery_daily (tenant_id, day, batches, sent, delivered, bounced, spam,"
+    " blocked, cost_impact) VALUES (%(tenant)s, current_date - 1, 1, 1000, 950, 30, 1, 19, 0.05)",
+    "revenue_impacts": "INSERT INTO revenue_impacts (tenant_id, impact_id, impact_type, amount, urgency,"
+    f" affected_customer_value, month, detected_at, source, details) VALUES (%(tenant)s, %(impact)s, 'churn',"
+    f" -49.00, 'high', 49.00, {MONTH}::date, now() - interval '1 hour', 'application',"
+    " jsonb_build_object('canary', %(canary)s::text))",
+    "cost_optimizations": "INSERT INTO cost_optimizations (optimization_id, tenant_id, kind, subject, month,"
+    " expected_savings, recommended_at) VALUES (tenantdb_events_stable_id('canary', %(tenant)s::uuid::text),"
+    f" %(tenant)s, 'reprice_unprofitable_tenant', %(canary)s, {MONTH}::date, 101.00, now())",
+    "cost_optimization_results": "INSERT INTO cost_optimization_results (tenant_id, optimization_id, month,"
+    f" remaining, realized) VALUES (%(tenant)s, tenantdb_events_stable_id('canary', %(tenant)s::uuid::text),"
+    f" {MONTH}::date, 1.00, 100.00)",
+    "efficiency_metrics": "INSERT INTO efficiency_metrics (tenant_id, month, capacity, used, utilization, score)"
+    f" VALUES (%(tenant)s, {MONTH}::date, 5000, 4000, 0.8, 80)",
+    "strategic_decisions": "INSERT INTO strategic_decisions (decision_id, tenant_id, title, category, opened_at)"
+    " VALUES (tenantdb_events_stable_id('canary', %(tenant)s::uuid::text), %(tenant)s, %(canary)s, 'pricing', now())",
 }
 
 

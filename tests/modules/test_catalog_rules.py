@@ -42,7 +42,12 @@ def tenant_tables(session: Session) -> list[str]:
 
 # The operator's tables that name the customer concerned, or none for a platform-wide row (a shared pool, a
 # provider invoice, a company-wide decision): not distributed by tenant_id (Citus: local to the coordinator).
-OPERATOR_TABLES_NAMING_A_TENANT = {"business_events", "cost_optimizations", "strategic_decisions"}
+OPERATOR_TABLES_NAMING_A_TENANT = {
+    "business_events",
+    "cost_optimization_results",
+    "cost_optimizations",
+    "strategic_decisions",
+}
 
 
 def test_operator_tables_naming_a_tenant_are_known_and_guarded(catalog: Session) -> None:

@@ -16,7 +16,9 @@ CREATE TABLE business_events (
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     leased_until    timestamptz,
     last_error      text,
-    PRIMARY KEY (event_id, occurred_at)
+    -- Led by tenant_id like every index of a table holding tenants' rows (a tenant's scan never counts another
+    -- tenant's entries); NULLS NOT DISTINCT: a platform-wide event (no tenant) is unique by its id too.
+    CONSTRAINT business_events_key UNIQUE NULLS NOT DISTINCT (tenant_id, event_id, occurred_at)
 ) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE business_events IS
     'The business events log and PostHog outbox, partitioned by UTC month of occurred_at. event_id is stable for '
@@ -31,14 +33,18 @@ COMMENT ON COLUMN business_events.leased_until IS
     'lease expires and the event is sent again, with the same event_id).';
 CREATE TABLE business_events_default PARTITION OF business_events DEFAULT;
 ALTER TABLE business_events_default ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
--- What a flush reads: the pending events, oldest first.
-CREATE INDEX business_events_pending_idx ON business_events (next_attempt_at) WHERE delivered_at IS NULL;
+-- What a flush reads: the pending events (a partial index, small however long the log).
+CREATE INDEX business_events_pending_idx ON business_events (tenant_id, next_attempt_at) WHERE delivered_at IS NULL;
 CREATE INDEX business_events_tenant_idx ON business_events (tenant_id, occurred_at);
 
 ALTER TABLE business_events ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON business_events FOR SELECT TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_emit ON business_events FOR INSERT TO application_service
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
+-- R12: whatever permissive policy is added later, a tenant role reaches its own tenant's rows only.
+CREATE POLICY tenant_guard ON business_events AS RESTRICTIVE TO application_service, tenant_api
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
     WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON business_events FOR SELECT TO business_analysts USING (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
@@ -58,14 +64,14 @@ AS $$
     WITH added AS (
         INSERT INTO business_events (event_id, occurred_at, event, tenant_id, properties)
         VALUES ($1, $2, $3, $4, coalesce($5, '{}'))
-        ON CONFLICT (event_id, occurred_at) DO NOTHING
+        ON CONFLICT (tenant_id, event_id, occurred_at) DO NOTHING
         RETURNING 1
     )
     SELECT EXISTS (SELECT FROM added);
 $$;
 COMMENT ON FUNCTION tenantdb_events_emit(uuid, timestamptz, text, uuid, jsonb) IS
-    'Adds one event to business_events (and so to the outbox) in the caller''s transaction; false when an event '
-    'with the same event_id and occurred_at is already there (stable ids make emitting idempotent). SECURITY '
+    'Adds one event to business_events (and so to the outbox) in the caller''s transaction; false when the tenant '
+    'already has an event with the same event_id and occurred_at (stable ids make emitting idempotent). SECURITY '
     'INVOKER: the caller''s row-level security applies.';
 
 -- UUID version 3 (RFC 9562: MD5 of a namespace and a name), the same as Python's

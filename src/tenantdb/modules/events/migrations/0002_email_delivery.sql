@@ -97,7 +97,7 @@ AS $$
         SELECT i.*,
                CASE WHEN i.tenant_id IS NULL OR i.day IS NULL
                          OR i.outcome IS NULL OR i.outcome <> ALL (ARRAY['sent', 'delivered', 'bounced', 'spam', 'blocked'])
-                         OR i.cost < 0
+                         OR NOT (i.cost >= 0 AND i.cost < 'Infinity')  -- NaN sorts above every number
                     THEN tenantdb_events_bad_outcome(i.tenant_id, i.day, i.outcome, i.cost) END AS bad
         FROM incoming i
     ), grouped AS (

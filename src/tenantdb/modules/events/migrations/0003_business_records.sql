@@ -26,7 +26,7 @@ COMMENT ON TABLE revenue_impacts IS
     'protected when it is resolved within the response target (2 hours) of its detection.';
 
 CREATE TABLE cost_optimizations (
-    optimization_id  uuid          NOT NULL PRIMARY KEY,
+    optimization_id  uuid          NOT NULL,
     tenant_id        uuid          REFERENCES companies (id) ON DELETE CASCADE,
     kind             text          NOT NULL
                                    CHECK (kind IN ('reprice_unprofitable_tenant', 'raise_margin_to_target',
@@ -43,7 +43,10 @@ CREATE TABLE cost_optimizations (
     done_at          timestamptz,
     done_by          text,
     note             text,
-    CHECK ((status = 'done') = (done_at IS NOT NULL))
+    CHECK ((status = 'done') = (done_at IS NOT NULL)),
+    -- Led by tenant_id like every index of a table holding tenants' rows; NULLS NOT DISTINCT: a platform-wide
+    -- action (no tenant) is unique by its id too.
+    CONSTRAINT cost_optimizations_key UNIQUE NULLS NOT DISTINCT (tenant_id, optimization_id)
 );
 COMMENT ON TABLE cost_optimizations IS
     'A recommended action of the month (tenantdb report actions), one per kind, subject and month with a stable '
@@ -51,20 +54,22 @@ COMMENT ON TABLE cost_optimizations IS
     'NULL for a shared pool or a provider invoice (an operator table: tenant roles see their own rows only). '
     'Marked done with tenantdb actions done ID; its realized savings are measured on the following months '
     '(cost_optimization_results).';
-CREATE INDEX cost_optimizations_tenant_idx ON cost_optimizations (tenant_id, month);
-CREATE INDEX cost_optimizations_month_idx ON cost_optimizations (month, kind);
+CREATE INDEX cost_optimizations_tenant_idx ON cost_optimizations (tenant_id, month, kind);
 
 CREATE TABLE cost_optimization_results (
-    optimization_id uuid          NOT NULL REFERENCES cost_optimizations ON DELETE CASCADE,
+    tenant_id       uuid,
+    optimization_id uuid          NOT NULL,
     month           date          NOT NULL CHECK (month = date_trunc('month', month)::date),
     remaining       numeric(14,2) NOT NULL,
     realized        numeric(14,2) NOT NULL,
     measured_at     timestamptz   NOT NULL DEFAULT now(),
-    PRIMARY KEY (optimization_id, month)
+    CONSTRAINT cost_optimization_results_key UNIQUE NULLS NOT DISTINCT (tenant_id, optimization_id, month),
+    FOREIGN KEY (tenant_id, optimization_id) REFERENCES cost_optimizations (tenant_id, optimization_id)
+        ON DELETE CASCADE
 );
 COMMENT ON TABLE cost_optimization_results IS
     'A done optimization measured on a later month''s figures (by tenantdb bi refresh): remaining is what the same '
-    'action is worth in that month (0 when no longer recommended), realized = expected_savings - remaining.';
+    'action is worth in that month (0 when no longer recommended), realized = expected_savings - remaining. tenant_id is the optimization''s.';
 
 CREATE TABLE efficiency_metrics (
     tenant_id   uuid         NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
@@ -81,7 +86,7 @@ COMMENT ON TABLE efficiency_metrics IS
     'without capacity); score = utilization x 100 clamped to 0..100. Written by tenantdb bi refresh.';
 
 CREATE TABLE strategic_decisions (
-    decision_id    uuid          NOT NULL PRIMARY KEY,
+    decision_id    uuid          NOT NULL,
     tenant_id      uuid          REFERENCES companies (id) ON DELETE CASCADE,
     title          text          NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     category       text          NOT NULL
@@ -92,7 +97,8 @@ CREATE TABLE strategic_decisions (
     outcome        text          CHECK (outcome IN ('approved', 'rejected', 'deferred')),
     expected_value numeric(14,2),
     note           text,
-    CHECK ((decided_at IS NULL) = (outcome IS NULL))
+    CHECK ((decided_at IS NULL) = (outcome IS NULL)),
+    CONSTRAINT strategic_decisions_key UNIQUE NULLS NOT DISTINCT (tenant_id, decision_id)
 );
 COMMENT ON TABLE strategic_decisions IS
     'A decision the business opened and decided, with how long it took (decided_at - opened_at) and its outcome. '
@@ -122,7 +128,17 @@ CREATE POLICY tenant_isolation ON cost_optimizations FOR SELECT TO application_s
 CREATE POLICY tenant_isolation ON strategic_decisions FOR SELECT TO application_service, tenant_api
     USING (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY tenant_isolation ON cost_optimization_results FOR SELECT TO application_service, tenant_api
-    USING (EXISTS (SELECT FROM cost_optimizations o WHERE o.optimization_id = cost_optimization_results.optimization_id));
+    USING (tenant_id = (SELECT tenantdb_current_tenant()));
+-- R12 on the operator tables: whatever permissive policy is added later, a tenant role reaches its own rows only.
+CREATE POLICY tenant_guard ON cost_optimizations AS RESTRICTIVE TO application_service, tenant_api
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
+CREATE POLICY tenant_guard ON cost_optimization_results AS RESTRICTIVE TO application_service, tenant_api
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
+CREATE POLICY tenant_guard ON strategic_decisions AS RESTRICTIVE TO application_service, tenant_api
+    USING (tenant_id = (SELECT tenantdb_current_tenant()))
+    WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 
 CREATE POLICY analysts_read ON revenue_impacts FOR SELECT TO business_analysts USING (true);
 CREATE POLICY analysts_read ON efficiency_metrics FOR SELECT TO business_analysts USING (true);
@@ -135,6 +151,7 @@ CREATE POLICY administrators_manage ON revenue_impacts TO db_administrators USIN
 CREATE POLICY administrators_manage ON efficiency_metrics TO db_administrators USING (true) WITH CHECK (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON cost_optimizations TO db_administrators USING (true) WITH CHECK (true);
+-- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON cost_optimization_results TO db_administrators USING (true) WITH CHECK (true);
 -- tenantdb: ignore[require-tenant-with-check] administrators manage every tenant's rows by design
 CREATE POLICY administrators_manage ON strategic_decisions TO db_administrators USING (true) WITH CHECK (true);
@@ -145,11 +162,14 @@ CREATE POLICY refresh_write ON revenue_impacts TO tenantdb_refresh USING (true) 
 CREATE POLICY refresh_write ON efficiency_metrics TO tenantdb_refresh USING (true) WITH CHECK (true);
 -- tenantdb: ignore[require-tenant-with-check] the refresh writes every tenant's rows by design
 CREATE POLICY refresh_write ON cost_optimizations TO tenantdb_refresh USING (true) WITH CHECK (true);
+-- tenantdb: ignore[require-tenant-with-check] the refresh writes every tenant's rows by design
 CREATE POLICY refresh_write ON cost_optimization_results TO tenantdb_refresh USING (true) WITH CHECK (true);
 
 GRANT SELECT, INSERT, UPDATE ON revenue_impacts TO application_service;
 GRANT SELECT ON revenue_impacts, efficiency_metrics TO tenant_api;
 GRANT SELECT ON efficiency_metrics TO application_service;
+-- A customer's own actions, their measured results and the decisions about it, read-only for tenant roles.
+GRANT SELECT ON cost_optimizations, cost_optimization_results, strategic_decisions TO application_service, tenant_api;
 GRANT SELECT ON revenue_impacts, efficiency_metrics, cost_optimizations, cost_optimization_results,
                 strategic_decisions TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON revenue_impacts, efficiency_metrics, cost_optimizations,
