@@ -144,7 +144,7 @@ def test_fixing_deliverability_resolves_the_months_revenue_at_risk(session: Sess
     ]
     assert resolution["event_id"] == stable_id("revenue_impact", impact["impact_id"], "resolved")
     assert resolution["occurred_at"] == now and resolution["tenant_id"] == uuid.UUID(world.risky)
-    assert resolution["properties"]["within_target"] is False  # detected at June's end, resolved long after
+    assert resolution["properties"]["within_response_target"] is False  # detected at June's end, resolved long after
 
 
 def test_a_back_dated_done_is_kept_between_the_recommendation_and_now(session: Session, world: World) -> None:

@@ -101,7 +101,7 @@ def test_refresh_records_revenue_at_risk_with_its_event(session: Session, world:
     assert properties["impact_id"] == str(impact_id)
     assert Decimal(str(properties["amount"])) == impact["amount"]
     assert properties["urgency"] == "high"
-    assert properties["month"] == "2025-06"
+    assert properties["month"] == "2025-06-01"
 
 
 def test_refresh_records_every_recommended_action_with_its_event(session: Session, world: World) -> None:

@@ -180,7 +180,7 @@ def transition(
         resolved = int(
             session.fetch_value(
                 statement("emit_resolve_impacts"),
-                {"tenant_id": tenant_id, "month": month, "at": when, "optimization_id": optimization_id},
+                {"tenant_id": tenant_id, "month": month, "at": when},
             )
         )
     (optimization,) = list_optimizations(session, optimization_id=optimization_id)

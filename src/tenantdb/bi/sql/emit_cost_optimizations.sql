@@ -20,7 +20,7 @@ WITH actions AS (
     SELECT a.optimization_id, a.tenant_id, a.kind, a.subject, a.pool_id, %(month)s::date, a.dollars_per_month,
            %(occurred_at)s
     FROM actions a
-    ON CONFLICT (optimization_id) DO UPDATE
+    ON CONFLICT (tenant_id, optimization_id) DO UPDATE
         SET expected_savings = EXCLUDED.expected_savings, subject = EXCLUDED.subject
         WHERE o.status IN ('recommended', 'accepted')
           AND (o.expected_savings, o.subject) IS DISTINCT FROM (EXCLUDED.expected_savings, EXCLUDED.subject)
@@ -33,6 +33,6 @@ SELECT (SELECT count(*) FROM written),
            jsonb_build_object('stage', 'recommended', 'optimization_id', a.optimization_id, 'kind', a.kind,
                               'subject', a.subject, 'pool_id', a.pool_id,
                               'expected_savings', round(a.dollars_per_month, 2), 'metric', a.metric,
-                              'month', to_char(%(month)s::date, 'YYYY-MM'), 'source', 'bi_refresh')))
+                              'month', %(month)s::date, 'source', 'bi_refresh')))
 FROM actions a
 WHERE a.optimization_id NOT IN (SELECT s.optimization_id FROM seen s)

@@ -44,7 +44,7 @@ SELECT (SELECT count(*) FROM written),
        count(*) FILTER (WHERE tenantdb_events_emit(
            tenantdb_events_stable_id('efficiency_metrics', s.tenant_id::text, to_char(%(month)s::date, 'YYYY-MM')),
            %(occurred_at)s, 'efficiency_metrics', s.tenant_id,
-           jsonb_build_object('month', to_char(%(month)s::date, 'YYYY-MM'), 'basis', s.basis,
+           jsonb_build_object('month', %(month)s::date, 'basis', s.basis,
                               'capacity', s.capacity, 'used', s.used, 'utilization', s.utilization,
                               'score', s.score, 'source', 'bi_refresh')))
 FROM scored s

@@ -24,11 +24,11 @@ SELECT count(*) FILTER (WHERE tenantdb_events_emit(
                               '$group_set', jsonb_build_object('name', i.company_name, 'plan', i.plan_name,
                                                                'margin_band', i.margin_band,
                                                                'health_status', i.health_status),
-                              'month', to_char(%(month)s::date, 'YYYY-MM'), 'source', 'bi_refresh')))
+                              'month', %(month)s::date, 'source', 'bi_refresh')))
 FROM identified i
 WHERE NOT EXISTS (
     SELECT FROM business_events e
-    WHERE e.event_id = i.event_id
+    WHERE e.tenant_id = i.tenant_id AND e.event_id = i.event_id
       AND e.occurred_at >= %(month)s::date::timestamp AT TIME ZONE 'UTC'
       AND e.occurred_at < (%(month)s::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'
 )

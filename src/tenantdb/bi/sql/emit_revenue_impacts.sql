@@ -1,8 +1,9 @@
 -- Revenue at risk from deliverability (docs/business-metrics.md, "Events from the refresh"): a revenue_impacts row
 -- for every customer of the month %(month)s whose figures (pg_temp.bi_emit_figures) show revenue at risk, and the
--- revenue_impact event of each row seen for the first time. The id is stable (kind, customer, month), detected_at
--- is %(occurred_at)s the first time and kept, so a re-run emits nothing again; a re-run that finds other figures
--- updates the row, never the event. A customer whose problem disappeared keeps its row: history.
+-- revenue_impact event of each row seen for the first time (stage detected, with the properties module events gives
+-- every impact's events, and the rates). The id is stable (kind, customer, month), detected_at is %(occurred_at)s
+-- the first time and kept, so a re-run emits nothing again; a re-run that finds other figures updates the row, never
+-- the event. A customer whose problem disappeared keeps its row: history.
 -- Urgency: critical beyond a suspension limit (bounces above 10%%, complaints at 0.3%%), high above the 5%% bounce
 -- limit, medium for complaints above 0.1%% alone.
 WITH risky AS (
@@ -33,15 +34,12 @@ WITH risky AS (
             affected_customer_value = EXCLUDED.affected_customer_value, details = EXCLUDED.details
         WHERE (i.amount, i.urgency, i.affected_customer_value, i.details)
               IS DISTINCT FROM (EXCLUDED.amount, EXCLUDED.urgency, EXCLUDED.affected_customer_value, EXCLUDED.details)
-    RETURNING 1
+    RETURNING i.*
 )
-SELECT (SELECT count(*) FROM written),
-       count(*) FILTER (WHERE tenantdb_events_emit(
-           tenantdb_events_stable_id('revenue_impact', r.impact_id::text, 'detected'), %(occurred_at)s,
-           'revenue_impact', r.tenant_id,
-           jsonb_build_object('stage', 'detected', 'impact_id', r.impact_id, 'impact_type', 'deliverability_risk',
-                              'amount', r.amount, 'urgency', r.urgency,
-                              'affected_customer_value', r.affected_customer_value,
-                              'month', to_char(%(month)s::date, 'YYYY-MM'), 'source', 'bi_refresh') || r.details))
-FROM risky r
-WHERE r.impact_id NOT IN (SELECT s.impact_id FROM seen s)
+SELECT count(*),
+       count(*) FILTER (WHERE w.impact_id NOT IN (SELECT s.impact_id FROM seen s) AND tenantdb_events_emit(
+           tenantdb_events_stable_id('revenue_impact', w.impact_id::text, 'detected'), w.detected_at,
+           'revenue_impact', w.tenant_id,
+           jsonb_build_object('stage', 'detected') || tenantdb_events_impact_properties(w::revenue_impacts)
+               || w.details))
+FROM written w

@@ -17,7 +17,7 @@ SELECT tenantdb_events_emit(
            'cost_optimization', c.tenant_id,
            jsonb_build_object('stage', c.status, 'optimization_id', c.optimization_id, 'kind', c.kind,
                               'subject', c.subject, 'pool_id', c.pool_id, 'expected_savings', c.expected_savings,
-                              'month', to_char(c.month, 'YYYY-MM'), 'by', session_user::text,
+                              'month', c.month, 'by', session_user::text,
                               'hours_since_recommended',
                               round(extract(epoch FROM %(at)s - c.recommended_at) / 3600, 2)))
 FROM changed c

@@ -8,12 +8,14 @@ FROM cost_optimizations o
 LEFT JOIN LATERAL (
     SELECT x.month, x.remaining, x.realized
     FROM cost_optimization_results x
-    WHERE x.optimization_id = o.optimization_id
+    WHERE x.tenant_id IS NOT DISTINCT FROM o.tenant_id AND x.optimization_id = o.optimization_id
     ORDER BY x.month DESC
     LIMIT 1
 ) r ON true
 LEFT JOIN LATERAL (
-    SELECT count(*) AS months FROM cost_optimization_results x WHERE x.optimization_id = o.optimization_id
+    SELECT count(*) AS months
+    FROM cost_optimization_results x
+    WHERE x.tenant_id IS NOT DISTINCT FROM o.tenant_id AND x.optimization_id = o.optimization_id
 ) n ON true
 WHERE (%(month)s::date IS NULL OR o.month = %(month)s::date)
   AND (%(status)s::text IS NULL OR o.status = %(status)s::text)
