@@ -255,3 +255,18 @@ def test_the_current_month_is_stamped_with_the_first_refresh_and_kept(session: S
     refresh(session, RefreshRequest(months=(month,)))
     assert events(session) == first
     assert table(session, "revenue_impacts", "impact_id") == [impact]
+
+
+def test_emitting_many_events_at_once_adds_each_once(session: Session, rows: Rows) -> None:
+    """events 0006: tenantdb_events_emit_all, what the refresh emits with (one INSERT for a month's events)."""
+    tenant = rows.company("sender")
+    ids = [stable_id("test", n) for n in range(3)]
+    at = datetime(2025, 6, 30, tzinfo=UTC)
+    emit = "SELECT tenantdb_events_emit_all(%s::uuid[], %s::timestamptz[], %s::text[], %s::uuid[], %s::jsonb[])"
+    arguments = (ids[:2], [at, at], ["efficiency_metrics"] * 2, [tenant, None], ['{"n": 0}', '{"n": 1}'])
+    assert session.fetch_value(emit, arguments) == 2
+    again = (ids, [at] * 3, ["efficiency_metrics"] * 3, [tenant, None, tenant], ["{}", "{}", '{"n": 2}'])
+    assert session.fetch_value(emit, again) == 1  # the first two are there already
+    assert [(e["event_id"], e["properties"]) for e in events(session)] == sorted(
+        [(ids[0], {"n": 0}), (ids[1], {"n": 1}), (ids[2], {"n": 2})]
+    )

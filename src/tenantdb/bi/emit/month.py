@@ -39,6 +39,11 @@ _OCCURRED_AT: LiteralString = (
 )
 
 
+_EMITS: LiteralString = (
+    "SELECT to_regprocedure('tenantdb_events_emit_all(uuid[], timestamptz[], text[], uuid[], jsonb[])') IS NOT NULL"
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MonthEvents:
     """Rows a month's refresh wrote (inserted or changed) and events it emitted, per kind."""
@@ -51,8 +56,9 @@ class MonthEvents:
 
 
 def emits(session: Session) -> bool:
-    """Whether module events is applied (a database whose module bi predates it records nothing)."""
-    return bool(session.fetch_value("SELECT to_regclass('cost_optimizations') IS NOT NULL"))
+    """Whether module events is applied up to what the refresh uses (a database whose module bi predates it, or
+    whose events are not migrated yet, records nothing until ``tenantdb migrate up``)."""
+    return bool(session.fetch_value(_EMITS))
 
 
 def emit_month(session: Session, month: date) -> MonthEvents:

@@ -27,12 +27,12 @@ WITH actions AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM written),
-       count(*) FILTER (WHERE tenantdb_events_emit(
-           tenantdb_events_stable_id('cost_optimization', a.optimization_id::text, 'recommended'), %(occurred_at)s,
-           'cost_optimization', a.tenant_id,
-           jsonb_build_object('stage', 'recommended', 'optimization_id', a.optimization_id, 'kind', a.kind,
-                              'subject', a.subject, 'pool_id', a.pool_id,
-                              'expected_savings', round(a.dollars_per_month, 2), 'metric', a.metric,
-                              'month', %(month)s::date, 'source', 'bi_refresh')))
+       tenantdb_events_emit_all(
+           array_agg(tenantdb_events_stable_id('cost_optimization', a.optimization_id::text, 'recommended')),
+           array_agg(%(occurred_at)s::timestamptz), array_agg('cost_optimization'::text), array_agg(a.tenant_id),
+           array_agg(jsonb_build_object('stage', 'recommended', 'optimization_id', a.optimization_id, 'kind', a.kind,
+                                        'subject', a.subject, 'pool_id', a.pool_id,
+                                        'expected_savings', round(a.dollars_per_month, 2), 'metric', a.metric,
+                                        'month', %(month)s::date, 'source', 'bi_refresh')))
 FROM actions a
 WHERE a.optimization_id NOT IN (SELECT s.optimization_id FROM seen s)

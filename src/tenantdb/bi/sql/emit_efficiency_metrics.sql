@@ -41,11 +41,12 @@ WITH measured AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM written),
-       count(*) FILTER (WHERE tenantdb_events_emit(
-           tenantdb_events_stable_id('efficiency_metrics', s.tenant_id::text, to_char(%(month)s::date, 'YYYY-MM')),
-           %(occurred_at)s, 'efficiency_metrics', s.tenant_id,
-           jsonb_build_object('month', %(month)s::date, 'basis', s.basis,
-                              'capacity', s.capacity, 'used', s.used, 'utilization', s.utilization,
-                              'score', s.score, 'source', 'bi_refresh')))
+       tenantdb_events_emit_all(
+           array_agg(tenantdb_events_stable_id('efficiency_metrics', s.tenant_id::text,
+                                               to_char(%(month)s::date, 'YYYY-MM'))),
+           array_agg(%(occurred_at)s::timestamptz), array_agg('efficiency_metrics'::text), array_agg(s.tenant_id),
+           array_agg(jsonb_build_object('month', %(month)s::date, 'basis', s.basis, 'capacity', s.capacity,
+                                        'used', s.used, 'utilization', s.utilization, 'score', s.score,
+                                        'source', 'bi_refresh')))
 FROM scored s
 WHERE s.tenant_id NOT IN (SELECT n.tenant_id FROM seen n)

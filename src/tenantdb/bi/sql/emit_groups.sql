@@ -18,13 +18,14 @@ WITH grouped AS (
                                      coalesce(g.plan_name, ''), g.margin_band, g.health_status) AS event_id
     FROM grouped g
 )
-SELECT count(*) FILTER (WHERE tenantdb_events_emit(
-           i.event_id, %(occurred_at)s, '$groupidentify', i.tenant_id,
-           jsonb_build_object('$group_type', 'tenant', '$group_key', i.tenant_id::text,
-                              '$group_set', jsonb_build_object('name', i.company_name, 'plan', i.plan_name,
-                                                               'margin_band', i.margin_band,
-                                                               'health_status', i.health_status),
-                              'month', %(month)s::date, 'source', 'bi_refresh')))
+SELECT tenantdb_events_emit_all(
+           array_agg(i.event_id), array_agg(%(occurred_at)s::timestamptz), array_agg('$groupidentify'::text),
+           array_agg(i.tenant_id),
+           array_agg(jsonb_build_object('$group_type', 'tenant', '$group_key', i.tenant_id::text,
+                                        '$group_set', jsonb_build_object('name', i.company_name, 'plan', i.plan_name,
+                                                                         'margin_band', i.margin_band,
+                                                                         'health_status', i.health_status),
+                                        'month', %(month)s::date, 'source', 'bi_refresh')))
 FROM identified i
 WHERE NOT EXISTS (
     SELECT FROM business_events e

@@ -36,10 +36,11 @@ WITH risky AS (
               IS DISTINCT FROM (EXCLUDED.amount, EXCLUDED.urgency, EXCLUDED.affected_customer_value, EXCLUDED.details)
     RETURNING i.*
 )
-SELECT count(*),
-       count(*) FILTER (WHERE w.impact_id NOT IN (SELECT s.impact_id FROM seen s) AND tenantdb_events_emit(
-           tenantdb_events_stable_id('revenue_impact', w.impact_id::text, 'detected'), w.detected_at,
-           'revenue_impact', w.tenant_id,
-           jsonb_build_object('stage', 'detected') || tenantdb_events_impact_properties(w::revenue_impacts)
-               || w.details))
+SELECT (SELECT count(*) FROM written),
+       tenantdb_events_emit_all(
+           array_agg(tenantdb_events_stable_id('revenue_impact', w.impact_id::text, 'detected')),
+           array_agg(w.detected_at), array_agg('revenue_impact'::text), array_agg(w.tenant_id),
+           array_agg(jsonb_build_object('stage', 'detected') || tenantdb_events_impact_properties(w::revenue_impacts)
+                     || w.details))
 FROM written w
+WHERE w.impact_id NOT IN (SELECT s.impact_id FROM seen s)
