@@ -37,16 +37,15 @@ def show_list(listing: commands.ActionsList) -> None:
     for month in months:
         table = Table(title=f"{month:%Y-%m}", title_justify="left", box=None, padding=(0, 1))
         table.add_column("id", no_wrap=True, min_width=8)
-        table.add_column("action", no_wrap=True, min_width=27)
-        table.add_column("subject", overflow="fold", min_width=8)
+        table.add_column("action, subject", overflow="fold", min_width=27)
         table.add_column("$/month", justify="right", no_wrap=True)
         table.add_column("status", no_wrap=True, min_width=11)
         table.add_column("realized", justify="right", no_wrap=True)
         for o in (o for o in listing.optimizations if o.month == month):
             realized = "" if o.realized is None else f"{o.realized:,.2f}"
             table.add_row(
-                str(o.optimization_id)[:8], o.kind, escape(o.subject), f"{o.expected_savings:,.2f}", o.status.value,
-                realized,
+                str(o.optimization_id)[:8], f"{o.kind}\n  [dim]{escape(o.subject)}[/]", f"{o.expected_savings:,.2f}",
+                o.status.value, realized,
             )  # fmt: skip
         stdout.print(table)
     done = [o for o in listing.optimizations if o.status is OptimizationStatus.DONE]

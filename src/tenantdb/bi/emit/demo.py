@@ -1,7 +1,7 @@
 """The demo's loop from recommendation to realized savings (``tenantdb seed``, ``tenantdb demo``): after the seeded
-history is refreshed, a few of an early month's recommended actions are marked done during the following month (the
-largest of each kind whose problem shrank since), two more accepted and one dismissed, and the months that began
-after them measure their realized savings."""
+history is refreshed, a few of an early month's recommended actions are marked done during the following month (of
+each kind, the one whose problem shrank the most since), the two largest others accepted and one dismissed, and the
+months that began after them measure their realized savings."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tenantdb.bi.emit.month import emit_month, emits
 from tenantdb.bi.statements import statement
 from tenantdb.db import Session
 
-DONE = 3  # actions marked done: the largest of each kind whose problem shrank, largest first
+DONE = 3  # actions marked done: of each kind, the one whose problem shrank the most since
 ACCEPTED = 2  # then the next largest, accepted
 _STEP = timedelta(days=1)
 
@@ -30,7 +30,8 @@ def close_demo_actions(session: Session, months: list[date]) -> int:
     candidates = session.fetch_all(statement("emit_demo_candidates"), {"month": early, "latest": latest})
     done: list[str] = []
     kinds: set[str] = set()
-    for optimization_id, kind, expected, worth in candidates:
+    by_saving = sorted(candidates, key=lambda row: (Decimal(row[3]) - Decimal(row[2]), str(row[0])))
+    for optimization_id, kind, expected, worth in by_saving:  # the largest saving since first
         if len(done) < DONE and kind not in kinds and Decimal(worth) < Decimal(expected):
             done.append(str(optimization_id))
             kinds.add(kind)

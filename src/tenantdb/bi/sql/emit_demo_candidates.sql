@@ -1,6 +1,6 @@
 -- The demo's story (tenantdb seed, tenantdb demo): the recommended actions of the month %(month)s, largest expected
 -- savings first, each with what the same action for the same subject is worth in the latest month %(latest)s (0 when
--- no longer recommended): the demo marks done the ones whose problem shrank since, as a team that fixed them would.
+-- no longer recommended): the demo marks done those whose problem shrank the most since, as a team that fixed them.
 SELECT o.optimization_id, o.kind, o.expected_savings, coalesce(l.expected_savings, 0) AS latest_worth
 FROM cost_optimizations o
 LEFT JOIN cost_optimizations l
