@@ -10,8 +10,7 @@ from rich.table import Table
 
 from tenantdb import commands
 from tenantdb.bi import parse_month
-from tenantdb.bi.emit import OptimizationStatus, Transition
-from tenantdb.bi.emit.lifecycle import Transitioned
+from tenantdb.bi.emit import OptimizationStatus, Transition, Transitioned
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
 from tenantdb.cli.render import emit_json, stdout
 from tenantdb.errors import ConfigError

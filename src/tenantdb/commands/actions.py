@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tenantdb.bi.emit import Optimization, OptimizationStatus, Transition, list_optimizations, transition
-from tenantdb.bi.emit.lifecycle import Transitioned, find_optimization
+from tenantdb.bi.emit import (
+    Optimization,
+    OptimizationStatus,
+    Transition,
+    Transitioned,
+    find_optimization,
+    list_optimizations,
+    transition,
+)
 from tenantdb.bi.emit.month import emits
 from tenantdb.bi.refresh import as_refresh_role, check_refreshable, lock_month
 from tenantdb.bi.reports.explain import resolve_tenant

@@ -6,6 +6,8 @@ from tenantdb.bi.emit.lifecycle import (
     Optimization,
     OptimizationStatus,
     Transition,
+    Transitioned,
+    find_optimization,
     list_optimizations,
     transition,
 )
@@ -16,7 +18,9 @@ __all__ = [
     "Optimization",
     "OptimizationStatus",
     "Transition",
+    "Transitioned",
     "emit_month",
+    "find_optimization",
     "list_optimizations",
     "transition",
 ]
