@@ -6,33 +6,48 @@
 -- never the event: a done or dismissed action keeps what it was worth when it was closed. An action no longer
 -- recommended keeps its row: history.
 WITH actions AS (
-    SELECT tenantdb_events_stable_id('cost_optimization', a.kind, coalesce(a.tenant_id::text, a.pool_id::text, a.subject),
-                                     to_char(%(month)s::date, 'YYYY-MM')) AS optimization_id,
-           a.kind, a.tenant_id, a.subject, a.pool_id, a.dollars_per_month, a.metric
+    SELECT a.kind, a.tenant_id, a.subject, a.pool_id, a.dollars_per_month, a.metric,
+           coalesce(a.tenant_id::text, a.pool_id::text, a.subject) AS subject_key
     FROM pg_temp.bi_emit_actions a
-), seen AS (
-    SELECT o.optimization_id
-    FROM cost_optimizations o
-    WHERE o.optimization_id IN (SELECT a.optimization_id FROM actions a)
+), matched AS (  -- each action with its row if recorded already (a customer's through the key it leads with)
+    SELECT a.*, o.optimization_id, o.status, o.expected_savings, o.subject AS recorded_subject
+    FROM actions a
+    LEFT JOIN cost_optimizations o
+           ON o.tenant_id = a.tenant_id AND o.month = %(month)s::date AND o.kind = a.kind
+    WHERE a.tenant_id IS NOT NULL
+    UNION ALL
+    SELECT a.*, o.optimization_id, o.status, o.expected_savings, o.subject
+    FROM actions a
+    LEFT JOIN cost_optimizations o
+           ON o.tenant_id IS NULL AND o.month = %(month)s::date AND o.kind = a.kind
+          AND coalesce(o.pool_id::text, o.subject) = a.subject_key
+    WHERE a.tenant_id IS NULL
+), due AS (  -- new, or open with other figures: the rows to write (the others are left alone, not even locked)
+    SELECT m.*, m.optimization_id IS NULL AS fresh,
+           coalesce(m.optimization_id,
+                    tenantdb_events_stable_id('cost_optimization', m.kind, m.subject_key,
+                                              to_char(%(month)s::date, 'YYYY-MM'))) AS id
+    FROM matched m
+    WHERE m.optimization_id IS NULL
+       OR (m.status IN ('recommended', 'accepted')
+           AND (m.expected_savings, m.recorded_subject) IS DISTINCT FROM (m.dollars_per_month, m.subject))
 ), written AS (
     INSERT INTO cost_optimizations AS o (optimization_id, tenant_id, kind, subject, pool_id, month,
                                          expected_savings, recommended_at)
-    SELECT a.optimization_id, a.tenant_id, a.kind, a.subject, a.pool_id, %(month)s::date, a.dollars_per_month,
-           %(occurred_at)s
-    FROM actions a
+    SELECT d.id, d.tenant_id, d.kind, d.subject, d.pool_id, %(month)s::date, d.dollars_per_month, %(occurred_at)s
+    FROM due d
     ON CONFLICT (tenant_id, optimization_id) DO UPDATE
         SET expected_savings = EXCLUDED.expected_savings, subject = EXCLUDED.subject
         WHERE o.status IN ('recommended', 'accepted')
-          AND (o.expected_savings, o.subject) IS DISTINCT FROM (EXCLUDED.expected_savings, EXCLUDED.subject)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM written),
        tenantdb_events_emit_all(
-           array_agg(tenantdb_events_stable_id('cost_optimization', a.optimization_id::text, 'recommended')),
-           array_agg(%(occurred_at)s::timestamptz), array_agg('cost_optimization'::text), array_agg(a.tenant_id),
-           array_agg(jsonb_build_object('stage', 'recommended', 'optimization_id', a.optimization_id, 'kind', a.kind,
-                                        'subject', a.subject, 'pool_id', a.pool_id,
-                                        'expected_savings', round(a.dollars_per_month, 2), 'metric', a.metric,
+           array_agg(tenantdb_events_stable_id('cost_optimization', d.id::text, 'recommended')),
+           array_agg(%(occurred_at)s::timestamptz), array_agg('cost_optimization'::text), array_agg(d.tenant_id),
+           array_agg(jsonb_build_object('stage', 'recommended', 'optimization_id', d.id, 'kind', d.kind,
+                                        'subject', d.subject, 'pool_id', d.pool_id,
+                                        'expected_savings', round(d.dollars_per_month, 2), 'metric', d.metric,
                                         'month', %(month)s::date, 'source', 'bi_refresh')))
-FROM actions a
-WHERE a.optimization_id NOT IN (SELECT s.optimization_id FROM seen s)
+FROM due d
+WHERE d.fresh

@@ -25,28 +25,28 @@ WITH measured AS (
     CROSS JOIN LATERAL (
         SELECT CASE WHEN m.capacity > 0 THEN round(m.used / m.capacity, 6) END AS utilization
     ) u
-), seen AS (
-    SELECT e.tenant_id
-    FROM efficiency_metrics e
-    WHERE e.tenant_id IN (SELECT s.tenant_id FROM scored s) AND e.month = %(month)s::date
+), due AS (  -- new, or with other figures: the rows to write (the others are left alone, not even locked)
+    SELECT s.*, e.tenant_id IS NULL AS fresh
+    FROM scored s
+    LEFT JOIN efficiency_metrics e ON e.tenant_id = s.tenant_id AND e.month = %(month)s::date
+    WHERE e.tenant_id IS NULL
+       OR (e.capacity, e.used, e.utilization, e.score) IS DISTINCT FROM (s.capacity, s.used, s.utilization, s.score)
 ), written AS (
     INSERT INTO efficiency_metrics AS e (tenant_id, month, capacity, used, utilization, score, recorded_at)
-    SELECT s.tenant_id, %(month)s::date, s.capacity, s.used, s.utilization, s.score, %(occurred_at)s
-    FROM scored s
+    SELECT d.tenant_id, %(month)s::date, d.capacity, d.used, d.utilization, d.score, %(occurred_at)s
+    FROM due d
     ON CONFLICT (tenant_id, month) DO UPDATE
         SET capacity = EXCLUDED.capacity, used = EXCLUDED.used, utilization = EXCLUDED.utilization,
             score = EXCLUDED.score
-        WHERE (e.capacity, e.used, e.utilization, e.score)
-              IS DISTINCT FROM (EXCLUDED.capacity, EXCLUDED.used, EXCLUDED.utilization, EXCLUDED.score)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM written),
        tenantdb_events_emit_all(
-           array_agg(tenantdb_events_stable_id('efficiency_metrics', s.tenant_id::text,
+           array_agg(tenantdb_events_stable_id('efficiency_metrics', d.tenant_id::text,
                                                to_char(%(month)s::date, 'YYYY-MM'))),
-           array_agg(%(occurred_at)s::timestamptz), array_agg('efficiency_metrics'::text), array_agg(s.tenant_id),
-           array_agg(jsonb_build_object('month', %(month)s::date, 'basis', s.basis, 'capacity', s.capacity,
-                                        'used', s.used, 'utilization', s.utilization, 'score', s.score,
+           array_agg(%(occurred_at)s::timestamptz), array_agg('efficiency_metrics'::text), array_agg(d.tenant_id),
+           array_agg(jsonb_build_object('month', %(month)s::date, 'basis', d.basis, 'capacity', d.capacity,
+                                        'used', d.used, 'utilization', d.utilization, 'score', d.score,
                                         'source', 'bi_refresh')))
-FROM scored s
-WHERE s.tenant_id NOT IN (SELECT n.tenant_id FROM seen n)
+FROM due d
+WHERE d.fresh

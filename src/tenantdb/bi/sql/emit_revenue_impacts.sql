@@ -19,21 +19,22 @@ WITH risky AS (
                               'spam_rate', round(f.spam, 6)) AS details
     FROM pg_temp.bi_emit_figures f
     WHERE f.revenue_at_risk > 0
-), seen AS (
-    SELECT i.impact_id
-    FROM revenue_impacts i
-    WHERE (i.tenant_id, i.impact_id) IN (SELECT r.tenant_id, r.impact_id FROM risky r)
+), due AS (  -- new, or with other figures: the rows to write (the others are left alone, not even locked)
+    SELECT r.*, i.impact_id IS NULL AS fresh
+    FROM risky r
+    LEFT JOIN revenue_impacts i ON i.tenant_id = r.tenant_id AND i.impact_id = r.impact_id
+    WHERE i.impact_id IS NULL
+       OR (i.amount, i.urgency, i.affected_customer_value, i.details)
+          IS DISTINCT FROM (r.amount, r.urgency, r.affected_customer_value, r.details)
 ), written AS (
     INSERT INTO revenue_impacts AS i (tenant_id, impact_id, impact_type, amount, urgency, affected_customer_value,
                                       month, detected_at, source, details)
     SELECT r.tenant_id, r.impact_id, 'deliverability_risk', r.amount, r.urgency, r.affected_customer_value,
            %(month)s::date, %(occurred_at)s, 'bi_refresh', r.details
-    FROM risky r
+    FROM due r
     ON CONFLICT (tenant_id, impact_id) DO UPDATE
         SET amount = EXCLUDED.amount, urgency = EXCLUDED.urgency,
             affected_customer_value = EXCLUDED.affected_customer_value, details = EXCLUDED.details
-        WHERE (i.amount, i.urgency, i.affected_customer_value, i.details)
-              IS DISTINCT FROM (EXCLUDED.amount, EXCLUDED.urgency, EXCLUDED.affected_customer_value, EXCLUDED.details)
     RETURNING i.*
 )
 SELECT (SELECT count(*) FROM written),
@@ -43,4 +44,4 @@ SELECT (SELECT count(*) FROM written),
            array_agg(jsonb_build_object('stage', 'detected') || tenantdb_events_impact_properties(w::revenue_impacts)
                      || w.details))
 FROM written w
-WHERE w.impact_id NOT IN (SELECT s.impact_id FROM seen s)
+WHERE w.impact_id IN (SELECT d.impact_id FROM due d WHERE d.fresh)
