@@ -168,7 +168,8 @@ def test_refresh_identifies_each_customer_as_a_posthog_group(session: Session, w
     assert values["health_status"] == "Excellent"
     assert fine["properties"]["$group_type"] == "tenant"
     assert fine["properties"]["$group_key"] == world.fine
-    assert fine["event_id"] == stable_id("$groupidentify", world.fine, "2025-06", "Growth", "70%+", "Excellent")
+    # the first identification of the month: no previous one
+    assert fine["event_id"] == stable_id("$groupidentify", world.fine, "2025-06", "Growth", "70%+", "Excellent", "")
     assert fine["occurred_at"] == JUNE_END
     risky = groups[uuid.UUID(world.risky)]["properties"]["$group_set"]
     assert risky["margin_band"] == "negative"  # $105 of dedicated cost against $99
@@ -235,6 +236,17 @@ def test_new_group_properties_are_a_new_event_and_the_old_one_stays(session: Ses
     (new,) = [e for e in after if e not in before]
     assert new["tenant_id"] == uuid.UUID(world.fine)
     assert new["properties"]["$group_set"]["plan"] == "Scale"
+    (first,) = [e for e in before if e["tenant_id"] == uuid.UUID(world.fine)]
+    values = ("Scale", "70%+", "Excellent")
+    assert new["event_id"] == stable_id("$groupidentify", world.fine, "2025-06", *values, first["event_id"])
+    # back to Growth: the latest identification says Scale, so Growth is identified again, with an id of its own
+    session.execute("UPDATE subscriptions SET plan_id = %s WHERE tenant_id = %s", (world.growth, world.fine))
+    refresh(session, RefreshRequest())
+    (again,) = [e for e in events(session) if e["event"] == "$groupidentify" and e not in after]
+    assert again["properties"]["$group_set"]["plan"] == "Growth"
+    assert again["event_id"] not in {e["event_id"] for e in after}
+    refresh(session, RefreshRequest(everything=True))
+    assert len([e for e in events(session) if e["event"] == "$groupidentify"]) == len(after) + 1
 
 
 def test_the_current_month_is_stamped_with_the_first_refresh_and_kept(session: Session, rows: Rows) -> None:
