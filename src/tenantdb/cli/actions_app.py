@@ -80,8 +80,7 @@ def list_actions(
     dsn: DsnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List the recommended cost optimizations, newest month and largest expected savings first, with their status
-    and the realized savings of the latest month measured."""
+    """List the cost optimizations, newest month and largest savings first, with status and realized savings."""
 
     def action() -> commands.ActionsList:
         return commands.actions_list(
@@ -126,9 +125,11 @@ def done(
 ) -> None:
     """Record that an optimization was done (recommended or accepted before), by the database user, now.
 
-    Each month that begins afterwards measures its realized savings when it is refreshed: what it was expected to
-    save minus what the same action is still worth then. A fix_deliverability action done also resolves the
-    customer's revenue at risk of that month.
+    Each month that begins afterwards measures its realized savings when it is refreshed.
+
+    Realized = what it was expected to save - what the same action is still worth then.
+
+    A fix_deliverability action done also resolves the customer's revenue at risk of that month.
     """
     _transition(Transition.DONE, reference, note, project, dsn, as_json)
 
