@@ -17,7 +17,7 @@ from tenantdb.bi.refresh import refresh_month
 from tenantdb.bi.reports import ReportOptions
 from tenantdb.bi.reports.actions import recommended_actions
 from tenantdb.bi.reports.common import resolve_scope
-from tenantdb.db import Session
+from tenantdb.db import Session, connect
 from tests.bi.builders import JUNE, Rows
 from tests.modules.support import apply_modules
 
@@ -282,3 +282,17 @@ def test_emitting_many_events_at_once_adds_each_once(session: Session, rows: Row
     assert [(e["event_id"], e["properties"]) for e in events(session)] == sorted(
         [(ids[0], {"n": 0}), (ids[1], {"n": 1}), (ids[2], {"n": 2})]
     )
+
+
+def test_months_refreshed_at_once_emit_each_event_once(dsn: str, session: Session, world: World) -> None:
+    """`bi refresh --all` refreshes two months at once by default, each on its own connection."""
+    world.rows.sending(world.risky, "2025-05-10", 10_000, 9_000, hard=1_000)
+    world.rows.sending(world.fine, "2025-05-10", 20_000, 19_900, hard=100)
+    request = RefreshRequest(everything=True, jobs=2)
+    refresh(session, request, connect=lambda: connect(dsn))
+    first = events(session)
+    assert {e["occurred_at"] for e in first} == {datetime(2025, 6, 1, tzinfo=UTC) - timedelta(microseconds=1), JUNE_END}
+    refresh(session, request, connect=lambda: connect(dsn))
+    assert events(session) == first
+    ids = [(e["tenant_id"], e["event_id"]) for e in first]
+    assert len(ids) == len(set(ids))
