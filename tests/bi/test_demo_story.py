@@ -249,3 +249,30 @@ def test_a_handful_of_genuine_problems_not_half_the_customers(db: Session) -> No
     # Something of each kind for the executive summary to name: a loss, a sender at risk, a server to downsize.
     assert unprofitable >= 1 and over_limits >= 1, summary
     assert any(t["idle"] for t in problems), "no idle dedicated capacity to downsize"
+
+
+def test_the_loop_from_recommended_actions_to_realized_savings(db: Session) -> None:
+    """Issue 13: a few of an early month's recommended actions were done during the month after it (two more
+    accepted, one dismissed), each with its cost_optimization event, and the latest month measures what the done ones
+    realized: a saving, at most what they were expected to bring."""
+    early = date(2025, 4, 1)  # two months before the reported one: done in May, measured on June
+    statuses = dict(
+        db.fetch_all("SELECT status, count(*) FROM cost_optimizations WHERE month = %s GROUP BY status", (early,))
+    )
+    assert 1 <= statuses.get("done", 0) <= 3 and statuses.get("accepted") == 2 and statuses.get("dismissed") == 1
+    assert db.fetch_value("SELECT count(*) FROM cost_optimizations WHERE month <> %s AND status <> 'recommended'",
+                          (early,)) == 0  # fmt: skip
+    measured = rows(
+        db,
+        "SELECT r.month, r.remaining, r.realized, o.expected_savings FROM cost_optimization_results r"
+        " JOIN cost_optimizations o ON o.optimization_id = r.optimization_id",
+    )
+    assert len(measured) == statuses["done"]
+    assert {r["month"] for r in measured} == {MONTH}
+    assert all(0 < r["realized"] <= r["expected_savings"] for r in measured), measured
+    stages = dict(
+        db.fetch_all(
+            "SELECT properties ->> 'stage', count(*) FROM business_events WHERE event = 'cost_optimization' GROUP BY 1"
+        )
+    )
+    assert (stages.get("done"), stages.get("accepted"), stages.get("dismissed")) == (statuses["done"], 2, 1)

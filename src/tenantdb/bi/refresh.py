@@ -30,6 +30,7 @@ from tenantdb.bi.changes import (
     stages_due,
     stale_months,
 )
+from tenantdb.bi.emit.month import emit_month, emits
 from tenantdb.bi.months import months_with_data
 from tenantdb.bi.reconcile import DEFAULT_TOLERANCE, reconcile_month
 from tenantdb.bi.reports.executive import store_summary
@@ -268,7 +269,7 @@ def refresh_month(session: Session, month: date, *, tolerance: Decimal, wholly: 
     current = definitions(ENGINE_VERSION, tolerance)
     with as_refresh_role(session):
         began = perf_counter()
-        session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
+        lock_month(session, month)
         noted = consume(session, month)  # before any read of the inputs
         stages = EVERY_STAGE if wholly else stages_due(session, month, current=current, noted=noted)
         session.set_local("work_mem", WORK_MEM)
@@ -295,6 +296,8 @@ def refresh_month(session: Session, month: date, *, tolerance: Decimal, wholly: 
             (month, current, int(seconds * 1000)),
         )
         store_summary(session, month)  # after bi_refresh_state: the row carries the month's refreshed_at
+        if emits(session):  # the month's business events, committed with the figures that caused them
+            emit_month(session, month)
         return MonthRefresh(
             month=month,
             recomputed=tuple(stage for stage in Stage if stage in stages),
@@ -303,6 +306,11 @@ def refresh_month(session: Session, month: date, *, tolerance: Decimal, wholly: 
             providers=providers,
             seconds=round(seconds, 3),
         )
+
+
+def lock_month(session: Session, month: date) -> None:
+    """Until the caller's transaction ends: the month's refresh (or anything else that writes its rows) waits."""
+    session.execute("SELECT pg_advisory_xact_lock(%s, %s)", (REFRESH_LOCK, month.year * 12 + month.month))
 
 
 # What a month holds, counted company by company through the keys (tenant_id, month, ...): no index of the

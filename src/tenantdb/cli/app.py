@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from tenantdb import __version__, commands
 from tenantdb.cli import lint_output, views
+from tenantdb.cli.actions_app import actions_app
 from tenantdb.cli.bi_app import bi_app
 from tenantdb.cli.context_app import context_app
 from tenantdb.cli.decisions_app import decisions_app
@@ -63,6 +64,7 @@ app.add_typer(bi_app, name="bi")
 app.add_typer(report_app, name="report")
 app.add_typer(context_app, name="context")
 app.add_typer(roles_app, name="roles")
+app.add_typer(actions_app, name="actions")
 app.add_typer(decisions_app, name="decisions")
 
 

@@ -4,6 +4,7 @@ Each function takes :class:`Settings`, opens what it needs, closes it, and retur
 per command group; everything public is re-exported here, so callers write ``commands.migrate_run``.
 """
 
+from tenantdb.commands.actions import ActionsList, actions_list, actions_transition
 from tenantdb.commands.archive import (
     ArchiveView,
     RestoreReport,
@@ -52,6 +53,7 @@ __all__ = [
     "DEMO_TENANTS",
     "MAX_SEED_TENANTS",
     "ROLLBACK_LEVELS",
+    "ActionsList",
     "ArchiveView",
     "BaselineReport",
     "ContextMode",
@@ -70,6 +72,8 @@ __all__ = [
     "SeededModule",
     "SeededTable",
     "StatusReport",
+    "actions_list",
+    "actions_transition",
     "archive_list",
     "archive_purge",
     "archive_restore",
