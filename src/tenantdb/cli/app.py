@@ -15,6 +15,7 @@ from tenantdb import __version__, commands
 from tenantdb.cli import lint_output, views
 from tenantdb.cli.bi_app import bi_app
 from tenantdb.cli.context_app import context_app
+from tenantdb.cli.events_app import events_app
 from tenantdb.cli.options import (
     AllowChangedOpt,
     DirOpt,
@@ -62,6 +63,7 @@ app.add_typer(bi_app, name="bi")
 app.add_typer(report_app, name="report")
 app.add_typer(context_app, name="context")
 app.add_typer(roles_app, name="roles")
+app.add_typer(events_app, name="events")
 
 
 def _render(as_json: bool, view: Callable[[T], None]) -> Callable[[T], None]:

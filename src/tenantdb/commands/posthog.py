@@ -36,9 +36,10 @@ def _session(settings: Settings, purpose: str) -> Session:
         check_interval=settings.runner.connection_check_interval,
     )
     if not has_outbox(session):
+        database = session.database
         session.close()
         raise ConfigError(
-            f"module events is not applied on {session.database}: there is no business_events outbox",
+            f"module events is not applied on {database}: there is no business_events outbox",
             hint='add "events" to modules in tenantdb.toml and run `tenantdb migrate up`',
         )
     return session
