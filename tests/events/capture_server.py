@@ -88,6 +88,11 @@ class CaptureServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    def release(self) -> None:
+        """Answer the requests held by ``delay`` now, and later ones at once."""
+        self.delay = 0.0
+        self._released.set()
+
     def fail(self, times: int, status: int = 500) -> None:
         """Answer ``status`` to the next ``times`` requests."""
         with self._lock:
