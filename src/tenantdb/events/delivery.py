@@ -104,9 +104,40 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
 
 
+def make_client(
+    settings: PostHogSettings,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_error: Callable[[BaseException, list[dict[str, Any]]], None] | None = None,
+    max_queue_size: int | None = None,
+) -> Any:
+    """A ``posthog.Posthog`` client as the outbox uses it: batches of ``batch_size`` on ``POST /batch/``, gzip, no
+    retries of its own (the outbox backs off instead), no GeoIP, no exception autocapture."""
+    from posthog import Posthog
+    from posthog.capture_mode import CaptureMode
+
+    logger = logging.getLogger("posthog")
+    if not logger.handlers:  # failures are reported by the flush, not printed by the client
+        logger.addHandler(logging.NullHandler())
+    return Posthog(
+        settings.api_key or "",
+        host=settings.host,
+        on_error=on_error,
+        flush_at=max(1, min(batch_size, 1000)),
+        flush_interval=0.5,
+        gzip=True,
+        max_retries=0,
+        timeout=settings.timeout.total_seconds(),
+        max_queue_size=max_queue_size or max(10_000, 2 * batch_size),
+        capture_mode=CaptureMode.V0,  # POST /batch/ whatever POSTHOG_CAPTURE_MODE says
+        disable_geoip=True,
+        enable_exception_autocapture=False,
+    )
+
+
 class PostHogSender:
-    """The official client, configured for the outbox: batches of ``batch_size``, no retries of its own (the outbox
-    backs off instead), failures collected through ``on_error`` by event uuid."""
+    """The official client (:func:`make_client`) behind the outbox: failures collected through ``on_error`` by
+    event uuid; a batch counts as sent once the client drained it."""
 
     def __init__(
         self,
@@ -115,29 +146,10 @@ class PostHogSender:
         batch_size: int = DEFAULT_BATCH_SIZE,
         drain_budget: timedelta | None = None,
     ) -> None:
-        from posthog import Posthog
-        from posthog.capture_mode import CaptureMode
-
-        logger = logging.getLogger("posthog")
-        if not logger.handlers:  # failures are reported by the flush, not printed by the client
-            logger.addHandler(logging.NullHandler())
         self._failed: dict[UUID, str] = {}
         self._lock = threading.Lock()
         self._drain_budget = (drain_budget or settings.lease * 0.8).total_seconds()
-        self._client = Posthog(
-            settings.api_key or "",
-            host=settings.host,
-            on_error=self._on_error,
-            flush_at=max(1, min(batch_size, 1000)),
-            flush_interval=0.5,
-            gzip=True,
-            max_retries=0,
-            timeout=settings.timeout.total_seconds(),
-            max_queue_size=max(10_000, 2 * batch_size),
-            capture_mode=CaptureMode.V0,  # POST /batch/ whatever POSTHOG_CAPTURE_MODE says
-            disable_geoip=True,
-            enable_exception_autocapture=False,
-        )
+        self._client = make_client(settings, batch_size=batch_size, on_error=self._on_error)
 
     def _on_error(self, error: BaseException, batch: list[dict[str, Any]]) -> None:
         text = describe_error(error)
