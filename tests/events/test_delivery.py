@@ -14,6 +14,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from tenantdb.config import PostHogSettings
 from tenantdb.db import Session, connect
@@ -292,3 +294,23 @@ def test_replayed_events_are_sent_again_with_the_same_uuid_and_payload(
     original = first[resent["uuid"]]
     for part in ("uuid", "timestamp", "event", "distinct_id", "properties"):
         assert json.dumps(resent[part], sort_keys=True) == json.dumps(original[part], sort_keys=True)
+
+
+def test_an_operator_in_db_administrators_flushes_through_row_level_security(
+    outbox: Session, dsn: str, capture_server: CaptureServer
+) -> None:
+    acme = company(outbox, "acme")
+    emit(outbox, "revenue_impact", acme, {"n": 1})
+    emit(outbox, "efficiency_metrics", None, {"score": 90})
+    name = f"operator_{uuid4().hex[:8]}"
+    outbox.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE db_administrators").format(sql.Identifier(name)))
+    try:
+        with connect(make_conninfo(dsn, user=name), application_name="tenantdb test operator") as operator:
+            run = flush(operator, settings_for(capture_server))
+            assert (run.delivered, run.failed) == (2, 0)
+            sent = {event["distinct_id"]: event for event in capture_server.accepted_events()}
+            assert sent[str(acme)]["properties"]["tenant_slug"] == "acme"  # it reads companies too
+            with operator.transaction():
+                assert make_pending(operator, since=JUNE - timedelta(days=1), until=JUNE + timedelta(days=1)) == 2
+    finally:
+        outbox.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
