@@ -19,7 +19,7 @@ from tenantdb.events.delivery import (
     PostHogSender,
     deliver,
 )
-from tenantdb.events.outbox import EventCounts, event_counts, has_outbox, make_pending
+from tenantdb.events.outbox import EventCounts, event_counts, has_event, has_outbox, make_pending, pending_count
 
 HOW_TO_CONFIGURE = (
     "set TENANTDB_POSTHOG_API_KEY (and TENANTDB_POSTHOG_HOST for EU cloud or self-hosted), or api_key and host "
@@ -121,7 +121,7 @@ def events_flush(
                 )
             finally:
                 sender.close()
-        waiting = int(session.fetch_value("SELECT count(*) FROM business_events WHERE delivered_at IS NULL"))
+        waiting = pending_count(session)
         return FlushReport(
             database=session.database,
             posthog_configured=settings.posthog.enabled,
@@ -175,9 +175,7 @@ def events_replay(
         tenant_id, slug = None, None
         if tenant is not None:
             tenant_id, _, slug = resolve_tenant(session, tenant)
-        if event is not None and not session.fetch_value(
-            "SELECT EXISTS (SELECT FROM business_events WHERE event = %s)", (event,)
-        ):
+        if event is not None and not has_event(session, event):
             raise ConfigError(
                 f"no event named {event!r} in business_events",
                 hint="`tenantdb events status` lists the event names",

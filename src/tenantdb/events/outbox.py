@@ -159,6 +159,16 @@ def make_pending(
     return session.execute_count(statement("replay"), params)
 
 
+def pending_count(session: Session) -> int:
+    """Events not delivered yet."""
+    return int(session.fetch_value("SELECT count(*) FROM business_events WHERE delivered_at IS NULL"))
+
+
+def has_event(session: Session, event: str) -> bool:
+    """Whether any event of that name is in business_events."""
+    return bool(session.fetch_value("SELECT EXISTS (SELECT FROM business_events WHERE event = %s)", (event,)))
+
+
 def has_outbox(session: Session) -> bool:
     """Whether module events is applied (business_events exists)."""
     return bool(session.fetch_value("SELECT to_regclass('business_events') IS NOT NULL"))
