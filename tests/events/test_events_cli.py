@@ -43,10 +43,13 @@ def seeded(tmp_path: Path, dsn: str) -> tuple[tuple[str, ...], Session, UUID]:
     return base, session, acme
 
 
-def test_without_a_key_flush_sends_nothing_says_what_waits_and_how_to_send_it(tmp_path: Path, dsn: str) -> None:
+def test_without_a_key_flush_sends_nothing_says_what_waits_and_how_to_send_it(
+    tmp_path: Path, dsn: str, capture_server: CaptureServer
+) -> None:
     base, session, _ = seeded(tmp_path, dsn)
     with session:
-        flushed = cli("events", "flush", *base, env=environment())
+        host_only = environment() | {"TENANTDB_POSTHOG_HOST": capture_server.url}  # a host is not enough
+        flushed = cli("events", "flush", *base, env=host_only)
         assert flushed.returncode == 0, flushed.stderr
         assert "PostHog is not configured: nothing was sent; 3 event(s) wait in business_events" in flushed.stdout
         assert "TENANTDB_POSTHOG_API_KEY" in flushed.stdout
@@ -57,6 +60,8 @@ def test_without_a_key_flush_sends_nothing_says_what_waits_and_how_to_send_it(tm
         status = cli("events", "status", *base, env=environment())
         assert status.returncode == 0, status.stderr
         assert "PostHog: not configured" in status.stdout
+        assert capture_server.requests == []
+        assert session.fetch_value("SELECT count(*) FROM business_events WHERE delivered_at IS NULL") == 3
         assert "revenue_impact" in status.stdout and "cost_optimization" in status.stdout
 
 
