@@ -81,6 +81,18 @@ def outbox_rows(session: Session) -> dict[UUID, tuple[Any, ...]]:
     return {row[0]: row[1:] for row in rows}
 
 
+def backoffs(session: Session, before: datetime, after: datetime, seconds: float = 1) -> tuple[bool, bool]:
+    """Whether every pending event's next attempt is at least half of ``seconds`` after ``before`` (the failure was
+    marked after it) and at most ``seconds`` after ``after`` (it was marked before it)."""
+    row = session.fetch_one(
+        "SELECT bool_and(next_attempt_at >= %(before)s + %(half)s), bool_and(next_attempt_at <= %(after)s + %(full)s)"
+        " FROM business_events WHERE delivered_at IS NULL",
+        {"before": before, "after": after, "half": timedelta(seconds=seconds / 2), "full": timedelta(seconds=seconds)},
+    )
+    assert row is not None
+    return row[0], row[1]
+
+
 def test_a_flush_sends_every_due_event_once_with_its_uuid_timestamp_tenant_and_group(
     outbox: Session, capture_server: CaptureServer
 ) -> None:
@@ -145,21 +157,24 @@ def test_after_a_500_the_batch_backs_off_and_a_later_flush_delivers_it(
     settings = settings_for(capture_server)
     capture_server.fail(2)
 
+    before = outbox.fetch_value("SELECT clock_timestamp()")
     failed = flush(outbox, settings)
+    after = outbox.fetch_value("SELECT clock_timestamp()")
     assert (failed.taken, failed.delivered, failed.failed) == (5, 0, 5)
     assert failed.errors == ("PostHog answered 500: capture server says no",)
-    rows = outbox_rows(outbox)
-    for delivered, attempts, error, wait, leased in rows.values():
+    for delivered, attempts, error, _, leased in outbox_rows(outbox).values():
         assert (delivered, attempts, leased) == (None, 1, None)
         assert error == "PostHog answered 500: capture server says no" and KEY not in error
-        assert timedelta(seconds=0.3) < wait <= timedelta(seconds=1)  # 1 s, jittered down to half at most
+    assert backoffs(outbox, before, after) == (True, True)  # 1 s after the failure, jittered down to half at most
     assert flush(outbox, settings).taken == 0  # nothing is due while it backs off
 
     outbox.execute("UPDATE business_events SET next_attempt_at = now()")  # the backoff has passed
+    before = outbox.fetch_value("SELECT clock_timestamp()")
     again = flush(outbox, settings)
+    after = outbox.fetch_value("SELECT clock_timestamp()")
     assert (again.delivered, again.failed) == (0, 5)
-    for _, attempts, _, wait, _ in outbox_rows(outbox).values():
-        assert attempts == 2 and timedelta(seconds=0.8) < wait <= timedelta(seconds=2)  # doubled
+    assert {row[1] for row in outbox_rows(outbox).values()} == {2}
+    assert backoffs(outbox, before, after, seconds=2) == (True, True)  # doubled
 
     outbox.execute("UPDATE business_events SET next_attempt_at = now()")
     delivered = flush(outbox, settings)
@@ -206,7 +221,7 @@ def test_concurrent_flushes_never_send_an_event_twice(outbox: Session, dsn: str,
         " (%s::uuid[])[1 + n %% 5], jsonb_build_object('n', n)) FROM generate_series(1, 400) AS n",
         (JUNE, tenants),
     )
-    capture_server.delay = 0.02
+    capture_server.delay = 0.05
     settings = settings_for(capture_server)
     runs: list[Any] = []
     errors: list[BaseException] = []
