@@ -329,3 +329,15 @@ def test_an_operator_in_db_administrators_flushes_through_row_level_security(
                 assert make_pending(operator, since=JUNE - timedelta(days=1), until=JUNE + timedelta(days=1)) == 2
     finally:
         outbox.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def test_the_timestamp_is_sent_in_utc_whatever_the_sessions_time_zone(
+    outbox: Session, capture_server: CaptureServer
+) -> None:
+    emit(outbox, "efficiency_metrics", None, {"score": 90})
+    outbox.set_session("TimeZone", "Asia/Kolkata")  # another operator's flush, elsewhere: the same text
+
+    assert flush(outbox, settings_for(capture_server)).delivered == 1
+
+    [event] = capture_server.accepted_events()
+    assert event["timestamp"] == "2025-06-03T10:30:15.123456+00:00"

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -57,7 +57,7 @@ class Sender(Protocol):
 def capture_arguments(event: OutboxEvent) -> dict[str, Any]:
     """The keyword arguments of ``Posthog.capture`` (or ``group_identify``) for an event; the same on every send."""
     tenant = str(event.tenant_id) if event.tenant_id else None
-    timestamp = event.occurred_at
+    timestamp = event.occurred_at.astimezone(UTC)  # the same text whatever the session's TimeZone
     if event.event == GROUP_IDENTIFY:
         return {
             "group_type": GROUP_TYPE,
