@@ -7,7 +7,7 @@ WITH due AS (
     WHERE delivered_at IS NULL
       AND next_attempt_at <= now()
       AND (leased_until IS NULL OR leased_until < now())
-    ORDER BY next_attempt_at, occurred_at
+    ORDER BY next_attempt_at  -- the pending index; a batch is sorted by occurred_at after
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 )
