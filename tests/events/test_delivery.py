@@ -341,3 +341,19 @@ def test_the_timestamp_is_sent_in_utc_whatever_the_sessions_time_zone(
 
     [event] = capture_server.accepted_events()
     assert event["timestamp"] == "2025-06-03T10:30:15.123456+00:00"
+
+
+def test_an_event_too_big_for_posthog_is_refused_before_sending_and_shows_as_failing(
+    outbox: Session, capture_server: CaptureServer
+) -> None:
+    acme = company(outbox, "acme")
+    huge = emit(outbox, "strategic_decision", acme, {"notes": "x" * (900 * 1024)})  # the client would drop it
+    fine = emit(outbox, "strategic_decision", acme, {"notes": "short"})
+
+    run = flush(outbox, settings_for(capture_server))
+
+    assert (run.delivered, run.failed) == (1, 1)
+    assert [UUID(event["uuid"]) for event in capture_server.all_events()] == [fine]
+    rows = outbox_rows(outbox)
+    assert rows[huge][0] is None and rows[huge][1] == 1
+    assert rows[huge][2] == "properties over 800 KiB: PostHog refuses the event"

@@ -9,7 +9,6 @@ PostHog deduplicates on.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -167,7 +166,7 @@ class PostHogSender:
         for event in events:
             if event.event == GROUP_IDENTIFY and event.tenant_id is None:
                 refused[event.event_id] = "a $groupidentify event needs a tenant"
-            elif len(json.dumps(event.properties, default=str)) > MAX_EVENT_BYTES:
+            elif event.size > MAX_EVENT_BYTES:
                 refused[event.event_id] = f"properties over {MAX_EVENT_BYTES // 1024} KiB: PostHog refuses the event"
             elif send_event(self._client, event) is None:
                 refused[event.event_id] = "the PostHog client did not queue the event"

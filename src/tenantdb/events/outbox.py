@@ -42,6 +42,7 @@ class OutboxEvent:
     tenant_name: str | None
     properties: Mapping[str, Any]
     attempts: int
+    size: int = 0  # bytes of the properties as JSON text
 
     @property
     def key(self) -> tuple[UUID, datetime]:
@@ -73,6 +74,7 @@ def take_due(session: Session, *, limit: int, lease: timedelta) -> Lease:
                     tenant_name=row[5],
                     properties=json.loads(row[6]),
                     attempts=row[7],
+                    size=len(row[6].encode()),
                 )
                 for row in rows
             ),
