@@ -45,9 +45,9 @@ class OutboxEvent:
     size: int = 0  # bytes of the properties as JSON text
 
     @property
-    def key(self) -> tuple[UUID, datetime]:
-        """The row's primary key."""
-        return self.event_id, self.occurred_at
+    def key(self) -> tuple[UUID | None, UUID, datetime]:
+        """The row's key."""
+        return self.tenant_id, self.event_id, self.occurred_at
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,14 +86,18 @@ def take_due(session: Session, *, limit: int, lease: timedelta) -> Lease:
 
 def _keys(events: Iterable[OutboxEvent]) -> dict[str, list[Any]]:
     listed = list(events)
-    return {"event_ids": [event.event_id for event in listed], "occurred": [event.occurred_at for event in listed]}
+    return {
+        "tenant_ids": [event.tenant_id for event in listed],
+        "event_ids": [event.event_id for event in listed],
+        "occurred": [event.occurred_at for event in listed],
+    }
 
 
 def mark_delivered(session: Session, events: Sequence[OutboxEvent]) -> int:
     """Mark the events PostHog accepted delivered, in one statement; how many were still pending."""
     if not events:
         return 0
-    return session.execute_count(statement("delivered"), _keys(events))
+    return int(session.fetch_value(statement("delivered"), _keys(events)))
 
 
 def mark_failed(session: Session, events: Sequence[OutboxEvent], *, lease: Lease, error: str) -> int:
@@ -106,14 +110,14 @@ def mark_failed(session: Session, events: Sequence[OutboxEvent], *, lease: Lease
         "cap": BACKOFF_CAP,
         "leased_until": lease.until,
     }
-    return session.execute_count(statement("failed"), params)
+    return int(session.fetch_value(statement("failed"), params))
 
 
 def release(session: Session, events: Sequence[OutboxEvent], *, lease: Lease) -> int:
     """Give back events taken but not sent: due again at once, no attempt counted."""
     if not events:
         return 0
-    return session.execute_count(statement("release"), _keys(events) | {"leased_until": lease.until})
+    return int(session.fetch_value(statement("release"), _keys(events) | {"leased_until": lease.until}))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
