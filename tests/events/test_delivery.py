@@ -357,3 +357,23 @@ def test_an_event_too_big_for_posthog_is_refused_before_sending_and_shows_as_fai
     rows = outbox_rows(outbox)
     assert rows[huge][0] is None and rows[huge][1] == 1
     assert rows[huge][2] == "properties over 800 KiB: PostHog refuses the event"
+
+
+def test_a_batch_not_confirmed_within_the_drain_budget_stays_leased_to_be_sent_again(
+    outbox: Session, capture_server: CaptureServer
+) -> None:
+    acme = company(outbox, "acme")
+    for n in range(3):
+        emit(outbox, "revenue_impact", acme, {"n": n}, JUNE + timedelta(minutes=n))
+    capture_server.delay = 5  # longer than the flush waits for the client
+    settings = settings_for(capture_server)
+    sender = PostHogSender(settings, drain_budget=timedelta(milliseconds=500))
+    try:
+        run = deliver(outbox, sender, lease=settings.lease)
+    finally:
+        capture_server.release()
+        sender.close()
+
+    assert (run.taken, run.delivered, run.failed, run.unfinished) == (3, 0, 0, 3)
+    rows = outbox_rows(outbox).values()
+    assert all(delivered is None and attempts == 0 and leased is not None for delivered, attempts, _, _, leased in rows)
