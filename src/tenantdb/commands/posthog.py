@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
@@ -98,7 +97,6 @@ def events_flush(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_events: int | None = None,
     observer: DeliveryObserver | None = None,
-    should_stop: Callable[[], bool] = lambda: False,
 ) -> FlushReport:
     """Deliver due events to PostHog until nothing is due; without a key, say what waits and how to send it."""
     if batch_size < 1:
@@ -117,7 +115,6 @@ def events_flush(
                     batch_size=batch_size,
                     max_events=max_events,
                     observer=observer,
-                    should_stop=should_stop,
                 )
             finally:
                 sender.close()

@@ -224,7 +224,6 @@ def deliver(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_events: int | None = None,
     observer: DeliveryObserver | None = None,
-    should_stop: Callable[[], bool] = lambda: False,
 ) -> DeliveryRun:
     """Deliver due events until nothing is due, ``max_events`` were taken, or a whole batch failed (PostHog down:
     the rest waits for the next flush instead of failing batch after batch)."""
@@ -236,9 +235,6 @@ def deliver(
         limit = batch_size if max_events is None else min(batch_size, max_events - taken)
         if limit <= 0:
             stopped = f"--max-events {max_events} reached"
-            break
-        if should_stop():
-            stopped = "interrupted"
             break
         leased = take_due(session, limit=limit, lease=lease)
         if not leased.events:
