@@ -12,7 +12,7 @@ from rich.table import Table
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
 from tenantdb.cli.progress import LineProgress
 from tenantdb.cli.render import emit_json, stderr, stdout
-from tenantdb.commands.posthog import (
+from tenantdb.commands.events import (
     FlushReport,
     OutboxStatus,
     ReplayReport,
