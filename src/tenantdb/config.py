@@ -35,6 +35,12 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     orphans = true                       # *_id columns that look like references but have no foreign key
     orphans_ignore = ["events.actor_id"] # table.column or schema.table.column: never checked
     orphans_map = { "tasks.owner_id" = "users.id" }  # references the naming rule cannot guess
+
+    [posthog]                            # business events delivered from the outbox (docs/posthog.md)
+    api_key = "phc_..."                  # else TENANTDB_POSTHOG_API_KEY; without a key nothing is sent
+    host = "https://eu.i.posthog.com"    # else TENANTDB_POSTHOG_HOST, else PostHog's US cloud
+    lease = "5min"                       # how long a flush owns the events it took before another may resend them
+    timeout = "15s"                      # per HTTP request to PostHog
 """
 
 from __future__ import annotations
@@ -111,6 +117,20 @@ class PlaceholderSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PostHogSettings:
+    """Where ``tenantdb events flush`` delivers business events; without an api_key nothing is sent."""
+
+    api_key: str | None = field(default=None, repr=False)  # a project key, kept out of logs and reprs
+    host: str | None = None  # None: the client's default (PostHog US cloud)
+    lease: timedelta = timedelta(minutes=5)
+    timeout: timedelta = timedelta(seconds=15)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything a command needs to know about the project."""
 
@@ -125,6 +145,7 @@ class Settings:
     placeholders: PlaceholderSettings = PlaceholderSettings()
     runner: RunnerSettings = RunnerSettings()
     verify: VerifySettings = VerifySettings()
+    posthog: PostHogSettings = PostHogSettings()
     modules: tuple[str, ...] = ()  # bundled schema modules to apply before the project's migrations
     phases: tuple[PhaseSpec, ...] = ()
     config_file: Path | None = None
@@ -164,6 +185,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
     placeholders = _table(data, "placeholders", path)
     runner = _table(data, "runner", path)
     verify = _table(data, "verify", path)
+    posthog = _table(data, "posthog", path)
     dsn = (
         environ.get("TENANTDB_DSN")
         or environ.get("DATABASE_URL")
@@ -187,6 +209,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         placeholders=_placeholder_settings(placeholders),
         runner=_runner_settings(runner, data.get("online", True)),
         verify=_verify_settings(verify),
+        posthog=_posthog_settings(posthog, environ),
         modules=_modules(data.get("modules", [])),
         phases=tuple(read_phase(table, project_dir, index) for index, table in enumerate(phase_tables(data, path))),
         config_file=path if path.is_file() else None,
@@ -298,3 +321,24 @@ def _column_name(name: str) -> None:
     parts = name.split(".")
     if len(parts) not in (2, 3) or not all(part.strip() for part in parts):
         raise ConfigError(f"[verify]: {name!r} is not a column name", hint="write table.column or schema.table.column")
+
+
+_POSTHOG_KEYS = {"api_key", "host", "lease", "timeout"}
+
+
+def _posthog_settings(table: Mapping[str, Any], environ: Mapping[str, str]) -> PostHogSettings:
+    unknown = set(table) - _POSTHOG_KEYS
+    if unknown:
+        raise ConfigError(
+            f"unknown [posthog] setting(s): {', '.join(sorted(unknown))}",
+            hint=f"known settings: {', '.join(sorted(_POSTHOG_KEYS))}",
+        )
+    api_key = environ.get("TENANTDB_POSTHOG_API_KEY") or _string(table.get("api_key"), "posthog.api_key")
+    host = environ.get("TENANTDB_POSTHOG_HOST") or _string(table.get("host"), "posthog.host")
+    if host and not host.startswith(("http://", "https://")):
+        raise ConfigError(f"posthog.host {host!r} is not a URL", hint="write it like https://eu.i.posthog.com")
+    durations = {key: parse_duration(table[key], key=f"posthog.{key}") for key in ("lease", "timeout") if key in table}
+    for key, value in durations.items():
+        if value <= timedelta(0):
+            raise ConfigError(f"posthog.{key} must be longer than 0", hint="e.g. '5min' or '15s'")
+    return PostHogSettings(api_key=api_key.strip() or None, host=host.strip() or None, **durations)

@@ -17,6 +17,7 @@ from tenantdb.cli.actions_app import actions_app
 from tenantdb.cli.bi_app import bi_app
 from tenantdb.cli.context_app import context_app
 from tenantdb.cli.decisions_app import decisions_app
+from tenantdb.cli.events_app import events_app
 from tenantdb.cli.options import (
     AllowChangedOpt,
     DirOpt,
@@ -66,6 +67,7 @@ app.add_typer(context_app, name="context")
 app.add_typer(roles_app, name="roles")
 app.add_typer(actions_app, name="actions")
 app.add_typer(decisions_app, name="decisions")
+app.add_typer(events_app, name="events")
 
 
 def _render(as_json: bool, view: Callable[[T], None]) -> Callable[[T], None]:

@@ -1,0 +1,201 @@
+"""``tenantdb events``: the business-events outbox and its delivery to PostHog."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.progress import LineProgress
+from tenantdb.cli.render import emit_json, stderr, stdout
+from tenantdb.commands.events import (
+    FlushReport,
+    OutboxStatus,
+    ReplayReport,
+    events_flush,
+    events_replay,
+    events_status,
+)
+from tenantdb.events.delivery import DEFAULT_BATCH_SIZE, BatchOutcome
+
+events_app = typer.Typer(
+    help="Business events in PostgreSQL (business_events) and their delivery to PostHog: status, flush, replay. "
+    "Setup and guarantees: docs/posthog.md.",
+    no_args_is_help=True,
+)
+
+
+def _age(age: timedelta | None) -> str:
+    if age is None:
+        return "-"
+    seconds = int(age.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+def _posthog_line(configured: bool, host: str | None) -> str:
+    if not configured:
+        return "PostHog: not configured (no api_key): events stay in PostgreSQL"
+    return f"PostHog: {escape(host or 'the client default (US cloud)')}"
+
+
+def show_status(status: OutboxStatus) -> None:
+    stdout.print(_posthog_line(status.posthog_configured, status.posthog_host))
+    if not status.events:
+        stdout.print(f"business_events of {escape(status.database)} is empty")
+        return
+    table = Table(title=f"outbox of {escape(status.database)}", title_justify="left")
+    table.add_column("event", no_wrap=True)
+    for column in ("pending", "due", "leased", "failing", "delivered", "oldest"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in status.events:
+        table.add_row(
+            escape(row.event), f"{row.pending:,}", f"{row.due:,}", f"{row.leased:,}", f"{row.failing:,}",
+            f"{row.delivered:,}", _age(row.oldest_pending_age),
+        )  # fmt: skip
+    stdout.print(table)
+    for row in status.events:
+        if row.failing and row.last_error:
+            retry = f", next retry {row.next_retry_at.astimezone(UTC):%H:%M:%S} UTC" if row.next_retry_at else ""
+            stdout.print(
+                f"[red]failing[/] {escape(row.event)}: {row.failing:,} event(s), up to {row.max_attempts} attempt(s)"
+                f"{retry}; last error: {escape(row.last_error)}"
+            )
+    stdout.print(
+        f"{status.pending:,} pending ({status.due:,} due, {status.leased:,} leased, {status.failing:,} failing), "
+        f"{status.delivered:,} delivered; oldest pending {_age(status.oldest_pending_age)}"
+    )
+
+
+@events_app.command("status")
+def status(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+    """The outbox by event: pending, due, leased, failing (with the last error), delivered, the oldest pending
+    event's age, and whether a PostHog key is configured."""
+    run_command(
+        as_json,
+        lambda: events_status(settings_from(project, dsn, None, None)),
+        lambda report: emit_json(report) if as_json else show_status(report),
+    )
+
+
+class FlushProgress(LineProgress):
+    """One line per batch on stderr."""
+
+    def batch_done(self, outcome: BatchOutcome, delivered_so_far: int) -> None:
+        failed = f", [red]{outcome.failed} failed[/] ({escape('; '.join(outcome.errors))})" if outcome.failed else ""
+        unfinished = f", {outcome.unfinished} unconfirmed" if outcome.unfinished else ""
+        self._say(
+            f"batch {outcome.number}: {outcome.delivered} delivered{failed}{unfinished} "
+            f"[dim]({delivered_so_far:,} so far)[/]"
+        )
+
+
+def show_flush(report: FlushReport) -> None:
+    if report.run is None:
+        stdout.print(
+            f"PostHog is not configured: nothing was sent; {report.waiting:,} event(s) wait in business_events"
+        )
+        stdout.print(f"to deliver them, {escape(report.hint or '')}")
+        return
+    run = report.run
+    if run.batches == 0:
+        stdout.print(f"nothing was due; {report.waiting:,} event(s) wait (backing off or leased by another flush)")
+        return
+    stdout.print(
+        f"delivered {run.delivered:,} event(s) in {run.batches} batch(es) to {escape(report.posthog_host or 'PostHog')}"
+        f" in {run.seconds:.1f} s" + (f", {run.failed:,} failed" if run.failed else "")
+    )
+    for error in run.errors:
+        stdout.print(f"  [red]error:[/] {escape(error)}")
+    if run.unfinished:
+        stdout.print(f"{run.unfinished:,} sent but unconfirmed: sent again once their lease ends")
+    if run.stopped:
+        stdout.print(f"stopped: {escape(run.stopped)}")
+    stdout.print(
+        f"{report.waiting:,} event(s) still wait"
+        + (" (failed ones back off; see `tenantdb events status`)" if report.waiting else "")
+    )
+
+
+@events_app.command("flush")
+def flush(
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Events leased and sent per batch (one or more HTTP requests).")
+    ] = DEFAULT_BATCH_SIZE,
+    max_events: Annotated[
+        int | None,
+        typer.Option(
+            "--max-events",
+            help="Stop after taking this many events \\[default: until nothing is due].",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deliver due business events to PostHog until nothing is due, then print a summary.
+
+    Each batch is leased (so concurrent flushes share the work and never send an event twice while its lease
+    holds), sent with the official posthog client, and marked delivered; a batch PostHog refuses backs off
+    (1 s doubling to 1 h, jittered) and is retried by a later flush with the same uuid. Exits 0 when batches failed:
+    they wait in the outbox. Key and host: TENANTDB_POSTHOG_API_KEY and TENANTDB_POSTHOG_HOST, or \\[posthog] in
+    tenantdb.toml; without a key nothing is sent and the command says how many events wait. Run it from cron or a
+    loop (docs/posthog.md).
+    """
+
+    def action() -> FlushReport:
+        settings = settings_from(project, dsn, None, None)
+        return events_flush(
+            settings, batch_size=batch_size, max_events=max_events, observer=FlushProgress(stderr, quiet=as_json)
+        )
+
+    run_command(as_json, action, lambda report: emit_json(report) if as_json else show_flush(report))
+
+
+def show_replay(report: ReplayReport) -> None:
+    scope = [f"occurred from {report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC"]
+    if report.event:
+        scope.append(f"event {escape(report.event)}")
+    if report.tenant_slug:
+        scope.append(f"tenant {escape(report.tenant_slug)}")
+    stdout.print(f"{report.replayed:,} delivered event(s) are pending again ({', '.join(scope)})")
+    if report.replayed:
+        stdout.print("`tenantdb events flush` sends them again with the same uuid")
+
+
+@events_app.command("replay")
+def replay(
+    since: Annotated[
+        str, typer.Option("--since", help="First UTC day (2025-06-01) or timestamp (2025-06-01T12:00Z) of the events.")
+    ],
+    until: Annotated[
+        str,
+        typer.Option("--until", help="Last UTC day, included (2025-06-30), or a timestamp, excluded."),
+    ],
+    event: Annotated[str | None, typer.Option("--event", help="Only events of this name, e.g. revenue_impact.")] = None,
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", help="Only this tenant's events: its id, slug or name.")
+    ] = None,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make delivered events pending again, to be sent again with the same uuid (after a PostHog project was reset
+    or an export lost). PostHog keeps one copy of events it still has. Says how many."""
+    run_command(
+        as_json,
+        lambda: events_replay(
+            settings_from(project, dsn, None, None), since=since, until=until, event=event, tenant=tenant
+        ),
+        lambda report: emit_json(report) if as_json else show_replay(report),
+    )
