@@ -7,17 +7,27 @@ A hand-made June 2025 with known answers: the events tables are written directly
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
-from tenantdb.db import Session
+from tenantdb.bi.refresh import RefreshRequest, refresh
+from tenantdb.db import Session, connect
+from tests.bi import reference as ref
 from tests.bi.builders import JUNE, Rows
+from tests.bi.datasets import MONTH, PREVIOUS, Builder, at, clear, insert, read_back
+from tests.bi.reference import Dataset
 from tests.modules.support import apply_modules
 
 D = Decimal
@@ -263,3 +273,252 @@ def test_tenant_roles_still_cannot_read_the_executive_view_and_analysts_read_eve
         analysts = summary(rows.session)
     assert analysts["Alpha"]["business_performance_score"] == ALPHA_SCORE
     assert set(analysts) == {"Alpha", "Beta"}
+
+
+# ---------------------------------------------------------------------------------------------- against the reference
+
+EVENT_TABLES = (
+    "revenue_impacts",
+    "cost_optimizations",
+    "cost_optimization_results",
+    "efficiency_metrics",
+    "strategic_decisions",
+)
+ROLLUPS = ("bi_cost_allocation_lines", "bi_tenant_monthly", "bi_reconciliation", "bi_refresh_state")
+ONE_DATABASE = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]  # emptied between examples
+NO_SHRINKING = (Phase.explicit, Phase.reuse, Phase.generate)
+OCTOBER = date(2026, 10, 1)
+LAST_MICROSECOND_OF_AUGUST = datetime(2026, 8, 31, 23, 59, 59, 999999, tzinfo=UTC)
+# Moments around the months' edges (UTC): events are dated on both sides of each.
+MOMENTS = (
+    at(date(2026, 8, 3)),
+    LAST_MICROSECOND_OF_AUGUST,
+    at(MONTH, 0),
+    at(date(2026, 9, 15), 10),
+    datetime(2026, 9, 30, 23, 0, tzinfo=UTC),
+    at(OCTOBER, 0),
+)
+# How long after its detection a loss is resolved: never, at once, just inside, exactly at, just past the 2 hours.
+RESOLVED_AFTER = (
+    None,
+    timedelta(0),
+    timedelta(hours=2) - timedelta(microseconds=1),
+    timedelta(hours=2),
+    timedelta(hours=2, microseconds=1),
+    timedelta(hours=2, seconds=1),
+    timedelta(days=3),
+)
+DECIDED_AFTER = (
+    None,
+    timedelta(minutes=30),
+    timedelta(hours=47, minutes=59),
+    timedelta(hours=48),
+    timedelta(days=2, microseconds=1),
+    timedelta(days=17, hours=5, minutes=7),
+)
+AMOUNTS = ("-500.00", "-0.01", "-33.33", "-100.00", "12.00", "-7.77")
+SAVINGS = ("0.00", "0.01", "19.99", "150.00", "333.33")
+REALIZED = ("0.00", "12.50", "-3.00", "99.99")
+SCORES = (None, "0.00", "72.50", "85.00", "100.00")
+
+
+def event_stream(draw: st.DrawFn, builder: Builder, tenant: UUID | None) -> None:
+    """A customer's (or, with no tenant, the platform's) impacts, optimizations, results and decisions."""
+    if tenant is not None:
+        for _ in range(draw(st.integers(0, 6))):
+            detected = draw(st.sampled_from(MOMENTS[:-1]))
+            after = draw(st.sampled_from(RESOLVED_AFTER))
+            builder.add(
+                "revenue_impacts",
+                {
+                    "tenant_id": tenant,
+                    "impact_id": builder.new_id(),
+                    "impact_type": "deliverability_risk",
+                    "amount": Decimal(draw(st.sampled_from(AMOUNTS))),
+                    "urgency": draw(st.sampled_from(("low", "medium", "high", "critical"))),
+                    "affected_customer_value": Decimal("1000.00"),
+                    "month": draw(st.sampled_from((PREVIOUS, MONTH))),
+                    "detected_at": detected,
+                    "resolved_at": None if after is None else detected + after,
+                    "source": "application",
+                },
+            )
+        for month in draw(st.sets(st.sampled_from((PREVIOUS, MONTH)))):
+            builder.add(
+                "efficiency_metrics",
+                {
+                    "tenant_id": tenant,
+                    "month": month,
+                    "capacity": Decimal(draw(st.sampled_from(("0", "1000", "250000")))),
+                    "used": Decimal(draw(st.sampled_from(("0", "725", "90000")))),
+                    "utilization": None,
+                    "score": None if (score := draw(st.sampled_from(SCORES))) is None else Decimal(score),
+                },
+            )
+    for _ in range(draw(st.integers(0, 5))):
+        status = draw(st.sampled_from(("recommended", "accepted", "done", "dismissed")))
+        month = draw(st.sampled_from((PREVIOUS, MONTH)))
+        optimization = builder.new_id()
+        builder.add(
+            "cost_optimizations",
+            {
+                "optimization_id": optimization,
+                "tenant_id": tenant,
+                "kind": "downsize_idle_dedicated",
+                "subject": f"server {optimization}",
+                "month": month,
+                "expected_savings": Decimal(draw(st.sampled_from(SAVINGS))),
+                "status": status,
+                "recommended_at": at(month),
+                "done_at": draw(st.sampled_from(MOMENTS)) if status == "done" else None,
+            },
+        )
+        for measured in draw(st.sets(st.sampled_from((PREVIOUS, MONTH, OCTOBER)), max_size=2)):
+            builder.add(
+                "cost_optimization_results",
+                {
+                    "optimization_id": optimization,
+                    "month": measured,
+                    "remaining": Decimal("0.00"),
+                    "realized": Decimal(draw(st.sampled_from(REALIZED))),
+                },
+            )
+    for _ in range(draw(st.integers(0, 4))):
+        opened = draw(st.sampled_from(MOMENTS))
+        after = draw(st.sampled_from(DECIDED_AFTER))
+        builder.add(
+            "strategic_decisions",
+            {
+                "decision_id": builder.new_id(),
+                "tenant_id": tenant,
+                "title": "a decision",
+                "category": "pricing",
+                "opened_at": opened,
+                "decided_at": None if after is None else opened + after,
+                "outcome": None if after is None else "approved",
+            },
+        )
+
+
+@st.composite
+def event_streams(draw: st.DrawFn) -> Dataset:
+    """Customers with revenue and cost in August and September 2026, and random events of every kind around the
+    months' edges and the 2-hour response target."""
+    builder = Builder(seed=draw(st.integers(0, 2**16)))
+    operator = builder.company("Platform", operator=True)
+    for n in range(draw(st.integers(1, 4))):
+        tenant = builder.company(f"Customer {n}")
+        cost = draw(st.sampled_from(("0", "19.99", "150.00")))
+        if cost != "0":
+            builder.server(tenant, cost)
+        for month in draw(st.sets(st.sampled_from((PREVIOUS, MONTH)))):
+            builder.transaction(
+                tenant, "charge", draw(st.sampled_from(("0.01", "99.00", "1000.00"))), occurred=at(month)
+            )
+        event_stream(draw, builder, tenant)
+    event_stream(draw, builder, None)  # the platform's: pools, invoices, company-wide decisions
+    event_stream(draw, builder, operator)
+    return builder.dataset()
+
+
+def insert_events(session: Session, data: Dataset) -> None:
+    """The events tables' rows of ``data``, as their owner."""
+    with session.transaction():
+        for table in EVENT_TABLES:
+            for row in getattr(data, table):
+                statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                    sql.Identifier(table),
+                    sql.SQL(", ").join(map(sql.Identifier, row)),
+                    sql.SQL(", ").join(sql.Placeholder() * len(row)),
+                )
+                session.execute(statement, list(row.values()))
+
+
+@pytest.fixture(scope="module")
+def metrics_database(pg_server: Any) -> Iterator[str]:
+    """One database with every module applied for the whole file's random examples."""
+    name = f"t_exec_{secrets.token_hex(6)}"
+    with connect(pg_server.dsn) as server:
+        server.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier("template0"))
+        )
+    dsn = make_conninfo(pg_server.dsn, dbname=name)
+    with connect(dsn) as session:
+        apply_modules(session, "bi")
+    yield dsn
+    with connect(pg_server.dsn) as server:
+        server.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def metrics_session(metrics_database: str) -> Iterator[Session]:
+    with connect(metrics_database) as session:
+        yield session
+
+
+def rounded_close(expected: Fraction | None, got: Any, scale: int) -> bool:
+    """``got`` is ``expected`` rounded to ``scale`` decimals (either neighbour on an exact tie)."""
+    if expected is None or got is None:
+        return expected is None and got is None
+    return abs(Fraction(got) - expected) <= Fraction(1, 2 * 10**scale) + Fraction(1, 10**12)
+
+
+def unrounded_close(expected: Fraction | None, got: Any) -> bool:
+    if expected is None or got is None:
+        return expected is None and got is None
+    return abs(Fraction(got) - expected) <= Fraction(1, 10**15)
+
+
+def metric_problems(expected: ref.ExecutiveMetrics, got: dict[str, Any]) -> list[str]:
+    """The metrics that differ: money to the cent, counts exactly, rounded figures at their scale, ratios to 1e-15."""
+    checks = {
+        "revenue_at_risk": expected.revenue_at_risk == got["revenue_at_risk"],
+        "revenue_risk_score": rounded_close(expected.revenue_risk_score, got["revenue_risk_score"], 2),
+        "revenue_protection_rate": unrounded_close(expected.revenue_protection_rate, got["revenue_protection_rate"]),
+        "optimization_savings_potential": expected.optimization_savings_potential
+        == got["optimization_savings_potential"],
+        "optimization_savings_realized": expected.optimization_savings_realized == got["optimization_savings_realized"],
+        "optimization_actions_taken": expected.optimization_actions_taken == got["optimization_actions_taken"],
+        "optimization_savings_rate": unrounded_close(
+            expected.optimization_savings_rate, got["optimization_savings_rate"]
+        ),
+        "efficiency_score": expected.efficiency_score == got["efficiency_score"],
+        "efficiency_trend": expected.efficiency_trend == got["efficiency_trend"],
+        "avg_decision_time_hours": rounded_close(expected.avg_decision_time_hours, got["avg_decision_time_hours"], 2),
+        "strategic_decisions_made": expected.strategic_decisions_made == got["strategic_decisions_made"],
+        "gross_margin_ratio": unrounded_close(expected.gross_margin_ratio, got["gross_margin_ratio"]),
+        "business_performance_score": rounded_close(
+            expected.business_performance_score, got["business_performance_score"], 2
+        ),
+        "priority_actions_required": expected.priority_actions_required == got["priority_actions_required"],
+    }
+    return [
+        f"{name}: expected {getattr(expected, name)!r}, got {got[name]!r}" for name, same in checks.items() if not same
+    ]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=ONE_DATABASE, phases=NO_SHRINKING)
+@given(data=event_streams())
+def test_the_executive_metrics_equal_the_reference_on_random_event_streams(
+    metrics_session: Session, data: Dataset
+) -> None:
+    session = metrics_session
+    clear(session, (*EVENT_TABLES, *ROLLUPS))
+    insert(session, data)
+    insert_events(session, data)
+    refresh(session, RefreshRequest(months=(PREVIOUS, MONTH)))
+    base = read_back(session)
+    events = {table: getattr(data, table) for table in EVENT_TABLES}
+    full = replace(base, **events)
+    problems = []
+    for month in (PREVIOUS, MONTH):
+        names, found = session.fetch_named("SELECT * FROM bi_executive_metrics WHERE month = %s", (month,))
+        got = {row[0]: dict(zip(names, row, strict=True)) for row in found}
+        expected_rows = ref.tenant_monthly(full, month)
+        assert set(got) == {row.tenant_id for row in expected_rows}
+        for row in expected_rows:
+            problems += [
+                f"{month:%Y-%m} {row.company_name}: {problem}"
+                for problem in metric_problems(ref.executive_metrics(full, row), got[row.tenant_id])
+            ]
+    assert not problems, "\n".join(problems)
