@@ -7,6 +7,8 @@ A hand-made June 2025 with known answers: the events tables are written directly
 
 from __future__ import annotations
 
+import io
+import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,13 +23,20 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
+from rich.console import Console
 
 from tenantdb.bi.refresh import RefreshRequest, refresh
+from tenantdb.bi.reports import ReportOptions
+from tenantdb.bi.reports import executive as executive_report
+from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
+from tenantdb.cli import report_executive, report_format
 from tenantdb.db import Session, connect
+from tenantdb.errors import ConfigError
 from tests.bi import reference as ref
 from tests.bi.builders import JUNE, Rows
 from tests.bi.datasets import MONTH, PREVIOUS, Builder, at, clear, insert, read_back
 from tests.bi.reference import Dataset
+from tests.helpers import cli
 from tests.modules.support import apply_modules
 
 D = Decimal
@@ -522,3 +531,111 @@ def test_the_executive_metrics_equal_the_reference_on_random_event_streams(
                 for problem in metric_problems(ref.executive_metrics(full, row), got[row.tenant_id])
             ]
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------- the reports
+
+
+def test_the_tenant_executive_summary_has_the_plans_structure_with_measured_values(rows: Rows) -> None:
+    known_june(rows)
+    rows.refresh(MAY)  # for the trend
+    report = executive_report.build(rows.session, ReportOptions(month=JUNE, tenant="alpha"))
+    assert isinstance(report, TenantExecutiveReport)
+    assert (report.company_name, report.overall_health) == ("Alpha", "Excellent")
+    k = report.key_metrics
+    assert (k.revenue, k.revenue_at_risk, k.revenue_risk_score) == (D("1000.00"), D("80.00"), D("8.00"))
+    assert k.revenue_protection_rate == D("0.526316")  # reports round ratios to 6 decimals
+    assert (k.optimization_savings_potential, k.optimization_savings_realized) == (D("100.00"), D("12.50"))
+    assert (k.optimization_actions_taken, k.optimization_savings_rate) == (2, D("0.125"))
+    assert (k.efficiency_score, k.efficiency_trend) == (D("72.50"), D("-7.50"))
+    assert (k.strategic_decisions_made, k.avg_decision_time_hours) == (2, D("204.00"))
+    assert (k.gross_margin_ratio, k.business_performance_score) == (D("0.9"), ALPHA_SCORE)
+    assert (k.priority_actions_required, k.open_recommendations, k.open_urgent_losses) == (3, 2, 1)
+    targets = {t.kpi: (t.actual, t.target, t.met) for t in k.targets}
+    assert targets == {
+        "revenue_protection_rate": (D("0.526316"), D("0.95"), False),
+        "optimization_savings_rate": (D("0.125"), D("0.10"), True),
+        "efficiency_score": (D("72.50"), D(85), False),
+        "avg_decision_time_hours": (D("204.00"), D(48), False),
+        "gross_margin_ratio": (D("0.9"), D("0.70"), True),
+    }
+    assert [(a.code, a.dollars_per_month, a.urgency) for a in report.critical_alerts] == [
+        ("revenue_loss_unresolved", D("30.00"), "critical")
+    ]
+    assert [(a.kind, a.status, a.expected_savings) for a in report.recommended_actions] == [
+        ("downsize_idle_dedicated", "accepted", D("60.00")),
+        ("downsize_idle_dedicated", "recommended", D("40.00")),
+    ]
+    assert report.trend is not None
+    assert report.trend.previous_month == MAY
+    assert (report.trend.revenue_risk_score, report.trend.efficiency_score) == (D("-92.00"), D("-7.50"))
+
+
+def test_the_portfolio_executive_report_gains_the_kpi_block(rows: Rows) -> None:
+    known_june(rows)
+    report = executive_report.build(rows.session, ReportOptions(month=JUNE))
+    assert isinstance(report, executive_report.ExecutiveReport)
+    k = report.executive_metrics
+    assert k is not None
+    assert (k.revenue, k.revenue_at_risk, k.revenue_risk_score) == (D("1300.00"), D("80.00"), D("6.15"))
+    assert (k.optimization_savings_potential, k.optimization_savings_realized) == (D("100.00"), D("12.50"))
+    assert (k.efficiency_score, k.efficiency_trend, k.priority_actions_required) == (D("72.50"), D("-7.50"), 3)
+    assert k.optimization_savings_rate == D("0.041667")  # 12.50 of the month's whole cost, 300.00
+    assert k.gross_margin_ratio == D("0.769231")  # the customers' margin
+    expected = ref.performance_score(
+        {
+            "revenue_protection_rate": Fraction(200, 380),
+            "optimization_savings_rate": Fraction(1250, 30000),
+            "efficiency_score": Fraction(145, 2),
+            "avg_decision_time_hours": Fraction(204),
+            "gross_margin_ratio": Fraction(1000, 1300),
+        }
+    )
+    assert rounded_close(expected, k.business_performance_score, 2)
+    assert executive_report.build(rows.session, ReportOptions(month=JUNE)) == executive_report.build_live(
+        rows.session, ReportOptions(month=JUNE)
+    )
+
+
+def test_a_tenant_nobody_has_is_a_clear_error(rows: Rows) -> None:
+    known_june(rows)
+    with pytest.raises(ConfigError, match="no tenant 'nobody'"):
+        executive_report.build(rows.session, ReportOptions(month=JUNE, tenant="nobody"))
+
+
+def test_report_executive_tenant_prints_json_and_text_for_80_columns(
+    rows: Rows, dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    known_june(rows)
+    done = cli("report", "executive", "--tenant", "alpha", "--month", "2025-06", "--dsn", dsn, "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert list(document) == [
+        "report",
+        "scope",
+        "tenant_id",
+        "company_name",
+        "slug",
+        "plan_name",
+        "overall_health",
+        "margin_not_applicable_reason",
+        "key_metrics",
+        "critical_alerts",
+        "recommended_actions",
+        "trend",
+    ]
+    assert document["key_metrics"]["business_performance_score"] == 74.44
+    assert {t["kpi"]: t["target"] for t in document["key_metrics"]["targets"]}["revenue_protection_rate"] == 0.95
+    portfolio = json.loads(cli("report", "executive", "--month", "2025-06", "--dsn", dsn, "--json").stdout)
+    assert portfolio["executive_metrics"]["priority_actions_required"] == 3
+
+    screen = io.StringIO()
+    console = Console(file=screen, width=80, force_terminal=True, color_system=None, highlight=False)
+    monkeypatch.setattr(report_format, "stdout", console)
+    monkeypatch.setattr(report_executive, "stdout", console)
+    report = executive_report.build(rows.session, ReportOptions(month=JUNE, tenant="alpha"))
+    report_executive.show_tenant_executive(report)
+    text = screen.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for label in ("revenue protection", "optimization savings", "efficiency", "decisions", "target", "95.0%"):
+        assert label in text, label
