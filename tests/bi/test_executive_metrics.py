@@ -415,6 +415,8 @@ def event_streams(draw: st.DrawFn) -> Dataset:
     months' edges and the 2-hour response target."""
     builder = Builder(seed=draw(st.integers(0, 2**16)))
     operator = builder.company("Platform", operator=True)
+    if draw(st.booleans()):
+        builder.server(operator, "40.00")  # the platform's own: the portfolio's cost is more than the customers'
     for n in range(draw(st.integers(1, 4))):
         tenant = builder.company(f"Customer {n}")
         cost = draw(st.sampled_from(("0", "19.99", "150.00")))
@@ -478,24 +480,30 @@ def unrounded_close(expected: Fraction | None, got: Any) -> bool:
     return abs(Fraction(got) - expected) <= Fraction(1, 10**15)
 
 
-def metric_problems(expected: ref.ExecutiveMetrics, got: dict[str, Any]) -> list[str]:
-    """The metrics that differ: money to the cent, counts exactly, rounded figures at their scale, ratios to 1e-15."""
+def metric_problems(expected: ref.ExecutiveMetrics, got: dict[str, Any], ratio_places: int | None = None) -> list[str]:
+    """The metrics that differ: money to the cent, counts exactly, rounded figures at their scale, ratios to 1e-15
+    (or, as a report shows them, rounded to ``ratio_places``)."""
+
+    def ratio(name: str) -> bool:
+        wanted = getattr(expected, name)
+        if ratio_places is None:
+            return unrounded_close(wanted, got[name])
+        return rounded_close(wanted, got[name], ratio_places)
+
     checks = {
         "revenue_at_risk": expected.revenue_at_risk == got["revenue_at_risk"],
         "revenue_risk_score": rounded_close(expected.revenue_risk_score, got["revenue_risk_score"], 2),
-        "revenue_protection_rate": unrounded_close(expected.revenue_protection_rate, got["revenue_protection_rate"]),
+        "revenue_protection_rate": ratio("revenue_protection_rate"),
         "optimization_savings_potential": expected.optimization_savings_potential
         == got["optimization_savings_potential"],
         "optimization_savings_realized": expected.optimization_savings_realized == got["optimization_savings_realized"],
         "optimization_actions_taken": expected.optimization_actions_taken == got["optimization_actions_taken"],
-        "optimization_savings_rate": unrounded_close(
-            expected.optimization_savings_rate, got["optimization_savings_rate"]
-        ),
+        "optimization_savings_rate": ratio("optimization_savings_rate"),
         "efficiency_score": expected.efficiency_score == got["efficiency_score"],
         "efficiency_trend": expected.efficiency_trend == got["efficiency_trend"],
         "avg_decision_time_hours": rounded_close(expected.avg_decision_time_hours, got["avg_decision_time_hours"], 2),
         "strategic_decisions_made": expected.strategic_decisions_made == got["strategic_decisions_made"],
-        "gross_margin_ratio": unrounded_close(expected.gross_margin_ratio, got["gross_margin_ratio"]),
+        "gross_margin_ratio": ratio("gross_margin_ratio"),
         "business_performance_score": rounded_close(
             expected.business_performance_score, got["business_performance_score"], 2
         ),
@@ -530,6 +538,21 @@ def test_the_executive_metrics_equal_the_reference_on_random_event_streams(
                 f"{month:%Y-%m} {row.company_name}: {problem}"
                 for problem in metric_problems(ref.executive_metrics(full, row), got[row.tenant_id])
             ]
+        # the portfolio's block of the report, against the reference's key metrics of the month
+        figures = ref.compute_month(full, month)
+        key = ref.key_metrics(list(figures.tenants), full, month, figures.lines)
+        portfolio = ref.portfolio_executive_metrics(
+            full, month, Fraction(key.revenue), Fraction(key.customers_cost), Fraction(key.cost)
+        )
+        report = executive_report.build_live(session, ReportOptions(month=month))
+        assert report.executive_metrics is not None
+        shown = {name: getattr(report.executive_metrics, name) for name in EXECUTIVE_COLUMNS}
+        shown |= {
+            name: getattr(report.executive_metrics, name)
+            for name in ("revenue_at_risk", "revenue_protection_rate", "optimization_savings_realized",
+                         "optimization_savings_rate", "gross_margin_ratio")
+        }  # fmt: skip
+        problems += [f"{month:%Y-%m} portfolio: {problem}" for problem in metric_problems(portfolio, shown, 6)]
     assert not problems, "\n".join(problems)
 
 
