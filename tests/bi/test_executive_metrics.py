@@ -651,6 +651,12 @@ def test_report_executive_tenant_prints_json_and_text_for_80_columns(
     assert {t["kpi"]: t["target"] for t in document["key_metrics"]["targets"]}["revenue_protection_rate"] == 0.95
     portfolio = json.loads(cli("report", "executive", "--month", "2025-06", "--dsn", dsn, "--json").stdout)
     assert portfolio["executive_metrics"]["priority_actions_required"] == 3
+    table = cli("report", "executive", "-t", "alpha", "--month", "2025-06", "--dsn", dsn, "--csv").stdout.splitlines()
+    assert table[0] == "kpi,actual,target,target_max,direction,weight,unit,attainment,met"
+    assert table[1] == "revenue_protection_rate,0.526316,0.95,,above,25,ratio,0.554017,false"
+    unknown = cli("report", "executive", "--tenant", "nobody", "--month", "2025-06", "--dsn", dsn)
+    assert unknown.returncode != 0
+    assert "no tenant 'nobody'" in unknown.stderr
 
     screen = io.StringIO()
     console = Console(file=screen, width=80, force_terminal=True, color_system=None, highlight=False)

@@ -128,11 +128,10 @@ def executive(
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
-    """Overall health, key metrics, KPIs against the plan's targets, tenants by health with reasons, critical alerts,
-    actions, plans, trend.
+    """Overall health, key metrics, KPIs against the plan's targets, tenants by health, alerts, actions, plans, trend.
 
-    With --tenant: that customer's executive summary (overall health; revenue protection, optimization savings,
-    efficiency, decisions tracked, each KPI beside its target; critical alerts; recommended actions; trend).
+    With --tenant: one customer's summary: health, each KPI beside its target, alerts, actions, trend.
+
     CSV: the tenants needing attention (with --tenant: its KPIs and their targets).
     """
     _run_report(
