@@ -26,7 +26,7 @@ from psycopg.conninfo import make_conninfo
 from rich.console import Console
 
 from tenantdb.bi.refresh import RefreshRequest, refresh
-from tenantdb.bi.reports import ReportOptions
+from tenantdb.bi.reports import ReportOptions, RevenueBasis
 from tenantdb.bi.reports import executive as executive_report
 from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.cli import report_executive, report_format
@@ -668,3 +668,26 @@ def test_report_executive_tenant_prints_json_and_text_for_80_columns(
     assert max(len(line) for line in text.splitlines()) <= 80
     for label in ("revenue protection", "optimization savings", "efficiency", "decisions", "target", "95.0%"):
         assert label in text, label
+
+
+def test_the_tenant_summary_measures_against_the_reports_revenue_basis(rows: Rows) -> None:
+    rows.company("platform-operator", operator=True)
+    tenant = rows.company("prepaid")
+    rows.vps(tenant, "50.00")
+    rows.session.execute(
+        "INSERT INTO billing_transactions (tenant_id, kind, amount, currency, occurred_at, service_period_start,"
+        " service_period_end) VALUES (%s, 'charge', 1200, 'USD', '2025-06-01 10:00Z', '2025-06-01', '2026-06-01')",
+        (tenant,),
+    )  # a year paid in June: 100.00 recognized in June, 1,200.00 of cash
+    Events(rows.session).impact(tenant, "-60.00", "high", "2025-06-10 10:00Z")
+    rows.refresh(JUNE)
+    recognized = executive_report.build(rows.session, ReportOptions(month=JUNE, tenant="prepaid"))
+    cash = executive_report.build(rows.session, ReportOptions(month=JUNE, tenant="prepaid", basis=RevenueBasis.CASH))
+    assert isinstance(recognized, TenantExecutiveReport) and isinstance(cash, TenantExecutiveReport)
+    assert (recognized.key_metrics.revenue, recognized.key_metrics.revenue_risk_score) == (D("100.00"), D("60.00"))
+    assert (cash.key_metrics.revenue, cash.key_metrics.revenue_risk_score) == (D("1200.00"), D("5.00"))
+    assert (recognized.key_metrics.gross_margin_ratio, cash.key_metrics.gross_margin_ratio) == (D("0.5"), D("0.958333"))
+    assert (
+        recognized.key_metrics.business_performance_score
+        == summary(rows.session)["Prepaid"]["business_performance_score"]
+    )

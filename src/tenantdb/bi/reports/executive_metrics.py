@@ -155,9 +155,9 @@ def portfolio_metrics(
     return metrics_from(session, dict(zip(columns, rows[0], strict=True)))
 
 
-def tenant_metrics(session: Session, tenant_id: UUID, month: date, previous: date) -> dict[date, dict[str, Any]]:
-    """A customer's exact metrics of the month and of the previous one, by month (absent when not refreshed)."""
-    columns, rows = session.fetch_named(
-        query("exec_tenant"), {"tenant_id": tenant_id, "month": month, "previous": previous}
-    )
+def tenant_metrics(session: Session, scope: ReportScope, tenant_id: UUID, previous: date) -> dict[date, dict[str, Any]]:
+    """A customer's exact metrics of the month and of the previous one on the report's revenue basis, by month
+    (absent when not refreshed)."""
+    params = {"tenant_id": tenant_id, "month": scope.month, "previous": previous, "basis": scope.revenue_basis.value}
+    columns, rows = session.fetch_named(query("exec_tenant"), params)
     return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}

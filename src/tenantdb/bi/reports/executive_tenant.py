@@ -104,7 +104,7 @@ def build(session: Session, options: ReportOptions) -> TenantExecutiveReport:
         alerts_limit=None,
     )
     previous = (scope.month - timedelta(days=1)).replace(day=1)
-    months = tenant_metrics(session, tenant_id, scope.month, previous)
+    months = tenant_metrics(session, scope, tenant_id, previous)
     if not figures_rows or scope.month not in months:
         raise ConfigError(
             f"{company_name} ({slug}) has no figures for {scope.month:%Y-%m}",
