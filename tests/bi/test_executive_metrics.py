@@ -553,7 +553,15 @@ def test_the_executive_metrics_equal_the_reference_on_random_event_streams(
                          "optimization_savings_rate", "gross_margin_ratio")
         }  # fmt: skip
         problems += [f"{month:%Y-%m} portfolio: {problem}" for problem in metric_problems(portfolio, shown, 6)]
+    # the executive view shows the reporting month's (September's) metrics of every customer
+    columns = ", ".join(EXECUTIVE_COLUMNS)
+    view = rows_of(session, f"SELECT tenant_id, {columns} FROM executive_business_summary")
+    assert view == rows_of(session, f"SELECT tenant_id, {columns} FROM bi_executive_metrics WHERE month = %s", MONTH)
     assert not problems, "\n".join(problems)
+
+
+def rows_of(session: Session, text: str, *params: Any) -> list[tuple[Any, ...]]:
+    return sorted(session.fetch_all(text, params or None), key=repr)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------- the reports
