@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -46,6 +46,12 @@ class Dataset:
     provider_invoices: tuple[Row, ...] = ()
     provider_invoice_lines: tuple[Row, ...] = ()
     fx_rates: tuple[Row, ...] = ()
+    # module events (issue 13): what the executive metrics read
+    revenue_impacts: tuple[Row, ...] = ()
+    cost_optimizations: tuple[Row, ...] = ()
+    cost_optimization_results: tuple[Row, ...] = ()
+    efficiency_metrics: tuple[Row, ...] = ()
+    strategic_decisions: tuple[Row, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------- arithmetic
@@ -1339,3 +1345,193 @@ def compute_month(data: Dataset, month: date) -> MonthFigures:
         tenants=tuple(tenant_monthly(data, month, lines)),
         reconciliation=tuple(reconciliation(data, month)),
     )
+
+
+# ---------------------------------------------------------------------------------------------------- executive metrics
+
+
+RESPONSE_TARGET = timedelta(hours=2)  # a loss resolved within it of its detection (exactly 2 h included) is protected
+OPEN_RECOMMENDATION = frozenset({"recommended", "accepted"})
+URGENT = frozenset({"high", "critical"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KpiTarget:
+    """One of the plan's KPI targets: ``above`` / ``between`` (its lower end) / ``below``, its weight in the score."""
+
+    target: Fraction
+    target_max: Fraction | None
+    direction: str
+    weight: int
+
+
+KPI_TARGETS = {
+    "revenue_protection_rate": KpiTarget(target=Fraction(95, 100), target_max=None, direction="above", weight=25),
+    "optimization_savings_rate": KpiTarget(
+        target=Fraction(10, 100), target_max=Fraction(15, 100), direction="between", weight=20
+    ),
+    "efficiency_score": KpiTarget(target=Fraction(85), target_max=None, direction="above", weight=20),
+    "avg_decision_time_hours": KpiTarget(target=Fraction(48), target_max=None, direction="below", weight=15),
+    "gross_margin_ratio": KpiTarget(target=Fraction(70, 100), target_max=None, direction="above", weight=20),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutiveMetrics:
+    """A customer's (or the portfolio's) executive metrics of a month; ratios, hours and the score exact."""
+
+    revenue_at_risk: Decimal
+    revenue_risk_score: Fraction
+    revenue_protection_rate: Fraction | None
+    optimization_savings_potential: Decimal
+    optimization_savings_realized: Decimal
+    optimization_actions_taken: int
+    optimization_savings_rate: Fraction | None
+    efficiency_score: Fraction | None
+    efficiency_trend: Fraction | None
+    avg_decision_time_hours: Fraction | None
+    strategic_decisions_made: int
+    gross_margin_ratio: Fraction | None
+    business_performance_score: Fraction | None  # exact: the SQL rounds it to 2 decimals
+    open_recommendations: int
+    open_urgent_losses: int
+
+    @property
+    def priority_actions_required(self) -> int:
+        return self.open_recommendations + self.open_urgent_losses
+
+
+def attainment(kpi: str, actual: Fraction | None) -> Fraction | None:
+    """0 to 1: actual / target clamped (above, or a range's lower end), target / actual for a KPI to be below."""
+    if actual is None:
+        return None
+    goal = KPI_TARGETS[kpi]
+    if goal.direction == "below":
+        return Fraction(1) if actual <= goal.target else goal.target / actual
+    return min(Fraction(1), max(Fraction(0), actual / goal.target))
+
+
+def performance_score(actuals: Mapping[str, Fraction | None]) -> Fraction | None:
+    """100 x the weighted attainment of the KPIs with an actual, the missing ones re-weighted; None without any."""
+    parts = [(KPI_TARGETS[kpi].weight, attainment(kpi, actual)) for kpi, actual in actuals.items()]
+    present = [(weight, part) for weight, part in parts if part is not None]
+    if not present:
+        return None
+    return 100 * sum((weight * part for weight, part in present), Fraction(0)) / sum(weight for weight, _ in present)
+
+
+def risk_score(at_risk: Fraction, revenue: Fraction) -> Fraction:
+    if at_risk <= 0:
+        return Fraction(0)
+    if revenue <= 0:
+        return Fraction(100)
+    return min(Fraction(100), 100 * at_risk / revenue)
+
+
+def in_utc_month(moment: datetime | None, month: date) -> bool:
+    return moment is not None and in_month(moment, month)
+
+
+def previous_month(month: date) -> date:
+    return month_start(month - timedelta(days=1))
+
+
+def _events_of(rows: Iterable[Row], tenants: set[Any] | None) -> list[Row]:
+    """The rows of one customer (``tenants`` = {its id}) or of everyone (None: the portfolio)."""
+    return [row for row in rows if tenants is None or row["tenant_id"] in tenants]
+
+
+def _executive(
+    data: Dataset,
+    month: date,
+    tenants: set[Any] | None,
+    revenue: Fraction,
+    cost: Fraction,
+    margin: Fraction | None,
+    efficiency: Callable[[date], Fraction | None],
+) -> ExecutiveMetrics:
+    impacts = [row for row in _events_of(data.revenue_impacts, tenants) if row["month"] == month]
+    losses = [row for row in impacts if row["amount"] < 0]
+    at_risk = sum((-exact(row["amount"]) for row in losses if row["resolved_at"] is None), Fraction(0))
+    protected = sum(
+        (
+            -exact(row["amount"])
+            for row in losses
+            if row["resolved_at"] is not None and row["resolved_at"] - row["detected_at"] <= RESPONSE_TARGET
+        ),
+        Fraction(0),
+    )
+    lost = sum((-exact(row["amount"]) for row in losses), Fraction(0))
+    optimizations = _events_of(data.cost_optimizations, tenants)
+    mine = {row["optimization_id"] for row in optimizations}
+    of_month = [row for row in optimizations if row["month"] == month]
+    open_ones = [row for row in of_month if row["status"] in OPEN_RECOMMENDATION]
+    results = [
+        row for row in data.cost_optimization_results if row["optimization_id"] in mine and row["month"] == month
+    ]
+    realized = sum((exact(row["realized"]) for row in results), Fraction(0))
+    decided = [row for row in _events_of(data.strategic_decisions, tenants) if in_utc_month(row["decided_at"], month)]
+    hours = [
+        Fraction((row["decided_at"] - row["opened_at"]) // timedelta(microseconds=1), 3_600_000_000) for row in decided
+    ]
+    now, before = efficiency(month), efficiency(previous_month(month))
+    savings_rate = realized / cost if cost > 0 and (of_month or results) else None
+    protection = protected / lost if lost else None
+    average = sum(hours, Fraction(0)) / len(hours) if hours else None
+    return ExecutiveMetrics(
+        revenue_at_risk=round_cents(at_risk),
+        revenue_risk_score=risk_score(at_risk, revenue),
+        revenue_protection_rate=protection,
+        optimization_savings_potential=round_cents(
+            sum((exact(row["expected_savings"]) for row in open_ones), Fraction(0))
+        ),
+        optimization_savings_realized=round_cents(realized),
+        optimization_actions_taken=sum(1 for row in optimizations if in_utc_month(row["done_at"], month)),
+        optimization_savings_rate=savings_rate,
+        efficiency_score=now,
+        efficiency_trend=None if now is None or before is None else now - before,
+        avg_decision_time_hours=average,
+        strategic_decisions_made=len(decided),
+        gross_margin_ratio=margin,
+        business_performance_score=performance_score(
+            {
+                "revenue_protection_rate": protection,
+                "optimization_savings_rate": savings_rate,
+                "efficiency_score": now,
+                "avg_decision_time_hours": average,
+                "gross_margin_ratio": margin,
+            }
+        ),
+        open_recommendations=len(open_ones),
+        open_urgent_losses=sum(1 for row in losses if row["resolved_at"] is None and row["urgency"] in URGENT),
+    )
+
+
+def executive_metrics(data: Dataset, row: TenantMonth) -> ExecutiveMetrics:
+    """``bi_executive_metrics`` of one customer's month: its events against its recognized revenue and cost."""
+    revenue, cost = Fraction(row.recognized_revenue), Fraction(row.total_cost)
+
+    def score(month: date) -> Fraction | None:
+        found = [r for r in data.efficiency_metrics if r["tenant_id"] == row.tenant_id and r["month"] == month]
+        return None if not found or found[0]["score"] is None else exact(found[0]["score"])
+
+    margin = (revenue - cost) / revenue if revenue > 0 else None
+    return _executive(data, row.month, {row.tenant_id}, revenue, cost, margin, score)
+
+
+def portfolio_executive_metrics(
+    data: Dataset, month: date, revenue: Fraction, customers_cost: Fraction, cost: Fraction
+) -> ExecutiveMetrics:
+    """The portfolio's executive metrics: every row of the month (customers' and the platform's), the customers'
+    revenue, the portfolio cost for the savings rate, the customers' margin, the capacity-weighted efficiency."""
+
+    def score(of: date) -> Fraction | None:
+        rows = [r for r in data.efficiency_metrics if r["month"] == of and r["score"] is not None and r["capacity"] > 0]
+        capacity = sum((exact(r["capacity"]) for r in rows), Fraction(0))
+        if not capacity:
+            return None
+        weighted = sum((exact(r["score"]) * exact(r["capacity"]) for r in rows), Fraction(0)) / capacity
+        return Fraction(round_cents(weighted))
+
+    margin = (revenue - customers_cost) / revenue if revenue > 0 else None
+    return _executive(data, month, None, revenue, cost, margin, score)

@@ -31,6 +31,10 @@ VIEW_COLUMNS = {
         "dashboard_date",
         # added at the end (bi 0008): the verification query's columns and why margin does not apply
         "total_infrastructure_cost", "total_email_service_cost", "margin_not_applicable_reason",
+        # added at the end (bi 0010): the executive metrics the sample executive dashboard query reads
+        "revenue_risk_score", "optimization_savings_potential", "optimization_actions_taken", "efficiency_score",
+        "efficiency_trend", "avg_decision_time_hours", "strategic_decisions_made", "business_performance_score",
+        "priority_actions_required", "revenue_protection_rate", "optimization_savings_realized",
     ],
     "business_cost_allocation": [
         "tenant_id", "company_name", "plan_name", "price_monthly", "total_infrastructure_cost",

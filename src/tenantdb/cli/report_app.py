@@ -108,11 +108,38 @@ def _unit_economics_report(name: str, help_text: str) -> None:
     report_app.command(name, help=help_text)(command)
 
 
-_unit_economics_report(
-    "executive",
-    "Overall health, key metrics, tenants by health with reasons, critical alerts, actions, plans, trend.\n\n"
-    "CSV: the tenants needing attention.",
-)
+@report_app.command("executive")
+def executive(
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant",
+            "-t",
+            help="One customer's executive summary (its id, slug or name) instead of the portfolio's.",
+            show_default=False,
+        ),
+    ] = None,
+    month: MonthOpt = None,
+    basis: BasisOpt = DEFAULT_BASIS,
+    margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
+    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Overall health, key metrics, KPIs against the plan's targets, tenants by health, alerts, actions, plans, trend.
+
+    With --tenant: one customer's summary: health, each KPI beside its target, alerts, actions, trend.
+
+    CSV: the tenants needing attention (with --tenant: its KPIs and their targets).
+    """
+    _run_report(
+        "executive", project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
+        as_json=as_json, as_csv=as_csv, basis=basis, tenant=tenant,
+    )  # fmt: skip
+
+
 _unit_economics_report(
     "cost-optimization",
     "Savings in dollars: idle dedicated capacity, unprofitable tenants, pools with a high idle share.\n\n"

@@ -20,6 +20,8 @@ from tenantdb.bi.reports.cost_optimization import CostOptimizationReport
 from tenantdb.bi.reports.cost_per_email import CostPerEmailReport, TenantCostPerEmail
 from tenantdb.bi.reports.deliverability import DeliverabilityReport, TenantDeliverability
 from tenantdb.bi.reports.executive import ExecutiveReport
+from tenantdb.bi.reports.executive_metrics import KpiTarget
+from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.bi.reports.explain import AllocationLine, ExplainReport
 from tenantdb.bi.reports.figures import TenantFigures
 from tenantdb.bi.reports.plans import PlanProfitability, PlansReport
@@ -27,6 +29,7 @@ from tenantdb.bi.reports.reconciliation import ProviderReconciliation, Reconcili
 
 _MAIN_TABLES: dict[type[Any], tuple[type[Any], str]] = {
     ExecutiveReport: (TenantFigures, "tenants"),
+    TenantExecutiveReport: (KpiTarget, "key_metrics.targets"),
     CostOptimizationReport: (Action, "opportunities"),
     CostPerEmailReport: (TenantCostPerEmail, "tenants"),
     PlansReport: (PlanProfitability, "plans"),
@@ -38,8 +41,11 @@ _MAIN_TABLES: dict[type[Any], tuple[type[Any], str]] = {
 
 def main_table(report: Any) -> tuple[type[Any], Sequence[Any]]:
     """The rows a report is about (its row type too, so an empty report still has its header)."""
-    row_type, attribute = _MAIN_TABLES[type(report)]
-    return row_type, getattr(report, attribute)
+    row_type, path = _MAIN_TABLES[type(report)]
+    rows = report
+    for attribute in path.split("."):  # a table may sit inside a section
+        rows = getattr(rows, attribute)
+    return row_type, rows
 
 
 def cell(value: Any) -> str:

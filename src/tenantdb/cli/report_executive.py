@@ -1,11 +1,15 @@
-"""The executive summary and plan profitability as rich tables."""
+"""The executive summary (the portfolio's, or one customer's) and plan profitability as rich tables."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from rich.markup import escape
 
 from tenantdb.bi.reports.common import RevenueBasis
 from tenantdb.bi.reports.executive import ExecutiveReport
+from tenantdb.bi.reports.executive_metrics import ExecutiveMetrics, KpiDirection, KpiTarget
+from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.bi.reports.plans import PlanProfitability, PlansReport
 from tenantdb.cli.render import stdout
 from tenantdb.cli.report_format import count, header, health, money, more, new_table, percent, show_table, signed_money
@@ -69,6 +73,8 @@ def show_executive(report: ExecutiveReport) -> None:
         label = f"[bold]{escape(step.line)}[/]" if step is report.bridge[-1] else escape(step.line)
         steps.add_row(label, signed_money(step.amount))
     show_table(steps)
+    if report.executive_metrics is not None:
+        show_kpis(report.executive_metrics)
     stdout.print(
         f"[dim]trend versus {t.previous_month:%Y-%m}[/]" if t else "[dim]no previous month refreshed: no trend[/]"
     )
@@ -136,3 +142,125 @@ def show_executive(report: ExecutiveReport) -> None:
 def show_plans(report: PlansReport) -> None:
     header("Plan profitability", report.scope)
     show_planstable(report.plans)
+
+
+_KPI_LABELS = {
+    "revenue_protection_rate": "revenue protection",
+    "optimization_savings_rate": "optimization savings",
+    "efficiency_score": "efficiency score",
+    "avg_decision_time_hours": "decision time",
+    "gross_margin_ratio": "customer gross margin",
+}
+
+
+def _kpi_value(unit: str, value: Decimal | None) -> str:
+    if value is None:
+        return "-"
+    if unit == "ratio":
+        return percent(value)
+    return f"{value:,.2f} h" if unit == "hours" else f"{value:,.2f}"
+
+
+def _kpi_target(kpi: KpiTarget) -> str:
+    if kpi.direction is KpiDirection.BETWEEN and kpi.target_max is not None:
+        return f"{_kpi_value(kpi.unit, kpi.target)} to {_kpi_value(kpi.unit, kpi.target_max)}"
+    sign = "<=" if kpi.direction is KpiDirection.BELOW else ">="
+    return f"{sign} {_kpi_value(kpi.unit, kpi.target)}"
+
+
+def _met(kpi: KpiTarget) -> str:
+    if kpi.met is None:
+        return "[dim]no data[/]"
+    return "[green]met[/]" if kpi.met else "[bold red]not met[/]"
+
+
+def show_kpis(metrics: ExecutiveMetrics) -> None:
+    """The KPI block: each KPI's actual beside the plan's target, then the figures behind them."""
+    score = metrics.business_performance_score
+    table = new_table(
+        f"KPIs against the plan's targets (business performance {'-' if score is None else f'{score:.2f}'} / 100)",
+        "KPI", "actual", "target", "weight", "status",
+        right=("actual", "target", "weight"),
+    )  # fmt: skip
+    for kpi in metrics.targets:
+        table.add_row(
+            _KPI_LABELS[kpi.kpi], _kpi_value(kpi.unit, kpi.actual), _kpi_target(kpi), str(kpi.weight), _met(kpi)
+        )
+    show_table(table)
+    protection = metrics.revenue_protection_rate
+    stdout.print(
+        f"revenue protection: {money(metrics.revenue_at_risk)} at risk of {money(metrics.revenue)} revenue (risk "
+        f"score {metrics.revenue_risk_score:.2f}); "
+        + ("no loss to protect" if protection is None else f"{percent(protection)} of losses resolved within 2 h")
+    )
+    stdout.print(
+        f"optimization savings: {money(metrics.optimization_savings_potential)} potential, "
+        f"{money(metrics.optimization_savings_realized)} realized, {metrics.optimization_actions_taken:,} action(s) "
+        "taken"
+    )
+    trend = metrics.efficiency_trend
+    stdout.print(
+        f"efficiency: {_kpi_value('points', metrics.efficiency_score)}"
+        + ("" if trend is None else f" ({trend:+.2f} points on the previous month)")
+        + f"; decisions tracked: {metrics.strategic_decisions_made:,} made, "
+        + f"{_kpi_value('hours', metrics.avg_decision_time_hours)} on average"
+    )
+    stdout.print(
+        f"priority actions required: [bold]{metrics.priority_actions_required:,}[/] "
+        f"({metrics.open_recommendations:,} open recommendation(s), {metrics.open_urgent_losses:,} unresolved "
+        "high or critical loss(es))"
+    )
+
+
+def show_tenant_executive(report: TenantExecutiveReport) -> None:
+    """One customer's executive summary in the plan's structure."""
+    header(f"Executive summary of {report.company_name} ({report.slug})", report.scope)
+    reason = f" ({escape(report.margin_not_applicable_reason)})" if report.margin_not_applicable_reason else ""
+    stdout.print(f"plan {escape(report.plan_name or '-')}; overall health: {health(report.overall_health)}{reason}")
+    show_kpis(report.key_metrics)
+    if report.critical_alerts:
+        alerts = new_table("critical alerts", "alert", "subject", "$/month", right=("$/month",))
+        for alert in report.critical_alerts:
+            alerts.add_row(
+                f"[bold red]{escape(alert.code)}[/]: {escape(alert.message)}"
+                + (f" ({escape(alert.urgency)})" if alert.urgency else ""),
+                escape(alert.subject),
+                money(alert.dollars_per_month),
+            )
+        show_table(alerts)
+    else:
+        stdout.print("[green]no critical alerts[/]")
+    if report.recommended_actions:
+        actions = new_table(
+            "recommended actions (largest savings first)", "#", "action", "status", "$/month", right=("#", "$/month")
+        )
+        for rank, action in enumerate(report.recommended_actions, start=1):
+            actions.add_row(
+                str(rank),
+                f"{escape(action.kind)}: {escape(action.subject)}",
+                escape(action.status),
+                money(action.expected_savings),
+            )
+        show_table(actions)
+    else:
+        stdout.print("no open recommendation")
+    t = report.trend
+    if t is None:
+        stdout.print("[dim]no previous month refreshed: no trend[/]")
+        return
+    changes = new_table(f"trend versus {t.previous_month:%Y-%m}", "metric", "change", right=("change",))
+    changes.add_row("revenue risk score", _change(t.revenue_risk_score))
+    changes.add_row(
+        "revenue protection",
+        "-" if t.revenue_protection_rate is None else f"{t.revenue_protection_rate * 100:+.1f} pts",
+    )
+    changes.add_row("realized savings", signed_money(t.optimization_savings_realized))
+    changes.add_row("efficiency score", _change(t.efficiency_score))
+    changes.add_row("decision time (hours)", _change(t.avg_decision_time_hours))
+    changes.add_row("business performance", _change(t.business_performance_score))
+    changes.add_row("priority actions", f"{t.priority_actions_required:+,}")
+    show_table(changes)
+
+
+def _change(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value:+,.2f}"

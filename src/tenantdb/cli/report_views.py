@@ -11,11 +11,12 @@ from tenantdb.bi.reports.cost_optimization import CostOptimizationReport
 from tenantdb.bi.reports.cost_per_email import CostPerEmailReport
 from tenantdb.bi.reports.deliverability import DeliverabilityReport
 from tenantdb.bi.reports.executive import ExecutiveReport
+from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.bi.reports.explain import ExplainReport
 from tenantdb.bi.reports.plans import PlansReport
 from tenantdb.bi.reports.reconciliation import ProviderReconciliation, ReconciliationFlag, ReconciliationReport
 from tenantdb.cli.render import stdout
-from tenantdb.cli.report_executive import show_executive, show_plans
+from tenantdb.cli.report_executive import show_executive, show_plans, show_tenant_executive
 from tenantdb.cli.report_format import (
     RISK_STYLE,
     ROWS_SHOWN,
@@ -277,6 +278,7 @@ def _number(value: Decimal | None) -> str:
 
 RENDERERS: dict[type[Any], Any] = {
     ExecutiveReport: show_executive,
+    TenantExecutiveReport: show_tenant_executive,
     CostOptimizationReport: show_cost_optimization,
     CostPerEmailReport: show_cost_per_email,
     PlansReport: show_plans,

@@ -224,6 +224,7 @@ def show_demo(report: DemoReport) -> None:
         "  tenantdb report deliverability --csv       # rates against the SES and Gmail limits, as CSV\n"
         f"  tenantdb report plans --month {report.month:%Y-%m}      # plan profitability and the spread of margins\n"
         f"  tenantdb report explain --tenant {slug:<16} # every allocation line of one tenant's cost\n"
+        f"  tenantdb report executive --tenant {slug:<14} # one customer's KPIs against the plan's targets\n"
         "  tenantdb report executive --json           # the report model, as the HTTP API would serve it\n"
         "  tenantdb bi refresh                        # recompute the months whose data changed\n"
         "  tenantdb modules list                      # the schema modules the demo applied\n"

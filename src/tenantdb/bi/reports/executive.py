@@ -3,13 +3,14 @@ tenants by health, alerts, actions, plans, trend."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, LiteralString
 from uuid import UUID
 
+from tenantdb.bi.reports import executive_tenant
 from tenantdb.bi.reports.actions import Action, actions_from
 from tenantdb.bi.reports.common import (
     DEFAULT_MARGIN_TARGET,
@@ -22,6 +23,8 @@ from tenantdb.bi.reports.common import (
     query,
     resolve_scope,
 )
+from tenantdb.bi.reports.executive_metrics import ExecutiveMetrics, portfolio_metrics
+from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.bi.reports.figures import (
     ATTENTION_ORDER,
     NEXT_IDLE_BOUND,
@@ -178,6 +181,8 @@ class ExecutiveReport:
     alerts: tuple[Alert, ...]
     actions: tuple[Action, ...]
     plans: tuple[PlanProfitability, ...]
+    # the executive metrics with the plan's KPI targets (None before bi 0010); computed live, never stored
+    executive_metrics: ExecutiveMetrics | None = None
 
 
 def bridge(totals: MonthTotals) -> tuple[BridgeLine, ...]:
@@ -271,17 +276,27 @@ def _proven(actions: tuple[Action, ...], next_bound: list[dict[str, Any]]) -> bo
     return len(actions) == ACTIONS_SHOWN and Decimal(next_bound[0]["idle_bound"]) < actions[-1].dollars_per_month
 
 
-def build(session: Session, options: ReportOptions) -> ExecutiveReport:
+def build(session: Session, options: ReportOptions) -> ExecutiveReport | TenantExecutiveReport:
     """The report: read from ``bi_month_summary`` when the options are the defaults and the month's row is current,
-    computed from the rollups otherwise (the same sections either way, assembled by :func:`assemble`)."""
+    computed from the rollups otherwise (the same sections either way, assembled by :func:`assemble`); with a
+    tenant, that customer's executive summary (:mod:`executive_tenant`)."""
+    if options.tenant:
+        return executive_tenant.build(session, options)
     scope = resolve_scope(session, options)
-    return assemble(scope, stored_sections(session, scope) or live_sections(session, scope))
+    return with_metrics(session, assemble(scope, stored_sections(session, scope) or live_sections(session, scope)))
 
 
 def build_live(session: Session, options: ReportOptions) -> ExecutiveReport:
     """The report computed from the rollups, whatever ``bi_month_summary`` holds."""
     scope = resolve_scope(session, options)
-    return assemble(scope, live_sections(session, scope))
+    return with_metrics(session, assemble(scope, live_sections(session, scope)))
+
+
+def with_metrics(session: Session, report: ExecutiveReport) -> ExecutiveReport:
+    """The report with the month's executive metrics (events change between refreshes: always computed live)."""
+    k = report.key_metrics
+    metrics = portfolio_metrics(session, report.scope, revenue=k.revenue, customers_cost=k.customers_cost, cost=k.cost)
+    return replace(report, executive_metrics=metrics)
 
 
 def live_sections(session: Session, scope: ReportScope, *, trend: bool = True) -> Sections:
