@@ -145,7 +145,8 @@ CROSS JOIN LATERAL (  -- measured on the month's figures
     SELECT coalesce(sum(x.realized), 0) AS optimization_savings_realized,
            count(*) AS measured
     FROM cost_optimizations c
-    JOIN cost_optimization_results x ON x.optimization_id = c.optimization_id AND x.month = t.month
+    JOIN cost_optimization_results x
+      ON x.tenant_id = c.tenant_id AND x.optimization_id = c.optimization_id AND x.month = t.month
     WHERE c.tenant_id = t.tenant_id
 ) r
 CROSS JOIN LATERAL (
