@@ -15,15 +15,20 @@ from tenantdb.cli.render import emit_json, stderr, stdout
 from tenantdb.commands.events import (
     FlushReport,
     OutboxStatus,
+    PartitionsReport,
     ReplayReport,
     events_flush,
+    events_partitions,
+    events_prune,
     events_replay,
     events_status,
 )
 from tenantdb.events.delivery import DEFAULT_BATCH_SIZE, BatchOutcome
+from tenantdb.events.retention import PartitionFate, RetentionReport
 
 events_app = typer.Typer(
-    help="Business events in PostgreSQL (business_events) and their delivery to PostHog: status, flush, replay. "
+    help="Business events in PostgreSQL (business_events) and their delivery to PostHog: status, flush, replay; "
+    "monthly partitions and retention: partitions, prune. "
     "Setup and guarantees: docs/posthog.md.",
     no_args_is_help=True,
 )
@@ -198,4 +203,75 @@ def replay(
             settings_from(project, dsn, None, None), since=since, until=until, event=event, tenant=tenant
         ),
         lambda report: emit_json(report) if as_json else show_replay(report),
+    )
+
+
+def show_partitions(report: PartitionsReport) -> None:
+    if report.created:
+        stdout.print(f"created {report.created} monthly partition(s) in {escape(report.database)}")
+    else:
+        stdout.print(f"every month already has its partition in {escape(report.database)}")
+
+
+@events_app.command("partitions")
+def partitions(
+    months_ahead: Annotated[
+        int, typer.Option("--months-ahead", help="Months after the current one to create partitions for.")
+    ] = 3,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create the monthly partitions of business_events, email_delivery_batches and email_delivery_daily: the
+    current month, the next ones, and every month whose rows sit in a default partition (they move into it).
+    Writers are not blocked; run it monthly (cron), before `events prune`."""
+    run_command(
+        as_json,
+        lambda: events_partitions(settings_from(project, dsn, None, None), months_ahead=months_ahead),
+        lambda report: emit_json(report) if as_json else show_partitions(report),
+    )
+
+
+_FATES = {
+    PartitionFate.DROPPED: "dropped",
+    PartitionFate.WOULD_DROP: "would drop",
+    PartitionFate.KEPT_UNDELIVERED: "[yellow]kept[/]: undelivered events",
+}
+
+
+def show_prune(report: RetentionReport) -> None:
+    if not report.partitions:
+        stdout.print(f"no monthly partition is older than the {report.keep_months} month(s) kept")
+        return
+    table = Table(title=f"months before the {report.keep_months} kept", title_justify="left")
+    for column in ("table", "month", "rows", "undelivered", "fate"):
+        table.add_column(column, justify="right" if column in ("rows", "undelivered") else "left", no_wrap=True)
+    for row in report.partitions:
+        table.add_row(
+            escape(row.table), f"{row.month:%Y-%m}", f"{row.rows:,}", f"{row.undelivered:,}", _FATES[row.fate]
+        )
+    stdout.print(table)
+    if report.kept:
+        stdout.print("kept months are dropped by a later prune once `tenantdb events flush` has delivered them")
+    if report.dry_run:
+        stdout.print("dry run: nothing was dropped")
+
+
+@events_app.command("prune")
+def prune(
+    keep_months: Annotated[
+        int, typer.Option("--keep-months", help="Whole months kept before the current one (13: a year and a month).")
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say which months would be dropped.")] = False,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retention: drop the monthly partitions older than --keep-months (events, delivery batches, daily counts).
+    A month of business_events that still holds events PostHog has not accepted is kept and listed: nothing is
+    lost silently. Months still in a default partition are left alone (`events partitions` first)."""
+    run_command(
+        as_json,
+        lambda: events_prune(settings_from(project, dsn, None, None), keep_months=keep_months, dry_run=dry_run),
+        lambda report: emit_json(report) if as_json else show_prune(report),
     )

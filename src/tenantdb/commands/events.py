@@ -19,6 +19,7 @@ from tenantdb.events.delivery import (
     deliver,
 )
 from tenantdb.events.outbox import EventCounts, event_counts, has_event, has_outbox, make_pending, pending_count
+from tenantdb.events.retention import RetentionReport, prune
 
 HOW_TO_CONFIGURE = (
     "set TENANTDB_POSTHOG_API_KEY (and TENANTDB_POSTHOG_HOST for EU cloud or self-hosted), or api_key and host "
@@ -188,3 +189,34 @@ def events_replay(
             tenant_slug=slug,
             replayed=replayed,
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartitionsReport:
+    """``tenantdb events partitions``: monthly partitions created (0 when every month had one)."""
+
+    database: str
+    months_ahead: int
+    created: int
+
+
+def events_partitions(settings: Settings, *, months_ahead: int = 3) -> PartitionsReport:
+    """Give the current month, ``months_ahead`` months after it and every month with rows in a default partition a
+    partition of their own (business_events, email_delivery_batches, email_delivery_daily)."""
+    if not 0 <= months_ahead <= 120:
+        raise ConfigError(f"--months-ahead {months_ahead}: expected 0 to 120 months")
+    with _session(settings, "events partitions") as session:
+        created = session.fetch_value("SELECT tenantdb_events_create_partitions(%s)", (months_ahead,))
+        return PartitionsReport(database=session.database, months_ahead=months_ahead, created=int(created))
+
+
+def events_prune(settings: Settings, *, keep_months: int, dry_run: bool = False) -> RetentionReport:
+    """Drop whole months older than ``keep_months`` before the current one; never a month of business_events that
+    still holds undelivered events (it is reported as kept)."""
+    if not 1 <= keep_months <= 1200:
+        raise ConfigError(
+            f"--keep-months {keep_months}: expected 1 to 1200 months kept before the current one",
+            hint="e.g. --keep-months 13 keeps a year of history beside the current month",
+        )
+    with _session(settings, "events prune") as session:
+        return prune(session, keep_months, dry_run)
