@@ -173,3 +173,19 @@ def test_help_says_what_each_command_does() -> None:
     flush_help = cli("events", "flush", "--help").stdout
     assert "--batch-size" in flush_help and "--max-events" in flush_help and "TENANTDB_POSTHOG_API_KEY" in flush_help
     assert "same uuid" in cli("events", "replay", "--help").stdout
+
+
+def test_status_never_cuts_a_number_or_a_name_on_a_narrow_or_piped_output(tmp_path: Path, dsn: str) -> None:
+    """Seen trying the demo: piped on 80 columns the table printed 'pendi…' and '15,3…'."""
+    base, session, acme = seeded(tmp_path, dsn)
+    with session:
+        session.execute(
+            "INSERT INTO business_events (event_id, occurred_at, event, tenant_id)"
+            " SELECT gen_random_uuid(), now(), 'email_delivery_outcome', %s FROM generate_series(1, 12345)",
+            (acme,),
+        )
+        for columns in ("60", "80"):
+            shown = cli("events", "status", *base, env=environment() | {"COLUMNS": columns})
+            assert shown.returncode == 0, shown.stderr
+            assert "…" not in shown.stdout
+            assert "email_delivery_outcome" in shown.stdout and "12,345" in shown.stdout and "pending" in shown.stdout

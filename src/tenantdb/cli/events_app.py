@@ -12,6 +12,7 @@ from rich.table import Table
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
 from tenantdb.cli.progress import LineProgress
 from tenantdb.cli.render import emit_json, stderr, stdout
+from tenantdb.cli.report_format import show_table
 from tenantdb.commands.events import (
     FlushReport,
     OutboxStatus,
@@ -58,16 +59,29 @@ def show_status(status: OutboxStatus) -> None:
     if not status.events:
         stdout.print(f"business_events of {escape(status.database)} is empty")
         return
-    table = Table(title=f"outbox of {escape(status.database)}", title_justify="left")
-    table.add_column("event", no_wrap=True)
-    for column in ("pending", "due", "leased", "failing", "delivered", "oldest"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for row in status.events:
-        table.add_row(
-            escape(row.event), f"{row.pending:,}", f"{row.due:,}", f"{row.leased:,}", f"{row.failing:,}",
-            f"{row.delivered:,}", _age(row.oldest_pending_age),
-        )  # fmt: skip
-    stdout.print(table)
+    rows = [
+        (
+            escape(row.event),
+            *(f"{count:,}" for count in (row.pending, row.due, row.leased, row.failing, row.delivered)),
+            _age(row.oldest_pending_age),
+        )
+        for row in status.events
+    ]
+    headers = ("event", "pending", "due", "leased", "failing", "delivered", "oldest")
+    widths = [max(len(header), *(len(row[position]) for row in rows)) for position, header in enumerate(headers)]
+    if stdout.is_terminal and stdout.width < sum(widths) + 3 * len(widths) + 1:
+        # too narrow for the table: one line per event, every number whole
+        stdout.print(f"outbox of {escape(status.database)}")
+        for cells in rows:
+            stdout.print(f"{cells[0]}: " + ", ".join(f"{h} {c}" for h, c in zip(headers[1:], cells[1:], strict=True)))
+    else:
+        table = Table(title=f"outbox of {escape(status.database)}", title_justify="left")
+        table.add_column("event", no_wrap=True)
+        for header in headers[1:]:
+            table.add_column(header, justify="right", no_wrap=True)
+        for cells in rows:
+            table.add_row(*cells)
+        show_table(table)
     for row in status.events:
         if row.failing and row.last_error:
             retry = f", next retry {row.next_retry_at.astimezone(UTC):%H:%M:%S} UTC" if row.next_retry_at else ""
@@ -250,7 +264,7 @@ def show_prune(report: RetentionReport) -> None:
         table.add_row(
             escape(row.table), f"{row.month:%Y-%m}", f"{row.rows:,}", f"{row.undelivered:,}", _FATES[row.fate]
         )
-    stdout.print(table)
+    show_table(table)
     if report.kept:
         stdout.print("kept months are dropped by a later prune once `tenantdb events flush` has delivered them")
     if report.dry_run:

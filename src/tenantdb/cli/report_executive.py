@@ -189,8 +189,8 @@ def show_kpis(metrics: ExecutiveMetrics) -> None:
     show_table(table)
     protection = metrics.revenue_protection_rate
     stdout.print(
-        f"revenue protection: {money(metrics.revenue_at_risk)} at risk of {money(metrics.revenue)} revenue (risk "
-        f"score {metrics.revenue_risk_score:.2f}); "
+        f"revenue protection: {money(metrics.revenue_at_risk)} of revenue impacts still open against "
+        f"{money(metrics.revenue)} revenue (risk score {metrics.revenue_risk_score:.2f}); "
         + ("no loss to protect" if protection is None else f"{percent(protection)} of losses resolved within 2 h")
     )
     stdout.print(

@@ -227,6 +227,8 @@ def show_demo(report: DemoReport) -> None:
         f"  tenantdb report executive --tenant {slug:<14} # one customer's KPIs against the plan's targets\n"
         "  tenantdb report executive --json           # the report model, as the HTTP API would serve it\n"
         "  tenantdb bi refresh                        # recompute the months whose data changed\n"
+        "  tenantdb actions list --status recommended # the cost optimizations to take; `actions done ID` records one\n"
+        "  tenantdb events status                     # business events waiting for PostHog (docs/posthog.md)\n"
         "  tenantdb modules list                      # the schema modules the demo applied\n"
         '  psql "$TENANTDB_DSN"                       # views executive_business_summary, business_cost_allocation, '
         "deliverability_business_impact",
