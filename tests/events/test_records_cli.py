@@ -67,3 +67,22 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(dsn: str, tmp_path: Path
     with connect(dsn) as session:
         assert session.fetch_value("SELECT count(*) FROM strategic_decisions") == 1
         assert session.fetch_value("SELECT outcome FROM strategic_decisions") == "rejected"
+
+
+def test_a_decision_names_its_tenant_as_every_tenant_option_does_by_id_slug_or_name(dsn: str, tmp_path: Path) -> None:
+    """Seen trying the demo: `report executive --tenant "Granite Homes"` works, `decisions open --tenant "Granite
+    Homes"` said 'no tenant'."""
+    base = project(tmp_path, dsn)
+    assert cli("migrate", "up", *base).returncode == 0
+    with connect(dsn) as session:
+        session.execute("INSERT INTO companies (name, slug) VALUES ('Granite Homes', 'granite-homes-27'),"
+                        " ('Twin Co', 'twin-1'), ('Twin Co', 'twin-2')")  # fmt: skip
+    by_name = cli("decisions", "open", "Dedicated IP", "--category", "deliverability", "--tenant", "granite homes",
+                  *base, "--json")  # fmt: skip
+    assert by_name.returncode == 0, by_name.stderr
+    assert json.loads(by_name.stdout)["tenant"] == "granite-homes-27"
+    ambiguous = cli("decisions", "open", "X", "--category", "pricing", "--tenant", "Twin Co", *base)
+    assert ambiguous.returncode == ExitCode.BAD_INPUT
+    assert "twin-1" in ambiguous.stderr and "twin-2" in ambiguous.stderr
+    with connect(dsn) as session:
+        assert session.fetch_value("SELECT count(*) FROM strategic_decisions") == 1

@@ -73,7 +73,7 @@ def open_command(
     title: Annotated[str, typer.Argument(help="What is being decided, e.g. 'Raise the Pro plan to $59'.")],
     category: Annotated[DecisionCategory, typer.Option("--category", help="What kind of decision it is.")],
     tenant: Annotated[
-        str | None, typer.Option("--tenant", help="The customer concerned (slug or id); company-wide without it.")
+        str | None, typer.Option("--tenant", help="The customer concerned (id, slug or name); company-wide without it.")
     ] = None,
     expected_value: Annotated[
         str | None, typer.Option("--expected-value", help="What it is expected to be worth, in dollars.")

@@ -127,7 +127,10 @@ def show_flush(report: FlushReport) -> None:
         return
     run = report.run
     if run.batches == 0:
-        stdout.print(f"nothing was due; {report.waiting:,} event(s) wait (backing off or leased by another flush)")
+        if report.waiting:
+            stdout.print(f"nothing was due; {report.waiting:,} event(s) wait (backing off or leased by another flush)")
+        else:
+            stdout.print("nothing to deliver: every event has been delivered")
         return
     stdout.print(
         f"delivered {run.delivered:,} event(s) in {run.batches} batch(es) to {escape(report.posthog_host or 'PostHog')}"

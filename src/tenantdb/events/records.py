@@ -200,9 +200,13 @@ def _decisions(session: Session, *, open_only: bool, decision_id: UUID | None) -
     )
 
 
-def find_tenant(session: Session, slug_or_id: str) -> UUID:
-    """The id of the tenant with this slug or id."""
-    value = session.fetch_value(statement("find_tenant"), {"name": slug_or_id})
-    if value is None:
-        raise ConfigError(f"no tenant {slug_or_id}", hint="give a company's slug (companies.slug) or its id")
-    return UUID(str(value))
+def find_tenant(session: Session, name: str) -> UUID:
+    """The id of the tenant with this id, slug or name (a name several companies share is an error naming them)."""
+    rows = session.fetch_all(statement("find_tenant"), {"name": name.strip()})
+    if not rows:
+        raise ConfigError(f"no tenant {name}", hint="name a tenant by its id, its slug or its name")
+    exact = [row for row in rows if row[2]]
+    if not exact and len(rows) > 1:
+        slugs = ", ".join(str(row[1]) for row in rows[:10])
+        raise ConfigError(f"several tenants are named {name!r}", hint=f"name one by its slug: {slugs}")
+    return UUID(str((exact or rows)[0][0]))
