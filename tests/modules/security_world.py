@@ -46,6 +46,11 @@ def _tenant_tables() -> tuple[str, ...]:
 
 
 TENANT_TABLES = _tenant_tables()
+# Tables that hold a tenant's rows no tenant role may read at all, not even its own: the operator's judgement of a
+# customer (module events: "reprice this customer", decisions about it). The read attacks run on the others;
+# test_security checks that this list is exactly the tables without a tenant reader.
+OPERATOR_ONLY_TABLES = ("cost_optimization_results", "cost_optimizations", "strategic_decisions")
+TENANT_READ_TABLES = tuple(table for table in TENANT_TABLES if table not in OPERATOR_ONLY_TABLES)
 
 
 def key_column(table: str) -> str:

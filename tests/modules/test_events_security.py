@@ -66,8 +66,43 @@ def plant_platform_rows(admin: Session) -> None:
     )
 
 
+# The operator's judgement of a customer (reprice it, its margin band and health, decisions about it) is not the
+# customer's to read, even its own rows: a tenant who can run SQL would see "costs more than it pays: reprice".
+OPERATOR_ONLY = ("cost_optimizations", "cost_optimization_results", "strategic_decisions")
+TENANT_READABLE = tuple(table for table in EVENTS_TABLES if table not in OPERATOR_ONLY)
+# The events a tenant reads of its own: what its application records (delivery outcomes, revenue impacts).
+TENANT_EVENTS = ("email_delivery_outcome", "revenue_impact")
+
+
 @pytest.mark.parametrize("role", TENANT_ROLES)
-@pytest.mark.parametrize("table", EVENTS_TABLES)
+@pytest.mark.parametrize("table", OPERATOR_ONLY)
+def test_a_tenant_reads_none_of_the_operators_judgement_of_it(
+    world: World, admin: Session, role: str, table: str
+) -> None:
+    with acting(admin, role, world.t1), pytest.raises(DatabaseError) as error:
+        admin.fetch_all(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
+    assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
+
+
+@pytest.mark.parametrize("role", TENANT_ROLES)
+def test_a_tenant_reads_only_the_events_its_application_records(world: World, admin: Session, role: str) -> None:
+    admin.execute("BEGIN")
+    for event, properties in (("$groupidentify", '{"margin_band": "negative", "health": "Critical Action Required"}'),
+                              ("cost_optimization", '{"kind": "reprice_unprofitable_tenant"}'),
+                              ("efficiency_metrics", '{"score": 12}'), ("strategic_decision", '{"stage": "opened"}'),
+                              ("email_delivery_outcome", '{"sent": 1}')):  # fmt: skip
+        admin.execute(
+            "INSERT INTO business_events (event_id, occurred_at, event, tenant_id, properties)"
+            " VALUES (%s, now(), %s, %s, %s::jsonb)",
+            (uuid4(), event, world.t1.id, properties),
+        )
+    with acting(admin, role, world.t1, begin=False):
+        seen = {row[0] for row in admin.fetch_all("SELECT event FROM business_events")}
+    assert seen == set(TENANT_EVENTS)
+
+
+@pytest.mark.parametrize("role", TENANT_ROLES)
+@pytest.mark.parametrize("table", TENANT_READABLE)
 def test_a_tenant_reads_only_its_own_rows_and_no_platform_rows(
     world: World, admin: Session, role: str, table: str
 ) -> None:

@@ -24,7 +24,7 @@ COMMENT ON TABLE business_events IS
     'The business events log and PostHog outbox, partitioned by UTC month of occurred_at. event_id is stable for '
     'events derived from tenantdb''s own data (a re-run emits nothing new) and is the event''s uuid in PostHog. '
     'tenant_id is the customer concerned (its PostHog group), NULL for a platform-wide event (a shared pool, a '
-    'provider invoice). An operator table: tenant roles read their own rows; application_service emits its tenant''s '
+    'provider invoice). An operator table: tenant roles read their own delivery outcomes and revenue impacts; application_service emits its tenant''s '
     'delivery outcomes and revenue impacts.';
 COMMENT ON COLUMN business_events.delivered_at IS 'When PostHog accepted the event; NULL while pending.';
 COMMENT ON COLUMN business_events.next_attempt_at IS
@@ -39,8 +39,11 @@ CREATE INDEX business_events_pending_idx ON business_events (tenant_id, next_att
 CREATE INDEX business_events_tenant_idx ON business_events (tenant_id, occurred_at);
 
 ALTER TABLE business_events ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+-- A tenant reads the events its application records of its own (delivery outcomes, revenue impacts), never the
+-- operator's judgement of it ($groupidentify's margin band and health, recommendations such as repricing it,
+-- efficiency, decisions).
 CREATE POLICY tenant_isolation ON business_events FOR SELECT TO application_service, tenant_api
-    USING (tenant_id = (SELECT tenantdb_current_tenant()));
+    USING (tenant_id = (SELECT tenantdb_current_tenant()) AND event IN ('email_delivery_outcome', 'revenue_impact'));
 -- The application emits what it records for its own tenant (delivery outcomes, revenue impacts); the operator's
 -- events (a tenant's group properties, optimizations, efficiency, decisions) come from the refresh and the
 -- administrators only.

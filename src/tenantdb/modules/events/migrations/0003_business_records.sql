@@ -175,8 +175,9 @@ CREATE POLICY refresh_write ON cost_optimization_results TO tenantdb_refresh USI
 GRANT SELECT, INSERT, UPDATE ON revenue_impacts TO application_service;
 GRANT SELECT ON revenue_impacts, efficiency_metrics TO tenant_api;
 GRANT SELECT ON efficiency_metrics TO application_service;
--- A customer's own actions, their measured results and the decisions about it, read-only for tenant roles.
-GRANT SELECT ON cost_optimizations, cost_optimization_results, strategic_decisions TO application_service, tenant_api;
+-- cost_optimizations, their results and strategic_decisions are the operator's judgement of a customer ("costs more
+-- than it pays: reprice"): no tenant role has a grant on them, not even for its own rows (the policies above stay,
+-- so a grant added by mistake still shows a tenant its own rows only).
 GRANT SELECT ON revenue_impacts, efficiency_metrics, cost_optimizations, cost_optimization_results,
                 strategic_decisions TO business_analysts;
 GRANT SELECT, INSERT, UPDATE, DELETE ON revenue_impacts, efficiency_metrics, cost_optimizations,
