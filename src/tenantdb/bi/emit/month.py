@@ -21,6 +21,7 @@ from tenantdb.bi.reports.common import (
     query,
     scope_params,
 )
+from tenantdb.bi.reports.figures import with_context
 from tenantdb.bi.statements import statement
 from tenantdb.db import Session
 
@@ -29,10 +30,7 @@ from tenantdb.db import Session
 _CLEAR: LiteralString = "DROP TABLE IF EXISTS pg_temp.bi_emit_figures, pg_temp.bi_emit_actions"
 _FIGURES: LiteralString = "CREATE TEMPORARY TABLE bi_emit_figures ON COMMIT DROP AS\n"
 _ACTIONS: LiteralString = "CREATE TEMPORARY TABLE bi_emit_actions ON COMMIT DROP AS\n"
-_OVER_FIGURES: LiteralString = "WITH figures AS (SELECT * FROM pg_temp.bi_emit_figures), candidates AS (\n"
-_ALL_CANDIDATES: LiteralString = "\n), idle_scope AS (SELECT * FROM candidates), idle_dedicated AS (\n"
-_IDLE_POOLS: LiteralString = "\n), idle_pools AS (\n"
-_CLOSE: LiteralString = "\n)\n"
+_STORED_FIGURES: LiteralString = "SELECT * FROM pg_temp.bi_emit_figures"
 # When the month's events occur: now, or the month's last instant (UTC) for a month that has ended.
 _OCCURRED_AT: LiteralString = (
     "SELECT least(now(), (%s::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' - interval '1 microsecond')"
@@ -96,17 +94,7 @@ def emit_month(session: Session, month: date) -> MonthEvents:
 def _actions() -> LiteralString:
     """The report's actions (``reports/sql/actions.sql``, no limit) over the figures just stored rather than computed
     again: the CTEs it selects from, as :mod:`tenantdb.bi.reports.figures` composes them for the reports."""
-    return (
-        _ACTIONS
-        + _OVER_FIGURES
-        + query("idle_candidates")
-        + _ALL_CANDIDATES
-        + query("idle_dedicated")
-        + _IDLE_POOLS
-        + query("idle_pools")
-        + _CLOSE
-        + query("actions")
-    )
+    return _ACTIONS + with_context("actions", figures=_STORED_FIGURES)
 
 
 def _run(session: Session, name: str, params: dict[str, Any]) -> tuple[int, int]:

@@ -95,14 +95,15 @@ ATTENTION_ORDER: LiteralString = (
 )
 
 
-def _ctes(*, materialized: bool, idle_candidates: bool = False) -> LiteralString:
-    """``figures`` (lean rows of every customer), ``tenants`` (their report-ready details), ``candidates`` (idle
-    dedicated capacity with an upper bound of its saving), ``idle_dedicated`` (the exact saving, for every candidate
-    or, with ``idle_candidates``, for the ``%(idle_candidates)s`` largest bounds), ``idle_pools`` and ``pools``:
-    what report queries select from. PostgreSQL computes only those referenced."""
+def _ctes(*, materialized: bool, idle_candidates: bool = False, figures: LiteralString | None = None) -> LiteralString:
+    """``figures`` (lean rows of every customer: ``sql/tenant_figures.sql``, or the query ``figures`` of rows
+    already computed), ``tenants`` (their report-ready details), ``candidates`` (idle dedicated capacity with an
+    upper bound of its saving), ``idle_dedicated`` (the exact saving, for every candidate or, with
+    ``idle_candidates``, for the ``%(idle_candidates)s`` largest bounds), ``idle_pools`` and ``pools``: what report
+    queries select from. PostgreSQL computes only those referenced."""
     return (
         (_WITH_FIGURES_MATERIALIZED if materialized else _WITH_FIGURES)
-        + query("tenant_figures")
+        + (query("tenant_figures") if figures is None else figures)
         + "\n), tenants AS (\n"
         + details(_ALL_FIGURES)
         + "\n), candidates AS (\n"
@@ -130,9 +131,10 @@ def first_details(source: LiteralString, order: LiteralString, limit: LiteralStr
     return _FROM_SUBQUERY + details(picked) + "\n) AS d ORDER BY " + order
 
 
-def with_context(name: str) -> LiteralString:
-    """The query ``sql/<name>.sql`` with the CTEs it may select from (see :func:`_ctes`)."""
-    return _ctes(materialized=False) + _FROM_SUBQUERY + query(name) + "\n) AS report"
+def with_context(name: str, figures: LiteralString | None = None) -> LiteralString:
+    """The query ``sql/<name>.sql`` with the CTEs it may select from (see :func:`_ctes`; ``figures``: a query of
+    the month's figures rows already computed, instead of computing them again)."""
+    return _ctes(materialized=False, figures=figures) + _FROM_SUBQUERY + query(name) + "\n) AS report"
 
 
 def rows_as(model: type[M], columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[M, ...]:
