@@ -1,0 +1,63 @@
+"""Module api: tokens stored as hashes, sessions, an append-only audit, and no tenant or analyst reach."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenantdb.db import Session
+from tenantdb.errors import DatabaseError
+from tests.modules.support import apply_modules, assert_round_trip
+
+API_TABLES = ("api_tokens", "api_sessions", "api_audit")
+
+
+@pytest.fixture
+def api(session: Session) -> Session:
+    apply_modules(session, "api")
+    return session
+
+
+def test_api_module_round_trips(dsn: str) -> None:
+    assert_round_trip(dsn, "api")
+
+
+@pytest.mark.parametrize("role", ["tenant_api", "application_service", "business_analysts", "tenantdb_api_auth"])
+@pytest.mark.parametrize("table", API_TABLES)
+def test_no_tenant_analyst_or_auth_role_may_touch_the_api_tables(api: Session, role: str, table: str) -> None:
+    for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"):
+        assert not api.fetch_value("SELECT has_table_privilege(%s, %s, %s)", (role, table, privilege)), privilege
+
+
+def test_api_tables_force_row_level_security(api: Session) -> None:
+    rows = api.fetch_all(
+        "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = ANY (%s)",
+        (list(API_TABLES),),
+    )
+    assert sorted(rows) == sorted((table, True) for table in API_TABLES)
+
+
+def test_the_audit_refuses_update_delete_and_truncate_even_for_its_owner(api: Session) -> None:
+    api.execute(
+        "SELECT tenantdb_api_audit_record(NULL, NULL, NULL, 'login_failed', 'POST', '/login', 401, '127.0.0.1', '{}')"
+    )
+    for statement in ("UPDATE api_audit SET status = 200", "DELETE FROM api_audit", "TRUNCATE api_audit"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            api.execute(statement)
+    assert api.fetch_value("SELECT count(*) FROM api_audit") == 1
+
+
+def test_the_auth_role_authenticates_only_valid_tokens(api: Session) -> None:
+    api.execute(
+        "INSERT INTO api_tokens (name, scope, token_hash, prefix, expires_at) VALUES"
+        " ('live', 'executive', sha256('a'), 'tdb_aaaaaaaa', now() + interval '1 day'),"
+        " ('revoked', 'executive', sha256('b'), 'tdb_bbbbbbbb', now() + interval '1 day'),"
+        " ('expired', 'analyst', sha256('c'), 'tdb_cccccccc', now() + interval '1 second')"
+    )
+    api.execute("UPDATE api_tokens SET revoked_at = now() WHERE name = 'revoked'")
+    api.execute("UPDATE api_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 day'"
+                " WHERE name = 'expired'")  # fmt: skip
+    with api.transaction():
+        api.execute("SET LOCAL ROLE tenantdb_api_auth")
+        found = [api.fetch_all("SELECT scope FROM tenantdb_api_authenticate(sha256(%s))", (s,)) for s in "abcd"]
+    assert found == [[("executive",)], [], [], []]
+    assert api.fetch_value("SELECT last_used_at IS NOT NULL FROM api_tokens WHERE name = 'live'")
