@@ -5,6 +5,7 @@
     ├── MigrationFileError              a migration file is malformed (file, line)
     ├── DatabaseError                   the server refused a statement (sqlstate)
     │   ├── ConnectionFailed            unreachable server, bad credentials, bad DSN
+    │   ├── DatabaseUnavailable         the pool has no connection to give in time (server down, pool exhausted)
     │   └── LockTimeoutExhausted        lock_timeout retries used up their budget
     ├── RunnerBusy                      another runner holds the advisory lock
     ├── LedgerStateError                the ledger or journal forbids the request (an interrupted run in the way)
@@ -89,6 +90,15 @@ class DatabaseError(TenantdbError):
 
 class ConnectionFailed(DatabaseError):
     """The server cannot be reached or refused the login."""
+
+    exit_code = ExitCode.CONNECTION
+
+
+class DatabaseUnavailable(DatabaseError):
+    """No connection to the database in time: the server is down or restarting, or every pooled connection is busy.
+
+    The HTTP server answers ``503`` with ``Retry-After``; retrying later is the right move.
+    """
 
     exit_code = ExitCode.CONNECTION
 

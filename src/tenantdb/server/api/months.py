@@ -1,0 +1,38 @@
+"""``GET /api/v1/months``: the months with data, oldest first; a month is complete once it has ended (UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from tenantdb.bi.months import months_with_data
+from tenantdb.server.api.models import StrictModel
+from tenantdb.server.request_db import RequestDb, allows
+from tenantdb.server.scopes import OPERATORS
+
+router = APIRouter(tags=["months"])
+
+
+class Month(StrictModel):
+    month: str  # YYYY-MM
+    complete: bool
+
+
+class Months(StrictModel):
+    months: list[Month]
+    latest_complete: str | None
+
+
+def _label(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+@router.get("/months", response_model=Months, summary="Months with data")
+def months(db: Annotated[RequestDb, allows(OPERATORS)]) -> Months:
+    current = datetime.now(UTC).date().replace(day=1)
+    found = months_with_data(db.session)
+    listed = [Month(month=_label(month), complete=month < current) for month in found]
+    complete = [item.month for item in listed if item.complete]
+    return Months(months=listed, latest_complete=complete[-1] if complete else None)

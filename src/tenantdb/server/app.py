@@ -1,0 +1,79 @@
+"""``create_app(settings)``: the FastAPI application of ``tenantdb serve``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.templating import Jinja2Templates
+
+from tenantdb.db.pool import Pool, PoolSettings
+from tenantdb.server import audit, errors, security_headers
+from tenantdb.server.api import PREFIX, router
+from tenantdb.server.api.models import StrictModel
+from tenantdb.server.dashboard.pages import router as pages
+from tenantdb.server.ratelimit import RateLimits, TokenBuckets
+from tenantdb.server.settings import ServerSettings
+
+PUBLIC_ROUTES = frozenset({"/healthz", "/login", f"{PREFIX}/openapi.json"})  # reachable without a token
+
+
+class Health(StrictModel):
+    status: str
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    """The application; its pool opens with the app's lifespan (without waiting for the database)."""
+    pool = Pool(
+        settings.dsn,
+        PoolSettings(min_size=settings.pool_min, max_size=settings.pool_max, timeout=settings.pool_timeout),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        pool.open()
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(
+        title="tenantdb",
+        version="1",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pool = pool
+    app.state.limits = RateLimits(
+        per_token=TokenBuckets(settings.token_rate, settings.token_burst),
+        per_tenant=TokenBuckets(settings.tenant_rate, settings.tenant_burst),
+        failed_auth=TokenBuckets(settings.failed_auth_rate, settings.failed_auth_burst),
+    )
+    app.state.templates = Jinja2Templates(directory=Path(str(files("tenantdb.server.dashboard") / "templates")))
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    def healthz() -> Health:
+        """Liveness: the process answers (no data, no database)."""
+        return Health(status="ok")
+
+    app.include_router(router())
+    app.include_router(pages)
+    errors.install(app)
+    audit.install(app)
+    security_headers.install(app)  # outermost: every response, errors included, gets the headers
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
+            allow_credentials=False,
+        )
+    return app

@@ -1,0 +1,84 @@
+"""The API's audit trail: a row in ``api_audit`` for every login (success and failure), logout, request of an
+admin-scope token and state-changing request, with its route and final status.
+
+Rows are written after the response is known, in a transaction of their own as ``tenantdb_api_auth`` (so a
+request that failed and rolled back is still recorded). A failure to write one is logged, never shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from tenantdb.db.api_tokens import AuditEntry, record_audit
+from tenantdb.db.pool import Pool
+from tenantdb.db.request_context import begin_request, commit
+from tenantdb.errors import TenantdbError
+from tenantdb.server.scopes import Principal, Scope
+
+log = logging.getLogger("tenantdb.server.audit")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def route_of(request: Request) -> str:
+    """The route's template (``/api/v1/tenants/{tenant_id}``), not the path, so no value lands in the trail."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", request.url.path))
+
+
+def mark(request: Request, action: str, principal: Principal | None = None, **details: object) -> None:
+    """Ask for an audit row of this request (login, login_failed, logout)."""
+    request.state.audit_action = action
+    request.state.audit_details = details
+    if principal is not None:
+        request.state.principal = principal
+
+
+def _entry(request: Request, status: int) -> AuditEntry | None:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    action: str | None = getattr(request.state, "audit_action", None)
+    if action is None and principal is not None:
+        if principal.scope is Scope.ADMIN or request.method not in SAFE_METHODS:
+            action = "request"
+    if action is None:
+        return None
+    return AuditEntry(
+        action=action,
+        method=request.method,
+        route=route_of(request),
+        status=status,
+        client_address=client_address(request),
+        owner=principal.owner if principal else None,
+        details=dict(getattr(request.state, "audit_details", {}) or {}),
+    )
+
+
+def write(pool: Pool, entry: AuditEntry, statement_timeout: float) -> None:
+    from datetime import timedelta
+
+    try:
+        with pool.session() as session:
+            begin_request(session, statement_timeout=timedelta(seconds=statement_timeout))
+            record_audit(session, entry)
+            commit(session)
+    except TenantdbError as error:
+        log.error("could not write the audit row of %s %s: %s", entry.method, entry.route, error.message)
+
+
+def install(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        entry = _entry(request, response.status_code)
+        if entry is not None:
+            timeout = request.app.state.settings.statement_timeout.total_seconds()
+            await run_in_threadpool(write, request.app.state.pool, entry, timeout)
+        return response

@@ -1,0 +1,112 @@
+"""How failures answer: JSON under /api, an HTML page elsewhere; never SQL, constraint names, SQLSTATE or a stack.
+
+    RequestValidationError            422  which parameter is wrong and why (the input is not echoed)
+    ConfigError of a use case         422  its message (e.g. a month without data)
+    HTTPException (401/403/404/429)   its status, a fixed body per status, its headers (WWW-Authenticate, Retry-After)
+    DatabaseUnavailable, lost server,
+    statement timeout                 503  Retry-After; "the database is unavailable"
+    anything else                     500  a generic body; the exception is logged server-side
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tenantdb.errors import ConfigError, ConnectionFailed, DatabaseError, DatabaseUnavailable
+
+log = logging.getLogger("tenantdb.server")
+
+QUERY_CANCELED = "57014"
+
+MESSAGES = {
+    400: "bad request",
+    401: "a valid API token is required",
+    403: "this token's scope does not allow this request",
+    404: "not found",
+    405: "method not allowed",
+    413: "request too large",
+    422: "invalid request",
+    429: "too many requests; retry after the number of seconds in Retry-After",
+    500: "internal error",
+    503: "the database is unavailable; retry after the number of seconds in Retry-After",
+}
+
+
+class LoginRequired(Exception):
+    """A dashboard page without a live session: go to the login page."""
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def error_response(request: Request, status: int, *, headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    message = MESSAGES.get(status, "error")
+    if wants_json(request):
+        return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers
+    )
+
+
+def _validation(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"location": ".".join(str(part) for part in problem.get("loc", ())), "message": str(problem.get("msg", ""))}
+        for problem in error.errors()
+    ]
+    return error_response(request, 422, problems=problems)
+
+
+def _http(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    extra: dict[str, Any] = {}
+    if error.status_code == 422 and isinstance(error.detail, list):
+        extra["problems"] = error.detail
+    return error_response(request, error.status_code, headers=dict(error.headers or {}), **extra)
+
+
+def _database(request: Request, error: Exception) -> Response:
+    unavailable = isinstance(error, DatabaseUnavailable | ConnectionFailed) or (
+        isinstance(error, DatabaseError) and error.sqlstate == QUERY_CANCELED
+    )
+    if unavailable:
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path, error)
+        retry = str(request.app.state.settings.retry_after)
+        return error_response(request, 503, headers={"Retry-After": retry})
+    return _unexpected(request, error)
+
+
+def _bad_input(request: Request, error: Exception) -> Response:
+    """A tenantdb ConfigError raised by a use case: the request named something that does not exist or fit."""
+    assert isinstance(error, ConfigError)
+    return error_response(request, 422, problems=[{"location": "query", "message": error.message}])
+
+
+def _unexpected(request: Request, error: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return error_response(request, 500)
+
+
+def _login(request: Request, _: Exception) -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(DatabaseError, _database)
+    app.add_exception_handler(ConfigError, _bad_input)
+    app.add_exception_handler(LoginRequired, _login)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+__all__ = ["HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]

@@ -1,0 +1,153 @@
+"""The dependency every data route takes: the request's principal and a :class:`tenantdb.db.Session` inside the
+request's one transaction, as the database role of the token's scope.
+
+``scoped(*scopes)`` builds it; a route declares the scopes it allows through it and nothing else grants access
+(deny by default: ``tests/server/test_routes.py`` fails for a route under /api without it). In order, per request:
+
+1. the credential (bearer token or session cookie); unknown query parameters are refused (422);
+2. ``BEGIN``; ``SET LOCAL ROLE tenantdb_api_auth``; ``statement_timeout``; the token (or session) looked up by hash;
+   a bad one is ``401`` (rate-limited per client address);
+3. the scope checked (``403``), the per-token and per-tenant buckets (``429``), CSRF + same origin for a cookie
+   session's state-changing request (``403``);
+4. ``SET LOCAL ROLE`` to the scope's role and, for a tenant, its context (signed token or plain id);
+5. the route runs; ``COMMIT`` before the response is sent (``ROLLBACK`` if the route raised).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.dependencies.models import Dependant
+
+from tenantdb.db.api_tokens import authenticate, csrf_for, resolve_api_session
+from tenantdb.db.pool import Pool
+from tenantdb.db.request_context import begin_request, commit, enter_role, signed_mode
+from tenantdb.db.session import Session
+from tenantdb.server.audit import SAFE_METHODS, client_address
+from tenantdb.server.auth import (
+    CredentialKind,
+    credential,
+    csrf_matches,
+    plausible_token,
+    presented_csrf,
+    same_origin,
+    too_many,
+    unauthorized,
+)
+from tenantdb.server.errors import LoginRequired
+from tenantdb.server.ratelimit import RateLimits
+from tenantdb.server.scopes import Principal, Scope
+from tenantdb.server.settings import ServerSettings
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDb:
+    """What a route gets: who asks, and the session of the request's transaction (already in the scope's role)."""
+
+    principal: Principal
+    session: Session
+    csrf_token: str | None = None  # a cookie session's CSRF token, for pages that render forms
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise HTTPException(
+            422, detail=[{"location": f"query.{name}", "message": "unknown query parameter"} for name in unknown]
+        )
+
+
+def _fail_auth(request: Request, limits: RateLimits, *, page: bool) -> Exception:
+    address = client_address(request) or "unknown"
+    limits.failed_auth.take(address)
+    return LoginRequired() if page else unauthorized()
+
+
+def _principal(
+    request: Request, session: Session, limits: RateLimits, *, page: bool
+) -> tuple[Principal, str | None]:
+    found = credential(request)
+    if found is None or not found.secret:
+        raise _fail_auth(request, limits, page=page)
+    if found.kind is CredentialKind.BEARER:
+        owner = authenticate(session, found.secret) if plausible_token(found.secret) else None
+        if owner is None:
+            raise _fail_auth(request, limits, page=page)
+        return Principal.of(owner, via_session=False), None
+    resolved = resolve_api_session(session, found.secret)
+    if resolved is None:
+        raise _fail_auth(request, limits, page=page)
+    return Principal.of(resolved[0], via_session=True), csrf_for(found.secret)
+
+
+def _enter_scope(session: Session, principal: Principal, settings: ServerSettings) -> None:
+    if principal.scope is not Scope.TENANT:
+        enter_role(session, principal.role)
+        return
+    if signed_mode(session):
+        if settings.context_signer is None:
+            raise RuntimeError(
+                "the database trusts only signed tenant context and this server has no signing key: "
+                "set TENANTDB_CONTEXT_KEY=<key id>:<hex secret> (`tenantdb context key add`)"
+            )
+        assert principal.tenant_id is not None
+        token = settings.context_signer.sign(principal.tenant_id)
+        enter_role(session, principal.role, tenant=principal.tenant_id, tenant_token=token)
+    else:
+        enter_role(session, principal.role, tenant=principal.tenant_id)
+
+
+def scoped(*scopes: Scope | frozenset[Scope], page: bool = False) -> Callable[..., Iterator[RequestDb]]:
+    """The dependency of a route allowed to ``scopes``; ``page`` routes send a missing login to /login."""
+    allowed = frozenset(s for item in scopes for s in (item if isinstance(item, frozenset) else (item,)))
+    if not allowed:
+        raise ValueError("a route allows at least one scope")
+
+    def request_db(request: Request, csrf: Annotated[str | None, Depends(presented_csrf)]) -> Iterator[RequestDb]:
+        state: Any = request.app.state
+        settings: ServerSettings = state.settings
+        limits: RateLimits = state.limits
+        pool: Pool = state.pool
+        reject_unknown_query(request)
+        waiting = limits.failed_auth.blocked(client_address(request) or "unknown")
+        if waiting is not None:
+            raise too_many(waiting)
+        with pool.session() as session:
+            begin_request(session, statement_timeout=settings.statement_timeout)
+            principal, csrf_token = _principal(request, session, limits, page=page)
+            request.state.principal = principal
+            if principal.scope not in allowed:
+                raise HTTPException(403)
+            for buckets, key in ((limits.per_token, principal.token_id), (limits.per_tenant, principal.tenant_id)):
+                if key is not None and (wait := buckets.take(str(key))) is not None:
+                    raise too_many(wait)
+            if principal.via_session and request.method not in SAFE_METHODS:
+                if csrf_token is None or not csrf_matches(csrf, csrf_token) or not same_origin(request):
+                    raise HTTPException(403)
+            _enter_scope(session, principal, settings)
+            yield RequestDb(principal=principal, session=session, csrf_token=csrf_token)
+            commit(session)
+
+    request_db.scopes = allowed  # type: ignore[attr-defined]  # read by the route enumeration test
+    return request_db
+
+
+def allows(*scopes: Scope | frozenset[Scope], page: bool = False) -> Any:
+    """``db: Annotated[RequestDb, allows(Scope.EXECUTIVE)]`` — the request's transaction, committed before the
+    response is sent."""
+    return Depends(scoped(*scopes, page=page), scope="function")
