@@ -24,7 +24,7 @@ from psycopg.types.json import Jsonb
 from tenantdb.db.session import Session
 from tenantdb.errors import ConfigError
 
-TOKEN_PREFIX = "tdb_"
+TOKEN_PREFIX = "tdb_"  # noqa: S105 - the public marker of a token, not a secret
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # shown in listings: identifies a token, opens nothing
 TOKEN_BYTES = 32
 AUTH_ROLE = "tenantdb_api_auth"
@@ -104,7 +104,7 @@ def _require_module(session: Session) -> None:
         )
 
 
-_TOKEN_COLUMNS = (
+_LISTING = (
     "SELECT t.token_id, t.name, t.scope, c.slug, t.prefix, t.created_at, t.expires_at, t.revoked_at, t.last_used_at"
     " FROM api_tokens t LEFT JOIN companies c ON c.id = t.company_id"
 )
@@ -124,9 +124,7 @@ def _token(row: tuple[Any, ...]) -> ApiToken:
     )
 
 
-def create_token(
-    session: Session, *, name: str, scope: Scope, tenant: str | None, lifetime: timedelta
-) -> NewApiToken:
+def create_token(session: Session, *, name: str, scope: Scope, tenant: str | None, lifetime: timedelta) -> NewApiToken:
     """A new random token; ``tenant`` (a company slug) exactly for the tenant scope. Stores only its hash."""
     _require_module(session)
     if (scope is Scope.TENANT) != (tenant is not None):
@@ -147,14 +145,14 @@ def create_token(
             " VALUES (%s, %s, %s, %s, %s, now() + %s) RETURNING token_id",
             (name, scope.value, company, token_hash(secret), secret[:PREFIX_LENGTH], lifetime),
         )
-        row = session.fetch_one(_TOKEN_COLUMNS + " WHERE t.token_id = %s", (token_id,))
+        row = session.fetch_one(_LISTING + " WHERE t.token_id = %s", (token_id,))
     assert row is not None
     return NewApiToken(token=_token(row), secret=secret)
 
 
 def list_tokens(session: Session) -> list[ApiToken]:
     _require_module(session)
-    return [_token(row) for row in session.fetch_all(_TOKEN_COLUMNS + " ORDER BY t.created_at, t.token_id")]
+    return [_token(row) for row in session.fetch_all(_LISTING + " ORDER BY t.created_at, t.token_id")]
 
 
 def revoke_token(session: Session, ident: str) -> ApiToken:
@@ -176,7 +174,7 @@ def revoke_token(session: Session, ident: str) -> ApiToken:
         session.execute(
             "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE token_id = %s", (rows[0][0],)
         )
-        row = session.fetch_one(_TOKEN_COLUMNS + " WHERE t.token_id = %s", (rows[0][0],))
+        row = session.fetch_one(_LISTING + " WHERE t.token_id = %s", (rows[0][0],))
     assert row is not None
     return _token(row)
 
@@ -195,9 +193,7 @@ def authenticate(session: Session, secret: str) -> TokenOwner | None:
     return _owner(session.fetch_one("SELECT * FROM tenantdb_api_authenticate(%s)", (token_hash(secret),)))
 
 
-def open_api_session(
-    session: Session, secret: str, *, lifetime: timedelta
-) -> tuple[TokenOwner, str, str] | None:
+def open_api_session(session: Session, secret: str, *, lifetime: timedelta) -> tuple[TokenOwner, str, str] | None:
     """Log in with a token: the owner, a new session cookie value and its CSRF secret; None for a bad token."""
     cookie = secrets.token_urlsafe(TOKEN_BYTES)
     csrf = csrf_for(cookie)

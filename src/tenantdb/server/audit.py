@@ -45,9 +45,9 @@ def mark(request: Request, action: str, principal: Principal | None = None, **de
 def _entry(request: Request, status: int) -> AuditEntry | None:
     principal: Principal | None = getattr(request.state, "principal", None)
     action: str | None = getattr(request.state, "audit_action", None)
-    if action is None and principal is not None:
-        if principal.scope is Scope.ADMIN or request.method not in SAFE_METHODS:
-            action = "request"
+    state_change = request.method not in SAFE_METHODS
+    if action is None and principal is not None and (principal.scope is Scope.ADMIN or state_change):
+        action = "request"
     if action is None:
         return None
     return AuditEntry(

@@ -79,9 +79,7 @@ async def presented_csrf(request: Request) -> str | None:
     header = request.headers.get(CSRF_HEADER)
     if header is not None:
         return header
-    if request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         value = (await request.form()).get(CSRF_FIELD)
         return value if isinstance(value, str) else None
     return None

@@ -1,11 +1,11 @@
 """How failures answer: JSON under /api, an HTML page elsewhere; never SQL, constraint names, SQLSTATE or a stack.
 
-    RequestValidationError            422  which parameter is wrong and why (the input is not echoed)
-    ConfigError of a use case         422  its message (e.g. a month without data)
-    HTTPException (401/403/404/429)   its status, a fixed body per status, its headers (WWW-Authenticate, Retry-After)
-    DatabaseUnavailable, lost server,
-    statement timeout                 503  Retry-After; "the database is unavailable"
-    anything else                     500  a generic body; the exception is logged server-side
+RequestValidationError            422  which parameter is wrong and why (the input is not echoed)
+ConfigError of a use case         422  its message (e.g. a month without data)
+HTTPException (401/403/404/429)   its status, a fixed body per status, its headers (WWW-Authenticate, Retry-After)
+DatabaseUnavailable, lost server,
+statement timeout                 503  Retry-After; "the database is unavailable"
+anything else                     500  a generic body; the exception is logged server-side
 """
 
 from __future__ import annotations
@@ -51,9 +51,10 @@ def error_response(request: Request, status: int, *, headers: dict[str, str] | N
     if wants_json(request):
         return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
     templates = request.app.state.templates
-    return templates.TemplateResponse(
+    page: Response = templates.TemplateResponse(
         request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers
     )
+    return page
 
 
 def _validation(request: Request, error: Exception) -> Response:

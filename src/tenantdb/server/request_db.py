@@ -78,9 +78,7 @@ def _fail_auth(request: Request, limits: RateLimits, *, page: bool) -> Exception
     return LoginRequired() if page else unauthorized()
 
 
-def _principal(
-    request: Request, session: Session, limits: RateLimits, *, page: bool
-) -> tuple[Principal, str | None]:
+def _principal(request: Request, session: Session, limits: RateLimits, *, page: bool) -> tuple[Principal, str | None]:
     found = credential(request)
     if found is None or not found.secret:
         raise _fail_auth(request, limits, page=page)
@@ -93,6 +91,10 @@ def _principal(
     if resolved is None:
         raise _fail_auth(request, limits, page=page)
     return Principal.of(resolved[0], via_session=True), csrf_for(found.secret)
+
+
+def _csrf_ok(request: Request, presented: str | None, expected: str | None) -> bool:
+    return expected is not None and csrf_matches(presented, expected) and same_origin(request)
 
 
 def _enter_scope(session: Session, principal: Principal, settings: ServerSettings) -> None:
@@ -136,9 +138,8 @@ def scoped(*scopes: Scope | frozenset[Scope], page: bool = False) -> Callable[..
             for buckets, key in ((limits.per_token, principal.token_id), (limits.per_tenant, principal.tenant_id)):
                 if key is not None and (wait := buckets.take(str(key))) is not None:
                     raise too_many(wait)
-            if principal.via_session and request.method not in SAFE_METHODS:
-                if csrf_token is None or not csrf_matches(csrf, csrf_token) or not same_origin(request):
-                    raise HTTPException(403)
+            if principal.via_session and request.method not in SAFE_METHODS and not _csrf_ok(request, csrf, csrf_token):
+                raise HTTPException(403)
             _enter_scope(session, principal, settings)
             yield RequestDb(principal=principal, session=session, csrf_token=csrf_token)
             commit(session)

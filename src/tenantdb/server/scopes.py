@@ -48,4 +48,5 @@ class Principal:
             token_id=self.token_id, scope=self.scope, tenant_id=self.tenant_id, tenant_slug=self.tenant_slug
         )
 
+
 __all__ = ["EVERYONE", "OPERATORS", "ROLES", "Principal", "Scope"]

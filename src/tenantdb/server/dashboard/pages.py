@@ -24,7 +24,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
+    page: Response = request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
+    return page
 
 
 @router.get("/login")

@@ -1,0 +1,64 @@
+"""One database for the server tests: every module applied and the report tests' hand-computed dataset, plus
+TestClients of the app on it and tokens of each scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tenantdb.db import Session, connect
+from tenantdb.db.api_tokens import Scope, create_token
+from tenantdb.server.app import create_app
+from tenantdb.server.settings import ServerSettings
+from tests.bi.report_data import MONTH, apply_all_modules, load_dataset
+from tests.postgres import PgServer
+
+BASE = "http://testserver"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerWorld:
+    dsn: str
+
+    def token(self, scope: Scope, tenant: str | None = None, *, lifetime: timedelta = timedelta(days=1)) -> str:
+        with connect(self.dsn) as session:
+            return create_token(session, name=f"test {scope}", scope=scope, tenant=tenant, lifetime=lifetime).secret
+
+    def settings(self, **changes: object) -> ServerSettings:
+        base = ServerSettings(dsn=self.dsn, pool_timeout=timedelta(seconds=2), pool_max=4)
+        return base.with_options(**changes)
+
+    def admin(self) -> Session:
+        return connect(self.dsn)
+
+
+@pytest.fixture(scope="module")
+def server_world(pg_server: PgServer) -> Iterator[ServerWorld]:
+    from tests.conftest import _fresh_database
+
+    databases = _fresh_database(pg_server)
+    dsn = next(databases)
+    apply_all_modules(dsn)
+    with connect(dsn) as session:
+        load_dataset(session)
+        session.execute(
+            "INSERT INTO deliverability_daily (tenant_id, day, sent, delivered, bounced_hard, bounced_soft,"
+            " spam_complaints, blocked) VALUES ('00000000-0000-4000-8000-00000000000a', %s, 10, 9, 1, 0, 0, 0)",
+            (MONTH,),
+        )
+    yield ServerWorld(dsn=dsn)
+    next(databases, None)
+
+
+@pytest.fixture(scope="module")
+def client(server_world: ServerWorld) -> Iterator[TestClient]:
+    with TestClient(create_app(server_world.settings()), base_url=BASE) as opened:
+        yield opened
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
