@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.templating import Jinja2Templates
 
 from tenantdb.db.pool import Pool, PoolSettings
@@ -20,6 +22,25 @@ from tenantdb.server.ratelimit import RateLimits, TokenBuckets
 from tenantdb.server.settings import ServerSettings
 
 PUBLIC_ROUTES = frozenset({"/healthz", "/login", f"{PREFIX}/openapi.json"})  # reachable without a token
+
+
+@dataclass(frozen=True, slots=True)
+class RouteEntry:
+    """One route as served: its full path, methods, and the APIRoute (dependencies, response model)."""
+
+    path: str
+    methods: frozenset[str]
+    route: APIRoute
+
+
+def route_inventory(app: FastAPI) -> list[RouteEntry]:
+    """Every API route of the app with its full path (FastAPI keeps included routers nested)."""
+    entries = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            entries.append(RouteEntry(path=str(context.path), methods=frozenset(route.methods), route=route))
+    return entries
 
 
 class Health(StrictModel):
