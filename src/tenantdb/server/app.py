@@ -39,7 +39,7 @@ def route_inventory(app: FastAPI) -> list[RouteEntry]:
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, APIRoute):
-            entries.append(RouteEntry(path=str(context.path), methods=frozenset(route.methods), route=route))
+            entries.append(RouteEntry(path=str(context.path), methods=frozenset(route.methods or ()), route=route))
     return entries
 
 
