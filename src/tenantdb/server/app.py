@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.templating import Jinja2Templates
 
 from tenantdb.db.pool import Pool, PoolSettings
@@ -18,29 +16,11 @@ from tenantdb.server import audit, errors, security_headers
 from tenantdb.server.api import PREFIX, router
 from tenantdb.server.api.models import StrictModel
 from tenantdb.server.dashboard.pages import router as pages
+from tenantdb.server.inventory import RouteEntry, route_inventory
 from tenantdb.server.ratelimit import RateLimits, TokenBuckets
 from tenantdb.server.settings import ServerSettings
 
 PUBLIC_ROUTES = frozenset({"/healthz", "/login", f"{PREFIX}/openapi.json"})  # reachable without a token
-
-
-@dataclass(frozen=True, slots=True)
-class RouteEntry:
-    """One route as served: its full path, methods, and the APIRoute (dependencies, response model)."""
-
-    path: str
-    methods: frozenset[str]
-    route: APIRoute
-
-
-def route_inventory(app: FastAPI) -> list[RouteEntry]:
-    """Every API route of the app with its full path (FastAPI keeps included routers nested)."""
-    entries = []
-    for context in iter_route_contexts(app.routes):
-        route = context.original_route
-        if isinstance(route, APIRoute):
-            entries.append(RouteEntry(path=str(context.path), methods=frozenset(route.methods or ()), route=route))
-    return entries
 
 
 class Health(StrictModel):
@@ -98,3 +78,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
             allow_credentials=False,
         )
     return app
+
+
+__all__ = ["PUBLIC_ROUTES", "RouteEntry", "create_app", "route_inventory"]

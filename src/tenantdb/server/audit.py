@@ -17,6 +17,7 @@ from tenantdb.db.api_tokens import AuditEntry, record_audit
 from tenantdb.db.pool import Pool
 from tenantdb.db.request_context import begin_request, commit
 from tenantdb.errors import TenantdbError
+from tenantdb.server.inventory import route_inventory
 from tenantdb.server.scopes import Principal, Scope
 
 log = logging.getLogger("tenantdb.server.audit")
@@ -29,9 +30,12 @@ def client_address(request: Request) -> str | None:
 
 
 def route_of(request: Request) -> str:
-    """The route's template (``/api/v1/tenants/{tenant_id}``), not the path, so no value lands in the trail."""
+    """The route's full template (``/api/v1/tenants/{tenant_id}``), not the path, so no value lands in the trail."""
     route = request.scope.get("route")
-    return str(getattr(route, "path", request.url.path))
+    for entry in route_inventory(request.app):
+        if entry.route is route:
+            return entry.path
+    return "(no route)"
 
 
 def mark(request: Request, action: str, principal: Principal | None = None, **details: object) -> None:

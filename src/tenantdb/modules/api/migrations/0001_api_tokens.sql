@@ -121,16 +121,16 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 DECLARE
-    found record;
+    owner record;
 BEGIN
-    SELECT * INTO found FROM tenantdb_api_authenticate(hash) a;
+    SELECT * INTO owner FROM tenantdb_api_authenticate(hash) a;
     IF NOT FOUND THEN
         RETURN;
     END IF;
     INSERT INTO api_sessions (session_hash, token_id, csrf_hash, expires_at)
-    VALUES (session, found.token_id, csrf, least(now() + lifetime,
-                                                  (SELECT t.expires_at FROM api_tokens t WHERE t.token_id = found.token_id)));
-    RETURN QUERY SELECT found.token_id, found.scope, found.company_id, found.company_slug;
+    VALUES (session, owner.token_id, csrf,
+            least(now() + lifetime, (SELECT t.expires_at FROM api_tokens t WHERE t.token_id = owner.token_id)));
+    RETURN QUERY SELECT owner.token_id, owner.scope, owner.company_id, owner.company_slug;
 END;
 $$;
 
