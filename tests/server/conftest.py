@@ -36,7 +36,7 @@ class ServerWorld:
         return connect(self.dsn)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server_world(pg_server: PgServer) -> Iterator[ServerWorld]:
     from tests.conftest import _fresh_database
 
@@ -54,7 +54,7 @@ def server_world(pg_server: PgServer) -> Iterator[ServerWorld]:
     next(databases, None)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client(server_world: ServerWorld) -> Iterator[TestClient]:
     with TestClient(create_app(server_world.settings()), base_url=BASE) as opened:
         yield opened
