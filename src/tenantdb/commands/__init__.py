@@ -47,10 +47,21 @@ from tenantdb.commands.modules import ModuleInfo, modules_info
 from tenantdb.commands.roles import roles_list, roles_login
 from tenantdb.commands.rollback_levels import ROLLBACK_LEVELS, RollbackReport, rollback
 from tenantdb.commands.seeding import MAX_SEED_TENANTS, SeededModule, SeededTable, SeedObserver, SeedReport, seed
+from tenantdb.commands.tokens import (
+    DEFAULT_LIFETIME,
+    MAX_LIFETIME,
+    TokenList,
+    api_ready,
+    tokens_create,
+    tokens_list,
+    tokens_revoke,
+)
 
 __all__ = [
+    "DEFAULT_LIFETIME",
     "DEMO_DATABASE",
     "DEMO_TENANTS",
+    "MAX_LIFETIME",
     "MAX_SEED_TENANTS",
     "ROLLBACK_LEVELS",
     "ActionsList",
@@ -72,8 +83,10 @@ __all__ = [
     "SeededModule",
     "SeededTable",
     "StatusReport",
+    "TokenList",
     "actions_list",
     "actions_transition",
+    "api_ready",
     "archive_list",
     "archive_purge",
     "archive_restore",
@@ -109,4 +122,7 @@ __all__ = [
     "rollback",
     "run_demo",
     "seed",
+    "tokens_create",
+    "tokens_list",
+    "tokens_revoke",
 ]
