@@ -32,6 +32,7 @@ from tenantdb.cli.progress import ConsoleObserver, SeedProgress
 from tenantdb.cli.render import emit_json, stderr, stdout
 from tenantdb.cli.report_app import report_app
 from tenantdb.cli.roles_app import roles_app
+from tenantdb.cli.serve_cmd import serve
 from tenantdb.cli.tokens_app import tokens_app
 from tenantdb.config import CONFIG_FILE, parse_duration
 from tenantdb.errors import ConfigError, ExitCode
@@ -70,6 +71,7 @@ app.add_typer(actions_app, name="actions")
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(events_app, name="events")
 app.add_typer(tokens_app, name="tokens")
+app.command("serve")(serve)
 
 
 def _render(as_json: bool, view: Callable[[T], None]) -> Callable[[T], None]:

@@ -231,7 +231,10 @@ def show_demo(report: DemoReport) -> None:
         "  tenantdb events status                     # business events waiting for PostHog (docs/posthog.md)\n"
         "  tenantdb modules list                      # the schema modules the demo applied\n"
         '  psql "$TENANTDB_DSN"                       # views executive_business_summary, business_cost_allocation, '
-        "deliverability_business_impact",
+        "deliverability_business_impact\n"
+        "Open the dashboard (same TENANTDB_DSN):\n"
+        "  tenantdb tokens create --scope executive   # prints a token once: copy it\n"
+        "  tenantdb serve                             # then open http://127.0.0.1:8000/ and paste the token",
         markup=False,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -80,4 +81,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
     return app
 
 
-__all__ = ["PUBLIC_ROUTES", "RouteEntry", "create_app", "route_inventory"]
+SETTINGS_VARIABLE = "TENANTDB_SERVE_SETTINGS"  # how `tenantdb serve` hands its settings to uvicorn's workers
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's factory in each worker: the settings `tenantdb serve` resolved, from the environment."""
+    return create_app(ServerSettings.from_json(os.environ[SETTINGS_VARIABLE]))
+
+
+__all__ = ["PUBLIC_ROUTES", "SETTINGS_VARIABLE", "RouteEntry", "app_from_environment", "create_app", "route_inventory"]

@@ -4,11 +4,11 @@ request's one transaction, as the database role of the token's scope.
 ``scoped(*scopes)`` builds it; a route declares the scopes it allows through it and nothing else grants access
 (deny by default: ``tests/server/test_routes.py`` fails for a route under /api without it). In order, per request:
 
-1. the credential (bearer token or session cookie); unknown query parameters are refused (422);
+1. the credential (bearer token or session cookie);
 2. ``BEGIN``; ``SET LOCAL ROLE tenantdb_api_auth``; ``statement_timeout``; the token (or session) looked up by hash;
    a bad one is ``401`` (rate-limited per client address);
-3. the scope checked (``403``), the per-token and per-tenant buckets (``429``), CSRF + same origin for a cookie
-   session's state-changing request (``403``);
+3. the scope checked (``403``), unknown query parameters refused (``422``), the per-token and per-tenant
+   buckets (``429``), CSRF + same origin for a cookie session's state-changing request (``403``);
 4. ``SET LOCAL ROLE`` to the scope's role and, for a tenant, its context (signed token or plain id);
 5. the route runs; ``COMMIT`` before the response is sent (``ROLLBACK`` if the route raised).
 """
@@ -125,7 +125,6 @@ def scoped(*scopes: Scope | frozenset[Scope], page: bool = False) -> Callable[..
         settings: ServerSettings = state.settings
         limits: RateLimits = state.limits
         pool: Pool = state.pool
-        reject_unknown_query(request)
         waiting = limits.failed_auth.blocked(client_address(request) or "unknown")
         if waiting is not None:
             raise too_many(waiting)
@@ -135,6 +134,7 @@ def scoped(*scopes: Scope | frozenset[Scope], page: bool = False) -> Callable[..
             request.state.principal = principal
             if principal.scope not in allowed:
                 raise HTTPException(403)
+            reject_unknown_query(request)
             for buckets, key in ((limits.per_token, principal.token_id), (limits.per_tenant, principal.tenant_id)):
                 if key is not None and (wait := buckets.take(str(key))) is not None:
                     raise too_many(wait)

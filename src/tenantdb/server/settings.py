@@ -23,6 +23,7 @@ A signing key for signed tenant context (``tenantdb context key add``) comes fro
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,34 @@ class ServerSettings:
 
     def with_options(self, **changes: Any) -> ServerSettings:
         return replace(self, **{key: value for key, value in changes.items() if value is not None})
+
+    def to_json(self) -> str:
+        """For the worker processes (an environment variable of the server's own process tree)."""
+        document: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, timedelta):
+                value = value.total_seconds() * 1000
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, TenantTokenSigner):
+                value = f"{value.key_id}:{value.secret.hex()}"
+            document[name] = value
+        return json.dumps(document)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerSettings:
+        document = json.loads(text)
+        signer = _signer(document.pop("context_signer"))
+        values: dict[str, Any] = {
+            name: timedelta(milliseconds=value)
+            if name in _DURATIONS
+            else tuple(value)
+            if isinstance(value, list)
+            else value
+            for name, value in document.items()
+        }
+        return cls(context_signer=signer, **values)
 
 
 _DURATIONS = {"statement_timeout", "pool_timeout", "session_lifetime"}

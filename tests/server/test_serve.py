@@ -1,0 +1,70 @@
+"""``tenantdb serve`` as a real process on a free port: health, an API call with a token, no token in the logs;
+and a clear error on a database without module api."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+from typer.testing import CliRunner
+
+from tenantdb.cli.app import app
+from tenantdb.db.api_tokens import Scope
+from tenantdb.errors import ExitCode
+from tenantdb.server.settings import ServerSettings
+from tests.server.conftest import ServerWorld
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_health_and_the_api_with_a_token(server_world: ServerWorld) -> None:
+    token = server_world.token(Scope.EXECUTIVE)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tenantdb", "serve", "--port", str(port), "--dsn", server_world.dsn],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TENANTDB_DSN": ""},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "tenantdb serve did not start in 30 s"
+                time.sleep(0.2)
+        assert health.status_code == 200 and health.json() == {"status": "ok"}
+        months = httpx.get(f"{base}/api/v1/months", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert months.status_code == 200, months.text
+        assert months.json()["months"]
+        leaked = httpx.get(f"{base}/api/v1/months?token={token}", timeout=10)
+        assert leaked.status_code == 401
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert "GET /api/v1/months" in output
+    assert token not in output and token[4:] not in output
+
+
+def test_serve_refuses_a_database_without_module_api(dsn: str) -> None:
+    result = CliRunner().invoke(app, ["serve", "--dsn", dsn, "--port", str(free_port())])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "no module api" in result.stderr and "tenantdb demo" in result.stderr
+
+
+def test_settings_survive_the_trip_to_the_workers() -> None:
+    settings = ServerSettings(dsn="postgresql://x", cors_origins=("https://a.example",))
+    assert ServerSettings.from_json(settings.to_json()) == settings
