@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from tenantdb.db.api_tokens import Scope
-from tenantdb.errors import DatabaseError
+from tenantdb.server.api.models import StrictModel
 from tenantdb.server.app import create_app
 from tenantdb.server.request_db import RequestDb, allows
 from tenantdb.server.scopes import EVERYONE
@@ -133,5 +133,18 @@ def test_the_pool_recovers_when_its_connections_are_killed(server_world: ServerW
         assert client.get("/api/v1/months", headers=bearer(executive)).status_code == 200
 
 
-def test_database_errors_are_tenantdb_errors() -> None:
-    assert issubclass(DatabaseError, Exception)
+class Note(StrictModel):
+    text: str
+
+
+@failing.post("/notes")
+def add_note(db: Annotated[RequestDb, allows(EVERYONE)], note: Note) -> dict[str, str]:
+    return {"text": note.text}
+
+
+def test_unknown_json_fields_are_422(broken: TestClient, executive: str) -> None:
+    fine = broken.post("/api/v1/notes", json={"text": "hi"}, headers=bearer(executive))
+    assert fine.status_code == 200, fine.text
+    extra = broken.post("/api/v1/notes", json={"text": "hi", "tenant_id": "x"}, headers=bearer(executive))
+    assert extra.status_code == 422
+    assert extra.json()["problems"][0]["location"] == "body.tenant_id"
