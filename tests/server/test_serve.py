@@ -8,11 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 from typer.testing import CliRunner
 
+from tenantdb import commands
 from tenantdb.cli.app import app
+from tenantdb.config import load_settings
 from tenantdb.db.api_tokens import Scope
 from tenantdb.errors import ExitCode
 from tenantdb.server.settings import ServerSettings
@@ -68,3 +71,19 @@ def test_serve_refuses_a_database_without_module_api(dsn: str) -> None:
 def test_settings_survive_the_trip_to_the_workers() -> None:
     settings = ServerSettings(dsn="postgresql://x", cors_origins=("https://a.example",))
     assert ServerSettings.from_json(settings.to_json()) == settings
+
+
+def test_serve_warns_of_signed_mode_without_a_key(server_world: ServerWorld, tmp_path: Path) -> None:
+    from tenantdb.db.context_keys import add_context_key, remove_context_key
+
+    settings = load_settings(tmp_path).with_overrides(dsn=server_world.dsn)
+    assert not any("signed" in warning for warning in commands.api_ready(settings, has_context_key=False))
+    with server_world.admin() as admin:
+        key = add_context_key(admin)
+    try:
+        warnings = commands.api_ready(settings, has_context_key=False)
+        assert any("TENANTDB_CONTEXT_KEY is not set" in warning for warning in warnings)
+        assert not any("signed" in w for w in commands.api_ready(settings, has_context_key=True))
+    finally:
+        with server_world.admin() as admin:
+            remove_context_key(admin, key.key_id)

@@ -32,10 +32,11 @@ def serve(
     def action() -> ServerSettings:
         settings = settings_from(project, dsn, None, None)
         target = commands.resolve_dsn(settings)
-        commands.api_ready(settings)
         resolved = server_settings(settings, target).with_options(
             host=host or None, port=port or None, workers=workers or None
         )
+        for warning in commands.api_ready(settings, has_context_key=resolved.context_signer is not None):
+            stderr.print(f"[yellow]warning:[/] {warning}")
         if not 0 < resolved.port < 65536 or resolved.workers < 1:
             raise ConfigError("--port must be 1..65535 and --workers at least 1")
         return resolved

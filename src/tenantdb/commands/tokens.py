@@ -16,6 +16,7 @@ from tenantdb.db.api_tokens import (
     list_tokens,
     revoke_token,
 )
+from tenantdb.db.request_context import signed_mode
 from tenantdb.errors import ConfigError
 
 DEFAULT_LIFETIME = timedelta(days=90)
@@ -60,8 +61,8 @@ def tokens_revoke(settings: Settings, ident: str) -> ApiToken:
         return revoke_token(session, ident)
 
 
-def api_ready(settings: Settings) -> None:
-    """Refuse to serve a database without module api, saying how to get it."""
+def api_ready(settings: Settings, *, has_context_key: bool) -> list[str]:
+    """Refuse to serve a database without module api, saying how to get it; warnings worth printing at start."""
     with open_session(settings, "serve") as session:
         if not api_module_applied(session):
             raise ConfigError(
@@ -69,3 +70,15 @@ def api_ready(settings: Settings) -> None:
                 hint='run `tenantdb demo`, or apply module api (add "api" to modules in tenantdb.toml and run '
                 "`tenantdb migrate up`)",
             )
+        warnings = []
+        if signed_mode(session) and not has_context_key:
+            warnings.append(
+                "the database is in signed tenant-context mode and TENANTDB_CONTEXT_KEY is not set: tenant tokens "
+                "will get 500 (operator scopes work)"
+            )
+        if session.fetch_value("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"):
+            warnings.append(
+                f"logged in as {session.user}, a superuser or BYPASSRLS role: fine for a demo; in production "
+                "serve with a login role of its own (docs/server.md)"
+            )
+        return warnings
