@@ -148,3 +148,12 @@ def test_unknown_json_fields_are_422(broken: TestClient, executive: str) -> None
     extra = broken.post("/api/v1/notes", json={"text": "hi", "tenant_id": "x"}, headers=bearer(executive))
     assert extra.status_code == 422
     assert extra.json()["problems"][0]["location"] == "body.tenant_id"
+
+
+def test_a_huge_body_is_413_before_anything_reads_it(broken: TestClient, executive: str) -> None:
+    huge = broken.post(
+        "/api/v1/notes", content=b'{"text": "' + b"x" * (2 * 1024 * 1024) + b'"}', headers={
+            **bearer(executive), "Content-Type": "application/json"}
+    )  # fmt: skip
+    assert huge.status_code == 413
+    assert "Traceback" not in huge.text and len(huge.text) < 200, huge.text

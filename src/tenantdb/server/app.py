@@ -21,6 +21,7 @@ from tenantdb.server.inventory import RouteEntry, route_inventory
 from tenantdb.server.ratelimit import RateLimits, TokenBuckets
 from tenantdb.server.settings import ServerSettings
 
+MAX_BODY = 1024 * 1024  # bytes of a request body; more is 413 before anything parses it
 PUBLIC_ROUTES = frozenset({"/healthz", "/login", f"{PREFIX}/openapi.json"})  # reachable without a token
 
 
@@ -50,6 +51,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        max_body_size=MAX_BODY,
     )
     app.state.settings = settings
     app.state.pool = pool
