@@ -121,3 +121,12 @@ def test_logins_admin_requests_and_state_changes_are_audited(app_client: TestCli
         ("logout", "POST", "/logout", 303, "executive"),
         ("request", "GET", "/api/v1/months", 200, "admin"),
     ]
+
+
+def test_the_cookie_is_secure_over_https(server_world: ServerWorld) -> None:
+    with TestClient(create_app(server_world.settings()), base_url="https://testserver", follow_redirects=False) as tls:
+        response = tls.post(
+            "/login", data={"token": server_world.token(Scope.EXECUTIVE)}, headers={"Origin": "https://testserver"}
+        )
+    assert response.status_code == 303
+    assert "Secure" in response.headers["set-cookie"]
