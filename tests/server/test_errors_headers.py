@@ -47,6 +47,8 @@ def test_an_unexpected_error_is_a_generic_500(broken: TestClient, executive: str
     response = broken.get(f"/api/v1/fails?kind={kind}", headers=bearer(executive))
     assert response.status_code == 500
     assert response.json() == {"error": "internal error"}
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "private, no-store"
     for leak in ("uuid", "22P02", "SELECT", "secret", "Traceback", "companies"):
         assert leak not in response.text
 

@@ -11,6 +11,7 @@ anything else                     500  a generic body; the exception is logged s
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -108,6 +109,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ConfigError, _bad_input)
     app.add_exception_handler(LoginRequired, _login)
     app.add_exception_handler(Exception, _unexpected)
+
+    @app.middleware("http")
+    async def last_resort(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Starlette answers an unhandled exception outside every middleware; answering it here instead keeps the
+        audit row and the security headers of the middlewares around this one."""
+        try:
+            return await call_next(request)
+        except Exception as error:  # noqa: BLE001 - the generic 500 is the point
+            return _unexpected(request, error)
 
 
 __all__ = ["HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]
