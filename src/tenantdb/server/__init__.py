@@ -1,0 +1,1 @@
+"""The HTTP server: the API, authentication and the executive dashboard."""
