@@ -190,7 +190,7 @@ def test_layout_without_user_or_months_shows_neither_logout_nor_picker() -> None
 
 
 def test_static_files_are_packaged() -> None:
-    for name in ("dashboard.css", "sort.js", "live.js", "month.js"):
+    for name in ("dashboard.css", "sort.js", "live.js", "month.js", "favicon.svg"):
         assert (STATIC_DIR / name).is_file(), name
 
 

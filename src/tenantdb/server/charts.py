@@ -169,8 +169,9 @@ def bar_chart(
     if not pairs:
         return _empty(title, chart_id, table)
     height = 16 + BAR_ROW * len(pairs) + 36
-    plot = _Box(left=Decimal(180), right=Decimal(WIDTH - 80), top=Decimal(16), bottom=Decimal(height - 36))
     lo, hi, ticks = _range([*(Decimal(v) for _, v in pairs), Decimal(0)])
+    gutter = 70 if lo < 0 else 0  # room for the value written left of a negative bar
+    plot = _Box(left=Decimal(180 + gutter), right=Decimal(WIDTH - 80), top=Decimal(16), bottom=Decimal(height - 36))
     x = _Scale(lo, hi, plot.left, plot.right)
     zero = _q(x(Decimal(0)))
     parts = []
@@ -183,7 +184,7 @@ def bar_chart(
         end = _q(x(Decimal(value)))
         left, width = min(zero, end), abs(end - zero)
         shown = _cell(kind, value)
-        parts.append(_text(plot.left - 8, top + 18, _cut(label), anchor="end", css="label"))
+        parts.append(_text(plot.left - gutter - 8, top + 18, _cut(label), anchor="end", css="label"))
         parts.append(
             f'<rect class="bar" x="{_n(left)}" y="{_n(top + 5)}" width="{_n(width)}" height="{BAR_ROW - 10}"'
             f' fill="{COLOURS[0]}"><title>{_esc(f"{label}: {shown}")}</title></rect>'
