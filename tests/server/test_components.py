@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -11,7 +12,7 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
-from tenantdb.server.charts import Series, line_chart
+from tenantdb.server.charts import COLOURS, Series, line_chart
 from tenantdb.server.dashboard.components import (
     Column,
     Layout,
@@ -22,7 +23,7 @@ from tenantdb.server.dashboard.components import (
     month_options,
     navigation,
 )
-from tenantdb.server.dashboard.formats import ValueKind
+from tenantdb.server.dashboard.formats import ValueKind, sort_value
 from tenantdb.server.dashboard.rendering import STATIC_DIR, environment, render
 
 NOVEMBER = date(2026, 11, 1)
@@ -301,3 +302,42 @@ def test_login_page_has_token_password_csrf_and_error_area() -> None:
     plain = Page(render("login.html", layout=Layout(title="Log in"), csrf_token="tok", login_url="/login"))
     assert not plain.find("input", name="password")
     assert not plain.find("div", role="alert")
+
+
+def test_sort_values_are_plain_decimals_that_sort_js_compares_exactly() -> None:
+    assert sort_value(ValueKind.MONEY, Decimal("1E+3")) == "1000"
+    assert sort_value(ValueKind.NUMBER, Decimal("-2.50")) == "-2.50"
+    assert sort_value(ValueKind.PERCENT, Decimal("5E-7")) == "0.0000005"
+
+
+def test_two_tables_with_the_same_caption_get_distinct_ids() -> None:
+    columns = [Column(label="Tenant")]
+    one = Page(macro("table", "data_table", "Tenants", columns, [["a"]], table_id="tenants-critical"))
+    two = Page(macro("table", "data_table", "Tenants", columns, [["a"]], table_id="tenants-monitor"))
+    assert one.find("caption", id="tenants-critical-caption") and two.find("caption", id="tenants-monitor-caption")
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, two: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast() -> None:
+    css = (STATIC_DIR / "dashboard.css").read_text()
+    colours = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+    pairs = [
+        ("ink", "paper"), ("muted", "paper"), ("muted", "panel"), ("link", "paper"), ("paper", "brand"),
+        ("brand", "paper"), ("paper", "brand-dark"), ("ok-ink", "ok-bg"), ("warn-ink", "warn-bg"),
+        ("crit-ink", "crit-bg"), ("ok-ink", "panel"), ("crit-ink", "panel"), ("brand", "panel"),
+    ]  # fmt: skip
+    for text, background in pairs:
+        ratio = contrast(colours[text], colours[background])
+        assert ratio >= 4.5, f"{text} on {background}: {ratio:.2f}"
+    for colour in COLOURS:  # chart series against the white page: 3:1 for graphics
+        assert contrast(colour, "#ffffff") >= 3, colour

@@ -171,6 +171,19 @@ class Site:
             )
         )
 
+    def login(self) -> str:
+        return (
+            environment()
+            .get_template("login.html")
+            .render(
+                layout=Layout(title="Log in"),
+                csrf_token="csrf-sample",
+                login_url="/login",
+                error="That token is not valid.",
+                password_login=True,
+            )
+        )
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         site = self
 
@@ -180,6 +193,8 @@ class Site:
                 if url.path == "/":
                     month = parse_qs(url.query).get("month", [None])[0]
                     self._send(200, "text/html; charset=utf-8", site.page(month).encode())
+                elif url.path == "/login":
+                    self._send(200, "text/html; charset=utf-8", site.login().encode())
                 elif url.path == "/live-version":
                     self._send(200, "application/json", json.dumps({"version": site.version}).encode())
                 elif url.path.startswith("/static/") and (STATIC_DIR / url.path.removeprefix("/static/")).is_file():
@@ -326,3 +341,16 @@ def test_phone_layout_has_no_sideways_scrolling_page(page: Page, site: Site) -> 
     tops = {round(box["y"]) for box in (links.nth(i).bounding_box() for i in range(links.count())) if box}
     assert len(tops) > 1, "the navigation should wrap on a phone"
     screenshot(page, "components-phone")
+
+
+def test_login_page_renders_cleanly_and_is_keyboard_operable(page: Page, site: Site) -> None:
+    page.goto(site.url + "/login")
+    expect(page.get_by_role("alert")).to_contain_text("That token is not valid.")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("API token")).to_be_focused()
+    page.keyboard.type("tdb_secret")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    expect(page.locator("nav")).to_have_count(0)
+    screenshot(page, "login")

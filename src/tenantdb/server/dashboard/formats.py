@@ -154,7 +154,8 @@ def sort_value(kind: ValueKind | str, value: object) -> str:
         return ""
     kind = ValueKind(kind)
     if kind.numeric:
-        return str(_decimal(value))
+        amount = _decimal(value)
+        return f"{amount:f}" if abs(amount.adjusted()) < EXACT_DIGITS else str(amount)
     if kind is ValueKind.DATE and isinstance(value, date):
         return value.isoformat()
     return str(value).casefold()
