@@ -341,3 +341,18 @@ def test_text_colours_meet_wcag_aa_contrast() -> None:
         assert ratio >= 4.5, f"{text} on {background}: {ratio:.2f}"
     for colour in COLOURS:  # chart series against the white page: 3:1 for graphics
         assert contrast(colour, "#ffffff") >= 3, colour
+
+
+def test_every_component_documents_each_of_its_parameters() -> None:
+    folder = STATIC_DIR.parent / "templates" / "components"
+    macros = 0
+    for path in sorted(folder.glob("*.html")):
+        text = path.read_text()
+        assert text.startswith("{#-"), f"{path.name}: no doc comment at its top"
+        doc = text[: text.index("#}")]
+        for name, params in re.findall(r"{%\s*macro\s+(\w+)\((.*?)\)\s*%}", text):
+            macros += 1
+            assert f"{name}(" in doc, f"{path.name}: {name} not documented"
+            for param in (p.split("=")[0].strip() for p in params.split(",") if p.strip()):
+                assert re.search(rf"^\s+{param}\s", doc, re.MULTILINE), f"{path.name}: {name}({param}) undocumented"
+    assert macros >= 6

@@ -6,6 +6,22 @@ Filters (Decimal or int in, text out; ``None`` is an em dash; a float is a ``Typ
 ``signed_money``, ``percent`` (a ratio), ``number``, ``date`` (date or datetime), ``month``, ``change`` and
 ``direction`` (a delta, in words and as a class), ``value_text`` and ``sort_value`` (a value by its ValueKind).
 Tests: ``link`` and ``status`` (a table cell that is a :class:`Link` or a :class:`Status`).
+
+A page is a template that extends ``base.html`` and imports the macros it needs from ``components/`` (each file
+documents its macros' parameters at its top; tests/server/test_components_browser.py renders them all)::
+
+    {% extends "base.html" %}
+    {% from "components/kpi.html" import kpi_card %}
+    {% from "components/table.html" import data_table %}
+    {% from "components/chart.html" import chart %}
+    {% block content %}
+    <section class="kpis" aria-label="Key figures">{{ kpi_card("Revenue", revenue, kind="money") }}</section>
+    {{ chart(trend) }}   {# trend = tenantdb.server.charts.line_chart(...) #}
+    {{ data_table("Tenants", columns, rows, csv_url=csv_url) }}
+    {% endblock %}
+
+rendered with ``layout`` (a :class:`~tenantdb.server.dashboard.components.Layout`), ``csrf_token`` and its own
+values. Static files are served from :data:`STATIC_DIR` at ``Layout.static_url`` (``/static``).
 """
 
 from __future__ import annotations
