@@ -73,21 +73,27 @@ class PageErrors:
             self.errors.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
 
-@pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[Playwright]:
-    if chromium_path() is None:
+def require_chromium() -> str:
+    """Chromium's path; without one, skip the test, or fail it when ``TENANTDB_REQUIRE_BROWSER=1`` (CI)."""
+    executable = chromium_path()
+    if executable is None:
         reason = "no chromium on this machine: apt-get install chromium (CI installs it via .ci/run)"
         if os.environ.get("TENANTDB_REQUIRE_BROWSER") == "1":
             pytest.fail(f"{reason}, and TENANTDB_REQUIRE_BROWSER=1")
         pytest.skip(reason)
+    return executable
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    require_chromium()
     with sync_playwright() as driver:
         yield driver
 
 
 @pytest.fixture(scope="session")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
-    executable = chromium_path()
-    assert executable is not None
+    executable = require_chromium()
     # --no-sandbox: chromium refuses to start its sandbox as root (CI runs as root)
     launched = playwright_driver.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
     yield launched

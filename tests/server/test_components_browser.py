@@ -18,7 +18,7 @@ from tenantdb.server.charts import Bin, Marker, Series, Threshold, bar_chart, hi
 from tenantdb.server.dashboard.components import Column, Layout, Level, Link, Status, View, month_options, navigation
 from tenantdb.server.dashboard.formats import ValueKind
 from tenantdb.server.dashboard.rendering import STATIC_DIR, environment
-from tests.server.browser import PHONE, screenshot
+from tests.server.browser import PHONE, require_chromium, screenshot
 
 CSP = "default-src 'self'"
 MONTHS = [(date(2026, month, 1), True) for month in range(1, 12)] + [(date(2026, 12, 1), False)]
@@ -354,3 +354,13 @@ def test_login_page_renders_cleanly_and_is_keyboard_operable(page: Page, site: S
     expect(page.get_by_label("Password")).to_be_focused()
     expect(page.locator("nav")).to_have_count(0)
     screenshot(page, "login")
+
+
+def test_without_chromium_the_browser_tests_skip_unless_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.delenv("TENANTDB_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        require_chromium()
+    monkeypatch.setenv("TENANTDB_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="TENANTDB_REQUIRE_BROWSER=1"):
+        require_chromium()
