@@ -337,6 +337,8 @@ def test_phone_layout_has_no_sideways_scrolling_page(page: Page, site: Site) -> 
     assert widths["page"] <= widths["viewport"] and widths["body"] <= widths["viewport"], widths
     table = page.locator(".table-scroll")
     assert table.evaluate("element => element.scrollWidth > element.clientWidth"), "the table should scroll itself"
+    tick_height = page.locator(".chart-svg text.tick").first.evaluate("text => text.getBoundingClientRect().height")
+    assert tick_height >= 10, f"chart labels {tick_height:.1f}px high on a phone: unreadable"
     links = page.locator("nav.views a")
     tops = {round(box["y"]) for box in (links.nth(i).bounding_box() for i in range(links.count())) if box}
     assert len(tops) > 1, "the navigation should wrap on a phone"
