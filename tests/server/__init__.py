@@ -1,0 +1,1 @@
+"""The HTTP server: API, auth, dashboard components and charts, tested with a real browser."""

@@ -1,5 +1,6 @@
-"""One database for the server tests: every module applied and the report tests' hand-computed dataset, plus
-TestClients of the app on it and tokens of each scope."""
+"""Fixtures of the server's tests: the browser ones come from tests/server/browser.py; one database for the
+server's tests (every module applied and the report tests' hand-computed dataset), TestClients of the app on it
+and tokens of each scope."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tenantdb.server.app import create_app
 from tenantdb.server.settings import ServerSettings
 from tests.bi.report_data import MONTH, apply_all_modules, load_dataset
 from tests.postgres import PgServer
+from tests.server.browser import browser, page, page_errors, playwright_driver
 
 BASE = "http://testserver"
 
@@ -62,3 +64,6 @@ def client(server_world: ServerWorld) -> Iterator[TestClient]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+__all__ = ["browser", "page", "page_errors", "playwright_driver"]

@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.resources import files
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.templating import Jinja2Templates
+from fastapi.staticfiles import StaticFiles
 
 from tenantdb.db.pool import Pool, PoolSettings
 from tenantdb.server import audit, errors, security_headers
 from tenantdb.server.api import PREFIX, router
 from tenantdb.server.api.models import StrictModel
 from tenantdb.server.dashboard.pages import router as pages
+from tenantdb.server.dashboard.rendering import STATIC_DIR
 from tenantdb.server.inventory import RouteEntry, route_inventory
 from tenantdb.server.ratelimit import RateLimits, TokenBuckets
 from tenantdb.server.settings import ServerSettings
@@ -60,7 +59,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
         per_tenant=TokenBuckets(settings.tenant_rate, settings.tenant_burst),
         failed_auth=TokenBuckets(settings.failed_auth_rate, settings.failed_auth_burst),
     )
-    app.state.templates = Jinja2Templates(directory=Path(str(files("tenantdb.server.dashboard") / "templates")))
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     def healthz() -> Health:
@@ -69,6 +67,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     app.include_router(router())
     app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     audit.install(app)
     security_headers.install(app)  # outermost: every response, errors included, gets the headers

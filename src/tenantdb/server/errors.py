@@ -20,6 +20,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tenantdb.errors import ConfigError, ConnectionFailed, DatabaseError, DatabaseUnavailable
+from tenantdb.server.dashboard.components import Layout
+from tenantdb.server.dashboard.rendering import render
 
 log = logging.getLogger("tenantdb.server")
 
@@ -51,11 +53,9 @@ def error_response(request: Request, status: int, *, headers: dict[str, str] | N
     message = MESSAGES.get(status, "error")
     if wants_json(request):
         return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
-    templates = request.app.state.templates
-    page: Response = templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers
-    )
-    return page
+    title = "The database is unavailable" if status == 503 else "Something went wrong"
+    text = render("error.html", layout=Layout(title=title), csrf_token="", status=status, message=message)
+    return HTMLResponse(text, status_code=status, headers=headers)
 
 
 def _validation(request: Request, error: Exception) -> Response:

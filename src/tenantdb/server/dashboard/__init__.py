@@ -1,1 +1,1 @@
-"""The server-rendered dashboard: login, logout and the pages (templates in ``templates/``, assets in ``static/``)."""
+"""The executive dashboard: server-rendered pages, their Jinja2 components, CSS and scripts."""

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tenantdb.db.api_tokens import AUTH_ROLE, close_api_session, open_api_session
@@ -15,6 +15,8 @@ from tenantdb.db.pool import Pool
 from tenantdb.db.request_context import begin_request, commit, enter_role
 from tenantdb.server import audit
 from tenantdb.server.auth import SESSION_COOKIE, same_origin, too_many
+from tenantdb.server.dashboard.components import Layout
+from tenantdb.server.dashboard.rendering import render
 from tenantdb.server.ratelimit import RateLimits
 from tenantdb.server.request_db import RequestDb, allows
 from tenantdb.server.scopes import EVERYONE, Principal
@@ -23,14 +25,20 @@ from tenantdb.server.settings import ServerSettings
 router = APIRouter(include_in_schema=False)
 
 
-def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    page: Response = request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
-    return page
+def page(name: str, *, status: int = 200, **context: Any) -> Response:
+    """A template of the dashboard as an HTML response."""
+    return HTMLResponse(render(name, **context), status_code=status)
+
+
+def _login_form(*, error: str | None = None, status: int = 200) -> Response:
+    # Login CSRF is stopped by the same-origin check of POST /login; there is no session to bind a token to yet.
+    return page("login.html", status=status, layout=Layout(title="Log in"), csrf_token="", login_url="/login",
+                error=error)  # fmt: skip
 
 
 @router.get("/login")
-def login_page(request: Request) -> Response:
-    return _render(request, "login.html", {"failed": False})
+def login_page() -> Response:
+    return _login_form()
 
 
 def _open(pool: Pool, settings: ServerSettings, token: str) -> tuple[Principal, str] | None:
@@ -58,7 +66,7 @@ async def login(request: Request, token: Annotated[str, Form(max_length=200)]) -
     if opened is None:
         limits.failed_auth.take(address)
         audit.mark(request, "login_failed")
-        return _render(request, "login.html", {"failed": True}, status=401)
+        return _login_form(error="That token is not valid, or it has expired or been revoked.", status=401)
     principal, cookie = opened
     audit.mark(request, "login", principal)
     response = RedirectResponse("/", status_code=303)
@@ -88,4 +96,7 @@ def logout(request: Request, db: Annotated[RequestDb, allows(EVERYONE, page=True
 
 @router.get("/")
 def home(request: Request, db: Annotated[RequestDb, allows(EVERYONE, page=True)]) -> Response:
-    return _render(request, "home.html", {"principal": db.principal, "csrf_token": db.csrf_token})
+    principal = db.principal
+    layout = Layout(title="Executive dashboard", user=f"{principal.scope} token")
+    return page("home.html", layout=layout, csrf_token=db.csrf_token or "", scope=principal.scope.value,
+                tenant=principal.tenant_slug)  # fmt: skip
