@@ -4,6 +4,7 @@ their keyset order, the options, and every model built as business_analysts."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -20,8 +21,9 @@ from tenantdb.bi.reports.portfolio_trend import PortfolioTrendReport
 from tenantdb.bi.reports.revenue_health import RevenueHealthReport
 from tenantdb.bi.reports.tenant_page import TenantPageReport
 from tenantdb.db import Session, connect
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, ExitCode
 from tests.bi.report_data import ALPHA, BETA, GAMMA, MONTH, PREVIOUS, apply_all_modules, load_dataset
+from tests.helpers import cli
 
 D = Decimal
 DASHBOARD_REPORTS = ("revenue-health", "cost-center", "efficiency", "decisions", "benchmarks", "tenant", "trend")
@@ -248,3 +250,30 @@ def test_tenant_page_explains_health_and_trend(reports: Session) -> None:
 def test_tenant_page_needs_a_tenant(reports: Session) -> None:
     with pytest.raises(ConfigError, match="tenant"):
         build(reports, "tenant")
+
+
+@pytest.mark.parametrize("name", DASHBOARD_REPORTS)
+def test_tenantdb_report_renders_each_model_as_a_table_json_and_csv(reports: Session, dsn: str, name: str) -> None:
+    base = (
+        "report",
+        name,
+        "--month",
+        f"{MONTH:%Y-%m}",
+        "--dsn",
+        dsn,
+        *(("--tenant", "beta-corp") * (name == "tenant")),
+    )
+    table = cli(*base)
+    assert table.returncode == 0, table.stderr
+    assert f"{MONTH:%Y-%m}" in table.stdout
+    document = cli(*base, "--json")
+    assert document.returncode == 0, document.stderr
+    assert json.loads(document.stdout)["report"] == name
+    rows = cli(*base, "--csv")
+    assert rows.returncode == 0, rows.stderr
+    assert len(rows.stdout.splitlines()) >= 2  # a header, then rows
+
+
+def test_a_bad_limit_on_the_command_line_is_bad_input_naming_it(reports: Session, dsn: str) -> None:
+    done = cli("report", "benchmarks", "--limit", "5000", "--dsn", dsn)
+    assert done.returncode == ExitCode.BAD_INPUT and "--limit 5000" in done.stderr
