@@ -277,3 +277,39 @@ def test_tenantdb_report_renders_each_model_as_a_table_json_and_csv(reports: Ses
 def test_a_bad_limit_on_the_command_line_is_bad_input_naming_it(reports: Session, dsn: str) -> None:
     done = cli("report", "benchmarks", "--limit", "5000", "--dsn", dsn)
     assert done.returncode == ExitCode.BAD_INPUT and "--limit 5000" in done.stderr
+
+
+# Each list, the id of a row, and the model's list and total fields.
+PAGED = (
+    ("revenue-health", "tenants", "tenant_id", "tenants_total"),
+    ("efficiency", "tenants", "tenant_id", "tenants_total"),
+    ("benchmarks", "tenants", "tenant_id", "tenants_total"),
+    ("cost-center", "open_actions", "optimization_id", "open_actions_total"),
+    ("decisions", "decisions", "decision_id", "decisions_total"),
+)
+
+
+@pytest.mark.parametrize(("name", "rows", "key", "total"), PAGED)
+def test_paging_with_the_keyset_cursor_lists_every_row_once_in_order(
+    reports: Session, name: str, rows: str, key: str, total: str
+) -> None:
+    whole = getattr(build(reports, name), rows)
+    paged: list[Any] = []
+    after = None
+    while True:
+        page = build(reports, name, limit=1, after=after)
+        assert getattr(page, total) == len(whole)
+        if not getattr(page, rows):
+            break
+        paged.extend(getattr(page, rows))
+        after = getattr(paged[-1], key)
+    assert paged == list(whole) and len(whole) >= 2
+
+
+def test_the_cursor_on_the_command_line_pages_and_a_bad_one_is_bad_input(reports: Session, dsn: str) -> None:
+    base = ("report", "revenue-health", "--dsn", dsn, "--limit", "1", "--json")
+    first = json.loads(cli(*base).stdout)["tenants"]
+    second = json.loads(cli(*base, "--after", first[0]["tenant_id"]).stdout)["tenants"]
+    assert [first[0]["tenant_id"], second[0]["tenant_id"]] == [str(BETA), str(ALPHA)]
+    done = cli(*base, "--after", "x'; DROP TABLE companies; --")
+    assert done.returncode == ExitCode.BAD_INPUT and "--after" in done.stdout  # --json: the error as JSON

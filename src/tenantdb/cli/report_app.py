@@ -9,7 +9,7 @@ import typer
 
 from tenantdb import commands
 from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, ReportOptions, RevenueBasis, parse_month
-from tenantdb.bi.reports.common import DEFAULT_LIMIT, DEFAULT_MONTHS, MAX_LIMIT, MAX_MONTHS
+from tenantdb.bi.reports.common import DEFAULT_LIMIT, DEFAULT_MONTHS, MAX_LIMIT, MAX_MONTHS, parse_cursor
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
 from tenantdb.cli.report_csv import emit_csv
 from tenantdb.cli.report_json import emit_report
@@ -65,6 +65,7 @@ def _run_report(
     basis: str = DEFAULT_BASIS,
     limit: int = DEFAULT_LIMIT,
     months: int = DEFAULT_MONTHS,
+    after: str | None = None,
 ) -> None:
     if as_json and as_csv:
         raise typer.BadParameter("choose one of --json and --csv")
@@ -78,6 +79,7 @@ def _run_report(
             tenant=tenant,
             limit=limit,
             months=months,
+            after=None if after is None else parse_cursor(after),
         )
         return commands.report(settings_from(project, dsn, None, None), name, options)
 
@@ -206,6 +208,14 @@ def explain(
 LimitOpt = Annotated[
     int, typer.Option("--limit", help=f"Rows of each list (1 to {MAX_LIMIT:,}), in the report's keyset order.")
 ]
+AfterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--after",
+        help="Keyset cursor: the id of the last row of the previous page (a tenant, action or decision id).",
+        show_default=False,
+    ),
+]
 MonthsOpt = Annotated[
     int, typer.Option("--months", help=f"Months of each trend, ending with --month (1 to {MAX_MONTHS}).")
 ]
@@ -221,6 +231,7 @@ def _dashboard_report(name: str, help_text: str) -> None:
         min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
         limit: LimitOpt = DEFAULT_LIMIT,
         months: MonthsOpt = DEFAULT_MONTHS,
+        after: AfterOpt = None,
         project: ProjectOpt = None,
         dsn: DsnOpt = None,
         as_json: JsonOpt = False,
@@ -228,7 +239,7 @@ def _dashboard_report(name: str, help_text: str) -> None:
     ) -> None:
         _run_report(
             name, project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
-            as_json=as_json, as_csv=as_csv, basis=basis, limit=limit, months=months,
+            as_json=as_json, as_csv=as_csv, basis=basis, limit=limit, months=months, after=after,
         )  # fmt: skip
 
     report_app.command(name, help=help_text)(command)

@@ -74,7 +74,8 @@ class Distribution:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BenchmarksReport:
-    """``tenants``: the first ``limit`` customers in keyset order ``(company_name, tenant_id)``, of
+    """``tenants``: the first ``limit`` customers in keyset order ``(company_name, tenant_id)`` after
+    the tenant ``after`` (the cursor: the last row's tenant_id), of
     ``tenants_total``; ``distributions``: one per metric of :data:`BIN_EDGES`, in that order."""
 
     report: str
@@ -110,6 +111,7 @@ def build(session: Session, options: ReportOptions) -> BenchmarksReport:
         (query("dash_benchmark_tenants"), query("dash_benchmark_values"), "SELECT count(*) AS tenants FROM figures"),
         scope,
         limit=options.limit,
+        after=options.after,
         **edges,
     )
     by_metric = {row["metric"]: row for row in values}

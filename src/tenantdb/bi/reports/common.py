@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any, LiteralString
+from uuid import UUID
 
 from tenantdb.db import Session, bypasses_row_security
 from tenantdb.errors import ConfigError
@@ -68,8 +69,8 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportOptions:
     """What the user asked for: ``--month``, ``--basis``, ``--margin-target``, ``--min-volume`` (and ``--tenant``
-    for explain and the tenant page); the dashboard models' ``--limit`` (rows of a list) and ``--months`` (of a
-    trend)."""
+    for explain and the tenant page); the dashboard models' ``--limit`` (rows of a list), ``--months`` (of a
+    trend) and ``--after`` (the keyset cursor of their lists)."""
 
     month: date | None = None
     basis: RevenueBasis = REVENUE_BASIS
@@ -78,6 +79,7 @@ class ReportOptions:
     tenant: str | None = None
     limit: int = DEFAULT_LIMIT
     months: int = DEFAULT_MONTHS
+    after: UUID | None = None  # a list's keyset cursor: the id of the last row of the previous page
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +111,14 @@ def parse_month(text: str) -> date:
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
         raise ConfigError(f"--month {text!r}: expected a month like 2025-06 (YYYY-MM)")
     return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def parse_cursor(text: str) -> UUID:
+    """A list's keyset cursor (the id of a row); anything else is a clear error."""
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise ConfigError(f"--after {text!r}: expected the id of a row of the previous page (a uuid)") from None
 
 
 def check_options(options: ReportOptions) -> None:

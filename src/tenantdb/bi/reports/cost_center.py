@@ -12,6 +12,7 @@ from uuid import UUID
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope
 from tenantdb.bi.reports.events_tables import require_readable
 from tenantdb.bi.reports.figures import rows_as
+from tenantdb.bi.reports.pages import fetch_page
 from tenantdb.bi.reports.portfolio_trend import first_month
 from tenantdb.db import Session
 
@@ -59,7 +60,8 @@ class OpenAction:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CostCenterReport:
     """``months``: oldest first; ``kinds``: largest identified first; ``open_actions``: the first ``limit`` in keyset
-    order ``(expected_savings DESC, optimization_id)``, of ``open_actions_total``."""
+    order ``(expected_savings DESC, optimization_id)`` after the action ``after`` (the cursor: the last one's id), of
+    ``open_actions_total``."""
 
     report: str
     scope: ReportScope
@@ -72,15 +74,17 @@ class CostCenterReport:
 def build(session: Session, options: ReportOptions) -> CostCenterReport:
     scope = resolve_scope(session, options)
     require_readable(session, "cost_optimizations", "cost_optimization_results")
-    params = {"month": scope.month, "first_month": first_month(scope.month, options.months), "limit": options.limit}
+    params = {
+        "month": scope.month,
+        "first_month": first_month(scope.month, options.months),
+        "limit": options.limit,
+        "after": options.after,
+    }
     columns, rows = session.fetch_named(query("dash_savings_months"), params)
     months = rows_as(SavingsMonth, columns, rows)
     columns, rows = session.fetch_named(query("dash_savings_kinds"), params)
     kinds = rows_as(SavingsKind, columns, rows)
-    columns, rows = session.fetch_named(query("dash_open_actions"), params)
-    total = rows[0][columns.index("total")] if rows else 0
-    keep = [i for i, name in enumerate(columns) if name != "total"]
-    actions = rows_as(OpenAction, [columns[i] for i in keep], [tuple(row[i] for i in keep) for row in rows])
+    total, actions = fetch_page(session, OpenAction, "dash_open_actions", params)
     return CostCenterReport(
         report="cost-center",
         scope=scope,

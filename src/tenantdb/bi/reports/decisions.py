@@ -12,6 +12,7 @@ from uuid import UUID
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope
 from tenantdb.bi.reports.events_tables import require_readable
 from tenantdb.bi.reports.figures import rows_as
+from tenantdb.bi.reports.pages import fetch_page
 from tenantdb.bi.reports.portfolio_trend import first_month
 from tenantdb.db import Session
 
@@ -51,7 +52,8 @@ class Decision:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DecisionsReport:
     """The month's figures (its row of ``trend``); ``decisions``: opened or decided in the month or open at its end,
-    the first ``limit`` in keyset order ``(opened_at DESC, decision_id)``, of ``decisions_total``."""
+    the first ``limit`` in keyset order ``(opened_at DESC, decision_id)`` after the decision ``after`` (the cursor: the
+    last one's id), of ``decisions_total``."""
 
     report: str
     scope: ReportScope
@@ -69,16 +71,18 @@ class DecisionsReport:
 def build(session: Session, options: ReportOptions) -> DecisionsReport:
     scope = resolve_scope(session, options)
     require_readable(session, "strategic_decisions")
-    params = {"month": scope.month, "first_month": first_month(scope.month, options.months), "limit": options.limit}
+    params = {
+        "month": scope.month,
+        "first_month": first_month(scope.month, options.months),
+        "limit": options.limit,
+        "after": options.after,
+    }
     columns, rows = session.fetch_named(query("dash_decision_months"), params)
     trend = rows_as(DecisionMonth, columns, rows)
     this = trend[-1]
     columns, rows = session.fetch_named(query("dash_decision_outcomes"), params)
     outcomes = rows_as(OutcomeCount, columns, rows)
-    columns, rows = session.fetch_named(query("dash_decision_list"), params)
-    total = rows[0][columns.index("total")] if rows else 0
-    keep = [i for i, name in enumerate(columns) if name != "total"]
-    decisions = rows_as(Decision, [columns[i] for i in keep], [tuple(row[i] for i in keep) for row in rows])
+    total, decisions = fetch_page(session, Decision, "dash_decision_list", params)
     return DecisionsReport(
         report="decisions",
         scope=scope,

@@ -64,7 +64,8 @@ class EfficiencyScores:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EfficiencyReport:
     """``tenants``: the first ``limit`` customers in keyset order ``(cost_per_1000_delivered DESC NULLS LAST,
-    tenant_id)``, of ``tenants_total``; ``pools``: every pool, costliest first; ``trend``: oldest month first;
+    tenant_id)`` after the tenant ``after`` (the cursor: the last row's tenant_id), of ``tenants_total``; ``pools``:
+    every pool, costliest first; ``trend``: oldest month first;
     ``efficiency_metrics``: None without module events."""
 
     report: str
@@ -104,6 +105,7 @@ def build(session: Session, options: ReportOptions) -> EfficiencyReport:
         ),
         scope,
         limit=options.limit,
+        after=options.after,
     )
     trend = trend_months(session, scope, options.months)
     this_month = next((m for m in trend if m.month == scope.month), None)

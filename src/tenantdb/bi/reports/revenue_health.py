@@ -57,8 +57,9 @@ class TenantRisk:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RevenueHealthReport:
-    """``tenants``: the first ``limit`` customers in keyset order ``(revenue_at_risk DESC, tenant_id)`` (the next
-    page: the rows after the last one's key); ``tenants_total`` of them. ``trend``: oldest month first."""
+    """``tenants``: the first ``limit`` customers in keyset order ``(revenue_at_risk DESC, tenant_id)`` after the
+    tenant ``after`` (the cursor: the last row's tenant_id); ``tenants_total`` of them. ``trend``: oldest month
+    first."""
 
     report: str
     scope: ReportScope
@@ -72,7 +73,11 @@ class RevenueHealthReport:
 def build(session: Session, options: ReportOptions) -> RevenueHealthReport:
     scope = resolve_scope(session, options)
     portfolio, tenants = fetch_sections(
-        session, (query("dash_risk_portfolio"), query("dash_risk_tenants")), scope, limit=options.limit
+        session,
+        (query("dash_risk_portfolio"), query("dash_risk_tenants")),
+        scope,
+        limit=options.limit,
+        after=options.after,
     )
     totals = model_from(RiskPortfolio, portfolio[0])
     return RevenueHealthReport(

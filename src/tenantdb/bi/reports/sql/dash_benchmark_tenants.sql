@@ -1,7 +1,8 @@
 -- Benchmarks, per customer (selects FROM figures): its rates against the published limits (as
 -- dash_risk_tenants.sql) and its percentile rank among the customers with a value of each metric: percent_rank =
 -- the share of the others strictly below it (0: the lowest, 1: the highest; NULL without a value). Higher is better
--- for margin, lower for cost per 1,000, bounce and spam. Keyset: (company_name, tenant_id); the first %(limit)s rows.
+-- for margin, lower for cost per 1,000, bounce and spam. Keyset: (company_name, tenant_id); the first %(limit)s rows
+-- after the row of tenant %(after)s (None: from the start; a tenant without a row in the month: no rows).
 WITH b AS (
     SELECT f.*,
            CASE WHEN f.emails_delivered > 0 THEN f.total_cost * 1000 / f.emails_delivered END AS cpm
@@ -44,5 +45,9 @@ SELECT r.tenant_id,
        round(r.bounce_rank::numeric, 4) AS bounce_rank,
        round(r.spam_rank::numeric, 4) AS spam_rank
 FROM ranked r
+CROSS JOIN (SELECT (SELECT a.company_name FROM figures a WHERE a.tenant_id = %(after)s::uuid) AS value) c
+WHERE %(after)s::uuid IS NULL
+   OR r.company_name > c.value
+   OR (r.company_name = c.value AND r.tenant_id > %(after)s::uuid)
 ORDER BY r.company_name, r.tenant_id
 LIMIT %(limit)s

@@ -1,7 +1,8 @@
 -- Revenue Health Monitor, per customer (selects FROM figures): rates against the mailbox providers' published limits
 -- (bounce 4%% near, 5%% review, 10%% suspension; spam 0.08%% near, 0.1%% limit, 0.3%% never reach), judged on the unrounded
 -- rates and only at or above the minimum volume, and the revenue at risk in dollars.
--- Keyset: (revenue_at_risk DESC, tenant_id); the first %(limit)s rows.
+-- Keyset: (revenue_at_risk DESC, tenant_id); the first %(limit)s rows after the row of tenant %(after)s (None: from
+-- the start; a tenant without a row in the month: no rows).
 SELECT f.tenant_id,
        f.company_name,
        f.slug,
@@ -26,5 +27,9 @@ SELECT f.tenant_id,
        f.business_health_status,
        f.revenue_at_risk
 FROM figures f
+CROSS JOIN (SELECT (SELECT a.revenue_at_risk FROM figures a WHERE a.tenant_id = %(after)s::uuid) AS value) c
+WHERE %(after)s::uuid IS NULL
+   OR f.revenue_at_risk < c.value
+   OR (f.revenue_at_risk = c.value AND f.tenant_id > %(after)s::uuid)
 ORDER BY f.revenue_at_risk DESC, f.tenant_id
 LIMIT %(limit)s
