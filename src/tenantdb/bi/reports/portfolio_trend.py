@@ -7,11 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import LiteralString
+from typing import Any, LiteralString
 
-from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
-from tenantdb.bi.reports.executive import MonthTotals
-from tenantdb.bi.reports.figures import rows_as
+from tenantdb.bi.reports.common import (
+    DEFAULT_MARGIN_TARGET,
+    DEFAULT_MIN_VOLUME,
+    REVENUE_BASIS,
+    ReportOptions,
+    ReportScope,
+    query,
+    resolve_scope,
+    scope_params,
+)
+from tenantdb.bi.reports.executive import SUMMARY_READABLE, SUMMARY_VERSION, MonthTotals
+from tenantdb.bi.reports.figures import model_from, parse_section, rows_as
 from tenantdb.bi.statements import statement
 from tenantdb.db import Session
 
@@ -62,11 +71,32 @@ def _totals_query() -> LiteralString:
     return _RESOURCES_OPEN + body + _RESOURCES_CLOSE + query("month_totals") + _TOTALS_CLOSE
 
 
+def _stored_totals(session: Session, scope: ReportScope, params: dict[str, Any]) -> tuple[MonthTotals, ...] | None:
+    """The months' totals from ``bi_month_summary`` when every month of the range with rollups has a current row
+    there for the report's options (the defaults only); None (compute live) otherwise."""
+    defaults = (DEFAULT_MARGIN_TARGET, DEFAULT_MIN_VOLUME, REVENUE_BASIS)
+    if (scope.margin_target, scope.min_volume, scope.revenue_basis) != defaults:
+        return None
+    if not session.fetch_value(SUMMARY_READABLE):
+        return None
+    stored = {
+        month: model_from(MonthTotals, parse_section(f"[{total}]")[0])
+        for month, total in session.fetch_all(query("dash_stored_totals"), params | {"version": SUMMARY_VERSION})
+    }
+    wanted = [m for (m,) in session.fetch_all(query("refreshed_months")) if params["first_month"] <= m <= scope.month]
+    if any(month not in stored for month in wanted):
+        return None
+    return tuple(stored[month] for month in wanted)
+
+
 def trend_months(session: Session, scope: ReportScope, months: int) -> tuple[TrendMonth, ...]:
-    """The portfolio's months from ``months`` months back to the scope's month, oldest first (two statements)."""
+    """The portfolio's months from ``months`` months back to the scope's month, oldest first: the totals the refresh
+    stored (``bi_month_summary``) when they are current for the report's options, computed live otherwise."""
     params = scope_params(scope) | {"first_month": first_month(scope.month, months)}
-    columns, rows = session.fetch_named(_totals_query(), params)
-    totals = rows_as(MonthTotals, columns, rows)
+    totals = _stored_totals(session, scope, params)
+    if totals is None:
+        columns, rows = session.fetch_named(_totals_query(), params)
+        totals = rows_as(MonthTotals, columns, rows)
     at_risk = dict(session.fetch_all(query("dash_at_risk_months"), params))
     return tuple(
         TrendMonth(
