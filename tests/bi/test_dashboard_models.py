@@ -16,6 +16,7 @@ from tenantdb.bi.reports.benchmarks import BenchmarksReport
 from tenantdb.bi.reports.cost_center import CostCenterReport
 from tenantdb.bi.reports.decisions import DecisionsReport
 from tenantdb.bi.reports.efficiency import EfficiencyReport
+from tenantdb.bi.reports.executive import store_summary
 from tenantdb.bi.reports.limits import LimitStatus
 from tenantdb.bi.reports.portfolio_trend import PortfolioTrendReport
 from tenantdb.bi.reports.revenue_health import RevenueHealthReport
@@ -313,3 +314,25 @@ def test_the_cursor_on_the_command_line_pages_and_a_bad_one_is_bad_input(reports
     assert [first[0]["tenant_id"], second[0]["tenant_id"]] == [str(BETA), str(ALPHA)]
     done = cli(*base, "--after", "x'; DROP TABLE companies; --")
     assert done.returncode == ExitCode.BAD_INPUT and "--after" in done.stdout  # --json: the error as JSON
+
+
+def test_the_trend_reads_the_stored_totals_when_current_and_computes_them_otherwise(reports: Session) -> None:
+    live = build(reports, "trend").months
+    with reports.transaction():
+        reports.execute(
+            "INSERT INTO bi_refresh_state (month, definitions, duration_ms) VALUES (%s, 'x', 1), (%s, 'x', 1)",
+            (PREVIOUS, MONTH),
+        )
+        assert store_summary(reports, PREVIOUS) and store_summary(reports, MONTH)
+    assert build(reports, "trend").months == live  # the same figures, stored
+    with reports.transaction():  # a marker proves which path was read
+        reports.execute(
+            "UPDATE bi_month_summary SET totals = jsonb_set(totals, '{0,revenue}', '12345.67') WHERE month = %s",
+            (MONTH,),
+        )
+    assert build(reports, "trend").months[-1].revenue == D("12345.67")
+    with reports.transaction():  # the month refreshed since its summary: computed live again
+        reports.execute(
+            "UPDATE bi_refresh_state SET refreshed_at = now() + interval '1 minute' WHERE month = %s", (MONTH,)
+        )
+    assert build(reports, "trend").months == live

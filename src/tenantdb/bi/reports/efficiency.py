@@ -107,7 +107,7 @@ def build(session: Session, options: ReportOptions) -> EfficiencyReport:
         limit=options.limit,
         after=options.after,
     )
-    trend = trend_months(session, scope, options.months)
+    trend = trend_months(session, scope, options.months, at_risk=False)
     this_month = next((m for m in trend if m.month == scope.month), None)
     return EfficiencyReport(
         report="efficiency",

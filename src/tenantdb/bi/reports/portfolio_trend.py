@@ -48,7 +48,7 @@ class TrendMonth:
     emails_delivered: int
     cost_per_1000_delivered: Decimal | None
     revenue_at_risk: Decimal
-    at_risk_tenants: int
+    at_risk_tenants: int | None  # None: not counted (the efficiency view's trend, which does not show it)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,7 +89,7 @@ def _stored_totals(session: Session, scope: ReportScope, params: dict[str, Any])
     return tuple(stored[month] for month in wanted)
 
 
-def trend_months(session: Session, scope: ReportScope, months: int) -> tuple[TrendMonth, ...]:
+def trend_months(session: Session, scope: ReportScope, months: int, *, at_risk: bool = True) -> tuple[TrendMonth, ...]:
     """The portfolio's months from ``months`` months back to the scope's month, oldest first: the totals the refresh
     stored (``bi_month_summary``) when they are current for the report's options, computed live otherwise."""
     params = scope_params(scope) | {"first_month": first_month(scope.month, months)}
@@ -97,7 +97,7 @@ def trend_months(session: Session, scope: ReportScope, months: int) -> tuple[Tre
     if totals is None:
         columns, rows = session.fetch_named(_totals_query(), params)
         totals = rows_as(MonthTotals, columns, rows)
-    at_risk = dict(session.fetch_all(query("dash_at_risk_months"), params))
+    counts = dict(session.fetch_all(query("dash_at_risk_months"), params)) if at_risk else None
     return tuple(
         TrendMonth(
             month=t.month,
@@ -109,7 +109,7 @@ def trend_months(session: Session, scope: ReportScope, months: int) -> tuple[Tre
             emails_delivered=t.emails_delivered,
             cost_per_1000_delivered=t.cost_per_1000_delivered,
             revenue_at_risk=t.revenue_at_risk,
-            at_risk_tenants=at_risk.get(t.month, 0),
+            at_risk_tenants=None if counts is None else counts.get(t.month, 0),
         )
         for t in totals
     )
