@@ -19,17 +19,22 @@ WITH v AS (
                                                WHEN 'bounce_rate' THEN %(bounce_rate_edges)s::numeric[]
                                                ELSE %(spam_rate_edges)s::numeric[] END) AS bucket
     FROM v
+), bins AS (
+    SELECT c.metric, jsonb_object_agg(c.bucket, c.tenants)::text AS buckets
+    FROM (SELECT x.metric, x.bucket, count(*) AS tenants FROM bucketed x GROUP BY x.metric, x.bucket) c
+    GROUP BY c.metric
+), percentiles AS (
+    SELECT b.metric,
+           count(*) AS tenants,
+           round(percentile_disc(0.10) WITHIN GROUP (ORDER BY b.value), 6) AS p10,
+           round(percentile_disc(0.25) WITHIN GROUP (ORDER BY b.value), 6) AS p25,
+           round(percentile_disc(0.50) WITHIN GROUP (ORDER BY b.value), 6) AS p50,
+           round(percentile_disc(0.75) WITHIN GROUP (ORDER BY b.value), 6) AS p75,
+           round(percentile_disc(0.90) WITHIN GROUP (ORDER BY b.value), 6) AS p90
+    FROM bucketed b
+    GROUP BY b.metric
 )
-SELECT b.metric,
-       count(*) AS tenants,
-       round(percentile_disc(0.10) WITHIN GROUP (ORDER BY b.value), 6) AS p10,
-       round(percentile_disc(0.25) WITHIN GROUP (ORDER BY b.value), 6) AS p25,
-       round(percentile_disc(0.50) WITHIN GROUP (ORDER BY b.value), 6) AS p50,
-       round(percentile_disc(0.75) WITHIN GROUP (ORDER BY b.value), 6) AS p75,
-       round(percentile_disc(0.90) WITHIN GROUP (ORDER BY b.value), 6) AS p90,
-       (SELECT jsonb_object_agg(c.bucket, c.tenants)
-        FROM (SELECT x.bucket, count(*) AS tenants FROM bucketed x WHERE x.metric = b.metric GROUP BY x.bucket) c)::text
-           AS buckets
-FROM bucketed b
-GROUP BY b.metric
-ORDER BY b.metric
+SELECT p.*, n.buckets
+FROM percentiles p
+JOIN bins n ON n.metric = p.metric
+ORDER BY p.metric
