@@ -9,6 +9,7 @@ import typer
 
 from tenantdb import commands
 from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, ReportOptions, RevenueBasis, parse_month
+from tenantdb.bi.reports.common import DEFAULT_LIMIT, DEFAULT_MONTHS, MAX_LIMIT, MAX_MONTHS, parse_cursor
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
 from tenantdb.cli.report_csv import emit_csv
 from tenantdb.cli.report_json import emit_report
@@ -62,6 +63,9 @@ def _run_report(
     min_volume: int = DEFAULT_MIN_VOLUME,
     tenant: str | None = None,
     basis: str = DEFAULT_BASIS,
+    limit: int = DEFAULT_LIMIT,
+    months: int = DEFAULT_MONTHS,
+    after: str | None = None,
 ) -> None:
     if as_json and as_csv:
         raise typer.BadParameter("choose one of --json and --csv")
@@ -73,6 +77,9 @@ def _run_report(
             margin_target=parse_ratio("--margin-target", margin_target, "0.3 or 30%"),
             min_volume=min_volume,
             tenant=tenant,
+            limit=limit,
+            months=months,
+            after=None if after is None else parse_cursor(after),
         )
         return commands.report(settings_from(project, dsn, None, None), name, options)
 
@@ -196,3 +203,98 @@ def explain(
     _run_report(
         "explain", project=project, dsn=dsn, month=month, as_json=as_json, as_csv=as_csv, tenant=tenant, basis=basis
     )
+
+
+LimitOpt = Annotated[
+    int, typer.Option("--limit", help=f"Rows of each list (1 to {MAX_LIMIT:,}), in the report's keyset order.")
+]
+AfterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--after",
+        help="Keyset cursor: the id of the last row of the previous page (a tenant, action or decision id).",
+        show_default=False,
+    ),
+]
+MonthsOpt = Annotated[
+    int, typer.Option("--months", help=f"Months of each trend, ending with --month (1 to {MAX_MONTHS}).")
+]
+
+
+def _dashboard_report(name: str, help_text: str) -> None:
+    """Registers ``tenantdb report NAME`` for a dashboard view's model: the month's options, --limit, --months."""
+
+    def command(
+        month: MonthOpt = None,
+        basis: BasisOpt = DEFAULT_BASIS,
+        margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
+        min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+        limit: LimitOpt = DEFAULT_LIMIT,
+        months: MonthsOpt = DEFAULT_MONTHS,
+        after: AfterOpt = None,
+        project: ProjectOpt = None,
+        dsn: DsnOpt = None,
+        as_json: JsonOpt = False,
+        as_csv: CsvOpt = False,
+    ) -> None:
+        _run_report(
+            name, project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
+            as_json=as_json, as_csv=as_csv, basis=basis, limit=limit, months=months, after=after,
+        )  # fmt: skip
+
+    report_app.command(name, help=help_text)(command)
+
+
+_dashboard_report(
+    "revenue-health",
+    "Revenue Health Monitor: deliverability and revenue at risk, portfolio and per tenant, against the providers' "
+    "limits, with the trend of the last --months months.\n\nCSV: the tenants, largest revenue at risk first.",
+)
+_dashboard_report(
+    "cost-center",
+    "Cost Optimization Center: savings identified, taken and realized per month and cumulative, per kind of action, "
+    "and the open actions.\n\nCSV: the open actions, largest saving first.",
+)
+_dashboard_report(
+    "efficiency",
+    "Operational Efficiency: utilization and idle capacity per pool and of dedicated servers, cost per 1,000 e-mails "
+    "per tenant and its trend, efficiency scores.\n\nCSV: the tenants, most expensive per 1,000 first.",
+)
+_dashboard_report(
+    "decisions",
+    "Strategic Decision Tracker: decisions opened and decided, velocity (median and p90 days), outcomes, the "
+    "month's decisions.\n\nCSV: the decisions, newest first.",
+)
+_dashboard_report(
+    "benchmarks",
+    "Each tenant against the providers' limits and the other tenants (percentile ranks), and each metric's "
+    "distribution.\n\nCSV: the tenants by name.",
+)
+_dashboard_report(
+    "trend",
+    "The portfolio's last --months months: revenue, modeled cost, margin, cost per 1,000, revenue at risk.\n\n"
+    "CSV: one row per month.",
+)
+
+
+@report_app.command("tenant")
+def tenant_page(
+    tenant: Annotated[str, typer.Option("--tenant", "-t", help="The tenant: its id, slug or name.")],
+    month: MonthOpt = None,
+    basis: BasisOpt = DEFAULT_BASIS,
+    margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
+    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
+    months: MonthsOpt = DEFAULT_MONTHS,
+    project: ProjectOpt = None,
+    dsn: DsnOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """One tenant's page: its allocation explained line by line, its health with reasons, its trend.
+
+    CSV: one row per month of the trend.
+    """
+    _run_report(
+        "tenant", project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
+        as_json=as_json, as_csv=as_csv, basis=basis, tenant=tenant, months=months,
+    )  # fmt: skip

@@ -16,16 +16,23 @@ from enum import Enum
 from typing import Any
 
 from tenantdb.bi.reports.actions import Action
+from tenantdb.bi.reports.benchmarks import BenchmarksReport, TenantBenchmark
+from tenantdb.bi.reports.cost_center import CostCenterReport, OpenAction
 from tenantdb.bi.reports.cost_optimization import CostOptimizationReport
 from tenantdb.bi.reports.cost_per_email import CostPerEmailReport, TenantCostPerEmail
+from tenantdb.bi.reports.decisions import Decision, DecisionsReport
 from tenantdb.bi.reports.deliverability import DeliverabilityReport, TenantDeliverability
+from tenantdb.bi.reports.efficiency import EfficiencyReport, TenantEfficiency
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.executive_metrics import KpiTarget
 from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.bi.reports.explain import AllocationLine, ExplainReport
 from tenantdb.bi.reports.figures import TenantFigures
 from tenantdb.bi.reports.plans import PlanProfitability, PlansReport
+from tenantdb.bi.reports.portfolio_trend import PortfolioTrendReport, TrendMonth
 from tenantdb.bi.reports.reconciliation import ProviderReconciliation, ReconciliationReport
+from tenantdb.bi.reports.revenue_health import RevenueHealthReport, TenantRisk
+from tenantdb.bi.reports.tenant_page import TenantMonth, TenantPageReport
 
 _MAIN_TABLES: dict[type[Any], tuple[type[Any], str]] = {
     ExecutiveReport: (TenantFigures, "tenants"),
@@ -36,6 +43,13 @@ _MAIN_TABLES: dict[type[Any], tuple[type[Any], str]] = {
     DeliverabilityReport: (TenantDeliverability, "tenants"),
     ReconciliationReport: (ProviderReconciliation, "providers"),
     ExplainReport: (AllocationLine, "lines"),
+    RevenueHealthReport: (TenantRisk, "tenants"),
+    CostCenterReport: (OpenAction, "open_actions"),
+    EfficiencyReport: (TenantEfficiency, "tenants"),
+    DecisionsReport: (Decision, "decisions"),
+    BenchmarksReport: (TenantBenchmark, "tenants"),
+    TenantPageReport: (TenantMonth, "trend"),
+    PortfolioTrendReport: (TrendMonth, "months"),
 }
 
 

@@ -16,6 +16,7 @@ from tenantdb.bi.reports.explain import ExplainReport
 from tenantdb.bi.reports.plans import PlansReport
 from tenantdb.bi.reports.reconciliation import ProviderReconciliation, ReconciliationFlag, ReconciliationReport
 from tenantdb.cli.render import stdout
+from tenantdb.cli.report_dashboard import EXPLAIN_RENDERER, TITLES, show_dashboard_report
 from tenantdb.cli.report_executive import show_executive, show_plans, show_tenant_executive
 from tenantdb.cli.report_format import (
     RISK_STYLE,
@@ -285,7 +286,11 @@ RENDERERS: dict[type[Any], Any] = {
     DeliverabilityReport: show_deliverability,
     ReconciliationReport: show_reconciliation,
     ExplainReport: show_explain,
+    **dict.fromkeys(TITLES, show_dashboard_report),
 }
+
+
+EXPLAIN_RENDERER.append(show_explain)
 
 
 def show_report(report: Any) -> None:

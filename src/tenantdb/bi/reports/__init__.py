@@ -8,13 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 from tenantdb.bi.reports import (
+    benchmarks,
+    cost_center,
     cost_optimization,
     cost_per_email,
+    decisions,
     deliverability,
+    efficiency,
     executive,
     explain,
     plans,
+    portfolio_trend,
     reconciliation,
+    revenue_health,
+    tenant_page,
 )
 from tenantdb.bi.reports.common import (
     DEFAULT_MARGIN_TARGET,
@@ -35,9 +42,19 @@ REPORTS: dict[str, Callable[[Session, ReportOptions], Any]] = {
     "deliverability": deliverability.build,
     "reconciliation": reconciliation.build,
     "explain": explain.build,
+    # the dashboard's views (DASHBOARD_REPORTS)
+    "revenue-health": revenue_health.build,
+    "cost-center": cost_center.build,
+    "efficiency": efficiency.build,
+    "decisions": decisions.build,
+    "benchmarks": benchmarks.build,
+    "tenant": tenant_page.build,
+    "trend": portfolio_trend.build,
 }
+DASHBOARD_REPORTS = ("revenue-health", "cost-center", "efficiency", "decisions", "benchmarks", "tenant", "trend")
 
 __all__ = [
+    "DASHBOARD_REPORTS",
     "DEFAULT_MARGIN_TARGET",
     "DEFAULT_MIN_VOLUME",
     "REPORTS",

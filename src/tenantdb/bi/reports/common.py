@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any, LiteralString
+from uuid import UUID
 
 from tenantdb.db import Session, bypasses_row_security
 from tenantdb.errors import ConfigError
@@ -55,6 +56,10 @@ REVENUE_BASIS = RevenueBasis.RECOGNIZED
 REVENUE_BASIS_NOTE = REVENUE_BASIS.note
 DEFAULT_MARGIN_TARGET = Decimal("0.30")
 DEFAULT_MIN_VOLUME = 1_000
+DEFAULT_LIMIT = 100  # rows of a list a dashboard model returns (keyset pagination: see each model)
+MAX_LIMIT = 1_000
+DEFAULT_MONTHS = 12  # months of a trend
+MAX_MONTHS = 60
 IDLE_DEDICATED_UTILIZATION = Decimal("0.20")  # below it a tenant's dedicated servers are reported idle
 HIGH_IDLE_SHARE = Decimal("0.30")  # a pool whose idle line is above this share of its cost is reported
 
@@ -64,13 +69,17 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportOptions:
     """What the user asked for: ``--month``, ``--basis``, ``--margin-target``, ``--min-volume`` (and ``--tenant``
-    for explain)."""
+    for explain and the tenant page); the dashboard models' ``--limit`` (rows of a list), ``--months`` (of a
+    trend) and ``--after`` (the keyset cursor of their lists)."""
 
     month: date | None = None
     basis: RevenueBasis = REVENUE_BASIS
     margin_target: Decimal = DEFAULT_MARGIN_TARGET
     min_volume: int = DEFAULT_MIN_VOLUME
     tenant: str | None = None
+    limit: int = DEFAULT_LIMIT
+    months: int = DEFAULT_MONTHS
+    after: UUID | None = None  # a list's keyset cursor: the id of the last row of the previous page
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +113,14 @@ def parse_month(text: str) -> date:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
+def parse_cursor(text: str) -> UUID:
+    """A list's keyset cursor (the id of a row); anything else is a clear error."""
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise ConfigError(f"--after {text!r}: expected the id of a row of the previous page (a uuid)") from None
+
+
 def check_options(options: ReportOptions) -> None:
     """Thresholds a report can work with; bad ones change nothing and say why."""
     if not Decimal(-10) <= options.margin_target < Decimal(1):
@@ -112,6 +129,10 @@ def check_options(options: ReportOptions) -> None:
         )
     if options.min_volume < 0:
         raise ConfigError(f"--min-volume {options.min_volume}: expected 0 or more e-mails")
+    if not 1 <= options.limit <= MAX_LIMIT:
+        raise ConfigError(f"--limit {options.limit}: expected 1 to {MAX_LIMIT:,} rows")
+    if not 1 <= options.months <= MAX_MONTHS:
+        raise ConfigError(f"--months {options.months}: expected 1 to {MAX_MONTHS} months")
 
 
 @cache

@@ -375,7 +375,7 @@ def _month_of(totals: str, month: date) -> MonthTotals | None:
 
 
 # bi_month_summary: a month's sections for the default options, written by `tenantdb bi refresh`.
-_SUMMARY_READABLE: LiteralString = (
+SUMMARY_READABLE: LiteralString = (
     "SELECT CASE WHEN to_regclass('bi_month_summary') IS NULL THEN false"
     " ELSE has_table_privilege('bi_month_summary', 'SELECT') AND has_table_privilege('bi_refresh_state', 'SELECT')"
     " END"
@@ -414,7 +414,7 @@ def stored_sections(session: Session, scope: ReportScope) -> Sections | None:
     defaults = (DEFAULT_MARGIN_TARGET, DEFAULT_MIN_VOLUME, REVENUE_BASIS)
     if (scope.margin_target, scope.min_volume, scope.revenue_basis) != defaults:
         return None
-    if not session.fetch_value(_SUMMARY_READABLE):
+    if not session.fetch_value(SUMMARY_READABLE):
         return None
     before = previous_month(scope.month)
     rows = {

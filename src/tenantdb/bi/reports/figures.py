@@ -137,6 +137,11 @@ def with_context(name: str, figures: LiteralString | None = None) -> LiteralStri
     return _ctes(materialized=False, figures=figures) + _FROM_SUBQUERY + query(name) + "\n) AS report"
 
 
+def over_figures(text: LiteralString) -> LiteralString:
+    """The query ``text`` with the CTEs it may select from (:func:`_ctes`), like :func:`with_context`."""
+    return _ctes(materialized=False) + _FROM_SUBQUERY + text + "\n) AS report"
+
+
 def rows_as(model: type[M], columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[M, ...]:
     """Rows whose columns are exactly the model's fields (any order), as model instances."""
     names = {field.name for field in fields(model)}  # type: ignore[arg-type]
