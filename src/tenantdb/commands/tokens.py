@@ -67,8 +67,8 @@ def api_ready(settings: Settings, *, has_context_key: bool) -> list[str]:
         if not api_module_applied(session):
             raise ConfigError(
                 f"{session.database} has no module api: `tenantdb serve` needs its tokens",
-                hint='run `tenantdb demo`, or apply module api (add "api" to modules in tenantdb.toml and run '
-                "`tenantdb migrate up`)",
+                hint="run `tenantdb demo` and use the TENANTDB_DSN it prints, or apply module api (add "
+                '"api" to modules in tenantdb.toml and run `tenantdb migrate up`)',
             )
         warnings = []
         if signed_mode(session) and not has_context_key:

@@ -100,7 +100,8 @@ def _require_module(session: Session) -> None:
     if not api_module_applied(session):
         raise ConfigError(
             f"{session.database} has no api_tokens: module api is not applied",
-            hint='run `tenantdb demo`, or add "api" to modules in tenantdb.toml and run `tenantdb migrate up`',
+            hint='run `tenantdb demo` and use the TENANTDB_DSN it prints, or add "api" to modules in tenantdb.toml '
+            "and run `tenantdb migrate up`",
         )
 
 
