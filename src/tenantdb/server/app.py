@@ -14,6 +14,7 @@ from tenantdb.db.pool import Pool, PoolSettings
 from tenantdb.server import audit, errors, security_headers
 from tenantdb.server.api import PREFIX, router
 from tenantdb.server.api.models import StrictModel
+from tenantdb.server.body_limit import BodyLimit
 from tenantdb.server.dashboard.pages import router as pages
 from tenantdb.server.dashboard.rendering import STATIC_DIR
 from tenantdb.server.inventory import RouteEntry, route_inventory
@@ -50,7 +51,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        max_body_size=MAX_BODY,
     )
     app.state.settings = settings
     app.state.pool = pool
@@ -68,6 +68,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(router())
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimit, max_body=MAX_BODY)  # innermost: its 413 gets the audit and the headers
     errors.install(app)
     audit.install(app)
     security_headers.install(app)  # outermost: every response, errors included, gets the headers
