@@ -267,7 +267,8 @@ def _remove(session: Session, phase: str, table: _Table, dry_run: bool) -> Table
             schema=table.live.schema,
             table=table.live.name,
             selection=marked_selection(table.live),
-            statement=f"-- tenantdb rollback --phase {phase!r} --level data\n"
+            # the entry's description of what was done, never executed (delete_marked deletes, with placeholders)
+            statement=f"-- tenantdb rollback --phase {phase!r} --level data\n"  # nosec B608
             f"DELETE FROM {table.live.qualified} /* {total} row(s) the phase inserted */",
         ),
     )

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tenantdb.db.api_tokens import authenticate, csrf_for, resolve_api_session
 from tenantdb.db.pool import Pool
@@ -114,13 +115,20 @@ def _enter_scope(session: Session, principal: Principal, settings: ServerSetting
         enter_role(session, principal.role, tenant=principal.tenant_id)
 
 
+BEARER = HTTPBearer(auto_error=False, description="an API token: `tenantdb tokens create`")  # OpenAPI only
+
+
 def scoped(*scopes: Scope | frozenset[Scope], page: bool = False) -> Callable[..., Iterator[RequestDb]]:
     """The dependency of a route allowed to ``scopes``; ``page`` routes send a missing login to /login."""
     allowed = frozenset(s for item in scopes for s in (item if isinstance(item, frozenset) else (item,)))
     if not allowed:
         raise ValueError("a route allows at least one scope")
 
-    def request_db(request: Request, csrf: Annotated[str | None, Depends(presented_csrf)]) -> Iterator[RequestDb]:
+    def request_db(
+        request: Request,
+        csrf: Annotated[str | None, Depends(presented_csrf)],
+        _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],  # declares the scheme; read below
+    ) -> Iterator[RequestDb]:
         state: Any = request.app.state
         settings: ServerSettings = state.settings
         limits: RateLimits = state.limits

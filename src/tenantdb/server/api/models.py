@@ -69,3 +69,33 @@ def document(value: Any) -> Any:
     if isinstance(value, date | datetime | UUID | str | int | float | bool) or value is None:
         return value
     raise TypeError(f"no JSON form for {type(value).__name__}")
+
+
+class ErrorBody(StrictModel):
+    """Every error answer of the API (tenantdb.server.errors): a fixed message per status."""
+
+    error: str
+
+
+class Problem(StrictModel):
+    location: str  # e.g. query.month, body.text
+    message: str
+
+
+class InvalidRequest(StrictModel):
+    """422: which parameter is wrong and why (the input is not echoed)."""
+
+    error: str
+    problems: list[Problem]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no valid API token"},
+    403: {"model": ErrorBody, "description": "the token's scope does not allow this request"},
+    404: {"model": ErrorBody, "description": "not found (or another tenant's)"},
+    413: {"model": ErrorBody, "description": "request body over 1 MiB"},
+    422: {"model": InvalidRequest, "description": "invalid or unknown parameter"},
+    429: {"model": ErrorBody, "description": "rate limited; see Retry-After"},
+    500: {"model": ErrorBody, "description": "internal error (generic)"},
+    503: {"model": ErrorBody, "description": "the database is unavailable or the query timed out; see Retry-After"},
+}
