@@ -4,8 +4,9 @@ Three tenants hold rows of the same shapes in every tenant table of every module
 e-mail addresses and names — each row marked with its tenant's canary (and its tenant id). Every attack runs as
 the roles services use (``SET LOCAL ROLE tenant_api`` etc.) with the tenant set the way the application sets it
 (``set_config('app.current_tenant_id', id, true)`` in the transaction), and passes only when no byte of another
-tenant's canary or id comes back. Rows that need the HTTP API, which does not exist yet, are skipped with the
-reason; side channels are tested as far as the database layer reaches.
+tenant's canary or id comes back. The rows about the HTTP API (R3, R6, R7, R16, R20) run its app over the same
+world with a tenant token, on every route its router serves; side channels are tested as far as the database layer
+reaches.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import re
 import secrets
 import shutil
 import subprocess
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from psycopg import sql
 from psycopg.types.json import Json
 
@@ -63,6 +67,8 @@ from tests.modules.security_world import (
     writable_columns,
 )
 from tests.modules.support import assert_each_migration_runs_twice, assert_round_trip
+from tests.server.attack_corpus import SQL, TENANT_OVERRIDES
+from tests.server.attack_world import BODY_METHODS, ROUTES, Route
 
 # ------------------------------------------------------------------------------------------------ the module
 
@@ -252,10 +258,84 @@ def test_r3_without_tenant_context_nothing_is_visible_and_nothing_is_written(
     assert_denied(error, world, world.t1)
 
 
-@pytest.mark.skip(reason="R3 at the API layer (a request path that skips the middleware) needs the HTTP API, which "
-                  "does not exist yet; the database layer is covered by the test above")  # fmt: skip
-def test_r3_api_request_without_tenant_context() -> None:
-    raise AssertionError("not applicable yet")
+# The API rows (R3, R6, R7, R16, R20) run the HTTP app over this world with a token of T1 (scope tenant:tenant-1),
+# on every route the router serves (tests/server/attack_world.py enumerates them): whatever the route, no byte of
+# another tenant's canary or id comes back.
+
+
+@pytest.fixture(scope="module")
+def api(world: World) -> Iterator[tuple[TestClient, str]]:
+    from tenantdb.db.api_tokens import Scope, create_token
+    from tenantdb.server.app import create_app
+    from tenantdb.server.settings import ServerSettings
+
+    with connect(world.dsn) as session:
+        token = create_token(session, name="R rows", scope=Scope.TENANT, tenant="tenant-1",
+                             lifetime=timedelta(hours=1)).secret  # fmt: skip
+    settings = ServerSettings(dsn=world.dsn, token_burst=100_000, tenant_burst=100_000, failed_auth_burst=100_000)
+    with TestClient(create_app(settings), base_url="http://testserver", raise_server_exceptions=False,
+                    follow_redirects=False) as client:  # fmt: skip
+        yield client, token
+
+
+def t1_path(world: World, route: Route) -> str:
+    return route.fill({name: world.t1.id if name.endswith("id") else "tenant-1" for name, _ in route.path_params
+                       if "month" not in name})  # fmt: skip
+
+
+def api_get(api: tuple[TestClient, str], world: World, route: Route, **kw: Any) -> Any:
+    client, token = api
+    headers = {"Authorization": f"Bearer {token}", **kw.pop("headers", {})}
+    body = {"json": {}} if route.method in BODY_METHODS and "json" not in kw else {}
+    return client.request(route.method, t1_path(world, route), headers=headers, **body, **kw)
+
+
+API_ROUTES = [route for route in ROUTES if not route.public]
+
+
+def test_r3_every_api_request_passes_the_tenant_context_dependency(world: World, api: tuple[TestClient, str]) -> None:
+    """No route skips the dependency that sets the role and the tenant (only the public allow-list lacks it, and
+    it answers no tenant data); through it, T1's token reaches only T1's rows."""
+    assert all(route.scopes is not None for route in API_ROUTES)
+    for route in ROUTES:
+        response = api_get(api, world, route)
+        assert response.status_code < 500, route.id
+        assert leaked(world, world.t1, [response.text]) == [], route.id
+
+
+def test_r6_tenant_override_in_the_request_is_ignored(world: World, api: tuple[TestClient, str]) -> None:
+    client, _ = api
+    for route in API_ROUTES:
+        for name in TENANT_OVERRIDES:
+            for other in (world.t2.id, "tenant-2"):
+                client.cookies.clear()
+                client.cookies.set(name, other)
+                answers = [
+                    api_get(api, world, route, params={name: other}),
+                    api_get(api, world, route, headers={name: other}),
+                ]
+                client.cookies.clear()
+                if route.method in BODY_METHODS:
+                    answers.append(api_get(api, world, route, json={name: other}))
+                for response in answers:
+                    assert response.status_code < 500, (route.id, name)
+                    assert leaked(world, world.t1, [response.text]) == [], (route.id, name)
+
+
+def test_r7_injected_set_config_has_no_effect(world: World, api: tuple[TestClient, str]) -> None:
+    payloads = [p for p in SQL if "set_config" in p] + [
+        f"'; SELECT set_config('{SETTING}', '{world.t2.id}', false); --",
+        f"x') OR set_config('{SETTING}', '{world.t2.id}', true) IS NOT NULL --",
+    ]
+    for route in API_ROUTES:
+        names = [name for name, _ in route.query_params]
+        for payload in payloads:
+            for name in names:
+                response = api_get(api, world, route, params={name: payload})
+                assert response.status_code < 500, (route.id, name)
+                assert leaked(world, world.t1, [response.text]) == [], (route.id, name)
+            after = api_get(api, world, route)  # the pooled connection kept nothing of the attempt
+            assert leaked(world, world.t1, [after.text]) == [], route.id
 
 
 def one_row_of(session: Session, table: str, tenant: Tenant) -> dict[str, Any]:
@@ -323,18 +403,8 @@ def test_r5_a_transaction_local_setting_made_in_autocommit_is_gone_for_the_next_
 # ---------------------------------------------------------------------------------------- R6 / R7: the API
 
 
-@pytest.mark.skip(reason="R6 (tenant override through query, header, body or path) needs the HTTP API, which does "
-                  "not exist yet; the database takes the tenant only from tenantdb_current_tenant()")  # fmt: skip
-def test_r6_tenant_override_in_the_request_is_ignored() -> None:
-    raise AssertionError("not applicable yet")
-
-
-@pytest.mark.skip(reason="R7 (SQL injection running set_config) needs the HTTP API and its payload corpus, which do "
-                  "not exist yet. At the database layer, signed mode makes an injected set_config useless "
-                  "(test_tenant_context R30); in plain mode the defence is bind parameters, which the R17 test shows "
-                  "the driver uses")  # fmt: skip
-def test_r7_injected_set_config_has_no_effect() -> None:
-    raise AssertionError("not applicable yet")
+# R6 / R7 over the API: test_r6_tenant_override_in_the_request_is_ignored and test_r7_injected_set_config_has_no_effect
+# above, beside R3 (they share its app fixture).
 
 
 # ----------------------------------------------------------------------------------- R8 / R9 views, matviews
@@ -602,11 +672,18 @@ def test_r16_planner_statistics_of_tenant_tables_are_hidden_from_tenant_roles(wo
         assert minor >= SERVER_WITH_STATS_FIX.get(major, 10**6), f"server {version} lacks the CVE-2025-8713 fix"
 
 
-@pytest.mark.skip(reason="R16 row-count estimates (pg_class.reltuples, pg_stat_user_tables, EXPLAIN) stay readable "
-                  "to any role that can run SQL; the pass criterion is that the HTTP API never runs raw SQL or "
-                  "EXPLAIN, which needs the API")  # fmt: skip
-def test_r16_api_exposes_no_row_estimates() -> None:
-    raise AssertionError("not applicable yet")
+ESTIMATE_WORDS = ("reltuples", "n_live_tup", "n_dead_tup", "Seq Scan", "Index Scan", "rows=", "pg_class",
+                  "pg_stat")  # fmt: skip
+RAW_SQL_PARAMETERS = ("sql", "query", "statement", "explain", "raw", "where", "expression")
+
+
+def test_r16_api_exposes_no_row_estimates(world: World, api: tuple[TestClient, str]) -> None:
+    """Row-count estimates stay readable to any role that runs SQL; the API runs none of the caller's: no route
+    takes raw SQL or EXPLAIN, and no answer carries planner estimates or catalog statistics."""
+    for route in ROUTES:
+        assert not {name for name, _ in route.query_params} & set(RAW_SQL_PARAMETERS), route.id
+        response = api_get(api, world, route)
+        assert [word for word in ESTIMATE_WORDS if word in response.text] == [], route.id
 
 
 def test_r17_tenant_roles_cannot_read_other_sessions_or_statements(admin: Session) -> None:
@@ -690,10 +767,21 @@ def test_r20_copy_out_as_a_tenant_exports_only_its_rows(world: World, table: str
     assert leaked(world, world.t1, exported) == []
 
 
-@pytest.mark.skip(reason="R20 through the API's CSV export needs the HTTP API, which does not exist yet; the "
-                  "database side (COPY as a tenant) is covered above")  # fmt: skip
-def test_r20_api_export_contains_only_the_callers_rows() -> None:
-    raise AssertionError("not applicable yet")
+def test_r20_api_export_contains_only_the_callers_rows(world: World, api: tuple[TestClient, str]) -> None:
+    exports = []
+    for route in ROUTES:
+        if route.method != "GET" or route.public:
+            continue
+        variants: list[dict[str, Any]] = [{"headers": {"Accept": "text/csv"}}]
+        if any(name == "format" for name, _ in route.query_params):
+            variants.append({"params": {"format": "csv"}})
+        for variant in variants:
+            response = api_get(api, world, route, **variant)
+            if response.status_code == 200 and response.headers["content-type"].startswith("text/csv"):
+                exports.append(response.text)
+    if not exports:
+        pytest.skip("no API route answers text/csv to a tenant token yet")
+    assert leaked(world, world.t1, exports) == []
 
 
 def pg_dump_for(session: Session) -> Path | None:
