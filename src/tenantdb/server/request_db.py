@@ -7,8 +7,8 @@ request's one transaction, as the database role of the token's scope.
 1. the credential (bearer token or session cookie);
 2. ``BEGIN``; ``SET LOCAL ROLE tenantdb_api_auth``; ``statement_timeout``; the token (or session) looked up by hash;
    a bad one is ``401`` (rate-limited per client address);
-3. the scope checked (``403``), unknown query parameters refused (``422``), the per-token and per-tenant
-   buckets (``429``), CSRF + same origin for a cookie session's state-changing request (``403``);
+3. the scope checked (``403``), unknown query parameters and NUL characters refused (``422``), the per-token and
+   per-tenant buckets (``429``), CSRF + same origin for a cookie session's state-changing request (``403``);
 4. ``SET LOCAL ROLE`` to the scope's role and, for a tenant, its context (signed token or plain id);
 5. the route runs; ``COMMIT`` before the response is sent (``ROLLBACK`` if the route raised).
 """
@@ -71,6 +71,10 @@ def reject_unknown_query(request: Request) -> None:
         raise HTTPException(
             422, detail=[{"location": f"query.{name}", "message": "unknown query parameter"} for name in unknown]
         )
+    nul = [f"query.{name}" for name, value in request.query_params.multi_items() if "\x00" in value]
+    nul += [f"path.{name}" for name, value in request.path_params.items() if "\x00" in str(value)]
+    if nul:  # PostgreSQL text cannot hold NUL: refused here rather than by the driver (a 500)
+        raise HTTPException(422, detail=[{"location": where, "message": "NUL character"} for where in nul])
 
 
 def _fail_auth(request: Request, limits: RateLimits, *, page: bool) -> Exception:

@@ -18,13 +18,21 @@ from functools import cache
 from typing import Any, Union
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, create_model, field_validator
 
 
 class StrictModel(BaseModel):
-    """Every request and response object: unknown fields are an error, not silently ignored."""
+    """Every request and response object: unknown fields are an error, not silently ignored; a string with a NUL
+    character (which PostgreSQL text cannot hold) is an error too."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL character")
+        return value
 
 
 def _annotation(hint: Any) -> Any:
