@@ -268,7 +268,8 @@ def test_a4_tenant_overrides_are_ignored_or_refused(
             client.cookies.update(cookies)
         response = call(client, route, headers=headers, **attempt)
         client.cookies.clear()
-        assert response.status_code in (baseline.status_code, 403, 422), (attempt, response.status_code)
+        # 404 where a route filters by a tenant it names: the same answer as for a tenant that does not exist
+        assert response.status_code in (baseline.status_code, 403, 404, 422), (attempt, response.status_code)
         assert not leaks(response.text), attempt
         again = call(client, route, headers=bearer(token))  # a route whose answer moves with the clock (a default
         deterministic = again.content == baseline.content  # window ending now) is checked for leaks only

@@ -44,6 +44,14 @@ def test_the_document_declares_bearer_auth_on_every_protected_operation() -> Non
             assert bool(operation.get("security")) != public, (method, path)
 
 
+def test_every_api_operation_documents_the_error_answers() -> None:
+    """schemathesis' status_code_conformance holds each answer to the documented codes."""
+    for path, item in ROUTES_APP.openapi()["paths"].items():
+        if path.startswith("/api/v1/") and path != "/api/v1/openapi.json":
+            for operation in item.values():
+                assert {"400", "401", "403", "422", "429", "500", "503"} <= set(operation["responses"]), path
+
+
 @pytest.fixture(scope="module")
 def served(server_world: ServerWorld) -> Iterator[Any]:
     app = create_app(server_world.settings(**ROOMY))

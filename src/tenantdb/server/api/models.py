@@ -98,6 +98,7 @@ class InvalidRequest(StrictModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "a request body that cannot be parsed (not JSON, not UTF-8)"},
     401: {"model": ErrorBody, "description": "no valid API token"},
     403: {"model": ErrorBody, "description": "the token's scope does not allow this request"},
     404: {"model": ErrorBody, "description": "not found (or another tenant's)"},
