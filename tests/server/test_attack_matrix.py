@@ -36,7 +36,7 @@ from tenantdb.server.request_db import RequestDb, allows
 from tenantdb.server.scopes import EVERYONE
 from tenantdb.server.security_headers import HEADERS
 from tenantdb.server.settings import ServerSettings
-from tests.bi.report_data import apply_all_modules, load_dataset
+from tests.bi.report_data import DATASET, apply_all_modules
 from tests.postgres import PgServer
 from tests.server.attack_corpus import FORMULA_NAMES, FORMULA_STARTS, INTERNAL_FIELDS, SQL, TENANT_OVERRIDES
 from tests.server.attack_world import (
@@ -86,7 +86,8 @@ def world(pg_server: PgServer) -> Iterator[ServerWorld]:
     dsn = next(databases)
     apply_all_modules(dsn)
     with connect(dsn) as session:
-        load_dataset(session)
+        with session.transaction():  # a tenant with data in every export is named like a formula (=HYPERLINK)
+            session.run_script(DATASET.replace("'Gamma Tiny'", "'" + FORMULA_NAMES[0] + "'"))
         for number, name in enumerate(FORMULA_NAMES):
             session.execute(
                 "INSERT INTO companies (id, name, slug) VALUES (%s, %s, %s)",
@@ -729,5 +730,4 @@ def test_a14_csv_downloads_escape_formulas(client: TestClient, tokens: dict[Call
             for cell in row:
                 assert not (cell.startswith(FORMULA_STARTS) and not NUMBER.match(cell)), (label, cell)
     everything = "\n".join(text for _, text in answers)
-    if "HYPERLINK" in everything:
-        assert "'=HYPERLINK" in everything
+    assert "HYPERLINK" in everything  # the formula tenants are in the exports, escaped (every cell checked above)
