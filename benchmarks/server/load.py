@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for
 
 from common import pg
 from common.machine import load_average, machine
+from common.report import footer
 
 import direct
 import loadgen
@@ -55,13 +56,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON (load-results.json here)")
     parser.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
+    parser.add_argument(
+        "--print-markdown", action="store_true", help="print the RESULTS.md section of --output's results and exit"
+    )
     return parser.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
         "benchmark": "server_load",
-        "parameters": {key: value for key, value in vars(args).items() if key not in ("output", "json", "dsn")},
+        "parameters": {
+            key: value for key, value in vars(args).items() if key not in ("output", "json", "dsn", "print_markdown")
+        },
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python benchmarks/server/load.py", *sys.argv[1:]]),
     }
@@ -160,8 +166,20 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The section for benchmarks/RESULTS.md: the table, then the machine, the server and the command."""
+    p = results["parameters"]
+    heading = f"Server load: {p['tenants']:,} tenants, {p['executives']} executives, {p['duration']:g} s"
+    if p["tenants"] < 10_000 or p["executives"] < 100 or p["duration"] < 60:
+        heading += " (SMOKE RUN: below the issue's parameters, not a result)"
+    return "\n".join([f"## {heading} ({results['started'][:10]})", "", "```", table(results), "```", *footer(results)])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.print_markdown:
+        print(markdown(json.loads(args.output.read_text(encoding="utf-8"))), end="")
+        return 0
     results = run(args)
     args.output.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2, default=str) if args.json else table(results))
