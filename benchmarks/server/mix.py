@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from tenantdb.bi.reports import ReportOptions, cost_center, decisions, efficiency, executive, explain, revenue_health
 from tenantdb.bi.reports import benchmarks as benchmarks_report
@@ -114,8 +114,9 @@ def http_request(step: str, visit: Visit) -> tuple[str, dict[str, str]] | None:
     if step == "tenants page 2":
         if visit.after is None:
             return None
-        if isinstance(visit.after, str) and visit.after.startswith("/"):
-            return visit.after, {}  # the page's own `next` link
+        if isinstance(visit.after, str) and visit.after.startswith(("/", "?")):  # the page's own `next` link
+            parts = urlsplit(visit.after)
+            return parts.path or ROUTES[step], dict(parse_qsl(parts.query, keep_blank_values=True))
         return ROUTES[step], params | {"limit": str(PAGE_SIZE), "cursor": str(visit.after)}
     if step == "allocation":
         if visit.tenant is None:
