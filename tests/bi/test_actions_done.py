@@ -212,6 +212,7 @@ def test_a_transition_waits_for_the_months_refresh_instead_of_deadlocking_with_i
             for _ in range(100):  # until it waits for the month's lock
                 if session.fetch_value(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                    " AND datname = current_database()"
                 ):
                     break
                 time.sleep(0.05)
