@@ -159,7 +159,12 @@ def _interrupt_when_sleeping(args: list[str], session: Session) -> subprocess.Co
         assert time.monotonic() < deadline and process.poll() is None, "the runner never reached the sleep"
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()  # and close its pipes, which would otherwise fail a later test with a ResourceWarning
+        out, err = process.communicate()
+        pytest.fail(f"the runner went on after SIGINT\nstdout: {out}\nstderr: {err}")
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
