@@ -161,6 +161,7 @@ def test_a_back_dated_done_is_kept_between_the_recommendation_and_now(session: S
     assert state(session) == before
 
 
+@pytest.mark.slow
 def test_bad_input_is_a_clear_error_and_changes_nothing(session: Session, world: World, base: tuple[str, ...]) -> None:
     downsize = optimization(session, "downsize_idle_dedicated")
     with session.transaction():
