@@ -30,8 +30,9 @@ TEMPLATE = f"tenantdb_test_template_{WORKER}_{os.getpid()}"
 
 
 def pytest_xdist_auto_num_workers() -> int:
-    """``-n auto``: two workers per core, the fastest measured (docs/contributing.md): a test mostly waits on its
-    PostgreSQL, so a core has room for a second worker. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` overrides it."""
+    """``-n auto``: two workers per core (docs/contributing.md): a test often waits on its PostgreSQL, a
+    ``tenantdb`` subprocess or a timeout, so a core has room for a second worker. ``PYTEST_XDIST_AUTO_NUM_WORKERS``
+    overrides it."""
     if configured := os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return int(configured)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
