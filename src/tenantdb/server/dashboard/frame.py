@@ -61,9 +61,9 @@ class PageFrame:
         return replace(self, options=replace(self.options, **changes))
 
 
-def tenant_months(session: Session) -> list[date]:
-    """A tenant login's months: its own rollups' (it cannot read the portfolio's sources of months)."""
-    return [row[0] for row in session.fetch_all(sql_text("tenant_months"))]
+def rollup_months(session: Session) -> list[date]:
+    """The months of the rollups the session's role can see (a tenant login: its own rows only)."""
+    return [row[0] for row in session.fetch_all(sql_text("rollup_months"))]
 
 
 def sql_text(name: str) -> LiteralString:
@@ -76,7 +76,9 @@ def page_frame(db: RequestDb, view: View | None, month: str | None, *, action: s
     """The frame of a page of ``view`` for ``?month=`` (validated by the route's pattern)."""
     current = datetime.now(UTC).date().replace(day=1)
     tenant_only = db.principal.scope is Scope.TENANT
-    found = set(tenant_months(db.session) if tenant_only else months_with_data(db.session))
+    found = set(rollup_months(db.session))  # months with figures (a tenant login: its own)
+    if not tenant_only:
+        found.update(months_with_data(db.session))  # and months with source data not yet refreshed
     chosen = None if month is None else parse_month(month)
     if chosen is not None:
         found.add(chosen)  # a month asked for by its URL stays chosen in the picker
