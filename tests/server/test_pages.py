@@ -8,7 +8,8 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,7 @@ from tenantdb.db.api_tokens import Scope
 from tenantdb.server.app import create_app
 from tenantdb.server.dashboard.exports import csv_text
 from tenantdb.server.settings import ServerSettings
+from tests.bi.report_data import BETA, MONTH
 from tests.server.conftest import BASE, ServerWorld
 from tests.server.test_errors_headers import closed_port
 
@@ -93,7 +95,7 @@ def test_tables_link_tenants_and_download_the_same_rows_as_csv(executive: TestCl
     assert {row[0] for row in rows[1:]} >= {"Alpha Mail", "Beta Corp"}
 
 
-@pytest.mark.parametrize("path", ["/revenue", "/costs", "/efficiency", "/decisions", "/benchmarks", "/tenants"])
+@pytest.mark.parametrize("path", ["", "/revenue", "/costs", "/efficiency", "/decisions", "/benchmarks", "/tenants"])
 def test_every_table_view_has_a_csv_export(executive: TestClient, path: str) -> None:
     response = executive.get(f"{path}/export.csv?month=2026-09")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
@@ -173,3 +175,65 @@ def test_the_database_down_is_a_503_page_with_retry_after(path: str) -> None:
         response = client.get(path, headers={"Cookie": "tenantdb_session=whatever"})
     assert response.status_code == 503 and response.headers["retry-after"]
     assert "The database is unavailable" in response.text and "Traceback" not in response.text
+
+
+@pytest.fixture(scope="module")
+def admin(server_world: ServerWorld) -> Iterator[TestClient]:
+    client = logged_in(server_world, Scope.ADMIN)
+    yield client
+    client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def open_action(server_world: ServerWorld) -> UUID:
+    """A recommended action for Beta Corp in the dataset's month."""
+    action_id = uuid4()
+    with server_world.admin() as session, session.transaction():
+        session.execute(
+            "INSERT INTO cost_optimizations (optimization_id, tenant_id, kind, subject, month, expected_savings,"
+            " recommended_at) VALUES (%s, %s, 'raise_margin_to_target', 'beta-corp', %s, 42.00, %s)",
+            (action_id, BETA, MONTH, datetime(2026, 10, 1, 6, tzinfo=UTC)),
+        )
+    return action_id
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def test_an_admin_marks_an_open_action_from_the_costs_page_with_csrf(
+    admin: TestClient, executive: TestClient, server_world: ServerWorld, open_action: UUID
+) -> None:
+    html = admin.get("/costs?month=2026-09").text
+    form = f'action="/costs/actions/{open_action}"'
+    assert form in html
+    assert form not in executive.get("/costs?month=2026-09").text  # only the admin scope gets the forms
+    csrf = csrf_of(html)
+    url = f"/costs/actions/{open_action}"
+    assert admin.post(url, data={"change": "accept", "month": "2026-09"}, headers=SAME_ORIGIN).status_code == 403
+    foreign = {"Origin": "https://evil.example"}
+    assert admin.post(url, data={"change": "accept", "csrf_token": csrf}, headers=foreign).status_code == 403
+    executive_csrf = csrf_of(executive.get("/costs").text)
+    refused = executive.post(url, data={"change": "accept", "csrf_token": executive_csrf}, headers=SAME_ORIGIN)
+    assert refused.status_code == 403
+
+    done = admin.post(url, data={"change": "accept", "csrf_token": csrf, "month": "2026-09"}, headers=SAME_ORIGIN)
+    assert done.status_code == 303 and done.headers["location"] == "/costs?month=2026-09&notice=accepted"
+    assert "The action was marked accepted." in admin.get(done.headers["location"]).text
+    with server_world.admin() as session:
+        status = session.fetch_value("SELECT status FROM cost_optimizations WHERE optimization_id = %s", (open_action,))
+        audited = session.fetch_value("SELECT count(*) FROM api_audit WHERE route = '/costs/actions/{action_id}'")
+    assert status == "accepted" and audited >= 1
+
+    again = admin.post(url, data={"change": "accept", "csrf_token": csrf}, headers=SAME_ORIGIN)
+    assert again.headers["location"] == "/costs?notice=unchanged"
+    dismissed = admin.post(url, data={"change": "dismiss", "csrf_token": csrf}, headers=SAME_ORIGIN)
+    assert dismissed.headers["location"] == "/costs?notice=dismissed"
+    late = admin.post(url, data={"change": "done", "csrf_token": csrf}, headers=SAME_ORIGIN)
+    assert late.headers["location"] == "/costs?notice=not_allowed"
+    unknown = admin.post(f"/costs/actions/{uuid4()}", data={"change": "done", "csrf_token": csrf}, headers=SAME_ORIGIN)
+    assert unknown.status_code == 404
+    bad = admin.post(url, data={"change": "delete", "csrf_token": csrf}, headers=SAME_ORIGIN)
+    assert bad.status_code == 422

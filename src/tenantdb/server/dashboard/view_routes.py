@@ -15,6 +15,7 @@ from tenantdb.bi.reports import revenue_health as revenue_report
 from tenantdb.bi.reports.common import MAX_LIMIT
 from tenantdb.server.dashboard import views
 from tenantdb.server.dashboard.components import View
+from tenantdb.server.dashboard.cost_actions import Notice, choices
 from tenantdb.server.dashboard.exports import csv_response
 from tenantdb.server.dashboard.frame import MONTH_PATTERN, PageFrame, page_frame
 from tenantdb.server.dashboard.rendering import render
@@ -47,7 +48,8 @@ def own_page(db: RequestDb) -> Response | None:
 def show(frame: PageFrame, view: View, content: ViewContent, report: Any, **extra: Any) -> Response:
     context = frame.context(title=TITLES[view], as_of=report.scope.refreshed_at)
     template = extra.pop("template", "view.html")
-    return Response(render(template, content=content, notice=None, **context, **extra), media_type="text/html")
+    extra.setdefault("notice", None)
+    return Response(render(template, content=content, **context, **extra), media_type="text/html")
 
 
 def export(name: str, table: Table) -> Response:
@@ -62,7 +64,17 @@ def overview(db: Db, month: Month = None) -> Response:
     report = executive.build(db.session, frame.options)
     assert isinstance(report, executive.ExecutiveReport)  # no tenant in the options: the portfolio's report
     trend = portfolio_trend.build(db.session, frame.options)
-    return show(frame, View.OVERVIEW, views.overview(report, trend.months), report)
+    return show(frame, View.OVERVIEW, views.overview(report, trend.months, frame.month_value), report)
+
+
+@router.get("/export.csv")
+def overview_csv(db: Db, month: Month = None) -> Response:
+    if (elsewhere := own_page(db)) is not None:
+        return elsewhere
+    frame = page_frame(db, View.OVERVIEW, month, action="")
+    report = executive.build(db.session, frame.options)
+    assert isinstance(report, executive.ExecutiveReport)
+    return export(f"tenants-needing-attention-{frame.month_value}", views.attention_table(report, frame.month_value))
 
 
 @router.get("/revenue")
@@ -84,12 +96,24 @@ def revenue_csv(db: Db, month: Month = None) -> Response:
 
 
 @router.get("/costs")
-def costs(db: Db, month: Month = None) -> Response:
+def costs(db: Db, month: Month = None, notice: Annotated[Notice | None, Query()] = None) -> Response:
     if (elsewhere := own_page(db)) is not None:
         return elsewhere
     frame = page_frame(db, View.COST_OPTIMIZATION, month, action="/costs")
     report = cost_center.build(db.session, frame.options)
-    return show(frame, View.COST_OPTIMIZATION, views.costs(report, frame.month_value), report)
+    forms = []
+    if db.principal.scope is Scope.ADMIN:
+        forms = [(action, choices(action.status)) for action in report.open_actions if choices(action.status)]
+    content = views.costs(report, frame.month_value)
+    return show(
+        frame,
+        View.COST_OPTIMIZATION,
+        content,
+        report,
+        template="costs.html",
+        forms=forms,
+        notice=None if notice is None else notice.text,
+    )
 
 
 @router.get("/costs/export.csv")

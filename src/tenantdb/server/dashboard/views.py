@@ -66,7 +66,36 @@ def _labels(months: Sequence[TrendMonth]) -> list[str]:
     return [f"{item.month:%Y-%m}" for item in months]
 
 
-def overview(report: ExecutiveReport, trend: Sequence[TrendMonth]) -> ViewContent:
+def attention_table(report: ExecutiveReport, month: str | None) -> Table:
+    columns = [
+        Column(label="Tenant"),
+        Column(label="Revenue", kind=MONEY),
+        Column(label="Cost", kind=MONEY),
+        Column(label="Margin", kind=PERCENT),
+        Column(label="Health"),
+        Column(label="Why"),
+    ]
+    rows = [
+        [
+            tenant_link(t.company_name, t.slug),
+            t.recognized_revenue,
+            t.total_cost,
+            t.gross_margin_ratio,
+            status(t.business_health_status),
+            "; ".join(reason.replace("_", " ") for reason in t.reasons),
+        ]
+        for t in report.tenants
+    ]
+    return Table(
+        caption="Tenants needing attention",
+        columns=columns,
+        rows=rows,
+        csv_url=export_url(View.OVERVIEW, month),
+        empty="No tenant needs attention this month.",
+    )
+
+
+def overview(report: ExecutiveReport, trend: Sequence[TrendMonth], month: str | None) -> ViewContent:
     totals, delta = report.key_metrics, report.trend
     before = f"{month_text(delta.previous_month)}" if delta else None
     kpis = [
@@ -122,40 +151,8 @@ def overview(report: ExecutiveReport, trend: Sequence[TrendMonth]) -> ViewConten
                 kind=MONEY,
             )
         )
-    columns = [
-        Column(label="Tenant"),
-        Column(label="Revenue", kind=MONEY),
-        Column(label="Cost", kind=MONEY),
-        Column(label="Margin", kind=PERCENT),
-        Column(label="Health"),
-        Column(label="Why"),
-    ]
-    rows = [
-        [
-            tenant_link(t.company_name, t.slug),
-            t.recognized_revenue,
-            t.total_cost,
-            t.gross_margin_ratio,
-            status(t.business_health_status),
-            "; ".join(t.reasons),
-        ]
-        for t in report.tenants
-    ]
     intro = "How the portfolio did in the month" + (f", compared with {before}" if before else "") + "."
-    return ViewContent(
-        intro=intro,
-        kpis=kpis,
-        charts=charts,
-        tables=[
-            Table(
-                caption="Tenants needing attention",
-                columns=columns,
-                rows=rows,
-                csv_url=None,
-                empty="No tenant needs attention this month.",
-            )
-        ],
-    )
+    return ViewContent(intro=intro, kpis=kpis, charts=charts, tables=[attention_table(report, month)])
 
 
 def revenue(report: RevenueHealthReport, month: str | None) -> ViewContent:
