@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 import uvicorn
@@ -20,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tenantdb.db.api_tokens import Scope
 from tenantdb.server.app import create_app
+from tests.bi.report_data import BETA, MONTH
 from tests.server.browser import PHONE, screenshot
 from tests.server.conftest import ServerWorld
 
@@ -160,3 +162,36 @@ def test_keyboard_alone_reaches_the_navigation_and_the_sortable_headers(page: Pa
     page.keyboard.press("Enter")
     header = page.locator("th", has=page.get_by_role("button", name="Revenue", exact=True))
     expect(header).to_have_attribute("aria-sort", "ascending")
+
+
+def test_an_admin_records_an_action_taken_from_the_costs_page(
+    page: Page, base_url: str, server_world: ServerWorld
+) -> None:
+    action_id = uuid4()
+    with server_world.admin() as session, session.transaction():
+        session.execute(
+            "INSERT INTO cost_optimizations (optimization_id, tenant_id, kind, subject, month, expected_savings,"
+            " recommended_at) VALUES (%s, %s, 'downsize_idle_dedicated', 'mta1.browser.example', %s, 17.00, now())",
+            (action_id, BETA, MONTH),
+        )
+    log_in(page, base_url, server_world.token(Scope.ADMIN))
+    page.goto(f"{base_url}/costs?month=2026-09")
+    form = page.locator(f'form[action="/costs/actions/{action_id}"]')
+    form.get_by_role("combobox").select_option("accept")
+    form.get_by_role("button", name="Record").click()
+    expect(page).to_have_url(f"{base_url}/costs?month=2026-09&notice=accepted")
+    expect(page.get_by_role("status").filter(has_text="The action was marked accepted.")).to_be_visible()
+    with server_world.admin() as session:
+        status = session.fetch_value("SELECT status FROM cost_optimizations WHERE optimization_id = %s", (action_id,))
+    assert status == "accepted"
+
+
+def test_a_tenant_login_lands_on_its_own_page(page: Page, base_url: str, server_world: ServerWorld) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Token").fill(server_world.token(Scope.TENANT, "alpha-mail"))
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{base_url}/tenants/alpha-mail")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alpha Mail")
+    expect(page.get_by_role("table", name="Cost allocation, line by line")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Views")).to_have_count(0)
+    screenshot(page, "dashboard-tenant-login")
