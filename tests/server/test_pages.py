@@ -161,9 +161,16 @@ def test_data_version_answers_the_session_and_changes_with_new_data(
     assert first.status_code == 200 and isinstance(first.json()["version"], str)
     html = executive.get("/revenue").text
     assert f'data-live-version="{first.json()["version"]}"' in html
-    with server_world.admin() as admin:
-        admin.execute("UPDATE bi_tenant_monthly SET refreshed_at = now() WHERE month = '2026-08-01'")
-    assert executive.get("/api/v1/data-version").json()["version"] != first.json()["version"]
+    with server_world.admin() as admin:  # a refresh lands (of a month no other test reads)
+        admin.execute(
+            "INSERT INTO bi_refresh_state (month, definitions, refreshed_at, duration_ms)"
+            " VALUES ('2001-01-01', 'test', now() + interval '1 minute', 0)"
+        )
+    try:
+        assert executive.get("/api/v1/data-version").json()["version"] != first.json()["version"]
+    finally:
+        with server_world.admin() as admin:
+            admin.execute("DELETE FROM bi_refresh_state WHERE month = '2001-01-01'")
 
 
 @pytest.mark.parametrize("path", VIEWS)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from importlib import resources
-from typing import Any, LiteralString, cast
+from typing import Any
 
 from tenantdb.bi.months import months_with_data
 from tenantdb.bi.reports import ReportOptions, parse_month
 from tenantdb.db import Session
 from tenantdb.server.dashboard.components import Layout, MonthOption, View, month_options, navigation
 from tenantdb.server.dashboard.live import LIVE_URL, data_version
+from tenantdb.server.dashboard.sql_files import sql_text
 from tenantdb.server.request_db import RequestDb
 from tenantdb.server.scopes import Scope
 
@@ -64,12 +64,6 @@ class PageFrame:
 def rollup_months(session: Session) -> list[date]:
     """The months of the rollups the session's role can see (a tenant login: its own rows only)."""
     return [row[0] for row in session.fetch_all(sql_text("rollup_months"))]
-
-
-def sql_text(name: str) -> LiteralString:
-    """The dashboard's query ``sql/<name>.sql`` (package data; values only through placeholders)."""
-    text: Any = resources.files("tenantdb.server.dashboard").joinpath("sql", f"{name}.sql").read_text("utf-8")
-    return cast("LiteralString", text)
 
 
 def page_frame(db: RequestDb, view: View | None, month: str | None, *, action: str) -> PageFrame:

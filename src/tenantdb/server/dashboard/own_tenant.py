@@ -14,8 +14,8 @@ from tenantdb.db import Session
 from tenantdb.server.charts import Series, line_chart
 from tenantdb.server.dashboard.components import Column
 from tenantdb.server.dashboard.formats import ValueKind
-from tenantdb.server.dashboard.frame import sql_text
 from tenantdb.server.dashboard.sections import Kpi, Table, ViewContent, ratio
+from tenantdb.server.dashboard.sql_files import sql_text
 
 MONEY, PERCENT, NUMBER = ValueKind.MONEY, ValueKind.PERCENT, ValueKind.NUMBER
 

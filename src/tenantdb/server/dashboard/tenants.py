@@ -21,10 +21,11 @@ from tenantdb.server.charts import Series, line_chart
 from tenantdb.server.dashboard.components import Column
 from tenantdb.server.dashboard.exports import csv_response
 from tenantdb.server.dashboard.formats import ValueKind
-from tenantdb.server.dashboard.frame import PageFrame, page_frame, sql_text
+from tenantdb.server.dashboard.frame import PageFrame, page_frame
 from tenantdb.server.dashboard.own_tenant import own_content, own_lines_table
 from tenantdb.server.dashboard.rendering import render
 from tenantdb.server.dashboard.sections import Kpi, Table, ViewContent
+from tenantdb.server.dashboard.sql_files import sql_text
 from tenantdb.server.dashboard.view_routes import Db, Month, own_page
 from tenantdb.server.dashboard.views import status, tenant_link
 from tenantdb.server.request_db import RequestDb
