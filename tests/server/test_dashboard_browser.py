@@ -195,3 +195,23 @@ def test_a_tenant_login_lands_on_its_own_page(page: Page, base_url: str, server_
     expect(page.get_by_role("table", name="Cost allocation, line by line")).to_be_visible()
     expect(page.get_by_role("navigation", name="Views")).to_have_count(0)
     screenshot(page, "dashboard-tenant-login")
+
+
+def test_without_javascript_the_views_log_in_and_change_month(browser: Browser, base_url: str, token: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/login")
+        page.get_by_label("Token").fill(token)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Executive overview")
+        page.goto(f"{base_url}/efficiency")
+        page.get_by_label("Month", exact=True).select_option("2026-08")
+        page.get_by_role("button", name="Show").click()  # the picker's button submits without the script
+        expect(page).to_have_url(f"{base_url}/efficiency?month=2026-08")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Operational Efficiency")
+        page.get_by_label("Tenant", exact=True).fill("gamma")
+        page.get_by_role("button", name="Find").click()
+        expect(page.get_by_role("link", name="Gamma Tiny")).to_be_visible()
+    finally:
+        context.close()
