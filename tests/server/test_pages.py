@@ -244,3 +244,12 @@ def test_an_admin_marks_an_open_action_from_the_costs_page_with_csrf(
     assert unknown.status_code == 404
     bad = admin.post(url, data={"change": "delete", "csrf_token": csrf}, headers=SAME_ORIGIN)
     assert bad.status_code == 422
+
+
+def test_the_month_picker_keeps_the_chosen_tenant_and_search(executive: TestClient) -> None:
+    benchmarks = executive.get("/benchmarks?tenant=beta-corp").text
+    picker = benchmarks[benchmarks.index('class="month-picker"') :].split("</form>")[0]
+    assert '<input type="hidden" name="tenant" value="beta-corp">' in picker
+    tenants = executive.get("/tenants?q=beta").text
+    picker = tenants[tenants.index('class="month-picker"') :].split("</form>")[0]
+    assert '<input type="hidden" name="q" value="beta">' in picker

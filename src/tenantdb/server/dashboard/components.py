@@ -119,6 +119,7 @@ class Layout:
     months: tuple[MonthOption, ...] = ()
     month: str | None = None
     month_action: str = ""
+    month_keep: tuple[tuple[str, str], ...] = ()  # (name, value) the month picker sends back too (a search, a choice)
     data_as_of: datetime | None = None
     live_url: str | None = None
     live_version: str = ""

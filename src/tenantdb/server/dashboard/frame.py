@@ -42,14 +42,16 @@ class PageFrame:
     def month_value(self) -> str | None:
         return None if self.month is None else f"{self.month:%Y-%m}"
 
-    def context(self, *, title: str, as_of: datetime | None) -> dict[str, Any]:
-        """``layout`` and ``csrf_token`` for :func:`render`."""
+    def context(self, *, title: str, as_of: datetime | None, keep: dict[str, str] | None = None) -> dict[str, Any]:
+        """``layout``, ``csrf_token`` and ``month`` for :func:`render`; ``keep``: other query values the month
+        picker sends back (empty values are left out)."""
         layout = Layout(
             title=title,
             nav=() if self.tenant_only else navigation(self.view, month=self.month_value),
             months=self.months,
             month=self.month_value,
             month_action=self.action,
+            month_keep=tuple((name, value) for name, value in (keep or {}).items() if value),
             data_as_of=as_of or datetime.now(UTC),
             live_url=LIVE_URL,
             live_version=self.version,

@@ -80,7 +80,7 @@ def tenant_list(db: Db, month: Month = None, q: Search = "") -> Response:
     frame = page_frame(db, None, month, action="/tenants")
     table = tenant_table(db, frame, q.strip())
     content = ViewContent(intro="Find a tenant by its name or slug; each links to its page.", tables=[table])
-    context = frame.context(title="Tenants", as_of=None)
+    context = frame.context(title="Tenants", as_of=None, keep={"q": q.strip()})
     return Response(render("tenants.html", content=content, notice=None, q=q, **context), media_type="text/html")
 
 

@@ -45,8 +45,10 @@ def own_page(db: RequestDb) -> Response | None:
     return None
 
 
-def show(frame: PageFrame, view: View, content: ViewContent, report: Any, **extra: Any) -> Response:
-    context = frame.context(title=TITLES[view], as_of=report.scope.refreshed_at)
+def show(
+    frame: PageFrame, view: View, content: ViewContent, report: Any, keep: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    context = frame.context(title=TITLES[view], as_of=report.scope.refreshed_at, keep=keep)
     template = extra.pop("template", "view.html")
     extra.setdefault("notice", None)
     return Response(render(template, content=content, **context, **extra), media_type="text/html")
@@ -174,8 +176,9 @@ def benchmarks_page(
     chosen = next((row for row in report.tenants if row.slug == tenant), None)
     content = views.benchmarks(report, frame.month_value, chosen)
     choices = [(row.slug, row.company_name) for row in report.tenants]
+    keep = {"tenant": tenant or ""}
     return show(
-        frame, View.BENCHMARKS, content, report, template="benchmarks.html", choices=choices, chosen=tenant or ""
+        frame, View.BENCHMARKS, content, report, keep, template="benchmarks.html", choices=choices, chosen=tenant or ""
     )
 
 
