@@ -121,7 +121,8 @@ def test_the_tenant_page_explains_the_allocation_line_by_line_with_health_and_tr
     html = executive.get("/tenants/beta-corp?month=2026-09").text
     assert "Beta Corp" in html
     assert "ops-overhead" in html and "shared-eu" in html  # the pools of its allocation lines
-    assert "Health" in html
+    assert "Health" in html and 'class="badge badge-warning"' in html  # Monitor, in words and colour
+    assert "margin below target" in html  # reasons in words
     assert html.count("<svg") >= 2  # 12-month trend charts
 
 

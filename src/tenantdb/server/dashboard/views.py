@@ -37,6 +37,8 @@ _LEVELS = {
     "within": Level.OK,
     "healthy": Level.OK,
     "excellent": Level.OK,
+    "good": Level.OK,
+    "monitor": Level.WARNING,
     "near_limit": Level.WARNING,
     "warning": Level.WARNING,
     "needs_attention": Level.WARNING,
@@ -51,7 +53,8 @@ _LEVELS = {
 def status(value: str | None) -> Status:
     """A report's status text as a badge: the level from the words, the words spelled out."""
     text = (value or "not applicable").replace("_", " ")
-    return Status(level=_LEVELS.get(value or "", Level.NEUTRAL), text=text[:1].upper() + text[1:])
+    level = _LEVELS.get(text.lower().replace(" ", "_"), Level.NEUTRAL)
+    return Status(level=level, text=text[:1].upper() + text[1:])
 
 
 def tenant_link(name: str | None, slug: str | None) -> Link | str:
