@@ -14,6 +14,7 @@ from tenantdb.db.pool import Pool, PoolSettings
 from tenantdb.server import audit, errors, security_headers
 from tenantdb.server.api import PREFIX, router
 from tenantdb.server.api.models import StrictModel
+from tenantdb.server.dashboard import cost_actions, live, tenants, view_routes
 from tenantdb.server.dashboard.pages import router as pages
 from tenantdb.server.dashboard.rendering import STATIC_DIR
 from tenantdb.server.inventory import RouteEntry, route_inventory
@@ -66,7 +67,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return Health(status="ok")
 
     app.include_router(router())
+    app.include_router(live.router)  # GET /api/v1/data-version (live refresh)
     app.include_router(pages)
+    app.include_router(view_routes.router)
+    app.include_router(tenants.router)
+    app.include_router(cost_actions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)
     audit.install(app)
