@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from tenantdb.bi.months import months_with_data
+from tenantdb.server.api.access import access
 from tenantdb.server.api.models import StrictModel
-from tenantdb.server.request_db import RequestDb, allows
-from tenantdb.server.scopes import OPERATORS
+from tenantdb.server.request_db import RequestDb
 
 router = APIRouter(tags=["months"])
 
@@ -29,8 +29,14 @@ def _label(month: date) -> str:
     return f"{month:%Y-%m}"
 
 
-@router.get("/months", response_model=Months, summary="Months with data")
-def months(db: Annotated[RequestDb, allows(OPERATORS)]) -> Months:
+@router.get(
+    "/months",
+    response_model=Months,
+    summary="Months with data",
+    description="Oldest first; a month is complete once it has ended (UTC). `latest_complete` is the default month "
+    "of every report.",
+)
+def months(db: Annotated[RequestDb, access("GET", "/months")]) -> Months:
     current = datetime.now(UTC).date().replace(day=1)
     found = months_with_data(db.session)
     listed = [Month(month=_label(month), complete=month < current) for month in found]
