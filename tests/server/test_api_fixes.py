@@ -40,7 +40,7 @@ def test_signed_context_without_the_key_is_a_503_with_a_generic_body(
             TestClient(create_app(server_world.settings()), base_url=BASE, raise_server_exceptions=False) as client,
             caplog.at_level(logging.ERROR, logger="tenantdb.server"),
         ):
-            response = client.get("/api/v1/months", headers=bearer(token))
+            response = client.get("/api/v1/data-version", headers=bearer(token))
     finally:
         with server_world.admin() as admin:
             remove_context_key(admin, key.key_id)

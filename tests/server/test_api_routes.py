@@ -234,11 +234,11 @@ def test_csv_escapes_text_cells_that_would_run_as_formulas(
 ) -> None:
     response = client.get(f"/api/v1/tenants?month={M}&search=formula&format=csv", headers=analyst)
     (row,) = _csv(response.text)
-    assert row["company_name"] == "'=HYPERLINK(\"http://x\")"
+    assert row["company_name"] == '\'=HYPERLINK("http://x")'
     assert row["plan_name"] == "'@plan"
     assert row["profit"] == "-1.00"
     executive = client.get(f"/api/v1/executive-summary?month={M}&format=csv", headers=analyst)
-    assert "'=HYPERLINK" in executive.text and '\n=HYPERLINK' not in executive.text
+    assert "'=HYPERLINK" in executive.text and "\n=HYPERLINK" not in executive.text
 
 
 def test_etag_and_304_and_never_a_shared_cache(client: TestClient, analyst: dict[str, str]) -> None:
@@ -263,9 +263,7 @@ def test_data_version_is_readable_by_every_scope_and_changes_with_new_events(
     assert tenant_view.status_code == 200, tenant_view.text
     assert tenant_view.json()["refreshed_at"] is None
     with server_world.admin() as admin, admin.transaction():
-        admin.execute(
-            "SELECT tenantdb_events_emit(gen_random_uuid(), now(), 'efficiency_metrics', %s, '{}')", (BETA,)
-        )
+        admin.execute("SELECT tenantdb_events_emit(gen_random_uuid(), now(), 'efficiency_metrics', %s, '{}')", (BETA,))
     after = client.get("/api/v1/data-version", headers=analyst).json()
     assert after["version"] != before.json()["version"]
     # the tenant cannot read the operator's efficiency event of another tenant: its version is unchanged

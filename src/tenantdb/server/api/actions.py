@@ -7,7 +7,6 @@ transition and its event in the request's transaction, after the month's refresh
 Repeating a transition that already happened answers ``200`` with ``changed: false`` (and emits nothing); an unknown
 id is ``404``; a transition the status does not allow is ``409``."""
 
-
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any

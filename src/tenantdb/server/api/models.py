@@ -2,7 +2,8 @@
 
 ``model_of(SomeReport)`` mirrors a frozen dataclass field by field (tuples become lists, nested dataclasses
 models of their own, Decimal a string so no digit is lost, enums their values); ``document(value)`` turns the
-dataclass instance into the plain values the model validates. Fields in ``HIDDEN_FIELDS`` are left out of both. OpenAPI shows every object with
+dataclass instance into the plain values the model validates. Fields in ``HIDDEN_FIELDS`` are left out of both.
+OpenAPI shows every object with
 ``additionalProperties: false``.
 """
 

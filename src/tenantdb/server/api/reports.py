@@ -7,7 +7,6 @@ model of :mod:`tenantdb.bi.reports` (docs/business-metrics.md) with the database
 The views' lists are keyset-paginated (``limit``, ``cursor``; the next page in ``Link: <…>; rel="next"``): the cursor
 is the last row's id, as the report models take it (``ReportOptions.after``)."""
 
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any

@@ -9,5 +9,5 @@ from typing import LiteralString
 
 @cache
 def query(name: str) -> LiteralString:
-    text = resources.files("tenantdb.server.api").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
-    return text  # type: ignore[return-value]  # package data, never input
+    # package data, never input
+    return resources.files("tenantdb.server.api").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
