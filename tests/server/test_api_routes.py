@@ -268,3 +268,14 @@ def test_data_version_is_readable_by_every_scope_and_changes_with_new_events(
     assert after["version"] != before.json()["version"]
     # the tenant cannot read the operator's efficiency event of another tenant: its version is unchanged
     assert client.get("/api/v1/data-version", headers=tenant_alpha).json() == tenant_view.json()
+
+
+def test_every_api_route_is_in_the_docs_table() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "server.md").read_text(encoding="utf-8")
+    for method, path in ROUTE_SCOPES:
+        shown = path.replace("{action_id}", "{id}").replace("{decision_id}", "{id}")
+        if "/actions/{id}/" in shown:
+            shown = "/actions/{id}/accept"
+        assert f"| {method} | `{shown}" in docs, (method, path)
