@@ -242,7 +242,7 @@ def test_csv_escapes_text_cells_that_would_run_as_formulas(
 
 
 def test_etag_and_304_and_never_a_shared_cache(client: TestClient, analyst: dict[str, str]) -> None:
-    for path in (f"/api/v1/tenants?month={M}", f"/api/v1/plans?month={M}&format=csv"):
+    for path in (f"/api/v1/tenants?month={M}", f"/api/v1/plans?month={M}&format=csv", "/api/v1/months"):
         first = client.get(path, headers=analyst)
         etag = first.headers["etag"]
         assert etag.startswith('"') and not etag.startswith("W/")
@@ -259,6 +259,8 @@ def test_data_version_is_readable_by_every_scope_and_changes_with_new_events(
 ) -> None:
     before = client.get("/api/v1/data-version", headers=analyst)
     assert before.status_code == 200, before.text
+    unchanged = client.get("/api/v1/data-version", headers=analyst | {"If-None-Match": before.headers["etag"]})
+    assert unchanged.status_code == 304
     tenant_view = client.get("/api/v1/data-version", headers=tenant_alpha)
     assert tenant_view.status_code == 200, tenant_view.text
     assert tenant_view.json()["refreshed_at"] is None

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Annotated, LiteralString
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from tenantdb.server.api.access import access
 from tenantdb.server.api.models import StrictModel
+from tenantdb.server.api.output import Format, respond
 from tenantdb.server.api.sqlfiles import query
 from tenantdb.server.request_db import RequestDb
 
@@ -33,9 +34,10 @@ class DataVersion(StrictModel):
     response_model=DataVersion,
     summary="Fingerprint of the data shown",
     description="Changes when a refresh of the rollups or a new business event (one the caller may read) lands; "
-    "poll it (a few index probes per tenant) and reload the view when `version` differs.",
+    "poll it (a few index probes per tenant; with `If-None-Match` an unchanged version is a `304`) and reload the "
+    "view when `version` differs.",
 )
-def data_version(db: Annotated[RequestDb, access("GET", "/data-version")]) -> DataVersion:
+def data_version(request: Request, db: Annotated[RequestDb, access("GET", "/data-version")]) -> Response:
     readable = bool(
         db.session.fetch_value(
             "SELECT to_regclass('bi_refresh_state') IS NOT NULL AND has_table_privilege('bi_refresh_state', 'SELECT')"
@@ -46,6 +48,7 @@ def data_version(db: Annotated[RequestDb, access("GET", "/data-version")]) -> Da
     assert row is not None
     event_at, event_id = row
     fingerprint = hashlib.sha256(f"{refreshed_at}|{event_at}|{event_id}".encode()).hexdigest()[:20]
-    return DataVersion(
+    found = DataVersion(
         version=fingerprint, refreshed_at=refreshed_at, latest_event_at=event_at, latest_event_id=event_id
     )
+    return respond(request, Format.JSON, DataVersion, found.model_dump())  # with If-None-Match: 304 when unchanged
