@@ -281,3 +281,13 @@ def test_every_api_route_is_in_the_docs_table() -> None:
         if "/actions/{id}/" in shown:
             shown = "/actions/{id}/accept"
         assert f"| {method} | `{shown}" in docs, (method, path)
+
+
+def test_a_tenant_token_lists_the_months_of_its_own_rollups(
+    client: TestClient, server_world: ServerWorld, tenant_alpha: dict[str, str]
+) -> None:
+    response = client.get("/api/v1/months", headers=tenant_alpha)
+    assert response.status_code == 200, response.text
+    assert [m["month"] for m in response.json()["months"]] == ["2026-08", "2026-09"]
+    gamma = client.get("/api/v1/months", headers=bearer(server_world.token(Scope.TENANT, "gamma-tiny")))
+    assert [m["month"] for m in gamma.json()["months"]] == ["2026-09"]

@@ -1,7 +1,7 @@
 """Who may call what: the route x scope table of the API, in one place (deny by default).
 
 Operators (executive, analyst, admin) read the portfolio; only admin changes state (actions, decisions). A tenant
-token reads its own tenant's business events and the data version: the database grants a tenant role neither the
+token reads its own tenant's months, business events and the data version: the database grants a tenant role neither the
 operator's cost model (allocation unit costs and pool totals, RELIABILITY R27) nor its judgement of the customer
 (health, metrics, recommendations, decisions; docs/events.md), which the other tenant routes are made of.
 """
@@ -19,7 +19,7 @@ VIEWS = ("revenue-health", "cost-center", "efficiency", "decisions", "benchmarks
 
 # (method, path under /api/v1) -> the scopes allowed; tests/server/test_api_access.py checks it against the router.
 ROUTE_SCOPES: dict[tuple[str, str], frozenset[Scope]] = {
-    ("GET", "/months"): OPERATORS,
+    ("GET", "/months"): EVERYONE,
     ("GET", "/executive-summary"): OPERATORS,
     ("GET", "/data-version"): EVERYONE,
     ("GET", "/tenants"): OPERATORS,
