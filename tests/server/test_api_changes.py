@@ -15,12 +15,12 @@ from tests.bi.report_data import ALPHA, BETA, MONTH
 from tests.server.conftest import ServerWorld, bearer
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # a token per test: one token's rate limit would stop a module
 def admin_token(server_world: ServerWorld) -> dict[str, str]:
     return bearer(server_world.token(Scope.ADMIN))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # a token per test: one token's rate limit would stop a module
 def executive(server_world: ServerWorld) -> dict[str, str]:
     return bearer(server_world.token(Scope.EXECUTIVE))
 

@@ -23,12 +23,12 @@ from tests.server.test_routes import declared_scopes
 M = f"{MONTH:%Y-%m}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # a token per test: one token's rate limit would stop a module
 def analyst(server_world: ServerWorld) -> dict[str, str]:
     return bearer(server_world.token(Scope.ANALYST))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # a token per test: one token's rate limit would stop a module
 def tenant_alpha(server_world: ServerWorld) -> dict[str, str]:
     return bearer(server_world.token(Scope.TENANT, "alpha-mail"))
 
@@ -151,7 +151,7 @@ def test_an_unknown_tenant_is_a_404(client: TestClient, analyst: dict[str, str])
 def test_a_tenant_token_reads_no_portfolio_and_no_tenant_report(
     client: TestClient, tenant_alpha: dict[str, str]
 ) -> None:
-    for path in ("/tenants", "/tenants/alpha-mail/summary", "/tenants/beta-corp/allocation", "/plans", "/actions"):
+    for path in ("/tenants", "/tenants/alpha-mail/summary", "/tenants/alpha-mail/trend", "/plans", "/actions"):
         assert client.get(f"/api/v1{path}", headers=tenant_alpha).status_code == 403, path
 
 
@@ -291,3 +291,24 @@ def test_a_tenant_token_lists_the_months_of_its_own_rollups(
     assert [m["month"] for m in response.json()["months"]] == ["2026-08", "2026-09"]
     gamma = client.get("/api/v1/months", headers=bearer(server_world.token(Scope.TENANT, "gamma-tiny")))
     assert [m["month"] for m in gamma.json()["months"]] == ["2026-09"]
+
+
+def test_a_tenant_token_reads_its_own_allocation_without_the_pools_totals(
+    client: TestClient, tenant_alpha: dict[str, str], analyst: dict[str, str]
+) -> None:
+    response = client.get(f"/api/v1/tenants/alpha-mail/allocation?month={M}", headers=tenant_alpha)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["slug"] == "alpha-mail" and body["month"] == MONTH.isoformat()
+    assert sorted(line["amount"] for line in body["lines"]) == ["10.00", "20.00"]
+    assert body["lines_total"] == "30.00"
+    assert "unit_cost" not in response.text and "driver_total" not in response.text  # R27: other tenants' volume
+    same = client.get(f"/api/v1/tenants/{ALPHA}/allocation?month={M}", headers=tenant_alpha)
+    assert same.json() == body
+    other = client.get(f"/api/v1/tenants/beta-corp/allocation?month={M}", headers=tenant_alpha)
+    other_id = client.get(f"/api/v1/tenants/{BETA}/allocation?month={M}", headers=tenant_alpha)
+    unknown = client.get(f"/api/v1/tenants/no-such-tenant/allocation?month={M}", headers=tenant_alpha)
+    assert other.status_code == other_id.status_code == unknown.status_code == 404
+    assert other.text == other_id.text == unknown.text
+    csv_lines = client.get(f"/api/v1/tenants/alpha-mail/allocation?month={M}&format=csv", headers=tenant_alpha)
+    assert csv_lines.status_code == 200 and "unit_cost" not in csv_lines.text

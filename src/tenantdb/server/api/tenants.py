@@ -22,6 +22,7 @@ from tenantdb.bi.reports.figures import over_figures
 from tenantdb.bi.reports.health import HealthStatus
 from tenantdb.bi.reports.table import table_rows
 from tenantdb.db import Session
+from tenantdb.errors import ConfigError
 from tenantdb.server.api import cursor as cursors
 from tenantdb.server.api.access import access
 from tenantdb.server.api.models import StrictModel, document, model_of
@@ -238,6 +239,53 @@ def resolve(db: RequestDb, tenant: str) -> tuple[UUID, str]:
     return tenant_id, slug
 
 
+class OwnLine(StrictModel):
+    """An allocation line as its tenant reads it: without the pool's cost and total weight (R27)."""
+
+    line_id: UUID | int
+    category: str
+    cost_kind: str
+    pool_id: UUID | None
+    resource_kind: str | None
+    resource_id: UUID | None
+    rule: str
+    driver: str | None
+    driver_value: str | None
+    amount: str
+
+
+class OwnAllocation(StrictModel):
+    """A tenant token's own allocation of a month."""
+
+    month: date
+    tenant_id: UUID
+    slug: str
+    lines_total: str
+    lines: list[OwnLine]
+
+
+_OWN_MONTHS: LiteralString = "SELECT month FROM bi_tenant_monthly WHERE tenant_id = %s ORDER BY month"
+
+
+def _own_allocation(
+    request: Request, db: RequestDb, fmt: Format, tenant: tuple[UUID, str], month: str | None
+) -> Response:
+    tenant_id, slug = tenant
+    months = [row[0] for row in db.session.fetch_all(_OWN_MONTHS, (tenant_id,))]
+    current = db.session.fetch_value("SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date")
+    wanted = month_of(month) or ([m for m in months if m < current] or months or [current])[-1]
+    if wanted not in months:
+        raise ConfigError(f"no figures of yours for {month_label(wanted)}")
+    columns, rows = db.session.fetch_named(query("tenant_allocation"), {"tenant_id": tenant_id, "month": wanted})
+    lines = [_as_json(dict(zip(columns, row, strict=True))) for row in rows]
+    total = sum((row[columns.index("amount")] for row in rows), Decimal(0))
+    body = {"month": wanted, "tenant_id": tenant_id, "slug": slug, "lines_total": str(total), "lines": lines}
+    header = list(OwnLine.model_fields)
+    table = (header, [list(row) for row in rows])
+    name = f"allocation-{slug}-{month_label(wanted)}"
+    return respond(request, fmt, OwnAllocation, body, table=table, filename=name)
+
+
 TenantSummary = model_of(TenantExecutiveReport)
 Allocation = model_of(explain.ExplainReport)
 TenantPage = model_of(tenant_page.TenantPageReport)
@@ -266,10 +314,11 @@ def tenant_summary(
 
 @router.get(
     "/tenants/{tenant}/allocation",
-    response_model=Allocation,
+    response_model=Allocation | OwnAllocation,
     summary="One tenant's cost allocation, line by line",
     description="Every allocation line of the tenant's month, from rule to amount (the explain report); the lines "
-    "add up to its total cost. CSV: the lines.",
+    "add up to its total cost. A tenant token reads its own lines only, without the pools' cost and total weight "
+    "(they derive from other tenants' volume): `OwnAllocation`. CSV: the lines.",
     responses=CSV_RESPONSE | {404: {"description": "no such tenant"}},
 )
 def tenant_allocation(
@@ -280,6 +329,8 @@ def tenant_allocation(
     month: MonthParam = None,
 ) -> Response:
     tenant_id, slug = resolve(db, tenant)
+    if db.principal.scope is Scope.TENANT:
+        return _own_allocation(request, db, fmt, (tenant_id, slug), month)
     built = explain.build(db.session, ReportOptions(month=month_of(month), tenant=str(tenant_id)))
     name = f"allocation-{slug}-{month_label(built.scope.month)}"
     return respond(request, fmt, Allocation, document(built), table=table_rows(built), filename=name)
