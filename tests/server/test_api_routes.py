@@ -151,7 +151,7 @@ def test_an_unknown_tenant_is_a_404(client: TestClient, analyst: dict[str, str])
 def test_a_tenant_token_reads_no_portfolio_and_no_tenant_report(
     client: TestClient, tenant_alpha: dict[str, str]
 ) -> None:
-    for path in ("/tenants", "/tenants/alpha-mail/summary", "/tenants/alpha-mail/trend", "/plans", "/actions"):
+    for path in ("/tenants", "/tenants/alpha-mail/summary", "/executive-summary", "/plans", "/actions"):
         assert client.get(f"/api/v1{path}", headers=tenant_alpha).status_code == 403, path
 
 
@@ -312,3 +312,19 @@ def test_a_tenant_token_reads_its_own_allocation_without_the_pools_totals(
     assert other.text == other_id.text == unknown.text
     csv_lines = client.get(f"/api/v1/tenants/alpha-mail/allocation?month={M}&format=csv", headers=tenant_alpha)
     assert csv_lines.status_code == 200 and "unit_cost" not in csv_lines.text
+
+
+def test_a_tenant_token_reads_its_own_trend_without_the_operators_judgement(
+    client: TestClient, tenant_alpha: dict[str, str]
+) -> None:
+    response = client.get(f"/api/v1/tenants/alpha-mail/trend?month={M}&months=2", headers=tenant_alpha)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [(m["month"], m["revenue"], m["cost"]) for m in body["trend"]] == [
+        ("2026-08-01", "100.00", "25.00"),
+        ("2026-09-01", "100.00", "30.00"),
+    ]
+    assert "health" not in response.text and "reasons" not in response.text
+    assert client.get(f"/api/v1/tenants/beta-corp/trend?month={M}", headers=tenant_alpha).status_code == 404
+    one = client.get(f"/api/v1/tenants/alpha-mail/trend?month={M}&months=1&format=csv", headers=tenant_alpha)
+    assert one.text.splitlines()[1].startswith("2026-09-01,100.00,30.00")

@@ -1,10 +1,10 @@
 """Who may call what: the route x scope table of the API, in one place (deny by default).
 
 Operators (executive, analyst, admin) read the portfolio; only admin changes state (actions, decisions). A tenant
-token reads its own tenant's months, allocation lines (without the pools' cost and total weight), business events and
-the data version: the database grants a tenant role neither the operator's cost model (allocation unit costs and pool
-totals, RELIABILITY R27) nor its judgement of the customer (health, metrics, recommendations, decisions;
-docs/events.md), which the other tenant routes are made of.
+token reads its own tenant's months, allocation lines (without the pools' cost and total weight), trend (without
+health), business events and the data version: the database grants a tenant role neither the operator's cost model
+(allocation unit costs and pool totals, RELIABILITY R27) nor its judgement of the customer (health, metrics,
+recommendations, decisions; docs/events.md), which the other tenant routes are made of.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ROUTE_SCOPES: dict[tuple[str, str], frozenset[Scope]] = {
     ("GET", "/tenants"): OPERATORS,
     ("GET", "/tenants/{tenant}/summary"): OPERATORS,
     ("GET", "/tenants/{tenant}/allocation"): EVERYONE,  # a tenant: its own lines, without the pools' totals
-    ("GET", "/tenants/{tenant}/trend"): OPERATORS,
+    ("GET", "/tenants/{tenant}/trend"): EVERYONE,  # a tenant: its own months, without health
     ("GET", "/plans"): OPERATORS,
     ("GET", "/deliverability"): OPERATORS,
     ("GET", "/reconciliation"): OPERATORS,

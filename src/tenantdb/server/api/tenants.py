@@ -20,6 +20,7 @@ from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.bi.reports.executive_tenant import build as build_summary
 from tenantdb.bi.reports.figures import over_figures
 from tenantdb.bi.reports.health import HealthStatus
+from tenantdb.bi.reports.portfolio_trend import first_month
 from tenantdb.bi.reports.table import table_rows
 from tenantdb.db import Session
 from tenantdb.errors import ConfigError
@@ -264,18 +265,58 @@ class OwnAllocation(StrictModel):
     lines: list[OwnLine]
 
 
+class OwnMonth(StrictModel):
+    month: date
+    revenue: str
+    cost: str
+    emails_sent: int
+    emails_delivered: int
+
+
+class OwnTrend(StrictModel):
+    """A tenant token's own months: what it paid, the cost allocated to it, its e-mails."""
+
+    month: date
+    tenant_id: UUID
+    slug: str
+    trend: list[OwnMonth]
+
+
 _OWN_MONTHS: LiteralString = "SELECT month FROM bi_tenant_monthly WHERE tenant_id = %s ORDER BY month"
+
+
+def _own_month(db: RequestDb, tenant_id: UUID, month: str | None) -> date:
+    """The month a tenant token asked for (default: its latest complete one) among its own rollups, or a 422."""
+    months = [row[0] for row in db.session.fetch_all(_OWN_MONTHS, (tenant_id,))]
+    current = db.session.fetch_value("SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date")
+    wanted: date = month_of(month) or ([m for m in months if m < current] or months or [current])[-1]
+    if wanted not in months:
+        raise ConfigError(f"no figures of yours for {month_label(wanted)}")
+    return wanted
+
+
+def _own_trend(
+    request: Request, db: RequestDb, fmt: Format, tenant: tuple[UUID, str], month: str | None, months: int
+) -> Response:
+    tenant_id, slug = tenant
+    wanted = _own_month(db, tenant_id, month)
+    params = {"tenant_id": tenant_id, "month": wanted, "first_month": first_month(wanted, months)}
+    columns, rows = db.session.fetch_named(query("tenant_trend"), params)
+    body = {
+        "month": wanted,
+        "tenant_id": tenant_id,
+        "slug": slug,
+        "trend": [_as_json(dict(zip(columns, row, strict=True))) for row in rows],
+    }
+    name = f"trend-{slug}-{month_label(wanted)}"
+    return respond(request, fmt, OwnTrend, body, table=(columns, [list(row) for row in rows]), filename=name)
 
 
 def _own_allocation(
     request: Request, db: RequestDb, fmt: Format, tenant: tuple[UUID, str], month: str | None
 ) -> Response:
     tenant_id, slug = tenant
-    months = [row[0] for row in db.session.fetch_all(_OWN_MONTHS, (tenant_id,))]
-    current = db.session.fetch_value("SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date")
-    wanted = month_of(month) or ([m for m in months if m < current] or months or [current])[-1]
-    if wanted not in months:
-        raise ConfigError(f"no figures of yours for {month_label(wanted)}")
+    wanted = _own_month(db, tenant_id, month)
     columns, rows = db.session.fetch_named(query("tenant_allocation"), {"tenant_id": tenant_id, "month": wanted})
     lines = [_as_json(dict(zip(columns, row, strict=True))) for row in rows]
     total = sum((row[columns.index("amount")] for row in rows), Decimal(0))
@@ -338,10 +379,11 @@ def tenant_allocation(
 
 @router.get(
     "/tenants/{tenant}/trend",
-    response_model=TenantPage,
+    response_model=TenantPage | OwnTrend,
     summary="One tenant's trend, health and allocation",
     description="The tenant page of the dashboard: its last `months` months (revenue, cost, margin, e-mails, cost "
-    "per 1,000 delivered), its health with the reason codes and its allocation. CSV: the trend.",
+    "per 1,000 delivered), its health with the reason codes and its allocation. A tenant token reads its own "
+    "months only (what it paid, the cost allocated to it, its e-mails): `OwnTrend`. CSV: the trend.",
     responses=CSV_RESPONSE | {404: {"description": "no such tenant"}},
 )
 def tenant_trend(
@@ -353,6 +395,8 @@ def tenant_trend(
     months: Annotated[int, Query(ge=1, le=60, description="months of the trend (1-60)")] = 12,
 ) -> Response:
     tenant_id, slug = resolve(db, tenant)
+    if db.principal.scope is Scope.TENANT:
+        return _own_trend(request, db, fmt, (tenant_id, slug), month, months)
     built = tenant_page.build(db.session, ReportOptions(month=month_of(month), tenant=str(tenant_id), months=months))
     name = f"trend-{slug}-{month_label(built.scope.month)}"
     return respond(request, fmt, TenantPage, document(built), table=table_rows(built), filename=name)
