@@ -328,3 +328,25 @@ def test_a_tenant_token_reads_its_own_trend_without_the_operators_judgement(
     assert client.get(f"/api/v1/tenants/beta-corp/trend?month={M}", headers=tenant_alpha).status_code == 404
     one = client.get(f"/api/v1/tenants/alpha-mail/trend?month={M}&months=1&format=csv", headers=tenant_alpha)
     assert one.text.splitlines()[1].startswith("2026-09-01,100.00,30.00")
+
+
+def _cursor(**key: str) -> str:
+    from tenantdb.server.api import cursor
+
+    return cursor.encode("tenants", id=str(ALPHA), **key)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/tenants?search=a%00b",
+        "/api/v1/tenants?plan=%00",
+        "/api/v1/tenants?sort=-revenue&cursor=" + _cursor(key="1e999999999", sort="-revenue"),
+        "/api/v1/tenants?sort=name&cursor=" + _cursor(key="a\x00b", sort="name"),
+        "/api/v1/events?until=0001-01-01T00:00:00Z",
+        "/api/v1/events?since=0001-01-01T00:00:00%2B14:00&until=0001-01-02T00:00:00Z",
+    ],
+)
+def test_hostile_values_are_a_422_never_a_500(client: TestClient, analyst: dict[str, str], path: str) -> None:
+    response = client.get(path, headers=analyst)
+    assert response.status_code == 422, response.text

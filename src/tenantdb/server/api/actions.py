@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from pydantic import Field
 
 from tenantdb.bi.emit import Optimization, OptimizationStatus, Transition, list_optimizations, transition
 from tenantdb.bi.refresh import lock_month
@@ -20,7 +21,7 @@ from tenantdb.errors import ConfigError
 from tenantdb.server.api.access import TRANSITIONS, access
 from tenantdb.server.api.models import StrictModel, document, model_of
 from tenantdb.server.api.output import CSV_RESPONSE, Format, output_format, respond
-from tenantdb.server.api.params import DEFAULT_LIMIT, LimitParam, MonthParam, month_of
+from tenantdb.server.api.params import DEFAULT_LIMIT, NOTE_PATTERN, LimitParam, MonthParam, month_of
 from tenantdb.server.api.tenants import resolve
 from tenantdb.server.request_db import RequestDb
 
@@ -44,9 +45,7 @@ class Actions(StrictModel):
 
 
 class TransitionRequest(StrictModel):
-    note: str | None = None
-
-    model_config = StrictModel.model_config | {"str_max_length": 2000}
+    note: str | None = Field(default=None, max_length=2000, pattern=NOTE_PATTERN)
 
 
 class TransitionResult(StrictModel):

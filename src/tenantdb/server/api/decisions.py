@@ -19,7 +19,7 @@ from tenantdb.events.records import Decision, DecisionCategory, DecisionOutcome,
 from tenantdb.server.api.access import access
 from tenantdb.server.api.models import StrictModel, document, model_of
 from tenantdb.server.api.output import CSV_RESPONSE, Format, output_format, respond
-from tenantdb.server.api.params import DEFAULT_LIMIT, LimitParam
+from tenantdb.server.api.params import DEFAULT_LIMIT, NOTE_PATTERN, TEXT_PATTERN, LimitParam
 from tenantdb.server.api.tenants import resolve
 from tenantdb.server.request_db import RequestDb
 
@@ -35,7 +35,7 @@ class Decisions(StrictModel):
 
 
 class OpenRequest(StrictModel):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)
     category: DecisionCategory
     tenant: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
     expected_value: Decimal | None = Field(default=None, allow_inf_nan=False, max_digits=14, decimal_places=2)
@@ -43,7 +43,7 @@ class OpenRequest(StrictModel):
 
 class DecideRequest(StrictModel):
     outcome: DecisionOutcome
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=2000, pattern=NOTE_PATTERN)
 
 
 class DecideResult(StrictModel):

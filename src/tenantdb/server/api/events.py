@@ -84,7 +84,13 @@ def list_events(
     cursor: CursorParam = None,
 ) -> Response:
     end = _aware("until", until) or datetime.now(UTC)
-    start = _aware("since", since) or end - DEFAULT_RANGE
+    try:
+        start = _aware("since", since) or end - DEFAULT_RANGE
+        in_range = start.astimezone(UTC).year >= 1900 and end.astimezone(UTC).year <= 9000
+    except OverflowError:  # at the ends of the calendar
+        in_range = False
+    if not in_range:
+        raise _problem("since", "times between the years 1900 and 9000, with a time zone")
     if start >= end:
         raise _problem("since", "since must be before until")
     if end - start > MAX_RANGE:

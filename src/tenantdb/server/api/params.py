@@ -10,6 +10,8 @@ from fastapi import Query
 from tenantdb.bi.reports import parse_month
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]+$"  # one line of text: no NUL (PostgreSQL refuses it) nor control characters
+NOTE_PATTERN = r"^[^\x00]*$"  # free text: no NUL
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 

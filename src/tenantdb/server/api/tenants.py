@@ -4,6 +4,7 @@ not exist — or that a tenant token may not name — is the same ``404``."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,7 +29,15 @@ from tenantdb.server.api import cursor as cursors
 from tenantdb.server.api.access import access
 from tenantdb.server.api.models import StrictModel, document, model_of
 from tenantdb.server.api.output import CSV_RESPONSE, Format, next_link, output_format, respond
-from tenantdb.server.api.params import DEFAULT_LIMIT, CursorParam, LimitParam, MonthParam, month_label, month_of
+from tenantdb.server.api.params import (
+    DEFAULT_LIMIT,
+    TEXT_PATTERN,
+    CursorParam,
+    LimitParam,
+    MonthParam,
+    month_label,
+    month_of,
+)
 from tenantdb.server.api.sqlfiles import query
 from tenantdb.server.request_db import RequestDb
 from tenantdb.server.scopes import Principal, Scope
@@ -76,6 +85,8 @@ _KEYS: dict[Sort, tuple[LiteralString, LiteralString]] = {
     Sort.REVENUE_AT_RISK: ("revenue_at_risk", "numeric"),
     Sort.EMAILS_SENT: ("emails_sent", "numeric"),
 }
+_NUMERIC_KEY = re.compile(r"-?\d{1,20}(\.\d{1,12})?")  # a cursor's key: what this API writes, nothing else
+_TEXT_KEY = re.compile(r"[^\x00]{0,400}")
 SORT_PATTERN = r"^-?(" + "|".join(sort.value for sort in Sort) + r")$"
 
 
@@ -163,10 +174,13 @@ def list_tenants(
     db: Annotated[RequestDb, access("GET", "/tenants")],
     fmt: Annotated[Format, Depends(output_format)],
     month: MonthParam = None,
-    plan: Annotated[str | None, Query(min_length=1, max_length=100, description="a plan's name")] = None,
+    plan: Annotated[
+        str | None, Query(min_length=1, max_length=100, pattern=TEXT_PATTERN, description="a plan's name")
+    ] = None,
     health: Annotated[Health | None, Query(description="the health status")] = None,
     search: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="a prefix of the slug or the name")
+        str | None,
+        Query(min_length=1, max_length=100, pattern=TEXT_PATTERN, description="a prefix of the slug or the name"),
     ] = None,
     at_risk: Annotated[bool, Query(description="only customers with revenue at risk")] = False,
     sort: Annotated[
@@ -187,11 +201,9 @@ def list_tenants(
         if decoded["sort"] != sort:
             raise cursors.bad_cursor()
         after_id, after_key = cursors.as_uuid(decoded["id"]), decoded["key"]
-        if _KEYS[key][1] == "numeric":
-            try:
-                Decimal(after_key)
-            except ArithmeticError:
-                raise cursors.bad_cursor() from None
+        shape = _NUMERIC_KEY if _KEYS[key][1] == "numeric" else _TEXT_KEY
+        if not shape.fullmatch(after_key):
+            raise cursors.bad_cursor()
     scope = resolve_scope(db.session, ReportOptions(month=month_of(month)))
     params = scope_params(scope) | {
         "plan": plan,
