@@ -206,6 +206,7 @@ def test_csv_by_accept_header_and_numbers_stay_numbers(client: TestClient, analy
     response = client.get(f"/api/v1/tenants?month={M}&sort=profit", headers=analyst | {"Accept": "text/csv"})
     assert response.status_code == 200, response.text
     assert response.headers["content-disposition"] == f'attachment; filename="tenants-{M}.csv"'
+    assert "Accept" in response.headers["vary"]
     rows = _csv(response.text)
     assert rows[0]["slug"] == "gamma-tiny" and rows[0]["profit"] == "-12.50"  # a negative number is no formula
     assert Decimal(rows[0]["profit"]) == Decimal("-12.50")

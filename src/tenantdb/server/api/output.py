@@ -74,7 +74,9 @@ def respond(
     next_url: str | None = None,
 ) -> Response:
     """The response of a route: JSON of ``document`` checked against ``model``, or ``table`` as a CSV download."""
-    headers = {} if next_url is None else {"Link": f'<{next_url}>; rel="next"'}
+    headers = {"Vary": "Accept"}  # the same URL answers JSON or CSV by the Accept header
+    if next_url is not None:
+        headers["Link"] = f'<{next_url}>; rel="next"'
     if fmt is Format.CSV and table is not None:
         body = csv_text(*table).encode()
         name = _FILENAME.sub("-", filename).strip("-") or "report"
