@@ -5,6 +5,7 @@ ConfigError of a use case         422  its message (e.g. a month without data)
 HTTPException (401/403/404/429)   its status, a fixed body per status, its headers (WWW-Authenticate, Retry-After)
 DatabaseUnavailable, lost server,
 statement timeout                 503  Retry-After; "the database is unavailable"
+ContextKeyMissing                 503  the same (signed tenant context and no key: the reason is logged)
 anything else                     500  a generic body; the exception is logged server-side
 """
 
@@ -39,6 +40,10 @@ MESSAGES = {
     500: "internal error",
     503: "the database is unavailable; retry after the number of seconds in Retry-After",
 }
+
+
+class ContextKeyMissing(Exception):
+    """A tenant request on a database in signed tenant-context mode, and this server has no signing key."""
 
 
 class LoginRequired(Exception):
@@ -86,6 +91,11 @@ def _database(request: Request, error: Exception) -> Response:
     return _unexpected(request, error)
 
 
+def _no_context_key(request: Request, error: Exception) -> Response:
+    log.error("tenant request %s %s refused: %s", request.method, request.url.path, error)
+    return error_response(request, 503, headers={"Retry-After": str(request.app.state.settings.retry_after)})
+
+
 def _bad_input(request: Request, error: Exception) -> Response:
     """A tenantdb ConfigError raised by a use case: the request named something that does not exist or fit."""
     assert isinstance(error, ConfigError)
@@ -108,6 +118,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DatabaseError, _database)
     app.add_exception_handler(ConfigError, _bad_input)
     app.add_exception_handler(LoginRequired, _login)
+    app.add_exception_handler(ContextKeyMissing, _no_context_key)
     app.add_exception_handler(Exception, _unexpected)
 
     @app.middleware("http")
@@ -120,4 +131,4 @@ def install(app: FastAPI) -> None:
             return _unexpected(request, error)
 
 
-__all__ = ["HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]
+__all__ = ["ContextKeyMissing", "HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]

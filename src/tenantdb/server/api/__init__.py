@@ -1,16 +1,17 @@
-"""The versioned HTTP API, one router module per resource, all under ``/api/v1``."""
+"""The versioned HTTP API, one router module per resource, all under ``/api/v1``; who may call what is the table
+of :mod:`.access`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tenantdb.server.api import executive, months
+from tenantdb.server.api import actions, data_version, decisions, events, executive, months, reports, tenants
 
 PREFIX = "/api/v1"
 
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    api.include_router(months.router)
-    api.include_router(executive.router)
+    for module in (months, executive, data_version, tenants, reports, actions, events, decisions):
+        api.include_router(module.router)
     return api
