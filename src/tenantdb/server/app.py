@@ -14,7 +14,7 @@ from tenantdb.db.pool import Pool, PoolSettings
 from tenantdb.server import audit, errors, security_headers
 from tenantdb.server.api import PREFIX, router
 from tenantdb.server.api.models import StrictModel
-from tenantdb.server.dashboard import cost_actions, live, tenants, view_routes
+from tenantdb.server.dashboard import cost_actions, tenants, view_routes
 from tenantdb.server.dashboard.pages import router as pages
 from tenantdb.server.dashboard.rendering import STATIC_DIR
 from tenantdb.server.inventory import RouteEntry, route_inventory
@@ -67,7 +67,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return Health(status="ok")
 
     app.include_router(router())
-    app.include_router(live.router)  # GET /api/v1/data-version (live refresh)
     app.include_router(pages)
     app.include_router(view_routes.router)
     app.include_router(tenants.router)

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
+from tenantdb.db import Session
 from tenantdb.server.api.access import access
 from tenantdb.server.api.models import StrictModel
 from tenantdb.server.api.output import Format, respond
@@ -29,6 +30,23 @@ class DataVersion(StrictModel):
     latest_event_id: UUID | None
 
 
+def current_version(session: Session) -> DataVersion:
+    """The fingerprint of what ``session``'s role can see now; the dashboard embeds it in each page it renders."""
+    readable = bool(
+        session.fetch_value(
+            "SELECT to_regclass('bi_refresh_state') IS NOT NULL AND has_table_privilege('bi_refresh_state', 'SELECT')"
+        )
+    )
+    refreshed_at = session.fetch_value(_LATEST_REFRESH) if readable else None
+    row = session.fetch_one(query("data_version"))
+    assert row is not None
+    event_at, event_id = row
+    fingerprint = hashlib.sha256(f"{refreshed_at}|{event_at}|{event_id}".encode()).hexdigest()[:20]
+    return DataVersion(
+        version=fingerprint, refreshed_at=refreshed_at, latest_event_at=event_at, latest_event_id=event_id
+    )
+
+
 @router.get(
     "/data-version",
     response_model=DataVersion,
@@ -38,17 +56,5 @@ class DataVersion(StrictModel):
     "view when `version` differs.",
 )
 def data_version(request: Request, db: Annotated[RequestDb, access("GET", "/data-version")]) -> Response:
-    readable = bool(
-        db.session.fetch_value(
-            "SELECT to_regclass('bi_refresh_state') IS NOT NULL AND has_table_privilege('bi_refresh_state', 'SELECT')"
-        )
-    )
-    refreshed_at = db.session.fetch_value(_LATEST_REFRESH) if readable else None
-    row = db.session.fetch_one(query("data_version"))
-    assert row is not None
-    event_at, event_id = row
-    fingerprint = hashlib.sha256(f"{refreshed_at}|{event_at}|{event_id}".encode()).hexdigest()[:20]
-    found = DataVersion(
-        version=fingerprint, refreshed_at=refreshed_at, latest_event_at=event_at, latest_event_id=event_id
-    )
+    found = current_version(db.session)
     return respond(request, Format.JSON, DataVersion, found.model_dump())  # with If-None-Match: 304 when unchanged
