@@ -1,14 +1,19 @@
-"""Fixtures: one real PostgreSQL per test session and a fresh database per test.
+"""Fixtures: one real PostgreSQL per test process and a fresh database per test.
 
 The server is ``TENANTDB_TEST_DSN`` when set, else a cluster started from ``TENANTDB_TEST_PG_BIN`` (e.g. the
 system PostgreSQL 15), else the embedded PostgreSQL 18. ``TENANTDB_REQUIRE_PG=1`` turns "no server" into a
 failure instead of a skip.
+
+Under pytest-xdist (``pytest -n 4``) every worker is a test process of its own: it starts its own server (or shares
+``TENANTDB_TEST_DSN`` with the others) and creates its databases from a template named after the worker and its
+process, so no worker drops another's template.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +25,33 @@ from psycopg.conninfo import make_conninfo
 from tenantdb.db import Session, connect
 from tests.postgres import PgServer, acquire
 
-TEMPLATE = "tenantdb_test_template"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, ... under pytest-xdist
+TEMPLATE = f"tenantdb_test_template_{WORKER}_{os.getpid()}"
+
+
+def pytest_xdist_auto_num_workers() -> int:
+    """``-n auto``: two workers per core (docs/contributing.md): a test often waits on its PostgreSQL, a
+    ``tenantdb`` subprocess or a timeout, so a core has room for a second worker. ``PYTEST_XDIST_AUTO_NUM_WORKERS``
+    overrides it."""
+    if configured := os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(configured)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return 2 * cores
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` the tests of a module that share a module-scoped fixture (a seeded world, a
+    crashable cluster) run on one worker, which builds it once; every other test goes to whichever worker is free."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None and any(defs[-1].scope == "module" for defs in info.name2fixturedefs.values() if defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    base = Path(tempfile.mkdtemp(prefix="tenantdb-test-"))
+    base = Path(tempfile.mkdtemp(prefix=f"tenantdb-test-{WORKER}-"))
     server = acquire(base)
     if server is None:
         if os.environ.get("TENANTDB_REQUIRE_PG") == "1":
@@ -35,8 +61,11 @@ def pg_server() -> Iterator[PgServer]:
         session.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE)))
         session.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(TEMPLATE)))
     yield server
+    with connect(server.dsn) as session:
+        session.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE)))
     if callable(server.stop):
         server.stop()
+    shutil.rmtree(base, ignore_errors=True)  # the cluster of TENANTDB_TEST_PG_BIN too: each worker leaves nothing
 
 
 def _fresh_database(server: PgServer) -> Iterator[str]:

@@ -161,6 +161,7 @@ def test_a_back_dated_done_is_kept_between_the_recommendation_and_now(session: S
     assert state(session) == before
 
 
+@pytest.mark.slow
 def test_bad_input_is_a_clear_error_and_changes_nothing(session: Session, world: World, base: tuple[str, ...]) -> None:
     downsize = optimization(session, "downsize_idle_dedicated")
     with session.transaction():
@@ -212,6 +213,7 @@ def test_a_transition_waits_for_the_months_refresh_instead_of_deadlocking_with_i
             for _ in range(100):  # until it waits for the month's lock
                 if session.fetch_value(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                    " AND datname = current_database()"
                 ):
                     break
                 time.sleep(0.05)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tenantdb.db import connect
 from tenantdb.errors import ExitCode
 from tests.helpers import cli
@@ -18,6 +20,7 @@ def project(tmp_path: Path, dsn: str) -> tuple[str, ...]:
     return ("--dsn", dsn, "-C", str(tmp_path))
 
 
+@pytest.mark.slow
 def test_refresh_recomputes_changed_months_only_and_reports_them(dsn: str, tmp_path: Path) -> None:
     base = project(tmp_path, dsn)
     assert cli("migrate", "up", *base).returncode == 0
@@ -53,6 +56,7 @@ def test_refresh_refuses_bad_input_and_a_database_without_the_module(dsn: str, t
     assert missing.returncode == ExitCode.BAD_INPUT and "module bi is not applied" in missing.stderr
 
 
+@pytest.mark.slow
 def test_the_summary_says_what_was_recomputed_after_a_ledger_change(dsn: str, tmp_path: Path) -> None:
     """Seen trying the demo: after moving one ledger entry, `bi refresh` said "536 allocation lines" as if it had
     written them; only the customers' figures were recomputed."""

@@ -633,6 +633,7 @@ def test_no_volume_is_insufficient_data_never_acceptable(bi_session: Session) ->
     ]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=ONE_DATABASE, phases=NO_SHRINKING)
 @given(data=datasets())
 def test_random_datasets_match_the_reference(bi_session: Session, data: ref.Dataset) -> None:

@@ -524,6 +524,7 @@ def metric_problems(expected: ref.ExecutiveMetrics, got: dict[str, Any], ratio_p
     ]
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=ONE_DATABASE, phases=NO_SHRINKING)
 @given(data=event_streams())
 def test_the_executive_metrics_equal_the_reference_on_random_event_streams(

@@ -192,6 +192,7 @@ def test_unknown_role_is_one_line_without_traceback(pg_server: PgServer) -> None
     assert len(result.stderr.strip().splitlines()) == 2  # the error and its hint
 
 
+@pytest.mark.slow
 def test_archive_commands_list_show_restore_and_purge(dsn: str, tmp_path: Path) -> None:
     project(
         tmp_path,

@@ -16,6 +16,10 @@ from tenantdb.modules import available_modules
 from tests.helpers import cli
 from tests.postgres import PgServer
 
+# Every test here (re)creates the one tenantdb_demo database of the server: under pytest-xdist with a server the
+# workers share (TENANTDB_TEST_DSN), they run on one worker, one after the other.
+pytestmark = pytest.mark.xdist_group("tenantdb_demo database")
+
 
 @pytest.fixture
 def server_dsn(pg_server: PgServer) -> Iterator[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tenantdb.db import connect
 from tenantdb.errors import ExitCode
 from tests.helpers import cli
@@ -15,6 +17,7 @@ def project(tmp_path: Path, dsn: str) -> tuple[str, ...]:
     return ("--dsn", dsn, "-C", str(tmp_path))
 
 
+@pytest.mark.slow
 def test_open_decide_and_list_decisions(dsn: str, tmp_path: Path) -> None:
     base = project(tmp_path, dsn)
     assert cli("migrate", "up", *base).returncode == 0
@@ -47,6 +50,7 @@ def test_open_decide_and_list_decisions(dsn: str, tmp_path: Path) -> None:
         assert session.fetch_value("SELECT count(*) FROM business_events WHERE event = 'strategic_decision'") == 3
 
 
+@pytest.mark.slow
 def test_bad_input_is_a_clear_error_and_changes_nothing(dsn: str, tmp_path: Path) -> None:
     base = project(tmp_path, dsn)
     assert cli("migrate", "up", *base).returncode == 0

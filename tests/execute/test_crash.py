@@ -93,6 +93,7 @@ def state_of(session: Session) -> tuple[object, ...]:
     return catalog_snapshot(session), data, ledger(session)
 
 
+@pytest.mark.slow
 def test_f11_postgres_crash_mid_phase_then_rerun_repairs_and_converges(
     cluster: CrashableCluster, tmp_path: Path
 ) -> None:

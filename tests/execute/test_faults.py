@@ -472,6 +472,12 @@ def probing(dsn: str) -> Iterator[Probe]:
         thread.join(WAIT)
 
 
+def runner_waits_for_a_lock(session: Session) -> bool:
+    return bool(
+        session.fetch_value("SELECT EXISTS (SELECT FROM pg_locks WHERE NOT granted AND pid IN (" + RUNNER_PIDS + "))")
+    )
+
+
 def test_f7_long_reader_makes_ddl_retry_at_lock_timeout_without_stalling_the_app(
     dsn: str, session: Session, tmp_path: Path
 ) -> None:
@@ -481,7 +487,10 @@ def test_f7_long_reader_makes_ddl_retry_at_lock_timeout_without_stalling_the_app
     with probing(dsn) as probe, holding(dsn, *READER) as reader:
         proc = start_up(dsn, project)
         with reaped(proc):
-            time.sleep(5)
+            # From the runner's first wait for its lock (however long a loaded machine takes to start the CLI):
+            # many lock timeouts (200 ms) and retries while the app keeps going.
+            wait_for("the runner to wait for its lock", lambda: runner_waits_for_a_lock(session), proc)
+            time.sleep(3)
             assert proc.poll() is None, f"the runner finished while the reader held its lock\n{finish(proc)}"
             reader.execute("COMMIT")
             run = finish(proc)

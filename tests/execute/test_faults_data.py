@@ -422,7 +422,10 @@ def test_f9_timeout_between_the_steps_of_an_online_set_not_null_resumes_them(
             )
             thread = threading.Thread(target=hold_share_update_exclusive, daemon=True)
             thread.start()
-            holder = "SELECT pid FROM pg_stat_activity WHERE application_name = 'tenantdb test holder'"
+            holder = (
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'tenantdb test holder'"
+                " AND datname = current_database()"
+            )
             wait_for("the holder to queue", lambda: waiting_for(session, "ShareUpdateExclusiveLock", holder), proc)
             reader.rollback()
             holder_ready.wait(WAIT)

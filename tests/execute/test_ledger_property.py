@@ -288,6 +288,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert actual[1] == expected[1], "the data differs from a fresh apply of the ledger's migrations"
 
 
+@pytest.mark.slow
 def test_ledger_database_and_journal_agree_after_any_sequence(pg_server: PgServer, tmp_path: Path) -> None:
     LedgerMachine.server = pg_server
     LedgerMachine.base = tmp_path

@@ -272,6 +272,7 @@ def test_seeding_needs_an_enabled_module(dsn: str, tmp_path: Path) -> None:
         seed(settings, tenants=5)
 
 
+@pytest.mark.slow
 def test_cli_seeds_verifies_and_refuses_a_second_run(dsn: str, tmp_path: Path) -> None:
     project_settings(tmp_path, dsn)
     base = ("--dsn", dsn, "-C", str(tmp_path))

@@ -484,6 +484,7 @@ class Schedules(RuleBasedStateMachine):
         (self.project / "tenantdb.toml").write_text(f'[runner]\nlock_timeout = "2s"\n{phases}', encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_f18_random_phase_plans_kill_points_and_rollbacks_keep_ledger_archive_and_schema_in_agreement(
     target: Target,
 ) -> None:

@@ -285,6 +285,7 @@ def test_state_upgrades_from_version_2(session: Session) -> None:
     assert session.fetch_value("SELECT message FROM tenantdb.events WHERE kind = 'note'") == "kept"
 
 
+@pytest.mark.slow
 def test_cli_levels(session: Session, dsn: str, tmp_path: Path) -> None:
     root = project(tmp_path)
     assert cli("migrate", "up", "--dsn", dsn, "-C", str(root)).returncode == 0

@@ -64,7 +64,7 @@ def layout(**overrides: Any) -> Layout:
         "nav": navigation(View.REVENUE_HEALTH, month="2026-11"),
         "months": month_options([(date(2026, 10, 1), True), (NOVEMBER, True), (date(2026, 12, 1), False)]),
         "month": "2026-11",
-        "month_action": "/revenue-health",
+        "month_action": "/revenue",
         "data_as_of": datetime(2026, 12, 6, 16, 50, tzinfo=UTC),
         "live_url": "/api/v1/data-version",
         "live_version": "v1",
@@ -124,16 +124,16 @@ def test_base_layout_has_landmarks_skip_link_language_and_navigation() -> None:
         assert page.find(landmark), landmark
     assert page.find("main", id="content")
     labels = [view.label for view in View]
-    assert labels == ["Revenue Health", "Cost Optimization", "Efficiency", "Decisions", "Benchmarks"]
+    assert labels == ["Overview", "Revenue Health", "Cost Optimization", "Efficiency", "Decisions", "Benchmarks"]
     for label in labels:
         assert label in page.words
     current = page.find("a", **{"aria-current": "page"})
-    assert len(current) == 1 and current[0]["href"] == "/revenue-health?month=2026-11"
+    assert len(current) == 1 and current[0]["href"] == "/revenue?month=2026-11"
 
 
 def test_month_picker_is_a_get_form_with_complete_months_and_the_month_selected() -> None:
     page = base_page()
-    (form,) = [a for a in page.find("form") if a.get("method") == "get" and a.get("action") == "/revenue-health"]
+    (form,) = [a for a in page.find("form") if a.get("method") == "get" and a.get("action") == "/revenue"]
     assert form is not None
     options = page.find("option")
     assert [o["value"] for o in options] == ["2026-12", "2026-11", "2026-10"]

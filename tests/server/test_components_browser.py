@@ -303,7 +303,7 @@ def test_month_picker_submits_on_change(page: Page, site: Site) -> None:
         page.get_by_label("Month", exact=True).select_option("2026-10")
     assert "month=2026-10" in page.url
     expect(page.get_by_label("Month", exact=True)).to_have_value("2026-10")
-    expect(page.get_by_role("link", name="Revenue Health")).to_have_attribute("href", "/revenue-health?month=2026-10")
+    expect(page.get_by_role("link", name="Revenue Health")).to_have_attribute("href", "/revenue?month=2026-10")
 
 
 def test_month_picker_submits_without_javascript(page_without_js: Page, site: Site) -> None:

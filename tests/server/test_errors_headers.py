@@ -80,7 +80,7 @@ def test_security_headers_on_data_errors_and_pages(client: TestClient, executive
         headers = response.headers
         assert headers["cache-control"] == "private, no-store"
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         assert headers["x-frame-options"] == "DENY"
         csp = headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp

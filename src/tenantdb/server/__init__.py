@@ -14,7 +14,7 @@ Adding a route — a module in ``api/`` (one resource), included in ``api/__init
 
     @router.get("/plans", response_model=Plans)
     def plans(
-        db: Annotated[RequestDb, allows(OPERATORS)],                  # who may call it: deny by default
+        db: Annotated[RequestDb, access("GET", "/plans")],  # who may call it: its row of api/access.py's table
         month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
     ) -> Any:
         return document(build_plans(db.session, ReportOptions(...)))  # db.session: the request's transaction

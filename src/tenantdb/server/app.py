@@ -15,6 +15,7 @@ from tenantdb.server import audit, errors, security_headers
 from tenantdb.server.api import PREFIX, router
 from tenantdb.server.api.models import StrictModel
 from tenantdb.server.body_limit import BodyLimit
+from tenantdb.server.dashboard import cost_actions, tenants, view_routes
 from tenantdb.server.dashboard.pages import router as pages
 from tenantdb.server.dashboard.rendering import STATIC_DIR
 from tenantdb.server.inventory import RouteEntry, route_inventory
@@ -67,6 +68,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     app.include_router(router())
     app.include_router(pages)
+    app.include_router(view_routes.router)
+    app.include_router(tenants.router)
+    app.include_router(cost_actions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_body=MAX_BODY)  # innermost: its 413 gets the audit and the headers
     errors.install(app)

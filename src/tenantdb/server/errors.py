@@ -5,6 +5,7 @@ ConfigError of a use case         422  its message (e.g. a month without data)
 HTTPException (401/403/404/429)   its status, a fixed body per status, its headers (WWW-Authenticate, Retry-After)
 DatabaseUnavailable, lost server,
 statement timeout                 503  Retry-After; "the database is unavailable"
+ContextKeyMissing                 503  the same (signed tenant context and no key: the reason is logged)
 anything else                     500  a generic body; the exception is logged server-side
 """
 
@@ -41,6 +42,34 @@ MESSAGES = {
 }
 
 
+PAGE_TITLES = {
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    422: "Invalid request",
+    429: "Too many requests",
+    503: "The database is unavailable",
+}
+PAGE_SENTENCES = {
+    403: "Your login does not give access to this page.",
+    404: "There is no such page, or no tenant by that name that your login may see.",
+    429: "Wait a few seconds, then reload the page.",
+    503: "The figures cannot be read right now. This page will work again once the database is back: reload it in a "
+    "few seconds.",
+}
+# what a dashboard reader should write instead, per query parameter (the API answers the validator's own words)
+PARAMETER_HINTS = {
+    "month": "a month written as YYYY-MM, for example 2026-11",
+    "limit": "a whole number of rows, 1 to 1,000",
+    "months": "a whole number of months, 1 to 60",
+    "q": "a few letters of a tenant's name or slug",
+}
+
+
+class ContextKeyMissing(Exception):
+    """A tenant request on a database in signed tenant-context mode, and this server has no signing key."""
+
+
 class LoginRequired(Exception):
     """A dashboard page without a live session: go to the login page."""
 
@@ -53,9 +82,26 @@ def error_response(request: Request, status: int, *, headers: dict[str, str] | N
     message = MESSAGES.get(status, "error")
     if wants_json(request):
         return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
-    title = "The database is unavailable" if status == 503 else "Something went wrong"
-    text = render("error.html", layout=Layout(title=title), csrf_token="", status=status, message=message)
+    title = PAGE_TITLES.get(status, "Something went wrong")
+    text = render(
+        "error.html",
+        layout=Layout(title=title),
+        csrf_token="",
+        status=status,
+        title=title,
+        sentence=PAGE_SENTENCES.get(status, ""),
+        problems=[_page_problem(problem) for problem in extra.get("problems", ())],
+    )
     return HTMLResponse(text, status_code=status, headers=headers)
+
+
+def _page_problem(problem: dict[str, str]) -> str:
+    """One problem of a 422 in a reader's words: the parameter, and what it should be or what is wrong."""
+    name = problem.get("location", "").rpartition(".")[2]
+    hint = PARAMETER_HINTS.get(name)
+    if hint is not None and problem.get("location", "").startswith("query."):
+        return f"{name}: {hint}"
+    return f"{name}: {problem.get('message', '')}" if name and name != "query" else problem.get("message", "")
 
 
 def _validation(request: Request, error: Exception) -> Response:
@@ -86,6 +132,11 @@ def _database(request: Request, error: Exception) -> Response:
     return _unexpected(request, error)
 
 
+def _no_context_key(request: Request, error: Exception) -> Response:
+    log.error("tenant request %s %s refused: %s", request.method, request.url.path, error)
+    return error_response(request, 503, headers={"Retry-After": str(request.app.state.settings.retry_after)})
+
+
 def _bad_input(request: Request, error: Exception) -> Response:
     """A tenantdb ConfigError raised by a use case: the request named something that does not exist or fit."""
     assert isinstance(error, ConfigError)
@@ -108,6 +159,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DatabaseError, _database)
     app.add_exception_handler(ConfigError, _bad_input)
     app.add_exception_handler(LoginRequired, _login)
+    app.add_exception_handler(ContextKeyMissing, _no_context_key)
     app.add_exception_handler(Exception, _unexpected)
 
     @app.middleware("http")
@@ -120,4 +172,4 @@ def install(app: FastAPI) -> None:
             return _unexpected(request, error)
 
 
-__all__ = ["HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]
+__all__ = ["ContextKeyMissing", "HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]

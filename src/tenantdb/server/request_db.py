@@ -38,7 +38,7 @@ from tenantdb.server.auth import (
     too_many,
     unauthorized,
 )
-from tenantdb.server.errors import LoginRequired
+from tenantdb.server.errors import ContextKeyMissing, LoginRequired
 from tenantdb.server.ratelimit import RateLimits
 from tenantdb.server.scopes import Principal, Scope
 from tenantdb.server.settings import ServerSettings
@@ -108,7 +108,7 @@ def _enter_scope(session: Session, principal: Principal, settings: ServerSetting
         return
     if signed_mode(session):
         if settings.context_signer is None:
-            raise RuntimeError(
+            raise ContextKeyMissing(
                 "the database trusts only signed tenant context and this server has no signing key: "
                 "set TENANTDB_CONTEXT_KEY=<key id>:<hex secret> (`tenantdb context key add`)"
             )

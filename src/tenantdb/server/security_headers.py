@@ -17,7 +17,7 @@ CSP = (
 )
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make a browser send `Origin: null` on our own form posts
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": CSP,
     "Cross-Origin-Opener-Policy": "same-origin",

@@ -2,7 +2,8 @@
 
 ``model_of(SomeReport)`` mirrors a frozen dataclass field by field (tuples become lists, nested dataclasses
 models of their own, Decimal a string so no digit is lost, enums their values); ``document(value)`` turns the
-dataclass instance into the plain values the model validates. OpenAPI shows every object with
+dataclass instance into the plain values the model validates. Fields in ``HIDDEN_FIELDS`` are left out of both.
+OpenAPI shows every object with
 ``additionalProperties: false``.
 """
 
@@ -19,6 +20,16 @@ from typing import Any, Union
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
+
+from tenantdb.bi.reports import ReportScope
+
+# Fields of report dataclasses the API never shows (A10: over-exposed): the database's name.
+HIDDEN_FIELDS: dict[type, frozenset[str]] = {ReportScope: frozenset({"database"})}
+
+
+def _shown(cls: type) -> list[dataclasses.Field[Any]]:
+    hidden = HIDDEN_FIELDS.get(cls, frozenset())
+    return [field for field in dataclasses.fields(cls) if field.name not in hidden]
 
 
 class StrictModel(BaseModel):
@@ -58,14 +69,14 @@ def _annotation(hint: Any) -> Any:
 def model_of(cls: type) -> type[StrictModel]:
     """The strict pydantic model of a report dataclass (cached: one model per class)."""
     hints = typing.get_type_hints(cls)
-    fields: dict[str, Any] = {field.name: (_annotation(hints[field.name]), ...) for field in dataclasses.fields(cls)}
+    fields: dict[str, Any] = {field.name: (_annotation(hints[field.name]), ...) for field in _shown(cls)}
     return create_model(cls.__name__, __base__=StrictModel, **fields)
 
 
 def document(value: Any) -> Any:
     """Plain values for a model: dataclasses as dicts, Decimal as str, enums as values, dates/UUIDs as themselves."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: document(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        return {field.name: document(getattr(value, field.name)) for field in _shown(type(value))}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Enum):

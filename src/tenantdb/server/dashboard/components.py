@@ -18,21 +18,32 @@ from tenantdb.server.dashboard.formats import ValueKind, month_text
 
 
 class View(StrEnum):
-    """The dashboard's five views, in navigation order; the value is the path segment."""
+    """The dashboard's views, in navigation order; the value is the path segment (the overview is ``/``)."""
 
-    REVENUE_HEALTH = "revenue-health"
-    COST_OPTIMIZATION = "cost-optimization"
+    OVERVIEW = "overview"
+    REVENUE_HEALTH = "revenue"
+    COST_OPTIMIZATION = "costs"
     EFFICIENCY = "efficiency"
     DECISIONS = "decisions"
     BENCHMARKS = "benchmarks"
 
     @property
     def label(self) -> str:
-        return self.value.replace("-", " ").title()
+        return _VIEW_LABELS[self]
 
     @property
     def path(self) -> str:
-        return f"/{self.value}"
+        return "/" if self is View.OVERVIEW else f"/{self.value}"
+
+
+_VIEW_LABELS = {
+    View.OVERVIEW: "Overview",
+    View.REVENUE_HEALTH: "Revenue Health",
+    View.COST_OPTIMIZATION: "Cost Optimization",
+    View.EFFICIENCY: "Efficiency",
+    View.DECISIONS: "Decisions",
+    View.BENCHMARKS: "Benchmarks",
+}
 
 
 class Level(StrEnum):
@@ -108,6 +119,7 @@ class Layout:
     months: tuple[MonthOption, ...] = ()
     month: str | None = None
     month_action: str = ""
+    month_keep: tuple[tuple[str, str], ...] = ()  # (name, value) the month picker sends back too (a search, a choice)
     data_as_of: datetime | None = None
     live_url: str | None = None
     live_version: str = ""
@@ -120,7 +132,7 @@ class Layout:
 
 
 def navigation(current: View | None, *, month: str | None = None) -> tuple[NavLink, ...]:
-    """The five views' links, keeping the chosen month, with ``current`` marked."""
+    """The views' links, keeping the chosen month, with ``current`` marked."""
     query = f"?{urlencode({'month': month})}" if month else ""
     return tuple(NavLink(label=view.label, href=f"{view.path}{query}", current=view is current) for view in View)
 

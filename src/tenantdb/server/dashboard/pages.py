@@ -1,5 +1,5 @@
 """Dashboard pages: ``GET/POST /login`` (a token in, an HttpOnly SameSite=Strict session cookie out), ``POST
-/logout`` (CSRF + same origin), and ``GET /``, which proves a logged-in session renders."""
+/logout`` (CSRF + same origin); the views live in :mod:`.view_routes` and :mod:`.tenants`."""
 
 from __future__ import annotations
 
@@ -92,11 +92,3 @@ def logout(request: Request, db: Annotated[RequestDb, allows(EVERYONE, page=True
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
-
-
-@router.get("/")
-def home(request: Request, db: Annotated[RequestDb, allows(EVERYONE, page=True)]) -> Response:
-    principal = db.principal
-    layout = Layout(title="Executive dashboard", user=f"{principal.scope} token")
-    return page("home.html", layout=layout, csrf_token=db.csrf_token or "", scope=principal.scope.value,
-                tenant=principal.tenant_slug)  # fmt: skip
