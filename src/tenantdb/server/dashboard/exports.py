@@ -31,7 +31,7 @@ def _cell(value: object) -> str:
 def csv_text(columns: Sequence[Column], rows: Sequence[Sequence[object]]) -> str:
     """The header (column labels) and one line per row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; and a cell holding \r or \n is quoted
     writer.writerow([_cell(column.label) for column in columns])
     writer.writerows([_cell(value) for value in row] for row in rows)
     return out.getvalue()
