@@ -87,7 +87,8 @@ def world(pg_server: PgServer) -> Iterator[ServerWorld]:
     apply_all_modules(dsn)
     with connect(dsn) as session:
         with session.transaction():  # a tenant with data in every export is named like a formula (=HYPERLINK)
-            session.run_script(DATASET.replace("'Gamma Tiny'", "'" + FORMULA_NAMES[0] + "'"))
+            named = DATASET.replace("'Gamma Tiny'", "'" + FORMULA_NAMES[0] + "'")
+            session.run_script(named.replace("'Alpha Mail'", "E'\\r=1+1'"))  # and one starts with a CR
         for number, name in enumerate(FORMULA_NAMES):
             session.execute(
                 "INSERT INTO companies (id, name, slug) VALUES (%s, %s, %s)",

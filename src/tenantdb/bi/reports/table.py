@@ -109,7 +109,7 @@ def table_rows(report: Any) -> tuple[list[str], list[list[Any]]]:
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A header and rows (values, converted with :func:`cell`) as CSV text, one line per row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; and a cell holding \r or \n is quoted
     writer.writerow(header)
     for row in rows:
         writer.writerow([cell(value) for value in row])
