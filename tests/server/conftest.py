@@ -31,7 +31,9 @@ class ServerWorld:
             return create_token(session, name=f"test {scope}", scope=scope, tenant=tenant, lifetime=lifetime).secret
 
     def settings(self, **changes: object) -> ServerSettings:
-        base = ServerSettings(dsn=self.dsn, pool_timeout=timedelta(seconds=2), pool_max=4)
+        # a generous pool timeout: on a loaded CI machine (two suites side by side) a new connection can take
+        # seconds; the tests that want a 503 from a missing database set their own short timeout
+        base = ServerSettings(dsn=self.dsn, pool_timeout=timedelta(seconds=15), pool_max=4)
         return base.with_options(**changes)
 
     def admin(self) -> Session:
