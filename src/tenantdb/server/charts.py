@@ -26,6 +26,8 @@ WIDTH = 640
 HEIGHT = 320
 BAR_ROW = 28  # height of one category of a bar chart
 MAX_X_LABELS = 12  # more month labels than this and only every n-th is written
+LABEL_GAP = 8  # px between two x labels
+CHAR_WIDTH = 7  # px: the widest digit at the charts' 12 px font, so that axis labels are spaced not to overlap
 LABEL_CHARS = 22  # category labels longer than this are cut in the drawing (the data table has them whole)
 TICKS = 5
 
@@ -121,9 +123,9 @@ def line_chart(
         return plot.left + step * i if len(labels) > 1 else (plot.left + plot.right) / 2
 
     parts = [*_y_axis(plot, y, ticks, kind)]
-    every = -(-len(labels) // MAX_X_LABELS)
+    every = _label_step(labels, plot.right - plot.left)
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % every == 0:  # counted back from the last month, which is always written
             parts.append(_text(x_at(i), plot.bottom + 20, label, anchor="middle", css="tick"))
     for n, one in enumerate(series):
         colour, dash = COLOURS[n % len(COLOURS)], DASHES[n % len(DASHES)]
@@ -324,6 +326,15 @@ def _legend(entries: Sequence[tuple[str, str, str]]) -> list[str]:
         x += 30 + 8 * min(len(name), 40) + 20
     parts.append("</g>")
     return parts
+
+
+def _label_step(labels: Sequence[str], width: Decimal) -> int:
+    """Write every n-th x label: at most MAX_X_LABELS, and each with room for its characters plus a gap."""
+    if len(labels) < 2:
+        return 1
+    room = CHAR_WIDTH * max(len(label) for label in labels) + LABEL_GAP
+    step = width / (len(labels) - 1)
+    return max(int((room / step).to_integral_value(ROUND_CEILING)), -(-len(labels) // MAX_X_LABELS), 1)
 
 
 def _trend_summary(series: Series, labels: Sequence[str], kind: ValueKind) -> str:
