@@ -2,13 +2,14 @@
 refreshed rollups) served by uvicorn on 127.0.0.1 and opened in chromium with an executive token. Each view and one
 tenant page must load without a console error and show the report model's figures for the month; a screenshot of
 each is kept as ``<artifacts>/screenshots/demo-<view>.png`` (the README's and docs/dashboard.md's images come from
-these)."""
+these: ``demo-<view>-screen.png`` is the first 1366x900 of each)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,7 +22,7 @@ from tenantdb.db.api_tokens import Scope, create_token
 from tenantdb.server.dashboard.formats import money, number
 from tenantdb.server.settings import ServerSettings
 from tests.postgres import PgServer
-from tests.server.browser import screenshot
+from tests.server.browser import LAPTOP, artifacts_dir, screenshot
 from tests.server.test_dashboard_browser import log_in, serve
 
 pytestmark = pytest.mark.slow
@@ -53,6 +54,18 @@ def base_url(demo: Demo) -> Iterator[str]:
     yield from serve(ServerSettings(dsn=demo.dsn))
 
 
+FIRST_SCREEN = {"width": 1366, "height": 900}  # the README's and docs' images: what a laptop shows first
+
+
+def first_screen(page: Page, name: str) -> Path:
+    """``<artifacts>/screenshots/<name>-screen.png``: the page's first 1366x900, as a laptop shows it."""
+    path = artifacts_dir() / "screenshots" / f"{name}-screen.png"
+    page.set_viewport_size(FIRST_SCREEN)  # type: ignore[arg-type]
+    page.screenshot(path=str(path))
+    page.set_viewport_size(LAPTOP)  # type: ignore[arg-type]
+    return path
+
+
 VIEWS = {
     "overview": ("/", "Executive overview"),
     "revenue": ("/revenue", "Revenue Health Monitor"),
@@ -79,6 +92,7 @@ def test_each_view_shows_the_demo_figures_without_console_errors(page: Page, bas
         if name == "revenue":
             expect(page.locator("main")).to_contain_text(money(totals.revenue_at_risk))
         screenshot(page, f"demo-{name}")
+        first_screen(page, f"demo-{name}")
 
 
 def test_the_largest_tenant_page_shows_its_figures(page: Page, base_url: str, demo: Demo) -> None:
@@ -88,3 +102,23 @@ def test_the_largest_tenant_page_shows_its_figures(page: Page, base_url: str, de
     expect(page.get_by_role("heading", level=1)).to_have_text(largest.company_name)
     expect(page.locator("main")).to_contain_text(money(largest.recognized_revenue))
     screenshot(page, "demo-tenant")
+    first_screen(page, "demo-tenant")
+
+
+# tables whose content is wider than their box: a laptop user would have to scroll them sideways to read a row
+CLIPPED_TABLES = """[...document.querySelectorAll('.table-scroll')]
+  .filter(box => box.scrollWidth > box.clientWidth + 1)
+  .map(box => box.querySelector('caption').textContent.trim() + ': ' + box.scrollWidth + ' > ' + box.clientWidth)"""
+
+
+def test_tables_fit_a_laptop_text_cells_wrap_instead_of_being_cut(page: Page, base_url: str, demo: Demo) -> None:
+    """At 1366 px no table of a view or of a tenant's page is cut at the right: long text wraps in its cell."""
+    largest = max(demo.executive.tenants, key=lambda tenant: tenant.recognized_revenue)
+    log_in(page, base_url, demo.token)
+    clipped: dict[str, list[str]] = {}
+    for name, (path, _) in {**VIEWS, "tenant": (f"/tenants/{largest.slug}", "")}.items():
+        page.goto(f"{base_url}{path}")
+        found = page.evaluate(CLIPPED_TABLES)
+        if found:
+            clipped[name] = found
+    assert clipped == {}
