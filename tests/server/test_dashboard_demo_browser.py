@@ -122,3 +122,23 @@ def test_tables_fit_a_laptop_text_cells_wrap_instead_of_being_cut(page: Page, ba
         if found:
             clipped[name] = found
     assert clipped == {}
+
+
+def test_open_actions_link_their_tenant_and_savings_to_date_are_written_as_money(
+    page: Page, base_url: str, demo: Demo
+) -> None:
+    log_in(page, base_url, demo.token)
+    page.goto(f"{base_url}/costs")
+    rows = page.locator("table", has=page.locator("caption", has_text="Open actions")).locator("tbody tr")
+    tenants = [row.locator("td").first for row in rows.all()]
+    linked = [cell.locator("a") for cell in tenants if cell.inner_text() != "Shared / provider"]
+    assert linked, "the demo has open actions of tenants"
+    for link in linked:
+        assert link.count() == 1, "an open action's tenant is not a link to its page"
+        assert (link.get_attribute("href") or "").startswith("/tenants/"), link.inner_text()
+    name = linked[0].inner_text()
+    linked[0].click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    page.goto(f"{base_url}/costs")
+    notes = page.locator(".kpi-note").all_inner_texts()
+    assert notes[:3] and all(note.startswith("$") and note.endswith(" to date") for note in notes[:3]), notes

@@ -24,7 +24,7 @@ from tenantdb.bi.reports.portfolio_trend import TrendMonth
 from tenantdb.bi.reports.revenue_health import RevenueHealthReport
 from tenantdb.server.charts import Bin, Marker, Series, Threshold, bar_chart, histogram, line_chart
 from tenantdb.server.dashboard.components import Column, Level, Link, Status, View
-from tenantdb.server.dashboard.formats import ValueKind, month_text
+from tenantdb.server.dashboard.formats import ValueKind, money, month_text
 from tenantdb.server.dashboard.sections import Kpi, Table, ViewContent
 
 MONEY = ValueKind.MONEY
@@ -248,19 +248,19 @@ def costs(report: CostCenterReport, month: str | None) -> ViewContent:
                 label="Savings identified",
                 value=chosen.identified,
                 kind=MONEY,
-                note=f"{chosen.identified_cumulative:,.2f} USD to date",
+                note=f"{money(chosen.identified_cumulative)} to date",
             ),
             Kpi(
                 label="Savings taken",
                 value=chosen.taken,
                 kind=MONEY,
-                note=f"{chosen.taken_cumulative:,.2f} USD to date",
+                note=f"{money(chosen.taken_cumulative)} to date",
             ),
             Kpi(
                 label="Savings realized",
                 value=chosen.realized,
                 kind=MONEY,
-                note=f"{chosen.realized_cumulative:,.2f} USD to date",
+                note=f"{money(chosen.realized_cumulative)} to date",
             ),
         ]
     kpis.append(Kpi(label="Open actions", value=report.open_actions_total))
@@ -312,7 +312,7 @@ def actions_table(report: CostCenterReport, month: str | None) -> Table:
     ]
     rows = [
         [
-            a.company_name or "Shared / provider",
+            tenant_link(a.company_name, a.slug),
             a.kind.replace("_", " "),
             a.subject,
             f"{a.month:%Y-%m}",
