@@ -49,11 +49,15 @@ class Series:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bin:
-    """One bar of a histogram: how many values fall in ``[lower, upper)``."""
+    """One bar of a histogram: how many values fall in ``[lower, upper)``. ``open_lower``: in fact every value below
+    ``upper`` (the first bin); ``open_upper``: every value from ``lower`` up (the last); such a bar is drawn from
+    the edge it is given, but written "below …" / "… or more"."""
 
     lower: Decimal
     upper: Decimal
     count: int
+    open_lower: bool = False
+    open_upper: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,7 +219,7 @@ def histogram(
     """A distribution as counts per bin, with one value marked and published limits drawn as lines."""
     table = ChartTable(
         columns=("Range", "Count"),
-        rows=tuple((f"{_cell(kind, b.lower)} to {_cell(kind, b.upper)}", f"{b.count:,}") for b in bins),
+        rows=tuple((_bin_range(kind, b), f"{b.count:,}") for b in bins),
     )
     chart_id = _chart_id("histogram", title, bins, marker, thresholds)
     if not bins:
@@ -236,7 +240,7 @@ def histogram(
         parts.append(
             f'<rect class="bar" x="{_n(left)}" y="{_n(top)}" width="{_n(right - left)}"'
             f' height="{_n(_q(plot.bottom) - top)}" fill="{COLOURS[0]}" stroke="#ffffff">'
-            f"<title>{_esc(f'{_cell(kind, one.lower)} to {_cell(kind, one.upper)}: {one.count:,}')}</title></rect>"
+            f"<title>{_esc(f'{_bin_range(kind, one)}: {one.count:,}')}</title></rect>"
         )
     for n, limit in enumerate(thresholds):
         at = _q(x(limit.value))
@@ -326,6 +330,14 @@ def _legend(entries: Sequence[tuple[str, str, str]]) -> list[str]:
         x += 30 + 8 * min(len(name), 40) + 20
     parts.append("</g>")
     return parts
+
+
+def _bin_range(kind: ValueKind, one: Bin) -> str:
+    if one.open_lower:
+        return f"below {_cell(kind, one.upper)}"
+    if one.open_upper:
+        return f"{_cell(kind, one.lower)} or more"
+    return f"{_cell(kind, one.lower)} to {_cell(kind, one.upper)}"
 
 
 def _label_step(labels: Sequence[str], width: Decimal) -> int:

@@ -514,7 +514,15 @@ def _bins(distribution: Distribution) -> list[Bin]:
             step = lower - (bins[index - 1].lower or lower) if index > 0 else Decimal(1)
             upper = lower + (step or Decimal(1))
         if lower is not None and upper is not None:
-            result.append(Bin(lower=lower, upper=upper, count=item.tenants))
+            result.append(
+                Bin(
+                    lower=lower,
+                    upper=upper,
+                    count=item.tenants,
+                    open_lower=item.lower is None,
+                    open_upper=item.upper is None,
+                )
+            )
     return result
 
 
