@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,11 @@ def test_each_view_shows_the_demo_figures_without_console_errors(page: Page, bas
             ranges = page.locator(".chart table tbody th").all_text_contents()
             assert any(text.startswith("below ") for text in ranges), ranges
             assert any(text.endswith(" or more") for text in ranges), ranges
+        if name == "efficiency":  # a score out of 100 (efficiency_metrics), not a ratio to write as a percentage
+            card = page.locator(".kpi", has=page.locator(".kpi-label", has_text="Efficiency score"))
+            value = card.locator(".kpi-value").inner_text()
+            assert not value.endswith("%") and 0 <= Decimal(value) <= 100, value
+            expect(card.locator(".kpi-note")).to_have_text("out of 100")
         if name == "revenue":
             expect(page.locator("main")).to_contain_text(money(totals.revenue_at_risk))
         screenshot(page, f"demo-{name}")

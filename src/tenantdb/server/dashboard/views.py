@@ -346,7 +346,10 @@ def efficiency(report: EfficiencyReport, month: str | None) -> ViewContent:
         Kpi(label="Idle shared capacity", value=idle, kind=MONEY),
     ]
     if report.efficiency_metrics is not None and report.efficiency_metrics.score is not None:
-        kpis.append(Kpi(label="Efficiency score", value=report.efficiency_metrics.score, kind=PERCENT))
+        # a capacity-weighted score from 0 to 100, not a ratio: written as a number "out of 100"
+        kpis.append(
+            Kpi(label="Efficiency score", value=report.efficiency_metrics.score, kind=NUMBER, note="out of 100")
+        )
     charts = []
     if report.trend:
         charts.append(
