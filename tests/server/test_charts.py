@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenantdb.server.charts import Bin, Marker, Series, Threshold, bar_chart, histogram, line_chart
+from tenantdb.server.charts import (
+    CHAR_WIDTH,
+    LABEL_GAP,
+    Bin,
+    Marker,
+    Series,
+    Threshold,
+    bar_chart,
+    histogram,
+    line_chart,
+)
 from tenantdb.server.dashboard.formats import ValueKind
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -216,3 +227,34 @@ def test_any_finite_histogram_is_well_formed_xml(
         thresholds=tuple(Threshold(label=f"limit {n}", value=Decimal(value)) for n, value in enumerate(thresholds)),
     )
     parse(chart.svg)
+
+
+def test_a_years_month_labels_do_not_overlap_and_the_last_month_is_written() -> None:
+    """Twelve and more months on the x axis (the demo's year): every written label has room for its characters at
+    the chart's font size, spaced evenly back from the last month, which is always written."""
+    for count in (12, 13, 24, 25, 36):
+        months = [f"{2024 + (m // 12)}-{m % 12 + 1:02d}" for m in range(count)]
+        chart = line_chart(title="Revenue", labels=months, series=[Series(name="Revenue", values=(1,) * count)])
+        root = parse(chart.svg)
+        ticks = [e for e in root.iter(f"{SVG}text") if e.get("class") == "tick" and (e.text or "") in months]
+        assert ticks[-1].text == months[-1]
+        xs = [Decimal(e.get("x") or "0") for e in ticks]
+        gaps = {b - a for a, b in itertools.pairwise(xs)}
+        assert min(gaps) >= CHAR_WIDTH * len("2026-11") + LABEL_GAP, (count, [e.text for e in ticks])
+        assert max(gaps) - min(gaps) < 1, (count, gaps)  # evenly spaced: no squeezed pair at the end
+
+
+def test_open_ended_first_and_last_bins_say_so_instead_of_an_invented_edge() -> None:
+    """The report's first and last bins are open-ended (below the first edge, at or above the last): drawn one
+    step wide, but the data table and the tooltips write "below" and "or more", never the invented edge."""
+    bins = [
+        Bin(lower=Decimal(-1), upper=Decimal(0), count=2, open_lower=True),
+        Bin(lower=Decimal(0), upper=Decimal(1), count=5),
+        Bin(lower=Decimal(1), upper=Decimal(2), count=1, open_upper=True),
+    ]
+    chart = histogram(title="Gross margin", bins=bins, kind=ValueKind.PERCENT)
+    ranges = [row[0] for row in chart.table.rows]
+    assert ranges == ["below 0.0%", "0.0% to 100.0%", "100.0% or more"]
+    tips = [e.text or "" for e in parse(chart.svg).iter(f"{SVG}title") if ":" in (e.text or "")]
+    assert "below 0.0%: 2" in tips and "100.0% or more: 1" in tips, tips
+    assert all("-100.0%" not in tip and "200.0%" not in tip for tip in tips)

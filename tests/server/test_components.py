@@ -356,3 +356,16 @@ def test_every_component_documents_each_of_its_parameters() -> None:
             for param in (p.split("=")[0].strip() for p in params.split(",") if p.strip()):
                 assert re.search(rf"^\s+{param}\s", doc, re.MULTILINE), f"{path.name}: {name}({param}) undocumented"
     assert macros >= 6
+
+
+def test_a_small_rate_is_not_written_as_zero() -> None:
+    """A spam rate of 0.04% against Gmail's 0.1% limit must not read "0.0%": a non-zero ratio that rounds to zero
+    at one decimal gets two, and below that is written "<0.01%"; zero stays "0.0%"."""
+    from tenantdb.server.dashboard.formats import percent
+
+    assert percent(Decimal("0.0004")) == "0.04%"
+    assert percent(Decimal("-0.0004")) == "-0.04%"
+    assert percent(Decimal("0.00004")) == "<0.01%"
+    assert percent(Decimal("0.003")) == "0.3%"
+    assert percent(Decimal(0)) == "0.0%"
+    assert percent(Decimal("0.811")) == "81.1%"

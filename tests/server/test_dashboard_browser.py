@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tenantdb.db.api_tokens import Scope
 from tenantdb.server.app import create_app
+from tenantdb.server.settings import ServerSettings
 from tests.bi.report_data import BETA, MONTH
 from tests.server.browser import PHONE, screenshot
 from tests.server.conftest import ServerWorld
@@ -50,11 +51,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def base_url(server_world: ServerWorld) -> Iterator[str]:
-    """``tenantdb serve``'s app under uvicorn in a thread, for this module."""
+def serve(settings: ServerSettings) -> Iterator[str]:
+    """``tenantdb serve``'s app under uvicorn in a thread on 127.0.0.1: its base URL until resumed."""
     port = free_port()
-    config = uvicorn.Config(create_app(server_world.settings()), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -65,6 +65,12 @@ def base_url(server_world: ServerWorld) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def base_url(server_world: ServerWorld) -> Iterator[str]:
+    """The server on this module's database."""
+    yield from serve(server_world.settings())
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,8 @@ WIDTH = 640
 HEIGHT = 320
 BAR_ROW = 28  # height of one category of a bar chart
 MAX_X_LABELS = 12  # more month labels than this and only every n-th is written
+LABEL_GAP = 8  # px between two x labels
+CHAR_WIDTH = 7  # px: the widest digit at the charts' 12 px font, so that axis labels are spaced not to overlap
 LABEL_CHARS = 22  # category labels longer than this are cut in the drawing (the data table has them whole)
 TICKS = 5
 
@@ -47,11 +49,15 @@ class Series:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bin:
-    """One bar of a histogram: how many values fall in ``[lower, upper)``."""
+    """One bar of a histogram: how many values fall in ``[lower, upper)``. ``open_lower``: in fact every value below
+    ``upper`` (the first bin); ``open_upper``: every value from ``lower`` up (the last); such a bar is drawn from
+    the edge it is given, but written "below …" / "… or more"."""
 
     lower: Decimal
     upper: Decimal
     count: int
+    open_lower: bool = False
+    open_upper: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,9 +127,9 @@ def line_chart(
         return plot.left + step * i if len(labels) > 1 else (plot.left + plot.right) / 2
 
     parts = [*_y_axis(plot, y, ticks, kind)]
-    every = -(-len(labels) // MAX_X_LABELS)
+    every = _label_step(labels, plot.right - plot.left)
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % every == 0:  # counted back from the last month, which is always written
             parts.append(_text(x_at(i), plot.bottom + 20, label, anchor="middle", css="tick"))
     for n, one in enumerate(series):
         colour, dash = COLOURS[n % len(COLOURS)], DASHES[n % len(DASHES)]
@@ -213,7 +219,7 @@ def histogram(
     """A distribution as counts per bin, with one value marked and published limits drawn as lines."""
     table = ChartTable(
         columns=("Range", "Count"),
-        rows=tuple((f"{_cell(kind, b.lower)} to {_cell(kind, b.upper)}", f"{b.count:,}") for b in bins),
+        rows=tuple((_bin_range(kind, b), f"{b.count:,}") for b in bins),
     )
     chart_id = _chart_id("histogram", title, bins, marker, thresholds)
     if not bins:
@@ -234,7 +240,7 @@ def histogram(
         parts.append(
             f'<rect class="bar" x="{_n(left)}" y="{_n(top)}" width="{_n(right - left)}"'
             f' height="{_n(_q(plot.bottom) - top)}" fill="{COLOURS[0]}" stroke="#ffffff">'
-            f"<title>{_esc(f'{_cell(kind, one.lower)} to {_cell(kind, one.upper)}: {one.count:,}')}</title></rect>"
+            f"<title>{_esc(f'{_bin_range(kind, one)}: {one.count:,}')}</title></rect>"
         )
     for n, limit in enumerate(thresholds):
         at = _q(x(limit.value))
@@ -324,6 +330,23 @@ def _legend(entries: Sequence[tuple[str, str, str]]) -> list[str]:
         x += 30 + 8 * min(len(name), 40) + 20
     parts.append("</g>")
     return parts
+
+
+def _bin_range(kind: ValueKind, one: Bin) -> str:
+    if one.open_lower:
+        return f"below {_cell(kind, one.upper)}"
+    if one.open_upper:
+        return f"{_cell(kind, one.lower)} or more"
+    return f"{_cell(kind, one.lower)} to {_cell(kind, one.upper)}"
+
+
+def _label_step(labels: Sequence[str], width: Decimal) -> int:
+    """Write every n-th x label: at most MAX_X_LABELS, and each with room for its characters plus a gap."""
+    if len(labels) < 2:
+        return 1
+    room = CHAR_WIDTH * max(len(label) for label in labels) + LABEL_GAP
+    step = width / (len(labels) - 1)
+    return max(int((room / step).to_integral_value(ROUND_CEILING)), -(-len(labels) // MAX_X_LABELS), 1)
 
 
 def _trend_summary(series: Series, labels: Sequence[str], kind: ValueKind) -> str:

@@ -49,6 +49,7 @@ class OpenAction:
     optimization_id: UUID
     tenant_id: UUID | None  # None: a shared pool or a provider invoice
     company_name: str | None
+    slug: str | None  # the tenant's page: /tenants/<slug>
     kind: str
     subject: str
     month: date

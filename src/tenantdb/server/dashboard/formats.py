@@ -92,10 +92,17 @@ def signed_money(value: Numeric | None, places: int = 2) -> str:
 
 @in_wide_context
 def percent(ratio: Numeric | None, digits: int = 1) -> str:
-    """A ratio as a percentage: ``Decimal("0.811")`` -> ``81.1%``."""
+    """A ratio as a percentage: ``Decimal("0.811")`` -> ``81.1%``. A non-zero ratio that would read as zero (a spam
+    rate of 0.04% against a 0.1% limit) gets one more digit, and below that is ``<0.01%``, never ``0.0%``."""
     if ratio is None:
         return MISSING
-    return f"{_grouped(_round(_decimal(ratio) * 100, digits), digits)}%"
+    scaled = _decimal(ratio) * 100
+    if scaled != 0 and _round(scaled, digits) == 0:
+        digits += 1
+        if _round(scaled, digits) == 0:
+            smallest = Decimal(1).scaleb(-digits)
+            return f"{'>-' if scaled < 0 else '<'}{smallest:.{digits}f}%"
+    return f"{_grouped(_round(scaled, digits), digits)}%"
 
 
 @in_wide_context

@@ -24,7 +24,7 @@ from tenantdb.bi.reports.portfolio_trend import TrendMonth
 from tenantdb.bi.reports.revenue_health import RevenueHealthReport
 from tenantdb.server.charts import Bin, Marker, Series, Threshold, bar_chart, histogram, line_chart
 from tenantdb.server.dashboard.components import Column, Level, Link, Status, View
-from tenantdb.server.dashboard.formats import ValueKind, month_text
+from tenantdb.server.dashboard.formats import ValueKind, money, month_text
 from tenantdb.server.dashboard.sections import Kpi, Table, ViewContent
 
 MONEY = ValueKind.MONEY
@@ -248,19 +248,19 @@ def costs(report: CostCenterReport, month: str | None) -> ViewContent:
                 label="Savings identified",
                 value=chosen.identified,
                 kind=MONEY,
-                note=f"{chosen.identified_cumulative:,.2f} USD to date",
+                note=f"{money(chosen.identified_cumulative)} to date",
             ),
             Kpi(
                 label="Savings taken",
                 value=chosen.taken,
                 kind=MONEY,
-                note=f"{chosen.taken_cumulative:,.2f} USD to date",
+                note=f"{money(chosen.taken_cumulative)} to date",
             ),
             Kpi(
                 label="Savings realized",
                 value=chosen.realized,
                 kind=MONEY,
-                note=f"{chosen.realized_cumulative:,.2f} USD to date",
+                note=f"{money(chosen.realized_cumulative)} to date",
             ),
         ]
     kpis.append(Kpi(label="Open actions", value=report.open_actions_total))
@@ -312,7 +312,7 @@ def actions_table(report: CostCenterReport, month: str | None) -> Table:
     ]
     rows = [
         [
-            a.company_name or "Shared / provider",
+            tenant_link(a.company_name, a.slug),
             a.kind.replace("_", " "),
             a.subject,
             f"{a.month:%Y-%m}",
@@ -346,7 +346,10 @@ def efficiency(report: EfficiencyReport, month: str | None) -> ViewContent:
         Kpi(label="Idle shared capacity", value=idle, kind=MONEY),
     ]
     if report.efficiency_metrics is not None and report.efficiency_metrics.score is not None:
-        kpis.append(Kpi(label="Efficiency score", value=report.efficiency_metrics.score, kind=PERCENT))
+        # a capacity-weighted score from 0 to 100, not a ratio: written as a number "out of 100"
+        kpis.append(
+            Kpi(label="Efficiency score", value=report.efficiency_metrics.score, kind=NUMBER, note="out of 100")
+        )
     charts = []
     if report.trend:
         charts.append(
@@ -514,7 +517,15 @@ def _bins(distribution: Distribution) -> list[Bin]:
             step = lower - (bins[index - 1].lower or lower) if index > 0 else Decimal(1)
             upper = lower + (step or Decimal(1))
         if lower is not None and upper is not None:
-            result.append(Bin(lower=lower, upper=upper, count=item.tenants))
+            result.append(
+                Bin(
+                    lower=lower,
+                    upper=upper,
+                    count=item.tenants,
+                    open_lower=item.lower is None,
+                    open_upper=item.upper is None,
+                )
+            )
     return result
 
 

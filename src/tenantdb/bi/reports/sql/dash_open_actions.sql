@@ -14,6 +14,7 @@ WITH open AS (
 SELECT o.optimization_id,
        o.tenant_id,
        c.name AS company_name,
+       c.slug,
        o.kind,
        o.subject,
        o.month,
