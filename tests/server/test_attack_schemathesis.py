@@ -97,6 +97,10 @@ CASES = [  # negative data only where there is something to negate (Hypothesis f
 ]
 
 
+# schemathesis 4's negative-data strategies call the `random` module, which Hypothesis deprecates with a warning
+# that our `filterwarnings = error` turns into a flaky failure of the strategy itself (seen in CI on GET
+# /api/v1/tenants, not reproducible on a rerun): it is the tool's internals, not a finding about the server
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 @pytest.mark.parametrize(("path", "method", "mode"), CASES, ids=[f"{m.upper()} {p} {g}" for p, m, g in CASES])
 def test_schemathesis_as_an_executive_and_as_a_tenant(
     api_schema: Any, callers: dict[str, str], path: str, method: str, mode: GenerationMode
@@ -106,6 +110,11 @@ def test_schemathesis_as_an_executive_and_as_a_tenant(
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def run(case: Any) -> None:
+        if mode is GenerationMode.NEGATIVE and "Authorization" not in (case.headers or {}):
+            # the negation schemathesis chose is the missing bearer token: adding ours would undo it (and make it
+            # "accept negative data" with a 200); sent as generated, the answer must be the 401
+            case.call_and_validate(checks=CHECKS)
+            return
         for token in callers.values():
             case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
