@@ -1,6 +1,7 @@
 """``GET /api/v1/data-version``: a cheap fingerprint of "new data landed", which the dashboard polls for its live
-refresh: the latest refresh of the rollups (``bi_refresh_state``) and the newest business event the caller may
-read. ``version`` changes whenever either does; equal versions mean nothing new to show."""
+refresh and the response cache (:mod:`tenantdb.server.cache`) keys its entries with: for an operator, module bi's
+change counters (``bi_data_version``: refreshes, business events, actions, decisions); for a tenant token, the
+refresh counter and its own newest event. Equal versions mean nothing new to show."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ from tenantdb.server.request_db import RequestDb
 
 router = APIRouter(tags=["data-version"])
 
-_LATEST_REFRESH: LiteralString = "SELECT max(refreshed_at) FROM bi_refresh_state"
+_READABLE: LiteralString = (
+    "SELECT to_regclass('bi_data_version') IS NOT NULL AND has_table_privilege('bi_data_version', 'SELECT'),"
+    " to_regprocedure('tenantdb_refresh_version()') IS NOT NULL"
+    " AND has_function_privilege('tenantdb_refresh_version()', 'EXECUTE')"
+)
 
 
 class DataVersion(StrictModel):
@@ -30,20 +35,39 @@ class DataVersion(StrictModel):
     latest_event_id: UUID | None
 
 
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:20]
+
+
 def current_version(session: Session) -> DataVersion:
-    """The fingerprint of what ``session``'s role can see now; the dashboard embeds it in each page it renders."""
-    readable = bool(
-        session.fetch_value(
-            "SELECT to_regclass('bi_refresh_state') IS NOT NULL AND has_table_privilege('bi_refresh_state', 'SELECT')"
-        )
-    )
-    refreshed_at = session.fetch_value(_LATEST_REFRESH) if readable else None
-    row = session.fetch_one(query("data_version"))
+    """The fingerprint of what ``session``'s role can see now; the dashboard embeds it in each page it renders and
+    the response cache keys its entries with it.
+
+    An operator role reads module bi's counters (``bi_data_version``: constant work, however many tenants). A
+    tenant role cannot — they count every tenant's events — and reads the refresh counter and its own newest event
+    instead (row-level security leaves one company to probe), so its version never moves for another tenant."""
+    row = session.fetch_one(_READABLE)
     assert row is not None
-    event_at, event_id = row
-    fingerprint = hashlib.sha256(f"{refreshed_at}|{event_at}|{event_id}".encode()).hexdigest()[:20]
+    counters, refreshes = row
+    if counters:
+        found = session.fetch_one(query("data_version_global"))
+        assert found is not None
+        bumps, refreshed_at = found
+        return DataVersion(
+            version=_fingerprint("operator", bumps, refreshed_at),
+            refreshed_at=refreshed_at,
+            latest_event_at=None,
+            latest_event_id=None,
+        )
+    refresh = session.fetch_value("SELECT tenantdb_refresh_version()") if refreshes else None
+    latest = session.fetch_one(query("data_version"))
+    assert latest is not None
+    event_at, event_id = latest
     return DataVersion(
-        version=fingerprint, refreshed_at=refreshed_at, latest_event_at=event_at, latest_event_id=event_id
+        version=_fingerprint("own", refresh, event_at, event_id),
+        refreshed_at=None,
+        latest_event_at=event_at,
+        latest_event_id=event_id,
     )
 
 
@@ -51,9 +75,9 @@ def current_version(session: Session) -> DataVersion:
     "/data-version",
     response_model=DataVersion,
     summary="Fingerprint of the data shown",
-    description="Changes when a refresh of the rollups or a new business event (one the caller may read) lands; "
-    "poll it (a few index probes per tenant; with `If-None-Match` an unchanged version is a `304`) and reload the "
-    "view when `version` differs.",
+    description="Changes when a refresh of the rollups, a new business event, an action or a decision lands (a "
+    "tenant token: a refresh or its own new event); poll it (constant work for an operator, one index probe for a "
+    "tenant token; with `If-None-Match` an unchanged version is a `304`) and reload the view when `version` differs.",
 )
 def data_version(request: Request, db: Annotated[RequestDb, access("GET", "/data-version")]) -> Response:
     found = current_version(db.session)

@@ -1,0 +1,102 @@
+"""The O(1) data version (module bi's ``bi_data_version``): it changes after a refresh, a business event, an action
+transition and a decision, is equal when nothing changed, its query never loops over tenants, and a tenant's version
+does not move when another tenant's events land."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from fastapi.testclient import TestClient
+
+from tenantdb.bi.refresh import DEFAULT_TOLERANCE, refresh_month
+from tenantdb.db import Session, connect
+from tenantdb.db.api_tokens import Scope
+from tenantdb.server.api.data_version import current_version
+from tenantdb.server.api.sqlfiles import query
+from tests.bi.report_data import ALPHA, BETA, MONTH, apply_all_modules, load_dataset
+from tests.server.conftest import ServerWorld, bearer
+
+
+def _version(client: TestClient, headers: dict[str, str]) -> str:
+    response = client.get("/api/v1/data-version", headers=headers)
+    assert response.status_code == 200, response.text
+    return str(response.json()["version"])
+
+
+def _emit(world: ServerWorld, event: str, tenant: UUID | None) -> None:
+    with world.admin() as admin, admin.transaction():
+        admin.execute("SELECT tenantdb_events_emit(%s, now(), %s, %s, '{}')", (uuid4(), event, tenant))
+
+
+def test_the_version_is_equal_when_nothing_changed(client: TestClient, server_world: ServerWorld) -> None:
+    executive = bearer(server_world.token(Scope.EXECUTIVE))
+    assert _version(client, executive) == _version(client, executive)
+
+
+def test_the_version_changes_after_an_event(client: TestClient, server_world: ServerWorld) -> None:
+    executive = bearer(server_world.token(Scope.EXECUTIVE))
+    before = _version(client, executive)
+    _emit(server_world, "efficiency_metrics", None)
+    assert _version(client, executive) != before
+
+
+def test_the_version_changes_after_an_action_transition_and_a_decision(
+    client: TestClient, server_world: ServerWorld
+) -> None:
+    executive = bearer(server_world.token(Scope.EXECUTIVE))
+    admin = bearer(server_world.token(Scope.ADMIN))
+    action_id = uuid4()
+    with server_world.admin() as session, session.transaction():
+        session.execute(
+            "INSERT INTO cost_optimizations (optimization_id, tenant_id, kind, subject, month, expected_savings,"
+            " recommended_at) VALUES (%s, %s, 'raise_margin_to_target', 'beta-corp', %s, 7.00, %s)",
+            (action_id, BETA, MONTH, datetime(2026, 10, 1, 6, tzinfo=UTC)),
+        )
+    before = _version(client, executive)
+    assert client.post(f"/api/v1/actions/{action_id}/accept", headers=admin, json={}).status_code == 200
+    after_action = _version(client, executive)
+    assert after_action != before
+    created = client.post("/api/v1/decisions", headers=admin, json={"title": "Move pool", "category": "pricing"})
+    assert created.status_code in (200, 201), created.text
+    assert _version(client, executive) != after_action
+
+
+def test_a_tenant_version_ignores_other_tenants_events(client: TestClient, server_world: ServerWorld) -> None:
+    alpha = bearer(server_world.token(Scope.TENANT, "alpha-mail"))
+    before = _version(client, alpha)
+    _emit(server_world, "email_delivery_outcome", BETA)
+    _emit(server_world, "efficiency_metrics", None)
+    assert _version(client, alpha) == before  # nothing about Beta or the platform leaks into Alpha's version
+    _emit(server_world, "email_delivery_outcome", ALPHA)
+    assert _version(client, alpha) != before
+
+
+def _plan(session: Session, text: str) -> str:
+    return "\n".join(str(row[0]) for row in session.fetch_all("EXPLAIN " + text))  # type: ignore[operator]
+
+
+def test_the_operator_version_query_does_not_loop_over_tenants(server_world: ServerWorld) -> None:
+    with server_world.admin() as session:
+        plan = _plan(session, query("data_version_global"))
+    assert "companies" not in plan
+    assert "business_events" not in plan
+    assert "Loop" not in plan
+
+
+def test_the_version_changes_after_a_refresh(dsn: str) -> None:
+    apply_all_modules(dsn)
+    with connect(dsn) as session:
+        load_dataset(session)
+        with session.transaction():
+            session.execute("SET LOCAL ROLE business_analysts")
+            before = current_version(session).version
+        with session.transaction():
+            refresh_month(session, MONTH, tolerance=DEFAULT_TOLERANCE)
+        with session.transaction():
+            session.execute("SET LOCAL ROLE business_analysts")
+            assert current_version(session).version != before
+            again = current_version(session).version
+        with session.transaction():
+            session.execute("SET LOCAL ROLE business_analysts")
+            assert current_version(session).version == again
