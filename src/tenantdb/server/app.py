@@ -15,6 +15,7 @@ from tenantdb.server import audit, errors, security_headers
 from tenantdb.server.api import PREFIX, router
 from tenantdb.server.api.models import StrictModel
 from tenantdb.server.body_limit import BodyLimit
+from tenantdb.server.cache import ResponseCache
 from tenantdb.server.dashboard import cost_actions, tenants, view_routes
 from tenantdb.server.dashboard.pages import router as pages
 from tenantdb.server.dashboard.rendering import STATIC_DIR
@@ -55,6 +56,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = pool
+    app.state.cache = ResponseCache(max_entries=settings.cache_entries, max_bytes=settings.cache_bytes)
     app.state.limits = RateLimits(
         per_token=TokenBuckets(settings.token_rate, settings.token_burst),
         per_tenant=TokenBuckets(settings.tenant_rate, settings.tenant_burst),

@@ -16,6 +16,8 @@
     failed_auth_burst = 10
     cors_origins = []               # origins allowed to call the API from a browser (none by default)
     session_lifetime = "12h"        # dashboard login
+    cache_entries = 1000            # responses kept per worker (LRU; 0: no cache)
+    cache_bytes = 67108864          # and their bytes per worker
 
 A signing key for signed tenant context (``tenantdb context key add``) comes from ``TENANTDB_CONTEXT_KEY`` as
 ``<key id>:<hex secret>``, never from the file.
@@ -57,6 +59,8 @@ class ServerSettings:
     failed_auth_burst: int = 10
     cors_origins: tuple[str, ...] = ()
     session_lifetime: timedelta = timedelta(hours=12)
+    cache_entries: int = 1000  # the response cache of each worker (LRU); 0 turns it off
+    cache_bytes: int = 64 * 1024 * 1024
     retry_after: int = 5  # seconds, on 503
     context_signer: TenantTokenSigner | None = None
 
@@ -93,7 +97,18 @@ class ServerSettings:
 
 
 _DURATIONS = {"statement_timeout", "pool_timeout", "session_lifetime"}
-_INTS = {"port", "workers", "pool_min", "pool_max", "token_burst", "tenant_burst", "failed_auth_burst", "retry_after"}
+_INTS = {
+    "port",
+    "workers",
+    "pool_min",
+    "pool_max",
+    "token_burst",
+    "tenant_burst",
+    "failed_auth_burst",
+    "retry_after",
+    "cache_entries",
+    "cache_bytes",
+}
 _FLOATS = {"token_rate", "tenant_rate", "failed_auth_rate"}
 _KNOWN = _DURATIONS | _INTS | _FLOATS | {"host", "cors_origins"}
 

@@ -11,6 +11,7 @@ from tenantdb.bi.reports import ReportOptions
 from tenantdb.bi.reports.executive import ExecutiveReport, build
 from tenantdb.bi.reports.table import table_rows
 from tenantdb.server.api.access import access
+from tenantdb.server.api.cached import cached
 from tenantdb.server.api.models import document, model_of
 from tenantdb.server.api.output import CSV_RESPONSE, Format, output_format, respond
 from tenantdb.server.api.params import MONTH_PATTERN, MonthParam, month_label, month_of
@@ -30,6 +31,7 @@ __all__ = ["MONTH_PATTERN", "router"]
     "CSV: the customers.",
     responses=CSV_RESPONSE,
 )
+@cached
 def executive_summary(
     request: Request,
     db: Annotated[RequestDb, access("GET", "/executive-summary")],

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from tenantdb.bi.months import months_with_data
 from tenantdb.server.api.access import access
+from tenantdb.server.api.cached import cached
 from tenantdb.server.api.models import StrictModel
 from tenantdb.server.api.output import Format, respond
 from tenantdb.server.request_db import RequestDb
@@ -42,6 +43,7 @@ def _label(month: date) -> str:
     description="Oldest first; a month is complete once it has ended (UTC). `latest_complete` is the default month "
     "of every report. A tenant token: the months of its own rollups.",
 )
+@cached
 def months(request: Request, db: Annotated[RequestDb, access("GET", "/months")]) -> Response:
     current = datetime.now(UTC).date().replace(day=1)
     principal = db.principal

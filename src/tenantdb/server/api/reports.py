@@ -25,6 +25,7 @@ from tenantdb.bi.reports.revenue_health import RevenueHealthReport
 from tenantdb.bi.reports.table import table_rows
 from tenantdb.server.api import cursor as cursors
 from tenantdb.server.api.access import access
+from tenantdb.server.api.cached import cached
 from tenantdb.server.api.models import document, model_of
 from tenantdb.server.api.output import CSV_RESPONSE, Format, next_link, output_format, respond
 from tenantdb.server.api.params import DEFAULT_LIMIT, CursorParam, LimitParam, MonthParam, month_label, month_of
@@ -108,7 +109,7 @@ def _route(report: Report) -> Callable[..., Response]:
             name = f"{report.name}-{month_label(built.scope.month)}"
             return respond(request, fmt, model, document(built), table=table_rows(built), filename=name)
 
-        return plain
+        return cached(plain)
 
     def paged(
         request: Request,
@@ -125,7 +126,7 @@ def _route(report: Report) -> Callable[..., Response]:
         following = next_link(request, _page_cursor(report, built, limit))
         return respond(request, fmt, model, document(built), table=table_rows(built), filename=name, next_url=following)
 
-    return paged
+    return cached(paged)
 
 
 for _report in ROUTES:

@@ -27,6 +27,7 @@ from tenantdb.db import Session
 from tenantdb.errors import ConfigError
 from tenantdb.server.api import cursor as cursors
 from tenantdb.server.api.access import access
+from tenantdb.server.api.cached import cached
 from tenantdb.server.api.models import StrictModel, document, model_of
 from tenantdb.server.api.output import CSV_RESPONSE, Format, next_link, output_format, respond
 from tenantdb.server.api.params import (
@@ -169,6 +170,7 @@ def _as_json(row: dict[str, Any]) -> dict[str, Any]:
     "the page.",
     responses=CSV_RESPONSE,
 )
+@cached
 def list_tenants(
     request: Request,
     db: Annotated[RequestDb, access("GET", "/tenants")],
@@ -352,6 +354,7 @@ TenantPage = model_of(tenant_page.TenantPageReport)
     "from the previous month. CSV: the key metrics against their targets.",
     responses=CSV_RESPONSE | {404: {"description": "no such tenant"}},
 )
+@cached
 def tenant_summary(
     request: Request,
     tenant: TenantParam,
@@ -374,6 +377,7 @@ def tenant_summary(
     "(they derive from other tenants' volume): `OwnAllocation`. CSV: the lines.",
     responses=CSV_RESPONSE | {404: {"description": "no such tenant"}},
 )
+@cached
 def tenant_allocation(
     request: Request,
     tenant: TenantParam,
@@ -398,6 +402,7 @@ def tenant_allocation(
     "months only (what it paid, the cost allocated to it, its e-mails): `OwnTrend`. CSV: the trend.",
     responses=CSV_RESPONSE | {404: {"description": "no such tenant"}},
 )
+@cached
 def tenant_trend(
     request: Request,
     tenant: TenantParam,
