@@ -6,6 +6,7 @@
 -- operator's records (actions, decisions); a writer bumps the slot of its backend (pg_backend_pid() % 16), once per
 -- transaction and at commit time (a deferred trigger), so concurrent writers rarely share a row and never hold one
 -- longer than their commit. Slot 16 counts refreshes (bi_refresh_state), the only component a tenant role may read.
+-- tenantdb: ignore[prefer-bigint-over-int] 17 fixed slots, checked, referenced by nothing
 CREATE TABLE bi_data_version (
     slot  smallint PRIMARY KEY CHECK (slot BETWEEN 0 AND 16),
     bumps bigint   NOT NULL DEFAULT 0 CHECK (bumps >= 0)
