@@ -100,3 +100,26 @@ def test_the_version_changes_after_a_refresh(dsn: str) -> None:
         with session.transaction():
             session.execute("SET LOCAL ROLE business_analysts")
             assert current_version(session).version == again
+
+
+def _bumps(session: Session) -> int:
+    return int(session.fetch_value("SELECT sum(bumps) FROM bi_data_version"))  # type: ignore[arg-type]
+
+
+def test_a_transaction_bumps_once_however_many_events_it_writes(server_world: ServerWorld) -> None:
+    with server_world.admin() as admin:
+        before = _bumps(admin)
+        with admin.transaction():
+            for _ in range(3):
+                admin.execute("SELECT tenantdb_events_emit(%s, now(), 'efficiency_metrics', NULL, '{}')", (uuid4(),))
+        assert _bumps(admin) == before + 1
+
+
+def test_an_open_writer_never_blocks_another_writer(server_world: ServerWorld) -> None:
+    """The bump runs at commit: a writer whose transaction is still open holds no counter row, whatever slot the
+    other writer's backend shares with it (a wait would hit the lock timeout)."""
+    with server_world.admin() as first, server_world.admin() as second, first.transaction():
+        first.execute("SELECT tenantdb_events_emit(%s, now(), 'efficiency_metrics', NULL, '{}')", (uuid4(),))
+        with second.transaction():
+            second.execute("SET LOCAL lock_timeout = '2s'")
+            second.execute("SELECT tenantdb_events_emit(%s, now(), 'efficiency_metrics', NULL, '{}')", (uuid4(),))
