@@ -5,14 +5,17 @@ and the LRU keeps to its bounds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tenantdb.config import load_settings
 from tenantdb.db.api_tokens import Scope
 from tenantdb.server.app import create_app
 from tenantdb.server.cache import CachedResponse, ResponseCache
+from tenantdb.server.settings import ServerSettings, server_settings
 from tests.server.conftest import BASE, ServerWorld, bearer
 
 
@@ -162,3 +165,14 @@ def test_a_zero_bound_disables_the_cache() -> None:
     cache = ResponseCache(max_entries=0, max_bytes=1000)
     cache.put(("a",), _response(1))
     assert cache.get(("a",)) is None
+
+
+def test_the_bounds_come_from_the_server_settings(tmp_path: Path) -> None:
+    (tmp_path / "tenantdb.toml").write_text("[server]\ncache_entries = 5\ncache_bytes = 4096\n", encoding="utf-8")
+    found = server_settings(load_settings(tmp_path, environ={}), "postgresql:///x", environ={})
+    assert (found.cache_entries, found.cache_bytes) == (5, 4096)
+    off = server_settings(
+        load_settings(tmp_path, environ={}), "postgresql:///x", {"TENANTDB_SERVER_CACHE_ENTRIES": "0"}
+    )
+    assert off.cache_entries == 0
+    assert ServerSettings.from_json(found.to_json()).cache_bytes == 4096
