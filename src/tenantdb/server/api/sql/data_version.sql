@@ -1,6 +1,7 @@
--- GET /api/v1/data-version: the newest business event the caller's role may read, found tenant by tenant through
--- the key (tenant_id, occurred_at) of business_events_tenant_idx — no index leads with occurred_at (RELIABILITY
--- R26) — plus the platform-wide events (tenant_id NULL).
+-- GET /api/v1/data-version for a tenant token (operators read data_version_global.sql): the newest business event
+-- the caller's role may read, through the key (tenant_id, occurred_at) of business_events_tenant_idx — no index
+-- leads with occurred_at (RELIABILITY R26). Row-level security leaves the tenant's own company (one probe) and hides
+-- the platform-wide events (tenant_id NULL).
 SELECT latest.occurred_at AS latest_event_at,
        latest.event_id AS latest_event_id
 FROM (SELECT 1) AS one
