@@ -53,10 +53,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pg_server() -> Iterator[PgServer]:
     base = Path(tempfile.mkdtemp(prefix=f"tenantdb-test-{WORKER}-"))
     server = acquire(base)
-    if server is None:
+    if isinstance(server, str):
         if os.environ.get("TENANTDB_REQUIRE_PG") == "1":
-            pytest.fail("no PostgreSQL available and TENANTDB_REQUIRE_PG=1")
-        pytest.skip("no PostgreSQL available (set TENANTDB_TEST_DSN)")
+            pytest.fail(f"no PostgreSQL available and TENANTDB_REQUIRE_PG=1: {server}")
+        pytest.skip(f"no PostgreSQL available (set TENANTDB_TEST_DSN): {server}")
     with connect(server.dsn) as session:
         session.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE)))
         session.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(TEMPLATE)))

@@ -33,7 +33,9 @@ def _server_user() -> str | None:
         except KeyError:
             continue
         return name
-    subprocess.run(["useradd", "-s", "/bin/sh", "pgserver"], check=True, capture_output=True)
+    from tenantdb.db.embedded import create_system_user
+
+    create_system_user("pgserver")
     return "pgserver"
 
 
@@ -93,13 +95,13 @@ def start_embedded(project_dir: Path) -> PgServer:
     return PgServer(dsn=dsn, version="embedded", stop=stop)
 
 
-def acquire(tmp: Path) -> PgServer | None:
-    """The server this test session uses, or None when none can be had."""
+def acquire(tmp: Path) -> PgServer | str:
+    """The server this test session uses, or why none can be had."""
     if dsn := os.environ.get("TENANTDB_TEST_DSN"):
         return PgServer(dsn=dsn, version="external")
     if bin_dir := os.environ.get("TENANTDB_TEST_PG_BIN"):
         return start_cluster(Path(bin_dir), tmp / "cluster")
     try:
         return start_embedded(tmp / "embedded")
-    except (OSError, subprocess.SubprocessError, TenantdbError):
-        return None
+    except (OSError, subprocess.SubprocessError, TenantdbError) as error:
+        return f"the embedded server did not start: {error}"

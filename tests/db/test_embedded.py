@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from tenantdb.config import load_settings
 from tenantdb.db import BinariesSource, connect, find_binaries, start_embedded
+from tenantdb.db.embedded import SERVER_USER, create_system_user
 from tenantdb.errors import ConfigError, ConnectionFailed
 from tests.helpers import cli
 
@@ -71,3 +73,19 @@ def test_db_url_status_and_stop_with_pg_bin(tmp_path: Path) -> None:
         stopped = cli("db", "stop", "-C", str(tmp_path), "--json", env=env)
         shutil.rmtree(tmp_path / ".tenantdb", ignore_errors=True)
     assert json.loads(stopped.stdout) == {"stopped": True}
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="creating system users needs root")
+def test_creating_the_server_user_another_process_created_first_is_not_an_error() -> None:
+    """Two tenantdb commands (or two test workers) starting as root on a fresh machine both see no server user and
+    both run useradd: the second one's "name in use" must not stop its server from starting."""
+    name = SERVER_USER
+    create_system_user(name)  # exists now, whoever made it
+    create_system_user(name)  # "already exists": success
+    assert pwd.getpwnam(name).pw_name == name
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="creating system users needs root")
+def test_a_user_that_cannot_be_created_says_why() -> None:
+    with pytest.raises(ConnectionFailed, match="cannot create the system user 'bad:name'"):
+        create_system_user("bad:name")

@@ -268,8 +268,20 @@ def _server_user() -> str | None:
     try:
         pwd.getpwnam(SERVER_USER)
     except KeyError:
-        _run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVER_USER], None)
+        create_system_user(SERVER_USER)
     return SERVER_USER
+
+
+USERADD_NAME_IN_USE = 9
+
+
+def create_system_user(name: str) -> None:
+    """``useradd`` a login-less system account; another process creating it first (two tenantdb commands, or two
+    test workers, starting on a fresh machine) is success, not an error."""
+    command = ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", name]
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+    if done.returncode not in (0, USERADD_NAME_IN_USE):
+        raise ConnectionFailed(f"cannot create the system user {name!r} the server runs as: {done.stderr.strip()}")
 
 
 def _prepare(data_dir: Path, user: str | None) -> None:
