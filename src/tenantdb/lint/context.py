@@ -111,7 +111,8 @@ class LintContext:
                 column = offset - self.source.rfind("\n", 0, offset)
         return Finding(
             rule=rule.id,
-            severity=rule.severity,
+            severity=hit.severity or rule.severity,
+            category=rule.category,
             message=hit.message,
             path=self.path,
             line=line,
@@ -126,6 +127,7 @@ def finding_at(rule: Rule, place: Place, message: str, hint: str | None = None) 
     return Finding(
         rule=rule.id,
         severity=rule.severity,
+        category=rule.category,
         message=message,
         path=place.path,
         line=place.line,
