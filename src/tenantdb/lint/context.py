@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pglast import ast
 
-from tenantdb.lint.model import Finding, Hit, Rule
+from tenantdb.lint.model import Finding, Hit, Rule, Severity
 from tenantdb.lint.walk import iter_nodes, relation_name
-from tenantdb.sql import Statement, line_of
+from tenantdb.sql import Rewrite, Statement, line_of, rewrite_statements
 
 TENANT_COLUMN = "tenant_id"
 
@@ -87,11 +87,37 @@ class LintContext:
     created_here: set[str] = field(default_factory=set)  # tables created earlier in this script
     statement: Statement | None = None
     archive: bool = True  # the runner archives what DROP TABLE/COLUMN, TRUNCATE and DELETE destroy
+    online: bool = True  # the runner rewrites blocking statements on existing tables (tenantdb.sql.rewrite)
+    script: tuple[Statement, ...] = ()  # every statement of the script being read
     extra: dict[str, Any] = field(default_factory=dict)  # per-run scratch space for rules' finish hooks
 
     def is_existing_table(self, name: str) -> bool:
         """A table that existed before this script (not created earlier in it)."""
         return bool(name) and name not in self.created_here
+
+    def online_rewrite(self) -> Rewrite | None:
+        """How the runner rewrites the current statement online, or None when it runs as written."""
+        if not self.online or self.section == "verify" or self.statement is None:
+            return None
+        key = f"rewrites:{self.path}:{self.section}"
+        rewrites: dict[int, Rewrite] | None = self.extra.get(key)
+        if rewrites is None:
+            _, found = rewrite_statements(self.script, lambda _table: True)
+            rewrites = {rewrite.original.start: rewrite for rewrite in found}
+            self.extra[key] = rewrites
+        return rewrites.get(self.statement.start)
+
+    def rewritten(self, hit: Hit, kind: str) -> Hit:
+        """``hit`` as info when the runner rewrites the current statement online with ``kind``, else as it is."""
+        rewrite = self.online_rewrite()
+        if rewrite is None or kind not in rewrite.kind.split(","):
+            return hit
+        safe = "; ".join(statement.text for statement in rewrite.statements)
+        return replace(
+            hit,
+            message=f"{hit.message}: the runner rewrites this to {safe} (online rewrites are on)",
+            severity=Severity.INFO,
+        )
 
     def place(self) -> Place:
         statement = self.statement

@@ -39,6 +39,9 @@ from tenantdb.lint.walk import relation_name
 KEYS = {"CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY"}
 
 
+REWRITE = "unique-via-concurrent-index"  # the runner's online rewrite of ADD UNIQUE / PRIMARY KEY (cols)
+
+
 def check(node: ast.AlterTableStmt, context: LintContext) -> Iterator[Hit]:
     table = relation_name(node.relation)
     if getattr(node.objtype, "name", "") != "OBJECT_TABLE" or not context.is_existing_table(table):
@@ -46,7 +49,7 @@ def check(node: ast.AlterTableStmt, context: LintContext) -> Iterator[Hit]:
     for cmd in node.cmds or ():
         subtype = getattr(cmd.subtype, "name", "")
         if subtype == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint):
-            yield from _constraint(table, cmd.def_, None)
+            yield from (context.rewritten(hit, REWRITE) for hit in _constraint(table, cmd.def_, None))
         elif subtype == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
             for constraint in cmd.def_.constraints or ():
                 yield from _constraint(table, constraint, cmd.def_.colname)

@@ -32,7 +32,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.context import LintContext, column_type, new_columns, primary_key
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Category, Family, Hit, Rule, Severity
 
 SMALL = {
     "int4": "integer",
@@ -72,6 +72,7 @@ RULE = Rule.for_node(
     id="prefer-bigint-over-int",
     summary="integer or smallint for a key or *_id column",
     severity=Severity.WARNING,
+    category=Category.OPINION,
     family=Family.TYPES,
     check=check,
     bad=(

@@ -34,7 +34,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.context import LintContext, column_type, new_columns
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Category, Family, Hit, Rule, Severity
 
 SERIALS = {
     "serial": "integer",
@@ -67,6 +67,7 @@ RULE = Rule.for_node(
     id="prefer-identity-over-serial",
     summary="serial / bigserial instead of an identity column",
     severity=Severity.WARNING,
+    category=Category.OPINION,
     family=Family.TYPES,
     check=check,
     bad=(

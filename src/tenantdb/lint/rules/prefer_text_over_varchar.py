@@ -32,7 +32,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.context import LintContext, column_type, new_columns
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Category, Family, Hit, Rule, Severity
 
 
 def check(node: Any, context: LintContext) -> Iterator[Hit]:
@@ -56,6 +56,7 @@ RULE = Rule.for_node(
     id="prefer-text-over-varchar",
     summary="varchar(n) for a new column",
     severity=Severity.WARNING,
+    category=Category.OPINION,
     family=Family.TYPES,
     check=check,
     bad=(

@@ -39,10 +39,11 @@ def check(node: ast.IndexStmt, context: LintContext) -> Iterator[Hit]:
         return
     if table in context.schema.views:
         return  # ban-index-on-view reports this one: it cannot work at all
-    yield Hit(
+    hit = Hit(
         f"CREATE INDEX on existing table {table} blocks writes for the whole build",
         hint="use CREATE INDEX CONCURRENTLY (tenantdb runs it outside a transaction and retries safely)",
     )
+    yield context.rewritten(hit, "concurrent-index")
 
 
 RULE = Rule.for_node(

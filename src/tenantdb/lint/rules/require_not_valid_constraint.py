@@ -56,7 +56,8 @@ def check(node: Any, context: LintContext) -> Iterator[Hit]:
     for cmd in node.cmds or ():
         subtype = getattr(cmd.subtype, "name", "")
         if subtype == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint):
-            yield from _added_constraint(table, cmd.def_, pending if one_transaction else added_here)
+            hits = _added_constraint(table, cmd.def_, pending if one_transaction else added_here)
+            yield from (context.rewritten(hit, "not-valid-constraint") for hit in hits)
         elif subtype == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
             yield from _added_column(table, cmd.def_)
         elif subtype == "AT_ValidateConstraint" and cmd.name and (table, cmd.name) in pending | added_here:
