@@ -20,6 +20,9 @@ this for you. Exclusion constraints have no such path and are not reported here.
 
 The table was created earlier in the same script, or it is known to be small.
 
+With online rewrites on (the default), the runner rewrites this statement itself and the linter reports it
+as info, naming the rewrite; info never fails. With ``online = false`` it stays a warning.
+
 ## See also
 
 ``require-concurrent-index-creation``, ``ban-set-not-null``; PostgreSQL docs, ALTER TABLE (``ADD

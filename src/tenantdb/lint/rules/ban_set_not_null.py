@@ -22,6 +22,9 @@ NULL)`` on the column is known from earlier statements.
 The table was created earlier in the same script, or it is known to be small. On PostgreSQL 11 and older the
 scan cannot be avoided.
 
+With online rewrites on (the default), the runner rewrites this statement itself and the linter reports it
+as info, naming the rewrite; info never fails. With ``online = false`` it stays a warning.
+
 ## See also
 
 ``require-not-valid-constraint``; PostgreSQL docs, ALTER TABLE (``SET NOT NULL``).

@@ -20,6 +20,9 @@ with its ids). Reset it with ``ALTER TABLE t ALTER COLUMN id RESTART WITH ...``.
 
 PostgreSQL before 10 (not reported there), or tooling that still expects a ``nextval`` default.
 
+An opinion (runs under ``--profile strict`` or when set in ``[lint.rules]``): ``serial`` works; the
+differences (sequence ownership and grants, explicit values bypassing the sequence) are matters of hygiene.
+
 ## See also
 
 ``prefer-bigint-over-int``; PostgreSQL wiki, "Don't Do This: Don't use serial"; PostgreSQL docs, CREATE TABLE

@@ -19,6 +19,10 @@ the old one; views are not affected. ``varchar`` without a length is the same as
 Tables you do not own the schema of (matching another system exactly), or a limit that is part of a standard
 and will never change (``varchar(2)`` for ISO country codes — though ``text`` with a check works as well).
 
+An opinion (runs under ``--profile strict`` or when set in ``[lint.rules]``): ``varchar(n)`` works
+correctly and its cost only shows when the limit changes, which a migration that does it reports on its own
+(``ban-column-type-change``).
+
 ## See also
 
 ``ban-char-type``, ``ban-column-type-change``; PostgreSQL wiki, "Don't Do This: Don't use varchar(n) by default".

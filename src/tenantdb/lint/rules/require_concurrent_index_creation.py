@@ -16,6 +16,9 @@ an interrupted build leaves before it retries. With online rewrites on, tenantdb
 The table was created earlier in the same migration (it is empty and nobody else can see it yet), or it is
 known to be tiny.
 
+With online rewrites on (the default), the runner rewrites this statement itself and the linter reports it
+as info, naming the rewrite; info never fails. With ``online = false`` it stays a warning.
+
 ## See also
 
 ``require-concurrent-index-deletion``, ``require-concurrent-reindex``; PostgreSQL docs, "Building Indexes

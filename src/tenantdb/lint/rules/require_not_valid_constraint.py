@@ -21,6 +21,9 @@ The table was created earlier in the same script (it is empty). A foreign key fr
 one needs no ``NOT VALID``, though it still takes SHARE ROW EXCLUSIVE on the referenced table for a moment.
 On PostgreSQL 17 and older, foreign keys on partitioned tables cannot be ``NOT VALID``.
 
+With online rewrites on (the default), the runner rewrites this statement itself and the linter reports it
+as info, naming the rewrite; info never fails. With ``online = false`` it stays a warning.
+
 ## See also
 
 ``ban-set-not-null``, ``ban-add-unique-constraint``; PostgreSQL docs, ALTER TABLE (``NOT VALID``, Notes).
