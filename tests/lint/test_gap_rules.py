@@ -158,6 +158,19 @@ CASES: list[tuple[str, tuple[Script, ...], list[str]]] = [
         ["ban-create-extension-in-transaction@1:1"],
     ),
     ("extension-no-transaction", (NO_TX + "CREATE EXTENSION IF NOT EXISTS pg_trgm;",), []),
+    (
+        "extension-in-a-script-the-runner-splits-for-an-online-rewrite",
+        (
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+            "CREATE INDEX orders_name_idx ON orders USING gin (name gin_trgm_ops);",
+        ),
+        [],
+    ),
+    (
+        "extension-in-the-files-own-transaction",
+        (NO_TX + "BEGIN;\nCREATE EXTENSION IF NOT EXISTS pg_trgm;\nCOMMIT;",),
+        ["ban-create-extension-in-transaction@1:3"],
+    ),
     # ban-exclude-constraint-on-existing-table
     (
         "exclude-on-existing-table",

@@ -97,15 +97,24 @@ class LintContext:
 
     def online_rewrite(self) -> Rewrite | None:
         """How the runner rewrites the current statement online, or None when it runs as written."""
-        if not self.online or self.section == "verify" or self.statement is None:
-            return None
+        return None if self.statement is None else self._rewrites().get(self.statement.start)
+
+    def in_transaction(self) -> bool:
+        """The runner runs the current statement in a transaction: the file's own, or the one it wraps the script
+        in (which it does not when it splits the script for an online rewrite)."""
+        return self.in_file_transaction or (self.transactional and not self._rewrites())
+
+    def _rewrites(self) -> dict[int, Rewrite]:
+        """The runner's online rewrites of the current script, by the start of the statement they replace."""
+        if not self.online or self.section == "verify":
+            return {}
         key = f"rewrites:{self.path}:{self.section}"
         rewrites: dict[int, Rewrite] | None = self.extra.get(key)
         if rewrites is None:
             _, found = rewrite_statements(self.script, lambda _table: True)
             rewrites = {rewrite.original.start: rewrite for rewrite in found}
             self.extra[key] = rewrites
-        return rewrites.get(self.statement.start)
+        return rewrites
 
     def rewritten(self, hit: Hit, kind: str) -> Hit:
         """``hit`` as info when the runner rewrites the current statement online with ``kind``, else as it is."""

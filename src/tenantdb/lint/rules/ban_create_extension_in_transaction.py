@@ -18,8 +18,9 @@ once per database, before the migrations run.
 
 ## When this is fine
 
-A file that runs statement by statement (``-- tenantdb: no-transaction``, or a statement that forces it) is
-not reported.
+A file that runs statement by statement (``-- tenantdb: no-transaction``, a statement that forces it, or a
+script the runner splits for an online rewrite) is not reported; inside the file's own ``BEGIN ... COMMIT`` it
+is.
 
 ## See also
 
@@ -37,7 +38,7 @@ from tenantdb.lint.model import Family, Hit, Rule, Severity
 
 
 def check(node: ast.CreateExtensionStmt, context: LintContext) -> Iterator[Hit]:
-    if not (context.transactional or context.in_file_transaction):
+    if not context.in_transaction():
         return
     yield Hit(
         f"CREATE EXTENSION {node.extname} inside a transactional migration: where the role may not create it, "
