@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tenantdb.db import Session
+from tenantdb.errors import DatabaseError
 from tenantdb.lint import lint_migration_sets
 from tenantdb.migrations import load_migrations
 
@@ -110,6 +112,11 @@ CASES: list[tuple[str, tuple[Script, ...], list[str]]] = [
     ),
     ("create-domain-check", ("CREATE DOMAIN positive AS numeric CHECK (VALUE > 0);",), ["ban-domain-constraint@1:1"]),
     ("create-domain-plain", ("CREATE DOMAIN amount AS numeric(12, 2);",), []),
+    (
+        "validate-domain-constraint",
+        ("ALTER DOMAIN email VALIDATE CONSTRAINT email_at;",),
+        ["ban-domain-constraint@1:1"],
+    ),
     # prefer-jsonb-over-json
     ("json-column", ("CREATE TABLE e (id bigint PRIMARY KEY, payload json);",), ["prefer-jsonb-over-json@1:1"]),
     ("json-added-column", ("ALTER TABLE e ADD COLUMN payload json;",), ["prefer-jsonb-over-json@1:1"]),
@@ -209,3 +216,64 @@ def test_messages_say_what_breaks_and_hints_say_the_safe_way(tmp_path: Path) -> 
     assert by_rule["ban-rename-column"].hint and "expand" in by_rule["ban-rename-column"].hint.lower()
     assert "every row" in by_rule["require-where-on-update-delete"].message
     assert by_rule["require-where-on-update-delete"].hint
+
+
+# What the rules' docs claim, checked on a real server
+CLAIMS_SETUP = """
+CREATE DOMAIN positive AS int;
+CREATE TABLE bookings (id int PRIMARY KEY, room int, during int4range, n positive, payload json);
+CREATE TABLE other_bookings (id int PRIMARY KEY, n positive);
+ALTER DOMAIN positive ADD CONSTRAINT positive_n CHECK (VALUE > 0) NOT VALID;
+"""
+AEL, SHARE = "AccessExclusiveLock", "ShareLock"
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&)", {"bookings": AEL}),
+        (
+            "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)",
+            {"bookings": SHARE, "other_bookings": SHARE},
+        ),
+        ("ALTER DOMAIN positive VALIDATE CONSTRAINT positive_n", {"bookings": SHARE, "other_bookings": SHARE}),
+        ("ALTER TABLE bookings DROP CONSTRAINT bookings_pkey", {"bookings": AEL}),
+    ],
+    ids=["exclude", "domain-constraint", "validate-domain-constraint", "drop-primary-key"],
+)
+def test_lock_modes_the_gap_rules_describe(session: Session, statement: str, expected: dict[str, str]) -> None:
+    session.run_script(CLAIMS_SETUP)
+    session.execute("BEGIN")
+    session.execute(statement)
+    held = session.fetch_all(
+        "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE l.pid = pg_backend_pid() AND l.granted"
+    )
+    session.execute("ROLLBACK")
+    for relation, mode in expected.items():
+        assert (relation, mode) in held, f"{statement}: {relation} {mode} not in {held}"
+
+
+@pytest.mark.parametrize(
+    ("statement", "sqlstate"),
+    [
+        ("SELECT DISTINCT payload FROM bookings", "42883"),  # could not identify an equality operator for type json
+        ("SELECT payload FROM bookings UNION SELECT payload FROM bookings", "42883"),
+        ("SELECT payload, count(*) FROM bookings GROUP BY payload", "42883"),
+        ("ALTER TABLE bookings ADD CONSTRAINT e EXCLUDE USING gist (during WITH &&) NOT VALID", "0A000"),
+    ],
+    ids=["json-distinct", "json-union", "json-group-by", "exclude-not-valid"],
+)
+def test_what_the_gap_rules_say_fails_does_fail(session: Session, statement: str, sqlstate: str) -> None:
+    session.run_script(CLAIMS_SETUP)
+    with pytest.raises(DatabaseError) as failure:
+        session.execute(statement)
+    assert failure.value.sqlstate == sqlstate
+
+
+def test_drop_database_cannot_run_in_a_transaction(session: Session) -> None:
+    session.execute("BEGIN")
+    with pytest.raises(DatabaseError) as failure:
+        session.execute("DROP DATABASE IF EXISTS tenantdb_never_there")
+    session.execute("ROLLBACK")
+    assert failure.value.sqlstate == "25001"  # active_sql_transaction
