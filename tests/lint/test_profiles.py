@@ -182,3 +182,20 @@ def test_cli_profile_and_json_output(tmp_path: Path) -> None:
 def test_cli_help_documents_the_profile() -> None:
     result = cli("lint", "--help")
     assert "--profile" in result.stdout and "strict" in result.stdout
+
+
+def test_plan_reports_what_the_runner_rewrites_as_info_and_passes(dsn: str, tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_orders.sql").write_text(
+        "-- migrate:up\nCREATE TABLE orders (id bigint PRIMARY KEY, tenant_id uuid);\n", encoding="utf-8"
+    )
+    base = ("--dsn", dsn, "-C", str(tmp_path), "--json")
+    assert cli("migrate", "up", *base).returncode == 0
+    (migrations / "0002_orders_idx.sql").write_text(
+        "-- migrate:up\nCREATE INDEX orders_tenant_idx ON orders (tenant_id);\n", encoding="utf-8"
+    )
+    planned = cli("plan", *base)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    (finding,) = json.loads(planned.stdout)["findings"]
+    assert (finding["rule"], finding["severity"]) == ("require-concurrent-index-creation", "info")
