@@ -61,6 +61,8 @@ CASES: list[tuple[str, tuple[Script, ...], list[str]]] = [
     ("rename-table", ("ALTER TABLE orders RENAME TO purchases;",), ["ban-rename-table@1:1"]),
     ("rename-view", ("ALTER VIEW order_totals RENAME TO purchase_totals;",), ["ban-rename-table@1:1"]),
     ("rename-new-table", ("CREATE TABLE t_new (a int PRIMARY KEY);\nALTER TABLE t_new RENAME TO t;",), []),
+    ("rename-new-view", ("CREATE VIEW v_new AS SELECT 1 AS a;\nALTER VIEW v_new RENAME TO v;",), []),
+    ("rename-column-of-new-view", ("CREATE VIEW v AS SELECT 1 AS a;\nALTER VIEW v RENAME COLUMN a TO b;",), []),
     ("rename-constraint-is-not-a-table-rename", ("ALTER TABLE orders RENAME CONSTRAINT a TO b;",), []),
     # ban-rename-schema
     ("rename-schema", ("ALTER SCHEMA billing RENAME TO invoicing;",), ["ban-rename-schema@1:1"]),

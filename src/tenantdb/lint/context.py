@@ -334,6 +334,15 @@ def created_in_script(context: LintContext) -> set[tuple[str, str]]:
     return created
 
 
+def created_relation_here(context: LintContext, name: str) -> bool:
+    """A table, view or materialized view named ``name`` was created earlier in the current script."""
+    created = created_in_script(context)
+    return name in context.created_here or any((kind, name) in created for kind in _RELATION_KINDS)
+
+
+_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW")
+
+
 def _remember_created(context: LintContext, node: Any) -> None:
     kind, name = _created_object(node)
     if kind and name:

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 
 from pglast import ast
 
-from tenantdb.lint.context import LintContext
+from tenantdb.lint.context import LintContext, created_relation_here
 from tenantdb.lint.model import Family, Hit, Rule, Severity
 from tenantdb.lint.walk import relation_name
 
@@ -40,7 +40,7 @@ def check(node: ast.RenameStmt, context: LintContext) -> Iterator[Hit]:
     if context.section != "up" or getattr(node.renameType, "name", "") != "OBJECT_COLUMN":
         return
     table = relation_name(node.relation)
-    if not context.is_existing_table(table):
+    if created_relation_here(context, table):
         return
     yield Hit(
         f"renaming {table}.{node.subname} to {node.newname}: running code that still uses {node.subname} fails "

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from pglast import ast
 
-from tenantdb.lint.context import LintContext
+from tenantdb.lint.context import LintContext, created_relation_here
 from tenantdb.lint.model import Family, Hit, Rule, Severity
 from tenantdb.lint.walk import relation_name
 
@@ -47,7 +47,7 @@ def check(node: ast.RenameStmt, context: LintContext) -> Iterator[Hit]:
     if context.section != "up" or kind is None:
         return
     name = relation_name(node.relation)
-    if not context.is_existing_table(name):
+    if created_relation_here(context, name):
         return
     yield Hit(
         f"renaming {kind} {name} to {node.newname}: running code that still uses {name} fails from the moment "
