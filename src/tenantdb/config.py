@@ -36,6 +36,13 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     orphans_ignore = ["events.actor_id"] # table.column or schema.table.column: never checked
     orphans_map = { "tasks.owner_id" = "users.id" }  # references the naming rule cannot guess
 
+    [lint]                               # docs/lint.md
+    profile = "default"                  # default: hazards only | strict: opinions (prefer-*) too
+
+    [lint.rules]                         # per rule: off | info | warning | error (info never fails the exit code)
+    prefer-text-over-varchar = "warning" # an opinion, enabled under the default profile
+    ban-truncate = "off"
+
     [posthog]                            # business events delivered from the outbox (docs/posthog.md)
     api_key = "phc_..."                  # else TENANTDB_POSTHOG_API_KEY; without a key nothing is sent
     host = "https://eu.i.posthog.com"    # else TENANTDB_POSTHOG_HOST, else PostHog's US cloud
@@ -50,8 +57,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tenantdb.errors import ConfigError
 from tenantdb.phase_config import PhaseSpec, phase_tables, read_phase
@@ -130,6 +138,30 @@ class PostHogSettings:
         return bool(self.api_key)
 
 
+class LintProfile(StrEnum):
+    """Which rules ``tenantdb lint`` runs: hazards only, or opinions too."""
+
+    DEFAULT = "default"
+    STRICT = "strict"
+
+
+class RuleLevel(StrEnum):
+    """A rule's level set in ``[lint.rules]``: off, or the severity of its findings."""
+
+    OFF = "off"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LintSettings:
+    """The lint profile and per-rule levels (rule ids are checked against the registry when lint runs)."""
+
+    profile: LintProfile = LintProfile.DEFAULT
+    rules: Mapping[str, RuleLevel] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything a command needs to know about the project."""
@@ -146,6 +178,7 @@ class Settings:
     runner: RunnerSettings = RunnerSettings()
     verify: VerifySettings = VerifySettings()
     posthog: PostHogSettings = PostHogSettings()
+    lint: LintSettings = LintSettings()
     modules: tuple[str, ...] = ()  # bundled schema modules to apply before the project's migrations
     phases: tuple[PhaseSpec, ...] = ()
     config_file: Path | None = None
@@ -186,6 +219,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
     runner = _table(data, "runner", path)
     verify = _table(data, "verify", path)
     posthog = _table(data, "posthog", path)
+    lint = _table(data, "lint", path)
     dsn = (
         environ.get("TENANTDB_DSN")
         or environ.get("DATABASE_URL")
@@ -210,6 +244,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         runner=_runner_settings(runner, data.get("online", True)),
         verify=_verify_settings(verify),
         posthog=_posthog_settings(posthog, environ),
+        lint=_lint_settings(lint),
         modules=_modules(data.get("modules", [])),
         phases=tuple(read_phase(table, project_dir, index) for index, table in enumerate(phase_tables(data, path))),
         config_file=path if path.is_file() else None,
@@ -324,6 +359,29 @@ def _column_name(name: str) -> None:
 
 
 _POSTHOG_KEYS = {"api_key", "host", "lease", "timeout"}
+
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
+def _lint_settings(table: Mapping[str, Any]) -> LintSettings:
+    unknown = set(table) - {"profile", "rules"}
+    if unknown:
+        raise ConfigError(f"unknown [lint] setting(s): {', '.join(sorted(unknown))}", hint="known: profile, rules")
+    profile = _choice(table.get("profile", LintProfile.DEFAULT), LintProfile, "lint.profile")
+    rules = table.get("rules", {})
+    if not isinstance(rules, dict):
+        raise ConfigError('[lint.rules] must be a table of rule-id = "off" | "info" | "warning" | "error"')
+    levels = {str(rule): _choice(level, RuleLevel, f"lint.rules.{rule}") for rule, level in rules.items()}
+    return LintSettings(profile=profile, rules=levels)
+
+
+def _choice(value: Any, enum: type[_Choice], key: str) -> _Choice:
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        raise ConfigError(f"{key} must be one of {choices}, got {value!r}") from None
 
 
 def _posthog_settings(table: Mapping[str, Any], environ: Mapping[str, str]) -> PostHogSettings:

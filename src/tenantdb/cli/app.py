@@ -34,7 +34,7 @@ from tenantdb.cli.report_app import report_app
 from tenantdb.cli.roles_app import roles_app
 from tenantdb.cli.serve_cmd import serve
 from tenantdb.cli.tokens_app import tokens_app
-from tenantdb.config import CONFIG_FILE, parse_duration
+from tenantdb.config import CONFIG_FILE, LintProfile, parse_duration
 from tenantdb.errors import ConfigError, ExitCode
 from tenantdb.execute import RunRequest
 from tenantdb.lint import DEFAULT_PG_VERSION, LintReport
@@ -402,7 +402,17 @@ def lint(
     pg_version: Annotated[
         int, typer.Option("--pg-version", help="PostgreSQL major version the migrations target.")
     ] = DEFAULT_PG_VERSION,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 6 on: warning, error or never.")] = "warning",
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Exit 6 on: warning, error or never (info findings never fail).")
+    ] = "warning",
+    profile: Annotated[
+        LintProfile | None,
+        typer.Option(
+            "--profile",
+            help="default: hazards only; strict: opinions (prefer-*) too [default: [lint] profile in tenantdb.toml].",
+            case_sensitive=False,
+        ),
+    ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List every rule and exit.")] = False,
     project: ProjectOpt = None,
     sets: SetOpt = None,
@@ -410,7 +420,11 @@ def lint(
 ) -> None:
     """Check migrations for statements that stall writers, fail, lose data, mislead, or expose tenants.
 
-    Suppress a finding with `-- tenantdb: ignore[rule-id] reason` on the line before the statement.
+    Hazards run by default; opinions (prefer-text-over-varchar, prefer-bigint-over-int, prefer-identity-over-serial)
+    run under --profile strict or when set in tenantdb.toml's [lint.rules] (rule-id = "off", "info", "warning" or
+    "error"). A statement the runner rewrites online (CREATE INDEX to CONCURRENTLY, ADD CONSTRAINT to NOT VALID +
+    VALIDATE, ...) is reported as info, which never fails. Suppress a finding with
+    `-- tenantdb: ignore[rule-id] reason` on the line before the statement.
     """
     if rules:
         lint_output.show_rules()
@@ -423,12 +437,13 @@ def lint(
 
     def render(report: LintReport) -> int:
         lint_output.RENDERERS[output](report)
-        failing = {"warning": len(report.findings), "error": report.errors, "never": 0}[fail_on]
-        return int(ExitCode.VIOLATIONS) if failing else 0
+        return int(ExitCode.VIOLATIONS) if report.failing(fail_on) else 0
 
     _run(
         output == "json",
-        lambda: commands.lint(_settings(project, None, None, sets), [p.resolve() for p in paths or []], pg_version),
+        lambda: commands.lint(
+            _settings(project, None, None, sets), [p.resolve() for p in paths or []], pg_version, profile
+        ),
         render,
     )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tenantdb.commands.connection import open_session, resolve_dsn
-from tenantdb.config import CONFIG_FILE, Settings, load_settings
+from tenantdb.config import CONFIG_FILE, LintProfile, Settings, load_settings
 from tenantdb.db import (
     AppliedMigration,
     Event,
@@ -220,8 +220,8 @@ def migrate_test(
     return round_trip(resolve_dsn(settings), load_sources(settings), settings.runner, observer, on_stage)
 
 
-def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
-    """Lint the given directories and files, or the project's migrations."""
+def lint(settings: Settings, paths: list[Path], pg_version: int, profile: LintProfile | None = None) -> LintReport:
+    """Lint the given directories and files, or the project's migrations (``profile`` overrides the config's)."""
     targets = paths or [settings.migrations_dir]
     migrations: list[Migration] = []
     for path in targets:
@@ -235,7 +235,10 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
             )
         else:
             migrations.append(load_single_file(path, settings.placeholders))
-    return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)
+    options = settings.lint if profile is None else replace(settings.lint, profile=profile)
+    return lint_migrations(
+        migrations, pg_version=pg_version, archive=settings.runner.archive, online=settings.runner.online, lint=options
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,7 +263,13 @@ def plan(settings: Settings) -> PlanReport:
         version = session.server_version
     pending = {m.path for m in result.migrations}
     migrations = [m for source in sources for m in source]
-    report = lint_migrations(migrations, pg_version=version // 10000, archive=settings.runner.archive)
+    report = lint_migrations(
+        migrations,
+        pg_version=version // 10000,
+        archive=settings.runner.archive,
+        online=settings.runner.online,
+        lint=settings.lint,
+    )
     findings = tuple(f for f in report.findings if f.path in pending)
     return PlanReport(preview=result, findings=findings, server_version=version)
 
