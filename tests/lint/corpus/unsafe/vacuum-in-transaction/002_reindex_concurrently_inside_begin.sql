@@ -1,0 +1,7 @@
+-- Runs REINDEX ... CONCURRENTLY inside BEGIN ... COMMIT.
+-- Unsafe: REINDEX CONCURRENTLY cannot run inside a transaction block.
+-- Source: PostgreSQL docs, REINDEX
+-- expect: ban-vacuum-in-transaction, ban-concurrently-in-transaction
+BEGIN;
+REINDEX INDEX CONCURRENTLY orders_created_at_idx;
+COMMIT;

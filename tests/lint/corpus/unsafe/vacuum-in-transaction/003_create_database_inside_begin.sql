@@ -1,0 +1,7 @@
+-- Creates a database inside the file's transaction.
+-- Unsafe: CREATE DATABASE cannot run inside a transaction block.
+-- Source: PostgreSQL docs, CREATE DATABASE
+-- expect: ban-vacuum-in-transaction
+BEGIN;
+CREATE DATABASE tenant_archive;
+COMMIT;
