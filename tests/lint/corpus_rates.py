@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from itertools import takewhile
 from pathlib import Path
 
 from tenantdb.lint import Finding, lint_migrations
@@ -22,6 +23,7 @@ CORPUS = Path(__file__).parent / "corpus"
 BASE = CORPUS / "base.sql"
 FAILING = frozenset({"error", "warning"})
 EXPECT_PREFIX = "-- expect:"
+REJECTS_PREFIX = "-- postgresql: rejects"
 CATCH_GOAL = 0.95
 FALSE_POSITIVE_GOAL = 0.05
 
@@ -39,6 +41,7 @@ class Case:
     kind: Kind
     group: str
     expect: tuple[str, ...]
+    rejects: str | None = None  # the SQLSTATE PostgreSQL answers on base.sql (the case is meant to fail)
 
     @property
     def name(self) -> str:
@@ -67,15 +70,28 @@ def cases(root: Path = CORPUS) -> list[Case]:
     found = []
     for kind in Kind:
         for path in sorted((root / kind.value).glob("*/*.sql")):
-            found.append(Case(path=path, kind=kind, group=path.parent.name, expect=expected_rules(path)))
+            header = _header(path)
+            found.append(
+                Case(
+                    path=path,
+                    kind=kind,
+                    group=path.parent.name,
+                    expect=expected_rules(header),
+                    rejects=next((line.split()[-1] for line in header if line.startswith(REJECTS_PREFIX)), None),
+                )
+            )
     return found
 
 
-def expected_rules(path: Path) -> tuple[str, ...]:
-    """The rule ids named in the header's ``-- expect: a, b`` line (``none`` or absent: no rule named)."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("--"):
-            break
+def _header(path: Path) -> list[str]:
+    """The leading comment lines of a case."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return list(takewhile(lambda line: line.startswith("--"), lines))
+
+
+def expected_rules(header: Sequence[str]) -> tuple[str, ...]:
+    """The rule ids named in the header's ``-- expect: a, b`` line (``none ...`` or absent: no rule named)."""
+    for line in header:
         if line.startswith(EXPECT_PREFIX):
             names = [name.strip() for name in line[len(EXPECT_PREFIX) :].split(",")]
             return tuple(name for name in names if name and not name.startswith("none"))

@@ -120,8 +120,12 @@ CREATE POLICY tenant_isolation ON usage_events
 
 CREATE INDEX orders_created_at_idx ON orders (tenant_id, created_at);
 
--- the first step of making users.full_name NOT NULL (a later case validates it)
+-- first steps whose second step some cases take: constraints added NOT VALID (validated later), a unique index
+-- built earlier (attached with ADD CONSTRAINT ... USING INDEX later)
 ALTER TABLE users ADD CONSTRAINT users_full_name_not_null CHECK (full_name IS NOT NULL) NOT VALID;
+ALTER TABLE orders ADD CONSTRAINT orders_amount_checked CHECK (amount >= 0) NOT VALID;
+ALTER TABLE tenants ADD CONSTRAINT tenants_plan_checked_fk FOREIGN KEY (plan_id) REFERENCES plans (id) NOT VALID;
+CREATE UNIQUE INDEX users_tenant_email_unique_idx ON users (tenant_id, email);
 
 CREATE VIEW active_users WITH (security_invoker = true) AS
     SELECT tenant_id, id, email FROM users WHERE status = 'active';

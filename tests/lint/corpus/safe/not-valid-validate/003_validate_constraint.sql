@@ -3,4 +3,4 @@
 -- Source: strong_migrations README, dangerous operations, adding a check constraint (second migration); PostgreSQL
 --   docs, ALTER TABLE VALIDATE CONSTRAINT
 -- expect: none
-ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_non_negative;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_checked;

@@ -3,4 +3,4 @@
 -- Source: squawk docs, disallowed-unique-constraint; strong_migrations README, dangerous operations, adding a
 --   unique constraint
 -- expect: none
-ALTER TABLE users ADD CONSTRAINT users_tenant_email_key UNIQUE USING INDEX users_tenant_email_idx;
+ALTER TABLE users ADD CONSTRAINT users_tenant_email_key UNIQUE USING INDEX users_tenant_email_unique_idx;

@@ -3,4 +3,5 @@
 --   identity is lost.
 -- Source: squawk rule list / diesel-guard: dropping a primary key; PostgreSQL docs, ALTER TABLE DROP CONSTRAINT
 -- expect: ban-drop-primary-key
+-- postgresql: rejects 2BP01
 ALTER TABLE plans DROP CONSTRAINT plans_pkey;

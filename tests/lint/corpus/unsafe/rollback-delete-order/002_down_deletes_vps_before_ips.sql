@@ -2,6 +2,7 @@
 -- Unsafe: smtp_ip_addresses references vps_instances: the rollback fails on the first statement.
 -- Source: issue 15, reference customer's classes: parents before children
 -- expect: ban-down-delete-order
+-- postgresql: rejects 23503
 -- migrate:up
 INSERT INTO vps_instances (hostname, region) VALUES ('mx-seed-1', 'eu');
 INSERT INTO smtp_ip_addresses (vps_id, address)

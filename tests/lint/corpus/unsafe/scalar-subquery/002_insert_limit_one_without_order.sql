@@ -1,5 +1,7 @@
--- Inserts an IP address for 'the first' VPS chosen by LIMIT 1 without ORDER BY.
--- Unsafe: the chosen VPS is arbitrary and may change between runs and replicas.
+-- Records each tenant's default plan name from a LIMIT 1 subquery without ORDER BY.
+-- Unsafe: which plan LIMIT 1 returns is unspecified: it may differ between environments, replicas and runs.
 -- Source: PostgreSQL docs, LIMIT and OFFSET (without ORDER BY the subset is unpredictable)
 -- expect: ban-unordered-limit-subquery
-INSERT INTO smtp_ip_addresses (vps_id, address) VALUES ((SELECT id FROM vps_instances WHERE region = 'eu' LIMIT 1), '198.51.100.7');
+INSERT INTO audit_logs (tenant_id, action, details)
+SELECT id, 'default-plan', jsonb_build_object('plan', (SELECT name FROM plans WHERE monthly_price > 0 LIMIT 1))
+FROM tenants;

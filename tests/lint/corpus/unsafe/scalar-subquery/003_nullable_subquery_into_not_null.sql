@@ -3,4 +3,5 @@
 --   worked.
 -- Source: issue 15, reference customer's classes: a scalar subquery that may return no row
 -- expect: ban-nullable-scalar-subquery-insert
+-- postgresql: rejects 23502
 INSERT INTO users (tenant_id, email) VALUES ((SELECT id FROM tenants WHERE name = 'internal'), 'ops@example.com');

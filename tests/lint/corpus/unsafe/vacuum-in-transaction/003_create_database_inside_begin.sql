@@ -2,6 +2,7 @@
 -- Unsafe: CREATE DATABASE cannot run inside a transaction block.
 -- Source: PostgreSQL docs, CREATE DATABASE
 -- expect: ban-vacuum-in-transaction
+-- postgresql: rejects 25001
 BEGIN;
 CREATE DATABASE tenant_archive;
 COMMIT;
