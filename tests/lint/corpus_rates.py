@@ -64,6 +64,11 @@ class Outcome:
     def rules(self) -> tuple[str, ...]:
         return tuple(sorted({str(finding.rule) for finding in self.findings}))
 
+    @property
+    def silent_expected(self) -> tuple[str, ...]:
+        """The rules the header expects that reported nothing (the case may still be caught by another)."""
+        return tuple(rule for rule in self.case.expect if rule not in self.rules)
+
 
 def cases(root: Path = CORPUS) -> list[Case]:
     """Every case under ``root/unsafe`` and ``root/safe``, sorted by kind, class and file name."""
@@ -131,6 +136,13 @@ def score(selected: Sequence[Case] | None = None) -> list[Outcome]:
     return [lint_case(case) for case in (cases() if selected is None else selected)]
 
 
+def unregistered_expectations(selected: Iterable[Case]) -> list[str]:
+    """Rule ids named in ``-- expect:`` lines that no registered rule has (a typo, or a rule not written yet)."""
+    from tenantdb.lint.rules import RULES_BY_ID
+
+    return sorted({rule for case in selected for rule in case.expect} - set(RULES_BY_ID))
+
+
 def rate(outcomes: Iterable[Outcome], kind: Kind) -> float:
     """The share of the cases of ``kind`` that lint hit (catch rate for unsafe, false-positive rate for safe)."""
     of_kind = [outcome for outcome in outcomes if outcome.case.kind is kind]
@@ -168,4 +180,13 @@ def table(outcomes: Sequence[Outcome], *, details: bool = True) -> str:
             lines.append("")
             lines.append("flagged safe cases (rules that fired):")
             lines.extend(f"  {o.case.name}  ({', '.join(o.rules)})" for o in flagged)
+        elsewhere = [o for o in unsafe if o.hit and o.silent_expected]
+        if elsewhere:
+            lines.append("")
+            lines.append("caught, but an expected rule said nothing (silent: fired):")
+            lines.extend(f"  {o.case.name}  ({', '.join(o.silent_expected)}: {', '.join(o.rules)})" for o in elsewhere)
+        unknown = unregistered_expectations(o.case for o in outcomes)
+        if unknown:
+            lines.append("")
+            lines.append(f"expected rules not registered ({len(unknown)}): {', '.join(unknown)}")
     return "\n".join(lines)

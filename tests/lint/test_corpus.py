@@ -38,6 +38,7 @@ from tests.lint.corpus_rates import (
     rate,
     score,
     table,
+    unregistered_expectations,
 )
 
 CASES = cases()
@@ -84,6 +85,7 @@ def test_corpus_meets_the_goals() -> None:
     print("\n" + report)
     assert rate(outcomes, Kind.UNSAFE) >= CATCH_GOAL, report
     assert rate(outcomes, Kind.SAFE) <= FALSE_POSITIVE_GOAL, report
+    assert unregistered_expectations(CASES) == [], "every rule an `-- expect:` line names exists"
 
 
 def _scripts(migration: Migration) -> list[Script]:
