@@ -1,4 +1,4 @@
--- ADD CONSTRAINT ... FOREIGN KEY on smtp_ip_addresses without NOT VALID.
+-- ADD CONSTRAINT ... FOREIGN KEY on order_items without NOT VALID.
 -- Safe: tenantdb's runner rewrites it online by default (online = true): lint reports the rewrite as info, not a
 --   failure (NOT VALID, then VALIDATE).
 -- Source: tenantdb DESIGN, online rewrites

@@ -1,4 +1,4 @@
--- Deletes orphan order items with NOT IN (subquery).
+-- Deletes IP addresses whose server is gone with NOT IN (subquery).
 -- Unsafe: if the subquery yields one NULL, NOT IN is never true and nothing is deleted (or, negated, everything).
 -- Source: issue 15, reference customer's classes: NOT IN (subquery) with NULLs; PostgreSQL docs, Subquery
 --   Expressions

@@ -1,4 +1,4 @@
--- The down section deletes subscriptions' tenants by plan name.
+-- The down section deletes the tenants on a plan, found by the plan's name.
 -- Unsafe: tenants that chose the plan after the migration lose their rows.
 -- Source: issue 15, reference customer's classes: deletes by plan name
 -- expect: ban-down-deletes-new-rows

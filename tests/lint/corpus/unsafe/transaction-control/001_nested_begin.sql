@@ -1,5 +1,6 @@
 -- BEGIN inside an open BEGIN.
--- Unsafe: PostgreSQL only warns; the inner COMMIT commits everything, so the outer ROLLBACK rolls back nothing.
+-- Unsafe: the second BEGIN only warns: the first COMMIT ends the whole transaction, and what follows it runs
+--   outside any transaction, so the file is not atomic.
 -- Source: squawk docs, transaction-nesting; PostgreSQL docs, BEGIN
 -- expect: ban-nested-transaction
 BEGIN;

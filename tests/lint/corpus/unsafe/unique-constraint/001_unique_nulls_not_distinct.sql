@@ -1,4 +1,4 @@
--- Adds a UNIQUE NULLS NOT DISTINCT constraint to vps_instances.
+-- Adds a UNIQUE NULLS NOT DISTINCT constraint to smtp_ip_addresses.
 -- Unsafe: the unique index is built under ACCESS EXCLUSIVE; the online path cannot express NULLS NOT DISTINCT, so
 --   the runner leaves it as written.
 -- Source: squawk docs, disallowed-unique-constraint; strong_migrations README, dangerous operations, adding a

@@ -1,5 +1,5 @@
--- Adds a foreign key from orders to plans after SET LOCAL lock_timeout.
--- Unsafe: validation scans orders while both tables are locked (SHARE ROW EXCLUSIVE); SET LOCAL means the runner
+-- Adds a foreign key from tenants to plans after SET LOCAL lock_timeout.
+-- Unsafe: validation scans tenants while both tables are locked (SHARE ROW EXCLUSIVE); SET LOCAL means the runner
 --   cannot rewrite it online here.
 -- Source: squawk docs, adding-foreign-key-constraint; strong_migrations README, dangerous operations, adding a
 --   foreign key

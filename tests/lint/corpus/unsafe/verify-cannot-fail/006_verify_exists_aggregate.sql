@@ -1,4 +1,4 @@
--- A verify block SELECT max(monthly_price) FROM plans.
+-- A verify block SELECT max(yearly_price) FROM plans WHERE yearly_price < 0.
 -- Unsafe: an aggregate without GROUP BY always returns one row: the gate fails on every database, or is ignored.
 -- Source: issue 15, reference customer's classes: verification queries that cannot fail
 -- expect: verify-cannot-fail

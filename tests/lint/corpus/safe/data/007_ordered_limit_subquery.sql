@@ -1,5 +1,5 @@
--- Picks the cheapest plan with ORDER BY ... LIMIT 1 and COALESCE for the empty case.
--- Safe: deterministic choice; no NULL inserted when no plan exists.
+-- Picks the cheapest plan with ORDER BY ... LIMIT 1 into a nullable column.
+-- Safe: a deterministic choice; with no plan at all the nullable column simply stays NULL.
 -- Source: PostgreSQL docs, LIMIT and OFFSET
 -- expect: none
 CREATE TABLE signup_defaults (

@@ -1,4 +1,4 @@
--- Adds an EXCLUDE constraint to the existing table orders.
+-- Adds an EXCLUDE constraint to the existing table vps_instances.
 -- Unsafe: an exclusion constraint builds its index under ACCESS EXCLUSIVE and cannot be added NOT VALID or USING
 --   INDEX.
 -- Source: strong_migrations README, dangerous operations, adding an exclusion constraint; PostgreSQL docs, ALTER
