@@ -60,7 +60,10 @@ def test_every_case_says_what_why_and_where_from(case: Case) -> None:
             break
         header.append(line)
     assert header, f"{case.name}: starts with a comment"
+    verdict = "-- Unsafe: " if case.kind is Kind.UNSAFE else "-- Safe: "
+    assert any(line.startswith(verdict) for line in header), f"{case.name}: says why it is {case.kind}"
     assert any(line.startswith("-- Source:") for line in header), f"{case.name}: names its source"
+    assert case.kind is Kind.UNSAFE or not case.expect, f"{case.name}: a safe case expects no rule"
     assert any(line.startswith(EXPECT_PREFIX) for line in header), f"{case.name}: names the rule it expects"
     assert case.path.stem[:3].isdigit() and case.path.stem[3] == "_", f"{case.name}: is named NNN_<what>.sql"
     migration = load_single_file(case.path)  # parses with PostgreSQL's parser
