@@ -28,7 +28,14 @@ from tenantdb.db.row_snapshots import (
     tables_written,
 )
 from tenantdb.errors import ConfigError
-from tenantdb.phases.levels.model import FeatureReport, FeatureTableChange, Level, LevelOutcome, LevelRequest
+from tenantdb.phases.levels.model import (
+    FeatureReport,
+    FeatureTableChange,
+    Level,
+    LevelOutcome,
+    LevelRequest,
+    refuse_dry_run,
+)
 from tenantdb.sql import Statement, split_statements
 from tenantdb.sql.targets import changes_data_only, written_tables
 
@@ -158,10 +165,7 @@ class FeatureLevel:
     level = Level.FEATURE
 
     def validate(self, request: LevelRequest) -> None:
-        if request.dry_run:
-            raise ConfigError(
-                "--dry-run only applies to --level data", hint="`tenantdb migrate up --dry-run` lists downs"
-            )
+        refuse_dry_run(request)
         if not request.restore:
             statements_of(request.spec)
 

@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from tenantdb.config import PhaseSpec, Settings
 from tenantdb.db import Session
+from tenantdb.errors import ConfigError
 from tenantdb.execute.observer import Observer
 from tenantdb.migrations import MigrationSet
 
@@ -92,6 +93,12 @@ class LevelOutcome:
     rolled_back: tuple[str, ...] = ()  # schema: the downs run, newest first
     data: DataRollbackReport | None = None
     feature: FeatureReport | None = None
+
+
+def refuse_dry_run(request: LevelRequest) -> None:
+    """For levels that cannot report what they would do without doing it."""
+    if request.dry_run:
+        raise ConfigError("--dry-run only applies to --level data", hint="`tenantdb migrate up --dry-run` lists downs")
 
 
 class RollbackLevel(Protocol):

@@ -11,7 +11,7 @@ from tenantdb.errors import ConfigError
 from tenantdb.execute.observer import Observer
 from tenantdb.execute.runner import Runner
 from tenantdb.migrations import Direction, MigrationSet
-from tenantdb.phases.levels.model import Level, LevelOutcome, LevelRequest
+from tenantdb.phases.levels.model import Level, LevelOutcome, LevelRequest, refuse_dry_run
 from tenantdb.plan import Plan, Step
 
 
@@ -34,10 +34,7 @@ class SchemaLevel:
     level = Level.SCHEMA
 
     def validate(self, request: LevelRequest) -> None:
-        if request.dry_run:
-            raise ConfigError(
-                "--dry-run only applies to --level data", hint="`tenantdb migrate up --dry-run` lists downs"
-            )
+        refuse_dry_run(request)
 
     def run(self, session: Session, request: LevelRequest) -> LevelOutcome:
         labels = rollback_phase(session, request.members, request.settings, request.observer)
