@@ -1,11 +1,11 @@
-"""Phased migrations: gates around each phase, and automatic rollback of the phase when a trigger fires.
+"""Applying phases: gates around each phase, and automatic rollback of the phase when a trigger fires.
 
-For each phase, in order: pre-checks (a violation stops before anything changes), probe baseline, the
-phase's pending migrations, their verify blocks and the integrity checks (only problems the phase introduced
-count: those already there are not its fault), post-checks, probes again. A
-trigger — ``failure`` (a statement failed), ``violation`` (a check returned rows), ``regression`` (a probe got
-slower than ``max_regression`` or lost its index scan) — rolls the phase back, newest migration first, when the
-phase lists it in ``rollback_on``; earlier phases stay applied. Every step lands in ``tenantdb.events``.
+For each phase, in order: pre-checks (a violation stops before anything changes), the gates' baseline, the
+phase's pending migrations, then the gates' verdict (:mod:`tenantdb.phases.gates`). A trigger — ``failure`` (a
+statement failed), ``violation`` (a check returned rows), ``regression`` (a probe got slower than
+``max_regression`` or lost its index scan) — rolls the phase back, newest migration first, when the phase lists
+it in ``rollback_on``; earlier phases stay applied. Each phase moves through its
+:class:`~tenantdb.phases.lifecycle.Lifecycle`, and every step lands in ``tenantdb.events``.
 """
 
 from __future__ import annotations
@@ -14,18 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from tenantdb.config import Settings
-from tenantdb.db import Session, applied_migrations, record_event, table_columns, tenant_digests
+from tenantdb.config import PhaseSpec, Settings, Trigger
+from tenantdb.db import Session, applied_migrations, record_event
 from tenantdb.errors import ConfigError, TenantdbError
 from tenantdb.execute.engine import RunRequest, migrate_locked, runner_lock
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.runner import Runner
 from tenantdb.migrations import PROJECT_SOURCE, Direction, Migration, MigrationSet
-from tenantdb.phase_config import PhaseSpec
-from tenantdb.plan import Plan, Step
+from tenantdb.phases import gates
+from tenantdb.phases.gates import GateVerdict
+from tenantdb.phases.levels.schema import rollback_phase
+from tenantdb.phases.lifecycle import Lifecycle, PhaseState
+from tenantdb.plan import Step
 from tenantdb.sql import destructions
-from tenantdb.verify import Violation, run_checks, verify
-from tenantdb.verify.probes import ProbeComparison, Verdict, compare_measures, measure
+from tenantdb.verify import Violation
+from tenantdb.verify.probes import ProbeComparison
 
 
 class PhaseStatus(StrEnum):
@@ -37,6 +40,16 @@ class PhaseStatus(StrEnum):
     PLANNED = "planned"  # dry run
 
 
+_STATE_OF = {
+    PhaseStatus.APPLIED: PhaseState.COMPLETED,
+    PhaseStatus.UP_TO_DATE: PhaseState.COMPLETED,
+    PhaseStatus.KEPT_WITH_PROBLEMS: PhaseState.COMPLETED,
+    PhaseStatus.BLOCKED: PhaseState.BLOCKED,
+    PhaseStatus.ROLLED_BACK: PhaseState.ROLLED_BACK,
+    PhaseStatus.PLANNED: PhaseState.PENDING,
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PhaseOutcome:
     name: str
@@ -46,11 +59,16 @@ class PhaseOutcome:
     rolled_back: tuple[str, ...] = ()
     violations: tuple[Violation, ...] = ()
     probes: tuple[ProbeComparison, ...] = ()
-    trigger: str | None = None
+    trigger: Trigger | None = None
     message: str = ""
     checks: tuple[str, ...] = ()  # dry run: the gates that would run
     destructive: tuple[str, ...] = ()  # dry run: statements that destroy data (archived first)
     missing_downs: tuple[str, ...] = ()  # dry run: migrations the phase could not roll back
+
+    @property
+    def state(self) -> PhaseState:
+        """Where the phase's lifecycle ended in this run."""
+        return _STATE_OF[self.status]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +92,11 @@ def phase_members(spec: PhaseSpec, project: MigrationSet) -> list[Migration]:
     if missing:
         raise ConfigError(f"phase {spec.name!r} names unknown migration(s): {', '.join(sorted(map(str, missing)))}")
     return [m for m in project if m.version in wanted]
+
+
+def phase_set(spec: PhaseSpec, project: MigrationSet) -> MigrationSet:
+    """The project's migrations narrowed to one phase's."""
+    return replace(project, migrations=tuple(phase_members(spec, project)))
 
 
 def _check_coverage(phases: Sequence[PhaseSpec], project: MigrationSet) -> dict[str, list[Migration]]:
@@ -114,11 +137,11 @@ def run_phases(
                 session, modules, settings.runner, RunRequest(direction=Direction.UP, dry_run=dry_run), observer
             )
         for spec in settings.phases:
-            phase_set = replace(project, migrations=tuple(members[spec.name]))
+            members_set = replace(project, migrations=tuple(members[spec.name]))
             outcome = (
-                _describe(session, spec, phase_set)
+                _describe(session, spec, members_set)
                 if dry_run
-                else _run_phase(session, spec, phase_set, settings, observer)
+                else _run_phase(session, spec, members_set, settings, observer)
             )
             outcomes.append(outcome)
             if outcome.status in (PhaseStatus.BLOCKED, PhaseStatus.ROLLED_BACK):
@@ -126,55 +149,53 @@ def run_phases(
     return PhasesReport(outcomes=tuple(outcomes))
 
 
-def _pending(session: Session, phase_set: MigrationSet) -> list[Migration]:
-    applied = {phase_set.version_of(row.version) for row in applied_migrations(session, phase_set.source)}
-    return [m for m in phase_set if m.version not in applied]
+def _pending(session: Session, members: MigrationSet) -> list[Migration]:
+    applied = {members.version_of(row.version) for row in applied_migrations(session, members.source)}
+    return [m for m in members if m.version not in applied]
 
 
-def _describe(session: Session, spec: PhaseSpec, phase_set: MigrationSet) -> PhaseOutcome:
-    pending = _pending(session, phase_set)
+def _describe(session: Session, spec: PhaseSpec, members: MigrationSet) -> PhaseOutcome:
+    pending = _pending(session, members)
     destructive = tuple(
         f"{m.label}:{statement.line} {statement.text.splitlines()[0]}"
         for m in pending
         for statement in m.up.statements
         if destructions(statement)
     )
-    gates = [f"pre-check {c.name}" for c in spec.pre_checks] + [f"post-check {c.name}" for c in spec.post_checks]
-    gates += [f"probe {p.name} (max +{spec.max_regression:.0%})" for p in spec.probes]
     return PhaseOutcome(
         name=spec.name,
         status=PhaseStatus.PLANNED if pending else PhaseStatus.UP_TO_DATE,
         migrations=tuple(m.label for m in pending),
-        checks=tuple(gates),
+        checks=gates.described(spec),
         destructive=destructive,
-        missing_downs=tuple(m.label for m in phase_set if m.down is None),
+        missing_downs=tuple(m.label for m in members if m.down is None),
         message="rolls back on " + ", ".join(sorted(spec.rollback_on)),
     )
 
 
 def _run_phase(
-    session: Session, spec: PhaseSpec, phase_set: MigrationSet, settings: Settings, observer: Observer
+    session: Session, spec: PhaseSpec, members: MigrationSet, settings: Settings, observer: Observer
 ) -> PhaseOutcome:
-    pending = _pending(session, phase_set)
-    labels = tuple(m.label for m in phase_set)
+    pending = _pending(session, members)
+    labels = tuple(m.label for m in members)
     if not pending:
         return PhaseOutcome(name=spec.name, status=PhaseStatus.UP_TO_DATE, migrations=labels)
+    life = Lifecycle(spec.name)
     observer.note(f"phase {spec.name}: {len(pending)} migration(s)")
     _event(session, "phase_start", spec, f"{len(pending)} pending migration(s)")
-    blocked = run_checks(session, spec.pre_checks, kind="pre-check")
+    blocked = gates.pre_checks(session, spec)
     if blocked:
+        life.block()
         _event(session, "phase_blocked", spec, f"{len(blocked)} pre-check violation(s); nothing changed")
         return PhaseOutcome(
             name=spec.name,
             status=PhaseStatus.BLOCKED,
             migrations=labels,
             violations=tuple(blocked),
-            trigger="violation",
+            trigger=Trigger.VIOLATION,
         )
-    known = _problem_keys(verify(session, phase_set, settings.verify).violations)
-    probes = {probe.name: probe.sql for probe in spec.probes}
-    baseline = measure(session, probes) if probes else {}
-    preserved = _digests(session, spec.preserve)
+    before = gates.baseline(session, spec, members, settings)
+    life.start()
     runner = Runner(session, settings.runner, observer)
     applied: list[str] = []
     try:
@@ -182,81 +203,49 @@ def _run_phase(
             runner.run_step(Step(migration=migration, direction=Direction.UP))
             applied.append(migration.label)
     except TenantdbError as error:
-        return _fire(session, spec, phase_set, settings, observer, "failure", str(error), applied, labels)
-    violations = [v for v in verify(session, phase_set, settings.verify).violations if _problem_key(v) not in known]
-    violations += run_checks(session, spec.post_checks, kind="post-check")
-    violations += _changed_data(session, preserved)
-    after = measure(session, probes) if probes else {}
-    comparisons = tuple(compare_measures(name, baseline[name], after[name], spec.max_regression) for name in probes)
-    regressions = [c for c in comparisons if c.verdict is Verdict.REGRESSION]
-    if violations:
-        return _fire(
-            session,
-            spec,
-            phase_set,
-            settings,
-            observer,
-            "violation",
-            f"{len(violations)} violation(s)",
-            applied,
-            labels,
-            violations=violations,
-            probes=comparisons,
-        )
-    if regressions:
-        detail = "; ".join(f"{c.name}: {c.detail}" for c in regressions)
-        return _fire(
-            session, spec, phase_set, settings, observer, "regression", detail, applied, labels, probes=comparisons
-        )
+        failed = GateVerdict(trigger=Trigger.FAILURE, message=str(error))
+        return _fire(session, life, spec, members, settings, observer, failed, applied, labels)
+    found = gates.verdict(session, spec, members, settings, before)
+    if found.trigger is not None:
+        return _fire(session, life, spec, members, settings, observer, found, applied, labels)
+    life.complete()
     _event(session, "phase_applied", spec, f"{len(applied)} migration(s) applied; gates passed")
     return PhaseOutcome(
-        name=spec.name, status=PhaseStatus.APPLIED, migrations=labels, applied=tuple(applied), probes=comparisons
+        name=spec.name, status=PhaseStatus.APPLIED, migrations=labels, applied=tuple(applied), probes=found.probes
     )
-
-
-def _problem_key(violation: Violation) -> tuple[str, str, str]:
-    return (violation.check, violation.subject, violation.message)
-
-
-def _problem_keys(violations: Sequence[Violation]) -> frozenset[tuple[str, str, str]]:
-    """The integrity problems the database had before a phase: the phase's gate only fails on new ones.
-
-    An orphan count that grows changes the message, so a phase that adds orphans to a column that already had
-    some still fails its gate.
-    """
-    return frozenset(_problem_key(violation) for violation in violations)
 
 
 def _fire(
     session: Session,
+    life: Lifecycle,
     spec: PhaseSpec,
-    phase_set: MigrationSet,
+    members: MigrationSet,
     settings: Settings,
     observer: Observer,
-    trigger: str,
-    message: str,
+    found: GateVerdict,
     applied: list[str],
     labels: tuple[str, ...],
-    *,
-    violations: Sequence[Violation] = (),
-    probes: tuple[ProbeComparison, ...] = (),
 ) -> PhaseOutcome:
     """A trigger fired: roll the phase back if it asks for that, and report either way."""
+    assert found.trigger is not None
+    trigger, message = found.trigger, found.message
     session.rollback()
     if trigger not in spec.rollback_on:
+        life.complete()
         _event(session, "phase_problem", spec, f"{trigger}: {message} (kept: rollback_on excludes {trigger})")
         return PhaseOutcome(
             name=spec.name,
             status=PhaseStatus.KEPT_WITH_PROBLEMS,
             migrations=labels,
             applied=tuple(applied),
-            violations=tuple(violations),
-            probes=probes,
+            violations=found.violations,
+            probes=found.probes,
             trigger=trigger,
             message=message,
         )
     observer.note(f"phase {spec.name}: {trigger} ({message}); rolling the phase back")
-    rolled_back = rollback_phase(session, phase_set, settings, observer)
+    rolled_back = rollback_phase(session, members, settings, observer)
+    life.rollback()
     _event(session, "phase_rollback", spec, f"{trigger}: {message}; rolled back {', '.join(rolled_back) or 'nothing'}")
     return PhaseOutcome(
         name=spec.name,
@@ -264,56 +253,11 @@ def _fire(
         migrations=labels,
         applied=tuple(applied),
         rolled_back=tuple(rolled_back),
-        violations=tuple(violations),
-        probes=probes,
+        violations=found.violations,
+        probes=found.probes,
         trigger=trigger,
         message=message,
     )
-
-
-Digests = dict[str, tuple[tuple[str, ...], dict[str, tuple[int, str]]]]
-
-
-def _digests(session: Session, tables: Sequence[str]) -> Digests:
-    """Per-tenant counts and digests of the columns each table has before the phase."""
-    result: Digests = {}
-    for table in tables:
-        columns = table_columns(session, table)
-        if not columns:
-            raise ConfigError(f"preserve: table {table!r} does not exist before the phase")
-        result[table] = (columns, tenant_digests(session, table, columns))
-    return result
-
-
-def _changed_data(session: Session, before: Digests) -> list[Violation]:
-    """Tenants whose rows of a preserved table differ after the phase (over the columns that existed before)."""
-    violations = []
-    for table, (columns, digests) in before.items():
-        after = tenant_digests(session, table, columns) if table_columns(session, table) else {}
-        for tenant in sorted(set(digests) | set(after)):
-            if digests.get(tenant) != after.get(tenant):
-                was, now = digests.get(tenant, (0, "")), after.get(tenant, (0, ""))
-                violations.append(
-                    Violation(
-                        check="preserved-data",
-                        subject=table,
-                        message=f"tenant {tenant}: {was[0]} row(s) before, {now[0]} after, digest changed",
-                    )
-                )
-    return violations
-
-
-def rollback_phase(session: Session, phase_set: MigrationSet, settings: Settings, observer: Observer) -> list[str]:
-    """Run the downs of the phase's applied migrations, newest first (the runner lock must be held)."""
-    applied = {phase_set.version_of(row.version) for row in applied_migrations(session, phase_set.source)}
-    steps = tuple(
-        Step(migration=m, direction=Direction.DOWN) for m in reversed(phase_set.migrations) if m.version in applied
-    )
-    missing = [step.migration.label for step in steps if step.migration.down is None]
-    if missing:
-        raise ConfigError(f"cannot roll the phase back: no down section in {', '.join(missing)}")
-    Runner(session, settings.runner, observer).run(Plan(direction=Direction.DOWN, steps=steps))
-    return [step.migration.label for step in steps]
 
 
 def _event(session: Session, kind: str, spec: PhaseSpec, message: str) -> None:

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from psycopg import sql
 
+from tenantdb.db.migration_writes import TableStart, table_files
 from tenantdb.db.session import Session
-from tenantdb.db.writes import TableStart, table_files
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

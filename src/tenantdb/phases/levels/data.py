@@ -1,8 +1,8 @@
 """``tenantdb rollback --phase NAME --level data``: remove exactly the rows the phase's migrations inserted.
 
 The runner records, for each migration transaction, its transaction ids and what it did to each table
-(:mod:`tenantdb.db.writes`). A row still carrying one of those ids in ``xmin`` is a row the phase wrote and nobody
-changed since: an application ``UPDATE`` gives the row a new ``xmin``, so rows changed later are kept (and
+(:mod:`tenantdb.db.migration_writes`). A row still carrying one of those ids in ``xmin`` is a row the phase wrote
+and nobody changed since: an application ``UPDATE`` gives the row a new ``xmin``, so rows changed later are kept (and
 counted as "changed since"), and rows the application inserted never carry the phase's ids.
 
 Rows are removed only from tables where the phase's transaction did nothing but insert (or which it created):
@@ -34,7 +34,8 @@ from tenantdb.db import (
     is_lock_timeout,
     record_event,
 )
-from tenantdb.db.phase_rows import (
+from tenantdb.db.migration_writes import EPOCH, TableWrite, count_removed, id_problem, migration_writes
+from tenantdb.db.row_marks import (
     LiveTable,
     cluster_identity,
     count_stamped,
@@ -49,37 +50,17 @@ from tenantdb.db.phase_rows import (
     start_marks,
     unmark_referenced,
 )
-from tenantdb.db.writes import EPOCH, TableWrite, count_removed, id_problem, migration_writes
 from tenantdb.errors import ConfigError, DatabaseError, LockTimeoutExhausted
 from tenantdb.migrations import MigrationSet
+from tenantdb.phases.levels.model import (
+    DataRollbackReport,
+    Level,
+    LevelOutcome,
+    LevelRequest,
+    TableDataRollback,
+)
 
 ARCHIVE_SOURCE = "phase"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TableDataRollback:
-    """What a data rollback did to one table."""
-
-    table: str
-    removed: int = 0
-    kept_changed: int = 0  # inserted by the phase, then updated or deleted by someone else
-    kept_referenced: int = 0  # still referenced by rows that stay
-    kept_ambiguous: int = 0  # carry the phase's ids in a table the phase also updated or rewrote
-    archive_id: int | None = None
-    archive_table: str | None = None
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DataRollbackReport:
-    phase: str
-    migrations: tuple[str, ...]  # the phase's applied migrations whose rows were looked for
-    tables: tuple[TableDataRollback, ...] = field(default=())
-    dry_run: bool = False  # counts of what would be removed; nothing was changed
-
-    @property
-    def removed(self) -> int:
-        return sum(table.removed for table in self.tables)
 
 
 @dataclass(slots=True)
@@ -305,3 +286,16 @@ def _event_details(table: TableDataRollback) -> dict[str, object]:
         "kept_ambiguous": table.kept_ambiguous,
         "archive_id": table.archive_id,
     }
+
+
+class DataLevel:
+    """Remove exactly the rows the phase's migrations inserted, archived first; ``dry_run`` only counts them."""
+
+    level = Level.DATA
+
+    def validate(self, request: LevelRequest) -> None:
+        """Every request can be tried: what cannot be told apart is refused inside the transaction."""
+
+    def run(self, session: Session, request: LevelRequest) -> LevelOutcome:
+        report = rollback_data(session, request.spec.name, request.members, request.settings, dry_run=request.dry_run)
+        return LevelOutcome(phase=request.spec.name, level=self.level, data=report)

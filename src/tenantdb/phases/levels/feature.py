@@ -10,13 +10,11 @@ overwrites those changes). Writes the statements make through triggers or functi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
-from tenantdb.config import Settings
+from tenantdb.config import PhaseSpec, Settings
 from tenantdb.db import Session, record_event, resolve_table
 from tenantdb.db.archive import primary_key
-from tenantdb.db.feature_rows import (
+from tenantdb.db.migration_writes import table_files
+from tenantdb.db.row_snapshots import (
     FeatureTable,
     capture,
     changed_since,
@@ -29,33 +27,22 @@ from tenantdb.db.feature_rows import (
     store_changes,
     tables_written,
 )
-from tenantdb.db.writes import table_files
 from tenantdb.errors import ConfigError
-from tenantdb.phase_config import PhaseSpec
+from tenantdb.phases.levels.model import (
+    FeatureReport,
+    FeatureTableChange,
+    Level,
+    LevelOutcome,
+    LevelRequest,
+    refuse_dry_run,
+)
 from tenantdb.sql import Statement, split_statements
 from tenantdb.sql.targets import changes_data_only, written_tables
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FeatureTableChange:
-    table: str
-    rows: int  # rows the switch changed (off) or rows written back (restore)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FeatureReport:
-    phase: str
-    action: str  # "off" or "restore"
-    snapshot_id: int
-    taken_at: datetime | None = None
-    tables: tuple[FeatureTableChange, ...] = field(default=())
-    overwritten: tuple[str, ...] = ()  # restore --force: rows changed since the switch, overwritten
-    not_captured: tuple[str, ...] = ()  # tables written by triggers or functions: not restored
-
-
 def feature_off(session: Session, spec: PhaseSpec, settings: Settings, *, force: bool = False) -> FeatureReport:
     """Run the phase's ``feature_off`` in one transaction, storing the previous values of every row it changes."""
-    statements = _statements(spec)
+    statements = statements_of(spec)
     tables = _tables(session, spec, statements)
     earlier = latest_snapshot(session, spec.name)
     if earlier is not None and not force:
@@ -135,7 +122,8 @@ def feature_on(session: Session, spec: PhaseSpec, settings: Settings, *, force: 
     )
 
 
-def _statements(spec: PhaseSpec) -> list[Statement]:
+def statements_of(spec: PhaseSpec) -> list[Statement]:
+    """The phase's ``feature_off`` statements, refused unless they only change data."""
     if not spec.feature_off:
         raise ConfigError(
             f"phase {spec.name!r} declares no feature_off",
@@ -169,3 +157,22 @@ def _tables(session: Session, spec: PhaseSpec, statements: list[Statement]) -> l
             if all((t.schema, t.name) != found for t in tables):
                 tables.append(feature_table(session, found[0], found[1], keys))
     return tables
+
+
+class FeatureLevel:
+    """Switch the phase's feature off with its ``feature_off``; ``restore`` switches it back on exactly."""
+
+    level = Level.FEATURE
+
+    def validate(self, request: LevelRequest) -> None:
+        refuse_dry_run(request)
+        if not request.restore:
+            statements_of(request.spec)
+
+    def run(self, session: Session, request: LevelRequest) -> LevelOutcome:
+        report = feature_off(session, request.spec, request.settings, force=request.force)
+        return LevelOutcome(phase=request.spec.name, level=self.level, feature=report)
+
+    def restore(self, session: Session, request: LevelRequest) -> LevelOutcome:
+        report = feature_on(session, request.spec, request.settings, force=request.force)
+        return LevelOutcome(phase=request.spec.name, level=self.level, feature=report)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from tenantdb.db.migration_writes import XID_MASK
 from tenantdb.db.session import Session
-from tenantdb.db.writes import XID_MASK
 
 MARKS = sql.Identifier("pg_temp", "tenantdb_phase_rows")
 
