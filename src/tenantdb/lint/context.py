@@ -55,6 +55,7 @@ class SchemaKnowledge:
     primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> primary key columns
     # table -> referenced table -> ON DELETE action as pg_constraint spells it ('a' no action, 'c' cascade, ...)
     foreign_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    inserted_strings: dict[str, set[str]] = field(default_factory=dict)  # table -> string literals migrations inserted
 
     def copy(self) -> SchemaKnowledge:
         return SchemaKnowledge(
@@ -73,6 +74,7 @@ class SchemaKnowledge:
             unique_columns={table: set(cols) for table, cols in self.unique_columns.items()},
             primary_keys=dict(self.primary_keys),
             foreign_keys={table: dict(parents) for table, parents in self.foreign_keys.items()},
+            inserted_strings={table: set(values) for table, values in self.inserted_strings.items()},
         )
 
 
@@ -142,6 +144,7 @@ def observe(context: LintContext, node: Any) -> None:
     place = context.place()
     schema = context.schema
     _remember_created(context, node)
+    _remember_inserted(schema, node)
     if isinstance(node, ast.CreateStmt):
         name = relation_name(node.relation)
         schema.tables[name] = place
@@ -184,6 +187,14 @@ def observe(context: LintContext, node: Any) -> None:
         schema.roles.add(node.role)
     elif isinstance(node, ast.DropStmt):
         _observe_drop(schema, node)
+
+
+def _remember_inserted(schema: SchemaKnowledge, node: Any) -> None:
+    """The string literals of ``INSERT ... VALUES``: rows the migrations wrote themselves, not users."""
+    if isinstance(node, ast.InsertStmt) and isinstance(node.selectStmt, ast.SelectStmt):
+        values = schema.inserted_strings.setdefault(relation_name(node.relation), set())
+        for row in node.selectStmt.valuesLists or ():
+            values.update(str(v.val.sval) for v in row if isinstance(v, ast.A_Const) and isinstance(v.val, ast.String))
 
 
 def _observe_alter_table(context: LintContext, node: ast.AlterTableStmt, place: Place) -> None:
@@ -260,6 +271,7 @@ def _observe_drop(schema: SchemaKnowledge, node: ast.DropStmt) -> None:
             schema.unique_columns.pop(name, None)
             schema.primary_keys.pop(name, None)
             schema.foreign_keys.pop(name, None)
+            schema.inserted_strings.pop(name, None)
             schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
 
 

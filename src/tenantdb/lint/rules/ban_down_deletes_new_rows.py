@@ -17,8 +17,9 @@ really go, that is a data decision for a separate, reviewed migration, not a rol
 
 ## When this is fine
 
-Deleting the one row the up section inserted, by its key or a unique column (``DELETE FROM plans WHERE name =
-'enterprise'`` when ``plans.name`` is unique), is not reported.
+Deleting the rows the up section inserted — by their key, by a unique column (``DELETE FROM plans WHERE name =
+'enterprise'`` when ``plans.name`` is unique), or by the very value the migrations inserted into that table with
+``INSERT ... VALUES`` — is not reported.
 
 ## See also
 
@@ -47,6 +48,7 @@ def check(node: ast.DeleteStmt, context: LintContext) -> Iterator[Hit]:
     table = relation_name(node.relation)
     keys = context.schema.unique_columns.get(table, set())
     types = context.schema.columns.get(table, {})
+    inserted = context.schema.inserted_strings.get(table, set())
     for expr in same_level(node.whereClause):
         if not isinstance(expr, ast.A_Expr):
             continue
@@ -60,7 +62,7 @@ def check(node: ast.DeleteStmt, context: LintContext) -> Iterator[Hit]:
                 hint="delete by the keys the up section inserted, or keep the rows",
                 location=expr.location,
             )
-        elif column and column not in keys and operator in ("=", "") and _business_value(expr.rexpr):
+        elif column and column not in keys and operator in ("=", "") and _business_value(expr.rexpr, inserted):
             yield Hit(
                 f"the rollback deletes {table} rows by a business value ({column}): rows users created with "
                 "that value after the migration go too",
@@ -78,12 +80,13 @@ def _is_time(column: str, types: dict[str, str]) -> bool:
     return types.get(column, "") in TIME_TYPES or column.endswith(("_at", "_on", "_date", "_time"))
 
 
-def _business_value(node: Any) -> bool:
-    """A string literal, a list of them, or a subquery that picks its row by one."""
-    if isinstance(constant(node), str):
-        return True
+def _business_value(node: Any, inserted: set[str]) -> bool:
+    """A string literal the migrations did not insert into the table, a list of them, or a subquery picking by one."""
+    value = constant(node)
+    if isinstance(value, str):
+        return value not in inserted
     if isinstance(node, tuple | list):
-        return any(isinstance(constant(item), str) for item in node)
+        return any(_business_value(item, inserted) for item in node)
     if isinstance(node, ast.SubLink):
         return any(isinstance(constant(n), str) for n in iter_nodes(node.subselect) if isinstance(n, ast.A_Const))
     return False
@@ -109,5 +112,7 @@ RULE = Rule.for_node(
         "-- migrate:down\nDELETE FROM plans WHERE name = 'enterprise';",
         "-- migrate:up\nINSERT INTO plans VALUES (42, 'enterprise');\n"
         "-- migrate:down\nDELETE FROM plans WHERE plan_id = 42;",
+        "-- migrate:up\nINSERT INTO tenants (name) VALUES ('Acme Mail');\n"
+        "-- migrate:down\nDELETE FROM tenants WHERE name = 'Acme Mail';",
     ),
 )

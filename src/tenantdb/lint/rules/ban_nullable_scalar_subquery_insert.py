@@ -22,7 +22,9 @@ or fail early with a clear message when the looked-up row is missing.
 ## When this is fine
 
 ``count()`` always returns a row and is not reported; neither is a subquery wrapped in ``COALESCE`` with a
-default. NOT NULL columns are known from the migrations read (column and primary-key constraints).
+default, nor one that looks up, by ``column = 'value'``, a row the migrations read inserted with ``INSERT ...
+VALUES`` (``(SELECT plan_id FROM plans WHERE name = 'Free')`` after an earlier migration inserted 'Free'). NOT
+NULL columns are known from the migrations read (column and primary-key constraints).
 
 ## See also
 
@@ -37,6 +39,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.context import LintContext, new_columns, primary_key
+from tenantdb.lint.expressions import constant
 from tenantdb.lint.model import Family, Hit, Rule, Severity
 from tenantdb.lint.walk import function_name, relation_name
 
@@ -55,7 +58,7 @@ def check(node: Any, context: LintContext) -> Iterator[Hit]:
     for row in _rows(node.selectStmt):
         for column, value in zip(columns, row, strict=False):
             link = value.arg if isinstance(value, ast.TypeCast) else value
-            if (table, column) in not_null and isinstance(link, ast.SubLink) and _may_be_null(link):
+            if (table, column) in not_null and isinstance(link, ast.SubLink) and _may_be_null(link, context):
                 yield Hit(
                     f"{table}.{column} is NOT NULL, but this scalar subquery gives NULL when it finds no row: the "
                     "INSERT fails only on databases that have rows to insert (not on an empty test database)",
@@ -73,13 +76,25 @@ def _rows(select: Any) -> Iterator[tuple[Any, ...]]:
         yield tuple(target.val for target in select.targetList if isinstance(target, ast.ResTarget))
 
 
-def _may_be_null(node: ast.SubLink) -> bool:
+def _may_be_null(node: ast.SubLink, context: LintContext) -> bool:
     select = node.subselect
     if getattr(node.subLinkType, "name", "") != "EXPR_SUBLINK" or not isinstance(select, ast.SelectStmt):
         return False
     targets = select.targetList or ()
     value = targets[0].val if len(targets) == 1 else None
-    return not (isinstance(value, ast.FuncCall) and function_name(value) == "count" and not select.groupClause)
+    if isinstance(value, ast.FuncCall) and function_name(value) == "count" and not select.groupClause:
+        return False
+    return not _looks_up_inserted_row(select, context)
+
+
+def _looks_up_inserted_row(select: ast.SelectStmt, context: LintContext) -> bool:
+    """``(SELECT id FROM plans WHERE name = 'Free')`` where the migrations inserted 'Free' into plans."""
+    tables = [relation_name(n) for n in select.fromClause or () if isinstance(n, ast.RangeVar)]
+    if len(tables) != 1 or not isinstance(select.whereClause, ast.A_Expr):
+        return False
+    value = constant(select.whereClause.rexpr)
+    operator = getattr(select.whereClause.name[-1], "sval", "") if select.whereClause.name else ""
+    return operator == "=" and isinstance(value, str) and value in context.schema.inserted_strings.get(tables[0], ())
 
 
 def _remember(node: ast.CreateStmt | ast.AlterTableStmt, not_null: set[tuple[str, str]]) -> None:
@@ -110,6 +125,10 @@ RULE = Rule.for_node(
         "CREATE TABLE subscriptions (company_id uuid NOT NULL, plan_id bigint NOT NULL);\n"
         "INSERT INTO subscriptions (company_id, plan_id)\n"
         "SELECT c.company_id, p.plan_id FROM companies c JOIN plans p ON p.name = 'enterprise_v2';",
+        "INSERT INTO plans (name) VALUES ('enterprise_v2');\n"
+        "CREATE TABLE subscriptions (company_id uuid NOT NULL, plan_id bigint NOT NULL);\n"
+        "INSERT INTO subscriptions (company_id, plan_id)\n"
+        "SELECT c.company_id, (SELECT plan_id FROM plans WHERE name = 'enterprise_v2') FROM companies c;",
         "CREATE TABLE subscriptions (company_id uuid NOT NULL, plan_id bigint);\n"
         "INSERT INTO subscriptions (company_id, plan_id)\n"
         "SELECT c.company_id, (SELECT plan_id FROM plans WHERE name = 'enterprise_v2') FROM companies c;",
