@@ -16,7 +16,7 @@ from tenantdb.db import (
     interrupted_versions,
     recent_events,
 )
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, MigrationFileError
 from tenantdb.execute import (
     Observer,
     RoundTripReport,
@@ -38,6 +38,7 @@ from tenantdb.migrations import (
     MigrationSet,
     Version,
     load_migrations,
+    load_plain_scripts,
     load_project_migrations,
     load_single_file,
     new_migration_file,
@@ -227,15 +228,24 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
     for path in targets:
         if (path / CONFIG_FILE).is_file() or (path / "migrations").is_dir():
             migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
+        elif path.is_dir() and path != settings.migrations_dir:
+            migrations.extend(_lintable_directory(path, settings))
         elif path.is_dir():
-            migrations.extend(
-                load_migrations(path, layout="auto", placeholders=settings.placeholders)
-                if path != settings.migrations_dir
-                else [m for source in load_sources(settings) for m in source]
-            )
+            migrations.extend(m for source in load_sources(settings) for m in source)
         else:
             migrations.append(load_single_file(path, settings.placeholders))
     return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)
+
+
+def _lintable_directory(path: Path, settings: Settings) -> list[Migration]:
+    """A migration directory in any layout, else a folder of plain SQL scripts read file by file in name order."""
+    try:
+        return list(load_migrations(path, layout="auto", placeholders=settings.placeholders))
+    except MigrationFileError:
+        plain = load_plain_scripts(path, settings.placeholders)  # a team's migration documents
+        if plain is None:
+            raise
+        return plain
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

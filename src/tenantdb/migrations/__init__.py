@@ -1,6 +1,11 @@
 """Migration files of every supported layout, loaded into an ordered :class:`MigrationSet`."""
 
-from tenantdb.migrations.loader import load_migrations, load_project_migrations, load_single_file
+from tenantdb.migrations.loader import (
+    load_migrations,
+    load_plain_scripts,
+    load_project_migrations,
+    load_single_file,
+)
 from tenantdb.migrations.model import (
     PROJECT_SOURCE,
     Direction,
@@ -25,6 +30,7 @@ __all__ = [
     "ScriptProblem",
     "Version",
     "load_migrations",
+    "load_plain_scripts",
     "load_project_migrations",
     "load_single_file",
     "new_migration_file",
