@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tenantdb.commands.migrations import lint
 from tenantdb.config import load_settings
 from tenantdb.lint import lint_migrations
 from tenantdb.migrations import load_project_migrations
@@ -60,3 +61,26 @@ def test_lint_reports_every_missed_class_of_the_customer_documents_with_its_line
     report = lint_migrations(load_project_migrations(load_settings(PROJECT)))
     found = {(f.rule, f.path.name, f.line) for f in report.findings if f.path and f.rule in RULES}
     assert found == EXPECTED, (sorted(EXPECTED - found), sorted(found - EXPECTED))
+
+
+def test_phase_checks_are_linted_like_verify_blocks(tmp_path: Path) -> None:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_plans.sql").write_text(
+        "-- migrate:up\nCREATE TABLE plans (plan_id bigint PRIMARY KEY, name text NOT NULL);\n", encoding="utf-8"
+    )
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "plans_named.sql").write_text(
+        "-- every plan has a name\nSELECT count(*) FROM plans WHERE name = '';\n", encoding="utf-8"
+    )
+    (tmp_path / "tenantdb.toml").write_text(
+        '[migrations]\ndir = "migrations"\n\n[[phases]]\nname = "plans"\nmigrations = "0001-0001"\n'
+        'pre_checks = ["checks/plans_named.sql"]\n'
+        'post_checks = ["SELECT plan_id FROM plans WHERE false", "SELECT plan_id FROM plans WHERE name = \'\'"]\n',
+        encoding="utf-8",
+    )
+    report = lint(load_settings(tmp_path), [], 16)
+    found = {(f.rule, f.path.name if f.path else "", f.line) for f in report.findings if f.rule == "verify-cannot-fail"}
+    assert found == {
+        ("verify-cannot-fail", "plans_named.sql", 2),  # count(*): one row, always a violation
+        ("verify-cannot-fail", "tenantdb.toml", 8),  # the inline post-check WHERE false never fails
+    }

@@ -36,7 +36,9 @@ from tenantdb.migrations import (
     Direction,
     Migration,
     MigrationSet,
+    Script,
     Version,
+    build_script,
     load_migrations,
     load_plain_scripts,
     load_project_migrations,
@@ -225,16 +227,35 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
     """Lint the given directories and files, or the project's migrations."""
     targets = paths or [settings.migrations_dir]
     migrations: list[Migration] = []
+    checks = [] if paths else _phase_checks(settings)
     for path in targets:
         if (path / CONFIG_FILE).is_file() or (path / "migrations").is_dir():
-            migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
+            project = load_settings(path)
+            migrations.extend(m for source in load_sources(project) for m in source)
+            checks.extend(_phase_checks(project))
         elif path.is_dir() and path != settings.migrations_dir:
             migrations.extend(_lintable_directory(path, settings))
         elif path.is_dir():
             migrations.extend(m for source in load_sources(settings) for m in source)
         else:
             migrations.append(load_single_file(path, settings.placeholders))
-    return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)
+    return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive, checks=checks)
+
+
+def _phase_checks(settings: Settings) -> list[Script]:
+    """The phases' pre- and post-checks as scripts; an inline one keeps its line in tenantdb.toml."""
+    config = settings.project_dir / CONFIG_FILE
+    config_text = config.read_text(encoding="utf-8") if config.is_file() else ""
+    scripts = []
+    for phase in settings.phases:
+        for check in (*phase.pre_checks, *phase.post_checks):
+            if check.path is not None:
+                scripts.append(build_script(check.path, check.sql))
+            else:
+                at = config_text.find(check.sql.strip())
+                padding = "\n" * config_text.count("\n", 0, at) if at >= 0 else ""
+                scripts.append(build_script(config, padding + check.sql))
+    return scripts
 
 
 def _lintable_directory(path: Path, settings: Settings) -> list[Migration]:

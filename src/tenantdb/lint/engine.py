@@ -91,14 +91,23 @@ def lint_migrations(
     rules: Sequence[Rule] | None = None,
     pg_version: int = DEFAULT_PG_VERSION,
     archive: bool = True,
+    checks: Iterable[Script] = (),
 ) -> LintReport:
-    """Lint migrations in order; ``archive`` says whether the runner archives destroyed data (the default)."""
+    """Lint migrations in order; ``archive`` says whether the runner archives destroyed data (the default).
+
+    ``checks`` are phase pre- and post-checks: read like verify blocks, against the schema every migration shaped.
+    """
     from tenantdb.lint.rules import RULES
 
     context = LintContext(pg_version=pg_version, archive=archive)
     run = _Run(rules=RULES if rules is None else rules, context=context)
     for migration in migrations:
         _lint_migration(run, migration)
+    forward = context.schema
+    for check in checks:
+        context.schema = forward.copy()
+        _lint_script(run, check, "verify")
+    context.schema = forward
     for rule in run.rules:
         if rule.finish is not None:
             for finding in rule.finish(run.context):

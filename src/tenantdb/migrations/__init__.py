@@ -18,6 +18,7 @@ from tenantdb.migrations.model import (
     Version,
 )
 from tenantdb.migrations.scaffold import new_migration_file
+from tenantdb.migrations.scripts import build_script
 
 __all__ = [
     "PROJECT_SOURCE",
@@ -29,6 +30,7 @@ __all__ = [
     "Script",
     "ScriptProblem",
     "Version",
+    "build_script",
     "load_migrations",
     "load_plain_scripts",
     "load_project_migrations",
