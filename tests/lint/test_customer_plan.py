@@ -46,6 +46,7 @@ EXPECTED = {
     ("verify-cannot-fail", "0003_enterprise_plan.sql", 21),  # stat_date defaults to CURRENT_DATE
     ("verify-cannot-fail", "0003_enterprise_plan.sql", 22),  # WHERE false
     ("ban-case-without-else", "0003_enterprise_plan.sql", 23),
+    ("ban-self-comparison", "0003_enterprise_plan.sql", 24),  # x = x: reported by that rule, not twice
     # 0004: maintenance
     ("ban-string-built-sql", "0004_maintenance.sql", 4),
     ("ban-string-built-sql", "0004_maintenance.sql", 5),
@@ -84,3 +85,18 @@ def test_phase_checks_are_linted_like_verify_blocks(tmp_path: Path) -> None:
         ("verify-cannot-fail", "plans_named.sql", 2),  # count(*): one row, always a violation
         ("verify-cannot-fail", "tenantdb.toml", 8),  # the inline post-check WHERE false never fails
     }
+
+
+def test_reindex_of_the_configured_database_is_not_reported(tmp_path: Path) -> None:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_reindex.sql").write_text(
+        "-- migrate:up\nREINDEX DATABASE customer_prod;\nREINDEX SYSTEM staging;\n", encoding="utf-8"
+    )
+    (tmp_path / "tenantdb.toml").write_text(
+        '[migrations]\ndir = "migrations"\n\n[database]\ndsn = "postgresql://app@db.internal/customer_prod"\n',
+        encoding="utf-8",
+    )
+    report = lint(load_settings(tmp_path, environ={}), [], 16)
+    assert [(f.rule, f.line) for f in report.findings if f.rule == "ban-reindex-other-database"] == [
+        ("ban-reindex-other-database", 3)
+    ]

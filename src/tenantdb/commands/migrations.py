@@ -239,7 +239,22 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
             migrations.extend(m for source in load_sources(settings) for m in source)
         else:
             migrations.append(load_single_file(path, settings.placeholders))
-    return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive, checks=checks)
+    return lint_migrations(
+        migrations,
+        pg_version=pg_version,
+        archive=settings.runner.archive,
+        checks=checks,
+        database=_configured_database(settings),
+    )
+
+
+def _configured_database(settings: Settings) -> str | None:
+    """The database a configured DSN names (lint never starts a server to find out)."""
+    if not settings.dsn:
+        return None
+    from tenantdb.db.connect import dsn_database  # only when a DSN is configured: lint need not load the driver
+
+    return dsn_database(settings.dsn)
 
 
 def _phase_checks(settings: Settings) -> list[Script]:

@@ -93,6 +93,7 @@ class LintContext:
     statement: Statement | None = None
     archive: bool = True  # the runner archives what DROP TABLE/COLUMN, TRUNCATE and DELETE destroy
     extra: dict[str, Any] = field(default_factory=dict)  # per-run scratch space for rules' finish hooks
+    database: str | None = None  # the database the project is configured to migrate, when a DSN names it
 
     def is_existing_table(self, name: str) -> bool:
         """A table that existed before this script (not created earlier in it)."""

@@ -92,14 +92,16 @@ def lint_migrations(
     pg_version: int = DEFAULT_PG_VERSION,
     archive: bool = True,
     checks: Iterable[Script] = (),
+    database: str | None = None,
 ) -> LintReport:
     """Lint migrations in order; ``archive`` says whether the runner archives destroyed data (the default).
 
-    ``checks`` are phase pre- and post-checks: read like verify blocks, against the schema every migration shaped.
+    ``checks`` are phase pre- and post-checks: read like verify blocks, against the schema every migration shaped;
+    ``database`` is the database the project's DSN names, when it names one.
     """
     from tenantdb.lint.rules import RULES
 
-    context = LintContext(pg_version=pg_version, archive=archive)
+    context = LintContext(pg_version=pg_version, archive=archive, database=database)
     run = _Run(rules=RULES if rules is None else rules, context=context)
     for migration in migrations:
         _lint_migration(run, migration)

@@ -5,8 +5,9 @@
 ``REINDEX DATABASE customer_prod`` works only when the migration is connected to ``customer_prod``; anywhere
 else — staging, a developer's copy, the test database tenantdb creates — it fails with ``can only reindex the
 currently open database``, and the migration stops. A name copied from production turns a maintenance step
-into a failure on every other environment. The linter cannot know which database the runner will connect to,
-so any explicit name is reported.
+into a failure on every other environment. The linter cannot know which database the runner will connect to:
+an explicit name is reported unless it is the database the project's DSN names (``--dsn``, ``TENANTDB_DSN``,
+``DATABASE_URL`` or ``[database].dsn``).
 
 ## Instead
 
@@ -38,7 +39,7 @@ KINDS = {"REINDEX_OBJECT_DATABASE": "DATABASE", "REINDEX_OBJECT_SYSTEM": "SYSTEM
 
 def check(node: ast.ReindexStmt, context: LintContext) -> Iterator[Hit]:
     kind = KINDS.get(getattr(node.kind, "name", ""))
-    if kind is None or not node.name:
+    if kind is None or not node.name or node.name == context.database:
         return
     hint = (
         f"write REINDEX {kind} without a name (PostgreSQL 16+), or reindex the tables or indexes that need it"
