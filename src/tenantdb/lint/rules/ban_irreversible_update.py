@@ -27,8 +27,9 @@ Backfilling a column added earlier in the same script (its old values are all NU
 down drops the column) or renamed in it (the script gives the column a new meaning, and the old values are not
 what the new name says) and updating a table created in the same script are not reported; neither is an
 ``UPDATE`` after the script copied the table (``CREATE TABLE ... AS SELECT ... FROM`` it, or ``INSERT INTO`` a
-table the script created ``SELECT ... FROM`` it). A value that is derived and can be recomputed may be
-suppressed with that reason.
+table the script created ``SELECT ... FROM`` it). Filling NULLs (``SET phone = '' WHERE phone IS NULL``: the
+old value is known, NULL) and bookkeeping timestamps (``updated_at``, ``modified_at``) are not reported either.
+A value that is derived and can be recomputed may be suppressed with that reason.
 
 ## See also
 
@@ -41,10 +42,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from pglast import ast
+from pglast.enums import BoolExprType, NullTestType
 
 from tenantdb.lint.context import LintContext, new_columns
 from tenantdb.lint.model import Family, Hit, Rule, Severity
 from tenantdb.lint.walk import iter_nodes, relation_name
+
+# timestamps a data migration touches as a matter of course; their old values are not what a rollback restores
+BOOKKEEPING = frozenset({"updated_at", "modified_at", "updated_on", "last_modified", "last_modified_at"})
 
 
 def check(node: Any, context: LintContext) -> Iterator[Hit]:
@@ -67,7 +72,8 @@ def check(node: Any, context: LintContext) -> Iterator[Hit]:
         if not context.is_existing_table(table) or table in copied:
             return
         columns = [target.name for target in node.targetList or () if isinstance(target, ast.ResTarget)]
-        if not columns or all((table, column) in added for column in columns):
+        known = _null_only(node.whereClause) | BOOKKEEPING
+        if not columns or all((table, column) in added or column in known for column in columns):
             return
         shown = ", ".join(str(column) for column in columns)
         yield Hit(
@@ -77,6 +83,17 @@ def check(node: Any, context: LintContext) -> Iterator[Hit]:
             f"({table}_before_<version>, CREATE TABLE ... AS), and restore from it in the down section",
             location=node.relation.location if node.relation else None,
         )
+
+
+def _null_only(where: Any) -> set[str]:
+    """Columns the WHERE restricts to ``IS NULL`` (in a top-level AND): their old value is known to be NULL."""
+    conditions = where.args or () if isinstance(where, ast.BoolExpr) and where.boolop == BoolExprType.AND_EXPR else ()
+    found = set()
+    for condition in conditions or (where,):
+        if isinstance(condition, ast.NullTest) and condition.nulltesttype == NullTestType.IS_NULL:
+            fields = condition.arg.fields if isinstance(condition.arg, ast.ColumnRef) else ()
+            found.add(str(getattr(fields[-1], "sval", ""))) if fields else None
+    return found
 
 
 RULE = Rule.for_node(
@@ -100,6 +117,8 @@ RULE = Rule.for_node(
         "UPDATE companies SET plan_name = 'enterprise' WHERE name LIKE 'Acme%';\n"
         "-- migrate:down\nUPDATE companies c SET plan_name = b.plan_name FROM companies_plan_before_0003 b\n"
         "    WHERE b.company_id = c.company_id;",
+        "-- migrate:up\nUPDATE companies SET phone = '', updated_at = now() WHERE phone IS NULL;\n"
+        "ALTER TABLE companies ALTER COLUMN phone SET NOT NULL;",
         "-- migrate:up\nALTER TABLE companies ADD COLUMN seats integer;\nUPDATE companies SET seats = 5;\n"
         "-- migrate:down\nALTER TABLE companies DROP COLUMN seats;",
     ),

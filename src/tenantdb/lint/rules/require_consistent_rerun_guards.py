@@ -18,11 +18,14 @@ migration it applied is never run twice, and a transactional one is never half-a
 
 ## When this is fine
 
-A file with no guard at all is an ordinary versioned migration and is not reported. ``CREATE OR REPLACE
-FUNCTION``, ``CREATE EXTENSION IF NOT EXISTS`` and ``CREATE SCHEMA IF NOT EXISTS`` are common in versioned
-migrations too, so they alone do not make a file re-runnable; nor does ``CREATE OR REPLACE VIEW`` of a view
-created in an earlier migration (the only way to redefine it), nor a ``DO`` block that checks ``pg_roles`` (a
-role is shared by every database of the server, so versioned migrations check for it too).
+A file with no guard at all is an ordinary versioned migration and is not reported. A script counts as written
+to be re-run when it creates a table or a new view with ``IF NOT EXISTS`` / ``OR REPLACE`` or checks the
+catalog in a ``DO`` block — or when it guards more statements than it
+leaves unguarded: an ``ADD COLUMN IF NOT EXISTS`` or a ``DROP TABLE IF EXISTS`` here and there is habit.
+``CREATE OR REPLACE FUNCTION``, ``CREATE EXTENSION IF NOT EXISTS`` and ``CREATE SCHEMA IF NOT EXISTS`` are common
+in versioned migrations too, so they do not count; nor does ``CREATE OR REPLACE VIEW`` of a view created in an
+earlier migration (the only way to redefine it), nor a ``DO`` block that checks ``pg_roles`` (a role is shared by
+every database of the server, so versioned migrations check for it too).
 
 ## See also
 
@@ -49,9 +52,14 @@ Key = tuple[str, ...]
 CLUSTER_CATALOGS = frozenset({"pg_roles", "pg_authid", "pg_user", "pg_database", "pg_tablespace", "pg_auth_members"})
 
 
+# guards that show a script written to be re-run; IF NOT EXISTS on ADD COLUMN / CREATE INDEX is often mere habit
+STRONG = frozenset({"table", "view", "do"})
+
+
 @dataclass(slots=True)
 class _Script:
     guards: int = 0
+    strong: bool = False
     dropped: set[Key] = field(default_factory=set)
     unguarded: list[tuple[Place, str]] = field(default_factory=list)
 
@@ -64,9 +72,12 @@ def check(node: Any, context: LintContext) -> Iterator[Hit]:
     for guarded, key, what in _parts(node, context):
         if guarded:
             script.guards += 1
+            script.strong |= key[0] in STRONG
             if key[0] == "drop":
                 script.dropped.add(key[1:])
-        elif key not in script.dropped:
+        elif key in script.dropped:
+            pass  # dropped IF EXISTS before: re-created on every run (a redefinition, or a re-run guard)
+        else:
             script.unguarded.append((context.place(), what))
     return iter(())
 
@@ -126,8 +137,8 @@ def _checks_catalog(node: ast.DoStmt, context: LintContext) -> bool:
 def finish(context: LintContext) -> Iterator[Finding]:
     scripts: dict[str, _Script] = context.extra.get("rerun-guards", {})
     for script in scripts.values():
-        if not script.guards:
-            continue
+        if not script.strong and script.guards <= len(script.unguarded):
+            continue  # a guard here and there is habit, not a script written to be re-run
         for place, what in script.unguarded:
             yield finding_at(
                 RULE,
@@ -166,5 +177,13 @@ RULE = Rule.for_node(
         "ALTER TABLE email_costs ADD COLUMN IF NOT EXISTS currency text;",
         "CREATE TABLE email_costs (tenant_id uuid NOT NULL, cost numeric(10,2) NOT NULL);\n"
         "ALTER TABLE email_costs ADD CONSTRAINT email_costs_cost_nonnegative CHECK (cost >= 0);",
+        "ALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;",
+        "DROP VIEW IF EXISTS order_totals;\n"
+        "CREATE VIEW order_totals AS SELECT tenant_id, sum(total) FROM orders GROUP BY 1;\n"
+        "ALTER TABLE orders ADD COLUMN discount numeric(10,2);",
+        "DO $$\nBEGIN\n    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reporting') THEN\n"
+        "        CREATE ROLE reporting NOLOGIN;\n    END IF;\nEND\n$$;\n"
+        "CREATE TABLE reports (tenant_id uuid NOT NULL, body text);",
     ),
 )
