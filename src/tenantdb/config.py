@@ -186,6 +186,7 @@ class NamedSql:
 
     name: str
     sql: str
+    path: Path | None = None  # the .sql file it was read from; None when written inline in tenantdb.toml
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -520,12 +521,12 @@ def _named_sql(value: Any, project_dir: Path, where: str) -> tuple[NamedSql, ...
             raise ConfigError(f"{where}: expected SQL text or a .sql file, got {text!r}")
         label = str(name) if name is not None else f"#{number}"
         candidate = text.strip()
-        sql = text
+        sql, path = text, None
         if candidate.endswith(".sql") and not any(ch.isspace() for ch in candidate):
             file = project_dir / candidate
             if not file.is_file():
                 raise ConfigError(f"{where}: {file} not found")
-            sql = file.read_text(encoding="utf-8")
+            sql, path = file.read_text(encoding="utf-8"), file
             label = str(name) if name is not None else file.stem
-        result.append(NamedSql(name=label, sql=sql))
+        result.append(NamedSql(name=label, sql=sql, path=path))
     return tuple(result)

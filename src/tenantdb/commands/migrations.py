@@ -16,7 +16,7 @@ from tenantdb.db import (
     interrupted_versions,
     recent_events,
 )
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, MigrationFileError
 from tenantdb.execute import (
     Observer,
     RoundTripReport,
@@ -36,8 +36,11 @@ from tenantdb.migrations import (
     Direction,
     Migration,
     MigrationSet,
+    Script,
     Version,
+    build_script,
     load_migrations,
+    load_plain_scripts,
     load_project_migrations,
     load_single_file,
     new_migration_file,
@@ -224,21 +227,64 @@ def lint(settings: Settings, paths: list[Path], pg_version: int, profile: LintPr
     """Lint the given directories and files, or the project's migrations (``profile`` overrides the config's)."""
     targets = paths or [settings.migrations_dir]
     migrations: list[Migration] = []
+    checks = [] if paths else _phase_checks(settings)
     for path in targets:
         if (path / CONFIG_FILE).is_file() or (path / "migrations").is_dir():
-            migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
+            project = load_settings(path)
+            migrations.extend(m for source in load_sources(project) for m in source)
+            checks.extend(_phase_checks(project))
+        elif path.is_dir() and path != settings.migrations_dir:
+            migrations.extend(_lintable_directory(path, settings))
         elif path.is_dir():
-            migrations.extend(
-                load_migrations(path, layout="auto", placeholders=settings.placeholders)
-                if path != settings.migrations_dir
-                else [m for source in load_sources(settings) for m in source]
-            )
+            migrations.extend(m for source in load_sources(settings) for m in source)
         else:
             migrations.append(load_single_file(path, settings.placeholders))
     options = settings.lint if profile is None else replace(settings.lint, profile=profile)
     return lint_migrations(
-        migrations, pg_version=pg_version, archive=settings.runner.archive, online=settings.runner.online, lint=options
+        migrations,
+        pg_version=pg_version,
+        archive=settings.runner.archive,
+        online=settings.runner.online,
+        lint=options,
+        checks=checks,
+        database=_configured_database(settings),
     )
+
+
+def _configured_database(settings: Settings) -> str | None:
+    """The database a configured DSN names (lint never starts a server to find out)."""
+    if not settings.dsn:
+        return None
+    from tenantdb.db.connect import dsn_database  # only when a DSN is configured: lint need not load the driver
+
+    return dsn_database(settings.dsn)
+
+
+def _phase_checks(settings: Settings) -> list[Script]:
+    """The phases' pre- and post-checks as scripts; an inline one keeps its line in tenantdb.toml."""
+    config = settings.project_dir / CONFIG_FILE
+    config_text = config.read_text(encoding="utf-8") if config.is_file() else ""
+    scripts = []
+    for phase in settings.phases:
+        for check in (*phase.pre_checks, *phase.post_checks):
+            if check.path is not None:
+                scripts.append(build_script(check.path, check.sql))
+            else:
+                at = config_text.find(check.sql.strip())
+                padding = "\n" * config_text.count("\n", 0, at) if at >= 0 else ""
+                scripts.append(build_script(config, padding + check.sql))
+    return scripts
+
+
+def _lintable_directory(path: Path, settings: Settings) -> list[Migration]:
+    """A migration directory in any layout, else a folder of plain SQL scripts read file by file in name order."""
+    try:
+        return list(load_migrations(path, layout="auto", placeholders=settings.placeholders))
+    except MigrationFileError:
+        plain = load_plain_scripts(path, settings.placeholders)  # a team's migration documents
+        if plain is None:
+            raise
+        return plain
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

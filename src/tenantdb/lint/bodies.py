@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pglast
 from pglast import ast
 
 
-def embedded_trees(node: ast.CreateFunctionStmt | ast.DoStmt, statement_text: str = "") -> list[Any]:
-    """The statements and expressions inside a SQL or PL/pgSQL function body or DO block that pglast can parse."""
+@dataclass(frozen=True, slots=True)
+class BodyStatement:
+    """A statement of a PL/pgSQL body: static SQL (``execute`` False) or the expression an ``EXECUTE`` runs."""
+
+    text: str
+    execute: bool
+    offset: int  # character offset of the start of its line within the statement text, -1 when unknown
+
+
+def _body(node: ast.CreateFunctionStmt | ast.DoStmt) -> tuple[str, str]:
+    """``(language, body text)`` of a function or DO block (empty text when there is none)."""
     options = node.args if isinstance(node, ast.DoStmt) else node.options
     values = {option.defname: option.arg for option in options or () if isinstance(option, ast.DefElem)}
     default = "plpgsql" if isinstance(node, ast.DoStmt) else "sql"
@@ -18,7 +28,89 @@ def embedded_trees(node: ast.CreateFunctionStmt | ast.DoStmt, statement_text: st
     body = values.get("as")
     if isinstance(body, tuple):
         body = body[0] if len(body) == 1 else None
-    text = getattr(body, "sval", None)
+    return language, str(getattr(body, "sval", None) or "")
+
+
+def plpgsql_statements(node: ast.CreateFunctionStmt | ast.DoStmt, statement_text: str) -> list[BodyStatement]:
+    """The static SQL statements and ``EXECUTE`` expressions of a PL/pgSQL body, with where their lines start."""
+    text, function = _plpgsql(node)
+    if function is None:
+        return []
+    start = statement_text.find(text)
+    found: list[BodyStatement] = []
+    stack: list[Any] = [function]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            for kind, key in (("PLpgSQL_stmt_execsql", "sqlstmt"), ("PLpgSQL_stmt_dynexecute", "query")):
+                inner = item.get(kind)
+                if not isinstance(inner, dict):
+                    continue
+                query = inner.get(key, {}).get("PLpgSQL_expr", {}).get("query")
+                if isinstance(query, str):
+                    offset = _line_start(statement_text, start, int(inner.get("lineno", 1))) if start >= 0 else -1
+                    found.append(BodyStatement(text=query, execute=kind.endswith("dynexecute"), offset=offset))
+            stack.extend(reversed(list(item.values())))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """A variable declared in a PL/pgSQL body: its type as written and its default expression."""
+
+    type_name: str
+    default: str | None
+
+
+def plpgsql_variables(node: ast.CreateFunctionStmt | ast.DoStmt) -> dict[str, Variable]:
+    """The variables (and parameters) of a PL/pgSQL body by name."""
+    _, function = _plpgsql(node)
+    found: dict[str, Variable] = {}
+    for item in function[0].get("PLpgSQL_function", {}).get("datums", []) if function else []:
+        var = item.get("PLpgSQL_var") if isinstance(item, dict) else None
+        if isinstance(var, dict) and isinstance(var.get("refname"), str):
+            type_name = var.get("datatype", {}).get("PLpgSQL_type", {}).get("typname", "")
+            default = var.get("default_val", {}).get("PLpgSQL_expr", {}).get("query")
+            found[var["refname"]] = Variable(type_name=str(type_name).lower(), default=default)
+    return found
+
+
+def _plpgsql(node: ast.CreateFunctionStmt | ast.DoStmt) -> tuple[str, Any]:
+    """The body text and pglast's PL/pgSQL parse of it (None when it is not PL/pgSQL or does not parse)."""
+    language, text = _body(node)
+    if language != "plpgsql" or not text:
+        return text, None
+    tag = "$tenantdb_body$"
+    wrapped = f"CREATE FUNCTION tenantdb_do() RETURNS void LANGUAGE plpgsql AS {tag}{text}{tag}"
+    try:
+        return text, pglast.parse_plpgsql(wrapped)
+    except pglast.parser.ParseError:
+        return text, None
+
+
+def _line_start(text: str, start: int, lineno: int) -> int:
+    offset = start
+    for _ in range(lineno - 1):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return -1
+    while offset < len(text) and text[offset] in " \t":
+        offset += 1
+    return offset
+
+
+def parse_expression(text: str) -> Any:
+    """An SQL expression as a pglast node, or None when it does not parse."""
+    trees = _parse(f"SELECT {text}")
+    targets = trees[0].targetList or () if len(trees) == 1 and isinstance(trees[0], ast.SelectStmt) else ()
+    return targets[0].val if len(targets) == 1 else None
+
+
+def embedded_trees(node: ast.CreateFunctionStmt | ast.DoStmt, statement_text: str = "") -> list[Any]:
+    """The statements and expressions inside a SQL or PL/pgSQL function body or DO block that pglast can parse."""
+    language, text = _body(node)
     if not text:
         return []
     if language == "sql":

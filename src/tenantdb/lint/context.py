@@ -53,6 +53,9 @@ class SchemaKnowledge:
     not_null_checks: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)
     unique_columns: dict[str, set[str]] = field(default_factory=dict)  # table -> columns that alone are a key
     primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> primary key columns
+    # table -> referenced table -> ON DELETE action as pg_constraint spells it ('a' no action, 'c' cascade, ...)
+    foreign_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    inserted_strings: dict[str, set[str]] = field(default_factory=dict)  # table -> string literals migrations inserted
 
     def copy(self) -> SchemaKnowledge:
         return SchemaKnowledge(
@@ -70,6 +73,8 @@ class SchemaKnowledge:
             not_null_checks={table: dict(checks) for table, checks in self.not_null_checks.items()},
             unique_columns={table: set(cols) for table, cols in self.unique_columns.items()},
             primary_keys=dict(self.primary_keys),
+            foreign_keys={table: dict(parents) for table, parents in self.foreign_keys.items()},
+            inserted_strings={table: set(values) for table, values in self.inserted_strings.items()},
         )
 
 
@@ -90,6 +95,7 @@ class LintContext:
     online: bool = True  # the runner rewrites blocking statements on existing tables (tenantdb.sql.rewrite)
     script: tuple[Statement, ...] = ()  # every statement of the script being read
     extra: dict[str, Any] = field(default_factory=dict)  # per-run scratch space for rules' finish hooks
+    database: str | None = None  # the database the project is configured to migrate, when a DSN names it
 
     def is_existing_table(self, name: str) -> bool:
         """A table that existed before this script (not created earlier in it)."""
@@ -176,6 +182,7 @@ def observe(context: LintContext, node: Any) -> None:
     place = context.place()
     schema = context.schema
     _remember_created(context, node)
+    _remember_inserted(schema, node)
     if isinstance(node, ast.CreateStmt):
         name = relation_name(node.relation)
         schema.tables[name] = place
@@ -196,6 +203,7 @@ def observe(context: LintContext, node: Any) -> None:
             schema.tenant_tables[name] = place
         schema.unique_columns[name] = _unique_columns(node.tableElts or ())
         schema.primary_keys[name] = primary_key(node.tableElts or ())
+        schema.foreign_keys[name] = dict(foreign_keys(node.tableElts or ()))
     elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
         name = relation_name(node.into.rel)
         if getattr(node.objtype, "name", "") == "OBJECT_MATVIEW":
@@ -219,6 +227,14 @@ def observe(context: LintContext, node: Any) -> None:
         _observe_drop(schema, node)
 
 
+def _remember_inserted(schema: SchemaKnowledge, node: Any) -> None:
+    """The string literals of ``INSERT ... VALUES``: rows the migrations wrote themselves, not users."""
+    if isinstance(node, ast.InsertStmt) and isinstance(node.selectStmt, ast.SelectStmt):
+        values = schema.inserted_strings.setdefault(relation_name(node.relation), set())
+        for row in node.selectStmt.valuesLists or ():
+            values.update(str(v.val.sval) for v in row if isinstance(v, ast.A_Const) and isinstance(v.val, ast.String))
+
+
 def _observe_alter_table(context: LintContext, node: ast.AlterTableStmt, place: Place) -> None:
     schema = context.schema
     table = relation_name(node.relation)
@@ -226,6 +242,8 @@ def _observe_alter_table(context: LintContext, node: ast.AlterTableStmt, place: 
         name = getattr(cmd.subtype, "name", "")
         if name in ("AT_AddConstraint", "AT_AddColumn") and (key := primary_key((cmd.def_,))):
             schema.primary_keys[table] = key
+        if name in ("AT_AddConstraint", "AT_AddColumn"):
+            schema.foreign_keys.setdefault(table, {}).update(foreign_keys((cmd.def_,)))
         if name == "AT_EnableRowSecurity":
             schema.rls_enabled[table] = place
         elif name == "AT_ForceRowSecurity":
@@ -290,6 +308,8 @@ def _observe_drop(schema: SchemaKnowledge, node: ast.DropStmt) -> None:
             schema.not_null_checks.pop(name, None)
             schema.unique_columns.pop(name, None)
             schema.primary_keys.pop(name, None)
+            schema.foreign_keys.pop(name, None)
+            schema.inserted_strings.pop(name, None)
             schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
 
 
@@ -303,6 +323,15 @@ def primary_key(elements: Any) -> tuple[str, ...]:
         elif isinstance(element, ast.Constraint) and getattr(element.contype, "name", "") == "CONSTR_PRIMARY":
             return tuple(getattr(key, "sval", "") for key in element.keys or ())
     return ()
+
+
+def foreign_keys(elements: Any) -> Iterator[tuple[str, str]]:
+    """``(referenced table, ON DELETE action)`` of every foreign key among table elements."""
+    for element in elements:
+        constraints = element.constraints or () if isinstance(element, ast.ColumnDef) else (element,)
+        for constraint in constraints:
+            if isinstance(constraint, ast.Constraint) and getattr(constraint.contype, "name", "") == "CONSTR_FOREIGN":
+                yield relation_name(constraint.pktable), constraint.fk_del_action or "a"
 
 
 def new_columns(node: Any) -> Iterator[tuple[str, ast.ColumnDef]]:

@@ -108,22 +108,31 @@ def lint_migrations(
     archive: bool = True,
     online: bool = True,
     lint: LintSettings | None = None,
+    checks: Iterable[Script] = (),
+    database: str | None = None,
 ) -> LintReport:
     """Lint migrations in order.
 
     ``archive`` and ``online`` say whether the runner archives destroyed data and rewrites blocking statements
     online (both on by default); ``lint`` is the profile and per-rule levels. ``rules`` given explicitly all run
-    (the profile chooses among the registry's); levels apply either way.
+    (the profile chooses among the registry's); levels apply either way. ``checks`` are phase pre- and post-checks:
+    read like verify blocks, against the schema every migration shaped; ``database`` is the database the project's
+    DSN names, when it names one.
     """
     from tenantdb.lint.rules import RULES
 
     lint = lint or LintSettings()
-    context = LintContext(pg_version=pg_version, archive=archive, online=online)
+    context = LintContext(pg_version=pg_version, archive=archive, online=online, database=database)
     selected, levels = select_rules(RULES if rules is None else rules, lint, explicit=rules is not None)
     off_unused = lint.rules.get(UNUSED_IGNORE) is RuleLevel.OFF
     run = _Run(rules=selected, context=context, levels=levels, off_unused=off_unused)
     for migration in migrations:
         _lint_migration(run, migration)
+    forward = context.schema
+    for check in checks:
+        context.schema = forward.copy()
+        _lint_script(run, check, "verify")
+    context.schema = forward
     for rule in run.rules:
         if rule.finish is not None:
             for finding in rule.finish(run.context):
