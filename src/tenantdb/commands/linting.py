@@ -14,6 +14,7 @@ from tenantdb.migrations import (
     load_single_file,
 )
 from tenantdb.modules import iter_module_sets
+from tenantdb.sql.tree import fast_trees
 
 
 def load_sources(settings: Settings) -> list[MigrationSet]:
@@ -26,17 +27,18 @@ def load_sources(settings: Settings) -> list[MigrationSet]:
 
 def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
     """Lint the given directories and files, or the project's migrations."""
-    targets = paths or [settings.migrations_dir]
-    migrations: list[Migration] = []
-    for path in targets:
-        if (path / CONFIG_FILE).is_file() or (path / "migrations").is_dir():
-            migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
-        elif path.is_dir():
-            migrations.extend(
-                load_migrations(path, layout="auto", placeholders=settings.placeholders)
-                if path != settings.migrations_dir
-                else [m for source in load_sources(settings) for m in source]
-            )
-        else:
-            migrations.append(load_single_file(path, settings.placeholders))
-    return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)
+    with fast_trees():  # one switch to pglast's fast node construction for every file
+        targets = paths or [settings.migrations_dir]
+        migrations: list[Migration] = []
+        for path in targets:
+            if (path / CONFIG_FILE).is_file() or (path / "migrations").is_dir():
+                migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
+            elif path.is_dir():
+                migrations.extend(
+                    load_migrations(path, layout="auto", placeholders=settings.placeholders)
+                    if path != settings.migrations_dir
+                    else [m for source in load_sources(settings) for m in source]
+                )
+            else:
+                migrations.append(load_single_file(path, settings.placeholders))
+        return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)

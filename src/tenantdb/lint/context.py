@@ -10,8 +10,9 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.model import Finding, Hit, Rule
-from tenantdb.lint.walk import iter_nodes, relation_name
+from tenantdb.lint.walk import relation_name
 from tenantdb.sql import Statement, line_of
+from tenantdb.sql.tree import all_nodes
 
 TENANT_COLUMN = "tenant_id"
 
@@ -376,6 +377,14 @@ def column_type(type_name: ast.TypeName | None) -> ColumnType:
     return ColumnType(_type_name(type_name), typmods, bool(type_name.arrayBounds))
 
 
+_LAST_WALK: list[tuple[Statement, list[ast.Node]]] = []  # one entry, replaced whole (safe across threads)
+
+
 def nodes_of(statement: Statement) -> list[ast.Node]:
-    """Every node of a statement's tree (cached on first use by the engine)."""
-    return list(iter_nodes(statement.tree))
+    """Every node of a statement's tree, depth first: walked once, then the same list for the engine and rules."""
+    last = _LAST_WALK[0] if _LAST_WALK else None
+    if last is not None and last[0] is statement:
+        return last[1]
+    nodes = all_nodes(statement.tree)
+    _LAST_WALK[:] = [(statement, nodes)]
+    return nodes
