@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -48,6 +49,9 @@ def lint(
         failing = {"warning": len(report.findings), "error": report.errors, "never": 0}[fail_on]
         return int(ExitCode.VIOLATIONS) if failing else 0
 
+    # The process builds a million small acyclic objects (trees, findings) and exits: the cyclic collector would
+    # only re-scan them, a quarter of the CPU time over 2,000 files.
+    gc.disable()
     _run(
         output == "json",
         lambda: lint_migrations_in(

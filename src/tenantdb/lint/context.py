@@ -254,7 +254,8 @@ def _observe_drop(schema: SchemaKnowledge, node: ast.DropStmt) -> None:
             schema.not_null_checks.pop(name, None)
             schema.unique_columns.pop(name, None)
             schema.primary_keys.pop(name, None)
-            schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
+            if name in schema.indexes.values():  # rebuilt only when the table had indexes (drops are frequent)
+                schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
 
 
 def primary_key(elements: Any) -> tuple[str, ...]:

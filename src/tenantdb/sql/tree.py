@@ -81,8 +81,8 @@ def iter_nodes(root: Any) -> Iterator[ast.Node]:
         if isinstance(item, node_type):
             yield item
             cls = type(item)
-            names = _CHILD_SLOTS.get(cls) or child_slots(cls)
-            for name in names:
+            names = _CHILD_SLOTS.get(cls)
+            for name in child_slots(cls) if names is None else names:
                 value = getattr(item, name, None)
                 if value is not None and isinstance(value, node_type | tuple | list):
                     push(value)
@@ -105,7 +105,8 @@ def all_nodes(root: Any) -> list[ast.Node]:
         if isinstance(item, node_type):
             keep(item)
             cls = type(item)
-            for name in slots.get(cls) or child_slots(cls):
+            names = slots.get(cls)
+            for name in child_slots(cls) if names is None else names:
                 value = getattr(item, name, None)
                 if value is not None and isinstance(value, node_type | tuple | list):
                     push(value)
