@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tenantdb.cli.app import app
 
 HEAVY = ("psycopg", "psycopg_pool", "fastapi", "uvicorn", "jinja2", "tenantdb.server", "tenantdb.db", "tenantdb.bi")
 
@@ -57,3 +62,11 @@ def test_linting_loads_only_the_lint_command_of_the_cli(tmp_path: Path) -> None:
         "tenantdb.phases",
     }
     assert not modules & other_commands
+
+
+def test_the_garbage_collector_is_back_on_after_an_in_process_lint(tmp_path: Path) -> None:
+    path = tmp_path / "0001_noop.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["lint", str(path), "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
