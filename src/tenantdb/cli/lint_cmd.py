@@ -13,6 +13,7 @@ from tenantdb.cli.options import JsonOpt, ProjectOpt, SetOpt
 from tenantdb.cli.options import run_command as _run
 from tenantdb.cli.options import settings_from as _settings
 from tenantdb.commands.linting import lint as lint_migrations_in
+from tenantdb.config import LintProfile
 from tenantdb.errors import ExitCode
 from tenantdb.lint import DEFAULT_PG_VERSION, LintReport
 
@@ -25,7 +26,17 @@ def lint(
     pg_version: Annotated[
         int, typer.Option("--pg-version", help="PostgreSQL major version the migrations target.")
     ] = DEFAULT_PG_VERSION,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 6 on: warning, error or never.")] = "warning",
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Exit 6 on: warning, error or never (info findings never fail).")
+    ] = "warning",
+    profile: Annotated[
+        LintProfile | None,
+        typer.Option(
+            "--profile",
+            help="default: hazards only; strict: opinions (prefer-*) too [default: [lint] profile in tenantdb.toml].",
+            case_sensitive=False,
+        ),
+    ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List every rule and exit.")] = False,
     project: ProjectOpt = None,
     sets: SetOpt = None,
@@ -33,7 +44,11 @@ def lint(
 ) -> None:
     """Check migrations for statements that stall writers, fail, lose data, mislead, or expose tenants.
 
-    Suppress a finding with `-- tenantdb: ignore[rule-id] reason` on the line before the statement.
+    Hazards run by default; opinions (prefer-text-over-varchar, prefer-bigint-over-int, prefer-identity-over-serial)
+    run under --profile strict or when set in tenantdb.toml's [lint.rules] (rule-id = "off", "info", "warning" or
+    "error"). A statement the runner rewrites online (CREATE INDEX to CONCURRENTLY, ADD CONSTRAINT to NOT VALID +
+    VALIDATE, ...) is reported as info, which never fails. Suppress a finding with
+    `-- tenantdb: ignore[rule-id] reason` on the line before the statement.
     """
     if rules:
         lint_output.show_rules()
@@ -46,8 +61,7 @@ def lint(
 
     def render(report: LintReport) -> int:
         lint_output.RENDERERS[output](report)
-        failing = {"warning": len(report.findings), "error": report.errors, "never": 0}[fail_on]
-        return int(ExitCode.VIOLATIONS) if failing else 0
+        return int(ExitCode.VIOLATIONS) if report.failing(fail_on) else 0
 
     # A run builds a million small acyclic objects (trees, findings) that live until it ends: the cyclic collector
     # would only re-scan them, a quarter of the CPU time over 2,000 files. Back on afterwards (tests run in-process).
@@ -57,7 +71,7 @@ def lint(
         _run(
             output == "json",
             lambda: lint_migrations_in(
-                _settings(project, None, None, sets), [Path(p).resolve() for p in paths or []], pg_version
+                _settings(project, None, None, sets), [Path(p).resolve() for p in paths or []], pg_version, profile
             ),
             render,
         )

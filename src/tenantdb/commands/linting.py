@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from tenantdb.config import CONFIG_FILE, Settings, load_settings
+from tenantdb.config import CONFIG_FILE, LintProfile, Settings, load_settings
 from tenantdb.lint import LintReport, lint_migrations
 from tenantdb.migrations import (
     Migration,
@@ -25,8 +26,8 @@ def load_sources(settings: Settings) -> list[MigrationSet]:
     return sources
 
 
-def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
-    """Lint the given directories and files, or the project's migrations."""
+def lint(settings: Settings, paths: list[Path], pg_version: int, profile: LintProfile | None = None) -> LintReport:
+    """Lint the given directories and files, or the project's migrations (``profile`` overrides the config's)."""
     with fast_trees():  # one switch to pglast's fast node construction for every file
         targets = paths or [settings.migrations_dir]
         migrations: list[Migration] = []
@@ -41,4 +42,11 @@ def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
                 )
             else:
                 migrations.append(load_single_file(path, settings.placeholders))
-        return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)
+        options = settings.lint if profile is None else replace(settings.lint, profile=profile)
+        return lint_migrations(
+            migrations,
+            pg_version=pg_version,
+            archive=settings.runner.archive,
+            online=settings.runner.online,
+            lint=options,
+        )

@@ -228,7 +228,13 @@ def plan(settings: Settings) -> PlanReport:
         version = session.server_version
     pending = {m.path for m in result.migrations}
     migrations = [m for source in sources for m in source]
-    report = lint_migrations(migrations, pg_version=version // 10000, archive=settings.runner.archive)
+    report = lint_migrations(
+        migrations,
+        pg_version=version // 10000,
+        archive=settings.runner.archive,
+        online=settings.runner.online,
+        lint=settings.lint,
+    )
     findings = tuple(f for f in report.findings if f.path in pending)
     return PlanReport(preview=result, findings=findings, server_version=version)
 

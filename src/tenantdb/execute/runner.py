@@ -56,7 +56,7 @@ from tenantdb.db import (
     statement_sha,
     who_applies,
 )
-from tenantdb.db.writes import TableStart, record_writes, table_files
+from tenantdb.db.migration_writes import TableStart, record_writes, table_files
 from tenantdb.errors import (
     ConfigError,
     ConnectionFailed,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pglast import ast
 
-from tenantdb.lint.model import Finding, Hit, Rule
+from tenantdb.lint.model import Finding, Hit, Rule, Severity
 from tenantdb.lint.walk import relation_name
-from tenantdb.sql import Statement, line_of
+from tenantdb.sql import Rewrite, Statement, line_of, rewrite_statements
 from tenantdb.sql.tree import all_nodes
 
 TENANT_COLUMN = "tenant_id"
@@ -88,11 +88,46 @@ class LintContext:
     created_here: set[str] = field(default_factory=set)  # tables created earlier in this script
     statement: Statement | None = None
     archive: bool = True  # the runner archives what DROP TABLE/COLUMN, TRUNCATE and DELETE destroy
+    online: bool = True  # the runner rewrites blocking statements on existing tables (tenantdb.sql.rewrite)
+    script: tuple[Statement, ...] = ()  # every statement of the script being read
     extra: dict[str, Any] = field(default_factory=dict)  # per-run scratch space for rules' finish hooks
 
     def is_existing_table(self, name: str) -> bool:
         """A table that existed before this script (not created earlier in it)."""
         return bool(name) and name not in self.created_here
+
+    def online_rewrite(self) -> Rewrite | None:
+        """How the runner rewrites the current statement online, or None when it runs as written."""
+        return None if self.statement is None else self._rewrites().get(self.statement.start)
+
+    def in_transaction(self) -> bool:
+        """The runner runs the current statement in a transaction: the file's own, or the one it wraps the script
+        in (which it does not when it splits the script for an online rewrite)."""
+        return self.in_file_transaction or (self.transactional and not self._rewrites())
+
+    def _rewrites(self) -> dict[int, Rewrite]:
+        """The runner's online rewrites of the current script, by the start of the statement they replace."""
+        if not self.online or self.section == "verify":
+            return {}
+        key = f"rewrites:{self.path}:{self.section}"
+        rewrites: dict[int, Rewrite] | None = self.extra.get(key)
+        if rewrites is None:
+            _, found = rewrite_statements(self.script, lambda _table: True)
+            rewrites = {rewrite.original.start: rewrite for rewrite in found}
+            self.extra[key] = rewrites
+        return rewrites
+
+    def rewritten(self, hit: Hit, kind: str) -> Hit:
+        """``hit`` as info when the runner rewrites the current statement online with ``kind``, else as it is."""
+        rewrite = self.online_rewrite()
+        if rewrite is None or kind not in rewrite.kind.split(","):
+            return hit
+        safe = "; ".join(statement.text for statement in rewrite.statements)
+        return replace(
+            hit,
+            message=f"{hit.message}: the runner rewrites this to {safe} (online rewrites are on)",
+            severity=Severity.INFO,
+        )
 
     def place(self) -> Place:
         statement = self.statement
@@ -112,7 +147,8 @@ class LintContext:
                 column = offset - self.source.rfind("\n", 0, offset)
         return Finding(
             rule=rule.id,
-            severity=rule.severity,
+            severity=hit.severity or rule.severity,
+            category=rule.category,
             message=hit.message,
             path=self.path,
             line=line,
@@ -127,6 +163,7 @@ def finding_at(rule: Rule, place: Place, message: str, hint: str | None = None) 
     return Finding(
         rule=rule.id,
         severity=rule.severity,
+        category=rule.category,
         message=message,
         path=place.path,
         line=place.line,
@@ -297,6 +334,15 @@ def created_in_script(context: LintContext) -> set[tuple[str, str]]:
     """``(object type, name)`` of what the current script created so far, e.g. ``("OBJECT_SCHEMA", "staging")``."""
     created: set[tuple[str, str]] = context.extra.setdefault(f"created:{context.path}:{context.section}", set())
     return created
+
+
+def created_relation_here(context: LintContext, name: str) -> bool:
+    """A table, view or materialized view named ``name`` was created earlier in the current script."""
+    created = created_in_script(context)
+    return name in context.created_here or any((kind, name) in created for kind in _RELATION_KINDS)
+
+
+_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW")
 
 
 def _remember_created(context: LintContext, node: Any) -> None:
