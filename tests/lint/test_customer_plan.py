@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tenantdb.commands.migrations import lint
+from tenantdb.commands.linting import lint
 from tenantdb.config import load_settings
 from tenantdb.lint import lint_migrations
 from tenantdb.migrations import load_project_migrations

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tenantdb.commands.migrations import lint
+from tenantdb.commands.linting import lint
 from tenantdb.config import load_settings
 from tenantdb.lint import LintReport
 from tests.helpers import write_files

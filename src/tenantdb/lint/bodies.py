@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pglast
 from pglast import ast
+
+from tenantdb.sql.tree import parse_trees
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,20 +117,27 @@ def embedded_trees(node: ast.CreateFunctionStmt | ast.DoStmt, statement_text: st
     if not text:
         return []
     if language == "sql":
-        return _parse(text)
+        return list(_parse(text))
     if language != "plpgsql":
         return []
     if isinstance(node, ast.DoStmt) or not statement_text:
         tag = "$tenantdb_body$"
         statement_text = f"CREATE FUNCTION tenantdb_do() RETURNS void LANGUAGE plpgsql AS {tag}{text}{tag}"
-    return [tree for query in _plpgsql_queries(statement_text) for tree in query]
+    return list(_plpgsql_trees(statement_text))
 
 
-def _parse(text: str) -> list[Any]:
+@lru_cache(maxsize=256)
+def _plpgsql_trees(statement_text: str) -> tuple[Any, ...]:
+    """Cached: several rules look into the same body (the trees are shared and read, never changed)."""
+    return tuple(tree for query in _plpgsql_queries(statement_text) for tree in query)
+
+
+@lru_cache(maxsize=1024)
+def _parse(text: str) -> tuple[Any, ...]:
     try:
-        return [raw.stmt for raw in pglast.parse_sql(text)]
+        return tuple(raw.stmt for raw in parse_trees(text))
     except pglast.parser.ParseError:
-        return []
+        return ()
 
 
 def _plpgsql_queries(statement_text: str) -> Iterator[list[Any]]:
@@ -150,12 +160,12 @@ def _plpgsql_queries(statement_text: str) -> Iterator[list[Any]]:
 def _parse_plpgsql_expr(query: str, mode: int) -> list[Any]:
     """Mode 0 is a whole statement, 2 an expression, 3-5 an assignment ``target := expression``."""
     if mode == 0:
-        return _parse(query)
-    trees = _parse(f"SELECT {query}")
+        return list(_parse(query))
+    trees = list(_parse(f"SELECT {query}"))
     if not trees and mode >= 3 and ":=" in query:
-        trees = _parse(f"SELECT {query.partition(':=')[2]}")
+        trees = list(_parse(f"SELECT {query.partition(':=')[2]}"))
     constant = _string_constant(trees)
-    return trees + (_parse(constant) if constant else [])  # EXECUTE 'CREATE ROLE ...'
+    return trees + (list(_parse(constant)) if constant else [])  # EXECUTE 'CREATE ROLE ...'
 
 
 def _string_constant(trees: list[Any]) -> str | None:

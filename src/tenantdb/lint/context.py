@@ -10,8 +10,9 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.model import Finding, Hit, Rule, Severity
-from tenantdb.lint.walk import iter_nodes, relation_name
+from tenantdb.lint.walk import relation_name
 from tenantdb.sql import Rewrite, Statement, line_of, rewrite_statements
+from tenantdb.sql.tree import all_nodes
 
 TENANT_COLUMN = "tenant_id"
 
@@ -310,7 +311,8 @@ def _observe_drop(schema: SchemaKnowledge, node: ast.DropStmt) -> None:
             schema.primary_keys.pop(name, None)
             schema.foreign_keys.pop(name, None)
             schema.inserted_strings.pop(name, None)
-            schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
+            if name in schema.indexes.values():  # rebuilt only when the table had indexes (drops are frequent)
+                schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
 
 
 def primary_key(elements: Any) -> tuple[str, ...]:
@@ -451,6 +453,14 @@ def column_type(type_name: ast.TypeName | None) -> ColumnType:
     return ColumnType(_type_name(type_name), typmods, bool(type_name.arrayBounds))
 
 
+_LAST_WALK: list[tuple[Statement, list[ast.Node]]] = []  # one entry, replaced whole (safe across threads)
+
+
 def nodes_of(statement: Statement) -> list[ast.Node]:
-    """Every node of a statement's tree (cached on first use by the engine)."""
-    return list(iter_nodes(statement.tree))
+    """Every node of a statement's tree, depth first: walked once, then the same list for the engine and rules."""
+    last = _LAST_WALK[0] if _LAST_WALK else None
+    if last is not None and last[0] is statement:
+        return last[1]
+    nodes = all_nodes(statement.tree)
+    _LAST_WALK[:] = [(statement, nodes)]
+    return nodes

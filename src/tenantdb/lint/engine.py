@@ -19,11 +19,11 @@ from pglast import ast
 
 from tenantdb.config import LintProfile, LintSettings, RuleLevel
 from tenantdb.errors import ConfigError
-from tenantdb.lint.context import LintContext, observe
+from tenantdb.lint.context import LintContext, nodes_of, observe
 from tenantdb.lint.model import Category, Finding, Rule, RuleId, Severity
-from tenantdb.lint.walk import iter_nodes
 from tenantdb.migrations import ExecutionMode, Migration, MigrationSet, Script
 from tenantdb.sql import Statement, line_comments
+from tenantdb.sql.tree import fast_trees
 
 DEFAULT_PG_VERSION = 16
 IGNORE_PREFIX = "tenantdb: ignore["
@@ -126,13 +126,14 @@ def lint_migrations(
     selected, levels = select_rules(RULES if rules is None else rules, lint, explicit=rules is not None)
     off_unused = lint.rules.get(UNUSED_IGNORE) is RuleLevel.OFF
     run = _Run(rules=selected, context=context, levels=levels, off_unused=off_unused)
-    for migration in migrations:
-        _lint_migration(run, migration)
-    forward = context.schema
-    for check in checks:
-        context.schema = forward.copy()
-        _lint_script(run, check, "verify")
-    context.schema = forward
+    with fast_trees():  # rules parse function bodies; one switch for the whole run
+        for migration in migrations:
+            _lint_migration(run, migration)
+        forward = context.schema
+        for check in checks:
+            context.schema = forward.copy()
+            _lint_script(run, check, "verify")
+        context.schema = forward
     for rule in run.rules:
         if rule.finish is not None:
             for finding in rule.finish(run.context):
@@ -197,11 +198,15 @@ def _lint_script(run: _Run, script: Script, section: str) -> None:
     context.script = script.statements
     run.files.add(script.path)
     _collect_suppressions(run, script)
+    by_type = run.by_type
     for statement in script.statements:
         run.statements += 1
         context.statement = statement
-        for node in iter_nodes(statement.tree):
-            for rule in run.by_type.get(type(node), ()):
+        for node in nodes_of(statement):  # one walk per statement, shared with the rules that ask for it
+            rules = by_type.get(type(node))
+            if rules is None:
+                continue
+            for rule in rules:
                 for hit in rule.check(node, context):
                     _keep(run, context.finding(rule, hit))
         _track_transaction(context, statement)
@@ -220,8 +225,8 @@ def _track_transaction(context: LintContext, statement: Statement) -> None:
 
 
 def _collect_suppressions(run: _Run, script: Script) -> None:
-    if any(s.path == script.path for s in run.suppressions):
-        return  # one file, several sections: collected once
+    if IGNORE_PREFIX not in script.source or any(s.path == script.path for s in run.suppressions):
+        return  # no suppression comment can be there; or one file, several sections: collected once
     for comment in line_comments(script.source):
         if comment.text.startswith(IGNORE_PREFIX):
             rule = comment.text[len(IGNORE_PREFIX) :].split("]", 1)[0].strip()
