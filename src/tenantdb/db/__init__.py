@@ -21,6 +21,7 @@ from tenantdb.db.archive import (
     restore,
     table_digest,
 )
+from tenantdb.db.blockers import LockBlocker, lock_blockers
 from tenantdb.db.catalog import (
     ConstraintRef,
     IndexRef,
@@ -121,6 +122,7 @@ __all__ = [
     "JournalEntry",
     "JournalKey",
     "LedgerTable",
+    "LockBlocker",
     "LockHolder",
     "LockSample",
     "OrphanCount",
@@ -170,6 +172,7 @@ __all__ = [
     "ledger_tables",
     "list_entries",
     "locate_objects",
+    "lock_blockers",
     "lock_holder",
     "missing_extension",
     "name_taken",
