@@ -30,6 +30,7 @@ TABLE = (
 )
 ADD_COLUMN = "-- migrate:up\nALTER TABLE t ADD COLUMN c int;\n"
 ADD_COLUMN_ALONE = "-- tenantdb: no-transaction\n-- migrate:up\nALTER TABLE t ADD COLUMN c int;\nSELECT 1;\n"
+ADD_COLUMN_IN_FILE_TRANSACTION = "-- migrate:up\nSELECT 1;\nBEGIN;\nALTER TABLE t ADD COLUMN c int;\nCOMMIT;\n"
 
 
 def lock_waits(session: Session) -> list[int]:
@@ -38,6 +39,15 @@ def lock_waits(session: Session) -> list[int]:
         "SELECT (details ->> 'lock_wait_ms')::int FROM tenantdb.events WHERE kind = 'lock_retry' ORDER BY id"
     )
     return [row[0] for row in rows]
+
+
+def retry_gaps_ms(session: Session) -> list[float]:
+    """Milliseconds between consecutive lock_retry events: the pause before an attempt plus its lock wait."""
+    rows = session.fetch_all(
+        "SELECT extract(epoch FROM at - lag(at) OVER (ORDER BY id)) * 1000 FROM tenantdb.events"
+        " WHERE kind = 'lock_retry' ORDER BY id"
+    )
+    return [float(row[0]) for row in rows[1:]]
 
 
 def has_column(session: Session, table: str, column: str) -> bool:
@@ -72,7 +82,11 @@ def project(tmp_path: Path, second: str = ADD_COLUMN) -> Any:
     return load_migrations(write_files(tmp_path, {"0001_t.sql": TABLE, "0002_c.sql": second}))
 
 
-@pytest.mark.parametrize("second", [ADD_COLUMN, ADD_COLUMN_ALONE], ids=["transaction", "statement-by-statement"])
+@pytest.mark.parametrize(
+    "second",
+    [ADD_COLUMN, ADD_COLUMN_ALONE, ADD_COLUMN_IN_FILE_TRANSACTION],
+    ids=["transaction", "statement-by-statement", "file-transaction"],
+)
 def test_first_attempt_waits_well_under_100ms_and_waits_grow_behind_young_transactions(
     session: Session, dsn: str, tmp_path: Path, second: str
 ) -> None:
@@ -93,6 +107,10 @@ def test_first_attempt_waits_well_under_100ms_and_waits_grow_behind_young_transa
     assert waits[0] < 100, f"the first attempt waited {waits[0]} ms for its lock"
     assert waits == sorted(waits) and waits[-1] >= 2.5 * waits[0], f"the waits did not grow: {waits}"
     assert max(waits) <= 5000
+    gaps = retry_gaps_ms(session)
+    assert all(gap >= wait for gap, wait in zip(gaps, waits[1:], strict=True)), (
+        f"an attempt gave up before its lock wait was over: waits {waits}, gaps {gaps}"
+    )
 
 
 def test_behind_a_transaction_older_than_the_ceiling_the_wait_stays_short(
