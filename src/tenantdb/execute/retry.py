@@ -24,8 +24,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
-from tenantdb.db import LockBlocker, is_lock_timeout
-from tenantdb.errors import DatabaseError, LockTimeoutExhausted
+from tenantdb.config import RunnerSettings
+from tenantdb.db import LockBlocker, Session, is_lock_timeout, lock_blockers
+from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted
+from tenantdb.sql import Statement
+from tenantdb.sql.targets import named_relations
 
 T = TypeVar("T")
 
@@ -60,6 +63,11 @@ class LockWait:
         self.start = min(self.start, self.ceiling)
         self.current = self.start
 
+    @classmethod
+    def of(cls, settings: RunnerSettings, ceiling: timedelta | None = None) -> LockWait:
+        """From ``[runner]``; a file's ``lock-timeout`` directive replaces the ceiling, the start stays short."""
+        return cls(start=settings.lock_timeout_start, ceiling=ceiling or settings.lock_timeout)
+
     def timed_out(self, blockers: Sequence[LockBlocker]) -> None:
         """The attempt waited ``current`` in vain; choose the next attempt's wait from who is in the way."""
         self.waits.append(self.current)
@@ -85,6 +93,40 @@ class LockRetry:
     delay: float  # seconds before the next attempt
     error: DatabaseError
     blockers: tuple[LockBlocker, ...]
+
+    @property
+    def waited_ms(self) -> int:
+        return round(self.waited.total_seconds() * 1000)
+
+    def reason(self) -> str:
+        """The error and who is in the way."""
+        return f"{self.error.message}{in_the_way(self.blockers)}"
+
+    def message(self) -> str:
+        waited = f"attempt {self.attempt} waited {self.waited_ms} ms for its lock"
+        return f"{waited}: {self.reason()}; retrying in {self.delay:.2f}s"
+
+    def details(self) -> dict[str, object]:
+        return {
+            "attempt": self.attempt,
+            "lock_wait_ms": self.waited_ms,
+            "retry_in_ms": round(self.delay * 1000),
+            "blocking_pids": [blocker.pid for blocker in self.blockers],
+        }
+
+
+def blockers_of(session: Session, statement: Statement | None) -> list[LockBlocker]:
+    """Who holds locks on the relations ``statement`` names; rolls back the transaction its timeout aborted."""
+    session.rollback()
+    if statement is None:
+        return []
+    relations = [(target.schema, target.table) for target in named_relations(statement)]
+    try:
+        return lock_blockers(session, relations)
+    except ConnectionFailed:
+        raise
+    except DatabaseError:
+        return []  # only a hint for the next wait and the message: never a reason to fail
 
 
 def in_the_way(blockers: Sequence[LockBlocker]) -> str:

@@ -29,7 +29,6 @@ from tenantdb.db import (
     AppliedMigration,
     ArchiveRequest,
     JournalKey,
-    LockBlocker,
     Session,
     applied_migrations,
     archive,
@@ -47,7 +46,6 @@ from tenantdb.db import (
     journal_mark,
     journal_void,
     list_entries,
-    lock_blockers,
     object_exists,
     record_applied,
     record_event,
@@ -69,13 +67,13 @@ from tenantdb.errors import (
 )
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.online import resumable_rewrite
-from tenantdb.execute.retry import Backoff, LockRetry, LockWait, in_the_way, with_lock_retries
+from tenantdb.execute.retry import Backoff, LockRetry, LockWait, blockers_of, in_the_way, with_lock_retries
 from tenantdb.migrations import PROJECT_SOURCE, Direction, ExecutionMode, Migration, Script, Version
 from tenantdb.migrations.foreign_ledgers import ForeignLedger, follow_step
 from tenantdb.plan import Plan, Step
 from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions
 from tenantdb.sql.effects import effect_record, effects
-from tenantdb.sql.targets import may_write_rows, named_relations
+from tenantdb.sql.targets import may_write_rows
 
 RetryHook = Callable[[LockRetry], None]
 
@@ -119,7 +117,7 @@ class Runner:
         self.foreign_ledger = foreign_ledger  # another tool's ledger kept in step with the project's steps
         self.observer: Observer = observer or SilentObserver()
         self._retries = 0
-        self._wait = LockWait(start=settings.lock_timeout_start, ceiling=settings.lock_timeout)
+        self._wait = LockWait.of(settings)
         self._blocked_at: Statement | None = None  # the statement whose lock wait timed out last
         self._restorable: set[tuple[str, str]] | None = None  # (source, version) with archives to restore
 
@@ -138,7 +136,7 @@ class Runner:
         if self.settings.online:
             script = self._online(step, script)
         self._retries = 0
-        self._wait = self._new_wait(step.migration)
+        self._wait = LockWait.of(self.settings, step.migration.lock_timeout)
         started = datetime.now(UTC)
         clock = time.monotonic()
         self.observer.migration_started(step.migration, step.direction, len(script.statements))
@@ -238,24 +236,6 @@ class Runner:
         """The current attempt's lock wait (adaptive: see :mod:`tenantdb.execute.retry`)."""
         return self._wait.current
 
-    def _new_wait(self, migration: Migration) -> LockWait:
-        """A file's ``lock-timeout`` directive is its ceiling; the wait starts short all the same."""
-        ceiling = migration.lock_timeout or self.settings.lock_timeout
-        return LockWait(start=self.settings.lock_timeout_start, ceiling=ceiling)
-
-    def _blockers(self) -> list[LockBlocker]:
-        """Who holds locks on the relations of the statement that just timed out (its transaction rolled back)."""
-        self.session.rollback()
-        if self._blocked_at is None:
-            return []
-        relations = [(target.schema, target.table) for target in named_relations(self._blocked_at)]
-        try:
-            return lock_blockers(self.session, relations)
-        except ConnectionFailed:
-            raise
-        except DatabaseError:
-            return []  # only a hint for the next wait and the message: never a reason to fail
-
     def _statement_timeout(self, migration: Migration, statement: Statement | None) -> timedelta:
         if migration.statement_timeout is not None:
             return migration.statement_timeout
@@ -274,21 +254,9 @@ class Runner:
         def hook(retry: LockRetry) -> None:
             self._retries += 1
             self.session.rollback()
-            waited = round(retry.waited.total_seconds() * 1000)
-            message = (
-                f"attempt {retry.attempt} waited {waited} ms for its lock: {retry.error.message}"
-                f"{in_the_way(retry.blockers)}; retrying in {retry.delay:.2f}s"
-            )
-            details = {
-                "attempt": retry.attempt,
-                "lock_wait_ms": waited,
-                "retry_in_ms": round(retry.delay * 1000),
-                "blocking_pids": [blocker.pid for blocker in retry.blockers],
-            }
-            self._event(step, "lock_retry", message, statement or self._blocked_at, retry.error.sqlstate, details)
-            self.observer.lock_retry(
-                step.migration, retry.attempt, retry.delay, f"{retry.error.message}{in_the_way(retry.blockers)}"
-            )
+            where = statement or self._blocked_at
+            self._event(step, "lock_retry", retry.message(), where, retry.error.sqlstate, retry.details())
+            self.observer.lock_retry(step.migration, retry.attempt, retry.delay, retry.reason())
 
         return hook
 
@@ -300,13 +268,14 @@ class Runner:
         before_retry: Callable[[], None] | None = None,
     ) -> None:
         """Run ``action`` with lock-timeout retries; a spent budget names the migration and is logged."""
-        self._wait = self._new_wait(step.migration)
+        self._wait = LockWait.of(self.settings, step.migration.lock_timeout)
+        self._blocked_at = None
         try:
             with_lock_retries(
                 action,
                 self._backoff(),
                 wait=self._wait,
-                blockers=self._blockers,
+                blockers=lambda: blockers_of(self.session, self._blocked_at),
                 on_retry=self._on_retry(step, statement),
                 before_retry=before_retry,
             )
@@ -647,7 +616,7 @@ class Runner:
         except DatabaseError as error:  # only a lock timeout gets here; the server aborted the block
             if block.start is None:
                 raise self._failure(step, statement, error) from error
-            found = tuple(self._blockers())
+            found = tuple(blockers_of(self.session, self._blocked_at))
             waited = self._wait.current
             self._wait.timed_out(found)
             delay = block.next_delay()
