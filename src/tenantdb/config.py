@@ -23,8 +23,14 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     modules = ["core", "billing"]        # bundled schema modules, applied before the project's migrations
 
     [runner]
-    lock_timeout = "500ms"               # on every statement; 55P03 is retried with backoff
-    lock_retry_budget = "2min"           # total time spent retrying one migration
+    lock_timeout_start = "25ms"          # the first attempt's lock wait: a DDL waiting for its lock queues
+                                         # every later query on the table, so the first try is short
+    lock_timeout = "500ms"               # the ceiling: on 55P03 each retry waits about twice as long (jittered)
+                                         # while the sessions in the way are younger than this; behind an older
+                                         # one the wait stays at lock_timeout_start (longer would only stall)
+    lock_retry_budget = "2min"           # total time spent retrying one migration, then a clear error
+    retry_base_delay = "200ms"           # pause before the first retry; doubles (jittered) ...
+    retry_max_delay = "10s"              # ... up to this
     statement_timeout = "15min"          # per statement (0 = none)
     index_statement_timeout = "0"        # per concurrent index build or rebuild (0 = none)
     advisory_lock_wait = "2min"          # how long to wait for another runner
@@ -101,6 +107,7 @@ def parse_duration(value: str | int | float, *, key: str) -> timedelta:
 class RunnerSettings:
     """Safety knobs of the migration runner."""
 
+    lock_timeout_start: timedelta = timedelta(milliseconds=25)
     lock_timeout: timedelta = timedelta(milliseconds=500)
     lock_retry_budget: timedelta = timedelta(minutes=2)
     retry_base_delay: timedelta = timedelta(milliseconds=200)
@@ -338,6 +345,7 @@ def _placeholder_settings(table: Mapping[str, Any]) -> PlaceholderSettings:
 
 
 _RUNNER_KEYS = {
+    "lock_timeout_start",
     "lock_timeout",
     "lock_retry_budget",
     "retry_base_delay",
@@ -371,7 +379,34 @@ def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
     durations: dict[str, Any] = {
         key: parse_duration(value, key=f"runner.{key}") for key, value in table.items() if key not in _RUNNER_SWITCHES
     }
-    return RunnerSettings(**durations, **switches)
+    runner = RunnerSettings(**durations, **switches)
+    _check_lock_waits(runner)
+    return runner
+
+
+def _check_lock_waits(runner: RunnerSettings) -> None:
+    """The adaptive lock wait needs a positive start no longer than its ceiling, and a positive budget."""
+    for key in ("lock_timeout_start", "lock_timeout", "lock_retry_budget", "retry_base_delay", "retry_max_delay"):
+        if getattr(runner, key) <= timedelta(0):
+            wait = key.startswith("lock_timeout")
+            raise ConfigError(
+                f"runner.{key} must be longer than 0",
+                hint="a lock_timeout of 0 waits forever, and every query on the table queues behind the wait"
+                if wait
+                else "e.g. '200ms' or '2min'",
+            )
+    for short, long in (("lock_timeout_start", "lock_timeout"), ("retry_base_delay", "retry_max_delay")):
+        if getattr(runner, short) > getattr(runner, long):
+            raise ConfigError(
+                f"runner.{short} ({_text(getattr(runner, short))}) is longer than {long} "
+                f"({_text(getattr(runner, long))})",
+                hint=f"{short} is where the backoff starts and {long} where it stops",
+            )
+
+
+def _text(duration: timedelta) -> str:
+    millis = round(duration.total_seconds() * 1000)
+    return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis}ms"
 
 
 def _verify_settings(table: Mapping[str, Any]) -> VerifySettings:

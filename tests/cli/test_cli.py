@@ -11,6 +11,7 @@ from psycopg.conninfo import make_conninfo
 from typer.testing import CliRunner
 
 from tenantdb.cli.app import app
+from tenantdb.db import Session
 from tenantdb.errors import ExitCode
 from tests.helpers import cli, write_files
 from tests.postgres import PgServer
@@ -225,3 +226,25 @@ def test_modules_list_and_show(tmp_path: Path) -> None:
     shown = json.loads(cli("modules", "show", "billing", "--json").stdout)
     assert "subscriptions" in shown["tables"]
     assert cli("modules", "show", "nope").returncode == ExitCode.BAD_INPUT
+
+
+def test_plan_shows_hazards_on_tables_of_the_same_run_and_estimates_unanalyzed_rows(
+    dsn: str, session: Session, tmp_path: Path
+) -> None:
+    session.execute("CREATE TABLE big (id int PRIMARY KEY, payload text) WITH (autovacuum_enabled = off)")
+    session.execute("INSERT INTO big SELECT g, 'row ' || g FROM generate_series(1, 300000) g")
+    project(
+        tmp_path,
+        {
+            "0001_fresh.sql": "-- migrate:up\nCREATE TABLE fresh (id int PRIMARY KEY, v int);\n",
+            "0002_change.sql": "-- migrate:up\nALTER TABLE fresh ALTER COLUMN v TYPE bigint;\n"
+            "ALTER TABLE big ADD COLUMN note text;\n",
+        },
+    )
+    result = cli("plan", "--dsn", dsn, "-C", str(tmp_path), env={**os.environ, "COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert "fresh is created earlier in this run; on the table with data this would take AccessExclusiveLock" in flat
+    assert "and rewrite it" in flat, flat
+    assert "~0 rows" not in flat, flat
+    assert "(estimated from its pages: never analyzed)" in flat, flat

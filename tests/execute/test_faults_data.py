@@ -403,7 +403,10 @@ def test_f9_timeout_between_the_steps_of_an_online_set_not_null_resumes_them(
     project = make_project(tmp_path, {"0001_t": table})
     assert (first := migrate_up(dsn, project)).code == ExitCode.OK, str(first)
     add_migrations(project, {"0002_w_not_null": native("ALTER TABLE t ALTER COLUMN w SET NOT NULL;")})
-    (project / "tenantdb.toml").write_text('[runner]\nlock_timeout = "10s"\nstatement_timeout = "2s"\n')
+    # the ADD must stay queued (one 10 s lock wait, not the adaptive short ones) so the holder can queue behind it
+    (project / "tenantdb.toml").write_text(
+        '[runner]\nlock_timeout_start = "10s"\nlock_timeout = "10s"\nstatement_timeout = "2s"\n'
+    )
     holder_ready, release = threading.Event(), threading.Event()
 
     def hold_share_update_exclusive() -> None:

@@ -136,3 +136,64 @@ def test_plan_shows_online_rewrites_and_their_gentler_locks(session: Session, tm
     add, validate = migration.statements
     assert "orders" not in add.scanned
     assert [lock.mode for lock in validate.locks if lock.relation == "orders"] == [SUE]
+
+
+def test_plan_shows_each_rewritten_statement_with_its_own_locks(session: Session, tmp_path: Path) -> None:
+    """After ADD COLUMN holds ACCESS EXCLUSIVE, the NOT VALID + VALIDATE pairs still show what each one takes."""
+    change = (
+        "ALTER TABLE orders ADD COLUMN cost int NOT NULL DEFAULT 0;\n"
+        "ALTER TABLE orders ADD CONSTRAINT cost_positive CHECK (cost >= 0);\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id)"
+    )
+    result = run_preview(session, tmp_path, change, online=True)
+    (migration,) = result.migrations
+    texts = [statement.statement for statement in migration.statements]
+    assert len(texts) == 5, texts  # ADD COLUMN, CHECK NOT VALID, VALIDATE, FOREIGN KEY NOT VALID, VALIDATE
+    modes = [{(lock.relation, lock.mode) for lock in statement.locks} for statement in migration.statements]
+    assert ("orders", AEL) in modes[1], f"CHECK ... NOT VALID: {migration.statements[1]}"
+    assert ("orders", SUE) in modes[2], f"VALIDATE: {migration.statements[2]}"
+    assert {("orders", SRE), ("parents", SRE)} <= modes[3], f"FOREIGN KEY ... NOT VALID: {migration.statements[3]}"
+    assert ("orders", SUE) in modes[4], f"VALIDATE: {migration.statements[4]}"
+    assert ("parents", "RowShareLock") in modes[4], f"VALIDATE: {migration.statements[4]}"
+    assert all(modes), f"a statement shows no lock: {modes}"
+
+
+def test_plan_says_what_a_statement_on_a_table_created_in_the_same_run_would_do_to_an_existing_one(
+    session: Session, tmp_path: Path
+) -> None:
+    files = {
+        "0001_setup.sql": SETUP,
+        "0002_fresh.sql": "-- migrate:up\nCREATE TABLE fresh (id int PRIMARY KEY, v int, w int);\n",
+        "0003_change.sql": "-- migrate:up\n"
+        "ALTER TABLE fresh ADD CONSTRAINT v_positive CHECK (v > 0);\n"
+        "ALTER TABLE fresh ALTER COLUMN w TYPE bigint;\n"
+        "CREATE INDEX fresh_v_idx ON fresh (v);\n"
+        "COMMENT ON TABLE fresh IS 'fine';\n",
+    }
+    migrations = load_migrations(write_files(tmp_path, files))
+    up(session, migrations, target=migrations.versions[0])
+    result = preview(session, migrations, with_runner(online=False))
+    change = result.migrations[-1]
+    check, retype, index, comment = change.statements
+    (on_check,) = check.if_existing
+    assert on_check.relation == "fresh" and on_check.modes[0] == AEL and on_check.scan, on_check
+    assert "on the table with data this would take AccessExclusiveLock and scan it" in on_check.describe()
+    (on_retype,) = retype.if_existing
+    assert on_retype.modes[0] == AEL and on_retype.rewrite, on_retype
+    (on_index,) = index.if_existing
+    assert SHARE in on_index.modes and on_index.blocks_writes, on_index
+    assert not any(hazard.blocks_writes for hazard in comment.if_existing), comment.if_existing
+    assert all(not statement.if_existing for statement in result.migrations[0].statements), "CREATE TABLE itself"
+
+
+def test_plan_estimates_rows_of_a_table_never_analyzed(session: Session, tmp_path: Path) -> None:
+    session.execute("CREATE TABLE big (id int PRIMARY KEY, payload text) WITH (autovacuum_enabled = off)")
+    session.execute("INSERT INTO big SELECT g, 'row ' || g FROM generate_series(1, 300000) g")
+    assert session.fetch_value("SELECT reltuples FROM pg_class WHERE relname = 'big'") <= 0  # never analyzed
+    files = {"0001_change.sql": "-- migrate:up\nALTER TABLE big ADD COLUMN note text;\n"}
+    result = preview(session, load_migrations(write_files(tmp_path, files)), with_runner())
+    (statement,) = result.migrations[0].statements
+    size, rows = statement.sizes["big"]
+    assert size > 0
+    assert rows is None or 100_000 <= rows <= 900_000, f"~{rows} rows for a 300,000-row table never analyzed"
+    assert rows is not None or "big" in statement.unanalyzed

@@ -239,6 +239,7 @@ def test_waiting_runner_names_the_holder_and_gives_up(dsn: str, tmp_path: Path) 
             migrate(waiter, migrations, settings, RunRequest(direction=Direction.UP), _Recorder(seen))
         assert f"backend pid {holder.pid}" in error.value.message
         assert "tenantdb runner" in error.value.message
+        assert error.value.message.count(" since ") == 1, f"one 'since' is enough: {error.value.message}"
         assert seen and seen[0] is not None and seen[0].pid == holder.pid
         assert not table_exists(waiter, "a")
 

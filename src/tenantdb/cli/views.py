@@ -242,13 +242,20 @@ def show_demo(report: DemoReport) -> None:
 _STRONG = {"AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock"}
 
 
-def _size(size: tuple[int, int]) -> str:
+def _size(size: tuple[int, int | None], unanalyzed: bool) -> str:
     number, unit = float(size[0]), "B"
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if number < 1024 or unit == "TB":
             break
         number /= 1024
-    return f"{number:.0f} {unit}, ~{size[1]:,} rows"
+    if size[1] is None:
+        return f"{number:.0f} {unit}, rows unknown (statistics missing: never analyzed)"
+    rows = f"~{size[1]:,} rows"
+    return (
+        f"{number:.0f} {unit}, {rows} (estimated from its pages: never analyzed)"
+        if unanalyzed
+        else f"{number:.0f} {unit}, {rows}"
+    )
 
 
 def show_plan(report: PlanReport) -> None:
@@ -270,7 +277,14 @@ def show_plan(report: PlanReport) -> None:
             ]
             effects = [f"[red]rewrites {escape(name)}[/]" for name in statement.rewritten]
             effects += [f"[yellow]scans {escape(name)}[/]" for name in statement.scanned]
-            effects += [f"{escape(name)}: {_size(size)}" for name, size in sorted(statement.sizes.items())]
+            effects += [
+                f"{escape(name)}: {_size(size, name in statement.unanalyzed)}"
+                for name, size in sorted(statement.sizes.items())
+            ]
+            effects += [
+                f"[{'red' if hazard.blocks_writes else 'yellow'}]{escape(hazard.describe())}[/]"
+                for hazard in statement.if_existing
+            ]
             if statement.outside_transaction:
                 effects.append("runs outside a transaction")
             if statement.error:

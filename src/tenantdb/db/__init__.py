@@ -21,6 +21,7 @@ from tenantdb.db.archive import (
     restore,
     table_digest,
 )
+from tenantdb.db.blockers import LockBlocker, lock_blockers
 from tenantdb.db.catalog import (
     ConstraintRef,
     IndexRef,
@@ -39,6 +40,7 @@ from tenantdb.db.catalog import (
     name_taken,
     not_valid_constraints,
     plain_table_exists,
+    relation_names,
     relation_states,
     table_columns,
     table_row_counts,
@@ -121,6 +123,7 @@ __all__ = [
     "JournalEntry",
     "JournalKey",
     "LedgerTable",
+    "LockBlocker",
     "LockHolder",
     "LockSample",
     "OrphanCount",
@@ -170,6 +173,7 @@ __all__ = [
     "ledger_tables",
     "list_entries",
     "locate_objects",
+    "lock_blockers",
     "lock_holder",
     "missing_extension",
     "name_taken",
@@ -183,6 +187,7 @@ __all__ = [
     "record_event",
     "reference_catalog",
     "referencing_tables",
+    "relation_names",
     "relation_states",
     "release_runner_lock",
     "remove_applied",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,22 +182,54 @@ class RelationState:
     filenode: int | None
     scans: int
     bytes: int
-    rows: int
+    rows: int | None  # None: no statistics and nothing to estimate from (a partitioned table never analyzed)
+    rows_from_pages: bool = False  # never analyzed (or analyzed empty): estimated from its pages and row width
 
 
 def relation_states(session: Session) -> dict[str, RelationState]:
-    """Every user table, matview and index: storage file, scans in this transaction, size, row estimate."""
+    """Every user table, matview and index: storage file, scans in this transaction, size, row estimate.
+
+    The row estimate is the planner's: ``reltuples / relpages`` scaled to the pages the relation has now. A table
+    never analyzed (``reltuples`` -1 on PostgreSQL 14+, 0 with 0 pages before) is estimated from its pages and
+    the width of its columns (32 bytes for each variable-length one), never reported as empty.
+    """
     rows = session.fetch_all(
         "SELECT c.oid::regclass::text, c.relkind, pg_relation_filenode(c.oid),"
-        " coalesce(pg_stat_get_xact_numscans(c.oid), 0), pg_total_relation_size(c.oid), greatest(c.reltuples, 0)"
+        " coalesce(pg_stat_get_xact_numscans(c.oid), 0), pg_total_relation_size(c.oid), c.reltuples::float8,"
+        " c.relpages, pg_relation_size(c.oid), current_setting('block_size')::int,"
+        " (SELECT coalesce(sum(CASE WHEN a.attlen > 0 THEN a.attlen ELSE 32 END), 0) FROM pg_attribute a"
+        "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)"
         " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE c.relkind IN ('r', 'p', 'm', 'i') AND n.nspname <> ALL (%s) AND n.nspname NOT LIKE 'pg_temp%%'",
         (list(EXCLUDED_SCHEMAS),),
     )
-    return {
-        name: RelationState(kind=kind, filenode=node, scans=int(scans), bytes=int(size), rows=int(tuples))
-        for name, kind, node, scans, size, tuples in rows
-    }
+    states = {}
+    for name, kind, node, scans, size, tuples, relpages, heap, block, width in rows:
+        pages = heap // block
+        if tuples >= 0 and relpages > 0:
+            estimate, from_pages = round(tuples / relpages * pages), False
+        elif tuples >= 0 and pages == 0:
+            estimate, from_pages = round(tuples), False  # analyzed, and still empty
+        elif kind == "p":
+            estimate, from_pages = None, True
+        else:
+            estimate, from_pages = pages * ((block - 24) // (24 + 4 + int(width))), True
+        states[name] = RelationState(
+            kind=kind, filenode=node, scans=int(scans), bytes=int(size), rows=estimate, rows_from_pages=from_pages
+        )
+    return states
+
+
+def relation_names(session: Session, relations: Sequence[tuple[str | None, str]]) -> list[str | None]:
+    """``regclass::text`` of each ``(schema or None, name)`` (None when there is no such relation)."""
+    if not relations:
+        return []
+    rows = session.fetch_all(
+        "SELECT to_regclass(CASE WHEN s IS NULL THEN quote_ident(r) ELSE quote_ident(s) || '.' || quote_ident(r)"
+        " END)::text FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS w (s, r, i) ORDER BY i",
+        ([schema for schema, _ in relations], [name for _, name in relations]),
+    )
+    return [row[0] for row in rows]
 
 
 def name_taken(session: Session, table: str, name: str) -> bool:

@@ -27,7 +27,9 @@ class LockHolder:
 
     def describe(self) -> str:
         where = f" from {self.client}" if self.client else ""
-        since = f" since {self.since:%Y-%m-%d %H:%M:%S %Z}" if self.since else ""
+        # a tenantdb runner's application_name already says since when it holds the lock
+        told = " since " in self.application_name
+        since = f" since {self.since:%Y-%m-%d %H:%M:%S %Z}" if self.since and not told else ""
         return f"{self.application_name or 'a session'} (backend pid {self.pid}{where}){since}"
 
 

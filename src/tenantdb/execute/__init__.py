@@ -3,7 +3,7 @@
 from tenantdb.execute.baseline import BASELINE_EVENT, adoptable, baseline, refuse_if_adoptable
 from tenantdb.execute.engine import RunRequest, accept_changed, migrate, migrate_locked, runner_lock
 from tenantdb.execute.observer import Observer, SilentObserver
-from tenantdb.execute.retry import Backoff, with_lock_retries
+from tenantdb.execute.retry import Backoff, LockRetry, LockWait, with_lock_retries
 from tenantdb.execute.roundtrip import CatalogDifference, RoundTripReport, first_difference, round_trip
 from tenantdb.execute.runner import Runner, RunResult, StepOutcome
 
@@ -11,6 +11,8 @@ __all__ = [
     "BASELINE_EVENT",
     "Backoff",
     "CatalogDifference",
+    "LockRetry",
+    "LockWait",
     "Observer",
     "RoundTripReport",
     "RunRequest",

@@ -7,6 +7,13 @@ statement runs in a savepoint, so one error does not hide the next. Statements t
 transaction (``CREATE INDEX CONCURRENTLY``, ...) are previewed through their transactional form, which
 validates them; their lock is reported from PostgreSQL's documentation and marked as such.
 
+A lock mode the transaction already holds from an earlier statement is not taken again, so it cannot be
+observed: the statement's documented locks fill that gap (marked as documented). That is how each statement of
+an online rewrite (``NOT VALID`` then ``VALIDATE``, each in its own transaction when the runner runs it) shows
+its own lock after an ``ADD COLUMN`` took ACCESS EXCLUSIVE. A statement on a table an earlier statement of the
+pending run created gets an :class:`IfExisting` too: on that new, empty table its lock stalls nobody, but the
+same statement on the table once it exists with data would take that lock and rewrite or scan it.
+
 Nothing is committed: the transaction is rolled back at the end, whatever happens. The session's
 ``lock_timeout`` applies, so a preview never queues behind production traffic for long.
 """
@@ -26,13 +33,28 @@ from tenantdb.db import (
     held_relation_locks,
     name_taken,
     plain_table_exists,
+    relation_names,
     relation_states,
 )
 from tenantdb.errors import DatabaseError
 from tenantdb.migrations import Migration, MigrationSet
 from tenantdb.plan import plan_up
 from tenantdb.sql import Rewrite, Statement, rewrite_statements
+from tenantdb.sql.locks import documented_locks
 from tenantdb.sql.preview import outside_statement
+
+# modes that conflict with ROW EXCLUSIVE: while one is held or waited for, no row can be written
+WRITE_BLOCKING = frozenset({"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"})
+_STRENGTH = (
+    "AccessExclusiveLock",
+    "ExclusiveLock",
+    "ShareRowExclusiveLock",
+    "ShareLock",
+    "ShareUpdateExclusiveLock",
+    "RowExclusiveLock",
+    "RowShareLock",
+    "AccessShareLock",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +66,25 @@ class LockTaken:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IfExisting:
+    """What a statement on a table created earlier in the pending run would do to that table once it has data."""
+
+    relation: str
+    modes: tuple[str, ...]  # strongest first
+    rewrite: bool = False
+    scan: bool = False
+
+    @property
+    def blocks_writes(self) -> bool:
+        return any(mode in WRITE_BLOCKING for mode in self.modes)
+
+    def describe(self) -> str:
+        work = "rewrite it" if self.rewrite else "scan it" if self.scan else ""
+        does = f"take {', '.join(self.modes)}" + (f" and {work}" if work else "")
+        return f"{self.relation} is created earlier in this run; on the table with data this would {does}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StatementPreview:
     """What one statement did inside the preview transaction."""
 
@@ -52,7 +93,9 @@ class StatementPreview:
     locks: tuple[LockTaken, ...] = ()
     rewritten: tuple[str, ...] = ()  # tables whose storage was rewritten
     scanned: tuple[str, ...] = ()  # tables read in full (without a rewrite)
-    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (bytes, estimated rows)
+    sizes: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # table -> (bytes, estimated rows)
+    unanalyzed: tuple[str, ...] = ()  # tables never analyzed: rows estimated from pages, or None when impossible
+    if_existing: tuple[IfExisting, ...] = ()  # tables created earlier in the run, as if they existed with data
     outside_transaction: bool = False
     error: str | None = None
     sqlstate: str | None = None
@@ -88,14 +131,17 @@ def preview(session: Session, migrations: MigrationSet | Sequence[MigrationSet],
     results: list[MigrationPreview] = []
     session.begin(lock_timeout=settings.lock_timeout, statement_timeout=settings.statement_timeout)
     try:
+        existing = frozenset(relation_states(session))  # what the run starts from; the rest it creates
         for step in steps:
-            results.append(_preview_migration(session, step.migration, settings))
+            results.append(_preview_migration(session, step.migration, settings, existing))
     finally:
         session.rollback()
     return Preview(database=session.database, migrations=tuple(results))
 
 
-def _preview_migration(session: Session, migration: Migration, settings: RunnerSettings) -> MigrationPreview:
+def _preview_migration(
+    session: Session, migration: Migration, settings: RunnerSettings, existing: frozenset[str]
+) -> MigrationPreview:
     statements = migration.up.statements
     rewrites: Sequence[Rewrite] = ()
     if settings.online:
@@ -104,7 +150,7 @@ def _preview_migration(session: Session, migration: Migration, settings: RunnerS
             lambda table: plain_table_exists(session, table),
             lambda table, name: name_taken(session, table, name),
         )
-    previews = [_preview_statement(session, statement) for statement in statements]
+    previews = [_preview_statement(session, statement, existing) for statement in statements]
     return MigrationPreview(
         version=str(migration.version),
         name=migration.name,
@@ -114,7 +160,7 @@ def _preview_migration(session: Session, migration: Migration, settings: RunnerS
     )
 
 
-def _preview_statement(session: Session, statement: Statement) -> StatementPreview:
+def _preview_statement(session: Session, statement: Statement, existing: frozenset[str]) -> StatementPreview:
     outside = outside_statement(statement)
     text = outside.stand_in if outside else statement.text
     if outside is not None and text is None:
@@ -122,6 +168,9 @@ def _preview_statement(session: Session, statement: Statement) -> StatementPrevi
     assert text is not None
     before_locks = held_relation_locks(session)
     before = relation_states(session)
+    documented = documented_locks(statement) if outside is None else ()
+    names = relation_names(session, [(lock.schema, lock.relation) for lock in documented])
+    expected = [(name, lock.mode) for name, lock in zip(names, documented, strict=True) if name is not None]
     session.execute("SAVEPOINT tenantdb_preview")
     try:
         session.run_script(text)
@@ -135,6 +184,7 @@ def _preview_statement(session: Session, statement: Statement) -> StatementPrevi
     locks = _new_locks(before_locks, held_relation_locks(session), before)
     if outside is not None:
         locks = _documented(outside.lock, outside.table, locks)
+    locks = _already_held(locks, expected, before_locks)
     touched = {lock.relation for lock in locks}
     rewritten = tuple(
         sorted(name for name in touched if name in before and name in after and _rewritten(before[name], after[name]))
@@ -146,20 +196,56 @@ def _preview_statement(session: Session, statement: Statement) -> StatementPrevi
             if name in before and name in after and name not in rewritten and after[name].scans > before[name].scans
         )
     )
-    sizes = {
-        name: (before[name].bytes, before[name].rows)
-        for name in touched
-        if name in before and before[name].kind in "rmp"
-    }
+    # a table the run created has no size worth showing: the hazard is what the statement would do with data
+    sized = [name for name in touched if name in before and name in existing and before[name].kind in "rmp"]
     return StatementPreview(
         line=statement.line,
         statement=statement.text,
         locks=locks,
         rewritten=rewritten,
         scanned=scanned,
-        sizes=sizes,
+        sizes={name: (before[name].bytes, before[name].rows) for name in sized},
+        unanalyzed=tuple(sorted(name for name in sized if before[name].rows_from_pages)),
+        if_existing=_if_existing(locks, rewritten, scanned, before, existing),
         outside_transaction=outside is not None,
     )
+
+
+def _already_held(
+    observed: tuple[LockTaken, ...], expected: Sequence[tuple[str, str]], before: Sequence[LockSample]
+) -> tuple[LockTaken, ...]:
+    """Add the documented locks the transaction held already (not taken again, so not observed)."""
+    held = {(lock.relation, lock.mode) for lock in before}
+    seen = {(lock.relation, lock.mode) for lock in observed}
+    added = [
+        LockTaken(relation=name, mode=mode, documented=True)
+        for name, mode in expected
+        if (name, mode) in held and (name, mode) not in seen
+    ]
+    return tuple(sorted({*observed, *added}, key=lambda lock: (lock.relation, lock.mode)))
+
+
+def _if_existing(
+    locks: tuple[LockTaken, ...],
+    rewritten: tuple[str, ...],
+    scanned: tuple[str, ...],
+    before: dict[str, RelationState],
+    existing: frozenset[str],
+) -> tuple[IfExisting, ...]:
+    """For tables an earlier statement of the run created: the same statement on them once they hold data."""
+    created = sorted(
+        {lock.relation for lock in locks if lock.relation in before and lock.relation not in existing}
+        & {name for name, state in before.items() if state.kind in "rmp"}
+    )
+    found = []
+    for name in created:
+        modes = sorted({lock.mode for lock in locks if lock.relation == name}, key=_strength)
+        found.append(IfExisting(relation=name, modes=tuple(modes), rewrite=name in rewritten, scan=name in scanned))
+    return tuple(found)
+
+
+def _strength(mode: str) -> int:
+    return _STRENGTH.index(mode) if mode in _STRENGTH else len(_STRENGTH)
 
 
 def _rewritten(before: RelationState, after: RelationState) -> bool:

@@ -67,7 +67,7 @@ from tenantdb.errors import (
 )
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.online import resumable_rewrite
-from tenantdb.execute.retry import Backoff, with_lock_retries
+from tenantdb.execute.retry import Backoff, LockRetry, LockWait, blockers_of, in_the_way, with_lock_retries
 from tenantdb.migrations import PROJECT_SOURCE, Direction, ExecutionMode, Migration, Script, Version
 from tenantdb.migrations.foreign_ledgers import ForeignLedger, follow_step
 from tenantdb.plan import Plan, Step
@@ -75,7 +75,7 @@ from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructio
 from tenantdb.sql.effects import effect_record, effects
 from tenantdb.sql.targets import may_write_rows
 
-RetryHook = Callable[[int, float, DatabaseError], None]
+RetryHook = Callable[[LockRetry], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +117,8 @@ class Runner:
         self.foreign_ledger = foreign_ledger  # another tool's ledger kept in step with the project's steps
         self.observer: Observer = observer or SilentObserver()
         self._retries = 0
+        self._wait = LockWait.of(settings)
+        self._blocked_at: Statement | None = None  # the statement whose lock wait timed out last
         self._restorable: set[tuple[str, str]] | None = None  # (source, version) with archives to restore
 
     def run(self, plan: Plan) -> RunResult:
@@ -134,6 +136,7 @@ class Runner:
         if self.settings.online:
             script = self._online(step, script)
         self._retries = 0
+        self._wait = LockWait.of(self.settings, step.migration.lock_timeout)
         started = datetime.now(UTC)
         clock = time.monotonic()
         self.observer.migration_started(step.migration, step.direction, len(script.statements))
@@ -230,7 +233,8 @@ class Runner:
     # -- timeouts and retries -------------------------------------------------------------------------
 
     def _lock_timeout(self, migration: Migration) -> timedelta:
-        return migration.lock_timeout or self.settings.lock_timeout
+        """The current attempt's lock wait (adaptive: see :mod:`tenantdb.execute.retry`)."""
+        return self._wait.current
 
     def _statement_timeout(self, migration: Migration, statement: Statement | None) -> timedelta:
         if migration.statement_timeout is not None:
@@ -247,12 +251,12 @@ class Runner:
         )
 
     def _on_retry(self, step: Step, statement: Statement | None) -> RetryHook:
-        def hook(attempt: int, delay: float, error: DatabaseError) -> None:
+        def hook(retry: LockRetry) -> None:
             self._retries += 1
             self.session.rollback()
-            message = f"attempt {attempt}: {error.message}; retrying in {delay:.2f}s"
-            self._event(step, "lock_retry", message, statement, error.sqlstate)
-            self.observer.lock_retry(step.migration, attempt, delay, error.message)
+            where = statement or self._blocked_at
+            self._event(step, "lock_retry", retry.message(), where, retry.error.sqlstate, retry.details())
+            self.observer.lock_retry(step.migration, retry.attempt, retry.delay, retry.reason())
 
         return hook
 
@@ -264,9 +268,16 @@ class Runner:
         before_retry: Callable[[], None] | None = None,
     ) -> None:
         """Run ``action`` with lock-timeout retries; a spent budget names the migration and is logged."""
+        self._wait = LockWait.of(self.settings, step.migration.lock_timeout)
+        self._blocked_at = None
         try:
             with_lock_retries(
-                action, self._backoff(), on_retry=self._on_retry(step, statement), before_retry=before_retry
+                action,
+                self._backoff(),
+                wait=self._wait,
+                blockers=lambda: blockers_of(self.session, self._blocked_at),
+                on_retry=self._on_retry(step, statement),
+                before_retry=before_retry,
             )
         except LockTimeoutExhausted as error:
             raise self._exhausted(step, statement, error) from error
@@ -341,6 +352,7 @@ class Runner:
             ) from error
         except DatabaseError as error:
             if is_lock_timeout(error):
+                self._blocked_at = statement
                 raise
             raise self._failure(step, statement, explain_missing_extension(error)) from error
 
@@ -604,14 +616,25 @@ class Runner:
         except DatabaseError as error:  # only a lock timeout gets here; the server aborted the block
             if block.start is None:
                 raise self._failure(step, statement, error) from error
+            found = tuple(blockers_of(self.session, self._blocked_at))
+            waited = self._wait.current
+            self._wait.timed_out(found)
             delay = block.next_delay()
             if delay is None:
                 spent = LockTimeoutExhausted(
-                    f"gave up after {block.attempts} attempts: {error.message}", sqlstate=error.sqlstate
+                    f"gave up after {block.attempts} attempts, {self._wait.describe()}: {error.message}"
+                    f"{in_the_way(found)}",
+                    sqlstate=error.sqlstate,
                 )
                 raise self._exhausted(step, statement, spent) from error
-            self._on_retry(step, statement)(block.attempts, delay, error)
+            retry = LockRetry(attempt=block.attempts, waited=waited, delay=delay, error=error, blockers=found)
+            self._on_retry(step, statement)(retry)
             time.sleep(delay)
+            self.session.set_timeouts(
+                lock_timeout=self._lock_timeout(step.migration),
+                statement_timeout=self._statement_timeout(step.migration, None),
+                local=False,
+            )
             return block.start
         if self.session.in_transaction:
             self._record_writes(step, block.files)
@@ -640,7 +663,10 @@ class Runner:
 
     def _run_in_own_transaction(self, step: Step, key: JournalKey, index: int, statement: Statement) -> None:
         def attempt() -> None:
-            with self.session.transaction():
+            with self.session.transaction(
+                lock_timeout=self._lock_timeout(step.migration),
+                statement_timeout=self._statement_timeout(step.migration, None),
+            ):
                 files = self._table_files(step, (statement,))
                 self._execute(step, statement)
                 self._record_writes(step, files)
@@ -723,6 +749,7 @@ class Runner:
         message: str,
         statement: Statement | str | None = None,
         sqlstate: str | None = None,
+        details: dict[str, object] | None = None,
     ) -> None:
         record_event(
             self.session,
@@ -733,6 +760,7 @@ class Runner:
             message=message,
             statement=statement.text if isinstance(statement, Statement) else statement,
             sqlstate=sqlstate,
+            details=details,
         )
 
 

@@ -69,3 +69,23 @@ def changes_data_only(statement: Statement) -> bool:
 def may_write_rows(statement: Statement) -> bool:
     """False for DDL that never writes rows; True for everything else (DML, functions, CREATE TABLE AS, ...)."""
     return statement.node not in _ROWLESS
+
+
+def named_relations(statement: Statement) -> tuple[TargetTable, ...]:
+    """Every relation ``statement`` names (the tables, views and indexes whose locks it may wait for), in order."""
+    found: list[TargetTable] = []
+    for node in iter_nodes(statement.tree):
+        targets: list[TargetTable] = []
+        if isinstance(node, ast.RangeVar) and node.relname:
+            targets.append(TargetTable(schema=node.schemaname, table=node.relname))
+        elif isinstance(node, ast.DropStmt):
+            for name in node.objects or ():
+                parts = (
+                    [part.sval for part in name if isinstance(part, ast.String) and part.sval]
+                    if isinstance(name, tuple)
+                    else []
+                )
+                if 1 <= len(parts) <= 2:
+                    targets.append(TargetTable(schema=parts[0] if len(parts) == 2 else None, table=parts[-1]))
+        found += [target for target in targets if target not in found]
+    return tuple(found)
