@@ -95,6 +95,15 @@ class Session:
     def closed(self) -> bool:
         return self._connection.closed
 
+    def stop_preparing(self) -> None:
+        """Send every query unprepared from now on.
+
+        psycopg prepares a query it has run a few times, and drops every prepared statement (one more round trip,
+        ``DEALLOCATE ALL``) after a statement that changes the catalog: on a session that runs migrations, preparing
+        costs round trips instead of saving them.
+        """
+        self._connection.prepare_threshold = None
+
     def execute(self, query: Query, params: Params = None) -> None:
         """Run a statement; a ``str`` without params is sent as written (simple protocol, no ``%`` parsing)."""
         try:
@@ -160,15 +169,42 @@ class Session:
             raise
         self.execute("COMMIT")
 
-    def begin(self, *, lock_timeout: timedelta | None = None, statement_timeout: timedelta | None = None) -> None:
-        """BEGIN and set the transaction's timeouts, in one round trip."""
+    def begin(
+        self,
+        *,
+        lock_timeout: timedelta | None = None,
+        statement_timeout: timedelta | None = None,
+        read: Query | None = None,
+        first: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """BEGIN and set the transaction's timeouts, in one round trip.
+
+        The same round trip may carry a query to ``read`` (its rows are returned) and then the ``first`` statement
+        of the transaction, SQL from a migration file run as written; an error of that statement is raised here,
+        with the transaction open and aborted.
+        """
+        rows: psycopg.Cursor[tuple[Any, ...]] | None = None
         with self.pipeline():
-            self.execute("BEGIN")
+            self._connection.execute("BEGIN")
             if lock_timeout is not None and statement_timeout is not None:
-                self.execute(
+                self._connection.execute(
                     "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
                     (millis(lock_timeout), millis(statement_timeout)),
                 )
+            if read is not None:
+                rows = self._connection.execute(read)
+            if first is not None:
+                self._connection.execute(first.encode("utf-8"))
+        return rows.fetchall() if rows is not None else []
+
+    def fetch_together(self, *queries: Query) -> list[list[tuple[Any, ...]]]:
+        """The rows of each query, all sent in one round trip (queries without parameters)."""
+        with self.pipeline():
+            cursors = [self._connection.execute(query) for query in queries]
+        try:
+            return [cursor.fetchall() for cursor in cursors]
+        except psycopg.Error as error:
+            raise translate(error) from error
 
     @contextmanager
     def pipeline(self) -> Iterator[None]:

@@ -28,6 +28,7 @@ from tenantdb.db import (
     DEPENDENT_KIND,
     AppliedMigration,
     ArchiveRequest,
+    JournalEntry,
     JournalKey,
     Session,
     applied_migrations,
@@ -56,7 +57,15 @@ from tenantdb.db import (
     statement_sha,
     who_applies,
 )
-from tenantdb.db.writes import TableStart, record_writes, table_files
+from tenantdb.db.writes import (
+    TABLE_FILES,
+    PendingWrite,
+    TableStart,
+    insert_writes,
+    table_files,
+    table_starts,
+    transaction_writes,
+)
 from tenantdb.errors import (
     ConfigError,
     ConnectionFailed,
@@ -114,6 +123,7 @@ class Runner:
     ) -> None:
         self.session = session
         self.settings = settings
+        session.stop_preparing()
         self.foreign_ledger = foreign_ledger  # another tool's ledger kept in step with the project's steps
         self.observer: Observer = observer or SilentObserver()
         self._retries = 0
@@ -291,18 +301,43 @@ class Runner:
         migration = step.migration
 
         def attempt() -> None:
-            self.session.begin(
-                lock_timeout=self._lock_timeout(migration),
-                statement_timeout=self._statement_timeout(migration, None),
-            )
+            statements = script.statements
+            may_write = self._may_write(step, statements)
+            opened: list[list[tuple[object, ...]]] = []
+
+            def begin(first: Statement | None = None) -> None:
+                # BEGIN, the timeouts, the user tables (when the step may write rows) and the first statement: one
+                # round trip
+                opened.append(
+                    self.session.begin(
+                        lock_timeout=self._lock_timeout(migration),
+                        statement_timeout=self._statement_timeout(migration, None),
+                        read=TABLE_FILES if may_write else None,
+                        first=first.text if first is not None else None,
+                    )
+                )
+
             try:
-                files = self._table_files(step, script.statements)
-                for index, statement in enumerate(script.statements):
+                first = statements[0] if statements and not self._archives(statements[0]) else None
+                if first is None:
+                    begin()
+                else:
+                    self._execute(step, first, run=lambda: begin(first))
+                    self.observer.statement_finished(migration, 0, first)
+                files = table_starts(opened[0]) if may_write else None
+                for index, statement in enumerate(statements):
+                    if index == 0 and first is not None:
+                        continue
                     self._execute(step, statement)
                     self.observer.statement_finished(migration, index, statement)
-                self._record_writes(step, files)  # before restoring archives: restored rows are not the step's
-                self._restore_archives(step)
-                with self.session.pipeline():  # ledger, event and COMMIT in one round trip
+                # what the step wrote is read before archives are restored: restored rows are not the step's
+                pending = self._transaction_writes(step, files)
+                if self._restores(step):
+                    insert_writes(self.session, pending)
+                    self._restore_archives(step)
+                    pending = []
+                with self.session.pipeline():  # what it wrote, ledger, event and COMMIT in one round trip
+                    insert_writes(self.session, pending)
                     self._finish(step, script, started)
                     self.session.execute("COMMIT")
             except BaseException:
@@ -311,27 +346,42 @@ class Runner:
 
         self._retrying(step, None, attempt)
 
-    def _table_files(self, step: Step, statements: Sequence[Statement]) -> dict[int, TableStart] | None:
-        """Tables before an up step's transaction, when it may write rows (None: nothing will be recorded).
+    def _archives(self, statement: Statement) -> bool:
+        """Whether the statement destroys data that is archived first (in its transaction, before it runs)."""
+        return self.settings.archive and bool(destructions(statement))
+
+    @staticmethod
+    def _may_write(step: Step, statements: Sequence[Statement]) -> bool:
+        """Whether what the transaction writes is recorded: an up step with a statement that may write rows.
 
         Leaving a transaction unrecorded is always safe: ``rollback --level data`` only removes rows whose
         transaction was recorded.
         """
-        if step.direction is Direction.UP and any(may_write_rows(statement) for statement in statements):
-            return table_files(self.session)
-        return None
+        return step.direction is Direction.UP and any(may_write_rows(statement) for statement in statements)
+
+    def _table_files(self, step: Step, statements: Sequence[Statement]) -> dict[int, TableStart] | None:
+        """Tables before an up step's transaction, when it may write rows (None: nothing will be recorded)."""
+        return table_files(self.session) if self._may_write(step, statements) else None
 
     def _record_writes(self, step: Step, files: dict[int, TableStart] | None) -> None:
         """What an up step's transaction wrote, for ``rollback --level data`` (in that transaction)."""
-        if files is not None:
-            record_writes(self.session, step.migration.source, str(step.migration.version), files)
+        insert_writes(self.session, self._transaction_writes(step, files))
 
-    def _execute(self, step: Step, statement: Statement) -> None:
-        """Run one statement; a failure becomes MigrationFailed (lock timeouts and lost connections pass)."""
+    def _transaction_writes(self, step: Step, files: dict[int, TableStart] | None) -> list[PendingWrite]:
+        if files is None:
+            return []
+        return transaction_writes(self.session, step.migration.source, str(step.migration.version), files)
+
+    def _execute(self, step: Step, statement: Statement, run: Callable[[], None] | None = None) -> None:
+        """Run one statement (or ``run``, which sends it with others and archives nothing); a failure becomes
+        MigrationFailed (lock timeouts and lost connections pass)."""
         try:
-            if self.settings.archive:
-                self._archive_before(step, statement)
-            self.session.run_script(statement.text)
+            if run is not None:
+                run()
+            else:
+                if self.settings.archive:
+                    self._archive_before(step, statement)
+                self.session.run_script(statement.text)
         except ConnectionFailed as error:
             where = _where(step.migration, step.direction, statement)
             raise ConnectionFailed(
@@ -487,16 +537,9 @@ class Runner:
         step just wrote with the same primary key. Each restore runs in a savepoint: its rows carry a
         subtransaction id the step did not record, so a later archive counts them as the application's.
         """
-        if not self.settings.archive or not self.settings.restore_on_reapply:
+        if not self._restores(step):
             return
         migration = step.migration
-        if self._restorable is None:  # one look at the manifest per run, not one per migration
-            pending = list_entries(self.session, pending_only=True)
-            self._restorable = {
-                (entry.source, entry.version) for entry in pending if entry.kind not in ("rows", DEPENDENT_KIND)
-            }
-        if (migration.source, str(migration.version)) not in self._restorable:
-            return
         entries = list_entries(self.session, source=migration.source, version=str(migration.version), pending_only=True)
         for entry in reversed(entries):
             if entry.direction == step.direction or entry.kind in ("rows", DEPENDENT_KIND):
@@ -524,13 +567,25 @@ class Runner:
             self._event(step, "restore", f"{message} from {entry.archive_schema}.{entry.archive_table}")
             self.observer.note(f"{migration.label}: {message}")
 
+    def _restores(self, step: Step) -> bool:
+        """Whether the step has archived tables or columns to put back (one look at the manifest per run)."""
+        if not self.settings.archive or not self.settings.restore_on_reapply:
+            return False
+        if self._restorable is None:
+            pending = list_entries(self.session, pending_only=True)
+            self._restorable = {
+                (entry.source, entry.version) for entry in pending if entry.kind not in ("rows", DEPENDENT_KIND)
+            }
+        return (step.migration.source, str(step.migration.version)) in self._restorable
+
     # -- statement-by-statement scripts ---------------------------------------------------------------
 
     def _run_statements(self, step: Step, script: Script, started: datetime) -> int | None:
         migration = step.migration
         key = JournalKey(source=migration.source, version=str(migration.version), direction=step.direction)
-        entries = {index: entry.state for index, entry in journal_entries(self.session, key).items()}
-        self._refuse_edits_of_finished_statements(step, script, key)
+        journal = journal_entries(self.session, key)
+        self._refuse_edits_of_finished_statements(step, script, journal)
+        entries = {index: entry.state for index, entry in journal.items()}
         resumed_at = self._first_unfinished(entries, len(script.statements)) if entries else None
         if resumed_at is not None:
             message = f"resuming at statement {resumed_at + 1} of {len(script.statements)}"
@@ -561,10 +616,14 @@ class Runner:
             self.observer.statement_finished(migration, index, statement)
             index += 1
         self._require_committed(step, script)
-        self.session.execute("BEGIN")
+        restores = self._restores(step)
+        if restores:
+            self.session.execute("BEGIN")
         try:
             self._restore_archives(step)
-            with self.session.pipeline():
+            with self.session.pipeline():  # (BEGIN,) ledger, event and COMMIT in one round trip
+                if not restores:
+                    self.session.execute("BEGIN")
                 self._finish(step, script, started)
                 self.session.execute("COMMIT")
         except BaseException:
@@ -572,9 +631,11 @@ class Runner:
             raise
         return resumed_at
 
-    def _refuse_edits_of_finished_statements(self, step: Step, script: Script, key: JournalKey) -> None:
+    def _refuse_edits_of_finished_statements(
+        self, step: Step, script: Script, journal: dict[int, JournalEntry]
+    ) -> None:
         """Resuming is safe when the statements that already ran are unchanged; later ones may be fixed."""
-        for index, entry in sorted(journal_entries(self.session, key).items()):
+        for index, entry in sorted(journal.items()):
             if entry.state != "done":
                 continue
             current = script.statements[index] if index < len(script.statements) else None
@@ -654,11 +715,14 @@ class Runner:
             journal_mark(self.session, key, index, statement.text, "done")
             return
         self._drop_invalid_leftovers(step, statement)
-        journal_mark(self.session, key, index, statement.text, "started")
         timeout = self._statement_timeout(migration, statement)
-        # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits
-        # for, then wait for older snapshots: a lock_timeout would only throw away finished work behind a report.
-        self.session.set_timeouts(lock_timeout=timedelta(0), statement_timeout=timeout, local=False)
+        with self.session.pipeline():  # the journal entry and the statement's timeouts: one round trip
+            journal_mark(self.session, key, index, statement.text, "started")
+            # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write
+            # waits for, then wait for older snapshots: a lock_timeout would only throw away finished work behind
+            # a report.
+            self.session.set_timeouts(lock_timeout=timedelta(0), statement_timeout=timeout, local=False)
+        finished = False
         try:
             self._retrying(
                 step,
@@ -666,14 +730,22 @@ class Runner:
                 lambda: self._execute(step, statement),
                 before_retry=lambda: self._drop_invalid_leftovers(step, statement),
             )
+            finished = True
         finally:
             if not self.session.closed:
-                self.session.set_timeouts(
-                    lock_timeout=self._lock_timeout(migration),
-                    statement_timeout=self._statement_timeout(migration, None),
-                    local=False,
-                )
-        journal_mark(self.session, key, index, statement.text, "done")
+                with self.session.pipeline():  # the migration's timeouts again and, when it ran, the journal
+                    self.session.set_timeouts(
+                        lock_timeout=self._lock_timeout(migration),
+                        statement_timeout=self._statement_timeout(migration, None),
+                        local=False,
+                    )
+                    if finished:
+                        journal_mark(self.session, key, index, statement.text, "done")
+        if self.session.closed:
+            raise ConnectionFailed(
+                f"{migration.label}: lost the connection after {_where(migration, step.direction, statement)} ran",
+                hint="run the same command again: tenantdb re-reads the journal and resumes",
+            )
 
     def _already_built(self, step: Step, statement: Statement) -> bool:
         """An interrupted CREATE INDEX CONCURRENTLY whose index is complete and valid needs no rerun."""
