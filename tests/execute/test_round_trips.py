@@ -7,6 +7,7 @@ change that adds bookkeeping queries to every migration fails here. A round trip
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ import psycopg
 import pytest
 from psycopg.pq import Trace
 
-from tenantdb.db import Session
+from tenantdb.db import Session, connect
+from tenantdb.errors import MigrationFailed
 from tests.helpers import load, up, write_files
 
 RUNS = 5  # migrations of each kind, so a once-per-run cost does not hide in the average
@@ -131,3 +133,53 @@ def test_a_data_migration_records_its_writes_in_few_round_trips(traced: TracedSe
     # BEGIN, timeouts, the tables before, the statement, its transaction id, its table statistics, the writes row,
     # ledger row, journal clean-up, event, COMMIT
     assert statements <= 1 + 10
+
+
+def test_a_rewritten_index_build_costs_few_round_trips(traced: TracedSession, tmp_path: Path) -> None:
+    """CREATE INDEX on an existing table runs CONCURRENTLY, journaled: the table lookup, the rewrite event, the
+    journal read, the session's timeouts, the INVALID-leftover lookup, "started" with the build's timeouts, the
+    build, "done" with the timeouts back, and BEGIN, ledger, event and COMMIT."""
+    files = _files(
+        "-- migrate:up\nCREATE INDEX items_{n} ON items (tenant_id, id);\n-- migrate:down\nDROP INDEX items_{n};\n"
+    )
+    _, round_trips = _count(traced, tmp_path, files)
+    assert round_trips <= 9  # before: 13
+
+
+# -- the first statement, sent with BEGIN, keeps the guarantees of any other -------------------------------------
+
+
+def test_a_failing_first_statement_is_reported_with_its_line_and_leaves_no_trace(
+    session: Session, tmp_path: Path
+) -> None:
+    _base(tmp_path)
+    write_files(
+        tmp_path, {"0002_bad.sql": "-- migrate:up\nALTER TABLE missing ADD COLUMN c int;\nCREATE TABLE t (id int);\n"}
+    )
+    with pytest.raises(MigrationFailed) as error:
+        up(session, load(tmp_path))
+    assert (error.value.line, error.value.sqlstate) == (2, "42P01")
+    assert not session.in_transaction
+    assert session.fetch_value("SELECT to_regclass('t')") is None
+    assert session.fetch_value("SELECT count(*) FROM tenantdb.applied_migrations WHERE version = '0002'") == 0
+    assert session.fetch_value("SELECT count(*) FROM tenantdb.events WHERE kind = 'failure' AND version = '0002'") == 1
+
+
+def test_a_first_statement_that_waits_for_a_lock_is_retried(session: Session, dsn: str, tmp_path: Path) -> None:
+    _base(tmp_path)
+    up(session, load(tmp_path))
+    write_files(tmp_path, {"0002_add.sql": "-- migrate:up\nALTER TABLE items ADD COLUMN c int;\n"})
+    with connect(dsn) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT * FROM items LIMIT 1")
+        release = threading.Timer(1.0, lambda: reader.execute("COMMIT"))
+        release.start()
+        try:
+            result = up(session, load(tmp_path))
+        finally:
+            release.join()
+    assert result.steps[0].lock_retries > 0
+    assert session.fetch_value("SELECT count(*) FROM tenantdb.events WHERE kind = 'lock_retry'") > 0
+    assert session.fetch_value(
+        "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'c')"
+    )
