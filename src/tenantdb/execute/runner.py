@@ -80,7 +80,7 @@ from tenantdb.execute.retry import Backoff, with_lock_retries
 from tenantdb.migrations import PROJECT_SOURCE, Direction, ExecutionMode, Migration, Script, Version
 from tenantdb.migrations.foreign_ledgers import ForeignLedger, follow_step
 from tenantdb.plan import Plan, Step
-from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions
+from tenantdb.sql import DestructionKind, Rewrite, Statement, TransactionMode, destructions
 from tenantdb.sql.effects import effect_record, effects
 from tenantdb.sql.targets import may_write_rows
 
@@ -141,8 +141,9 @@ class Runner:
             return self._forget(step)
         script = step.migration.up if step.direction is Direction.UP else step.migration.down
         assert script is not None, "the planner only plans downs that exist"
+        rewrites: tuple[Rewrite, ...] = ()
         if self.settings.online:
-            script = self._online(step, script)
+            script, rewrites = self._online(step, script)
         self._retries = 0
         started = datetime.now(UTC)
         clock = time.monotonic()
@@ -151,7 +152,7 @@ class Runner:
             resumed_at = None
             self._run_transactional(step, script, started)
         else:
-            resumed_at = self._run_statements(step, script, started)
+            resumed_at = self._run_statements(step, script, started, rewrites)
         duration_ms = int((time.monotonic() - clock) * 1000)
         self.observer.migration_finished(step.migration, step.direction, duration_ms)
         return StepOutcome(
@@ -224,18 +225,18 @@ class Runner:
         self._event(step, "journal_void", message)
         self.observer.note(message)
 
-    def _online(self, step: Step, script: Script) -> Script:
-        """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement."""
+    def _online(self, step: Step, script: Script) -> tuple[Script, tuple[Rewrite, ...]]:
+        """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement (which
+        records the rewrites' events before its first statement)."""
         key = JournalKey(source=step.migration.source, version=str(step.migration.version), direction=step.direction)
         statements, rewrites = resumable_rewrite(self.session, key, script.statements)
         if not rewrites:
-            return script
+            return script, ()
         for rewrite in rewrites:
-            self._event(step, "rewrite", rewrite.describe(), rewrite.original)
             self.observer.note(
                 f"{step.migration.label}: online rewrite ({rewrite.kind}) at line {rewrite.original.line}"
             )
-        return replace(script, statements=statements, no_transaction=True)
+        return replace(script, statements=statements, no_transaction=True), rewrites
 
     # -- timeouts and retries -------------------------------------------------------------------------
 
@@ -580,10 +581,22 @@ class Runner:
 
     # -- statement-by-statement scripts ---------------------------------------------------------------
 
-    def _run_statements(self, step: Step, script: Script, started: datetime) -> int | None:
+    def _run_statements(
+        self, step: Step, script: Script, started: datetime, rewrites: tuple[Rewrite, ...] = ()
+    ) -> int | None:
         migration = step.migration
         key = JournalKey(source=migration.source, version=str(migration.version), direction=step.direction)
-        journal = journal_entries(self.session, key)
+
+        def before() -> None:  # the rewrites' events and the session's timeouts go with the journal read
+            for rewrite in rewrites:
+                self._event(step, "rewrite", rewrite.describe(), rewrite.original)
+            self.session.set_timeouts(
+                lock_timeout=self._lock_timeout(migration),
+                statement_timeout=self._statement_timeout(migration, None),
+                local=False,
+            )
+
+        journal = journal_entries(self.session, key, before=before)
         self._refuse_edits_of_finished_statements(step, script, journal)
         entries = {index: entry.state for index, entry in journal.items()}
         resumed_at = self._first_unfinished(entries, len(script.statements)) if entries else None
@@ -591,11 +604,6 @@ class Runner:
             message = f"resuming at statement {resumed_at + 1} of {len(script.statements)}"
             self.observer.note(f"{migration.label}: {message}")
             self._event(step, "resume", message)
-        self.session.set_timeouts(
-            lock_timeout=self._lock_timeout(migration),
-            statement_timeout=self._statement_timeout(migration, None),
-            local=False,
-        )
         block = _FileTransaction(self._backoff())
         index = 0
         while index < len(script.statements):
@@ -700,12 +708,31 @@ class Runner:
         return next((i for i in range(total) if entries.get(i) != "done"), None)
 
     def _run_in_own_transaction(self, step: Step, key: JournalKey, index: int, statement: Statement) -> None:
+        """The statement and its journal entry in one transaction: BEGIN goes with the statement, the journal entry
+        with COMMIT (two round trips)."""
+        may_write = self._may_write(step, (statement,))
+
         def attempt() -> None:
-            with self.session.transaction():
-                files = self._table_files(step, (statement,))
-                self._execute(step, statement)
-                self._record_writes(step, files)
-                journal_mark(self.session, key, index, statement.text, "done")
+            opened: list[list[tuple[object, ...]]] = []
+
+            def begin(first: Statement | None = None) -> None:
+                read = TABLE_FILES if may_write else None
+                opened.append(self.session.begin(read=read, first=first.text if first is not None else None))
+
+            try:
+                if self._archives(statement):
+                    begin()
+                    self._execute(step, statement)
+                else:
+                    self._execute(step, statement, run=lambda: begin(statement))
+                pending = self._transaction_writes(step, table_starts(opened[0]) if may_write else None)
+                with self.session.pipeline():
+                    insert_writes(self.session, pending)
+                    journal_mark(self.session, key, index, statement.text, "done")
+                    self.session.execute("COMMIT")
+            except BaseException:
+                self.session.rollback()
+                raise
 
         self._retrying(step, statement, attempt)
 
