@@ -7,7 +7,7 @@ py-spy samples the Python stack of the process at a fixed rate (``--format raw``
   it called directly, such as pglast's parser or ``json``);
 * **total** time: samples where it is anywhere on the stack (counted once per sample even when recursive),
   listed for the project's own functions (``tenantdb/...``) only, where a fix would go, less the CLI entry
-  chain (``tenantdb/cli``, ``tenantdb/commands.py``) that is on every stack;
+  chain (``tenantdb/cli``, ``tenantdb/commands``) that is on every stack;
 * **callers**: for the top self-time functions, the tenantdb call paths (innermost project frames) that
   lead to them, so that time in library code (pglast, typing) is traced to the project code that asked for it;
 * **by module**: self time grouped by the file's package directory;
@@ -25,7 +25,7 @@ from typing import Any
 
 PROJECT = "tenantdb/"
 """Path prefix (as py-spy shortens it) of the project's own modules."""
-ENTRY_CHAIN = ("tenantdb/cli/", "tenantdb/commands.py")
+ENTRY_CHAIN = ("tenantdb/cli/", "tenantdb/commands/")
 """Project frames on (nearly) every stack: left out of the total-time list."""
 CALLER_DEPTH = 3
 """Project frames shown per call path."""
@@ -40,6 +40,7 @@ FRAME = re.compile(r"^(?P<function>.*) \((?P<path>[^()]*?)(?::(?P<line>\d+))?\)$
 
 PHASES: tuple[tuple[str, frozenset[str]], ...] = (
     ("import modules", frozenset({"_find_and_load"})),
+    ("parse the command line (typer)", frozenset({"make_context"})),
     ("render output", frozenset({"show_json", "emit_json", "show_text", "render"})),
     ("lint (rules, schema model)", frozenset({"lint_migrations", "_lint_migration", "_lint_script"})),
     ("load + parse files", frozenset({"load_single_file", "load_migrations", "load_project_migrations"})),

@@ -88,13 +88,20 @@ def tenantdb_command(tenantdb: Path, name: str, targets: list[Path], files: int,
     return Command(name, "tenantdb", description, argv, files, frozenset({0}))
 
 
+RUN_ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+"""The commands' environment: Python may write its ``.pyc`` files (in the warm-up run), as an installed tool has
+them; with PYTHONDONTWRITEBYTECODE set every timed run would compile tenantdb's modules again."""
+
+
 def run_measured(command: Command, cwd: Path, output: Path) -> Measurement:
     """Run ``command`` with stdout to ``output``; wall clock from start to exit, CPU and peak RSS from ``wait4``."""
     errors = output.with_suffix(".stderr")
     with output.open("wb") as stdout, errors.open("wb") as stderr:
         started = time.perf_counter()
         try:
-            process = subprocess.Popen(command.argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
+            process = subprocess.Popen(
+                command.argv, cwd=cwd, env=RUN_ENVIRONMENT, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
+            )
         except OSError as error:
             raise ToolFailed(f"cannot start {command.argv[0]}: {error}") from error
         _, status, usage = os.wait4(process.pid, 0)

@@ -36,11 +36,29 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     orphans_ignore = ["events.actor_id"] # table.column or schema.table.column: never checked
     orphans_map = { "tasks.owner_id" = "users.id" }  # references the naming rule cannot guess
 
+    [lint]                               # docs/lint.md
+    profile = "default"                  # default: hazards only | strict: opinions (prefer-*) too
+
+    [lint.rules]                         # per rule: off | info | warning | error (info never fails the exit code)
+    prefer-text-over-varchar = "warning" # an opinion, enabled under the default profile
+    ban-truncate = "off"
+
     [posthog]                            # business events delivered from the outbox (docs/posthog.md)
     api_key = "phc_..."                  # else TENANTDB_POSTHOG_API_KEY; without a key nothing is sent
     host = "https://eu.i.posthog.com"    # else TENANTDB_POSTHOG_HOST, else PostHog's US cloud
     lease = "5min"                       # how long a flush owns the events it took before another may resend them
     timeout = "15s"                      # per HTTP request to PostHog
+
+    [[phases]]                           # migrations grouped into phases with gates (tenantdb.phases)
+    name = "schema preparation"
+    migrations = "0001-0004"             # a range, or a list of versions
+    pre_checks = ["checks/no_orphans.sql", "SELECT id FROM users WHERE email IS NULL"]
+    post_checks = ["SELECT ... "]        # every returned row is a violation
+    probes = { tenant_lookup = "SELECT * FROM users WHERE tenant_id = '...' LIMIT 10" }
+    max_regression = 0.20                # a probe more than 20% slower is a regression
+    rollback_on = ["failure", "violation", "regression"]
+    feature_off = ["UPDATE feature_flags SET enabled = false WHERE name = 'ai_reports'"]
+    preserve = ["users"]                 # tables whose existing rows the phase must leave exactly as they were
 """
 
 from __future__ import annotations
@@ -50,11 +68,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tenantdb.errors import ConfigError
-from tenantdb.phase_config import PhaseSpec, phase_tables, read_phase
 
 CONFIG_FILE = "tenantdb.toml"
 
@@ -130,6 +148,64 @@ class PostHogSettings:
         return bool(self.api_key)
 
 
+class LintProfile(StrEnum):
+    """Which rules ``tenantdb lint`` runs: hazards only, or opinions too."""
+
+    DEFAULT = "default"
+    STRICT = "strict"
+
+
+class RuleLevel(StrEnum):
+    """A rule's level set in ``[lint.rules]``: off, or the severity of its findings."""
+
+    OFF = "off"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LintSettings:
+    """The lint profile and per-rule levels (rule ids are checked against the registry when lint runs)."""
+
+    profile: LintProfile = LintProfile.DEFAULT
+    rules: Mapping[str, RuleLevel] = field(default_factory=dict)
+
+
+class Trigger(StrEnum):
+    """What rolls a phase back: a statement failed, a check returned rows, a probe got slower."""
+
+    FAILURE = "failure"
+    VIOLATION = "violation"
+    REGRESSION = "regression"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NamedSql:
+    """A check or probe: a name and its SQL (inline in tenantdb.toml, or read from a file next to it)."""
+
+    name: str
+    sql: str
+    path: Path | None = None  # the .sql file it was read from; None when written inline in tenantdb.toml
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhaseSpec:
+    """One ``[[phases]]`` table: which migrations, the gates around them, and when to roll back."""
+
+    name: str
+    migrations: tuple[str, ...] = ()  # explicit versions
+    first: str | None = None  # or a range "0001-0004"
+    last: str | None = None
+    pre_checks: tuple[NamedSql, ...] = ()
+    post_checks: tuple[NamedSql, ...] = ()
+    probes: tuple[NamedSql, ...] = ()
+    max_regression: float = 0.20
+    rollback_on: frozenset[Trigger] = frozenset(Trigger)
+    feature_off: tuple[NamedSql, ...] = ()
+    preserve: tuple[str, ...] = ()  # tables whose existing rows the phase must leave exactly as they were
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything a command needs to know about the project."""
@@ -146,6 +222,7 @@ class Settings:
     runner: RunnerSettings = RunnerSettings()
     verify: VerifySettings = VerifySettings()
     posthog: PostHogSettings = PostHogSettings()
+    lint: LintSettings = LintSettings()
     modules: tuple[str, ...] = ()  # bundled schema modules to apply before the project's migrations
     phases: tuple[PhaseSpec, ...] = ()
     config_file: Path | None = None
@@ -186,6 +263,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
     runner = _table(data, "runner", path)
     verify = _table(data, "verify", path)
     posthog = _table(data, "posthog", path)
+    lint = _table(data, "lint", path)
     dsn = (
         environ.get("TENANTDB_DSN")
         or environ.get("DATABASE_URL")
@@ -210,8 +288,9 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         runner=_runner_settings(runner, data.get("online", True)),
         verify=_verify_settings(verify),
         posthog=_posthog_settings(posthog, environ),
+        lint=_lint_settings(lint),
         modules=_modules(data.get("modules", [])),
-        phases=tuple(read_phase(table, project_dir, index) for index, table in enumerate(phase_tables(data, path))),
+        phases=_phases(data, project_dir, path),
         config_file=path if path.is_file() else None,
     )
 
@@ -326,6 +405,29 @@ def _column_name(name: str) -> None:
 _POSTHOG_KEYS = {"api_key", "host", "lease", "timeout"}
 
 
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
+def _lint_settings(table: Mapping[str, Any]) -> LintSettings:
+    unknown = set(table) - {"profile", "rules"}
+    if unknown:
+        raise ConfigError(f"unknown [lint] setting(s): {', '.join(sorted(unknown))}", hint="known: profile, rules")
+    profile = _choice(table.get("profile", LintProfile.DEFAULT), LintProfile, "lint.profile")
+    rules = table.get("rules", {})
+    if not isinstance(rules, dict):
+        raise ConfigError('[lint.rules] must be a table of rule-id = "off" | "info" | "warning" | "error"')
+    levels = {str(rule): _choice(level, RuleLevel, f"lint.rules.{rule}") for rule, level in rules.items()}
+    return LintSettings(profile=profile, rules=levels)
+
+
+def _choice(value: Any, enum: type[_Choice], key: str) -> _Choice:
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        raise ConfigError(f"{key} must be one of {choices}, got {value!r}") from None
+
+
 def _posthog_settings(table: Mapping[str, Any], environ: Mapping[str, str]) -> PostHogSettings:
     unknown = set(table) - _POSTHOG_KEYS
     if unknown:
@@ -342,3 +444,89 @@ def _posthog_settings(table: Mapping[str, Any], environ: Mapping[str, str]) -> P
         if value <= timedelta(0):
             raise ConfigError(f"posthog.{key} must be longer than 0", hint="e.g. '5min' or '15s'")
     return PostHogSettings(api_key=api_key.strip() or None, host=host.strip() or None, **durations)
+
+
+_PHASE_KEYS = {
+    "name",
+    "migrations",
+    "pre_checks",
+    "post_checks",
+    "probes",
+    "max_regression",
+    "rollback_on",
+    "feature_off",
+    "preserve",
+}
+
+
+def _phases(data: Mapping[str, Any], project_dir: Path, path: Path) -> tuple[PhaseSpec, ...]:
+    tables = data.get("phases", [])
+    if not isinstance(tables, list) or not all(isinstance(item, dict) for item in tables):
+        raise ConfigError(f"{path}: phases must be [[phases]] tables")
+    return tuple(_phase(table, project_dir, index) for index, table in enumerate(tables))
+
+
+def _phase(table: Mapping[str, Any], project_dir: Path, index: int) -> PhaseSpec:
+    name = _string(table.get("name"), f"phases[{index}].name") or f"phase {index + 1}"
+    unknown = set(table) - _PHASE_KEYS
+    if unknown:
+        raise ConfigError(
+            f"phase {name!r}: unknown key(s) {', '.join(sorted(unknown))}",
+            hint=f"known: {', '.join(sorted(_PHASE_KEYS))}",
+        )
+    selection = table.get("migrations")
+    first = last = None
+    versions: tuple[str, ...] = ()
+    if isinstance(selection, str) and "-" in selection.strip("-"):
+        first, _, last = (part.strip() for part in selection.partition("-"))
+    elif isinstance(selection, str):
+        versions = (selection.strip(),)
+    elif isinstance(selection, list) and all(isinstance(item, str | int) for item in selection):
+        versions = tuple(str(item) for item in selection)
+    else:
+        raise ConfigError(f'phase {name!r}: migrations must be a range like "0001-0004" or a list of versions')
+    triggers = table.get("rollback_on", list(Trigger))
+    if not isinstance(triggers, list) or not set(triggers) <= set(Trigger):
+        raise ConfigError(f"phase {name!r}: rollback_on takes any of {', '.join(Trigger)}")
+    regression = table.get("max_regression", 0.20)
+    if not isinstance(regression, int | float) or not 0 < regression < 10:
+        raise ConfigError(f"phase {name!r}: max_regression must be a fraction such as 0.2")
+    return PhaseSpec(
+        name=name,
+        migrations=versions,
+        first=first,
+        last=last,
+        pre_checks=_named_sql(table.get("pre_checks", []), project_dir, f"{name}: pre_checks"),
+        post_checks=_named_sql(table.get("post_checks", []), project_dir, f"{name}: post_checks"),
+        probes=_named_sql(table.get("probes", {}), project_dir, f"{name}: probes"),
+        max_regression=float(regression),
+        rollback_on=frozenset(Trigger(trigger) for trigger in triggers),
+        feature_off=_named_sql(table.get("feature_off", []), project_dir, f"{name}: feature_off"),
+        preserve=_names(table.get("preserve", []), f"phase {name!r}: preserve"),
+    )
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where} must be a list of table names")
+    return tuple(value)
+
+
+def _named_sql(value: Any, project_dir: Path, where: str) -> tuple[NamedSql, ...]:
+    """Inline SQL, or a ``.sql`` file relative to the project; a table gives names, a list is numbered."""
+    items = list(value.items()) if isinstance(value, dict) else [(None, item) for item in value or []]
+    result = []
+    for number, (name, text) in enumerate(items, start=1):
+        if not isinstance(text, str):
+            raise ConfigError(f"{where}: expected SQL text or a .sql file, got {text!r}")
+        label = str(name) if name is not None else f"#{number}"
+        candidate = text.strip()
+        sql, path = text, None
+        if candidate.endswith(".sql") and not any(ch.isspace() for ch in candidate):
+            file = project_dir / candidate
+            if not file.is_file():
+                raise ConfigError(f"{where}: {file} not found")
+            sql, path = file.read_text(encoding="utf-8"), file
+            label = str(name) if name is not None else file.stem
+        result.append(NamedSql(name=label, sql=sql, path=path))
+    return tuple(result)

@@ -33,7 +33,7 @@ def test_rule_is_documented(rule: object) -> None:
     module = importlib.import_module(f"tenantdb.lint.rules.{rule.id.replace('-', '_')}")
     assert module.RULE is rule
     assert rule.id == rule.id.lower() and " " not in rule.id
-    assert rule.id.startswith(("require-", "ban-", "prefer-")) or rule.id == "unused-ignore"
+    assert rule.id.startswith(("require-", "ban-", "prefer-", "verify-")) or rule.id == "unused-ignore"
     for section in SECTIONS:
         assert section in rule.doc, f"{rule.id}: docstring lacks {section}"
     assert rule.bad and rule.good, f"{rule.id}: needs bad and good examples"

@@ -194,7 +194,9 @@ def isolation_project(directory: Path, extra_sql: str) -> list[MigrationSet]:
 
 
 def test_r2_lint_and_verify_report_a_later_tenant_table_without_rls(session: Session, tmp_path: Path) -> None:
-    sets = isolation_project(tmp_path, "CREATE TABLE notes (tenant_id uuid NOT NULL, body text);")
+    sets = isolation_project(
+        tmp_path, "CREATE TABLE notes (tenant_id uuid NOT NULL, id bigint, body text, PRIMARY KEY (tenant_id, id));"
+    )
     findings = lint_migration_sets(sets).findings
     assert [f.rule for f in findings] == ["require-rls-on-tenant-table"]
     migrate(session, sets, FAST, RunRequest(direction=Direction.UP))

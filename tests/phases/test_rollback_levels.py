@@ -17,9 +17,10 @@ import pytest
 from tenantdb import commands
 from tenantdb.config import Settings, load_settings
 from tenantdb.db import Session, connect, ensure_state, list_entries, table_digest
+from tenantdb.db.migration_writes import id_problem
 from tenantdb.db.state import STATE_VERSION
 from tenantdb.errors import ConfigError, LockTimeoutExhausted
-from tenantdb.phase_rollback import TableDataRollback, id_problem
+from tenantdb.phases.levels import TableDataRollback
 from tests.helpers import FAST, cli, event_kinds, write_files
 
 BASE = """-- migrate:up

@@ -14,7 +14,9 @@ from tenantdb.cli.render import emit_json, stdout
 from tenantdb.lint import Finding, LintReport, Rule
 from tenantdb.lint.rules import RULES, RULES_BY_ID
 
-_STYLE = {"error": "bold red", "warning": "yellow"}
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_GITHUB = {"error": "error", "warning": "warning", "info": "notice"}
+_SARIF = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _relative(path: Path | None) -> str:
@@ -40,7 +42,9 @@ def show_text(report: LintReport) -> None:
             stdout.print("    [dim]│ …[/]")
         if finding.hint:
             stdout.print(f"    [dim]hint:[/] {escape(finding.hint)}")
-    verdict = "[green]no problems[/]" if report.ok else f"{len(report.findings)} finding(s), {report.errors} error(s)"
+    verdict = (
+        f"{len(report.findings)} finding(s), {report.errors} error(s)" if report.findings else "[green]no problems[/]"
+    )
     suppressed = f", {report.suppressed} suppressed" if report.suppressed else ""
     stdout.print(
         f"{report.files} file(s), {report.statements} statement(s), {report.rules} rules: {verdict}{suppressed}"
@@ -53,7 +57,7 @@ def show_json(report: LintReport) -> None:
 
 def show_github(report: LintReport) -> None:
     for finding in report.findings:
-        level = "error" if finding.severity == "error" else "warning"
+        level = _GITHUB[finding.severity]
         message = finding.message + (f" ({finding.hint})" if finding.hint else "")
         message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         sys.stdout.write(
@@ -69,15 +73,15 @@ def _sarif_rule(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.doc.partition("\n")[0]},
         "help": {"text": rule.doc, "markdown": rule.doc},
-        "defaultConfiguration": {"level": "error" if rule.severity == "error" else "warning"},
-        "properties": {"tags": [str(rule.family)]},
+        "defaultConfiguration": {"level": _SARIF[rule.severity]},
+        "properties": {"tags": [str(rule.family), str(rule.category)]},
     }
 
 
 def _sarif_result(finding: Finding) -> dict[str, Any]:
     return {
         "ruleId": finding.rule,
-        "level": "error" if finding.severity == "error" else "warning",
+        "level": _SARIF[finding.severity],
         "message": {"text": finding.message + (f" Hint: {finding.hint}" if finding.hint else "")},
         "locations": [
             {
@@ -112,7 +116,9 @@ def show_sarif(report: LintReport) -> None:
 
 def show_rules() -> None:
     for rule in sorted(RULES_BY_ID.values(), key=lambda r: (r.family, r.id)):
-        stdout.print(f"[bold]{rule.id}[/] [dim]({rule.family}, {rule.severity})[/] {escape(rule.summary)}")
+        stdout.print(
+            f"[bold]{rule.id}[/] [dim]({rule.family}, {rule.severity}, {rule.category})[/] {escape(rule.summary)}"
+        )
 
 
 RENDERERS = {"text": show_text, "json": show_json, "github": show_github, "sarif": show_sarif}

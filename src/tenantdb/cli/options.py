@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from tenantdb.cli.render import report_error, stderr
+from tenantdb.cli.render import emit_json, report_error, stderr
 from tenantdb.config import Settings, load_settings
 from tenantdb.errors import ConfigError, TenantdbError
 
@@ -83,3 +83,12 @@ def parse_ratio(option: str, text: str, example: str) -> Decimal:
     if not value.is_finite():
         raise ConfigError(f"{option} {text!r}: expected a finite number")
     return value
+
+
+def render_view(as_json: bool, view: Callable[[T], None]) -> Callable[[T], None]:
+    """How a command shows its result: one JSON document with ``--json``, else ``view`` on the terminal."""
+
+    def render(result: T) -> None:
+        emit_json(result) if as_json else view(result)
+
+    return render

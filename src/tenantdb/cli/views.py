@@ -281,7 +281,7 @@ def show_plan(report: PlanReport) -> None:
         for rewrite in migration.rewrites:
             stdout.print(f"  [cyan]online rewrite[/] {escape(rewrite)}")
     for finding in report.findings:
-        style = "bold red" if finding.severity == "error" else "yellow"
+        style = {"error": "bold red", "warning": "yellow"}.get(finding.severity, "cyan")
         where = f"{finding.path.name if finding.path else ''}:{finding.line}"
         stdout.print(
             f"[{style}]{finding.severity}[/] {escape(where)} [bold]{finding.rule}[/]: {escape(finding.message)}"

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tenantdb.commands.connection import open_session, resolve_dsn
-from tenantdb.config import CONFIG_FILE, Settings, load_settings
+from tenantdb.commands.linting import load_sources
+from tenantdb.config import Settings
 from tenantdb.db import (
     AppliedMigration,
     Event,
@@ -30,20 +31,13 @@ from tenantdb.execute import (
     round_trip,
 )
 from tenantdb.execute.preview import Preview, preview
-from tenantdb.lint import Finding, LintReport, lint_migrations
+from tenantdb.lint import Finding, lint_migrations
 from tenantdb.migrations import (
     PROJECT_SOURCE,
     Direction,
-    Migration,
     MigrationSet,
     Version,
-    load_migrations,
-    load_project_migrations,
-    load_single_file,
     new_migration_file,
-)
-from tenantdb.modules import (
-    iter_module_sets,
 )
 from tenantdb.phases import PhasesReport, run_phases
 from tenantdb.plan import Adoption, Plan, StatusRow, status
@@ -70,14 +64,6 @@ class StatusReport:
     @property
     def pending(self) -> int:
         return sum(1 for row in self.rows if row.state in ("pending", "interrupted"))
-
-
-def load_sources(settings: Settings) -> list[MigrationSet]:
-    """The enabled modules (requirements first), then the project's own migrations."""
-    sources = list(iter_module_sets(settings.modules))
-    if settings.migrations_dir.is_dir() or not sources:
-        sources.append(load_project_migrations(settings))
-    return sources
 
 
 def _project(sources: list[MigrationSet]) -> MigrationSet | None:
@@ -220,24 +206,6 @@ def migrate_test(
     return round_trip(resolve_dsn(settings), load_sources(settings), settings.runner, observer, on_stage)
 
 
-def lint(settings: Settings, paths: list[Path], pg_version: int) -> LintReport:
-    """Lint the given directories and files, or the project's migrations."""
-    targets = paths or [settings.migrations_dir]
-    migrations: list[Migration] = []
-    for path in targets:
-        if (path / CONFIG_FILE).is_file() or (path / "migrations").is_dir():
-            migrations.extend(m for source in load_sources(load_settings(path)) for m in source)
-        elif path.is_dir():
-            migrations.extend(
-                load_migrations(path, layout="auto", placeholders=settings.placeholders)
-                if path != settings.migrations_dir
-                else [m for source in load_sources(settings) for m in source]
-            )
-        else:
-            migrations.append(load_single_file(path, settings.placeholders))
-    return lint_migrations(migrations, pg_version=pg_version, archive=settings.runner.archive)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanReport:
     """``tenantdb plan``: what the pending migrations do to this database, and what the linter says."""
@@ -260,7 +228,13 @@ def plan(settings: Settings) -> PlanReport:
         version = session.server_version
     pending = {m.path for m in result.migrations}
     migrations = [m for source in sources for m in source]
-    report = lint_migrations(migrations, pg_version=version // 10000, archive=settings.runner.archive)
+    report = lint_migrations(
+        migrations,
+        pg_version=version // 10000,
+        archive=settings.runner.archive,
+        online=settings.runner.online,
+        lint=settings.lint,
+    )
     findings = tuple(f for f in report.findings if f.path in pending)
     return PlanReport(preview=result, findings=findings, server_version=version)
 

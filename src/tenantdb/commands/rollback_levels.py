@@ -1,68 +1,50 @@
-"""``tenantdb rollback --phase NAME --level schema|data|feature``."""
+"""``tenantdb rollback --phase NAME --level schema|data|feature``: one phase, one level of the registry."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, replace
 
 from tenantdb.commands.connection import open_session
 from tenantdb.config import Settings
 from tenantdb.errors import ConfigError
-from tenantdb.execute import (
-    Observer,
-    SilentObserver,
-    runner_lock,
-)
-from tenantdb.migrations import (
-    load_project_migrations,
-)
-from tenantdb.phase_feature import FeatureReport, feature_off, feature_on
-from tenantdb.phase_rollback import DataRollbackReport, rollback_data
-from tenantdb.phases import phase_members, rollback_phase
+from tenantdb.execute import Observer, SilentObserver, runner_lock
+from tenantdb.migrations import load_project_migrations
+from tenantdb.phases import Level, LevelOutcome, LevelRequest, phase_set
+from tenantdb.phases.levels import LEVELS, Restorable, implementation
 
-ROLLBACK_LEVELS = ("schema", "data", "feature")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RollbackReport:
-    """What ``tenantdb rollback`` did, by level: downs run, rows removed, or a feature switched."""
-
-    phase: str
-    level: str
-    rolled_back: tuple[str, ...] = ()  # schema: the downs run, newest first
-    data: DataRollbackReport | None = None
-    feature: FeatureReport | None = None
+ROLLBACK_LEVELS = tuple(Level)
+RollbackReport = LevelOutcome  # what ``tenantdb rollback`` did, by level
 
 
 def rollback(
     settings: Settings,
     phase: str,
-    level: str,
+    level: Level | str,
     observer: Observer | None = None,
     *,
     restore: bool = False,
     force: bool = False,
     dry_run: bool = False,
-) -> RollbackReport:
+) -> LevelOutcome:
     """``tenantdb rollback --phase NAME --level schema|data|feature`` (``--restore`` turns a feature back on)."""
     spec = next((p for p in settings.phases if p.name == phase), None)
     if spec is None:
         known = ", ".join(p.name for p in settings.phases) or "none configured"
         raise ConfigError(f"no phase named {phase!r}", hint=f"phases: {known}")
-    if level not in ROLLBACK_LEVELS:
-        raise ConfigError(f"unknown rollback level {level!r}", hint=f"levels: {', '.join(ROLLBACK_LEVELS)}")
-    if restore and level != "feature":
-        raise ConfigError("--restore only applies to --level feature")
-    if dry_run and level != "data":
-        raise ConfigError("--dry-run only applies to --level data", hint="`tenantdb migrate up --dry-run` lists downs")
+    chosen = implementation(level)
+    if restore and not isinstance(chosen, Restorable):
+        restorable = ", ".join(f"--level {name}" for name, impl in LEVELS.items() if isinstance(impl, Restorable))
+        raise ConfigError(f"--restore only applies to {restorable}")
     project = load_project_migrations(settings)
-    phase_set = replace(project, migrations=tuple(phase_members(spec, project)))
-    observer = observer or SilentObserver()
-    with open_session(settings) as session, runner_lock(session, settings.runner, observer):
-        if level == "data":
-            data = rollback_data(session, phase, phase_set, settings, dry_run=dry_run)
-            return RollbackReport(phase=phase, level=level, data=data)
-        if level == "feature":
-            switch = feature_on if restore else feature_off
-            return RollbackReport(phase=phase, level=level, feature=switch(session, spec, settings, force=force))
-        labels = rollback_phase(session, phase_set, settings, observer)
-        return RollbackReport(phase=phase, level=level, rolled_back=tuple(labels))
+    request = LevelRequest(
+        spec=spec,
+        members=phase_set(spec, project),
+        settings=settings,
+        observer=observer or SilentObserver(),
+        dry_run=dry_run,
+        restore=restore,
+        force=force,
+    )
+    chosen.validate(request)
+    with open_session(settings) as session, runner_lock(session, settings.runner, request.observer):
+        if isinstance(chosen, Restorable) and restore:
+            return chosen.restore(session, request)
+        return chosen.run(session, request)

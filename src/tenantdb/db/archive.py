@@ -34,8 +34,8 @@ from typing import Any
 
 from psycopg import sql
 
+from tenantdb.db.migration_writes import EPOCH, XID_MASK, id_problem
 from tenantdb.db.session import Session
-from tenantdb.db.writes import EPOCH, XID_MASK, id_problem
 from tenantdb.errors import ConfigError, DatabaseError
 
 MAX_NAME = 63

@@ -25,6 +25,15 @@ def describe_dsn(dsn: str) -> str:
     return f"{parts.get('user') or ''}@{host}:{port}/{parts.get('dbname') or ''}".lstrip("@")
 
 
+def dsn_database(dsn: str) -> str | None:
+    """The database a DSN names; None when it names none or is not a DSN (connecting reports that)."""
+    try:
+        name = conninfo_to_dict(dsn).get("dbname")
+    except psycopg.ProgrammingError:
+        return None
+    return str(name) if name else None
+
+
 def connect(
     dsn: str,
     *,

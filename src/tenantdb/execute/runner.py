@@ -57,7 +57,7 @@ from tenantdb.db import (
     statement_sha,
     who_applies,
 )
-from tenantdb.db.writes import (
+from tenantdb.db.migration_writes import (
     TABLE_FILES,
     PendingWrite,
     TableStart,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pglast import ast
 
-from tenantdb.lint.model import Finding, Hit, Rule
-from tenantdb.lint.walk import iter_nodes, relation_name
-from tenantdb.sql import Statement, line_of
+from tenantdb.lint.model import Finding, Hit, Rule, Severity
+from tenantdb.lint.walk import relation_name
+from tenantdb.sql import Rewrite, Statement, line_of, rewrite_statements
+from tenantdb.sql.tree import all_nodes
 
 TENANT_COLUMN = "tenant_id"
 
@@ -53,6 +54,9 @@ class SchemaKnowledge:
     not_null_checks: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)
     unique_columns: dict[str, set[str]] = field(default_factory=dict)  # table -> columns that alone are a key
     primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> primary key columns
+    # table -> referenced table -> ON DELETE action as pg_constraint spells it ('a' no action, 'c' cascade, ...)
+    foreign_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    inserted_strings: dict[str, set[str]] = field(default_factory=dict)  # table -> string literals migrations inserted
 
     def copy(self) -> SchemaKnowledge:
         return SchemaKnowledge(
@@ -70,6 +74,8 @@ class SchemaKnowledge:
             not_null_checks={table: dict(checks) for table, checks in self.not_null_checks.items()},
             unique_columns={table: set(cols) for table, cols in self.unique_columns.items()},
             primary_keys=dict(self.primary_keys),
+            foreign_keys={table: dict(parents) for table, parents in self.foreign_keys.items()},
+            inserted_strings={table: set(values) for table, values in self.inserted_strings.items()},
         )
 
 
@@ -87,11 +93,47 @@ class LintContext:
     created_here: set[str] = field(default_factory=set)  # tables created earlier in this script
     statement: Statement | None = None
     archive: bool = True  # the runner archives what DROP TABLE/COLUMN, TRUNCATE and DELETE destroy
+    online: bool = True  # the runner rewrites blocking statements on existing tables (tenantdb.sql.rewrite)
+    script: tuple[Statement, ...] = ()  # every statement of the script being read
     extra: dict[str, Any] = field(default_factory=dict)  # per-run scratch space for rules' finish hooks
+    database: str | None = None  # the database the project is configured to migrate, when a DSN names it
 
     def is_existing_table(self, name: str) -> bool:
         """A table that existed before this script (not created earlier in it)."""
         return bool(name) and name not in self.created_here
+
+    def online_rewrite(self) -> Rewrite | None:
+        """How the runner rewrites the current statement online, or None when it runs as written."""
+        return None if self.statement is None else self._rewrites().get(self.statement.start)
+
+    def in_transaction(self) -> bool:
+        """The runner runs the current statement in a transaction: the file's own, or the one it wraps the script
+        in (which it does not when it splits the script for an online rewrite)."""
+        return self.in_file_transaction or (self.transactional and not self._rewrites())
+
+    def _rewrites(self) -> dict[int, Rewrite]:
+        """The runner's online rewrites of the current script, by the start of the statement they replace."""
+        if not self.online or self.section == "verify":
+            return {}
+        key = f"rewrites:{self.path}:{self.section}"
+        rewrites: dict[int, Rewrite] | None = self.extra.get(key)
+        if rewrites is None:
+            _, found = rewrite_statements(self.script, lambda _table: True)
+            rewrites = {rewrite.original.start: rewrite for rewrite in found}
+            self.extra[key] = rewrites
+        return rewrites
+
+    def rewritten(self, hit: Hit, kind: str) -> Hit:
+        """``hit`` as info when the runner rewrites the current statement online with ``kind``, else as it is."""
+        rewrite = self.online_rewrite()
+        if rewrite is None or kind not in rewrite.kind.split(","):
+            return hit
+        safe = "; ".join(statement.text for statement in rewrite.statements)
+        return replace(
+            hit,
+            message=f"{hit.message}: the runner rewrites this to {safe} (online rewrites are on)",
+            severity=Severity.INFO,
+        )
 
     def place(self) -> Place:
         statement = self.statement
@@ -111,7 +153,8 @@ class LintContext:
                 column = offset - self.source.rfind("\n", 0, offset)
         return Finding(
             rule=rule.id,
-            severity=rule.severity,
+            severity=hit.severity or rule.severity,
+            category=rule.category,
             message=hit.message,
             path=self.path,
             line=line,
@@ -126,6 +169,7 @@ def finding_at(rule: Rule, place: Place, message: str, hint: str | None = None) 
     return Finding(
         rule=rule.id,
         severity=rule.severity,
+        category=rule.category,
         message=message,
         path=place.path,
         line=place.line,
@@ -139,6 +183,7 @@ def observe(context: LintContext, node: Any) -> None:
     place = context.place()
     schema = context.schema
     _remember_created(context, node)
+    _remember_inserted(schema, node)
     if isinstance(node, ast.CreateStmt):
         name = relation_name(node.relation)
         schema.tables[name] = place
@@ -159,6 +204,7 @@ def observe(context: LintContext, node: Any) -> None:
             schema.tenant_tables[name] = place
         schema.unique_columns[name] = _unique_columns(node.tableElts or ())
         schema.primary_keys[name] = primary_key(node.tableElts or ())
+        schema.foreign_keys[name] = dict(foreign_keys(node.tableElts or ()))
     elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
         name = relation_name(node.into.rel)
         if getattr(node.objtype, "name", "") == "OBJECT_MATVIEW":
@@ -182,6 +228,14 @@ def observe(context: LintContext, node: Any) -> None:
         _observe_drop(schema, node)
 
 
+def _remember_inserted(schema: SchemaKnowledge, node: Any) -> None:
+    """The string literals of ``INSERT ... VALUES``: rows the migrations wrote themselves, not users."""
+    if isinstance(node, ast.InsertStmt) and isinstance(node.selectStmt, ast.SelectStmt):
+        values = schema.inserted_strings.setdefault(relation_name(node.relation), set())
+        for row in node.selectStmt.valuesLists or ():
+            values.update(str(v.val.sval) for v in row if isinstance(v, ast.A_Const) and isinstance(v.val, ast.String))
+
+
 def _observe_alter_table(context: LintContext, node: ast.AlterTableStmt, place: Place) -> None:
     schema = context.schema
     table = relation_name(node.relation)
@@ -189,6 +243,8 @@ def _observe_alter_table(context: LintContext, node: ast.AlterTableStmt, place: 
         name = getattr(cmd.subtype, "name", "")
         if name in ("AT_AddConstraint", "AT_AddColumn") and (key := primary_key((cmd.def_,))):
             schema.primary_keys[table] = key
+        if name in ("AT_AddConstraint", "AT_AddColumn"):
+            schema.foreign_keys.setdefault(table, {}).update(foreign_keys((cmd.def_,)))
         if name == "AT_EnableRowSecurity":
             schema.rls_enabled[table] = place
         elif name == "AT_ForceRowSecurity":
@@ -253,7 +309,10 @@ def _observe_drop(schema: SchemaKnowledge, node: ast.DropStmt) -> None:
             schema.not_null_checks.pop(name, None)
             schema.unique_columns.pop(name, None)
             schema.primary_keys.pop(name, None)
-            schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
+            schema.foreign_keys.pop(name, None)
+            schema.inserted_strings.pop(name, None)
+            if name in schema.indexes.values():  # rebuilt only when the table had indexes (drops are frequent)
+                schema.indexes = {index: table for index, table in schema.indexes.items() if table != name}
 
 
 def primary_key(elements: Any) -> tuple[str, ...]:
@@ -266,6 +325,15 @@ def primary_key(elements: Any) -> tuple[str, ...]:
         elif isinstance(element, ast.Constraint) and getattr(element.contype, "name", "") == "CONSTR_PRIMARY":
             return tuple(getattr(key, "sval", "") for key in element.keys or ())
     return ()
+
+
+def foreign_keys(elements: Any) -> Iterator[tuple[str, str]]:
+    """``(referenced table, ON DELETE action)`` of every foreign key among table elements."""
+    for element in elements:
+        constraints = element.constraints or () if isinstance(element, ast.ColumnDef) else (element,)
+        for constraint in constraints:
+            if isinstance(constraint, ast.Constraint) and getattr(constraint.contype, "name", "") == "CONSTR_FOREIGN":
+                yield relation_name(constraint.pktable), constraint.fk_del_action or "a"
 
 
 def new_columns(node: Any) -> Iterator[tuple[str, ast.ColumnDef]]:
@@ -295,6 +363,15 @@ def created_in_script(context: LintContext) -> set[tuple[str, str]]:
     """``(object type, name)`` of what the current script created so far, e.g. ``("OBJECT_SCHEMA", "staging")``."""
     created: set[tuple[str, str]] = context.extra.setdefault(f"created:{context.path}:{context.section}", set())
     return created
+
+
+def created_relation_here(context: LintContext, name: str) -> bool:
+    """A table, view or materialized view named ``name`` was created earlier in the current script."""
+    created = created_in_script(context)
+    return name in context.created_here or any((kind, name) in created for kind in _RELATION_KINDS)
+
+
+_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW")
 
 
 def _remember_created(context: LintContext, node: Any) -> None:
@@ -376,6 +453,14 @@ def column_type(type_name: ast.TypeName | None) -> ColumnType:
     return ColumnType(_type_name(type_name), typmods, bool(type_name.arrayBounds))
 
 
+_LAST_WALK: list[tuple[Statement, list[ast.Node]]] = []  # one entry, replaced whole (safe across threads)
+
+
 def nodes_of(statement: Statement) -> list[ast.Node]:
-    """Every node of a statement's tree (cached on first use by the engine)."""
-    return list(iter_nodes(statement.tree))
+    """Every node of a statement's tree, depth first: walked once, then the same list for the engine and rules."""
+    last = _LAST_WALK[0] if _LAST_WALK else None
+    if last is not None and last[0] is statement:
+        return last[1]
+    nodes = all_nodes(statement.tree)
+    _LAST_WALK[:] = [(statement, nodes)]
+    return nodes

@@ -3,22 +3,27 @@
 Up sections are read in version order and shape what the linter knows about the schema (so a table created
 earlier in the same migration is not "existing"); down and verify sections are checked against a copy of that
 knowledge and never change it.
+
+Which rules run is the profile's choice (hazards by default, opinions too under ``strict``) and ``[lint.rules]``'s:
+a rule set to a level runs at that level, ``off`` never runs. Info findings never fail.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pglast import ast
 
-from tenantdb.lint.context import LintContext, observe
-from tenantdb.lint.model import Finding, Rule, RuleId
-from tenantdb.lint.walk import iter_nodes
+from tenantdb.config import LintProfile, LintSettings, RuleLevel
+from tenantdb.errors import ConfigError
+from tenantdb.lint.context import LintContext, nodes_of, observe
+from tenantdb.lint.model import Category, Finding, Rule, RuleId, Severity
 from tenantdb.migrations import ExecutionMode, Migration, MigrationSet, Script
 from tenantdb.sql import Statement, line_comments
+from tenantdb.sql.tree import fast_trees
 
 DEFAULT_PG_VERSION = 16
 IGNORE_PREFIX = "tenantdb: ignore["
@@ -37,11 +42,17 @@ class LintReport:
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        """No warning and no error (info findings never fail)."""
+        return self.failing("warning") == 0
 
     @property
     def errors(self) -> int:
-        return sum(1 for finding in self.findings if finding.severity == "error")
+        return sum(1 for finding in self.findings if finding.severity == Severity.ERROR)
+
+    def failing(self, fail_on: str) -> int:
+        """How many findings fail a run that fails on ``warning``, ``error`` or ``never``."""
+        failing = {"warning": (Severity.WARNING, Severity.ERROR), "error": (Severity.ERROR,)}.get(fail_on, ())
+        return sum(1 for finding in self.findings if finding.severity in failing)
 
 
 @dataclass(slots=True)
@@ -56,6 +67,8 @@ class _Suppression:
 class _Run:
     rules: Sequence[Rule]
     context: LintContext
+    levels: dict[RuleId, Severity] = field(default_factory=dict)  # configured severities
+    off_unused: bool = False  # [lint.rules] unused-ignore = "off"
     by_type: dict[type, list[Rule]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     suppressions: list[_Suppression] = field(default_factory=list)
@@ -79,10 +92,12 @@ def lint_migration_sets(
     rules: Sequence[Rule] | None = None,
     pg_version: int = DEFAULT_PG_VERSION,
     archive: bool = True,
+    online: bool = True,
+    lint: LintSettings | None = None,
 ) -> LintReport:
     """Lint every migration of ``sets`` (in the order given, each in version order)."""
     migrations = [migration for migration_set in sets for migration in migration_set]
-    return lint_migrations(migrations, rules=rules, pg_version=pg_version, archive=archive)
+    return lint_migrations(migrations, rules=rules, pg_version=pg_version, archive=archive, online=online, lint=lint)
 
 
 def lint_migrations(
@@ -91,14 +106,34 @@ def lint_migrations(
     rules: Sequence[Rule] | None = None,
     pg_version: int = DEFAULT_PG_VERSION,
     archive: bool = True,
+    online: bool = True,
+    lint: LintSettings | None = None,
+    checks: Iterable[Script] = (),
+    database: str | None = None,
 ) -> LintReport:
-    """Lint migrations in order; ``archive`` says whether the runner archives destroyed data (the default)."""
+    """Lint migrations in order.
+
+    ``archive`` and ``online`` say whether the runner archives destroyed data and rewrites blocking statements
+    online (both on by default); ``lint`` is the profile and per-rule levels. ``rules`` given explicitly all run
+    (the profile chooses among the registry's); levels apply either way. ``checks`` are phase pre- and post-checks:
+    read like verify blocks, against the schema every migration shaped; ``database`` is the database the project's
+    DSN names, when it names one.
+    """
     from tenantdb.lint.rules import RULES
 
-    context = LintContext(pg_version=pg_version, archive=archive)
-    run = _Run(rules=RULES if rules is None else rules, context=context)
-    for migration in migrations:
-        _lint_migration(run, migration)
+    lint = lint or LintSettings()
+    context = LintContext(pg_version=pg_version, archive=archive, online=online, database=database)
+    selected, levels = select_rules(RULES if rules is None else rules, lint, explicit=rules is not None)
+    off_unused = lint.rules.get(UNUSED_IGNORE) is RuleLevel.OFF
+    run = _Run(rules=selected, context=context, levels=levels, off_unused=off_unused)
+    with fast_trees():  # rules parse function bodies; one switch for the whole run
+        for migration in migrations:
+            _lint_migration(run, migration)
+        forward = context.schema
+        for check in checks:
+            context.schema = forward.copy()
+            _lint_script(run, check, "verify")
+        context.schema = forward
     for rule in run.rules:
         if rule.finish is not None:
             for finding in rule.finish(run.context):
@@ -112,6 +147,33 @@ def lint_migrations(
         suppressed=run.suppressed,
         rules=len(run.rules),
     )
+
+
+def select_rules(
+    rules: Sequence[Rule], lint: LintSettings, *, explicit: bool = False
+) -> tuple[list[Rule], dict[RuleId, Severity]]:
+    """The rules to run under ``lint`` and the severities configured for them; unknown rule ids are refused."""
+    from tenantdb.lint.rules import RULES_BY_ID
+
+    unknown = sorted(rule for rule in lint.rules if rule not in RULES_BY_ID)
+    if unknown:
+        raise ConfigError(
+            f"[lint.rules]: unknown rule id(s): {', '.join(unknown)}",
+            hint="`tenantdb lint --rules` lists every rule id",
+        )
+    selected: list[Rule] = []
+    levels: dict[RuleId, Severity] = {}
+    for rule in rules:
+        level = lint.rules.get(rule.id)
+        if level is RuleLevel.OFF:
+            continue
+        strict = explicit or lint.profile is LintProfile.STRICT
+        if level is None and rule.category is Category.OPINION and not strict:
+            continue
+        if level is not None:
+            levels[rule.id] = Severity(level.value)
+        selected.append(rule)
+    return selected, levels
 
 
 def _lint_migration(run: _Run, migration: Migration) -> None:
@@ -133,13 +195,18 @@ def _lint_script(run: _Run, script: Script, section: str) -> None:
     context.transactional = script.mode is ExecutionMode.TRANSACTION
     context.in_file_transaction = False
     context.created_here = set()
+    context.script = script.statements
     run.files.add(script.path)
     _collect_suppressions(run, script)
+    by_type = run.by_type
     for statement in script.statements:
         run.statements += 1
         context.statement = statement
-        for node in iter_nodes(statement.tree):
-            for rule in run.by_type.get(type(node), ()):
+        for node in nodes_of(statement):  # one walk per statement, shared with the rules that ask for it
+            rules = by_type.get(type(node))
+            if rules is None:
+                continue
+            for rule in rules:
                 for hit in rule.check(node, context):
                     _keep(run, context.finding(rule, hit))
         _track_transaction(context, statement)
@@ -158,8 +225,8 @@ def _track_transaction(context: LintContext, statement: Statement) -> None:
 
 
 def _collect_suppressions(run: _Run, script: Script) -> None:
-    if any(s.path == script.path for s in run.suppressions):
-        return  # one file, several sections: collected once
+    if IGNORE_PREFIX not in script.source or any(s.path == script.path for s in run.suppressions):
+        return  # no suppression comment can be there; or one file, several sections: collected once
     for comment in line_comments(script.source):
         if comment.text.startswith(IGNORE_PREFIX):
             rule = comment.text[len(IGNORE_PREFIX) :].split("]", 1)[0].strip()
@@ -167,6 +234,9 @@ def _collect_suppressions(run: _Run, script: Script) -> None:
 
 
 def _keep(run: _Run, finding: Finding) -> None:
+    level = run.levels.get(finding.rule)
+    if level is not None and finding.severity != Severity.INFO:  # info (an online rewrite) stays info
+        finding = replace(finding, severity=level)
     for suppression in run.suppressions:
         if suppression.path == finding.path and suppression.rule == finding.rule and _covers(suppression, finding):
             suppression.used = True
@@ -186,11 +256,12 @@ def _report_unused_suppressions(run: _Run) -> None:
     from tenantdb.lint.rules import RULES_BY_ID
 
     rule = RULES_BY_ID.get(UNUSED_IGNORE)
-    if rule is None:
+    if rule is None or run.off_unused:
         return
+    running = {r.id for r in run.rules}
     for suppression in run.suppressions:
-        if suppression.used:
-            continue
+        if suppression.used or (suppression.rule in RULES_BY_ID and suppression.rule not in running):
+            continue  # a rule that did not run (an opinion, or off) cannot be shown to suppress nothing
         known = suppression.rule in RULES_BY_ID
         message = (
             f"ignore[{suppression.rule}] suppresses nothing here"
@@ -200,7 +271,7 @@ def _report_unused_suppressions(run: _Run) -> None:
         run.findings.append(
             Finding(
                 rule=rule.id,
-                severity=rule.severity,
+                severity=run.levels.get(rule.id, rule.severity),
                 message=message,
                 path=suppression.path,
                 line=suppression.line,
@@ -222,5 +293,7 @@ def check_example(rule: Rule, sql: str, pg_version: int = DEFAULT_PG_VERSION) ->
         from tenantdb.lint.rules import RULES
 
         rules = RULES if rule in RULES else (*RULES, rule)  # a rule being written is checked before it is listed
-        report = lint_migrations([migration], rules=rules, pg_version=pg_version)
+        report = lint_migrations(
+            [migration], rules=rules, pg_version=pg_version, lint=LintSettings(profile=LintProfile.STRICT)
+        )
     return [finding for finding in report.findings if finding.rule == rule.id]

@@ -18,6 +18,14 @@ RuleId = NewType("RuleId", str)
 class Severity(StrEnum):
     ERROR = "error"  # PostgreSQL will reject it, data is lost, or tenants are exposed
     WARNING = "warning"  # it works, but stalls writers, misleads, or will hurt later
+    INFO = "info"  # worth knowing, never fails the exit code (e.g. what the runner rewrites online)
+
+
+class Category(StrEnum):
+    """Whether a rule finds a hazard (on by default) or states an opinion (``--profile strict`` or per rule)."""
+
+    HAZARD = "hazard"  # something breaks, stalls, loses data or exposes tenants
+    OPINION = "opinion"  # a better way that nothing breaks without
 
 
 class Family(StrEnum):
@@ -39,6 +47,7 @@ class Hit:
     message: str
     hint: str | None = None
     location: int | None = None  # character offset of the offending node, as pglast reports it
+    severity: Severity | None = None  # overrides the rule's (INFO for what the runner rewrites online)
 
 
 Check = Callable[[Any, "LintContext"], Iterable[Hit]]
@@ -60,6 +69,7 @@ class Rule:
     doc: str
     finish: Finish | None = None  # runs once after every file, for rules that need the whole picture
     min_pg_version: int = 0  # a major version (15); server_version_num style (150000) is accepted too
+    category: Category = Category.HAZARD
 
     @property
     def min_major(self) -> int:
@@ -78,6 +88,7 @@ class Rule:
         good: Iterable[str],
         finish: Finish | None = None,
         min_pg_version: int = 0,
+        category: Category = Category.HAZARD,
     ) -> Rule:
         """Build a rule whose documentation is the docstring of the module that calls this."""
         module = sys._getframe(1).f_globals.get("__doc__") or ""
@@ -93,6 +104,7 @@ class Rule:
             doc=module.strip(),
             finish=finish,
             min_pg_version=min_pg_version,
+            category=category,
         )
 
 
@@ -108,4 +120,5 @@ class Finding:
     column: int = 1
     statement: str = ""
     hint: str | None = None
+    category: Category = Category.HAZARD
     suppressed: bool = field(default=False, compare=False)

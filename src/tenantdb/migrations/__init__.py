@@ -1,6 +1,11 @@
 """Migration files of every supported layout, loaded into an ordered :class:`MigrationSet`."""
 
-from tenantdb.migrations.loader import load_migrations, load_project_migrations, load_single_file
+from tenantdb.migrations.loader import (
+    load_migrations,
+    load_plain_scripts,
+    load_project_migrations,
+    load_single_file,
+)
 from tenantdb.migrations.model import (
     PROJECT_SOURCE,
     Direction,
@@ -13,6 +18,7 @@ from tenantdb.migrations.model import (
     Version,
 )
 from tenantdb.migrations.scaffold import new_migration_file
+from tenantdb.migrations.scripts import build_script
 
 __all__ = [
     "PROJECT_SOURCE",
@@ -24,7 +30,9 @@ __all__ = [
     "Script",
     "ScriptProblem",
     "Version",
+    "build_script",
     "load_migrations",
+    "load_plain_scripts",
     "load_project_migrations",
     "load_single_file",
     "new_migration_file",

@@ -200,3 +200,23 @@ def load_single_file(path: Path, placeholders: PlaceholderSettings | None = None
         lock_timeout=marked.directives.lock_timeout,
         statement_timeout=marked.directives.statement_timeout,
     )
+
+
+def load_plain_scripts(directory: Path, placeholders: PlaceholderSettings | None = None) -> list[Migration] | None:
+    """A folder of plain SQL scripts, none with a migration marker, in natural name order (for ``lint``).
+
+    ``None`` when the folder is not one (it holds no ``.sql`` file, or a file is written in a migration layout).
+    """
+    files = sorted(directory.glob("*.sql"), key=_natural_key)
+    if not files or any(_marked(path) for path in files):
+        return None
+    return [load_single_file(path, placeholders) for path in files]
+
+
+def _marked(path: Path) -> bool:
+    return any(c.text.startswith(("migrate:", "+goose")) for c in scan_comments(path, read_text(path)))
+
+
+def _natural_key(path: Path) -> tuple[int, str]:
+    digits = path.name[: len(path.name) - len(path.name.lstrip("0123456789"))]
+    return (int(digits) if digits else -1, path.name)

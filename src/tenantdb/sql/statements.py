@@ -10,6 +10,7 @@ import pglast
 from pglast import ast, parser
 
 from tenantdb.errors import TenantdbError
+from tenantdb.sql.tree import parse_trees
 
 
 class SqlSyntaxError(TenantdbError):
@@ -65,24 +66,27 @@ def split_statements(source: str, start: int = 0, end: int | None = None) -> tup
     end = len(source) if end is None else end
     chunk = source[start:end]
     try:
-        raws = pglast.parse_sql(chunk)
+        raws = parse_trees(chunk)
     except parser.ParseError as error:
         message, index = error.args[0], error.args[1] if len(error.args) > 1 else 0
         offset = start + int(index)
         raise SqlSyntaxError(str(message), offset=offset, line=line_of(source, offset)) from None
     statements = []
+    counted, line = 0, 1  # lines counted incrementally: one pass over the source, not one per statement
     for raw in raws:
         node = raw.stmt
         assert node is not None
         begin = start + (raw.stmt_location or 0)
         stop = begin + raw.stmt_len if raw.stmt_len else end
         text = source[begin:stop].strip().rstrip(";").rstrip()
+        line += source.count("\n", counted, begin)
+        counted = begin
         statements.append(
             Statement(
                 text=text,
                 start=begin,
                 end=begin + len(text),
-                line=line_of(source, begin),
+                line=line,
                 node=type(raw.stmt).__name__,
                 transaction=transaction_mode(node),
                 concurrent_index=concurrent_index_target(node),

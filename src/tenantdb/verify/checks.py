@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tenantdb.config import VerifySettings
+from tenantdb.config import NamedSql, VerifySettings
 from tenantdb.db import Session, applied_migrations, invalid_indexes, not_valid_constraints
 from tenantdb.errors import DatabaseError
 from tenantdb.migrations import PROJECT_SOURCE, Migration, MigrationSet
-from tenantdb.phase_config import NamedSql
 from tenantdb.verify.ledger import ledger_contradictions
 from tenantdb.verify.model import VerifyReport, Violation
 from tenantdb.verify.orphans import orphan_violations

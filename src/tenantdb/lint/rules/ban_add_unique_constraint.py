@@ -20,6 +20,9 @@ this for you. Exclusion constraints have no such path and are not reported here.
 
 The table was created earlier in the same script, or it is known to be small.
 
+With online rewrites on (the default), the runner rewrites this statement itself and the linter reports it
+as info, naming the rewrite; info never fails. With ``online = false`` it stays a warning.
+
 ## See also
 
 ``require-concurrent-index-creation``, ``ban-set-not-null``; PostgreSQL docs, ALTER TABLE (``ADD
@@ -39,6 +42,9 @@ from tenantdb.lint.walk import relation_name
 KEYS = {"CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY"}
 
 
+REWRITE = "unique-via-concurrent-index"  # the runner's online rewrite of ADD UNIQUE / PRIMARY KEY (cols)
+
+
 def check(node: ast.AlterTableStmt, context: LintContext) -> Iterator[Hit]:
     table = relation_name(node.relation)
     if getattr(node.objtype, "name", "") != "OBJECT_TABLE" or not context.is_existing_table(table):
@@ -46,7 +52,7 @@ def check(node: ast.AlterTableStmt, context: LintContext) -> Iterator[Hit]:
     for cmd in node.cmds or ():
         subtype = getattr(cmd.subtype, "name", "")
         if subtype == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint):
-            yield from _constraint(table, cmd.def_, None)
+            yield from (context.rewritten(hit, REWRITE) for hit in _constraint(table, cmd.def_, None))
         elif subtype == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
             for constraint in cmd.def_.constraints or ():
                 yield from _constraint(table, constraint, cmd.def_.colname)

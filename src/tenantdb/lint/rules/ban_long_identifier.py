@@ -19,6 +19,9 @@ Shorten the name to at most 63 bytes (abbreviate the table part of index and con
 Never intended; names PostgreSQL generates itself (an unnamed index or constraint) are shortened by
 PostgreSQL sensibly and are not reported. Down sections, which restore names that existed, are not checked.
 
+A hazard, not an opinion: truncation makes two names collide silently, so a later ``CREATE ... IF NOT
+EXISTS`` does nothing or a ``CREATE`` fails.
+
 ## See also
 
 PostgreSQL docs, "Identifiers and Key Words" (``NAMEDATALEN``).

@@ -19,6 +19,10 @@ Small lookup tables whose size you control (a few hundred statuses or countries)
 an external system's 32-bit ids. Ordinary counts and quantities, and the non-``id`` parts of a composite
 primary key (a line number), are not reported.
 
+An opinion (runs under ``--profile strict`` or when set in ``[lint.rules]``): an ``integer`` key works
+until about 2.1 billion rows or sequence values, which most tables never reach; nothing breaks when the
+migration runs.
+
 ## See also
 
 ``prefer-identity-over-serial``, ``ban-column-type-change``; PostgreSQL docs, "Numeric Types".
@@ -32,7 +36,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.context import LintContext, column_type, new_columns, primary_key
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Category, Family, Hit, Rule, Severity
 
 SMALL = {
     "int4": "integer",
@@ -72,6 +76,7 @@ RULE = Rule.for_node(
     id="prefer-bigint-over-int",
     summary="integer or smallint for a key or *_id column",
     severity=Severity.WARNING,
+    category=Category.OPINION,
     family=Family.TYPES,
     check=check,
     bad=(

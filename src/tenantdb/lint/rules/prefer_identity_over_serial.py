@@ -20,6 +20,9 @@ with its ids). Reset it with ``ALTER TABLE t ALTER COLUMN id RESTART WITH ...``.
 
 PostgreSQL before 10 (not reported there), or tooling that still expects a ``nextval`` default.
 
+An opinion (runs under ``--profile strict`` or when set in ``[lint.rules]``): ``serial`` works; the
+differences (sequence ownership and grants, explicit values bypassing the sequence) are matters of hygiene.
+
 ## See also
 
 ``prefer-bigint-over-int``; PostgreSQL wiki, "Don't Do This: Don't use serial"; PostgreSQL docs, CREATE TABLE
@@ -34,7 +37,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.context import LintContext, column_type, new_columns
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Category, Family, Hit, Rule, Severity
 
 SERIALS = {
     "serial": "integer",
@@ -67,6 +70,7 @@ RULE = Rule.for_node(
     id="prefer-identity-over-serial",
     summary="serial / bigserial instead of an identity column",
     severity=Severity.WARNING,
+    category=Category.OPINION,
     family=Family.TYPES,
     check=check,
     bad=(

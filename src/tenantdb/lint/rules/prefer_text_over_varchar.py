@@ -19,6 +19,10 @@ the old one; views are not affected. ``varchar`` without a length is the same as
 Tables you do not own the schema of (matching another system exactly), or a limit that is part of a standard
 and will never change (``varchar(2)`` for ISO country codes — though ``text`` with a check works as well).
 
+An opinion (runs under ``--profile strict`` or when set in ``[lint.rules]``): ``varchar(n)`` works
+correctly and its cost only shows when the limit changes, which a migration that does it reports on its own
+(``ban-column-type-change``).
+
 ## See also
 
 ``ban-char-type``, ``ban-column-type-change``; PostgreSQL wiki, "Don't Do This: Don't use varchar(n) by default".
@@ -32,7 +36,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.context import LintContext, column_type, new_columns
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Category, Family, Hit, Rule, Severity
 
 
 def check(node: Any, context: LintContext) -> Iterator[Hit]:
@@ -56,6 +60,7 @@ RULE = Rule.for_node(
     id="prefer-text-over-varchar",
     summary="varchar(n) for a new column",
     severity=Severity.WARNING,
+    category=Category.OPINION,
     family=Family.TYPES,
     check=check,
     bad=(

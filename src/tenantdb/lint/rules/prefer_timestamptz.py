@@ -18,6 +18,9 @@ space: both are 8 bytes) and converts on input and output using the session's ``
 The value is genuinely zone-less: a local time of day for a recurring event ("opens at 09:00 wherever the
 store is"), or a date-time copied verbatim from an external system, with its zone in a separate column.
 
+A hazard, not an opinion, although it is named ``prefer-``: values written by sessions with different
+``TimeZone`` settings are silently stored as different instants, which no later migration can repair.
+
 ## See also
 
 ``ban-column-type-change``; PostgreSQL wiki, "Don't Do This: Don't use timestamp (without time zone)".

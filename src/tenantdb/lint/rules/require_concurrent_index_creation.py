@@ -16,6 +16,9 @@ an interrupted build leaves before it retries. With online rewrites on, tenantdb
 The table was created earlier in the same migration (it is empty and nobody else can see it yet), or it is
 known to be tiny.
 
+With online rewrites on (the default), the runner rewrites this statement itself and the linter reports it
+as info, naming the rewrite; info never fails. With ``online = false`` it stays a warning.
+
 ## See also
 
 ``require-concurrent-index-deletion``, ``require-concurrent-reindex``; PostgreSQL docs, "Building Indexes
@@ -39,10 +42,11 @@ def check(node: ast.IndexStmt, context: LintContext) -> Iterator[Hit]:
         return
     if table in context.schema.views:
         return  # ban-index-on-view reports this one: it cannot work at all
-    yield Hit(
+    hit = Hit(
         f"CREATE INDEX on existing table {table} blocks writes for the whole build",
         hint="use CREATE INDEX CONCURRENTLY (tenantdb runs it outside a transaction and retries safely)",
     )
+    yield context.rewritten(hit, "concurrent-index")
 
 
 RULE = Rule.for_node(

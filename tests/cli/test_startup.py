@@ -1,0 +1,72 @@
+"""Start-up cost of ``tenantdb lint``: it loads the linter, not the database driver, the server or every command."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tenantdb.cli.app import app
+
+HEAVY = ("psycopg", "psycopg_pool", "fastapi", "uvicorn", "jinja2", "tenantdb.server", "tenantdb.db", "tenantdb.bi")
+
+PROBE = """
+import json, sys
+sys.argv = ["tenantdb", *sys.argv[1:]]
+from tenantdb.cli.app import main
+try:
+    main()
+except SystemExit as stop:
+    code = stop.code
+else:
+    code = 0
+loaded = sorted({name.split(".")[0] if not name.startswith("tenantdb") else name for name in sys.modules})
+print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
+"""
+
+
+def _modules_after(tmp_path: Path, *args: str) -> tuple[int, set[str], str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["modules"]), result.stdout
+
+
+def test_linting_a_file_loads_no_driver_server_or_bi(tmp_path: Path) -> None:
+    path = tmp_path / "0001_add_index.sql"
+    path.write_text("CREATE INDEX orders_tenant ON orders (tenant_id);\n", encoding="utf-8")
+    code, modules, stdout = _modules_after(tmp_path, "lint", str(path), "--format", "json", "--fail-on", "never")
+    assert code == 0
+    assert json.loads(stdout)["findings"], "the linter ran and found the blocking index build"
+    assert not {name for name in modules if name.split(".")[0] in HEAVY or name in HEAVY}
+    assert not {name for name in modules if name.startswith(HEAVY)}
+
+
+def test_linting_loads_only_the_lint_command_of_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "0001_noop.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    code, modules, _ = _modules_after(tmp_path, "lint", str(path), "--fail-on", "never")
+    assert code == 0
+    other_commands = {
+        "tenantdb.commands.migrations",
+        "tenantdb.cli.report_app",
+        "tenantdb.cli.events_app",
+        "tenantdb.cli.bi_app",
+        "tenantdb.cli.serve_cmd",
+        "tenantdb.execute",
+        "tenantdb.phases",
+    }
+    assert not modules & other_commands
+
+
+def test_the_garbage_collector_is_back_on_after_an_in_process_lint(tmp_path: Path) -> None:
+    path = tmp_path / "0001_noop.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["lint", str(path), "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()

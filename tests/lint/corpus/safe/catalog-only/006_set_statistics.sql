@@ -1,0 +1,5 @@
+-- ALTER COLUMN ... SET STATISTICS.
+-- Safe: takes SHARE UPDATE EXCLUSIVE; no rewrite.
+-- Source: PostgreSQL docs, ALTER TABLE SET STATISTICS
+-- expect: none
+ALTER TABLE orders ALTER COLUMN status SET STATISTICS 500;
