@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg import sql
 
@@ -78,19 +79,25 @@ class TableStart:
     deleted: int
 
 
+TABLE_FILES = sql.SQL(
+    "SELECT c.oid, c.relfilenode, coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0), coalesce(s.n_tup_del, 0)"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid WHERE c.relkind = 'r' AND {}"
+).format(sql.SQL(USER_SCHEMA))
+"""The rows of :func:`table_files`, for a caller that sends the query together with others."""
+
+
 def table_files(session: Session) -> dict[int, TableStart]:
     """``{table oid: TableStart}`` of the user tables, taken when a migration transaction begins.
 
     ``pg_stat_xact_user_tables`` also counts earlier transactions of the session whose statistics were not
     flushed yet (they are flushed at most once a second), so what a transaction did is the difference from here.
     """
-    rows = session.fetch_all(
-        sql.SQL(
-            "SELECT c.oid, c.relfilenode, coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0), coalesce(s.n_tup_del, 0)"
-            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid WHERE c.relkind = 'r' AND {}"
-        ).format(sql.SQL(USER_SCHEMA))
-    )
+    return table_starts(session.fetch_all(TABLE_FILES))
+
+
+def table_starts(rows: list[tuple[Any, ...]]) -> dict[int, TableStart]:
+    """:func:`table_files` from the rows of :data:`TABLE_FILES`."""
     return {int(oid): TableStart(int(node), int(ins), int(upd), int(dele)) for oid, node, ins, upd, dele in rows}
 
 
@@ -115,29 +122,56 @@ def _may_have_subtransactions(session: Session) -> bool:
     """False when PostgreSQL (16+) says this transaction has no committed subtransaction with an id."""
     if session.server_version < 160000:
         return True
-    session.execute("SELECT pg_stat_clear_snapshot()")  # the backend status below is read afresh
-    row = session.fetch_one(
+    _, rows = session.fetch_together(
+        "SELECT pg_stat_clear_snapshot()",  # the backend status below is read afresh
         "SELECT x.subxact_count, x.subxact_overflowed FROM pg_stat_get_backend_idset() AS b(id),"
-        " LATERAL pg_stat_get_backend_subxact(b.id) AS x WHERE pg_stat_get_backend_pid(b.id) = pg_backend_pid()"
+        " LATERAL pg_stat_get_backend_subxact(b.id) AS x WHERE pg_stat_get_backend_pid(b.id) = pg_backend_pid()",
     )
-    return row is None or bool(row[0]) or bool(row[1])
+    return not rows or bool(rows[0][0]) or bool(rows[0][1])
 
 
 def record_writes(session: Session, source: str, version: str, before: Mapping[int, TableStart]) -> None:
     """Record what the current transaction wrote to user tables (call it just before COMMIT)."""
-    top = session.fetch_value("SELECT pg_current_xact_id_if_assigned()::text")
+    insert_writes(session, transaction_writes(session, source, version, before))
+
+
+_WRITTEN = sql.SQL(
+    "SELECT s.relid, n.nspname, c.relname, c.relfilenode, s.n_tup_ins, s.n_tup_upd, s.n_tup_del"
+    " FROM pg_stat_xact_user_tables s JOIN pg_class c ON c.oid = s.relid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind = 'r' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0 AND {}"
+).format(sql.SQL(USER_SCHEMA))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingWrite:
+    """A row of ``tenantdb.migration_writes`` read in a migration transaction, not inserted yet."""
+
+    source: str
+    version: str
+    xids: tuple[int, ...]
+    relid: int
+    table_schema: str
+    table_name: str
+    relfilenode: int
+    created: bool
+    rewritten: bool
+    inserted: int
+    updated: int
+    deleted: int
+
+
+def transaction_writes(
+    session: Session, source: str, version: str, before: Mapping[int, TableStart]
+) -> list[PendingWrite]:
+    """What the current transaction wrote to user tables so far (its id and statistics read in one round trip)."""
+    (top_row,), rows = session.fetch_together("SELECT pg_current_xact_id_if_assigned()::text", _WRITTEN)
+    top = top_row[0]
     if top is None:
-        return
-    rows = session.fetch_all(
-        sql.SQL(
-            "SELECT s.relid, n.nspname, c.relname, c.relfilenode, s.n_tup_ins, s.n_tup_upd, s.n_tup_del"
-            " FROM pg_stat_xact_user_tables s JOIN pg_class c ON c.oid = s.relid"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE c.relkind = 'r' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0 AND {}"
-        ).format(sql.SQL(USER_SCHEMA))
-    )
+        return []
     created = [(str(row[1]), str(row[2])) for row in rows if int(row[0]) not in before]
     xids = _transaction_ids(session, int(top), created)
+    pending = []
     for relid, schema, table, relfilenode, total_inserted, total_updated, total_deleted in rows:
         start = before.get(int(relid))
         created_here = start is None
@@ -157,6 +191,28 @@ def record_writes(session: Session, source: str, version: str, before: Mapping[i
                     ([str(x & XID_MASK) for x in xids],),
                 )
             )
+        pending.append(
+            PendingWrite(
+                source=source,
+                version=version,
+                xids=xids,
+                relid=int(relid),
+                table_schema=schema,
+                table_name=table,
+                relfilenode=int(relfilenode),
+                created=created_here,
+                rewritten=rewritten,
+                inserted=left,
+                updated=updated,
+                deleted=deleted,
+            )
+        )
+    return pending
+
+
+def insert_writes(session: Session, pending: list[PendingWrite]) -> None:
+    """Insert what :func:`transaction_writes` read (in that transaction; no result is read, so it may be pipelined)."""
+    for write in pending:
         session.execute(
             "INSERT INTO tenantdb.migration_writes (source, version, xid, xids, relid, table_schema, table_name,"
             " relfilenode, created, rewritten, inserted, updated, deleted, cluster)"
@@ -166,19 +222,19 @@ def record_writes(session: Session, source: str, version: str, before: Mapping[i
             " relfilenode = excluded.relfilenode, created = excluded.created, rewritten = excluded.rewritten,"
             " inserted = excluded.inserted, updated = excluded.updated, deleted = excluded.deleted",
             (
-                source,
-                version,
-                str(xids[0]),
-                [str(x) for x in xids],
-                int(relid),
-                schema,
-                table,
-                int(relfilenode),
-                created_here,
-                rewritten,
-                left,
-                updated,
-                deleted,
+                write.source,
+                write.version,
+                str(write.xids[0]),
+                [str(x) for x in write.xids],
+                write.relid,
+                write.table_schema,
+                write.table_name,
+                write.relfilenode,
+                write.created,
+                write.rewritten,
+                write.inserted,
+                write.updated,
+                write.deleted,
             ),
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, LiteralString
@@ -95,6 +95,15 @@ class Session:
     def closed(self) -> bool:
         return self._connection.closed
 
+    def stop_preparing(self) -> None:
+        """Send every query unprepared from now on.
+
+        psycopg prepares a query it has run a few times, and drops every prepared statement (one more round trip,
+        ``DEALLOCATE ALL``) after a statement that changes the catalog: on a session that runs migrations, preparing
+        costs round trips instead of saving them.
+        """
+        self._connection.prepare_threshold = None
+
     def execute(self, query: Query, params: Params = None) -> None:
         """Run a statement; a ``str`` without params is sent as written (simple protocol, no ``%`` parsing)."""
         try:
@@ -160,15 +169,62 @@ class Session:
             raise
         self.execute("COMMIT")
 
-    def begin(self, *, lock_timeout: timedelta | None = None, statement_timeout: timedelta | None = None) -> None:
-        """BEGIN and set the transaction's timeouts, in one round trip."""
+    def begin(
+        self,
+        *,
+        lock_timeout: timedelta | None = None,
+        statement_timeout: timedelta | None = None,
+        read: LiteralString | sql.Composable | None = None,
+        first: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """BEGIN and set the transaction's timeouts, in one round trip.
+
+        The same round trip may carry a query to ``read`` (without parameters; its rows are returned) and then the
+        ``first`` statement of the transaction, SQL from a migration file run as written. They go as one simple
+        query message, so an error of that statement (or a lost connection) reads exactly as when it is sent alone;
+        it is raised here, with the transaction open and aborted.
+        """
+        parts: list[sql.Composable] = [sql.SQL("BEGIN")]
+        if lock_timeout is not None and statement_timeout is not None:
+            parts.append(
+                sql.SQL(
+                    "SELECT set_config('lock_timeout', {}, true), set_config('statement_timeout', {}, true)"
+                ).format(sql.Literal(millis(lock_timeout)), sql.Literal(millis(statement_timeout)))
+            )
+        position = len(parts)
+        if read is not None:
+            parts.append(sql.SQL(read) if isinstance(read, str) else read)
+        try:
+            text = sql.SQL("; ").join(parts).as_bytes(self._connection)
+            if first is not None:
+                text += b";\n" + first.encode("utf-8")
+            cursor = self._connection.execute(text)
+            if read is None:
+                return []
+            for _ in range(position):
+                cursor.nextset()
+            return cursor.fetchall()
+        except psycopg.Error as error:
+            raise translate(error) from error
+
+    def fetch_after(self, before: Callable[[], None], query: Query, params: Params = None) -> list[tuple[Any, ...]]:
+        """Run ``before`` (statements whose results are not read) and then the query, in one round trip."""
         with self.pipeline():
-            self.execute("BEGIN")
-            if lock_timeout is not None and statement_timeout is not None:
-                self.execute(
-                    "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
-                    (millis(lock_timeout), millis(statement_timeout)),
-                )
+            before()
+            cursor = self._connection.execute(query, params)
+        try:
+            return cursor.fetchall()
+        except psycopg.Error as error:
+            raise translate(error) from error
+
+    def fetch_together(self, *queries: Query) -> list[list[tuple[Any, ...]]]:
+        """The rows of each query, all sent in one round trip (queries without parameters)."""
+        with self.pipeline():
+            cursors = [self._connection.execute(query) for query in queries]
+        try:
+            return [cursor.fetchall() for cursor in cursors]
+        except psycopg.Error as error:
+            raise translate(error) from error
 
     @contextmanager
     def pipeline(self) -> Iterator[None]:

@@ -6,7 +6,7 @@ import getpass
 import hashlib
 import json
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -242,13 +242,17 @@ def statement_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def journal_entries(session: Session, key: JournalKey) -> dict[int, JournalEntry]:
-    """The journal of an interrupted run, by statement index (empty when there is none)."""
-    rows = session.fetch_all(
+def journal_entries(
+    session: Session, key: JournalKey, *, before: Callable[[], None] | None = None
+) -> dict[int, JournalEntry]:
+    """The journal of an interrupted run, by statement index (empty when there is none); ``before`` sends
+    statements whose results are not read in the same round trip."""
+    query = (
         "SELECT statement_index, statement_sha, state FROM tenantdb.statement_journal"
-        " WHERE source = %s AND version = %s AND direction = %s",
-        (key.source, key.version, key.direction),
+        " WHERE source = %s AND version = %s AND direction = %s"
     )
+    params = (key.source, key.version, key.direction)
+    rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
     return {int(i): JournalEntry(index=int(i), statement_sha=sha, state=state) for i, sha, state in rows}
 
 

@@ -28,6 +28,7 @@ from tenantdb.db import (
     DEPENDENT_KIND,
     AppliedMigration,
     ArchiveRequest,
+    JournalEntry,
     JournalKey,
     Session,
     applied_migrations,
@@ -56,7 +57,15 @@ from tenantdb.db import (
     statement_sha,
     who_applies,
 )
-from tenantdb.db.migration_writes import TableStart, record_writes, table_files
+from tenantdb.db.migration_writes import (
+    TABLE_FILES,
+    PendingWrite,
+    TableStart,
+    insert_writes,
+    table_files,
+    table_starts,
+    transaction_writes,
+)
 from tenantdb.errors import (
     ConfigError,
     ConnectionFailed,
@@ -71,7 +80,7 @@ from tenantdb.execute.retry import Backoff, LockRetry, LockWait, blockers_of, in
 from tenantdb.migrations import PROJECT_SOURCE, Direction, ExecutionMode, Migration, Script, Version
 from tenantdb.migrations.foreign_ledgers import ForeignLedger, follow_step
 from tenantdb.plan import Plan, Step
-from tenantdb.sql import DestructionKind, Statement, TransactionMode, destructions
+from tenantdb.sql import DestructionKind, Rewrite, Statement, TransactionMode, destructions
 from tenantdb.sql.effects import effect_record, effects
 from tenantdb.sql.targets import may_write_rows
 
@@ -114,6 +123,7 @@ class Runner:
     ) -> None:
         self.session = session
         self.settings = settings
+        session.stop_preparing()
         self.foreign_ledger = foreign_ledger  # another tool's ledger kept in step with the project's steps
         self.observer: Observer = observer or SilentObserver()
         self._retries = 0
@@ -133,8 +143,9 @@ class Runner:
             return self._forget(step)
         script = step.migration.up if step.direction is Direction.UP else step.migration.down
         assert script is not None, "the planner only plans downs that exist"
+        rewrites: tuple[Rewrite, ...] = ()
         if self.settings.online:
-            script = self._online(step, script)
+            script, rewrites = self._online(step, script)
         self._retries = 0
         self._wait = LockWait.of(self.settings, step.migration.lock_timeout)
         started = datetime.now(UTC)
@@ -144,7 +155,7 @@ class Runner:
             resumed_at = None
             self._run_transactional(step, script, started)
         else:
-            resumed_at = self._run_statements(step, script, started)
+            resumed_at = self._run_statements(step, script, started, rewrites)
         duration_ms = int((time.monotonic() - clock) * 1000)
         self.observer.migration_finished(step.migration, step.direction, duration_ms)
         return StepOutcome(
@@ -217,18 +228,18 @@ class Runner:
         self._event(step, "journal_void", message)
         self.observer.note(message)
 
-    def _online(self, step: Step, script: Script) -> Script:
-        """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement."""
+    def _online(self, step: Step, script: Script) -> tuple[Script, tuple[Rewrite, ...]]:
+        """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement (which
+        records the rewrites' events before its first statement)."""
         key = JournalKey(source=step.migration.source, version=str(step.migration.version), direction=step.direction)
         statements, rewrites = resumable_rewrite(self.session, key, script.statements)
         if not rewrites:
-            return script
+            return script, ()
         for rewrite in rewrites:
-            self._event(step, "rewrite", rewrite.describe(), rewrite.original)
             self.observer.note(
                 f"{step.migration.label}: online rewrite ({rewrite.kind}) at line {rewrite.original.line}"
             )
-        return replace(script, statements=statements, no_transaction=True)
+        return replace(script, statements=statements, no_transaction=True), rewrites
 
     # -- timeouts and retries -------------------------------------------------------------------------
 
@@ -302,18 +313,43 @@ class Runner:
         migration = step.migration
 
         def attempt() -> None:
-            self.session.begin(
-                lock_timeout=self._lock_timeout(migration),
-                statement_timeout=self._statement_timeout(migration, None),
-            )
+            statements = script.statements
+            may_write = self._may_write(step, statements)
+            opened: list[list[tuple[object, ...]]] = []
+
+            def begin(first: Statement | None = None) -> None:
+                # BEGIN, the timeouts, the user tables (when the step may write rows) and the first statement: one
+                # round trip
+                opened.append(
+                    self.session.begin(
+                        lock_timeout=self._lock_timeout(migration),
+                        statement_timeout=self._statement_timeout(migration, None),
+                        read=TABLE_FILES if may_write else None,
+                        first=first.text if first is not None else None,
+                    )
+                )
+
             try:
-                files = self._table_files(step, script.statements)
-                for index, statement in enumerate(script.statements):
+                first = statements[0] if statements and not self._archives(statements[0]) else None
+                if first is None:
+                    begin()
+                else:
+                    self._execute(step, first, run=lambda: begin(first))
+                    self.observer.statement_finished(migration, 0, first)
+                files = table_starts(opened[0]) if may_write else None
+                for index, statement in enumerate(statements):
+                    if index == 0 and first is not None:
+                        continue
                     self._execute(step, statement)
                     self.observer.statement_finished(migration, index, statement)
-                self._record_writes(step, files)  # before restoring archives: restored rows are not the step's
-                self._restore_archives(step)
-                with self.session.pipeline():  # ledger, event and COMMIT in one round trip
+                # what the step wrote is read before archives are restored: restored rows are not the step's
+                pending = self._transaction_writes(step, files)
+                if self._restores(step):
+                    insert_writes(self.session, pending)
+                    self._restore_archives(step)
+                    pending = []
+                with self.session.pipeline():  # what it wrote, ledger, event and COMMIT in one round trip
+                    insert_writes(self.session, pending)
                     self._finish(step, script, started)
                     self.session.execute("COMMIT")
             except BaseException:
@@ -322,27 +358,42 @@ class Runner:
 
         self._retrying(step, None, attempt)
 
-    def _table_files(self, step: Step, statements: Sequence[Statement]) -> dict[int, TableStart] | None:
-        """Tables before an up step's transaction, when it may write rows (None: nothing will be recorded).
+    def _archives(self, statement: Statement) -> bool:
+        """Whether the statement destroys data that is archived first (in its transaction, before it runs)."""
+        return self.settings.archive and bool(destructions(statement))
+
+    @staticmethod
+    def _may_write(step: Step, statements: Sequence[Statement]) -> bool:
+        """Whether what the transaction writes is recorded: an up step with a statement that may write rows.
 
         Leaving a transaction unrecorded is always safe: ``rollback --level data`` only removes rows whose
         transaction was recorded.
         """
-        if step.direction is Direction.UP and any(may_write_rows(statement) for statement in statements):
-            return table_files(self.session)
-        return None
+        return step.direction is Direction.UP and any(may_write_rows(statement) for statement in statements)
+
+    def _table_files(self, step: Step, statements: Sequence[Statement]) -> dict[int, TableStart] | None:
+        """Tables before an up step's transaction, when it may write rows (None: nothing will be recorded)."""
+        return table_files(self.session) if self._may_write(step, statements) else None
 
     def _record_writes(self, step: Step, files: dict[int, TableStart] | None) -> None:
         """What an up step's transaction wrote, for ``rollback --level data`` (in that transaction)."""
-        if files is not None:
-            record_writes(self.session, step.migration.source, str(step.migration.version), files)
+        insert_writes(self.session, self._transaction_writes(step, files))
 
-    def _execute(self, step: Step, statement: Statement) -> None:
-        """Run one statement; a failure becomes MigrationFailed (lock timeouts and lost connections pass)."""
+    def _transaction_writes(self, step: Step, files: dict[int, TableStart] | None) -> list[PendingWrite]:
+        if files is None:
+            return []
+        return transaction_writes(self.session, step.migration.source, str(step.migration.version), files)
+
+    def _execute(self, step: Step, statement: Statement, run: Callable[[], None] | None = None) -> None:
+        """Run one statement (or ``run``, which sends it with others and archives nothing); a failure becomes
+        MigrationFailed (lock timeouts and lost connections pass)."""
         try:
-            if self.settings.archive:
-                self._archive_before(step, statement)
-            self.session.run_script(statement.text)
+            if run is not None:
+                run()
+            else:
+                if self.settings.archive:
+                    self._archive_before(step, statement)
+                self.session.run_script(statement.text)
         except ConnectionFailed as error:
             where = _where(step.migration, step.direction, statement)
             raise ConnectionFailed(
@@ -499,16 +550,9 @@ class Runner:
         step just wrote with the same primary key. Each restore runs in a savepoint: its rows carry a
         subtransaction id the step did not record, so a later archive counts them as the application's.
         """
-        if not self.settings.archive or not self.settings.restore_on_reapply:
+        if not self._restores(step):
             return
         migration = step.migration
-        if self._restorable is None:  # one look at the manifest per run, not one per migration
-            pending = list_entries(self.session, pending_only=True)
-            self._restorable = {
-                (entry.source, entry.version) for entry in pending if entry.kind not in ("rows", DEPENDENT_KIND)
-            }
-        if (migration.source, str(migration.version)) not in self._restorable:
-            return
         entries = list_entries(self.session, source=migration.source, version=str(migration.version), pending_only=True)
         for entry in reversed(entries):
             if entry.direction == step.direction or entry.kind in ("rows", DEPENDENT_KIND):
@@ -536,23 +580,42 @@ class Runner:
             self._event(step, "restore", f"{message} from {entry.archive_schema}.{entry.archive_table}")
             self.observer.note(f"{migration.label}: {message}")
 
+    def _restores(self, step: Step) -> bool:
+        """Whether the step has archived tables or columns to put back (one look at the manifest per run)."""
+        if not self.settings.archive or not self.settings.restore_on_reapply:
+            return False
+        if self._restorable is None:
+            pending = list_entries(self.session, pending_only=True)
+            self._restorable = {
+                (entry.source, entry.version) for entry in pending if entry.kind not in ("rows", DEPENDENT_KIND)
+            }
+        return (step.migration.source, str(step.migration.version)) in self._restorable
+
     # -- statement-by-statement scripts ---------------------------------------------------------------
 
-    def _run_statements(self, step: Step, script: Script, started: datetime) -> int | None:
+    def _run_statements(
+        self, step: Step, script: Script, started: datetime, rewrites: tuple[Rewrite, ...] = ()
+    ) -> int | None:
         migration = step.migration
         key = JournalKey(source=migration.source, version=str(migration.version), direction=step.direction)
-        entries = {index: entry.state for index, entry in journal_entries(self.session, key).items()}
-        self._refuse_edits_of_finished_statements(step, script, key)
+
+        def before() -> None:  # the rewrites' events and the session's timeouts go with the journal read
+            for rewrite in rewrites:
+                self._event(step, "rewrite", rewrite.describe(), rewrite.original)
+            self.session.set_timeouts(
+                lock_timeout=self._lock_timeout(migration),
+                statement_timeout=self._statement_timeout(migration, None),
+                local=False,
+            )
+
+        journal = journal_entries(self.session, key, before=before)
+        self._refuse_edits_of_finished_statements(step, script, journal)
+        entries = {index: entry.state for index, entry in journal.items()}
         resumed_at = self._first_unfinished(entries, len(script.statements)) if entries else None
         if resumed_at is not None:
             message = f"resuming at statement {resumed_at + 1} of {len(script.statements)}"
             self.observer.note(f"{migration.label}: {message}")
             self._event(step, "resume", message)
-        self.session.set_timeouts(
-            lock_timeout=self._lock_timeout(migration),
-            statement_timeout=self._statement_timeout(migration, None),
-            local=False,
-        )
         block = _FileTransaction(self._backoff())
         index = 0
         while index < len(script.statements):
@@ -573,10 +636,14 @@ class Runner:
             self.observer.statement_finished(migration, index, statement)
             index += 1
         self._require_committed(step, script)
-        self.session.execute("BEGIN")
+        restores = self._restores(step)
+        if restores:
+            self.session.execute("BEGIN")
         try:
             self._restore_archives(step)
-            with self.session.pipeline():
+            with self.session.pipeline():  # (BEGIN,) ledger, event and COMMIT in one round trip
+                if not restores:
+                    self.session.execute("BEGIN")
                 self._finish(step, script, started)
                 self.session.execute("COMMIT")
         except BaseException:
@@ -584,9 +651,11 @@ class Runner:
             raise
         return resumed_at
 
-    def _refuse_edits_of_finished_statements(self, step: Step, script: Script, key: JournalKey) -> None:
+    def _refuse_edits_of_finished_statements(
+        self, step: Step, script: Script, journal: dict[int, JournalEntry]
+    ) -> None:
         """Resuming is safe when the statements that already ran are unchanged; later ones may be fixed."""
-        for index, entry in sorted(journal_entries(self.session, key).items()):
+        for index, entry in sorted(journal.items()):
             if entry.state != "done":
                 continue
             current = script.statements[index] if index < len(script.statements) else None
@@ -662,15 +731,38 @@ class Runner:
         return next((i for i in range(total) if entries.get(i) != "done"), None)
 
     def _run_in_own_transaction(self, step: Step, key: JournalKey, index: int, statement: Statement) -> None:
+        """The statement and its journal entry in one transaction: BEGIN goes with the statement, the journal entry
+        with COMMIT (two round trips)."""
+        may_write = self._may_write(step, (statement,))
+
         def attempt() -> None:
-            with self.session.transaction(
-                lock_timeout=self._lock_timeout(step.migration),
-                statement_timeout=self._statement_timeout(step.migration, None),
-            ):
-                files = self._table_files(step, (statement,))
-                self._execute(step, statement)
-                self._record_writes(step, files)
-                journal_mark(self.session, key, index, statement.text, "done")
+            opened: list[list[tuple[object, ...]]] = []
+
+            def begin(first: Statement | None = None) -> None:
+                read = TABLE_FILES if may_write else None
+                opened.append(
+                    self.session.begin(
+                        lock_timeout=self._lock_timeout(step.migration),
+                        statement_timeout=self._statement_timeout(step.migration, None),
+                        read=read,
+                        first=first.text if first is not None else None,
+                    )
+                )
+
+            try:
+                if self._archives(statement):
+                    begin()
+                    self._execute(step, statement)
+                else:
+                    self._execute(step, statement, run=lambda: begin(statement))
+                pending = self._transaction_writes(step, table_starts(opened[0]) if may_write else None)
+                with self.session.pipeline():
+                    insert_writes(self.session, pending)
+                    journal_mark(self.session, key, index, statement.text, "done")
+                    self.session.execute("COMMIT")
+            except BaseException:
+                self.session.rollback()
+                raise
 
         self._retrying(step, statement, attempt)
 
@@ -680,11 +772,14 @@ class Runner:
             journal_mark(self.session, key, index, statement.text, "done")
             return
         self._drop_invalid_leftovers(step, statement)
-        journal_mark(self.session, key, index, statement.text, "started")
         timeout = self._statement_timeout(migration, statement)
-        # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits
-        # for, then wait for older snapshots: a lock_timeout would only throw away finished work behind a report.
-        self.session.set_timeouts(lock_timeout=timedelta(0), statement_timeout=timeout, local=False)
+        with self.session.pipeline():  # the journal entry and the statement's timeouts: one round trip
+            journal_mark(self.session, key, index, statement.text, "started")
+            # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write
+            # waits for, then wait for older snapshots: a lock_timeout would only throw away finished work behind
+            # a report.
+            self.session.set_timeouts(lock_timeout=timedelta(0), statement_timeout=timeout, local=False)
+        finished = False
         try:
             self._retrying(
                 step,
@@ -692,14 +787,22 @@ class Runner:
                 lambda: self._execute(step, statement),
                 before_retry=lambda: self._drop_invalid_leftovers(step, statement),
             )
+            finished = True
         finally:
             if not self.session.closed:
-                self.session.set_timeouts(
-                    lock_timeout=self._lock_timeout(migration),
-                    statement_timeout=self._statement_timeout(migration, None),
-                    local=False,
-                )
-        journal_mark(self.session, key, index, statement.text, "done")
+                with self.session.pipeline():  # the migration's timeouts again and, when it ran, the journal
+                    self.session.set_timeouts(
+                        lock_timeout=self._lock_timeout(migration),
+                        statement_timeout=self._statement_timeout(migration, None),
+                        local=False,
+                    )
+                    if finished:
+                        journal_mark(self.session, key, index, statement.text, "done")
+        if self.session.closed:
+            raise ConnectionFailed(
+                f"{migration.label}: lost the connection after {_where(migration, step.direction, statement)} ran",
+                hint="run the same command again: tenantdb re-reads the journal and resumes",
+            )
 
     def _already_built(self, step: Step, statement: Statement) -> bool:
         """An interrupted CREATE INDEX CONCURRENTLY whose index is complete and valid needs no rerun."""

@@ -120,7 +120,9 @@ def _rewrite_alter_table(
     added), so running the untouched subcommands first keeps the statement's meaning.
     """
     relation = node.relation
-    if relation is None or not is_existing(relation.relname or "") or node.missing_ok:
+    if relation is None or node.missing_ok or not any(_may_have_safe_path(cmd) for cmd in node.cmds or ()):
+        return None  # decided from the statement alone: no catalog lookup for an ALTER with nothing to rewrite
+    if not is_existing(relation.relname or ""):
         return None
     table = relation.relname or ""
     untouched: list[ast.AlterTableCmd] = []
@@ -142,6 +144,16 @@ def _rewrite_alter_table(
         steps.append(_deparse(rest))
     statements = tuple(_emit(statement, sql) for sql in [*steps, *safe_steps])
     return Rewrite(kind=",".join(dict.fromkeys(kinds)), original=statement, statements=statements)
+
+
+def _may_have_safe_path(cmd: object) -> bool:
+    """Whether :func:`_safe_path` may rewrite the subcommand (the kinds it looks at, before any name lookup)."""
+    if not isinstance(cmd, ast.AlterTableCmd):
+        return False
+    subtype = getattr(cmd.subtype, "name", "")
+    return (subtype == "AT_SetNotNull" and bool(cmd.name)) or (
+        subtype == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint)
+    )
 
 
 def _safe_path(

@@ -1,0 +1,189 @@
+"""What the runner sends per ordinary migration, counted on the wire (libpq's protocol trace of a real session).
+
+Timing belongs in ``benchmarks/runner_overhead``; the number of statements and round trips is deterministic, so a
+change that adds bookkeeping queries to every migration fails here. A round trip is a simple ``Query`` message, a
+``Sync`` (the end of an extended-protocol exchange or of a pipeline) or a ``Flush`` on its own (a result read in the
+middle of a pipeline); a statement is one the server completed (a ``CommandComplete`` message: a simple query may
+carry several).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.pq import Trace
+
+from tenantdb.db import Session, connect
+from tenantdb.errors import MigrationFailed
+from tests.helpers import load, up, write_files
+
+RUNS = 5  # migrations of each kind, so a once-per-run cost does not hide in the average
+
+
+@dataclass(frozen=True, slots=True)
+class Wire:
+    """Frontend messages of a traced stretch of a session."""
+
+    statements: int
+    round_trips: int
+
+    def per(self, count: int) -> tuple[float, float]:
+        return self.statements / count, self.round_trips / count
+
+
+class TracedSession:
+    """A runner session whose protocol messages can be counted between two points."""
+
+    def __init__(self, dsn: str, trace: Path) -> None:
+        self.connection = psycopg.connect(dsn, autocommit=True)
+        self.session = Session(self.connection)
+        self.path = trace
+
+    @contextmanager
+    def counting(self) -> Iterator[list[Wire]]:
+        found: list[Wire] = []
+        with self.path.open("w") as sink:
+            self.connection.pgconn.trace(sink.fileno())
+            self.connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+            try:
+                yield found
+            finally:
+                self.connection.pgconn.untrace()
+        lines = self.path.read_text().splitlines()
+        kinds = [line.split("\t")[2].split(" ")[0] for line in lines if line[:2] == "F\t"]
+        done = sum(line.split("\t")[2].startswith("CommandComplete") for line in lines if line[:2] == "B\t")
+        waits = [
+            kind
+            for previous, kind in zip(["", *kinds], kinds, strict=False)
+            if kind in ("Query", "Sync") or (kind == "Flush" and previous != "Sync")
+        ]
+        found.append(Wire(statements=done, round_trips=len(waits)))
+
+
+@pytest.fixture
+def traced(dsn: str, tmp_path: Path) -> Iterator[TracedSession]:
+    opened = TracedSession(dsn, tmp_path / "trace.txt")
+    yield opened
+    opened.connection.close()
+
+
+def _base(directory: Path) -> None:
+    write_files(
+        directory,
+        {
+            "0001_base.sql": "-- migrate:up\nCREATE TABLE items (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);\n"
+            "INSERT INTO items SELECT g, g % 5 FROM generate_series(1, 50) g;\n"
+            "-- migrate:down\nDROP TABLE items;\n",
+        },
+    )
+
+
+def _count(traced: TracedSession, directory: Path, files: dict[str, str]) -> tuple[float, float]:
+    """(statements, round trips) each further migration of a run costs: a run of one migration and a run of the
+    others are traced, so what a run pays once (state check, runner lock, ledger read, plan) cancels out."""
+    _base(directory)
+    up(traced.session, load(directory))
+    first, *others = sorted(files)
+    write_files(directory, {first: files[first]})
+    with traced.counting() as one:
+        assert len(up(traced.session, load(directory)).steps) == 1
+    write_files(directory, {name: files[name] for name in others})
+    with traced.counting() as many:
+        assert len(up(traced.session, load(directory)).steps) == len(others)
+    statements = many[0].statements - one[0].statements
+    round_trips = many[0].round_trips - one[0].round_trips
+    return Wire(statements, round_trips).per(len(others) - 1)
+
+
+def _files(template: str) -> dict[str, str]:
+    return {f"{n + 10:04d}_step.sql": template.format(n=n, k=n + 1) for n in range(RUNS)}
+
+
+def test_an_ordinary_alter_costs_two_round_trips(traced: TracedSession, tmp_path: Path) -> None:
+    """BEGIN with its timeouts goes with the first statement; ledger, journal, event and COMMIT go together; an
+    ALTER with nothing to rewrite online looks nothing up in the catalog."""
+    files = _files(
+        "-- migrate:up\nALTER TABLE items ADD COLUMN c{n} text;\n-- migrate:down\nALTER TABLE items DROP COLUMN c{n};\n"
+    )
+    statements, round_trips = _count(traced, tmp_path, files)
+    assert round_trips <= 2  # before: 4.7 (a relkind lookup, BEGIN on its own, DEALLOCATE ALL after DDL)
+    assert statements <= 1 + 6  # BEGIN, timeouts, the statement, ledger row, journal clean-up, event, COMMIT
+
+
+def test_a_new_table_costs_one_round_trip_per_statement_and_one_more(traced: TracedSession, tmp_path: Path) -> None:
+    files = _files(
+        "-- migrate:up\nCREATE TABLE t{n} (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);\n"
+        "CREATE INDEX t{n}_tenant ON t{n} (tenant_id);\n-- migrate:down\nDROP TABLE t{n};\n"
+    )
+    statements, round_trips = _count(traced, tmp_path, files)
+    assert round_trips <= 3  # the second statement is a round trip of its own; before: 4.3
+    assert statements <= 2 + 6
+
+
+def test_a_data_migration_records_its_writes_in_few_round_trips(traced: TracedSession, tmp_path: Path) -> None:
+    """What it wrote (for ``rollback --level data``) is read in one round trip and written with the ledger."""
+    files = _files(
+        "-- migrate:up\nINSERT INTO items SELECT g, g % 5 FROM generate_series(1000 * {k}, 1000 * {k} + 9) g;\n"
+        "-- migrate:down\nDELETE FROM items WHERE id BETWEEN 1000 * {k} AND 1000 * {k} + 9;\n"
+    )
+    statements, round_trips = _count(traced, tmp_path, files)
+    assert round_trips <= 3  # before: 8.7
+    # BEGIN, timeouts, the tables before, the statement, its transaction id, its table statistics, the writes row,
+    # ledger row, journal clean-up, event, COMMIT
+    assert statements <= 1 + 10
+
+
+def test_a_rewritten_index_build_costs_few_round_trips(traced: TracedSession, tmp_path: Path) -> None:
+    """CREATE INDEX on an existing table runs CONCURRENTLY, journaled: the table lookup; the rewrite event and the
+    session's timeouts with the journal read; the INVALID-leftover lookup; "started" with the build's timeouts; the
+    build; "done" with the timeouts back; BEGIN, ledger, event and COMMIT."""
+    files = _files(
+        "-- migrate:up\nCREATE INDEX items_{n} ON items (tenant_id, id);\n-- migrate:down\nDROP INDEX items_{n};\n"
+    )
+    _, round_trips = _count(traced, tmp_path, files)
+    assert round_trips <= 7  # before: 13.9
+
+
+# -- the first statement, sent with BEGIN, keeps the guarantees of any other -------------------------------------
+
+
+def test_a_failing_first_statement_is_reported_with_its_line_and_leaves_no_trace(
+    session: Session, tmp_path: Path
+) -> None:
+    _base(tmp_path)
+    write_files(
+        tmp_path, {"0002_bad.sql": "-- migrate:up\nALTER TABLE missing ADD COLUMN c int;\nCREATE TABLE t (id int);\n"}
+    )
+    with pytest.raises(MigrationFailed) as error:
+        up(session, load(tmp_path))
+    assert (error.value.line, error.value.sqlstate) == (2, "42P01")
+    assert not session.in_transaction
+    assert session.fetch_value("SELECT to_regclass('t')") is None
+    assert session.fetch_value("SELECT count(*) FROM tenantdb.applied_migrations WHERE version = '0002'") == 0
+    assert session.fetch_value("SELECT count(*) FROM tenantdb.events WHERE kind = 'failure' AND version = '0002'") == 1
+
+
+def test_a_first_statement_that_waits_for_a_lock_is_retried(session: Session, dsn: str, tmp_path: Path) -> None:
+    _base(tmp_path)
+    up(session, load(tmp_path))
+    write_files(tmp_path, {"0002_add.sql": "-- migrate:up\nALTER TABLE items ADD COLUMN c int;\n"})
+    with connect(dsn) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT * FROM items LIMIT 1")
+        release = threading.Timer(1.0, lambda: reader.execute("COMMIT"))
+        release.start()
+        try:
+            result = up(session, load(tmp_path))
+        finally:
+            release.join()
+    assert result.steps[0].lock_retries > 0
+    assert session.fetch_value("SELECT count(*) FROM tenantdb.events WHERE kind = 'lock_retry'") > 0
+    assert session.fetch_value(
+        "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'c')"
+    )
