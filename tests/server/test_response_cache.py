@@ -4,10 +4,7 @@ and the LRU keeps to its bounds."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import uuid4
 
@@ -179,57 +176,3 @@ def test_the_bounds_come_from_the_server_settings(tmp_path: Path) -> None:
     )
     assert off.cache_entries == 0
     assert ServerSettings.from_json(found.to_json()).cache_bytes == 4096
-
-
-def test_concurrent_misses_of_one_key_compute_once() -> None:
-    """A stampede (many executives opening the same uncached page after a refresh) computes it once per worker: the
-    others wait for that answer instead of each running the report and exhausting the pool (503s under load)."""
-    cache = ResponseCache(max_entries=10, max_bytes=10_000)
-    computed: list[int] = []
-
-    def request(number: int) -> bytes:
-        if (found := cache.get("k")) is not None:
-            return found.body
-        with cache.single_flight("k", wait=5.0) as shared:
-            if shared is not None:
-                return shared.body
-            time.sleep(0.3)  # the report
-            computed.append(number)
-            answer = CachedResponse(body=b"report", media_type="application/json", headers=())
-            cache.put("k", answer)
-            return answer.body
-
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        bodies = list(pool.map(request, range(6)))
-    assert bodies == [b"report"] * 6
-    assert len(computed) == 1
-    assert cache.stats.shared == 5
-
-
-def test_a_failed_leader_lets_the_waiters_compute() -> None:
-    cache = ResponseCache(max_entries=10, max_bytes=10_000)
-    started, release = threading.Event(), threading.Event()
-    order: list[str] = []
-
-    def leader() -> None:
-        with pytest.raises(RuntimeError), cache.single_flight("k", wait=5.0):
-            started.set()
-            release.wait(5)
-            order.append("leader failed")
-            raise RuntimeError("the report failed")
-
-    def follower() -> None:
-        started.wait(5)
-        with cache.single_flight("k", wait=5.0) as shared:
-            assert shared is None
-            order.append("follower computes")
-
-    threads = [threading.Thread(target=leader), threading.Thread(target=follower)]
-    for thread in threads:
-        thread.start()
-    started.wait(5)
-    time.sleep(0.2)  # the follower is waiting behind the leader
-    release.set()
-    for thread in threads:
-        thread.join(10)
-    assert order == ["leader failed", "follower computes"]

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -51,7 +50,6 @@ class CacheStats:
     misses: int = 0
     computed: int = 0
     evictions: int = 0
-    shared: int = 0  # misses answered by another request's computation (single flight)
 
 
 class ResponseCache:
@@ -63,7 +61,6 @@ class ResponseCache:
         self.stats = CacheStats()
         self.size_bytes = 0
         self._entries: OrderedDict[Hashable, CachedResponse] = OrderedDict()
-        self._flights: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     @property
@@ -100,29 +97,3 @@ class ResponseCache:
     def count_computed(self) -> None:
         with self._lock:
             self.stats.computed += 1
-
-    @contextmanager
-    def single_flight(self, key: Hashable, *, wait: float) -> Iterator[CachedResponse | None]:
-        """Compute a missing ``key`` once however many requests miss it at the same time: the first one in yields
-        None (it computes, and :meth:`put` s the answer); the others wait up to ``wait`` seconds for it and yield the
-        entry it put, or None (they compute themselves) when it failed, was not cacheable, or took too long."""
-        with self._lock:
-            flight = self._flights.get(key)
-            leading = flight is None
-            if flight is None:
-                flight = self._flights[key] = threading.Event()
-        if leading:
-            try:
-                yield None
-            finally:
-                with self._lock:
-                    del self._flights[key]
-                flight.set()
-            return
-        flight.wait(wait)
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                self.stats.shared += 1
-        yield found

@@ -53,13 +53,10 @@ def cached(route: Callable[..., Response]) -> Callable[..., Response]:
         found = cache.get(key)
         if found is not None:
             return found.response(request)
-        with cache.single_flight(key, wait=request.app.state.settings.statement_timeout.total_seconds()) as shared:
-            if shared is not None:
-                return shared.response(request)
-            response = route(*args, **kwargs)
-            cache.count_computed()
-            if response.status_code == 200:
-                cache.put(key, CachedResponse.of(response))
-            return response
+        response = route(*args, **kwargs)
+        cache.count_computed()
+        if response.status_code == 200:
+            cache.put(key, CachedResponse.of(response))
+        return response
 
     return serve
