@@ -61,6 +61,7 @@ class _Suppression:
     rule: RuleId
     path: Path
     used: bool = False
+    whole_file: bool = False  # accepted by the migration's owner (module.toml), not a comment on a line
 
 
 @dataclass(slots=True)
@@ -178,6 +179,10 @@ def select_rules(
 
 def _lint_migration(run: _Run, migration: Migration) -> None:
     context = run.context
+    paths = {script.path for script in (migration.up, migration.down, migration.verify) if script is not None}
+    for rule in migration.accepted_findings:
+        for path in sorted(paths):  # one file with sections, or an up and a down file
+            run.suppressions.append(_Suppression(line=1, rule=RuleId(rule), path=path, whole_file=True))
     forward = context.schema
     _lint_script(run, migration.up, "up")
     for section, script in (("down", migration.down), ("verify", migration.verify)):
@@ -225,7 +230,7 @@ def _track_transaction(context: LintContext, statement: Statement) -> None:
 
 
 def _collect_suppressions(run: _Run, script: Script) -> None:
-    if IGNORE_PREFIX not in script.source or any(s.path == script.path for s in run.suppressions):
+    if IGNORE_PREFIX not in script.source or any(s.path == script.path and not s.whole_file for s in run.suppressions):
         return  # no suppression comment can be there; or one file, several sections: collected once
     for comment in line_comments(script.source):
         if comment.text.startswith(IGNORE_PREFIX):
@@ -246,7 +251,10 @@ def _keep(run: _Run, finding: Finding) -> None:
 
 
 def _covers(suppression: _Suppression, finding: Finding) -> bool:
-    """A suppression covers the statement on its own line or starting on one of the next two lines."""
+    """A suppression covers the statement on its own line or starting on one of the next two lines (an accepted
+    finding: the whole file)."""
+    if suppression.whole_file:
+        return True
     statement_lines = finding.statement.count("\n")
     first = finding.line
     return first - 2 <= suppression.line <= first + statement_lines
@@ -268,6 +276,10 @@ def _report_unused_suppressions(run: _Run) -> None:
             if known
             else f"ignore[{suppression.rule}] names no rule"
         )
+        hint = "remove the comment" if known else "see `tenantdb lint --rules` for the rule ids"
+        if suppression.whole_file:
+            message = f"the module accepts {suppression.rule} for this file, but it finds nothing here"
+            hint = "remove it from [lint.accepted] in the module's module.toml"
         run.findings.append(
             Finding(
                 rule=rule.id,
@@ -275,7 +287,7 @@ def _report_unused_suppressions(run: _Run) -> None:
                 message=message,
                 path=suppression.path,
                 line=suppression.line,
-                hint="remove the comment" if known else "see `tenantdb lint --rules` for the rule ids",
+                hint=hint,
             )
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -138,6 +138,9 @@ class Migration:
     source: str = PROJECT_SOURCE
     lock_timeout: timedelta | None = None
     statement_timeout: timedelta | None = None
+    # lint findings its owner accepted for the whole file, rule id -> reason (a released module's module.toml:
+    # a suppression comment would change the checksum every database that applied the file keeps)
+    accepted_findings: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def path(self) -> Path:

@@ -9,11 +9,12 @@ project's.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from tenantdb.config import PlaceholderSettings
 from tenantdb.errors import ConfigError
@@ -33,6 +34,9 @@ class ModuleSpec:
     directory: Path
     # Tables of settings, not data (keys, modes): the seed leaves them empty, because a row changes behaviour.
     configuration_tables: tuple[str, ...] = ()
+    # ``[lint.accepted]``: per migration file, the lint findings it has on purpose (rule id -> reason); released
+    # files are never edited, so a suppression comment cannot be added to them
+    accepted_findings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 _STACK = ExitStack()  # keeps extracted resource folders alive for the life of the process
@@ -68,7 +72,22 @@ def _read_manifest(path: Path) -> ModuleSpec:
         requires=tuple(str(item) for item in data.get("requires", ())),
         directory=path.parent,
         configuration_tables=tuple(str(item) for item in data.get("configuration-tables", ())),
+        accepted_findings=_accepted_findings(path, data.get("lint", {}).get("accepted", {})),
     )
+
+
+def _accepted_findings(manifest: Path, table: Any) -> dict[str, dict[str, str]]:
+    """``[lint.accepted."NNNN_name.sql"] rule-id = "reason"``, checked: the file exists, each reason is given."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{manifest}: [lint.accepted] must be a table of migration files")
+    accepted: dict[str, dict[str, str]] = {}
+    for file, rules in table.items():
+        if not (manifest.parent / "migrations" / file).is_file():
+            raise ConfigError(f"{manifest}: [lint.accepted] names {file!r}, which is not one of its migrations")
+        if not isinstance(rules, dict) or not all(isinstance(r, str) and r.strip() for r in rules.values()):
+            raise ConfigError(f"{manifest}: [lint.accepted.{file!r}] must map rule ids to the reason (a sentence)")
+        accepted[str(file)] = {str(rule): str(reason) for rule, reason in rules.items()}
+    return accepted
 
 
 def resolve_modules(names: Iterable[str]) -> list[ModuleSpec]:
@@ -98,9 +117,15 @@ def resolve_modules(names: Iterable[str]) -> list[ModuleSpec]:
 
 def module_migrations(spec: ModuleSpec, placeholders: PlaceholderSettings | None = None) -> MigrationSet:
     """A module's migrations, with the module's name as their ledger source."""
-    return load_migrations(
+    found = load_migrations(
         spec.directory / "migrations", layout=Layout.NATIVE.value, placeholders=placeholders, source=spec.name
     )
+    if not spec.accepted_findings:
+        return found
+    accepted = tuple(
+        replace(m, accepted_findings=spec.accepted_findings.get(m.path.name, {})) for m in found.migrations
+    )
+    return replace(found, migrations=accepted)
 
 
 def seed_script(spec: ModuleSpec) -> str | None:

@@ -13,9 +13,7 @@ SELECT t.tenant_id,
 FROM tenants t;
 
 -- migrate:down
--- tenantdb: ignore[require-where-on-update-delete] the demo's tables hold only the rows this seed wrote
 DELETE FROM subscriptions;
--- tenantdb: ignore[require-where-on-update-delete] the demo's tables hold only the rows this seed wrote
 DELETE FROM tenants;
 
 -- migrate:verify

@@ -121,7 +121,6 @@ $$;
 
 -- A month is also recomputed when it was computed with other definitions (engine version, tolerance) than the
 -- refresh's: the fingerprint of the inputs gives way to the definitions alone.
--- tenantdb: ignore[ban-rename-column] only tenantdb's own bi refresh reads bi_refresh_state, and it ships with this migration
 ALTER TABLE bi_refresh_state RENAME COLUMN fingerprint TO definitions;
 COMMENT ON TABLE bi_refresh_state IS
     'When each month was last refreshed, and with which definitions: tenantdb bi refresh recomputes a month '
@@ -131,7 +130,6 @@ COMMENT ON COLUMN bi_refresh_state.definitions IS
 
 -- Every month of a database that upgrades is recomputed once: its rollups were kept by fingerprints, which may
 -- have missed a change, and no definitions match the one recorded here.
--- tenantdb: ignore[require-where-on-update-delete] every month's state is meant (one row per month)
 UPDATE bi_refresh_state SET definitions = 'fingerprint (before bi 0006)';
 
 -- Owned by tenantdb_owner (module security), like every object of the modules.
@@ -157,7 +155,6 @@ $$;
 DROP FUNCTION tenantdb_bi_note_change();
 DROP TABLE bi_changed_months;
 -- The fingerprints are gone: every month differs from its fingerprint and is refreshed once.
--- tenantdb: ignore[require-where-on-update-delete] every month's state is meant (one row per month)
 UPDATE bi_refresh_state SET definitions = '';
 ALTER TABLE bi_refresh_state RENAME COLUMN definitions TO fingerprint;
 COMMENT ON COLUMN bi_refresh_state.fingerprint IS NULL;

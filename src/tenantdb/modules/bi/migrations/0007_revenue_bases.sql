@@ -26,7 +26,6 @@ COMMENT ON COLUMN bi_tenant_monthly.unconverted_currencies IS 'The currencies of
 
 -- A provider's invoices in another currency are converted at the rate of the month's last day; without a rate the
 -- row keeps the original currency and amount, has no USD figures and is flagged (reason no_rate).
--- tenantdb: ignore[ban-drop-not-null] the bi views and reports that read these handle NULL (no fx rate)
 ALTER TABLE bi_reconciliation
     ADD COLUMN currency          text    NOT NULL DEFAULT 'USD',
     ADD COLUMN invoiced_original numeric(12,2),

@@ -3,7 +3,6 @@
 -- "Currencies"): at the latest rate on or before the month's last day; without a rate the price is unknown (NULL),
 -- the plan's currency is listed in unconverted_currencies, and the executive view's revenue and profit for that
 -- customer are NULL: never a price in euros compared with a cost in dollars.
--- tenantdb: ignore[ban-drop-not-null] the bi views and reports that read it handle NULL (unconverted currency)
 ALTER TABLE bi_tenant_monthly ALTER COLUMN price_monthly DROP NOT NULL;
 COMMENT ON COLUMN bi_tenant_monthly.price_monthly IS
     'The current plan''s monthly list price in USD (converted at the latest rate on or before the month''s last day); '

@@ -2,7 +2,6 @@
 -- Every business event, in the transaction that causes it, and the outbox PostHog is fed from: a row is delivered
 -- at least once (tenantdb events flush), with event_id as PostHog's idempotency key, and stays here after delivery
 -- until its month's partition is dropped by retention. Written only through tenantdb_events_emit().
--- tenantdb: ignore[require-primary-key] platform-wide rows have no tenant (NULL tenant_id): the key is UNIQUE NULLS NOT DISTINCT
 CREATE TABLE business_events (
     event_id        uuid        NOT NULL,
     occurred_at     timestamptz NOT NULL,

@@ -25,7 +25,6 @@ COMMENT ON TABLE revenue_impacts IS
     'positive for a gain; affected_customer_value is the customer''s monthly revenue. A negative impact is '
     'protected when it is resolved within the response target (2 hours) of its detection.';
 
--- tenantdb: ignore[require-primary-key] platform-wide rows have no tenant (NULL tenant_id): the key is UNIQUE NULLS NOT DISTINCT
 CREATE TABLE cost_optimizations (
     optimization_id  uuid          NOT NULL,
     tenant_id        uuid          REFERENCES companies (id) ON DELETE CASCADE,
@@ -57,7 +56,6 @@ COMMENT ON TABLE cost_optimizations IS
     '(cost_optimization_results).';
 CREATE INDEX cost_optimizations_tenant_idx ON cost_optimizations (tenant_id, month, kind);
 
--- tenantdb: ignore[require-primary-key] platform-wide rows have no tenant (NULL tenant_id): the key is UNIQUE NULLS NOT DISTINCT
 CREATE TABLE cost_optimization_results (
     tenant_id       uuid,
     optimization_id uuid          NOT NULL,
@@ -87,7 +85,6 @@ COMMENT ON TABLE efficiency_metrics IS
     'A customer''s month: the capacity it pays for and the share of it used (utilization = used / capacity, NULL '
     'without capacity); score = utilization x 100 clamped to 0..100. Written by tenantdb bi refresh.';
 
--- tenantdb: ignore[require-primary-key] platform-wide rows have no tenant (NULL tenant_id): the key is UNIQUE NULLS NOT DISTINCT
 CREATE TABLE strategic_decisions (
     decision_id    uuid          NOT NULL,
     tenant_id      uuid          REFERENCES companies (id) ON DELETE CASCADE,
