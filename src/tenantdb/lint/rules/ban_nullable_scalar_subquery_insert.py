@@ -84,7 +84,23 @@ def _may_be_null(node: ast.SubLink, context: LintContext) -> bool:
     value = targets[0].val if len(targets) == 1 else None
     if isinstance(value, ast.FuncCall) and function_name(value) == "count" and not select.groupClause:
         return False
+    if _one_row_with_a_default(select, value):
+        return False
     return not _looks_up_inserted_row(select, context)
+
+
+AGGREGATES = frozenset({"count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "string_agg", "array_agg"})
+
+
+def _one_row_with_a_default(select: ast.SelectStmt, value: Any) -> bool:
+    """``(SELECT coalesce(count(*), 0) FROM …)``: an aggregate without GROUP BY gives exactly one row, and the
+    coalesce's last argument, a constant, stands in for its NULL."""
+    if select.groupClause or select.havingClause or not isinstance(value, ast.CoalesceExpr) or not value.args:
+        return False
+    last = value.args[-1]
+    if not isinstance(last, ast.A_Const) or getattr(last, "isnull", False):
+        return False
+    return any(isinstance(arg, ast.FuncCall) and function_name(arg) in AGGREGATES for arg in value.args[:-1])
 
 
 def _looks_up_inserted_row(select: ast.SelectStmt, context: LintContext) -> bool:

@@ -50,7 +50,7 @@ def check(node: ast.DoStmt | ast.CreateFunctionStmt, context: LintContext) -> It
     statement = context.statement
     if statement is None or node is not statement.tree:
         return
-    trusted = _trusted_variables(plpgsql_variables(node))
+    trusted = _trusted_variables(plpgsql_variables(node)) | _quoted_parameters(node)
     for body in plpgsql_statements(node, statement.text):
         expression = parse_expression(body.text) if body.execute else None
         problem = _problem(expression, trusted) if expression is not None else None
@@ -61,6 +61,19 @@ def check(node: ast.DoStmt | ast.CreateFunctionStmt, context: LintContext) -> It
                 hint="EXECUTE format('... %I ... $1', identifier) USING value — %I for names, USING or %L for values",
                 location=statement.start - statement.base + body.offset if body.offset >= 0 else None,
             )
+
+
+def _quoted_parameters(node: ast.DoStmt | ast.CreateFunctionStmt) -> set[str]:
+    """The function's parameters of a reg* type (``_tbl regclass``): their text is quoted already."""
+    if not isinstance(node, ast.CreateFunctionStmt):
+        return set()
+    quoted = set()
+    for parameter in node.parameters or ():
+        names = getattr(getattr(parameter, "argType", None), "names", None) or ()
+        type_name = str(getattr(names[-1], "sval", "")).lower() if names else ""
+        if parameter.name and type_name in QUOTED_TYPES:
+            quoted.add(str(parameter.name))
+    return quoted
 
 
 def _trusted_variables(variables: dict[str, Variable]) -> set[str]:
