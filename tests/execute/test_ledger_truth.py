@@ -150,7 +150,13 @@ def test_ledger_only_down_says_the_schema_was_not_changed(tmp_path: Path, dsn: s
 def _interrupt_when_sleeping(args: list[str], session: Session) -> subprocess.CompletedProcess[str]:
     """Run the CLI, send Ctrl-C (SIGINT) once its statement sleeps on the server, and wait for it."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tenantdb", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "tenantdb", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C as in a terminal, however the suite was started: a shell without job control starts background
+        # commands (CI's two suites side by side) with SIGINT ignored, and Python keeps an inherited SIG_IGN
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     deadline = time.monotonic() + 60
     while not session.fetch_value(

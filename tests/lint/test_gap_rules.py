@@ -114,6 +114,8 @@ CASES: list[tuple[str, tuple[Script, ...], list[str]]] = [
     ),
     ("create-domain-check", ("CREATE DOMAIN positive AS numeric CHECK (VALUE > 0);",), ["ban-domain-constraint@1:1"]),
     ("create-domain-plain", ("CREATE DOMAIN amount AS numeric(12, 2);",), []),
+    ("domain-set-not-null", ("ALTER DOMAIN amount SET NOT NULL;",), ["ban-domain-constraint@1:1"]),
+    ("domain-drop-not-null", ("ALTER DOMAIN amount DROP NOT NULL;",), []),
     (
         "validate-domain-constraint",
         ("ALTER DOMAIN email VALIDATE CONSTRAINT email_at;",),

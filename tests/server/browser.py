@@ -66,6 +66,8 @@ class PageErrors:
         self.errors.append(f"uncaught exception: {error}")
 
     def on_request_failed(self, request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED":
+            return  # cancelled by a navigation the test made (a live-version poll in flight when a form submits)
         self.errors.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
     def on_response(self, response: Response) -> None:

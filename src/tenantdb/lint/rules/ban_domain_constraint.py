@@ -52,6 +52,14 @@ def check(node: Any, context: LintContext) -> Iterator[Hit]:
             "this when writes are quiet (suppress with a reason)",
         )
         return
+    if isinstance(node, ast.AlterDomainStmt) and node.subtype == "O":  # SET NOT NULL
+        name = dotted(node.typeName)
+        yield Hit(
+            f"ALTER DOMAIN {name} SET NOT NULL checks every column of every table using {name} while blocking "
+            "writes to all of them",
+            hint="put NOT NULL on the columns (a CHECK (col IS NOT NULL) NOT VALID, then VALIDATE, then SET NOT NULL)",
+        )
+        return
     if isinstance(node, ast.AlterDomainStmt):
         constraint = node.def_
         if node.subtype != "C" or not isinstance(constraint, ast.Constraint) or constraint.skip_validation:
