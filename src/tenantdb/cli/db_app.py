@@ -38,8 +38,17 @@ def db_status(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @db_app.command("stop")
-def db_stop(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
-    """Stop the project's embedded PostgreSQL (its data is kept)."""
+def db_stop(
+    every: Annotated[
+        bool, typer.Option("--all", help="Stop every embedded server you started, from any project directory.")
+    ] = False,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stop the project's embedded PostgreSQL (its data is kept); --all stops every one you started."""
+    if every:
+        _run(as_json, commands.db_stop_all, _render(as_json, views.show_stopped_servers))
+        return
     _run(
         as_json,
         lambda: commands.db_stop(_settings(project, None, None, None)),

@@ -52,9 +52,11 @@ from tenantdb.db.embedded import (
     BinariesSource,
     EmbeddedStatus,
     PgBinaries,
+    StoppedServer,
     embedded_status,
     find_binaries,
     start_embedded,
+    stop_all_embedded,
     stop_embedded,
 )
 from tenantdb.db.extensions import explain_missing_extension, missing_extension
@@ -134,6 +136,7 @@ __all__ = [
     "ScratchDatabase",
     "Session",
     "Snapshot",
+    "StoppedServer",
     "TableFacts",
     "acquire_runner_lock",
     "analyze_tables",
@@ -198,6 +201,7 @@ __all__ = [
     "start_embedded",
     "state_exists",
     "statement_sha",
+    "stop_all_embedded",
     "stop_embedded",
     "table_columns",
     "table_digest",
