@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "tenantdb.cli.migrate_app:rollback",
     "plan": "tenantdb.cli.migrate_app:plan",
     "lint": "tenantdb.cli.lint_cmd:lint",
+    "init": "tenantdb.cli.init_cmd:init",
     "new": "tenantdb.cli.migrate_app:new",
     "demo": "tenantdb.cli.demo_cmd:demo",
     "seed": "tenantdb.cli.demo_cmd:seed",
