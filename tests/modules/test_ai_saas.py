@@ -9,7 +9,6 @@ import pytest
 
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
-from tenantdb.lint import lint_migration_sets
 from tenantdb.verify import verify
 from tests.modules.support import (
     CHECK_VIOLATION,
@@ -18,26 +17,11 @@ from tests.modules.support import (
     UNIQUE_VIOLATION,
     acting_as,
     apply_modules,
-    assert_each_migration_runs_twice,
-    assert_round_trip,
     fetch_as,
     module_sets,
     new_company,
     rejected,
 )
-
-
-def test_ai_saas_round_trips(dsn: str) -> None:
-    assert_round_trip(dsn, "ai_saas")
-
-
-def test_each_ai_saas_migration_applies_rolls_back_and_applies_again(session: Session) -> None:
-    assert_each_migration_runs_twice(session, "ai_saas")
-
-
-def test_ai_saas_lints_clean_with_its_requirements() -> None:
-    report = lint_migration_sets(module_sets("ai_saas"))
-    assert [f"{f.path}:{f.line} {f.rule}" for f in report.findings] == []
 
 
 @pytest.fixture
