@@ -233,6 +233,7 @@ def test_tenant_page_explains_health_and_trend(reports: Session) -> None:
     report = build(reports, "tenant", tenant="beta-corp")
     assert isinstance(report, TenantPageReport)
     assert report.allocation.balanced and report.allocation.lines_total == D("280.00")
+    assert report.health is not None
     assert report.health.business_health_status == "Monitor"
     assert set(report.health.reasons) == {
         "margin_below_target",

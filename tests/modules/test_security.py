@@ -279,7 +279,7 @@ def t1_path(world: World, route: Route) -> str:
 def api_get(api: tuple[TestClient, str], world: World, route: Route, **kw: Any) -> Any:
     client, token = api
     headers = {"Authorization": f"Bearer {token}", **kw.pop("headers", {})}
-    body = {"json": {}} if route.method in BODY_METHODS and "json" not in kw else {}
+    body: dict[str, Any] = {"json": {}} if route.method in BODY_METHODS and "json" not in kw else {}
     return client.request(route.method, t1_path(world, route), headers=headers, **body, **kw)
 
 
