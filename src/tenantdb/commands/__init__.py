@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         run_demo,
     )
     from tenantdb.commands.linting import lint, load_sources
+    from tenantdb.commands.maintain import MaintainReport, db_maintain
     from tenantdb.commands.migrations import (
         BaselineReport,
         HistoryReport,
@@ -97,6 +98,7 @@ _MODULES = {
     "ProjectFile": "tenantdb.commands.demo",
     "DemoStage": "tenantdb.commands.demo",
     "HistoryReport": "tenantdb.commands.migrations",
+    "MaintainReport": "tenantdb.commands.maintain",
     "MAX_LIFETIME": "tenantdb.commands.tokens",
     "MAX_SEED_TENANTS": "tenantdb.commands.seeding",
     "ModuleInfo": "tenantdb.commands.modules",
@@ -123,6 +125,7 @@ _MODULES = {
     "context_key_add": "tenantdb.commands.context",
     "context_key_remove": "tenantdb.commands.context",
     "context_status": "tenantdb.commands.context",
+    "db_maintain": "tenantdb.commands.maintain",
     "db_status": "tenantdb.commands.connection",
     "db_stop": "tenantdb.commands.connection",
     "db_stop_all": "tenantdb.commands.connection",
@@ -183,6 +186,7 @@ __all__ = [
     "DemoReport",
     "DemoStage",
     "HistoryReport",
+    "MaintainReport",
     "ModuleInfo",
     "PlanReport",
     "ProjectFile",
@@ -207,6 +211,7 @@ __all__ = [
     "context_key_add",
     "context_key_remove",
     "context_status",
+    "db_maintain",
     "db_status",
     "db_stop",
     "db_stop_all",

@@ -19,8 +19,8 @@ from tenantdb.db.objects import LOCATED_EFFECTS
 from tenantdb.db.session import Session, runner_identity
 
 STATE_SCHEMA = "tenantdb"
-STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent;
-# 5: applied_migrations.catalog_effects and note, migration_writes.rolled_back_at
+STATE_VERSION = 6  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent;
+# 5: applied_migrations.catalog_effects and note, migration_writes.rolled_back_at; 6: maintenance_sizes
 _STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
 
 
