@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from tenantdb import commands
 from tenantdb.cli import views
+from tenantdb.cli.maintain_cmd import maintain
 from tenantdb.cli.options import (
     DsnOpt,
     JsonOpt,
@@ -71,6 +72,9 @@ def db_url(
         lambda: commands.db_url(_settings(project, dsn, None, None), database),
         lambda url: emit_json({"url": url}) if as_json else print(url),
     )
+
+
+db_app.command("maintain")(maintain)
 
 
 @archive_app.command("list")

@@ -55,6 +55,7 @@ __all__ = [
     "Outcome",
     "TableSizes",
     "db_maintain",
+    "human_size",
 ]
 
 Progress = Callable[[str], None]
@@ -153,7 +154,7 @@ def db_maintain(
     tables: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> MaintainReport:
-    """Plan maintenance from the statistics and, unless ``dry_run``, run it; ``tables`` limits it (``[schema.]name``)."""
+    """Plan maintenance from the statistics and, unless ``dry_run``, run it; ``tables`` (``[schema.]name``) limit it."""
     say = progress or (lambda _message: None)
     with open_session(settings, "maintain") as session:
         survey = _survey(session, tables)  # an unknown table fails here, before anything is written
@@ -230,14 +231,14 @@ def plan(
             actions.append(_action(kind, table.schema, table.name, None, reason))
         if kind is MaintainKind.VACUUM_FULL:
             warnings.append(
-                f"VACUUM FULL rewrites {table.schema}.{table.name} ({_size(table.bytes)}) under an ACCESS EXCLUSIVE "
-                "lock: every read and write of the table waits until it is done"
+                f"VACUUM FULL rewrites {table.schema}.{table.name} ({human_size(table.bytes)}) under an ACCESS "
+                "EXCLUSIVE lock: every read and write of the table waits until it is done"
             )
             continue  # VACUUM FULL rebuilds every index of the table
         for index in by_table.get((table.schema, table.name), ()):
-            reason = _reindex_reason(index, limits, warnings)
-            if reason is not None:
-                actions.append(_action(MaintainKind.REINDEX, table.schema, table.name, index.name, reason))
+            why = _reindex_reason(index, limits, warnings)
+            if why is not None:
+                actions.append(_action(MaintainKind.REINDEX, table.schema, table.name, index.name, why))
     return actions, tuple(warnings)
 
 
@@ -274,7 +275,7 @@ def _reindex_reason(index: IndexStats, limits: MaintainSettings, warnings: list[
     if index.valid:
         if bloat is None or ratio is None or ratio < limits.index_bloat_ratio or bloat < limits.index_min_bloat:
             return None
-        reason = f"estimated bloat {_size(bloat)}, {ratio:.0%} of {_size(index.bytes)}"
+        reason = f"estimated bloat {human_size(bloat)}, {ratio:.0%} of {human_size(index.bytes)}"
     else:
         reason = "INVALID (an interrupted or failed concurrent build)"
     if index.exclusion:
@@ -288,7 +289,8 @@ def _action(kind: MaintainKind, schema: str, table: str, index: str | None, reas
     return MaintainAction(schema=schema, table=table, index=index, kind=kind, statement=statement, reason=reason)
 
 
-def _size(size: int) -> str:
+def human_size(size: int) -> str:
+    """``1.5 MB``: powers of 1024, as PostgreSQL's ``pg_size_pretty``."""
     amount = float(size)
     for unit in ("bytes", "kB", "MB", "GB"):
         if amount < 1024 or unit == "GB":
