@@ -188,6 +188,27 @@ def test_an_invalid_index_is_rebuilt(session: Session, dsn: str, tmp_path: Path)
     assert session.fetch_value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'codes_val_key'::regclass")
 
 
+def test_a_failed_rebuild_leaves_no_invalid_copy_and_the_run_goes_on(
+    session: Session, dsn: str, tmp_path: Path
+) -> None:
+    make_table(session, "codes", 1_000)
+    make_table(session, "fresh", 10)
+    session.execute("ANALYZE codes")
+    session.execute("UPDATE codes SET val = 'same' WHERE id <= 2")
+    with pytest.raises(Exception, match="could not create unique index"):
+        session.execute("CREATE UNIQUE INDEX CONCURRENTLY codes_val_key ON codes (val)")
+
+    report = db_maintain(settings_for(tmp_path, dsn))  # the duplicates are still there
+
+    outcomes = {(action.table, action.kind): action for action in report.actions}
+    failed = outcomes[("codes", MaintainKind.REINDEX)]
+    assert failed.outcome is Outcome.FAILED and failed.error is not None and "codes_val_key" in failed.error
+    assert outcomes[("fresh", MaintainKind.ANALYZE)].outcome is Outcome.DONE
+    assert report.failed
+    indexes = session.fetch_all("SELECT relname FROM pg_class WHERE relname LIKE 'codes_val_key%' ORDER BY 1")
+    assert indexes == [("codes_val_key",)]  # no codes_val_key_ccnew left behind
+
+
 def test_vacuum_full_needs_the_flag_and_comes_with_a_warning(session: Session, dsn: str, tmp_path: Path) -> None:
     make_table(session, "items", 20_000)
     session.execute("ANALYZE items")
