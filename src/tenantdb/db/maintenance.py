@@ -7,8 +7,10 @@ The index bloat estimate (B-tree only) is computed from the catalog, without rea
 is an 8-byte header plus its key columns' average widths (``pg_stats``, else the type's fixed length), rounded
 up to 8 bytes, plus a 4-byte line pointer; a leaf page holds ``(block_size - 40) x fillfactor`` bytes of them;
 internal pages add about 1 % and the metapage one page. The expected size is those pages for ``reltuples``
-entries; the bloat is what the index has beyond it. B-tree deduplication (PostgreSQL 13+) makes an index with
-many equal keys smaller than estimated, which only hides bloat: the estimate errs toward not rebuilding.
+entries; the bloat is what the index has beyond it. A single-column, non-unique B-tree whose type deduplicates
+(PostgreSQL 13+) stores each distinct key (``pg_stats.n_distinct``) once per posting list and 6 bytes per row:
+a ``tenant_id`` index with thousands of rows per tenant is estimated that way. Deduplication of multi-column or
+unique indexes is not estimated, which only hides bloat: the estimate errs toward not rebuilding.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tenantdb.db.session import Session
 _PAGE_OVERHEAD = 24 + 16  # page header and B-tree special space
 _TUPLE_HEADER = 8
 _LINE_POINTER = 4
+_HEAP_POINTER = 6  # one row's item pointer in a posting list
 _ALIGN = 8
 _BTREE_FILLFACTOR = 90
 
@@ -68,6 +71,8 @@ class IndexStats:
     entries: float  # pg_class.reltuples; negative when never vacuumed or analyzed
     fillfactor: int
     key_width: int | None  # bytes of the key and INCLUDE columns; None when a width is unknown
+    distinct: float | None  # pg_stats.n_distinct of a single key column (negative: a share of the rows)
+    deduplicated: bool  # a B-tree whose equal keys share one entry (PostgreSQL 13+ deduplication)
     block_size: int
 
     def expected_bytes(self) -> int | None:
@@ -76,8 +81,21 @@ class IndexStats:
             return None
         entry = _aligned(_TUPLE_HEADER + self.key_width) + _LINE_POINTER
         usable = (self.block_size - _PAGE_OVERHEAD) * self.fillfactor / 100
-        leaves = max(1, math.ceil(self.entries * entry / usable))
+        leaves = max(1, math.ceil(self._leaf_bytes(entry) / usable))
         return (leaves + math.ceil(leaves / 100) + 1) * self.block_size
+
+    def _leaf_bytes(self, entry: int) -> float:
+        """One entry per row; with deduplication, one entry per key (per full posting list) plus 6 bytes per row."""
+        plain = self.entries * entry
+        if not self.deduplicated or self.distinct is None or self.entries <= 0:
+            return plain
+        keys = self.distinct if self.distinct > 0 else -self.distinct * self.entries
+        keys = min(max(keys, 1.0), self.entries)
+        per_key = self.entries / keys
+        if per_key < 2:
+            return plain
+        posting_capacity = max(1, (self.block_size // 3 - entry) // _HEAP_POINTER)  # TIDs in one posting list
+        return min(plain, keys * math.ceil(per_key / posting_capacity) * entry + self.entries * _HEAP_POINTER)
 
     def bloat_bytes(self) -> int | None:
         expected = self.expected_bytes()
@@ -138,25 +156,37 @@ SELECT n.nspname, t.relname, i.relname, am.amname, x.indisvalid,
        pg_relation_size(i.oid), i.reltuples,
        coalesce((SELECT o.option_value::int FROM pg_options_to_table(i.reloptions) o
                  WHERE o.option_name = 'fillfactor'), %(fillfactor)s),
-       (SELECT CASE WHEN bool_and(w.width IS NOT NULL) THEN sum(w.width)::int END
-          FROM pg_attribute a
-          CROSS JOIN LATERAL (
-              SELECT coalesce(
-                  (SELECT s.avg_width FROM pg_stats s
-                    WHERE s.schemaname = n.nspname
-                      AND ((x.indkey[a.attnum - 1] <> 0 AND s.tablename = t.relname AND s.attname =
-                            (SELECT ta.attname FROM pg_attribute ta
-                              WHERE ta.attrelid = t.oid AND ta.attnum = x.indkey[a.attnum - 1]))
-                        OR (x.indkey[a.attnum - 1] = 0 AND s.tablename = i.relname AND s.attname = a.attname))
-                    LIMIT 1),
-                  CASE WHEN a.attlen > 0 THEN a.attlen::int END) AS width) w
-         WHERE a.attrelid = i.oid AND a.attnum > 0),
+       keys.width, keys.n_distinct,
+       am.amname = 'btree' AND NOT x.indisunique AND x.indnatts = 1
+         AND coalesce((SELECT lower(o.option_value) FROM pg_options_to_table(i.reloptions) o
+                        WHERE o.option_name = 'deduplicate_items'), 'on') NOT IN ('off', 'false', 'no', '0')
+         AND EXISTS (SELECT FROM pg_opclass c JOIN pg_amproc p ON p.amprocfamily = c.opcfamily
+                      WHERE c.oid = x.indclass[0] AND p.amprocnum = 4
+                        AND p.amproclefttype = c.opcintype AND p.amprocrighttype = c.opcintype)
+         AND (x.indcollation[0] = 0
+              OR (SELECT l.collisdeterministic FROM pg_collation l WHERE l.oid = x.indcollation[0])),
        current_setting('block_size')::int
   FROM pg_index x
   JOIN pg_class i ON i.oid = x.indexrelid
   JOIN pg_class t ON t.oid = x.indrelid
   JOIN pg_namespace n ON n.oid = t.relnamespace
   JOIN pg_am am ON am.oid = i.relam
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN bool_and(w.width IS NOT NULL) THEN sum(w.width)::int END AS width,
+              CASE WHEN count(*) = 1 THEN max(w.n_distinct) END AS n_distinct
+         FROM pg_attribute a
+        CROSS JOIN LATERAL (
+              SELECT coalesce(s.avg_width, CASE WHEN a.attlen > 0 THEN a.attlen::int END) AS width, s.n_distinct
+                FROM (SELECT) AS one
+                LEFT JOIN LATERAL (
+                      SELECT s.avg_width, s.n_distinct FROM pg_stats s
+                       WHERE s.schemaname = n.nspname
+                         AND ((x.indkey[a.attnum - 1] <> 0 AND s.tablename = t.relname AND s.attname =
+                               (SELECT ta.attname FROM pg_attribute ta
+                                 WHERE ta.attrelid = t.oid AND ta.attnum = x.indkey[a.attnum - 1]))
+                           OR (x.indkey[a.attnum - 1] = 0 AND s.tablename = i.relname AND s.attname = a.attname))
+                       LIMIT 1) s ON true) w
+        WHERE a.attrelid = i.oid AND a.attnum > 0) keys
  WHERE t.oid = ANY (%(tables)s::regclass[]) AND i.relkind = 'i'
  ORDER BY n.nspname, t.relname, i.relname
 """
@@ -180,9 +210,25 @@ def index_stats(session: Session, tables: Iterable[TableStats]) -> list[IndexSta
             entries=float(entries),
             fillfactor=fillfactor,
             key_width=width,
+            distinct=None if distinct is None else float(distinct),
+            deduplicated=bool(deduplicated),
             block_size=block_size,
         )
-        for schema, table, name, method, valid, exclusion, size, entries, fillfactor, width, block_size in rows
+        for (
+            schema,
+            table,
+            name,
+            method,
+            valid,
+            exclusion,
+            size,
+            entries,
+            fillfactor,
+            width,
+            distinct,
+            deduplicated,
+            block_size,
+        ) in rows
     ]
 
 
