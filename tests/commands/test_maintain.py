@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -230,6 +232,32 @@ def test_a_failed_rebuild_leaves_no_invalid_copy_and_the_run_goes_on(
     assert report.failed
     indexes = session.fetch_all("SELECT relname FROM pg_class WHERE relname LIKE 'codes_val_key%' ORDER BY 1")
     assert indexes == [("codes_val_key",)]  # no codes_val_key_ccnew left behind
+
+
+def test_a_long_statement_reports_its_progress(session: Session, dsn: str, tmp_path: Path) -> None:
+    """REINDEX CONCURRENTLY waits for older snapshots: the progress lines say so while it waits."""
+    make_table(session, "codes", 1_000)
+    session.execute("ANALYZE codes")
+    session.execute("UPDATE codes SET val = 'same' WHERE id <= 2")
+    with pytest.raises(Exception, match="could not create unique index"):
+        session.execute("CREATE UNIQUE INDEX CONCURRENTLY codes_val_key ON codes (val)")
+    session.execute("UPDATE codes SET val = 'other' WHERE id = 2")
+    messages: list[str] = []
+    settings = settings_for(tmp_path, dsn)
+    run = threading.Thread(
+        target=lambda: db_maintain(settings, progress=messages.append, progress_every=timedelta(milliseconds=50))
+    )
+    with connect(dsn) as reader:
+        reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        reader.execute("SELECT 1")  # a snapshot the rebuild waits for
+        run.start()
+        deadline = time.monotonic() + 30
+        while not any("waiting for old snapshots" in message for message in messages):
+            assert time.monotonic() < deadline, messages
+            time.sleep(0.05)
+        reader.execute("COMMIT")
+    run.join()
+    assert any("done in" in message for message in messages), messages
 
 
 def test_vacuum_full_needs_the_flag_and_comes_with_a_warning(session: Session, dsn: str, tmp_path: Path) -> None:

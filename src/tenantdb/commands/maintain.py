@@ -17,8 +17,10 @@ table whose lock the retry budget cannot get is given up and the run goes on.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -36,6 +38,7 @@ from tenantdb.db import (
     index_stats,
     invalid_indexes_on,
     lock_blockers,
+    maintenance_progress,
     maintenance_statement,
     record_event,
     run_maintenance,
@@ -44,7 +47,7 @@ from tenantdb.db import (
     stored_sizes,
     table_stats,
 )
-from tenantdb.errors import ConfigError, ConnectionFailed, DatabaseError, LockTimeoutExhausted
+from tenantdb.errors import ConfigError, ConnectionFailed, DatabaseError, LockTimeoutExhausted, TenantdbError
 from tenantdb.execute import Backoff, LockRetry, LockWait, SilentObserver, runner_lock, with_lock_retries
 
 __all__ = [
@@ -153,6 +156,7 @@ def db_maintain(
     full: bool = False,
     tables: Sequence[str] = (),
     progress: Progress | None = None,
+    progress_every: timedelta = timedelta(seconds=10),
 ) -> MaintainReport:
     """Plan maintenance from the statistics and, unless ``dry_run``, run it; ``tables`` (``[schema.]name``) limit it."""
     say = progress or (lambda _message: None)
@@ -166,10 +170,11 @@ def db_maintain(
             actions, warnings = plan(survey.tables, survey.indexes, settings.maintain, full=full)
             for warning in warnings:
                 say(f"warning: {warning}")
-            done = [
-                _run(session, settings.runner, action, f"[{n}/{len(actions)}]", say)
-                for n, action in enumerate(actions, 1)
-            ]
+            with _watching(settings, session.pid, say, progress_every) as watch:
+                done = [
+                    _run(session, settings.runner, action, watch(f"[{n}/{len(actions)}]"), say)
+                    for n, action in enumerate(actions, 1)
+                ]
             after = _survey(session, tables)
             sizes = [(table.schema, table.name, "", table.bytes) for table in after.tables]
             sizes += [(index.schema, index.table, index.name, index.bytes) for index in after.indexes]
@@ -184,6 +189,36 @@ class _LockObserver(SilentObserver):
     def waiting_for_runner_lock(self, holder: LockHolder | None) -> None:
         who = f" (held by {holder.describe()})" if holder is not None else ""
         self._say(f"waiting for the runner lock{who}")
+
+
+@contextmanager
+def _watching(settings: Settings, pid: int, say: Progress, every: timedelta) -> Iterator[Callable[[str], str]]:
+    """Every ``every``, say where the running statement is (``pg_stat_progress_*``, read from a second session);
+    the block marks each statement with the function it gets, which returns the step label it is given."""
+    current: list[str] = []
+    stop = threading.Event()
+
+    def mark(step: str) -> str:
+        current[:] = [step]
+        return step
+
+    def watch() -> None:
+        try:
+            with open_session(settings, "maintain progress") as watcher:
+                while not stop.wait(every.total_seconds()):
+                    where = maintenance_progress(watcher, pid)
+                    if where is not None and current:
+                        say(f"{current[0]} {where}")
+        except TenantdbError:
+            return  # progress is a courtesy: a watcher that cannot connect leaves the run alone
+
+    thread = threading.Thread(target=watch, name="maintain-progress", daemon=True)
+    thread.start()
+    try:
+        yield mark
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _survey(session: Session, names: Sequence[str]) -> _Survey:

@@ -296,3 +296,24 @@ def store_sizes(
             " SELECT *, clock_timestamp() FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[])",
             tuple(list(column) for column in zip(*sizes, strict=True)) if sizes else ([], [], [], []),
         )
+
+
+_PROGRESS = """
+SELECT phase, heap_blks_scanned, heap_blks_total FROM pg_stat_progress_vacuum WHERE pid = %(pid)s
+UNION ALL
+SELECT phase, blocks_done, blocks_total FROM pg_stat_progress_create_index WHERE pid = %(pid)s
+UNION ALL
+SELECT phase, sample_blks_scanned, sample_blks_total FROM pg_stat_progress_analyze WHERE pid = %(pid)s
+UNION ALL
+SELECT phase, heap_blks_scanned, heap_blks_total FROM pg_stat_progress_cluster WHERE pid = %(pid)s
+"""
+
+
+def maintenance_progress(session: Session, pid: int) -> str | None:
+    """Where the maintenance statement of backend ``pid`` is (``pg_stat_progress_*``), e.g. ``scanning heap 42%``;
+    None while it reports none (waiting for its lock, or finished)."""
+    row = session.fetch_one(_PROGRESS, {"pid": pid})
+    if row is None:
+        return None
+    phase, done, total = row
+    return f"{phase} {done / total:.0%}" if total else str(phase)
