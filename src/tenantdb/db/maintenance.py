@@ -6,11 +6,12 @@ statement names one schema-qualified table or index: nothing here can reach anot
 The index bloat estimate (B-tree only) is computed from the catalog, without reading the index: an index tuple
 is an 8-byte header plus its key columns' average widths (``pg_stats``, else the type's fixed length), rounded
 up to 8 bytes, plus a 4-byte line pointer; a leaf page holds ``(block_size - 40) x fillfactor`` bytes of them;
-internal pages add about 1 % and the metapage one page. The expected size is those pages for ``reltuples``
-entries; the bloat is what the index has beyond it. A single-column, non-unique B-tree whose type deduplicates
-(PostgreSQL 13+) stores each distinct key (``pg_stats.n_distinct``) once per posting list and 6 bytes per row:
-a ``tenant_id`` index with thousands of rows per tenant is estimated that way. Deduplication of multi-column or
-unique indexes is not estimated, which only hides bloat: the estimate errs toward not rebuilding.
+internal pages add about 1 % and the metapage one page. The expected size is those pages for the entries a
+rebuild would hold (:func:`index_stats`); the bloat is what the index has beyond it. A single-column, non-unique
+B-tree whose type deduplicates (PostgreSQL 13+) stores each distinct key (``pg_stats.n_distinct``) once per
+posting list and 6 bytes per row: a ``tenant_id`` index with thousands of rows per tenant is estimated that way.
+Deduplication of multi-column or unique indexes is not estimated, which only hides bloat: the estimate errs
+toward not rebuilding.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class IndexStats:
     valid: bool
     exclusion: bool  # backs an exclusion constraint: REINDEX CONCURRENTLY cannot rebuild it
     bytes: int
-    entries: float  # pg_class.reltuples; negative when never vacuumed or analyzed
+    entries: float  # rows a rebuild would hold (see index_stats); negative when unknown
     fillfactor: int
     key_width: int | None  # bytes of the key and INCLUDE columns; None when a width is unknown
     distinct: float | None  # pg_stats.n_distinct of a single key column (negative: a share of the rows)
@@ -153,7 +154,7 @@ def table_stats(session: Session) -> list[TableStats]:
 _INDEXES = """
 SELECT n.nspname, t.relname, i.relname, am.amname, x.indisvalid,
        EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.oid AND k.contype = 'x'),
-       pg_relation_size(i.oid), i.reltuples,
+       pg_relation_size(i.oid), i.reltuples, x.indpred IS NULL,
        coalesce((SELECT o.option_value::int FROM pg_options_to_table(i.reloptions) o
                  WHERE o.option_name = 'fillfactor'), %(fillfactor)s),
        keys.width, keys.n_distinct,
@@ -193,8 +194,15 @@ SELECT n.nspname, t.relname, i.relname, am.amname, x.indisvalid,
 
 
 def index_stats(session: Session, tables: Iterable[TableStats]) -> list[IndexStats]:
-    """The indexes of ``tables`` (partitioned indexes have no storage of their own and are left out)."""
-    names = [_qualified(table.schema, table.name) for table in tables]
+    """The indexes of ``tables`` (partitioned indexes have no storage of their own and are left out).
+
+    The entries of an index without a predicate are its table's live rows (``n_live_tup``, counted as rows are
+    written); ``pg_class.reltuples`` is only as fresh as the last VACUUM or ANALYZE, so an index of a table that
+    grew since would look bloated. A partial index, or a table without activity statistics yet, uses
+    ``reltuples``.
+    """
+    by_name = {(table.schema, table.name): table for table in tables}
+    names = [_qualified(schema, name) for schema, name in by_name]
     if not names:
         return []
     rows = session.fetch_all(_INDEXES, {"tables": names, "fillfactor": _BTREE_FILLFACTOR})
@@ -207,7 +215,7 @@ def index_stats(session: Session, tables: Iterable[TableStats]) -> list[IndexSta
             valid=valid,
             exclusion=exclusion,
             bytes=size,
-            entries=float(entries),
+            entries=_entries(by_name[(schema, table)], float(entries), whole=whole),
             fillfactor=fillfactor,
             key_width=width,
             distinct=None if distinct is None else float(distinct),
@@ -223,6 +231,7 @@ def index_stats(session: Session, tables: Iterable[TableStats]) -> list[IndexSta
             exclusion,
             size,
             entries,
+            whole,
             fillfactor,
             width,
             distinct,
@@ -230,6 +239,11 @@ def index_stats(session: Session, tables: Iterable[TableStats]) -> list[IndexSta
             block_size,
         ) in rows
     ]
+
+
+def _entries(table: TableStats, reltuples: float, *, whole: bool) -> float:
+    counted = table.live_rows > 0 or table.last_analyze is not None or table.last_vacuum is not None
+    return float(table.live_rows) if whole and counted else reltuples
 
 
 def _qualified(schema: str, name: str) -> str:
