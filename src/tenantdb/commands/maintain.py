@@ -170,7 +170,7 @@ def db_maintain(
             actions, warnings = plan(survey.tables, survey.indexes, settings.maintain, full=full)
             for warning in warnings:
                 say(f"warning: {warning}")
-            with _watching(settings, session.pid, say, progress_every) as watch:
+            with _watching(settings, session.pid, say, progress_every if actions else None) as watch:
                 done = [
                     _run(session, settings.runner, action, watch(f"[{n}/{len(actions)}]"), say)
                     for n, action in enumerate(actions, 1)
@@ -192,9 +192,9 @@ class _LockObserver(SilentObserver):
 
 
 @contextmanager
-def _watching(settings: Settings, pid: int, say: Progress, every: timedelta) -> Iterator[Callable[[str], str]]:
-    """Every ``every``, say where the running statement is (``pg_stat_progress_*``, read from a second session);
-    the block marks each statement with the function it gets, which returns the step label it is given."""
+def _watching(settings: Settings, pid: int, say: Progress, every: timedelta | None) -> Iterator[Callable[[str], str]]:
+    """Every ``every`` (None: never), say where the running statement is (``pg_stat_progress_*``, read from a
+    second session); the block marks each statement with the function it gets, which returns the label given."""
     current: list[str] = []
     stop = threading.Event()
 
@@ -202,17 +202,20 @@ def _watching(settings: Settings, pid: int, say: Progress, every: timedelta) -> 
         current[:] = [step]
         return step
 
-    def watch() -> None:
+    def watch(seconds: float) -> None:
         try:
             with open_session(settings, "maintain progress") as watcher:
-                while not stop.wait(every.total_seconds()):
+                while not stop.wait(seconds):
                     where = maintenance_progress(watcher, pid)
                     if where is not None and current:
                         say(f"{current[0]} {where}")
         except TenantdbError:
             return  # progress is a courtesy: a watcher that cannot connect leaves the run alone
 
-    thread = threading.Thread(target=watch, name="maintain-progress", daemon=True)
+    if every is None:
+        yield mark
+        return
+    thread = threading.Thread(target=watch, args=(every.total_seconds(),), name="maintain-progress", daemon=True)
     thread.start()
     try:
         yield mark
