@@ -46,7 +46,7 @@ def make_table(session: Session, name: str, rows: int, *, schema: str = "public"
         session.execute(sql.SQL("CREATE INDEX {} ON {} (val)").format(sql.Identifier(f"{name}_val_idx"), table))
 
 
-def write(session: Session, statement: sql.Composable, *params: object) -> None:
+def write(session: Session, statement: sql.Composed | sql.SQL, *params: object) -> None:
     """Run a write whose counts reach the shared statistics at once (they are otherwise flushed up to 1 s late):
     the flush is forced when the session goes idle after the next statement."""
     session.execute(statement, params or None)
@@ -303,8 +303,8 @@ def test_sizes_are_reported_with_the_growth_since_the_last_run(session: Session,
 
     table = items(second)
     assert second.previous_run_at is not None
-    assert table.previous_bytes == items(first).bytes_after
-    assert table.growth_bytes is not None and table.growth_bytes == table.bytes - table.previous_bytes > 0
+    assert table.previous_bytes is not None and table.previous_bytes == items(first).bytes_after
+    assert table.growth_bytes == table.bytes - table.previous_bytes > 0
     grown = {index.name: index.growth_bytes for index in table.indexes}
     assert set(grown) == {"items_pkey", "items_val_idx"} and all(value and value > 0 for value in grown.values())
 
