@@ -1,3 +1,4 @@
+-- tenantdb: no-transaction
 -- migrate:up
 -- Billing secrets, encrypted or hashed by the application with tenantdb.secrets (docs/secrets.md); the keys never
 -- reach the database. One convention, which `tenantdb keys rotate` and the audit trail's redaction rely on:
@@ -15,11 +16,10 @@ COMMENT ON COLUMN payments.payment_method_key_id IS
 COMMENT ON COLUMN payments.card_fingerprint_hmac IS
     'HMAC-SHA256 (tenantdb.secrets.keyed_hash, 32 bytes) of the card''s fingerprint: finds payments made with the '
     'same card without storing the fingerprint.';
--- The runner adds these checks NOT VALID and validates them in a step of their own (online rewrites).
 ALTER TABLE payments ADD CONSTRAINT payments_payment_method_sealed
-    CHECK ((payment_method_ciphertext IS NULL) = (payment_method_key_id IS NULL));
+    CHECK ((payment_method_ciphertext IS NULL) = (payment_method_key_id IS NULL)) NOT VALID;
 ALTER TABLE payments ADD CONSTRAINT payments_card_fingerprint_hmac_length
-    CHECK (octet_length(card_fingerprint_hmac) = 32);
+    CHECK (octet_length(card_fingerprint_hmac) = 32) NOT VALID;
 
 ALTER TABLE subscriptions
     ADD COLUMN stripe_customer_ciphertext bytea,
@@ -30,7 +30,11 @@ COMMENT ON COLUMN subscriptions.stripe_customer_ciphertext IS
 COMMENT ON COLUMN subscriptions.stripe_customer_key_id IS
     'The id of the key stripe_customer_ciphertext is encrypted under; set exactly when the ciphertext is.';
 ALTER TABLE subscriptions ADD CONSTRAINT subscriptions_stripe_customer_sealed
-    CHECK ((stripe_customer_ciphertext IS NULL) = (stripe_customer_key_id IS NULL));
+    CHECK ((stripe_customer_ciphertext IS NULL) = (stripe_customer_key_id IS NULL)) NOT VALID;
+-- Validated in transactions of their own (no-transaction file), under SHARE UPDATE EXCLUSIVE: writes go on.
+ALTER TABLE payments VALIDATE CONSTRAINT payments_payment_method_sealed;
+ALTER TABLE payments VALIDATE CONSTRAINT payments_card_fingerprint_hmac_length;
+ALTER TABLE subscriptions VALIDATE CONSTRAINT subscriptions_stripe_customer_sealed;
 
 -- migrate:down
 ALTER TABLE subscriptions DROP CONSTRAINT subscriptions_stripe_customer_sealed;
