@@ -25,6 +25,7 @@ from tenantdb.secrets import (
     encrypt,
     generate_key,
     keyed_hash,
+    keyed_hashes,
     load_keyring,
     parse_keys,
     rewrap,
@@ -145,6 +146,7 @@ def test_keyed_hash_is_deterministic_and_verify_compares_with_every_hash_key() -
     newer = ring(f"enc:a:{b64(KEY_A)}", f"mac:m1:{b64(MAC_KEY)}", f"mac:m2:{b64(KEY_B)}:current")
     assert keyed_hash("4242-fingerprint", newer) != digest
     assert verify("4242-fingerprint", digest, newer)  # hashes made before the hash key rotated still verify
+    assert keyed_hashes("4242-fingerprint", newer) == (keyed_hash("4242-fingerprint", newer), digest)
 
 
 def test_the_hash_key_is_separate_from_the_encryption_keys() -> None:

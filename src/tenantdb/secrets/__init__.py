@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from tenantdb.errors import SecretKeyInvalid, SecretKeyMissing, SecretsError, SecretTampered, UnknownSecretKey
 from tenantdb.secrets.envelope import Sealed, decrypt, encrypt, rewrap
-from tenantdb.secrets.hashing import keyed_hash, verify
+from tenantdb.secrets.hashing import keyed_hash, keyed_hashes, verify
 from tenantdb.secrets.keys import (
     KEY_FILE_VARIABLE,
     KEYS_VARIABLE,
@@ -45,6 +45,7 @@ __all__ = [
     "encrypt",
     "generate_key",
     "keyed_hash",
+    "keyed_hashes",
     "load_keyring",
     "parse_keys",
     "read_key_file",

@@ -34,3 +34,12 @@ def verify(value: str | bytes, digest: bytes, keyring: KeyRing) -> bool:
         for key in keyring.of(KeyPurpose.HASH)
     ]
     return any(matches)
+
+
+def keyed_hashes(value: str | bytes, keyring: KeyRing) -> tuple[bytes, ...]:
+    """The keyed hash of ``value`` under every hash key, current first: a lookup by digest while the hash key rotates
+    (``WHERE card_fingerprint_hmac = ANY(%s)``)."""
+    current = keyring.current(KeyPurpose.HASH)
+    ordered = (current, *(key for key in keyring.of(KeyPurpose.HASH) if key.key_id != current.key_id))
+    message = _message(value)
+    return tuple(hmac.new(key.material, message, hashlib.sha256).digest() for key in ordered)
