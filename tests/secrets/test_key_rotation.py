@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -231,3 +235,63 @@ def test_the_cli_reports_key_errors_clearly_without_material(
     generated = cli("keys", "generate", "--purpose", "mac", "--id", "m2", cwd=tmp_path, env=env)
     assert generated.returncode == 0, generated.stderr
     assert parse_keys(generated.stdout, source="t").current(parse_keys(f"mac:m:{MAC}", source="t").keys[0].purpose)
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_batch_keeps_the_committed_batches_and_a_rerun_finishes(
+    billing: Session, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The third batch sleeps on the server (a trigger on its row); Ctrl-C then rolls back that batch only."""
+    third = billing.fetch_value("SELECT payment_id FROM payments ORDER BY ctid OFFSET 2 LIMIT 1")
+    billing.execute(
+        "CREATE FUNCTION slow_rotation() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$"
+    )
+    billing.execute(
+        "CREATE TRIGGER slow_rotation BEFORE UPDATE ON payments FOR EACH ROW"
+        f" WHEN (OLD.payment_id = '{third}') EXECUTE FUNCTION slow_rotation()"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tenantdb", "keys", "rotate", "--batch-size", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env | {"TENANTDB_SECRET_KEYS": NEW_SPEC},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - Ctrl-C as in a terminal
+    )
+    deadline = time.monotonic() + 60
+    while not billing.fetch_value(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"
+    ):
+        assert time.monotonic() < deadline and process.poll() is None, "the rotation never reached the third batch"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"keys rotate went on after SIGINT\nstdout: {out}\nstderr: {err}")
+    assert process.returncode == 130, err
+    assert key_ids(billing) == {"a": ROWS - 2, "b": 2}
+    assert tokens(billing, NEW) == [token(n) for n in range(ROWS)]
+    for secret in (KEY_A, KEY_B, "pm_secret"):
+        assert secret not in out + err
+    billing.execute("DROP TRIGGER slow_rotation ON payments")
+    rerun = cli("keys", "rotate", cwd=tmp_path, env=env | {"TENANTDB_SECRET_KEYS": NEW_SPEC})
+    assert rerun.returncode == 0, rerun.stderr
+    assert key_ids(billing) == {"b": ROWS}
+
+
+def test_every_keys_command_has_help_and_json() -> None:
+    from typer.testing import CliRunner
+
+    from tenantdb.cli.app import app
+
+    for command in (["keys"], ["keys", "generate"], ["keys", "status"], ["keys", "rotate"]):
+        result = CliRunner().invoke(app, [*command, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "Usage" in result.output
+        if len(command) > 1:
+            assert "--json" in result.output
