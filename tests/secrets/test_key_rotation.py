@@ -185,6 +185,9 @@ def test_status_counts_rows_per_key_id(billing: Session, settings: Settings) -> 
     payments = next(c for c in status.columns if c.table == "payments")
     assert dict(payments.key_ids) == {"a": ROWS - 2, "b": 2}
     assert payments.current_key_id == "b"
+    lacking = keys_status(settings, parse_keys(f"enc:b:{KEY_B}", source="test"))
+    assert next(c for c in lacking.columns if c.table == "payments").unknown_key_ids == ("a",)
+    assert {c.current_key_id for c in keys_status(settings, parse_keys(f"mac:m:{MAC}", source="t")).columns} == {None}
 
 
 @pytest.fixture

@@ -91,9 +91,13 @@ def _open(settings: Settings, purpose: str) -> Session:
     """A session whose every statement waits at most the runner's lock_timeout: a count queued behind a migration's
     ACCESS EXCLUSIVE lock would queue the application's queries behind it too."""
     session = open_session(settings, purpose)
-    session.set_timeouts(
-        lock_timeout=settings.runner.lock_timeout, statement_timeout=settings.runner.statement_timeout, local=False
-    )
+    try:
+        session.set_timeouts(
+            lock_timeout=settings.runner.lock_timeout, statement_timeout=settings.runner.statement_timeout, local=False
+        )
+    except BaseException:
+        session.close()
+        raise
     return session
 
 
@@ -109,7 +113,7 @@ def keys_generate(purpose: KeyPurpose, key_id: str, *, current: bool = False) ->
 
 def keys_status(settings: Settings, keyring: KeyRing | None) -> KeysStatus:
     """Rows per key id of every encrypted column; with a key ring, which ids it lacks."""
-    current = keyring.current(KeyPurpose.ENCRYPT).key_id if keyring else None
+    current = next((key.key_id for key in keyring.of(KeyPurpose.ENCRYPT) if key.current), None) if keyring else None
     with _open(settings, "keys status") as session:
         columns = []
         for column in sealed_columns(session):
