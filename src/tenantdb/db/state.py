@@ -15,6 +15,7 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from tenantdb.db.kinds import EventKind, JournalState
 from tenantdb.db.objects import LOCATED_EFFECTS
 from tenantdb.db.session import Session, runner_identity
 
@@ -51,7 +52,7 @@ class Event:
 
     id: int
     at: datetime
-    kind: str
+    kind: str  # an EventKind, or a kind written by an older tenantdb
     source: str | None
     version: str | None
     direction: str | None
@@ -158,7 +159,7 @@ def update_checksum(session: Session, source: str, version: str, checksum: str, 
 
 def record_event(
     session: Session,
-    kind: str,
+    kind: EventKind,
     *,
     source: str | None = None,
     version: str | None = None,
@@ -186,7 +187,7 @@ def record_event(
     )
 
 
-def event_recorded(session: Session, kind: str, source: str) -> bool:
+def event_recorded(session: Session, kind: EventKind, source: str) -> bool:
     """Whether the event log has an event of ``kind`` for ``source`` (false before the state schema exists)."""
     if not state_exists(session):
         return False
@@ -235,7 +236,7 @@ class JournalEntry:
 
     index: int
     statement_sha: str
-    state: str
+    state: JournalState
 
 
 def statement_sha(text: str) -> str:
@@ -253,10 +254,10 @@ def journal_entries(
     )
     params = (key.source, key.version, key.direction)
     rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
-    return {int(i): JournalEntry(index=int(i), statement_sha=sha, state=state) for i, sha, state in rows}
+    return {int(i): JournalEntry(index=int(i), statement_sha=sha, state=JournalState(state)) for i, sha, state in rows}
 
 
-def journal_mark(session: Session, key: JournalKey, index: int, text: str, state: str) -> None:
+def journal_mark(session: Session, key: JournalKey, index: int, text: str, state: JournalState) -> None:
     session.execute(
         "INSERT INTO tenantdb.statement_journal (source, version, direction, statement_index, statement_sha, state)"
         " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (source, version, direction, statement_index)"
