@@ -6,7 +6,7 @@ import getpass
 import hashlib
 import json
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 from tenantdb.db.kinds import EventKind, JournalState
 from tenantdb.db.objects import LOCATED_EFFECTS
 from tenantdb.db.session import Session, runner_identity
+from tenantdb.identity import Version
 
 STATE_SCHEMA = "tenantdb"
 STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent;
@@ -139,14 +140,16 @@ def record_applied(session: Session, row: AppliedMigration) -> None:
     session.execute(query, values)
 
 
-def remove_applied(session: Session, source: str, version: str) -> None:
+def remove_applied(session: Session, source: str, version: Version) -> None:
     """Forget an applied migration; what its transactions wrote is marked rolled back (its rows are no longer the
     phase's, and an archive taken later can tell the rows it will recreate when applied again)."""
-    session.execute("DELETE FROM tenantdb.applied_migrations WHERE source = %s AND version = %s", (source, version))
+    session.execute(
+        "DELETE FROM tenantdb.applied_migrations WHERE source = %s AND version = %s", (source, version.text)
+    )
     session.execute(
         "UPDATE tenantdb.migration_writes SET rolled_back_at = clock_timestamp()"
         " WHERE source = %s AND version = %s AND rolled_back_at IS NULL",
-        (source, version),
+        (source, version.text),
     )
 
 
@@ -226,7 +229,7 @@ class JournalKey:
     """Identifies one statement-by-statement run of a migration script."""
 
     source: str
-    version: str
+    version: Version
     direction: str
 
 
@@ -252,7 +255,7 @@ def journal_entries(
         "SELECT statement_index, statement_sha, state FROM tenantdb.statement_journal"
         " WHERE source = %s AND version = %s AND direction = %s"
     )
-    params = (key.source, key.version, key.direction)
+    params = (key.source, key.version.text, key.direction)
     rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
     return {int(i): JournalEntry(index=int(i), statement_sha=sha, state=JournalState(state)) for i, sha, state in rows}
 
@@ -262,7 +265,7 @@ def journal_mark(session: Session, key: JournalKey, index: int, text: str, state
         "INSERT INTO tenantdb.statement_journal (source, version, direction, statement_index, statement_sha, state)"
         " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (source, version, direction, statement_index)"
         " DO UPDATE SET state = excluded.state, statement_sha = excluded.statement_sha, at = clock_timestamp()",
-        (key.source, key.version, key.direction, index, statement_sha(text), state),
+        (key.source, key.version.text, key.direction, index, statement_sha(text), state),
     )
 
 
@@ -278,15 +281,15 @@ def interrupted_versions(session: Session, source: str, direction: str | None = 
     return {str(version): int(done) for version, done in rows}
 
 
-def journal_clear(session: Session, source: str, version: str) -> None:
-    session.execute("DELETE FROM tenantdb.statement_journal WHERE source = %s AND version = %s", (source, version))
+def journal_clear(session: Session, source: str, version: Version) -> None:
+    session.execute("DELETE FROM tenantdb.statement_journal WHERE source = %s AND version = %s", (source, version.text))
 
 
-def journal_void(session: Session, source: str, versions: list[str]) -> None:
+def journal_void(session: Session, source: str, versions: Sequence[Version]) -> None:
     """Forget the journals of interrupted up runs that a rollback beneath them made meaningless."""
     session.execute(
         "DELETE FROM tenantdb.statement_journal WHERE source = %s AND direction = 'up' AND version = ANY (%s)",
-        (source, versions),
+        (source, [version.text for version in versions]),
     )
 
 

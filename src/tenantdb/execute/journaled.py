@@ -30,7 +30,7 @@ DONE, STARTED = JournalState.DONE, JournalState.STARTED
 def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tuple[Rewrite, ...] = ()) -> int | None:
     """Run the script's unfinished statements and write its ledger row; returns where an interrupted run resumed."""
     migration, session = run.migration, run.session
-    key = JournalKey(source=migration.source, version=str(migration.version), direction=run.step.direction)
+    key = JournalKey(source=migration.source, version=migration.version, direction=run.step.direction)
 
     def before() -> None:  # the rewrites' events and the session's timeouts go with the journal read
         for rewrite in rewrites:

@@ -49,7 +49,7 @@ def finish(run: StepRun, script: Script, started: datetime) -> None:
                 catalog_effects=tuple(effect_record(effect) for effect in effects(migration.up.statements)),
             ),
         )
-        journal_clear(session, migration.source, str(migration.version))
+        journal_clear(session, migration.source, migration.version)
         _follow_foreign_ledger(run)
     else:
         unrecord(run)
@@ -64,9 +64,9 @@ def unrecord(run: StepRun) -> None:
     """A migration is rolled back (or forgotten): its ledger row, its journal and the journals of interrupted runs
     above it go; a kept foreign ledger follows (caller's transaction)."""
     migration = run.migration
-    remove_applied(run.session, migration.source, str(migration.version))
+    remove_applied(run.session, migration.source, migration.version)
     _void_journals_above(run)
-    journal_clear(run.session, migration.source, str(migration.version))
+    journal_clear(run.session, migration.source, migration.version)
     _follow_foreign_ledger(run)
 
 
@@ -91,14 +91,14 @@ def _void_journals_above(run: StepRun) -> None:
     migration = run.migration
     above = [
         version
-        for version in interrupted_versions(run.session, migration.source, Direction.UP.value)
-        if version != str(migration.version) and _version_like(migration.version, version) > migration.version
+        for text in interrupted_versions(run.session, migration.source, Direction.UP.value)
+        if text != migration.version.text and (version := _version_like(migration.version, text)) > migration.version
     ]
     if not above:
         return
     journal_void(run.session, migration.source, above)
     message = (
-        f"rolling back {migration.label} voided the journal of interrupted run(s) {', '.join(above)}: "
+        f"rolling back {migration.label} voided the journal of interrupted run(s) {', '.join(map(str, above))}: "
         "they will run from their first statement"
     )
     run.event(EventKind.JOURNAL_VOID, message)

@@ -133,7 +133,7 @@ class Runner:
     def _online(self, step: Step, script: Script) -> tuple[Script, tuple[Rewrite, ...]]:
         """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement (which
         records the rewrites' events before its first statement)."""
-        key = JournalKey(source=step.migration.source, version=str(step.migration.version), direction=step.direction)
+        key = JournalKey(source=step.migration.source, version=step.migration.version, direction=step.direction)
         statements, rewrites = resumable_rewrite(self.session, key, script.statements)
         if not rewrites:
             return script, ()

@@ -207,7 +207,7 @@ class StepRun:
     def transaction_writes(self, files: Mapping[int, TableStart] | None) -> list[PendingWrite]:
         if files is None:
             return []
-        return transaction_writes(self.session, self.migration.source, str(self.migration.version), files)
+        return transaction_writes(self.session, self.migration.source, self.migration.version, files)
 
 
 def script_of(migration: Migration, direction: Direction) -> Script:
