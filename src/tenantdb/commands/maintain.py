@@ -28,6 +28,7 @@ from enum import StrEnum
 from tenantdb.commands.connection import open_session
 from tenantdb.config import MaintainSettings, RunnerSettings, Settings
 from tenantdb.db import (
+    EventKind,
     IndexStats,
     LockHolder,
     MaintainKind,
@@ -388,7 +389,7 @@ def _run(session: Session, runner: RunnerSettings, action: MaintainAction, step:
     say(f"{step} {outcome.value} in {seconds:.1f}s" + (f": {error}" if error else ""))
     record_event(
         session,
-        "maintain",
+        EventKind.MAINTAIN,
         message=f"{action.kind.value} {outcome.value}: {action.reason}" + (f"; {error}" if error else ""),
         statement=action.statement,
         details={"outcome": outcome.value, "seconds": seconds},

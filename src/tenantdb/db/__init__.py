@@ -4,7 +4,6 @@ This is the only package that imports psycopg.
 """
 
 from tenantdb.db.archive import (
-    DEPENDENT_KIND,
     ArchiveEntry,
     ArchiveRequest,
     Restored,
@@ -68,6 +67,7 @@ from tenantdb.db.foreign_ledger import (
     ledger_tables,
     replace_single_version,
 )
+from tenantdb.db.kinds import ArchiveKind, EventKind, JournalState
 from tenantdb.db.locks import LockHolder, acquire_runner_lock, lock_holder, release_runner_lock
 from tenantdb.db.maintenance import (
     IndexStats,
@@ -125,20 +125,22 @@ from tenantdb.db.state import (
 
 __all__ = [
     "DEADLOCK_DETECTED",
-    "DEPENDENT_KIND",
     "LOCK_NOT_AVAILABLE",
     "SAAS_EXTENSIONS",
     "AppliedMigration",
     "ArchiveEntry",
+    "ArchiveKind",
     "ArchiveRequest",
     "BinariesSource",
     "ConstraintRef",
     "EmbeddedStatus",
     "Event",
+    "EventKind",
     "IndexRef",
     "IndexStats",
     "JournalEntry",
     "JournalKey",
+    "JournalState",
     "LedgerTable",
     "LockBlocker",
     "LockHolder",
