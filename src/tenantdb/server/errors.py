@@ -139,10 +139,10 @@ def seconds_to_next_month(now: datetime) -> int:
 def _database(request: Request, error: Exception) -> Response:
     if isinstance(error, DatabaseError) and error.sqlstate in AI_LIMITS:
         if error.sqlstate == MONTHLY_LIMIT:
-            retry = seconds_to_next_month(datetime.now(UTC))
+            wait = seconds_to_next_month(datetime.now(UTC))
         else:
-            retry = request.app.state.settings.retry_after
-        return error_response(request, 429, headers={"Retry-After": str(retry)}, limit=AI_LIMITS[str(error.sqlstate)])
+            wait = int(request.app.state.settings.retry_after)
+        return error_response(request, 429, headers={"Retry-After": str(wait)}, limit=AI_LIMITS[str(error.sqlstate)])
     unavailable = isinstance(error, DatabaseUnavailable | ConnectionFailed) or (
         isinstance(error, DatabaseError) and error.sqlstate == QUERY_CANCELED
     )
