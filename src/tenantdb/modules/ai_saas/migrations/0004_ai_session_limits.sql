@@ -1,6 +1,6 @@
 -- migrate:up
--- Rate limits of AI analysis sessions, enforced in the database when a session is created (docs/modules/ai_saas.md,
--- "Rate limits"). The limits are keys of the plan's feature_limits (module billing):
+-- Rate limits of AI analysis sessions, enforced in the database when a session is created (docs/ai-rate-limits.md).
+-- The limits are keys of the plan's feature_limits (module billing):
 --   ai_sessions_per_month   sessions a tenant may create per calendar month (UTC); a missing key = unlimited;
 --   ai_concurrent_sessions  sessions a tenant may have queued or running at once; a missing key = unlimited.
 -- The plan is that of the tenant's subscription in force (trialing, active or past_due); with several in force
