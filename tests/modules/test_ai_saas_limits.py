@@ -47,10 +47,7 @@ def tenant_with_plan(db: Session, slug: str, limits: dict[str, int]) -> tuple[st
     """A company subscribed to a plan with ``limits``, and a portfolio of it."""
     tenant = new_company(db, slug)
     subscribe(db, tenant, limits)
-    portfolio = db.fetch_value(
-        "INSERT INTO portfolios (tenant_id, name) VALUES (%s, 'P') RETURNING portfolio_id", (tenant,)
-    )
-    return tenant, str(portfolio)
+    return tenant, new_portfolio(db, tenant)
 
 
 def refused(db: Session, tenant: str, portfolio: str) -> DatabaseError:
@@ -193,7 +190,7 @@ def test_a_tenant_role_is_limited_and_cannot_reach_the_counter(ai: Session, dsn:
 
 
 NAIVE_CHECK = """
-CREATE FUNCTION pg_temp.naive_admit() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION test_naive_admit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- the same limits, counted from the rows, without the tenant's lock
     IF (SELECT count(*) FROM ai_analysis_sessions WHERE tenant_id = NEW.tenant_id
@@ -299,7 +296,7 @@ def test_the_race_harness_catches_a_check_without_the_tenants_lock(ai: Session, 
     tenant, portfolio = tenant_with_plan(ai, "acme", {"ai_sessions_per_month": 7})
     slow_commits(ai)
     ai.execute("DROP TRIGGER ai_analysis_sessions_limits ON ai_analysis_sessions")
-    ai.execute(NAIVE_CHECK.replace("pg_temp.naive_admit", "test_naive_admit"))
+    ai.execute(NAIVE_CHECK)
     ai.execute(
         "CREATE TRIGGER ai_analysis_sessions_limits AFTER INSERT ON ai_analysis_sessions"
         " FOR EACH ROW EXECUTE FUNCTION test_naive_admit()"
