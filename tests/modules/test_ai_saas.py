@@ -19,15 +19,23 @@ from tests.modules.support import (
     apply_modules,
     fetch_as,
     module_sets,
-    new_company,
     rejected,
+    subscribe,
 )
+from tests.modules.support import new_company as new_tenant
 
 
 @pytest.fixture
 def ai(session: Session) -> Session:
     apply_modules(session, "ai_saas")
     return session
+
+
+def new_company(session: Session, slug: str) -> str:
+    """A tenant with a subscription in force: AI sessions need one (0004's limits); its plan has no AI limits."""
+    tenant = new_tenant(session, slug)
+    subscribe(session, tenant, {})
+    return tenant
 
 
 def new_portfolio(session: Session, tenant: str, name: str = "Growth") -> str:
