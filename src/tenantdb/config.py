@@ -39,6 +39,9 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     advisory_lock_wait = "2min"          # how long to wait for another runner
     archive = true                       # copy what DROP TABLE/COLUMN, TRUNCATE, DELETE destroy; restore on re-apply
     restore_on_reapply = true            # false: re-applying leaves archives for `tenantdb archive restore ID`
+    durable = "end-of-run"               # when commits wait for the WAL flush: "end-of-run" (each migration still
+                                         # commits atomically with its ledger row; the run's last commit makes them
+                                         # all durable) or "each-migration"
 
     [verify]                             # integrity checks of ``migrate verify`` and the phase gates
     orphans = true                       # *_id columns that look like references but have no foreign key
@@ -118,6 +121,15 @@ def parse_duration(value: str | int | float, *, key: str) -> timedelta:
     return timedelta(seconds=amount * _UNITS[unit])
 
 
+class Durability(StrEnum):
+    """When a migration run's commits wait for their WAL to reach disk."""
+
+    END_OF_RUN = "end-of-run"  # asynchronous commits, one flush when the run ends: a crash mid-run loses only the
+    # newest migrations, each whole with its ledger row (PostgreSQL's synchronous_commit = off); Alembic's single
+    # transaction gives no more
+    EACH_MIGRATION = "each-migration"  # every commit waits for the disk (the server's setting)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunnerSettings:
     """Safety knobs of the migration runner."""
@@ -135,6 +147,7 @@ class RunnerSettings:
     online: bool = True  # rewrite blocking statements on existing tables into their non-blocking forms
     archive: bool = True  # copy data into tenantdb_archive_* before a statement destroys it
     restore_on_reapply: bool = True  # put archived tables and columns back when their migration is applied again
+    durable: Durability = Durability.END_OF_RUN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -402,14 +415,20 @@ _RUNNER_KEYS = {
 
 
 _RUNNER_SWITCHES = {"online", "archive", "restore_on_reapply"}
+_RUNNER_CHOICES = {"durable"}
 
 
 def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
-    unknown = set(table) - _RUNNER_KEYS - _RUNNER_SWITCHES
+    unknown = set(table) - _RUNNER_KEYS - _RUNNER_SWITCHES - _RUNNER_CHOICES
     if unknown:
         raise ConfigError(
             f"unknown [runner] setting(s): {', '.join(sorted(unknown))}",
-            hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS | _RUNNER_SWITCHES))}",
+            hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS | _RUNNER_SWITCHES | _RUNNER_CHOICES))}",
+        )
+    durable = table.get("durable", Durability.END_OF_RUN.value)
+    if durable not in {choice.value for choice in Durability}:
+        raise ConfigError(
+            f"runner.durable {durable!r}: expected one of {', '.join(choice.value for choice in Durability)}"
         )
     switches = {
         "online": table.get("online", online),
@@ -420,9 +439,11 @@ def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be true or false")
     durations: dict[str, Any] = {
-        key: parse_duration(value, key=f"runner.{key}") for key, value in table.items() if key not in _RUNNER_SWITCHES
+        key: parse_duration(value, key=f"runner.{key}")
+        for key, value in table.items()
+        if key not in _RUNNER_SWITCHES | _RUNNER_CHOICES
     }
-    runner = RunnerSettings(**durations, **switches)
+    runner = RunnerSettings(**durations, **switches, durable=Durability(durable))
     _check_lock_waits(runner)
     return runner
 

@@ -176,6 +176,7 @@ class Session:
         statement_timeout: timedelta | None = None,
         read: LiteralString | sql.Composable | None = None,
         first: str | None = None,
+        asynchronous_commit: bool = False,
     ) -> list[tuple[Any, ...]]:
         """BEGIN and set the transaction's timeouts, in one round trip.
 
@@ -185,12 +186,17 @@ class Session:
         it is raised here, with the transaction open and aborted.
         """
         parts: list[sql.Composable] = [sql.SQL("BEGIN")]
+        settings: list[sql.Composable] = []
         if lock_timeout is not None and statement_timeout is not None:
-            parts.append(
-                sql.SQL(
-                    "SELECT set_config('lock_timeout', {}, true), set_config('statement_timeout', {}, true)"
-                ).format(sql.Literal(millis(lock_timeout)), sql.Literal(millis(statement_timeout)))
+            settings.append(
+                sql.SQL("set_config('lock_timeout', {}, true), set_config('statement_timeout', {}, true)").format(
+                    sql.Literal(millis(lock_timeout)), sql.Literal(millis(statement_timeout))
+                )
             )
+        if asynchronous_commit:  # the COMMIT does not wait for the disk (db/durability.py)
+            settings.append(sql.SQL("set_config('synchronous_commit', 'off', true)"))
+        if settings:
+            parts.append(sql.SQL("SELECT ") + sql.SQL(", ").join(settings))
         position = len(parts)
         if read is not None:
             parts.append(sql.SQL(read) if isinstance(read, str) else read)

@@ -9,13 +9,16 @@ ledger is written by :mod:`~tenantdb.execute.ledger` and the events by :mod:`~te
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from tenantdb.config import RunnerSettings
+from tenantdb.config import Durability, RunnerSettings
 from tenantdb.db import EventKind, JournalKey, Session
+from tenantdb.db.durability import flush_commits
 from tenantdb.db.migration_writes import insert_writes, table_starts
+from tenantdb.errors import TenantdbError
 from tenantdb.execute.journaled import run_statements
 from tenantdb.execute.ledger import finish, unrecord
 from tenantdb.execute.observer import Observer, SilentObserver
@@ -70,13 +73,24 @@ class Runner:
         self.restorer = Restorer(session, settings, self.observer)
 
     def run(self, plan: Plan) -> RunResult:
+        """Every step in order. With ``durable = "end-of-run"`` every transactional step but the last commits
+        asynchronously; the last one's synchronous commit makes them all durable (WAL is flushed in order), and a
+        run that ends early flushes them on its way out."""
         result = RunResult(direction=plan.direction)
         self.observer.run_started(plan.direction, len(plan.steps))
-        for step in plan.steps:
-            result.steps.append(self.run_step(step))
+        deferred = self.settings.durable is Durability.END_OF_RUN
+        try:
+            for index, step in enumerate(plan.steps):
+                last = index == len(plan.steps) - 1
+                result.steps.append(self.run_step(step, asynchronous_commit=deferred and not last))
+        except BaseException:
+            if deferred and result.steps:
+                with contextlib.suppress(TenantdbError):  # a lost connection: the step's error is what matters
+                    flush_commits(self.session)
+            raise
         return result
 
-    def run_step(self, step: Step) -> StepOutcome:
+    def run_step(self, step: Step, *, asynchronous_commit: bool = False) -> StepOutcome:
         run = StepRun(
             self.session,
             self.settings,
@@ -85,6 +99,7 @@ class Runner:
             restorer=self.restorer,
             foreign_ledger=self.foreign_ledger,
         )
+        run.asynchronous_commit = asynchronous_commit
         if step.ledger_only:
             return self._forget(run)
         script = script_of(step.migration, step.direction)
