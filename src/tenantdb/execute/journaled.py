@@ -23,6 +23,7 @@ from tenantdb.execute.retry import Backoff, LockRetry, blockers_of, in_the_way
 from tenantdb.execute.step_run import StepRun, script_of
 from tenantdb.migrations import Script
 from tenantdb.sql import Rewrite, Statement, TransactionMode
+from tenantdb.sql.locks import waits_only_for_snapshots
 
 DONE, STARTED = JournalState.DONE, JournalState.STARTED
 
@@ -192,7 +193,9 @@ def _run_outside(run: StepRun, key: JournalKey, index: int, statement: Statement
         journal_mark(session, key, index, statement.text, STARTED)
         # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits
         # for, then wait for older snapshots: a lock_timeout would only throw away finished work behind a report.
-        session.set_timeouts(lock_timeout=timedelta(0), statement_timeout=run.statement_timeout(statement), local=False)
+        # VACUUM FULL, CLUSTER or a plain REINDEX keep the migration's lock wait: every query queues behind them.
+        wait = timedelta(0) if waits_only_for_snapshots(statement) else run.lock_timeout()
+        session.set_timeouts(lock_timeout=wait, statement_timeout=run.statement_timeout(statement), local=False)
     finished = False
     try:
         run.retrying(

@@ -120,3 +120,31 @@ def _strongest(found: list[tuple[ast.RangeVar | None, str]]) -> tuple[Documented
         if key not in best or _STRENGTH.index(mode) < _STRENGTH.index(best[key]):
             best[key] = mode
     return tuple(DocumentedLock(schema=schema, relation=name, mode=mode) for (schema, name), mode in best.items())
+
+
+_FALSE_WORDS = frozenset({"false", "off", "0", "no"})
+
+
+def waits_only_for_snapshots(statement: Statement) -> bool:
+    """Whether ``statement`` locks only in SHARE UPDATE EXCLUSIVE (which no read or write waits for) and then waits
+    for older snapshots: concurrent index builds, drops and rebuilds, ``DETACH PARTITION … CONCURRENTLY`` and
+    ``VACUUM`` without ``FULL``. A lock_timeout there would only throw away finished work behind a long report;
+    anything else (``VACUUM FULL``, ``CLUSTER``, a plain ``REINDEX``) takes locks every query waits behind."""
+    node = statement.tree
+    if statement.concurrent_index is not None or (isinstance(node, ast.DropStmt) and bool(node.concurrent)):
+        return True
+    if isinstance(node, ast.VacuumStmt):
+        return not any(_is_full(option) for option in node.options or ())
+    if isinstance(node, ast.AlterTableStmt):
+        commands = [command for command in node.cmds or () if isinstance(command, ast.AlterTableCmd)]
+        return bool(commands) and all(
+            isinstance(command.def_, ast.PartitionCmd) and bool(command.def_.concurrent) for command in commands
+        )
+    return False
+
+
+def _is_full(option: object) -> bool:
+    if not isinstance(option, ast.DefElem) or option.defname != "full":
+        return False
+    value = getattr(option.arg, "sval", None) or getattr(option.arg, "ival", None)
+    return option.arg is None or str(value).lower() not in _FALSE_WORDS
