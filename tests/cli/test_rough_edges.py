@@ -1,0 +1,49 @@
+"""The CLI's small lies and rough edges that a newcomer met, each reproduced the way a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tenantdb.cli.app import app
+from tenantdb.db import connect
+from tenantdb.execute import RunRequest, migrate
+from tenantdb.migrations import Direction
+from tenantdb.modules import module_migrations, resolve_modules
+from tests.helpers import FAST
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_modules_say_what_the_configured_database_has_applied(dsn: str, tmp_path: Path) -> None:
+    with connect(dsn) as session:
+        sets = [module_migrations(spec) for spec in resolve_modules(("core",))]
+        migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
+    env = {"TENANTDB_DSN": dsn}
+    code, output = run("modules", "list", "-C", str(tmp_path), "--json", env=env)
+    assert code == 0, output
+    modules = {module["name"]: module for module in json.loads(output)}
+    assert modules["core"]["applied"] == len(modules["core"]["migrations"]) and modules["billing"]["applied"] == 0
+    assert modules["core"]["enabled"] is False  # no tenantdb.toml lists it
+
+    code, output = run("modules", "list", "-C", str(tmp_path), env=env | {"COLUMNS": "200"})
+    assert code == 0, output
+    core = next(line for line in output.splitlines() if line.startswith("│ core "))
+    assert "5 of 5" in core
+
+    code, output = run("modules", "show", "core", "-C", str(tmp_path), env=env)
+    assert code == 0, output
+    assert "False" not in output and "True" not in output
+    assert "enabled in tenantdb.toml: no" in output and "5 of 5 migrations" in output
+
+
+def test_modules_without_a_configured_database_list_offline(tmp_path: Path) -> None:
+    (tmp_path / "tenantdb.toml").write_text('modules = ["billing"]\n', encoding="utf-8")
+    code, output = run("modules", "show", "core", "-C", str(tmp_path), env={"TENANTDB_DSN": "", "DATABASE_URL": ""})
+    assert code == 0, output
+    assert "enabled in tenantdb.toml: yes" in output  # billing requires security, which requires core
