@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from tenantdb.cli.app import app
 from tenantdb.db import connect
+from tenantdb.errors import ExitCode
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
 from tenantdb.modules import module_migrations, resolve_modules
@@ -47,3 +48,22 @@ def test_modules_without_a_configured_database_list_offline(tmp_path: Path) -> N
     code, output = run("modules", "show", "core", "-C", str(tmp_path), env={"TENANTDB_DSN": "", "DATABASE_URL": ""})
     assert code == 0, output
     assert "enabled in tenantdb.toml: yes" in output  # billing requires security, which requires core
+
+
+def test_an_unreachable_server_keeps_libpq_s_cause_and_json_has_a_clean_message(tmp_path: Path) -> None:
+    (tmp_path / "migrations").mkdir()
+    args = ["migrate", "status", "--dsn", "postgresql://nobody@127.0.0.1:1/none", "-C", str(tmp_path)]
+    code, output = run(*args)
+    assert code == ExitCode.CONNECTION
+    assert "cannot connect to nobody@127.0.0.1:1/none: Connection refused (is the server running" in output
+    code, output = run(*args, "--json")
+    message = json.loads(output)["message"]
+    assert code == ExitCode.CONNECTION and "Connection refused" in message
+    assert message == " ".join(message.split())  # no tab, no newline
+
+
+def test_a_dsn_that_is_not_one_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "migrations").mkdir()
+    code, output = run("migrate", "status", "--dsn", "not a dsn", "-C", str(tmp_path), "--json")
+    assert code == ExitCode.BAD_INPUT
+    assert json.loads(output)["message"] == 'invalid DSN: missing "=" after "not" in connection info string'
