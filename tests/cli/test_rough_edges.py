@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tenantdb.cli.app import app
@@ -13,7 +14,7 @@ from tenantdb.errors import ExitCode
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
 from tenantdb.modules import module_migrations, resolve_modules
-from tests.helpers import FAST
+from tests.helpers import FAST, write_files
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -67,3 +68,22 @@ def test_a_dsn_that_is_not_one_is_bad_input(tmp_path: Path) -> None:
     code, output = run("migrate", "status", "--dsn", "not a dsn", "-C", str(tmp_path), "--json")
     assert code == ExitCode.BAD_INPUT
     assert json.loads(output)["message"] == 'invalid DSN: missing "=" after "not" in connection info string'
+
+
+@pytest.mark.parametrize(
+    ("files", "reported", "other"),
+    [
+        ({"1_a.up.sql": "SELECT 1;", "1_b.up.sql": "SELECT 2;"}, "1_b.up.sql", "1_a.up.sql"),
+        ({"1_a.up.sql": "SELECT 1;", "1_a.down.sql": "", "1_b.down.sql": ""}, "1_b.down.sql", "1_a.down.sql"),
+        ({"V1__a.sql": "SELECT 1;", "V1.0__c.sql": "SELECT 2;"}, "V1__a.sql", "V1.0__c.sql"),
+        ({"2024-01-01-000000_a/up.sql": "SELECT 1;", "2024-01-01-000000_b/up.sql": "SELECT 2;"},
+         "2024-01-01-000000_b", "2024-01-01-000000_a"),
+    ],
+    ids=["golang-migrate", "golang-migrate down", "flyway", "diesel"],
+)  # fmt: skip
+def test_a_duplicate_version_names_both_files(tmp_path: Path, files: dict[str, str], reported: str, other: str) -> None:
+    write_files(tmp_path / "migrations", files)
+    code, output = run("lint", "-C", str(tmp_path), "--json")
+    assert code == ExitCode.BAD_INPUT, output
+    error = json.loads(output)
+    assert Path(error["path"]).name == reported and error["message"].endswith(f"(also {other})")
