@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,16 @@ def test_a_duplicate_version_names_both_files(tmp_path: Path, files: dict[str, s
     assert code == ExitCode.BAD_INPUT, output
     error = json.loads(output)
     assert Path(error["path"]).name == reported and error["message"].endswith(f"(also {other})")
+
+
+def test_archive_purge_suggests_only_units_it_accepts_and_counts_copies_in_english(dsn: str) -> None:
+    code, output = run("archive", "purge", "--older-than", "banana", "--dsn", dsn, "--json")
+    assert code == ExitCode.BAD_INPUT
+    hint = json.loads(output)["hint"]
+    suggested = re.findall(r"\b(?:d|h|min|s|ms)\b", hint.split("e.g.")[0])
+    examples = re.findall(r"\d+[a-z]+", hint)
+    assert suggested and examples
+    for age in [f"3{unit}" for unit in suggested] + examples:
+        code, output = run("archive", "purge", "--older-than", age, "--dsn", dsn)
+        assert code == 0, (age, output)
+        assert output.strip() == "purged 0 archive copies"
