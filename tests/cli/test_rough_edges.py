@@ -17,6 +17,8 @@ from tenantdb.migrations import Direction
 from tenantdb.modules import module_migrations, resolve_modules
 from tests.helpers import FAST, write_files
 
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args), env=env)
@@ -101,3 +103,61 @@ def test_archive_purge_suggests_only_units_it_accepts_and_counts_copies_in_engli
         code, output = run("archive", "purge", "--older-than", age, "--dsn", dsn)
         assert code == 0, (age, output)
         assert output.strip() == "purged 0 archive copies"
+
+
+STATUS_KEYS = {"database", "directory", "layout", "pending", "broken", "rows", "adoptable"}
+ROW_KEYS = {"source", "version", "name", "state", "statements_done", "path", "checksum", "error", "applied"}
+APPLIED_KEYS = {"checksum", "applied_by", "host", "started_at", "finished_at", "duration_ms", "execution_mode",
+                "statements_total", "statements_done", "note"}  # fmt: skip
+
+
+def test_status_json_carries_the_documented_fields_only(dsn: str) -> None:
+    code, output = run("migrate", "up", "--dsn", dsn, "-C", str(EXAMPLES))
+    assert code == 0, output
+    code, output = run("migrate", "status", "--dsn", dsn, "-C", str(EXAMPLES), "--json")
+    assert code == 0, output
+    assert len(output.encode()) < 1_000 * 7  # 108 KB for these 6 migrations before: each text 4 times, parse trees
+    document = json.loads(output)
+    assert set(document) == STATUS_KEYS
+    assert all(set(row) == ROW_KEYS and set(row["applied"]) == APPLIED_KEYS for row in document["rows"])
+    documented = (Path(__file__).parents[2] / "docs" / "json.md").read_text(encoding="utf-8")
+    for key in STATUS_KEYS | ROW_KEYS | APPLIED_KEYS:
+        assert f"`{key}`" in documented, key
+
+
+def test_status_shows_the_database_state_beside_a_file_with_a_syntax_error(dsn: str, tmp_path: Path) -> None:
+    write_files(
+        tmp_path / "migrations",
+        {"0001_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n"},
+    )
+    code, output = run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    assert code == 0, output
+    write_files(tmp_path / "migrations", {"0002_b.sql": "-- migrate:up\nCREATE TABLE b (id int);\nSELEC 1;\n"})
+
+    code, output = run("migrate", "status", "--dsn", dsn, "-C", str(tmp_path), env={"COLUMNS": "120"})
+    assert code == 0, output
+    assert re.search(r"│ 0001 +│ a +│ applied ", output)
+    assert re.search(r"│ 0002 +│ b +│ pending, file broken ", output)
+    assert '0002_b.sql:3: syntax error at or near "SELEC"' in output
+    assert "syntax error: syntax error" not in output
+
+    code, output = run("migrate", "status", "--dsn", dsn, "-C", str(tmp_path), "--json")
+    document = json.loads(output)
+    rows = {row["version"]: row for row in document["rows"]}
+    assert code == 0 and document["broken"] == 1 and rows["0001"]["error"] is None
+    assert rows["0002"]["state"] == "pending"
+    assert rows["0002"]["error"] == {"line": 3, "message": 'syntax error at or near "SELEC"'}
+
+    code, output = run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path), "--json")  # up still refuses
+    assert code == ExitCode.BAD_INPUT and json.loads(output)["line"] == 3
+
+
+def test_an_applied_file_broken_since_is_changed_not_missing(dsn: str, tmp_path: Path) -> None:
+    migration = "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n"
+    write_files(tmp_path / "migrations", {"0001_a.sql": migration})
+    assert run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))[0] == 0
+    write_files(tmp_path / "migrations", {"0001_a.sql": migration.replace("CREATE", "CRATE")})
+    code, output = run("migrate", "status", "--dsn", dsn, "-C", str(tmp_path), "--json")
+    assert code == 0, output
+    (row,) = json.loads(output)["rows"]
+    assert row["state"] == "changed" and row["error"]["line"] == 2 and row["applied"] is not None

@@ -108,7 +108,10 @@ def _label(header: RenderableType) -> RenderableType:
 
 
 def jsonable(value: Any) -> Any:
-    """Dataclasses, enums, paths, dates and tuples as plain JSON values."""
+    """Dataclasses, enums, paths, dates and tuples as plain JSON values; a model's own ``json_document()`` first."""
+    document = getattr(value, "json_document", None)
+    if callable(document):
+        return jsonable(document())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {field.name: jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)}
         extra = {

@@ -48,12 +48,18 @@ def show_status(report: StatusReport) -> None:
             *([row.source] if several else []),
             row.version,
             escape(row.name),
-            f"[{style}]{state}[/]",
+            f"[{style}]{state}[/]" + (", [bold red]file broken[/]" if row.broken else ""),
             f"{applied.finished_at:%Y-%m-%d %H:%M:%S}" if applied else "",
             escape(f"{applied.applied_by}@{applied.host}") if applied else "",
         )
     print_table(table)
-    stdout.print(f"{len(report.rows)} migrations, {report.pending} pending")
+    broken = [row.broken for row in report.rows if row.broken]
+    stdout.print(
+        f"{len(report.rows)} migrations, {report.pending} pending" + (f", {len(broken)} broken" if broken else "")
+    )
+    for file in broken:
+        where = f"{file.path.name}:{file.line}" if file.line is not None else file.path.name
+        prose(f"[bold red]broken:[/] {escape(where)}: {escape(file.reason)} (up refuses to run until it is fixed)")
     for adoption in report.adoptable:
         stdout.print(f"[bold yellow]adoptable:[/] {escape(adoption.message)}")
 

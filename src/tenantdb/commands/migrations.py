@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from tenantdb.commands.connection import open_session, resolve_dsn
 from tenantdb.commands.linting import load_sources
@@ -65,13 +66,54 @@ class StatusReport:
     def pending(self) -> int:
         return sum(1 for row in self.rows if row.state in ("pending", "interrupted"))
 
+    def json_document(self) -> dict[str, Any]:
+        """``migrate status --json``: the stable fields documented in docs/json.md, never file texts or trees."""
+        return {
+            "database": self.database,
+            "directory": str(self.directory),
+            "layout": self.layout,
+            "pending": self.pending,
+            "broken": sum(1 for row in self.rows if row.broken),
+            "rows": [_status_row(row) for row in self.rows],
+            "adoptable": list(self.adoptable),
+        }
+
+
+def _status_row(row: StatusRow) -> dict[str, Any]:
+    applied = row.applied
+    path = row.migration.path if row.migration else row.broken.path if row.broken else None
+    return {
+        "source": row.source,
+        "version": row.version,
+        "name": row.name,
+        "state": row.state.value,
+        "statements_done": row.statements_done,
+        "path": str(path) if path else None,
+        "checksum": row.migration.checksum if row.migration else row.broken.checksum if row.broken else None,
+        "error": {"line": row.broken.line, "message": row.broken.reason} if row.broken else None,
+        "applied": None
+        if applied is None
+        else {
+            "checksum": applied.checksum,
+            "applied_by": applied.applied_by,
+            "host": applied.host,
+            "started_at": applied.started_at,
+            "finished_at": applied.finished_at,
+            "duration_ms": applied.duration_ms,
+            "execution_mode": applied.execution_mode,
+            "statements_total": applied.statements_total,
+            "statements_done": applied.statements_done,
+            "note": applied.note,
+        },
+    }
+
 
 def _project(sources: list[MigrationSet]) -> MigrationSet | None:
     return next((source for source in sources if source.source == PROJECT_SOURCE), None)
 
 
 def migrate_status(settings: Settings) -> StatusReport:
-    sources = load_sources(settings)
+    sources = load_sources(settings, keep_broken=True)  # a broken file is shown with the rest, not a refusal
     rows: list[StatusRow] = []
     project = _project(sources)
     with open_session(settings, "status") as session:
