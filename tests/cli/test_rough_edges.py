@@ -10,12 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from tenantdb.cli.app import app
-from tenantdb.db import connect
+from tenantdb.db import Session, connect
 from tenantdb.errors import ExitCode
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
 from tenantdb.modules import module_migrations, resolve_modules
-from tests.helpers import FAST, write_files
+from tests.helpers import FAST, cli, write_files
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -161,3 +161,33 @@ def test_an_applied_file_broken_since_is_changed_not_missing(dsn: str, tmp_path:
     assert code == 0, output
     (row,) = json.loads(output)["rows"]
     assert row["state"] == "changed" and row["error"]["line"] == 2 and row["applied"] is not None
+
+
+def test_an_empty_migrations_directory_says_no_migrations_were_found(dsn: str, tmp_path: Path) -> None:
+    (tmp_path / "migrations").mkdir()
+    result = cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "up to date" not in result.stdout + result.stderr
+    assert " ".join(result.stdout.split()).startswith(f"no migrations found in {tmp_path / 'migrations'}:")
+    code, output = run("migrate", "status", "--dsn", dsn, "-C", str(tmp_path))
+    assert code == 0 and output.startswith("no migrations found in"), output
+
+
+def test_module_migrations_are_named_with_their_module(dsn: str, tmp_path: Path) -> None:
+    (tmp_path / "tenantdb.toml").write_text('modules = ["core"]\n', encoding="utf-8")
+    result = cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "applied core 0001_companies" in result.stderr
+    code, output = run("migrate", "status", "--dsn", dsn, "-C", str(tmp_path))
+    assert code == 0, output
+    assert output.startswith("enabled modules on ") and "site-packages" not in output and "src/tenantdb" not in output
+
+
+def test_ctrl_c_under_json_still_prints_one_json_document(session: Session, dsn: str, tmp_path: Path) -> None:
+    from tests.execute.test_ledger_truth import _interrupt_when_sleeping
+
+    directory = write_files(tmp_path / "migrations", {"1_a.up.sql": "SELECT pg_sleep(30);\n"})
+    interrupted = _interrupt_when_sleeping(["migrate", "up", "--dsn", dsn, "--dir", str(directory), "--json"], session)
+    assert interrupted.returncode == 130
+    document = json.loads(interrupted.stdout)
+    assert document["ok"] is False and document["exit_code"] == 130

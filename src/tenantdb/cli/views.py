@@ -36,7 +36,11 @@ _STATE_STYLE = {
 
 
 def show_status(report: StatusReport) -> None:
-    table = Table(title=f"{report.directory} ({report.layout}) on {report.database}", title_justify="left")
+    where = f"{report.directory} ({report.layout})" if report.layout != "none" else "enabled modules"
+    if not report.rows:
+        prose(f"no migrations found in {escape(str(report.directory))} on {report.database}")
+        return
+    table = Table(title=f"{escape(where)} on {report.database}", title_justify="left")
     several = any(row.source != "project" for row in report.rows)
     for column in (["source"] if several else []) + ["version", "name", "state", "applied at", "by"]:
         table.add_column(column)
@@ -78,6 +82,12 @@ def show_baseline(report: BaselineReport) -> None:
 
 
 def show_run(report: RunReport) -> None:
+    if report.no_migrations_in is not None:
+        prose(
+            f"no migrations found in {escape(str(report.no_migrations_in))}: nothing to apply on {report.database} "
+            "(create one with `tenantdb new NAME`, or enable modules in tenantdb.toml)"
+        )
+        return
     verb = "would apply" if report.direction == "up" else "would roll back"
     if report.dry_run:
         if not report.planned:

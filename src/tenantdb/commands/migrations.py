@@ -122,9 +122,12 @@ def migrate_status(settings: Settings) -> StatusReport:
             rows += status(source, applied, interrupted_versions(session, source.source))
         found = adoptable(session, project, settings.foreign_ledger) if project else ()
         database = session.database
-    shown = sources[-1]
-    return StatusReport(
-        database=database, directory=shown.directory, layout=shown.layout, rows=tuple(rows), adoptable=found
+    return StatusReport(  # the project's directory, never a module's package path
+        database=database,
+        directory=project.directory if project else settings.migrations_dir,
+        layout=project.layout if project else "none",
+        rows=tuple(rows),
+        adoptable=found,
     )
 
 
@@ -173,6 +176,7 @@ class RunReport:
     planned: tuple[str, ...]
     steps: tuple[StepOutcome, ...]
     out_of_order: tuple[str, ...] = ()
+    no_migrations_in: Path | None = None  # up found no migration at all (an empty or missing directory)
 
 
 def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> RunReport:
@@ -189,6 +193,17 @@ def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> R
 def migrate_run(settings: Settings, request: RunRequest, observer: Observer | None = None) -> RunReport:
     """``migrate up`` / ``migrate down``."""
     migrations = load_sources(settings)
+    if request.direction is Direction.UP and not any(migrations):
+        with open_session(settings) as session:  # connects all the same: a wrong DSN is not "nothing found"
+            database = session.database
+        return RunReport(
+            database=database,
+            direction=request.direction,
+            dry_run=request.dry_run,
+            planned=(),
+            steps=(),
+            no_migrations_in=settings.migrations_dir,
+        )
     with open_session(settings) as session:
         if request.direction is Direction.UP:
             _refuse_if_adoptable(session, migrations, settings)
