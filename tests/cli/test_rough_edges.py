@@ -191,3 +191,21 @@ def test_ctrl_c_under_json_still_prints_one_json_document(session: Session, dsn:
     assert interrupted.returncode == 130
     document = json.loads(interrupted.stdout)
     assert document["ok"] is False and document["exit_code"] == 130
+
+
+def test_new_refuses_a_second_migration_of_the_same_name(tmp_path: Path) -> None:
+    assert run("new", "add costs", "-C", str(tmp_path))[0] == 0
+    code, output = run("new", "add_costs", "-C", str(tmp_path), "--json")
+    assert code == ExitCode.BAD_INPUT
+    assert "a migration named 'add_costs' exists already: 0001_add_costs.sql" in json.loads(output)["message"]
+    assert sorted(path.name for path in (tmp_path / "migrations").iterdir()) == ["0001_add_costs.sql"]
+
+
+def test_an_unfilled_template_is_applied_with_a_warning(dsn: str, tmp_path: Path) -> None:
+    assert run("new", "add costs", "-C", str(tmp_path))[0] == 0
+    for args in (["--dry-run"], []):
+        result = cli("migrate", "up", *args, "--dsn", dsn, "-C", str(tmp_path))
+        assert result.returncode == 0, result.stderr
+        assert "warning: 0001_add_costs: its up section has no statement (an unfilled template?)" in result.stderr
+    document = json.loads(cli("migrate", "down", "--dsn", dsn, "-C", str(tmp_path), "--json").stdout)
+    assert document["empty"] == []  # a down is no template to fill

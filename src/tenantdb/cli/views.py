@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from tenantdb.cli.render import print_table, prose, stdout
+from tenantdb.cli.render import print_table, prose, stderr, stdout
 from tenantdb.commands import (
     ArchiveView,
     BaselineReport,
@@ -88,6 +88,8 @@ def show_run(report: RunReport) -> None:
             "(create one with `tenantdb new NAME`, or enable modules in tenantdb.toml)"
         )
         return
+    for label in report.empty:
+        stderr.print(f"[yellow]warning:[/] {escape(label)}: its up section has no statement (an unfilled template?)")
     verb = "would apply" if report.direction == "up" else "would roll back"
     if report.dry_run:
         if not report.planned:

@@ -36,6 +36,7 @@ from tenantdb.lint import Finding, lint_migrations
 from tenantdb.migrations import (
     PROJECT_SOURCE,
     Direction,
+    Layout,
     MigrationSet,
     Version,
     new_migration_file,
@@ -177,6 +178,7 @@ class RunReport:
     steps: tuple[StepOutcome, ...]
     out_of_order: tuple[str, ...] = ()
     no_migrations_in: Path | None = None  # up found no migration at all (an empty or missing directory)
+    empty: tuple[str, ...] = ()  # native migrations run whose up section has no statement (an unfilled template?)
 
 
 def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> RunReport:
@@ -187,6 +189,13 @@ def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> R
         planned=tuple(step.migration.label for step in plan.steps),
         steps=tuple(result.steps),
         out_of_order=tuple(map(str, plan.out_of_order)),
+        empty=tuple(
+            step.migration.label
+            for step in plan.steps
+            if step.direction is Direction.UP
+            and step.migration.layout is Layout.NATIVE
+            and not step.migration.up.statements
+        ),
     )
 
 
