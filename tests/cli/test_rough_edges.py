@@ -209,3 +209,13 @@ def test_an_unfilled_template_is_applied_with_a_warning(dsn: str, tmp_path: Path
         assert "warning: 0001_add_costs: its up section has no statement (an unfilled template?)" in result.stderr
     document = json.loads(cli("migrate", "down", "--dsn", dsn, "-C", str(tmp_path), "--json").stdout)
     assert document["empty"] == []  # a down is no template to fill
+
+
+def test_a_re_apply_that_restores_nothing_says_nothing(dsn: str, tmp_path: Path) -> None:
+    (tmp_path / "tenantdb.toml").write_text('modules = ["core"]\n', encoding="utf-8")
+    for args in (["up"], ["down", "--steps", "2"]):
+        assert cli("migrate", *args, "--dsn", dsn, "-C", str(tmp_path)).returncode == 0
+    again = cli("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    assert again.returncode == 0, again.stderr
+    assert "applied core 0005_audit_logs" in again.stderr
+    assert "restored 0 of 0" not in again.stderr
