@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 
 from tenantdb.cli.app import app
 from tenantdb.db import Session, connect
+from tenantdb.db.locks import acquire_runner_lock, lock_holder, release_runner_lock
 from tenantdb.errors import ExitCode
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
@@ -219,3 +222,16 @@ def test_a_re_apply_that_restores_nothing_says_nothing(dsn: str, tmp_path: Path)
     assert again.returncode == 0, again.stderr
     assert "applied core 0005_audit_logs" in again.stderr
     assert "restored 0 of 0" not in again.stderr
+
+
+def test_the_lock_holder_is_told_with_one_since_even_from_a_long_host_name(
+    dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(socket, "gethostname", lambda: "ip-10-0-12-34.eu-west-1.compute.internal.example")
+    with connect(dsn) as holder, connect(dsn) as waiter:
+        acquire_runner_lock(holder, wait=timedelta(seconds=1), poll=timedelta(milliseconds=50))
+        found = lock_holder(waiter)
+        assert found is not None
+        told = found.describe()
+        assert told.count(" since ") == 1 and re.search(r" since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", told), told
+        release_runner_lock(holder)
