@@ -235,3 +235,14 @@ def test_the_lock_holder_is_told_with_one_since_even_from_a_long_host_name(
         told = found.describe()
         assert told.count(" since ") == 1 and re.search(r" since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", told), told
         release_runner_lock(holder)
+
+
+def test_status_check_fails_while_anything_is_pending_and_passes_once_applied(dsn: str, tmp_path: Path) -> None:
+    write_files(tmp_path / "migrations", {"0001_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\n"})
+    base = ["migrate", "status", "--check", "--dsn", dsn, "-C", str(tmp_path)]
+    assert run(*base)[0] == ExitCode.VIOLATIONS
+    assert run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))[0] == 0
+    assert run(*base) == (0, run(*base[:2], *base[3:])[1])  # same output as without --check
+    write_files(tmp_path / "migrations", {"0001_a.sql": "-- migrate:up\nCREATE TABLE a (id bigint);\n"})
+    code, output = run(*base, "--json")
+    assert code == ExitCode.VIOLATIONS and json.loads(output)["rows"][0]["state"] == "changed"

@@ -67,6 +67,11 @@ class StatusReport:
     def pending(self) -> int:
         return sum(1 for row in self.rows if row.state in ("pending", "interrupted"))
 
+    @property
+    def settled(self) -> bool:
+        """Every migration applied as its file says, none broken: what ``migrate status --check`` asks."""
+        return all(row.state == "applied" and row.broken is None for row in self.rows)
+
     def json_document(self) -> dict[str, Any]:
         """``migrate status --json``: the stable fields documented in docs/json.md, never file texts or trees."""
         return {
