@@ -246,3 +246,21 @@ def test_status_check_fails_while_anything_is_pending_and_passes_once_applied(ds
     write_files(tmp_path / "migrations", {"0001_a.sql": "-- migrate:up\nCREATE TABLE a (id bigint);\n"})
     code, output = run(*base, "--json")
     assert code == ExitCode.VIOLATIONS and json.loads(output)["rows"][0]["state"] == "changed"
+
+
+def test_rolling_back_a_phase_warns_about_the_newer_phases_left_applied(dsn: str) -> None:
+    example = EXAMPLES / "saas_phases"
+    assert cli("migrate", "up", "--dsn", dsn, "-C", str(example)).returncode == 0
+    result = cli("rollback", "--phase", "user migration", "--level", "schema", "--dsn", dsn, "-C", str(example))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "warning: newer migrations stay applied above phase user migration: 0005_ai_analysis, "
+        "0006_portfolios_and_reports" in " ".join(result.stderr.split())
+    )
+    document = json.loads(
+        cli(
+            "rollback", "--phase", "AI enhancement", "--level", "schema", "--dsn", dsn, "-C", str(example), "--json"
+        ).stdout
+    )
+    assert document["rolled_back"] == ["0006_portfolios_and_reports", "0005_ai_analysis"]
+    assert document["left_applied"] == []

@@ -545,3 +545,9 @@ def show_rollback(report: RollbackReport) -> None:
     stdout.print(f"rolled back {len(report.rolled_back)} migration(s) of phase {phase}")
     for label in report.rolled_back:
         stdout.print(f"  {escape(label)}")
+    if report.left_applied:
+        stderr.print(
+            f"[yellow]warning:[/] newer migrations stay applied above phase {phase}: "
+            f"{escape(', '.join(report.left_applied))} (they may use what its downs removed; roll them back first with "
+            "`tenantdb migrate down --to V` or their own phase)"
+        )
