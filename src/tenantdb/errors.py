@@ -75,6 +75,7 @@ class MigrationFileError(TenantdbError):
     def __init__(self, message: str, *, path: Path, line: int | None = None, hint: str | None = None) -> None:
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {message}", hint=hint)
+        self.reason = message  # without the file and line
         self.path = path
         self.line = line
 

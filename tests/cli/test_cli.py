@@ -93,10 +93,10 @@ def test_unreachable_server_is_one_line_without_traceback(tmp_path: Path) -> Non
     assert result.stderr.startswith("error: cannot connect to nobody@127.0.0.1:1/none")
 
 
-def test_invalid_dsn_is_a_connection_error_as_json() -> None:
+def test_invalid_dsn_is_bad_input_as_json() -> None:
     result = cli("migrate", "status", "--dsn", "postgresql://[bad", "-C", str(EXAMPLES), "--json")
-    assert result.returncode == ExitCode.CONNECTION
-    assert json.loads(result.stdout)["error"] == "ConnectionFailed"
+    assert result.returncode == ExitCode.BAD_INPUT
+    assert json.loads(result.stdout)["message"].startswith("invalid DSN: ")
 
 
 def test_bad_file_exits_3_naming_file_and_line(dsn: str, tmp_path: Path) -> None:

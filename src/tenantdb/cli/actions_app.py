@@ -12,7 +12,7 @@ from tenantdb import commands
 from tenantdb.bi import parse_month
 from tenantdb.bi.emit import OptimizationStatus, Transition, Transitioned
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
-from tenantdb.cli.render import emit_json, stdout
+from tenantdb.cli.render import emit_json, print_table, prose, stdout
 from tenantdb.errors import ConfigError
 
 actions_app = typer.Typer(
@@ -46,10 +46,10 @@ def show_list(listing: commands.ActionsList) -> None:
                 str(o.optimization_id)[:8], f"{o.kind}\n  [dim]{escape(o.subject)}[/]", f"{o.expected_savings:,.2f}",
                 o.status.value, realized,
             )  # fmt: skip
-        stdout.print(table)
+        print_table(table)
     done = [o for o in listing.optimizations if o.status is OptimizationStatus.DONE]
     measured = [o.realized for o in done if o.realized is not None]
-    stdout.print(
+    prose(
         f"{len(listing.optimizations)} optimization(s) on {escape(listing.database)}, "
         f"{sum(o.expected_savings for o in listing.optimizations):,.2f} expected a month; {len(done)} done"
         + (f", realizing {sum(measured):,.2f} a month in their latest measured months" if measured else "")

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from tenantdb import __version__
-from tenantdb.cli.lazy import LazyGroup
+from tenantdb.cli.lazy import HELP_OPTION_NAMES, LazyGroup
 
 app = typer.Typer(
     name="tenantdb",
@@ -22,8 +22,8 @@ app = typer.Typer(
     "starts an embedded PostgreSQL in .tenantdb/ of the project.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="rich",
+    context_settings={"help_option_names": HELP_OPTION_NAMES},
+    rich_markup_mode="markdown",
 )
 
 

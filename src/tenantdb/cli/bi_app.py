@@ -14,7 +14,7 @@ from tenantdb.bi import DEFAULT_TOLERANCE, ForgottenMonth, MonthRefresh, Refresh
 from tenantdb.bi.changes import Stage
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
 from tenantdb.cli.progress import LineProgress
-from tenantdb.cli.render import emit_json, stderr, stdout
+from tenantdb.cli.render import emit_json, print_table, stderr, stdout
 from tenantdb.errors import ConfigError
 
 bi_app = typer.Typer(
@@ -54,7 +54,7 @@ def show_refresh(report: RefreshReport) -> None:
                 f"{month.month:%Y-%m}", ", ".join(month.recomputed), f"{month.lines:,}", f"{month.tenants:,}",
                 str(month.providers), f"{month.seconds:.2f}",
             )  # fmt: skip
-        stdout.print(table)
+        print_table(table)
     skipped = f", {len(report.skipped)} unchanged and skipped" if report.skipped else ""
     if not report.refreshed and not report.skipped:
         stdout.print("nothing to refresh: no month has deliverability, billing transactions or invoices yet")

@@ -21,6 +21,7 @@ from tenantdb.cli.options import run_command as _run
 from tenantdb.cli.options import settings_from as _settings
 from tenantdb.cli.render import emit_json, stdout
 from tenantdb.config import parse_duration
+from tenantdb.errors import ConfigError
 
 db_app = typer.Typer(help="The embedded PostgreSQL server used when no DSN is configured.", no_args_is_help=True)
 archive_app = typer.Typer(
@@ -143,7 +144,9 @@ def archive_purge(
         as_json,
         action,
         lambda purged: (
-            emit_json({"purged": purged}) if as_json else stdout.print(f"purged {len(purged)} archive copie(s)")
+            emit_json({"purged": purged})
+            if as_json
+            else stdout.print(f"purged {len(purged)} archive {'copy' if len(purged) == 1 else 'copies'}")
         ),
     )
 
@@ -153,4 +156,9 @@ def parse_age(text: str) -> timedelta:
     stripped = text.strip().lower()
     if stripped.endswith("d") and stripped[:-1].replace(".", "", 1).isdigit():
         return timedelta(days=float(stripped[:-1]))
-    return parse_duration(stripped, key="--older-than")
+    try:
+        return parse_duration(stripped, key="--older-than")
+    except ConfigError:
+        raise ConfigError(
+            f"--older-than: {text!r} is not an age", hint="use a number with d, h, min, s or ms, e.g. 30d or 12h"
+        ) from None

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
 from tenantdb.cli.progress import LineProgress
-from tenantdb.cli.render import emit_json, stderr, stdout
+from tenantdb.cli.render import emit_json, prose, stderr, stdout
 from tenantdb.cli.report_format import show_table
 from tenantdb.commands.events import (
     FlushReport,
@@ -89,7 +89,7 @@ def show_status(status: OutboxStatus) -> None:
                 f"[red]failing[/] {escape(row.event)}: {row.failing:,} event(s), up to {row.max_attempts} attempt(s)"
                 f"{retry}; last error: {escape(row.last_error)}"
             )
-    stdout.print(
+    prose(
         f"{status.pending:,} pending ({status.due:,} due, {status.leased:,} leased, {status.failing:,} failing), "
         f"{status.delivered:,} delivered; oldest pending {_age(status.oldest_pending_age)}"
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import typer
-from typer.core import TyperGroup
+from typer._click import Context
+from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.models import CommandInfo, TyperInfo
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ COMMANDS: dict[str, str] = {
 """Command name -> ``module:attribute``, a function (one command) or a ``typer.Typer`` (a group), in help order."""
 
 
+HELP_OPTION_NAMES = ["-h", "--help"]
+
+
 class LazyGroup(TyperGroup):
     """A typer group whose subcommands in :data:`COMMANDS` are built from their module on first use."""
 
@@ -53,17 +57,25 @@ class LazyGroup(TyperGroup):
         module, _, attribute = COMMANDS[name].partition(":")
         target = getattr(import_module(module), attribute)
         if isinstance(target, typer.Typer):
-            return typer.main.get_group_from_info(
+            command: click.Command = typer.main.get_group_from_info(
                 TyperInfo(target, name=name),
                 pretty_exceptions_short=True,
                 suggest_commands=self.suggest_commands,
                 rich_markup_mode=self.rich_markup_mode,
             )
-        return typer.main.get_command_from_info(
-            CommandInfo(name=name, callback=target),
-            pretty_exceptions_short=True,
-            rich_markup_mode=self.rich_markup_mode,
-        )
+        else:
+            command = typer.main.get_command_from_info(
+                CommandInfo(name=name, callback=target),
+                pretty_exceptions_short=True,
+                rich_markup_mode=self.rich_markup_mode,
+            )
+        return plain_help_types(command)
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)  # with --help and the completion flags typer adds to the root
+        for param in params:
+            _plain_help_type(param)
+        return params
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -72,3 +84,35 @@ class LazyGroup(TyperGroup):
             for name in COMMANDS:  # a mistyped command: "did you mean" needs every name loaded
                 self.get_command(ctx, name)
         return super().resolve_command(ctx, args)
+
+
+class _RepeatedArgument(TyperArgument):
+    """An argument taking several values, shown in help as ``<str>`` beside ``paths...`` (not ``<list[str]>``)."""
+
+    def display_type_rich(self, ctx: click.Context) -> str | None:
+        return f"<{_element_type(self)}>"
+
+
+def _element_type(param: TyperArgument | TyperOption) -> str:
+    (element,) = get_args(param.type_descriptor.annotation) or (str,)
+    return getattr(element, "__name__", str(element))
+
+
+def _plain_help_type(param: click.Parameter) -> None:
+    if isinstance(param, TyperOption) and param.metavar is None:
+        if param.is_flag:
+            param.metavar = ""
+        elif param.multiple:
+            param.metavar = f"<{_element_type(param)}>"
+    elif isinstance(param, TyperArgument) and param.nargs != 1 and type(param) is TyperArgument:
+        param.__class__ = _RepeatedArgument
+
+
+def plain_help_types(command: click.Command) -> click.Command:
+    """Help names a value's kind, never Python's annotation: no ``<bool>`` on a flag, ``<str>`` for ``list[str]``."""
+    help_option = command.get_help_option(Context(command, help_option_names=HELP_OPTION_NAMES))
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        _plain_help_type(param)
+    for sub in getattr(command, "commands", {}).values():
+        plain_help_types(sub)
+    return command

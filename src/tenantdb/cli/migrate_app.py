@@ -38,13 +38,18 @@ def migrate_status(
     directory: DirOpt = None,
     sets: SetOpt = None,
     as_json: JsonOpt = False,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Exit 6 when anything is pending, interrupted, changed, missing or broken (CI)."),
+    ] = False,
 ) -> None:
     """Show every migration: applied, pending, edited since applied, or applied without a file."""
-    _run(
-        as_json,
-        lambda: commands.migrate_status(_settings(project, dsn, directory, sets)),
-        _render(as_json, views.show_status),
-    )
+
+    def render(report: commands.StatusReport) -> int | None:
+        _render(as_json, views.show_status)(report)
+        return int(ExitCode.VIOLATIONS) if check and not report.settled else None
+
+    _run(as_json, lambda: commands.migrate_status(_settings(project, dsn, directory, sets)), render)
 
 
 def _run_migrations(

@@ -67,6 +67,8 @@ def run_command(as_json: bool, action: Callable[[], T], render: Callable[[T], in
         raise typer.Exit(int(report_error(error, as_json=as_json))) from None
     except KeyboardInterrupt:
         stderr.print("interrupted")
+        if as_json:  # a script reading stdout gets its one document even now
+            emit_json({"ok": False, "exit_code": 130, "error": "Interrupted", "message": "interrupted (Ctrl-C)"})
         raise typer.Exit(130) from None
     code = render(result)
     if code:

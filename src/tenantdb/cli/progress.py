@@ -9,11 +9,16 @@ from rich.text import Text
 
 from tenantdb.commands import SeededModule
 from tenantdb.db import LockHolder
-from tenantdb.migrations import Direction, Migration
+from tenantdb.migrations import PROJECT_SOURCE, Direction, Migration
 from tenantdb.sql import Statement
 
 _VERB = {Direction.UP: "applying", Direction.DOWN: "rolling back"}
 _DONE = {Direction.UP: "applied", Direction.DOWN: "rolled back"}
+
+
+def label(migration: Migration) -> str:
+    """``0001_companies`` of the project, ``core 0001_companies`` of a module."""
+    return migration.label if migration.source == PROJECT_SOURCE else f"{migration.source} {migration.label}"
 
 
 class LineProgress:
@@ -85,7 +90,7 @@ class ConsoleObserver(LineProgress):
 
     def migration_started(self, migration: Migration, direction: Direction, statements: int) -> None:
         if self._progress is not None:
-            self._task = self._progress.add_task(f"  {escape(migration.label)}", total=max(statements, 1))
+            self._task = self._progress.add_task(f"  {escape(label(migration))}", total=max(statements, 1))
 
     def statement_finished(self, migration: Migration, index: int, statement: Statement) -> None:
         if self._progress is not None and self._task is not None:
@@ -93,7 +98,7 @@ class ConsoleObserver(LineProgress):
 
     def lock_retry(self, migration: Migration, attempt: int, delay: float, message: str) -> None:
         self._say(
-            f"[yellow]lock busy[/] on {escape(migration.label)} (attempt {attempt}): {escape(message)}; "
+            f"[yellow]lock busy[/] on {escape(label(migration))} (attempt {attempt}): {escape(message)}; "
             f"retrying in {delay:.1f}s"
         )
 
@@ -103,7 +108,7 @@ class ConsoleObserver(LineProgress):
     def restore_progress(self, migration: Migration, object_name: str, done: int, total: int) -> None:
         if total < 100_000 and done == total:
             return  # a short restore: the note that follows says it all
-        self._say(f"[dim]{escape(migration.label)}: restoring {escape(object_name)}: {done:,} of {total:,} row(s)[/]")
+        self._say(f"[dim]{escape(label(migration))}: restoring {escape(object_name)}: {done:,} of {total:,} row(s)[/]")
 
     def migration_finished(self, migration: Migration, direction: Direction, duration_ms: int) -> None:
         if self._progress is not None and self._task is not None:
@@ -111,7 +116,7 @@ class ConsoleObserver(LineProgress):
             self._task = None
             if self._overall is not None:
                 self._progress.advance(self._overall)
-        self._say(f"[green]{_DONE[direction]}[/] {escape(migration.label)} [dim]({duration_ms} ms)[/]")
+        self._say(f"[green]{_DONE[direction]}[/] {escape(label(migration))} [dim]({duration_ms} ms)[/]")
 
 
 class SeedProgress(LineProgress):

@@ -11,8 +11,18 @@ from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.executive_metrics import ExecutiveMetrics, KpiDirection, KpiTarget
 from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.bi.reports.plans import PlanProfitability, PlansReport
-from tenantdb.cli.render import stdout
-from tenantdb.cli.report_format import count, header, health, money, more, new_table, percent, show_table, signed_money
+from tenantdb.cli.render import prose
+from tenantdb.cli.report_format import (
+    count,
+    header,
+    health,
+    money,
+    more,
+    new_table,
+    percent,
+    show_table,
+    signed_money,
+)
 
 
 def show_planstable(plans: tuple[PlanProfitability, ...]) -> None:
@@ -42,7 +52,7 @@ def show_planstable(plans: tuple[PlanProfitability, ...]) -> None:
 def show_executive(report: ExecutiveReport) -> None:
     header("Executive summary", report.scope)
     k = report.key_metrics
-    stdout.print(f"overall health: {health(report.overall_health)} across {k.tenants:,} customers")
+    prose(f"overall health: {health(report.overall_health)} across {k.tenants:,} customers")
     table = new_table("key metrics", "metric", "this month", "change", right=("this month", "change"))
     t = report.trend
     basis = RevenueBasis(report.scope.revenue_basis).option
@@ -75,10 +85,8 @@ def show_executive(report: ExecutiveReport) -> None:
     show_table(steps)
     if report.executive_metrics is not None:
         show_kpis(report.executive_metrics)
-    stdout.print(
-        f"[dim]trend versus {t.previous_month:%Y-%m}[/]" if t else "[dim]no previous month refreshed: no trend[/]"
-    )
-    stdout.print(
+    prose(f"[dim]trend versus {t.previous_month:%Y-%m}[/]" if t else "[dim]no previous month refreshed: no trend[/]")
+    prose(
         "tenants by health: "
         + ", ".join(f"{health(h.name)} {h.tenants:,}" for h in report.health)
         + (
@@ -103,7 +111,7 @@ def show_executive(report: ExecutiveReport) -> None:
             )
         show_table(alerts)
     else:
-        stdout.print("[green]no critical alerts[/]")
+        prose("[green]no critical alerts[/]")
     if report.actions:
         actions = new_table(
             "recommended actions (by dollars per month)", "#", "action", "subject", "$/month", right=("#", "$/month")
@@ -188,24 +196,24 @@ def show_kpis(metrics: ExecutiveMetrics) -> None:
         )
     show_table(table)
     protection = metrics.revenue_protection_rate
-    stdout.print(
+    prose(
         f"revenue protection: {money(metrics.revenue_at_risk)} of revenue impacts still open against "
         f"{money(metrics.revenue)} revenue (risk score {metrics.revenue_risk_score:.2f}); "
         + ("no loss to protect" if protection is None else f"{percent(protection)} of losses resolved within 2 h")
     )
-    stdout.print(
+    prose(
         f"optimization savings: {money(metrics.optimization_savings_potential)} potential, "
         f"{money(metrics.optimization_savings_realized)} realized, {metrics.optimization_actions_taken:,} action(s) "
         "taken"
     )
     trend = metrics.efficiency_trend
-    stdout.print(
+    prose(
         f"efficiency: {_kpi_value('points', metrics.efficiency_score)}"
         + ("" if trend is None else f" ({trend:+.2f} points on the previous month)")
         + f"; decisions tracked: {metrics.strategic_decisions_made:,} made, "
         + f"{_kpi_value('hours', metrics.avg_decision_time_hours)} on average"
     )
-    stdout.print(
+    prose(
         f"priority actions required: [bold]{metrics.priority_actions_required:,}[/] "
         f"({metrics.open_recommendations:,} open recommendation(s), {metrics.open_urgent_losses:,} unresolved "
         "high or critical loss(es))"
@@ -216,7 +224,7 @@ def show_tenant_executive(report: TenantExecutiveReport) -> None:
     """One customer's executive summary in the plan's structure."""
     header(f"Executive summary of {report.company_name} ({report.slug})", report.scope)
     reason = f" ({escape(report.margin_not_applicable_reason)})" if report.margin_not_applicable_reason else ""
-    stdout.print(f"plan {escape(report.plan_name or '-')}; overall health: {health(report.overall_health)}{reason}")
+    prose(f"plan {escape(report.plan_name or '-')}; overall health: {health(report.overall_health)}{reason}")
     show_kpis(report.key_metrics)
     if report.critical_alerts:
         alerts = new_table("critical alerts", "alert", "subject", "$/month", right=("$/month",))
@@ -229,7 +237,7 @@ def show_tenant_executive(report: TenantExecutiveReport) -> None:
             )
         show_table(alerts)
     else:
-        stdout.print("[green]no critical alerts[/]")
+        prose("[green]no critical alerts[/]")
     if report.recommended_actions:
         actions = new_table(
             "recommended actions (largest savings first)", "#", "action", "status", "$/month", right=("#", "$/month")
@@ -243,10 +251,10 @@ def show_tenant_executive(report: TenantExecutiveReport) -> None:
             )
         show_table(actions)
     else:
-        stdout.print("no open recommendation")
+        prose("no open recommendation")
     t = report.trend
     if t is None:
-        stdout.print("[dim]no previous month refreshed: no trend[/]")
+        prose("[dim]no previous month refreshed: no trend[/]")
         return
     changes = new_table(f"trend versus {t.previous_month:%Y-%m}", "metric", "change", right=("change",))
     changes.add_row("revenue risk score", _change(t.revenue_risk_score))

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from tenantdb.bi.reports.common import ReportScope
-from tenantdb.cli.render import stdout
+from tenantdb.cli.render import print_table, prose
 
-TABLE_WIDTH_OFF_TERMINAL = 140  # pipes and logs get wide tables rather than 80 wrapped columns
 ROWS_SHOWN = 30  # long per-tenant tables are cut here; --json and --csv carry every row
 
 HEALTH_STYLE = {
@@ -54,11 +52,11 @@ def health(status: str) -> str:
 
 def header(title: str, scope: ReportScope, *, revenue: bool = True) -> None:
     """Title, month and the revenue basis (of a report that shows revenue): the first lines of every report."""
-    stdout.print(f"[bold]{escape(title)}[/] — {scope.month_label} on {escape(scope.database)}")
+    prose(f"[bold]{escape(title)}[/] — {scope.month_label} on {escape(scope.database)}")
     if revenue:
-        stdout.print(f"[dim]revenue basis: {scope.revenue_basis} = {escape(scope.revenue_basis_note)}[/]")
+        prose(f"[dim]revenue basis: {scope.revenue_basis} = {escape(scope.revenue_basis_note)}[/]")
     if scope.unconverted_entries:
-        stdout.print(
+        prose(
             f"[bold yellow]{scope.unconverted_entries:,} ledger entr{'y' if scope.unconverted_entries == 1 else 'ies'}"
             " left out of revenue: no rate to USD (load fx_rates and refresh the month)[/]"
         )
@@ -73,13 +71,9 @@ def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
 
 def more(shown: int, total: int, where: str = "--json or --csv lists them all") -> None:
     if total > shown:
-        stdout.print(f"[dim]... and {total - shown:,} more ({where})[/]")
+        prose(f"[dim]... and {total - shown:,} more ({where})[/]")
 
 
 def show_table(table: Table) -> None:
-    """A table on stdout: the terminal's width, or a wide fixed width when stdout is a pipe or a file."""
-    if stdout.is_terminal:
-        stdout.print(table)
-        return
-    wide = Console(file=stdout.file, width=max(stdout.width, TABLE_WIDTH_OFF_TERMINAL), highlight=False)
-    wide.print(table)
+    """A report's table on stdout, fitted to the width (see :func:`tenantdb.cli.render.print_table`)."""
+    print_table(table)

@@ -15,7 +15,7 @@ from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.bi.reports.explain import ExplainReport
 from tenantdb.bi.reports.plans import PlansReport
 from tenantdb.bi.reports.reconciliation import ProviderReconciliation, ReconciliationFlag, ReconciliationReport
-from tenantdb.cli.render import stdout
+from tenantdb.cli.render import prose
 from tenantdb.cli.report_dashboard import EXPLAIN_RENDERER, TITLES, show_dashboard_report
 from tenantdb.cli.report_executive import show_executive, show_plans, show_tenant_executive
 from tenantdb.cli.report_format import (
@@ -36,9 +36,7 @@ __all__ = ["RENDERERS", "show_executive", "show_report"]  # show_executive: view
 
 def show_cost_optimization(report: CostOptimizationReport) -> None:
     header("Cost optimization", report.scope)
-    stdout.print(
-        f"[bold]{money(report.total_dollars_per_month)}[/] per month in {len(report.opportunities):,} opportunities"
-    )
+    prose(f"[bold]{money(report.total_dollars_per_month)}[/] per month in {len(report.opportunities):,} opportunities")
     savings = new_table("by kind", "kind", "opportunities", "$/month", right=("opportunities", "$/month"))
     for item in report.savings:
         savings.add_row(escape(item.kind), count(item.opportunities), money(item.dollars_per_month))
@@ -147,17 +145,17 @@ def _rate(value: Decimal | None, near: Decimal, limit: Decimal) -> str:
 def show_deliverability(report: DeliverabilityReport) -> None:
     header("Deliverability", report.scope)
     limits = report.limits
-    stdout.print(
+    prose(
         f"limits: bounce {percent(limits.bounce_review, 0)} (SES review) / {percent(limits.bounce_suspension, 0)} "
         f"(suspension risk); complaints {percent(limits.complaints_limit, 1)} (Gmail) / "
         f"{percent(limits.complaints_never, 1)} (never reach); reasons only at {report.scope.min_volume:,}+ e-mails "
         f"({report.tenants_below_min_volume:,} tenant(s) below)"
     )
-    stdout.print(
+    prose(
         f"revenue at risk: [bold]{money(report.revenue_at_risk)}[/]; potential savings at 2% bounces and 0.1% "
         f"complaints: [bold]{money(report.potential_savings)}[/]"
     )
-    stdout.print(
+    prose(
         "risk levels: "
         + ", ".join(f"[{RISK_STYLE[r.risk_level]}]{r.risk_level}[/] {r.tenants:,}" for r in report.risk_levels)
     )
@@ -183,7 +181,7 @@ def show_deliverability(report: DeliverabilityReport) -> None:
 def show_reconciliation(report: ReconciliationReport) -> None:
     header("Reconciliation of modeled cost to invoices", report.scope, revenue=False)
     if not report.providers:
-        stdout.print(f"no invoices reconciled for {report.scope.month_label}")
+        prose(f"no invoices reconciled for {report.scope.month_label}")
         return
     table = new_table(
         "per provider, in USD: invoiced - modeled = rate drift + quantity drift + unmatched",
@@ -205,12 +203,12 @@ def show_reconciliation(report: ReconciliationReport) -> None:
             _flag(row),
         )
     show_table(table)
-    stdout.print(
+    prose(
         f"modeled {money(report.modeled)}, invoiced {money(report.invoiced)}; "
         f"{report.flagged_providers} provider(s) flagged"
     )
     if report.unconverted_providers:
-        stdout.print(
+        prose(
             f"[bold red]{report.unconverted_providers} provider(s) left out of the totals[/]: invoiced in a currency "
             "without a rate to USD (load fx_rates and refresh the month)"
         )
@@ -238,7 +236,7 @@ def _flag(row: ProviderReconciliation) -> str:
 
 def show_explain(report: ExplainReport) -> None:
     header(f"Cost of {report.company_name} ({report.slug})", report.scope)
-    stdout.print(
+    prose(
         f"plan {escape(report.plan_name or '-')}; revenue {money(report.recognized_revenue)} "
         f"(deferred at the month's end: {money(report.deferred_revenue)}); cost {money(report.total_cost)}"
     )
@@ -263,12 +261,12 @@ def show_explain(report: ExplainReport) -> None:
         )
     show_table(table)
     if report.total_cost is None:
-        stdout.print(
+        prose(
             f"{len(report.lines)} line(s) sum to {money(report.lines_total)} (not a customer: no rollup row to match)"
         )
         return
     verdict = "[green]equals[/]" if report.balanced else "[bold red]differs from[/]"
-    stdout.print(f"{len(report.lines)} line(s) sum to {money(report.lines_total)}, which {verdict} the tenant's cost")
+    prose(f"{len(report.lines)} line(s) sum to {money(report.lines_total)}, which {verdict} the tenant's cost")
 
 
 def _number(value: Decimal | None) -> str:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from tenantdb import commands
 from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
-from tenantdb.cli.render import emit_json, stdout
+from tenantdb.cli.render import emit_json, print_table, stdout
 from tenantdb.config import parse_duration
 from tenantdb.db.service_logins import SERVICE_GROUPS, ServiceLogin, ServiceTimeouts
 
@@ -30,7 +30,7 @@ def show_logins(logins: list[ServiceLogin]) -> None:
     table.add_column("defaults")
     for login in logins:
         table.add_row(escape(login.name), login.group, escape(", ".join(login.settings)) or "[red]none[/]")
-    stdout.print(table)
+    print_table(table)
 
 
 @roles_app.command("login")

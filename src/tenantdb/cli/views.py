@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from tenantdb.cli.render import stdout
+from tenantdb.cli.render import print_table, prose, stderr, stdout
 from tenantdb.commands import (
     ArchiveView,
     BaselineReport,
@@ -36,7 +36,11 @@ _STATE_STYLE = {
 
 
 def show_status(report: StatusReport) -> None:
-    table = Table(title=f"{report.directory} ({report.layout}) on {report.database}", title_justify="left")
+    where = f"{report.directory} ({report.layout})" if report.layout != "none" else "enabled modules"
+    if not report.rows:
+        prose(f"no migrations found in {escape(str(report.directory))} on {report.database}")
+        return
+    table = Table(title=f"{escape(where)} on {report.database}", title_justify="left")
     several = any(row.source != "project" for row in report.rows)
     for column in (["source"] if several else []) + ["version", "name", "state", "applied at", "by"]:
         table.add_column(column)
@@ -48,12 +52,18 @@ def show_status(report: StatusReport) -> None:
             *([row.source] if several else []),
             row.version,
             escape(row.name),
-            f"[{style}]{state}[/]",
+            f"[{style}]{state}[/]" + (", [bold red]file broken[/]" if row.broken else ""),
             f"{applied.finished_at:%Y-%m-%d %H:%M:%S}" if applied else "",
             escape(f"{applied.applied_by}@{applied.host}") if applied else "",
         )
-    stdout.print(table)
-    stdout.print(f"{len(report.rows)} migrations, {report.pending} pending")
+    print_table(table)
+    broken = [row.broken for row in report.rows if row.broken]
+    stdout.print(
+        f"{len(report.rows)} migrations, {report.pending} pending" + (f", {len(broken)} broken" if broken else "")
+    )
+    for file in broken:
+        where = f"{file.path.name}:{file.line}" if file.line is not None else file.path.name
+        prose(f"[bold red]broken:[/] {escape(where)}: {escape(file.reason)} (up refuses to run until it is fixed)")
     for adoption in report.adoptable:
         stdout.print(f"[bold yellow]adoptable:[/] {escape(adoption.message)}")
 
@@ -72,6 +82,14 @@ def show_baseline(report: BaselineReport) -> None:
 
 
 def show_run(report: RunReport) -> None:
+    if report.no_migrations_in is not None:
+        prose(
+            f"no migrations found in {escape(str(report.no_migrations_in))}: nothing to apply on {report.database} "
+            "(create one with `tenantdb new NAME`, or enable modules in tenantdb.toml)"
+        )
+        return
+    for label in report.empty:
+        stderr.print(f"[yellow]warning:[/] {escape(label)}: its up section has no statement (an unfilled template?)")
     verb = "would apply" if report.direction == "up" else "would roll back"
     if report.dry_run:
         if not report.planned:
@@ -117,13 +135,13 @@ def show_history(report: HistoryReport) -> None:
             f"{row.statements_done}/{row.statements_total}",
             escape(f"{row.applied_by}@{row.host}"),
         )
-    stdout.print(table)
+    print_table(table)
     events = Table(title="recent events", title_justify="left")
     for column in ("at", "kind", "version", "message"):
         events.add_column(column)
     for event in report.events:
         events.add_row(f"{event.at:%Y-%m-%d %H:%M:%S}", event.kind, event.version or "", escape(event.message or ""))
-    stdout.print(events)
+    print_table(events)
 
 
 def show_verify(report: VerifyReport) -> None:
@@ -291,7 +309,8 @@ def show_plan(report: PlanReport) -> None:
         table = Table(
             title=f"{migration.version} {escape(migration.name)} ({migration.path.name})", title_justify="left"
         )
-        for column in ("line", "statement", "locks", "effect"):
+        table.add_column("line", justify="right")
+        for column in ("statement", "locks", "effect"):
             table.add_column(column, overflow="fold")
         for statement in migration.statements:
             locks = [
@@ -316,17 +335,15 @@ def show_plan(report: PlanReport) -> None:
                 effects.append(f"[bold red]ERROR {statement.sqlstate}: {escape(statement.error)}[/]")
             text = statement.statement if len(statement.statement) < 90 else statement.statement[:87] + "..."
             table.add_row(str(statement.line), escape(text), "\n".join(locks), "\n".join(effects))
-        stdout.print(table)
+        print_table(table)
         for rewrite in migration.rewrites:
             stdout.print(f"  [cyan]online rewrite[/] {escape(rewrite)}")
     for finding in report.findings:
         style = {"error": "bold red", "warning": "yellow"}.get(finding.severity, "cyan")
         where = f"{finding.path.name if finding.path else ''}:{finding.line}"
-        stdout.print(
-            f"[{style}]{finding.severity}[/] {escape(where)} [bold]{finding.rule}[/]: {escape(finding.message)}"
-        )
+        prose(f"[{style}]{finding.severity}[/] {escape(where)} [bold]{finding.rule}[/]: {escape(finding.message)}")
     verdict = "[green]ok[/]" if report.ok else "[red]problems found[/]"
-    stdout.print(
+    prose(
         f"{len(preview.migrations)} pending migration(s), {preview.errors} failing statement(s), "
         f"{len(report.findings)} lint finding(s) on PostgreSQL {report.server_version // 10000}: {verdict}"
     )
@@ -358,7 +375,7 @@ def show_archive_list(entries: list[ArchiveEntry]) -> None:
             _archive_state(entry),
             escape(f"{entry.archive_schema}.{entry.archive_table}"),
         )
-    stdout.print(table)
+    print_table(table)
 
 
 def show_archive_entry(view: ArchiveView) -> None:
@@ -374,7 +391,7 @@ def show_archive_entry(view: ArchiveView) -> None:
             table.add_column(escape(column))
         for row in view.rows:
             table.add_row(*(escape("" if value is None else str(value)) for value in row))
-        stdout.print(table)
+        print_table(table)
 
 
 MAX_VIOLATIONS_SHOWN = 10
@@ -416,26 +433,46 @@ def show_phases(report: PhasesReport) -> None:
             stdout.print(f"  [dim]{escape(outcome.message)}[/]")
 
 
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _applied(module: ModuleInfo) -> str:
+    if module.applied is None:
+        return "-"
+    return f"{module.applied} of {len(module.migrations)}"
+
+
 def show_modules(modules: list[ModuleInfo]) -> None:
+    database = next((module.database for module in modules if module.database), None)
     table = Table(title="bundled schema modules", title_justify="left")
-    for column in ("module", "version", "requires", "enabled", "tables"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("what it holds", overflow="fold", ratio=1)
+    for column in ("module", "version", "requires", "enabled"):
+        table.add_column(column, no_wrap=column != "requires")
+    if database:
+        table.add_column(f"applied in {escape(database)}", no_wrap=True)
+    table.add_column("tables", justify="right")
+    table.add_column("what it holds", ratio=1, min_width=24)
     for module in modules:
         table.add_row(
             module.name,
             module.version,
             ", ".join(module.requires) or "-",
             "[green]yes[/]" if module.enabled else "no",
+            *([_applied(module)] if database else []),
             str(len(module.tables)),
             escape(module.description),
         )
-    stdout.print(table)
+    print_table(table)
+    if not any(module.enabled for module in modules):
+        stdout.print("[dim]enabled: listed in modules = [...] of tenantdb.toml (none here)[/]")
 
 
 def show_module(module: ModuleInfo) -> None:
     stdout.print(f"[bold]{module.name}[/] {module.version}: {escape(module.description)}")
-    stdout.print(f"requires: {', '.join(module.requires) or 'nothing'}; enabled here: {module.enabled}")
+    stdout.print(f"requires: {', '.join(module.requires) or 'nothing'}")
+    stdout.print(f"enabled in tenantdb.toml: {_yes_no(module.enabled)}")
+    if module.database:
+        stdout.print(f"applied in {escape(module.database)}: {_applied(module)} migrations")
     stdout.print("migrations: " + ", ".join(module.migrations))
     stdout.print("tables: " + ", ".join(module.tables))
 
@@ -454,7 +491,7 @@ def show_seed(report: SeedReport) -> None:
                 f"{seeded.rows:,}",
                 f"{module.seconds:.2f}" if index == 0 else "",
             )
-    stdout.print(table)
+    print_table(table)
     rows = sum(seeded.rows for module in report.modules for seeded in module.tables)
     verb = "added" if report.appended else "seeded"
     stdout.print(
@@ -508,3 +545,9 @@ def show_rollback(report: RollbackReport) -> None:
     stdout.print(f"rolled back {len(report.rolled_back)} migration(s) of phase {phase}")
     for label in report.rolled_back:
         stdout.print(f"  {escape(label)}")
+    if report.left_applied:
+        stderr.print(
+            f"[yellow]warning:[/] newer migrations stay applied above phase {phase}: "
+            f"{escape(', '.join(report.left_applied))} (they may use what its downs removed; roll them back first with "
+            "`tenantdb migrate down --to V` or their own phase)"
+        )

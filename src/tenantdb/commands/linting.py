@@ -22,11 +22,12 @@ from tenantdb.modules import iter_module_sets
 from tenantdb.sql.tree import fast_trees
 
 
-def load_sources(settings: Settings) -> list[MigrationSet]:
-    """The enabled modules (requirements first), then the project's own migrations."""
+def load_sources(settings: Settings, *, keep_broken: bool = False) -> list[MigrationSet]:
+    """The enabled modules (requirements first), then the project's own migrations (``keep_broken``: see
+    :func:`tenantdb.migrations.load_migrations`)."""
     sources = list(iter_module_sets(settings.modules))
     if settings.migrations_dir.is_dir() or not sources:
-        sources.append(load_project_migrations(settings))
+        sources.append(load_project_migrations(settings, keep_broken=keep_broken))
     return sources
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from tenantdb.commands.connection import open_session, resolve_dsn
 from tenantdb.commands.linting import load_sources
@@ -35,6 +36,7 @@ from tenantdb.lint import Finding, lint_migrations
 from tenantdb.migrations import (
     PROJECT_SOURCE,
     Direction,
+    Layout,
     MigrationSet,
     Version,
     new_migration_file,
@@ -65,13 +67,59 @@ class StatusReport:
     def pending(self) -> int:
         return sum(1 for row in self.rows if row.state in ("pending", "interrupted"))
 
+    @property
+    def settled(self) -> bool:
+        """Every migration applied as its file says, none broken: what ``migrate status --check`` asks."""
+        return all(row.state == "applied" and row.broken is None for row in self.rows)
+
+    def json_document(self) -> dict[str, Any]:
+        """``migrate status --json``: the stable fields documented in docs/json.md, never file texts or trees."""
+        return {
+            "database": self.database,
+            "directory": str(self.directory),
+            "layout": self.layout,
+            "pending": self.pending,
+            "broken": sum(1 for row in self.rows if row.broken),
+            "rows": [_status_row(row) for row in self.rows],
+            "adoptable": list(self.adoptable),
+        }
+
+
+def _status_row(row: StatusRow) -> dict[str, Any]:
+    applied = row.applied
+    path = row.migration.path if row.migration else row.broken.path if row.broken else None
+    return {
+        "source": row.source,
+        "version": row.version,
+        "name": row.name,
+        "state": row.state.value,
+        "statements_done": row.statements_done,
+        "path": str(path) if path else None,
+        "checksum": row.migration.checksum if row.migration else row.broken.checksum if row.broken else None,
+        "error": {"line": row.broken.line, "message": row.broken.reason} if row.broken else None,
+        "applied": None
+        if applied is None
+        else {
+            "checksum": applied.checksum,
+            "applied_by": applied.applied_by,
+            "host": applied.host,
+            "started_at": applied.started_at,
+            "finished_at": applied.finished_at,
+            "duration_ms": applied.duration_ms,
+            "execution_mode": applied.execution_mode,
+            "statements_total": applied.statements_total,
+            "statements_done": applied.statements_done,
+            "note": applied.note,
+        },
+    }
+
 
 def _project(sources: list[MigrationSet]) -> MigrationSet | None:
     return next((source for source in sources if source.source == PROJECT_SOURCE), None)
 
 
 def migrate_status(settings: Settings) -> StatusReport:
-    sources = load_sources(settings)
+    sources = load_sources(settings, keep_broken=True)  # a broken file is shown with the rest, not a refusal
     rows: list[StatusRow] = []
     project = _project(sources)
     with open_session(settings, "status") as session:
@@ -80,9 +128,12 @@ def migrate_status(settings: Settings) -> StatusReport:
             rows += status(source, applied, interrupted_versions(session, source.source))
         found = adoptable(session, project, settings.foreign_ledger) if project else ()
         database = session.database
-    shown = sources[-1]
-    return StatusReport(
-        database=database, directory=shown.directory, layout=shown.layout, rows=tuple(rows), adoptable=found
+    return StatusReport(  # the project's directory, never a module's package path
+        database=database,
+        directory=project.directory if project else settings.migrations_dir,
+        layout=project.layout if project else "none",
+        rows=tuple(rows),
+        adoptable=found,
     )
 
 
@@ -131,6 +182,8 @@ class RunReport:
     planned: tuple[str, ...]
     steps: tuple[StepOutcome, ...]
     out_of_order: tuple[str, ...] = ()
+    no_migrations_in: Path | None = None  # up found no migration at all (an empty or missing directory)
+    empty: tuple[str, ...] = ()  # native migrations run whose up section has no statement (an unfilled template?)
 
 
 def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> RunReport:
@@ -141,12 +194,30 @@ def _report(session: Session, plan: Plan, result: RunResult, dry_run: bool) -> R
         planned=tuple(step.migration.label for step in plan.steps),
         steps=tuple(result.steps),
         out_of_order=tuple(map(str, plan.out_of_order)),
+        empty=tuple(
+            step.migration.label
+            for step in plan.steps
+            if step.direction is Direction.UP
+            and step.migration.layout is Layout.NATIVE
+            and not step.migration.up.statements
+        ),
     )
 
 
 def migrate_run(settings: Settings, request: RunRequest, observer: Observer | None = None) -> RunReport:
     """``migrate up`` / ``migrate down``."""
     migrations = load_sources(settings)
+    if request.direction is Direction.UP and not any(migrations):
+        with open_session(settings) as session:  # connects all the same: a wrong DSN is not "nothing found"
+            database = session.database
+        return RunReport(
+            database=database,
+            direction=request.direction,
+            dry_run=request.dry_run,
+            planned=(),
+            steps=(),
+            no_migrations_in=settings.migrations_dir,
+        )
     with open_session(settings) as session:
         if request.direction is Direction.UP:
             _refuse_if_adoptable(session, migrations, settings)

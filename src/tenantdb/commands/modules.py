@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tenantdb.commands.connection import open_session
 from tenantdb.config import Settings
+from tenantdb.db import applied_migrations
 from tenantdb.errors import ConfigError
 from tenantdb.modules import (
     available_modules,
@@ -21,8 +23,13 @@ class ModuleInfo:
     description: str
     requires: tuple[str, ...]
     enabled: bool
+    """Listed (or required by one listed) in ``modules = [...]`` of the project's tenantdb.toml."""
     migrations: tuple[str, ...]
     tables: tuple[str, ...]
+    applied: int | None = None
+    """How many of its migrations the configured database's ledger holds; None without a configured database."""
+    database: str | None = None
+    """The database ``applied`` was read from."""
 
 
 def modules_info(settings: Settings, name: str | None = None) -> list[ModuleInfo]:
@@ -31,6 +38,14 @@ def modules_info(settings: Settings, name: str | None = None) -> list[ModuleInfo
     if name is not None and name not in modules:
         raise ConfigError(f"unknown module {name!r}", hint=f"bundled modules: {', '.join(modules)}")
     enabled = {spec.name for spec in resolve_modules(settings.modules)} if settings.modules else set()
+    applied: dict[str, int] | None = None
+    database = None
+    if settings.dsn:  # a configured database (the demo's TENANTDB_DSN); never starts the embedded server for a listing
+        with open_session(settings, "modules") as session:
+            database = session.database
+            applied = {}
+            for row in applied_migrations(session):
+                applied[row.source] = applied.get(row.source, 0) + 1
     result = []
     for spec in modules.values():
         if name is not None and spec.name != name:
@@ -46,6 +61,8 @@ def modules_info(settings: Settings, name: str | None = None) -> list[ModuleInfo
                 enabled=spec.name in enabled,
                 migrations=tuple(m.label for m in migrations),
                 tables=tuple(sorted(tables)),
+                applied=None if applied is None else applied.get(spec.name, 0),
+                database=database,
             )
         )
     return result

@@ -483,6 +483,11 @@ class Restored:
     left: int  # written by a migration that is not applied now: that migration recreates them
     conflicts_kept_live: bool = False  # a unique key other than the primary key conflicted: live rows were kept
 
+    @property
+    def nothing(self) -> bool:
+        """Nothing was archived, so nothing came back or stayed: not worth a line on every re-apply."""
+        return self.written == 0 and self.left == 0 and not self.conflicts_kept_live
+
     def describe(self, entry: ArchiveEntry) -> str:
         """``restored 3 of 103 archived row(s) into public.t; left 100 written by migrations that recreate them``."""
         text = f"restored {self.written} of {entry.row_count} archived row(s) into {entry.object_name}"

@@ -9,7 +9,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from tenantdb.db.session import Session, millis
-from tenantdb.errors import ConnectionFailed
+from tenantdb.errors import ConfigError, ConnectionFailed
 
 SERVER_MIN_VERSION = 140000
 
@@ -34,6 +34,16 @@ def dsn_database(dsn: str) -> str | None:
     return str(name) if name else None
 
 
+def connect_failure(text: str) -> str:
+    """libpq's cause (``Connection refused``, the server's ``FATAL``) with its advice, on one line."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    cause = lines[0].rpartition(" failed: ")[2]
+    advice = lines[1] if len(lines) > 1 and not lines[1].startswith("Multiple connection attempts") else ""
+    return f"{cause} ({advice[:1].lower()}{advice[1:]})" if advice else cause
+
+
 def connect(
     dsn: str,
     *,
@@ -46,8 +56,8 @@ def connect(
     try:
         conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as error:
-        raise ConnectionFailed(
-            f"invalid DSN: {error}",
+        raise ConfigError(  # bad input (exit 3), not an unreachable server
+            f"invalid DSN: {str(error).strip()}",
             hint="use a URL like postgresql://user:password@host:5432/dbname",
         ) from None
     options: dict[str, Any] = {
@@ -62,9 +72,8 @@ def connect(
     try:
         connection = psycopg.connect(dsn, **options)
     except psycopg.Error as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         raise ConnectionFailed(
-            f"cannot connect to {describe_dsn(dsn)}: {reason}",
+            f"cannot connect to {describe_dsn(dsn)}: {connect_failure(str(error)) or type(error).__name__}",
             hint="check the DSN (--dsn, TENANTDB_DSN, DATABASE_URL or tenantdb.toml) and that the server is up",
         ) from None
     session = Session(connection)

@@ -77,7 +77,8 @@ def acquire_runner_lock(
             )
         time.sleep(poll.total_seconds())
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    session.set_session("application_name", f"tenantdb runner {runner_identity()} since {stamp}"[:63])
+    # the time first: PostgreSQL keeps 63 bytes of a name, and a long host name must not cut "since" off
+    session.set_session("application_name", f"tenantdb runner since {stamp} {runner_identity()}"[:63])
 
 
 def release_runner_lock(session: Session) -> None:

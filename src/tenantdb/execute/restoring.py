@@ -70,4 +70,5 @@ class Restorer:
             record_step_event(
                 session, step, EventKind.RESTORE, f"{message} from {entry.archive_schema}.{entry.archive_table}"
             )
-            self.observer.note(f"{migration.label}: {message}")
+            if not restored.nothing:
+                self.observer.note(f"{migration.label}: {message}")

@@ -9,6 +9,7 @@ from tenantdb.migrations.loader import (
 )
 from tenantdb.migrations.model import (
     PROJECT_SOURCE,
+    BrokenMigration,
     Direction,
     ExecutionMode,
     Layout,
@@ -22,6 +23,7 @@ from tenantdb.migrations.scripts import build_script
 
 __all__ = [
     "PROJECT_SOURCE",
+    "BrokenMigration",
     "Direction",
     "ExecutionMode",
     "Layout",

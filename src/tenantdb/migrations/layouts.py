@@ -106,8 +106,10 @@ def _collect_split(parts: list[tuple[Path, Version, str, str]]) -> list[FileGrou
     for path, version, name, direction in parts:
         if direction not in ("up", "down"):
             raise MigrationFileError(f"direction must be 'up' or 'down', not {direction!r}", path=path)
-        if version in (ups if direction == "up" else downs):
-            raise _duplicate(path, version)
+        if direction == "up" and version in ups:
+            raise _duplicate(path, version, ups[version][1])
+        if direction == "down" and version in downs:
+            raise _duplicate(path, version, downs[version])
         if direction == "up":
             ups[version] = (name, path)
         else:
@@ -125,9 +127,11 @@ def _pair(ups: dict[Version, tuple[str, Path]], downs: dict[Version, Path]) -> l
     ]
 
 
-def _duplicate(path: Path, version: Version) -> MigrationFileError:
+def _duplicate(path: Path, version: Version, other: Path) -> MigrationFileError:
     return MigrationFileError(
-        f"duplicate version {version}", path=path, hint="every migration needs its own version number"
+        f"duplicate version {version} (also {other.name})",
+        path=path,
+        hint="every migration needs its own version number",
     )
 
 
@@ -185,7 +189,7 @@ def _diesel_groups(directory: Path) -> list[FileGroup]:
         except ValueError as error:
             raise MigrationFileError(str(error), path=entry) from None
         if version in groups:
-            raise _duplicate(entry, version)
+            raise _duplicate(entry, version, groups[version].up.parent)
         down = entry / "down.sql"
         groups[version] = FileGroup(
             version=version,

@@ -14,6 +14,7 @@ from tenantdb.migrations.layouts import FileGroup, detect_layout, find_groups
 from tenantdb.migrations.marked import MarkedFile, parse_goose, parse_native
 from tenantdb.migrations.model import (
     PROJECT_SOURCE,
+    BrokenMigration,
     Layout,
     Migration,
     MigrationSet,
@@ -60,13 +61,14 @@ def flyway_builtins() -> dict[str, str]:
     }
 
 
-def load_project_migrations(settings: Settings) -> MigrationSet:
+def load_project_migrations(settings: Settings, *, keep_broken: bool = False) -> MigrationSet:
     """The project's migrations as configured in ``settings``."""
     return load_migrations(
         settings.migrations_dir,
         layout=settings.layout,
         file_pattern=settings.file_pattern,
         placeholders=settings.placeholders,
+        keep_broken=keep_broken,
     )
 
 
@@ -77,8 +79,12 @@ def load_migrations(
     file_pattern: str | None = None,
     placeholders: PlaceholderSettings | None = None,
     source: str = PROJECT_SOURCE,
+    keep_broken: bool = False,
 ) -> MigrationSet:
-    """Read every migration of ``directory``; any bad file raises :class:`MigrationFileError`."""
+    """Read every migration of ``directory``; any bad file raises :class:`MigrationFileError`.
+
+    ``keep_broken``: a file that cannot be read or parsed goes into :attr:`MigrationSet.broken` instead, so
+    ``migrate status`` can still show the database's state (the directory's layout errors still raise)."""
     if not directory.is_dir():
         raise MigrationFileError(
             "migrations directory not found",
@@ -87,11 +93,17 @@ def load_migrations(
         )
     chosen = _choose_layout(directory, layout, file_pattern)
     placeholders = _placeholders_for(chosen, placeholders)
+    built: list[Migration] = []
+    broken: list[BrokenMigration] = []
     with fast_trees():  # one switch to pglast's fast node construction for every file
-        migrations = sorted(
-            (_build(group, chosen, placeholders, source) for group in find_groups(directory, chosen, file_pattern)),
-            key=lambda migration: migration.version,
-        )
+        for group in find_groups(directory, chosen, file_pattern):
+            try:
+                built.append(_build(group, chosen, placeholders, source))
+            except MigrationFileError as error:
+                if not keep_broken:
+                    raise
+                broken.append(_broken(group, error))
+    migrations = sorted(built, key=lambda migration: migration.version)
     for previous, current in pairwise(migrations):
         if previous.version == current.version:
             raise MigrationFileError(
@@ -99,7 +111,24 @@ def load_migrations(
                 path=current.path,
                 hint="every migration needs its own version number",
             )
-    return MigrationSet(directory=directory, layout=chosen, migrations=tuple(migrations), source=source)
+    return MigrationSet(
+        directory=directory, layout=chosen, migrations=tuple(migrations), source=source, broken=tuple(broken)
+    )
+
+
+def _broken(group: FileGroup, error: MigrationFileError) -> BrokenMigration:
+    try:
+        file_checksum: str | None = checksum(normalize(read_text(group.up)))
+    except MigrationFileError:
+        file_checksum = None
+    return BrokenMigration(
+        version=group.version,
+        name=group.name,
+        path=error.path,
+        line=error.line,
+        reason=error.reason,
+        checksum=file_checksum,
+    )
 
 
 def _choose_layout(directory: Path, layout: str, file_pattern: str | None) -> Layout:

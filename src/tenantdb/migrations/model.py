@@ -110,6 +110,18 @@ class Migration:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BrokenMigration:
+    """A migration file that cannot be used (a syntax error, ...): ``migrate status`` shows it beside the others."""
+
+    version: Version
+    name: str
+    path: Path
+    line: int | None
+    reason: str
+    checksum: str | None  # of the file as it is, to tell an applied file that was edited since
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MigrationSet:
     """The migrations of one directory, ordered by version."""
 
@@ -117,6 +129,7 @@ class MigrationSet:
     layout: Layout
     migrations: tuple[Migration, ...]
     source: str = PROJECT_SOURCE  # the ledger's name for this line of versions: "project" or a module
+    broken: tuple[BrokenMigration, ...] = ()  # only when loaded with ``keep_broken`` (for ``migrate status``)
 
     def __iter__(self) -> Iterator[Migration]:
         return iter(self.migrations)
@@ -133,9 +146,9 @@ class MigrationSet:
 
     def version_of(self, text: str) -> Version:
         """A version written in this set's layout (diesel's compare as strings, the others as numbers)."""
-        for migration in self.migrations:
-            if migration.version.text == text:
-                return migration.version
+        for version in (*self.versions, *(broken.version for broken in self.broken)):
+            if version.text == text:
+                return version
         return Version.parse_lexical(text) if self.layout is Layout.DIESEL else Version.parse(text)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tenantdb.errors import MigrationFileError
 from tenantdb.migrations.loader import load_migrations
-from tenantdb.migrations.model import Layout
+from tenantdb.migrations.model import Layout, MigrationSet
 
 _NATIVE_TEMPLATE = """-- migrate:up
 
@@ -28,6 +28,17 @@ def _slug(name: str) -> str:
     return slug
 
 
+def _refuse_a_second(existing: MigrationSet, slug: str) -> None:
+    """Two migrations of one name: ``migrate status`` and the ledger could not tell them apart by eye."""
+    same = next((m for m in existing if m.name == slug), None)
+    if same is not None:
+        raise MigrationFileError(
+            f"a migration named {slug!r} exists already: {same.path.name}",
+            path=existing.directory,
+            hint="choose another name, or edit that migration if it is not applied yet",
+        )
+
+
 def new_migration_file(directory: Path, name: str, *, layout: str = "auto") -> list[Path]:
     """Create the files of the next migration and return their paths."""
     slug = _slug(name)
@@ -35,6 +46,7 @@ def new_migration_file(directory: Path, name: str, *, layout: str = "auto") -> l
         raise MigrationFileError(f"{name!r} is not usable as a migration name", path=directory)
     directory.mkdir(parents=True, exist_ok=True)
     existing = load_migrations(directory, layout=layout)
+    _refuse_a_second(existing, slug)
     width = max((len(m.version.text) for m in existing), default=4)
     number = (existing.migrations[-1].version.key[0] + 1) if len(existing) else 1
     version = str(number).zfill(width)

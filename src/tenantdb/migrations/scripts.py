@@ -74,8 +74,13 @@ def build_script(
         for low, high in pairwise(bounds):
             statements.extend(split_statements(source, low, high))
     except SqlSyntaxError as error:
-        raise MigrationFileError(f"syntax error: {error.message}", path=path, line=error.line) from None
+        raise MigrationFileError(_syntax_error(error.message), path=path, line=error.line) from None
     return Script(path=path, source=source, statements=tuple(statements), no_transaction=no_transaction)
+
+
+def _syntax_error(message: str) -> str:
+    """PostgreSQL's message, said once: ``syntax error at or near "SELEC"``, not ``syntax error: syntax error ...``."""
+    return message if message.startswith("syntax error") else f"syntax error: {message}"
 
 
 def scan_comments(path: Path, source: str) -> tuple[Comment, ...]:
@@ -83,7 +88,7 @@ def scan_comments(path: Path, source: str) -> tuple[Comment, ...]:
     try:
         return line_comments(source)
     except SqlSyntaxError as error:
-        raise MigrationFileError(f"syntax error: {error.message}", path=path, line=error.line) from None
+        raise MigrationFileError(_syntax_error(error.message), path=path, line=error.line) from None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

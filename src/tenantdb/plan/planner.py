@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from tenantdb.db import AppliedMigration
 from tenantdb.errors import ChecksumMismatch, ConfigError, LedgerStateError, MigrationFileError
-from tenantdb.migrations import Direction, Migration, MigrationSet, Version
+from tenantdb.migrations import BrokenMigration, Direction, Migration, MigrationSet, Version
 
 
 class MigrationState(StrEnum):
@@ -31,6 +31,7 @@ class StatusRow:
     source: str = "project"
     migration: Migration | None
     statements_done: int | None = None  # of an interrupted run
+    broken: BrokenMigration | None = None  # its file cannot be used as it is (syntax error, ...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +86,23 @@ def status(
                 migration=migration,
                 source=migrations.source,
                 statements_done=partial.get(migration.version),
+            )
+        )
+    for broken in migrations.broken:
+        row = done.pop(broken.version, None)
+        if row is None:
+            state = MigrationState.PENDING
+        else:
+            state = MigrationState.APPLIED if row.checksum == broken.checksum else MigrationState.CHANGED
+        rows.append(
+            StatusRow(
+                version=str(broken.version),
+                name=broken.name,
+                state=state,
+                applied=row,
+                migration=None,
+                source=migrations.source,
+                broken=broken,
             )
         )
     for row in done.values():

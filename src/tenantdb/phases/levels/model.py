@@ -91,6 +91,7 @@ class LevelOutcome:
     phase: str
     level: Level
     rolled_back: tuple[str, ...] = ()  # schema: the downs run, newest first
+    left_applied: tuple[str, ...] = ()  # schema: newer migrations still applied above the phase's rolled-back ones
     data: DataRollbackReport | None = None
     feature: FeatureReport | None = None
 

@@ -38,4 +38,22 @@ class SchemaLevel:
 
     def run(self, session: Session, request: LevelRequest) -> LevelOutcome:
         labels = rollback_phase(session, request.members, request.settings, request.observer)
-        return LevelOutcome(phase=request.spec.name, level=self.level, rolled_back=tuple(labels))
+        return LevelOutcome(
+            phase=request.spec.name,
+            level=self.level,
+            rolled_back=tuple(labels),
+            left_applied=_newer_still_applied(session, request.members) if labels else (),
+        )
+
+
+def _newer_still_applied(session: Session, members: MigrationSet) -> tuple[str, ...]:
+    """Migrations newer than the phase that stay applied: built on what its downs just removed, maybe."""
+    newest = max(members.versions, default=None)
+    if newest is None:
+        return ()
+    later = [
+        row
+        for row in applied_migrations(session, members.source)
+        if members.version_of(row.version) > newest and members.version_of(row.version) not in members.versions
+    ]
+    return tuple(f"{row.version}_{row.name}" for row in sorted(later, key=lambda row: members.version_of(row.version)))
