@@ -64,6 +64,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
+@pytest.fixture
+def server_home() -> Iterator[Path]:
+    """A directory for an embedded server the test starts itself, outside pytest's basetemp: every pytest session
+    (CI runs two side by side) resets /tmp/pytest-of-<user> to 0700, which as root cuts the server's own account
+    off its data directory ("Permission denied")."""
+    path = Path(tempfile.mkdtemp(prefix="tenantdb-test-server-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     base = Path(tempfile.mkdtemp(prefix=f"tenantdb-test-{WORKER}-"))

@@ -169,19 +169,19 @@ def test_bad_runner_setting_is_a_clear_error(tmp_path: Path) -> None:
     assert "unknown [runner] setting(s): lock_timout" in result.stderr
 
 
-def test_embedded_server_lifecycle(tmp_path: Path) -> None:
-    project(tmp_path, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a ();\n"})
+def test_embedded_server_lifecycle(server_home: Path) -> None:
+    project(server_home, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a ();\n"})
     env_free = {k: v for k, v in os.environ.items() if k not in ("TENANTDB_DSN", "DATABASE_URL")}
     try:
-        assert cli("migrate", "up", "-C", str(tmp_path), env=env_free).returncode == 0
-        status = json.loads(cli("db", "status", "-C", str(tmp_path), "--json", env=env_free).stdout)
+        assert cli("migrate", "up", "-C", str(server_home), env=env_free).returncode == 0
+        status = json.loads(cli("db", "status", "-C", str(server_home), "--json", env=env_free).stdout)
         assert status["running"] is True and status["initialized"] is True
-        url = cli("db", "url", "-C", str(tmp_path), env=env_free).stdout.strip()
+        url = cli("db", "url", "-C", str(server_home), env=env_free).stdout.strip()
         assert url.startswith("postgresql://")
     finally:
-        stopped = cli("db", "stop", "-C", str(tmp_path), "--json", env=env_free)
+        stopped = cli("db", "stop", "-C", str(server_home), "--json", env=env_free)
     assert json.loads(stopped.stdout) == {"stopped": True}
-    assert json.loads(cli("db", "status", "-C", str(tmp_path), "--json", env=env_free).stdout)["running"] is False
+    assert json.loads(cli("db", "status", "-C", str(server_home), "--json", env=env_free).stdout)["running"] is False
 
 
 def test_unknown_role_is_one_line_without_traceback(pg_server: PgServer) -> None:

@@ -85,26 +85,26 @@ def test_demo_run_again_on_the_demo_database_itself(server_dsn: str, tmp_path: P
 
 
 @pytest.mark.skipif(os.environ.get("TENANTDB_TEST_DSN") is not None, reason="tests use an external server")
-def test_demo_on_the_embedded_server_leaves_a_ready_project(tmp_path: Path) -> None:
+def test_demo_on_the_embedded_server_leaves_a_ready_project(server_home: Path) -> None:
     """After `tenantdb demo` in a fresh directory, `modules`, `migrate status` and `seed` there use the demo
     database (they used to reach the server's empty `postgres` database); a second demo keeps the file."""
     env = {name: value for name, value in os.environ.items() if name not in ("TENANTDB_DSN", "DATABASE_URL")}
     try:
-        demo = cli("demo", "--tenants", "5", cwd=tmp_path, env=env)
+        demo = cli("demo", "--tenants", "5", cwd=server_home, env=env)
         assert demo.returncode == 0, demo.stderr
-        assert f"wrote {tmp_path / 'tenantdb.toml'}" in demo.stdout
-        modules = json.loads(cli("modules", "list", "--json", cwd=tmp_path, env=env).stdout)
+        assert f"wrote {server_home / 'tenantdb.toml'}" in demo.stdout
+        modules = json.loads(cli("modules", "list", "--json", cwd=server_home, env=env).stdout)
         assert {module["name"] for module in modules} == set(available_modules())
-        status = cli("migrate", "status", "--json", cwd=tmp_path, env=env)
+        status = cli("migrate", "status", "--json", cwd=server_home, env=env)
         assert status.returncode == 0, status.stderr
-        url = cli("db", "url", cwd=tmp_path, env=env).stdout.strip()
+        url = cli("db", "url", cwd=server_home, env=env).stdout.strip()
         with connect(url) as session:
             assert session.fetch_value("SELECT current_database()") == DEMO_DATABASE
             assert session.fetch_value("SELECT count(*) FROM companies WHERE NOT is_platform_operator") == 5
-        written = (tmp_path / "tenantdb.toml").read_text()
-        again = cli("demo", "--tenants", "5", "--json", cwd=tmp_path, env=env)
+        written = (server_home / "tenantdb.toml").read_text()
+        again = cli("demo", "--tenants", "5", "--json", cwd=server_home, env=env)
         assert again.returncode == 0, again.stderr
         assert json.loads(again.stdout)["project"]["file"] == "kept"
-        assert (tmp_path / "tenantdb.toml").read_text() == written
+        assert (server_home / "tenantdb.toml").read_text() == written
     finally:
-        cli("db", "stop", cwd=tmp_path, env=env)
+        cli("db", "stop", cwd=server_home, env=env)

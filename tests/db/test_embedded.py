@@ -53,25 +53,25 @@ def test_a_data_directory_of_another_major_version_is_refused(tmp_path: Path) ->
 
 
 @pytest.mark.skipif(os.environ.get("TENANTDB_TEST_DSN") is not None, reason="tests use an external server")
-def test_db_url_status_and_stop_with_pg_bin(tmp_path: Path) -> None:
+def test_db_url_status_and_stop_with_pg_bin(server_home: Path) -> None:
     if not (SYSTEM_PG / "initdb").is_file():
         pytest.skip(f"no PostgreSQL in {SYSTEM_PG}")
     env = {**os.environ, "TENANTDB_PG_BIN": str(SYSTEM_PG)}
     env.pop("TENANTDB_DSN", None)
     env.pop("DATABASE_URL", None)
     try:
-        url = cli("db", "url", "-C", str(tmp_path), env=env)
+        url = cli("db", "url", "-C", str(server_home), env=env)
         assert url.returncode == 0, url.stderr
         with connect(url.stdout.strip()) as session:
             assert session.server_version // 10000 == 15
             session.execute("CREATE EXTENSION pgcrypto")
             assert session.fetch_one("SELECT length(gen_salt('bf')) > 0") == (True,)  # the real pgcrypto
-        status = json.loads(cli("db", "status", "-C", str(tmp_path), "--json", env=env).stdout)
+        status = json.loads(cli("db", "status", "-C", str(server_home), "--json", env=env).stdout)
         assert status["running"] and status["version"] == 15 and status["source"] == "pg_bin setting"
         assert status["missing_extensions"] == ["vector"]
     finally:
-        stopped = cli("db", "stop", "-C", str(tmp_path), "--json", env=env)
-        shutil.rmtree(tmp_path / ".tenantdb", ignore_errors=True)
+        stopped = cli("db", "stop", "-C", str(server_home), "--json", env=env)
+        shutil.rmtree(server_home / ".tenantdb", ignore_errors=True)
     assert json.loads(stopped.stdout) == {"stopped": True}
 
 

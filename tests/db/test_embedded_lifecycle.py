@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,10 +25,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path
-    stop_embedded(tmp_path)
-    shutil.rmtree(tmp_path / ".tenantdb", ignore_errors=True)
+def project(server_home: Path) -> Iterator[Path]:
+    yield server_home
+    stop_embedded(server_home)
 
 
 def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
@@ -76,11 +74,11 @@ def test_a_command_arriving_during_an_idle_shutdown_waits_and_gets_a_server(proj
         assert session.fetch_one("SELECT 1") == (1,)
 
 
-def test_db_stop_all_stops_every_server_this_user_started(tmp_path: Path) -> None:
-    env = {**os.environ, "TENANTDB_STATE_DIR": str(tmp_path / "state")}
+def test_db_stop_all_stops_every_server_this_user_started(server_home: Path) -> None:
+    env = {**os.environ, "TENANTDB_STATE_DIR": str(server_home / "state")}
     env.pop("TENANTDB_DSN", None)
     env.pop("DATABASE_URL", None)
-    projects = [tmp_path / "one", tmp_path / "two"]
+    projects = [server_home / "one", server_home / "two"]
     try:
         for directory in projects:
             directory.mkdir()
