@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "decisions": "tenantdb.cli.decisions_app:decisions_app",
     "events": "tenantdb.cli.events_app:events_app",
     "tokens": "tenantdb.cli.tokens_app:tokens_app",
+    "audit": "tenantdb.cli.audit_cmd:audit",
 }
 """Command name -> ``module:attribute``, a function (one command) or a ``typer.Typer`` (a group), in help order."""
 
