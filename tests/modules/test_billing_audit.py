@@ -45,7 +45,7 @@ EVERY_ROLE = (
 
 def audit_rows(session: Session, where: str = "true", params: Any = None) -> list[dict[str, Any]]:
     columns, rows = session.fetch_named(
-        f"SELECT {AUDIT_COLUMNS} FROM billing_audit_log WHERE {where} ORDER BY audit_id",
+        f"SELECT {AUDIT_COLUMNS} FROM billing_audit_log WHERE {where} ORDER BY seq",
         params,
     )
     return [dict(zip(columns, row, strict=True)) for row in rows]
@@ -278,7 +278,7 @@ def test_a_tenant_reads_only_its_own_audit_rows_and_never_the_platforms(billing:
         with acting_as(dsn, role, PLATFORM) as platform:  # the platform's key as a context: still nothing
             assert platform.fetch_all("SELECT tenant_id FROM billing_audit_log") == []
         with connect(dsn) as other:  # the context (which could name another tenant) and the global counter
-            for column in ("context_tenant_id", "audit_id"):
+            for column in ("context_tenant_id", "seq"):
                 query = f"SELECT {column} FROM billing_audit_log"
                 assert rejected_as(other, role, query, mine) == INSUFFICIENT_PRIVILEGE
     for role in ("business_analysts", "db_administrators"):
@@ -338,14 +338,14 @@ def test_concurrent_writers_leave_exactly_one_audit_row_per_change(billing: Sess
     recorded = Counter(
         (str(tenant), str(table), str(operation))
         for tenant, table, operation in billing.fetch_all(
-            "SELECT tenant_id, table_name, operation FROM billing_audit_log ORDER BY audit_id OFFSET %s", (before,)
+            "SELECT tenant_id, table_name, operation FROM billing_audit_log ORDER BY seq OFFSET %s", (before,)
         )
     )
     assert recorded == expected
     assert sum(expected.values()) == len(tenants) * (rounds * 3 + (rounds + 2) // 3)
     # One row per change of each payment: its insert, its update and (for a third) its delete, keyed by the row.
     per_row = billing.fetch_all(
-        "SELECT row_key, array_agg(operation ORDER BY audit_id) FROM billing_audit_log WHERE table_name = 'payments'"
+        "SELECT row_key, array_agg(operation ORDER BY seq) FROM billing_audit_log WHERE table_name = 'payments'"
         " GROUP BY row_key"
     )
     assert len(per_row) == len(tenants) * rounds

@@ -17,8 +17,8 @@ from tenantdb.commands.audit import DEFAULT_LIMIT, AuditReport, billing_audit
 from tenantdb.db.billing_audit import AuditedTable, AuditEntry, AuditOperation
 
 CSV_COLUMNS = (
-    "at", "audit_id", "xact", "tenant_id", "table_name", "operation", "row_key", "changed_columns", "old_values",
-    "new_values", "session_user_name", "current_role_name", "application_name", "context_tenant_id",
+    "at", "seq", "audit_id", "xact", "tenant_id", "table_name", "operation", "row_key", "changed_columns",
+    "old_values", "new_values", "session_user_name", "current_role_name", "application_name", "context_tenant_id",
 )  # fmt: skip
 
 
@@ -32,7 +32,7 @@ def emit_audit_csv(report: AuditReport) -> None:
     writer.writerow(CSV_COLUMNS)
     for e in report.entries:
         writer.writerow([
-            e.at.isoformat(), e.audit_id, e.xact, e.tenant_id or "", e.table_name, e.operation,
+            e.at.isoformat(), e.seq, e.audit_id, e.xact, e.tenant_id or "", e.table_name, e.operation,
             _json_text(e.row_key), " ".join(e.changed_columns), _json_text(e.old_values), _json_text(e.new_values),
             e.session_user_name, e.current_role_name, e.application_name, e.context_tenant_id or "",
         ])  # fmt: skip

@@ -40,7 +40,8 @@ class AuditEntry:
     """One change of one row (or one TRUNCATE), with secrets already redacted by the trigger that wrote it;
     ``tenant_id`` is None for the platform's (a plan's change, a TRUNCATE)."""
 
-    audit_id: int
+    audit_id: UUID
+    seq: int
     at: datetime
     xact: int
     tenant_id: UUID | None
@@ -57,14 +58,14 @@ class AuditEntry:
 
 
 ENTRIES = """
-SELECT audit_id, at, xact::text::bigint, tenant_id, table_name, operation, row_key, old_values, new_values,
+SELECT audit_id, seq, at, xact::text::bigint, tenant_id, table_name, operation, row_key, old_values, new_values,
        coalesce(changed_columns, '{}'), session_user_name, current_role_name, application_name, context_tenant_id
 FROM billing_audit_log
 WHERE (%(everyone)s OR tenant_id = %(tenant_id)s)
   AND at >= %(since)s
   AND (%(until)s::timestamptz IS NULL OR at < %(until)s)
   AND (%(table)s::text IS NULL OR table_name = %(table)s)
-ORDER BY at, audit_id
+ORDER BY seq
 LIMIT %(limit)s
 """
 
@@ -103,20 +104,21 @@ def audit_entries(
     )
     return tuple(
         AuditEntry(
-            audit_id=int(row[0]),
-            at=row[1],
-            xact=int(row[2]),
-            tenant_id=None if row[3] == PLATFORM else row[3],
-            table_name=str(row[4]),
-            operation=AuditOperation(row[5]),
-            row_key=row[6],
-            old_values=row[7],
-            new_values=row[8],
-            changed_columns=tuple(row[9]),
-            session_user_name=str(row[10]),
-            current_role_name=str(row[11]),
-            application_name=str(row[12]),
-            context_tenant_id=row[13],
+            audit_id=row[0],
+            seq=int(row[1]),
+            at=row[2],
+            xact=int(row[3]),
+            tenant_id=None if row[4] == PLATFORM else row[4],
+            table_name=str(row[5]),
+            operation=AuditOperation(row[6]),
+            row_key=row[7],
+            old_values=row[8],
+            new_values=row[9],
+            changed_columns=tuple(row[10]),
+            session_user_name=str(row[11]),
+            current_role_name=str(row[12]),
+            application_name=str(row[13]),
+            context_tenant_id=row[14],
         )
         for row in rows
     )

@@ -39,7 +39,8 @@ ALTER TABLE billing_audit_redactions OWNER TO tenantdb_owner;
 -- tenant_id leads the key and distributes the table on Citus like every tenant table.
 CREATE TABLE billing_audit_log (
     tenant_id         uuid        NOT NULL,
-    audit_id          bigint      NOT NULL GENERATED ALWAYS AS IDENTITY,
+    audit_id          uuid        NOT NULL DEFAULT gen_random_uuid(),
+    seq               bigint      NOT NULL GENERATED ALWAYS AS IDENTITY,
     at                timestamptz NOT NULL DEFAULT clock_timestamp(),
     xact              xid8        NOT NULL DEFAULT pg_current_xact_id(),
     table_name        text        NOT NULL,
@@ -62,7 +63,10 @@ COMMENT ON TABLE billing_audit_log IS
 COMMENT ON COLUMN billing_audit_log.tenant_id IS
     'The tenant whose row changed; the nil uuid 00000000-0000-0000-0000-000000000000 (the platform) for plans, the '
     'shared catalog, and for a TRUNCATE.';
-COMMENT ON COLUMN billing_audit_log.audit_id IS 'Increasing in the order the changes were written.';
+COMMENT ON COLUMN billing_audit_log.audit_id IS 'The entry''s id.';
+COMMENT ON COLUMN billing_audit_log.seq IS
+    'Increasing in the order the entries were written: a counter over every tenant''s changes, which tenant roles '
+    'cannot read.';
 COMMENT ON COLUMN billing_audit_log.at IS 'When the change was made (clock_timestamp() of the statement''s row).';
 COMMENT ON COLUMN billing_audit_log.xact IS 'The writing transaction: the rows of one transaction share it.';
 COMMENT ON COLUMN billing_audit_log.table_name IS 'The audited table: plans, subscriptions, payments or billing_transactions.';
@@ -211,7 +215,7 @@ CREATE TRIGGER billing_audit_truncate AFTER TRUNCATE ON billing_transactions
     FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_billing_audit();
 
 -- Tenant roles read their own tenant's rows (never the platform's, whatever tenant context is set), except the tenant context (an operator acting in another tenant's
--- context would name that tenant) and audit_id (a counter over every tenant's changes); analysts, the refresh
+-- context would name that tenant) and seq (a counter over every tenant's changes); analysts, the refresh
 -- and administrators read every row. Nobody is granted INSERT, UPDATE, DELETE or TRUNCATE.
 ALTER TABLE billing_audit_log ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_read ON billing_audit_log FOR SELECT TO application_service, tenant_api
@@ -221,8 +225,8 @@ CREATE POLICY tenant_guard ON billing_audit_log AS RESTRICTIVE TO application_se
     WITH CHECK (tenant_id = (SELECT tenantdb_current_tenant()));
 CREATE POLICY analysts_read ON billing_audit_log FOR SELECT TO business_analysts USING (true);
 CREATE POLICY administrators_read ON billing_audit_log FOR SELECT TO db_administrators USING (true);
-GRANT SELECT (tenant_id, at, xact, table_name, operation, row_key, old_values, new_values, changed_columns,
-              session_user_name, current_role_name, application_name)
+GRANT SELECT (tenant_id, audit_id, at, xact, table_name, operation, row_key, old_values, new_values,
+              changed_columns, session_user_name, current_role_name, application_name)
     ON billing_audit_log TO application_service, tenant_api;
 GRANT SELECT ON billing_audit_log TO business_analysts, db_administrators;
 
