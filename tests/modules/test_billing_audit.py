@@ -42,6 +42,11 @@ EVERY_ROLE = (
     "tenantdb_owner",
 )
 
+FORGED = (
+    "INSERT INTO billing_audit_log (tenant_id, table_name, operation, session_user_name, current_role_name)"
+    " VALUES ('00000000-0000-0000-0000-000000000000', 'plans', 'DELETE', 'nobody', 'nobody')"
+)
+
 
 def audit_rows(session: Session, where: str = "true", params: Any = None) -> list[dict[str, Any]]:
     columns, rows = session.fetch_named(
@@ -220,8 +225,7 @@ def rejected_as(session: Session, role: str, statement: str, tenant: str | None 
         "UPDATE billing_audit_log SET new_values = NULL WHERE table_name = 'plans'",
         "DELETE FROM billing_audit_log",
         "TRUNCATE billing_audit_log",
-        "INSERT INTO billing_audit_log (table_name, operation, session_user_name, current_role_name)"
-        " VALUES ('plans', 'DELETE', 'nobody', 'nobody')",
+        FORGED,
     ],
 )
 def test_no_role_can_change_remove_or_forge_audit_rows(billing: Session, dsn: str, role: str, statement: str) -> None:
@@ -239,8 +243,6 @@ def test_no_role_can_change_remove_or_forge_audit_rows(billing: Session, dsn: st
         "UPDATE billing_audit_log SET operation = 'DELETE'",
         "DELETE FROM billing_audit_log",
         "TRUNCATE billing_audit_log",
-        "INSERT INTO billing_audit_log (table_name, operation, session_user_name, current_role_name)"
-        " VALUES ('plans', 'DELETE', 'nobody', 'nobody')",
     ],
 )
 def test_the_migration_role_is_refused_too_even_as_a_replication_apply(billing: Session, statement: str) -> None:
@@ -253,6 +255,16 @@ def test_the_migration_role_is_refused_too_even_as_a_replication_apply(billing: 
         billing.execute(statement)
     assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
     assert len(audit_rows(billing)) == 1
+
+
+def test_rows_are_inserted_only_by_the_audit_triggers_or_a_replication_apply(billing: Session) -> None:
+    """A forged INSERT is refused to the migration role; a logical-replication apply (replica mode, which only a
+    superuser or a role granted the setting may enter) copies a replicated trail's rows, e.g. in an upgrade."""
+    assert rejected(billing, FORGED) == INSUFFICIENT_PRIVILEGE
+    with billing.transaction():
+        billing.execute("SET LOCAL session_replication_role = replica")
+        billing.execute(FORGED)
+    assert [r["operation"] for r in audit_rows(billing)] == ["DELETE"]
 
 
 def test_a_truncate_of_an_audited_table_is_recorded(billing: Session) -> None:

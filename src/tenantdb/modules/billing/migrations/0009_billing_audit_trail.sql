@@ -86,14 +86,16 @@ COMMENT ON COLUMN billing_audit_log.context_tenant_id IS
     'The tenant context of the writing transaction (tenantdb_current_tenant()); NULL without one.';
 CREATE INDEX billing_audit_log_recent_idx ON billing_audit_log (tenant_id, at);
 
--- A row of the trail is written only from inside an audit trigger, and never changed or removed. Raised as
+-- A row of the trail is written only from inside an audit trigger, or by a logical-replication apply (the
+-- subscriber of a replicated trail, a major-version upgrade: session_replication_role = replica, which only a
+-- superuser or a role granted the setting can set), and never changed or removed. Raised as
 -- insufficient_privilege, like the missing grants that stop every role before it gets here.
 CREATE FUNCTION tenantdb_billing_audit_is_append_only() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
 BEGIN
-    IF TG_OP = 'INSERT' AND pg_trigger_depth() > 1 THEN
+    IF TG_OP = 'INSERT' AND (pg_trigger_depth() > 1 OR current_setting('session_replication_role') = 'replica') THEN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'billing_audit_log is append-only and written by its triggers: % is refused', TG_OP
@@ -103,14 +105,15 @@ END;
 $$;
 COMMENT ON FUNCTION tenantdb_billing_audit_is_append_only() IS
     'Trigger function on billing_audit_log: refuses UPDATE, DELETE, TRUNCATE and any INSERT that does not come '
-    'from an audit trigger, whoever runs it.';
+    'from an audit trigger or a replication apply, whoever runs it.';
 REVOKE EXECUTE ON FUNCTION tenantdb_billing_audit_is_append_only() FROM PUBLIC;
 ALTER FUNCTION tenantdb_billing_audit_is_append_only() OWNER TO tenantdb_owner;
 CREATE TRIGGER billing_audit_log_is_append_only BEFORE INSERT OR UPDATE OR DELETE ON billing_audit_log
     FOR EACH ROW EXECUTE FUNCTION tenantdb_billing_audit_is_append_only();
 CREATE TRIGGER billing_audit_log_is_never_truncated BEFORE TRUNCATE ON billing_audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION tenantdb_billing_audit_is_append_only();
--- ALWAYS: session_replication_role = replica (which silences ordinary triggers) does not get past them.
+-- ALWAYS: session_replication_role = replica (which silences ordinary triggers) does not get past them for an
+-- UPDATE, DELETE or TRUNCATE.
 ALTER TABLE billing_audit_log
     ENABLE ALWAYS TRIGGER billing_audit_log_is_append_only,
     ENABLE ALWAYS TRIGGER billing_audit_log_is_never_truncated;
