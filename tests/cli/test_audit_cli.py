@@ -65,7 +65,7 @@ def test_a_tenants_trail_as_json_text_and_csv(session: Session, dsn: str) -> Non
 
 
 def test_filters_by_table_period_and_limit_and_reads_every_tenant_without_one(session: Session, dsn: str) -> None:
-    billing_history(session, dsn)
+    acme, _ = billing_history(session, dsn)
     everyone = json.loads(cli("audit", "--since", "2020-01-01", "--dsn", dsn, "--json").stdout)
     assert [(e["table_name"], e["operation"]) for e in everyone["entries"]] == [
         ("plans", "INSERT"),
@@ -79,6 +79,8 @@ def test_filters_by_table_period_and_limit_and_reads_every_tenant_without_one(se
     assert len(limited["entries"]) == 2 and limited["more"] is True
     before = json.loads(cli("audit", "--since", "2020-01-01", "--until", "2020-12-31", "--dsn", dsn, "--json").stdout)
     assert before["entries"] == [] and before["more"] is False
+    text = cli("audit", "--since", "2020-01-01", "--dsn", dsn).stdout
+    assert "platform  plans INSERT" in text and f"{acme}  subscriptions UPDATE" in text
     future = cli("audit", "--since", "2999-01-01", "--dsn", dsn)
     assert future.returncode == 0 and "no change recorded" in future.stdout
 

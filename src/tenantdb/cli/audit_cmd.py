@@ -70,7 +70,9 @@ def show_audit(report: AuditReport) -> None:
             else (f"{e.session_user_name} as {e.current_role_name}")
         )
         app = f" ({e.application_name})" if e.application_name else ""
-        stdout.print(escape(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.table_name} {e.operation} {key}  by {who}{app}: {_what(e)}"))
+        whose = "" if report.tenant_id else f"{e.tenant_id or 'platform'}  "  # every tenant's: say whose
+        line = f"{e.at:%Y-%m-%d %H:%M:%S}  {whose}{e.table_name} {e.operation} {key}  by {who}{app}: {_what(e)}"
+        stdout.print(escape(line))
     if report.more:
         stdout.print(f"[yellow]more changes after these {report.limit}:[/] raise --limit or narrow the period")
 
