@@ -25,6 +25,9 @@ from psycopg.conninfo import make_conninfo
 from tenantdb.db import Session, connect
 from tests.postgres import PgServer, acquire
 
+# Embedded servers the tests start are remembered in a registry of their own, never in the user's (which
+# `tenantdb db stop --all` reads).
+os.environ.setdefault("TENANTDB_STATE_DIR", tempfile.mkdtemp(prefix="tenantdb-test-state-"))
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, ... under pytest-xdist
 TEMPLATE = f"tenantdb_test_template_{WORKER}_{os.getpid()}"
 
@@ -39,10 +42,22 @@ def pytest_xdist_auto_num_workers() -> int:
     return 2 * cores
 
 
+SERVER_TESTS_ONLY = "TENANTDB_TEST_SERVER_TESTS_ONLY"  # CI's second PostgreSQL version runs only what uses it
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup`` the tests of a module that share a module-scoped fixture (a seeded world, a
-    crashable cluster) run on one worker, which builds it once; every other test goes to whichever worker is free."""
+    crashable cluster) run on one worker, which builds it once; every other test goes to whichever worker is free.
+
+    With ``TENANTDB_TEST_SERVER_TESTS_ONLY=1`` only the tests that use the test server (the ``pg_server`` fixture,
+    directly or through ``dsn``/``session``) are kept: the others (lint, parsing, the CLI on its own embedded
+    server) do not depend on the server's version, and CI's second version need not run them again.
+    """
+    if os.environ.get(SERVER_TESTS_ONLY) == "1":
+        kept = [item for item in items if "pg_server" in getattr(item, "fixturenames", ())]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is not None and any(defs[-1].scope == "module" for defs in info.name2fixturedefs.values() if defs):

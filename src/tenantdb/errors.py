@@ -12,7 +12,12 @@
     ├── ChecksumMismatch                an applied migration's file was edited
     ├── AdoptionRefused                 another tool's ledger needs ``migrate baseline`` (or cannot be adopted)
     ├── MigrationFailed                 a statement of a migration failed
-    └── RoundTripMismatch               ``migrate test`` found a catalog difference
+    ├── RoundTripMismatch               ``migrate test`` found a catalog difference
+    └── SecretsError                    tenantdb.secrets: never carries plaintext or key material
+        ├── SecretKeyMissing            no key configured (or none of the purpose asked for)
+        ├── SecretKeyInvalid            a key spec or key file is malformed or unsafe
+        ├── UnknownSecretKey            a value names a key id the key ring does not hold
+        └── SecretTampered              a ciphertext failed authentication (tampered, truncated, wrong key)
 
 Messages say what happened and what to do next; structured fields carry the details for ``--json``.
 """
@@ -191,3 +196,34 @@ class RoundTripMismatch(TenantdbError):
     """Rolling migrations back and forth did not reproduce the same catalog."""
 
     exit_code = ExitCode.VIOLATIONS
+
+
+class SecretsError(TenantdbError):
+    """Encrypting, decrypting or hashing a secret failed; messages name key ids and sources, never a value or a key."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class SecretKeyMissing(SecretsError):
+    """No key is configured, or none of the purpose asked for (an encryption or a hash key)."""
+
+
+class SecretKeyInvalid(SecretsError):
+    """The key spec (TENANTDB_SECRET_KEYS or the key file) is malformed, or the key file is readable by others."""
+
+
+class UnknownSecretKey(SecretsError):
+    """A stored value names a key id the key ring does not hold (a key removed before its rows were rotated)."""
+
+    def __init__(self, message: str, *, key_id: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.key_id = key_id
+
+    def details(self) -> dict[str, Any]:
+        return super().details() | {"key_id": self.key_id}
+
+
+class SecretTampered(SecretsError):
+    """A ciphertext failed authentication: changed, truncated, relabelled with another key id, or the key is wrong."""
+
+    exit_code = ExitCode.FAILED

@@ -8,6 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from tenantdb.bi import RefreshReport, RefreshRequest, refresh
+from tenantdb.bi.reports import ReportOptions, executive
+from tenantdb.bi.reports.executive import ExecutiveReport
+from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
 from tenantdb.db import Session
 
 JUNE = date(2025, 6, 1)  # the month most tests allocate: 30 days
@@ -204,3 +207,17 @@ def monthly(session: Session, tenant: str, month: date = JUNE) -> dict[str, Any]
 
 def cents(text: str) -> Decimal:
     return Decimal(text).quantize(Decimal("0.01"))
+
+
+def portfolio_executive(session: Session, options: ReportOptions) -> ExecutiveReport:
+    """``executive.build`` for the whole portfolio (options without a tenant), typed as such."""
+    report = executive.build(session, options)
+    assert isinstance(report, ExecutiveReport), type(report)
+    return report
+
+
+def tenant_executive(session: Session, options: ReportOptions) -> TenantExecutiveReport:
+    """``executive.build`` for one tenant (options with a tenant), typed as such."""
+    report = executive.build(session, options)
+    assert isinstance(report, TenantExecutiveReport), type(report)
+    return report

@@ -495,9 +495,9 @@ def customer(draw: st.DrawFn, builder: Builder, tenant: uuid.UUID, plans: list[u
         amount = draw(st.sampled_from(("12.34", "0.01", "250.00", "300.00", "225.00", "150.00", "6000.00")))
         signed = "-" + amount if kind == "credit" or (kind == "adjustment" and draw(st.booleans())) else amount
         currency = draw(st.sampled_from(("USD", "USD", "USD", "EUR", "GBP")))
-        period = draw(st.sampled_from(SERVICE_PERIODS))
+        service = draw(st.sampled_from(SERVICE_PERIODS))
         builder.transaction(
-            tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency, period=period
+            tenant, kind, signed, occurred=draw(st.sampled_from(OCCURRED)), currency=currency, period=service
         )
     for _ in range(draw(st.integers(0, 3))):
         server = builder.server(

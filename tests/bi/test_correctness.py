@@ -27,11 +27,11 @@ from psycopg.conninfo import make_conninfo
 from tenantdb.bi.refresh import RefreshRequest, refresh
 from tenantdb.bi.reports.common import ReportOptions, ReportScope, query, resolve_scope, scope_params
 from tenantdb.bi.reports.executive import ExecutiveReport
-from tenantdb.bi.reports.executive import build as build_executive
 from tenantdb.bi.reports.explain import build as build_explain
 from tenantdb.bi.reports.figures import REASON_CODES, TenantFigures, details, rows_as
 from tenantdb.db import Session, connect
 from tests.bi import reference as ref
+from tests.bi.builders import portfolio_executive
 from tests.bi.datasets import EXAMPLES, MONTH, PREVIOUS, Builder, clear, datasets, insert, read_back
 from tests.modules.support import apply_modules
 
@@ -469,7 +469,7 @@ def compare_reports(diff: Diff, session: Session, data: ref.Dataset, figures: re
             diff.equal(f"{where}.{name}", getattr(want, name), getattr(have, name))
         diff.equal(f"{where}.reasons", comparable_reasons(want), comparable_reasons(have))
     reported = [row for row in figures.tenants if row.tenant_id in got]
-    executive = build_executive(session, ReportOptions(month=figures.month))
+    executive = portfolio_executive(session, ReportOptions(month=figures.month))
     compare_key_metrics(diff, label, ref.key_metrics(reported, data, figures.month, figures.lines), executive)
     check_bounds(diff, label, [expected[row.tenant_id] for row in reported], executive)
     compare_health_counts(diff, label, [expected[row.tenant_id] for row in reported], executive)

@@ -20,11 +20,12 @@ from tenantdb.bi.reports.executive import store_summary
 from tenantdb.bi.reports.limits import LimitStatus
 from tenantdb.bi.reports.portfolio_trend import PortfolioTrendReport
 from tenantdb.bi.reports.revenue_health import RevenueHealthReport
-from tenantdb.bi.reports.tenant_page import TenantPageReport
+from tenantdb.bi.reports.tenant_page import AiUsage, TenantPageReport
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, ExitCode
 from tests.bi.report_data import ALPHA, BETA, GAMMA, MONTH, PREVIOUS, apply_all_modules, load_dataset
 from tests.helpers import cli
+from tests.modules.support import subscribe
 
 D = Decimal
 DASHBOARD_REPORTS = ("revenue-health", "cost-center", "efficiency", "decisions", "benchmarks", "tenant", "trend")
@@ -233,6 +234,7 @@ def test_tenant_page_explains_health_and_trend(reports: Session) -> None:
     report = build(reports, "tenant", tenant="beta-corp")
     assert isinstance(report, TenantPageReport)
     assert report.allocation.balanced and report.allocation.lines_total == D("280.00")
+    assert report.health is not None
     assert report.health.business_health_status == "Monitor"
     assert set(report.health.reasons) == {
         "margin_below_target",
@@ -246,6 +248,34 @@ def test_tenant_page_explains_health_and_trend(reports: Session) -> None:
     ]
     assert report.trend[-1].gross_margin_ratio == D("0.063545")
     assert report.trend[-1].cost_per_1000_delivered == D("6.0870")
+
+
+def test_tenant_page_shows_ai_usage_against_the_plans_limits(reports: Session) -> None:
+    beta = reports.fetch_value("SELECT id FROM companies WHERE slug = 'beta-corp'")
+    usage = build(reports, "tenant", tenant="beta-corp").ai_usage
+    assert (usage.sessions_created, usage.subscribed) == (0, False)  # no subscription: refused
+    subscribe(reports, beta, {"ai_sessions_per_month": 100, "ai_concurrent_sessions": 5})
+    portfolio = reports.fetch_value(
+        "INSERT INTO portfolios (tenant_id, name) VALUES (%s, 'P') RETURNING portfolio_id", (beta,)
+    )
+    for _ in range(2):  # created now: queued, and counted in the current month
+        reports.execute(
+            "INSERT INTO ai_analysis_sessions (tenant_id, portfolio_id, analysis_type, model)"
+            " VALUES (%s, %s, 'risk', 'm')",
+            (beta, portfolio),
+        )
+    reports.execute(
+        "INSERT INTO ai_session_usage (tenant_id, month, sessions_created) VALUES (%s, %s, 42)", (beta, MONTH)
+    )
+    report = build(reports, "tenant", tenant="beta-corp")
+    assert report.ai_usage == AiUsage(
+        month=MONTH,
+        sessions_created=42,
+        sessions_per_month=100,
+        active_sessions=2,
+        concurrent_sessions=5,
+        subscribed=True,
+    )
 
 
 def test_tenant_page_needs_a_tenant(reports: Session) -> None:

@@ -33,7 +33,7 @@ from tenantdb.cli import report_executive, report_format
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError
 from tests.bi import reference as ref
-from tests.bi.builders import JUNE, Rows
+from tests.bi.builders import JUNE, Rows, tenant_executive
 from tests.bi.datasets import MONTH, PREVIOUS, Builder, at, clear, insert, read_back
 from tests.bi.reference import Dataset
 from tests.helpers import cli
@@ -576,7 +576,7 @@ def test_the_executive_metrics_equal_the_reference_on_random_event_streams(
 
 
 def rows_of(session: Session, text: str, *params: Any) -> list[tuple[Any, ...]]:
-    return sorted(session.fetch_all(text, params or None), key=repr)  # type: ignore[arg-type]
+    return sorted(session.fetch_all(text, params or None), key=repr)
 
 
 # ---------------------------------------------------------------------------------------------- the reports
@@ -684,7 +684,7 @@ def test_report_executive_tenant_prints_json_and_text_for_80_columns(
     console = Console(file=screen, width=80, force_terminal=True, color_system=None, highlight=False)
     monkeypatch.setattr(report_format, "stdout", console)
     monkeypatch.setattr(report_executive, "stdout", console)
-    report = executive_report.build(rows.session, ReportOptions(month=JUNE, tenant="alpha"))
+    report = tenant_executive(rows.session, ReportOptions(month=JUNE, tenant="alpha"))
     report_executive.show_tenant_executive(report)
     text = screen.getvalue()
     assert max(len(line) for line in text.splitlines()) <= 80

@@ -6,33 +6,14 @@ import pytest
 
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
-from tenantdb.lint import lint_migration_sets
 from tenantdb.verify import verify
 from tests.modules.support import (
     CHECK_VIOLATION,
     apply_modules,
-    assert_each_migration_runs_twice,
-    assert_round_trip,
     module_sets,
     new_company,
     rejected,
 )
-
-
-@pytest.mark.parametrize("module", ["cost_tracking", "bi"])
-def test_module_round_trips(dsn: str, module: str) -> None:
-    assert_round_trip(dsn, module)
-
-
-@pytest.mark.parametrize("module", ["cost_tracking", "bi"])
-def test_each_migration_applies_rolls_back_and_applies_again(session: Session, module: str) -> None:
-    assert_each_migration_runs_twice(session, module)
-
-
-@pytest.mark.parametrize("module", ["cost_tracking", "bi"])
-def test_module_lints_clean_with_its_requirements(module: str) -> None:
-    report = lint_migration_sets(module_sets(module))
-    assert [f"{f.path}:{f.line} {f.rule}" for f in report.findings] == []
 
 
 @pytest.fixture

@@ -362,6 +362,8 @@ def test_reconciliation_splits_drift_exactly() -> None:
     (row,) = ref.reconciliation(builder.dataset(), MONTH)
     assert (row.provider, row.modeled, row.invoiced) == ("hetzner", Fraction(173), Fraction(18025, 100))
     assert (row.rate_drift, row.quantity_drift, row.unmatched) == (Fraction(10), Fraction(30 - 40), Fraction(725, 100))
+    assert row.invoiced is not None and row.rate_drift is not None and row.quantity_drift is not None
+    assert row.unmatched is not None
     assert row.invoiced - row.modeled == row.rate_drift + row.quantity_drift + row.unmatched
     assert row.flagged and row.scale_factor == Fraction(18025, 17300)
 

@@ -202,6 +202,7 @@ def test_reconciliation_defaults_to_the_latest_reconciled_month(reports: Session
     assert report.scope.month == MONTH
     assert [p.provider for p in report.providers] == ["hetzner", "ovh"]
     hetzner = report.providers[0]
+    assert hetzner.rate_drift is not None and hetzner.quantity_drift is not None and hetzner.unmatched is not None
     assert hetzner.difference == hetzner.rate_drift + hetzner.quantity_drift + hetzner.unmatched == D("10.00")
     assert (hetzner.scale_factor, hetzner.flagged, report.flagged_providers) == (D("1.058824"), True, 1)
     august = build(reports, "reconciliation", month=PREVIOUS)

@@ -113,13 +113,13 @@ def seeded(dsn: str, tmp_path: Path) -> Iterator[Session]:
     commands.seed(settings, tenants=60, random_seed=3, as_of=date(2025, 6, 30))
     with connect(dsn) as session:
         for name, body in OLD_VIEWS.items():
-            session.execute(f"CREATE TEMPORARY VIEW old_{name} AS {body}")  # type: ignore[arg-type]
+            session.execute(f"CREATE TEMPORARY VIEW old_{name} AS {body}")
         yield session
 
 
 def rows(session: Session, text: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """Every row, in a stable order (the views have none)."""
-    return sorted(session.fetch_all(text, params), key=repr)  # type: ignore[arg-type]
+    return sorted(session.fetch_all(text, params), key=repr)
 
 
 def report_query(name: str) -> str:
@@ -151,7 +151,7 @@ def assert_views_match(session: Session) -> int:
     total = 0
     for name in OLD_VIEWS:
         # the columns the old definition had (executive_business_summary has gained bi 0010's since)
-        columns, _ = session.fetch_named(f"SELECT * FROM old_{name} LIMIT 0")  # type: ignore[arg-type]
+        columns, _ = session.fetch_named(f"SELECT * FROM old_{name} LIMIT 0")
         new = rows(session, f"SELECT {', '.join(columns)} FROM {name}")
         assert new == rows(session, f"SELECT * FROM old_{name}"), name
         total += len(new)
@@ -179,7 +179,7 @@ def test_the_reporting_month_is_the_latest_month_present_whatever_bi_refresh_sta
         assert assert_views_match(seeded) > 60  # the month before, which has rows
         seeded.execute("DELETE FROM bi_refresh_state")
         assert assert_views_match(seeded) > 60
-        assert seeded.fetch_all(query("refreshed_months")) == seeded.fetch_all(OLD_REFRESHED_MONTHS)  # type: ignore[arg-type]
+        assert seeded.fetch_all(query("refreshed_months")) == seeded.fetch_all(OLD_REFRESHED_MONTHS)
         seeded.execute("DELETE FROM bi_tenant_monthly")
         assert assert_views_match(seeded) == 0
     finally:
@@ -187,7 +187,7 @@ def test_the_reporting_month_is_the_latest_month_present_whatever_bi_refresh_sta
 
 
 def test_report_queries_match_their_month_wide_definitions(seeded: Session) -> None:
-    months = [row[0] for row in seeded.fetch_all(OLD_REFRESHED_MONTHS)]  # type: ignore[arg-type]
+    months = [row[0] for row in seeded.fetch_all(OLD_REFRESHED_MONTHS)]
     assert len(months) >= 12
     assert seeded.fetch_all(query("refreshed_months")) == [(month,) for month in months]
     assert seeded.fetch_all(query("refreshed_months_scan")) == [(month,) for month in months]  # no bi_refresh_state

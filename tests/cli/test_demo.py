@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -69,3 +70,41 @@ def test_demo_refuses_a_bad_tenant_count(server_dsn: str, tmp_path: Path) -> Non
     result = cli("demo", "--dsn", server_dsn, "--tenants", "0", cwd=tmp_path)
     assert result.returncode == 3
     assert "--tenants must be between 1 and" in result.stderr
+
+
+def test_demo_run_again_on_the_demo_database_itself(server_dsn: str, tmp_path: Path) -> None:
+    """The demo tells users to export TENANTDB_DSN pointing at the demo database; running the demo again then
+    must not fail with "cannot drop the currently open database"."""
+    first = cli("demo", "--dsn", server_dsn, "--tenants", "5", "--json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    demo_url = json.loads(first.stdout)["database_url"]
+    again = cli("demo", "--dsn", demo_url, "--tenants", "5", "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["project"]["file"] == "not embedded"
+    assert not (tmp_path / "tenantdb.toml").exists()  # a URL (and its password) is never written to a file
+
+
+@pytest.mark.skipif(os.environ.get("TENANTDB_TEST_DSN") is not None, reason="tests use an external server")
+def test_demo_on_the_embedded_server_leaves_a_ready_project(tmp_path: Path) -> None:
+    """After `tenantdb demo` in a fresh directory, `modules`, `migrate status` and `seed` there use the demo
+    database (they used to reach the server's empty `postgres` database); a second demo keeps the file."""
+    env = {name: value for name, value in os.environ.items() if name not in ("TENANTDB_DSN", "DATABASE_URL")}
+    try:
+        demo = cli("demo", "--tenants", "5", cwd=tmp_path, env=env)
+        assert demo.returncode == 0, demo.stderr
+        assert f"wrote {tmp_path / 'tenantdb.toml'}" in demo.stdout
+        modules = json.loads(cli("modules", "list", "--json", cwd=tmp_path, env=env).stdout)
+        assert {module["name"] for module in modules} == set(available_modules())
+        status = cli("migrate", "status", "--json", cwd=tmp_path, env=env)
+        assert status.returncode == 0, status.stderr
+        url = cli("db", "url", cwd=tmp_path, env=env).stdout.strip()
+        with connect(url) as session:
+            assert session.fetch_value("SELECT current_database()") == DEMO_DATABASE
+            assert session.fetch_value("SELECT count(*) FROM companies WHERE NOT is_platform_operator") == 5
+        written = (tmp_path / "tenantdb.toml").read_text()
+        again = cli("demo", "--tenants", "5", "--json", cwd=tmp_path, env=env)
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["project"]["file"] == "kept"
+        assert (tmp_path / "tenantdb.toml").read_text() == written
+    finally:
+        cli("db", "stop", cwd=tmp_path, env=env)

@@ -247,7 +247,7 @@ def test_bad_decisions_are_clear_errors_and_change_nothing(
     events_db: Session, problem: str, sqlstate: str, message: str
 ) -> None:
     opened = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
-    decision = open_decision(events_db, title="Drop the free plan", category="pricing", opened_at=opened)
+    decision = open_decision(events_db, title="Drop the free plan", category=DecisionCategory.PRICING, opened_at=opened)
     if problem == "decided twice":
         decide(events_db, decision_id=decision, outcome=DecisionOutcome.REJECTED, decided_at=opened)
     before = snapshot(events_db)
@@ -272,11 +272,11 @@ def test_bad_decisions_are_refused_when_opened(events_db: Session, title: str, c
 
 def test_decisions_are_recorded_by_administrators_not_by_tenant_roles(dsn: str, events_db: Session, acme: UUID) -> None:
     with acting_as(dsn, "db_administrators") as administrator:
-        decision = open_decision(administrator, title="Reprice acme", category="pricing", tenant_id=acme)
+        decision = open_decision(administrator, title="Reprice acme", category=DecisionCategory.PRICING, tenant_id=acme)
         decide(administrator, decision_id=decision, outcome=DecisionOutcome.APPROVED)
     for role in ("application_service", "tenant_api", "business_analysts"):
         with acting_as(dsn, role, str(acme)) as session, pytest.raises(DatabaseError) as error:
-            open_decision(session, title="Sneaky", category="pricing", tenant_id=acme)
+            open_decision(session, title="Sneaky", category=DecisionCategory.PRICING, tenant_id=acme)
         assert error.value.sqlstate == "42501", role
         with acting_as(dsn, role, str(acme)) as session, pytest.raises(DatabaseError) as error:
             decide(session, decision_id=decision, outcome=DecisionOutcome.REJECTED)

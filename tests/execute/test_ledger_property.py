@@ -292,7 +292,7 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_ledger_database_and_journal_agree_after_any_sequence(pg_server: PgServer, tmp_path: Path) -> None:
     LedgerMachine.server = pg_server
     LedgerMachine.base = tmp_path
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]
+    run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
             max_examples=EXAMPLES,

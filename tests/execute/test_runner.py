@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -16,7 +17,7 @@ from tenantdb.db import (
     invalid_indexes,
 )
 from tenantdb.errors import ChecksumMismatch, ConfigError, MigrationFailed, RunnerBusy
-from tenantdb.execute import RunRequest, first_difference, migrate
+from tenantdb.execute import Observer, RunRequest, first_difference, migrate
 from tenantdb.migrations import Direction, ExecutionMode, load_migrations
 from tenantdb.plan import MigrationState, status
 from tests.helpers import (
@@ -233,10 +234,10 @@ def test_waiting_runner_names_the_holder_and_gives_up(dsn: str, tmp_path: Path) 
     migrations = load_migrations(write_files(tmp_path, {"0001_a.sql": "-- migrate:up\nCREATE TABLE a ();\n"}))
     with connect(dsn) as holder, connect(dsn) as waiter:
         acquire_runner_lock(holder, wait=timedelta(seconds=1), poll=timedelta(milliseconds=10))
-        seen = []
+        seen: list[Any] = []
         settings = with_runner(advisory_lock_wait=timedelta(milliseconds=300))
         with pytest.raises(RunnerBusy) as error:
-            migrate(waiter, migrations, settings, RunRequest(direction=Direction.UP), _Recorder(seen))
+            migrate(waiter, migrations, settings, RunRequest(direction=Direction.UP), cast(Observer, _Recorder(seen)))
         assert f"backend pid {holder.pid}" in error.value.message
         assert "tenantdb runner" in error.value.message
         assert error.value.message.count(" since ") == 1, f"one 'since' is enough: {error.value.message}"

@@ -8,7 +8,7 @@ import pytest
 
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
-from tenantdb.lint import lint_migration_sets
+from tenantdb.lint import Finding, lint_migration_sets
 from tenantdb.migrations import load_migrations
 
 IDS = {
@@ -215,7 +215,7 @@ def test_messages_say_what_breaks_and_hints_say_the_safe_way(tmp_path: Path) -> 
         "ALTER TABLE orders RENAME COLUMN total TO amount;\nDELETE FROM orders;\n", encoding="utf-8"
     )
     report = lint_migration_sets([load_migrations(tmp_path)])
-    by_rule = {f.rule: f for f in report.findings}
+    by_rule: dict[str, Finding] = {f.rule: f for f in report.findings}
     assert "running" in by_rule["ban-rename-column"].message
     assert by_rule["ban-rename-column"].hint and "expand" in by_rule["ban-rename-column"].hint.lower()
     assert "every row" in by_rule["require-where-on-update-delete"].message

@@ -145,6 +145,9 @@ TENANT_SEEDS = {
     " model, status, progress, results, confidence, processing_time_ms, started_at, finished_at)"
     " VALUES (%(tenant)s, %(session)s, %(portfolio)s, 'valuation', 'model-x', 'succeeded', 100,"
     " jsonb_build_object('summary', %(canary)s::text), 0.875, 1200, now() - interval '1 hour', now())",
+    # the limits trigger (ai_saas 0004) counted the session above in this month's row: this only says so
+    "ai_session_usage": "INSERT INTO ai_session_usage (tenant_id, month, sessions_created)"
+    " VALUES (%(tenant)s, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 1) ON CONFLICT DO NOTHING",
     "generated_reports": "INSERT INTO generated_reports (tenant_id, report_id, session_id, title, report_type,"
     " format, status, content, generated_at) VALUES (%(tenant)s, %(report)s, %(session)s, %(canary)s,"
     " 'executive_summary', 'pdf', 'ready', jsonb_build_object('canary', %(canary)s::text), now())",

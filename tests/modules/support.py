@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -90,3 +91,19 @@ def acting_as(dsn: str, role: str, tenant: str | None = None) -> Iterator[Sessio
 def fetch_as(dsn: str, role: str, tenant: str | None, query: str, params: Any = None) -> list[tuple[Any, ...]]:
     with acting_as(dsn, role, tenant) as session:
         return session.fetch_all(query, params)
+
+
+def subscribe(db: Session, tenant: str, limits: dict[str, int], status: str = "active") -> str:
+    """A plan with ``limits`` as its feature_limits, and the tenant's subscription to it (module billing)."""
+    plan = db.fetch_value(
+        "INSERT INTO plans (name, price_monthly, feature_limits) VALUES ('plan ' || gen_random_uuid(), 99, %s)"
+        " RETURNING plan_id",
+        (json.dumps(limits),),
+    )
+    db.execute(
+        "INSERT INTO subscriptions (tenant_id, plan_id, status, current_period_start, current_period_end, canceled_at)"
+        " VALUES (%s, %s, %s, now() - interval '1 day', now() + interval '1 month',"
+        " CASE WHEN %s = 'canceled' THEN now() END)",
+        (tenant, plan, status, status),
+    )
+    return str(plan)

@@ -16,8 +16,6 @@ from tests.modules.support import (
     SET_TENANT,
     acting_as,
     apply_modules,
-    assert_each_migration_runs_twice,
-    assert_round_trip,
     fetch_as,
     module_sets,
     new_company,
@@ -26,14 +24,6 @@ from tests.modules.support import (
 THREADS = 8
 INSERTS_PER_THREAD = 50
 STATUSES = ("pending", "approved", "paid", "void")
-
-
-def test_affiliates_round_trip(dsn: str) -> None:
-    assert_round_trip(dsn, "affiliates")
-
-
-def test_each_affiliates_migration_applies_rolls_back_and_applies_again(session: Session) -> None:
-    assert_each_migration_runs_twice(session, "affiliates")
 
 
 @pytest.fixture

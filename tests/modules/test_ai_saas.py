@@ -9,7 +9,6 @@ import pytest
 
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
-from tenantdb.lint import lint_migration_sets
 from tenantdb.verify import verify
 from tests.modules.support import (
     CHECK_VIOLATION,
@@ -18,32 +17,25 @@ from tests.modules.support import (
     UNIQUE_VIOLATION,
     acting_as,
     apply_modules,
-    assert_each_migration_runs_twice,
-    assert_round_trip,
     fetch_as,
     module_sets,
-    new_company,
     rejected,
+    subscribe,
 )
-
-
-def test_ai_saas_round_trips(dsn: str) -> None:
-    assert_round_trip(dsn, "ai_saas")
-
-
-def test_each_ai_saas_migration_applies_rolls_back_and_applies_again(session: Session) -> None:
-    assert_each_migration_runs_twice(session, "ai_saas")
-
-
-def test_ai_saas_lints_clean_with_its_requirements() -> None:
-    report = lint_migration_sets(module_sets("ai_saas"))
-    assert [f"{f.path}:{f.line} {f.rule}" for f in report.findings] == []
+from tests.modules.support import new_company as new_tenant
 
 
 @pytest.fixture
 def ai(session: Session) -> Session:
     apply_modules(session, "ai_saas")
     return session
+
+
+def new_company(session: Session, slug: str) -> str:
+    """A tenant with a subscription in force: AI sessions need one (0004's limits); its plan has no AI limits."""
+    tenant = new_tenant(session, slug)
+    subscribe(session, tenant, {})
+    return tenant
 
 
 def new_portfolio(session: Session, tenant: str, name: str = "Growth") -> str:

@@ -12,8 +12,6 @@ from tenantdb.verify import verify
 from tests.modules.support import (
     acting_as,
     apply_modules,
-    assert_each_migration_runs_twice,
-    assert_round_trip,
     fetch_as,
     module_sets,
     new_company,
@@ -24,14 +22,6 @@ PARTITIONS = (
     "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
     " WHERE i.inhparent = 'usage_events'::regclass ORDER BY c.relname"
 )
-
-
-def test_analytics_round_trips(dsn: str) -> None:
-    assert_round_trip(dsn, "analytics")
-
-
-def test_each_analytics_migration_applies_rolls_back_and_applies_again(session: Session) -> None:
-    assert_each_migration_runs_twice(session, "analytics")
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ from tenantdb.verify import verify
 from tests.modules.support import (
     acting_as,
     apply_modules,
-    assert_each_migration_runs_twice,
-    assert_round_trip,
     fetch_as,
     module_sets,
     new_company,
@@ -19,14 +17,6 @@ from tests.modules.support import (
 )
 
 PERIOD = "now() - interval '1 day', now() + interval '29 days'"
-
-
-def test_billing_round_trips(dsn: str) -> None:
-    assert_round_trip(dsn, "billing")
-
-
-def test_each_billing_migration_applies_rolls_back_and_applies_again(session: Session) -> None:
-    assert_each_migration_runs_twice(session, "billing")
 
 
 def new_plan(session: Session, name: str = "pro", price: str = "49.00") -> str:

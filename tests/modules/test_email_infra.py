@@ -9,7 +9,6 @@ import pytest
 
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
-from tenantdb.lint import lint_migration_sets
 from tenantdb.verify import verify
 from tests.modules.support import (
     CHECK_VIOLATION,
@@ -18,8 +17,6 @@ from tests.modules.support import (
     UNIQUE_VIOLATION,
     acting_as,
     apply_modules,
-    assert_each_migration_runs_twice,
-    assert_round_trip,
     fetch_as,
     module_sets,
     new_company,
@@ -27,19 +24,6 @@ from tests.modules.support import (
 )
 
 MONTH = "date_trunc('month', now())::date"
-
-
-def test_email_infra_round_trips(dsn: str) -> None:
-    assert_round_trip(dsn, "email_infra")
-
-
-def test_each_email_infra_migration_applies_rolls_back_and_applies_again(session: Session) -> None:
-    assert_each_migration_runs_twice(session, "email_infra")
-
-
-def test_email_infra_lints_clean_with_its_requirements() -> None:
-    report = lint_migration_sets(module_sets("email_infra"))
-    assert [f"{f.path}:{f.line} {f.rule}" for f in report.findings] == []
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_stable_id_is_uuid3_of_the_parts_joined_with_slashes() -> None:
 
 
 # Text PostgreSQL can hold: any Unicode scalar value but NUL (surrogates cannot be encoded in UTF-8 either).
-PART = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+PART = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -25,11 +25,11 @@ def events_db(session: Session) -> Session:
 
 
 def this_month(session: Session) -> date:
-    return session.fetch_value("SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date")  # type: ignore[no-any-return]
+    return session.fetch_value("SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date")
 
 
 def month_offset(session: Session, months: int) -> date:
-    return session.fetch_value(  # type: ignore[no-any-return]
+    return session.fetch_value(
         "SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => %s))::date", (months,)
     )
 

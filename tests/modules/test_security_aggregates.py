@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from psycopg import sql
@@ -61,7 +61,9 @@ def outcome(session: Session, statements: list[tuple[sql.Composable | str, Any]]
     session.execute("SAVEPOINT r25_probe")
     try:
         for statement, params in statements:
-            session.execute(statement if isinstance(statement, sql.Composable) else sql.SQL(statement), params)
+            session.execute(
+                cast(sql.Composed, statement) if isinstance(statement, sql.Composable) else sql.SQL(statement), params
+            )
     except DatabaseError as error:
         return f"{error.sqlstate}: {error}"
     finally:

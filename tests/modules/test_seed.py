@@ -154,6 +154,13 @@ def test_seeded_data_is_internally_consistent(dsn: str, seeded: tuple[Settings, 
                 SELECT count(*) FROM affiliate_commissions c
                 JOIN payments p ON p.tenant_id = c.tenant_id AND p.payment_id = c.payment_id
                 WHERE c.amount > p.amount""",
+            "an AI usage month that is not the sessions created in it": """
+                SELECT count(*) FROM (
+                    SELECT tenant_id, date_trunc('month', created_at AT TIME ZONE 'UTC')::date AS month, count(*) AS n
+                    FROM ai_analysis_sessions GROUP BY 1, 2
+                ) s
+                FULL JOIN ai_session_usage u USING (tenant_id, month)
+                WHERE s.n IS DISTINCT FROM u.sessions_created""",
             "a generated history beyond its end": """
                 SELECT count(*) FROM payments WHERE created_at > TIMESTAMPTZ '2025-06-30 00:00Z'""",
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -74,4 +75,4 @@ def test_a_refused_request_changes_nothing_and_opens_no_connection(
 ) -> None:
     settings = load_settings(phased(tmp_path), environ={"TENANTDB_DSN": "postgresql://nobody@nowhere.invalid/x"})
     with pytest.raises(ConfigError, match=message):
-        commands.rollback(settings, "plans", level, **options)
+        commands.rollback(settings, "plans", level, **cast(dict[str, Any], options))

@@ -21,10 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    Response,
+    ViewportSize,
+    sync_playwright,
+)
 
-LAPTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -109,7 +118,7 @@ def page_errors() -> PageErrors:
 
 @pytest.fixture
 def page(browser: Browser, page_errors: PageErrors) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=LAPTOP)
     opened = context.new_page()
     opened.on("console", page_errors.on_console)
     opened.on("pageerror", page_errors.on_page_error)

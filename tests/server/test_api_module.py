@@ -6,7 +6,7 @@ import pytest
 
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
-from tests.modules.support import apply_modules, assert_round_trip
+from tests.modules.support import apply_modules
 
 API_TABLES = ("api_tokens", "api_sessions", "api_audit")
 
@@ -15,10 +15,6 @@ API_TABLES = ("api_tokens", "api_sessions", "api_audit")
 def api(session: Session) -> Session:
     apply_modules(session, "api")
     return session
-
-
-def test_api_module_round_trips(dsn: str) -> None:
-    assert_round_trip(dsn, "api")
 
 
 @pytest.mark.parametrize("role", ["tenant_api", "application_service", "business_analysts", "tenantdb_api_auth"])

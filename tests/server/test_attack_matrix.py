@@ -194,7 +194,8 @@ def test_a2_valid_format_and_random_tokens_take_the_same_time(client: TestClient
     a generous bound, so scheduling noise on a loaded machine cannot fail it."""
     import secrets
 
-    shaped, random_ = [], []
+    shaped: list[float] = []
+    random_: list[float] = []
     for _ in range(60):
         for bucket, secret in ((shaped, TOKEN_PREFIX + secrets.token_urlsafe(32)), (random_, secrets.token_hex(20))):
             started = time.perf_counter()
@@ -212,7 +213,8 @@ def test_a2_a_revoked_and_an_unknown_token_take_the_same_time(client: TestClient
     revoked = world.token(Scope.ADMIN)
     with world.admin() as admin:
         revoke_token(admin, revoked[:12])
-    known, unknown = [], []
+    known: list[float] = []
+    unknown: list[float] = []
     for _ in range(60):
         for bucket, secret in ((known, revoked), (unknown, TOKEN_PREFIX + secrets.token_urlsafe(32))):
             started = time.perf_counter()

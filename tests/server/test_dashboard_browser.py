@@ -136,7 +136,7 @@ def test_log_in_open_every_view_change_month_sort_download_follow_a_tenant_and_l
 
 
 def test_on_a_phone_no_view_scrolls_sideways(browser: Browser, base_url: str, token: str) -> None:
-    context = browser.new_context(viewport=PHONE)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)

@@ -63,7 +63,7 @@ def first_screen(page: Page, name: str) -> Path:
     path = artifacts_dir() / "screenshots" / f"{name}-screen.png"
     page.set_viewport_size(FIRST_SCREEN)  # type: ignore[arg-type]
     page.screenshot(path=str(path))
-    page.set_viewport_size(LAPTOP)  # type: ignore[arg-type]
+    page.set_viewport_size(LAPTOP)
     return path
 
 

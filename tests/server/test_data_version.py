@@ -9,7 +9,8 @@ from uuid import UUID, uuid4
 
 from fastapi.testclient import TestClient
 
-from tenantdb.bi.refresh import DEFAULT_TOLERANCE, refresh_month
+from tenantdb.bi.reconcile import DEFAULT_TOLERANCE
+from tenantdb.bi.refresh import refresh_month
 from tenantdb.db import Session, connect
 from tenantdb.db.api_tokens import Scope
 from tenantdb.server.api.data_version import current_version
@@ -73,7 +74,7 @@ def test_a_tenant_version_ignores_other_tenants_events(client: TestClient, serve
 
 
 def _plan(session: Session, text: str) -> str:
-    return "\n".join(str(row[0]) for row in session.fetch_all("EXPLAIN " + text))  # type: ignore[operator]
+    return "\n".join(str(row[0]) for row in session.fetch_all("EXPLAIN " + text))
 
 
 def test_the_operator_version_query_does_not_loop_over_tenants(server_world: ServerWorld) -> None:
@@ -103,7 +104,7 @@ def test_the_version_changes_after_a_refresh(dsn: str) -> None:
 
 
 def _bumps(session: Session) -> int:
-    return int(session.fetch_value("SELECT sum(bumps) FROM bi_data_version"))  # type: ignore[arg-type]
+    return int(session.fetch_value("SELECT sum(bumps) FROM bi_data_version"))
 
 
 def test_a_transaction_bumps_once_however_many_events_it_writes(server_world: ServerWorld) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from tenantdb.bi.reports import ReportOptions
-from tenantdb.bi.reports.executive import build
+from tenantdb.bi.reports.executive import ExecutiveReport, build
 from tenantdb.db.api_tokens import Scope
 from tests.bi.report_data import MONTH
 from tests.server.conftest import ServerWorld, bearer
@@ -33,6 +33,7 @@ def test_executive_summary_is_the_report_model_with_decimals_as_strings(
     body = response.json()
     with server_world.admin() as admin:
         expected = build(admin, ReportOptions(month=MONTH))
+    assert isinstance(expected, ExecutiveReport)
     assert body["scope"]["month"] == MONTH.isoformat()
     assert body["key_metrics"]["revenue"] == str(expected.key_metrics.revenue)
     assert Decimal(body["key_metrics"]["revenue"]) == Decimal("399.00")

@@ -91,7 +91,7 @@ def test_placeholder_prefix_and_suffix_are_configurable() -> None:
 
 
 _identifier = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüé_", min_size=1, max_size=12)
-_literal = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
+_literal = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20)
 
 
 @given(st.lists(st.tuples(_identifier, _literal), min_size=1, max_size=6))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pglast
 import pytest
@@ -32,7 +32,7 @@ def _same(left: Any, right: Any, where: str) -> None:
     """Strict equality: same types all the way down (pglast's ``==`` lets ``True == 1`` and ignores offsets)."""
     assert type(left) is type(right), f"{where}: {type(left).__name__} != {type(right).__name__}"
     if isinstance(left, ast.Node):
-        for name in left.__slots__:
+        for name in cast(Any, left).__slots__:
             _same(getattr(left, name), getattr(right, name), f"{where}.{name}")
     elif isinstance(left, tuple | list):
         assert len(left) == len(right), where
@@ -65,18 +65,19 @@ def test_fast_trees_equal_validated_trees_over_all_shipped_sql() -> None:
 def test_a_boolean_constant_is_a_bool() -> None:
     with fast_trees():
         (raw,) = parse_trees("SELECT true")
-    assert raw.stmt.targetList[0].val.val.boolval is True
+    statement: Any = raw.stmt
+    assert statement.targetList[0].val.val.boolval is True
 
 
 def test_validation_is_back_on_after_the_block() -> None:
     with fast_trees(), fast_trees():
         parse_trees("SELECT 1")
     with pytest.raises(ValueError, match="Bad value"):
-        ast.RangeVar(relname=5)
+        ast.RangeVar(relname=5)  # type: ignore[call-overload]  # the wrong type is the point
     with pytest.raises(pglast.parser.ParseError), fast_trees():
         parse_trees("SELEC 1")
     with pytest.raises(ValueError, match="Bad value"):
-        ast.RangeVar(relname=5)
+        ast.RangeVar(relname=5)  # type: ignore[call-overload]  # the wrong type is the point
     assert "__setattr__" not in ast.Boolean.__dict__
 
 
@@ -87,7 +88,7 @@ def _reference_walk(root: Any) -> Iterator[ast.Node]:
         item = stack.pop()
         if isinstance(item, ast.Node):
             yield item
-            for name in type(item).__slots__:
+            for name in cast(Any, type(item)).__slots__:
                 value = getattr(item, name, None)
                 if isinstance(value, ast.Node | tuple | list):
                     stack.append(value)

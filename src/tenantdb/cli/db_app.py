@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from tenantdb import commands
 from tenantdb.cli import views
+from tenantdb.cli.maintain_cmd import maintain
 from tenantdb.cli.options import (
     DsnOpt,
     JsonOpt,
@@ -38,8 +39,17 @@ def db_status(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @db_app.command("stop")
-def db_stop(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
-    """Stop the project's embedded PostgreSQL (its data is kept)."""
+def db_stop(
+    every: Annotated[
+        bool, typer.Option("--all", help="Stop every embedded server you started, from any project directory.")
+    ] = False,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Stop the project's embedded PostgreSQL (its data is kept); --all stops every one you started."""
+    if every:
+        _run(as_json, commands.db_stop_all, _render(as_json, views.show_stopped_servers))
+        return
     _run(
         as_json,
         lambda: commands.db_stop(_settings(project, None, None, None)),
@@ -62,6 +72,9 @@ def db_url(
         lambda: commands.db_url(_settings(project, dsn, None, None), database),
         lambda url: emit_json({"url": url}) if as_json else print(url),
     )
+
+
+db_app.command("maintain")(maintain)
 
 
 @archive_app.command("list")

@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "tenantdb.cli.migrate_app:rollback",
     "plan": "tenantdb.cli.migrate_app:plan",
     "lint": "tenantdb.cli.lint_cmd:lint",
+    "init": "tenantdb.cli.init_cmd:init",
     "new": "tenantdb.cli.migrate_app:new",
     "demo": "tenantdb.cli.demo_cmd:demo",
     "seed": "tenantdb.cli.demo_cmd:seed",
@@ -32,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "decisions": "tenantdb.cli.decisions_app:decisions_app",
     "events": "tenantdb.cli.events_app:events_app",
     "tokens": "tenantdb.cli.tokens_app:tokens_app",
+    "keys": "tenantdb.cli.keys_app:keys_app",
     "audit": "tenantdb.cli.audit_cmd:audit",
 }
 """Command name -> ``module:attribute``, a function (one command) or a ``typer.Typer`` (a group), in help order."""

@@ -15,12 +15,13 @@ from tenantdb.commands import (
     HistoryReport,
     ModuleInfo,
     PlanReport,
+    ProjectFile,
     RollbackReport,
     RunReport,
     SeedReport,
     StatusReport,
 )
-from tenantdb.db import ArchiveEntry, EmbeddedStatus
+from tenantdb.db import ArchiveEntry, EmbeddedStatus, StoppedServer
 from tenantdb.execute import RoundTripReport
 from tenantdb.phases import PhasesReport
 from tenantdb.verify import VerifyReport
@@ -202,6 +203,15 @@ def show_db_status(status: EmbeddedStatus) -> None:
         stdout.print(f"[red]problem[/]: {escape(status.problem)}")
 
 
+def show_stopped_servers(servers: tuple[StoppedServer, ...]) -> None:
+    if not servers:
+        stdout.print("no embedded servers were started by this user")
+        return
+    for server in servers:
+        state = f"stopped (pid {server.pid})" if server.stopped else "not running"
+        stdout.print(f"{escape(str(server.data_dir))}: {state}")
+
+
 def show_demo(report: DemoReport) -> None:
     """The executive summary of the demo month, then what to try next."""
     from tenantdb.cli.report_views import show_executive
@@ -218,8 +228,7 @@ def show_demo(report: DemoReport) -> None:
     stdout.print(
         f"\ndemo database built in {report.seconds:.1f} s: {len(report.modules)} modules, "
         f"{report.migrations_applied} migrations verified, {report.seed.tenants:,} tenants\n"
-        "Try next (every command reads TENANTDB_DSN):\n"
-        f"  export TENANTDB_DSN='{report.database_url}'\n"
+        f"{_project_note(report)}"
         "  tenantdb report cost-optimization          # savings in dollars: idle capacity, unprofitable tenants\n"
         "  tenantdb report deliverability --csv       # rates against the SES and Gmail limits, as CSV\n"
         f"  tenantdb report plans --month {report.month:%Y-%m}      # plan profitability and the spread of margins\n"
@@ -237,6 +246,22 @@ def show_demo(report: DemoReport) -> None:
         "  tenantdb serve                             # then open http://127.0.0.1:8000/ and paste the token",
         markup=False,
     )
+
+
+def _project_note(report: DemoReport) -> str:
+    """Where the next commands find the demo database."""
+    url = report.database_url
+    if report.project.file is ProjectFile.WRITTEN:
+        return (
+            f"wrote {report.project.path}: commands run in {report.project.path.parent} use the demo database\n"
+            f"(from another directory: export TENANTDB_DSN='{url}')\nTry next:\n"
+        )
+    if report.project.file is ProjectFile.KEPT:
+        return (
+            f"left {report.project.path} as it was; to use the demo database:\n"
+            f"  export TENANTDB_DSN='{url}'\nTry next:\n"
+        )
+    return f"Try next (every command reads TENANTDB_DSN):\n  export TENANTDB_DSN='{url}'\n"
 
 
 _STRONG = {"AccessExclusiveLock", "ExclusiveLock", "ShareRowExclusiveLock", "ShareLock"}

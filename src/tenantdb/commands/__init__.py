@@ -23,7 +23,15 @@ if TYPE_CHECKING:
         archive_show,
     )
     from tenantdb.commands.bi import bi_forget, bi_refresh, report
-    from tenantdb.commands.connection import db_status, db_stop, db_url, describe_target, open_session, resolve_dsn
+    from tenantdb.commands.connection import (
+        db_status,
+        db_stop,
+        db_stop_all,
+        db_url,
+        describe_target,
+        open_session,
+        resolve_dsn,
+    )
     from tenantdb.commands.context import (
         ContextMode,
         ContextStatus,
@@ -31,8 +39,18 @@ if TYPE_CHECKING:
         context_key_remove,
         context_status,
     )
-    from tenantdb.commands.demo import DEMO_DATABASE, DEMO_TENANTS, DemoObserver, DemoReport, DemoStage, run_demo
+    from tenantdb.commands.demo import (
+        DEMO_DATABASE,
+        DEMO_TENANTS,
+        DemoObserver,
+        DemoProject,
+        DemoReport,
+        DemoStage,
+        ProjectFile,
+        run_demo,
+    )
     from tenantdb.commands.linting import lint, load_sources
+    from tenantdb.commands.maintain import MaintainReport, db_maintain
     from tenantdb.commands.migrations import (
         BaselineReport,
         HistoryReport,
@@ -76,8 +94,11 @@ _MODULES = {
     "DEMO_TENANTS": "tenantdb.commands.demo",
     "DemoObserver": "tenantdb.commands.demo",
     "DemoReport": "tenantdb.commands.demo",
+    "DemoProject": "tenantdb.commands.demo",
+    "ProjectFile": "tenantdb.commands.demo",
     "DemoStage": "tenantdb.commands.demo",
     "HistoryReport": "tenantdb.commands.migrations",
+    "MaintainReport": "tenantdb.commands.maintain",
     "MAX_LIFETIME": "tenantdb.commands.tokens",
     "MAX_SEED_TENANTS": "tenantdb.commands.seeding",
     "ModuleInfo": "tenantdb.commands.modules",
@@ -104,8 +125,10 @@ _MODULES = {
     "context_key_add": "tenantdb.commands.context",
     "context_key_remove": "tenantdb.commands.context",
     "context_status": "tenantdb.commands.context",
+    "db_maintain": "tenantdb.commands.maintain",
     "db_status": "tenantdb.commands.connection",
     "db_stop": "tenantdb.commands.connection",
+    "db_stop_all": "tenantdb.commands.connection",
     "db_url": "tenantdb.commands.connection",
     "describe_target": "tenantdb.commands.connection",
     "lint": "tenantdb.commands.linting",
@@ -159,11 +182,14 @@ __all__ = [
     "ContextMode",
     "ContextStatus",
     "DemoObserver",
+    "DemoProject",
     "DemoReport",
     "DemoStage",
     "HistoryReport",
+    "MaintainReport",
     "ModuleInfo",
     "PlanReport",
+    "ProjectFile",
     "RestoreReport",
     "RollbackReport",
     "RunReport",
@@ -185,8 +211,10 @@ __all__ = [
     "context_key_add",
     "context_key_remove",
     "context_status",
+    "db_maintain",
     "db_status",
     "db_stop",
+    "db_stop_all",
     "db_url",
     "describe_target",
     "lint",

@@ -10,6 +10,7 @@ from tenantdb.commands.connection import open_session
 from tenantdb.config import Settings
 from tenantdb.db import (
     ArchiveEntry,
+    EventKind,
     Session,
     archived_rows,
     list_entries,
@@ -81,7 +82,7 @@ def archive_restore(settings: Settings, entry_id: int, *, force: bool = False) -
             restored = restore(session, entry)
             record_event(
                 session,
-                "restore",
+                EventKind.RESTORE,
                 source=entry.source,
                 version=entry.version,
                 message=f"{restored.describe(entry)} by hand",
@@ -96,5 +97,7 @@ def archive_purge(settings: Settings, older_than: timedelta) -> list[ArchiveEntr
     with open_session(settings, "archive") as session, session.transaction():
         purged = purge(session, older_than)
         if purged:
-            record_event(session, "purge", message=f"purged {len(purged)} archive copies older than {older_than}")
+            record_event(
+                session, EventKind.PURGE, message=f"purged {len(purged)} archive copies older than {older_than}"
+            )
         return purged

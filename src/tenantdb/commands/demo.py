@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
 from time import perf_counter
 from typing import Protocol
 
@@ -17,7 +19,7 @@ from tenantdb.commands.seeding import (
     SeedReport,
     seed,
 )
-from tenantdb.config import Settings
+from tenantdb.config import CONFIG_FILE, Settings
 from tenantdb.db import (
     connect,
     runner_identity,
@@ -67,6 +69,23 @@ class DemoReport:
     stages: tuple[DemoStage, ...]
     seconds: float
     executive: ExecutiveReport | None
+    project: DemoProject
+
+
+class ProjectFile(StrEnum):
+    """What ``tenantdb demo`` did about the directory's ``tenantdb.toml``."""
+
+    WRITTEN = "written"  # none existed: now one points this directory's commands at the demo database
+    KEPT = "kept"  # the directory already is a project: left unchanged
+    NOT_EMBEDDED = "not embedded"  # the demo ran on --dsn: a file would have to hold the URL (and its password)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoProject:
+    """The project ``tenantdb demo`` leaves behind, so that later commands find the demo database."""
+
+    path: Path
+    file: ProjectFile
 
 
 class DemoObserver(SeedObserver, Protocol):
@@ -148,4 +167,25 @@ def run_demo(
         stages=tuple(stages),
         seconds=round(perf_counter() - started, 3),
         executive=executive,
+        project=leave_project(settings, modules),
     )
+
+
+def leave_project(settings: Settings, modules: tuple[str, ...]) -> DemoProject:
+    """Write a ``tenantdb.toml`` that points this directory's commands at the demo database (never over one)."""
+    path = settings.project_dir / CONFIG_FILE
+    if settings.dsn:
+        return DemoProject(path=path, file=ProjectFile.NOT_EMBEDDED)
+    listed = ", ".join(f'"{name}"' for name in modules)
+    text = (
+        f"# Written by `tenantdb demo`: commands run in this directory use the demo database ({DEMO_DATABASE}) of\n"
+        "# this directory's embedded PostgreSQL, with every bundled schema module. Edit it, or delete it to start\n"
+        "# your own project (`tenantdb init`).\n"
+        f'modules = [{listed}]\n\n[database]\nname = "{DEMO_DATABASE}"\n'
+    )
+    try:
+        with path.open("x", encoding="utf-8") as file:  # exclusive: an existing project is never overwritten
+            file.write(text)
+    except FileExistsError:
+        return DemoProject(path=path, file=ProjectFile.KEPT)
+    return DemoProject(path=path, file=ProjectFile.WRITTEN)

@@ -12,6 +12,7 @@ from tenantdb.bi.emit.demo import close_demo_actions
 from tenantdb.commands.connection import open_session
 from tenantdb.config import Settings
 from tenantdb.db import (
+    EventKind,
     Session,
     analyze_tables,
     applied_migrations,
@@ -148,7 +149,7 @@ def seed(
                 analyze_tables(session, [seeded_table.table for seeded_table in tables])
                 record_event(
                     session,
-                    "seed",
+                    EventKind.SEED,
                     source=spec.name,
                     message=f"seeded {tenants} tenant(s): {sum(t.rows for t in tables)} row(s)",
                     details={

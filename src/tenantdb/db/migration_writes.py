@@ -28,6 +28,7 @@ from typing import Any
 from psycopg import sql
 
 from tenantdb.db.session import Session
+from tenantdb.identity import Version
 
 XID_MASK = 0xFFFFFFFF
 WRAP_LIMIT = 2**31
@@ -130,7 +131,7 @@ def _may_have_subtransactions(session: Session) -> bool:
     return not rows or bool(rows[0][0]) or bool(rows[0][1])
 
 
-def record_writes(session: Session, source: str, version: str, before: Mapping[int, TableStart]) -> None:
+def record_writes(session: Session, source: str, version: Version, before: Mapping[int, TableStart]) -> None:
     """Record what the current transaction wrote to user tables (call it just before COMMIT)."""
     insert_writes(session, transaction_writes(session, source, version, before))
 
@@ -148,7 +149,7 @@ class PendingWrite:
     """A row of ``tenantdb.migration_writes`` read in a migration transaction, not inserted yet."""
 
     source: str
-    version: str
+    version: Version
     xids: tuple[int, ...]
     relid: int
     table_schema: str
@@ -162,7 +163,7 @@ class PendingWrite:
 
 
 def transaction_writes(
-    session: Session, source: str, version: str, before: Mapping[int, TableStart]
+    session: Session, source: str, version: Version, before: Mapping[int, TableStart]
 ) -> list[PendingWrite]:
     """What the current transaction wrote to user tables so far (its id and statistics read in one round trip)."""
     (top_row,), rows = session.fetch_together("SELECT pg_current_xact_id_if_assigned()::text", _WRITTEN)
@@ -223,7 +224,7 @@ def insert_writes(session: Session, pending: list[PendingWrite]) -> None:
             " inserted = excluded.inserted, updated = excluded.updated, deleted = excluded.deleted",
             (
                 write.source,
-                write.version,
+                write.version.text,
                 str(write.xids[0]),
                 [str(x) for x in write.xids],
                 write.relid,

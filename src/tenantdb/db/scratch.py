@@ -38,15 +38,24 @@ def create_scratch_database(dsn: str, prefix: str = "tenantdb_scratch", template
     return ScratchDatabase(name=name, dsn=dsn_for_database(dsn, name))
 
 
+MAINTENANCE_DATABASE = "postgres"
+
+
 def recreate_database(dsn: str, name: str) -> str:
     """Drop ``name`` if it exists, create it empty, and return its DSN."""
     drop_database(dsn, name)
-    with connect(dsn, application_name="tenantdb scratch") as session:
+    with connect(_elsewhere(dsn, name), application_name="tenantdb scratch") as session:
         session.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return dsn_for_database(dsn, name)
 
 
 def drop_database(dsn: str, name: str) -> None:
     """Drop ``name`` on the server ``dsn`` points at, disconnecting its sessions."""
-    with connect(dsn, application_name="tenantdb scratch") as session:
+    with connect(_elsewhere(dsn, name), application_name="tenantdb scratch") as session:
         session.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _elsewhere(dsn: str, name: str) -> str:
+    """``dsn``, or its server's maintenance database when ``dsn`` is ``name`` itself (a database cannot drop
+    itself: the demo run again with TENANTDB_DSN pointing at the demo database)."""
+    return dsn_for_database(dsn, MAINTENANCE_DATABASE) if conninfo_to_dict(dsn).get("dbname") == name else dsn

@@ -6,7 +6,7 @@ import getpass
 import hashlib
 import json
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -15,12 +15,14 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from tenantdb.db.kinds import EventKind, JournalState
 from tenantdb.db.objects import LOCATED_EFFECTS
 from tenantdb.db.session import Session, runner_identity
+from tenantdb.identity import Version
 
 STATE_SCHEMA = "tenantdb"
-STATE_VERSION = 5  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent;
-# 5: applied_migrations.catalog_effects and note, migration_writes.rolled_back_at
+STATE_VERSION = 6  # 3: migration_writes, feature_snapshots, feature_rows; 4: archive kind dependent;
+# 5: applied_migrations.catalog_effects and note, migration_writes.rolled_back_at; 6: maintenance_sizes
 _STATE_INIT_LOCK = 0x74656E616E746401  # serializes concurrent first-time initialization
 
 
@@ -51,7 +53,7 @@ class Event:
 
     id: int
     at: datetime
-    kind: str
+    kind: str  # an EventKind, or a kind written by an older tenantdb
     source: str | None
     version: str | None
     direction: str | None
@@ -138,14 +140,16 @@ def record_applied(session: Session, row: AppliedMigration) -> None:
     session.execute(query, values)
 
 
-def remove_applied(session: Session, source: str, version: str) -> None:
+def remove_applied(session: Session, source: str, version: Version) -> None:
     """Forget an applied migration; what its transactions wrote is marked rolled back (its rows are no longer the
     phase's, and an archive taken later can tell the rows it will recreate when applied again)."""
-    session.execute("DELETE FROM tenantdb.applied_migrations WHERE source = %s AND version = %s", (source, version))
+    session.execute(
+        "DELETE FROM tenantdb.applied_migrations WHERE source = %s AND version = %s", (source, version.text)
+    )
     session.execute(
         "UPDATE tenantdb.migration_writes SET rolled_back_at = clock_timestamp()"
         " WHERE source = %s AND version = %s AND rolled_back_at IS NULL",
-        (source, version),
+        (source, version.text),
     )
 
 
@@ -158,7 +162,7 @@ def update_checksum(session: Session, source: str, version: str, checksum: str, 
 
 def record_event(
     session: Session,
-    kind: str,
+    kind: EventKind,
     *,
     source: str | None = None,
     version: str | None = None,
@@ -186,7 +190,7 @@ def record_event(
     )
 
 
-def event_recorded(session: Session, kind: str, source: str) -> bool:
+def event_recorded(session: Session, kind: EventKind, source: str) -> bool:
     """Whether the event log has an event of ``kind`` for ``source`` (false before the state schema exists)."""
     if not state_exists(session):
         return False
@@ -225,7 +229,7 @@ class JournalKey:
     """Identifies one statement-by-statement run of a migration script."""
 
     source: str
-    version: str
+    version: Version
     direction: str
 
 
@@ -235,7 +239,7 @@ class JournalEntry:
 
     index: int
     statement_sha: str
-    state: str
+    state: JournalState
 
 
 def statement_sha(text: str) -> str:
@@ -251,17 +255,17 @@ def journal_entries(
         "SELECT statement_index, statement_sha, state FROM tenantdb.statement_journal"
         " WHERE source = %s AND version = %s AND direction = %s"
     )
-    params = (key.source, key.version, key.direction)
+    params = (key.source, key.version.text, key.direction)
     rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
-    return {int(i): JournalEntry(index=int(i), statement_sha=sha, state=state) for i, sha, state in rows}
+    return {int(i): JournalEntry(index=int(i), statement_sha=sha, state=JournalState(state)) for i, sha, state in rows}
 
 
-def journal_mark(session: Session, key: JournalKey, index: int, text: str, state: str) -> None:
+def journal_mark(session: Session, key: JournalKey, index: int, text: str, state: JournalState) -> None:
     session.execute(
         "INSERT INTO tenantdb.statement_journal (source, version, direction, statement_index, statement_sha, state)"
         " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (source, version, direction, statement_index)"
         " DO UPDATE SET state = excluded.state, statement_sha = excluded.statement_sha, at = clock_timestamp()",
-        (key.source, key.version, key.direction, index, statement_sha(text), state),
+        (key.source, key.version.text, key.direction, index, statement_sha(text), state),
     )
 
 
@@ -277,15 +281,15 @@ def interrupted_versions(session: Session, source: str, direction: str | None = 
     return {str(version): int(done) for version, done in rows}
 
 
-def journal_clear(session: Session, source: str, version: str) -> None:
-    session.execute("DELETE FROM tenantdb.statement_journal WHERE source = %s AND version = %s", (source, version))
+def journal_clear(session: Session, source: str, version: Version) -> None:
+    session.execute("DELETE FROM tenantdb.statement_journal WHERE source = %s AND version = %s", (source, version.text))
 
 
-def journal_void(session: Session, source: str, versions: list[str]) -> None:
+def journal_void(session: Session, source: str, versions: Sequence[Version]) -> None:
     """Forget the journals of interrupted up runs that a rollback beneath them made meaningless."""
     session.execute(
         "DELETE FROM tenantdb.statement_journal WHERE source = %s AND direction = 'up' AND version = ANY (%s)",
-        (source, versions),
+        (source, [version.text for version in versions]),
     )
 
 

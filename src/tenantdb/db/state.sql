@@ -142,3 +142,16 @@ COMMENT ON COLUMN tenantdb.applied_migrations.catalog_effects IS
     'The objects the migration''s statements create, remove or rename, in order; an unqualified create carries its search path.';
 ALTER TABLE tenantdb.applied_migrations ADD COLUMN IF NOT EXISTS note text;
 ALTER TABLE tenantdb.migration_writes ADD COLUMN IF NOT EXISTS rolled_back_at timestamptz;
+
+-- Step 6: the table and index sizes `tenantdb db maintain` measured after its last run, so the next run reports
+-- the growth since (one row per relation; an index row names its table, a table row has index_name '').
+CREATE TABLE IF NOT EXISTS tenantdb.maintenance_sizes (
+    schema_name text        NOT NULL,
+    table_name  text        NOT NULL,
+    index_name  text        NOT NULL DEFAULT '',
+    bytes       bigint      NOT NULL,
+    measured_at timestamptz NOT NULL,
+    PRIMARY KEY (schema_name, table_name, index_name)
+);
+COMMENT ON TABLE tenantdb.maintenance_sizes IS
+    'Sizes measured at the end of the last `tenantdb db maintain` run, to report growth since; index_name '''' is the table.';

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from tenantdb.config import RunnerSettings
 from tenantdb.db import (
     AppliedMigration,
+    EventKind,
     Session,
     applied_migrations,
     event_recorded,
@@ -25,7 +26,7 @@ from tenantdb.migrations import MigrationSet, Version
 from tenantdb.migrations.foreign_ledgers import read_foreign_ledgers
 from tenantdb.plan import Adoption, choose_ledger, plan_adoption
 
-BASELINE_EVENT = "baseline"
+BASELINE_EVENT = EventKind.BASELINE
 
 
 def adoptable(session: Session, migrations: MigrationSet, foreign_table: str | None = None) -> tuple[Adoption, ...]:

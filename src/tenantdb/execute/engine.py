@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tenantdb.config import RunnerSettings
 from tenantdb.db import (
+    EventKind,
     Session,
     acquire_runner_lock,
     applied_migrations,
@@ -167,7 +168,7 @@ def accept_changed(session: Session, migrations: MigrationSet, observer: Observe
             )
             record_event(
                 session,
-                "checksum_accepted",
+                EventKind.CHECKSUM_ACCEPTED,
                 source=row.applied.source,
                 version=row.version,
                 message=f"edited file accepted with --allow-changed (was {row.applied.checksum[:12]})",

@@ -10,7 +10,15 @@ already ran is the one to resume.
 
 from __future__ import annotations
 
-from tenantdb.db import JournalKey, Session, journal_entries, name_taken, plain_table_exists, statement_sha
+from tenantdb.db import (
+    JournalKey,
+    JournalState,
+    Session,
+    journal_entries,
+    name_taken,
+    plain_table_exists,
+    statement_sha,
+)
 from tenantdb.sql import Rewrite, Statement, rewrite_statements
 
 Rewritten = tuple[tuple[Statement, ...], tuple[Rewrite, ...]]
@@ -36,7 +44,9 @@ def resumable_rewrite(session: Session, key: JournalKey, statements: tuple[State
     if not collided:
         return rewritten
     done = {
-        index: entry.statement_sha for index, entry in journal_entries(session, key).items() if entry.state == "done"
+        index: entry.statement_sha
+        for index, entry in journal_entries(session, key).items()
+        if entry.state is JournalState.DONE
     }
     if not done or _ran(rewritten[0], done):
         return rewritten

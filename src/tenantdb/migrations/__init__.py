@@ -1,5 +1,6 @@
 """Migration files of every supported layout, loaded into an ordered :class:`MigrationSet`."""
 
+from tenantdb.identity import Version
 from tenantdb.migrations.loader import (
     load_migrations,
     load_plain_scripts,
@@ -15,7 +16,6 @@ from tenantdb.migrations.model import (
     MigrationSet,
     Script,
     ScriptProblem,
-    Version,
 )
 from tenantdb.migrations.scaffold import new_migration_file
 from tenantdb.migrations.scripts import build_script

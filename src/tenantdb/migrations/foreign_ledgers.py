@@ -32,7 +32,8 @@ from tenantdb.db import (
     ledger_tables,
     replace_single_version,
 )
-from tenantdb.migrations.model import Direction, Version
+from tenantdb.identity import Version
+from tenantdb.migrations.model import Direction
 
 
 class ForeignTool(StrEnum):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tenantdb.errors import MigrationFileError
-from tenantdb.migrations.model import Layout, Version
+from tenantdb.identity import Version
+from tenantdb.migrations.model import Layout
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tenantdb.config import PlaceholderSettings, Settings
 from tenantdb.errors import MigrationFileError
+from tenantdb.identity import Version
 from tenantdb.migrations.layouts import FileGroup, detect_layout, find_groups
 from tenantdb.migrations.marked import MarkedFile, parse_goose, parse_native
 from tenantdb.migrations.model import (
@@ -18,7 +19,6 @@ from tenantdb.migrations.model import (
     MigrationSet,
     Script,
     ScriptProblem,
-    Version,
     checksum,
     normalize,
 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from tenantdb.config import PhaseSpec, Settings, Trigger
-from tenantdb.db import Session, applied_migrations, record_event
+from tenantdb.db import EventKind, Session, applied_migrations, record_event
 from tenantdb.errors import ConfigError, TenantdbError
 from tenantdb.execute.engine import RunRequest, migrate_locked, runner_lock
 from tenantdb.execute.observer import Observer, SilentObserver
@@ -182,11 +182,11 @@ def _run_phase(
         return PhaseOutcome(name=spec.name, status=PhaseStatus.UP_TO_DATE, migrations=labels)
     life = Lifecycle(spec.name)
     observer.note(f"phase {spec.name}: {len(pending)} migration(s)")
-    _event(session, "phase_start", spec, f"{len(pending)} pending migration(s)")
+    _event(session, EventKind.PHASE_START, spec, f"{len(pending)} pending migration(s)")
     blocked = gates.pre_checks(session, spec)
     if blocked:
         life.block()
-        _event(session, "phase_blocked", spec, f"{len(blocked)} pre-check violation(s); nothing changed")
+        _event(session, EventKind.PHASE_BLOCKED, spec, f"{len(blocked)} pre-check violation(s); nothing changed")
         return PhaseOutcome(
             name=spec.name,
             status=PhaseStatus.BLOCKED,
@@ -209,7 +209,7 @@ def _run_phase(
     if found.trigger is not None:
         return _fire(session, life, spec, members, settings, observer, found, applied, labels)
     life.complete()
-    _event(session, "phase_applied", spec, f"{len(applied)} migration(s) applied; gates passed")
+    _event(session, EventKind.PHASE_APPLIED, spec, f"{len(applied)} migration(s) applied; gates passed")
     return PhaseOutcome(
         name=spec.name, status=PhaseStatus.APPLIED, migrations=labels, applied=tuple(applied), probes=found.probes
     )
@@ -232,7 +232,7 @@ def _fire(
     session.rollback()
     if trigger not in spec.rollback_on:
         life.complete()
-        _event(session, "phase_problem", spec, f"{trigger}: {message} (kept: rollback_on excludes {trigger})")
+        _event(session, EventKind.PHASE_PROBLEM, spec, f"{trigger}: {message} (kept: rollback_on excludes {trigger})")
         return PhaseOutcome(
             name=spec.name,
             status=PhaseStatus.KEPT_WITH_PROBLEMS,
@@ -246,7 +246,12 @@ def _fire(
     observer.note(f"phase {spec.name}: {trigger} ({message}); rolling the phase back")
     rolled_back = rollback_phase(session, members, settings, observer)
     life.rollback()
-    _event(session, "phase_rollback", spec, f"{trigger}: {message}; rolled back {', '.join(rolled_back) or 'nothing'}")
+    _event(
+        session,
+        EventKind.PHASE_ROLLBACK,
+        spec,
+        f"{trigger}: {message}; rolled back {', '.join(rolled_back) or 'nothing'}",
+    )
     return PhaseOutcome(
         name=spec.name,
         status=PhaseStatus.ROLLED_BACK,
@@ -260,5 +265,5 @@ def _fire(
     )
 
 
-def _event(session: Session, kind: str, spec: PhaseSpec, message: str) -> None:
+def _event(session: Session, kind: EventKind, spec: PhaseSpec, message: str) -> None:
     record_event(session, kind, message=f"phase {spec.name}: {message}", details={"phase": spec.name})

@@ -3,6 +3,8 @@
 RequestValidationError            422  which parameter is wrong and why (the input is not echoed)
 ConfigError of a use case         422  its message (e.g. a month without data)
 HTTPException (401/403/404/429)   its status, a fixed body per status, its headers (WWW-Authenticate, Retry-After)
+AI session limit (SQLSTATE P0L01,
+P0L02: ai_saas 0004)              429  Retry-After: the next UTC month (P0L01), retry_after seconds (P0L02); "limit"
 DatabaseUnavailable, lost server,
 statement timeout                 503  Retry-After; "the database is unavailable"
 ContextKeyMissing                 503  the same (signed tenant context and no key: the reason is logged)
@@ -12,7 +14,9 @@ anything else                     500  a generic body; the exception is logged s
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -27,6 +31,10 @@ from tenantdb.server.dashboard.rendering import render
 log = logging.getLogger("tenantdb.server")
 
 QUERY_CANCELED = "57014"
+# The SQLSTATEs of the AI session limits (module ai_saas, docs/security.md "AI analysis rate limits") and the limit
+# each one names: a refusal is the tenant's quota, answered 429, never a 500.
+AI_LIMITS = {"P0L01": "ai_sessions_per_month", "P0L02": "ai_concurrent_sessions"}
+MONTHLY_LIMIT = "P0L01"
 
 MESSAGES = {
     400: "bad request",
@@ -121,7 +129,20 @@ def _http(request: Request, error: Exception) -> Response:
     return error_response(request, error.status_code, headers=dict(error.headers or {}), **extra)
 
 
+def seconds_to_next_month(now: datetime) -> int:
+    """Seconds from ``now`` to the start of the next UTC month, when a monthly quota starts again (at least 1)."""
+    now = now.astimezone(UTC)
+    start = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
+    return max(1, math.ceil((start - now).total_seconds()))
+
+
 def _database(request: Request, error: Exception) -> Response:
+    if isinstance(error, DatabaseError) and error.sqlstate in AI_LIMITS:
+        if error.sqlstate == MONTHLY_LIMIT:
+            wait = seconds_to_next_month(datetime.now(UTC))
+        else:
+            wait = int(request.app.state.settings.retry_after)
+        return error_response(request, 429, headers={"Retry-After": str(wait)}, limit=AI_LIMITS[str(error.sqlstate)])
     unavailable = isinstance(error, DatabaseUnavailable | ConnectionFailed) or (
         isinstance(error, DatabaseError) and error.sqlstate == QUERY_CANCELED
     )
@@ -172,4 +193,4 @@ def install(app: FastAPI) -> None:
             return _unexpected(request, error)
 
 
-__all__ = ["ContextKeyMissing", "HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]
+__all__ = ["AI_LIMITS", "ContextKeyMissing", "HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]

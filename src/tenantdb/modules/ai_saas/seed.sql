@@ -103,6 +103,12 @@ CROSS JOIN LATERAL (
            END AS started_at
 ) r;
 
+-- The sessions are history, created over the companies' lifetimes, by companies whose subscriptions may have
+-- ended since: the limits trigger (0004), which judges a creation now, is off while they are written, and the
+-- months' usage is recorded from their creation times below. (ALTER TABLE ... DISABLE TRIGGER holds a lock that
+-- keeps writers of ai_analysis_sessions waiting until this seed commits: seeds are for demo and test databases.)
+ALTER TABLE ai_analysis_sessions DISABLE TRIGGER ai_analysis_sessions_limits;
+
 INSERT INTO ai_analysis_sessions (tenant_id, session_id, portfolio_id, analysis_type, model, status, progress,
                                   parameters, results, confidence, error_message, processing_time_ms, started_at,
                                   finished_at, created_at, updated_at)
@@ -130,6 +136,16 @@ SELECT s.tenant_id, s.session_id, s.portfolio_id, s.analysis_type, s.model, s.st
        END,
        s.started_at, s.finished_at, s.created_at, coalesce(s.finished_at, s.started_at, s.created_at)
 FROM pg_temp.seed_sessions s;
+
+ALTER TABLE ai_analysis_sessions ENABLE TRIGGER ai_analysis_sessions_limits;
+
+INSERT INTO ai_session_usage AS u (tenant_id, month, sessions_created, updated_at)
+SELECT s.tenant_id, date_trunc('month', s.created_at AT TIME ZONE 'UTC')::date, count(*), max(s.created_at)
+FROM pg_temp.seed_sessions s
+GROUP BY 1, 2
+ON CONFLICT (tenant_id, month) DO UPDATE
+    SET sessions_created = u.sessions_created + EXCLUDED.sessions_created,
+        updated_at = greatest(u.updated_at, EXCLUDED.updated_at);
 
 -- 0 to 2 reports per succeeded session: most ready (stored as a file, some with their content), a few failed
 -- or still generating.

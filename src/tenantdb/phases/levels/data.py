@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from tenantdb.config import Settings
 from tenantdb.db import (
     ArchiveEntry,
+    ArchiveKind,
     ArchiveRequest,
+    EventKind,
     Session,
     applied_migrations,
     archive,
@@ -104,7 +106,7 @@ def rollback_data(
             return report
         record_event(
             session,
-            "phase_data_rollback",
+            EventKind.PHASE_DATA_ROLLBACK,
             message=f"phase {phase}: removed {report.removed} row(s) the phase inserted, from "
             f"{sum(1 for t in report.tables if t.removed)} table(s)",
             details={"phase": phase, "tables": [_event_details(t) for t in report.tables]},
@@ -244,7 +246,7 @@ def _remove(session: Session, phase: str, table: _Table, dry_run: bool) -> Table
             source=ARCHIVE_SOURCE,
             version=phase,
             direction="data",
-            kind="rows",
+            kind=ArchiveKind.ROWS,
             schema=table.live.schema,
             table=table.live.name,
             selection=marked_selection(table.live),

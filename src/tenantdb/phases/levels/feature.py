@@ -11,7 +11,7 @@ overwrites those changes). Writes the statements make through triggers or functi
 from __future__ import annotations
 
 from tenantdb.config import PhaseSpec, Settings
-from tenantdb.db import Session, record_event, resolve_table
+from tenantdb.db import EventKind, Session, record_event, resolve_table
 from tenantdb.db.archive import primary_key
 from tenantdb.db.migration_writes import table_files
 from tenantdb.db.row_snapshots import (
@@ -68,7 +68,7 @@ def feature_off(session: Session, spec: PhaseSpec, settings: Settings, *, force:
         others = tuple(sorted(f"{s}.{n}" for s, n in tables_written(session, start) - captured if s != "tenantdb"))
         record_event(
             session,
-            "phase_feature_off",
+            EventKind.PHASE_FEATURE_OFF,
             message=f"phase {spec.name}: feature off, {sum(c.rows for c in changes)} row(s) changed "
             f"(snapshot {snapshot_id})",
             details={"phase": spec.name, "snapshot": snapshot_id, "not_captured": list(others)},
@@ -106,7 +106,7 @@ def feature_on(session: Session, spec: PhaseSpec, settings: Settings, *, force: 
         mark_restored(session, snapshot.id)
         record_event(
             session,
-            "phase_feature_on",
+            EventKind.PHASE_FEATURE_ON,
             message=f"phase {spec.name}: feature restored from snapshot {snapshot.id}, "
             f"{sum(w.rows for w in written)} row(s) written"
             + (f", {len(changed)} change(s) overwritten" if changed else ""),

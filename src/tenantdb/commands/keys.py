@@ -1,0 +1,282 @@
+"""``tenantdb keys``: make keys, count values per key id, and rotate every encrypted value to the current key.
+
+Rotation works column by column (every ``<name>_ciphertext`` / ``<name>_key_id`` pair the catalog has) in small
+batches, each its own short transaction with the runner's lock timeouts: lock the batch's rows (``FOR UPDATE SKIP
+LOCKED``: a row a writer holds is left for later, never waited for), re-wrap each value's data key under the
+current key, write it back, commit. The key id is the progress: an interrupted run loses at most the uncommitted
+batch, and running again continues with the rows still under an old key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from tenantdb.commands.connection import open_session
+from tenantdb.config import Settings
+from tenantdb.db import Session
+from tenantdb.db.sealed_columns import (
+    FIRST_TID,
+    SealedColumn,
+    claim_stale,
+    count_stale,
+    rows_per_key,
+    sealed_columns,
+    tid_order,
+    write_sealed,
+)
+from tenantdb.errors import ConfigError, SecretsError
+from tenantdb.execute import Backoff, with_lock_retries
+from tenantdb.secrets import KeyPurpose, KeyRing, Sealed, generate_key, rewrap
+
+DEFAULT_BATCH_SIZE = 500
+MAX_BATCH_SIZE = 10_000
+_MAX_PASSES = 3  # a pass that finds rows behind its position (moved or written meanwhile) is followed by another
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RotationProgress:
+    """After each committed batch: how far one column got."""
+
+    table: str
+    column: str
+    label: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnRotation:
+    """One encrypted column: rows under an old key before (``pending``), re-encrypted, and left (locked rows)."""
+
+    schema: str
+    table: str
+    column: str
+    pending: int
+    rotated: int
+    batches: int
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RotationReport:
+    current_key_id: str
+    dry_run: bool
+    stopped_early: bool  # --max-batches ended the run; running again continues
+    columns: tuple[ColumnRotation, ...]
+
+    @property
+    def remaining(self) -> int:
+        return sum(column.remaining for column in self.columns)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnKeys:
+    schema: str
+    table: str
+    column: str
+    current_key_id: str | None
+    key_ids: tuple[tuple[str, int], ...]  # (key id, rows), by key id
+    unknown_key_ids: tuple[str, ...]  # ids the key ring does not hold: those values cannot be decrypted
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeysStatus:
+    columns: tuple[ColumnKeys, ...]
+
+
+def _open(settings: Settings, purpose: str) -> Session:
+    """A session whose every statement waits at most the runner's lock_timeout: a count queued behind a migration's
+    ACCESS EXCLUSIVE lock would queue the application's queries behind it too."""
+    session = open_session(settings, purpose)
+    try:
+        session.set_timeouts(
+            lock_timeout=settings.runner.lock_timeout, statement_timeout=settings.runner.statement_timeout, local=False
+        )
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+def _backoff(settings: Settings) -> Backoff:
+    runner = settings.runner
+    return Backoff(base=runner.retry_base_delay, cap=runner.retry_max_delay, budget=runner.lock_retry_budget)
+
+
+def keys_generate(purpose: KeyPurpose, key_id: str, *, current: bool = False) -> str:
+    """A new key entry for TENANTDB_SECRET_KEYS or the key file (shown once; tenantdb stores it nowhere)."""
+    return generate_key(purpose, key_id, current=current)
+
+
+def keys_status(settings: Settings, keyring: KeyRing | None) -> KeysStatus:
+    """Rows per key id of every encrypted column; with a key ring, which ids it lacks."""
+    current = next((key.key_id for key in keyring.of(KeyPurpose.ENCRYPT) if key.current), None) if keyring else None
+    with _open(settings, "keys status") as session:
+        columns = []
+        for column in sealed_columns(session):
+            counts = tuple(with_lock_retries(partial(rows_per_key, session, column), _backoff(settings)))
+            unknown = tuple(
+                key_id
+                for key_id, _ in counts
+                if keyring is not None and keyring.find(KeyPurpose.ENCRYPT, key_id) is None
+            )
+            columns.append(
+                ColumnKeys(
+                    schema=column.schema,
+                    table=column.table,
+                    column=column.name,
+                    current_key_id=current,
+                    key_ids=counts,
+                    unknown_key_ids=unknown,
+                )
+            )
+    return KeysStatus(columns=tuple(columns))
+
+
+class _Rotation:
+    """One run of ``keys rotate``: the batch budget and the progress callback shared by every column."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        keyring: KeyRing,
+        *,
+        batch_size: int,
+        max_batches: int | None,
+        progress: Callable[[RotationProgress], None] | None,
+    ) -> None:
+        self.session = session
+        self.runner = settings.runner
+        self.keyring = keyring
+        self.current = keyring.current(KeyPurpose.ENCRYPT).key_id
+        self.batch_size = batch_size
+        self.batches_left = max_batches
+        self.progress = progress
+        self.backoff = _backoff(settings)
+        self.rotated: dict[SealedColumn, int] = {}
+
+    def stale(self, column: SealedColumn) -> int:
+        return with_lock_retries(lambda: count_stale(self.session, column, self.current), self.backoff)
+
+    @property
+    def stopped(self) -> bool:
+        return self.batches_left is not None and self.batches_left <= 0
+
+    def _batch(self, column: SealedColumn, after: str) -> list[str]:
+        """Re-encrypt one batch past ``after`` in its own transaction; the ctids it rewrote (none: the pass is over)."""
+
+        def attempt() -> list[str]:
+            with self.session.transaction(
+                lock_timeout=self.runner.lock_timeout, statement_timeout=self.runner.statement_timeout
+            ):
+                claimed = claim_stale(self.session, column, self.current, after=after, limit=self.batch_size)
+                values = []
+                for row in claimed:
+                    try:
+                        sealed = rewrap(Sealed(ciphertext=row.ciphertext, key_id=row.key_id), self.keyring)
+                    except SecretsError as error:
+                        raise _located(error, f"{column.label}, row at ctid {row.ctid}") from None
+                    values.append((row.ctid, sealed.ciphertext))
+                if values:
+                    write_sealed(self.session, column, self.current, values)
+            return [row.ctid for row in claimed]
+
+        return with_lock_retries(attempt, self.backoff)
+
+    def _pass(self, column: SealedColumn, pending: int) -> tuple[int, int]:
+        """One walk through the table in ctid order: (batches, rows) re-encrypted."""
+        batches = rotated = 0
+        after = FIRST_TID
+        while pending and not self.stopped:
+            done = self._batch(column, after)
+            if not done:
+                break
+            after = max(done, key=tid_order)
+            batches += 1
+            rotated += len(done)
+            self.rotated[column] = self.rotated.get(column, 0) + len(done)
+            if self.batches_left is not None:
+                self.batches_left -= 1
+            if self.progress is not None:
+                label = column.label
+                total = max(pending, self.rotated[column])
+                self.progress(
+                    RotationProgress(
+                        table=column.table, column=column.name, label=label, done=self.rotated[column], total=total
+                    )
+                )
+        return batches, rotated
+
+    def rotate(self, column: SealedColumn) -> ColumnRotation:
+        pending = left = self.stale(column)
+        rotated = batches = 0
+        for attempt in range(_MAX_PASSES):
+            if not left or self.stopped:
+                break
+            if attempt:  # rows moved behind the walk, or writers held them: a moment, then one more walk
+                time.sleep(self.backoff.delay(attempt - 1))
+            walked_batches, walked_rows = self._pass(column, pending)
+            batches, rotated = batches + walked_batches, rotated + walked_rows
+            left = self.stale(column)
+        return ColumnRotation(
+            schema=column.schema,
+            table=column.table,
+            column=column.name,
+            pending=pending,
+            rotated=rotated,
+            batches=batches,
+            remaining=left,
+        )
+
+
+def _located(error: SecretsError, where: str) -> SecretsError:
+    """The same error, its message prefixed with the row's place (never its value)."""
+    error.message = f"{where}: {error.message}"
+    error.args = (error.message,)
+    return error
+
+
+def keys_rotate(
+    settings: Settings,
+    keyring: KeyRing,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+    max_batches: int | None = None,
+    progress: Callable[[RotationProgress], None] | None = None,
+) -> RotationReport:
+    """Re-encrypt every value whose key id is not the ring's current encryption key, online and resumable."""
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ConfigError(f"--batch-size {batch_size}: expected 1 to {MAX_BATCH_SIZE} rows")
+    if max_batches is not None and max_batches < 1:
+        raise ConfigError(f"--max-batches {max_batches}: expected at least 1")
+    current = keyring.current(KeyPurpose.ENCRYPT).key_id
+    with _open(settings, "keys rotate") as session:
+        columns = sealed_columns(session)
+        if dry_run:
+            counted = []
+            for column in columns:
+                pending = with_lock_retries(partial(count_stale, session, column, current), _backoff(settings))
+                counted.append(
+                    ColumnRotation(
+                        schema=column.schema,
+                        table=column.table,
+                        column=column.name,
+                        pending=pending,
+                        rotated=0,
+                        batches=0,
+                        remaining=pending,
+                    )
+                )
+            return RotationReport(current_key_id=current, dry_run=True, stopped_early=False, columns=tuple(counted))
+        rotation = _Rotation(
+            session, settings, keyring, batch_size=batch_size, max_batches=max_batches, progress=progress
+        )
+        results = [rotation.rotate(column) for column in columns]
+        return RotationReport(
+            current_key_id=current, dry_run=False, stopped_early=rotation.stopped, columns=tuple(results)
+        )

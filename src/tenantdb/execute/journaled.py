@@ -1,0 +1,233 @@
+"""Statement-by-statement scripts, journaled in ``tenantdb.statement_journal`` so that a rerun resumes.
+
+* a statement that may run in a transaction runs in its own, together with its journal row (atomic);
+* a statement that cannot is marked ``started``, run, then marked ``done``; a rerun that finds it ``started``
+  repairs what an interrupted build leaves (an INVALID index) before running it again;
+* statements inside the file's own ``BEGIN ... COMMIT`` are journaled inside that transaction, so a kill rolls
+  back statements and journal rows together.
+
+A rerun resumes at the first statement not marked ``done``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from tenantdb.db import EventKind, JournalEntry, JournalKey, JournalState, journal_entries, journal_mark, statement_sha
+from tenantdb.db.migration_writes import TableStart, insert_writes, table_starts
+from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, MigrationFailed
+from tenantdb.execute.ledger import finish
+from tenantdb.execute.repair import already_built, drop_invalid_leftovers
+from tenantdb.execute.retry import Backoff, LockRetry, blockers_of, in_the_way
+from tenantdb.execute.step_run import StepRun, script_of
+from tenantdb.migrations import Script
+from tenantdb.sql import Rewrite, Statement, TransactionMode
+
+DONE, STARTED = JournalState.DONE, JournalState.STARTED
+
+
+def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tuple[Rewrite, ...] = ()) -> int | None:
+    """Run the script's unfinished statements and write its ledger row; returns where an interrupted run resumed."""
+    migration, session = run.migration, run.session
+    key = JournalKey(source=migration.source, version=migration.version, direction=run.step.direction)
+
+    def before() -> None:  # the rewrites' events and the session's timeouts go with the journal read
+        for rewrite in rewrites:
+            run.event(EventKind.REWRITE, rewrite.describe(), rewrite.original)
+        run.set_timeouts()
+
+    journal = journal_entries(session, key, before=before)
+    _refuse_edits_of_finished_statements(run, script, journal)
+    entries = {index: entry.state for index, entry in journal.items()}
+    resumed_at = _first_unfinished(entries, len(script.statements)) if entries else None
+    if resumed_at is not None:
+        message = f"resuming at statement {resumed_at + 1} of {len(script.statements)}"
+        run.observer.note(f"{migration.label}: {message}")
+        run.event(EventKind.RESUME, message)
+    block = _FileTransaction(run.backoff())
+    index = 0
+    while index < len(script.statements):
+        statement = script.statements[index]
+        if entries.get(index) is DONE:
+            pass
+        elif statement.transaction is TransactionMode.CONTROL or session.in_transaction:
+            restart = _run_in_file_transaction(run, key, index, statement, block)
+            if restart is not None:
+                entries = {i: state for i, state in entries.items() if i < restart}
+                index = restart
+                continue
+        elif statement.transaction is TransactionMode.OUTSIDE:
+            _run_outside(run, key, index, statement, interrupted=entries.get(index) is STARTED)
+        else:
+            _run_in_own_transaction(run, key, index, statement)
+        entries[index] = DONE
+        run.observer.statement_finished(migration, index, statement)
+        index += 1
+    _require_committed(run, script)
+    restores = run.restorer.restores(run.step)
+    if restores:
+        session.execute("BEGIN")
+    try:
+        run.restorer.restore_archives(run.step)
+        with session.pipeline():  # (BEGIN,) ledger, event and COMMIT in one round trip
+            if not restores:
+                session.execute("BEGIN")
+            finish(run, script, started)
+            session.execute("COMMIT")
+    except BaseException:
+        session.rollback()
+        raise
+    return resumed_at
+
+
+def _refuse_edits_of_finished_statements(run: StepRun, script: Script, journal: dict[int, JournalEntry]) -> None:
+    """Resuming is safe when the statements that already ran are unchanged; later ones may be fixed."""
+    for index, entry in sorted(journal.items()):
+        if entry.state is not DONE:
+            continue
+        current = script.statements[index] if index < len(script.statements) else None
+        if current is not None and statement_sha(current.text) == entry.statement_sha:
+            continue
+        raise MigrationFailed(
+            f"{run.migration.label} was interrupted after statement {index + 1} ran, "
+            "and that statement has been edited or removed since",
+            version=str(run.migration.version),
+            path=script.path,
+            line=current.line if current else None,
+            statement=current.text if current else "",
+            sqlstate=None,
+            hint="restore the statements that already ran; only the statements after them may change",
+        )
+
+
+def _first_unfinished(entries: dict[int, JournalState], total: int) -> int | None:
+    return next((i for i in range(total) if entries.get(i) is not DONE), None)
+
+
+def _run_in_file_transaction(
+    run: StepRun, key: JournalKey, index: int, statement: Statement, block: _FileTransaction
+) -> int | None:
+    """Run a statement of the file's own transaction; on a lock timeout return where to restart."""
+    session = run.session
+    if block.start is None and statement.transaction is TransactionMode.CONTROL:
+        block.start = index
+        block.files = run.table_files(script_of(run.migration, run.step.direction).statements)
+    try:
+        run.execute(statement)
+    except DatabaseError as error:  # only a lock timeout gets here; the server aborted the block
+        if block.start is None:
+            raise run.failure(statement, error) from error
+        found = tuple(blockers_of(session, run.blocked_at))
+        waited = run.wait.current
+        run.wait.timed_out(found)
+        delay = block.next_delay()
+        if delay is None:
+            spent = LockTimeoutExhausted(
+                f"gave up after {block.attempts} attempts, {run.wait.describe()}: {error.message}{in_the_way(found)}",
+                sqlstate=error.sqlstate,
+            )
+            raise run.exhausted(statement, spent) from error
+        retry = LockRetry(attempt=block.attempts, waited=waited, delay=delay, error=error, blockers=found)
+        run.on_retry(statement)(retry)
+        time.sleep(delay)
+        run.set_timeouts()
+        return block.start
+    if session.in_transaction:
+        insert_writes(session, run.transaction_writes(block.files))
+    journal_mark(session, key, index, statement.text, DONE)
+    if not session.in_transaction:
+        block.start = None
+    return None
+
+
+def _require_committed(run: StepRun, script: Script) -> None:
+    if not run.session.in_transaction:
+        return
+    run.session.rollback()
+    raise MigrationFailed(
+        f"{run.migration.label} opens a transaction it never commits",
+        version=str(run.migration.version),
+        path=script.path,
+        line=script.statements[-1].line if script.statements else None,
+        statement="",
+        sqlstate=None,
+        hint="end the file's transaction with COMMIT",
+    )
+
+
+def _run_in_own_transaction(run: StepRun, key: JournalKey, index: int, statement: Statement) -> None:
+    """The statement and its journal entry in one transaction: BEGIN goes with the statement, the journal entry
+    with COMMIT (two round trips)."""
+    session = run.session
+    may_write = run.may_write((statement,))
+
+    def attempt() -> None:
+        opened: list[list[tuple[object, ...]]] = []
+        try:
+            if run.archives(statement):
+                opened.append(run.begin(None, may_write=may_write))
+                run.execute(statement)
+            else:
+                run.execute(statement, run=lambda: opened.append(run.begin(statement, may_write=may_write)))
+            pending = run.transaction_writes(table_starts(opened[0]) if may_write else None)
+            with session.pipeline():
+                insert_writes(session, pending)
+                journal_mark(session, key, index, statement.text, DONE)
+                session.execute("COMMIT")
+        except BaseException:
+            session.rollback()
+            raise
+
+    run.retrying(statement, attempt)
+
+
+def _run_outside(run: StepRun, key: JournalKey, index: int, statement: Statement, *, interrupted: bool) -> None:
+    session, step = run.session, run.step
+    if interrupted and already_built(session, step, statement):
+        journal_mark(session, key, index, statement.text, DONE)
+        return
+    drop_invalid_leftovers(session, run.observer, step, statement)
+    with session.pipeline():  # the journal entry and the statement's timeouts: one round trip
+        journal_mark(session, key, index, statement.text, STARTED)
+        # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits
+        # for, then wait for older snapshots: a lock_timeout would only throw away finished work behind a report.
+        session.set_timeouts(lock_timeout=timedelta(0), statement_timeout=run.statement_timeout(statement), local=False)
+    finished = False
+    try:
+        run.retrying(
+            statement,
+            lambda: run.execute(statement),
+            before_retry=lambda: drop_invalid_leftovers(session, run.observer, step, statement),
+        )
+        finished = True
+    finally:
+        if not session.closed:
+            with session.pipeline():  # the migration's timeouts again and, when it ran, the journal
+                run.set_timeouts()
+                if finished:
+                    journal_mark(session, key, index, statement.text, DONE)
+    if session.closed:
+        raise ConnectionFailed(
+            f"{run.migration.label}: lost the connection after {run.where(statement)} ran",
+            hint="run the same command again: tenantdb re-reads the journal and resumes",
+        )
+
+
+class _FileTransaction:
+    """Retry state of a ``BEGIN ... COMMIT`` block written in the migration file."""
+
+    def __init__(self, backoff: Backoff) -> None:
+        self.backoff = backoff
+        self.start: int | None = None
+        self.files: dict[int, TableStart] | None = None  # user tables when the block began
+        self.attempts = 0
+        self._clock = time.monotonic()
+
+    def next_delay(self) -> float | None:
+        """Seconds to wait before restarting the block, or None when the budget is spent."""
+        self.attempts += 1
+        delay = self.backoff.delay(self.attempts)
+        if time.monotonic() - self._clock + delay > self.backoff.budget.total_seconds():
+            return None
+        return delay

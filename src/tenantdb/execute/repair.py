@@ -1,0 +1,49 @@
+"""Repairs before a concurrent index build runs again: what an interrupted or timed-out build left behind."""
+
+from __future__ import annotations
+
+from tenantdb.db import EventKind, Session, drop_index_concurrently, find_index, invalid_indexes_on
+from tenantdb.execute.event_log import record_step_event
+from tenantdb.execute.observer import Observer
+from tenantdb.plan import Step
+from tenantdb.sql import Statement
+
+
+def already_built(session: Session, step: Step, statement: Statement) -> bool:
+    """An interrupted CREATE INDEX CONCURRENTLY whose index is complete and valid needs no rerun."""
+    target = statement.concurrent_index
+    if target is None or target.rebuild or target.name is None:
+        return False
+    index = find_index(session, target.schema, target.name)
+    if index is None or not index.valid:
+        return False
+    message = f"index {index.schema}.{index.name} was built before the interruption"
+    record_step_event(session, step, EventKind.REPAIR, message, statement)
+    return True
+
+
+def drop_invalid_leftovers(session: Session, observer: Observer, step: Step, statement: Statement) -> None:
+    """Drop the INVALID index an interrupted or timed-out concurrent build left behind."""
+    target = statement.concurrent_index
+    if target is None:
+        return
+    if target.rebuild and target.name is not None:
+        candidates = [
+            found
+            for suffix in ("_ccnew", "_ccold")
+            if (found := find_index(session, target.schema, target.name + suffix)) is not None
+        ]
+    elif target.name is not None:
+        found = find_index(session, target.schema, target.name)
+        candidates = [found] if found is not None else []
+    elif target.table is not None:
+        candidates = invalid_indexes_on(session, target.table_schema, target.table)
+    else:
+        candidates = []
+    for index in candidates:
+        if index.valid and not index.name.endswith("_ccold"):
+            continue
+        drop_index_concurrently(session, index.schema, index.name)
+        message = f"dropped INVALID index {index.schema}.{index.name} before retrying"
+        record_step_event(session, step, EventKind.REPAIR, message, statement)
+        observer.note(f"dropped INVALID index {index.schema}.{index.name} left by an interrupted build")

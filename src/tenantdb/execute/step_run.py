@@ -1,0 +1,216 @@
+"""One step of a run: its session and settings, the migration's timeouts, lock-timeout retries, and failures that
+name the file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from datetime import timedelta
+
+from tenantdb.config import RunnerSettings
+from tenantdb.db import EventKind, Session, explain_missing_extension, is_lock_timeout
+from tenantdb.db.migration_writes import TABLE_FILES, PendingWrite, TableStart, table_files, transaction_writes
+from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, MigrationFailed, TenantdbError
+from tenantdb.execute.archiving import archive_before
+from tenantdb.execute.event_log import record_step_event
+from tenantdb.execute.observer import Observer
+from tenantdb.execute.restoring import Restorer
+from tenantdb.execute.retry import Backoff, LockRetry, LockWait, blockers_of, with_lock_retries
+from tenantdb.migrations import Direction, Migration, Script
+from tenantdb.migrations.foreign_ledgers import ForeignLedger
+from tenantdb.plan import Step
+from tenantdb.sql import Statement, destructions
+from tenantdb.sql.targets import may_write_rows
+
+RetryHook = Callable[[LockRetry], None]
+
+
+class StepRun:
+    """The state of one step while it runs: retries so far, the current lock wait, the statement last blocked."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: RunnerSettings,
+        observer: Observer,
+        step: Step,
+        *,
+        restorer: Restorer,
+        foreign_ledger: ForeignLedger | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.observer = observer
+        self.step = step
+        self.restorer = restorer
+        self.foreign_ledger = foreign_ledger  # another tool's ledger kept in step with the project's steps
+        self.retries = 0
+        self.wait = LockWait.of(settings, step.migration.lock_timeout)
+        self.blocked_at: Statement | None = None  # the statement whose lock wait timed out last
+
+    @property
+    def migration(self) -> Migration:
+        return self.step.migration
+
+    def event(
+        self,
+        kind: EventKind,
+        message: str,
+        statement: Statement | str | None = None,
+        sqlstate: str | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> None:
+        record_step_event(self.session, self.step, kind, message, statement, sqlstate, details)
+
+    def where(self, statement: Statement) -> str:
+        return f"{script_of(self.migration, self.step.direction).path.name}:{statement.line}"
+
+    # -- timeouts and retries -------------------------------------------------------------------------
+
+    def lock_timeout(self) -> timedelta:
+        """The current attempt's lock wait (adaptive: see :mod:`tenantdb.execute.retry`)."""
+        return self.wait.current
+
+    def statement_timeout(self, statement: Statement | None = None) -> timedelta:
+        if self.migration.statement_timeout is not None:
+            return self.migration.statement_timeout
+        if statement is not None and statement.concurrent_index is not None:
+            return self.settings.index_statement_timeout
+        return self.settings.statement_timeout
+
+    def set_timeouts(self) -> None:
+        """The migration's timeouts for the session (statement-by-statement scripts)."""
+        self.session.set_timeouts(
+            lock_timeout=self.lock_timeout(), statement_timeout=self.statement_timeout(), local=False
+        )
+
+    def begin(self, first: Statement | None, *, may_write: bool) -> list[tuple[object, ...]]:
+        """BEGIN, the timeouts, the user tables (when the step may write rows) and the first statement: one round
+        trip; returns the user tables' rows."""
+        return self.session.begin(
+            lock_timeout=self.lock_timeout(),
+            statement_timeout=self.statement_timeout(),
+            read=TABLE_FILES if may_write else None,
+            first=first.text if first is not None else None,
+        )
+
+    def backoff(self) -> Backoff:
+        return Backoff(
+            base=self.settings.retry_base_delay,
+            cap=self.settings.retry_max_delay,
+            budget=self.settings.lock_retry_budget,
+        )
+
+    def on_retry(self, statement: Statement | None) -> RetryHook:
+        def hook(retry: LockRetry) -> None:
+            self.retries += 1
+            self.session.rollback()
+            where = statement or self.blocked_at
+            self.event(EventKind.LOCK_RETRY, retry.message(), where, retry.error.sqlstate, retry.details())
+            self.observer.lock_retry(self.migration, retry.attempt, retry.delay, retry.reason())
+
+        return hook
+
+    def retrying(
+        self,
+        statement: Statement | None,
+        action: Callable[[], None],
+        before_retry: Callable[[], None] | None = None,
+    ) -> None:
+        """Run ``action`` with lock-timeout retries; a spent budget names the migration and is logged."""
+        self.wait = LockWait.of(self.settings, self.migration.lock_timeout)
+        self.blocked_at = None
+        try:
+            with_lock_retries(
+                action,
+                self.backoff(),
+                wait=self.wait,
+                blockers=lambda: blockers_of(self.session, self.blocked_at),
+                on_retry=self.on_retry(statement),
+                before_retry=before_retry,
+            )
+        except LockTimeoutExhausted as error:
+            raise self.exhausted(statement, error) from error
+
+    def exhausted(self, statement: Statement | None, error: LockTimeoutExhausted) -> LockTimeoutExhausted:
+        where = f" at {self.where(statement)}" if statement else ""
+        exhausted = LockTimeoutExhausted(
+            f"{self.migration.label} ({self.step.direction}){where}: {error.message}",
+            sqlstate=error.sqlstate,
+            hint=error.hint
+            or "a long transaction holds a conflicting lock (see pg_stat_activity); retry later "
+            "or raise [runner] lock_retry_budget",
+        )
+        self.session.rollback()
+        with suppress(TenantdbError):  # the connection is gone; the error itself still reaches the user
+            self.event(EventKind.FAILURE, exhausted.message, statement, error.sqlstate)
+        return exhausted
+
+    # -- statements -----------------------------------------------------------------------------------
+
+    def archives(self, statement: Statement) -> bool:
+        """Whether the statement destroys data that is archived first (in its transaction, before it runs)."""
+        return self.settings.archive and bool(destructions(statement))
+
+    def execute(self, statement: Statement, run: Callable[[], None] | None = None) -> None:
+        """Run one statement (or ``run``, which sends it with others and archives nothing); a failure becomes
+        MigrationFailed (lock timeouts and lost connections pass)."""
+        try:
+            if run is not None:
+                run()
+            else:
+                if self.settings.archive:
+                    archive_before(self.session, self.step, statement)
+                self.session.run_script(statement.text)
+        except ConnectionFailed as error:
+            raise ConnectionFailed(
+                f"{self.migration.label} ({self.step.direction}) at {self.where(statement)}: {error.message}",
+                sqlstate=error.sqlstate,
+                hint=error.hint,
+            ) from error
+        except DatabaseError as error:
+            if is_lock_timeout(error):
+                self.blocked_at = statement
+                raise
+            raise self.failure(statement, explain_missing_extension(error)) from error
+
+    def failure(self, statement: Statement, error: DatabaseError) -> MigrationFailed:
+        migration = self.migration
+        self.session.rollback()
+        failure = MigrationFailed(
+            f"{migration.label} ({self.step.direction}) failed at {self.where(statement)}: {error.message}",
+            version=str(migration.version),
+            path=script_of(migration, self.step.direction).path,
+            line=statement.line,
+            statement=statement.text,
+            sqlstate=error.sqlstate,
+            hint=error.hint,
+        )
+        with suppress(TenantdbError):  # the connection is gone; the error itself still reaches the user
+            self.event(EventKind.FAILURE, failure.message, failure.statement, failure.sqlstate)
+        return failure
+
+    # -- what an up step's transaction wrote, for ``rollback --level data`` ---------------------------
+
+    def may_write(self, statements: Sequence[Statement]) -> bool:
+        """Whether what the transaction writes is recorded: an up step with a statement that may write rows.
+
+        Leaving a transaction unrecorded is always safe: ``rollback --level data`` only removes rows whose
+        transaction was recorded.
+        """
+        return self.step.direction is Direction.UP and any(may_write_rows(statement) for statement in statements)
+
+    def table_files(self, statements: Sequence[Statement]) -> dict[int, TableStart] | None:
+        """Tables before an up step's transaction, when it may write rows (None: nothing will be recorded)."""
+        return table_files(self.session) if self.may_write(statements) else None
+
+    def transaction_writes(self, files: Mapping[int, TableStart] | None) -> list[PendingWrite]:
+        if files is None:
+            return []
+        return transaction_writes(self.session, self.migration.source, self.migration.version, files)
+
+
+def script_of(migration: Migration, direction: Direction) -> Script:
+    script = migration.up if direction is Direction.UP else migration.down
+    assert script is not None, "the planner only plans downs that exist"
+    return script
