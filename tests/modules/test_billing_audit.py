@@ -193,6 +193,16 @@ def test_secret_columns_are_redacted_by_suffix_and_by_the_redaction_list(billing
     assert rows[3]["old_values"]["bank_account"] == "[redacted]"
 
 
+def test_the_plaintext_stripe_customer_id_is_redacted_like_its_encrypted_successor(billing: Session) -> None:
+    tenant = new_company(billing, "acme")
+    subscription = a_subscription(billing, tenant, a_plan(billing))
+    billing.execute("UPDATE subscriptions SET stripe_customer_id = 'cus_SECRET42' WHERE subscription_id = %s",
+                    (subscription,))  # fmt: skip
+    (row,) = audit_rows(billing, "operation = 'UPDATE'")
+    assert row["new_values"]["stripe_customer_id"] == "[redacted]" and "stripe_customer_id" in row["changed_columns"]
+    assert "cus_SECRET42" not in str(audit_rows(billing))
+
+
 def test_the_redaction_list_can_grow_but_never_shrink_outside_a_migration(billing: Session, dsn: str) -> None:
     listed = billing.fetch_value("SELECT count(*) FROM billing_audit_redactions")
     assert listed and int(listed) > 0
