@@ -193,6 +193,16 @@ def test_secret_columns_are_redacted_by_suffix_and_by_the_redaction_list(billing
     assert rows[3]["old_values"]["bank_account"] == "[redacted]"
 
 
+def test_the_plaintext_stripe_customer_id_is_redacted_like_its_encrypted_successor(billing: Session) -> None:
+    tenant = new_company(billing, "acme")
+    subscription = a_subscription(billing, tenant, a_plan(billing))
+    billing.execute("UPDATE subscriptions SET stripe_customer_id = 'cus_SECRET42' WHERE subscription_id = %s",
+                    (subscription,))  # fmt: skip
+    (row,) = audit_rows(billing, "operation = 'UPDATE'")
+    assert row["new_values"]["stripe_customer_id"] == "[redacted]" and "stripe_customer_id" in row["changed_columns"]
+    assert "cus_SECRET42" not in str(audit_rows(billing))
+
+
 def test_the_redaction_list_can_grow_but_never_shrink_outside_a_migration(billing: Session, dsn: str) -> None:
     listed = billing.fetch_value("SELECT count(*) FROM billing_audit_redactions")
     assert listed and int(listed) > 0
@@ -406,3 +416,27 @@ def test_rolling_the_trail_back_archives_it_and_applying_it_again_restores_it(bi
     a_plan(billing, "after")  # the identity continues after the restored rows
     assert [r["operation"] for r in audit_rows(billing)][-1] == "INSERT"
     assert rejected(billing, "DELETE FROM billing_audit_log") == INSUFFICIENT_PRIVILEGE
+
+
+def test_billing_0008s_encrypted_and_hashed_columns_never_reach_the_trail(billing: Session) -> None:
+    """The columns billing 0008 adds (<name>_ciphertext with its <name>_key_id, <name>_hmac) are redacted by their
+    suffix; the key id, which is no secret, stays readable (it says which key a rotation moved a value to)."""
+    tenant = new_company(billing, "acme")
+    subscription = a_subscription(billing, tenant, a_plan(billing))
+    payment = a_payment(billing, tenant, subscription)
+    ciphertext, digest = b"sealed-pm_SECRET", bytes(range(32))
+    billing.execute(
+        "UPDATE payments SET payment_method_ciphertext = %s, payment_method_key_id = 'k2026',"
+        " card_fingerprint_hmac = %s WHERE payment_id = %s",
+        (ciphertext, digest, payment),
+    )
+    billing.execute(
+        "UPDATE subscriptions SET stripe_customer_ciphertext = %s, stripe_customer_key_id = 'k2026'", (ciphertext,)
+    )
+    payment_row, subscription_row = audit_rows(billing, "operation = 'UPDATE'")
+    assert payment_row["new_values"]["payment_method_ciphertext"] == "[redacted]"
+    assert payment_row["new_values"]["card_fingerprint_hmac"] == "[redacted]"
+    assert payment_row["new_values"]["payment_method_key_id"] == "k2026"
+    assert subscription_row["new_values"]["stripe_customer_ciphertext"] == "[redacted]"
+    trail = str(billing.fetch_value("SELECT string_agg(new_values::text, ' ') FROM billing_audit_log"))
+    assert ciphertext.hex() not in trail and digest.hex() not in trail

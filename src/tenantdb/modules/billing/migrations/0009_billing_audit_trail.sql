@@ -24,6 +24,8 @@ COMMENT ON TABLE billing_audit_redactions IS
     'columns named *_ciphertext or *_hmac are redacted without being listed. db_administrators may add names, '
     'never remove them.';
 INSERT INTO billing_audit_redactions (column_name, reason) VALUES
+    ('stripe_customer_id', 'Stripe''s customer id, encrypted as stripe_customer_ciphertext since billing 0008: '
+                           'its plaintext column stays redacted while applications move off it'),
     ('card_number', 'a payment card number (PCI DSS)'),
     ('card_cvc', 'a card security code (PCI DSS)'),
     ('api_key', 'a credential'),
