@@ -131,6 +131,28 @@ def test_restoring_archived_rows_does_not_fire_user_triggers(session: Session, t
     assert session.fetch_value("SELECT tgenabled FROM pg_trigger WHERE tgname = 'items_bump'") == "O"
 
 
+def test_restoring_archived_rows_keeps_each_triggers_firing_mode(session: Session, tmp_path: Path) -> None:
+    """A trigger that fires ALWAYS (an append-only guard, a change note) or only on a REPLICA is disabled while the
+    rows go back, then enabled in the same mode: a plain ENABLE TRIGGER would make it fire on the origin only."""
+    files = {
+        "0001_items.sql": "-- migrate:up\nCREATE TABLE items (id int PRIMARY KEY);\n"
+        "CREATE FUNCTION keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+        "CREATE TRIGGER items_always BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION keep();\n"
+        "CREATE TRIGGER items_replica BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION keep();\n"
+        "CREATE TRIGGER items_origin BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION keep();\n"
+        "ALTER TABLE items ENABLE ALWAYS TRIGGER items_always, ENABLE REPLICA TRIGGER items_replica;\n"
+        "-- migrate:down\nDROP TABLE items;\nDROP FUNCTION keep();\n",
+    }
+    migrations = load_migrations(write_files(tmp_path, files))
+    up(session, migrations)
+    session.execute("INSERT INTO items SELECT generate_series(1, 4)")
+    down(session, migrations)
+    up(session, migrations)
+    assert session.fetch_value("SELECT count(*) FROM items") == 4
+    modes = session.fetch_all("SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'items'::regclass ORDER BY 1")
+    assert modes == [("items_always", "A"), ("items_origin", "O"), ("items_replica", "R")]
+
+
 def test_drop_cascade_archives_every_view_it_removes(session: Session, tmp_path: Path) -> None:
     """A down's DROP TABLE ... CASCADE removes the views built on the table: each definition (views on views
     too) and a materialized view's rows are archived; re-applying restores the table, never into a view."""

@@ -46,6 +46,7 @@ from tests.modules.security_world import (
     TENANT_ROLES,
     TENANT_SEEDS,
     TENANT_TABLES,
+    TRIGGER_FILLED,
     Tenant,
     World,
     a_reader,
@@ -62,6 +63,8 @@ from tests.modules.security_world import (
     readable_columns,
     readable_rows,
     rows_as_text,
+    rows_in_all,
+    rows_per_tenant,
     switch_tenant,
     visible_rows,
     writable_columns,
@@ -106,10 +109,10 @@ def test_the_world_holds_every_tenant_table_with_rows_of_every_tenant(world: Wor
         " (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')) ORDER BY 1"
     )
     assert tuple(row[0] for row in in_database) == TENANT_TABLES
-    unseeded = [table for table in TENANT_TABLES if table not in TENANT_SEEDS]
+    unseeded = [table for table in TENANT_TABLES if table not in TENANT_SEEDS and table not in TRIGGER_FILLED]
     assert unseeded == [], "add canary rows for these tables to TENANT_SEEDS"
     for table in TENANT_TABLES:
-        assert [count_of(admin, table, tenant) for tenant in world.tenants] == [1, 1, 1], table
+        assert [count_of(admin, table, tenant) for tenant in world.tenants] == [rows_per_tenant(table)] * 3, table
 
 
 def test_verify_passes_on_every_module(world: World, admin: Session) -> None:
@@ -174,7 +177,10 @@ def test_r2_every_tenant_table_has_the_policy_set(admin: Session, table: str) ->
     }
     assert ("tenant_guard", "RESTRICTIVE", "{application_service,tenant_api}", "ALL") in policies
     assert ("analysts_read", "PERMISSIVE", "{business_analysts}", "SELECT") in policies
-    assert ("administrators_manage", "PERMISSIVE", "{db_administrators}", "ALL") in policies
+    if table == "billing_audit_log":  # no role may change the billing audit trail: administrators read it
+        assert ("administrators_read", "PERMISSIVE", "{db_administrators}", "SELECT") in policies
+    else:
+        assert ("administrators_manage", "PERMISSIVE", "{db_administrators}", "ALL") in policies
     tenant_permissive = [p for p in policies if p[1] == "PERMISSIVE" and "tenant_api" in p[2]]
     assert tenant_permissive, f"{table}: no permissive policy lets a tenant role reach its own rows"
 
@@ -556,7 +562,7 @@ def test_r12_a_careless_permissive_policy_added_later_cannot_widen_a_tenant(
         admin.execute("SET LOCAL ROLE tenant_api")
         switch_tenant(admin, world.t1)
         rows = rows_as_text(admin, table)
-        assert len(rows) == 1
+        assert len(rows) == rows_per_tenant(table)
         assert leaked(world, world.t1, rows) == []
         admin.execute("RESET ROLE")
         row = one_row_of(admin, table, world.t1)
@@ -724,9 +730,10 @@ def test_r18_a_cached_plan_serves_each_role_and_tenant_its_own_rows(world: World
                         through_function = [str(r[0]) for r in admin.fetch_all("SELECT pg_temp.rows_of_table()")]
                     for rows in (prepared, through_function):
                         if role == "business_analysts":
-                            assert len(rows) == 3  # analysts read every tenant by design
+                            assert len(rows) == rows_in_all(table)  # analysts read every tenant by design
                         else:
-                            assert len(rows) == 1 and leaked(world, tenant, rows) == [], (role, tenant.number)
+                            assert len(rows) == rows_per_tenant(table), (role, tenant.number)
+                            assert leaked(world, tenant, rows) == [], (role, tenant.number)
     finally:
         admin.execute("DEALLOCATE rows_of_table")
         admin.execute("DROP FUNCTION pg_temp.rows_of_table()")
@@ -748,9 +755,12 @@ def test_r20_copy_out_as_a_tenant_exports_only_its_rows(world: World, table: str
         connection.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
         connection.execute("SELECT set_config(%s, %s, true)", (SETTING, world.t1.id))
         for statement, expected in (
-            (sql.SQL("COPY (SELECT * FROM {} AS t) TO STDOUT").format(rows), 1),
+            (sql.SQL("COPY (SELECT * FROM {} AS t) TO STDOUT").format(rows), rows_per_tenant(table)),
             # Under row-level security COPY table TO reads the table ONLY: a partitioned parent exports nothing.
-            (sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table), names), 0 if partitioned else 1),
+            (
+                sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table), names),
+                0 if partitioned else rows_per_tenant(table),
+            ),
         ):
             with connection.cursor().copy(statement) as copy:
                 lines = b"".join(bytes(chunk) for chunk in copy).decode().splitlines()
@@ -866,8 +876,8 @@ def test_each_tenant_reads_exactly_its_own_rows_through_every_tenant_role(
             rows = visible_rows(admin, role, tenant, table)
             if rows is None:
                 continue  # this role may not read the table at all
-            assert len(rows) == 1, (role, tenant.number)
-            assert tenant.id in rows[0]
+            assert len(rows) == rows_per_tenant(table), (role, tenant.number)
+            assert all(tenant.id in row for row in rows)
             assert leaked(world, tenant, rows) == [], (role, tenant.number)
 
 
@@ -884,9 +894,13 @@ def test_analysts_read_every_tenant_and_write_nothing(world: World, admin: Sessi
 def test_administrators_manage_every_tenants_rows(world: World, admin: Session, table: str) -> None:
     key = sql.Identifier(key_column(table))
     with acting(admin, "db_administrators", None):
-        assert len(rows_as_text(admin, table)) == 3
+        assert len(rows_as_text(admin, table)) == rows_in_all(table)
         if table == "audit_logs":
             assert admin.execute_count(sql.SQL("DELETE FROM audit_logs WHERE tenant_id = %s"), (world.t2.id,)) == 1
+        elif table == "billing_audit_log":  # append-only for every role (tests/modules/test_billing_audit.py)
+            with pytest.raises(DatabaseError) as error:
+                admin.execute(sql.SQL("UPDATE {} SET {} = {}").format(sql.Identifier(table), key, key))
+            assert error.value.sqlstate == INSUFFICIENT_PRIVILEGE
         else:
             updated = admin.execute_count(sql.SQL("UPDATE {} SET {} = {}").format(sql.Identifier(table), key, key))
             assert updated == 3

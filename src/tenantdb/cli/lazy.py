@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "events": "tenantdb.cli.events_app:events_app",
     "tokens": "tenantdb.cli.tokens_app:tokens_app",
     "keys": "tenantdb.cli.keys_app:keys_app",
+    "audit": "tenantdb.cli.audit_cmd:audit",
 }
 """Command name -> ``module:attribute``, a function (one command) or a ``typer.Typer`` (a group), in help order."""
 

@@ -563,8 +563,10 @@ def restore(
             kept_live = True
         session.execute("RELEASE SAVEPOINT tenantdb_restore_rows")
         _advance_sequences(session, entry, columns)
-    for name in triggers:
-        session.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(live, sql.Identifier(name)))
+    for name, mode in triggers.items():  # in the mode each had: ALWAYS and REPLICA triggers stay what they were
+        session.execute(
+            sql.SQL("ALTER TABLE {} ENABLE {} TRIGGER {}").format(live, _FIRING_MODES[mode], sql.Identifier(name))
+        )
     session.execute("UPDATE tenantdb.archive SET restored_at = clock_timestamp() WHERE id = %s", (entry.id,))
     return Restored(written=written, left=left, conflicts_kept_live=kept_live)
 
@@ -789,13 +791,19 @@ def _advance_sequences(session: Session, entry: ArchiveEntry, columns: Sequence[
         )
 
 
-def enabled_user_triggers(session: Session, schema: str, table: str) -> list[str]:
+# pg_trigger.tgenabled -> the ENABLE clause that restores it: O fires on the origin, A always, R on a replica.
+_FIRING_MODES = {"O": sql.SQL(""), "A": sql.SQL("ALWAYS"), "R": sql.SQL("REPLICA")}
+
+
+def enabled_user_triggers(session: Session, schema: str, table: str) -> dict[str, str]:
+    """The table's enabled user triggers and the mode each fires in (``pg_trigger.tgenabled``: O, A or R)."""
     rows = session.fetch_all(
-        "SELECT tgname FROM pg_trigger WHERE tgrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
+        "SELECT tgname, tgenabled FROM pg_trigger"
+        " WHERE tgrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass"
         " AND NOT tgisinternal AND tgenabled <> 'D' ORDER BY tgname",
         (schema, table),
     )
-    return [str(row[0]) for row in rows]
+    return {str(row[0]): str(row[1]) for row in rows}
 
 
 def purge(session: Session, older_than: timedelta) -> list[ArchiveEntry]:
