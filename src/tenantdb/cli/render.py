@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import sys
+import textwrap
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -36,8 +37,12 @@ def output_width() -> int:
 
 
 def prose(text: str) -> None:
-    """A line of text wrapped between words at :func:`output_width` (commands, paths and URLs stay unwrapped)."""
-    stdout.print(text, width=output_width(), soft_wrap=False)
+    """A line of text wrapped between words at :func:`output_width`; a word longer than the line (a path, a URL,
+    a command) stays whole on its own line, where rich would fold it mid-word."""
+    width = output_width()
+    lines = text.split("\n")
+    wrapped = [textwrap.fill(line, width=width, break_long_words=False, break_on_hyphens=False) for line in lines]
+    stdout.print("\n".join(wrapped), soft_wrap=True)
 
 
 def print_table(table: Table) -> None:
