@@ -11,8 +11,8 @@ from rich.table import Table
 from tenantdb import commands
 from tenantdb.bi import parse_month
 from tenantdb.bi.emit import OptimizationStatus, Transition, Transitioned
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
-from tenantdb.cli.render import emit_json, print_table, prose, stdout
+from tenantdb.cli.options import DATABASE, Common, shared
+from tenantdb.cli.render import print_table, prose, stdout
 from tenantdb.errors import ConfigError
 
 actions_app = typer.Typer(
@@ -69,6 +69,7 @@ def show_transition(done: Transitioned) -> None:
 
 
 @actions_app.command("list")
+@shared(*DATABASE)
 def list_actions(
     month: Annotated[str | None, typer.Option("--month", help="Only this month's, YYYY-MM.")] = None,
     status: Annotated[
@@ -76,21 +77,20 @@ def list_actions(
         typer.Option("--status", help=f"Only these: {', '.join(status.value for status in OptimizationStatus)}."),
     ] = None,
     tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant's: id, slug or name.")] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """List the cost optimizations, newest month and largest savings first, with status and realized savings."""
 
     def action() -> commands.ActionsList:
         return commands.actions_list(
-            settings_from(project, dsn, None, None),
+            common.settings(),
             month=None if month is None else parse_month(month),
             status=None if status is None else _status(status),
             tenant=tenant,
         )
 
-    run_command(as_json, action, lambda listing: emit_json(listing) if as_json else show_list(listing))
+    common.run(action, show_list)
 
 
 def _status(text: str) -> OptimizationStatus:
@@ -102,27 +102,23 @@ def _status(text: str) -> OptimizationStatus:
         ) from None
 
 
-def _transition(change: Transition, reference: str, note: str | None, project: ProjectOpt, dsn: DsnOpt,
-                as_json: bool) -> None:  # fmt: skip
-    run_command(
-        as_json,
-        lambda: commands.actions_transition(settings_from(project, dsn, None, None), reference, change, note=note),
-        lambda done: emit_json(done) if as_json else show_transition(done),
+def _transition(change: Transition, reference: str, note: str | None, common: Common) -> None:
+    common.run(
+        lambda: commands.actions_transition(common.settings(), reference, change, note=note),
+        show_transition,
     )
 
 
 @actions_app.command("accept")
-def accept(
-    reference: IdArg, note: NoteOpt = None, project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False
-) -> None:
+@shared(*DATABASE)
+def accept(reference: IdArg, note: NoteOpt = None, *, common: Common) -> None:
     """Accept a recommended optimization: it is going to be done."""
-    _transition(Transition.ACCEPT, reference, note, project, dsn, as_json)
+    _transition(Transition.ACCEPT, reference, note, common)
 
 
 @actions_app.command("done")
-def done(
-    reference: IdArg, note: NoteOpt = None, project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False
-) -> None:
+@shared(*DATABASE)
+def done(reference: IdArg, note: NoteOpt = None, *, common: Common) -> None:
     """Record that an optimization was done (recommended or accepted before), by the database user, now.
 
     Each month that begins afterwards measures its realized savings when it is refreshed.
@@ -131,12 +127,11 @@ def done(
 
     A fix_deliverability action done also resolves the customer's revenue at risk of that month.
     """
-    _transition(Transition.DONE, reference, note, project, dsn, as_json)
+    _transition(Transition.DONE, reference, note, common)
 
 
 @actions_app.command("dismiss")
-def dismiss(
-    reference: IdArg, note: NoteOpt = None, project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False
-) -> None:
+@shared(*DATABASE)
+def dismiss(reference: IdArg, note: NoteOpt = None, *, common: Common) -> None:
     """Dismiss a recommended (or accepted) optimization: it will not be done."""
-    _transition(Transition.DISMISS, reference, note, project, dsn, as_json)
+    _transition(Transition.DISMISS, reference, note, common)

@@ -12,9 +12,9 @@ from rich.table import Table
 from tenantdb import commands
 from tenantdb.bi import DEFAULT_TOLERANCE, ForgottenMonth, MonthRefresh, RefreshReport, RefreshRequest, parse_month
 from tenantdb.bi.changes import Stage
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
+from tenantdb.cli.options import DATABASE, Common, parse_ratio, shared
 from tenantdb.cli.progress import LineProgress
-from tenantdb.cli.render import emit_json, print_table, stderr, stdout
+from tenantdb.cli.render import print_table, stderr, stdout
 from tenantdb.errors import ConfigError
 
 bi_app = typer.Typer(
@@ -65,6 +65,7 @@ def show_refresh(report: RefreshReport) -> None:
 
 
 @bi_app.command("refresh")
+@shared(*DATABASE)
 def refresh(
     months: Annotated[
         list[str] | None,
@@ -85,9 +86,8 @@ def refresh(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Months refreshed at once, each on a connection of its own.")
     ] = 2,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Allocate costs and recompute the per-tenant rollups of module bi, month by month.
 
@@ -107,18 +107,17 @@ def refresh(
             tolerance=parse_ratio("--tolerance", tolerance, "0.02 or 2%"),
             jobs=jobs,
         )
-        settings = settings_from(project, dsn, None, None)
-        return commands.bi_refresh(settings, request, RefreshProgress(stderr, quiet=as_json))
+        return commands.bi_refresh(common.settings(), request, RefreshProgress(stderr, quiet=common.as_json))
 
-    run_command(as_json, action, lambda report: emit_json(report) if as_json else show_refresh(report))
+    common.run(action, show_refresh)
 
 
 @bi_app.command("forget")
+@shared(*DATABASE)
 def forget(
     month: Annotated[str, typer.Option("--month", help="The refreshed month to remove, YYYY-MM.")],
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Remove every rollup of a refreshed month (a month refreshed by mistake), in one transaction.
 
@@ -126,13 +125,8 @@ def forget(
     """
 
     def render(done: ForgottenMonth) -> None:
-        if as_json:
-            emit_json(done)
-        else:
-            stdout.print(
-                f"forgot {done.month:%Y-%m}: {done.lines:,} allocation lines and {done.tenants:,} customers' rollups"
-            )
+        stdout.print(
+            f"forgot {done.month:%Y-%m}: {done.lines:,} allocation lines and {done.tenants:,} customers' rollups"
+        )
 
-    run_command(
-        as_json, lambda: commands.bi_forget(settings_from(project, dsn, None, None), parse_month(month)), render
-    )
+    common.run(lambda: commands.bi_forget(common.settings(), parse_month(month)), render)

@@ -8,7 +8,7 @@ from uuid import UUID
 import typer
 
 from tenantdb import commands
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.options import DATABASE, Common, shared
 from tenantdb.cli.render import emit_json, stdout
 from tenantdb.db.context_keys import NewContextKey
 from tenantdb.errors import ConfigError
@@ -38,12 +38,12 @@ def show_status(status: commands.ContextStatus) -> None:
 
 
 @context_app.command("status")
-def status(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+@shared(*DATABASE)
+def status(common: Common) -> None:
     """Which mode the database is in, and the ids of its signing keys (never the secrets)."""
-    run_command(
-        as_json,
-        lambda: commands.context_status(settings_from(project, dsn, None, None)),
-        lambda result: emit_json(result) if as_json else show_status(result),
+    common.run(
+        lambda: commands.context_status(common.settings()),
+        show_status,
     )
 
 
@@ -58,7 +58,8 @@ def show_new_key(key: NewContextKey) -> None:
 
 
 @key_app.command("add")
-def key_add(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+@shared(*DATABASE)
+def key_add(common: Common) -> None:
     """Make a random 256-bit signing key and print its id and secret once.
 
     The first key switches the database to signed mode at once: from then on only requests that present a valid
@@ -66,30 +67,31 @@ def key_add(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = F
     sign with it everywhere, then remove the old one.
     """
 
-    def render(key: NewContextKey) -> None:
-        if as_json:
-            emit_json({"key_id": str(key.key_id), "secret": key.secret.hex(), "created_at": key.created_at})
-        else:
-            show_new_key(key)
-
-    run_command(as_json, lambda: commands.context_key_add(settings_from(project, dsn, None, None)), render)
+    common.run(
+        lambda: commands.context_key_add(common.settings()),
+        show_new_key,
+        emit=lambda key: emit_json(
+            {"key_id": str(key.key_id), "secret": key.secret.hex(), "created_at": key.created_at}
+        ),
+    )
 
 
 @key_app.command("list")
-def key_list(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+@shared(*DATABASE)
+def key_list(common: Common) -> None:
     """The signing keys' ids and ages (never their secrets)."""
-    status(project, dsn, as_json)
+    common.run(lambda: commands.context_status(common.settings()), show_status)
 
 
 @key_app.command("remove")
+@shared(*DATABASE)
 def key_remove(
     key_id: Annotated[str, typer.Argument(help="The key's id, as `tenantdb context key list` shows it.")],
     yes: Annotated[
         bool, typer.Option("--yes", help="Confirm removing the last key, which returns the database to plain mode.")
     ] = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Remove a signing key: tokens signed with it stop working at once."""
 
@@ -98,7 +100,7 @@ def key_remove(
             parsed = UUID(key_id)
         except ValueError:
             raise ConfigError(f"{key_id!r} is not a key id", hint="`tenantdb context key list` shows them") from None
-        settings = settings_from(project, dsn, None, None)
+        settings = common.settings()
         current = commands.context_status(settings)
         if not yes and [key.key_id for key in current.keys] == [parsed]:
             raise ConfigError(
@@ -108,4 +110,4 @@ def key_remove(
             )
         return commands.context_key_remove(settings, parsed)
 
-    run_command(as_json, action, lambda result: emit_json(result) if as_json else show_status(result))
+    common.run(action, show_status)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -11,14 +11,7 @@ from rich.markup import escape
 from tenantdb import commands
 from tenantdb.cli import views
 from tenantdb.cli.maintain_cmd import maintain
-from tenantdb.cli.options import (
-    DsnOpt,
-    JsonOpt,
-    ProjectOpt,
-)
-from tenantdb.cli.options import render_view as _render
-from tenantdb.cli.options import run_command as _run
-from tenantdb.cli.options import settings_from as _settings
+from tenantdb.cli.options import DATABASE, MIGRATION, Common, Shared, shared
 from tenantdb.cli.render import emit_json, stdout
 from tenantdb.config import parse_duration
 from tenantdb.errors import ConfigError
@@ -30,124 +23,96 @@ archive_app = typer.Typer(
 
 
 @db_app.command("status")
-def db_status(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+@shared(Shared.PROJECT, Shared.JSON)
+def db_status(common: Common) -> None:
     """Show whether the project's embedded PostgreSQL is initialized and running."""
-    _run(
-        as_json,
-        lambda: commands.db_status(_settings(project, None, None, None)),
-        _render(as_json, views.show_db_status),
-    )
+    common.run(lambda: commands.db_status(common.settings()), views.show_db_status)
 
 
 @db_app.command("stop")
+@shared(Shared.PROJECT, Shared.JSON)
 def db_stop(
     every: Annotated[
         bool, typer.Option("--all", help="Stop every embedded server you started, from any project directory.")
     ] = False,
-    project: ProjectOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Stop the project's embedded PostgreSQL (its data is kept); --all stops every one you started."""
     if every:
-        _run(as_json, commands.db_stop_all, _render(as_json, views.show_stopped_servers))
+        common.run(commands.db_stop_all, views.show_stopped_servers)
         return
-    _run(
-        as_json,
-        lambda: commands.db_stop(_settings(project, None, None, None)),
-        lambda stopped: (
-            emit_json({"stopped": stopped}) if as_json else stdout.print("stopped" if stopped else "not running")
-        ),
+    common.run(
+        lambda: commands.db_stop(common.settings()),
+        lambda stopped: stdout.print("stopped" if stopped else "not running"),
+        emit=lambda stopped: emit_json({"stopped": stopped}),
     )
 
 
 @db_app.command("url")
+@shared(*DATABASE)
 def db_url(
     database: Annotated[str | None, typer.Option("--database", help="Name another database of the server.")] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Print the connection URL (starting the embedded server if that is what is configured)."""
-    _run(
-        as_json,
-        lambda: commands.db_url(_settings(project, dsn, None, None), database),
-        lambda url: emit_json({"url": url}) if as_json else print(url),
-    )
+    common.run(lambda: commands.db_url(common.settings(), database), print, emit=lambda url: emit_json({"url": url}))
 
 
 db_app.command("maintain")(maintain)
 
 
 @archive_app.command("list")
-def archive_list(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+@shared(*MIGRATION)
+def archive_list(common: Common) -> None:
     """Every archived table, column and set of rows: where it came from, how many rows, its state."""
-    _run(
-        as_json,
-        lambda: commands.archive_list(_settings(project, dsn, None, None)),
-        _render(as_json, views.show_archive_list),
-    )
+    common.run(lambda: commands.archive_list(common.settings()), views.show_archive_list)
 
 
 @archive_app.command("show")
+@shared(*MIGRATION)
 def archive_show(
     entry_id: Annotated[int, typer.Argument(help="The archive entry's id (see `tenantdb archive list`).")],
     limit: Annotated[int, typer.Option("--limit", help="How many archived rows to show.")] = 20,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """One archive entry and a sample of its rows."""
-    _run(
-        as_json,
-        lambda: commands.archive_show(_settings(project, dsn, None, None), entry_id, limit),
-        _render(as_json, views.show_archive_entry),
-    )
+    common.run(lambda: commands.archive_show(common.settings(), entry_id, limit), views.show_archive_entry)
 
 
 @archive_app.command("restore")
+@shared(*MIGRATION)
 def archive_restore(
     entry_id: Annotated[int, typer.Argument(help="The archive entry's id (see `tenantdb archive list`).")],
     force: Annotated[bool, typer.Option("--force", help="Restore again an entry already restored.")] = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Put archived data back into its table, cast to the live types (rows whose key exists are skipped, rows a
     rolled-back migration wrote stay archived: it recreates them)."""
-    _run(
-        as_json,
-        lambda: commands.archive_restore(_settings(project, dsn, None, None), entry_id, force=force),
-        lambda report: (
-            emit_json(report)
-            if as_json
-            else stdout.print(
-                f"restored {report.rows_written} row(s) into {escape(report.entry.object_name)}"
-                + (f"; left {report.rows_left} written by migrations that recreate them" if report.rows_left else "")
-            )
+    common.run(
+        lambda: commands.archive_restore(common.settings(), entry_id, force=force),
+        lambda report: stdout.print(
+            f"restored {report.rows_written} row(s) into {escape(report.entry.object_name)}"
+            + (f"; left {report.rows_left} written by migrations that recreate them" if report.rows_left else "")
         ),
     )
 
 
 @archive_app.command("purge")
+@shared(*MIGRATION)
 def archive_purge(
     older_than: Annotated[str, typer.Option("--older-than", help="Age, e.g. 30d, 12h (required).")],
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Drop archive copies older than the given age. Nothing is ever purged automatically."""
-
-    def action() -> Any:
-        return commands.archive_purge(_settings(project, dsn, None, None), parse_age(older_than))
-
-    _run(
-        as_json,
-        action,
-        lambda purged: (
-            emit_json({"purged": purged})
-            if as_json
-            else stdout.print(f"purged {len(purged)} archive {'copy' if len(purged) == 1 else 'copies'}")
-        ),
+    common.run(
+        lambda: commands.archive_purge(common.settings(), parse_age(older_than)),
+        lambda purged: stdout.print(f"purged {len(purged)} archive {'copy' if len(purged) == 1 else 'copies'}"),
+        emit=lambda purged: emit_json({"purged": purged}),
     )
 
 

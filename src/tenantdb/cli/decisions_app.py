@@ -10,8 +10,8 @@ from uuid import UUID
 import typer
 from rich.markup import escape
 
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
-from tenantdb.cli.render import emit_json, stdout
+from tenantdb.cli.options import DATABASE, Common, shared
+from tenantdb.cli.render import stdout
 from tenantdb.commands.connection import open_session
 from tenantdb.db import Session
 from tenantdb.errors import ConfigError, DatabaseError
@@ -37,9 +37,9 @@ decisions_app = typer.Typer(
 )
 
 
-def _in_transaction(project: ProjectOpt, dsn: DsnOpt, work: Callable[[Session], T]) -> T:
+def _in_transaction(common: Common, work: Callable[[Session], T]) -> T:
     """Run ``work`` in one transaction of the migration role; a refused recording is bad input."""
-    with open_session(settings_from(project, dsn, None, None), "decisions") as session:
+    with open_session(common.settings(), "decisions") as session:
         try:
             with session.transaction():
                 return work(session)
@@ -69,6 +69,7 @@ def show_decisions(decisions: tuple[Decision, ...]) -> None:
 
 
 @decisions_app.command("open")
+@shared(*DATABASE)
 def open_command(
     title: Annotated[str, typer.Argument(help="What is being decided, e.g. 'Raise the Pro plan to $59'.")],
     category: Annotated[DecisionCategory, typer.Option("--category", help="What kind of decision it is.")],
@@ -78,9 +79,8 @@ def open_command(
     expected_value: Annotated[
         str | None, typer.Option("--expected-value", help="What it is expected to be worth, in dollars.")
     ] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Open a strategic decision now; its strategic_decision event (stage opened) is emitted with it."""
 
@@ -90,21 +90,17 @@ def open_command(
         decision_id = open_decision(session, title=title, category=category, tenant_id=tenant_id, expected_value=value)
         return next(d for d in list_decisions(session) if d.decision_id == decision_id)
 
-    run_command(
-        as_json,
-        lambda: _in_transaction(project, dsn, work),
-        lambda d: emit_json(d) if as_json else stdout.print(f"opened decision {_describe(d)}"),
-    )
+    common.run(lambda: _in_transaction(common, work), lambda d: stdout.print(f"opened decision {_describe(d)}"))
 
 
 @decisions_app.command("decide")
+@shared(*DATABASE)
 def decide_command(
     decision_id: Annotated[str, typer.Argument(help="The decision's id (tenantdb decisions list --open).")],
     outcome: Annotated[DecisionOutcome, typer.Option("--outcome", help="What was decided.")],
     note: Annotated[str | None, typer.Option("--note", help="Why, or what follows.")] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Decide an open decision now; its strategic_decision event (stage decided, decision_hours) is emitted."""
 
@@ -115,25 +111,20 @@ def decide_command(
             raise ConfigError(f"decision id {decision_id!r} is not a uuid", hint="tenantdb decisions list") from None
         return decide(session, decision_id=key, outcome=outcome, note=note)
 
-    run_command(
-        as_json,
-        lambda: _in_transaction(project, dsn, work),
-        lambda d: emit_json(d) if as_json else stdout.print(f"decided {_describe(d)}"),
-    )
+    common.run(lambda: _in_transaction(common, work), lambda d: stdout.print(f"decided {_describe(d)}"))
 
 
 @decisions_app.command("list")
+@shared(*DATABASE)
 def list_command(
     open_only: Annotated[bool, typer.Option("--open", help="Only the decisions not decided yet.")] = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """The strategic decisions, newest first, with how long each took to decide."""
-    run_command(
-        as_json,
-        lambda: _in_transaction(project, dsn, lambda session: list_decisions(session, open_only=open_only)),
-        lambda decisions: emit_json(decisions) if as_json else show_decisions(decisions),
+    common.run(
+        lambda: _in_transaction(common, lambda session: list_decisions(session, open_only=open_only)),
+        show_decisions,
     )
 
 

@@ -10,27 +10,20 @@ from rich.markup import escape
 
 from tenantdb import commands
 from tenantdb.cli import views
-from tenantdb.cli.options import (
-    DsnOpt,
-    JsonOpt,
-    ProjectOpt,
-)
-from tenantdb.cli.options import render_view as _render
-from tenantdb.cli.options import run_command as _run
-from tenantdb.cli.options import settings_from as _settings
+from tenantdb.cli.options import DATABASE, Common, shared
 from tenantdb.cli.progress import SeedProgress
 from tenantdb.cli.render import stderr
 from tenantdb.errors import ConfigError
 
 
+@shared(*DATABASE)
 def demo(
     tenants: Annotated[
         int, typer.Option("--tenants", "-n", help="How many demo companies (tenants) to seed.")
     ] = commands.DEMO_TENANTS,
     random_seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")] = 0,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Build a demo database and print its executive summary (embedded PostgreSQL unless --dsn).
 
@@ -39,25 +32,19 @@ def demo(
     the executive summary of last month. --json prints the whole result, the report model under "executive".
     """
     from tenantdb.cli.demo_progress import DemoProgress
+    from tenantdb.cli.report_json import emit_report
 
     def action() -> commands.DemoReport:
-        settings = _settings(project, dsn, None, None)
-        if not as_json:
+        settings = common.settings()
+        if not common.as_json:
             stderr.print(f"[cyan]demo:[/] database tenantdb_demo on {escape(commands.describe_target(settings))}")
-        with DemoProgress(stderr, quiet=as_json) as progress:
+        with DemoProgress(stderr, quiet=common.as_json) as progress:
             return commands.run_demo(settings, tenants=tenants, random_seed=random_seed, observer=progress)
 
-    def render(report: commands.DemoReport) -> None:
-        if as_json:
-            from tenantdb.cli.report_json import emit_report
-
-            emit_report(report)
-        else:
-            views.show_demo(report)
-
-    _run(as_json, action, render)
+    common.run(action, views.show_demo, emit=emit_report)
 
 
+@shared(*DATABASE)
 def seed(
     tenants: Annotated[int, typer.Option("--tenants", "-n", help="How many companies (tenants) to add.")],
     random_seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")] = 0,
@@ -70,9 +57,8 @@ def seed(
             "--as-of", help="UTC day the generated history ends, YYYY-MM-DD (today when omitted).", show_default=False
         ),
     ] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Fill every enabled module with realistic, consistent data, generated inside PostgreSQL.
 
@@ -84,17 +70,16 @@ def seed(
     """
 
     def action() -> commands.SeedReport:
-        settings = _settings(project, dsn, None, None)
         return commands.seed(
-            settings,
+            common.settings(),
             tenants=tenants,
             random_seed=random_seed,
             append=append,
             as_of=_parse_day(as_of, "--as-of"),
-            observer=SeedProgress(stderr, quiet=as_json),
+            observer=SeedProgress(stderr, quiet=common.as_json),
         )
 
-    _run(as_json, action, _render(as_json, views.show_seed))
+    common.run(action, views.show_seed)
 
 
 def _parse_day(text: str | None, option: str) -> date | None:

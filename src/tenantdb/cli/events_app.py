@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.options import DATABASE, Common, shared
 from tenantdb.cli.progress import LineProgress
-from tenantdb.cli.render import emit_json, prose, stderr, stdout
+from tenantdb.cli.render import prose, stderr, stdout
 from tenantdb.cli.report_format import show_table
 from tenantdb.commands.events import (
     FlushReport,
@@ -96,13 +96,13 @@ def show_status(status: OutboxStatus) -> None:
 
 
 @events_app.command("status")
-def status(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+@shared(*DATABASE)
+def status(common: Common) -> None:
     """The outbox by event: pending, due, leased, failing (with the last error), delivered, the oldest pending
     event's age, and whether a PostHog key is configured."""
-    run_command(
-        as_json,
-        lambda: events_status(settings_from(project, dsn, None, None)),
-        lambda report: emit_json(report) if as_json else show_status(report),
+    common.run(
+        lambda: events_status(common.settings()),
+        show_status,
     )
 
 
@@ -149,6 +149,7 @@ def show_flush(report: FlushReport) -> None:
 
 
 @events_app.command("flush")
+@shared(*DATABASE)
 def flush(
     batch_size: Annotated[
         int, typer.Option("--batch-size", help="Events leased and sent per batch (one or more HTTP requests).")
@@ -161,9 +162,8 @@ def flush(
             show_default=False,
         ),
     ] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Deliver due business events to PostHog until nothing is due, then print a summary.
 
@@ -176,12 +176,12 @@ def flush(
     """
 
     def action() -> FlushReport:
-        settings = settings_from(project, dsn, None, None)
+        settings = common.settings()
         return events_flush(
-            settings, batch_size=batch_size, max_events=max_events, observer=FlushProgress(stderr, quiet=as_json)
+            settings, batch_size=batch_size, max_events=max_events, observer=FlushProgress(stderr, quiet=common.as_json)
         )
 
-    run_command(as_json, action, lambda report: emit_json(report) if as_json else show_flush(report))
+    common.run(action, show_flush)
 
 
 def show_replay(report: ReplayReport) -> None:
@@ -196,6 +196,7 @@ def show_replay(report: ReplayReport) -> None:
 
 
 @events_app.command("replay")
+@shared(*DATABASE)
 def replay(
     since: Annotated[
         str, typer.Option("--since", help="First UTC day (2025-06-01) or timestamp (2025-06-01T12:00Z) of the events.")
@@ -208,18 +209,14 @@ def replay(
     tenant: Annotated[
         str | None, typer.Option("--tenant", help="Only this tenant's events: its id, slug or name.")
     ] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Make delivered events pending again, to be sent again with the same uuid (after a PostHog project was reset
     or an export lost). PostHog keeps one copy of events it still has. Says how many."""
-    run_command(
-        as_json,
-        lambda: events_replay(
-            settings_from(project, dsn, None, None), since=since, until=until, event=event, tenant=tenant
-        ),
-        lambda report: emit_json(report) if as_json else show_replay(report),
+    common.run(
+        lambda: events_replay(common.settings(), since=since, until=until, event=event, tenant=tenant),
+        show_replay,
     )
 
 
@@ -231,21 +228,20 @@ def show_partitions(report: PartitionsReport) -> None:
 
 
 @events_app.command("partitions")
+@shared(*DATABASE)
 def partitions(
     months_ahead: Annotated[
         int, typer.Option("--months-ahead", help="Months after the current one to create partitions for.")
     ] = 3,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Create the monthly partitions of business_events, email_delivery_batches and email_delivery_daily: the
     current month, the next ones, and every month whose rows sit in a default partition (they move into it).
     Writers are not blocked; run it monthly (cron), before `events prune`."""
-    run_command(
-        as_json,
-        lambda: events_partitions(settings_from(project, dsn, None, None), months_ahead=months_ahead),
-        lambda report: emit_json(report) if as_json else show_partitions(report),
+    common.run(
+        lambda: events_partitions(common.settings(), months_ahead=months_ahead),
+        show_partitions,
     )
 
 
@@ -275,20 +271,19 @@ def show_prune(report: RetentionReport) -> None:
 
 
 @events_app.command("prune")
+@shared(*DATABASE)
 def prune(
     keep_months: Annotated[
         int, typer.Option("--keep-months", help="Whole months kept before the current one (13: a year and a month).")
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say which months would be dropped.")] = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Retention: drop the monthly partitions older than --keep-months (events, delivery batches, daily counts).
     A month of business_events that still holds events PostHog has not accepted is kept and listed: nothing is
     lost silently. Months still in a default partition are left alone (`events partitions` first)."""
-    run_command(
-        as_json,
-        lambda: events_prune(settings_from(project, dsn, None, None), keep_months=keep_months, dry_run=dry_run),
-        lambda report: emit_json(report) if as_json else show_prune(report),
+    common.run(
+        lambda: events_prune(common.settings(), keep_months=keep_months, dry_run=dry_run),
+        show_prune,
     )

@@ -8,14 +8,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from tenantdb.cli.options import JsonOpt
-from tenantdb.cli.options import render_view as _render
-from tenantdb.cli.options import run_command as _run
+from tenantdb.cli.options import Common, Shared, shared
 from tenantdb.cli.render import stdout
 from tenantdb.commands.init import InitReport, init_project
 from tenantdb.migrations import Layout
 
 
+@shared(Shared.JSON)
 def init(
     directory: Annotated[
         Path | None, typer.Argument(help="Project directory (created if missing) [default: current directory].")
@@ -31,7 +30,8 @@ def init(
     layout: Annotated[
         Layout, typer.Option("--layout", help="File layout of the migrations (native, golang-migrate, flyway, ...).")
     ] = Layout.NATIVE,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Create tenantdb.toml and the migrations directory; refuses, changing nothing, where tenantdb.toml exists.
 
@@ -45,7 +45,7 @@ def init(
         chosen = tuple(available_modules()) if all_modules else tuple(modules or ())
         return init_project(directory or Path.cwd(), modules=chosen, directory=migrations_dir, layout=layout)
 
-    _run(as_json, action, _render(as_json, _show))
+    common.run(action, _show)
 
 
 def _show(report: InitReport) -> None:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tenantdb.cli import lint_output
-from tenantdb.cli.options import JsonOpt, ProjectOpt, SetOpt
-from tenantdb.cli.options import run_command as _run
-from tenantdb.cli.options import settings_from as _settings
+from tenantdb.cli.options import Common, Judged, Shared, shared
 from tenantdb.commands.linting import lint as lint_migrations_in
 from tenantdb.config import LintProfile
-from tenantdb.errors import ExitCode
 from tenantdb.lint import DEFAULT_PG_VERSION, LintReport
 
 
+@shared(Shared.PROJECT, Shared.SET, Shared.JSON)
 def lint(
     paths: Annotated[  # str, not Path: typer validates each Path with pydantic (60 µs a file, 2,000 files)
         list[str] | None, typer.Argument(help="Migration directories or .sql files [default: the project's].")
@@ -38,9 +37,8 @@ def lint(
         ),
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List every rule and exit.")] = False,
-    project: ProjectOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Check migrations for statements that stall writers, fail, lose data, mislead, or expose tenants.
 
@@ -53,28 +51,31 @@ def lint(
     if rules:
         lint_output.show_rules()
         return
-    output = "json" if as_json else output
+    output = "json" if common.as_json else output
     if output not in lint_output.RENDERERS:
         raise typer.BadParameter(f"--format must be one of {', '.join(lint_output.RENDERERS)}")
     if fail_on not in ("warning", "error", "never"):
         raise typer.BadParameter("--fail-on must be warning, error or never")
-
-    def render(report: LintReport) -> int:
-        lint_output.RENDERERS[output](report)
-        return int(ExitCode.VIOLATIONS) if report.failing(fail_on) else 0
+    render = lint_output.RENDERERS[output]
 
     # A run builds a million small acyclic objects (trees, findings) that live until it ends: the cyclic collector
     # would only re-scan them, a quarter of the CPU time over 2,000 files. Back on afterwards (tests run in-process).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _run(
-            output == "json",
-            lambda: lint_migrations_in(
-                _settings(project, None, None, sets), [Path(p).resolve() for p in paths or []], pg_version, profile
+        replace(common, as_json=output == "json").run(
+            lambda: _judged(
+                lint_migrations_in(common.settings(), [Path(p).resolve() for p in paths or []], pg_version, profile),
+                fail_on,
             ),
-            render,
+            lambda verdict: render(verdict.report),
+            emit=lambda verdict: render(verdict.report),
         )
     finally:
         if collecting:
             gc.enable()
+
+
+def _judged(report: LintReport, fail_on: str) -> Judged[LintReport]:
+    """The report judged by ``--fail-on``: what :func:`tenantdb.cli.options.exit_for` reads."""
+    return Judged(report, not report.failing(fail_on))

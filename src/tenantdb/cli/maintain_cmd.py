@@ -8,14 +8,12 @@ import typer
 from rich.markup import escape
 
 from tenantdb import commands
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt
-from tenantdb.cli.options import run_command as _run
-from tenantdb.cli.options import settings_from as _settings
-from tenantdb.cli.render import emit_json, stderr, stdout
-from tenantdb.commands.maintain import IndexSizes, MaintainReport, Outcome, TableSizes, human_size
-from tenantdb.errors import ExitCode
+from tenantdb.cli.options import DATABASE, Common, shared
+from tenantdb.cli.render import stderr, stdout
+from tenantdb.commands.maintain import IndexSizes, MaintainReport, TableSizes, human_size
 
 
+@shared(*DATABASE)
 def maintain(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan (table, action, reason, sizes) and run nothing.")
@@ -32,9 +30,8 @@ def maintain(
         list[str] | None,
         typer.Option("--table", "-t", help="Only this table, as schema.table or table (repeatable)."),
     ] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """VACUUM, ANALYZE and REINDEX INDEX CONCURRENTLY the tables and indexes of the connected database whose
     statistics call for it (thresholds in tenantdb.toml \\[maintain]), with the runner's lock timeouts; reports
@@ -46,27 +43,16 @@ def maintain(
     def progress(message: str) -> None:
         stderr.print(escape(message))
 
-    _run(
-        as_json,
-        lambda: commands.db_maintain(
-            _settings(project, dsn, None, None), dry_run=dry_run, full=full, tables=tables or (), progress=progress
-        ),
-        lambda report: _show(report, as_json),
-    )
+    def action() -> MaintainReport:
+        report = commands.db_maintain(
+            common.settings(), dry_run=dry_run, full=full, tables=tables or (), progress=progress
+        )
+        if report.dry_run:
+            for warning in report.warnings:  # a real run says them before it starts
+                stderr.print(f"[yellow]warning:[/] {escape(warning)}")
+        return report
 
-
-def _show(report: MaintainReport, as_json: bool) -> int:
-    if report.dry_run:
-        for warning in report.warnings:  # a real run says them before it starts
-            stderr.print(f"[yellow]warning:[/] {escape(warning)}")
-    if as_json:
-        emit_json(report)
-    else:
-        show_maintain(report)
-    outcomes = {action.outcome for action in report.actions}
-    if Outcome.FAILED in outcomes:
-        return int(ExitCode.FAILED)
-    return int(ExitCode.LOCK_TIMEOUT) if Outcome.GAVE_UP in outcomes else 0
+    common.run(action, show_maintain)
 
 
 def show_maintain(report: MaintainReport) -> None:

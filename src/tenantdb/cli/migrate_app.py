@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from tenantdb import commands
 from tenantdb.cli import views
-from tenantdb.cli.options import (
-    AllowChangedOpt,
-    DirOpt,
-    DsnOpt,
-    JsonOpt,
-    ProjectOpt,
-    SetOpt,
-)
-from tenantdb.cli.options import render_view as _render
-from tenantdb.cli.options import run_command as _run
-from tenantdb.cli.options import settings_from as _settings
+from tenantdb.cli.options import MIGRATION, AllowChangedOpt, Common, Judged, Shared, shared
 from tenantdb.cli.progress import ConsoleObserver
 from tenantdb.cli.render import emit_json, stderr
 from tenantdb.config import CONFIG_FILE
-from tenantdb.errors import ExitCode
+from tenantdb.errors import ConfigError
 from tenantdb.execute import RunRequest
 from tenantdb.migrations import Direction
 from tenantdb.phases import PhasesReport
@@ -32,75 +22,53 @@ migrate_app = typer.Typer(help="Apply, roll back, verify and test migrations.", 
 
 
 @migrate_app.command("status")
+@shared(*MIGRATION)
 def migrate_status(
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    directory: DirOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
     check: Annotated[
         bool,
         typer.Option("--check", help="Exit 6 when anything is pending, interrupted, changed, missing or broken (CI)."),
     ] = False,
+    *,
+    common: Common,
 ) -> None:
     """Show every migration: applied, pending, edited since applied, or applied without a file."""
 
-    def render(report: commands.StatusReport) -> int | None:
-        _render(as_json, views.show_status)(report)
-        return int(ExitCode.VIOLATIONS) if check and not report.settled else None
+    def action() -> Judged[commands.StatusReport]:
+        report = commands.migrate_status(common.settings())
+        return Judged(report, not check or report.settled)
 
-    _run(as_json, lambda: commands.migrate_status(_settings(project, dsn, directory, sets)), render)
-
-
-def _run_migrations(
-    request: RunRequest,
-    project: Path | None,
-    dsn: str | None,
-    directory: Path | None,
-    sets: list[str] | None,
-    as_json: bool,
-) -> None:
-    def action() -> commands.RunReport:
-        with ConsoleObserver(stderr, quiet=as_json) as observer:
-            return commands.migrate_run(_settings(project, dsn, directory, sets), request, observer)
-
-    _run(as_json, action, _render(as_json, views.show_run))
+    common.run(action, lambda judged: views.show_status(judged.report), emit=lambda judged: emit_json(judged.report))
 
 
 @migrate_app.command("up")
+@shared(*MIGRATION)
 def migrate_up(
     to: Annotated[str | None, typer.Option("--to", help="Apply up to and including this version.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run; change nothing.")] = False,
     allow_changed: AllowChangedOpt = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    directory: DirOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Apply pending migrations, oldest first, with lock timeouts, retries and resumable journaling."""
     request = RunRequest(
         direction=Direction.UP, target=commands.parse_version(to), allow_changed=allow_changed, dry_run=dry_run
     )
 
-    def action() -> Any:
-        settings = _settings(project, dsn, directory, sets)
-        with ConsoleObserver(stderr, quiet=as_json) as observer:
+    def action() -> PhasesReport | commands.RunReport:
+        settings = common.settings()
+        with ConsoleObserver(stderr, quiet=common.as_json) as observer:
             if settings.phases and to is None:
                 return commands.migrate_phases(settings, dry_run=dry_run, observer=observer)
             return commands.migrate_run(settings, request, observer)
 
-    def render(report: Any) -> int:
-        if isinstance(report, PhasesReport):
-            emit_json(report) if as_json else views.show_phases(report)
-            return 0 if report.ok else int(ExitCode.VIOLATIONS)
-        emit_json(report) if as_json else views.show_run(report)
-        return 0
+    def view(report: PhasesReport | commands.RunReport) -> None:
+        views.show_phases(report) if isinstance(report, PhasesReport) else views.show_run(report)
 
-    _run(as_json, action, render)
+    common.run(action, view)
 
 
 @migrate_app.command("baseline")
+@shared(*MIGRATION)
 def migrate_baseline(
     to: Annotated[
         str | None,
@@ -111,11 +79,8 @@ def migrate_baseline(
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; change nothing.")] = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    directory: DirOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Adopt a database another tool manages: record what its ledger says is applied, without running it.
 
@@ -125,16 +90,16 @@ def migrate_baseline(
     """
 
     def action() -> commands.BaselineReport:
-        with ConsoleObserver(stderr, quiet=as_json) as observer:
-            settings = _settings(project, dsn, directory, sets)
+        with ConsoleObserver(stderr, quiet=common.as_json) as observer:
             return commands.migrate_baseline(
-                settings, to=commands.parse_version(to), dry_run=dry_run, observer=observer
+                common.settings(), to=commands.parse_version(to), dry_run=dry_run, observer=observer
             )
 
-    _run(as_json, action, _render(as_json, views.show_baseline))
+    common.run(action, views.show_baseline)
 
 
 @migrate_app.command("down")
+@shared(*MIGRATION)
 def migrate_down(
     to: Annotated[
         str | None, typer.Option("--to", help="Roll back every migration newer than this version (0 = all).")
@@ -159,11 +124,8 @@ def migrate_down(
         ),
     ] = False,
     allow_changed: AllowChangedOpt = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    directory: DirOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Roll back applied migrations, newest first. A migration without a down script is refused (irreversible)."""
     request = RunRequest(
@@ -175,95 +137,78 @@ def migrate_down(
         include_interrupted=include_interrupted,
         ledger_only=ledger_only,
     )
-    _run_migrations(request, project, dsn, directory, sets, as_json)
+
+    def action() -> commands.RunReport:
+        with ConsoleObserver(stderr, quiet=common.as_json) as observer:
+            return commands.migrate_run(common.settings(), request, observer)
+
+    common.run(action, views.show_run)
 
 
 @migrate_app.command("redo")
-def migrate_redo(
-    allow_changed: AllowChangedOpt = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    directory: DirOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@shared(*MIGRATION)
+def migrate_redo(allow_changed: AllowChangedOpt = False, *, common: Common) -> None:
     """Roll back the newest migration and apply it again (while you iterate on it)."""
 
     def action() -> list[commands.RunReport]:
-        with ConsoleObserver(stderr, quiet=as_json) as observer:
-            return commands.migrate_redo(
-                _settings(project, dsn, directory, sets), allow_changed=allow_changed, observer=observer
-            )
+        with ConsoleObserver(stderr, quiet=common.as_json) as observer:
+            return commands.migrate_redo(common.settings(), allow_changed=allow_changed, observer=observer)
 
-    _run(as_json, action, _render(as_json, views.show_runs))
+    common.run(action, views.show_runs)
 
 
 @migrate_app.command("history")
+@shared(*MIGRATION)
 def migrate_history(
     limit: Annotated[int, typer.Option("--limit", help="How many recent events to show.")] = 30,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Show applied migrations (who, where, when, how long) and the recent event log."""
-    _run(
-        as_json,
-        lambda: commands.migrate_history(_settings(project, dsn, None, None), limit=limit),
-        _render(as_json, views.show_history),
-    )
+    common.run(lambda: commands.migrate_history(common.settings(), limit=limit), views.show_history)
 
 
 @migrate_app.command("verify")
-def migrate_verify(
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    directory: DirOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@shared(*MIGRATION)
+def migrate_verify(common: Common) -> None:
     """Run every applied migration's verify block and check for INVALID indexes and NOT VALID constraints.
 
     Exits with 6 when anything is found.
     """
-
-    def render(report: Any) -> int:
-        emit_json(report) if as_json else views.show_verify(report)
-        return 0 if report.ok else int(ExitCode.VIOLATIONS)
-
-    _run(as_json, lambda: commands.migrate_verify(_settings(project, dsn, directory, sets)), render)
+    common.run(lambda: commands.migrate_verify(common.settings()), views.show_verify)
 
 
 @migrate_app.command("test")
+@shared(*MIGRATION)
 def migrate_test(
     path: Annotated[
         Path | None, typer.Argument(help="Migrations directory, or a project directory with tenantdb.toml.")
     ] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Apply all, roll back all, apply all again on a scratch database; the catalog must match each time.
 
     The scratch database is created next to the configured one (or on the embedded server) and dropped after.
     """
 
-    def action() -> Any:
+    def action() -> commands.RoundTripReport:
         if path is not None and (path / CONFIG_FILE).is_file():
-            settings = _settings(project or path, dsn, None, sets)
+            settings = common.settings(project=common.project or path)
+        elif path is not None and common.directory is not None:
+            raise ConfigError(
+                f"two migrations directories: {path} and --dir {common.directory}", hint="name the directory once"
+            )
         else:
-            settings = _settings(project, dsn, path, sets)
+            settings = common.settings(directory=path)
         with ConsoleObserver(stderr, quiet=True) as observer:
-            say = (lambda _: None) if as_json else (lambda stage: stderr.print(f"[cyan]{stage}[/]"))
+            say = (lambda _: None) if common.as_json else (lambda stage: stderr.print(f"[cyan]{stage}[/]"))
             return commands.migrate_test(settings, observer, say)
 
-    def render(report: Any) -> int:
-        emit_json(report) if as_json else views.show_round_trip(report)
-        return 0 if report.ok else int(ExitCode.VIOLATIONS)
-
-    _run(as_json, action, render)
+    common.run(action, views.show_round_trip)
 
 
+@shared(*MIGRATION)
 def rollback(
     phase: Annotated[str, typer.Option("--phase", help="The \\[\\[phases]] name to roll back.")],
     level: Annotated[
@@ -289,9 +234,8 @@ def rollback(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="With --level data: report what would be removed; change nothing.")
     ] = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Roll back one phase of a phased project: its schema, only its rows, or its feature.
 
@@ -301,42 +245,31 @@ def rollback(
     """
 
     def action() -> commands.RollbackReport:
-        with ConsoleObserver(stderr, quiet=as_json) as observer:
-            settings = _settings(project, dsn, None, None)
-            return commands.rollback(settings, phase, level, observer, restore=restore, force=force, dry_run=dry_run)
+        with ConsoleObserver(stderr, quiet=common.as_json) as observer:
+            return commands.rollback(
+                common.settings(), phase, level, observer, restore=restore, force=force, dry_run=dry_run
+            )
 
-    _run(as_json, action, _render(as_json, views.show_rollback))
+    common.run(action, views.show_rollback)
 
 
-def plan(
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    directory: DirOpt = None,
-    sets: SetOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@shared(*MIGRATION)
+def plan(common: Common) -> None:
     """Preview pending migrations against the real database, in a transaction that is always rolled back.
 
     Per statement: the locks PostgreSQL took, table rewrites and scans, sizes, errors (with file and line),
     online rewrites, and lint findings. Exits 6 when a statement fails or the linter reports an error.
     """
-
-    def render(report: commands.PlanReport) -> int:
-        emit_json(report) if as_json else views.show_plan(report)
-        return 0 if report.ok else int(ExitCode.VIOLATIONS)
-
-    _run(as_json, lambda: commands.plan(_settings(project, dsn, directory, sets)), render)
+    common.run(lambda: commands.plan(common.settings()), views.show_plan)
 
 
+@shared(Shared.PROJECT, Shared.DIR, Shared.JSON)
 def new(
-    name: Annotated[str, typer.Argument(help="What the migration does, e.g. 'add cost columns'.")],
-    project: ProjectOpt = None,
-    directory: DirOpt = None,
-    as_json: JsonOpt = False,
+    name: Annotated[str, typer.Argument(help="What the migration does, e.g. 'add cost columns'.")], *, common: Common
 ) -> None:
     """Create the next migration file(s) in the directory's layout."""
-    _run(
-        as_json,
-        lambda: commands.new_migration(_settings(project, None, directory, None), name),
-        lambda paths: emit_json({"created": paths}) if as_json else views.show_created(paths),
+    common.run(
+        lambda: commands.new_migration(common.settings(), name),
+        views.show_created,
+        emit=lambda paths: emit_json({"created": paths}),
     )

@@ -8,37 +8,20 @@ import typer
 
 from tenantdb import commands
 from tenantdb.cli import views
-from tenantdb.cli.options import (
-    JsonOpt,
-    ProjectOpt,
-)
-from tenantdb.cli.options import render_view as _render
-from tenantdb.cli.options import run_command as _run
-from tenantdb.cli.options import settings_from as _settings
-from tenantdb.cli.render import emit_json
+from tenantdb.cli.options import Common, Shared, shared
 
 modules_app = typer.Typer(help="The bundled schema modules (enable them with modules = [...] in tenantdb.toml).")
 
 
 @modules_app.command("list")
-def modules_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+@shared(Shared.PROJECT, Shared.JSON)
+def modules_list(common: Common) -> None:
     """Every bundled module: what it holds, what it requires, whether this project enables it."""
-    _run(
-        as_json,
-        lambda: commands.modules_info(_settings(project, None, None, None)),
-        _render(as_json, views.show_modules),
-    )
+    common.run(lambda: commands.modules_info(common.settings()), views.show_modules)
 
 
 @modules_app.command("show")
-def modules_show(
-    name: Annotated[str, typer.Argument(help="Module name, e.g. billing.")],
-    project: ProjectOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@shared(Shared.PROJECT, Shared.JSON)
+def modules_show(name: Annotated[str, typer.Argument(help="Module name, e.g. billing.")], *, common: Common) -> None:
     """One module: its migrations and tables (docs/modules/<name>.md has the columns)."""
-    _run(
-        as_json,
-        lambda: commands.modules_info(_settings(project, None, None, None), name),
-        lambda modules: emit_json(modules[0]) if as_json else views.show_module(modules[0]),
-    )
+    common.run(lambda: commands.modules_info(common.settings(), name)[0], views.show_module)

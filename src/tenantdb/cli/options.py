@@ -1,17 +1,31 @@
-"""Options and helpers shared by every command group of the CLI."""
+"""The options every command group shares, how a command runs with them, and the exit code of its result.
+
+A command declares only its own parameters and ``common: Common``; :func:`shared` adds the shared options to the
+signature typer reads::
+
+    @migrate_app.command("status")
+    @shared(*MIGRATION)
+    def migrate_status(common: Common) -> None:
+        # the docstring is the help text
+        common.run(lambda: commands.migrate_status(common.settings()), views.show_status)
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar, get_type_hints, runtime_checkable
 
 import typer
 
 from tenantdb.cli.render import emit_json, report_error, stderr
 from tenantdb.config import Settings, load_settings
-from tenantdb.errors import ConfigError, TenantdbError
+from tenantdb.errors import ConfigError, ExitCode, TenantdbError
 
 T = TypeVar("T")
 
@@ -46,33 +60,142 @@ AllowChangedOpt = Annotated[
 ]
 
 
-def settings_from(project: Path | None, dsn: str | None, directory: Path | None, sets: list[str] | None) -> Settings:
-    values = {}
-    for item in sets or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ConfigError(f"--set {item!r}: expected NAME=VALUE")
-        values[name] = value
-    settings = load_settings(project)
-    return settings.with_overrides(
-        dsn=dsn, migrations_dir=directory.resolve() if directory else None, placeholder_values=values
-    )
+class Shared(StrEnum):
+    """An option many commands share; a command names the ones it takes in :func:`shared`."""
+
+    PROJECT = "project"
+    DSN = "dsn"
+    DIR = "directory"
+    SET = "sets"
+    JSON = "as_json"
 
 
-def run_command(as_json: bool, action: Callable[[], T], render: Callable[[T], int | None]) -> None:
-    """Run a use case; errors become one clear message and a documented exit code."""
-    try:
-        result = action()
-    except TenantdbError as error:
-        raise typer.Exit(int(report_error(error, as_json=as_json))) from None
-    except KeyboardInterrupt:
-        stderr.print("interrupted")
-        if as_json:  # a script reading stdout gets its one document even now
-            emit_json({"ok": False, "exit_code": 130, "error": "Interrupted", "message": "interrupted (Ctrl-C)"})
-        raise typer.Exit(130) from None
-    code = render(result)
-    if code:
-        raise typer.Exit(code)
+MIGRATION = (Shared.PROJECT, Shared.DSN, Shared.DIR, Shared.SET, Shared.JSON)
+"""What every migration command takes (README, "Commands")."""
+DATABASE = (Shared.PROJECT, Shared.DSN, Shared.JSON)
+"""What a command that reads or writes the configured database takes."""
+
+_OPTIONS: dict[str, tuple[Any, Any]] = {
+    Shared.PROJECT: (ProjectOpt, None),
+    Shared.DSN: (DsnOpt, None),
+    Shared.DIR: (DirOpt, None),
+    Shared.SET: (SetOpt, None),
+    Shared.JSON: (JsonOpt, False),
+}
+
+
+@runtime_checkable
+class Verdict(Protocol):
+    """A report that says whether what it checked passed (verify, plan, migrate test, phases, lint)."""
+
+    @property
+    def ok(self) -> bool: ...
+
+
+@runtime_checkable
+class Graded(Protocol):
+    """A report that says its own exit code (``db maintain``: 1 a statement failed, 8 a lock never came)."""
+
+    @property
+    def exit_code(self) -> ExitCode: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Judged(Generic[T]):
+    """A report with the verdict a request option gives it (``lint --fail-on``, ``migrate status --check``)."""
+
+    report: T
+    ok: bool
+
+
+def exit_for(report: object) -> ExitCode:
+    """The exit code of a command that ran to its end: the report's own, else 6 when it says something failed,
+    else 0."""
+    if isinstance(report, Graded):
+        return report.exit_code
+    return ExitCode.VIOLATIONS if isinstance(report, Verdict) and not report.ok else ExitCode.OK
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Common:
+    """The shared options of one command line, and how a command runs with them."""
+
+    project: Path | None = None
+    dsn: str | None = None
+    directory: Path | None = None
+    sets: tuple[str, ...] = ()
+    as_json: bool = False
+
+    def settings(self, *, project: Path | None = None, directory: Path | None = None) -> Settings:
+        """tenantdb.toml of the project (``project`` instead of ``-C``) with these options over it."""
+        values = {}
+        for item in self.sets:
+            name, sep, value = item.partition("=")
+            if not sep or not name:
+                raise ConfigError(f"--set {item!r}: expected NAME=VALUE")
+            values[name] = value
+        directory = directory or self.directory
+        return load_settings(project or self.project).with_overrides(
+            dsn=self.dsn, migrations_dir=directory.resolve() if directory else None, placeholder_values=values
+        )
+
+    def run(
+        self, action: Callable[[], T], view: Callable[[T], object], *, emit: Callable[[T], object] = emit_json
+    ) -> None:
+        """Run a use case and show its result: ``emit`` (one JSON document) under ``--json``, else ``view``.
+
+        Errors become one clear message (or a JSON error document) and their documented exit code; a report that
+        says something failed exits as :func:`exit_for` says.
+        """
+        try:
+            result = action()
+        except TenantdbError as error:
+            raise typer.Exit(int(report_error(error, as_json=self.as_json))) from None
+        except KeyboardInterrupt:
+            stderr.print("interrupted")
+            if self.as_json:  # a script reading stdout gets its one document even now
+                emit_json({"ok": False, "exit_code": 130, "error": "Interrupted", "message": "interrupted (Ctrl-C)"})
+            raise typer.Exit(130) from None
+        emit(result) if self.as_json else view(result)
+        code = exit_for(result)
+        if code:
+            raise typer.Exit(int(code))
+
+
+def shared(*options: Shared) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the shared ``options``, handed to it as its ``common: Common`` parameter.
+
+    The command declares only its own parameters; typer reads the signature this builds (the command's own
+    parameters, then the shared ones in one order), so every command spells, documents and orders them alike.
+    """
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        hints = get_type_hints(command, include_extras=True)
+        own = [
+            parameter.replace(annotation=hints.get(name, parameter.annotation))
+            for name, parameter in inspect.signature(command).parameters.items()
+            if name != "common"
+        ]
+        names = [option.value for option in Shared if option in options]
+        added = [
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, annotation=_OPTIONS[name][0], default=_OPTIONS[name][1]
+            )
+            for name in names
+        ]
+
+        @functools.wraps(command)
+        def with_common(*args: Any, **values: Any) -> None:
+            given = {name: values.pop(name) for name in names}
+            given[Shared.SET] = tuple(given.get(Shared.SET) or ())
+            command(*args, common=Common(**given), **values)
+
+        parameters = [*own, *added]
+        with_common.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+        with_common.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+        return with_common
+
+    return decorate
 
 
 def parse_ratio(option: str, text: str, example: str) -> Decimal:
@@ -85,12 +208,3 @@ def parse_ratio(option: str, text: str, example: str) -> Decimal:
     if not value.is_finite():
         raise ConfigError(f"{option} {text!r}: expected a finite number")
     return value
-
-
-def render_view(as_json: bool, view: Callable[[T], None]) -> Callable[[T], None]:
-    """How a command shows its result: one JSON document with ``--json``, else ``view`` on the terminal."""
-
-    def render(result: T) -> None:
-        emit_json(result) if as_json else view(result)
-
-    return render

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +9,7 @@ import typer
 from tenantdb import commands
 from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, ReportOptions, RevenueBasis, parse_month
 from tenantdb.bi.reports.common import DEFAULT_LIMIT, DEFAULT_MONTHS, MAX_LIMIT, MAX_MONTHS, parse_cursor
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, parse_ratio, run_command, settings_from
+from tenantdb.cli.options import DATABASE, Common, parse_ratio, shared
 from tenantdb.cli.report_csv import emit_csv
 from tenantdb.cli.report_json import emit_report
 from tenantdb.cli.report_views import show_report
@@ -53,11 +52,9 @@ BasisOpt = Annotated[
 
 def _run_report(
     name: str,
+    common: Common,
     *,
-    project: Path | None,
-    dsn: str | None,
     month: str | None,
-    as_json: bool,
     as_csv: bool,
     margin_target: str = DEFAULT_MARGIN_TARGET,
     min_volume: int = DEFAULT_MIN_VOLUME,
@@ -67,7 +64,7 @@ def _run_report(
     months: int = DEFAULT_MONTHS,
     after: str | None = None,
 ) -> None:
-    if as_json and as_csv:
+    if common.as_json and as_csv:
         raise typer.BadParameter("choose one of --json and --csv")
 
     def action() -> Any:
@@ -81,17 +78,9 @@ def _run_report(
             months=months,
             after=None if after is None else parse_cursor(after),
         )
-        return commands.report(settings_from(project, dsn, None, None), name, options)
+        return commands.report(common.settings(), name, options)
 
-    def render(report: Any) -> None:
-        if as_json:
-            emit_report(report)
-        elif as_csv:
-            emit_csv(report)
-        else:
-            show_report(report)
-
-    run_command(as_json, action, render)
+    common.run(action, emit_csv if as_csv else show_report, emit=emit_report)
 
 
 def _unit_economics_report(name: str, help_text: str) -> None:
@@ -102,20 +91,19 @@ def _unit_economics_report(name: str, help_text: str) -> None:
         basis: BasisOpt = DEFAULT_BASIS,
         margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
         min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-        project: ProjectOpt = None,
-        dsn: DsnOpt = None,
-        as_json: JsonOpt = False,
         as_csv: CsvOpt = False,
+        *,
+        common: Common,
     ) -> None:
-        _run_report(
-            name, project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
-            as_json=as_json, as_csv=as_csv, basis=basis,
+        _run_report(name, common, month=month, margin_target=margin_target, min_volume=min_volume,
+            as_csv=as_csv, basis=basis,
         )  # fmt: skip
 
-    report_app.command(name, help=help_text)(command)
+    report_app.command(name, help=help_text)(shared(*DATABASE)(command))
 
 
 @report_app.command("executive")
+@shared(*DATABASE)
 def executive(
     tenant: Annotated[
         str | None,
@@ -130,10 +118,9 @@ def executive(
     basis: BasisOpt = DEFAULT_BASIS,
     margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
     min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Overall health, key metrics, KPIs against the plan's targets, tenants by health, alerts, actions, plans, trend.
 
@@ -141,9 +128,8 @@ def executive(
 
     CSV: the tenants needing attention (with --tenant: its KPIs and their targets).
     """
-    _run_report(
-        "executive", project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
-        as_json=as_json, as_csv=as_csv, basis=basis, tenant=tenant,
+    _run_report("executive", common, month=month, margin_target=margin_target, min_volume=min_volume,
+        as_csv=as_csv, basis=basis, tenant=tenant,
     )  # fmt: skip
 
 
@@ -169,40 +155,38 @@ _unit_economics_report(
 
 
 @report_app.command("reconciliation")
+@shared(*DATABASE)
 def reconciliation(
     month: Annotated[
         str | None,
         typer.Option("--month", help="Month, YYYY-MM \\[default: the latest reconciled month].", show_default=False),
     ] = None,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Modeled cost against provider invoices per provider: scale factor, rate and quantity drift, unmatched.
 
     CSV: one row per provider.
     """
-    _run_report("reconciliation", project=project, dsn=dsn, month=month, as_json=as_json, as_csv=as_csv)
+    _run_report("reconciliation", common, month=month, as_csv=as_csv)
 
 
 @report_app.command("explain")
+@shared(*DATABASE)
 def explain(
     tenant: Annotated[str, typer.Option("--tenant", "-t", help="The tenant: its id, slug or name.")],
     month: MonthOpt = None,
     basis: BasisOpt = DEFAULT_BASIS,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Every allocation line of a tenant's month: rule, driver value, driver total, unit cost, amount.
 
     The lines sum to the tenant's cost. CSV: one row per line.
     """
-    _run_report(
-        "explain", project=project, dsn=dsn, month=month, as_json=as_json, as_csv=as_csv, tenant=tenant, basis=basis
-    )
+    _run_report("explain", common, month=month, as_csv=as_csv, tenant=tenant, basis=basis)
 
 
 LimitOpt = Annotated[
@@ -232,17 +216,15 @@ def _dashboard_report(name: str, help_text: str) -> None:
         limit: LimitOpt = DEFAULT_LIMIT,
         months: MonthsOpt = DEFAULT_MONTHS,
         after: AfterOpt = None,
-        project: ProjectOpt = None,
-        dsn: DsnOpt = None,
-        as_json: JsonOpt = False,
         as_csv: CsvOpt = False,
+        *,
+        common: Common,
     ) -> None:
-        _run_report(
-            name, project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
-            as_json=as_json, as_csv=as_csv, basis=basis, limit=limit, months=months, after=after,
+        _run_report(name, common, month=month, margin_target=margin_target, min_volume=min_volume,
+            as_csv=as_csv, basis=basis, limit=limit, months=months, after=after,
         )  # fmt: skip
 
-    report_app.command(name, help=help_text)(command)
+    report_app.command(name, help=help_text)(shared(*DATABASE)(command))
 
 
 _dashboard_report(
@@ -278,6 +260,7 @@ _dashboard_report(
 
 
 @report_app.command("tenant")
+@shared(*DATABASE)
 def tenant_page(
     tenant: Annotated[str, typer.Option("--tenant", "-t", help="The tenant: its id, slug or name.")],
     month: MonthOpt = None,
@@ -285,16 +268,14 @@ def tenant_page(
     margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
     min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
     months: MonthsOpt = DEFAULT_MONTHS,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """One tenant's page: its allocation explained line by line, its health with reasons, its trend.
 
     CSV: one row per month of the trend.
     """
-    _run_report(
-        "tenant", project=project, dsn=dsn, month=month, margin_target=margin_target, min_volume=min_volume,
-        as_json=as_json, as_csv=as_csv, basis=basis, tenant=tenant, months=months,
+    _run_report("tenant", common, month=month, margin_target=margin_target, min_volume=min_volume,
+        as_csv=as_csv, basis=basis, tenant=tenant, months=months,
     )  # fmt: skip

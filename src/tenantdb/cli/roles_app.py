@@ -9,8 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantdb import commands
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
-from tenantdb.cli.render import emit_json, print_table, stdout
+from tenantdb.cli.options import DATABASE, Common, shared
+from tenantdb.cli.render import print_table, stdout
 from tenantdb.config import parse_duration
 from tenantdb.db.service_logins import SERVICE_GROUPS, ServiceLogin, ServiceTimeouts
 
@@ -34,15 +34,15 @@ def show_logins(logins: list[ServiceLogin]) -> None:
 
 
 @roles_app.command("login")
+@shared(*DATABASE)
 def login(
     name: Annotated[str, typer.Argument(help="The new login role, e.g. api_service.")],
     group: Annotated[str, typer.Option("--as", help=f"The role it acts as: {', '.join(SERVICE_GROUPS)}.")],
     statement_timeout: Annotated[str, typer.Option(help="Longest statement.")] = "5s",
     lock_timeout: Annotated[str, typer.Option(help="Longest wait for a lock.")] = "1s",
     idle_timeout: Annotated[str, typer.Option(help="Longest idle time inside a transaction.")] = "10s",
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Create a login role for one service, a member of one role, with timeouts as its session defaults.
 
@@ -57,25 +57,22 @@ def login(
             lock=parse_duration(lock_timeout, key="--lock-timeout"),
             idle_in_transaction=parse_duration(idle_timeout, key="--idle-timeout"),
         )
-        return commands.roles_login(settings_from(project, dsn, None, None), name, group, timeouts)
+        return commands.roles_login(common.settings(), name, group, timeouts)
 
     def render(created: ServiceLogin) -> None:
-        if as_json:
-            emit_json(created)
-        else:
-            stdout.print(
-                f"created login {escape(created.name)}, a member of {created.group}: {', '.join(created.settings)}"
-            )
-            stdout.print(f"set its password with psql: \\password {escape(created.name)}")
+        stdout.print(
+            f"created login {escape(created.name)}, a member of {created.group}: {', '.join(created.settings)}"
+        )
+        stdout.print(f"set its password with psql: \\password {escape(created.name)}")
 
-    run_command(as_json, action, render)
+    common.run(action, render)
 
 
 @roles_app.command("list")
-def list_logins(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+@shared(*DATABASE)
+def list_logins(common: Common) -> None:
     """The login roles that are members of tenantdb's roles, and their session defaults."""
-    run_command(
-        as_json,
-        lambda: commands.roles_list(settings_from(project, dsn, None, None)),
-        lambda logins: emit_json(logins) if as_json else show_logins(logins),
+    common.run(
+        lambda: commands.roles_list(common.settings()),
+        show_logins,
     )

@@ -8,17 +8,18 @@ from typing import Annotated
 import typer
 
 from tenantdb import commands
-from tenantdb.cli.options import DsnOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.options import Common, Shared, shared
 from tenantdb.cli.render import stderr
 from tenantdb.errors import ConfigError
 
 
+@shared(Shared.PROJECT, Shared.DSN)
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")] = "",
     port: Annotated[int, typer.Option("--port", help="TCP port \\[default: 8000, or [server] port].")] = 0,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes \\[default: 1].")] = 0,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
+    *,
+    common: Common,
 ) -> None:
     """Serve the HTTP API (/api/v1, OpenAPI at /api/v1/openapi.json) and the executive dashboard.
 
@@ -30,7 +31,7 @@ def serve(
     from tenantdb.server.settings import ServerSettings, server_settings
 
     def action() -> ServerSettings:
-        settings = settings_from(project, dsn, None, None)
+        settings = common.settings()
         target = commands.resolve_dsn(settings)
         resolved = server_settings(settings, target).with_options(
             host=host or None, port=port or None, workers=workers or None
@@ -49,7 +50,7 @@ def serve(
         os.environ[SETTINGS_VARIABLE] = resolved.to_json()
         stderr.print(
             f"[cyan]serve:[/] http://{resolved.host}:{resolved.port}/ (dashboard), "
-            f"/api/v1/openapi.json (API); {commands.describe_target(settings_from(project, dsn, None, None))}"
+            f"/api/v1/openapi.json (API); {commands.describe_target(common.settings())}"
         )
         uvicorn.run(
             "tenantdb.server.app:app_from_environment",
@@ -62,4 +63,4 @@ def serve(
             proxy_headers=False,
         )
 
-    run_command(False, action, run)
+    common.run(action, run)

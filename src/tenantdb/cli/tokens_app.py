@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from tenantdb import commands
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
+from tenantdb.cli.options import DATABASE, Common, shared
 from tenantdb.cli.render import emit_json, stdout
 from tenantdb.db.api_tokens import ApiToken, NewApiToken
 from tenantdb.errors import ConfigError
@@ -50,22 +50,19 @@ def _document(token: ApiToken) -> dict[str, object]:
 
 
 @tokens_app.command("create")
+@shared(*DATABASE)
 def create(
     scope: Annotated[
         str, typer.Option("--scope", help="executive, analyst, admin, or tenant:<slug> (one customer's data).")
     ],
     name: Annotated[str | None, typer.Option("--name", help="What the token is for (shown in listings).")] = None,
     expires: Annotated[str, typer.Option("--expires", help="Lifetime: days or hours, at most 365d.")] = "90d",
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Make a random token and print it once: only its SHA-256 is stored, so it cannot be shown again."""
 
     def render(made: NewApiToken) -> None:
-        if as_json:
-            emit_json({**_document(made.token), "token": made.secret})
-            return
         stdout.print(f"token: {made.secret}", soft_wrap=True, highlight=False)
         stdout.print(
             f"scope {made.token.scope}{f' ({made.token.tenant_slug})' if made.token.tenant_slug else ''}, "
@@ -73,23 +70,19 @@ def create(
             "shown again. Use it as `Authorization: Bearer <token>` or paste it into the dashboard's login page."
         )
 
-    run_command(
-        as_json,
-        lambda: commands.tokens_create(
-            settings_from(project, dsn, None, None), scope=scope, name=name, lifetime=parse_lifetime(expires)
-        ),
+    common.run(
+        lambda: commands.tokens_create(common.settings(), scope=scope, name=name, lifetime=parse_lifetime(expires)),
         render,
+        emit=lambda made: emit_json({**_document(made.token), "token": made.secret}),
     )
 
 
 @tokens_app.command("list")
-def list_(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = False) -> None:
+@shared(*DATABASE)
+def list_(common: Common) -> None:
     """Every token: id, prefix, scope, dates (never the token itself)."""
 
     def render(listed: commands.TokenList) -> None:
-        if as_json:
-            emit_json({"tokens": [_document(token) for token in listed.tokens]})
-            return
         if not listed.tokens:
             stdout.print("no API tokens yet (`tenantdb tokens create --scope executive`)")
             return
@@ -104,22 +97,24 @@ def list_(project: ProjectOpt = None, dsn: DsnOpt = None, as_json: JsonOpt = Fal
                 highlight=False,
             )
 
-    run_command(as_json, lambda: commands.tokens_list(settings_from(project, dsn, None, None)), render)
+    common.run(
+        lambda: commands.tokens_list(common.settings()),
+        render,
+        emit=lambda listed: emit_json({"tokens": [_document(token) for token in listed.tokens]}),
+    )
 
 
 @tokens_app.command("revoke")
+@shared(*DATABASE)
 def revoke(
     token: Annotated[str, typer.Argument(help="The token's id or prefix (tdb_xxxxxxxx), as `tokens list` shows.")],
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Revoke a token at once: requests and dashboard sessions made with it stop working."""
 
-    def render(revoked: ApiToken) -> None:
-        if as_json:
-            emit_json(_document(revoked))
-        else:
-            stdout.print(f"revoked {revoked.prefix} ({revoked.token_id})")
-
-    run_command(as_json, lambda: commands.tokens_revoke(settings_from(project, dsn, None, None), token), render)
+    common.run(
+        lambda: commands.tokens_revoke(common.settings(), token),
+        lambda revoked: stdout.print(f"revoked {revoked.prefix} ({revoked.token_id})"),
+        emit=lambda revoked: emit_json(_document(revoked)),
+    )

@@ -48,7 +48,14 @@ from tenantdb.db import (
     stored_sizes,
     table_stats,
 )
-from tenantdb.errors import ConfigError, ConnectionFailed, DatabaseError, LockTimeoutExhausted, TenantdbError
+from tenantdb.errors import (
+    ConfigError,
+    ConnectionFailed,
+    DatabaseError,
+    ExitCode,
+    LockTimeoutExhausted,
+    TenantdbError,
+)
 from tenantdb.execute import Backoff, LockRetry, LockWait, SilentObserver, runner_lock, with_lock_retries
 
 __all__ = [
@@ -141,6 +148,14 @@ class MaintainReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """1 when a statement failed, 8 when a table's lock never came within the retry budget, else 0."""
+        outcomes = {action.outcome for action in self.actions}
+        if Outcome.FAILED in outcomes:
+            return ExitCode.FAILED
+        return ExitCode.LOCK_TIMEOUT if Outcome.GAVE_UP in outcomes else ExitCode.OK
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
