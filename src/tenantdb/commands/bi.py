@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TypeVar
 
 from tenantdb.bi import ForgottenMonth, RefreshObserver, RefreshReport, RefreshRequest, forget_month, refresh
-from tenantdb.bi.reports import REPORTS, ReportOptions
+from tenantdb.bi.reports import REPORTS, Report, ReportOptions
 from tenantdb.commands.connection import open_session, resolve_dsn
 from tenantdb.config import Settings
 from tenantdb.db import (
@@ -16,6 +16,8 @@ from tenantdb.db import (
     runner_identity,
 )
 from tenantdb.errors import ConfigError
+
+R = TypeVar("R")
 
 
 def refresh_rollups(session: Session) -> str:
@@ -37,7 +39,7 @@ def has_rollups(session: Session, month: date) -> bool:
     return bool(session.fetch_value("SELECT EXISTS (SELECT FROM bi_tenant_monthly WHERE month = %s)", (month,)))
 
 
-def read_report(session: Session, build: Callable[[Session, ReportOptions], Any], options: ReportOptions) -> Any:
+def read_report(session: Session, build: Callable[[Session, ReportOptions], R], options: ReportOptions) -> R:
     """Build a report in one read-only snapshot: a refresh committing meanwhile never mixes two versions."""
     session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     try:
@@ -46,7 +48,7 @@ def read_report(session: Session, build: Callable[[Session, ReportOptions], Any]
         session.rollback()
 
 
-def report(settings: Settings, name: str, options: ReportOptions) -> Any:
+def report(settings: Settings, name: str, options: ReportOptions) -> Report:
     """``tenantdb report NAME``: one report model (docs/business-metrics.md) from the rollups of the month."""
     if name not in REPORTS:
         raise ConfigError(f"unknown report {name!r}", hint=f"reports: {', '.join(REPORTS)}")

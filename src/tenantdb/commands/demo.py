@@ -9,8 +9,8 @@ from pathlib import Path
 from time import perf_counter
 from typing import Protocol
 
-from tenantdb.bi.reports import REPORTS, ReportOptions
-from tenantdb.bi.reports.executive import ExecutiveReport
+from tenantdb.bi.reports import ReportOptions
+from tenantdb.bi.reports.executive import ExecutiveReport, build_portfolio
 from tenantdb.commands.bi import has_rollups, read_report, refresh_rollups
 from tenantdb.commands.connection import resolve_dsn
 from tenantdb.commands.seeding import (
@@ -107,7 +107,7 @@ def run_demo(
     """A fresh demo database with every bundled module applied and verified, seeded tenants, refreshed rollups
     and the executive summary of the last complete month (the seeded history ends on its last day)."""
     if not 1 <= tenants <= MAX_SEED_TENANTS:
-        raise ConfigError(f"--tenants must be between 1 and {MAX_SEED_TENANTS:,}, not {tenants}")
+        raise ConfigError(f"must be between 1 and {MAX_SEED_TENANTS:,}, not {tenants}", option="tenants")
     started = perf_counter()
     stages: list[DemoStage] = []
 
@@ -155,7 +155,7 @@ def run_demo(
         executive: ExecutiveReport | None = None
         if has_rollups(session, month):
             began = begin("report", "building the executive summary")
-            executive = read_report(session, REPORTS["executive"], ReportOptions(month=month))
+            executive = read_report(session, build_portfolio, ReportOptions(month=month))
             stage("report", f"executive summary of {month:%Y-%m}", began)
     return DemoReport(
         database_url=demo_dsn,

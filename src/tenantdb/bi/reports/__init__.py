@@ -5,7 +5,6 @@ tables, JSON or CSV.
 """
 
 from collections.abc import Callable
-from typing import Any
 
 from tenantdb.bi.reports import (
     benchmarks,
@@ -23,6 +22,7 @@ from tenantdb.bi.reports import (
     revenue_health,
     tenant_page,
 )
+from tenantdb.bi.reports.benchmarks import BenchmarksReport
 from tenantdb.bi.reports.common import (
     DEFAULT_MARGIN_TARGET,
     DEFAULT_MIN_VOLUME,
@@ -32,9 +32,42 @@ from tenantdb.bi.reports.common import (
     RevenueBasis,
     parse_month,
 )
+from tenantdb.bi.reports.cost_center import CostCenterReport
+from tenantdb.bi.reports.cost_optimization import CostOptimizationReport
+from tenantdb.bi.reports.cost_per_email import CostPerEmailReport
+from tenantdb.bi.reports.decisions import DecisionsReport
+from tenantdb.bi.reports.deliverability import DeliverabilityReport
+from tenantdb.bi.reports.efficiency import EfficiencyReport
+from tenantdb.bi.reports.executive import ExecutiveReport
+from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
+from tenantdb.bi.reports.explain import ExplainReport
+from tenantdb.bi.reports.plans import PlansReport
+from tenantdb.bi.reports.portfolio_trend import PortfolioTrendReport
+from tenantdb.bi.reports.reconciliation import ReconciliationReport
+from tenantdb.bi.reports.revenue_health import RevenueHealthReport
+from tenantdb.bi.reports.tenant_page import TenantPageReport
 from tenantdb.db import Session
 
-REPORTS: dict[str, Callable[[Session, ReportOptions], Any]] = {
+Report = (
+    ExecutiveReport
+    | TenantExecutiveReport
+    | CostOptimizationReport
+    | CostPerEmailReport
+    | PlansReport
+    | DeliverabilityReport
+    | ReconciliationReport
+    | ExplainReport
+    | RevenueHealthReport
+    | CostCenterReport
+    | EfficiencyReport
+    | DecisionsReport
+    | BenchmarksReport
+    | TenantPageReport
+    | PortfolioTrendReport
+)
+"""Every report model ``tenantdb report NAME`` (and the API's report endpoints) can return."""
+
+REPORTS: dict[str, Callable[[Session, ReportOptions], Report]] = {
     "executive": executive.build,
     "cost-optimization": cost_optimization.build,
     "cost-per-email": cost_per_email.build,
@@ -59,6 +92,7 @@ __all__ = [
     "DEFAULT_MIN_VOLUME",
     "REPORTS",
     "REVENUE_BASIS",
+    "Report",
     "ReportOptions",
     "ReportScope",
     "RevenueBasis",

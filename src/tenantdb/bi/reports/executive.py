@@ -280,8 +280,11 @@ def build(session: Session, options: ReportOptions) -> ExecutiveReport | TenantE
     """The report: read from ``bi_month_summary`` when the options are the defaults and the month's row is current,
     computed from the rollups otherwise (the same sections either way, assembled by :func:`assemble`); with a
     tenant, that customer's executive summary (:mod:`executive_tenant`)."""
-    if options.tenant:
-        return executive_tenant.build(session, options)
+    return executive_tenant.build(session, options) if options.tenant else build_portfolio(session, options)
+
+
+def build_portfolio(session: Session, options: ReportOptions) -> ExecutiveReport:
+    """The portfolio's report (``options.tenant`` aside), from ``bi_month_summary`` when its row is current."""
     scope = resolve_scope(session, options)
     return with_metrics(session, assemble(scope, stored_sections(session, scope) or live_sections(session, scope)))
 
