@@ -8,7 +8,9 @@
     │   ├── DatabaseUnavailable         the pool has no connection to give in time (server down, pool exhausted)
     │   └── LockTimeoutExhausted        lock_timeout retries used up their budget
     ├── RunnerBusy                      another runner holds the advisory lock
-    ├── LedgerStateError                the ledger or journal forbids the request (an interrupted run in the way)
+    ├── DatabaseStateError              the database is not in the state the request needs (a module not applied,
+    │   │                               a role or table missing or present, an archive restored already)
+    │   └── LedgerStateError            the ledger or journal forbids the request (an interrupted run in the way)
     ├── ChecksumMismatch                an applied migration's file was edited
     ├── AdoptionRefused                 another tool's ledger needs ``migrate baseline`` (or cannot be adopted)
     ├── MigrationFailed                 a statement of a migration failed
@@ -19,11 +21,15 @@
         ├── UnknownSecretKey            a value names a key id the key ring does not hold
         └── SecretTampered              a ciphertext failed authentication (tampered, truncated, wrong key)
 
-Messages say what happened and what to do next; structured fields carry the details for ``--json``.
+Messages say what happened and what to do next; structured fields carry the details for ``--json``. Below the
+CLI an error names request parameters, never command-line flags: ``option`` is the parameter whose value is wrong,
+``remedy`` the one that gets past the error (its ``hint`` then says what it does, "to ..."); a front end spells
+them its own way (:meth:`TenantdbError.described`; the CLI as its flags, ``--tenants``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -48,17 +54,43 @@ class TenantdbError(Exception):
 
     exit_code: ExitCode = ExitCode.FAILED
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        option: str | None = None,
+        remedy: str | None = None,
+        refers: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.option = option
+        self.remedy = remedy
+        self.refers = refers
+
+    def described(self, name: Callable[[str], str] = str) -> tuple[str, str | None]:
+        """The message and the hint, with the request parameters spelt by ``name`` (the CLI passes its flags):
+        ``option`` leads the message, ``remedy`` the hint, and each of ``refers`` replaces its ``{name}``."""
+        message = f"{name(self.option)} {self.message}" if self.option else self.message
+        hint = self.hint
+        if self.remedy is not None:
+            hint = f"pass {name(self.remedy)}" + (f" {hint}" if hint else "")
+        for parameter in self.refers:
+            message = message.replace(f"{{{parameter}}}", name(parameter))
+            hint = hint and hint.replace(f"{{{parameter}}}", name(parameter))
+        return message, hint
 
     def __str__(self) -> str:
-        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+        message, hint = self.described()
+        return f"{message}\n  hint: {hint}" if hint else message
 
-    def details(self) -> dict[str, Any]:
-        """Structured fields for JSON output."""
-        return {"error": type(self).__name__, "message": self.message, "hint": self.hint}
+    def details(self, name: Callable[[str], str] = str) -> dict[str, Any]:
+        """Structured fields for JSON output (request parameters spelt by ``name``)."""
+        message, hint = self.described(name)
+        named = {key: name(value) for key, value in (("option", self.option), ("remedy", self.remedy)) if value}
+        return {"error": type(self).__name__, "message": message, "hint": hint} | named
 
 
 class ConfigError(TenantdbError):
@@ -72,26 +104,30 @@ class MigrationFileError(TenantdbError):
 
     exit_code = ExitCode.BAD_INPUT
 
-    def __init__(self, message: str, *, path: Path, line: int | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: Path, line: int | None = None, hint: str | None = None, remedy: str | None = None
+    ) -> None:
         where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {message}", hint=hint)
+        super().__init__(f"{where}: {message}", hint=hint, remedy=remedy)
         self.reason = message  # without the file and line
         self.path = path
         self.line = line
 
-    def details(self) -> dict[str, Any]:
-        return super().details() | {"path": str(self.path), "line": self.line}
+    def details(self, name: Callable[[str], str] = str) -> dict[str, Any]:
+        return super().details(name) | {"path": str(self.path), "line": self.line}
 
 
 class DatabaseError(TenantdbError):
     """PostgreSQL refused a statement."""
 
-    def __init__(self, message: str, *, sqlstate: str | None = None, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(
+        self, message: str, *, sqlstate: str | None = None, hint: str | None = None, remedy: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint, remedy=remedy)
         self.sqlstate = sqlstate
 
-    def details(self) -> dict[str, Any]:
-        return super().details() | {"sqlstate": self.sqlstate}
+    def details(self, name: Callable[[str], str] = str) -> dict[str, Any]:
+        return super().details(name) | {"sqlstate": self.sqlstate}
 
 
 class ConnectionFailed(DatabaseError):
@@ -121,7 +157,14 @@ class RunnerBusy(TenantdbError):
     exit_code = ExitCode.BUSY
 
 
-class LedgerStateError(TenantdbError):
+class DatabaseStateError(TenantdbError):
+    """The database is not in the state the request needs (not what tenantdb.toml or an option says); nothing was
+    changed."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class LedgerStateError(DatabaseStateError):
     """What the ledger or the statement journal records forbids the request; nothing was changed."""
 
     exit_code = ExitCode.BAD_INPUT
@@ -130,8 +173,8 @@ class LedgerStateError(TenantdbError):
         super().__init__(message, hint=hint)
         self.version = version
 
-    def details(self) -> dict[str, Any]:
-        return super().details() | {"version": self.version}
+    def details(self, name: Callable[[str], str] = str) -> dict[str, Any]:
+        return super().details(name) | {"version": self.version}
 
 
 class ChecksumMismatch(TenantdbError):
@@ -144,8 +187,8 @@ class ChecksumMismatch(TenantdbError):
         self.version = version
         self.diff = diff
 
-    def details(self) -> dict[str, Any]:
-        return super().details() | {"version": self.version, "diff": self.diff}
+    def details(self, name: Callable[[str], str] = str) -> dict[str, Any]:
+        return super().details(name) | {"version": self.version, "diff": self.diff}
 
 
 class AdoptionRefused(TenantdbError):
@@ -154,12 +197,14 @@ class AdoptionRefused(TenantdbError):
 
     exit_code = ExitCode.BAD_INPUT
 
-    def __init__(self, message: str, *, hint: str | None = None, ledger: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(
+        self, message: str, *, hint: str | None = None, remedy: str | None = None, ledger: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint, remedy=remedy)
         self.ledger = ledger
 
-    def details(self) -> dict[str, Any]:
-        return super().details() | {"ledger": self.ledger}
+    def details(self, name: Callable[[str], str] = str) -> dict[str, Any]:
+        return super().details(name) | {"ledger": self.ledger}
 
 
 class MigrationFailed(TenantdbError):
@@ -183,8 +228,8 @@ class MigrationFailed(TenantdbError):
         self.statement = statement
         self.sqlstate = sqlstate
 
-    def details(self) -> dict[str, Any]:
-        return super().details() | {
+    def details(self, name: Callable[[str], str] = str) -> dict[str, Any]:
+        return super().details(name) | {
             "version": self.version,
             "path": str(self.path) if self.path else None,
             "line": self.line,

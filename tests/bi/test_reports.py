@@ -17,7 +17,7 @@ from tenantdb.bi.reports.explain import ExplainReport
 from tenantdb.bi.reports.plans import PlansReport
 from tenantdb.bi.reports.reconciliation import ReconciliationReport
 from tenantdb.db import Session, connect
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseStateError
 from tests.bi.report_data import ALPHA, BETA, GAMMA, MONTH, PREVIOUS, apply_all_modules, load_dataset
 
 D = Decimal
@@ -269,7 +269,7 @@ def test_bad_thresholds_are_refused(reports: Session) -> None:
 
 
 def test_without_rollups_the_error_says_what_to_run(dsn: str) -> None:
-    with connect(dsn) as session, pytest.raises(ConfigError, match="module bi is not applied"):
+    with connect(dsn) as session, pytest.raises(DatabaseStateError, match="module bi is not applied"):
         build(session, "executive")
     apply_all_modules(dsn)
     with connect(dsn) as session:

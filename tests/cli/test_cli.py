@@ -213,6 +213,9 @@ def test_archive_commands_list_show_restore_and_purge(dsn: str, tmp_path: Path) 
     assert restored["rows_written"] == 2
     again = cli("archive", "restore", str(entry["id"]), *base)
     assert again.returncode == ExitCode.BAD_INPUT and "already restored" in again.stderr
+    assert "pass --force to restore it again" in again.stderr
+    refused = json.loads(cli("archive", "restore", str(entry["id"]), *base, "--json").stdout)
+    assert refused["error"] == "DatabaseStateError" and refused["remedy"] == "--force"
     assert cli("archive", "show", "999", *base).returncode == ExitCode.BAD_INPUT
     purged = json.loads(cli("archive", "purge", "--older-than", "0s", *base, "--json").stdout)
     assert len(purged["purged"]) == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tenantdb.db import Session, list_entries, restore, table_digest
-from tenantdb.errors import ConfigError, MigrationFailed
+from tenantdb.errors import DatabaseStateError, MigrationFailed
 from tenantdb.migrations import load_migrations
 from tests.helpers import down, event_kinds, up, with_runner, write_files
 
@@ -188,5 +188,5 @@ def test_drop_cascade_archives_every_view_it_removes(session: Session, tmp_path:
     up(session, migrations)  # the table comes back with its rows; the views are left to their owner
     assert session.fetch_value("SELECT sum(emails) FROM usage") == 22
     assert session.fetch_value("SELECT to_regclass('usage_by_tenant')") is None
-    with pytest.raises(ConfigError, match=r"DROP \.\.\. CASCADE"):
+    with pytest.raises(DatabaseStateError, match=r"DROP \.\.\. CASCADE"):
         restore(session, entries["usage_snapshot"])

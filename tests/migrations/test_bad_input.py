@@ -94,7 +94,7 @@ def test_undefined_placeholder(tmp_path: Path) -> None:
     write(tmp_path, {"V1__a.sql": "SELECT 1;\nCREATE TABLE ${schema}.t (a int);\n"})
     error = load_error(tmp_path, placeholders=PlaceholderSettings(values={}))
     assert (error.line, "${schema}" in error.message) == (2, True)
-    assert error.hint and "--set schema=" in error.hint
+    assert error.remedy == "sets" and "pass sets schema=VALUE" in str(error)
 
 
 def test_goose_file_without_up_annotation(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from tenantdb.config import Settings, load_settings
 from tenantdb.db import Session, connect, ensure_state, list_entries, table_digest
 from tenantdb.db.migration_writes import id_problem
 from tenantdb.db.state import STATE_VERSION
-from tenantdb.errors import ConfigError, LockTimeoutExhausted
+from tenantdb.errors import ConfigError, DatabaseStateError, LockTimeoutExhausted
 from tenantdb.phases.levels import TableDataRollback
 from tests.helpers import FAST, cli, event_kinds, write_files
 
@@ -186,11 +186,11 @@ def test_refusals_change_nothing(session: Session, dsn: str, tmp_path: Path) -> 
     settings = applied(project(tmp_path), dsn)
     before = digests(session, "plans", "subscriptions")
     session.execute("UPDATE tenantdb.migration_writes SET cluster = 'another cluster'")
-    with pytest.raises(ConfigError, match="another PostgreSQL cluster"):
+    with pytest.raises(DatabaseStateError, match="another PostgreSQL cluster"):
         commands.rollback(settings, "seed", "data")
     assert digests(session, "plans", "subscriptions") == before
     assert list_entries(session) == []
-    with pytest.raises(ConfigError, match="only applies to --level feature"):
+    with pytest.raises(ConfigError, match="only applies to level feature"):
         commands.rollback(settings, "seed", "data", restore=True)
     session.execute(
         "UPDATE tenantdb.migration_writes SET cluster = (SELECT system_identifier::text FROM pg_control_system())"
@@ -234,13 +234,13 @@ def test_feature_off_then_on_restores_exact_values(session: Session, dsn: str, t
         ("ai_reports", False, "0.250", None),
         ("maintenance", True, None, None),
     ]
-    with pytest.raises(ConfigError, match="already off"):
+    with pytest.raises(DatabaseStateError, match="already off"):
         commands.rollback(settings, "flags", "feature")
     on = commands.rollback(settings, "flags", "feature", restore=True)
     assert on.feature is not None and on.feature.action == "restore"
     assert flags(session) == before
     assert {"phase_feature_off", "phase_feature_on"} <= set(event_kinds(session))
-    with pytest.raises(ConfigError, match="nothing to restore"):
+    with pytest.raises(DatabaseStateError, match="nothing to restore"):
         commands.rollback(settings, "flags", "feature", restore=True)
 
 
@@ -250,7 +250,7 @@ def test_restore_refuses_rows_changed_since_unless_forced(session: Session, dsn:
     commands.rollback(settings, "flags", "feature")
     session.execute("UPDATE feature_flags SET rollout = 0.5 WHERE name = 'ai_chat'")
     changed = flags(session)
-    with pytest.raises(ConfigError, match=r"1 row\(s\) changed since .*ai_chat"):
+    with pytest.raises(DatabaseStateError, match=r"1 row\(s\) changed since .*ai_chat"):
         commands.rollback(settings, "flags", "feature", restore=True)
     assert flags(session) == changed
     forced = commands.rollback(settings, "flags", "feature", restore=True, force=True)
@@ -265,7 +265,7 @@ def test_feature_off_refuses_tables_without_a_primary_key(session: Session, dsn:
     )
     settings = applied(project(tmp_path, feature_off=off), dsn)
     before = flags(session)
-    with pytest.raises(ConfigError, match="settings_without_key, which has no primary key"):
+    with pytest.raises(DatabaseStateError, match="settings_without_key, which has no primary key"):
         commands.rollback(settings, "flags", "feature")
     assert flags(session) == before
     assert ids(session, "SELECT count(*) FROM tenantdb.feature_snapshots") == [0]

@@ -36,7 +36,7 @@ from tenantdb.bi.reconcile import DEFAULT_TOLERANCE, reconcile_month
 from tenantdb.bi.reports.executive import store_summary
 from tenantdb.bi.rollup import summarize_month
 from tenantdb.db import Session, bypasses_row_security
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseStateError
 
 # Recorded with every month: a new version of the definitions refreshes every month again.
 ENGINE_VERSION = "bi-2"  # bi-2: revenue recognized over service periods, in USD through fx_rates
@@ -100,7 +100,7 @@ class RefreshObserver(Protocol):
 def check_refreshable(session: Session) -> None:
     """Module bi is applied and the role reads every tenant's rows; otherwise a clear error, nothing changed."""
     if not session.fetch_value("SELECT to_regclass('bi_refresh_state') IS NOT NULL"):
-        raise ConfigError(
+        raise DatabaseStateError(
             f"{session.database} has no business-intelligence rollups: module bi is not applied",
             hint='enable the modules in tenantdb.toml (modules = [..., "cost_tracking", "bi"]) and run '
             "`tenantdb migrate up`",

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Generic, Protocol, TypeVar, get_type_hints, runtime_checkable
 
 import typer
+from typer.models import OptionInfo
 
 from tenantdb.cli.render import emit_json, report_error, stderr
 from tenantdb.config import Settings, load_settings
@@ -125,6 +126,7 @@ class Common:
     directory: Path | None = None
     sets: tuple[str, ...] = ()
     as_json: bool = False
+    flags: Mapping[str, str] = field(default_factory=dict)  # the command's parameters -> their flags, for errors
 
     def settings(self, *, project: Path | None = None, directory: Path | None = None) -> Settings:
         """tenantdb.toml of the project (``project`` instead of ``-C``) with these options over it."""
@@ -139,6 +141,10 @@ class Common:
             dsn=self.dsn, migrations_dir=directory.resolve() if directory else None, placeholder_values=values
         )
 
+    def flag(self, parameter: str) -> str:
+        """This command's flag for a request parameter an error names (``tenants`` -> ``--tenants``)."""
+        return self.flags.get(parameter) or _SHARED_FLAGS.get(parameter) or _dashed(parameter)
+
     def run(
         self, action: Callable[[], T], view: Callable[[T], object], *, emit: Callable[[T], object] = emit_json
     ) -> None:
@@ -150,7 +156,7 @@ class Common:
         try:
             result = action()
         except TenantdbError as error:
-            raise typer.Exit(int(report_error(error, as_json=self.as_json))) from None
+            raise typer.Exit(int(report_error(error, as_json=self.as_json, name=self.flag))) from None
         except KeyboardInterrupt:
             stderr.print("interrupted")
             if self.as_json:  # a script reading stdout gets its one document even now
@@ -160,6 +166,26 @@ class Common:
         code = exit_for(result)
         if code:
             raise typer.Exit(int(code))
+
+
+def _flag(parameter: inspect.Parameter) -> str:
+    """The long flag typer gives a parameter: the first ``--`` name of its ``typer.Option``, else from its name."""
+    for info in getattr(parameter.annotation, "__metadata__", ()):
+        if isinstance(info, OptionInfo):
+            names = [info.default, *(info.param_decls or ())]
+            return next((n for n in names if isinstance(n, str) and n.startswith("--")), _dashed(parameter.name))
+    return _dashed(parameter.name)
+
+
+def _dashed(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
+
+
+_SHARED_FLAGS = {
+    name: _flag(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation))
+    for name, (annotation, _) in _OPTIONS.items()
+}
+"""The shared options' flags, for an error naming one the running command does not take (``--dir``)."""
 
 
 def shared(*options: Shared) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -183,19 +209,25 @@ def shared(*options: Shared) -> Callable[[Callable[..., None]], Callable[..., No
             )
             for name in names
         ]
+        parameters = [*own, *added]
+        flags = {parameter.name: _flag(parameter) for parameter in parameters}
 
         @functools.wraps(command)
         def with_common(*args: Any, **values: Any) -> None:
             given = {name: values.pop(name) for name in names}
             given[Shared.SET] = tuple(given.get(Shared.SET) or ())
-            command(*args, common=Common(**given), **values)
+            command(*args, common=Common(**given, flags=flags), **values)
 
-        parameters = [*own, *added]
-        with_common.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
-        with_common.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
-        return with_common
+        return with_signature(with_common, parameters)
 
     return decorate
+
+
+def with_signature(command: Callable[..., None], parameters: list[inspect.Parameter]) -> Callable[..., None]:
+    """``command`` with the signature typer reads: ``parameters``, their annotations resolved."""
+    command.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+    command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    return command
 
 
 def parse_ratio(option: str, text: str, example: str) -> Decimal:

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -148,15 +149,19 @@ def emit_json(document: Any) -> None:
     sys.stdout.flush()
 
 
-def report_error(error: TenantdbError, *, as_json: bool) -> ExitCode:
-    """One clear message (and a hint), or a JSON error document; returns the exit code."""
+def report_error(error: TenantdbError, *, as_json: bool, name: Callable[[str], str] = str) -> ExitCode:
+    """One clear message (and a hint), or a JSON error document; returns the exit code.
+
+    ``name`` spells the request parameters the error names (the command's flags).
+    """
     if as_json:
-        emit_json({"ok": False, "exit_code": int(error.exit_code), **error.details()})
+        emit_json({"ok": False, "exit_code": int(error.exit_code), **error.details(name)})
     else:
-        stderr.print(f"[bold red]error:[/] {escape(error.message)}")
+        message, hint = error.described(name)
+        stderr.print(f"[bold red]error:[/] {escape(message)}")
         diff = getattr(error, "diff", "")
         if diff:
             stderr.print(diff, markup=False)
-        if error.hint:
-            stderr.print(f"[dim]hint:[/] {escape(error.hint)}")
+        if hint:
+            stderr.print(f"[dim]hint:[/] {escape(hint)}")
     return error.exit_code

@@ -19,7 +19,7 @@ from tenantdb.db import (
     record_event,
     restore,
 )
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseStateError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,14 +68,15 @@ def archive_restore(settings: Settings, entry_id: int, *, force: bool = False) -
     with open_session(settings, "archive") as session:
         entry = _archive_entry(session, entry_id)
         if entry.purged_at is not None:
-            raise ConfigError(f"archive {entry_id} was purged on {entry.purged_at:%Y-%m-%d}; nothing to restore")
+            raise DatabaseStateError(f"archive {entry_id} was purged on {entry.purged_at:%Y-%m-%d}; nothing to restore")
         if entry.restored_at is not None and not force:
-            raise ConfigError(
+            raise DatabaseStateError(
                 f"archive {entry_id} was already restored on {entry.restored_at:%Y-%m-%d %H:%M}",
-                hint="pass --force to restore it again (rows whose key exists are skipped)",
+                remedy="force",
+                hint="to restore it again (rows whose key exists are skipped)",
             )
         if not object_exists(session, entry):
-            raise ConfigError(
+            raise DatabaseStateError(
                 f"{entry.object_name} does not exist", hint="apply the migration that creates it, then restore"
             )
         with session.transaction():

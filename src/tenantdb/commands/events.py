@@ -101,9 +101,9 @@ def events_flush(
 ) -> FlushReport:
     """Deliver due events to PostHog until nothing is due; without a key, say what waits and how to send it."""
     if batch_size < 1:
-        raise ConfigError(f"--batch-size {batch_size}: expected 1 or more")
+        raise ConfigError(f"{batch_size}: expected 1 or more", option="batch_size")
     if max_events is not None and max_events < 1:
-        raise ConfigError(f"--max-events {max_events}: expected 1 or more")
+        raise ConfigError(f"{max_events}: expected 1 or more", option="max_events")
     with _session(settings, "events flush") as session:
         run = None
         if settings.posthog.enabled:
@@ -145,7 +145,7 @@ class ReplayReport:
 
 def parse_moment(text: str, option: str, *, end_of_day: bool = False) -> datetime:
     """A UTC day (``2025-06-01``) or timestamp (``2025-06-01T12:00``, naive means UTC); with ``end_of_day`` a day
-    means the end of that day, so that ``--until 2025-06-30`` includes the 30th."""
+    means the end of that day, so that until 2025-06-30 includes the 30th; ``option`` names the parameter in errors."""
     stripped = text.strip()
     try:
         day = date.fromisoformat(stripped)
@@ -154,7 +154,7 @@ def parse_moment(text: str, option: str, *, end_of_day: bool = False) -> datetim
             moment = datetime.fromisoformat(stripped)
         except ValueError:
             raise ConfigError(
-                f"{option} {text!r}: expected a UTC day like 2025-06-01 or a timestamp like 2025-06-01T12:00Z"
+                f"{text!r}: expected a UTC day like 2025-06-01 or a timestamp like 2025-06-01T12:00Z", option=option
             ) from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     start = datetime.combine(day, time(), tzinfo=UTC)
@@ -165,10 +165,15 @@ def events_replay(
     settings: Settings, *, since: str, until: str, event: str | None = None, tenant: str | None = None
 ) -> ReplayReport:
     """Make the delivered events of a period pending again, to be sent again with the same uuid."""
-    start = parse_moment(since, "--since")
-    end = parse_moment(until, "--until", end_of_day=True)
+    start = parse_moment(since, "since")
+    end = parse_moment(until, "until", end_of_day=True)
     if end <= start:
-        raise ConfigError(f"--until {until} is not after --since {since}", hint="the period is [since, until]")
+        raise ConfigError(
+            f"{until} is not after {{since}} {since}",
+            option="until",
+            refers=("since",),
+            hint="the period is [since, until]",
+        )
     with _session(settings, "events replay") as session:
         tenant_id, slug = None, None
         if tenant is not None:
@@ -204,7 +209,7 @@ def events_partitions(settings: Settings, *, months_ahead: int = 3) -> Partition
     """Give the current month, ``months_ahead`` months after it and every month with rows in a default partition a
     partition of their own (business_events, email_delivery_batches, email_delivery_daily)."""
     if not 0 <= months_ahead <= 120:
-        raise ConfigError(f"--months-ahead {months_ahead}: expected 0 to 120 months")
+        raise ConfigError(f"{months_ahead}: expected 0 to 120 months", option="months_ahead")
     with _session(settings, "events partitions") as session:
         created = session.fetch_value("SELECT tenantdb_events_create_partitions(%s)", (months_ahead,))
         return PartitionsReport(database=session.database, months_ahead=months_ahead, created=int(created))
@@ -215,8 +220,10 @@ def events_prune(settings: Settings, *, keep_months: int, dry_run: bool = False)
     still holds undelivered events (it is reported as kept)."""
     if not 1 <= keep_months <= 1200:
         raise ConfigError(
-            f"--keep-months {keep_months}: expected 1 to 1200 months kept before the current one",
-            hint="e.g. --keep-months 13 keeps a year of history beside the current month",
+            f"{keep_months}: expected 1 to 1200 months kept before the current one",
+            option="keep_months",
+            refers=("keep_months",),
+            hint="e.g. {keep_months} 13 keeps a year of history beside the current month",
         )
     with _session(settings, "events prune") as session:
         return prune(session, keep_months, dry_run)

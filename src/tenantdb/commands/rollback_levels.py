@@ -31,8 +31,8 @@ def rollback(
         raise ConfigError(f"no phase named {phase!r}", hint=f"phases: {known}")
     chosen = implementation(level)
     if restore and not isinstance(chosen, Restorable):
-        restorable = ", ".join(f"--level {name}" for name, impl in LEVELS.items() if isinstance(impl, Restorable))
-        raise ConfigError(f"--restore only applies to {restorable}")
+        restorable = ", ".join(f"{{level}} {name}" for name, impl in LEVELS.items() if isinstance(impl, Restorable))
+        raise ConfigError(f"only applies to {restorable}", option="restore", refers=("level",))
     project = load_project_migrations(settings)
     request = LevelRequest(
         spec=spec,

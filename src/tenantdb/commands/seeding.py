@@ -21,7 +21,7 @@ from tenantdb.db import (
     record_event,
     table_row_counts,
 )
-from tenantdb.errors import ConfigError, DatabaseError, MigrationFileError
+from tenantdb.errors import ConfigError, DatabaseError, DatabaseStateError, MigrationFileError
 from tenantdb.modules import (
     ModuleSpec,
     module_migrations,
@@ -98,7 +98,7 @@ def seed(
     existing ones.
     """
     if not 1 <= tenants <= MAX_SEED_TENANTS:
-        raise ConfigError(f"--tenants must be between 1 and {MAX_SEED_TENANTS:,}, not {tenants}")
+        raise ConfigError(f"must be between 1 and {MAX_SEED_TENANTS:,}, not {tenants}", option="tenants")
     specs = resolve_modules(settings.modules)
     scripts = [(spec, _seed_statements(spec, text)) for spec in specs if (text := seed_script(spec)) is not None]
     if not scripts:
@@ -117,9 +117,10 @@ def seed(
         _require_applied(session, specs)
         existing = int(session.fetch_value("SELECT count(*) FROM companies"))
         if existing and not append:
-            raise ConfigError(
+            raise DatabaseStateError(
                 f"{session.database} already has {existing} compan{'y' if existing == 1 else 'ies'}",
-                hint="pass --append to add more tenants after them, or seed an empty database",
+                remedy="append",
+                hint="to add more tenants after them, or seed an empty database",
             )
         if existing + tenants > MAX_SEED_TENANTS:
             raise ConfigError(
@@ -205,7 +206,7 @@ def _require_applied(session: Session, specs: list[ModuleSpec]) -> None:
         rows = status(migrations, applied_migrations(session, spec.name), interrupted_versions(session, spec.name))
         missing = [row for row in rows if row.state in ("pending", "interrupted")]
         if missing:
-            raise ConfigError(
+            raise DatabaseStateError(
                 f"module {spec.name} is not applied on {session.database}: "
                 f"{len(missing)} of {len(migrations)} migration(s) pending",
                 hint="run `tenantdb migrate up` first",

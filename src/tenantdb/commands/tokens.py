@@ -37,8 +37,9 @@ def parse_scope(text: str) -> tuple[Scope, str | None]:
         scope = None
     if scope is None or (scope is Scope.TENANT) != bool(slug):
         raise ConfigError(
-            f"--scope {text!r}: expected executive, analyst, admin or tenant:<slug>",
-            hint="a tenant token names its tenant by slug, e.g. --scope tenant:acme",
+            f"{text!r}: expected executive, analyst, admin or tenant:<slug>",
+            option="scope",
+            hint="a tenant token names its tenant by slug, e.g. tenant:acme",
         )
     return scope, slug or None
 
@@ -46,7 +47,7 @@ def parse_scope(text: str) -> tuple[Scope, str | None]:
 def tokens_create(settings: Settings, *, scope: str, name: str | None, lifetime: timedelta) -> NewApiToken:
     parsed, tenant = parse_scope(scope)
     if not timedelta(0) < lifetime <= MAX_LIFETIME:
-        raise ConfigError(f"--expires: at most {MAX_LIFETIME.days}d, and more than nothing")
+        raise ConfigError(f"must be at most {MAX_LIFETIME.days}d, and more than nothing", option="expires")
     with open_session(settings, "tokens") as session:
         return create_token(session, name=name or f"{scope} token", scope=parsed, tenant=tenant, lifetime=lifetime)
 

@@ -22,7 +22,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from tenantdb.db.session import Session
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseStateError
 
 TOKEN_PREFIX = "tdb_"  # noqa: S105 - the public marker of a token, not a secret
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # shown in listings: identifies a token, opens nothing
@@ -98,7 +98,7 @@ def api_module_applied(session: Session) -> bool:
 
 def _require_module(session: Session) -> None:
     if not api_module_applied(session):
-        raise ConfigError(
+        raise DatabaseStateError(
             f"{session.database} has no api_tokens: module api is not applied",
             hint='run `tenantdb demo` and use the TENANTDB_DSN it prints, or add "api" to modules in tenantdb.toml '
             "and run `tenantdb migrate up`",
@@ -129,9 +129,11 @@ def create_token(session: Session, *, name: str, scope: Scope, tenant: str | Non
     """A new random token; ``tenant`` (a company slug) exactly for the tenant scope. Stores only its hash."""
     _require_module(session)
     if (scope is Scope.TENANT) != (tenant is not None):
-        raise ConfigError("a tenant token names its tenant (--scope tenant:<slug>); other scopes name none")
+        raise ConfigError(
+            "a tenant token names its tenant ({scope} tenant:<slug>); other scopes name none", refers=("scope",)
+        )
     if not 1 <= len(name) <= 100:
-        raise ConfigError("--name: 1 to 100 characters")
+        raise ConfigError("must be 1 to 100 characters", option="name")
     with session.transaction():
         company = None
         if tenant is not None:

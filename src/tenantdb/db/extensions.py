@@ -29,8 +29,8 @@ def explain_missing_extension(error: DatabaseError) -> DatabaseError:
     return DatabaseError(
         f"extension {name} is not available on this PostgreSQL server",
         sqlstate=error.sqlstate,
-        hint=f"on the embedded server, set TENANTDB_PG_BIN (or [database] pg_bin in tenantdb.toml) to the bin "
-        f"directory of a PostgreSQL that has {name}, e.g. /usr/lib/postgresql/17/bin, and run `tenantdb db stop` "
-        f"first; or pass --dsn to a server that has it (`tenantdb db status` lists the extensions the embedded "
-        f"server has)",
+        remedy="dsn",
+        hint=f"to use a server that has it; or, on the embedded server, set TENANTDB_PG_BIN (or [database] pg_bin "
+        f"in tenantdb.toml) to the bin directory of a PostgreSQL that has {name}, e.g. /usr/lib/postgresql/17/bin, "
+        "and run `tenantdb db stop` first (`tenantdb db status` lists the extensions the embedded server has)",
     )

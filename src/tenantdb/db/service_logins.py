@@ -12,7 +12,7 @@ from datetime import timedelta
 from psycopg import sql
 
 from tenantdb.db.session import Session, millis
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseStateError
 
 SERVICE_GROUPS = ("application_service", "tenant_api", "business_analysts", "db_administrators", "tenantdb_refresh")
 
@@ -42,9 +42,9 @@ def create_service_login(session: Session, name: str, group: str, timeouts: Serv
     if group not in SERVICE_GROUPS:
         raise ConfigError(f"{group!r} is not a tenantdb role", hint=f"one of: {', '.join(SERVICE_GROUPS)}")
     if not session.fetch_value("SELECT to_regrole(%s) IS NOT NULL", (group,)):
-        raise ConfigError(f"role {group} does not exist: module security is not applied")
+        raise DatabaseStateError(f"role {group} does not exist: module security is not applied")
     if session.fetch_value("SELECT to_regrole(%s) IS NOT NULL", (name,)):
-        raise ConfigError(f"role {name} exists already", hint="choose another name, or ALTER ROLE it yourself")
+        raise DatabaseStateError(f"role {name} exists already", hint="choose another name, or ALTER ROLE it yourself")
     role = sql.Identifier(name)
     settings = {
         "statement_timeout": millis(timeouts.statement),

@@ -51,7 +51,7 @@ def refuse_if_adoptable(session: Session, migrations: MigrationSet, foreign_tabl
         f"run `tenantdb migrate baseline` to record the {len(first.versions)} migration(s) it applied, then "
         "`tenantdb migrate up`"
         if not first.refused and len(found) == 1
-        else "run `tenantdb migrate status` to see what was found, then `tenantdb migrate baseline --to V`"
+        else "run `tenantdb migrate status` to see what was found, then `tenantdb migrate baseline` up to a version"
     )
     raise AdoptionRefused(
         f"this database is managed by another tool ({'; '.join(a.ledger.describe() for a in found if a.ledger)}) "
@@ -78,17 +78,18 @@ def baseline(
         if recorded and to is None:
             raise AdoptionRefused(
                 f"tenantdb's ledger already records {len(recorded)} migration(s) of {migrations.source} (newest "
-                f"{max(migrations.version_of(row.version) for row in recorded)}); baseline without --to adopts into "
-                "an empty ledger only",
-                hint="to mark more migrations applied without running them, give --to V: the versions up to V "
-                "that are not recorded yet are added",
+                f"{max(migrations.version_of(row.version) for row in recorded)}); a baseline without a target version "
+                "adopts into an empty ledger only",
+                remedy="to",
+                hint="V to mark the versions up to V that are not recorded yet applied, without running them",
                 ledger=ledger.qualified_name if ledger else None,
             )
         adoption = plan_adoption(migrations, ledger, [row.version for row in recorded], to)
         if adoption.refused:
             raise AdoptionRefused(
                 f"{adoption.ledger.describe() if adoption.ledger else 'the ledger'}: " + "; ".join(adoption.problems),
-                hint="nothing was recorded; `tenantdb migrate baseline --to V` marks every migration up to V applied",
+                remedy="to",
+                hint="V to mark every migration up to V applied (nothing was recorded)",
                 ledger=ledger.qualified_name if ledger else None,
             )
         if not dry_run:

@@ -18,7 +18,7 @@ from tenantdb.db import (
     release_runner_lock,
     update_checksum,
 )
-from tenantdb.errors import ConfigError
+from tenantdb.errors import DatabaseStateError
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.runner import Runner, RunResult
 from tenantdb.migrations import PROJECT_SOURCE, Direction, MigrationSet, Version
@@ -112,7 +112,7 @@ def _followed_ledger(session: Session, request: RunRequest) -> ForeignLedger | N
         return None
     if len(ledgers) > 1:
         names = ", ".join(ledger.qualified_name for ledger in ledgers)
-        raise ConfigError(
+        raise DatabaseStateError(
             f"keep_foreign_ledger: several ledgers of other tools were found ({names})",
             hint='name the one to keep with [migrations] foreign_ledger = "schema.table"',
         )

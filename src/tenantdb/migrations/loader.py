@@ -89,7 +89,8 @@ def load_migrations(
         raise MigrationFileError(
             "migrations directory not found",
             path=directory,
-            hint="pass --dir DIR, set [migrations] dir in tenantdb.toml, or create one with `tenantdb new NAME`",
+            remedy="directory",
+            hint="to name it, set [migrations] dir in tenantdb.toml, or create one with `tenantdb new NAME`",
         )
     chosen = _choose_layout(directory, layout, file_pattern)
     placeholders = _placeholders_for(chosen, placeholders)

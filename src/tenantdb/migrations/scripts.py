@@ -49,7 +49,8 @@ def apply_placeholders(path: Path, text: str, settings: PlaceholderSettings | No
             f"placeholder {settings.prefix}{first.name}{settings.suffix} has no value",
             path=path,
             line=line_of(text, first.offset),
-            hint=f"define it in [placeholders.values] of tenantdb.toml or pass --set {first.name}=VALUE",
+            remedy="sets",
+            hint=f"{first.name}=VALUE, or define it in [placeholders.values] of tenantdb.toml",
         )
     return replaced
 

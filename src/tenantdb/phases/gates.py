@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from tenantdb.config import PhaseSpec, Settings, Trigger
 from tenantdb.db import Session, table_columns, tenant_digests
-from tenantdb.errors import ConfigError
+from tenantdb.errors import DatabaseStateError
 from tenantdb.migrations import MigrationSet
 from tenantdb.verify import Violation, run_checks, verify
 from tenantdb.verify.probes import ProbeComparison, ProbeMeasure, Verdict, compare_measures, measure
@@ -109,7 +109,7 @@ def _digests(session: Session, tables: Sequence[str]) -> Digests:
     for table in tables:
         columns = table_columns(session, table)
         if not columns:
-            raise ConfigError(f"preserve: table {table!r} does not exist before the phase")
+            raise DatabaseStateError(f"preserve: table {table!r} does not exist before the phase")
         result[table] = (columns, tenant_digests(session, table, columns))
     return result
 

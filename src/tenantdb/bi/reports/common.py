@@ -18,7 +18,7 @@ from typing import Any, LiteralString
 from uuid import UUID
 
 from tenantdb.db import Session, bypasses_row_security
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseStateError
 
 
 class RevenueBasis(StrEnum):
@@ -145,7 +145,7 @@ def resolve_scope(session: Session, options: ReportOptions) -> ReportScope:
     """The month to report (``--month`` or the latest refreshed one) after checking the rollups exist."""
     check_options(options)
     if not session.fetch_value("SELECT to_regclass('bi_tenant_monthly') IS NOT NULL"):
-        raise ConfigError(
+        raise DatabaseStateError(
             f"{session.database} has no business-intelligence rollups: module bi is not applied",
             hint='enable the modules in tenantdb.toml (modules = [..., "cost_tracking", "bi"]), run `tenantdb '
             "migrate up`, then `tenantdb bi refresh` (or try `tenantdb demo`)",

@@ -52,7 +52,7 @@ from tenantdb.db.row_marks import (
     start_marks,
     unmark_referenced,
 )
-from tenantdb.errors import ConfigError, DatabaseError, LockTimeoutExhausted
+from tenantdb.errors import DatabaseError, DatabaseStateError, LockTimeoutExhausted
 from tenantdb.migrations import MigrationSet
 from tenantdb.phases.levels.model import (
     DataRollbackReport,
@@ -127,19 +127,19 @@ def _refuse_ambiguous_ids(session: Session, phase: str, writes: list[TableWrite]
         return
     cluster = cluster_identity(session)
     if any(w.cluster != cluster for w in writes):
-        raise ConfigError(
+        raise DatabaseStateError(
             f"phase {phase!r} ran on another PostgreSQL cluster (the database was dumped and restored, or "
             "upgraded, since): its transaction ids do not identify its rows here",
-            hint="remove the rows by hand; `tenantdb rollback --level schema` still works",
+            hint="remove the rows by hand; the schema level still rolls the phase back",
         )
     now = current_xid(session)
     problem = id_problem(
         now=now, oldest=min(x for w in writes for x in w.xids), newest=max(x for w in writes for x in w.xids)
     )
     if problem:
-        raise ConfigError(
+        raise DatabaseStateError(
             f"phase {phase!r}: {problem}, so its rows can no longer be told apart",
-            hint="remove the rows by hand; `tenantdb rollback --level schema` still works",
+            hint="remove the rows by hand; the schema level still rolls the phase back",
         )
 
 
@@ -197,7 +197,7 @@ def _mark(session: Session, phase: str, table: _Table) -> None:
     for index, write in enumerate(table.writes):
         expected = write.inserted - write.removed
         if write.inserts_only and not write.created and write.xid >= EPOCH and table.found.get(index, 0) > expected:
-            raise ConfigError(
+            raise DatabaseStateError(
                 f"phase {phase!r}: {table.live.qualified} has more rows with the phase's transaction ids than the "
                 "phase inserted; rows frozen 2^32 transactions earlier carry the same ids",
                 hint="remove the phase's rows by hand (tenantdb.migration_writes lists its transactions)",

@@ -27,7 +27,7 @@ from tenantdb.db.row_snapshots import (
     store_changes,
     tables_written,
 )
-from tenantdb.errors import ConfigError
+from tenantdb.errors import ConfigError, DatabaseStateError
 from tenantdb.phases.levels.model import (
     FeatureReport,
     FeatureTableChange,
@@ -46,10 +46,11 @@ def feature_off(session: Session, spec: PhaseSpec, settings: Settings, *, force:
     tables = _tables(session, spec, statements)
     earlier = latest_snapshot(session, spec.name)
     if earlier is not None and not force:
-        raise ConfigError(
+        raise DatabaseStateError(
             f"the feature of phase {spec.name!r} is already off (snapshot {earlier.id}, "
             f"{earlier.taken_at:%Y-%m-%d %H:%M})",
-            hint="turn it back on first (--restore), or pass --force to switch it off again on top",
+            remedy="force",
+            hint="to switch it off again on top, or restore it (turn it back on) first",
         )
     with session.transaction(
         lock_timeout=settings.runner.lock_timeout, statement_timeout=settings.runner.statement_timeout
@@ -80,9 +81,9 @@ def feature_on(session: Session, spec: PhaseSpec, settings: Settings, *, force: 
     """Put back every row the newest ``feature_off`` of the phase changed, exactly as it was before."""
     snapshot = latest_snapshot(session, spec.name)
     if snapshot is None:
-        raise ConfigError(
+        raise DatabaseStateError(
             f"nothing to restore: the feature of phase {spec.name!r} is not off",
-            hint=f"`tenantdb rollback --phase {spec.name!r} --level feature` switches it off",
+            hint=f"rolling phase {spec.name!r} back at the feature level switches it off",
         )
     with session.transaction(
         lock_timeout=settings.runner.lock_timeout, statement_timeout=settings.runner.statement_timeout
@@ -91,14 +92,15 @@ def feature_on(session: Session, spec: PhaseSpec, settings: Settings, *, force: 
         for schema, name, _ in snapshot_tables(session, snapshot.id):
             keys = primary_key(session, schema, name) if resolve_table(session, schema, name) else ()
             if not keys:
-                raise ConfigError(f"cannot restore {schema}.{name}: the table or its primary key is gone")
+                raise DatabaseStateError(f"cannot restore {schema}.{name}: the table or its primary key is gone")
             tables.append(feature_table(session, schema, name, keys))
         changed = [f"{t.qualified} {key}" for t in tables for key in changed_since(session, snapshot.id, t)]
         if changed and not force:
             shown = "; ".join(changed[:5]) + (f"; ... and {len(changed) - 5} more" if len(changed) > 5 else "")
-            raise ConfigError(
+            raise DatabaseStateError(
                 f"{len(changed)} row(s) changed since the feature was switched off: {shown}",
-                hint="pass --force to put the previous values back over those changes",
+                remedy="force",
+                hint="to put the previous values back over those changes",
             )
         written = tuple(
             FeatureTableChange(table=t.qualified, rows=restore_rows(session, snapshot.id, t)) for t in tables
@@ -146,10 +148,12 @@ def _tables(session: Session, spec: PhaseSpec, statements: list[Statement]) -> l
         for target in written_tables(statement):
             found = resolve_table(session, target.schema, target.table)
             if found is None:
-                raise ConfigError(f"phase {spec.name!r}: feature_off writes to {target.table!r}, which does not exist")
+                raise DatabaseStateError(
+                    f"phase {spec.name!r}: feature_off writes to {target.table!r}, which does not exist"
+                )
             keys = primary_key(session, *found)
             if not keys:
-                raise ConfigError(
+                raise DatabaseStateError(
                     f"phase {spec.name!r}: feature_off writes to {found[0]}.{found[1]}, which has no primary key, "
                     "so its previous values could not be restored exactly",
                     hint="add a primary key to the table, or switch the feature off by hand",

@@ -99,7 +99,12 @@ class LevelOutcome:
 def refuse_dry_run(request: LevelRequest) -> None:
     """For levels that cannot report what they would do without doing it."""
     if request.dry_run:
-        raise ConfigError("--dry-run only applies to --level data", hint="`tenantdb migrate up --dry-run` lists downs")
+        raise ConfigError(
+            "only applies to {level} data",
+            option="dry_run",
+            refers=("level", "dry_run"),
+            hint="`tenantdb migrate down {dry_run}` lists the downs",
+        )
 
 
 class RollbackLevel(Protocol):
