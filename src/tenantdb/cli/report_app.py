@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any
 
 import typer
 
 from tenantdb import commands
-from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, ReportOptions, RevenueBasis, parse_month
+from tenantdb.bi.reports import DEFAULT_MIN_VOLUME, Report, ReportOptions, RevenueBasis, parse_month
 from tenantdb.bi.reports.common import DEFAULT_LIMIT, DEFAULT_MONTHS, MAX_LIMIT, MAX_MONTHS, parse_cursor
-from tenantdb.cli.options import DATABASE, Common, parse_ratio, shared
+from tenantdb.cli.options import DATABASE, Common, parse_ratio, shared, with_signature
 from tenantdb.cli.report_csv import emit_csv
 from tenantdb.cli.report_json import emit_report
 from tenantdb.cli.report_views import show_report
@@ -67,7 +68,7 @@ def _run_report(
     if common.as_json and as_csv:
         raise typer.BadParameter("choose one of --json and --csv")
 
-    def action() -> Any:
+    def action() -> Report:
         options = ReportOptions(
             month=parse_month(month) if month is not None else None,
             basis=RevenueBasis.from_option(basis),
@@ -83,112 +84,20 @@ def _run_report(
     common.run(action, emit_csv if as_csv else show_report, emit=emit_report)
 
 
-def _unit_economics_report(name: str, help_text: str) -> None:
-    """Registers ``tenantdb report NAME``: a month's report with the margin target and minimum volume options."""
-
-    def command(
-        month: MonthOpt = None,
-        basis: BasisOpt = DEFAULT_BASIS,
-        margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
-        min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-        as_csv: CsvOpt = False,
-        *,
-        common: Common,
-    ) -> None:
-        _run_report(name, common, month=month, margin_target=margin_target, min_volume=min_volume,
-            as_csv=as_csv, basis=basis,
-        )  # fmt: skip
-
-    report_app.command(name, help=help_text)(shared(*DATABASE)(command))
-
-
-@report_app.command("executive")
-@shared(*DATABASE)
-def executive(
-    tenant: Annotated[
-        str | None,
-        typer.Option(
-            "--tenant",
-            "-t",
-            help="One customer's executive summary (its id, slug or name) instead of the portfolio's.",
-            show_default=False,
-        ),
-    ] = None,
-    month: MonthOpt = None,
-    basis: BasisOpt = DEFAULT_BASIS,
-    margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
-    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-    as_csv: CsvOpt = False,
-    *,
-    common: Common,
-) -> None:
-    """Overall health, key metrics, KPIs against the plan's targets, tenants by health, alerts, actions, plans, trend.
-
-    With --tenant: one customer's summary: health, each KPI beside its target, alerts, actions, trend.
-
-    CSV: the tenants needing attention (with --tenant: its KPIs and their targets).
-    """
-    _run_report("executive", common, month=month, margin_target=margin_target, min_volume=min_volume,
-        as_csv=as_csv, basis=basis, tenant=tenant,
-    )  # fmt: skip
-
-
-_unit_economics_report(
-    "cost-optimization",
-    "Savings in dollars: idle dedicated capacity, unprofitable tenants, pools with a high idle share.\n\n"
-    "CSV: every opportunity, largest dollars per month first.",
-)
-_unit_economics_report(
-    "cost-per-email",
-    "Cost per delivered e-mail (cost only, never revenue) per tenant and per plan.\n\nCSV: every tenant.",
-)
-_unit_economics_report(
-    "plans",
-    "Plan profitability, with the spread of tenant margins inside each plan (min, p25, median, p75, max).\n\n"
-    "CSV: one row per plan.",
-)
-_unit_economics_report(
-    "deliverability",
-    "Risk levels, bounce and complaint rates against the SES and Gmail limits, revenue at risk, savings.\n\n"
-    "CSV: every tenant, largest estimated loss first.",
-)
-
-
-@report_app.command("reconciliation")
-@shared(*DATABASE)
-def reconciliation(
-    month: Annotated[
-        str | None,
-        typer.Option("--month", help="Month, YYYY-MM \\[default: the latest reconciled month].", show_default=False),
-    ] = None,
-    as_csv: CsvOpt = False,
-    *,
-    common: Common,
-) -> None:
-    """Modeled cost against provider invoices per provider: scale factor, rate and quantity drift, unmatched.
-
-    CSV: one row per provider.
-    """
-    _run_report("reconciliation", common, month=month, as_csv=as_csv)
-
-
-@report_app.command("explain")
-@shared(*DATABASE)
-def explain(
-    tenant: Annotated[str, typer.Option("--tenant", "-t", help="The tenant: its id, slug or name.")],
-    month: MonthOpt = None,
-    basis: BasisOpt = DEFAULT_BASIS,
-    as_csv: CsvOpt = False,
-    *,
-    common: Common,
-) -> None:
-    """Every allocation line of a tenant's month: rule, driver value, driver total, unit cost, amount.
-
-    The lines sum to the tenant's cost. CSV: one row per line.
-    """
-    _run_report("explain", common, month=month, as_csv=as_csv, tenant=tenant, basis=basis)
-
-
+TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="The tenant: its id, slug or name.")]
+ExecutiveTenantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tenant",
+        "-t",
+        help="One customer's executive summary (its id, slug or name) instead of the portfolio's.",
+        show_default=False,
+    ),
+]
+ReconciledMonthOpt = Annotated[
+    str | None,
+    typer.Option("--month", help="Month, YYYY-MM \\[default: the latest reconciled month].", show_default=False),
+]
 LimitOpt = Annotated[
     int, typer.Option("--limit", help=f"Rows of each list (1 to {MAX_LIMIT:,}), in the report's keyset order.")
 ]
@@ -204,78 +113,122 @@ MonthsOpt = Annotated[
     int, typer.Option("--months", help=f"Months of each trend, ending with --month (1 to {MAX_MONTHS}).")
 ]
 
-
-def _dashboard_report(name: str, help_text: str) -> None:
-    """Registers ``tenantdb report NAME`` for a dashboard view's model: the month's options, --limit, --months."""
-
-    def command(
-        month: MonthOpt = None,
-        basis: BasisOpt = DEFAULT_BASIS,
-        margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
-        min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-        limit: LimitOpt = DEFAULT_LIMIT,
-        months: MonthsOpt = DEFAULT_MONTHS,
-        after: AfterOpt = None,
-        as_csv: CsvOpt = False,
-        *,
-        common: Common,
-    ) -> None:
-        _run_report(name, common, month=month, margin_target=margin_target, min_volume=min_volume,
-            as_csv=as_csv, basis=basis, limit=limit, months=months, after=after,
-        )  # fmt: skip
-
-    report_app.command(name, help=help_text)(shared(*DATABASE)(command))
+_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "month": (MonthOpt, None),
+    "basis": (BasisOpt, DEFAULT_BASIS),
+    "margin_target": (MarginTargetOpt, DEFAULT_MARGIN_TARGET),
+    "min_volume": (MinVolumeOpt, DEFAULT_MIN_VOLUME),
+    "limit": (LimitOpt, DEFAULT_LIMIT),
+    "months": (MonthsOpt, DEFAULT_MONTHS),
+    "after": (AfterOpt, None),
+}
+"""A report's own options: name -> (annotation, default)."""
+MONTH_OPTIONS = ("month", "basis", "margin_target", "min_volume")
+DASHBOARD_OPTIONS = (*MONTH_OPTIONS, "limit", "months", "after")
 
 
-_dashboard_report(
+def _report(name: str, help_text: str, *options: str, **special: tuple[Any, Any]) -> None:
+    """Registers ``tenantdb report NAME`` with ``special`` options (``tenant=(annotation, default)``) first, then
+    ``options`` of :data:`_OPTIONS`, ``--csv`` and the shared ones; one signature, built here for typer."""
+
+    def command(*, common: Common, as_csv: bool = False, **values: Any) -> None:
+        _run_report(name, common, as_csv=as_csv, **values)
+
+    chosen = {**special, **{option: _OPTIONS[option] for option in options}, "as_csv": (CsvOpt, False)}
+    parameters = [
+        inspect.Parameter(option, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+        for option, (annotation, default) in chosen.items()
+    ]
+    parameters.append(inspect.Parameter("common", inspect.Parameter.KEYWORD_ONLY, annotation=Common))
+    report_app.command(name, help=help_text)(shared(*DATABASE)(with_signature(command, parameters)))
+
+
+_report(
+    "executive",
+    "Overall health, key metrics, KPIs against the plan's targets, tenants by health, alerts, actions, plans, trend."
+    "\n\nWith --tenant: one customer's summary: health, each KPI beside its target, alerts, actions, trend.\n\n"
+    "CSV: the tenants needing attention (with --tenant: its KPIs and their targets).",
+    *MONTH_OPTIONS,
+    tenant=(ExecutiveTenantOpt, None),
+)
+_report(
+    "cost-optimization",
+    "Savings in dollars: idle dedicated capacity, unprofitable tenants, pools with a high idle share.\n\n"
+    "CSV: every opportunity, largest dollars per month first.",
+    *MONTH_OPTIONS,
+)
+_report(
+    "cost-per-email",
+    "Cost per delivered e-mail (cost only, never revenue) per tenant and per plan.\n\nCSV: every tenant.",
+    *MONTH_OPTIONS,
+)
+_report(
+    "plans",
+    "Plan profitability, with the spread of tenant margins inside each plan (min, p25, median, p75, max).\n\n"
+    "CSV: one row per plan.",
+    *MONTH_OPTIONS,
+)
+_report(
+    "deliverability",
+    "Risk levels, bounce and complaint rates against the SES and Gmail limits, revenue at risk, savings.\n\n"
+    "CSV: every tenant, largest estimated loss first.",
+    *MONTH_OPTIONS,
+)
+_report(
+    "reconciliation",
+    "Modeled cost against provider invoices per provider: scale factor, rate and quantity drift, unmatched.\n\n"
+    "CSV: one row per provider.",
+    month=(ReconciledMonthOpt, None),
+)
+_report(
+    "explain",
+    "Every allocation line of a tenant's month: rule, driver value, driver total, unit cost, amount.\n\n"
+    "The lines sum to the tenant's cost. CSV: one row per line.",
+    "month",
+    "basis",
+    tenant=(TenantOpt, inspect.Parameter.empty),
+)
+_report(
     "revenue-health",
     "Revenue Health Monitor: deliverability and revenue at risk, portfolio and per tenant, against the providers' "
     "limits, with the trend of the last --months months.\n\nCSV: the tenants, largest revenue at risk first.",
+    *DASHBOARD_OPTIONS,
 )
-_dashboard_report(
+_report(
     "cost-center",
     "Cost Optimization Center: savings identified, taken and realized per month and cumulative, per kind of action, "
     "and the open actions.\n\nCSV: the open actions, largest saving first.",
+    *DASHBOARD_OPTIONS,
 )
-_dashboard_report(
+_report(
     "efficiency",
     "Operational Efficiency: utilization and idle capacity per pool and of dedicated servers, cost per 1,000 e-mails "
     "per tenant and its trend, efficiency scores.\n\nCSV: the tenants, most expensive per 1,000 first.",
+    *DASHBOARD_OPTIONS,
 )
-_dashboard_report(
+_report(
     "decisions",
     "Strategic Decision Tracker: decisions opened and decided, velocity (median and p90 days), outcomes, the "
     "month's decisions.\n\nCSV: the decisions, newest first.",
+    *DASHBOARD_OPTIONS,
 )
-_dashboard_report(
+_report(
     "benchmarks",
     "Each tenant against the providers' limits and the other tenants (percentile ranks), and each metric's "
     "distribution.\n\nCSV: the tenants by name.",
+    *DASHBOARD_OPTIONS,
 )
-_dashboard_report(
+_report(
     "trend",
     "The portfolio's last --months months: revenue, modeled cost, margin, cost per 1,000, revenue at risk.\n\n"
     "CSV: one row per month.",
+    *DASHBOARD_OPTIONS,
 )
-
-
-@report_app.command("tenant")
-@shared(*DATABASE)
-def tenant_page(
-    tenant: Annotated[str, typer.Option("--tenant", "-t", help="The tenant: its id, slug or name.")],
-    month: MonthOpt = None,
-    basis: BasisOpt = DEFAULT_BASIS,
-    margin_target: MarginTargetOpt = DEFAULT_MARGIN_TARGET,
-    min_volume: MinVolumeOpt = DEFAULT_MIN_VOLUME,
-    months: MonthsOpt = DEFAULT_MONTHS,
-    as_csv: CsvOpt = False,
-    *,
-    common: Common,
-) -> None:
-    """One tenant's page: its allocation explained line by line, its health with reasons, its trend.
-
-    CSV: one row per month of the trend.
-    """
-    _run_report("tenant", common, month=month, margin_target=margin_target, min_volume=min_volume,
-        as_csv=as_csv, basis=basis, tenant=tenant, months=months,
-    )  # fmt: skip
+_report(
+    "tenant",
+    "One tenant's page: its allocation explained line by line, its health with reasons, its trend.\n\n"
+    "CSV: one row per month of the trend.",
+    *MONTH_OPTIONS,
+    "months",
+    tenant=(TenantOpt, inspect.Parameter.empty),
+)
