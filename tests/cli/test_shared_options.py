@@ -69,3 +69,12 @@ def test_exit_for_maps_a_failed_report_to_violations() -> None:
     assert exit_for(_Report(ok=True)) is ExitCode.OK
     assert exit_for(_Report(ok=False)) is ExitCode.VIOLATIONS
     assert exit_for(["a result without a verdict"]) is ExitCode.OK
+
+
+class _Graded:
+    exit_code = ExitCode.LOCK_TIMEOUT
+    ok = False
+
+
+def test_exit_for_takes_a_report_s_own_exit_code_first() -> None:
+    assert exit_for(_Graded()) is ExitCode.LOCK_TIMEOUT

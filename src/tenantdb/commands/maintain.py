@@ -256,12 +256,15 @@ def _chosen(tables: list[TableStats], names: Sequence[str]) -> list[TableStats]:
         found = found or [t for t in tables if t.name == name]
         if not found:
             raise ConfigError(
-                f"--table: no table named {name!r} in this database (or this role may not maintain it)",
+                f"{{tables}}: no table named {name!r} in this database (or this role may not maintain it)",
+                refers=("tables",),
                 hint="name a table as schema.table or table; `\\dt` in psql lists them",
             )
         if len(found) > 1:
             schemas = ", ".join(sorted(t.schema for t in found))
-            raise ConfigError(f"--table: {name!r} is in several schemas ({schemas})", hint="write it as schema.table")
+            raise ConfigError(
+                f"{name!r} is in several schemas ({schemas})", option="tables", hint="write it as schema.table"
+            )
         chosen[(found[0].schema, found[0].name)] = found[0]
     return [chosen[key] for key in sorted(chosen)]
 
