@@ -265,8 +265,8 @@ class UnknownSecretKey(SecretsError):
         super().__init__(message, hint=hint)
         self.key_id = key_id
 
-    def details(self) -> dict[str, Any]:
-        return super().details() | {"key_id": self.key_id}
+    def details(self, name: Callable[[str], str] = str) -> dict[str, Any]:
+        return super().details(name) | {"key_id": self.key_id}
 
 
 class SecretTampered(SecretsError):

@@ -27,7 +27,7 @@ from tenantdb.db.sealed_columns import (
     tid_order,
     write_sealed,
 )
-from tenantdb.errors import ConfigError, SecretsError
+from tenantdb.errors import ConfigError, ExitCode, SecretsError
 from tenantdb.execute import Backoff, with_lock_retries
 from tenantdb.secrets import KeyPurpose, KeyRing, Sealed, generate_key, rewrap
 
@@ -71,6 +71,12 @@ class RotationReport:
     def remaining(self) -> int:
         return sum(column.remaining for column in self.columns)
 
+    @property
+    def exit_code(self) -> ExitCode:
+        """5 when rows other transactions held are left under an old key (run it again), else 0."""
+        left = self.remaining and not self.dry_run and not self.stopped_early
+        return ExitCode.BUSY if left else ExitCode.OK
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ColumnKeys:
@@ -85,6 +91,11 @@ class ColumnKeys:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeysStatus:
     columns: tuple[ColumnKeys, ...]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """1 when values are under key ids the key ring lacks (they cannot be decrypted), else 0."""
+        return ExitCode.FAILED if any(column.unknown_key_ids for column in self.columns) else ExitCode.OK
 
 
 def _open(settings: Settings, purpose: str) -> Session:
@@ -251,9 +262,9 @@ def keys_rotate(
 ) -> RotationReport:
     """Re-encrypt every value whose key id is not the ring's current encryption key, online and resumable."""
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise ConfigError(f"--batch-size {batch_size}: expected 1 to {MAX_BATCH_SIZE} rows")
+        raise ConfigError(f"{batch_size}: expected 1 to {MAX_BATCH_SIZE} rows", option="batch_size")
     if max_batches is not None and max_batches < 1:
-        raise ConfigError(f"--max-batches {max_batches}: expected at least 1")
+        raise ConfigError(f"{max_batches}: expected at least 1", option="max_batches")
     current = keyring.current(KeyPurpose.ENCRYPT).key_id
     with _open(settings, "keys rotate") as session:
         columns = sealed_columns(session)
