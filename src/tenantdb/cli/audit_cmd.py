@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from tenantdb.cli.options import DsnOpt, JsonOpt, ProjectOpt, run_command, settings_from
-from tenantdb.cli.render import emit_json, jsonable, stdout
+from tenantdb.cli.options import DATABASE, Common, shared
+from tenantdb.cli.render import jsonable, stdout
 from tenantdb.commands.audit import DEFAULT_LIMIT, AuditReport, billing_audit
 from tenantdb.db.billing_audit import AuditedTable, AuditEntry, AuditOperation
 
@@ -77,6 +77,7 @@ def show_audit(report: AuditReport) -> None:
         stdout.print(f"[yellow]more changes after these {report.limit}:[/] raise --limit or narrow the period")
 
 
+@shared(*DATABASE)
 def audit(
     since: Annotated[
         str, typer.Option("--since", help="First UTC day (2026-06-01) or timestamp (2026-06-01T12:00Z) to show.")
@@ -96,28 +97,15 @@ def audit(
         DEFAULT_LIMIT
     ),
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the changes as CSV (header row first).")] = False,
-    project: ProjectOpt = None,
-    dsn: DsnOpt = None,
-    as_json: JsonOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """The billing audit trail: every change to plans, subscriptions, payments and the ledger in a period, with
     who made it (login, role, application), old and new values (secrets redacted). Reads as the connecting role,
     through its row-level security."""
-    if as_json and as_csv:
+    if common.as_json and as_csv:
         raise typer.BadParameter("choose one of --json and --csv")
-
-    def render(report: AuditReport) -> None:
-        if as_json:
-            emit_json(report)
-        elif as_csv:
-            emit_audit_csv(report)
-        else:
-            show_audit(report)
-
-    run_command(
-        as_json,
-        lambda: billing_audit(
-            settings_from(project, dsn, None, None), tenant=tenant, since=since, until=until, table=table, limit=limit
-        ),
-        render,
+    common.run(
+        lambda: billing_audit(common.settings(), tenant=tenant, since=since, until=until, table=table, limit=limit),
+        emit_audit_csv if as_csv else show_audit,
     )

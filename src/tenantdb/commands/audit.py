@@ -43,12 +43,17 @@ def billing_audit(
 ) -> AuditReport:
     """Read the trail as the configured role, through its row-level security (an operator's role reads every
     tenant's rows; a tenant role only its own)."""
-    start = parse_moment(since, "--since")
-    end = parse_moment(until, "--until", end_of_day=True) if until is not None else None
+    start = parse_moment(since, "since")
+    end = parse_moment(until, "until", end_of_day=True) if until is not None else None
     if end is not None and end <= start:
-        raise ConfigError(f"--until {until} is not after --since {since}", hint="the period is [since, until]")
+        raise ConfigError(
+            f"{until} is not after {{since}} {since}",
+            option="until",
+            refers=("since",),
+            hint="the period is [since, until]",
+        )
     if limit < 1:
-        raise ConfigError(f"--limit {limit}: expected at least 1")
+        raise ConfigError(f"{limit}: expected at least 1", option="limit")
     with connect(
         resolve_dsn(settings),
         application_name=f"tenantdb audit {runner_identity()}"[:63],
