@@ -182,8 +182,10 @@ class ChecksumMismatch(TenantdbError):
 
     exit_code = ExitCode.CHECKSUM
 
-    def __init__(self, message: str, *, version: str, diff: str, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(
+        self, message: str, *, version: str, diff: str, hint: str | None = None, refers: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, hint=hint, refers=refers)
         self.version = version
         self.diff = diff
 

@@ -16,7 +16,7 @@ def parse_month(text: str) -> date:
     """``2025-06`` -> 2025-06-01; anything else is a clear error."""
     match = _MONTH.fullmatch(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-        raise ConfigError(f"--month {text!r}: expected a month like 2025-06 (YYYY-MM)")
+        raise ConfigError(f"{text!r}: expected a month like 2025-06 (YYYY-MM)", option="month")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -130,7 +130,8 @@ def check_begun(session: Session, months: tuple[date, ...]) -> None:
     ahead = sorted(month for month in months if month > now)
     if ahead:
         raise ConfigError(
-            f"--month {ahead[0]:%Y-%m} has not begun (the current month is {now:%Y-%m}): nothing to refresh yet",
+            f"{ahead[0]:%Y-%m} has not begun (the current month is {now:%Y-%m}): nothing to refresh yet",
+            option="month",
             hint="refresh it once it has begun; `tenantdb bi forget --month M` removes a month refreshed by mistake",
         )
 
@@ -165,9 +166,11 @@ def forget_month(session: Session, month: date) -> ForgottenMonth:
 
 def check_request(request: RefreshRequest) -> None:
     if not Decimal(0) <= request.tolerance < Decimal(1):
-        raise ConfigError(f"--tolerance {request.tolerance}: expected a ratio from 0 to below 1, e.g. 0.02 for 2%")
+        raise ConfigError(
+            f"{request.tolerance}: expected a ratio from 0 to below 1, e.g. 0.02 for 2%", option="tolerance"
+        )
     if not 1 <= request.jobs <= 64:
-        raise ConfigError(f"--jobs {request.jobs}: expected 1 to 64 connections")
+        raise ConfigError(f"{request.jobs}: expected 1 to 64 connections", option="jobs")
 
 
 Connect = Callable[[], Session]

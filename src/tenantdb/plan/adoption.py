@@ -99,7 +99,9 @@ def _up_to(migrations: MigrationSet, to: Version) -> list[Version]:
     if migrations.get(target) is None:
         if target == NO_VERSION:
             return []
-        raise ConfigError(f"--to {to}: no migration has this version", hint="use a version of a file, or 0 for none")
+        raise ConfigError(
+            f"{to}: no migration has this version", option="to", hint="use a version of a file, or 0 for none"
+        )
     return [version for version in migrations.versions if version <= target]
 
 

@@ -137,7 +137,8 @@ def check_unchanged(migrations: MigrationSet, applied: Sequence[AppliedMigration
                 version=row.version,
                 diff=diff,
                 hint="put the change in a new migration (tenantdb new NAME), restore the file, "
-                "or accept the edit with --allow-changed",
+                "or accept the edit with {allow_changed}",
+                refers=("allow_changed",),
             )
 
 
@@ -146,7 +147,7 @@ def plan_up(migrations: MigrationSet, applied: Sequence[AppliedMigration], targe
     if target is not None:
         target = migrations.version_of(target.text)
         if migrations.get(target) is None:
-            raise ConfigError(f"--to {target}: no migration has this version")
+            raise ConfigError(f"{target}: no migration has this version", option="to")
     done = _applied_by_version(migrations, applied)
     newest_applied = max(done, default=None)
     steps = tuple(
@@ -181,9 +182,9 @@ def plan_down(
     without running anything; without it a migration that has no down script is refused (it is irreversible).
     """
     if target is not None and steps is not None:
-        raise ConfigError("use either --to or --steps, not both")
+        raise ConfigError("use either {to} or {steps}, not both", refers=("to", "steps"))
     if steps is not None and steps < 1:
-        raise ConfigError("--steps must be at least 1")
+        raise ConfigError("must be at least 1", option="steps")
     done = _applied_by_version(migrations, applied)
     partial = {migrations.version_of(version): count for version, count in (interrupted or {}).items()}
     partial = {version: count for version, count in partial.items() if version not in done}
@@ -208,15 +209,16 @@ def plan_down(
                 f"{migration.label} cannot be rolled back: {problem.message}",
                 path=problem.path,
                 line=problem.line,
-                hint="fix the down file (applying never reads it), or pass --ledger-only to only remove the "
-                "migration from the ledger",
+                remedy="ledger_only",
+                hint="to only remove the migration from the ledger, or fix the down file (applying never reads it)",
             )
         if migration.down is None and not ledger_only:
             raise MigrationFileError(
                 f"{migration.label} has no down migration: it is irreversible",
                 path=migration.path,
-                hint="add a down section (or file) before rolling it back, or pass --ledger-only to only remove "
-                "it from the ledger (the schema is not changed)",
+                remedy="ledger_only",
+                hint="to only remove it from the ledger (the schema is not changed), or add a down section (or "
+                "file) before rolling it back",
             )
         plan_steps.append(Step(migration=migration, direction=Direction.DOWN, ledger_only=ledger_only))
     return Plan(direction=Direction.DOWN, steps=tuple(plan_steps))

@@ -161,7 +161,8 @@ def _no_context_key(request: Request, error: Exception) -> Response:
 def _bad_input(request: Request, error: Exception) -> Response:
     """A tenantdb ConfigError raised by a use case: the request named something that does not exist or fit."""
     assert isinstance(error, ConfigError)
-    return error_response(request, 422, problems=[{"location": "query", "message": error.message}])
+    message, _ = error.described()  # the request parameter it is about leads the message, by its name
+    return error_response(request, 422, problems=[{"location": "query", "message": message}])
 
 
 def _unexpected(request: Request, error: Exception) -> Response:

@@ -43,7 +43,7 @@ class RevenueBasis(StrEnum):
         for basis in cls:
             if wanted in (basis.option, basis.value):
                 return basis
-        raise ConfigError(f"--basis {text!r}: expected one of {', '.join(basis.option for basis in cls)}")
+        raise ConfigError(f"{text!r}: expected one of {', '.join(basis.option for basis in cls)}", option="basis")
 
 
 _BASIS_NOTES = {
@@ -109,7 +109,7 @@ def parse_month(text: str) -> date:
     """``2025-06`` -> 2025-06-01; anything else is a clear error."""
     match = _MONTH.fullmatch(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-        raise ConfigError(f"--month {text!r}: expected a month like 2025-06 (YYYY-MM)")
+        raise ConfigError(f"{text!r}: expected a month like 2025-06 (YYYY-MM)", option="month")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -118,21 +118,21 @@ def parse_cursor(text: str) -> UUID:
     try:
         return UUID(text.strip())
     except ValueError:
-        raise ConfigError(f"--after {text!r}: expected the id of a row of the previous page (a uuid)") from None
+        raise ConfigError(f"{text!r}: expected the id of a row of the previous page (a uuid)", option="after") from None
 
 
 def check_options(options: ReportOptions) -> None:
     """Thresholds a report can work with; bad ones change nothing and say why."""
     if not Decimal(-10) <= options.margin_target < Decimal(1):
         raise ConfigError(
-            f"--margin-target {options.margin_target}: expected a ratio below 1, e.g. 0.3 for 30%",
+            f"{options.margin_target}: expected a ratio below 1, e.g. 0.3 for 30%", option="margin_target"
         )
     if options.min_volume < 0:
-        raise ConfigError(f"--min-volume {options.min_volume}: expected 0 or more e-mails")
+        raise ConfigError(f"{options.min_volume}: expected 0 or more e-mails", option="min_volume")
     if not 1 <= options.limit <= MAX_LIMIT:
-        raise ConfigError(f"--limit {options.limit}: expected 1 to {MAX_LIMIT:,} rows")
+        raise ConfigError(f"{options.limit}: expected 1 to {MAX_LIMIT:,} rows", option="limit")
     if not 1 <= options.months <= MAX_MONTHS:
-        raise ConfigError(f"--months {options.months}: expected 1 to {MAX_MONTHS} months")
+        raise ConfigError(f"{options.months}: expected 1 to {MAX_MONTHS} months", option="months")
 
 
 @cache

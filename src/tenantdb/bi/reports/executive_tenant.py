@@ -88,7 +88,9 @@ class TenantExecutiveReport:
 def build(session: Session, options: ReportOptions) -> TenantExecutiveReport:
     """The customer's summary of the month; a clear error for an unknown tenant or one without figures."""
     if not options.tenant:
-        raise ConfigError("the tenant executive summary needs a tenant", hint="pass --tenant with an id, slug or name")
+        raise ConfigError(
+            "the tenant executive summary needs a tenant", remedy="tenant", hint="with an id, slug or name"
+        )
     scope = resolve_scope(session, options)
     tenant_id, company_name, slug = resolve_tenant(session, options.tenant)
     if not metrics_available(session):

@@ -105,7 +105,7 @@ def resolve_tenant(session: Session, name: str) -> tuple[UUID, str, str]:
 
 def build(session: Session, options: ReportOptions) -> ExplainReport:
     if not options.tenant:
-        raise ConfigError("explain needs a tenant", hint="pass --tenant with an id, slug or name")
+        raise ConfigError("explain needs a tenant", remedy="tenant", hint="with an id, slug or name")
     scope = resolve_scope(session, options)
     tenant_id, company_name, slug = resolve_tenant(session, options.tenant)
     params = scope_params(scope) | {"tenant_id": tenant_id}
