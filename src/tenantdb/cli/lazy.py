@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 COMMANDS: dict[str, str] = {
     "serve": "tenantdb.cli.serve_cmd:serve",
-    "rollback": "tenantdb.cli.migrate_app:rollback",
-    "plan": "tenantdb.cli.migrate_app:plan",
+    "rollback": "tenantdb.cli.rollback_cmd:rollback",
+    "plan": "tenantdb.cli.plan_cmd:plan",
     "lint": "tenantdb.cli.lint_cmd:lint",
     "init": "tenantdb.cli.init_cmd:init",
-    "new": "tenantdb.cli.migrate_app:new",
+    "new": "tenantdb.cli.new_cmd:new",
     "demo": "tenantdb.cli.demo_cmd:demo",
     "seed": "tenantdb.cli.demo_cmd:seed",
     "migrate": "tenantdb.cli.migrate_app:migrate_app",

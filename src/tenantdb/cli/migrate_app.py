@@ -1,4 +1,4 @@
-"""``tenantdb migrate``, ``rollback``, ``plan`` and ``new``: apply, roll back, preview and create migrations."""
+"""``tenantdb migrate``: apply, roll back, verify and test migrations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from tenantdb import commands
 from tenantdb.cli import views
-from tenantdb.cli.options import MIGRATION, AllowChangedOpt, Common, Judged, Shared, shared
+from tenantdb.cli.options import MIGRATION, AllowChangedOpt, Common, Judged, shared
 from tenantdb.cli.progress import ConsoleObserver
 from tenantdb.cli.render import emit_json, stderr
 from tenantdb.config import CONFIG_FILE
@@ -206,70 +206,3 @@ def migrate_test(
             return commands.migrate_test(settings, observer, say)
 
     common.run(action, views.show_round_trip)
-
-
-@shared(*MIGRATION)
-def rollback(
-    phase: Annotated[str, typer.Option("--phase", help="The \\[\\[phases]] name to roll back.")],
-    level: Annotated[
-        str,
-        typer.Option(
-            "--level",
-            help="schema: run the phase's downs, newest first. data: remove only the rows the phase's migrations "
-            "inserted (archived first; rows created or changed later stay). feature: run the phase's feature_off, "
-            "storing the previous values of every row it changes.",
-        ),
-    ] = "schema",
-    restore: Annotated[
-        bool,
-        typer.Option("--restore", help="With --level feature: turn the feature back on, restoring the stored rows."),
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="With --level feature: switch off again although it is off, or restore over rows changed since.",
-        ),
-    ] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="With --level data: report what would be removed; change nothing.")
-    ] = False,
-    *,
-    common: Common,
-) -> None:
-    """Roll back one phase of a phased project: its schema, only its rows, or its feature.
-
-    `--level data` removes the rows the phase inserted and keeps everything the application wrote since.
-
-    `--level feature` switches the feature off; `--level feature --restore` switches it on with the previous values.
-    """
-
-    def action() -> commands.RollbackReport:
-        with ConsoleObserver(stderr, quiet=common.as_json) as observer:
-            return commands.rollback(
-                common.settings(), phase, level, observer, restore=restore, force=force, dry_run=dry_run
-            )
-
-    common.run(action, views.show_rollback)
-
-
-@shared(*MIGRATION)
-def plan(common: Common) -> None:
-    """Preview pending migrations against the real database, in a transaction that is always rolled back.
-
-    Per statement: the locks PostgreSQL took, table rewrites and scans, sizes, errors (with file and line),
-    online rewrites, and lint findings. Exits 6 when a statement fails or the linter reports an error.
-    """
-    common.run(lambda: commands.plan(common.settings()), views.show_plan)
-
-
-@shared(Shared.PROJECT, Shared.DIR, Shared.JSON)
-def new(
-    name: Annotated[str, typer.Argument(help="What the migration does, e.g. 'add cost columns'.")], *, common: Common
-) -> None:
-    """Create the next migration file(s) in the directory's layout."""
-    common.run(
-        lambda: commands.new_migration(common.settings(), name),
-        views.show_created,
-        emit=lambda paths: emit_json({"created": paths}),
-    )
