@@ -29,7 +29,7 @@ from tenantdb.bi.refresh import RefreshRequest, refresh
 from tenantdb.bi.reports import ReportOptions, RevenueBasis
 from tenantdb.bi.reports import executive as executive_report
 from tenantdb.bi.reports.executive_tenant import TenantExecutiveReport
-from tenantdb.cli import report_executive, report_format
+from tenantdb.cli import render, report_executive
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError
 from tests.bi import reference as ref
@@ -682,8 +682,8 @@ def test_report_executive_tenant_prints_json_and_text_for_80_columns(
 
     screen = io.StringIO()
     console = Console(file=screen, width=80, force_terminal=True, color_system=None, highlight=False)
-    monkeypatch.setattr(report_format, "stdout", console)
-    monkeypatch.setattr(report_executive, "stdout", console)
+    monkeypatch.setenv("COLUMNS", "80")  # tables and prose fit cli.render.output_width()
+    monkeypatch.setattr(render, "stdout", console)
     report = tenant_executive(rows.session, ReportOptions(month=JUNE, tenant="alpha"))
     report_executive.show_tenant_executive(report)
     text = screen.getvalue()

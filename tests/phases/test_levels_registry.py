@@ -58,15 +58,16 @@ def phased(tmp_path: Path) -> Path:
     return tmp_path
 
 
-# No database is configured: each refusal happens before a connection is opened.
+# No database is configured: each refusal happens before a connection is opened. Below the CLI an error names
+# request parameters (restore, dry_run, level); the CLI spells them as --restore, --dry-run, --level.
 @pytest.mark.parametrize(
     ("level", "options", "message"),
     [
         ("rows", {}, "unknown rollback level 'rows'"),
-        ("schema", {"restore": True}, "--restore only applies to --level feature"),
-        ("data", {"restore": True}, "--restore only applies to --level feature"),
-        ("schema", {"dry_run": True}, "--dry-run only applies to --level data"),
-        ("feature", {"dry_run": True}, "--dry-run only applies to --level data"),
+        ("schema", {"restore": True}, "restore only applies to level feature"),
+        ("data", {"restore": True}, "restore only applies to level feature"),
+        ("schema", {"dry_run": True}, "dry_run only applies to level data"),
+        ("feature", {"dry_run": True}, "dry_run only applies to level data"),
         ("feature", {}, "phase 'plans' declares no feature_off"),
     ],
 )
