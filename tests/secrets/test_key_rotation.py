@@ -117,6 +117,40 @@ def test_a_row_locked_by_a_writer_is_skipped_not_waited_for(billing: Session, se
     assert keys_rotate(settings, NEW).remaining == 0
 
 
+def test_a_row_a_writer_updates_all_the_time_is_rotated_too(billing: Session, settings: Settings, dsn: str) -> None:
+    """Seen in CI under load: a writer that holds a row most of the time (short transactions, one after the other)
+    made every skip-locked walk miss it, and the rotation ended with the row left. Later walks wait for such a row
+    within the lock_timeout; the writer, with a 200 ms lock_timeout, never times out behind a one-row batch."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def hot_writer() -> None:
+        try:
+            with connect(dsn) as writer:
+                writer.execute("SET lock_timeout = '200ms'")
+                while not stop.is_set():
+                    with writer.transaction():
+                        writer.execute(
+                            "UPDATE payments SET status = status WHERE payment_id = "
+                            "(SELECT payment_id FROM payments ORDER BY 1 LIMIT 1)"
+                        )
+                        writer.execute("SELECT pg_sleep(0.05)")  # holds the row 50 ms of every ~50 ms
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    thread = threading.Thread(target=hot_writer)
+    thread.start()
+    try:
+        time.sleep(0.2)
+        report = keys_rotate(settings, NEW, batch_size=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert report.remaining == 0
+    assert key_ids(billing) == {"b": ROWS}
+
+
 def test_a_table_lock_ends_in_a_lock_timeout_not_a_wait(billing: Session, settings: Settings, dsn: str) -> None:
     quick = replace(
         settings,

@@ -16,7 +16,7 @@ from functools import partial
 
 from tenantdb.commands.connection import open_session
 from tenantdb.config import Settings
-from tenantdb.db import Session
+from tenantdb.db import Session, is_lock_timeout
 from tenantdb.db.sealed_columns import (
     FIRST_TID,
     SealedColumn,
@@ -27,7 +27,7 @@ from tenantdb.db.sealed_columns import (
     tid_order,
     write_sealed,
 )
-from tenantdb.errors import ConfigError, ExitCode, SecretsError
+from tenantdb.errors import ConfigError, DatabaseError, ExitCode, SecretsError
 from tenantdb.execute import Backoff, with_lock_retries
 from tenantdb.secrets import KeyPurpose, KeyRing, Sealed, generate_key, rewrap
 
@@ -177,14 +177,14 @@ class _Rotation:
     def stopped(self) -> bool:
         return self.batches_left is not None and self.batches_left <= 0
 
-    def _batch(self, column: SealedColumn, after: str) -> list[str]:
+    def _batch(self, column: SealedColumn, after: str, *, wait: bool) -> list[str]:
         """Re-encrypt one batch past ``after`` in its own transaction; the ctids it rewrote (none: the pass is over)."""
 
         def attempt() -> list[str]:
             with self.session.transaction(
                 lock_timeout=self.runner.lock_timeout, statement_timeout=self.runner.statement_timeout
             ):
-                claimed = claim_stale(self.session, column, self.current, after=after, limit=self.batch_size)
+                claimed = claim_stale(self.session, column, self.current, after=after, limit=self.batch_size, wait=wait)
                 values = []
                 for row in claimed:
                     try:
@@ -196,14 +196,22 @@ class _Rotation:
                     write_sealed(self.session, column, self.current, values)
             return [row.ctid for row in claimed]
 
-        return with_lock_retries(attempt, self.backoff)
+        if not wait:
+            return with_lock_retries(attempt, self.backoff)
+        try:  # one wait of lock_timeout for a row a writer holds; still held: the walk ends and the row is reported
+            return attempt()
+        except DatabaseError as error:
+            if is_lock_timeout(error):
+                return []
+            raise
 
-    def _pass(self, column: SealedColumn, pending: int) -> tuple[int, int]:
-        """One walk through the table in ctid order: (batches, rows) re-encrypted."""
+    def _pass(self, column: SealedColumn, pending: int, *, wait: bool) -> tuple[int, int]:
+        """One walk through the table in ctid order: (batches, rows) re-encrypted; ``wait``: wait (within the
+        lock_timeout, retried) for rows writers hold instead of skipping them."""
         batches = rotated = 0
         after = FIRST_TID
         while pending and not self.stopped:
-            done = self._batch(column, after)
+            done = self._batch(column, after, wait=wait)
             if not done:
                 break
             after = max(done, key=tid_order)
@@ -230,7 +238,9 @@ class _Rotation:
                 break
             if attempt:  # rows moved behind the walk, or writers held them: a moment, then one more walk
                 time.sleep(self.backoff.delay(attempt - 1))
-            walked_batches, walked_rows = self._pass(column, pending)
+            # The first walk never waits for a row; the later ones (the few rows writers held) wait for each
+            # within the lock_timeout, so a row a writer updates all the time is rotated too.
+            walked_batches, walked_rows = self._pass(column, pending, wait=attempt > 0)
             batches, rotated = batches + walked_batches, rotated + walked_rows
             left = self.stale(column)
         return ColumnRotation(

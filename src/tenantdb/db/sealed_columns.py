@@ -2,8 +2,8 @@
 
 An encrypted value is a pair of columns, ``<name>_ciphertext bytea`` and ``<name>_key_id text`` (docs/secrets.md).
 Rotation claims a batch of rows whose key id is not the current one with ``FOR UPDATE SKIP LOCKED`` (a row a writer
-holds is skipped, never waited for), walking each table in physical order by ``ctid``; the caller re-encrypts and
-writes the batch back in the same short transaction.
+holds is skipped; a later walk waits for the few skipped rows within the lock_timeout), walking each table in
+physical order by ``ctid``; the caller re-encrypts and writes the batch back in the same short transaction.
 """
 
 from __future__ import annotations
@@ -89,17 +89,19 @@ def count_stale(session: Session, column: SealedColumn, current_key_id: str) -> 
 
 
 def claim_stale(
-    session: Session, column: SealedColumn, current_key_id: str, *, after: str, limit: int
+    session: Session, column: SealedColumn, current_key_id: str, *, after: str, limit: int, wait: bool = False
 ) -> list[ClaimedRow]:
-    """Lock up to ``limit`` rows past ``after`` (a ctid) whose key is not current, skipping rows others hold.
+    """Lock up to ``limit`` rows past ``after`` (a ctid) whose key is not current, skipping rows others hold, or
+    with ``wait`` waiting for them (within the transaction's lock_timeout: a row a writer updates all the time is
+    never free when looked at, but free again a moment later).
 
     Call inside a transaction: the locks and the ctids last until it ends.
     """
     table, ciphertext, key_id = column._parts()
     query = sql.SQL(
         "SELECT ctid::text, {c}, {k} FROM ONLY {t} WHERE ctid > %s::tid AND {k} IS NOT NULL AND {k} <> %s"
-        " LIMIT %s FOR UPDATE SKIP LOCKED"
-    ).format(c=ciphertext, k=key_id, t=table)
+        " LIMIT %s FOR UPDATE{skip}"
+    ).format(c=ciphertext, k=key_id, t=table, skip=sql.SQL("" if wait else " SKIP LOCKED"))
     rows = session.fetch_all(query, (after, current_key_id, limit))
     return [ClaimedRow(ctid=ctid, ciphertext=bytes(value), key_id=str(key)) for ctid, value, key in rows]
 
