@@ -4,6 +4,7 @@ outcomes and revenue impacts only (docs/events.md)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from tenantdb.server.api import cursor as cursors
 from tenantdb.server.api.access import access
 from tenantdb.server.api.models import StrictModel
 from tenantdb.server.api.output import CSV_RESPONSE, Format, next_link, output_format, respond
-from tenantdb.server.api.params import DEFAULT_LIMIT, CursorParam, LimitParam
+from tenantdb.server.api.params import DEFAULT_LIMIT, CursorParam, LimitParam, Moment
 from tenantdb.server.api.sqlfiles import query
 from tenantdb.server.api.tenants import resolve
 from tenantdb.server.request_db import RequestDb
@@ -78,8 +79,8 @@ def list_events(
     tenant: Annotated[
         str | None, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$", description="slug or id")
     ] = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601 with a time zone; inclusive")] = None,
-    until: Annotated[datetime | None, Query(description="ISO 8601 with a time zone; exclusive; default now")] = None,
+    since: Annotated[Moment | None, Query(description="ISO 8601 with a time zone; inclusive")] = None,
+    until: Annotated[Moment | None, Query(description="ISO 8601 with a time zone; exclusive; default now")] = None,
     limit: LimitParam = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:
@@ -118,8 +119,6 @@ def list_events(
     url = next_link(request, following)
     body = {"since": start, "until": end, "events": events, "next": url}
     header = ["event_id", "occurred_at", "kind", "tenant_id", "tenant", "properties"]
-    import json
-
     table = (
         header,
         [[*(e[name] for name in header[:-1]), json.dumps(e["properties"], sort_keys=True)] for e in events],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
 from tenantdb.bi.reports import parse_month
 
@@ -22,6 +23,20 @@ LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"rows per pag
 CursorParam = Annotated[
     str | None, Query(max_length=400, pattern=r"^[A-Za-z0-9_-]+$", description="the `next` link's cursor")
 ]
+
+
+def _iso_8601(value: Any) -> Any:
+    """Only ISO 8601 text is a time: pydantic alone also reads a number (``0.0``) as seconds since 1970."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("an ISO 8601 time with a time zone, e.g. 2026-09-01T00:00:00Z") from None
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_iso_8601)]
+"""A query parameter's time: ISO 8601 only (the time zone is checked where the route says why it needs one)."""
 
 
 def month_of(text: str | None) -> date | None:
