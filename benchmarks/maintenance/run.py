@@ -29,14 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "zero_downtime"))
 
 from common import options, pg
-from common.binaries import default_psql, default_tenantdb
+from common.binaries import Binaries
 from common.machine import load_average
 from common.results import environment, head
 
 import analysis
 import workload
 from monitor import SAMPLE_INTERVAL, Sample, Sampler
-from run import BASELINE_S, TAIL_S, THINK_MS, WORKERS, load_process, run_migration
+from run import BASELINE_S, TAIL_S, THINK_MS, WORKERS, add_rows_option, load_process, run_migration
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = HERE / "results.json"
@@ -65,8 +65,7 @@ SELECT c.relname, c.relkind::text, pg_relation_size(c.oid), coalesce(i.indisvali
 @dataclass(frozen=True, slots=True)
 class Context:
     target: pg.Server
-    psql: Path
-    tenantdb: Path
+    binaries: Binaries
     project: Path
     workdir: Path
     rows: int
@@ -77,7 +76,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="Run `tenantdb db maintain` and the hand-run `VACUUM; REINDEX DATABASE` (psql) on a big table "
         "with dead rows and bloated indexes under write load, and measure how long writers stall.",
     )
-    parser.add_argument("--rows", type=int, default=5_000_000, metavar="N", help="rows in vps_instances (5000000)")
+    add_rows_option(parser)
     parser.add_argument("--repeat", type=int, default=1, metavar="R", help="runs per tool (1)")
     options.add_server_options(parser)
     options.add_output_options(parser, DEFAULT_OUTPUT, print_markdown=False)
@@ -106,8 +105,8 @@ def command(variant: str, context: Context, database: str) -> list[str]:
     url = context.target.url(database)
     if variant == "psql":
         reindex = f'REINDEX DATABASE "{database}"'
-        return [str(context.psql), "-X", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", "VACUUM", "-c", reindex]
-    return [str(context.tenantdb), "db", "maintain", "--dsn", url, "-C", str(context.project)]
+        return [str(context.binaries.psql), "-X", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", "VACUUM", "-c", reindex]
+    return [str(context.binaries.tenantdb), "db", "maintain", "--dsn", url, "-C", str(context.project)]
 
 
 def relations(target: pg.Server, database: str) -> dict[str, dict[str, Any]]:
@@ -293,8 +292,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             _log(f"    {setup}")
             context = Context(
                 target=target,
-                psql=args.psql or default_psql(),
-                tenantdb=args.tenantdb or default_tenantdb(),
+                binaries=Binaries.chosen(args.psql, args.tenantdb),
                 project=project,
                 workdir=workdir,
                 rows=args.rows,

@@ -27,7 +27,7 @@ from typing import IO, Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
 from common import options, pg
-from common.binaries import default_psql, default_tenantdb
+from common.binaries import Binaries
 from common.machine import load_average
 from common.results import environment, head
 
@@ -51,12 +51,6 @@ MIGRATION_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True, slots=True)
-class Binaries:
-    psql: Path
-    tenantdb: Path
-
-
-@dataclass(frozen=True, slots=True)
 class Context:
     """What every run shares."""
 
@@ -70,13 +64,18 @@ class Context:
     reader_isolation: str
 
 
+def add_rows_option(parser: argparse.ArgumentParser) -> None:
+    """``--rows``: the size of the data set (maintenance builds the same one)."""
+    parser.add_argument("--rows", type=int, default=5_000_000, metavar="N", help="rows in vps_instances (5000000)")
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
         description="Apply the same migration with psql and with tenantdb to a big table under write load, "
         "with a long reader holding a lock, and measure how long writers stall.",
     )
-    parser.add_argument("--rows", type=int, default=5_000_000, metavar="N", help="rows in vps_instances (5000000)")
+    add_rows_option(parser)
     parser.add_argument(
         "--reader-hold", type=float, default=10.0, metavar="S", help="seconds the long reader holds its lock (10)"
     )
@@ -293,7 +292,7 @@ def command_line(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Build the data set once, run every scenario, and assemble the results document."""
-    binaries = Binaries(psql=args.psql or default_psql(), tenantdb=args.tenantdb or default_tenantdb())
+    binaries = Binaries.chosen(args.psql, args.tenantdb)
     workdir = Path(tempfile.mkdtemp(prefix="tenantdb-zd-"))
     try:
         native_dir, plain_file = workload.write_migrations(workdir)
