@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from tenantdb.config import RunnerSettings, load_settings
 from tenantdb.db import Session
@@ -79,3 +83,35 @@ def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) 
         timeout=300,
         check=False,
     )
+
+
+def cli_interrupted_when_sleeping(
+    *args: str, session: Session, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m tenantdb``, send Ctrl-C (SIGINT) once a statement sleeps (``pg_sleep``) in ``session``'s
+    database, and wait for it to end."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tenantdb", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        env=env,
+        # Ctrl-C as in a terminal, however the suite was started: a shell without job control starts background
+        # commands (CI's two suites side by side) with SIGINT ignored, and Python keeps an inherited SIG_IGN
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+    )
+    deadline = time.monotonic() + 60
+    while not session.fetch_value(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"
+    ):
+        assert time.monotonic() < deadline and process.poll() is None, f"tenantdb {args} never reached the sleep"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()  # and close its pipes, which would otherwise fail a later test with a ResourceWarning
+        out, err = process.communicate()
+        pytest.fail(f"tenantdb {args} went on after SIGINT\nstdout: {out}\nstderr: {err}")
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)

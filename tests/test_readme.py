@@ -14,7 +14,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,21 +109,17 @@ def run_session(examples: list[Example], cwd: Path, env: dict[str, str]) -> None
 
 
 @pytest.fixture
-def reader() -> Iterator[tuple[Path, dict[str, str]]]:
-    """A fresh directory and an environment without any configured database: the embedded server is used.
-
-    Outside pytest's tmp_path: another pytest session (on a machine running as root) resets /tmp/pytest-of-root to
-    0700 when it starts, which takes the server's account off the path to its data directory mid-test."""
-    base = Path(tempfile.mkdtemp(prefix="tenantdb-readme-"))
+def reader(server_home: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A fresh directory (in ``server_home``: the embedded server must outlive other sessions' basetemp resets) and
+    an environment without any configured database: the embedded server is used."""
     env = {k: v for k, v in os.environ.items() if k not in ("TENANTDB_DSN", "DATABASE_URL", "COLUMNS")}
-    env |= {"COLUMNS": "1000", "TENANTDB_STATE_DIR": str(base / "state")}
-    home = base / "home"
+    env |= {"COLUMNS": "1000", "TENANTDB_STATE_DIR": str(server_home / "state")}
+    home = server_home / "home"
     home.mkdir()
     try:
         yield home, env
     finally:
         _stop_servers(home, env)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _stop_servers(directory: Path, env: dict[str, str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -25,3 +26,16 @@ def default_tenantdb() -> Path:
     """The tenantdb CLI installed beside this Python, else the one on PATH."""
     beside = Path(sys.executable).parent / "tenantdb"
     return beside if beside.exists() else Path(shutil.which("tenantdb") or "tenantdb")
+
+
+@dataclass(frozen=True, slots=True)
+class Binaries:
+    """The psql and tenantdb a benchmark runs."""
+
+    psql: Path
+    tenantdb: Path
+
+    @classmethod
+    def chosen(cls, psql: Path | None, tenantdb: Path | None) -> Binaries:
+        """``--psql`` and ``--tenantdb`` where given, else the defaults."""
+        return cls(psql=psql or default_psql(), tenantdb=tenantdb or default_tenantdb())

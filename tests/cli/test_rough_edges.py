@@ -18,7 +18,7 @@ from tenantdb.errors import ExitCode
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
 from tenantdb.modules import module_migrations, resolve_modules
-from tests.helpers import FAST, cli, write_files
+from tests.helpers import FAST, cli, cli_interrupted_when_sleeping, write_files
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -187,10 +187,10 @@ def test_module_migrations_are_named_with_their_module(dsn: str, tmp_path: Path)
 
 
 def test_ctrl_c_under_json_still_prints_one_json_document(session: Session, dsn: str, tmp_path: Path) -> None:
-    from tests.execute.test_ledger_truth import _interrupt_when_sleeping
-
     directory = write_files(tmp_path / "migrations", {"1_a.up.sql": "SELECT pg_sleep(30);\n"})
-    interrupted = _interrupt_when_sleeping(["migrate", "up", "--dsn", dsn, "--dir", str(directory), "--json"], session)
+    interrupted = cli_interrupted_when_sleeping(
+        "migrate", "up", "--dsn", dsn, "--dir", str(directory), "--json", session=session
+    )
     assert interrupted.returncode == 130
     document = json.loads(interrupted.stdout)
     assert document["ok"] is False and document["exit_code"] == 130

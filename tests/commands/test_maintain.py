@@ -212,13 +212,20 @@ def test_a_small_bloated_index_is_left_under_the_size_threshold(session: Session
     assert [action for action in report.actions if action.kind is MaintainKind.REINDEX] == []
 
 
-def test_an_invalid_index_is_rebuilt(session: Session, dsn: str, tmp_path: Path) -> None:
+def invalid_unique_index(session: Session, *, rebuildable: bool = True) -> None:
+    """``codes_val_key``, INVALID: its CREATE UNIQUE INDEX CONCURRENTLY met a duplicate; ``rebuildable``: the
+    duplicate is gone afterwards, so a rebuild succeeds."""
     make_table(session, "codes", 1_000)
     session.execute("ANALYZE codes")
     session.execute("UPDATE codes SET val = 'same' WHERE id <= 2")
     with pytest.raises(Exception, match="could not create unique index"):
         session.execute("CREATE UNIQUE INDEX CONCURRENTLY codes_val_key ON codes (val)")
-    session.execute("UPDATE codes SET val = 'other' WHERE id = 2")
+    if rebuildable:
+        session.execute("UPDATE codes SET val = 'other' WHERE id = 2")
+
+
+def test_an_invalid_index_is_rebuilt(session: Session, dsn: str, tmp_path: Path) -> None:
+    invalid_unique_index(session)
 
     report = db_maintain(settings_for(tmp_path, dsn))
 
@@ -231,12 +238,8 @@ def test_an_invalid_index_is_rebuilt(session: Session, dsn: str, tmp_path: Path)
 def test_a_failed_rebuild_leaves_no_invalid_copy_and_the_run_goes_on(
     session: Session, dsn: str, tmp_path: Path
 ) -> None:
-    make_table(session, "codes", 1_000)
     make_table(session, "fresh", 10)
-    session.execute("ANALYZE codes")
-    session.execute("UPDATE codes SET val = 'same' WHERE id <= 2")
-    with pytest.raises(Exception, match="could not create unique index"):
-        session.execute("CREATE UNIQUE INDEX CONCURRENTLY codes_val_key ON codes (val)")
+    invalid_unique_index(session, rebuildable=False)
 
     report = db_maintain(settings_for(tmp_path, dsn))  # the duplicates are still there
 
@@ -251,12 +254,7 @@ def test_a_failed_rebuild_leaves_no_invalid_copy_and_the_run_goes_on(
 
 def test_a_long_statement_reports_its_progress(session: Session, dsn: str, tmp_path: Path) -> None:
     """REINDEX CONCURRENTLY waits for older snapshots: the progress lines say so while it waits."""
-    make_table(session, "codes", 1_000)
-    session.execute("ANALYZE codes")
-    session.execute("UPDATE codes SET val = 'same' WHERE id <= 2")
-    with pytest.raises(Exception, match="could not create unique index"):
-        session.execute("CREATE UNIQUE INDEX CONCURRENTLY codes_val_key ON codes (val)")
-    session.execute("UPDATE codes SET val = 'other' WHERE id = 2")
+    invalid_unique_index(session)
     messages: list[str] = []
     settings = settings_for(tmp_path, dsn)
     run = threading.Thread(

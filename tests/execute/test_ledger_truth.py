@@ -5,10 +5,6 @@ Each test reproduces a finding of issue 10 (found by trying tenantdb from outsid
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +15,7 @@ from tenantdb.execute.runner import Runner
 from tenantdb.migrations import Direction, load_migrations
 from tenantdb.plan import Step
 from tenantdb.verify import verify
-from tests.helpers import FAST, cli, down, ledger_versions, up, write_files
+from tests.helpers import FAST, cli, cli_interrupted_when_sleeping, down, ledger_versions, up, write_files
 
 T_UP = "CREATE TABLE t (id int PRIMARY KEY, v int);\nINSERT INTO t VALUES (1, 10), (2, 20);\n"
 NONTX_UP = (
@@ -147,33 +143,6 @@ def test_ledger_only_down_says_the_schema_was_not_changed(tmp_path: Path, dsn: s
     assert '"pending"' in status.stdout
 
 
-def _interrupt_when_sleeping(args: list[str], session: Session) -> subprocess.CompletedProcess[str]:
-    """Run the CLI, send Ctrl-C (SIGINT) once its statement sleeps on the server, and wait for it."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tenantdb", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # Ctrl-C as in a terminal, however the suite was started: a shell without job control starts background
-        # commands (CI's two suites side by side) with SIGINT ignored, and Python keeps an inherited SIG_IGN
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
-    )
-    deadline = time.monotonic() + 60
-    while not session.fetch_value(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"
-    ):
-        assert time.monotonic() < deadline and process.poll() is None, "the runner never reached the sleep"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    try:
-        out, err = process.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()  # and close its pipes, which would otherwise fail a later test with a ResourceWarning
-        out, err = process.communicate()
-        pytest.fail(f"the runner went on after SIGINT\nstdout: {out}\nstderr: {err}")
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
-
-
 def test_ctrl_c_leaves_ledger_and_journal_true_and_resumable(session: Session, dsn: str, tmp_path: Path) -> None:
     """SIGINT during a transactional migration records nothing; during a statement-by-statement one, the journal
     keeps the finished statements, the server stops the running one, and the next up resumes and completes."""
@@ -186,12 +155,12 @@ def test_ctrl_c_leaves_ledger_and_journal_true_and_resumable(session: Session, d
     }
     directory = write_files(tmp_path / "migrations", files)
     base = ["migrate", "up", "--dsn", dsn, "--dir", str(directory)]
-    first = _interrupt_when_sleeping(base, session)
+    first = cli_interrupted_when_sleeping(*base, session=session)
     assert first.returncode == 130 and "interrupted" in first.stderr
     assert ledger_versions(session) == []
     assert not session.fetch_value("SELECT to_regclass('a') IS NOT NULL")
     (directory / "1_a.up.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
-    second = _interrupt_when_sleeping(base, session)
+    second = cli_interrupted_when_sleeping(*base, session=session)
     assert second.returncode == 130
     assert ledger_versions(session) == ["1"]
     assert not session.fetch_value(

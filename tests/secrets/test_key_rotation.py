@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +19,7 @@ from tenantdb.config import Settings, load_settings
 from tenantdb.db import Session, connect
 from tenantdb.errors import LockTimeoutExhausted, SecretTampered, UnknownSecretKey
 from tenantdb.secrets import KeyRing, Sealed, decrypt, encrypt, parse_keys
-from tests.helpers import cli
+from tests.helpers import cli, cli_interrupted_when_sleeping
 from tests.modules.support import apply_modules, new_company
 from tests.modules.test_billing import new_payment, new_plan, new_subscription
 
@@ -288,29 +285,17 @@ def test_ctrl_c_mid_batch_keeps_the_committed_batches_and_a_rerun_finishes(
         "CREATE TRIGGER slow_rotation BEFORE UPDATE ON payments FOR EACH ROW"
         f" WHEN (OLD.payment_id = '{third}') EXECUTE FUNCTION slow_rotation()"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tenantdb", "keys", "rotate", "--batch-size", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    interrupted = cli_interrupted_when_sleeping(
+        "keys",
+        "rotate",
+        "--batch-size",
+        "1",
+        session=billing,
         cwd=tmp_path,
         env=env | {"TENANTDB_SECRET_KEYS": NEW_SPEC},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - Ctrl-C as in a terminal
     )
-    deadline = time.monotonic() + 60
-    while not billing.fetch_value(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"
-    ):
-        assert time.monotonic() < deadline and process.poll() is None, "the rotation never reached the third batch"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    try:
-        out, err = process.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, err = process.communicate()
-        pytest.fail(f"keys rotate went on after SIGINT\nstdout: {out}\nstderr: {err}")
-    assert process.returncode == 130, err
+    out, err = interrupted.stdout, interrupted.stderr
+    assert interrupted.returncode == 130, err
     assert key_ids(billing) == {"a": ROWS - 2, "b": 2}
     assert tokens(billing, NEW) == [token(n) for n in range(ROWS)]
     for secret in (KEY_A, KEY_B, "pm_secret"):

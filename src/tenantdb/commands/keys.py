@@ -198,6 +198,8 @@ class _Rotation:
 
         if not wait:
             return with_lock_retries(attempt, self.backoff)
+        # Not with_lock_retries with a one-attempt budget: here a lock timeout is an answer (the row stays held, the
+        # walk ends and reports it), not an error to retry or to raise as LockTimeoutExhausted.
         try:  # one wait of lock_timeout for a row a writer holds; still held: the walk ends and the row is reported
             return attempt()
         except DatabaseError as error:
@@ -230,10 +232,11 @@ class _Rotation:
                 )
         return batches, rotated
 
-    def rotate(self, column: SealedColumn) -> ColumnRotation:
+    def rotate(self, column: SealedColumn, *, dry_run: bool = False) -> ColumnRotation:
+        """Walk ``column`` until no row is under an old key (at most ``_MAX_PASSES`` walks); ``dry_run``: count only."""
         pending = left = self.stale(column)
         rotated = batches = 0
-        for attempt in range(_MAX_PASSES):
+        for attempt in range(0 if dry_run else _MAX_PASSES):
             if not left or self.stopped:
                 break
             if attempt:  # rows moved behind the walk, or writers held them: a moment, then one more walk
@@ -275,29 +278,12 @@ def keys_rotate(
         raise ConfigError(f"{batch_size}: expected 1 to {MAX_BATCH_SIZE} rows", option="batch_size")
     if max_batches is not None and max_batches < 1:
         raise ConfigError(f"{max_batches}: expected at least 1", option="max_batches")
-    current = keyring.current(KeyPurpose.ENCRYPT).key_id
     with _open(settings, "keys rotate") as session:
         columns = sealed_columns(session)
-        if dry_run:
-            counted = []
-            for column in columns:
-                pending = with_lock_retries(partial(count_stale, session, column, current), _backoff(settings))
-                counted.append(
-                    ColumnRotation(
-                        schema=column.schema,
-                        table=column.table,
-                        column=column.name,
-                        pending=pending,
-                        rotated=0,
-                        batches=0,
-                        remaining=pending,
-                    )
-                )
-            return RotationReport(current_key_id=current, dry_run=True, stopped_early=False, columns=tuple(counted))
         rotation = _Rotation(
             session, settings, keyring, batch_size=batch_size, max_batches=max_batches, progress=progress
         )
-        results = [rotation.rotate(column) for column in columns]
+        results = [rotation.rotate(column, dry_run=dry_run) for column in columns]
         return RotationReport(
-            current_key_id=current, dry_run=False, stopped_early=rotation.stopped, columns=tuple(results)
+            current_key_id=rotation.current, dry_run=dry_run, stopped_early=rotation.stopped, columns=tuple(results)
         )

@@ -58,6 +58,14 @@ def _applied_by_version(
     return {migrations.version_of(row.version): row for row in applied}
 
 
+def _state(row: AppliedMigration | None, checksum: str | None, *, interrupted: bool = False) -> MigrationState:
+    """A file's state from its ledger row: none yet (pending, or interrupted mid-file), or applied as it is now
+    (the checksums match) or changed since."""
+    if row is None:
+        return MigrationState.INTERRUPTED if interrupted else MigrationState.PENDING
+    return MigrationState.APPLIED if row.checksum == checksum else MigrationState.CHANGED
+
+
 def status(
     migrations: MigrationSet,
     applied: Sequence[AppliedMigration],
@@ -69,14 +77,7 @@ def status(
     rows = []
     for migration in migrations:
         row = done.pop(migration.version, None)
-        if row is None and migration.version in partial:
-            state = MigrationState.INTERRUPTED
-        elif row is None:
-            state = MigrationState.PENDING
-        elif row.checksum != migration.checksum:
-            state = MigrationState.CHANGED
-        else:
-            state = MigrationState.APPLIED
+        state = _state(row, migration.checksum, interrupted=migration.version in partial)
         rows.append(
             StatusRow(
                 version=str(migration.version),
@@ -90,10 +91,7 @@ def status(
         )
     for broken in migrations.broken:
         row = done.pop(broken.version, None)
-        if row is None:
-            state = MigrationState.PENDING
-        else:
-            state = MigrationState.APPLIED if row.checksum == broken.checksum else MigrationState.CHANGED
+        state = _state(row, broken.checksum)
         rows.append(
             StatusRow(
                 version=str(broken.version),
