@@ -23,6 +23,8 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tenantdb.db import Session, connect
+from tests import recipes
+from tests.database_cache import DatabaseCache
 from tests.postgres import PgServer, acquire
 
 # Embedded servers the tests start are remembered in a registry of their own, never in the user's (which
@@ -114,6 +116,35 @@ def dsn(pg_server: PgServer) -> Iterator[str]:
 def other_dsn(pg_server: PgServer) -> Iterator[str]:
     """A second fresh database, to compare two ways of reaching the same state."""
     yield from _fresh_database(pg_server)
+
+
+@pytest.fixture(scope="session")
+def database_cache(pg_server: PgServer) -> Iterator[DatabaseCache]:
+    """Databases built once per test process (every module applied, a seeded world) and copied per test."""
+    cache = DatabaseCache(pg_server, TEMPLATE)
+    yield cache
+    cache.close()
+
+
+@pytest.fixture
+def modules_dsn(database_cache: DatabaseCache) -> Iterator[str]:
+    """A fresh database with every bundled module applied (a copy: the modules are applied once per process)."""
+    for built in database_cache.copy(recipes.modules_applied()):
+        yield built.dsn
+
+
+@pytest.fixture
+def other_modules_dsn(database_cache: DatabaseCache) -> Iterator[str]:
+    """A second one, to compare two ways of reaching the same state."""
+    for built in database_cache.copy(recipes.modules_applied()):
+        yield built.dsn
+
+
+@pytest.fixture
+def report_data_dsn(database_cache: DatabaseCache) -> Iterator[str]:
+    """A fresh database with every module and the hand-computed report dataset (tests/bi/report_data.py)."""
+    for built in database_cache.copy(recipes.report_dataset()):
+        yield built.dsn
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from tenantdb.bi.reports.revenue_health import RevenueHealthReport
 from tenantdb.bi.reports.tenant_page import AiUsage, TenantPageReport
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, ExitCode
-from tests.bi.report_data import ALPHA, BETA, GAMMA, MONTH, PREVIOUS, apply_all_modules, load_dataset
+from tests.bi.report_data import ALPHA, BETA, GAMMA, MONTH, PREVIOUS
 from tests.helpers import cli
 from tests.modules.support import subscribe
 
@@ -60,10 +60,14 @@ INSERT INTO efficiency_metrics (tenant_id, month, capacity, used, utilization, s
 
 
 @pytest.fixture
+def dsn(report_data_dsn: str) -> str:
+    """Here every test's database holds every module and the report dataset (a copy, tests/database_cache.py)."""
+    return report_data_dsn
+
+
+@pytest.fixture
 def reports(dsn: str) -> Iterator[Session]:
-    apply_all_modules(dsn)
     with connect(dsn) as session:
-        load_dataset(session)
         with session.transaction():
             session.run_script(EVENTS)
         yield session

@@ -18,16 +18,14 @@ from tenantdb.db import Session, connect
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
 from tenantdb.modules import module_migrations, resolve_modules
-from tests.bi.report_data import MONTH, PREVIOUS, apply_all_modules, load_dataset
+from tests.bi.report_data import MONTH, PREVIOUS
 from tests.helpers import FAST
 
 
 @pytest.fixture
-def summarized(dsn: str) -> Iterator[Session]:
+def summarized(report_data_dsn: str) -> Iterator[Session]:
     """The hand-computed dataset with both months' summary rows written as a refresh writes them."""
-    apply_all_modules(dsn)
-    with connect(dsn) as session:
-        load_dataset(session)
+    with connect(report_data_dsn) as session:
         with session.transaction():
             assert executive_report.store_summary(session, PREVIOUS)
             assert executive_report.store_summary(session, MONTH)

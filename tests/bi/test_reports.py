@@ -18,16 +18,14 @@ from tenantdb.bi.reports.plans import PlansReport
 from tenantdb.bi.reports.reconciliation import ReconciliationReport
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, DatabaseStateError
-from tests.bi.report_data import ALPHA, BETA, GAMMA, MONTH, PREVIOUS, apply_all_modules, load_dataset
+from tests.bi.report_data import ALPHA, BETA, GAMMA, MONTH, PREVIOUS
 
 D = Decimal
 
 
 @pytest.fixture
-def reports(dsn: str) -> Iterator[Session]:
-    apply_all_modules(dsn)
-    with connect(dsn) as session:
-        load_dataset(session)
+def reports(report_data_dsn: str) -> Iterator[Session]:
+    with connect(report_data_dsn) as session:
         yield session
 
 
@@ -270,11 +268,10 @@ def test_bad_thresholds_are_refused(reports: Session) -> None:
     assert refused.value.option == "min_volume"
 
 
-def test_without_rollups_the_error_says_what_to_run(dsn: str) -> None:
+def test_without_rollups_the_error_says_what_to_run(dsn: str, modules_dsn: str) -> None:
     with connect(dsn) as session, pytest.raises(DatabaseStateError, match="module bi is not applied"):
         build(session, "executive")
-    apply_all_modules(dsn)
-    with connect(dsn) as session:
+    with connect(modules_dsn) as session:
         with pytest.raises(ConfigError, match="no rollups yet") as raised:
             build(session, "plans")
         assert "tenantdb bi refresh" in (raised.value.hint or "")

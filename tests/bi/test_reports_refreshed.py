@@ -13,7 +13,6 @@ from tenantdb.bi.reports import REPORTS, ReportOptions
 from tenantdb.bi.reports.executive import ExecutiveReport
 from tenantdb.bi.reports.explain import ExplainReport
 from tenantdb.db import Session, connect
-from tests.bi.report_data import apply_all_modules
 
 D = Decimal
 MONTH = date(2026, 9, 1)
@@ -58,9 +57,8 @@ INSERT INTO deliverability_daily (tenant_id, day, sent, delivered, bounced_hard,
 
 
 @pytest.fixture
-def refreshed(dsn: str) -> Iterator[Session]:
-    apply_all_modules(dsn)
-    with connect(dsn) as session:
+def refreshed(modules_dsn: str) -> Iterator[Session]:
+    with connect(modules_dsn) as session:
         with session.transaction():
             session.run_script(BASE_ROWS)
         refresh(session, RefreshRequest(months=(MONTH,)))

@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from tenantdb.cli.app import app
 from tenantdb.cli.render import WIDTH_OFF_TERMINAL
-from tenantdb.db import connect
-from tests.bi.report_data import apply_all_modules, load_dataset
+from tests import recipes
+from tests.database_cache import DatabaseCache
 from tests.helpers import write_files
 
 REPORTS = [
@@ -43,16 +43,9 @@ NUMBER = re.compile(r"(?<![\w.$-])[-+]?\$?\d[\d,]*(?:\.\d+)?%?(?![\w.])")
 
 
 @pytest.fixture(scope="module")
-def report_dsn(pg_server: object) -> Iterator[str]:
-    from tests.conftest import _fresh_database
-
-    databases = _fresh_database(pg_server)  # type: ignore[arg-type]
-    dsn = next(databases)
-    apply_all_modules(dsn)
-    with connect(dsn) as session:
-        load_dataset(session)
-    yield dsn
-    next(databases, None)
+def report_dsn(database_cache: DatabaseCache) -> Iterator[str]:
+    for built in database_cache.copy(recipes.report_dataset()):
+        yield built.dsn
 
 
 def run(args: list[str], env: dict[str, str]) -> str:

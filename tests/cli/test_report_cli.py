@@ -5,15 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
 from typer.testing import CliRunner
 
 from tenantdb.cli.app import app
-from tenantdb.db import connect
 from tenantdb.errors import ExitCode
-from tests.bi.report_data import apply_all_modules, load_dataset
 
 REPORTS = {
     # report: (extra arguments, keys of its JSON document, first CSV columns)
@@ -55,11 +52,8 @@ REPORTS = {
 
 
 @pytest.fixture
-def report_dsn(dsn: str) -> Iterator[str]:
-    apply_all_modules(dsn)
-    with connect(dsn) as session:
-        load_dataset(session)
-    yield dsn
+def report_dsn(report_data_dsn: str) -> str:
+    return report_data_dsn
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -139,9 +133,8 @@ def test_errors_exit_with_bad_input(report_dsn: str, args: list[str], message: s
     assert message in json.loads(output)["message"]
 
 
-def test_no_rollups_yet_says_run_bi_refresh(dsn: str) -> None:
-    apply_all_modules(dsn)
-    code, output = run("report", "executive", "--dsn", dsn)
+def test_no_rollups_yet_says_run_bi_refresh(modules_dsn: str) -> None:
+    code, output = run("report", "executive", "--dsn", modules_dsn)
     assert code == ExitCode.BAD_INPUT
     assert "no rollups yet" in output and "tenantdb bi refresh" in output
 

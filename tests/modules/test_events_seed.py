@@ -21,9 +21,10 @@ def counts(session: Session, query: str) -> int:
 
 
 def test_delivery_outcomes_match_deliverability_for_every_seeded_company(
-    dsn: str,
     seeded: tuple[Settings, commands.SeedReport],  # noqa: F811
 ) -> None:
+    dsn = seeded[0].dsn
+    assert dsn is not None
     with connect(dsn) as session:
         assert counts(session, "SELECT count(*) FROM email_delivery_daily") > 0
         differing = session.fetch_all(
@@ -58,9 +59,10 @@ def test_delivery_outcomes_match_deliverability_for_every_seeded_company(
 
 
 def test_revenue_impacts_are_mostly_resolved_within_two_hours(
-    dsn: str,
     seeded: tuple[Settings, commands.SeedReport],  # noqa: F811
 ) -> None:
+    dsn = seeded[0].dsn
+    assert dsn is not None
     with connect(dsn) as session:
         # the application's impacts (bi refresh adds deliverability_risk impacts of its own, source bi_refresh)
         types = {
@@ -93,9 +95,10 @@ def test_revenue_impacts_are_mostly_resolved_within_two_hours(
 
 
 def test_a_handful_of_strategic_decisions_one_still_open(
-    dsn: str,
     seeded: tuple[Settings, commands.SeedReport],  # noqa: F811
 ) -> None:
+    dsn = seeded[0].dsn
+    assert dsn is not None
     with connect(dsn) as session:
         decided, still_open, shortest, longest = session.fetch_one(
             "SELECT count(decided_at), count(*) - count(decided_at),"

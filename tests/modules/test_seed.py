@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,10 @@ from tenantdb.commands import seeding
 from tenantdb.config import Settings, load_settings
 from tenantdb.db import Session, connect, table_digest
 from tenantdb.errors import ConfigError, DatabaseError, DatabaseStateError, ExitCode, MigrationFileError
-from tenantdb.execute import RunRequest, migrate
-from tenantdb.migrations import Direction
-from tenantdb.modules import ModuleSpec, available_modules, module_migrations, resolve_modules, seed_script
-from tests.helpers import FAST, cli
+from tenantdb.modules import ModuleSpec, available_modules, resolve_modules, seed_script
+from tests import recipes
+from tests.database_cache import DatabaseCache
+from tests.helpers import cli
 from tests.modules.support import fetch_as
 
 ALL_MODULES = tuple(sorted(available_modules()))
@@ -39,12 +40,6 @@ def project_settings(tmp_path: Path, dsn: str) -> Settings:
     return load_settings(tmp_path, environ={}).with_overrides(dsn=dsn)
 
 
-def apply_all_modules(dsn: str) -> None:
-    with connect(dsn) as session:
-        sets = [module_migrations(spec) for spec in resolve_modules(ALL_MODULES)]
-        migrate(session, sets, FAST, RunRequest(direction=Direction.UP))
-
-
 def seed(settings: Settings, tenants: int = 50, random_seed: int = 7, *, append: bool = False) -> commands.SeedReport:
     return commands.seed(settings, tenants=tenants, random_seed=random_seed, append=append, as_of=AS_OF)
 
@@ -53,11 +48,14 @@ def value(session: Session, query: str, params: tuple[object, ...] | None = None
     return session.fetch_value(query, params)
 
 
+SEEDED = recipes.seeded(None, tenants=50, random_seed=7, as_of=AS_OF)  # what ``seed(settings)`` makes
+
+
 @pytest.fixture
-def seeded(dsn: str, tmp_path: Path) -> tuple[Settings, commands.SeedReport]:
-    apply_all_modules(dsn)
-    settings = project_settings(tmp_path, dsn)
-    return settings, seed(settings)
+def seeded(database_cache: DatabaseCache, tmp_path: Path) -> Iterator[tuple[Settings, commands.SeedReport]]:
+    """Every module applied and seeded with ``seed``'s defaults: a copy of a database seeded once per process."""
+    for built in database_cache.copy(SEEDED):
+        yield project_settings(tmp_path, built.dsn), built.result
 
 
 def test_every_module_with_tables_ships_seed_data(tmp_path: Path) -> None:
@@ -87,7 +85,9 @@ def test_seed_fills_every_table_and_every_verify_block_holds(seeded: tuple[Setti
     assert verified.ok, [violation.message for violation in verified.violations]
 
 
-def test_seeded_data_is_internally_consistent(dsn: str, seeded: tuple[Settings, commands.SeedReport]) -> None:
+def test_seeded_data_is_internally_consistent(seeded: tuple[Settings, commands.SeedReport]) -> None:
+    dsn = seeded[0].dsn
+    assert dsn is not None
     with connect(dsn) as session:
         checks = {
             "a customer without exactly one subscription": """
@@ -186,30 +186,28 @@ def test_seeded_data_is_internally_consistent(dsn: str, seeded: tuple[Settings, 
 
 
 def test_same_seed_gives_the_same_data(
-    dsn: str, other_dsn: str, tmp_path: Path, seeded: tuple[Settings, commands.SeedReport]
+    modules_dsn: str, tmp_path: Path, seeded: tuple[Settings, commands.SeedReport]
 ) -> None:
-    apply_all_modules(other_dsn)
     (tmp_path / "other").mkdir()
-    other = project_settings(tmp_path / "other", other_dsn)
+    other = project_settings(tmp_path / "other", modules_dsn)
     again = seed(other)
     assert [(m.module, m.tables) for m in again.modules] == [(m.module, m.tables) for m in seeded[1].modules]
-    with connect(dsn) as first, connect(other_dsn) as second:
+    assert seeded[0].dsn is not None
+    with connect(seeded[0].dsn) as first, connect(modules_dsn) as second:
         for table in DIGESTED:
             assert table_digest(first, "public", table) == table_digest(second, "public", table), table
 
 
-def test_another_seed_gives_other_data(dsn: str, other_dsn: str, tmp_path: Path) -> None:
-    apply_all_modules(dsn)
-    apply_all_modules(other_dsn)
+def test_another_seed_gives_other_data(modules_dsn: str, other_modules_dsn: str, tmp_path: Path) -> None:
     (tmp_path / "other").mkdir()
-    seed(project_settings(tmp_path, dsn), tenants=5, random_seed=1)
-    seed(project_settings(tmp_path / "other", other_dsn), tenants=5, random_seed=2)
-    with connect(dsn) as first, connect(other_dsn) as second:
+    seed(project_settings(tmp_path, modules_dsn), tenants=5, random_seed=1)
+    seed(project_settings(tmp_path / "other", other_modules_dsn), tenants=5, random_seed=2)
+    with connect(modules_dsn) as first, connect(other_modules_dsn) as second:
         assert table_digest(first, "public", "companies") != table_digest(second, "public", "companies")
 
 
-def test_a_seeded_database_is_refused_unless_append(dsn: str, tmp_path: Path) -> None:
-    apply_all_modules(dsn)
+def test_a_seeded_database_is_refused_unless_append(modules_dsn: str, tmp_path: Path) -> None:
+    dsn = modules_dsn
     settings = project_settings(tmp_path, dsn)
     seed(settings, tenants=5)
     with pytest.raises(DatabaseStateError, match="already has 6 companies") as refused:
@@ -233,9 +231,9 @@ def test_seeding_needs_the_modules_applied(dsn: str, tmp_path: Path) -> None:
 
 
 def test_a_failing_statement_names_its_file_and_line_and_keeps_earlier_modules(
-    dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    modules_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    apply_all_modules(dsn)
+    dsn = modules_dsn
     settings = project_settings(tmp_path, dsn)
     real = seed_script
 
@@ -258,8 +256,8 @@ def test_a_failing_statement_names_its_file_and_line_and_keeps_earlier_modules(
         seed(settings, tenants=5, append=True)
 
 
-def test_a_role_subject_to_row_level_security_is_refused(dsn: str, tmp_path: Path) -> None:
-    apply_all_modules(dsn)
+def test_a_role_subject_to_row_level_security_is_refused(modules_dsn: str, tmp_path: Path) -> None:
+    dsn = modules_dsn
     role = f"tenantdb_seeder_{secrets.token_hex(4)}"
     with connect(dsn) as admin:
         admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))

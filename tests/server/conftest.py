@@ -15,8 +15,9 @@ from tenantdb.db import Session, connect
 from tenantdb.db.api_tokens import Scope, create_token
 from tenantdb.server.app import create_app
 from tenantdb.server.settings import ServerSettings
-from tests.bi.report_data import MONTH, apply_all_modules, load_dataset
-from tests.postgres import PgServer
+from tests import recipes
+from tests.bi.report_data import MONTH
+from tests.database_cache import DatabaseCache
 from tests.server.browser import browser, page, page_errors, playwright_driver
 
 BASE = "http://testserver"
@@ -41,21 +42,15 @@ class ServerWorld:
 
 
 @pytest.fixture(scope="session")
-def server_world(pg_server: PgServer) -> Iterator[ServerWorld]:
-    from tests.conftest import _fresh_database
-
-    databases = _fresh_database(pg_server)
-    dsn = next(databases)
-    apply_all_modules(dsn)
-    with connect(dsn) as session:
-        load_dataset(session)
-        session.execute(
-            "INSERT INTO deliverability_daily (tenant_id, day, sent, delivered, bounced_hard, bounced_soft,"
-            " spam_complaints, blocked) VALUES ('00000000-0000-4000-8000-00000000000a', %s, 10, 9, 1, 0, 0, 0)",
-            (MONTH,),
-        )
-    yield ServerWorld(dsn=dsn)
-    next(databases, None)
+def server_world(database_cache: DatabaseCache) -> Iterator[ServerWorld]:
+    for built in database_cache.copy(recipes.report_dataset()):
+        with connect(built.dsn) as session:
+            session.execute(
+                "INSERT INTO deliverability_daily (tenant_id, day, sent, delivered, bounced_hard, bounced_soft,"
+                " spam_complaints, blocked) VALUES ('00000000-0000-4000-8000-00000000000a', %s, 10, 9, 1, 0, 0, 0)",
+                (MONTH,),
+            )
+        yield ServerWorld(dsn=built.dsn)
 
 
 @pytest.fixture(scope="session")

@@ -36,8 +36,9 @@ from tenantdb.server.request_db import RequestDb, allows
 from tenantdb.server.scopes import EVERYONE
 from tenantdb.server.security_headers import HEADERS
 from tenantdb.server.settings import ServerSettings
-from tests.bi.report_data import DATASET, apply_all_modules
-from tests.postgres import PgServer
+from tests import recipes
+from tests.bi.report_data import DATASET
+from tests.database_cache import DatabaseCache
 from tests.server.attack_corpus import FORMULA_NAMES, FORMULA_STARTS, INTERNAL_FIELDS, SQL, TENANT_OVERRIDES
 from tests.server.attack_world import (
     BODY_METHODS,
@@ -77,25 +78,20 @@ JSON_BODY_ROUTES = [route for route in API if route.method in BODY_METHODS and r
 
 
 @pytest.fixture(scope="module")
-def world(pg_server: PgServer) -> Iterator[ServerWorld]:
+def world(database_cache: DatabaseCache) -> Iterator[ServerWorld]:
     """A database of its own: every module, the report dataset, and tenants whose names are spreadsheet formulas
     (A14), so the shared server database of the other tests keeps its hand-computed figures."""
-    from tests.conftest import _fresh_database
-
-    databases = _fresh_database(pg_server)
-    dsn = next(databases)
-    apply_all_modules(dsn)
-    with connect(dsn) as session:
-        with session.transaction():  # a tenant with data in every export is named like a formula (=HYPERLINK)
-            named = DATASET.replace("'Gamma Tiny'", "'" + FORMULA_NAMES[0] + "'")
-            session.run_script(named.replace("'Alpha Mail'", "E'\\r=1+1'"))  # and one starts with a CR
-        for number, name in enumerate(FORMULA_NAMES):
-            session.execute(
-                "INSERT INTO companies (id, name, slug) VALUES (%s, %s, %s)",
-                (f"00000000-0000-4000-8000-0000000001{number:02d}", name, f"formula-{number}"),
-            )
-    yield ServerWorld(dsn=dsn)
-    next(databases, None)
+    for built in database_cache.copy(recipes.modules_applied()):
+        with connect(built.dsn) as session:
+            with session.transaction():  # a tenant with data in every export is named like a formula (=HYPERLINK)
+                named = DATASET.replace("'Gamma Tiny'", "'" + FORMULA_NAMES[0] + "'")
+                session.run_script(named.replace("'Alpha Mail'", "E'\\r=1+1'"))  # and one starts with a CR
+            for number, name in enumerate(FORMULA_NAMES):
+                session.execute(
+                    "INSERT INTO companies (id, name, slug) VALUES (%s, %s, %s)",
+                    (f"00000000-0000-4000-8000-0000000001{number:02d}", name, f"formula-{number}"),
+                )
+        yield ServerWorld(dsn=built.dsn)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from tenantdb.db import Session, connect
 from tenantdb.db.api_tokens import Scope
 from tenantdb.server.api.data_version import current_version
 from tenantdb.server.api.sqlfiles import query
-from tests.bi.report_data import ALPHA, BETA, MONTH, apply_all_modules, load_dataset
+from tests.bi.report_data import ALPHA, BETA, MONTH
 from tests.server.conftest import ServerWorld, bearer
 
 
@@ -85,10 +85,9 @@ def test_the_operator_version_query_does_not_loop_over_tenants(server_world: Ser
     assert "Loop" not in plan
 
 
-def test_the_version_changes_after_a_refresh(dsn: str) -> None:
-    apply_all_modules(dsn)
+def test_the_version_changes_after_a_refresh(report_data_dsn: str) -> None:
+    dsn = report_data_dsn
     with connect(dsn) as session:
-        load_dataset(session)
         with session.transaction():
             session.execute("SET LOCAL ROLE business_analysts")
             before = current_version(session).version

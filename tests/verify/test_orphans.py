@@ -9,14 +9,14 @@ import pytest
 from psycopg import sql
 
 from tenantdb.config import VerifySettings, load_settings
-from tenantdb.db import Session, orphans_query, reference_catalog
+from tenantdb.db import Session, connect, orphans_query, reference_catalog
 from tenantdb.errors import ConfigError
 from tenantdb.migrations import load_project_migrations
 from tenantdb.phases import PhaseStatus, run_phases
 from tenantdb.verify import Violation, verify
 from tenantdb.verify.orphans import find_references, orphan_violations
 from tests.helpers import FAST, up, write_files
-from tests.modules.test_seed import apply_all_modules, project_settings, seed
+from tests.modules.test_seed import project_settings, seed
 
 SHOP = """
 CREATE TABLE companies (id bigint PRIMARY KEY, name text NOT NULL);
@@ -200,10 +200,14 @@ def test_bad_verify_settings_are_refused(tmp_path: Path, text: str, message: str
 
 
 def test_bundled_modules_with_seeded_data_have_no_orphans_and_no_false_references(
-    dsn: str, session: Session, tmp_path: Path
+    modules_dsn: str, tmp_path: Path
 ) -> None:
-    apply_all_modules(dsn)
-    seed(project_settings(tmp_path, dsn), tenants=5)
+    seed(project_settings(tmp_path, modules_dsn), tenants=5)
+    with connect(modules_dsn) as session:
+        check_bundled_references(session)
+
+
+def check_bundled_references(session: Session) -> None:
     tables = reference_catalog(session)
     references, problems = find_references(tables, VerifySettings())
     assert problems == []
