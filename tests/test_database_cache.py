@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tenantdb.db import Session, connect, table_digest
+from tenantdb.execute import first_difference
 from tests import recipes
 from tests.database_cache import DatabaseCache, Recipe
-from tests.modules.support import first_difference, positional_snapshot
+from tests.modules.support import positional_snapshot
 
 DATABASE_PRIVILEGES = """
 SELECT coalesce(nullif(a.grantee, 0)::regrole::text, 'PUBLIC'), a.privilege_type, a.is_grantable
@@ -18,7 +19,7 @@ SELECT coalesce(nullif(a.grantee, 0)::regrole::text, 'PUBLIC'), a.privilege_type
 """
 
 
-def state(session: Session) -> tuple[object, ...]:
+def state(session: Session) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], tuple[int, str]]:
     privileges = session.fetch_all(DATABASE_PRIVILEGES)
     ledger = session.fetch_all("SELECT source, version, checksum FROM tenantdb.applied_migrations ORDER BY 1, 2")
     return privileges, ledger, table_digest(session, "public", "plans")
