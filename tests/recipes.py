@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tenantdb import commands
 from tenantdb.config import load_settings
@@ -13,7 +16,7 @@ from tenantdb.db import connect
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
 from tenantdb.modules import available_modules, module_migrations, resolve_modules
-from tests.database_cache import Recipe
+from tests.database_cache import DatabaseCache, Recipe
 from tests.helpers import FAST
 
 
@@ -53,3 +56,16 @@ def seeded(modules: Iterable[str] | None, *, tenants: int, random_seed: int, as_
             return commands.seed(settings, tenants=tenants, random_seed=random_seed, as_of=as_of)
 
     return Recipe(f"seed:{tenants}:{random_seed}:{as_of.isoformat()}", build, base)
+
+
+def database_fixture(recipe: Recipe) -> Any:
+    """A ``dsn`` fixture for a test module whose every test starts from ``recipe``'s state: ``dsn =
+    database_fixture(recipes.modules_applied(["bi"]))`` at the module's top level gives each test a fresh copy
+    (and ``session``, built on ``dsn``, opens it)."""
+
+    @pytest.fixture
+    def dsn(database_cache: DatabaseCache) -> Iterator[str]:
+        for built in database_cache.copy(recipe):
+            yield built.dsn
+
+    return dsn

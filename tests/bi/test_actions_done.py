@@ -21,17 +21,19 @@ from tenantdb.bi.refresh import refresh_month
 from tenantdb.config import load_settings
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, ExitCode
+from tests import recipes
 from tests.bi.builders import JUNE, Rows
 from tests.bi.test_events_emitted import World, events, stable_id, table
 from tests.helpers import cli
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 MODULES = ("core", "billing", "email_infra", "cost_tracking", "bi")
 
 
 @pytest.fixture
 def world(session: Session) -> World:
-    apply_modules(session, "bi")
     built = World(Rows(session))
     built.rows.refresh(JUNE)
     return built

@@ -7,13 +7,14 @@ from decimal import Decimal
 import pytest
 
 from tenantdb.db import Session
+from tests import recipes
 from tests.bi.builders import JUNE, Rows, lines_of, monthly
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
 
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

@@ -13,9 +13,12 @@ from tenantdb.bi.reports import ReportOptions
 from tenantdb.bi.reports.reconciliation import build as build_reconciliation
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
+from tests import recipes
 from tests.bi.builders import JUNE, Rows
 from tests.helpers import cli
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 CHECK_VIOLATION = "23514"
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -23,7 +26,6 @@ INSUFFICIENT_PRIVILEGE = "42501"
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

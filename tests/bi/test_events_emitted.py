@@ -18,8 +18,11 @@ from tenantdb.bi.reports import ReportOptions
 from tenantdb.bi.reports.actions import recommended_actions
 from tenantdb.bi.reports.common import resolve_scope
 from tenantdb.db import Session, connect
+from tests import recipes
 from tests.bi.builders import JUNE, Rows
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 NAMESPACE = uuid.UUID("90d0a521-1dec-5347-9421-820fb42304ea")  # module events' stable ids
 JUNE_END = datetime(2025, 7, 1, tzinfo=UTC) - timedelta(microseconds=1)
@@ -42,7 +45,6 @@ def table(session: Session, name: str, order: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

@@ -24,16 +24,18 @@ from tenantdb.db import Session, connect
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
 from tenantdb.modules import module_migrations, resolve_modules
+from tests import recipes
 from tests.bi.builders import JUNE, Rows, portfolio_executive
 from tests.helpers import FAST, cli
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 D = Decimal
 
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

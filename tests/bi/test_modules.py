@@ -7,18 +7,19 @@ import pytest
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
 from tenantdb.verify import verify
+from tests import recipes
 from tests.modules.support import (
     CHECK_VIOLATION,
-    apply_modules,
     module_sets,
     new_company,
     rejected,
 )
 
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 @pytest.fixture
 def costs(session: Session) -> Session:
-    apply_modules(session, "bi")
     return session
 
 

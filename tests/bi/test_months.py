@@ -12,17 +12,19 @@ from tenantdb.bi import RefreshRequest, refresh
 from tenantdb.bi.refresh import forget_month
 from tenantdb.db import Session
 from tenantdb.errors import ConfigError, ExitCode
+from tests import recipes
 from tests.bi.builders import JUNE, Rows
 from tests.bi.test_rollups import two_tenants
 from tests.helpers import cli
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 FUTURE = date(2099, 1, 1)
 
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

@@ -13,11 +13,14 @@ import pytest
 from tenantdb.bi import RefreshRequest, refresh
 from tenantdb.bi.emit import Transition, transition
 from tenantdb.db import Session
+from tests import recipes
 from tests.bi.builders import JUNE, Rows
 from tests.bi.test_events_emitted import events, table
-from tests.modules.support import apply_modules
 
 APRIL, MAY = date(2025, 4, 1), date(2025, 5, 1)
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
+
 DONE_IN_MAY = datetime(2025, 5, 10, 12, tzinfo=UTC)
 # $100 a month for 1,000 e-mails an hour: 720,000 e-mails in a 30-day month, 744,000 in a 31-day one.
 APRIL_IDLE = Decimal("98.61")  # 10,000 sent of 720,000: round(100 x (1 - 10,000 / 720,000), 2)
@@ -59,7 +62,6 @@ def results(session: Session) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

@@ -14,17 +14,19 @@ import pytest
 from tenantdb.bi.reports import ReportOptions
 from tenantdb.bi.reports.reconciliation import build
 from tenantdb.db import Session
+from tests import recipes
 from tests.bi.builders import JUNE, Rows
 from tests.bi.test_currencies import invoice
 from tests.helpers import cli
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 D = Decimal
 
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     rows = Rows(session)
     rows.company("platform", operator=True)
     tenant = rows.company("hosted")

@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 from tenantdb.bi import RefreshRequest, refresh
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
+from tests import recipes
 from tests.bi.builders import Rows
 from tests.bi.test_refresh_changes import Portfolio, portfolio, rollup_rows
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 DAYS = ("2025-05-03", "2025-05-28", "2025-06-01", "2025-06-17", "2025-06-30")
 MOMENTS = ("2025-05-02 08:00Z", "2025-05-31 23:30Z", "2025-06-01 00:10Z", "2025-06-15 12:00Z")
@@ -97,7 +100,6 @@ edits = st.lists(
 
 @pytest.fixture
 def world(session: Session) -> tuple[Session, Portfolio, list[str]]:
-    apply_modules(session, "bi")
     rows = Rows(session)
     p = portfolio(rows)
     third = rows.company("tenant-c")

@@ -15,16 +15,18 @@ from tenantdb.bi.reports.executive import build as build_executive
 from tenantdb.bi.reports.explain import build as build_explain
 from tenantdb.db import Session
 from tenantdb.errors import ExitCode
+from tests import recipes
 from tests.bi.builders import JUNE, Rows
 from tests.helpers import cli
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 REPORTS_WITH_REVENUE = ("executive", "cost-optimization", "cost-per-email", "plans", "deliverability")
 
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

@@ -16,9 +16,12 @@ from tenantdb.bi.reports import ReportOptions
 from tenantdb.bi.reports.explain import build as build_explain
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
+from tests import recipes
 from tests.bi.builders import Rows
 from tests.helpers import cli
-from tests.modules.support import apply_modules
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 JUNE = date(2025, 6, 1)
 YEAR = [date(2025 + (5 + n) // 12, (5 + n) % 12 + 1, 1) for n in range(12)]  # June 2025 to May 2026
@@ -28,7 +31,6 @@ CHECK_VIOLATION = "23514"
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

@@ -17,8 +17,12 @@ from tenantdb.bi import RefreshRequest, refresh
 from tenantdb.bi.refresh import refresh_month
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, DatabaseError
+from tests import recipes
 from tests.bi.builders import JUNE, Rows, monthly
-from tests.modules.support import INSUFFICIENT_PRIVILEGE, acting_as, apply_modules, fetch_as
+from tests.modules.support import INSUFFICIENT_PRIVILEGE, acting_as, fetch_as
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 MAY = date(2025, 5, 1)
 
@@ -50,7 +54,6 @@ VIEW_COLUMNS = {
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 

@@ -13,7 +13,11 @@ from tenantdb.db import Session, connect
 from tenantdb.errors import DatabaseError
 from tenantdb.events.ids import stable_id
 from tenantdb.events.ingest import IngestResult, Outcome, OutcomeKind, record_outcomes
-from tests.modules.support import apply_modules, new_company
+from tests import recipes
+from tests.modules.support import new_company
+
+dsn = recipes.database_fixture(recipes.modules_applied(["events"]))  # every test starts with events applied
+
 
 DAY = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 DAILY = (
@@ -24,7 +28,6 @@ DAILY = (
 
 @pytest.fixture
 def events_db(session: Session) -> Session:
-    apply_modules(session, "events")
     return session
 
 

@@ -23,7 +23,11 @@ from hypothesis import strategies as st
 
 from tenantdb.db import Session, connect
 from tenantdb.events.ingest import Outcome, OutcomeKind, record_outcomes
-from tests.modules.support import apply_modules, new_company
+from tests import recipes
+from tests.modules.support import new_company
+
+dsn = recipes.database_fixture(recipes.modules_applied(["events"]))  # every test starts with events applied
+
 
 WORKERS = 3
 START = datetime(2026, 1, 31, 20, 0, tzinfo=UTC)  # the days cross a month boundary
@@ -32,7 +36,6 @@ COSTLY = {OutcomeKind.BOUNCED, OutcomeKind.SPAM, OutcomeKind.BLOCKED}
 
 @pytest.fixture
 def world(dsn: str, session: Session) -> Iterator[tuple[str, Session, list[UUID]]]:
-    apply_modules(session, "events")
     tenants = [UUID(new_company(session, f"tenant-{n}")) for n in range(4)]
     yield dsn, session, tenants
 

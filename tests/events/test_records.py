@@ -26,14 +26,17 @@ from tenantdb.events.records import (
     record_revenue_impact,
     resolve_revenue_impact,
 )
-from tests.modules.support import acting_as, apply_modules, new_company
+from tests import recipes
+from tests.modules.support import acting_as, new_company
+
+dsn = recipes.database_fixture(recipes.modules_applied(["events"]))  # every test starts with events applied
+
 
 DETECTED = datetime(2026, 4, 30, 23, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def events_db(session: Session) -> Session:
-    apply_modules(session, "events")
     return session
 
 

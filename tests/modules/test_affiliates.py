@@ -12,14 +12,17 @@ import pytest
 from tenantdb.db import Session, connect
 from tenantdb.errors import DatabaseError
 from tenantdb.verify import verify
+from tests import recipes
 from tests.modules.support import (
     SET_TENANT,
     acting_as,
-    apply_modules,
     fetch_as,
     module_sets,
     new_company,
 )
+
+dsn = recipes.database_fixture(recipes.modules_applied(["affiliates"]))  # every test starts with affiliates applied
+
 
 THREADS = 8
 INSERTS_PER_THREAD = 50
@@ -28,7 +31,6 @@ STATUSES = ("pending", "approved", "paid", "void")
 
 @pytest.fixture
 def affiliates(session: Session) -> Session:
-    apply_modules(session, "affiliates")
     return session
 
 

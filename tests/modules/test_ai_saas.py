@@ -10,13 +10,13 @@ import pytest
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
 from tenantdb.verify import verify
+from tests import recipes
 from tests.modules.support import (
     CHECK_VIOLATION,
     FOREIGN_KEY_VIOLATION,
     INSUFFICIENT_PRIVILEGE,
     UNIQUE_VIOLATION,
     acting_as,
-    apply_modules,
     fetch_as,
     module_sets,
     rejected,
@@ -24,10 +24,11 @@ from tests.modules.support import (
 )
 from tests.modules.support import new_company as new_tenant
 
+dsn = recipes.database_fixture(recipes.modules_applied(["ai_saas"]))  # every test starts with ai_saas applied
+
 
 @pytest.fixture
 def ai(session: Session) -> Session:
-    apply_modules(session, "ai_saas")
     return session
 
 

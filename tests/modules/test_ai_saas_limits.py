@@ -11,14 +11,17 @@ import pytest
 
 from tenantdb.db import Session, connect
 from tenantdb.errors import DatabaseError
+from tests import recipes
 from tests.modules.support import (
     INSUFFICIENT_PRIVILEGE,
     SET_TENANT,
     acting_as,
-    apply_modules,
     new_company,
     subscribe,
 )
+
+dsn = recipes.database_fixture(recipes.modules_applied(["ai_saas"]))  # every test starts with ai_saas applied
+
 
 MONTH_LIMIT = "P0L01"
 CONCURRENT_LIMIT = "P0L02"
@@ -33,7 +36,6 @@ INSERT_SESSION = (
 
 @pytest.fixture
 def ai(session: Session) -> Session:
-    apply_modules(session, "ai_saas")
     return session
 
 

@@ -9,13 +9,16 @@ import pytest
 from tenantdb.db import Session, connect
 from tenantdb.errors import DatabaseError
 from tenantdb.verify import verify
+from tests import recipes
 from tests.modules.support import (
     acting_as,
-    apply_modules,
     fetch_as,
     module_sets,
     new_company,
 )
+
+dsn = recipes.database_fixture(recipes.modules_applied(["analytics"]))  # every test starts with analytics applied
+
 
 MONTH_START = "date_trunc('month', now() AT TIME ZONE 'UTC')"
 PARTITIONS = (
@@ -26,7 +29,6 @@ PARTITIONS = (
 
 @pytest.fixture
 def analytics(session: Session) -> Session:
-    apply_modules(session, "analytics")
     return session
 
 

@@ -7,14 +7,17 @@ import pytest
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
 from tenantdb.verify import verify
+from tests import recipes
 from tests.modules.support import (
     acting_as,
-    apply_modules,
     fetch_as,
     module_sets,
     new_company,
     rejected,
 )
+
+dsn = recipes.database_fixture(recipes.modules_applied(["billing"]))  # every test starts with billing applied
+
 
 PERIOD = "now() - interval '1 day', now() + interval '29 days'"
 
@@ -52,7 +55,6 @@ def new_payment(session: Session, tenant: str, subscription: str, amount: str = 
 
 @pytest.fixture
 def billing(session: Session) -> Session:
-    apply_modules(session, "billing")
     return session
 
 

@@ -16,15 +16,18 @@ from tenantdb.errors import DatabaseError
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
 from tenantdb.verify import verify
+from tests import recipes
 from tests.helpers import FAST
 from tests.modules.support import (
     INSUFFICIENT_PRIVILEGE,
     acting_as,
-    apply_modules,
     module_sets,
     new_company,
     rejected,
 )
+
+dsn = recipes.database_fixture(recipes.modules_applied(["billing"]))  # every test starts with billing applied
+
 
 PERIOD = "now() - interval '1 day', now() + interval '29 days'"
 PLATFORM = "00000000-0000-0000-0000-000000000000"  # the tenant_id of the shared plans' changes
@@ -84,7 +87,6 @@ def a_payment(session: Session, tenant: str, subscription: str) -> str:
 
 @pytest.fixture
 def billing(session: Session) -> Session:
-    apply_modules(session, "billing")
     return session
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import pytest
 
 from tenantdb.db import Session
-from tests.modules.support import apply_modules, new_company, rejected
+from tests import recipes
+from tests.modules.support import new_company, rejected
 from tests.modules.test_billing import new_payment, new_plan, new_subscription
+
+dsn = recipes.database_fixture(recipes.modules_applied(["billing"]))  # every test starts with billing applied
+
 
 CIPHERTEXT = b"\x01" + bytes(100)
 
 
 @pytest.fixture
 def billing(session: Session) -> Session:
-    apply_modules(session, "billing")
     return session
 
 

@@ -10,25 +10,27 @@ import pytest
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
 from tenantdb.verify import verify
+from tests import recipes
 from tests.modules.support import (
     CHECK_VIOLATION,
     FOREIGN_KEY_VIOLATION,
     INSUFFICIENT_PRIVILEGE,
     UNIQUE_VIOLATION,
     acting_as,
-    apply_modules,
     fetch_as,
     module_sets,
     new_company,
     rejected,
 )
 
+dsn = recipes.database_fixture(recipes.modules_applied(["email_infra"]))  # every test starts with email_infra applied
+
+
 MONTH = "date_trunc('month', now())::date"
 
 
 @pytest.fixture
 def infra(session: Session) -> Session:
-    apply_modules(session, "email_infra")
     return session
 
 

@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 
 from tenantdb.db import Session
 from tenantdb.events.ids import NAMESPACE, stable_id
-from tests.modules.support import apply_modules
+from tests import recipes
+
+dsn = recipes.database_fixture(recipes.modules_applied(["events"]))  # every test starts with events applied
 
 
 @pytest.fixture
 def events_db(session: Session) -> Session:
-    apply_modules(session, "events")
     return session
 
 

@@ -13,14 +13,17 @@ from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
 from tenantdb.events.ids import stable_id
 from tenantdb.events.retention import OldPartition, PartitionFate, RetentionReport, prune
-from tests.modules.support import acting_as, apply_modules, new_company
+from tests import recipes
+from tests.modules.support import acting_as, new_company
+
+dsn = recipes.database_fixture(recipes.modules_applied(["events"]))  # every test starts with events applied
+
 
 TABLES = ("business_events", "email_delivery_batches", "email_delivery_daily")
 
 
 @pytest.fixture
 def events_db(session: Session) -> Session:
-    apply_modules(session, "events")
     return session
 
 

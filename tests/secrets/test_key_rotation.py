@@ -19,9 +19,13 @@ from tenantdb.config import Settings, load_settings
 from tenantdb.db import Session, connect
 from tenantdb.errors import LockTimeoutExhausted, SecretTampered, UnknownSecretKey
 from tenantdb.secrets import KeyRing, Sealed, decrypt, encrypt, parse_keys
+from tests import recipes
 from tests.helpers import cli, cli_interrupted_when_sleeping
-from tests.modules.support import apply_modules, new_company
+from tests.modules.support import new_company
 from tests.modules.test_billing import new_payment, new_plan, new_subscription
+
+dsn = recipes.database_fixture(recipes.modules_applied(["billing"]))  # every test starts with billing applied
+
 
 KEY_A = base64.b64encode(bytes(range(32))).decode()
 KEY_B = base64.b64encode(bytes(range(32, 64))).decode()
@@ -38,7 +42,6 @@ def token(number: int) -> str:
 
 @pytest.fixture
 def billing(session: Session) -> Session:
-    apply_modules(session, "billing")
     tenant = new_company(session, "acme")
     subscription = new_subscription(session, tenant, new_plan(session))
     for number in range(ROWS):

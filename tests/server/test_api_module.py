@@ -6,14 +6,16 @@ import pytest
 
 from tenantdb.db import Session
 from tenantdb.errors import DatabaseError
-from tests.modules.support import apply_modules
+from tests import recipes
+
+dsn = recipes.database_fixture(recipes.modules_applied(["api"]))  # every test starts with api applied
+
 
 API_TABLES = ("api_tokens", "api_sessions", "api_audit")
 
 
 @pytest.fixture
 def api(session: Session) -> Session:
-    apply_modules(session, "api")
     return session
 
 
