@@ -62,3 +62,12 @@ def test_migrate_up_refuses_a_misspelt_key_instead_of_doing_nothing(tmp_path: Pa
     assert result.returncode == ExitCode.BAD_INPUT
     assert "unknown [migrations] setting(s): dirr" in result.stderr
     assert "did you mean dir?" in result.stderr
+
+
+def test_lint_jobs_is_a_number_of_processes(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text("[lint]\njobs = 3\n")
+    assert load_settings(tmp_path, environ={}).lint.jobs == 3
+    for bad in ("0", "-1", '"2"', "true", "1.5"):
+        (tmp_path / CONFIG_FILE).write_text(f"[lint]\njobs = {bad}\n")
+        with pytest.raises(ConfigError, match=r"lint\.jobs must be a whole number of processes"):
+            load_settings(tmp_path, environ={})

@@ -227,6 +227,7 @@ class LintSettings:
 
     profile: LintProfile = LintProfile.DEFAULT
     rules: Mapping[str, RuleLevel] = field(default_factory=dict)
+    jobs: int | None = None  # processes for many files; None: the number of CPUs
 
 
 class Trigger(StrEnum):
@@ -398,7 +399,7 @@ _KEYS: Mapping[str, frozenset[str]] = {
     "runner": frozenset(_RUNNER_DURATIONS | _RUNNER_SWITCHES | {"durable"}),
     "verify": frozenset({"orphans", "orphans_ignore", "orphans_map"}),
     "posthog": frozenset({"api_key", "host", "lease", "timeout"}),
-    "lint": frozenset({"profile", "rules"}),
+    "lint": frozenset({"profile", "rules", "jobs"}),
     "maintain": frozenset(
         {"vacuum_min_dead_rows", "vacuum_dead_ratio", "analyze_min_changes", "analyze_changed_ratio"}
         | {"index_bloat_ratio", "index_min_bloat", "full_dead_ratio"}
@@ -601,7 +602,10 @@ def _lint_settings(table: Mapping[str, Any]) -> LintSettings:
     if not isinstance(rules, dict):
         raise ConfigError('[lint.rules] must be a table of rule-id = "off" | "info" | "warning" | "error"')
     levels = {str(rule): _choice(level, RuleLevel, f"lint.rules.{rule}") for rule, level in rules.items()}
-    return LintSettings(profile=profile, rules=levels)
+    jobs = table.get("jobs")
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise ConfigError(f"lint.jobs must be a whole number of processes, 1 or more, got {jobs!r}")
+    return LintSettings(profile=profile, rules=levels, jobs=jobs)
 
 
 def _choice(value: Any, enum: type[_Choice], key: str) -> _Choice:

@@ -47,6 +47,33 @@ def test_linting_a_file_loads_no_driver_server_or_bi(tmp_path: Path) -> None:
     assert not {name for name in modules if name.startswith(HEAVY)}
 
 
+def test_linting_to_json_loads_neither_pydantic_nor_rich(tmp_path: Path) -> None:
+    """typer converts option values with pydantic and help is drawn with rich: a lint run needs neither (nor, for
+    one file, multiprocessing)."""
+    path = tmp_path / "0001_add_index.sql"
+    path.write_text("CREATE INDEX orders_tenant ON orders (tenant_id);\n", encoding="utf-8")
+    code, modules, stdout = _modules_after(
+        tmp_path,
+        "lint",
+        str(path),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--pg-version",
+        "16",
+        "--profile",
+        "STRICT",
+        "--set",
+        "a=b",
+        "-C",
+        str(tmp_path),
+    )
+    assert code == 0
+    assert json.loads(stdout)["findings"]
+    assert not modules & {"pydantic", "pydantic_core", "rich", "multiprocessing"}
+
+
 def test_linting_loads_only_the_lint_command_of_the_cli(tmp_path: Path) -> None:
     path = tmp_path / "0001_noop.sql"
     path.write_text("SELECT 1;\n", encoding="utf-8")

@@ -8,7 +8,8 @@ import pytest
 
 from tenantdb.config import PlaceholderSettings
 from tenantdb.errors import MigrationFileError
-from tenantdb.migrations import load_migrations
+from tenantdb.migrations import load_migrations, load_single_file
+from tenantdb.sql import Comment, line_comments
 
 
 def write(directory: Path, files: dict[str, str | bytes]) -> Path:
@@ -130,3 +131,39 @@ def test_missing_directory(tmp_path: Path) -> None:
 def test_unterminated_string(tmp_path: Path) -> None:
     error = load_error(write(tmp_path, {"0001_a.sql": "-- migrate:up\nSELECT 'abc;\n"}))
     assert error.line == 2
+
+
+@pytest.mark.parametrize("layout", ["plain", "golang-migrate"])
+def test_unterminated_string_in_a_file_without_markers_names_its_line(tmp_path: Path, layout: str) -> None:
+    """Such a file is not scanned for comments (none can be a marker or a directive): the parse reports the error."""
+    text = "SELECT 1;\n-- a comment\nSELECT 'abc;\n"
+    if layout == "plain":
+        path = tmp_path / "script.sql"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(MigrationFileError) as error:
+            load_single_file(path)
+        found = error.value
+    else:
+        found = load_error(write(tmp_path, {"1_a.up.sql": text, "1_a.down.sql": "SELECT 1;\n"}))
+    assert found.line == 3
+    assert "unterminated quoted string" in found.message
+
+
+def test_a_plain_file_is_not_scanned_for_comments_it_cannot_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scanned: list[str] = []
+
+    def counting(source: str) -> tuple[Comment, ...]:
+        scanned.append(source)
+        return line_comments(source)
+
+    monkeypatch.setattr("tenantdb.migrations.scripts.line_comments", counting)
+    plain = tmp_path / "plain.sql"
+    plain.write_text("-- backfill\nSELECT 1;\n", encoding="utf-8")
+    assert len(load_single_file(plain).up.statements) == 1
+    assert scanned == []
+    directive = tmp_path / "directive.sql"
+    directive.write_text("-- tenantdb: no-transaction\nSELECT 1;\n", encoding="utf-8")
+    assert load_single_file(directive).up.no_transaction
+    assert scanned

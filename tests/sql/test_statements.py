@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tenantdb.sql import SqlSyntaxError, TransactionMode, line_comments, replace_placeholders, split_statements
+from tenantdb.sql import (
+    SqlSyntaxError,
+    TransactionMode,
+    line_comments,
+    replace_placeholders,
+    rewrite_statements,
+    split_statements,
+)
 
 
 def test_spans_are_characters_with_non_ascii_text() -> None:
@@ -101,3 +108,22 @@ def test_split_spans_recover_every_statement(items: list[tuple[str, str]]) -> No
     split = split_statements(source)
     assert [source[s.start : s.end] for s in split] == statements
     assert [s.text for s in split] == statements
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "set_config('app.tenant', 'x', true)",
+        "SET_CONFIG('app.tenant', 'x', true)",
+        "pg_catalog.Set_Config('app.tenant', 'x', true)",
+        "\"set_config\"('app.tenant', 'x', true)",
+        "U&\"\\0073et_config\"('app.tenant', 'x', true)",
+    ],
+)
+def test_a_transaction_scoped_set_config_keeps_the_script_whole_however_it_is_spelled(call: str) -> None:
+    """The runner never splits a script that sets a setting for its transaction (the rewrite would lose it)."""
+    source = f"SELECT {call};\nCREATE INDEX orders_tenant ON orders (tenant_id);\n"
+    statements = split_statements(source)
+    assert rewrite_statements(statements, lambda _table: True) == (statements, ())
+    plain = split_statements("SELECT 1;\nCREATE INDEX orders_tenant ON orders (tenant_id);\n")
+    assert rewrite_statements(plain, lambda _table: True)[1], "without the call the index build is rewritten"

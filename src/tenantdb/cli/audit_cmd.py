@@ -11,8 +11,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from tenantdb.cli.documents import jsonable
 from tenantdb.cli.options import DATABASE, Common, shared
-from tenantdb.cli.render import jsonable, stdout
+from tenantdb.cli.render import stdout
 from tenantdb.commands.audit import DEFAULT_LIMIT, AuditReport, billing_audit
 from tenantdb.db.billing_audit import AuditedTable, AuditEntry, AuditOperation
 

@@ -8,8 +8,9 @@ from uuid import UUID
 import typer
 
 from tenantdb import commands
+from tenantdb.cli.documents import emit_json
 from tenantdb.cli.options import DATABASE, Common, shared
-from tenantdb.cli.render import emit_json, stdout
+from tenantdb.cli.render import stdout
 from tenantdb.db.context_keys import NewContextKey
 from tenantdb.errors import ConfigError
 

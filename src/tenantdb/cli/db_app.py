@@ -10,9 +10,10 @@ from rich.markup import escape
 
 from tenantdb import commands
 from tenantdb.cli import views
+from tenantdb.cli.documents import emit_json
 from tenantdb.cli.maintain_cmd import maintain
 from tenantdb.cli.options import DATABASE, MIGRATION, Common, Shared, shared
-from tenantdb.cli.render import emit_json, stdout
+from tenantdb.cli.render import stdout
 from tenantdb.config import parse_duration
 from tenantdb.errors import ConfigError
 

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from tenantdb.cli.documents import emit_json, jsonable
 from tenantdb.cli.options import DATABASE, Common, Shared, shared
-from tenantdb.cli.render import emit_json, jsonable, stderr, stdout
+from tenantdb.cli.render import stderr, stdout
 from tenantdb.commands import keys as use_cases
 from tenantdb.errors import SecretKeyMissing
 from tenantdb.secrets import KeyPurpose, KeyRing, load_keyring

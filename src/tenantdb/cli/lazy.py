@@ -10,6 +10,8 @@ from typer._click import Context
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.models import CommandInfo, TyperInfo
 
+from tenantdb.cli.coercion import convert_plainly
+
 if TYPE_CHECKING:
     from typer import _click as click  # typer bundles click; only its types are needed here
 
@@ -76,6 +78,7 @@ class LazyGroup(TyperGroup):
         params = super().get_params(ctx)  # with --help and the completion flags typer adds to the root
         for param in params:
             _plain_help_type(param)
+            convert_plainly(param)
         return params
 
     def resolve_command(
@@ -110,10 +113,12 @@ def _plain_help_type(param: click.Parameter) -> None:
 
 
 def plain_help_types(command: click.Command) -> click.Command:
-    """Help names a value's kind, never Python's annotation: no ``<bool>`` on a flag, ``<str>`` for ``list[str]``."""
+    """Help names a value's kind, never Python's annotation: no ``<bool>`` on a flag, ``<str>`` for ``list[str]``;
+    values of plain types are converted without pydantic (:mod:`tenantdb.cli.coercion`)."""
     help_option = command.get_help_option(Context(command, help_option_names=HELP_OPTION_NAMES))
     for param in [*command.params, *([help_option] if help_option else [])]:
         _plain_help_type(param)
+        convert_plainly(param)
     for sub in getattr(command, "commands", {}).values():
         plain_help_types(sub)
     return command

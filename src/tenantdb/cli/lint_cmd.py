@@ -37,6 +37,15 @@ def lint(
         ),
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="List every rule and exit.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Processes for 50 migrations or more (same findings as one) [default: [lint] jobs, else the CPUs].",
+            show_default=False,
+        ),
+    ] = None,
     *,
     common: Common,
 ) -> None:
@@ -56,6 +65,8 @@ def lint(
         raise typer.BadParameter(f"--format must be one of {', '.join(lint_output.RENDERERS)}")
     if fail_on not in ("warning", "error", "never"):
         raise typer.BadParameter("--fail-on must be warning, error or never")
+    if jobs is not None and jobs < 1:
+        raise typer.BadParameter("--jobs must be 1 or more")
     render = lint_output.RENDERERS[output]
 
     # A run builds a million small acyclic objects (trees, findings) that live until it ends: the cyclic collector
@@ -65,7 +76,9 @@ def lint(
     try:
         replace(common, as_json=output == "json").run(
             lambda: _judged(
-                lint_migrations_in(common.settings(), [Path(p).resolve() for p in paths or []], pg_version, profile),
+                lint_migrations_in(
+                    common.settings(), [Path(p).resolve() for p in paths or []], pg_version, profile, jobs=jobs
+                ),
                 fail_on,
             ),
             lambda verdict: render(verdict.report),

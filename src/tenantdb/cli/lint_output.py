@@ -7,10 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
 from tenantdb import __version__
-from tenantdb.cli.render import emit_json, stdout
+from tenantdb.cli.documents import emit_json
 from tenantdb.lint import Finding, LintReport, Rule
 from tenantdb.lint.rules import RULES, RULES_BY_ID
 
@@ -29,6 +27,10 @@ def _relative(path: Path | None) -> str:
 
 
 def show_text(report: LintReport) -> None:
+    from rich.markup import escape  # rich only for text: JSON, GitHub and SARIF runs start without it
+
+    from tenantdb.cli.render import stdout
+
     for finding in report.findings:
         style = _STYLE[finding.severity]
         where = f"{_relative(finding.path)}:{finding.line}:{finding.column}"
@@ -115,6 +117,10 @@ def show_sarif(report: LintReport) -> None:
 
 
 def show_rules() -> None:
+    from rich.markup import escape
+
+    from tenantdb.cli.render import stdout
+
     for rule in sorted(RULES_BY_ID.values(), key=lambda r: (r.family, r.id)):
         stdout.print(
             f"[bold]{rule.id}[/] [dim]({rule.family}, {rule.severity}, {rule.category})[/] {escape(rule.summary)}"

@@ -9,9 +9,10 @@ import typer
 
 from tenantdb import commands
 from tenantdb.cli import views
+from tenantdb.cli.documents import emit_json
 from tenantdb.cli.options import MIGRATION, AllowChangedOpt, Common, Judged, shared
 from tenantdb.cli.progress import ConsoleObserver
-from tenantdb.cli.render import emit_json, stderr
+from tenantdb.cli.render import stderr
 from tenantdb.config import CONFIG_FILE
 from tenantdb.errors import ConfigError
 from tenantdb.execute import RunRequest

@@ -8,8 +8,8 @@ import typer
 
 from tenantdb import commands
 from tenantdb.cli import views
+from tenantdb.cli.documents import emit_json
 from tenantdb.cli.options import Common, Shared, shared
-from tenantdb.cli.render import emit_json
 
 
 @shared(Shared.PROJECT, Shared.DIR, Shared.JSON)

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar, get_type_hints, r
 import typer
 from typer.models import OptionInfo
 
-from tenantdb.cli.render import emit_json, report_error, stderr
+from tenantdb.cli.documents import emit_json
 from tenantdb.config import Settings, load_settings
 from tenantdb.errors import ConfigError, ExitCode, TenantdbError
 
@@ -156,8 +156,12 @@ class Common:
         try:
             result = action()
         except TenantdbError as error:
+            from tenantdb.cli.render import report_error  # rich loads only when a console prints
+
             raise typer.Exit(int(report_error(error, as_json=self.as_json, name=self.flag))) from None
         except KeyboardInterrupt:
+            from tenantdb.cli.render import stderr
+
             stderr.print("interrupted")
             if self.as_json:  # a script reading stdout gets its one document even now
                 emit_json({"ok": False, "exit_code": 130, "error": "Interrupted", "message": "interrupted (Ctrl-C)"})

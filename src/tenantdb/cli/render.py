@@ -1,23 +1,17 @@
-"""Renderers shared by the commands: JSON documents, errors, and rich consoles."""
+"""Renderers shared by the commands: rich consoles, tables, prose and errors (JSON documents: :mod:`.documents`)."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
-import sys
 import textwrap
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from enum import Enum
-from pathlib import Path
-from typing import Any
 
 from rich.console import Console, RenderableType
 from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
+from tenantdb.cli.documents import emit_json
 from tenantdb.errors import ExitCode, TenantdbError
 
 stdout = Console(highlight=False, soft_wrap=True)
@@ -111,42 +105,6 @@ def _print_vertical(console: Console, table: Table) -> None:
 
 def _label(header: RenderableType) -> RenderableType:
     return f"{header}:" if isinstance(header, str) else header
-
-
-def jsonable(value: Any) -> Any:
-    """Dataclasses, enums, paths, dates and tuples as plain JSON values; a model's own ``json_document()`` first."""
-    document = getattr(value, "json_document", None)
-    if callable(document):
-        return jsonable(document())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {field.name: jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)}
-        extra = {
-            name: jsonable(getattr(value, name))
-            for name in ("ok", "pending")
-            if isinstance(getattr(type(value), name, None), property)
-        }
-        return fields | extra
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(item) for item in value]
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
-
-
-def emit_json(document: Any) -> None:
-    """Write exactly one JSON document to stdout."""
-    sys.stdout.write(json.dumps(jsonable(document), indent=2, sort_keys=False) + "\n")
-    sys.stdout.flush()
 
 
 def report_error(error: TenantdbError, *, as_json: bool, name: Callable[[str], str] = str) -> ExitCode:

@@ -6,7 +6,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from tenantdb.cli.render import emit_json
+from tenantdb.cli.documents import emit_json
 
 _EXACT_DIGITS = 15  # a float prints the same digits as a decimal of at most 15 significant digits
 

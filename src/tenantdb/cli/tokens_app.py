@@ -10,8 +10,9 @@ import typer
 from rich.markup import escape
 
 from tenantdb import commands
+from tenantdb.cli.documents import emit_json
 from tenantdb.cli.options import DATABASE, Common, shared
-from tenantdb.cli.render import emit_json, stdout
+from tenantdb.cli.render import stdout
 from tenantdb.db.api_tokens import ApiToken, NewApiToken
 from tenantdb.errors import ConfigError
 

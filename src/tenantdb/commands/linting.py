@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,8 +32,16 @@ def load_sources(settings: Settings, *, keep_broken: bool = False) -> list[Migra
     return sources
 
 
-def lint(settings: Settings, paths: list[Path], pg_version: int, profile: LintProfile | None = None) -> LintReport:
-    """Lint the given directories and files, or the project's migrations (``profile`` overrides the config's)."""
+def lint(
+    settings: Settings,
+    paths: list[Path],
+    pg_version: int,
+    profile: LintProfile | None = None,
+    *,
+    jobs: int | None = None,
+) -> LintReport:
+    """Lint the given directories and files, or the project's migrations (``profile`` and ``jobs`` override the
+    config's; ``jobs`` defaults to ``[lint] jobs``, else the number of CPUs)."""
     with fast_trees():  # one switch to pglast's fast node construction for every file
         targets = paths or [settings.migrations_dir]
         migrations: list[Migration] = []
@@ -57,6 +66,7 @@ def lint(settings: Settings, paths: list[Path], pg_version: int, profile: LintPr
             lint=options,
             checks=checks,
             database=_configured_database(settings),
+            jobs=jobs or settings.lint.jobs or os.cpu_count() or 1,
         )
 
 

@@ -6,14 +6,20 @@ knowledge and never change it.
 
 Which rules run is the profile's choice (hazards by default, opinions too under ``strict``) and ``[lint.rules]``'s:
 a rule set to a level runs at that level, ``off`` never runs. Info findings never fail.
+
+With ``jobs`` above one, from :data:`PARALLEL_FROM` migrations on, the rules are dealt out to that many processes
+(forked after loading, so no tree is copied): each reads every migration in order with its share of the rules, so
+what a rule knows from earlier files is exactly what it knows in one process, and the findings, merged and sorted
+the same way, are the same. Files cannot be split between processes instead: rules carry what earlier files did.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pglast import ast
 
@@ -25,9 +31,14 @@ from tenantdb.migrations import ExecutionMode, Migration, MigrationSet, Script
 from tenantdb.sql import Statement, line_comments
 from tenantdb.sql.tree import fast_trees
 
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
 DEFAULT_PG_VERSION = 16
 IGNORE_PREFIX = "tenantdb: ignore["
 UNUSED_IGNORE = RuleId("unused-ignore")
+PARALLEL_FROM = 50
+"""Fewer migrations than this are linted in one process whatever ``jobs`` says: forking would cost more."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,8 +122,9 @@ def lint_migrations(
     lint: LintSettings | None = None,
     checks: Iterable[Script] = (),
     database: str | None = None,
+    jobs: int = 1,
 ) -> LintReport:
-    """Lint migrations in order.
+    """Lint migrations in order (in ``jobs`` processes: see the module's docstring).
 
     ``archive`` and ``online`` say whether the runner archives destroyed data and rewrites blocking statements
     online (both on by default); ``lint`` is the profile and per-rule levels. ``rules`` given explicitly all run
@@ -123,10 +135,34 @@ def lint_migrations(
     from tenantdb.lint.rules import RULES
 
     lint = lint or LintSettings()
-    context = LintContext(pg_version=pg_version, archive=archive, online=online, database=database)
+    migrations = list(migrations)
+    checks = list(checks)
     selected, levels = select_rules(RULES if rules is None else rules, lint, explicit=rules is not None)
     off_unused = lint.rules.get(UNUSED_IGNORE) is RuleLevel.OFF
-    run = _Run(rules=selected, context=context, levels=levels, off_unused=off_unused)
+
+    def run_with(share: Sequence[Rule]) -> _Run:
+        context = LintContext(pg_version=pg_version, archive=archive, online=online, database=database)
+        run = _Run(rules=share, context=context, levels=levels, off_unused=off_unused)
+        _lint_all(run, migrations, checks)
+        return run
+
+    shares = _shares(selected, jobs) if len(migrations) >= PARALLEL_FROM else [selected]
+    run = _in_processes(run_with, shares) if len(shares) > 1 else run_with(selected)
+    run.rules = selected
+    _report_unused_suppressions(run)
+    findings = sorted(run.findings, key=lambda f: (str(f.path), f.line, f.column, f.rule))
+    return LintReport(
+        findings=tuple(findings),
+        files=len(run.files),
+        statements=run.statements,
+        suppressed=run.suppressed,
+        rules=len(run.rules),
+    )
+
+
+def _lint_all(run: _Run, migrations: Sequence[Migration], checks: Sequence[Script]) -> None:
+    """Every migration in order, then the phase checks, then the rules' finish hooks."""
+    context = run.context
     with fast_trees():  # rules parse function bodies; one switch for the whole run
         for migration in migrations:
             _lint_migration(run, migration)
@@ -139,15 +175,75 @@ def lint_migrations(
         if rule.finish is not None:
             for finding in rule.finish(run.context):
                 _keep(run, finding)
-    _report_unused_suppressions(run)
-    findings = sorted(run.findings, key=lambda f: (str(f.path), f.line, f.column, f.rule))
-    return LintReport(
-        findings=tuple(findings),
-        files=len(run.files),
-        statements=run.statements,
-        suppressed=run.suppressed,
-        rules=len(run.rules),
-    )
+
+
+def _shares(rules: Sequence[Rule], jobs: int) -> list[list[Rule]]:
+    """``rules`` dealt out to ``jobs`` processes in turn (neighbours in the registry often cost alike)."""
+    if jobs <= 1:
+        return [list(rules)]
+    import multiprocessing  # only for a parallel run: one file starts without it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [list(rules)]
+    return [share for share in (list(rules[index::jobs]) for index in range(jobs)) if share]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What one share of the rules found, and which suppressions it used (every process collects them alike)."""
+
+    findings: list[Finding]
+    used: list[bool]
+    suppressed: int
+
+    @classmethod
+    def of(cls, run: _Run) -> _Outcome:
+        return cls(findings=run.findings, used=[s.used for s in run.suppressions], suppressed=run.suppressed)
+
+
+def _in_processes(run_with: Callable[[Sequence[Rule]], _Run], shares: list[list[Rule]]) -> _Run:
+    """``run_with(share)`` for every share, the first here and the others in forked processes, merged into one
+    run: every process's findings, a suppression used when any process used it."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    workers = []
+    try:
+        for share in shares[1:]:
+            receiver, sender = context.Pipe(duplex=False)
+            worker = context.Process(target=_work, args=(run_with, share, sender), daemon=True)
+            worker.start()
+            sender.close()
+            workers.append((worker, receiver, share))
+        run = run_with(shares[0])
+        for _, receiver, share in workers:
+            try:
+                outcome: _Outcome | None = receiver.recv()
+            except EOFError:  # the process died before it answered
+                outcome = None
+            if outcome is None:  # it failed: its share runs here, so an error is raised as in one process
+                outcome = _Outcome.of(run_with(share))
+            run.findings.extend(outcome.findings)
+            run.suppressed += outcome.suppressed
+            for suppression, used in zip(run.suppressions, outcome.used, strict=True):
+                suppression.used = suppression.used or used
+    finally:
+        for worker, receiver, _ in workers:
+            receiver.close()
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+    return run
+
+
+def _work(run_with: Callable[[Sequence[Rule]], _Run], share: list[Rule], sender: Connection) -> None:
+    """A forked process: lint with ``share`` and send the outcome (None when it failed)."""
+    try:
+        outcome: _Outcome | None = _Outcome.of(run_with(share))
+    except Exception:  # noqa: BLE001 (the share runs again in the parent, which raises the error itself)
+        outcome = None
+    sender.send(outcome)
+    sender.close()
 
 
 def select_rules(

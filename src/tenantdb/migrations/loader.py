@@ -24,6 +24,7 @@ from tenantdb.migrations.model import (
     normalize,
 )
 from tenantdb.migrations.scripts import (
+    DIRECTIVE_PREFIX,
     Directives,
     apply_placeholders,
     build_script,
@@ -179,13 +180,15 @@ def _goose_marked(path: Path, text: str) -> bool:
 def _split_file_migration(group: FileGroup, up_text: str, placeholders: PlaceholderSettings | None) -> MarkedFile:
     """An up file and its optional down file. Without a down file the migration is irreversible (``down`` refuses
     it unless told ``--ledger-only``), except when the up file itself is empty: nothing to undo."""
-    directives = read_directives(group.up, scan_comments(group.up, up_text))
+    directives = read_directives(group.up, scan_comments(group.up, up_text, starting=(DIRECTIVE_PREFIX,)))
     no_transaction = group.no_transaction or directives.no_transaction
     down: Script | None = None
     problem: ScriptProblem | None = None
     if group.down is not None:
         down_text = apply_placeholders(group.down, read_text(group.down), placeholders)
-        down_directives = read_directives(group.down, scan_comments(group.down, down_text))
+        down_directives = read_directives(
+            group.down, scan_comments(group.down, down_text, starting=(DIRECTIVE_PREFIX,))
+        )
         try:
             down = build_script(group.down, down_text, no_transaction=no_transaction or down_directives.no_transaction)
         except MigrationFileError as error:  # as the layout's own tool, apply without reading the down file
@@ -214,7 +217,7 @@ def load_single_file(path: Path, placeholders: PlaceholderSettings | None = None
     raw = read_text(path)
     placeholders = _placeholders_for(Layout.NATIVE, placeholders)
     text = apply_placeholders(path, raw, placeholders)
-    if any(c.text.startswith(("migrate:up", "+goose Up")) for c in scan_comments(path, text)):
+    if scan_comments(path, text, starting=("migrate:up", "+goose Up")):
         marked = parse_goose(path, text) if "+goose" in text else parse_native(path, text)
     else:
         group = FileGroup(version=Version.parse("0"), name=path.stem, up=path, marked=False)
@@ -246,7 +249,7 @@ def load_plain_scripts(directory: Path, placeholders: PlaceholderSettings | None
 
 
 def _marked(path: Path) -> bool:
-    return any(c.text.startswith(("migrate:", "+goose")) for c in scan_comments(path, read_text(path)))
+    return bool(scan_comments(path, read_text(path), starting=("migrate:", "+goose")))
 
 
 def _natural_key(path: Path) -> tuple[int, str]:

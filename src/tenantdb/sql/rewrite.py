@@ -303,6 +303,9 @@ def _transaction_scoped(statement: Statement) -> bool:
         return bool(node.is_local) or (node.name or "").startswith("TRANSACTION")
     if isinstance(node, ast.LockStmt | ast.DeclareCursorStmt | ast.ConstraintsSetStmt):
         return True
+    spelled = statement.text.lower()
+    if "set_config" not in spelled and "u&" not in spelled:  # the call is named in the text (or Unicode-escaped)
+        return False
     for call in iter_nodes(node):
         if isinstance(call, ast.FuncCall) and call.funcname and getattr(call.funcname[-1], "sval", "") == "set_config":
             args = call.args or ()

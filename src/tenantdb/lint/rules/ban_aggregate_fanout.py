@@ -47,7 +47,7 @@ from typing import Any
 from pglast import ast
 from pglast.stream import RawStream
 
-from tenantdb.lint.context import LintContext
+from tenantdb.lint.context import LintContext, nodes_of
 from tenantdb.lint.model import Family, Hit, Rule, Severity
 from tenantdb.lint.walk import function_name, iter_nodes
 
@@ -97,13 +97,14 @@ def check(node: ast.SelectStmt, context: LintContext) -> Iterator[Hit]:
 
 def _grouped_ctes(context: LintContext) -> set[str]:
     """Names of the statement's CTEs that return one row per key (computed once per statement)."""
-    tree = context.statement.tree if context.statement is not None else None
+    statement = context.statement
+    tree = statement.tree if statement is not None else None
     cached = context.extra.get(CTE_CACHE)
     if cached is not None and cached[0] is tree:
         return set(cached[1])
     names = {
         cte.ctename
-        for cte in iter_nodes(tree)
+        for cte in (nodes_of(statement) if statement is not None else ())  # the engine's walk, not a second one
         if isinstance(cte, ast.CommonTableExpr) and cte.ctename and _one_row_per_key(cte.ctequery)
     }
     context.extra[CTE_CACHE] = (tree, names)
