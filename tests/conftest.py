@@ -113,6 +113,12 @@ def dsn(pg_server: PgServer) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_dsn(pg_server: PgServer) -> Iterator[str]:
+    """A fresh, empty database, also in a test module whose ``dsn`` starts from a recipe (tests/recipes.py)."""
+    yield from _fresh_database(pg_server)
+
+
+@pytest.fixture
 def other_dsn(pg_server: PgServer) -> Iterator[str]:
     """A second fresh database, to compare two ways of reaching the same state."""
     yield from _fresh_database(pg_server)

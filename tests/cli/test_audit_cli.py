@@ -6,16 +6,19 @@ import csv
 import io
 import json
 
-from tenantdb.db import Session
+from tenantdb.db import Session, connect
+from tests import recipes
 from tests.helpers import cli
 from tests.modules.support import acting_as, apply_modules, new_company
 
 PERIOD = "now() - interval '1 day', now() + interval '29 days'"
 
 
+dsn = recipes.database_fixture(recipes.modules_applied(["billing"]))  # every test starts with billing applied
+
+
 def billing_history(session: Session, dsn: str) -> tuple[str, str]:
     """Two tenants with a subscription each; acme's is then paused by its checkout service."""
-    apply_modules(session, "billing")
     plan = session.fetch_value("INSERT INTO plans (name, price_monthly) VALUES ('pro', 49.00) RETURNING plan_id")
     tenants = []
     for slug in ("acme", "globex"):
@@ -100,7 +103,8 @@ def test_a_bad_tenant_date_or_option_is_a_clear_error(session: Session, dsn: str
     assert table.returncode == 2 and "invoices" in table.stderr
 
 
-def test_a_database_without_the_trail_says_which_module_to_apply(session: Session, dsn: str) -> None:
-    apply_modules(session, "security")
-    result = cli("audit", "--since", "2020-01-01", "--dsn", dsn)
+def test_a_database_without_the_trail_says_which_module_to_apply(empty_dsn: str) -> None:
+    with connect(empty_dsn) as session:
+        apply_modules(session, "security")
+    result = cli("audit", "--since", "2020-01-01", "--dsn", empty_dsn)
     assert result.returncode == 3 and "module billing (0009 or later) is not applied" in result.stderr

@@ -11,14 +11,18 @@ from psycopg import sql
 from tenantdb.db import Session, connect
 from tenantdb.db.tenant_context import tenant_transaction
 from tenantdb.tenant_token import TenantTokenSigner
+from tests import recipes
 from tests.helpers import cli
-from tests.modules.support import apply_modules, new_company
+from tests.modules.support import new_company
+
+dsn = recipes.database_fixture(recipes.modules_applied(["security"]))  # every test starts with security applied
 
 
-def test_key_add_switches_to_signed_mode_and_its_secret_signs_working_tokens(dsn: str, session: Session) -> None:
-    plain = cli("context", "status", "--dsn", dsn, "--json")
+def test_key_add_switches_to_signed_mode_and_its_secret_signs_working_tokens(
+    empty_dsn: str, dsn: str, session: Session
+) -> None:
+    plain = cli("context", "status", "--dsn", empty_dsn, "--json")
     assert plain.returncode == 3 and "module security is not applied" in json.loads(plain.stdout)["message"]
-    apply_modules(session, "security")
     tenant = UUID(new_company(session, "acme"))
     assert json.loads(cli("context", "status", "--dsn", dsn, "--json").stdout) == {"mode": "plain", "keys": []}
 
@@ -38,7 +42,6 @@ def test_key_add_switches_to_signed_mode_and_its_secret_signs_working_tokens(dsn
 
 
 def test_removing_the_last_key_needs_yes_and_a_bad_id_is_a_clear_error(dsn: str, session: Session) -> None:
-    apply_modules(session, "security")
     key = json.loads(cli("context", "key", "add", "--dsn", dsn, "--json").stdout)
     refused = cli("context", "key", "remove", key["key_id"], "--dsn", dsn)
     assert refused.returncode == 3 and "last key" in refused.stderr
@@ -52,7 +55,6 @@ def test_removing_the_last_key_needs_yes_and_a_bad_id_is_a_clear_error(dsn: str,
 
 
 def test_rotation_keeps_both_keys_until_the_old_one_is_removed(dsn: str, session: Session) -> None:
-    apply_modules(session, "security")
     first = json.loads(cli("context", "key", "add", "--dsn", dsn, "--json").stdout)
     second = json.loads(cli("context", "key", "add", "--dsn", dsn, "--json").stdout)
     assert cli("context", "key", "remove", first["key_id"], "--dsn", dsn).returncode == 0  # not the last: no --yes
@@ -61,7 +63,6 @@ def test_rotation_keeps_both_keys_until_the_old_one_is_removed(dsn: str, session
 
 
 def test_roles_login_makes_a_bounded_service_login_and_lists_it(dsn: str, session: Session) -> None:
-    apply_modules(session, "security")
     name = f"api_{secrets.token_hex(4)}"
     try:
         made = cli("roles", "login", name, "--as", "tenant_api", "--statement-timeout", "2s", "--dsn", dsn, "--json")

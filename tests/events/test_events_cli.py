@@ -10,9 +10,12 @@ from uuid import UUID
 
 from tenantdb.db import Session, connect
 from tenantdb.errors import ExitCode
+from tests import recipes
 from tests.events.capture_server import CaptureServer, capture_server
 from tests.events.test_delivery import JUNE, company, emit
 from tests.helpers import cli
+
+dsn = recipes.database_fixture(recipes.modules_applied(["events"]))  # `migrate up` in each test finds it applied
 
 __all__ = ["capture_server"]
 
@@ -156,8 +159,8 @@ def test_replay_refuses_bad_input_and_changes_nothing(tmp_path: Path, dsn: str) 
         assert session.fetch_value("SELECT count(*) FROM business_events WHERE delivered_at IS NULL") == 0
 
 
-def test_commands_refuse_a_database_without_module_events(tmp_path: Path, dsn: str) -> None:
-    base = project(tmp_path, dsn)
+def test_commands_refuse_a_database_without_module_events(tmp_path: Path, empty_dsn: str) -> None:
+    base = project(tmp_path, empty_dsn)
     for command in ("status", "flush"):
         refused = cli("events", command, *base, env=environment())
         assert refused.returncode == ExitCode.BAD_INPUT and "module events is not applied" in refused.stderr

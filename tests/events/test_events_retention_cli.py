@@ -9,9 +9,12 @@ from pathlib import Path
 
 from tenantdb.db import connect
 from tenantdb.errors import ExitCode
+from tests import recipes
 from tests.events.test_delivery import company, emit
 from tests.events.test_events_cli import environment, project
 from tests.helpers import cli
+
+dsn = recipes.database_fixture(recipes.modules_applied(["events"]))  # `migrate up` in each test finds it applied
 
 
 def test_partitions_then_prune_drops_delivered_months_and_keeps_undelivered_ones(tmp_path: Path, dsn: str) -> None:

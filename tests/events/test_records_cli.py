@@ -9,7 +9,10 @@ import pytest
 
 from tenantdb.db import connect
 from tenantdb.errors import ExitCode
+from tests import recipes
 from tests.helpers import cli
+
+dsn = recipes.database_fixture(recipes.modules_applied(["events"]))  # `migrate up` in each test finds it applied
 
 
 def project(tmp_path: Path, dsn: str) -> tuple[str, ...]:
