@@ -26,9 +26,13 @@ from tenantdb.bi.refresh import forget_month, refresh_month
 from tenantdb.db import Session, connect
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction
+from tests import recipes
 from tests.bi.builders import JUNE, Rows
 from tests.helpers import FAST
 from tests.modules.support import INSUFFICIENT_PRIVILEGE, acting_as, apply_modules, rejected
+
+dsn = recipes.database_fixture(recipes.modules_applied(["bi"]))  # every test starts with bi applied
+
 
 MAY = date(2025, 5, 1)
 STAMP = "2025-01-02 00:00Z"  # the timestamps every row carries: a row replaced by an identical one keeps them
@@ -73,7 +77,6 @@ class Portfolio:
 
 @pytest.fixture
 def rows(session: Session) -> Rows:
-    apply_modules(session, "bi")
     return Rows(session)
 
 
