@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from tenantdb.commands import SeededModule
-from tenantdb.db import LockHolder
-from tenantdb.migrations import PROJECT_SOURCE, Direction, Migration
-from tenantdb.sql import Statement
+from tenantdb.migrations import PROJECT_SOURCE, Direction
+
+if TYPE_CHECKING:  # types only: a command that shows progress loads what it runs, not every command's modules
+    from tenantdb.commands import SeededModule
+    from tenantdb.db import LockHolder
+    from tenantdb.migrations import Migration
+    from tenantdb.sql import Statement
 
 _VERB = {Direction.UP: "applying", Direction.DOWN: "rolling back"}
 _DONE = {Direction.UP: "applied", Direction.DOWN: "rolled back"}

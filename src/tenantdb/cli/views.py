@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
 from tenantdb.cli.render import print_table, prose, stderr, stdout
-from tenantdb.commands import (
-    ArchiveView,
-    BaselineReport,
-    DemoReport,
-    HistoryReport,
-    ModuleInfo,
-    PlanReport,
-    ProjectFile,
-    RollbackReport,
-    RunReport,
-    SeedReport,
-    StatusReport,
-)
-from tenantdb.db import ArchiveEntry, EmbeddedStatus, StoppedServer
-from tenantdb.execute import RoundTripReport
-from tenantdb.phases import PhasesReport
-from tenantdb.verify import VerifyReport
+
+if TYPE_CHECKING:  # the reports' types only: rendering one loads nothing of the other commands
+    from tenantdb.commands import (
+        ArchiveView,
+        BaselineReport,
+        DemoReport,
+        HistoryReport,
+        ModuleInfo,
+        PlanReport,
+        RollbackReport,
+        RunReport,
+        SeedReport,
+        StatusReport,
+    )
+    from tenantdb.db import ArchiveEntry, EmbeddedStatus, StoppedServer
+    from tenantdb.execute import RoundTripReport
+    from tenantdb.phases import PhasesReport
+    from tenantdb.verify import VerifyReport
 
 _STATE_STYLE = {
     "applied": "green",
@@ -268,6 +270,8 @@ def show_demo(report: DemoReport) -> None:
 
 def _project_note(report: DemoReport) -> str:
     """Where the next commands find the demo database."""
+    from tenantdb.commands import ProjectFile  # the demo's own module, loaded already when it reports
+
     url = report.database_url
     if report.project.file is ProjectFile.WRITTEN:
         return (
