@@ -97,3 +97,10 @@ def test_the_garbage_collector_is_back_on_after_an_in_process_lint(tmp_path: Pat
     result = CliRunner().invoke(app, ["lint", str(path), "--fail-on", "never"])
     assert result.exit_code == 0, result.output
     assert gc.isenabled()
+
+
+def test_a_migration_command_loads_neither_the_reports_nor_the_server(tmp_path: Path) -> None:
+    """``migrate status --help`` used to load every report and command through the views' type imports (0.9 s)."""
+    code, modules, stdout = _modules_after(tmp_path, "migrate", "status", "--help")
+    assert code == 0 and "--dsn" in stdout
+    assert not {name for name in modules if name.startswith(("tenantdb.bi", "tenantdb.server", "fastapi"))}
