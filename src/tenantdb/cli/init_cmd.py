@@ -28,8 +28,14 @@ def init(
         str, typer.Option("--migrations-dir", help="Migrations directory, relative to the project.")
     ] = "migrations",
     layout: Annotated[
-        Layout, typer.Option("--layout", help="File layout of the migrations (native, golang-migrate, flyway, ...).")
-    ] = Layout.NATIVE,
+        Layout | None,
+        typer.Option(
+            "--layout",
+            help="File layout of the migrations (native, golang-migrate, flyway, ...) [default: the layout of the "
+            "migrations already in the directory, else native].",
+            show_default=False,
+        ),
+    ] = None,
     *,
     common: Common,
 ) -> None:
@@ -50,15 +56,22 @@ def init(
 
 def _show(report: InitReport) -> None:
     stdout.print(f"created {escape(str(report.config_file))}")
-    stdout.print(f"created {escape(str(report.migrations_dir))}/ ({report.layout.value} layout)")
+    where = escape(str(report.migrations_dir))
+    if report.migrations_found:
+        stdout.print(f"found {report.migrations_found} migrations in {where}/ ({report.layout.value} layout)")
+    else:
+        stdout.print(f"created {where}/ ({report.layout.value} layout)")
     stdout.print(f"modules: {', '.join(report.modules) or 'none (add them with modules = [...] in tenantdb.toml)'}")
     if report.gitignore is not None:
         stdout.print(f".tenantdb/ is listed in {escape(str(report.gitignore))}")
     here = report.config_file.parent
     cd = "" if here == Path.cwd().resolve() else f"  cd {here}\n"
-    stdout.print(
-        f"Next:\n{cd}"
-        "  tenantdb new 'create accounts'   # the first migration file\n"
-        "  tenantdb migrate up              # embedded PostgreSQL unless TENANTDB_DSN or [database] dsn",
-        markup=False,
-    )
+    if report.migrations_found:
+        steps = (
+            "  tenantdb migrate status          # what the database has of them (adopts an existing ledger)\n"
+            "  tenantdb lint                    # what in them could lock, lose data or fail on re-run"
+        )
+    else:
+        steps = "  tenantdb new 'create accounts'   # the first migration file\n"
+        steps += "  tenantdb migrate up              # embedded PostgreSQL unless TENANTDB_DSN or [database] dsn"
+    stdout.print(f"Next:\n{cd}{steps}", markup=False)
