@@ -135,22 +135,19 @@ def database_cache(pg_server: PgServer) -> Iterator[DatabaseCache]:
 @pytest.fixture
 def modules_dsn(database_cache: DatabaseCache) -> Iterator[str]:
     """A fresh database with every bundled module applied (a copy: the modules are applied once per process)."""
-    for built in database_cache.copy(recipes.modules_applied()):
-        yield built.dsn
+    yield from database_cache.copy_dsn(recipes.modules_applied())
 
 
 @pytest.fixture
 def other_modules_dsn(database_cache: DatabaseCache) -> Iterator[str]:
     """A second one, to compare two ways of reaching the same state."""
-    for built in database_cache.copy(recipes.modules_applied()):
-        yield built.dsn
+    yield from database_cache.copy_dsn(recipes.modules_applied())
 
 
 @pytest.fixture
 def report_data_dsn(database_cache: DatabaseCache) -> Iterator[str]:
     """A fresh database with every module and the hand-computed report dataset (tests/bi/report_data.py)."""
-    for built in database_cache.copy(recipes.report_dataset()):
-        yield built.dsn
+    yield from database_cache.copy_dsn(recipes.report_dataset())
 
 
 @pytest.fixture

@@ -88,6 +88,11 @@ class DatabaseCache:
         finally:
             self._drop(name)
 
+    def copy_dsn(self, recipe: Recipe) -> Iterator[str]:
+        """:meth:`copy` for a test that needs only the DSN."""
+        for built in self.copy(recipe):
+            yield built.dsn
+
     def close(self) -> None:
         for name, _ in reversed(list(self._templates.values())):
             self._drop(name)

@@ -65,7 +65,6 @@ def database_fixture(recipe: Recipe) -> Any:
 
     @pytest.fixture
     def dsn(database_cache: DatabaseCache) -> Iterator[str]:
-        for built in database_cache.copy(recipe):
-            yield built.dsn
+        yield from database_cache.copy_dsn(recipe)
 
     return dsn

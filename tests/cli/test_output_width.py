@@ -44,8 +44,7 @@ NUMBER = re.compile(r"(?<![\w.$-])[-+]?\$?\d[\d,]*(?:\.\d+)?%?(?![\w.])")
 
 @pytest.fixture(scope="module")
 def report_dsn(database_cache: DatabaseCache) -> Iterator[str]:
-    for built in database_cache.copy(recipes.report_dataset()):
-        yield built.dsn
+    yield from database_cache.copy_dsn(recipes.report_dataset())
 
 
 def run(args: list[str], env: dict[str, str]) -> str:
