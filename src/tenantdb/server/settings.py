@@ -18,6 +18,7 @@
     session_lifetime = "12h"        # dashboard login
     cache_entries = 1000            # responses kept per worker (LRU; 0: no cache)
     cache_bytes = 67108864          # and their bytes per worker
+    cache_shared = true             # the operator scopes' answers also in PostgreSQL, shared by the workers
 
 A signing key for signed tenant context (``tenantdb context key add``) comes from ``TENANTDB_CONTEXT_KEY`` as
 ``<key id>:<hex secret>``, never from the file.
@@ -61,6 +62,7 @@ class ServerSettings:
     session_lifetime: timedelta = timedelta(hours=12)
     cache_entries: int = 1000  # the response cache of each worker (LRU); 0 turns it off
     cache_bytes: int = 64 * 1024 * 1024
+    cache_shared: bool = True  # also keep the operator scopes' answers in module api's api_response_cache
     retry_after: int = 5  # seconds, on 503
     context_signer: TenantTokenSigner | None = None
 
@@ -110,7 +112,9 @@ _INTS = {
     "cache_bytes",
 }
 _FLOATS = {"token_rate", "tenant_rate", "failed_auth_rate"}
-_KNOWN = _DURATIONS | _INTS | _FLOATS | {"host", "cors_origins"}
+_BOOLS = {"cache_shared"}
+_KNOWN = _DURATIONS | _INTS | _FLOATS | _BOOLS | {"host", "cors_origins"}
+_TRUTH = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _value(key: str, value: Any) -> Any:
@@ -120,6 +124,12 @@ def _value(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
             raise ConfigError(f"server.{key}: expected a whole number, got {value!r}")
         return int(value)
+    if key in _BOOLS:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUTH:
+            return _TRUTH[value.strip().lower()]
+        raise ConfigError(f"server.{key}: expected true or false, got {value!r}")
     if key in _FLOATS:
         try:
             number = float(value)
