@@ -89,3 +89,24 @@ def test_the_auth_role_authenticates_only_valid_tokens(api: Session) -> None:
         found = [api.fetch_all("SELECT scope FROM tenantdb_api_authenticate(sha256(%s))", (s,)) for s in "abcd"]
     assert found == [[("executive",)], [], [], []]
     assert api.fetch_value("SELECT last_used_at IS NOT NULL FROM api_tokens WHERE name = 'live'")
+
+
+def test_a_token_used_again_within_a_minute_is_not_written_again(api: Session) -> None:
+    api.execute(
+        "INSERT INTO api_tokens (name, scope, token_hash, prefix, expires_at) VALUES"
+        " ('live', 'executive', sha256('a'), 'tdb_aaaaaaaa', now() + interval '1 day')"
+    )
+
+    def use() -> tuple[list[tuple[object, ...]], object]:
+        with api.transaction():
+            api.execute("SET LOCAL ROLE tenantdb_api_auth")
+            found = api.fetch_all("SELECT scope FROM tenantdb_api_authenticate(sha256('a'))")
+            wrote = api.fetch_value("SELECT pg_current_xact_id_if_assigned()")
+        return found, wrote
+
+    assert use() != ([("executive",)], None)  # first use: last_used_at written
+    assert use() == ([("executive",)], None)  # again at once: a read-only transaction
+    api.execute("UPDATE api_tokens SET last_used_at = now() - interval '61 seconds'")
+    found, wrote = use()
+    assert found == [("executive",)] and wrote is not None
+    assert api.fetch_value("SELECT last_used_at > now() - interval '1 minute' FROM api_tokens")
