@@ -8,6 +8,7 @@
     pool_min = 1
     pool_max = 10
     pool_timeout = "5s"             # wait for a pooled connection, then 503
+    pool_busy_timeout = "20s"       # ... or this in all while every connection is open and busy (a burst)
     token_rate = 10.0               # requests per second per token (token bucket), burst token_burst
     token_burst = 60
     tenant_rate = 20.0              # per tenant, whatever token it uses
@@ -52,6 +53,7 @@ class ServerSettings:
     pool_min: int = 1
     pool_max: int = 10
     pool_timeout: timedelta = timedelta(seconds=5)
+    pool_busy_timeout: timedelta = timedelta(seconds=20)  # a live database's pool, every connection in use
     token_rate: float = 10.0
     token_burst: int = 60
     tenant_rate: float = 20.0
@@ -98,7 +100,7 @@ class ServerSettings:
         return cls(context_signer=signer, **values)
 
 
-_DURATIONS = {"statement_timeout", "pool_timeout", "session_lifetime"}
+_DURATIONS = {"statement_timeout", "pool_timeout", "pool_busy_timeout", "session_lifetime"}
 _INTS = {
     "port",
     "workers",
