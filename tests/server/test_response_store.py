@@ -32,7 +32,7 @@ def workers(server_world: ServerWorld) -> Iterator[tuple[TestClient, TestClient]
     """Two workers of one server (two apps, each with its own memory cache) over an empty store."""
     with server_world.admin() as admin:
         admin.execute("DELETE FROM api_response_cache")
-    settings = server_world.settings(cache_entries=100)
+    settings = server_world.settings(cache_entries=100, cache_shared=True)
     with (
         TestClient(create_app(settings), base_url=BASE) as first,
         TestClient(create_app(settings), base_url=BASE) as second,
@@ -126,6 +126,10 @@ def test_neither_a_tenant_nor_an_analyst_role_can_read_or_forge_a_stored_answer(
                 admin.execute(f"SET LOCAL ROLE {role}")
                 admin.execute("SELECT set_config('app.current_tenant_id', %s, true)", (ALPHA,))
                 admin.execute(attempt)
+
+
+def test_the_shared_store_is_on_by_default() -> None:
+    assert ServerSettings(dsn="postgresql:///x").cache_shared is True
 
 
 def test_the_shared_store_can_be_turned_off(server_world: ServerWorld) -> None:

@@ -26,12 +26,14 @@ def warmed(server_world: ServerWorld) -> Iterator[ServerWorld]:
     assert report.ok, report.failed
     assert len(report.pages) == 2 * len(PAGES)  # the default month, and the latest complete one by name
     yield server_world
+    with server_world.admin() as admin:
+        admin.execute("DELETE FROM api_response_cache")
 
 
 def test_a_warmed_page_is_served_without_running_and_equals_a_fresh_one(warmed: ServerWorld) -> None:
     executive = bearer(warmed.token(Scope.EXECUTIVE))
     with (
-        TestClient(create_app(warmed.settings(cache_entries=100)), base_url=BASE) as worker,
+        TestClient(create_app(warmed.settings(cache_entries=100, cache_shared=True)), base_url=BASE) as worker,
         TestClient(create_app(warmed.settings(cache_entries=0)), base_url=BASE) as uncached,
     ):
         for page in PAGES:
