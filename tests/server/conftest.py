@@ -34,7 +34,9 @@ class ServerWorld:
     def settings(self, **changes: object) -> ServerSettings:
         # a generous pool timeout: on a loaded CI machine (two suites side by side) a new connection can take
         # seconds; the tests that want a 503 from a missing database set their own short timeout
-        base = ServerSettings(dsn=self.dsn, pool_timeout=timedelta(seconds=15), pool_max=4)
+        # the workers' shared response store is off: it lives in the session's one database, where an answer one
+        # test stored would serve another test's fresh app; tests/server/test_response_store.py turns it on
+        base = ServerSettings(dsn=self.dsn, pool_timeout=timedelta(seconds=15), pool_max=4, cache_shared=False)
         return base.with_options(**changes)
 
     def admin(self) -> Session:

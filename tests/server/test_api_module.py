@@ -11,7 +11,7 @@ from tests import recipes
 dsn = recipes.database_fixture(recipes.modules_applied(["api"]))  # every test starts with api applied
 
 
-API_TABLES = ("api_tokens", "api_sessions", "api_audit")
+API_TABLES = ("api_tokens", "api_sessions", "api_audit", "api_response_cache")
 
 
 @pytest.fixture
@@ -24,6 +24,38 @@ def api(session: Session) -> Session:
 def test_no_tenant_analyst_or_auth_role_may_touch_the_api_tables(api: Session, role: str, table: str) -> None:
     for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"):
         assert not api.fetch_value("SELECT has_table_privilege(%s, %s, %s)", (role, table, privilege)), privilege
+
+
+CACHE_FUNCTIONS = (
+    "tenantdb_api_cache_get(bytea)",
+    "tenantdb_api_cache_put(bytea, text, text, text, text, jsonb, bytea)",
+)
+
+
+@pytest.mark.parametrize("role", ["tenant_api", "application_service", "business_analysts", "db_administrators"])
+@pytest.mark.parametrize("function", CACHE_FUNCTIONS)
+def test_only_the_auth_role_reaches_the_shared_response_store(api: Session, role: str, function: str) -> None:
+    assert not api.fetch_value("SELECT has_function_privilege(%s, %s, 'EXECUTE')", (role, function))
+    assert api.fetch_value("SELECT has_function_privilege('tenantdb_api_auth', %s, 'EXECUTE')", (function,))
+
+
+def test_a_stored_answer_is_kept_once_and_yesterdays_go_on_write(api: Session) -> None:
+    with api.transaction():
+        api.execute("SET LOCAL ROLE tenantdb_api_auth")
+        for body in (b"first", b"second"):
+            api.execute(
+                "SELECT tenantdb_api_cache_put(sha256('k'), 'business_analysts', '/r', 'v1', 'text/csv', '[]', %s)",
+                (body,),
+            )
+        assert api.fetch_all("SELECT body FROM tenantdb_api_cache_get(sha256('k'))") == [(b"first",)]
+        assert api.fetch_all("SELECT body FROM tenantdb_api_cache_get(sha256('other'))") == []
+    api.execute("UPDATE api_response_cache SET stored_on = stored_on - 2")
+    with api.transaction():
+        api.execute("SET LOCAL ROLE tenantdb_api_auth")
+        api.execute(
+            "SELECT tenantdb_api_cache_put(sha256('new'), 'business_analysts', '/r', 'v2', 'text/csv', '[]', 'x')"
+        )
+    assert api.fetch_all("SELECT route, data_version FROM api_response_cache") == [("/r", "v2")]
 
 
 def test_api_tables_force_row_level_security(api: Session) -> None:
@@ -59,3 +91,24 @@ def test_the_auth_role_authenticates_only_valid_tokens(api: Session) -> None:
         found = [api.fetch_all("SELECT scope FROM tenantdb_api_authenticate(sha256(%s))", (s,)) for s in "abcd"]
     assert found == [[("executive",)], [], [], []]
     assert api.fetch_value("SELECT last_used_at IS NOT NULL FROM api_tokens WHERE name = 'live'")
+
+
+def test_a_token_used_again_within_a_minute_is_not_written_again(api: Session) -> None:
+    api.execute(
+        "INSERT INTO api_tokens (name, scope, token_hash, prefix, expires_at) VALUES"
+        " ('live', 'executive', sha256('a'), 'tdb_aaaaaaaa', now() + interval '1 day')"
+    )
+
+    def use() -> tuple[list[tuple[object, ...]], object]:
+        with api.transaction():
+            api.execute("SET LOCAL ROLE tenantdb_api_auth")
+            found = api.fetch_all("SELECT scope FROM tenantdb_api_authenticate(sha256('a'))")
+            wrote = api.fetch_value("SELECT pg_current_xact_id_if_assigned()")
+        return found, wrote
+
+    assert use() != ([("executive",)], None)  # first use: last_used_at written
+    assert use() == ([("executive",)], None)  # again at once: a read-only transaction
+    api.execute("UPDATE api_tokens SET last_used_at = now() - interval '61 seconds'")
+    found, wrote = use()
+    assert found == [("executive",)] and wrote is not None
+    assert api.fetch_value("SELECT last_used_at > now() - interval '1 minute' FROM api_tokens")

@@ -21,6 +21,8 @@ from tests.server.conftest import BASE, ServerWorld, bearer
 
 @pytest.fixture
 def cached(server_world: ServerWorld) -> Iterator[TestClient]:
+    with server_world.admin() as admin:  # the workers' shared store (test_response_store.py) starts empty too
+        admin.execute("DELETE FROM api_response_cache")
     with TestClient(create_app(server_world.settings(cache_entries=100)), base_url=BASE) as opened:
         yield opened
 

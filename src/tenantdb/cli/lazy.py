@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 COMMANDS: dict[str, str] = {
     "serve": "tenantdb.cli.serve_cmd:serve",
+    "warm": "tenantdb.cli.warm_cmd:warm",
     "rollback": "tenantdb.cli.rollback_cmd:rollback",
     "plan": "tenantdb.cli.plan_cmd:plan",
     "lint": "tenantdb.cli.lint_cmd:lint",

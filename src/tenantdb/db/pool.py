@@ -3,7 +3,8 @@
 Connections are autocommit (transactions are explicit, as in :class:`Session`), checked when borrowed (a restarted
 database is noticed and the connection replaced rather than handed out dead), and reset on check-in by
 :func:`tenantdb.db.tenant_context.reset_tenant_context`, so no role or tenant setting outlives a request. No
-connection in time — the server down, restarting, or every connection busy — is :class:`DatabaseUnavailable`.
+connection in time — the server down, restarting, or every connection busy past ``busy_timeout`` — is
+:class:`DatabaseUnavailable`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class PoolSettings:
     min_size: int = 1
     max_size: int = 10
     timeout: timedelta = timedelta(seconds=5)  # wait for a free connection before DatabaseUnavailable
+    # when every connection is open and in use (a burst on a live database, not one that is down), the wait goes on
+    # up to this in all (None: ``timeout``)
+    busy_timeout: timedelta | None = None
     connect_timeout: int = 5  # seconds per connection attempt
     application_name: str = "tenantdb serve"
 
@@ -81,21 +85,41 @@ class Pool:
 
         A connection broken while in use (the server went away) is discarded by the pool, not returned.
         """
-        try:
-            connection = self._pool.getconn()
-        except psycopg_pool.PoolTimeout:
-            raise DatabaseUnavailable(
-                f"no connection to {self.target} within {self.settings.timeout.total_seconds():g}s",
-                hint=UNAVAILABLE_HINT,
-            ) from None
-        except psycopg_pool.PoolClosed:
-            raise DatabaseUnavailable("the connection pool is closed", hint=UNAVAILABLE_HINT) from None
+        connection = self._borrow()
         session = Session(connection)
         try:
             yield session
         finally:
             session.rollback()
             self._pool.putconn(connection)
+
+    def _busy(self) -> bool:
+        """Every connection the pool may open is open and handed out: the database answers, the pool is busy."""
+        stats = self._pool.get_stats()
+        return stats.get("pool_size", 0) >= self.settings.max_size and stats.get("pool_available", 0) == 0
+
+    def _borrow(self) -> psycopg.Connection[Any]:
+        first = self.settings.timeout.total_seconds()
+        busy = self.settings.busy_timeout
+        try:
+            try:
+                return self._pool.getconn(first)
+            except psycopg_pool.PoolTimeout:
+                if busy is None or busy.total_seconds() <= first or not self._busy():
+                    raise
+            try:
+                return self._pool.getconn(busy.total_seconds() - first)
+            except psycopg_pool.PoolTimeout:
+                raise DatabaseUnavailable(
+                    f"every connection to {self.target} stayed busy for {busy.total_seconds():g}s",
+                    hint=UNAVAILABLE_HINT,
+                ) from None
+        except psycopg_pool.PoolTimeout:
+            raise DatabaseUnavailable(
+                f"no connection to {self.target} within {first:g}s", hint=UNAVAILABLE_HINT
+            ) from None
+        except psycopg_pool.PoolClosed:
+            raise DatabaseUnavailable("the connection pool is closed", hint=UNAVAILABLE_HINT) from None
 
     def stats(self) -> dict[str, int]:
         return dict(self._pool.get_stats())

@@ -35,7 +35,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
     """The application; its pool opens with the app's lifespan (without waiting for the database)."""
     pool = Pool(
         settings.dsn,
-        PoolSettings(min_size=settings.pool_min, max_size=settings.pool_max, timeout=settings.pool_timeout),
+        PoolSettings(
+            min_size=settings.pool_min,
+            max_size=settings.pool_max,
+            timeout=settings.pool_timeout,
+            busy_timeout=settings.pool_busy_timeout,
+        ),
     )
 
     @asynccontextmanager

@@ -1,6 +1,8 @@
 """The response cache of one worker process: finished response bodies of the read-only report routes, least
 recently used first out, bounded by entries and bytes (``[server] cache_entries``, ``cache_bytes``; 0 entries turns
-it off). What goes in and under which key is :mod:`tenantdb.server.api.cached`'s business; this is the store."""
+it off). What goes in and under which key is :mod:`tenantdb.server.api.cached`'s business; this is the store.
+Behind it, the operator scopes' answers are also shared by the workers in PostgreSQL
+(:mod:`tenantdb.db.response_store`)."""
 
 from __future__ import annotations
 
@@ -44,10 +46,12 @@ class CachedResponse:
 
 @dataclass(slots=True)
 class CacheStats:
-    """Counters of one cache: ``computed`` counts the routes that ran (a miss, or the cache turned off)."""
+    """Counters of one cache: ``computed`` counts the routes that ran (a miss, or the cache turned off);
+    ``shared_hits`` the misses answered from the store the workers share (:mod:`tenantdb.db.response_store`)."""
 
     hits: int = 0
     misses: int = 0
+    shared_hits: int = 0
     computed: int = 0
     evictions: int = 0
 
@@ -97,3 +101,7 @@ class ResponseCache:
     def count_computed(self) -> None:
         with self._lock:
             self.stats.computed += 1
+
+    def count_shared_hit(self) -> None:
+        with self._lock:
+            self.stats.shared_hits += 1

@@ -8,6 +8,7 @@
     pool_min = 1
     pool_max = 10
     pool_timeout = "5s"             # wait for a pooled connection, then 503
+    pool_busy_timeout = "20s"       # ... or this in all while every connection is open and busy (a burst)
     token_rate = 10.0               # requests per second per token (token bucket), burst token_burst
     token_burst = 60
     tenant_rate = 20.0              # per tenant, whatever token it uses
@@ -18,6 +19,7 @@
     session_lifetime = "12h"        # dashboard login
     cache_entries = 1000            # responses kept per worker (LRU; 0: no cache)
     cache_bytes = 67108864          # and their bytes per worker
+    cache_shared = true             # the operator scopes' answers also in PostgreSQL, shared by the workers
 
 A signing key for signed tenant context (``tenantdb context key add``) comes from ``TENANTDB_CONTEXT_KEY`` as
 ``<key id>:<hex secret>``, never from the file.
@@ -51,6 +53,7 @@ class ServerSettings:
     pool_min: int = 1
     pool_max: int = 10
     pool_timeout: timedelta = timedelta(seconds=5)
+    pool_busy_timeout: timedelta = timedelta(seconds=20)  # a live database's pool, every connection in use
     token_rate: float = 10.0
     token_burst: int = 60
     tenant_rate: float = 20.0
@@ -61,6 +64,7 @@ class ServerSettings:
     session_lifetime: timedelta = timedelta(hours=12)
     cache_entries: int = 1000  # the response cache of each worker (LRU); 0 turns it off
     cache_bytes: int = 64 * 1024 * 1024
+    cache_shared: bool = True  # also keep the operator scopes' answers in module api's api_response_cache
     retry_after: int = 5  # seconds, on 503
     context_signer: TenantTokenSigner | None = None
 
@@ -96,7 +100,7 @@ class ServerSettings:
         return cls(context_signer=signer, **values)
 
 
-_DURATIONS = {"statement_timeout", "pool_timeout", "session_lifetime"}
+_DURATIONS = {"statement_timeout", "pool_timeout", "pool_busy_timeout", "session_lifetime"}
 _INTS = {
     "port",
     "workers",
@@ -110,7 +114,9 @@ _INTS = {
     "cache_bytes",
 }
 _FLOATS = {"token_rate", "tenant_rate", "failed_auth_rate"}
-_KNOWN = _DURATIONS | _INTS | _FLOATS | {"host", "cors_origins"}
+_BOOLS = {"cache_shared"}
+_KNOWN = _DURATIONS | _INTS | _FLOATS | _BOOLS | {"host", "cors_origins"}
+_TRUTH = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _value(key: str, value: Any) -> Any:
@@ -120,6 +126,12 @@ def _value(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
             raise ConfigError(f"server.{key}: expected a whole number, got {value!r}")
         return int(value)
+    if key in _BOOLS:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUTH:
+            return _TRUTH[value.strip().lower()]
+        raise ConfigError(f"server.{key}: expected true or false, got {value!r}")
     if key in _FLOATS:
         try:
             number = float(value)

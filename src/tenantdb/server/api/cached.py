@@ -1,5 +1,7 @@
-"""``@cached``: a read-only route whose answer is a function of the data version is served from the worker's
-:class:`~tenantdb.server.cache.ResponseCache` when nothing changed.
+"""``@cached``: a read-only route whose answer is a function of the data version is served from a cache when
+nothing changed: the worker's :class:`~tenantdb.server.cache.ResponseCache`, then, for the operator scopes, the
+store the workers share in PostgreSQL (:mod:`tenantdb.db.response_store`), so a report one worker built is not
+built again by the others (nor after a restart).
 
 The route's request dependency has already run (token, scope, rate limits, the role and tenant context of the
 transaction; the audit middleware runs around every request), so a hit skips the report only. The key is (the
@@ -8,35 +10,74 @@ as this transaction sees it, the UTC day): a tenant's entry is never another ten
 tenant's, and an entry is never found again once a refresh, an event, an action or a decision lands (the version
 is read in the request's transaction before the report, so an entry is never older than its version). The day
 bounds what the version does not count (the default month, "complete" months, changes to rows outside the counted
-tables)."""
+tables). Tenant scopes never reach the shared store: their answers stay in the worker's memory."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request, Response
 
+from tenantdb.db.response_store import StoredAnswer, fetch_answer, store_answer, store_available
 from tenantdb.server.api.data_version import current_version
 from tenantdb.server.cache import CachedResponse, ResponseCache
 from tenantdb.server.request_db import RequestDb
+from tenantdb.server.scopes import OPERATORS
+from tenantdb.server.settings import ServerSettings
 
 
-def cache_key(request: Request, db: RequestDb, fmt: object) -> Hashable:
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    """A request's key (``parts``, hashable for the worker's LRU), its route template and data version."""
+
+    parts: tuple[Any, ...]
+    route: str
+    version: str
+
+    @property
+    def digest(self) -> bytes:
+        """The shared store's key: SHA-256 of the parts (stable across processes, unlike ``hash``)."""
+        return hashlib.sha256(json.dumps(self.parts, default=str).encode()).digest()
+
+
+def cache_key(request: Request, db: RequestDb, fmt: object) -> CacheKey:
     route = request.scope.get("route")
+    template = str(getattr(route, "path", request.url.path))
     principal = db.principal
-    return (
+    version = current_version(db.session).version
+    parts = (
         principal.role,
-        principal.tenant_id,
-        getattr(route, "path", request.url.path),
+        None if principal.tenant_id is None else str(principal.tenant_id),
+        template,
         tuple(sorted((name, str(value)) for name, value in request.path_params.items())),
         tuple(request.query_params.multi_items()),
         str(fmt),
-        current_version(db.session).version,
-        datetime.now(UTC).date(),
+        version,
+        datetime.now(UTC).date().isoformat(),
     )
+    return CacheKey(parts=parts, route=template, version=version)
+
+
+def _shared(request: Request, db: RequestDb) -> bool:
+    """Whether this request's answers go through the shared store: an operator scope, the store on and migrated."""
+    settings: ServerSettings = request.app.state.settings
+    if not settings.cache_shared or db.principal.scope not in OPERATORS:
+        return False
+    state: Any = request.app.state
+    available: bool | None = getattr(state, "shared_store", None)
+    if available is None:  # looked up once per worker: a database migrated later is seen after a restart
+        available = state.shared_store = store_available(db.session)
+    return available
+
+
+def _stored(entry: CachedResponse) -> StoredAnswer:
+    return StoredAnswer(media_type=entry.media_type, headers=entry.headers, body=entry.body)
 
 
 def cached(route: Callable[..., Response]) -> Callable[..., Response]:
@@ -45,18 +86,32 @@ def cached(route: Callable[..., Response]) -> Callable[..., Response]:
     @functools.wraps(route)
     def serve(*args: Any, **kwargs: Any) -> Response:
         request: Request = kwargs["request"]
+        db: RequestDb = kwargs["db"]
         cache: ResponseCache = request.app.state.cache
         if not cache.enabled:
             cache.count_computed()
             return route(*args, **kwargs)
-        key = cache_key(request, kwargs["db"], kwargs.get("fmt", "json"))
-        found = cache.get(key)
+        key = cache_key(request, db, kwargs.get("fmt", "json"))
+        found = cache.get(key.parts)
         if found is not None:
             return found.response(request)
+        shared = _shared(request, db)
+        if shared:
+            stored = fetch_answer(db.session, key.digest, role=db.principal.role)
+            if stored is not None:
+                entry = CachedResponse(body=stored.body, media_type=stored.media_type, headers=stored.headers)
+                cache.put(key.parts, entry)
+                cache.count_shared_hit()
+                return entry.response(request)
         response = route(*args, **kwargs)
         cache.count_computed()
         if response.status_code == 200:
-            cache.put(key, CachedResponse.of(response))
+            entry = CachedResponse.of(response)
+            cache.put(key.parts, entry)
+            if shared:
+                store_answer(
+                    db.session, key.digest, _stored(entry), role=db.principal.role, route=key.route, version=key.version
+                )
         return response
 
     return serve

@@ -32,7 +32,7 @@ class Format(StrEnum):
     CSV = "csv"
 
 
-def output_format(
+async def output_format(  # async: a pure function, not worth a hop to the thread pool on every request
     request: Request,
     format: Annotated[
         Format | None, Query(description="json (default) or csv; `Accept: text/csv` asks for CSV too")
