@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from tenantdb import commands
+from tenantdb.cli.documents import emit_json
 from tenantdb.cli.options import DATABASE, Common, shared
-from tenantdb.cli.render import emit_json, stdout
+from tenantdb.cli.render import stdout
 from tenantdb.errors import ConfigError
 
 
