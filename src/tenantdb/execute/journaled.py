@@ -48,6 +48,7 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
         run.event(EventKind.RESUME, message)
     block = _FileTransaction(run.backoff())
     index = 0
+    timeouts_left = False  # the last statement ran outside a transaction and left the build's timeouts set
     while index < len(script.statements):
         statement = script.statements[index]
         if entries.get(index) is DONE:
@@ -59,19 +60,35 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
                 index = restart
                 continue
         elif statement.transaction is TransactionMode.OUTSIDE:
-            _run_outside(run, key, index, statement, interrupted=entries.get(index) is STARTED)
+            last = index == len(script.statements) - 1
+            timeouts_left = _run_outside(
+                run, key, index, statement, interrupted=entries.get(index) is STARTED, last=last
+            )
         else:
             _run_in_own_transaction(run, key, index, statement)
         entries[index] = DONE
         run.observer.statement_finished(migration, index, statement)
         index += 1
     _require_committed(run, script)
+    _record(run, script, started, timeouts_left=timeouts_left)
+    return resumed_at
+
+
+def _record(run: StepRun, script: Script, started: datetime, *, timeouts_left: bool) -> None:
+    """Restore what the step recreates, then write its ledger row; ``timeouts_left``: put the migration's timeouts
+    back first (in the same round trip when nothing is restored)."""
+    session = run.session
     restores = run.restorer.restores(run.step)
     if restores:
+        if timeouts_left:
+            run.set_timeouts()
+            timeouts_left = False
         session.execute("BEGIN")
     try:
         run.restorer.restore_archives(run.step)
-        with session.pipeline():  # (BEGIN,) ledger, event and COMMIT in one round trip
+        with session.pipeline():  # (the timeouts back, BEGIN,) ledger with its event, and COMMIT in one round trip
+            if timeouts_left:
+                run.set_timeouts()
             if not restores:
                 session.execute("BEGIN")
             finish(run, script, started)
@@ -79,7 +96,6 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
     except BaseException:
         session.rollback()
         raise
-    return resumed_at
 
 
 def _refuse_edits_of_finished_statements(run: StepRun, script: Script, journal: dict[int, JournalEntry]) -> None:
@@ -183,11 +199,20 @@ def _run_in_own_transaction(run: StepRun, key: JournalKey, index: int, statement
     run.retrying(statement, attempt)
 
 
-def _run_outside(run: StepRun, key: JournalKey, index: int, statement: Statement, *, interrupted: bool) -> None:
+def _run_outside(
+    run: StepRun, key: JournalKey, index: int, statement: Statement, *, interrupted: bool, last: bool = False
+) -> bool:
+    """Run a statement that cannot run in a transaction, marked ``started`` before and ``done`` after; returns True
+    when it left its own timeouts set for the caller to put back.
+
+    The ``done`` of a script's ``last`` statement is not written, and the timeouts are not put back here: the ledger
+    transaction that follows deletes the journal and sets them, in one round trip. Killed before that commits, the
+    rerun finds the statement ``started`` and its index built, as after a kill before ``done``.
+    """
     session, step = run.session, run.step
     if interrupted and already_built(session, step, statement):
         journal_mark(session, key, index, statement.text, DONE)
-        return
+        return False
     drop_invalid_leftovers(session, run.observer, step, statement)
     with session.pipeline():  # the journal entry and the statement's timeouts: one round trip
         journal_mark(session, key, index, statement.text, STARTED)
@@ -205,7 +230,7 @@ def _run_outside(run: StepRun, key: JournalKey, index: int, statement: Statement
         )
         finished = True
     finally:
-        if not session.closed:
+        if not session.closed and not (finished and last):
             with session.pipeline():  # the migration's timeouts again and, when it ran, the journal
                 run.set_timeouts()
                 if finished:
@@ -215,6 +240,7 @@ def _run_outside(run: StepRun, key: JournalKey, index: int, statement: Statement
             f"{run.migration.label}: lost the connection after {run.where(statement)} ran",
             hint="run the same command again: tenantdb re-reads the journal and resumes",
         )
+    return last
 
 
 class _FileTransaction:
