@@ -213,14 +213,17 @@ def _run_outside(
     if interrupted and already_built(session, step, statement):
         journal_mark(session, key, index, statement.text, DONE)
         return False
-    drop_invalid_leftovers(session, run.observer, step, statement)
-    with session.pipeline():  # the journal entry and the statement's timeouts: one round trip
+    # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits for,
+    # then wait for older snapshots: a lock_timeout would only throw away finished work behind a report. VACUUM FULL,
+    # CLUSTER or a plain REINDEX keep the migration's lock wait: every query queues behind them.
+    wait = timedelta(0) if waits_only_for_snapshots(statement) else run.lock_timeout()
+
+    def started() -> None:  # the journal entry and the statement's timeouts go with the leftover lookup
         journal_mark(session, key, index, statement.text, STARTED)
-        # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits
-        # for, then wait for older snapshots: a lock_timeout would only throw away finished work behind a report.
-        # VACUUM FULL, CLUSTER or a plain REINDEX keep the migration's lock wait: every query queues behind them.
-        wait = timedelta(0) if waits_only_for_snapshots(statement) else run.lock_timeout()
         session.set_timeouts(lock_timeout=wait, statement_timeout=run.statement_timeout(statement), local=False)
+
+    # "started" before a leftover is dropped: killed in between, the rerun looks for the leftover again
+    drop_invalid_leftovers(session, run.observer, step, statement, before=started)
     finished = False
     try:
         run.retrying(
