@@ -190,3 +190,17 @@ def test_a_first_statement_that_waits_for_a_lock_is_retried(session: Session, ds
     assert session.fetch_value(
         "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'c')"
     )
+
+
+def test_a_rewritten_check_constraint_validates_with_its_ledger_row(traced: TracedSession, tmp_path: Path) -> None:
+    """ADD CONSTRAINT ... CHECK on an existing table becomes NOT VALID, then VALIDATE, journaled: the table and name
+    lookups; the rewrite event and the timeouts with the journal read; the NOT VALID constraint in its own
+    transaction (BEGIN with the statement, "done" with COMMIT); the VALIDATE, the last statement, with the ledger row
+    in one transaction (BEGIN with the statement; ledger, its event and journal clean-up, COMMIT)."""
+    files = _files(
+        "-- migrate:up\nALTER TABLE items ADD CONSTRAINT items_c{n} CHECK (id > -{k});\n"
+        "-- migrate:down\nALTER TABLE items DROP CONSTRAINT items_c{n};\n"
+    )
+    statements, round_trips = _count(traced, tmp_path, files)
+    assert round_trips <= 6  # before: 7 (the ledger row in a transaction of its own)
+    assert statements <= 14

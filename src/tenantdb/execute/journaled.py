@@ -12,6 +12,7 @@ A rerun resumes at the first statement not marked ``done``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from tenantdb.db import EventKind, JournalEntry, JournalKey, JournalState, journal_entries, journal_mark, statement_sha
@@ -49,6 +50,7 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
     block = _FileTransaction(run.backoff())
     index = 0
     timeouts_left = False  # the last statement ran outside a transaction and left the build's timeouts set
+    recorded = False  # the last statement ran in a transaction of its own, together with the ledger row
     while index < len(script.statements):
         statement = script.statements[index]
         if entries.get(index) is DONE:
@@ -64,13 +66,17 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
             timeouts_left = _run_outside(
                 run, key, index, statement, interrupted=entries.get(index) is STARTED, last=last
             )
+        elif index == len(script.statements) - 1 and not run.restorer.restores(run.step):
+            _run_in_own_transaction(run, key, index, statement, record=lambda: finish(run, script, started))
+            recorded = True
         else:
             _run_in_own_transaction(run, key, index, statement)
         entries[index] = DONE
         run.observer.statement_finished(migration, index, statement)
         index += 1
     _require_committed(run, script)
-    _record(run, script, started, timeouts_left=timeouts_left)
+    if not recorded:
+        _record(run, script, started, timeouts_left=timeouts_left)
     return resumed_at
 
 
@@ -173,9 +179,12 @@ def _require_committed(run: StepRun, script: Script) -> None:
     )
 
 
-def _run_in_own_transaction(run: StepRun, key: JournalKey, index: int, statement: Statement) -> None:
+def _run_in_own_transaction(
+    run: StepRun, key: JournalKey, index: int, statement: Statement, record: Callable[[], None] | None = None
+) -> None:
     """The statement and its journal entry in one transaction: BEGIN goes with the statement, the journal entry
-    with COMMIT (two round trips)."""
+    with COMMIT (two round trips). With ``record`` (the script's last statement), the ledger row it writes takes the
+    journal entry's place: the statement commits together with its migration's ledger row."""
     session = run.session
     may_write = run.may_write((statement,))
 
@@ -190,7 +199,10 @@ def _run_in_own_transaction(run: StepRun, key: JournalKey, index: int, statement
             pending = run.transaction_writes(table_starts(opened[0]) if may_write else None)
             with session.pipeline():
                 insert_writes(session, pending)
-                journal_mark(session, key, index, statement.text, DONE)
+                if record is None:
+                    journal_mark(session, key, index, statement.text, DONE)
+                else:
+                    record()
                 session.execute("COMMIT")
         except BaseException:
             session.rollback()
