@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,35 +27,46 @@ def invalid_indexes(session: Session) -> list[IndexRef]:
     return _indexes(session, "NOT i.indisvalid")
 
 
-def find_index(session: Session, schema: str | None, name: str) -> IndexRef | None:
-    """The index ``name`` in ``schema`` (or the first schema of the search_path that has it)."""
+def find_index(
+    session: Session, schema: str | None, name: str, *, before: Callable[[], None] | None = None
+) -> IndexRef | None:
+    """The index ``name`` in ``schema`` (or the first schema of the search_path that has it); ``before`` sends
+    statements whose results are not read in the same round trip."""
     rows = _indexes(
         session,
         "c.relname = %(name)s AND (n.nspname = %(schema)s OR (%(schema)s::text IS NULL"
         " AND n.nspname = ANY (current_schemas(false))))",
         {"name": name, "schema": schema},
+        before,
     )
     return rows[0] if rows else None
 
 
-def invalid_indexes_on(session: Session, schema: str | None, table: str) -> list[IndexRef]:
+def invalid_indexes_on(
+    session: Session, schema: str | None, table: str, *, before: Callable[[], None] | None = None
+) -> list[IndexRef]:
     return _indexes(
         session,
         "NOT i.indisvalid AND t.relname = %(table)s AND (n.nspname = %(schema)s OR (%(schema)s::text IS NULL"
         " AND n.nspname = ANY (current_schemas(false))))",
         {"table": table, "schema": schema},
+        before,
     )
 
 
-def _indexes(session: Session, condition: str, params: dict[str, Any] | None = None) -> list[IndexRef]:
+def _indexes(
+    session: Session,
+    condition: str,
+    params: dict[str, Any] | None = None,
+    before: Callable[[], None] | None = None,
+) -> list[IndexRef]:
     query = sql.SQL(
         "SELECT n.nspname, c.relname, t.relname, i.indisvalid, pg_get_indexdef(c.oid)"
         " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
         " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {} ORDER BY 1, 2"
     ).format(sql.SQL(condition))  # condition: a literal of this module
-    return [
-        IndexRef(schema=s, name=n, table=t, valid=v, definition=d) for s, n, t, v, d in session.fetch_all(query, params)
-    ]
+    rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
+    return [IndexRef(schema=s, name=n, table=t, valid=v, definition=d) for s, n, t, v, d in rows]
 
 
 def drop_index_concurrently(session: Session, schema: str, name: str) -> None:

@@ -65,6 +65,8 @@ class Session:
 
     def __init__(self, connection: psycopg.Connection[tuple[Any, ...]]) -> None:
         self._connection = connection
+        # begin()'s text by (timeouts, asynchronous commit, id of the query to read), with that query kept alive
+        self._begins: dict[tuple[timedelta | None, timedelta | None, bool, int], tuple[object, bytes, int]] = {}
 
     @property
     def pid(self) -> int:
@@ -185,6 +187,32 @@ class Session:
         query message, so an error of that statement (or a lost connection) reads exactly as when it is sent alone;
         it is raised here, with the transaction open and aborted.
         """
+        try:
+            text, position = self._begin_text(lock_timeout, statement_timeout, asynchronous_commit, read)
+            if first is not None:
+                text += b";\n" + first.encode("utf-8")
+            cursor = self._connection.execute(text)
+            if read is None:
+                return []
+            for _ in range(position):
+                cursor.nextset()
+            return cursor.fetchall()
+        except psycopg.Error as error:
+            raise translate(error) from error
+
+    def _begin_text(
+        self,
+        lock_timeout: timedelta | None,
+        statement_timeout: timedelta | None,
+        asynchronous_commit: bool,
+        read: LiteralString | sql.Composable | None,
+    ) -> tuple[bytes, int]:
+        """The text of :meth:`begin` before its first statement, and the position of ``read`` among its statements;
+        composed once per session for each combination (every migration of a run sends the same)."""
+        key = (lock_timeout, statement_timeout, asynchronous_commit, id(read))
+        known = self._begins.get(key)
+        if known is not None and known[0] is read:
+            return known[1], known[2]
         parts: list[sql.Composable] = [sql.SQL("BEGIN")]
         settings: list[sql.Composable] = []
         if lock_timeout is not None and statement_timeout is not None:
@@ -200,18 +228,9 @@ class Session:
         position = len(parts)
         if read is not None:
             parts.append(sql.SQL(read) if isinstance(read, str) else read)
-        try:
-            text = sql.SQL("; ").join(parts).as_bytes(self._connection)
-            if first is not None:
-                text += b";\n" + first.encode("utf-8")
-            cursor = self._connection.execute(text)
-            if read is None:
-                return []
-            for _ in range(position):
-                cursor.nextset()
-            return cursor.fetchall()
-        except psycopg.Error as error:
-            raise translate(error) from error
+        text = sql.SQL("; ").join(parts).as_bytes(self._connection)
+        self._begins[key] = (read, text, position)
+        return text, position
 
     def fetch_after(self, before: Callable[[], None], query: Query, params: Params = None) -> list[tuple[Any, ...]]:
         """Run ``before`` (statements whose results are not read) and then the query, in one round trip."""

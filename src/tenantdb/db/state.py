@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import json
@@ -126,18 +127,75 @@ def applied_migrations(session: Session, source: str | None = None) -> list[Appl
     return applied
 
 
-def record_applied(session: Session, row: AppliedMigration) -> None:
-    """Insert the ledger row; each created object of its catalog effects is located in the same statement."""
-    query = sql.SQL("INSERT INTO tenantdb.applied_migrations ({}) VALUES ({})").format(
-        sql.SQL(", ").join(map(sql.Identifier, _APPLIED_FIELDS)),
-        sql.SQL(", ").join(
-            LOCATED_EFFECTS if name == "catalog_effects" else sql.Placeholder(name) for name in _APPLIED_FIELDS
-        ),
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
+    """An event to append to ``tenantdb.events`` together with a ledger row (see :func:`record_applied`)."""
+
+    kind: EventKind
+    source: str | None = None
+    version: str | None = None
+    direction: str | None = None
+    message: str | None = None
+    details: Mapping[str, Any] | None = None
+
+
+_EVENT_FIELDS = ("kind", "source", "version", "direction", "runner", "message", "details")
+
+
+@functools.cache
+def _record_applied_query(event: bool, clear_journal: bool) -> sql.SQL:
+    """The ledger insert, with the event insert and the journal clean-up as data-modifying CTEs of the same
+    statement: one statement for the server to parse, plan and run instead of three. Composed once and kept as
+    text, so psycopg converts it once too."""
+    columns = sql.SQL(", ").join(map(sql.Identifier, _APPLIED_FIELDS))
+    values = sql.SQL(", ").join(
+        LOCATED_EFFECTS if name == "catalog_effects" else sql.Placeholder(name) for name in _APPLIED_FIELDS
     )
-    values = {name: getattr(row, name) for name in _APPLIED_FIELDS}
+    parts: list[sql.Composable] = []
+    if clear_journal:
+        parts.append(
+            sql.SQL(
+                "journal AS (DELETE FROM tenantdb.statement_journal"
+                " WHERE source = %(source)s AND version = %(version)s)"
+            )
+        )
+    if event:
+        parts.append(
+            sql.SQL("event AS (INSERT INTO tenantdb.events ({}) VALUES ({}))").format(
+                sql.SQL(", ").join(map(sql.Identifier, _EVENT_FIELDS)),
+                sql.SQL(", ").join(
+                    sql.SQL("{}::jsonb").format(sql.Placeholder(f"event_{name}"))
+                    if name == "details"
+                    else sql.Placeholder(f"event_{name}")
+                    for name in _EVENT_FIELDS
+                ),
+            )
+        )
+    query = sql.SQL("INSERT INTO tenantdb.applied_migrations ({}) VALUES ({})").format(columns, values)
+    if parts:
+        query = sql.SQL("WITH {} {}").format(sql.SQL(", ").join(parts), query)
+    return sql.SQL(query.as_string())
+
+
+def record_applied(
+    session: Session, row: AppliedMigration, *, event: NewEvent | None = None, clear_journal: bool = False
+) -> None:
+    """Insert the ledger row; each created object of its catalog effects is located in the same statement, which
+    also appends ``event`` and, with ``clear_journal``, deletes the migration's statement journal."""
+    values: dict[str, Any] = {name: getattr(row, name) for name in _APPLIED_FIELDS}
     effects = row.catalog_effects
     values["catalog_effects"] = Jsonb([dict(effect) for effect in effects]) if effects is not None else None
-    session.execute(query, values)
+    if event is not None:
+        values.update(
+            event_kind=event.kind,
+            event_source=event.source,
+            event_version=event.version,
+            event_direction=event.direction,
+            event_runner=runner_identity(),
+            event_message=event.message,
+            event_details=json.dumps(dict(event.details or {}), default=str),
+        )
+    session.execute(_record_applied_query(event is not None, clear_journal), values)
 
 
 def remove_applied(session: Session, source: str, version: Version) -> None:
@@ -293,8 +351,9 @@ def journal_void(session: Session, source: str, versions: Sequence[Version]) -> 
     )
 
 
+@functools.cache
 def who_applies() -> tuple[str, str]:
-    """(OS user, host name) recorded with every applied migration."""
+    """(OS user, host name) recorded with every applied migration (looked up once per process)."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -12,6 +12,7 @@ A rerun resumes at the first statement not marked ``done``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from tenantdb.db import EventKind, JournalEntry, JournalKey, JournalState, journal_entries, journal_mark, statement_sha
@@ -48,6 +49,8 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
         run.event(EventKind.RESUME, message)
     block = _FileTransaction(run.backoff())
     index = 0
+    timeouts_left = False  # the last statement ran outside a transaction and left the build's timeouts set
+    recorded = False  # the last statement ran in a transaction of its own, together with the ledger row
     while index < len(script.statements):
         statement = script.statements[index]
         if entries.get(index) is DONE:
@@ -59,19 +62,39 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
                 index = restart
                 continue
         elif statement.transaction is TransactionMode.OUTSIDE:
-            _run_outside(run, key, index, statement, interrupted=entries.get(index) is STARTED)
+            last = index == len(script.statements) - 1
+            timeouts_left = _run_outside(
+                run, key, index, statement, interrupted=entries.get(index) is STARTED, last=last
+            )
+        elif index == len(script.statements) - 1 and not run.restorer.restores(run.step):
+            _run_in_own_transaction(run, key, index, statement, record=lambda: finish(run, script, started))
+            recorded = True
         else:
             _run_in_own_transaction(run, key, index, statement)
         entries[index] = DONE
         run.observer.statement_finished(migration, index, statement)
         index += 1
     _require_committed(run, script)
+    if not recorded:
+        _record(run, script, started, timeouts_left=timeouts_left)
+    return resumed_at
+
+
+def _record(run: StepRun, script: Script, started: datetime, *, timeouts_left: bool) -> None:
+    """Restore what the step recreates, then write its ledger row; ``timeouts_left``: put the migration's timeouts
+    back first (in the same round trip when nothing is restored)."""
+    session = run.session
     restores = run.restorer.restores(run.step)
     if restores:
+        if timeouts_left:
+            run.set_timeouts()
+            timeouts_left = False
         session.execute("BEGIN")
     try:
         run.restorer.restore_archives(run.step)
-        with session.pipeline():  # (BEGIN,) ledger, event and COMMIT in one round trip
+        with session.pipeline():  # (the timeouts back, BEGIN,) ledger with its event, and COMMIT in one round trip
+            if timeouts_left:
+                run.set_timeouts()
             if not restores:
                 session.execute("BEGIN")
             finish(run, script, started)
@@ -79,7 +102,6 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
     except BaseException:
         session.rollback()
         raise
-    return resumed_at
 
 
 def _refuse_edits_of_finished_statements(run: StepRun, script: Script, journal: dict[int, JournalEntry]) -> None:
@@ -157,9 +179,12 @@ def _require_committed(run: StepRun, script: Script) -> None:
     )
 
 
-def _run_in_own_transaction(run: StepRun, key: JournalKey, index: int, statement: Statement) -> None:
+def _run_in_own_transaction(
+    run: StepRun, key: JournalKey, index: int, statement: Statement, record: Callable[[], None] | None = None
+) -> None:
     """The statement and its journal entry in one transaction: BEGIN goes with the statement, the journal entry
-    with COMMIT (two round trips)."""
+    with COMMIT (two round trips). With ``record`` (the script's last statement), the ledger row it writes takes the
+    journal entry's place: the statement commits together with its migration's ledger row."""
     session = run.session
     may_write = run.may_write((statement,))
 
@@ -174,7 +199,10 @@ def _run_in_own_transaction(run: StepRun, key: JournalKey, index: int, statement
             pending = run.transaction_writes(table_starts(opened[0]) if may_write else None)
             with session.pipeline():
                 insert_writes(session, pending)
-                journal_mark(session, key, index, statement.text, DONE)
+                if record is None:
+                    journal_mark(session, key, index, statement.text, DONE)
+                else:
+                    record()
                 session.execute("COMMIT")
         except BaseException:
             session.rollback()
@@ -183,19 +211,31 @@ def _run_in_own_transaction(run: StepRun, key: JournalKey, index: int, statement
     run.retrying(statement, attempt)
 
 
-def _run_outside(run: StepRun, key: JournalKey, index: int, statement: Statement, *, interrupted: bool) -> None:
+def _run_outside(
+    run: StepRun, key: JournalKey, index: int, statement: Statement, *, interrupted: bool, last: bool = False
+) -> bool:
+    """Run a statement that cannot run in a transaction, marked ``started`` before and ``done`` after; returns True
+    when it left its own timeouts set for the caller to put back.
+
+    The ``done`` of a script's ``last`` statement is not written, and the timeouts are not put back here: the ledger
+    transaction that follows deletes the journal and sets them, in one round trip. Killed before that commits, the
+    rerun finds the statement ``started`` and its index built, as after a kill before ``done``.
+    """
     session, step = run.session, run.step
     if interrupted and already_built(session, step, statement):
         journal_mark(session, key, index, statement.text, DONE)
-        return
-    drop_invalid_leftovers(session, run.observer, step, statement)
-    with session.pipeline():  # the journal entry and the statement's timeouts: one round trip
+        return False
+    # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits for,
+    # then wait for older snapshots: a lock_timeout would only throw away finished work behind a report. VACUUM FULL,
+    # CLUSTER or a plain REINDEX keep the migration's lock wait: every query queues behind them.
+    wait = timedelta(0) if waits_only_for_snapshots(statement) else run.lock_timeout()
+
+    def started() -> None:  # the journal entry and the statement's timeouts go with the leftover lookup
         journal_mark(session, key, index, statement.text, STARTED)
-        # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits
-        # for, then wait for older snapshots: a lock_timeout would only throw away finished work behind a report.
-        # VACUUM FULL, CLUSTER or a plain REINDEX keep the migration's lock wait: every query queues behind them.
-        wait = timedelta(0) if waits_only_for_snapshots(statement) else run.lock_timeout()
         session.set_timeouts(lock_timeout=wait, statement_timeout=run.statement_timeout(statement), local=False)
+
+    # "started" before a leftover is dropped: killed in between, the rerun looks for the leftover again
+    drop_invalid_leftovers(session, run.observer, step, statement, before=started)
     finished = False
     try:
         run.retrying(
@@ -205,7 +245,7 @@ def _run_outside(run: StepRun, key: JournalKey, index: int, statement: Statement
         )
         finished = True
     finally:
-        if not session.closed:
+        if not session.closed and not (finished and last):
             with session.pipeline():  # the migration's timeouts again and, when it ran, the journal
                 run.set_timeouts()
                 if finished:
@@ -215,6 +255,7 @@ def _run_outside(run: StepRun, key: JournalKey, index: int, statement: Statement
             f"{run.migration.label}: lost the connection after {run.where(statement)} ran",
             hint="run the same command again: tenantdb re-reads the journal and resumes",
         )
+    return last
 
 
 class _FileTransaction:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from tenantdb.db import (
     AppliedMigration,
     EventKind,
+    NewEvent,
     applied_migrations,
     interrupted_versions,
     journal_clear,
@@ -23,41 +24,50 @@ from tenantdb.sql.effects import effect_record, effects
 
 
 def finish(run: StepRun, script: Script, started: datetime) -> None:
-    """Write the ledger and the event (in the caller's transaction)."""
+    """Write the ledger and the event (in the caller's transaction); an up step's ledger row, journal clean-up and
+    event are one statement."""
     step, migration, session = run.step, run.migration, run.session
     finished = datetime.now(UTC)
-    if step.direction is Direction.UP:
-        user, host = who_applies()
-        record_applied(
-            session,
-            AppliedMigration(
-                source=migration.source,
-                version=str(migration.version),
-                name=migration.name,
-                checksum=migration.checksum,
-                content=migration.normalized_text,
-                execution_mode=script.mode,
-                applied_by=user,
-                host=host,
-                started_at=started,
-                finished_at=finished,
-                duration_ms=int((finished - started).total_seconds() * 1000),
-                statements_total=len(script.statements),
-                statements_done=len(script.statements),
-                # what its statements (as written, before online rewrites) create, remove and rename, for
-                # `migrate verify` to hold the ledger against
-                catalog_effects=tuple(effect_record(effect) for effect in effects(migration.up.statements)),
-            ),
-        )
-        journal_clear(session, migration.source, migration.version)
-        _follow_foreign_ledger(run)
-    else:
+    duration_ms = int((finished - started).total_seconds() * 1000)
+    kind = EventKind.APPLY if step.direction is Direction.UP else EventKind.ROLLBACK
+    message = f"{migration.label}: {len(script.statements)} statements ({script.mode})"
+    details = {"duration_ms": duration_ms, "retries": run.retries}
+    if step.direction is Direction.DOWN:
         unrecord(run)
-    run.event(
-        EventKind.APPLY if step.direction is Direction.UP else EventKind.ROLLBACK,
-        f"{migration.label}: {len(script.statements)} statements ({script.mode})",
-        details={"duration_ms": int((finished - started).total_seconds() * 1000), "retries": run.retries},
+        run.event(kind, message, details=details)
+        return
+    user, host = who_applies()
+    record_applied(
+        session,
+        AppliedMigration(
+            source=migration.source,
+            version=str(migration.version),
+            name=migration.name,
+            checksum=migration.checksum,
+            content=migration.normalized_text,
+            execution_mode=script.mode,
+            applied_by=user,
+            host=host,
+            started_at=started,
+            finished_at=finished,
+            duration_ms=duration_ms,
+            statements_total=len(script.statements),
+            statements_done=len(script.statements),
+            # what its statements (as written, before online rewrites) create, remove and rename, for
+            # `migrate verify` to hold the ledger against
+            catalog_effects=tuple(effect_record(effect) for effect in effects(migration.up.statements)),
+        ),
+        event=NewEvent(
+            kind=kind,
+            source=migration.source,
+            version=str(migration.version),
+            direction=step.direction,
+            message=message,
+            details=details,
+        ),
+        clear_journal=True,
     )
+    _follow_foreign_ledger(run)
 
 
 def unrecord(run: StepRun) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tenantdb.db import EventKind, Session, drop_index_concurrently, find_index, invalid_indexes_on
 from tenantdb.execute.event_log import record_step_event
 from tenantdb.execute.observer import Observer
@@ -22,24 +24,38 @@ def already_built(session: Session, step: Step, statement: Statement) -> bool:
     return True
 
 
-def drop_invalid_leftovers(session: Session, observer: Observer, step: Step, statement: Statement) -> None:
-    """Drop the INVALID index an interrupted or timed-out concurrent build left behind."""
+def drop_invalid_leftovers(
+    session: Session,
+    observer: Observer,
+    step: Step,
+    statement: Statement,
+    *,
+    before: Callable[[], None] | None = None,
+) -> None:
+    """Drop the INVALID index an interrupted or timed-out concurrent build left behind; ``before`` sends statements
+    whose results are not read in the lookup's round trip (they are sent even when there is nothing to look up)."""
     target = statement.concurrent_index
-    if target is None:
+    if target is None or (target.name is None and target.table is None):
+        if before is not None:
+            with session.pipeline():
+                before()
         return
     if target.rebuild and target.name is not None:
         candidates = [
             found
             for suffix in ("_ccnew", "_ccold")
-            if (found := find_index(session, target.schema, target.name + suffix)) is not None
+            if (
+                found := find_index(
+                    session, target.schema, target.name + suffix, before=before if suffix == "_ccnew" else None
+                )
+            )
+            is not None
         ]
     elif target.name is not None:
-        found = find_index(session, target.schema, target.name)
+        found = find_index(session, target.schema, target.name, before=before)
         candidates = [found] if found is not None else []
-    elif target.table is not None:
-        candidates = invalid_indexes_on(session, target.table_schema, target.table)
     else:
-        candidates = []
+        candidates = invalid_indexes_on(session, target.table_schema, target.table or "", before=before)
     for index in candidates:
         if index.valid and not index.name.endswith("_ccold"):
             continue

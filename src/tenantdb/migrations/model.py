@@ -130,6 +130,14 @@ class MigrationSet:
     migrations: tuple[Migration, ...]
     source: str = PROJECT_SOURCE  # the ledger's name for this line of versions: "project" or a module
     broken: tuple[BrokenMigration, ...] = ()  # only when loaded with ``keep_broken`` (for ``migrate status``)
+    _by_text: dict[str, Version] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # version_of is called once per ledger row and per status row: a scan of every version each time was
+        # quadratic in the number of migrations
+        by_text = {broken.version.text: broken.version for broken in reversed(self.broken)}
+        by_text.update((migration.version.text, migration.version) for migration in reversed(self.migrations))
+        object.__setattr__(self, "_by_text", by_text)
 
     def __iter__(self) -> Iterator[Migration]:
         return iter(self.migrations)
@@ -146,9 +154,9 @@ class MigrationSet:
 
     def version_of(self, text: str) -> Version:
         """A version written in this set's layout (diesel's compare as strings, the others as numbers)."""
-        for version in (*self.versions, *(broken.version for broken in self.broken)):
-            if version.text == text:
-                return version
+        known = self._by_text.get(text)
+        if known is not None:
+            return known
         return Version.parse_lexical(text) if self.layout is Layout.DIESEL else Version.parse(text)
 
 

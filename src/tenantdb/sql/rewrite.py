@@ -106,7 +106,7 @@ def online_rewrite(
 def _rewrite_index(statement: Statement, node: ast.IndexStmt, is_existing: Callable[[str], bool]) -> Rewrite | None:
     if node.concurrent or node.relation is None or not is_existing(node.relation.relname or ""):
         return None
-    rewritten = copy.deepcopy(node)
+    rewritten = copy.copy(node)  # only the top-level flag changes: the children are shared, never modified
     rewritten.concurrent = True
     return Rewrite(kind="concurrent-index", original=statement, statements=(_emit(statement, _deparse(rewritten)),))
 
@@ -139,7 +139,7 @@ def _rewrite_alter_table(
         return None
     steps = []
     if untouched:
-        rest = copy.deepcopy(node)
+        rest = copy.copy(node)
         rest.cmds = tuple(untouched)
         steps.append(_deparse(rest))
     statements = tuple(_emit(statement, sql) for sql in [*steps, *safe_steps])
@@ -179,7 +179,7 @@ def _not_valid_then_validate(
     name = constraint.conname or _default_check_or_fk_name(table, constraint, kind)
     if name is None or constraint.is_no_inherit or (not constraint.conname and name_taken(table, name)):
         return None
-    added = copy.deepcopy(constraint)
+    added = copy.copy(constraint)
     added.conname = name
     added.skip_validation = True
     added.initially_valid = False
