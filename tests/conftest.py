@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,16 +54,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     With ``TENANTDB_TEST_SERVER_TESTS_ONLY=1`` only the tests that use the test server (the ``pg_server`` fixture,
     directly or through ``dsn``/``session``) are kept: the others (lint, parsing, the CLI on its own embedded
-    server) do not depend on the server's version, and CI's second version need not run them again.
+    server) do not depend on the server's version, and CI's second version need not run them again. Nor do the
+    browser tests: Chromium draws what the server sends, and the pages and API answers behind it are tested on
+    both versions without a browser.
     """
     if os.environ.get(SERVER_TESTS_ONLY) == "1":
-        kept = [item for item in items if "pg_server" in getattr(item, "fixturenames", ())]
+        kept = [item for item in items if _uses_the_server_not_a_browser(getattr(item, "fixturenames", ()))]
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is not None and any(defs[-1].scope == "module" for defs in info.name2fixturedefs.values() if defs):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def _uses_the_server_not_a_browser(fixtures: Collection[str]) -> bool:
+    return "pg_server" in fixtures and "browser" not in fixtures
 
 
 @pytest.fixture
