@@ -3,6 +3,7 @@ store, byte for byte what a fresh request builds; the token it used is revoked; 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 
@@ -63,3 +64,13 @@ def test_warm_reports_in_json(server_world: ServerWorld) -> None:
     assert [page["url"] for page in document["pages"]] == [f"/api/v1{page}" for page in PAGES]
     refused = CliRunner().invoke(cli, ["warm", "--months", "-1", "--dsn", server_world.dsn])
     assert refused.exit_code != 0 and "--months" in refused.stderr
+
+
+def test_warm_runs_where_an_event_loop_is_running_already(server_world: ServerWorld) -> None:
+    """Seen in CI: after a browser test on the same worker (Playwright's sync API keeps a loop running in the thread)
+    warm's asyncio.run refused to start ("cannot be called from a running event loop")."""
+
+    async def from_a_coroutine() -> bool:
+        return warm(server_world.settings(), months=0).ok
+
+    assert asyncio.run(from_a_coroutine())

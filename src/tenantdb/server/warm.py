@@ -13,6 +13,7 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -93,8 +94,15 @@ async def _get(app: Any, path: str, query: dict[str, str], token: str) -> tuple[
     return status, bytes(body)
 
 
+def _request(app: Any, path: str, query: dict[str, str], token: str) -> tuple[int, bytes]:
+    """One request on an event loop of its own thread: ``warm`` may be called where a loop already runs in this
+    thread (an async caller, a notebook, a test after Playwright's sync API), and asyncio.run refuses that."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenantdb-warm") as thread:
+        return thread.submit(asyncio.run, _get(app, path, query, token)).result()
+
+
 def _months(app: Any, token: str, count: int | None) -> tuple[str, ...]:
-    status, body = asyncio.run(_get(app, f"{PREFIX}/months", {}, token))
+    status, body = _request(app, f"{PREFIX}/months", {}, token)
     if status != 200:
         raise ConfigError(f"GET {PREFIX}/months answered {status}: is the database refreshed (tenantdb bi refresh)?")
     listed = [str(month["month"])[:7] for month in json.loads(body)["months"] if month.get("complete")]
@@ -119,7 +127,7 @@ def warm(settings: ServerSettings, *, months: int | None = 1, pages: Sequence[st
             query = {} if month is None else {"month": month}
             for page in pages:
                 began = time.perf_counter()
-                status, _ = asyncio.run(_get(app, f"{PREFIX}{page}", query, made.secret))
+                status, _ = _request(app, f"{PREFIX}{page}", query, made.secret)
                 url = f"{PREFIX}{page}" + (f"?{urlencode(query)}" if query else "")
                 built.append(WarmedPage(url=url, status=status, seconds=round(time.perf_counter() - began, 3)))
     finally:
