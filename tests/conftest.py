@@ -56,10 +56,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     directly or through ``dsn``/``session``) are kept: the others (lint, parsing, the CLI on its own embedded
     server) do not depend on the server's version, and CI's second version need not run them again. Nor do the
     browser tests: Chromium draws what the server sends, and the pages and API answers behind it are tested on
-    both versions without a browser.
+    both versions without a browser. Nor the few long CLI sessions marked ``one_server_version``, whose server work
+    (applying modules, seeding, refreshing) other tests run on both versions.
     """
     if os.environ.get(SERVER_TESTS_ONLY) == "1":
-        kept = [item for item in items if _uses_the_server_not_a_browser(getattr(item, "fixturenames", ()))]
+        kept = [
+            item
+            for item in items
+            if _uses_the_server_not_a_browser(getattr(item, "fixturenames", ()))
+            and item.get_closest_marker("one_server_version") is None
+        ]
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
     for item in items:

@@ -40,6 +40,7 @@ def test_demo_builds_everything_and_prints_the_executive_summary(server_dsn: str
         assert f"✓ {step}:" in result.stderr, step  # progress on stderr, one line per step off a terminal
 
 
+@pytest.mark.one_server_version  # the demo's steps (modules, seed, refresh, reports) run on both versions elsewhere
 def test_demo_json_carries_the_report_model(server_dsn: str, tmp_path: Path) -> None:
     result = cli("demo", "--dsn", server_dsn, "--tenants", "30", "--seed", "3", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -72,6 +73,7 @@ def test_demo_refuses_a_bad_tenant_count(server_dsn: str, tmp_path: Path) -> Non
     assert "--tenants must be between 1 and" in result.stderr
 
 
+@pytest.mark.one_server_version
 def test_demo_run_again_on_the_demo_database_itself(server_dsn: str, tmp_path: Path) -> None:
     """The demo tells users to export TENANTDB_DSN pointing at the demo database; running the demo again then
     must not fail with "cannot drop the currently open database"."""

@@ -278,6 +278,7 @@ def test_seeding_needs_an_enabled_module(dsn: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.one_server_version  # seeding, verifying and the refusal run on both versions in this file's other tests
 def test_cli_seeds_verifies_and_refuses_a_second_run(dsn: str, tmp_path: Path) -> None:
     project_settings(tmp_path, dsn)
     base = ("--dsn", dsn, "-C", str(tmp_path))
