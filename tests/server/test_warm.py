@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -73,4 +74,6 @@ def test_warm_runs_where_an_event_loop_is_running_already(server_world: ServerWo
     async def from_a_coroutine() -> bool:
         return warm(server_world.settings(), months=0).ok
 
-    assert asyncio.run(from_a_coroutine())
+    # a thread of its own: this worker's thread may itself be Playwright's, with a loop running
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        assert thread.submit(asyncio.run, from_a_coroutine()).result()
