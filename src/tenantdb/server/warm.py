@@ -94,19 +94,28 @@ async def _get(app: Any, path: str, query: dict[str, str], token: str) -> tuple[
     return status, bytes(body)
 
 
-def _request(app: Any, path: str, query: dict[str, str], token: str) -> tuple[int, bytes]:
-    """One request on an event loop of its own thread: ``warm`` may be called where a loop already runs in this
-    thread (an async caller, a notebook, a test after Playwright's sync API), and asyncio.run refuses that."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenantdb-warm") as thread:
-        return thread.submit(asyncio.run, _get(app, path, query, token)).result()
-
-
-def _months(app: Any, token: str, count: int | None) -> tuple[str, ...]:
-    status, body = _request(app, f"{PREFIX}/months", {}, token)
+async def _months(app: Any, token: str, count: int | None) -> tuple[str, ...]:
+    status, body = await _get(app, f"{PREFIX}/months", {}, token)
     if status != 200:
         raise ConfigError(f"GET {PREFIX}/months answered {status}: is the database refreshed (tenantdb bi refresh)?")
     listed = [str(month["month"])[:7] for month in json.loads(body)["months"] if month.get("complete")]
     return tuple(listed if count is None else listed[-count:] if count else ())
+
+
+async def _build(
+    app: Any, token: str, months: int | None, pages: Sequence[str]
+) -> tuple[tuple[str, ...], list[WarmedPage]]:
+    """Every page, for the default month and the ``months`` wanted, one request after another."""
+    wanted = await _months(app, token, months)
+    built: list[WarmedPage] = []
+    for month in (None, *wanted):
+        query = {} if month is None else {"month": month}
+        for page in pages:
+            began = time.perf_counter()
+            status, _ = await _get(app, f"{PREFIX}{page}", query, token)
+            url = f"{PREFIX}{page}" + (f"?{urlencode(query)}" if query else "")
+            built.append(WarmedPage(url=url, status=status, seconds=round(time.perf_counter() - began, 3)))
+    return wanted, built
 
 
 def warm(settings: ServerSettings, *, months: int | None = 1, pages: Sequence[str] = PAGES) -> WarmReport:
@@ -120,16 +129,11 @@ def warm(settings: ServerSettings, *, months: int | None = 1, pages: Sequence[st
         made = create_token(session, name="tenantdb warm", scope=Scope.EXECUTIVE, tenant=None, lifetime=TOKEN_LIFETIME)
     app = create_app(unlimited)
     app.state.pool.open()
-    built: list[WarmedPage] = []
     try:
-        wanted = _months(app, made.secret, months)
-        for month in (None, *wanted):
-            query = {} if month is None else {"month": month}
-            for page in pages:
-                began = time.perf_counter()
-                status, _ = _request(app, f"{PREFIX}{page}", query, made.secret)
-                url = f"{PREFIX}{page}" + (f"?{urlencode(query)}" if query else "")
-                built.append(WarmedPage(url=url, status=status, seconds=round(time.perf_counter() - began, 3)))
+        # on an event loop of its own thread: warm may be called where a loop already runs in this thread (an async
+        # caller, a notebook, a test after Playwright's sync API), and asyncio.run refuses that
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenantdb-warm") as thread:
+            wanted, built = thread.submit(asyncio.run, _build(app, made.secret, months, pages)).result()
     finally:
         app.state.pool.close()
         with connect(settings.dsn) as session:
