@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
 from fastapi.testclient import TestClient
+from starlette.middleware.base import BaseHTTPMiddleware
 
 from tenantdb.db.api_tokens import Scope
 from tenantdb.server.api.models import StrictModel
@@ -27,6 +30,15 @@ def fails(db: Annotated[RequestDb, allows(EVERYONE)], kind: str) -> Any:
     if kind == "timeout":
         db.session.execute("SELECT pg_sleep(3)")
     raise ValueError("secret internal detail")
+
+
+@failing.get("/stream-fails")
+def stream_fails(db: Annotated[RequestDb, allows(EVERYONE)]) -> StreamingResponse:
+    def rows() -> Iterator[bytes]:
+        yield b"first row\n"
+        raise RuntimeError("midway")
+
+    return StreamingResponse(rows(), media_type="text/csv")
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +82,16 @@ def test_invalid_and_unknown_parameters_are_422_with_a_clear_message(client: Tes
     assert unknown.json()["problems"] == [{"location": "query.sort", "message": "unknown query parameter"}]
 
 
+def test_a_parameter_given_twice_is_422_not_its_last_value(client: TestClient, executive: str) -> None:
+    """Schemathesis (CI): ``search=<control character>&search=ok`` answered 200, as FastAPI validates the last value
+    of a repeated scalar parameter only; a scalar given twice is refused whole."""
+    for query in ("search=%11bad&search=ok", "search=ok&search=ok", "limit=5&limit=6"):
+        twice = client.get(f"/api/v1/tenants?{query}", headers=bearer(executive))
+        assert twice.status_code == 422, query
+        name = query.split("=")[0]
+        assert twice.json()["problems"] == [{"location": f"query.{name}", "message": "given more than once"}]
+
+
 def test_security_headers_on_data_errors_and_pages(client: TestClient, executive: str) -> None:
     for response in (
         client.get("/api/v1/months", headers=bearer(executive)),
@@ -84,6 +106,22 @@ def test_security_headers_on_data_errors_and_pages(client: TestClient, executive
         assert headers["x-frame-options"] == "DENY"
         csp = headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_every_middleware_is_plain_asgi(server_world: ServerWorld) -> None:
+    """``@app.middleware("http")`` (Starlette's BaseHTTPMiddleware) runs a task group and a memory stream per layer
+    and request: with three of them, a cached answer's server CPU went mostly to that plumbing (issue 14)."""
+    app = create_app(server_world.settings())
+    middleware: list[object] = [entry.cls for entry in app.user_middleware]
+    assert BaseHTTPMiddleware not in middleware
+
+
+def test_a_streamed_body_that_fails_midway_keeps_the_started_response(broken: TestClient, executive: str) -> None:
+    """Once the status line is sent nothing can turn it into a 500: the body stops, no second answer follows."""
+    response = broken.get("/api/v1/stream-fails", headers=bearer(executive))
+    assert response.status_code == 200
+    assert response.text == "first row\n"
+    assert response.headers["cache-control"] == "private, no-store"
 
 
 def test_a_foreign_origin_is_refused_unless_configured(server_world: ServerWorld, executive: str) -> None:

@@ -59,6 +59,7 @@ def test_serve_answers_health_and_the_api_with_a_token(server_world: ServerWorld
         process.terminate()
         output, _ = process.communicate(timeout=20)
     assert "GET /api/v1/months" in output
+    assert "uvloop + httptools" in output  # uvicorn's C loop and parser, not asyncio's loop and h11
     assert token not in output and token[4:] not in output
 
 
@@ -66,6 +67,13 @@ def test_serve_refuses_a_database_without_module_api(dsn: str) -> None:
     result = CliRunner().invoke(app, ["serve", "--dsn", dsn, "--port", str(free_port())])
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "no module api" in result.stderr and "tenantdb demo" in result.stderr
+
+
+def test_windows_gets_asyncios_loop_and_every_other_platform_uvloop() -> None:
+    from tenantdb.server.protocols import server_protocols
+
+    assert server_protocols("win32").describe() == "asyncio + httptools"
+    assert server_protocols("linux").describe() == server_protocols("darwin").describe() == "uvloop + httptools"
 
 
 def test_settings_survive_the_trip_to_the_workers() -> None:

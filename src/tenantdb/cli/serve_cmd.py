@@ -46,11 +46,13 @@ def serve(
         import uvicorn
 
         from tenantdb.server.logs import log_config
+        from tenantdb.server.protocols import server_protocols
 
         os.environ[SETTINGS_VARIABLE] = resolved.to_json()
+        protocols = server_protocols()
         stderr.print(
             f"[cyan]serve:[/] http://{resolved.host}:{resolved.port}/ (dashboard), "
-            f"/api/v1/openapi.json (API); {commands.describe_target(common.settings())}"
+            f"/api/v1/openapi.json (API); {commands.describe_target(common.settings())}; {protocols.describe()}"
         )
         uvicorn.run(
             "tenantdb.server.app:app_from_environment",
@@ -61,6 +63,8 @@ def serve(
             log_config=log_config(),
             server_header=False,
             proxy_headers=False,
+            loop=protocols.loop,
+            http=protocols.http,
         )
 
     common.run(action, run)

@@ -11,9 +11,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from tenantdb.db.pool import Pool, PoolSettings
-from tenantdb.server import audit, errors, security_headers
+from tenantdb.server import errors
 from tenantdb.server.api import PREFIX, router
 from tenantdb.server.api.models import StrictModel
+from tenantdb.server.audit import AuditTrail
 from tenantdb.server.body_limit import BodyLimit
 from tenantdb.server.cache import ResponseCache
 from tenantdb.server.dashboard import cost_actions, tenants, view_routes
@@ -21,6 +22,7 @@ from tenantdb.server.dashboard.pages import router as pages
 from tenantdb.server.dashboard.rendering import STATIC_DIR
 from tenantdb.server.inventory import RouteEntry, route_inventory
 from tenantdb.server.ratelimit import RateLimits, TokenBuckets
+from tenantdb.server.security_headers import SecurityHeaders
 from tenantdb.server.settings import ServerSettings
 
 MAX_BODY = 1024 * 1024  # bytes of a request body; more is 413 before anything parses it
@@ -81,8 +83,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_body=MAX_BODY)  # innermost: its 413 gets the audit and the headers
     errors.install(app)
-    audit.install(app)
-    security_headers.install(app)  # outermost: every response, errors included, gets the headers
+    app.add_middleware(errors.LastResort)
+    app.add_middleware(AuditTrail)
+    app.add_middleware(SecurityHeaders)  # outermost: every response, errors included, gets the headers
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -8,17 +8,18 @@ request that failed and rolled back is still recorded). A failure to write one i
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantdb.db.api_tokens import AuditEntry, record_audit
 from tenantdb.db.pool import Pool
 from tenantdb.db.request_context import begin_request, commit
 from tenantdb.errors import TenantdbError
 from tenantdb.server.inventory import route_inventory
-from tenantdb.server.scopes import Principal, Scope
+from tenantdb.server.scopes import Principal
+from tenantdb.server.scopes import Scope as TokenScope
 
 log = logging.getLogger("tenantdb.server.audit")
 
@@ -50,7 +51,7 @@ def _entry(request: Request, status: int) -> AuditEntry | None:
     principal: Principal | None = getattr(request.state, "principal", None)
     action: str | None = getattr(request.state, "audit_action", None)
     state_change = request.method not in SAFE_METHODS
-    if action is None and principal is not None and (principal.scope is Scope.ADMIN or state_change):
+    if action is None and principal is not None and (principal.scope is TokenScope.ADMIN or state_change):
         action = "request"
     if action is None:
         return None
@@ -77,12 +78,26 @@ def write(pool: Pool, entry: AuditEntry, statement_timeout: float) -> None:
         log.error("could not write the audit row of %s %s: %s", entry.method, entry.route, error.message)
 
 
-def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        entry = _entry(request, response.status_code)
-        if entry is not None:
-            timeout = request.app.state.settings.statement_timeout.total_seconds()
-            await run_in_threadpool(write, request.app.state.pool, entry, timeout)
-        return response
+class AuditTrail:
+    """Pure ASGI middleware: once a response's status is known, and before the client sees it, the request's audit
+    row (if it needs one) is written; the route has set the principal and any action on the request's state."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def audited(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                request = Request(scope)
+                entry = _entry(request, int(message["status"]))
+                if entry is not None:
+                    state = request.app.state
+                    timeout = state.settings.statement_timeout.total_seconds()
+                    await run_in_threadpool(write, state.pool, entry, timeout)
+            await send(message)
+
+        await self.app(scope, receive, audited)

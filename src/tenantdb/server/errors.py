@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantdb.errors import ConfigError, ConnectionFailed, DatabaseError, DatabaseUnavailable
 from tenantdb.server.dashboard.components import Layout
@@ -184,14 +184,41 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ContextKeyMissing, _no_context_key)
     app.add_exception_handler(Exception, _unexpected)
 
-    @app.middleware("http")
-    async def last_resort(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Starlette answers an unhandled exception outside every middleware; answering it here instead keeps the
-        audit row and the security headers of the middlewares around this one."""
+
+class LastResort:
+    """Pure ASGI middleware: Starlette answers an unhandled exception outside every middleware; answering it here
+    instead keeps the audit row and the security headers of the middlewares around this one. An exception after the
+    response started cannot change it: it goes on to the server, which closes the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            return await call_next(request)
-        except Exception as error:  # noqa: BLE001 - the generic 500 is the point
-            return _unexpected(request, error)
+            await self.app(scope, receive, sending)
+        except Exception as error:  # the generic 500 is the point
+            if started:
+                raise
+            await _unexpected(Request(scope, receive), error)(scope, receive, send)
 
 
-__all__ = ["AI_LIMITS", "ContextKeyMissing", "HTMLResponse", "LoginRequired", "error_response", "install", "wants_json"]
+__all__ = [
+    "AI_LIMITS",
+    "ContextKeyMissing",
+    "HTMLResponse",
+    "LastResort",
+    "LoginRequired",
+    "error_response",
+    "install",
+    "wants_json",
+]

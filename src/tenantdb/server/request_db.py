@@ -15,11 +15,13 @@ request's one transaction, as the database role of the token's scope.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -53,24 +55,31 @@ class RequestDb:
     csrf_token: str | None = None  # a cookie session's CSRF token, for pages that render forms
 
 
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+def _query_names(dependant: Dependant) -> dict[str, bool]:
+    """Every query parameter of the route and its dependencies: whether it takes a list (may be repeated)."""
+    names = {param.alias: field_annotation_is_sequence(param.field_info.annotation) for param in dependant.query_params}
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
 
 
+def _refused(problem: str, names: Iterable[str]) -> HTTPException:
+    return HTTPException(422, detail=[{"location": f"query.{name}", "message": problem} for name in sorted(names)])
+
+
 def reject_unknown_query(request: Request) -> None:
+    """Unknown parameters, a scalar given more than once (FastAPI would validate its last value only) and NUL
+    characters are ``422``."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
     known = _query_names(dependant)
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        raise HTTPException(
-            422, detail=[{"location": f"query.{name}", "message": "unknown query parameter"} for name in unknown]
-        )
+    if unknown := set(request.query_params) - set(known):
+        raise _refused("unknown query parameter", unknown)
+    given = Counter(name for name, _ in request.query_params.multi_items())
+    if twice := {name for name, count in given.items() if count > 1 and not known[name]}:
+        raise _refused("given more than once", twice)
     nul = [f"query.{name}" for name, value in request.query_params.multi_items() if "\x00" in value]
     nul += [f"path.{name}" for name, value in request.path_params.items() if "\x00" in str(value)]
     if nul:  # PostgreSQL text cannot hold NUL: refused here rather than by the driver (a 500)

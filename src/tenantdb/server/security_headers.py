@@ -7,9 +7,8 @@ a shared cache, nor by the browser's disk cache); ``/static/`` assets are public
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -26,12 +25,25 @@ NO_STORE = "private, no-store"
 STATIC_CACHE = "public, max-age=3600"
 
 
-def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        static = request.url.path.startswith("/static/")
-        response.headers["Cache-Control"] = STATIC_CACHE if static and response.status_code == 200 else NO_STORE
-        return response
+class SecurityHeaders:
+    """Pure ASGI middleware (no task or stream per request, unlike ``@app.middleware``): the headers above on every
+    HTTP response's start; a header a route set itself is kept, except ``Cache-Control``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+                headers["Cache-Control"] = STATIC_CACHE if static and message["status"] == 200 else NO_STORE
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
