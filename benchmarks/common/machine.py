@@ -48,3 +48,39 @@ def _ram_gib() -> float | None:
     except OSError:
         pass
     return None
+
+
+class CpuMeter:
+    """How busy the whole machine was over a block (``/proc/stat``) and how much CPU this process used in it: a load
+    generator on the same cores as the server it measures competes with it, and a saturated machine shows in tails."""
+
+    def __init__(self) -> None:
+        self.machine_busy_pct: float | None = None
+        self.own_cpu_s = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self._machine = _machine_ticks()
+        self._own = _own_cpu_s()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.own_cpu_s = round(_own_cpu_s() - self._own, 2)
+        after = _machine_ticks()
+        if self._machine is not None and after is not None and after[1] > self._machine[1]:
+            busy, total = after[0] - self._machine[0], after[1] - self._machine[1]
+            self.machine_busy_pct = round(100 * busy / total, 1)
+
+
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def _machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot; None where there is no /proc/stat."""
+    try:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # this folder's module
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, for the shared `common`
 
 from common import pg
-from common.machine import load_average, machine
+from common.machine import CpuMeter, load_average, machine
 from common.report import footer
 
 import direct
@@ -103,14 +104,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results["steps_not_served"] = [step for step in mix.ROUTES if step not in steps]
             results["serve_command"] = " ".join(served.command[1:]).replace(dataset.url, "DSN")
             world.log(f"HTTP, visit mix ({', '.join(steps)}) ...")
-            http_mix = loadgen.run(served.base, tokens, steps, **phase)
+            http_mix = _metered(lambda: loadgen.run(served.base, tokens, steps, **phase))
             world.log("HTTP, executive summary alone ...")
-            http_summary = loadgen.run(served.base, tokens, summary_steps, **phase)
+            http_summary = _metered(lambda: loadgen.run(served.base, tokens, summary_steps, **phase))
         pool_size = args.workers * args.pool_max
         world.log(f"direct, visit mix (pool of {pool_size}) ...")
-        direct_mix = direct.run(dataset.url, args.executives, pool_size, steps, **phase)
+        direct_mix = _metered(lambda: direct.run(dataset.url, args.executives, pool_size, steps, **phase))
         world.log("direct, executive summary alone ...")
-        direct_summary = direct.run(dataset.url, args.executives, pool_size, summary_steps, **phase)
+        direct_summary = _metered(lambda: direct.run(dataset.url, args.executives, pool_size, summary_steps, **phase))
         results["phases"] = {
             "http mix": http_mix,
             "http executive summary": http_summary,
@@ -120,6 +121,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["machine"] = machine() | {"load_average_1m": [load_before, load_average()]}
         pg.drop_database(target, DATABASE)
     return results
+
+
+def _metered(phase: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A phase's figures and its CPU: the machine's busy share over warm-up and window, and the load generator's own
+    CPU per request (over the window's share of the phase; it runs on the same 2 cores as the server and
+    PostgreSQL; for the direct phases it includes the report builders, which the server runs on the HTTP side)."""
+    began = time.perf_counter()
+    with CpuMeter() as cpu:
+        figures = phase()
+    window_share = figures["seconds"] / max(figures["seconds"], time.perf_counter() - began)
+    requests = max(1, figures["all"]["requests"])
+    figures["cpu"] = {
+        "machine_busy_pct": cpu.machine_busy_pct,
+        "load_generator_ms_per_request": round(1000 * cpu.own_cpu_s * window_share / requests, 2),
+    }
+    return figures
 
 
 def table(results: dict[str, Any]) -> str:
@@ -147,6 +164,11 @@ def table(results: dict[str, Any]) -> str:
             )
         for sample in phase["error_samples"]:
             lines.append(f"    error: {sample}")
+        if cpu := phase.get("cpu"):
+            lines.append(
+                f"    cpu: machine {cpu['machine_busy_pct']}% busy, load generator"
+                f" {cpu['load_generator_ms_per_request']} ms per request"
+            )
     phases = results["phases"]
     mix_p95 = {side: phases[f"{side} mix"]["all"]["p95_ms"] for side in ("http", "direct")}
     summary_p95 = {side: phases[f"{side} executive summary"]["all"]["p95_ms"] for side in ("http", "direct")}
