@@ -1,10 +1,8 @@
-"""What the runner sends per ordinary migration, counted on the wire (libpq's protocol trace of a real session).
+"""What the runner sends per ordinary migration, counted on the wire (tests/wire.py: libpq's protocol trace of a
+real session).
 
 Timing belongs in ``benchmarks/runner_overhead``; the number of statements and round trips is deterministic, so a
-change that adds bookkeeping queries to every migration fails here. A round trip is a simple ``Query`` message, a
-``Sync`` (the end of an extended-protocol exchange or of a pipeline) or a ``Flush`` on its own (a result read in the
-middle of a pipeline); a statement is one the server completed (a ``CommandComplete`` message: a simple query may
-carry several).
+change that adds bookkeeping queries to every migration fails here.
 """
 
 from __future__ import annotations
@@ -12,29 +10,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.pq import Trace
 
 from tenantdb.db import Session, connect
 from tenantdb.errors import MigrationFailed
+from tests import wire
 from tests.helpers import load, up, write_files
+from tests.wire import Wire
 
 RUNS = 5  # migrations of each kind, so a once-per-run cost does not hide in the average
-
-
-@dataclass(frozen=True, slots=True)
-class Wire:
-    """Frontend messages of a traced stretch of a session."""
-
-    statements: int
-    round_trips: int
-
-    def per(self, count: int) -> tuple[float, float]:
-        return self.statements / count, self.round_trips / count
 
 
 class TracedSession:
@@ -47,23 +34,8 @@ class TracedSession:
 
     @contextmanager
     def counting(self) -> Iterator[list[Wire]]:
-        found: list[Wire] = []
-        with self.path.open("w") as sink:
-            self.connection.pgconn.trace(sink.fileno())
-            self.connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
-            try:
-                yield found
-            finally:
-                self.connection.pgconn.untrace()
-        lines = self.path.read_text().splitlines()
-        kinds = [line.split("\t")[2].split(" ")[0] for line in lines if line[:2] == "F\t"]
-        done = sum(line.split("\t")[2].startswith("CommandComplete") for line in lines if line[:2] == "B\t")
-        waits = [
-            kind
-            for previous, kind in zip(["", *kinds], kinds, strict=False)
-            if kind in ("Query", "Sync") or (kind == "Flush" and previous != "Sync")
-        ]
-        found.append(Wire(statements=done, round_trips=len(waits)))
+        with wire.traced(self.connection, self.path) as found:
+            yield found
 
 
 @pytest.fixture

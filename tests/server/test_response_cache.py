@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -16,6 +17,7 @@ from tenantdb.db.api_tokens import Scope
 from tenantdb.server.app import create_app
 from tenantdb.server.cache import CachedResponse, ResponseCache
 from tenantdb.server.settings import ServerSettings, server_settings
+from tests import wire
 from tests.server.conftest import BASE, ServerWorld, bearer
 
 
@@ -178,3 +180,30 @@ def test_the_bounds_come_from_the_server_settings(tmp_path: Path) -> None:
     )
     assert off.cache_entries == 0
     assert ServerSettings.from_json(found.to_json()).cache_bytes == 4096
+
+
+def _one_connection(client: TestClient) -> Any:
+    """psycopg_pool's pool under the app's (one connection), to trace that connection."""
+    return client.app.state.pool._pool  # type: ignore[attr-defined]
+
+
+def test_a_cached_answer_costs_six_round_trips(server_world: ServerWorld, tmp_path: Path) -> None:
+    """A hit's database work, counted on the wire: the pool's check, BEGIN with the token lookup, the switch to the
+    scope's role with the data version's first query, the version, COMMIT, and the pool's reset (eight before: BEGIN
+    and the lookup, the role and the version's probe each took a round trip, the reset two)."""
+    executive = bearer(server_world.token(Scope.EXECUTIVE))
+    settings = server_world.settings(cache_entries=100, pool_min=1, pool_max=1)
+    with TestClient(create_app(settings), base_url=BASE) as client:
+        assert client.get("/api/v1/executive-summary", headers=executive).status_code == 200  # now cached
+        pool = _one_connection(client)
+        connection = pool.getconn()
+        with wire.traced(connection, tmp_path / "idle.txt") as idle:  # the pool's own reset and check
+            pool.putconn(connection)
+            connection = pool.getconn()
+        with wire.traced(connection, tmp_path / "hit.txt") as hit:
+            pool.putconn(connection)
+            assert client.get("/api/v1/executive-summary", headers=executive).status_code == 200
+            connection = pool.getconn()
+        pool.putconn(connection)
+    assert _cache(client).stats.hits >= 1
+    assert (hit[0] - idle[0]).round_trips <= 6

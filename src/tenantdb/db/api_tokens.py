@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -191,9 +192,12 @@ def _owner(row: tuple[Any, ...] | None) -> TokenOwner | None:
     return TokenOwner(token_id=row[0], scope=Scope(row[1]), tenant_id=row[2], tenant_slug=row[3])
 
 
-def authenticate(session: Session, secret: str) -> TokenOwner | None:
-    """The owner of a valid token (and it is marked used), or None; inside the request's transaction."""
-    return _owner(session.fetch_one("SELECT * FROM tenantdb_api_authenticate(%s)", (token_hash(secret),)))
+def authenticate(session: Session, secret: str, *, before: Callable[[], None] | None = None) -> TokenOwner | None:
+    """The owner of a valid token (and it is marked used), or None; inside the request's transaction (``before``
+    queues statements that travel with the lookup: the transaction's start)."""
+    query, params = "SELECT * FROM tenantdb_api_authenticate(%s)", (token_hash(secret),)
+    rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
+    return _owner(rows[0] if rows else None)
 
 
 def open_api_session(session: Session, secret: str, *, lifetime: timedelta) -> tuple[TokenOwner, str, str] | None:
@@ -208,9 +212,14 @@ def open_api_session(session: Session, secret: str, *, lifetime: timedelta) -> t
     return None if owner is None else (owner, cookie, csrf)
 
 
-def resolve_api_session(session: Session, cookie: str) -> tuple[TokenOwner, bytes] | None:
-    """The owner of a live session cookie and the hash of its CSRF secret, or None."""
-    row = session.fetch_one("SELECT * FROM tenantdb_api_session_resolve(%s)", (token_hash(cookie),))
+def resolve_api_session(
+    session: Session, cookie: str, *, before: Callable[[], None] | None = None
+) -> tuple[TokenOwner, bytes] | None:
+    """The owner of a live session cookie and the hash of its CSRF secret, or None (``before``: as
+    :func:`authenticate`'s)."""
+    query, params = "SELECT * FROM tenantdb_api_session_resolve(%s)", (token_hash(cookie),)
+    rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
+    row = rows[0] if rows else None
     owner = _owner(row)
     return None if owner is None or row is None else (owner, bytes(row[4]))
 

@@ -26,22 +26,35 @@ _SIGNED_MODE = (
 def begin_request(session: Session, *, statement_timeout: timedelta) -> None:
     """BEGIN as the auth role with the request's statement timeout (the token lookup is bounded too)."""
     with session.pipeline():
-        session.execute("BEGIN")
-        session.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(AUTH_ROLE)))
-        session.execute("SELECT set_config('statement_timeout', %s, true)", (millis(statement_timeout),))
+        queue_begin(session, statement_timeout=statement_timeout)
+
+
+def queue_begin(session: Session, *, statement_timeout: timedelta) -> None:
+    """:func:`begin_request`'s statements without a round trip of their own: for ``Session.fetch_after``, so the
+    request's first query travels with them."""
+    session.execute("BEGIN")
+    session.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(AUTH_ROLE)))
+    session.execute("SELECT set_config('statement_timeout', %s, true)", (millis(statement_timeout),))
 
 
 def enter_role(session: Session, role: str, *, tenant: UUID | None = None, tenant_token: str | None = None) -> None:
     """Switch the open transaction to ``role``; for a tenant, its context: a signed ``tenant_token`` when the
     database is in signed mode, else the plain ``tenant`` id (a signed database given no token sees nothing)."""
+    with session.pipeline():
+        queue_enter_role(session, role, tenant=tenant, tenant_token=tenant_token)
+
+
+def queue_enter_role(
+    session: Session, role: str, *, tenant: UUID | None = None, tenant_token: str | None = None
+) -> None:
+    """:func:`enter_role`'s statements without a round trip of their own (see :func:`queue_begin`)."""
     if tenant_token is not None and tenant is None:
         raise ConfigError("a tenant token needs its tenant")
-    with session.pipeline():
-        session.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
-        if tenant_token is not None:
-            session.set_local(TOKEN_SETTING, tenant_token)
-        elif tenant is not None:
-            session.set_local(SETTING, str(tenant))
+    session.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+    if tenant_token is not None:
+        session.set_local(TOKEN_SETTING, tenant_token)
+    elif tenant is not None:
+        session.set_local(SETTING, str(tenant))
 
 
 def signed_mode(session: Session) -> bool:

@@ -15,6 +15,7 @@ request's one transaction, as the database role of the token's scope.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tenantdb.db.api_tokens import authenticate, csrf_for, resolve_api_session
 from tenantdb.db.pool import Pool
-from tenantdb.db.request_context import begin_request, commit, enter_role, signed_mode
+from tenantdb.db.request_context import commit, queue_begin, queue_enter_role, signed_mode
 from tenantdb.db.session import Session
 from tenantdb.server.audit import SAFE_METHODS, client_address
 from tenantdb.server.auth import (
@@ -53,6 +54,7 @@ class RequestDb:
     principal: Principal
     session: Session
     csrf_token: str | None = None  # a cookie session's CSRF token, for pages that render forms
+    prefetched: Any = None  # what the route's PREFETCH read right after the role was entered
 
 
 def _query_names(dependant: Dependant) -> dict[str, bool]:
@@ -92,16 +94,19 @@ def _fail_auth(request: Request, limits: RateLimits, *, page: bool) -> Exception
     return LoginRequired() if page else unauthorized()
 
 
-def _principal(request: Request, session: Session, limits: RateLimits, *, page: bool) -> tuple[Principal, str | None]:
+def _principal(
+    request: Request, session: Session, limits: RateLimits, begin: Callable[[], None], *, page: bool
+) -> tuple[Principal, str | None]:
+    """Who asks; ``begin`` queues the transaction's start, sent with the credential's lookup (one round trip)."""
     found = credential(request)
     if found is None or not found.secret:
         raise _fail_auth(request, limits, page=page)
     if found.kind is CredentialKind.BEARER:
-        owner = authenticate(session, found.secret) if plausible_token(found.secret) else None
+        owner = authenticate(session, found.secret, before=begin) if plausible_token(found.secret) else None
         if owner is None:
             raise _fail_auth(request, limits, page=page)
         return Principal.of(owner, via_session=False), None
-    resolved = resolve_api_session(session, found.secret)
+    resolved = resolve_api_session(session, found.secret, before=begin)
     if resolved is None:
         raise _fail_auth(request, limits, page=page)
     return Principal.of(resolved[0], via_session=True), csrf_for(found.secret)
@@ -111,10 +116,11 @@ def _csrf_ok(request: Request, presented: str | None, expected: str | None) -> b
     return expected is not None and csrf_matches(presented, expected) and same_origin(request)
 
 
-def _enter_scope(session: Session, principal: Principal, settings: ServerSettings) -> None:
+def _enter_scope(session: Session, principal: Principal, settings: ServerSettings) -> Callable[[], None]:
+    """The statements that switch the transaction to the scope's role and tenant context, to queue before the
+    route's first query (a tenant scope first asks whether the database is in signed mode)."""
     if principal.scope is not Scope.TENANT:
-        enter_role(session, principal.role)
-        return
+        return lambda: queue_enter_role(session, principal.role)
     if signed_mode(session):
         if settings.context_signer is None:
             raise ContextKeyMissing(
@@ -123,9 +129,19 @@ def _enter_scope(session: Session, principal: Principal, settings: ServerSetting
             )
         assert principal.tenant_id is not None
         token = settings.context_signer.sign(principal.tenant_id)
-        enter_role(session, principal.role, tenant=principal.tenant_id, tenant_token=token)
-    else:
-        enter_role(session, principal.role, tenant=principal.tenant_id)
+        return lambda: queue_enter_role(session, principal.role, tenant=principal.tenant_id, tenant_token=token)
+    return lambda: queue_enter_role(session, principal.role, tenant=principal.tenant_id)
+
+
+PREFETCH = "request_prefetch"
+"""An endpoint attribute: ``(session, before) -> value``, read in the request's transaction right after the role
+is entered (``before`` queues that switch: one round trip) and handed to the route as ``RequestDb.prefetched``.
+``@cached`` reads the data version this way, so a cached answer needs no database work in the route itself."""
+
+
+def _prefetch(request: Request) -> Callable[[Session, Callable[[], None]], Any] | None:
+    route = request.scope.get("route")
+    return getattr(getattr(route, "endpoint", None), PREFETCH, None)
 
 
 BEARER = HTTPBearer(auto_error=False, description="an API token: `tenantdb tokens create`")  # OpenAPI only
@@ -150,8 +166,8 @@ def scoped(*scopes: Scope | frozenset[Scope], page: bool = False) -> Callable[..
         if waiting is not None:
             raise too_many(waiting)
         with pool.session() as session:
-            begin_request(session, statement_timeout=settings.statement_timeout)
-            principal, csrf_token = _principal(request, session, limits, page=page)
+            begin = functools.partial(queue_begin, session, statement_timeout=settings.statement_timeout)
+            principal, csrf_token = _principal(request, session, limits, begin, page=page)
             request.state.principal = principal
             if principal.scope not in allowed:
                 raise HTTPException(403)
@@ -161,8 +177,15 @@ def scoped(*scopes: Scope | frozenset[Scope], page: bool = False) -> Callable[..
                     raise too_many(wait)
             if principal.via_session and request.method not in SAFE_METHODS and not _csrf_ok(request, csrf, csrf_token):
                 raise HTTPException(403)
-            _enter_scope(session, principal, settings)
-            yield RequestDb(principal=principal, session=session, csrf_token=csrf_token)
+            enter = _enter_scope(session, principal, settings)
+            prefetch = _prefetch(request)
+            if prefetch is None:
+                with session.pipeline():
+                    enter()
+                prefetched = None
+            else:
+                prefetched = prefetch(session, enter)
+            yield RequestDb(principal=principal, session=session, csrf_token=csrf_token, prefetched=prefetched)
             commit(session)
 
     request_db.scopes = allowed  # type: ignore[attr-defined]  # read by the route enumeration test

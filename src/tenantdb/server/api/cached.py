@@ -17,17 +17,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from tenantdb.db import Session
 from tenantdb.db.response_store import StoredAnswer, fetch_answer, store_answer, store_available
 from tenantdb.server.api.data_version import current_version
 from tenantdb.server.cache import CachedResponse, ResponseCache
-from tenantdb.server.request_db import RequestDb
+from tenantdb.server.request_db import PREFETCH, RequestDb
 from tenantdb.server.scopes import OPERATORS
 from tenantdb.server.settings import ServerSettings
 
@@ -50,7 +52,7 @@ def cache_key(request: Request, db: RequestDb, fmt: object) -> CacheKey:
     route = request.scope.get("route")
     template = str(getattr(route, "path", request.url.path))
     principal = db.principal
-    version = current_version(db.session).version
+    version = db.prefetched if isinstance(db.prefetched, str) else current_version(db.session).version
     parts = (
         principal.role,
         None if principal.tenant_id is None else str(principal.tenant_id),
@@ -62,6 +64,12 @@ def cache_key(request: Request, db: RequestDb, fmt: object) -> CacheKey:
         datetime.now(UTC).date().isoformat(),
     )
     return CacheKey(parts=parts, route=template, version=version)
+
+
+def _read_version(session: Session, before: Callable[[], None]) -> str:
+    """The route's prefetch (:data:`~tenantdb.server.request_db.PREFETCH`): the data version, read with the switch
+    to the request's role in one round trip."""
+    return current_version(session, before=before).version
 
 
 def _shared(request: Request, db: RequestDb) -> bool:
@@ -80,38 +88,51 @@ def _stored(entry: CachedResponse) -> StoredAnswer:
     return StoredAnswer(media_type=entry.media_type, headers=entry.headers, body=entry.body)
 
 
-def cached(route: Callable[..., Response]) -> Callable[..., Response]:
-    """Serve ``route`` (it takes ``request`` and ``db``, and ``fmt`` when it has formats) through the cache."""
+def _miss(route: Callable[..., Response], key: CacheKey, *args: Any, **kwargs: Any) -> Response:
+    """Not in this worker's cache: the shared store, else the route; in the thread pool (database work)."""
+    request: Request = kwargs["request"]
+    db: RequestDb = kwargs["db"]
+    cache: ResponseCache = request.app.state.cache
+    shared = _shared(request, db)
+    if shared:
+        stored = fetch_answer(db.session, key.digest, role=db.principal.role)
+        if stored is not None:
+            entry = CachedResponse(body=stored.body, media_type=stored.media_type, headers=stored.headers)
+            cache.put(key.parts, entry)
+            cache.count_shared_hit()
+            return entry.response(request)
+    response = route(*args, **kwargs)
+    cache.count_computed()
+    if response.status_code == 200:
+        entry = CachedResponse.of(response)
+        cache.put(key.parts, entry)
+        if shared:
+            store_answer(
+                db.session, key.digest, _stored(entry), role=db.principal.role, route=key.route, version=key.version
+            )
+    return response
+
+
+def cached(route: Callable[..., Response]) -> Callable[..., Awaitable[Response]]:
+    """Serve ``route`` (it takes ``request`` and ``db``, and ``fmt`` when it has formats) through the cache.
+
+    The served endpoint is a coroutine: the data version comes with the request's dependency (its prefetch), so a
+    hit in this worker's cache is answered on the event loop, without a hop to the thread pool; a miss runs the
+    shared store and the route there."""
 
     @functools.wraps(route)
-    def serve(*args: Any, **kwargs: Any) -> Response:
+    async def serve(*args: Any, **kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         db: RequestDb = kwargs["db"]
         cache: ResponseCache = request.app.state.cache
         if not cache.enabled:
             cache.count_computed()
-            return route(*args, **kwargs)
+            return await run_in_threadpool(route, *args, **kwargs)
         key = cache_key(request, db, kwargs.get("fmt", "json"))
         found = cache.get(key.parts)
         if found is not None:
             return found.response(request)
-        shared = _shared(request, db)
-        if shared:
-            stored = fetch_answer(db.session, key.digest, role=db.principal.role)
-            if stored is not None:
-                entry = CachedResponse(body=stored.body, media_type=stored.media_type, headers=stored.headers)
-                cache.put(key.parts, entry)
-                cache.count_shared_hit()
-                return entry.response(request)
-        response = route(*args, **kwargs)
-        cache.count_computed()
-        if response.status_code == 200:
-            entry = CachedResponse.of(response)
-            cache.put(key.parts, entry)
-            if shared:
-                store_answer(
-                    db.session, key.digest, _stored(entry), role=db.principal.role, route=key.route, version=key.version
-                )
-        return response
+        return await run_in_threadpool(_miss, route, key, *args, **kwargs)
 
+    setattr(serve, PREFETCH, _read_version)
     return serve

@@ -6,6 +6,7 @@ refresh counter and its own newest event. Equal versions mean nothing new to sho
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, LiteralString
 from uuid import UUID
@@ -39,16 +40,16 @@ def _fingerprint(*parts: object) -> str:
     return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:20]
 
 
-def current_version(session: Session) -> DataVersion:
+def current_version(session: Session, *, before: Callable[[], None] | None = None) -> DataVersion:
     """The fingerprint of what ``session``'s role can see now; the dashboard embeds it in each page it renders and
     the response cache keys its entries with it.
 
     An operator role reads module bi's counters (``bi_data_version``: constant work, however many tenants). A
     tenant role cannot — they count every tenant's events — and reads the refresh counter and its own newest event
-    instead (row-level security leaves one company to probe), so its version never moves for another tenant."""
-    row = session.fetch_one(_READABLE)
-    assert row is not None
-    counters, refreshes = row
+    instead (row-level security leaves one company to probe), so its version never moves for another tenant.
+    ``before`` queues statements sent with the first query (the request's switch to its role)."""
+    rows = session.fetch_after(before, _READABLE) if before is not None else session.fetch_all(_READABLE)
+    counters, refreshes = rows[0]
     if counters:
         found = session.fetch_one(query("data_version_global"))
         assert found is not None

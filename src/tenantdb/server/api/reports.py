@@ -7,7 +7,7 @@ model of :mod:`tenantdb.bi.reports` (docs/business-metrics.md) with the database
 The views' lists are keyset-paginated (``limit``, ``cursor``; the next page in ``Link: <…>; rel="next"``): the cursor
 is the last row's id, as the report models take it (``ReportOptions.after``)."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -93,7 +93,7 @@ def _page_cursor(report: Report, built: Any, limit: int) -> str | None:
     return cursors.encode(report.name, after=str(getattr(rows[-1], report.paged[1])))
 
 
-def _route(report: Report) -> Callable[..., Response]:
+def _route(report: Report) -> Callable[..., Awaitable[Response]]:
     model = model_of(report.model)
     db_dependency = access("GET", report.path)
 
