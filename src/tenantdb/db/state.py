@@ -129,17 +129,42 @@ def applied_migrations(session: Session, source: str | None = None) -> list[Appl
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NewEvent:
-    """An event to append to ``tenantdb.events`` together with a ledger row (see :func:`record_applied`)."""
+    """An event to append to ``tenantdb.events``: alone (:func:`record_event`) or with a ledger row
+    (:func:`record_applied`)."""
 
     kind: EventKind
     source: str | None = None
     version: str | None = None
     direction: str | None = None
     message: str | None = None
+    statement: str | None = None
+    sqlstate: str | None = None
     details: Mapping[str, Any] | None = None
 
+    def values(self, prefix: str = "") -> dict[str, Any]:
+        """The row's values, named ``prefix`` + column as :func:`_event_insert`'s placeholders are."""
+        row = {name: getattr(self, name) for name in _EVENT_FIELDS if name not in ("runner", "details")}
+        row |= {"runner": runner_identity(), "details": json.dumps(dict(self.details or {}), default=str)}
+        return {f"{prefix}{name}": value for name, value in row.items()}
 
-_EVENT_FIELDS = ("kind", "source", "version", "direction", "runner", "message", "details")
+
+_EVENT_FIELDS = ("kind", "source", "version", "direction", "runner", "message", "statement", "sqlstate", "details")
+_JOURNAL_OF = "DELETE FROM tenantdb.statement_journal WHERE source = %(source)s AND version = %(version)s"
+"""A migration's statement journal, by the ``source`` and ``version`` text of the query's parameters."""
+
+
+@functools.cache
+def _event_insert(prefix: str = "") -> sql.Composed:
+    """``INSERT INTO tenantdb.events`` of one :class:`NewEvent`, its placeholders named as ``values(prefix)``."""
+    return sql.SQL("INSERT INTO tenantdb.events ({}) VALUES ({})").format(
+        sql.SQL(", ").join(map(sql.Identifier, _EVENT_FIELDS)),
+        sql.SQL(", ").join(
+            sql.SQL("{}::jsonb").format(sql.Placeholder(f"{prefix}{name}"))
+            if name == "details"
+            else sql.Placeholder(f"{prefix}{name}")
+            for name in _EVENT_FIELDS
+        ),
+    )
 
 
 @functools.cache
@@ -153,24 +178,9 @@ def _record_applied_query(event: bool, clear_journal: bool) -> sql.SQL:
     )
     parts: list[sql.Composable] = []
     if clear_journal:
-        parts.append(
-            sql.SQL(
-                "journal AS (DELETE FROM tenantdb.statement_journal"
-                " WHERE source = %(source)s AND version = %(version)s)"
-            )
-        )
+        parts.append(sql.SQL("journal AS ({})").format(sql.SQL(_JOURNAL_OF)))
     if event:
-        parts.append(
-            sql.SQL("event AS (INSERT INTO tenantdb.events ({}) VALUES ({}))").format(
-                sql.SQL(", ").join(map(sql.Identifier, _EVENT_FIELDS)),
-                sql.SQL(", ").join(
-                    sql.SQL("{}::jsonb").format(sql.Placeholder(f"event_{name}"))
-                    if name == "details"
-                    else sql.Placeholder(f"event_{name}")
-                    for name in _EVENT_FIELDS
-                ),
-            )
-        )
+        parts.append(sql.SQL("event AS ({})").format(_event_insert("event_")))
     query = sql.SQL("INSERT INTO tenantdb.applied_migrations ({}) VALUES ({})").format(columns, values)
     if parts:
         query = sql.SQL("WITH {} {}").format(sql.SQL(", ").join(parts), query)
@@ -186,15 +196,7 @@ def record_applied(
     effects = row.catalog_effects
     values["catalog_effects"] = Jsonb([dict(effect) for effect in effects]) if effects is not None else None
     if event is not None:
-        values.update(
-            event_kind=event.kind,
-            event_source=event.source,
-            event_version=event.version,
-            event_direction=event.direction,
-            event_runner=runner_identity(),
-            event_message=event.message,
-            event_details=json.dumps(dict(event.details or {}), default=str),
-        )
+        values |= event.values("event_")
     session.execute(_record_applied_query(event is not None, clear_journal), values)
 
 
@@ -231,21 +233,17 @@ def record_event(
     details: Mapping[str, Any] | None = None,
 ) -> None:
     """Append to the event log (in the caller's transaction, if one is open)."""
-    session.execute(
-        "INSERT INTO tenantdb.events (kind, source, version, direction, runner, message, statement, sqlstate,"
-        " details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
-        (
-            kind,
-            source,
-            version,
-            direction,
-            runner_identity(),
-            message,
-            statement,
-            sqlstate,
-            json.dumps(dict(details or {}), default=str),
-        ),
+    event = NewEvent(
+        kind=kind,
+        source=source,
+        version=version,
+        direction=direction,
+        message=message,
+        statement=statement,
+        sqlstate=sqlstate,
+        details=details,
     )
+    session.execute(_event_insert(), event.values())
 
 
 def event_recorded(session: Session, kind: EventKind, source: str) -> bool:
@@ -340,7 +338,7 @@ def interrupted_versions(session: Session, source: str, direction: str | None = 
 
 
 def journal_clear(session: Session, source: str, version: Version) -> None:
-    session.execute("DELETE FROM tenantdb.statement_journal WHERE source = %s AND version = %s", (source, version.text))
+    session.execute(_JOURNAL_OF, {"source": source, "version": version.text})
 
 
 def journal_void(session: Session, source: str, versions: Sequence[Version]) -> None:
