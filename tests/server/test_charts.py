@@ -258,3 +258,25 @@ def test_open_ended_first_and_last_bins_say_so_instead_of_an_invented_edge() -> 
     tips = [e.text or "" for e in parse(chart.svg).iter(f"{SVG}title") if ":" in (e.text or "")]
     assert "below 0.0%: 2" in tips and "100.0% or more: 1" in tips, tips
     assert all("-100.0%" not in tip and "200.0%" not in tip for tip in tips)
+
+
+def test_histogram_ranges_show_as_many_digits_as_their_edges_need() -> None:
+    """Newcomer walk (the demo's benchmarks view): complaint-rate bins of 0.05 points read "0.1% to 0.1%" twice; the
+    ranges of one chart share the fewest digits that keep every edge distinct."""
+    edges = [Decimal("0.0005") * n for n in range(5)]
+    bins = [Bin(lower=low, upper=high, count=n) for n, (low, high) in enumerate(itertools.pairwise(edges))]
+    bins.append(Bin(lower=edges[-1], upper=edges[-1] * 2, count=9, open_upper=True))
+    ranges = [row[0] for row in histogram(title="Complaints", bins=bins, kind=ValueKind.PERCENT).table.rows]
+    assert ranges == [
+        "0.00% to 0.05%",
+        "0.05% to 0.10%",
+        "0.10% to 0.15%",
+        "0.15% to 0.20%",
+        "0.20% or more",
+    ]
+    money = [Bin(lower=Decimal("0.001") * n, upper=Decimal("0.001") * (n + 1), count=1) for n in range(3)]
+    cells = [row[0] for row in histogram(title="Cost per e-mail", bins=money, kind=ValueKind.MONEY).table.rows]
+    assert cells == ["$0.000 to $0.001", "$0.001 to $0.002", "$0.002 to $0.003"]
+    coarse = [Bin(lower=Decimal(n) / 10, upper=Decimal(n + 1) / 10, count=1) for n in range(3)]
+    kept = [row[0] for row in histogram(title="Margin", bins=coarse, kind=ValueKind.PERCENT).table.rows]
+    assert kept == ["0.0% to 10.0%", "10.0% to 20.0%", "20.0% to 30.0%"]  # one digit is enough: unchanged

@@ -20,7 +20,17 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
-from tenantdb.server.dashboard.formats import MISSING, Numeric, ValueKind, compact, format_value, in_wide_context
+from tenantdb.server.dashboard.formats import (
+    MISSING,
+    Numeric,
+    ValueKind,
+    compact,
+    format_value,
+    in_wide_context,
+    money,
+    number,
+    percent,
+)
 
 WIDTH = 640
 HEIGHT = 320
@@ -217,9 +227,9 @@ def histogram(
     thresholds: Sequence[Threshold] = (),
 ) -> Chart:
     """A distribution as counts per bin, with one value marked and published limits drawn as lines."""
+    ranges = _bin_ranges(kind, bins)
     table = ChartTable(
-        columns=("Range", "Count"),
-        rows=tuple((_bin_range(kind, b), f"{b.count:,}") for b in bins),
+        columns=("Range", "Count"), rows=tuple((r, f"{b.count:,}") for r, b in zip(ranges, bins, strict=True))
     )
     chart_id = _chart_id("histogram", title, bins, marker, thresholds)
     if not bins:
@@ -234,13 +244,13 @@ def histogram(
     parts = [*_y_axis(plot, y, y_ticks, ValueKind.NUMBER)]
     for tick in x_ticks:
         parts.append(_text(_q(x(tick)), plot.bottom + 20, compact(kind, tick), anchor="middle", css="tick"))
-    for one in bins:
+    for one, shown_range in zip(bins, ranges, strict=True):
         left, right = sorted((_q(x(one.lower)), _q(x(one.upper))))
         top = _q(y(Decimal(one.count)))
         parts.append(
             f'<rect class="bar" x="{_n(left)}" y="{_n(top)}" width="{_n(right - left)}"'
             f' height="{_n(_q(plot.bottom) - top)}" fill="{COLOURS[0]}" stroke="#ffffff">'
-            f"<title>{_esc(f'{_bin_range(kind, one)}: {one.count:,}')}</title></rect>"
+            f"<title>{_esc(f'{shown_range}: {one.count:,}')}</title></rect>"
         )
     for n, limit in enumerate(thresholds):
         at = _q(x(limit.value))
@@ -332,12 +342,37 @@ def _legend(entries: Sequence[tuple[str, str, str]]) -> list[str]:
     return parts
 
 
-def _bin_range(kind: ValueKind, one: Bin) -> str:
-    if one.open_lower:
-        return f"below {_cell(kind, one.upper)}"
-    if one.open_upper:
-        return f"{_cell(kind, one.lower)} or more"
-    return f"{_cell(kind, one.lower)} to {_cell(kind, one.upper)}"
+MAX_EXTRA_DIGITS = 4
+"""At most this many digits beyond a kind's usual ones to tell a histogram's edges apart."""
+
+
+def _bin_ranges(kind: ValueKind, bins: Sequence[Bin]) -> list[str]:
+    """Each bin's range ("0.05% to 0.10%", "below …", "… or more"), all edges of the chart written with the fewest
+    digits (from the kind's usual) that keep them apart: bins 0.05 points wide read "0.1% to 0.1%" at one digit."""
+    edges = {b.upper for b in bins if not b.open_upper} | {b.lower for b in bins if not b.open_lower}
+    extra = next(
+        (n for n in range(MAX_EXTRA_DIGITS + 1) if len({_edge(kind, e, n) for e in edges}) == len(edges)),
+        MAX_EXTRA_DIGITS,
+    )
+    ranges = []
+    for one in bins:
+        lower, upper = _edge(kind, one.lower, extra), _edge(kind, one.upper, extra)
+        ranges.append(
+            f"below {upper}" if one.open_lower else f"{lower} or more" if one.open_upper else f"{lower} to {upper}"
+        )
+    return ranges
+
+
+def _edge(kind: ValueKind, value: Decimal, extra: int) -> str:
+    if extra == 0:
+        return _cell(kind, value)
+    match kind:
+        case ValueKind.PERCENT:
+            return percent(value, digits=1 + extra)
+        case ValueKind.MONEY:
+            return money(value, places=2 + extra)
+        case _:
+            return number(value, digits=2 + extra)
 
 
 def _label_step(labels: Sequence[str], width: Decimal) -> int:
