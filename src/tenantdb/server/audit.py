@@ -11,12 +11,13 @@ import logging
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from tenantdb.db.api_tokens import AuditEntry, record_audit
 from tenantdb.db.pool import Pool
 from tenantdb.db.request_context import begin_request, commit
 from tenantdb.errors import TenantdbError
+from tenantdb.server.asgi import HttpMiddleware
 from tenantdb.server.inventory import route_inventory
 from tenantdb.server.scopes import Principal
 from tenantdb.server.scopes import Scope as TokenScope
@@ -78,17 +79,11 @@ def write(pool: Pool, entry: AuditEntry, statement_timeout: float) -> None:
         log.error("could not write the audit row of %s %s: %s", entry.method, entry.route, error.message)
 
 
-class AuditTrail:
+class AuditTrail(HttpMiddleware):
     """Pure ASGI middleware: once a response's status is known, and before the client sees it, the request's audit
     row (if it needs one) is written; the route has set the principal and any action on the request's state."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def audited(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -10,20 +10,18 @@ from __future__ import annotations
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tenantdb.server.asgi import HttpMiddleware
 from tenantdb.server.errors import error_response
 
 
-class BodyLimit:
-    """Pure ASGI middleware: at most ``max_body`` bytes of request body."""
+class BodyLimit(HttpMiddleware):
+    """At most ``max_body`` bytes of request body."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body = max_body
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_body:
             await error_response(Request(scope), 413)(scope, receive, send)

@@ -22,9 +22,10 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from tenantdb.errors import ConfigError, ConnectionFailed, DatabaseError, DatabaseUnavailable
+from tenantdb.server.asgi import HttpMiddleware
 from tenantdb.server.dashboard.components import Layout
 from tenantdb.server.dashboard.rendering import render
 
@@ -185,18 +186,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-class LastResort:
+class LastResort(HttpMiddleware):
     """Pure ASGI middleware: Starlette answers an unhandled exception outside every middleware; answering it here
     instead keeps the audit row and the security headers of the middlewares around this one. An exception after the
     response started cannot change it: it goes on to the server, which closes the connection."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def sending(message: Message) -> None:

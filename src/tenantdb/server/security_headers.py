@@ -8,7 +8,9 @@ a shared cache, nor by the browser's disk cache); ``/static/`` assets are public
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from tenantdb.server.asgi import HttpMiddleware
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -25,17 +27,11 @@ NO_STORE = "private, no-store"
 STATIC_CACHE = "public, max-age=3600"
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Pure ASGI middleware (no task or stream per request, unlike ``@app.middleware``): the headers above on every
     HTTP response's start; a header a route set itself is kept, except ``Cache-Control``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         static = str(scope.get("path", "")).startswith("/static/")
 
         async def with_headers(message: Message) -> None:
