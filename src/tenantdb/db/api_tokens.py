@@ -195,8 +195,7 @@ def _owner(row: tuple[Any, ...] | None) -> TokenOwner | None:
 def authenticate(session: Session, secret: str, *, before: Callable[[], None] | None = None) -> TokenOwner | None:
     """The owner of a valid token (and it is marked used), or None; inside the request's transaction (``before``
     queues statements that travel with the lookup: the transaction's start)."""
-    query, params = "SELECT * FROM tenantdb_api_authenticate(%s)", (token_hash(secret),)
-    rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
+    rows = session.fetch_after(before, "SELECT * FROM tenantdb_api_authenticate(%s)", (token_hash(secret),))
     return _owner(rows[0] if rows else None)
 
 
@@ -217,8 +216,7 @@ def resolve_api_session(
 ) -> tuple[TokenOwner, bytes] | None:
     """The owner of a live session cookie and the hash of its CSRF secret, or None (``before``: as
     :func:`authenticate`'s)."""
-    query, params = "SELECT * FROM tenantdb_api_session_resolve(%s)", (token_hash(cookie),)
-    rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
+    rows = session.fetch_after(before, "SELECT * FROM tenantdb_api_session_resolve(%s)", (token_hash(cookie),))
     row = rows[0] if rows else None
     owner = _owner(row)
     return None if owner is None or row is None else (owner, bytes(row[4]))

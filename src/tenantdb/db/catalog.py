@@ -65,7 +65,7 @@ def _indexes(
         " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
         " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {} ORDER BY 1, 2"
     ).format(sql.SQL(condition))  # condition: a literal of this module
-    rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
+    rows = session.fetch_after(before, query, params)
     return [IndexRef(schema=s, name=n, table=t, valid=v, definition=d) for s, n, t, v, d in rows]
 
 

@@ -232,8 +232,13 @@ class Session:
         self._begins[key] = (read, text, position)
         return text, position
 
-    def fetch_after(self, before: Callable[[], None], query: Query, params: Params = None) -> list[tuple[Any, ...]]:
-        """Run ``before`` (statements whose results are not read) and then the query, in one round trip."""
+    def fetch_after(
+        self, before: Callable[[], None] | None, query: Query, params: Params = None
+    ) -> list[tuple[Any, ...]]:
+        """Run ``before`` (statements whose results are not read) and then the query, in one round trip; with no
+        ``before``, the query alone (:meth:`fetch_all`)."""
+        if before is None:
+            return self.fetch_all(query, params)
         with self.pipeline():
             before()
             cursor = self._connection.execute(query, params)

@@ -312,7 +312,7 @@ def journal_entries(
         " WHERE source = %s AND version = %s AND direction = %s"
     )
     params = (key.source, key.version.text, key.direction)
-    rows = session.fetch_after(before, query, params) if before is not None else session.fetch_all(query, params)
+    rows = session.fetch_after(before, query, params)
     return {int(i): JournalEntry(index=int(i), statement_sha=sha, state=JournalState(state)) for i, sha, state in rows}
 
 

@@ -82,8 +82,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(cost_actions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_body=MAX_BODY)  # innermost: its 413 gets the audit and the headers
-    errors.install(app)
-    app.add_middleware(errors.LastResort)
+    errors.install(app)  # its handlers, and the last resort for what they do not answer
     app.add_middleware(AuditTrail)
     app.add_middleware(SecurityHeaders)  # outermost: every response, errors included, gets the headers
     if settings.cors_origins:

@@ -80,7 +80,7 @@ def write(pool: Pool, entry: AuditEntry, statement_timeout: float) -> None:
 
 
 class AuditTrail(HttpMiddleware):
-    """Pure ASGI middleware: once a response's status is known, and before the client sees it, the request's audit
+    """Once a response's status is known, and before the client sees it, the request's audit
     row (if it needs one) is written; the route has set the principal and any action on the request's state."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -184,12 +184,13 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login)
     app.add_exception_handler(ContextKeyMissing, _no_context_key)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(LastResort)
 
 
 class LastResort(HttpMiddleware):
-    """Pure ASGI middleware: Starlette answers an unhandled exception outside every middleware; answering it here
-    instead keeps the audit row and the security headers of the middlewares around this one. An exception after the
-    response started cannot change it: it goes on to the server, which closes the connection."""
+    """Starlette answers an unhandled exception outside every middleware; answering it here instead keeps the audit
+    row and the security headers of the middlewares around this one. An exception after the response started cannot
+    change it: it goes on to the server, which closes the connection."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False

@@ -28,8 +28,8 @@ STATIC_CACHE = "public, max-age=3600"
 
 
 class SecurityHeaders(HttpMiddleware):
-    """Pure ASGI middleware (no task or stream per request, unlike ``@app.middleware``): the headers above on every
-    HTTP response's start; a header a route set itself is kept, except ``Cache-Control``."""
+    """The headers above on every HTTP response's start; a header a route set itself is kept, except
+    ``Cache-Control``."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         static = str(scope.get("path", "")).startswith("/static/")

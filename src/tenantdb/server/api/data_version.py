@@ -48,7 +48,7 @@ def current_version(session: Session, *, before: Callable[[], None] | None = Non
     tenant role cannot — they count every tenant's events — and reads the refresh counter and its own newest event
     instead (row-level security leaves one company to probe), so its version never moves for another tenant.
     ``before`` queues statements sent with the first query (the request's switch to its role)."""
-    rows = session.fetch_after(before, _READABLE) if before is not None else session.fetch_all(_READABLE)
+    rows = session.fetch_after(before, _READABLE)
     counters, refreshes = rows[0]
     if counters:
         found = session.fetch_one(query("data_version_global"))
