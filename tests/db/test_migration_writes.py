@@ -35,7 +35,8 @@ def test_row_counts_are_the_views(session: Session) -> None:
     session.execute("INSERT INTO parted VALUES (5)")
     session.execute("CREATE TABLE made_here AS SELECT generate_series(1, 4) AS id")
     assert table_starts(session.fetch_all(TABLE_FILES)) == table_starts(session.fetch_all(THE_VIEW))
-    written = {f"{write.table_schema}.{write.table_name}": write for write in transaction_writes(session, "project", Version.parse("1"), before)}
+    pending = transaction_writes(session, "project", Version.parse("1"), before)
+    written = {f"{write.table_schema}.{write.table_name}": write for write in pending}
     session.rollback()
     assert sorted(written) == [
         "app.elsewhere",
