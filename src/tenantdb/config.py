@@ -41,8 +41,8 @@ key, its table and the file, with the nearest known key::
     archive = true                       # copy what DROP TABLE/COLUMN, TRUNCATE, DELETE destroy; restore on re-apply
     restore_on_reapply = true            # false: re-applying leaves archives for `tenantdb archive restore ID`
     durable = "end-of-run"               # when commits wait for the WAL flush: "end-of-run" (each migration still
-                                         # commits atomically with its ledger row; the run's last commit makes them
-                                         # all durable) or "each-migration"
+                                         # commits atomically with its ledger row; one flush when the run ends
+                                         # makes them all durable) or "each-migration"
 
     [verify]                             # integrity checks of ``migrate verify`` and the phase gates
     orphans = true                       # *_id columns that look like references but have no foreign key

@@ -1,7 +1,6 @@
-"""A run's commits are asynchronous but its last (``[runner] durable = "end-of-run"``): each migration still commits
-atomically with its ledger row, and the last synchronous commit makes the whole run durable (WAL is flushed in
-order); a run that fails flushes on its way out. Alembic's single transaction gives no more, and a 500-migration
-run stops paying 500 disk flushes."""
+"""A run's commits are asynchronous (``[runner] durable = "end-of-run"``): each migration still commits atomically
+with its ledger row, and one flush when the run ends, however it ends, makes the whole run durable (WAL is flushed
+in order). Alembic's single transaction gives no more, and a 500-migration run stops paying 500 disk flushes."""
 
 from __future__ import annotations
 
@@ -12,8 +11,9 @@ import pytest
 from tenantdb.config import Durability, load_settings
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, MigrationFailed
-from tenantdb.migrations import load_migrations
-from tests.helpers import up, with_runner, write_files
+from tenantdb.execute import RunRequest, migrate
+from tenantdb.migrations import Direction, Migration, load_migrations
+from tests.helpers import FAST, up, with_runner, write_files
 
 SEEN = "INSERT INTO seen SELECT current_setting('synchronous_commit'), pg_current_wal_insert_lsn();\n"
 
@@ -36,11 +36,11 @@ def durable(session: Session) -> bool:
     return bool(session.fetch_value("SELECT pg_current_wal_flush_lsn() >= (SELECT max(lsn) FROM seen)"))
 
 
-def test_a_run_commits_asynchronously_but_its_last_migration(session: Session, tmp_path: Path) -> None:
+def test_a_run_commits_asynchronously_and_flushes_once_at_its_end(session: Session, tmp_path: Path) -> None:
     before = session.fetch_value("SELECT current_setting('synchronous_commit')")
     up(session, load_migrations(write_files(tmp_path, files(3))))
-    assert settings_seen(session) == ["off", "off", before]
-    assert session.fetch_value("SELECT current_setting('synchronous_commit')") == before  # SET LOCAL only
+    assert settings_seen(session) == ["off", "off", "off"]
+    assert session.fetch_value("SELECT current_setting('synchronous_commit')") == before  # the session's own again
     assert durable(session)
 
 
@@ -75,3 +75,74 @@ def test_the_setting_is_checked(tmp_path: Path) -> None:
     (tmp_path / "tenantdb.toml").write_text('[runner]\ndurable = "sometimes"\n')
     with pytest.raises(ConfigError, match=r"runner\.durable .sometimes.: expected one of end-of-run, each-migration"):
         load_settings(tmp_path, environ={})
+
+
+# Triggers record the setting every ledger and journal write of the run committed with.
+WATCHED = """-- migrate:up
+CREATE TABLE seen (setting text, lsn pg_lsn);
+CREATE TABLE items (id int);
+CREATE FUNCTION note_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO seen SELECT current_setting('synchronous_commit'), pg_current_wal_insert_lsn();
+  RETURN NULL;
+END $$;
+CREATE TRIGGER noted AFTER INSERT OR UPDATE ON tenantdb.statement_journal FOR EACH ROW EXECUTE FUNCTION note_setting();
+CREATE TRIGGER noted AFTER INSERT ON tenantdb.applied_migrations FOR EACH ROW EXECUTE FUNCTION note_setting();
+"""
+
+
+def test_statement_by_statement_steps_commit_asynchronously_too(session: Session, tmp_path: Path) -> None:
+    """The journal marks and ledger row of a step that runs statement by statement (a concurrent index build) wait
+    for the disk no more than a transactional step's commit; the run ends durable, the session as it was."""
+    before = session.fetch_value("SELECT current_setting('synchronous_commit')")
+    migrations = load_migrations(
+        write_files(
+            tmp_path,
+            {
+                "0001_watch.sql": WATCHED,
+                "0002_index.sql": "-- migrate:up\nCREATE INDEX CONCURRENTLY items_id ON items (id);\n",
+                "0003_more.sql": "-- migrate:up\nINSERT INTO items VALUES (1);\n",
+            },
+        )
+    )
+    up(session, migrations)
+    seen = settings_seen(session)
+    assert len(seen) >= 4  # 0001's ledger row, 0002's journal marks and ledger row, 0003's ledger row
+    assert set(seen) == {"off"}
+    assert session.fetch_value("SELECT current_setting('synchronous_commit')") == before
+    assert durable(session)
+
+
+class _InterruptAfter:
+    """An observer that presses Ctrl-C after the given statement of the given migration finished."""
+
+    def __init__(self, version: str, index: int) -> None:
+        self.version, self.index = version, index
+
+    def __getattr__(self, name: str) -> object:
+        return lambda *args, **kwargs: None
+
+    def statement_finished(self, migration: Migration, index: int, statement: object) -> None:
+        if str(migration.version) == self.version and index == self.index:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_inside_a_files_own_transaction_commits_nothing_of_it(dsn: str, tmp_path: Path) -> None:
+    """The run's closing flush must not commit the half of a ``BEGIN ... COMMIT`` block a Ctrl-C interrupted."""
+    migrations = load_migrations(
+        write_files(
+            tmp_path,
+            {
+                "0001_items.sql": "-- migrate:up\nCREATE TABLE items (id int);\n",
+                "0002_block.sql": (
+                    "-- migrate:up\nCREATE INDEX CONCURRENTLY items_id ON items (id);\n"
+                    "BEGIN;\nINSERT INTO items VALUES (1);\nINSERT INTO items VALUES (2);\nCOMMIT;\n"
+                ),
+            },
+        )
+    )
+    with connect(dsn) as session, pytest.raises(KeyboardInterrupt):
+        migrate(session, migrations, FAST, RunRequest(direction=Direction.UP), _InterruptAfter("0002", 2))
+    with connect(dsn) as session:
+        assert session.fetch_value("SELECT count(*) FROM items") == 0
+        assert session.fetch_value("SELECT count(*) FROM tenantdb.applied_migrations") == 1

@@ -66,7 +66,7 @@ class Session:
     def __init__(self, connection: psycopg.Connection[tuple[Any, ...]]) -> None:
         self._connection = connection
         # begin()'s text by (timeouts, asynchronous commit, id of the query to read), with that query kept alive
-        self._begins: dict[tuple[timedelta | None, timedelta | None, bool, int], tuple[object, bytes, int]] = {}
+        self._begins: dict[tuple[timedelta | None, timedelta | None, int], tuple[object, bytes, int]] = {}
 
     @property
     def pid(self) -> int:
@@ -178,7 +178,6 @@ class Session:
         statement_timeout: timedelta | None = None,
         read: LiteralString | sql.Composable | None = None,
         first: str | None = None,
-        asynchronous_commit: bool = False,
     ) -> list[tuple[Any, ...]]:
         """BEGIN and set the transaction's timeouts, in one round trip.
 
@@ -188,7 +187,7 @@ class Session:
         it is raised here, with the transaction open and aborted.
         """
         try:
-            text, position = self._begin_text(lock_timeout, statement_timeout, asynchronous_commit, read)
+            text, position = self._begin_text(lock_timeout, statement_timeout, read)
             if first is not None:
                 text += b";\n" + first.encode("utf-8")
             cursor = self._connection.execute(text)
@@ -204,27 +203,21 @@ class Session:
         self,
         lock_timeout: timedelta | None,
         statement_timeout: timedelta | None,
-        asynchronous_commit: bool,
         read: LiteralString | sql.Composable | None,
     ) -> tuple[bytes, int]:
         """The text of :meth:`begin` before its first statement, and the position of ``read`` among its statements;
         composed once per session for each combination (every migration of a run sends the same)."""
-        key = (lock_timeout, statement_timeout, asynchronous_commit, id(read))
+        key = (lock_timeout, statement_timeout, id(read))
         known = self._begins.get(key)
         if known is not None and known[0] is read:
             return known[1], known[2]
         parts: list[sql.Composable] = [sql.SQL("BEGIN")]
-        settings: list[sql.Composable] = []
         if lock_timeout is not None and statement_timeout is not None:
-            settings.append(
-                sql.SQL("set_config('lock_timeout', {}, true), set_config('statement_timeout', {}, true)").format(
-                    sql.Literal(millis(lock_timeout)), sql.Literal(millis(statement_timeout))
-                )
+            parts.append(
+                sql.SQL(
+                    "SELECT set_config('lock_timeout', {}, true), set_config('statement_timeout', {}, true)"
+                ).format(sql.Literal(millis(lock_timeout)), sql.Literal(millis(statement_timeout)))
             )
-        if asynchronous_commit:  # the COMMIT does not wait for the disk (db/durability.py)
-            settings.append(sql.SQL("set_config('synchronous_commit', 'off', true)"))
-        if settings:
-            parts.append(sql.SQL("SELECT ") + sql.SQL(", ").join(settings))
         position = len(parts)
         if read is not None:
             parts.append(sql.SQL(read) if isinstance(read, str) else read)

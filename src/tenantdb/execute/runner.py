@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from tenantdb.config import Durability, RunnerSettings
 from tenantdb.db import EventKind, JournalKey, Session
-from tenantdb.db.durability import flush_commits
+from tenantdb.db.durability import defer_commits, flush_commits
 from tenantdb.db.migration_writes import insert_writes, table_starts
 from tenantdb.errors import TenantdbError
 from tenantdb.execute.journaled import run_statements
@@ -73,24 +73,28 @@ class Runner:
         self.restorer = Restorer(session, settings, self.observer)
 
     def run(self, plan: Plan) -> RunResult:
-        """Every step in order. With ``durable = "end-of-run"`` every transactional step but the last commits
-        asynchronously; the last one's synchronous commit makes them all durable (WAL is flushed in order), and a
-        run that ends early flushes them on its way out."""
+        """Every step in order. With ``durable = "end-of-run"`` a run of several steps commits asynchronously (every
+        migration, journal mark and ledger row, each still atomic) and flushes once when it ends, however it ends:
+        WAL is flushed in order, so that flush makes the whole run durable."""
         result = RunResult(direction=plan.direction)
         self.observer.run_started(plan.direction, len(plan.steps))
-        deferred = self.settings.durable is Durability.END_OF_RUN
+        deferred = self.settings.durable is Durability.END_OF_RUN and len(plan.steps) > 1
+        if deferred:
+            defer_commits(self.session)
         try:
-            for index, step in enumerate(plan.steps):
-                last = index == len(plan.steps) - 1
-                result.steps.append(self.run_step(step, asynchronous_commit=deferred and not last))
+            for step in plan.steps:
+                result.steps.append(self.run_step(step))
         except BaseException:
-            if deferred and result.steps:
+            if deferred:
                 with contextlib.suppress(TenantdbError):  # a lost connection: the step's error is what matters
+                    self.session.rollback()  # what an interrupted step left open (a file's own BEGIN) is not kept
                     flush_commits(self.session)
             raise
+        if deferred:
+            flush_commits(self.session)
         return result
 
-    def run_step(self, step: Step, *, asynchronous_commit: bool = False) -> StepOutcome:
+    def run_step(self, step: Step) -> StepOutcome:
         run = StepRun(
             self.session,
             self.settings,
@@ -99,7 +103,6 @@ class Runner:
             restorer=self.restorer,
             foreign_ledger=self.foreign_ledger,
         )
-        run.asynchronous_commit = asynchronous_commit
         if step.ledger_only:
             return self._forget(run)
         script = script_of(step.migration, step.direction)

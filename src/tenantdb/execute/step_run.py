@@ -45,7 +45,6 @@ class StepRun:
         self.restorer = restorer
         self.foreign_ledger = foreign_ledger  # another tool's ledger kept in step with the project's steps
         self.retries = 0
-        self.asynchronous_commit = False  # set by the runner for every step but a run's last (durable = end-of-run)
         self.wait = LockWait.of(settings, step.migration.lock_timeout)
         self.blocked_at: Statement | None = None  # the statement whose lock wait timed out last
 
@@ -93,7 +92,6 @@ class StepRun:
             statement_timeout=self.statement_timeout(),
             read=TABLE_FILES if may_write else None,
             first=first.text if first is not None else None,
-            asynchronous_commit=self.asynchronous_commit,
         )
 
     def backoff(self) -> Backoff:
