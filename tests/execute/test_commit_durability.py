@@ -13,7 +13,7 @@ from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, MigrationFailed
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.migrations import Direction, Migration, load_migrations
-from tests.helpers import FAST, up, with_runner, write_files
+from tests.helpers import up, with_runner, write_files
 
 SEEN = "INSERT INTO seen SELECT current_setting('synchronous_commit'), pg_current_wal_insert_lsn();\n"
 
@@ -127,22 +127,26 @@ class _InterruptAfter:
             raise KeyboardInterrupt
 
 
-def test_ctrl_c_inside_a_files_own_transaction_commits_nothing_of_it(dsn: str, tmp_path: Path) -> None:
-    """The run's closing flush must not commit the half of a ``BEGIN ... COMMIT`` block a Ctrl-C interrupted."""
-    migrations = load_migrations(
-        write_files(
-            tmp_path,
-            {
-                "0001_items.sql": "-- migrate:up\nCREATE TABLE items (id int);\n",
-                "0002_block.sql": (
-                    "-- migrate:up\nCREATE INDEX CONCURRENTLY items_id ON items (id);\n"
-                    "BEGIN;\nINSERT INTO items VALUES (1);\nINSERT INTO items VALUES (2);\nCOMMIT;\n"
-                ),
-            },
-        )
-    )
+@pytest.mark.parametrize("durability", list(Durability))
+@pytest.mark.parametrize("alone", [False, True], ids=["after-another-step", "alone"])
+def test_ctrl_c_inside_a_files_own_transaction_commits_nothing_of_it(
+    dsn: str, tmp_path: Path, durability: Durability, alone: bool
+) -> None:
+    """Nothing on the way out (the run's closing flush, events, the lock's release) commits the half of a
+    ``BEGIN ... COMMIT`` block a Ctrl-C interrupted."""
+    files = {
+        "0001_items.sql": "-- migrate:up\nCREATE TABLE items (id int);\n",
+        "0002_block.sql": "-- migrate:up\nCREATE INDEX CONCURRENTLY items_id ON items (id);\n"
+        "BEGIN;\nINSERT INTO items VALUES (1);\nINSERT INTO items VALUES (2);\nCOMMIT;\n",
+    }
+    if alone:  # the interrupted step is the run's only one
+        with connect(dsn) as session:
+            session.execute("CREATE TABLE items (id int)")
+        del files["0001_items.sql"]
+    migrations = load_migrations(write_files(tmp_path, files))
+    settings = with_runner(durable=durability)
     with connect(dsn) as session, pytest.raises(KeyboardInterrupt):
-        migrate(session, migrations, FAST, RunRequest(direction=Direction.UP), _InterruptAfter("0002", 2))
+        migrate(session, migrations, settings, RunRequest(direction=Direction.UP), _InterruptAfter("0002", 2))
     with connect(dsn) as session:
         assert session.fetch_value("SELECT count(*) FROM items") == 0
-        assert session.fetch_value("SELECT count(*) FROM tenantdb.applied_migrations") == 1
+        assert session.fetch_value("SELECT count(*) FROM tenantdb.applied_migrations") == (0 if alone else 1)
