@@ -24,6 +24,7 @@ FAST = RunnerSettings(
     retry_max_delay=timedelta(milliseconds=500),
     advisory_lock_wait=timedelta(seconds=30),
     advisory_lock_poll=timedelta(milliseconds=50),
+    online_min_size=0,  # the tests' small tables are rewritten online as large ones are (test_online_small_tables)
 )
 
 

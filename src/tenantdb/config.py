@@ -40,6 +40,9 @@ key, its table and the file, with the nearest known key::
     advisory_lock_wait = "2min"          # how long to wait for another runner
     archive = true                       # copy what DROP TABLE/COLUMN, TRUNCATE, DELETE destroy; restore on re-apply
     restore_on_reapply = true            # false: re-applying leaves archives for `tenantdb archive restore ID`
+    online_min_size = "1MB"              # online rewrites only for tables this large (heap and TOAST): a smaller
+                                         # one is altered as written, atomically with its migration, its lock
+                                         # held for a build of milliseconds ("0": every existing table)
     durable = "end-of-run"               # when commits wait for the WAL flush: "end-of-run" (each migration still
                                          # commits atomically with its ledger row; one flush when the run ends
                                          # makes them all durable) or "each-migration"
@@ -130,6 +133,11 @@ def parse_duration(value: str | int | float, *, key: str) -> timedelta:
     return timedelta(seconds=amount * _UNITS[unit])
 
 
+ONLINE_MIN_SIZE = 1024 * 1024
+"""Tables smaller than this many bytes are altered as written: a build or scan of milliseconds (``[runner]
+online_min_size``)."""
+
+
 class Durability(StrEnum):
     """When a migration run's commits wait for their WAL to reach disk."""
 
@@ -154,6 +162,7 @@ class RunnerSettings:
     advisory_lock_poll: timedelta = timedelta(milliseconds=200)
     connection_check_interval: timedelta = timedelta(seconds=1)
     online: bool = True  # rewrite blocking statements on existing tables into their non-blocking forms
+    online_min_size: int = ONLINE_MIN_SIZE  # bytes: smaller tables are altered as written (a build of milliseconds)
     archive: bool = True  # copy data into tenantdb_archive_* before a statement destroys it
     restore_on_reapply: bool = True  # put archived tables and columns back when their migration is applied again
     durable: Durability = Durability.END_OF_RUN
@@ -396,7 +405,7 @@ _KEYS: Mapping[str, frozenset[str]] = {
     "database": frozenset({"dsn", "pg_bin", "name", "idle_shutdown"}),
     "migrations": frozenset({"dir", "layout", "file_pattern", "foreign_ledger", "keep_foreign_ledger"}),
     "placeholders": frozenset({"enabled", "prefix", "suffix", "values"}),
-    "runner": frozenset(_RUNNER_DURATIONS | _RUNNER_SWITCHES | {"durable"}),
+    "runner": frozenset(_RUNNER_DURATIONS | _RUNNER_SWITCHES | {"durable", "online_min_size"}),
     "verify": frozenset({"orphans", "orphans_ignore", "orphans_map"}),
     "posthog": frozenset({"api_key", "host", "lease", "timeout"}),
     "lint": frozenset({"profile", "rules", "jobs"}),
@@ -504,9 +513,10 @@ def _runner_settings(table: Mapping[str, Any], online: Any) -> RunnerSettings:
     durations: dict[str, Any] = {
         key: parse_duration(value, key=f"runner.{key}")
         for key, value in table.items()
-        if key not in _RUNNER_SWITCHES and key != "durable"
+        if key not in _RUNNER_SWITCHES and key not in ("durable", "online_min_size")
     }
-    runner = RunnerSettings(**durations, **switches, durable=Durability(durable))
+    min_size = parse_size(table.get("online_min_size", ONLINE_MIN_SIZE), key="runner.online_min_size")
+    runner = RunnerSettings(**durations, **switches, online_min_size=min_size, durable=Durability(durable))
     _check_lock_waits(runner)
     return runner
 

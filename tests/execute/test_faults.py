@@ -45,8 +45,9 @@ def native(up: str, down: str = "SELECT 1;", *, no_transaction: bool = False) ->
 
 
 def make_project(root: Path, migrations: dict[str, str], **runner: str) -> Path:
-    """``tenantdb.toml`` with these ``[runner]`` settings and ``migrations/<name>.sql`` files."""
-    settings = "".join(f'{key} = "{value}"\n' for key, value in runner.items())
+    """``tenantdb.toml`` with these ``[runner]`` settings and ``migrations/<name>.sql`` files; the faults' small
+    tables are rewritten online as large ones are, unless ``online_min_size`` says otherwise."""
+    settings = "".join(f'{key} = "{value}"\n' for key, value in ({"online_min_size": "0"} | runner).items())
     (root / "tenantdb.toml").write_text(f"[runner]\n{settings}", encoding="utf-8")
     add_migrations(root, migrations)
     return root

@@ -149,7 +149,9 @@ SLOW_BACKFILL = native(
 
 
 def set_statement_timeout(project: Path, value: str) -> None:
-    (project / "tenantdb.toml").write_text(f'[runner]\nstatement_timeout = "{value}"\n', encoding="utf-8")
+    (project / "tenantdb.toml").write_text(
+        f'[runner]\nstatement_timeout = "{value}"\nonline_min_size = "0"\n', encoding="utf-8"
+    )
 
 
 class LockWatch:
@@ -405,7 +407,7 @@ def test_f9_timeout_between_the_steps_of_an_online_set_not_null_resumes_them(
     add_migrations(project, {"0002_w_not_null": native("ALTER TABLE t ALTER COLUMN w SET NOT NULL;")})
     # the ADD must stay queued (one 10 s lock wait, not the adaptive short ones) so the holder can queue behind it
     (project / "tenantdb.toml").write_text(
-        '[runner]\nlock_timeout_start = "10s"\nlock_timeout = "10s"\nstatement_timeout = "2s"\n'
+        '[runner]\nlock_timeout_start = "10s"\nlock_timeout = "10s"\nstatement_timeout = "2s"\nonline_min_size = "0"\n'
     )
     holder_ready, release = threading.Event(), threading.Event()
 

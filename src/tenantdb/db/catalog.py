@@ -156,15 +156,20 @@ def catalog_snapshot(session: Session) -> Snapshot:
     return snapshot
 
 
-def plain_table_exists(session: Session, name: str) -> bool:
-    """True when ``name`` (unqualified, on the search path) is an ordinary, non-partitioned table."""
-    kind = session.fetch_value(
-        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.relname = %s AND n.nspname = ANY (current_schemas(false))"
-        " ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1",
-        (name,),
-    )
-    return bool(kind == "r")
+PLAIN_TABLE_SIZE = (
+    "SELECT CASE WHEN c.relkind = 'r' THEN pg_table_size(c.oid) END"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relname = %s AND n.nspname = ANY (current_schemas(false))"
+    " ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1"
+)
+"""The query of :func:`plain_table_size` (one parameter: the name), for callers that ask more in the same query."""
+
+
+def plain_table_size(session: Session, name: str) -> int | None:
+    """Bytes of heap and TOAST (``pg_table_size``) of ``name`` (unqualified, the first relation of that name on the
+    search path) when it is an ordinary, non-partitioned table; None otherwise."""
+    size = session.fetch_value(PLAIN_TABLE_SIZE, (name,))
+    return None if size is None else int(size)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,6 +16,7 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from tenantdb.db.catalog import PLAIN_TABLE_SIZE
 from tenantdb.db.kinds import EventKind, JournalState
 from tenantdb.db.objects import LOCATED_EFFECTS
 from tenantdb.db.session import Session, runner_identity
@@ -300,6 +301,20 @@ class JournalEntry:
 
 def statement_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def journaled_table_size(session: Session, table: str, key: JournalKey) -> tuple[int | None, bool]:
+    """:func:`~tenantdb.db.catalog.plain_table_size` of ``table``, and whether ``key`` has a journal (an interrupted
+    statement-by-statement run), in one query."""
+    rows = session.fetch_all(
+        sql.SQL(
+            "SELECT ({}), EXISTS (SELECT FROM tenantdb.statement_journal"
+            " WHERE source = %s AND version = %s AND direction = %s)"
+        ).format(sql.SQL(PLAIN_TABLE_SIZE)),
+        (table, key.source, key.version.text, key.direction),
+    )
+    size, journaled = rows[0]
+    return (None if size is None else int(size)), bool(journaled)
 
 
 def journal_entries(

@@ -6,6 +6,12 @@ whose ``VALIDATE`` was cut short — so the rerun would see the names taken, lea
 a second constraint (``t_v_check1``) under an ACCESS EXCLUSIVE lock next to the one still NOT VALID. When a name
 collision changes the rewrite of a journaled migration, the rewrite that matches the statements the journal says
 already ran is the one to resume.
+
+Only tables of ``[runner] online_min_size`` or more are rewritten: on a smaller one the statement as written holds
+its lock for a build or scan of milliseconds, waits for it like any DDL (the adaptive lock wait), and stays atomic
+with its migration, where ``CONCURRENTLY`` would wait for every older transaction in the database. A migration with
+a journal (an interrupted statement-by-statement run) is rewritten whatever the size, so that it resumes as it was
+split.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ from tenantdb.db import (
     JournalState,
     Session,
     journal_entries,
+    journaled_table_size,
     name_taken,
-    plain_table_exists,
     statement_sha,
 )
 from tenantdb.sql import Rewrite, Statement, rewrite_statements
@@ -24,14 +30,15 @@ from tenantdb.sql import Rewrite, Statement, rewrite_statements
 Rewritten = tuple[tuple[Statement, ...], tuple[Rewrite, ...]]
 
 
-def resumable_rewrite(session: Session, key: JournalKey, statements: tuple[Statement, ...]) -> Rewritten:
+def resumable_rewrite(session: Session, key: JournalKey, statements: tuple[Statement, ...], min_size: int) -> Rewritten:
     """The online rewrite of a script; on resume, the one whose finished statements the journal recorded."""
     existing: dict[str, bool] = {}
     collided = False
 
     def is_existing(table: str) -> bool:
         if table not in existing:
-            existing[table] = plain_table_exists(session, table)
+            size, journaled = journaled_table_size(session, table, key)
+            existing[table] = rewrites_online(size, min_size, journaled=journaled)
         return existing[table]
 
     def taken(table: str, name: str) -> bool:
@@ -57,3 +64,8 @@ def resumable_rewrite(session: Session, key: JournalKey, statements: tuple[State
 def _ran(statements: tuple[Statement, ...], done: dict[int, str]) -> bool:
     """Whether the journal's finished statements are these statements, at these positions."""
     return all(index < len(statements) and statement_sha(statements[index].text) == sha for index, sha in done.items())
+
+
+def rewrites_online(size: int | None, min_size: int, *, journaled: bool = False) -> bool:
+    """Whether a statement on a table of ``size`` bytes (None: no ordinary table) is rewritten online."""
+    return size is not None and (journaled or size >= min_size)

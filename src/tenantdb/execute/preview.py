@@ -32,11 +32,12 @@ from tenantdb.db import (
     applied_migrations,
     held_relation_locks,
     name_taken,
-    plain_table_exists,
+    plain_table_size,
     relation_names,
     relation_states,
 )
 from tenantdb.errors import DatabaseError
+from tenantdb.execute.online import rewrites_online
 from tenantdb.migrations import Migration, MigrationSet
 from tenantdb.plan import plan_up
 from tenantdb.sql import Rewrite, Statement, rewrite_statements
@@ -147,7 +148,7 @@ def _preview_migration(
     if settings.online:
         statements, rewrites = rewrite_statements(
             statements,
-            lambda table: plain_table_exists(session, table),
+            lambda table: rewrites_online(plain_table_size(session, table), settings.online_min_size),
             lambda table, name: name_taken(session, table, name),
         )
     previews = [_preview_statement(session, statement, existing) for statement in statements]

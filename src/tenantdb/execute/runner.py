@@ -152,7 +152,7 @@ class Runner:
         """Rewrite blocking statements on existing tables; any rewrite runs the script statement by statement (which
         records the rewrites' events before its first statement)."""
         key = JournalKey(source=step.migration.source, version=step.migration.version, direction=step.direction)
-        statements, rewrites = resumable_rewrite(self.session, key, script.statements)
+        statements, rewrites = resumable_rewrite(self.session, key, script.statements, self.settings.online_min_size)
         if not rewrites:
             return script, ()
         for rewrite in rewrites:
