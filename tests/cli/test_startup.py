@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
 import subprocess
 import sys
@@ -104,3 +105,40 @@ def test_a_migration_command_loads_neither_the_reports_nor_the_server(tmp_path: 
     code, modules, stdout = _modules_after(tmp_path, "migrate", "status", "--help")
     assert code == 0 and "--dsn" in stdout
     assert not {name for name in modules if name.startswith(("tenantdb.bi", "tenantdb.server", "fastapi"))}
+
+
+def test_linting_to_a_pipe_as_text_loads_no_rich(tmp_path: Path) -> None:
+    """Text output in CI or an editor (a pipe) is written without rich, which only colours a terminal."""
+    path = tmp_path / "0001_add_index.sql"
+    path.write_text("CREATE INDEX orders_tenant ON orders (tenant_id);\n", encoding="utf-8")
+    code, modules, stdout = _modules_after(tmp_path, "lint", str(path), "--fail-on", "never")
+    assert code == 0
+    assert "require-concurrent-index-creation" in stdout
+    assert "rich" not in modules
+
+
+def test_text_in_a_pipe_is_what_rich_prints_off_a_terminal(tmp_path: Path) -> None:
+    """The plain rendering is rich's own output without a terminal: markup dropped, brackets kept as written."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from tenantdb.cli.lint_output import text_lines
+    from tenantdb.lint import Finding, LintReport, Severity
+
+    finding = Finding(
+        rule="ban-drop-table",  # type: ignore[arg-type]
+        severity=Severity.ERROR,
+        message="DROP TABLE [orders] loses its rows [bold]x[/]",
+        path=tmp_path / "0002_drop.sql",
+        line=3,
+        column=1,
+        statement="DROP TABLE orders;\n-- a [note]\nSELECT 1;\nSELECT 2;",
+        hint="archive it first: [runner] archive = true",
+    )
+    report = LintReport(findings=(finding,), files=2, statements=5, suppressed=1, rules=68)
+    console = Console(file=io.StringIO(), force_terminal=False, highlight=False, soft_wrap=True)
+    for line in text_lines(report, lambda style, text: f"[{style}]{text}[/]", escape):
+        console.print(line)
+    plain = "".join(line + "\n" for line in text_lines(report, lambda _style, text: text, str))
+    assert plain == console.file.getvalue()
+    assert "[orders]" in plain and "[bold]x[/]" in plain

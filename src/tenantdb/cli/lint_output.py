@@ -1,9 +1,11 @@
-"""Renderings of a lint report: rich text with excerpts, JSON, GitHub annotations, SARIF 2.1.0."""
+"""Renderings of a lint report: text with excerpts (rich on a terminal), JSON, GitHub annotations, SARIF 2.1.0."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,30 +29,47 @@ def _relative(path: Path | None) -> str:
 
 
 def show_text(report: LintReport) -> None:
-    from rich.markup import escape  # rich only for text: JSON, GitHub and SARIF runs start without it
+    """Findings with excerpts: rich colours on a terminal; in a pipe or a file the same text written directly, so
+    a run in CI or an editor's integration starts without rich."""
+    if _plain_output():
+        sys.stdout.write("".join(line + "\n" for line in text_lines(report, lambda _style, text: text, str)))
+        sys.stdout.flush()
+        return
+    from rich.markup import escape
 
     from tenantdb.cli.render import stdout
 
+    for line in text_lines(report, lambda style, text: f"[{style}]{text}[/]", escape):
+        stdout.print(line)
+
+
+def text_lines(report: LintReport, mark: Callable[[str, str], str], escape: Callable[[str], str]) -> list[str]:
+    """The text report's lines; ``mark(style, text)`` styles literal text, ``escape`` quotes the report's own."""
+    lines = []
     for finding in report.findings:
-        style = _STYLE[finding.severity]
         where = f"{_relative(finding.path)}:{finding.line}:{finding.column}"
-        stdout.print(
-            f"{escape(where)} [{style}]{finding.severity}[/] [bold]{finding.rule}[/]: {escape(finding.message)}"
-        )
+        severity = mark(_STYLE[finding.severity], finding.severity)
+        lines.append(f"{escape(where)} {severity} {mark('bold', finding.rule)}: {escape(finding.message)}")
         excerpt = finding.statement.strip().splitlines()
-        for line in excerpt[:3]:
-            stdout.print(f"    [dim]│[/] {escape(line)}")
+        lines.extend(f"    {mark('dim', '│')} {escape(line)}" for line in excerpt[:3])
         if len(excerpt) > 3:
-            stdout.print("    [dim]│ …[/]")
+            lines.append(f"    {mark('dim', '│ …')}")
         if finding.hint:
-            stdout.print(f"    [dim]hint:[/] {escape(finding.hint)}")
-    verdict = (
-        f"{len(report.findings)} finding(s), {report.errors} error(s)" if report.findings else "[green]no problems[/]"
-    )
+            lines.append(f"    {mark('dim', 'hint:')} {escape(finding.hint)}")
+    count = f"{len(report.findings)} finding(s), {report.errors} error(s)"
+    verdict = count if report.findings else mark("green", "no problems")
     suppressed = f", {report.suppressed} suppressed" if report.suppressed else ""
-    stdout.print(
+    lines.append(
         f"{report.files} file(s), {report.statements} statement(s), {report.rules} rules: {verdict}{suppressed}"
     )
+    return lines
+
+
+def _plain_output() -> bool:
+    """Standard output is neither a terminal nor asked to be treated as one (rich's FORCE_COLOR, TTY_COMPATIBLE,
+    TTY_INTERACTIVE): what rich itself would print without any style."""
+    forced = any(os.environ.get(name) for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"))
+    return not forced and not sys.stdout.isatty()
 
 
 def show_json(report: LintReport) -> None:
