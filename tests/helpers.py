@@ -14,8 +14,9 @@ import pytest
 
 from tenantdb.config import RunnerSettings, load_settings
 from tenantdb.db import Session
-from tenantdb.execute import RunRequest, RunResult, migrate
-from tenantdb.migrations import Direction, MigrationSet, load_migrations
+from tenantdb.execute import RunRequest, RunResult, SilentObserver, migrate
+from tenantdb.migrations import Direction, Migration, MigrationSet, load_migrations
+from tenantdb.sql import Statement
 
 FAST = RunnerSettings(
     lock_timeout=timedelta(milliseconds=200),
@@ -116,3 +117,14 @@ def cli_interrupted_when_sleeping(
         out, err = process.communicate()
         pytest.fail(f"tenantdb {args} went on after SIGINT\nstdout: {out}\nstderr: {err}")
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+class InterruptAfter(SilentObserver):
+    """A run observer that presses Ctrl-C once the given statement of the given migration has finished."""
+
+    def __init__(self, version: str, index: int) -> None:
+        self.version, self.index = version, index
+
+    def statement_finished(self, migration: Migration, index: int, statement: Statement) -> None:
+        if str(migration.version) == self.version and index == self.index:
+            raise KeyboardInterrupt

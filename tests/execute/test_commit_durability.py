@@ -12,8 +12,8 @@ from tenantdb.config import Durability, load_settings
 from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, MigrationFailed
 from tenantdb.execute import RunRequest, migrate
-from tenantdb.migrations import Direction, Migration, load_migrations
-from tests.helpers import up, with_runner, write_files
+from tenantdb.migrations import Direction, load_migrations
+from tests.helpers import InterruptAfter, up, with_runner, write_files
 
 SEEN = "INSERT INTO seen SELECT current_setting('synchronous_commit'), pg_current_wal_insert_lsn();\n"
 
@@ -113,20 +113,6 @@ def test_statement_by_statement_steps_commit_asynchronously_too(session: Session
     assert durable(session)
 
 
-class _InterruptAfter:
-    """An observer that presses Ctrl-C after the given statement of the given migration finished."""
-
-    def __init__(self, version: str, index: int) -> None:
-        self.version, self.index = version, index
-
-    def __getattr__(self, name: str) -> object:
-        return lambda *args, **kwargs: None
-
-    def statement_finished(self, migration: Migration, index: int, statement: object) -> None:
-        if str(migration.version) == self.version and index == self.index:
-            raise KeyboardInterrupt
-
-
 @pytest.mark.parametrize("durability", list(Durability))
 @pytest.mark.parametrize("alone", [False, True], ids=["after-another-step", "alone"])
 def test_ctrl_c_inside_a_files_own_transaction_commits_nothing_of_it(
@@ -146,7 +132,7 @@ def test_ctrl_c_inside_a_files_own_transaction_commits_nothing_of_it(
     migrations = load_migrations(write_files(tmp_path, files))
     settings = with_runner(durable=durability)
     with connect(dsn) as session, pytest.raises(KeyboardInterrupt):
-        migrate(session, migrations, settings, RunRequest(direction=Direction.UP), _InterruptAfter("0002", 2))
+        migrate(session, migrations, settings, RunRequest(direction=Direction.UP), InterruptAfter("0002", 2))
     with connect(dsn) as session:
         assert session.fetch_value("SELECT count(*) FROM items") == 0
         assert session.fetch_value("SELECT count(*) FROM tenantdb.applied_migrations") == (0 if alone else 1)

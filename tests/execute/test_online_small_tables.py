@@ -20,8 +20,8 @@ from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, MigrationFailed
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.execute.preview import preview
-from tenantdb.migrations import Direction, ExecutionMode, Migration, load_migrations
-from tests.helpers import FAST, event_kinds, ledger_versions, up, with_runner, write_files
+from tenantdb.migrations import Direction, ExecutionMode, load_migrations
+from tests.helpers import FAST, InterruptAfter, event_kinds, ledger_versions, up, with_runner, write_files
 
 SETUP = """-- migrate:up
 CREATE TABLE small (id int NOT NULL, a int);
@@ -91,20 +91,6 @@ def test_an_unrelated_long_transaction_does_not_hold_a_small_tables_index(dsn: s
             release.cancel()
 
 
-class _InterruptAfter:
-    """Ctrl-C after the given statement of the given migration finished."""
-
-    def __init__(self, version: str, index: int) -> None:
-        self.version, self.index = version, index
-
-    def __getattr__(self, name: str) -> object:
-        return lambda *args, **kwargs: None
-
-    def statement_finished(self, migration: Migration, index: int, statement: object) -> None:
-        if str(migration.version) == self.version and index == self.index:
-            raise KeyboardInterrupt
-
-
 def test_an_interrupted_rewritten_run_resumes_rewritten_on_a_small_table(dsn: str, tmp_path: Path) -> None:
     """A run that rewrote (the threshold was lower, or the table larger) and was interrupted is resumed as it was
     journaled; running the statement as written would add the column a second time."""
@@ -119,7 +105,7 @@ def test_an_interrupted_rewritten_run_resumes_rewritten_on_a_small_table(dsn: st
                 migrations,
                 with_runner(online_min_size=0),
                 RunRequest(direction=Direction.UP),
-                _InterruptAfter("0002", 0),
+                InterruptAfter("0002", 0),
             )
     with connect(dsn) as session:
         result = up(session, migrations, DEFAULT)
