@@ -16,8 +16,9 @@ an interrupted build leaves before it retries. With online rewrites on, tenantdb
 The table was created earlier in the same migration (it is empty and nobody else can see it yet), or it is
 known to be tiny.
 
-With online rewrites on (the default), the runner rewrites this statement itself and the linter reports it
-as info, naming the rewrite; info never fails. With ``online = false`` it stays a warning.
+With online rewrites on (the default), the runner rewrites this statement itself on tables of ``[runner]
+online_min_size`` (1 MB) or more, and runs it as written on smaller ones, where the build takes milliseconds;
+the linter reports it as info, naming the rewrite; info never fails. With ``online = false`` it stays a warning.
 
 ## See also
 
