@@ -136,9 +136,10 @@ def test_text_in_a_pipe_is_what_rich_prints_off_a_terminal(tmp_path: Path) -> No
         hint="archive it first: [runner] archive = true",
     )
     report = LintReport(findings=(finding,), files=2, statements=5, suppressed=1, rules=68)
-    console = Console(file=io.StringIO(), force_terminal=False, highlight=False, soft_wrap=True)
+    written = io.StringIO()
+    console = Console(file=written, force_terminal=False, highlight=False, soft_wrap=True)
     for line in text_lines(report, lambda style, text: f"[{style}]{text}[/]", escape):
         console.print(line)
     plain = "".join(line + "\n" for line in text_lines(report, lambda _style, text: text, str))
-    assert plain == console.file.getvalue()
+    assert plain == written.getvalue()
     assert "[orders]" in plain and "[bold]x[/]" in plain
