@@ -156,12 +156,12 @@ def test_ctrl_c_leaves_ledger_and_journal_true_and_resumable(session: Session, d
     directory = write_files(tmp_path / "migrations", files)
     base = ["migrate", "up", "--dsn", dsn, "--dir", str(directory)]
     first = cli_interrupted_when_sleeping(*base, session=session)
-    assert first.returncode == 130 and "interrupted" in first.stderr
+    assert first.returncode == 130 and "interrupted" in first.stderr, first.stderr
     assert ledger_versions(session) == []
     assert not session.fetch_value("SELECT to_regclass('a') IS NOT NULL")
     (directory / "1_a.up.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
     second = cli_interrupted_when_sleeping(*base, session=session)
-    assert second.returncode == 130
+    assert second.returncode == 130, second.stderr
     assert ledger_versions(session) == ["1"]
     assert not session.fetch_value(
         "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from tenantdb.config import RunnerSettings
@@ -18,7 +18,7 @@ from tenantdb.db import (
     release_runner_lock,
     update_checksum,
 )
-from tenantdb.errors import DatabaseStateError
+from tenantdb.errors import DatabaseStateError, TenantdbError
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.runner import Runner, RunResult
 from tenantdb.migrations import PROJECT_SOURCE, Direction, MigrationSet, Version
@@ -71,8 +71,11 @@ def runner_lock(session: Session, settings: RunnerSettings, observer: Observer) 
     )
     try:
         yield
-    finally:
-        release_runner_lock(session)
+    except BaseException:
+        with suppress(TenantdbError):  # a lost connection released the lock itself; the block's error is the news
+            release_runner_lock(session)
+        raise
+    release_runner_lock(session)
 
 
 def migrate_locked(

@@ -19,7 +19,7 @@ from tenantdb.db import EventKind, JournalEntry, JournalKey, JournalState, journ
 from tenantdb.db.migration_writes import TableStart, insert_writes, table_starts
 from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, MigrationFailed
 from tenantdb.execute.ledger import finish
-from tenantdb.execute.repair import already_built, drop_invalid_leftovers
+from tenantdb.execute.repair import already_done, drop_invalid_leftovers
 from tenantdb.execute.retry import Backoff, LockRetry, blockers_of, in_the_way
 from tenantdb.execute.step_run import StepRun, script_of
 from tenantdb.migrations import Script
@@ -222,7 +222,7 @@ def _run_outside(
     rerun finds the statement ``started`` and its index built, as after a kill before ``done``.
     """
     session, step = run.session, run.step
-    if interrupted and already_built(session, step, statement):
+    if interrupted and already_done(session, step, statement):
         journal_mark(session, key, index, statement.text, DONE)
         return False
     # Concurrent builds, drops, detaches and VACUUM take SHARE UPDATE EXCLUSIVE, which no read or write waits for,

@@ -1,4 +1,4 @@
-"""Repairs before a concurrent index build runs again: what an interrupted or timed-out build left behind."""
+"""Repairs before a concurrent index build or drop runs again: what an interrupted or timed-out one left behind."""
 
 from __future__ import annotations
 
@@ -8,11 +8,20 @@ from tenantdb.db import EventKind, Session, drop_index_concurrently, find_index,
 from tenantdb.execute.event_log import record_step_event
 from tenantdb.execute.observer import Observer
 from tenantdb.plan import Step
-from tenantdb.sql import Statement
+from tenantdb.sql import Statement, index_dropped_concurrently
 
 
-def already_built(session: Session, step: Step, statement: Statement) -> bool:
-    """An interrupted CREATE INDEX CONCURRENTLY whose index is complete and valid needs no rerun."""
+def already_done(session: Session, step: Step, statement: Statement) -> bool:
+    """An interrupted ``CREATE INDEX CONCURRENTLY`` whose index is complete and valid, or ``DROP INDEX
+    CONCURRENTLY`` whose index is gone, needs no rerun."""
+    dropped = index_dropped_concurrently(statement)
+    if dropped is not None:
+        schema, name = dropped
+        if find_index(session, schema, name) is not None:
+            return False
+        message = f"index {name} was dropped before the interruption"
+        record_step_event(session, step, EventKind.REPAIR, message, statement)
+        return True
     target = statement.concurrent_index
     if target is None or target.rebuild or target.name is None:
         return False

@@ -9,6 +9,7 @@ from tenantdb.sql.statements import (
     SqlSyntaxError,
     Statement,
     TransactionMode,
+    index_dropped_concurrently,
     line_of,
     split_statements,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "TransactionMode",
     "UndefinedPlaceholder",
     "destructions",
+    "index_dropped_concurrently",
     "is_blank",
     "line_comments",
     "line_of",

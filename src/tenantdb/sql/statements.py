@@ -141,6 +141,21 @@ def _has_option(options: tuple[ast.DefElem, ...] | None, name: str) -> bool:
     return any(option.defname == name for option in options or ())
 
 
+def index_dropped_concurrently(statement: Statement) -> tuple[str | None, str] | None:
+    """``(schema, name)`` of the index a ``DROP INDEX CONCURRENTLY`` without ``IF EXISTS`` removes (PostgreSQL
+    drops one at a time concurrently); None for any other statement."""
+    node = statement.tree
+    if not isinstance(node, ast.DropStmt) or not node.concurrent or node.missing_ok:
+        return None
+    objects = node.objects or ()
+    if getattr(node.removeType, "name", "") != "OBJECT_INDEX" or len(objects) != 1:
+        return None
+    parts = [getattr(part, "sval", None) for part in objects[0]]
+    if not parts or not all(isinstance(part, str) for part in parts):
+        return None
+    return (parts[-2] if len(parts) > 1 else None), str(parts[-1])
+
+
 def concurrent_index_target(node: ast.Node) -> ConcurrentIndexTarget | None:
     """The index an interrupted ``CREATE INDEX CONCURRENTLY`` / ``REINDEX ... CONCURRENTLY`` leaves behind."""
     if isinstance(node, ast.IndexStmt) and node.concurrent and node.relation is not None:
