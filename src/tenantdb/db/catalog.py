@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from psycopg import sql
@@ -321,3 +322,52 @@ def analyze_tables(session: Session, tables: list[str]) -> None:
         session.execute(
             sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(sql.Identifier(schema, table) for table in tables))
         )
+
+
+RelationName = tuple[str | None, str]
+"""``(schema or None for the search path, name)``."""
+
+
+class PartitionState(StrEnum):
+    """Where a ``DETACH PARTITION ... CONCURRENTLY`` of a partition stands."""
+
+    ATTACHED = "attached"
+    PENDING = "pending"  # interrupted after its first transaction: only FINALIZE completes it
+    DETACHED = "detached"
+    MISSING = "missing"  # no such table
+
+
+def partition_state(
+    session: Session, table: tuple[str | None, str], partition: tuple[str | None, str]
+) -> PartitionState:
+    """Whether ``partition`` is still a partition of ``table``."""
+    rows = session.fetch_all(
+        "SELECT c.oid IS NOT NULL, i.inhdetachpending FROM (SELECT to_regclass(%s) AS oid) AS c"
+        " LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = to_regclass(%s)",
+        (_regclass_text(partition), _regclass_text(table)),
+    )
+    exists, pending = rows[0]
+    if not exists:
+        return PartitionState.MISSING
+    if pending is None:
+        return PartitionState.DETACHED
+    return PartitionState.PENDING if pending else PartitionState.ATTACHED
+
+
+def finalize_detach(session: Session, table: RelationName, partition: RelationName) -> None:
+    """Complete a detach that an interruption left pending."""
+    session.execute(
+        sql.SQL("ALTER TABLE {} DETACH PARTITION {} FINALIZE").format(_identifier(table), _identifier(partition))
+    )
+
+
+def _identifier(name: RelationName) -> sql.Identifier:
+    schema, relation = name
+    return sql.Identifier(schema, relation) if schema else sql.Identifier(relation)
+
+
+def _regclass_text(name: RelationName) -> str:
+    """The name quoted for ``to_regclass`` (which parses it as SQL does)."""
+    schema, relation = name
+    quoted = '"' + relation.replace('"', '""') + '"'
+    return ('"' + schema.replace('"', '""') + '".' + quoted) if schema else quoted

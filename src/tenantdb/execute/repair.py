@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tenantdb.db import EventKind, Session, drop_index_concurrently, find_index, invalid_indexes_on
+from tenantdb.db import (
+    EventKind,
+    PartitionState,
+    Session,
+    drop_index_concurrently,
+    finalize_detach,
+    find_index,
+    invalid_indexes_on,
+    partition_state,
+)
 from tenantdb.execute.event_log import record_step_event
 from tenantdb.execute.observer import Observer
 from tenantdb.plan import Step
-from tenantdb.sql import Statement, index_dropped_concurrently
+from tenantdb.sql import Statement, index_dropped_concurrently, partition_detached_concurrently
 
 
 def already_done(session: Session, step: Step, statement: Statement) -> bool:
-    """An interrupted ``CREATE INDEX CONCURRENTLY`` whose index is complete and valid, or ``DROP INDEX
-    CONCURRENTLY`` whose index is gone, needs no rerun."""
+    """An interrupted ``CREATE INDEX CONCURRENTLY`` whose index is complete and valid, ``DROP INDEX
+    CONCURRENTLY`` whose index is gone or ``DETACH PARTITION ... CONCURRENTLY`` whose partition is detached needs
+    no rerun; a detach left pending is completed with ``FINALIZE`` (running it again is refused)."""
+    detach = partition_detached_concurrently(statement)
+    if detach is not None:
+        table, partition = detach
+        state = partition_state(session, table, partition)
+        if state in (PartitionState.ATTACHED, PartitionState.MISSING):
+            return False
+        if state is PartitionState.PENDING:
+            finalize_detach(session, table, partition)
+            message = f"completed the detach of {partition[1]} an interruption left pending (FINALIZE)"
+        else:
+            message = f"partition {partition[1]} was detached before the interruption"
+        record_step_event(session, step, EventKind.REPAIR, message, statement)
+        return True
     dropped = index_dropped_concurrently(statement)
     if dropped is not None:
         schema, name = dropped

@@ -6,11 +6,13 @@ from tenantdb.sql.placeholders import UndefinedPlaceholder, replace_placeholders
 from tenantdb.sql.rewrite import Rewrite, online_rewrite, quote_identifier, rewrite_statements
 from tenantdb.sql.statements import (
     ConcurrentIndexTarget,
+    QualifiedName,
     SqlSyntaxError,
     Statement,
     TransactionMode,
     index_dropped_concurrently,
     line_of,
+    partition_detached_concurrently,
     split_statements,
 )
 
@@ -19,6 +21,7 @@ __all__ = [
     "ConcurrentIndexTarget",
     "Destruction",
     "DestructionKind",
+    "QualifiedName",
     "Rewrite",
     "SqlSyntaxError",
     "Statement",
@@ -30,6 +33,7 @@ __all__ = [
     "line_comments",
     "line_of",
     "online_rewrite",
+    "partition_detached_concurrently",
     "quote_identifier",
     "replace_placeholders",
     "rewrite_statements",

@@ -156,6 +156,25 @@ def index_dropped_concurrently(statement: Statement) -> tuple[str | None, str] |
     return (parts[-2] if len(parts) > 1 else None), str(parts[-1])
 
 
+QualifiedName = tuple[str | None, str]
+"""``(schema or None, name)`` of a relation as a statement names it."""
+
+
+def partition_detached_concurrently(statement: Statement) -> tuple[QualifiedName, QualifiedName] | None:
+    """``(table, partition)`` of an ``ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY``; None otherwise."""
+    node = statement.tree
+    if not isinstance(node, ast.AlterTableStmt) or node.relation is None or len(node.cmds or ()) != 1:
+        return None
+    command = (node.cmds or ())[0]
+    partition = getattr(command, "def_", None)
+    if getattr(command.subtype, "name", "") != "AT_DetachPartition" or not isinstance(partition, ast.PartitionCmd):
+        return None
+    if not partition.concurrent or partition.name is None or partition.name.relname is None:
+        return None
+    table, child = node.relation, partition.name
+    return (table.schemaname, str(table.relname)), (child.schemaname, str(child.relname))
+
+
 def concurrent_index_target(node: ast.Node) -> ConcurrentIndexTarget | None:
     """The index an interrupted ``CREATE INDEX CONCURRENTLY`` / ``REINDEX ... CONCURRENTLY`` leaves behind."""
     if isinstance(node, ast.IndexStmt) and node.concurrent and node.relation is not None:
