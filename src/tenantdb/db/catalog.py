@@ -337,14 +337,14 @@ class PartitionState(StrEnum):
     MISSING = "missing"  # no such table
 
 
-def partition_state(
-    session: Session, table: tuple[str | None, str], partition: tuple[str | None, str]
-) -> PartitionState:
+def partition_state(session: Session, table: RelationName, partition: RelationName) -> PartitionState:
     """Whether ``partition`` is still a partition of ``table``."""
-    rows = session.fetch_all(
-        "SELECT c.oid IS NOT NULL, i.inhdetachpending FROM (SELECT to_regclass(%s) AS oid) AS c"
-        " LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = to_regclass(%s)",
-        (_regclass_text(partition), _regclass_text(table)),
+    rows = session.fetch_all(  # each name quoted by the server; without a schema, found on the search path
+        "SELECT c.oid IS NOT NULL, i.inhdetachpending"
+        " FROM (SELECT to_regclass(concat_ws('.', quote_ident(%s), quote_ident(%s))) AS oid) AS c"
+        " LEFT JOIN pg_inherits i ON i.inhrelid = c.oid"
+        " AND i.inhparent = to_regclass(concat_ws('.', quote_ident(%s), quote_ident(%s)))",
+        (*partition, *table),
     )
     exists, pending = rows[0]
     if not exists:
@@ -364,10 +364,3 @@ def finalize_detach(session: Session, table: RelationName, partition: RelationNa
 def _identifier(name: RelationName) -> sql.Identifier:
     schema, relation = name
     return sql.Identifier(schema, relation) if schema else sql.Identifier(relation)
-
-
-def _regclass_text(name: RelationName) -> str:
-    """The name quoted for ``to_regclass`` (which parses it as SQL does)."""
-    schema, relation = name
-    quoted = '"' + relation.replace('"', '""') + '"'
-    return ('"' + schema.replace('"', '""') + '".' + quoted) if schema else quoted

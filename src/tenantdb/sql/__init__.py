@@ -6,7 +6,6 @@ from tenantdb.sql.placeholders import UndefinedPlaceholder, replace_placeholders
 from tenantdb.sql.rewrite import Rewrite, online_rewrite, quote_identifier, rewrite_statements
 from tenantdb.sql.statements import (
     ConcurrentIndexTarget,
-    QualifiedName,
     SqlSyntaxError,
     Statement,
     TransactionMode,
@@ -21,7 +20,6 @@ __all__ = [
     "ConcurrentIndexTarget",
     "Destruction",
     "DestructionKind",
-    "QualifiedName",
     "Rewrite",
     "SqlSyntaxError",
     "Statement",

@@ -141,7 +141,11 @@ def _has_option(options: tuple[ast.DefElem, ...] | None, name: str) -> bool:
     return any(option.defname == name for option in options or ())
 
 
-def index_dropped_concurrently(statement: Statement) -> tuple[str | None, str] | None:
+QualifiedName = tuple[str | None, str]
+"""``(schema or None, name)`` of a relation as a statement names it."""
+
+
+def index_dropped_concurrently(statement: Statement) -> QualifiedName | None:
     """``(schema, name)`` of the index a ``DROP INDEX CONCURRENTLY`` without ``IF EXISTS`` removes (PostgreSQL
     drops one at a time concurrently); None for any other statement."""
     node = statement.tree
@@ -154,10 +158,6 @@ def index_dropped_concurrently(statement: Statement) -> tuple[str | None, str] |
     if not parts or not all(isinstance(part, str) for part in parts):
         return None
     return (parts[-2] if len(parts) > 1 else None), str(parts[-1])
-
-
-QualifiedName = tuple[str | None, str]
-"""``(schema or None, name)`` of a relation as a statement names it."""
 
 
 def partition_detached_concurrently(statement: Statement) -> tuple[QualifiedName, QualifiedName] | None:
