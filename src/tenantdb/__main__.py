@@ -1,5 +1,5 @@
 """``python -m tenantdb``."""
 
-from tenantdb.cli.app import main
+from tenantdb.cli.startup import main
 
 main()

@@ -7,25 +7,29 @@ import io
 import json
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from tenantdb.cli import lazy
 from tenantdb.cli.app import app
+from tenantdb.cli.startup import collector_paused
 
 HEAVY = ("psycopg", "psycopg_pool", "fastapi", "uvicorn", "jinja2", "tenantdb.server", "tenantdb.db", "tenantdb.bi")
 
 PROBE = """
 import json, sys
 sys.argv = ["tenantdb", *sys.argv[1:]]
-from tenantdb.cli.app import main
+from tenantdb.cli.startup import main
 try:
     main()
 except SystemExit as stop:
     code = stop.code
 else:
     code = 0
-loaded = sorted({name.split(".")[0] if not name.startswith("tenantdb") else name for name in sys.modules})
+loaded = sorted(sys.modules)
 print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
 """
 
@@ -143,3 +147,53 @@ def test_text_in_a_pipe_is_what_rich_prints_off_a_terminal(tmp_path: Path) -> No
     plain = "".join(line + "\n" for line in text_lines(report, lambda _style, text: text, str))
     assert plain == written.getvalue()
     assert "[orders]" in plain and "[bold]x[/]" in plain
+
+
+def test_linting_a_clean_file_loads_no_toml_parser_sql_printer_or_modules(tmp_path: Path) -> None:
+    """Without a tenantdb.toml, enabled modules or a finding to print, none of them is loaded (start-up time)."""
+    path = tmp_path / "0001_noop.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    code, modules, stdout = _modules_after(tmp_path, "lint", str(path), "--format", "json", "--fail-on", "never")
+    assert code == 0
+    assert json.loads(stdout)["findings"] == []
+    assert not modules & {"tomllib", "pglast.stream", "pglast.printers", "tenantdb.modules"}
+
+
+def test_a_project_file_and_its_modules_are_still_read(tmp_path: Path) -> None:
+    """The lazy TOML parser and module catalog load when a project has them: a module's migrations are linted."""
+    (tmp_path / "tenantdb.toml").write_text('modules = ["core"]\n', encoding="utf-8")
+    (tmp_path / "migrations").mkdir()
+    code, modules, stdout = _modules_after(tmp_path, "lint", "--format", "json", "--fail-on", "never")
+    assert code == 0, stdout
+    assert {"tomllib", "tenantdb.modules"} <= modules
+    assert json.loads(stdout)["files"] > 0
+
+
+def test_the_console_script_loads_the_command_line_with_the_collector_paused() -> None:
+    (script,) = entry_points(group="console_scripts", name="tenantdb")
+    assert script.value == "tenantdb.cli.startup:main"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_left_as_it_was(enabled: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_command_module_loads_with_the_collector_paused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "tenantdb_probe_command.py").write_text(
+        "import gc\nPAUSED = not gc.isenabled()\n\ndef probe() -> None:\n    print('paused' if PAUSED else 'on')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(lazy.COMMANDS, "probe", "tenantdb_probe_command:probe")
+    result = CliRunner().invoke(app, ["probe"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "paused"
+    assert gc.isenabled()

@@ -11,6 +11,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.models import CommandInfo, TyperInfo
 
 from tenantdb.cli.coercion import convert_plainly
+from tenantdb.cli.startup import collector_paused
 
 if TYPE_CHECKING:
     from typer import _click as click  # typer bundles click; only its types are needed here
@@ -59,7 +60,8 @@ class LazyGroup(TyperGroup):
 
     def _load(self, name: str) -> click.Command:
         module, _, attribute = COMMANDS[name].partition(":")
-        target = getattr(import_module(module), attribute)
+        with collector_paused():
+            target = getattr(import_module(module), attribute)
         if isinstance(target, typer.Typer):
             command: click.Command = typer.main.get_group_from_info(
                 TyperInfo(target, name=name),

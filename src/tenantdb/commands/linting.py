@@ -19,14 +19,17 @@ from tenantdb.migrations import (
     load_project_migrations,
     load_single_file,
 )
-from tenantdb.modules import iter_module_sets
 from tenantdb.sql.tree import fast_trees
 
 
 def load_sources(settings: Settings, *, keep_broken: bool = False) -> list[MigrationSet]:
     """The enabled modules (requirements first), then the project's own migrations (``keep_broken``: see
     :func:`tenantdb.migrations.load_migrations`)."""
-    sources = list(iter_module_sets(settings.modules))
+    sources: list[MigrationSet] = []
+    if settings.modules:  # the modules' package and manifests load only for a project that enables some
+        from tenantdb.modules import iter_module_sets
+
+        sources.extend(iter_module_sets(settings.modules))
     if settings.migrations_dir.is_dir() or not sources:
         sources.append(load_project_migrations(settings, keep_broken=keep_broken))
     return sources

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,6 +204,8 @@ def _diesel_groups(directory: Path) -> list[FileGroup]:
 def _diesel_no_transaction(path: Path) -> bool:
     if not path.is_file():
         return False
+    import tomllib  # only diesel directories with a metadata.toml read TOML here
+
     try:
         metadata = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:

@@ -8,7 +8,6 @@ project's.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -58,6 +57,8 @@ def available_modules() -> dict[str, ModuleSpec]:
 
 
 def _read_manifest(path: Path) -> ModuleSpec:
+    import tomllib  # only when modules are read: lint and migrate of a project without modules start faster
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:

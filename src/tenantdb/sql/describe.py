@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pglast import ast
-from pglast.stream import RawStream
 
+from tenantdb.sql.deparse import deparse
 from tenantdb.sql.statements import Statement
 
 
@@ -37,7 +37,7 @@ class TableDoc:
 
 
 def _print(node: ast.Node | None) -> str:
-    return str(RawStream()(node)) if node is not None else ""
+    return deparse(node) if node is not None else ""
 
 
 def _type(type_name: ast.TypeName | None) -> str:

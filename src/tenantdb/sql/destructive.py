@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pglast import ast
-from pglast.stream import RawStream
 
+from tenantdb.sql.deparse import deparse
 from tenantdb.sql.statements import Statement
 
 
@@ -84,11 +84,7 @@ def _deleted_rows(node: ast.DeleteStmt) -> Destruction:
             fromClause=(copy.deepcopy(relation), *copy.deepcopy(node.usingClause or ())),
             whereClause=copy.deepcopy(node.whereClause),
         )
-        selection = _print(query)
+        selection = deparse(query)
     return Destruction(
         kind=DestructionKind.ROWS, schema=relation.schemaname, table=relation.relname or "", selection=selection
     )
-
-
-def _print(node: ast.Node) -> str:
-    return str(RawStream()(node))

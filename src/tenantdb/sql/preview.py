@@ -6,8 +6,8 @@ import copy
 from dataclasses import dataclass
 
 from pglast import ast
-from pglast.stream import RawStream
 
+from tenantdb.sql.deparse import deparse
 from tenantdb.sql.statements import Statement, TransactionMode
 
 
@@ -28,24 +28,20 @@ def outside_statement(statement: Statement) -> OutsideStatement | None:
     if isinstance(node, ast.IndexStmt):
         node.concurrent = False
         table = node.relation.relname if node.relation else None
-        return OutsideStatement(lock="ShareUpdateExclusiveLock", table=table, stand_in=_print(node))
+        return OutsideStatement(lock="ShareUpdateExclusiveLock", table=table, stand_in=deparse(node))
     if isinstance(node, ast.DropStmt):
         node.concurrent = False
-        return OutsideStatement(lock="ShareUpdateExclusiveLock", table=None, stand_in=_print(node))
+        return OutsideStatement(lock="ShareUpdateExclusiveLock", table=None, stand_in=deparse(node))
     if isinstance(node, ast.ReindexStmt):
         node.params = tuple(p for p in node.params or () if p.defname != "concurrently") or None
         table = node.relation.relname if node.relation else None
-        return OutsideStatement(lock="ShareUpdateExclusiveLock", table=table, stand_in=_print(node))
+        return OutsideStatement(lock="ShareUpdateExclusiveLock", table=table, stand_in=deparse(node))
     if isinstance(node, ast.AlterTableStmt):
         for cmd in node.cmds or ():
             if isinstance(cmd.def_, ast.PartitionCmd):
                 cmd.def_.concurrent = False
         table = node.relation.relname if node.relation else None
-        return OutsideStatement(lock="ShareUpdateExclusiveLock", table=table, stand_in=_print(node))
+        return OutsideStatement(lock="ShareUpdateExclusiveLock", table=table, stand_in=deparse(node))
     if isinstance(node, ast.VacuumStmt):
         return OutsideStatement(lock="ShareUpdateExclusiveLock", table=None, stand_in=None)
     return OutsideStatement(lock="", table=None, stand_in=None)
-
-
-def _print(node: ast.Node) -> str:
-    return str(RawStream()(node))

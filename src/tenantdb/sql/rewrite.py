@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 
 import pglast
 from pglast import ast
-from pglast.stream import RawStream
 
+from tenantdb.sql.deparse import deparse
 from tenantdb.sql.statements import Statement, split_statements
 from tenantdb.sql.tree import iter_nodes
 
@@ -49,10 +49,6 @@ def _emit(original: Statement, sql: str) -> Statement:
     """A statement for ``sql`` that reports the original's position in error messages."""
     (parsed,) = split_statements(sql)
     return replace(parsed, start=original.start, end=original.end, line=original.line)
-
-
-def _deparse(node: ast.Node) -> str:
-    return str(RawStream()(node))
 
 
 def quote_identifier(name: str) -> str:
@@ -108,7 +104,7 @@ def _rewrite_index(statement: Statement, node: ast.IndexStmt, is_existing: Calla
         return None
     rewritten = copy.copy(node)  # only the top-level flag changes: the children are shared, never modified
     rewritten.concurrent = True
-    return Rewrite(kind="concurrent-index", original=statement, statements=(_emit(statement, _deparse(rewritten)),))
+    return Rewrite(kind="concurrent-index", original=statement, statements=(_emit(statement, deparse(rewritten)),))
 
 
 def _rewrite_alter_table(
@@ -141,7 +137,7 @@ def _rewrite_alter_table(
     if untouched:
         rest = copy.copy(node)
         rest.cmds = tuple(untouched)
-        steps.append(_deparse(rest))
+        steps.append(deparse(rest))
     statements = tuple(_emit(statement, sql) for sql in [*steps, *safe_steps])
     return Rewrite(kind=",".join(dict.fromkeys(kinds)), original=statement, statements=statements)
 
@@ -183,7 +179,7 @@ def _not_valid_then_validate(
     added.conname = name
     added.skip_validation = True
     added.initially_valid = False
-    add = _deparse(_alter(table_sql, added))
+    add = deparse(_alter(table_sql, added))
     validate = f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_identifier(name)}"
     return "not-valid-constraint", [add, validate]
 

@@ -45,11 +45,11 @@ from itertools import combinations
 from typing import Any
 
 from pglast import ast
-from pglast.stream import RawStream
 
 from tenantdb.lint.context import LintContext, nodes_of
 from tenantdb.lint.model import Family, Hit, Rule, Severity
 from tenantdb.lint.walk import function_name, iter_nodes
+from tenantdb.sql.deparse import deparse
 
 AGGREGATES = frozenset({"sum", "count", "avg"})
 CTE_CACHE = "ban-aggregate-fanout:grouped-ctes"
@@ -306,7 +306,7 @@ def _hit(call: ast.FuncCall, alias: str, carrier: str, others: list[str], relati
     other = ", ".join(label(name) for name in others)
     through = f" (joined through {label(carrier)})" if carrier != alias else ""
     return Hit(
-        f"{RawStream()(call)} repeats each row of {label(alias)}{through} once per matching row of {other} "
+        f"{deparse(call)} repeats each row of {label(alias)}{through} once per matching row of {other} "
         "(both are joined one-to-many on the same key)",
         hint="aggregate each child in its own subquery or CTE grouped by the join key, then join those results",
         location=call.location,

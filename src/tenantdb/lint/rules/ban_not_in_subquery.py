@@ -28,10 +28,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from pglast import ast
-from pglast.stream import RawStream
 
 from tenantdb.lint.context import LintContext
 from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.sql.deparse import deparse
 
 
 def check(node: ast.BoolExpr | ast.SubLink, context: LintContext) -> Iterator[Hit]:
@@ -39,7 +39,7 @@ def check(node: ast.BoolExpr | ast.SubLink, context: LintContext) -> Iterator[Hi
     if link is None or not isinstance(link.subselect, ast.SelectStmt) or _excludes_null(link.subselect):
         return
     phrase = "<> ALL" if isinstance(node, ast.SubLink) else "NOT IN"
-    tested = RawStream()(link.testexpr) if link.testexpr is not None else "x"
+    tested = deparse(link.testexpr) if link.testexpr is not None else "x"
     yield Hit(
         f"{tested} {phrase} (SELECT ...) is never true once the subquery returns a NULL, so rows silently go missing",
         hint="write NOT EXISTS (SELECT FROM ... WHERE <column> = <value>) instead",

@@ -29,11 +29,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from pglast import ast
-from pglast.stream import RawStream
 
 from tenantdb.lint.context import LintContext
 from tenantdb.lint.model import Family, Hit, Rule, Severity
 from tenantdb.lint.walk import function_name, iter_nodes
+from tenantdb.sql.deparse import deparse
 
 ALWAYS_TRUE = frozenset({"=", "<=", ">="})
 ALWAYS_FALSE = frozenset({"<>", "!=", "<", ">"})
@@ -46,7 +46,7 @@ def check(node: ast.A_Expr, context: LintContext) -> Iterator[Hit]:
     outcome = _outcome(node)
     if outcome is None or node.lexpr is None or node.lexpr != node.rexpr or not _worth_flagging(node.lexpr):
         return
-    text = RawStream()(node.lexpr)
+    text = deparse(node.lexpr)
     yield Hit(
         f"{text} is compared with itself: the comparison is always {outcome}",
         hint="compare it with the other relation or column you meant (e.g. the archive or the new column)",

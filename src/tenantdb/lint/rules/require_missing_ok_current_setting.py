@@ -32,12 +32,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from pglast import ast
-from pglast.stream import RawStream
 
 from tenantdb.lint.bodies import embedded_trees
 from tenantdb.lint.context import LintContext
 from tenantdb.lint.model import Family, Hit, Rule, Severity
 from tenantdb.lint.walk import function_name, iter_nodes
+from tenantdb.sql.deparse import deparse
 
 TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "name"})
 SAFE = "NULLIF(current_setting('app.current_tenant_id', true), '')::uuid"
@@ -65,17 +65,17 @@ def _roots(node: Any, context: LintContext) -> list[tuple[Any, bool]]:
 def _unsafe(item: Any) -> tuple[str, str, int | None] | None:
     if _custom_setting(item) and not _missing_ok(item):
         return (
-            f"{RawStream()(item)} raises 'unrecognized configuration parameter' in every session that has not "
+            f"{deparse(item)} raises 'unrecognized configuration parameter' in every session that has not "
             "set it (migrations, jobs, BI connections)",
             f"pass missing_ok and treat '' as unset: {SAFE}",
             item.location,
         )
     call = item.arg if isinstance(item, ast.TypeCast) else None
     if isinstance(item, ast.TypeCast) and isinstance(call, ast.FuncCall) and _custom_setting(call):
-        type_name = RawStream()(item.typeName) if item.typeName is not None else "?"
+        type_name = deparse(item.typeName) if item.typeName is not None else "?"
         if _missing_ok(call) and _type(item) not in TEXT_TYPES:
             return (
-                f"{RawStream()(call)}::{type_name} fails once a committed SET LOCAL left the setting as '' in this "
+                f"{deparse(call)}::{type_name} fails once a committed SET LOCAL left the setting as '' in this "
                 f"session (''::{type_name} is invalid input)",
                 f"wrap it in NULLIF(..., ''): {SAFE}",
                 item.location,
