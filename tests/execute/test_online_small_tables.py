@@ -130,6 +130,46 @@ def test_plan_shows_what_the_runner_will_do(dsn: str, tmp_path: Path) -> None:
         assert rewritten.rewrites
 
 
+def test_plan_shows_an_interrupted_rewritten_run_resuming_rewritten(dsn: str, tmp_path: Path) -> None:
+    """The runner keeps the rewrite of a migration with a journal whatever the table's size: plan says so too."""
+    change = "-- migrate:up\nALTER TABLE small ADD COLUMN b int DEFAULT 0, ADD CONSTRAINT b_check CHECK (b >= 0);\n"
+    files = {"0001_setup.sql": SETUP, "0002_change.sql": change}
+    migrations = load_migrations(write_files(tmp_path, files))
+    with connect(dsn) as session:
+        up(session, migrations, DEFAULT, target=migrations.migrations[0].version)
+        with pytest.raises(KeyboardInterrupt):
+            migrate(
+                session,
+                migrations,
+                with_runner(online_min_size=0),
+                RunRequest(direction=Direction.UP),
+                InterruptAfter("0002", 0),
+            )
+    with connect(dsn) as session:
+        (planned,) = preview(session, migrations, DEFAULT).migrations
+        assert planned.rewrites, "the rerun resumes the journaled rewrite"
+        assert "NOT VALID" in " ".join(statement.statement for statement in planned.statements)
+        assert all(statement.error is None for statement in planned.statements[1:])
+        result = up(session, migrations, DEFAULT)
+        assert result.steps[0].resumed_at == 1
+
+
+def test_plan_of_a_database_without_tenantdb_state_reads_no_journal(dsn: str, tmp_path: Path) -> None:
+    """Adopting a database: its tables exist, tenantdb's state schema does not yet; plan still decides rewrites."""
+    with psycopg.connect(dsn, autocommit=True) as existing:
+        existing.execute("CREATE TABLE small (id int NOT NULL, a int)")
+        existing.execute("INSERT INTO small SELECT g, g FROM generate_series(1, 200) g")
+    migrations = load_migrations(
+        write_files(tmp_path, {"0001_index.sql": "-- migrate:up\nCREATE INDEX ON small (a);\n"})
+    )
+    with connect(dsn) as session:
+        (planned,) = preview(session, migrations, with_runner(online_min_size=0)).migrations
+        assert planned.rewrites and planned.errors == 0
+        (plain,) = preview(session, migrations, DEFAULT).migrations
+        assert plain.rewrites == () and plain.errors == 0
+        assert session.fetch_value("SELECT to_regclass('tenantdb.applied_migrations')") is None
+
+
 @pytest.mark.parametrize(("written", "size"), [('"2MB"', 2 * 1024 * 1024), ('"0"', 0), ("4096", 4096)])
 def test_the_threshold_is_read_from_tenantdb_toml(tmp_path: Path, written: str, size: int) -> None:
     (tmp_path / "tenantdb.toml").write_text(f"[runner]\nonline_min_size = {written}\n")

@@ -23,6 +23,7 @@ from tenantdb.db import (
     journal_entries,
     journaled_table_size,
     name_taken,
+    plain_table_size,
     statement_sha,
 )
 from tenantdb.sql import Rewrite, Statement, rewrite_statements
@@ -30,14 +31,20 @@ from tenantdb.sql import Rewrite, Statement, rewrite_statements
 Rewritten = tuple[tuple[Statement, ...], tuple[Rewrite, ...]]
 
 
-def resumable_rewrite(session: Session, key: JournalKey, statements: tuple[Statement, ...], min_size: int) -> Rewritten:
-    """The online rewrite of a script; on resume, the one whose finished statements the journal recorded."""
+def resumable_rewrite(
+    session: Session, key: JournalKey, statements: tuple[Statement, ...], min_size: int, *, journals: bool = True
+) -> Rewritten:
+    """The online rewrite of a script; on resume, the one whose finished statements the journal recorded.
+    ``journals=False``: the database has no tenantdb state yet, so no journal to read (``tenantdb plan``)."""
     existing: dict[str, bool] = {}
     collided = False
 
     def is_existing(table: str) -> bool:
         if table not in existing:
-            size, journaled = journaled_table_size(session, table, key)
+            if journals:
+                size, journaled = journaled_table_size(session, table, key)
+            else:
+                size, journaled = plain_table_size(session, table), False
             existing[table] = rewrites_online(size, min_size, journaled=journaled)
         return existing[table]
 
@@ -48,7 +55,7 @@ def resumable_rewrite(session: Session, key: JournalKey, statements: tuple[State
         return found
 
     rewritten = rewrite_statements(statements, is_existing, taken)
-    if not collided:
+    if not collided or not journals:
         return rewritten
     done = {
         index: entry.statement_sha

@@ -26,21 +26,23 @@ from pathlib import Path
 
 from tenantdb.config import RunnerSettings
 from tenantdb.db import (
+    JournalKey,
+    JournalState,
     LockSample,
     RelationState,
     Session,
     applied_migrations,
     held_relation_locks,
-    name_taken,
-    plain_table_size,
+    journal_entries,
     relation_names,
     relation_states,
+    state_exists,
 )
 from tenantdb.errors import DatabaseError
-from tenantdb.execute.online import rewrites_online
-from tenantdb.migrations import Migration, MigrationSet
+from tenantdb.execute.online import resumable_rewrite
+from tenantdb.migrations import Direction, Migration, MigrationSet
 from tenantdb.plan import plan_up
-from tenantdb.sql import Rewrite, Statement, rewrite_statements
+from tenantdb.sql import Rewrite, Statement
 from tenantdb.sql.locks import documented_locks
 from tenantdb.sql.preview import outside_statement
 
@@ -98,6 +100,7 @@ class StatementPreview:
     unanalyzed: tuple[str, ...] = ()  # tables never analyzed: rows estimated from pages, or None when impossible
     if_existing: tuple[IfExisting, ...] = ()  # tables created earlier in the run, as if they existed with data
     outside_transaction: bool = False
+    done_before: bool = False  # run by an interrupted run (its journal says so): the rerun starts after it
     error: str | None = None
     sqlstate: str | None = None
 
@@ -133,25 +136,32 @@ def preview(session: Session, migrations: MigrationSet | Sequence[MigrationSet],
     session.begin(lock_timeout=settings.lock_timeout, statement_timeout=settings.statement_timeout)
     try:
         existing = frozenset(relation_states(session))  # what the run starts from; the rest it creates
+        journals = state_exists(session)  # no tenantdb state yet: no interrupted run either
         for step in steps:
-            results.append(_preview_migration(session, step.migration, settings, existing))
+            results.append(_preview_migration(session, step.migration, settings, existing, journals=journals))
     finally:
         session.rollback()
     return Preview(database=session.database, migrations=tuple(results))
 
 
 def _preview_migration(
-    session: Session, migration: Migration, settings: RunnerSettings, existing: frozenset[str]
+    session: Session, migration: Migration, settings: RunnerSettings, existing: frozenset[str], *, journals: bool
 ) -> MigrationPreview:
+    """The runner's own statements: its online rewrites (those of an interrupted run resumed as journaled), with
+    the statements that run's journal marks done shown as such and not run again."""
     statements = migration.up.statements
     rewrites: Sequence[Rewrite] = ()
+    key = JournalKey(source=migration.source, version=migration.version, direction=Direction.UP)
     if settings.online:
-        statements, rewrites = rewrite_statements(
-            statements,
-            lambda table: rewrites_online(plain_table_size(session, table), settings.online_min_size),
-            lambda table, name: name_taken(session, table, name),
-        )
-    previews = [_preview_statement(session, statement, existing) for statement in statements]
+        statements, rewrites = resumable_rewrite(session, key, statements, settings.online_min_size, journals=journals)
+    entries = journal_entries(session, key) if journals else {}
+    done = {index for index, entry in entries.items() if entry.state is JournalState.DONE}
+    previews = [
+        StatementPreview(line=statement.line, statement=statement.text, done_before=True)
+        if index in done
+        else _preview_statement(session, statement, existing)
+        for index, statement in enumerate(statements)
+    ]
     return MigrationPreview(
         version=str(migration.version),
         name=migration.name,
