@@ -96,20 +96,26 @@ def goal_line(results: dict[str, Any]) -> str:
     ratio = tenantdb.get("ratio_psql-single") if tenantdb else None
     if ratio is None or "alembic" not in medians:
         return f"{goal}: not measured in this run."
-    verdict = "met" if medians["tenantdb"] < medians["alembic"] and ratio <= GOAL_RATIO else "NOT met"
+    faster = _compared(medians["tenantdb"], medians["alembic"]) == "faster than"
+    verdict = "met" if faster and ratio <= GOAL_RATIO else "NOT met"
     line = f"{goal}: {verdict} ({ratio:.2f}x psql in one process)."
     for variant in ("tenantdb", "tenantdb-plain"):
         if variant not in medians:
             continue
         peers = [
-            f"{'faster' if medians[variant] < medians[peer] else 'slower'} than {peer} "
-            f"({medians[variant]:.2f} s vs {medians[peer]:.2f} s)"
+            f"{_compared(medians[variant], medians[peer])} {peer} ({medians[variant]:.2f} s vs {medians[peer]:.2f} s)"
             for peer in ("yoyo", "alembic")
             if peer in medians
         ]
         if peers:
             line += f" `{variant}`: " + ", ".join(peers) + "."
     return line
+
+
+def _compared(seconds: float, peer: float) -> str:
+    """How ``seconds`` compares with ``peer`` as the report prints them (to the hundredth): equal ones are level."""
+    mine, theirs = round(seconds, 2), round(peer, 2)
+    return "level with" if mine == theirs else "faster than" if mine < theirs else "slower than"
 
 
 def markdown(results: dict[str, Any]) -> str:

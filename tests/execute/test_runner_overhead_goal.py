@@ -43,3 +43,10 @@ def test_the_goal_is_not_met_when_alembic_is_faster() -> None:
 def test_the_goal_is_not_met_beyond_one_and_a_half_psql() -> None:
     line = _report().goal_line(_results(psql_single=1.0, tenantdb=2.6, alembic=2.8))
     assert "NOT met" in line and "2.60x" in line
+
+
+def test_medians_equal_to_the_hundredth_are_level_not_faster() -> None:
+    """The report prints medians to the hundredth: 2.491 s against 2.489 s is level, and not the goal met."""
+    line = _report().goal_line(_results(psql_single=1.0, tenantdb=1.301, alembic=1.299))
+    assert "NOT met" in line
+    assert "level with alembic (1.30 s vs 1.30 s)" in line
