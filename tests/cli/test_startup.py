@@ -22,6 +22,8 @@ HEAVY = ("psycopg", "psycopg_pool", "fastapi", "uvicorn", "jinja2", "tenantdb.se
 PROBE = """
 import json, sys
 sys.argv = ["tenantdb", *sys.argv[1:]]
+from tenantdb.cli import startup
+startup.exit_at_once = lambda code: sys.exit(code)  # the probe reports after the command, teardown or not
 from tenantdb.cli.startup import main
 try:
     main()
@@ -197,3 +199,48 @@ def test_a_command_module_loads_with_the_collector_paused(tmp_path: Path, monkey
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "paused"
     assert gc.isenabled()
+
+
+TEARDOWN_PROBE = """
+import atexit, sys
+atexit.register(lambda: print("teardown ran", file=sys.stderr))
+sys.argv = ["tenantdb", *sys.argv[1:]]
+from tenantdb.cli.startup import main
+main()
+"""
+
+
+def _run_entry(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", TEARDOWN_PROBE, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_lint_ends_without_the_interpreters_teardown_its_report_whole(tmp_path: Path) -> None:
+    """The interpreter's teardown is a tenth of a one-file lint: lint skips it, its output flushed, its code kept."""
+    path = tmp_path / "0001_drop.sql"
+    path.write_text("".join(f"DROP TABLE orders_{n};\n" for n in range(200)), encoding="utf-8")
+    result = _run_entry(tmp_path, "lint", str(path), "--format", "json", "--pg-version", "16")
+    assert result.returncode == 6, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert len(findings) == 200 and {finding["rule"] for finding in findings} == {"ban-drop-table"}
+    assert "teardown ran" not in result.stderr
+
+
+def test_a_lint_refused_for_bad_input_still_says_why(tmp_path: Path) -> None:
+    result = _run_entry(tmp_path, "lint", str(tmp_path / "missing.sql"))
+    assert result.returncode not in (0, 6)
+    assert "missing.sql" in result.stderr
+    assert "teardown ran" not in result.stderr
+
+
+def test_other_commands_exit_with_the_usual_teardown(tmp_path: Path) -> None:
+    """Every command but lint may hold something that atexit closes (the PostHog queue, the embedded server)."""
+    result = _run_entry(tmp_path, "--version")
+    assert result.returncode == 0 and result.stdout.startswith("tenantdb ")
+    assert "teardown ran" in result.stderr
