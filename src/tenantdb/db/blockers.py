@@ -1,7 +1,9 @@
 """Who is in the way of a lock: the other sessions holding locks on the relations a statement names.
 
 Read right after a lock timeout (the request is gone by then, so ``pg_blocking_pids`` has nothing to say): the
-holders' transaction age steers the next wait, and the give-up error names them.
+holders' transaction age steers the next wait, and the give-up error names them. An autovacuum worker is a holder
+PostgreSQL removes itself: it cancels the vacuum for a lock request that has waited ``deadlock_timeout``, unless
+the vacuum prevents transaction-id wraparound.
 """
 
 from __future__ import annotations
@@ -26,15 +28,20 @@ class LockBlocker:
     query: str  # its current or last statement, shortened
     relation: str
     mode: str
+    cancelled_after: timedelta | None = None  # an autovacuum PostgreSQL cancels for a wait this long, else None
 
     def describe(self) -> str:
         who = f"{self.application_name}, " if self.application_name else ""
         state = self.state or "unknown state"
         age = self.transaction_age.total_seconds()
-        return (
+        described = (
             f"pid {self.pid} ({who}{state}, transaction open {age:.1f}s, holds {self.mode} on {self.relation}): "
             f"{self.query}"
         )
+        if self.cancelled_after is not None:
+            wait = self.cancelled_after.total_seconds()
+            described += f" (PostgreSQL cancels this autovacuum for a lock wait of deadlock_timeout, {wait:g}s)"
+        return described
 
 
 def lock_blockers(session: Session, relations: Sequence[tuple[str | None, str]]) -> list[LockBlocker]:
@@ -47,7 +54,9 @@ def lock_blockers(session: Session, relations: Sequence[tuple[str | None, str]])
         "   END) AS oid FROM unnest(%s::text[], %s::text[]) AS w (s, r))"
         " SELECT DISTINCT ON (a.pid) a.pid, coalesce(a.application_name, ''), a.state,"
         "  greatest(clock_timestamp() - coalesce(a.xact_start, a.query_start, clock_timestamp()), interval '0'),"
-        "  left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), %s), l.relation::regclass::text, l.mode"
+        "  left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), %s), l.relation::regclass::text, l.mode,"
+        "  CASE WHEN a.backend_type = 'autovacuum worker' AND a.query NOT LIKE '%%(to prevent wraparound)%%'"
+        "   THEN current_setting('deadlock_timeout')::interval END"
         " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         " WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()"
         "  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
@@ -57,8 +66,15 @@ def lock_blockers(session: Session, relations: Sequence[tuple[str | None, str]])
     )
     blockers = [
         LockBlocker(
-            pid=pid, application_name=name, state=state, transaction_age=age, query=query, relation=rel, mode=mode
+            pid=pid,
+            application_name=name,
+            state=state,
+            transaction_age=age,
+            query=query,
+            relation=rel,
+            mode=mode,
+            cancelled_after=cancelled_after,
         )
-        for pid, name, state, age, query, rel, mode in rows
+        for pid, name, state, age, query, rel, mode, cancelled_after in rows
     ]
     return sorted(blockers, key=lambda blocker: blocker.transaction_age, reverse=True)

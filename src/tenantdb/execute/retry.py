@@ -9,7 +9,11 @@ A DDL statement waiting for its lock queues every later query on its table, so h
   statement finds a gap between them;
 * one older than the ceiling: a long transaction (a report, a session left ``idle in transaction``) that no
   wait the ceiling allows is likely to outlast; the wait goes back to the start and the runner polls, so each
-  attempt stalls the queue for the shortest time and the first one after the blocker ends succeeds.
+  attempt stalls the queue for the shortest time and the first one after the blocker ends succeeds;
+* only autovacuum workers: PostgreSQL cancels an autovacuum (unless it prevents wraparound) for a lock request
+  that has waited ``deadlock_timeout`` (1 s by default), and a vacuum of a large table may otherwise hold its lock
+  for minutes. The next attempt waits ``deadlock_timeout`` and half a second more, past the ceiling: a stall of
+  about a second that gets the statement through, where polling would wait for the vacuum's end.
 
 Between attempts the runner sleeps (capped, jittered exponential backoff). When the next attempt would end past
 the budget, it gives up naming the sessions in the way.
@@ -33,6 +37,7 @@ from tenantdb.sql.targets import named_relations
 T = TypeVar("T")
 
 _GROWTH = 2.0
+_PAST_DEADLOCK_TIMEOUT = timedelta(milliseconds=500)  # the autovacuum's cancel and abort, after the deadlock check
 _JITTER = 0.75  # a grown wait is uniform in [0.75, 1] x its target: runners retrying together drift apart
 _NAMED_BLOCKERS = 3
 
@@ -71,6 +76,10 @@ class LockWait:
     def timed_out(self, blockers: Sequence[LockBlocker]) -> None:
         """The attempt waited ``current`` in vain; choose the next attempt's wait from who is in the way."""
         self.waits.append(self.current)
+        cancelled_after = [blocker.cancelled_after for blocker in blockers if blocker.cancelled_after is not None]
+        if blockers and len(cancelled_after) == len(blockers):  # autovacuums only: PostgreSQL cancels them
+            self.current = max(self.current, max(cancelled_after) + _PAST_DEADLOCK_TIMEOUT)
+            return
         if any(blocker.transaction_age > self.ceiling for blocker in blockers):
             self.current = self.start
             return
