@@ -10,10 +10,11 @@ A DDL statement waiting for its lock queues every later query on its table, so h
 * one older than the ceiling: a long transaction (a report, a session left ``idle in transaction``) that no
   wait the ceiling allows is likely to outlast; the wait goes back to the start and the runner polls, so each
   attempt stalls the queue for the shortest time and the first one after the blocker ends succeeds;
-* only autovacuum workers: PostgreSQL cancels an autovacuum (unless it prevents wraparound) for a lock request
-  that has waited ``deadlock_timeout`` (1 s by default), and a vacuum of a large table may otherwise hold its lock
-  for minutes. The next attempt waits ``deadlock_timeout`` and half a second more, past the ceiling: a stall of
-  about a second that gets the statement through, where polling would wait for the vacuum's end.
+* only autovacuum workers: one that ends soon is waited out like a long transaction (short waits). One running
+  for a quarter of the retry budget (30 s by default) may hold its lock for minutes more on a large table, and
+  PostgreSQL cancels an autovacuum (unless it prevents wraparound) for a lock request that has waited
+  ``deadlock_timeout`` (1 s by default): the next attempt waits that and half a second more, past the ceiling, a
+  stall of about a second that gets the statement through.
 
 Between attempts the runner sleeps (capped, jittered exponential backoff). When the next attempt would end past
 the budget, it gives up naming the sessions in the way.
@@ -61,6 +62,7 @@ class LockWait:
 
     start: timedelta
     ceiling: timedelta
+    autovacuum_patience: timedelta = timedelta(seconds=30)  # a vacuum running this long is not waited out
     current: timedelta = field(init=False)
     waits: list[timedelta] = field(init=False, default_factory=list)  # every attempt that timed out
 
@@ -70,15 +72,21 @@ class LockWait:
 
     @classmethod
     def of(cls, settings: RunnerSettings, ceiling: timedelta | None = None) -> LockWait:
-        """From ``[runner]``; a file's ``lock-timeout`` directive replaces the ceiling, the start stays short."""
-        return cls(start=settings.lock_timeout_start, ceiling=ceiling or settings.lock_timeout)
+        """From ``[runner]``; a file's ``lock-timeout`` directive replaces the ceiling, the start stays short. An
+        autovacuum is waited out (short waits) for a quarter of the retry budget, then cancelled."""
+        return cls(
+            start=settings.lock_timeout_start,
+            ceiling=ceiling or settings.lock_timeout,
+            autovacuum_patience=settings.lock_retry_budget / 4,
+        )
 
     def timed_out(self, blockers: Sequence[LockBlocker]) -> None:
         """The attempt waited ``current`` in vain; choose the next attempt's wait from who is in the way."""
         self.waits.append(self.current)
         cancelled_after = [blocker.cancelled_after for blocker in blockers if blocker.cancelled_after is not None]
-        if blockers and len(cancelled_after) == len(blockers):  # autovacuums only: PostgreSQL cancels them
-            self.current = max(self.current, max(cancelled_after) + _PAST_DEADLOCK_TIMEOUT)
+        vacuuming = min((blocker.transaction_age for blocker in blockers), default=timedelta(0))
+        if blockers and len(cancelled_after) == len(blockers) and vacuuming >= self.autovacuum_patience:
+            self.current = max(self.current, max(cancelled_after) + _PAST_DEADLOCK_TIMEOUT)  # PostgreSQL cancels it
             return
         if any(blocker.transaction_age > self.ceiling for blocker in blockers):
             self.current = self.start
