@@ -337,6 +337,7 @@ def show_plan(report: PlanReport) -> None:
                 effects.append("runs outside a transaction")
             if statement.done_before:
                 effects.append("[dim]done by the interrupted run: the rerun resumes after it[/]")
+            effects += [f"[cyan]{escape(repair)}[/]" for repair in statement.repairs]
             if statement.error:
                 effects.append(f"[bold red]ERROR {statement.sqlstate}: {escape(statement.error)}[/]")
             text = statement.statement if len(statement.statement) < 90 else statement.statement[:87] + "..."

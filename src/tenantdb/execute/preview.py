@@ -21,7 +21,7 @@ Nothing is committed: the transaction is rolled back at the end, whatever happen
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tenantdb.config import RunnerSettings
@@ -40,6 +40,7 @@ from tenantdb.db import (
 )
 from tenantdb.errors import DatabaseError
 from tenantdb.execute.online import resumable_rewrite
+from tenantdb.execute.repair import cut_off, invalid_leftovers
 from tenantdb.migrations import Direction, Migration, MigrationSet
 from tenantdb.plan import plan_up
 from tenantdb.sql import Rewrite, Statement
@@ -101,6 +102,7 @@ class StatementPreview:
     if_existing: tuple[IfExisting, ...] = ()  # tables created earlier in the run, as if they existed with data
     outside_transaction: bool = False
     done_before: bool = False  # run by an interrupted run (its journal says so): the rerun starts after it
+    repairs: tuple[str, ...] = ()  # what the rerun of an interrupted run does first, or instead
     error: str | None = None
     sqlstate: str | None = None
 
@@ -155,11 +157,8 @@ def _preview_migration(
     if settings.online:
         statements, rewrites = resumable_rewrite(session, key, statements, settings.online_min_size, journals=journals)
     entries = journal_entries(session, key) if journals else {}
-    done = {index for index, entry in entries.items() if entry.state is JournalState.DONE}
     previews = [
-        StatementPreview(line=statement.line, statement=statement.text, done_before=True)
-        if index in done
-        else _preview_statement(session, statement, existing)
+        _rerun_preview(session, statement, existing, entries[index].state if index in entries else None)
         for index, statement in enumerate(statements)
     ]
     return MigrationPreview(
@@ -169,6 +168,45 @@ def _preview_migration(
         statements=tuple(previews),
         rewrites=tuple(rewrite.describe() for rewrite in rewrites),
     )
+
+
+def _rerun_preview(
+    session: Session, statement: Statement, existing: frozenset[str], journaled: JournalState | None
+) -> StatementPreview:
+    """The statement as the runner will treat it: skipped when its journal says done; outside a transaction, what
+    an interrupted run left of it (:func:`~tenantdb.execute.repair.cut_off`, for a statement journaled
+    ``started``) and the INVALID leftovers the runner drops before it runs."""
+    if journaled is JournalState.DONE:
+        return StatementPreview(line=statement.line, statement=statement.text, done_before=True)
+    outside = outside_statement(statement)
+    if outside is None:
+        return _preview_statement(session, statement, existing)
+    documented = _documented(outside.lock, outside.table, ())
+    found = cut_off(session, statement) if journaled is JournalState.STARTED else None
+    if found is not None:
+        return StatementPreview(
+            line=statement.line,
+            statement=statement.text,
+            locks=documented if found.finalize is not None else (),
+            outside_transaction=True,
+            done_before=found.finalize is None,
+            repairs=(found.plan,),
+        )
+    leftovers = invalid_leftovers(session, statement)
+    if not leftovers:
+        return _preview_statement(session, statement, existing)
+    repairs = tuple(
+        f"first drops the INVALID index {index.schema}.{index.name} an interrupted or failed build left"
+        " (DROP INDEX CONCURRENTLY)"
+        for index in leftovers
+    )
+    target = statement.concurrent_index
+    if target is not None and any(index.name == target.name for index in leftovers):
+        # its stand-in would meet the leftover's name: shown, not run (the build that left it got that far)
+        return StatementPreview(
+            line=statement.line, statement=statement.text, locks=documented, outside_transaction=True, repairs=repairs
+        )
+    return replace(_preview_statement(session, statement, existing), repairs=repairs)
 
 
 def _preview_statement(session: Session, statement: Statement, existing: frozenset[str]) -> StatementPreview:
