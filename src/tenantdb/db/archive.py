@@ -3,8 +3,9 @@
 Each migration gets its own schema (``tenantdb_archive_<source>_<version>``) holding plain copies of what its
 statements destroyed; ``tenantdb.archive`` is the manifest: what was copied from where, how many rows, a digest
 of them, and when it was archived, restored or purged. Copies are made in the transaction of the destructive
-statement, so a destroyed row is always either still in place or in the archive. Nothing is purged
-automatically.
+statement once writes to the table are held (:func:`hold_writes`), so a destroyed row is always either still in
+place or in the archive, as the statement left it, even when a writer committed while the statement waited for
+its lock. Nothing is purged automatically.
 
 An archive has no side effects:
 
@@ -103,6 +104,15 @@ def resolve_table(session: Session, schema: str | None, table: str) -> tuple[str
         {"schema": schema, "table": table},
     )
     return (str(row[0]), str(row[1])) if row else None
+
+
+def hold_writes(session: Session, tables: Sequence[tuple[str, str]]) -> None:
+    """``LOCK TABLE ... IN SHARE MODE`` (caller's transaction): writers in flight finish first and no new write
+    starts until the transaction ends, while reads go on. A copy made next is exactly what a statement after it
+    destroys; without it, a write committed between the copy and the statement's own lock was lost."""
+    if tables:
+        names = sql.SQL(", ").join(sql.Identifier(schema, table) for schema, table in tables)
+        session.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(names))
 
 
 def primary_key(session: Session, schema: str, table: str) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
 """Archive before destroy: what a statement is about to drop or delete is copied first, in its transaction (the
-copy is committed or lost together with the statement)."""
+copy is committed or lost together with the statement), once writes to the table are held: the copy is what the
+statement destroys, whatever writers commit while it waits for its own lock."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tenantdb.db import (
     comment_on_table,
     dependent_views,
     dependents,
+    hold_writes,
     referencing_tables,
     resolve_table,
 )
@@ -30,6 +32,7 @@ def archive_before(session: Session, step: Step, statement: Statement) -> None:
         targets = [(schema, table)]
         if destruction.cascade and destruction.kind is DestructionKind.ROWS:
             targets += referencing_tables(session, schema, table)  # TRUNCATE ... CASCADE empties them
+        hold_writes(session, targets)  # reads go on; writes wait until the migration's transaction ends
         also = dependents(session, schema, table) if destruction.cascade else []
         if destruction.cascade and destruction.kind is not DestructionKind.ROWS:
             _archive_dependent_views(session, step, statement, schema, table)
