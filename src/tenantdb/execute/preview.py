@@ -14,6 +14,10 @@ its own lock after an ``ADD COLUMN`` took ACCESS EXCLUSIVE. A statement on a tab
 pending run created gets an :class:`IfExisting` too: on that new, empty table its lock stalls nobody, but the
 same statement on the table once it exists with data would take that lock and rewrite or scan it.
 
+The statements are the runner's own: its online rewrites and, for a migration an interrupted run left journaled,
+what the rerun will do (statements done skipped, a cut-off statement outside a transaction found done, a detach
+left pending finalized, an INVALID leftover index dropped first), so plan does not report errors the rerun avoids.
+
 Nothing is committed: the transaction is rolled back at the end, whatever happens. The session's
 ``lock_timeout`` applies, so a preview never queues behind production traffic for long.
 """
