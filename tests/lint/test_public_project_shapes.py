@@ -57,3 +57,25 @@ def test_a_text_parameter_formatted_with_s_is_still_reported(tmp_path: Path) -> 
         "END\n$$;",
     )
     assert "ban-string-built-sql" in rules
+
+
+def _messages(tmp_path: Path, rule: str, *files: str) -> list[str]:
+    for number, text in enumerate(files, start=1):
+        (tmp_path / f"{number:04d}_m.sql").write_text(f"-- migrate:up\n{text}\n")
+    report = lint_migration_sets([load_migrations(tmp_path, layout="native")])
+    return [finding.message for finding in report.findings if finding.rule == rule]
+
+
+def test_an_enum_swapped_by_renaming_the_old_type_names_the_type_the_column_had(tmp_path: Path) -> None:
+    """ALTER TYPE ... RENAME TO the_type__, a new the_type, the column moved over: the column had the_type__, and the
+    finding said '(was the_type)', the type it is changed to."""
+    (message,) = _messages(
+        tmp_path,
+        "ban-column-type-change",
+        "CREATE TYPE visibility AS ENUM ('public', 'local');\nCREATE TABLE community (id int, seen visibility);",
+        "ALTER TYPE visibility RENAME TO visibility__;\n"
+        "CREATE TYPE visibility AS ENUM ('public', 'local', 'private');\n"
+        "ALTER TABLE community ALTER COLUMN seen TYPE visibility USING seen::text::visibility;\n"
+        "DROP TYPE visibility__;",
+    )
+    assert "(was visibility__)" in message

@@ -185,26 +185,7 @@ def observe(context: LintContext, node: Any) -> None:
     _remember_created(context, node)
     _remember_inserted(schema, node)
     if isinstance(node, ast.CreateStmt):
-        name = relation_name(node.relation)
-        schema.tables[name] = place
-        context.created_here.add(name)
-        columns = {
-            column.colname: _type_name(column.typeName)
-            for column in node.tableElts or ()
-            if isinstance(column, ast.ColumnDef) and column.colname
-        }
-        schema.columns[name] = columns
-        schema.column_types[name] = {
-            column.colname: column_type(column.typeName)
-            for column in node.tableElts or ()
-            if isinstance(column, ast.ColumnDef) and column.colname
-        }
-        # temporary tables vanish with the session: they need no policy
-        if TENANT_COLUMN in columns and getattr(node.relation, "relpersistence", "") != "t":
-            schema.tenant_tables[name] = place
-        schema.unique_columns[name] = _unique_columns(node.tableElts or ())
-        schema.primary_keys[name] = primary_key(node.tableElts or ())
-        schema.foreign_keys[name] = dict(foreign_keys(node.tableElts or ()))
+        _observe_create_table(context, node, place)
     elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
         name = relation_name(node.into.rel)
         if getattr(node.objtype, "name", "") == "OBJECT_MATVIEW":
@@ -226,6 +207,49 @@ def observe(context: LintContext, node: Any) -> None:
         schema.roles.add(node.role)
     elif isinstance(node, ast.DropStmt):
         _observe_drop(schema, node)
+    elif isinstance(node, ast.RenameStmt) and getattr(node.renameType, "name", "") in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        _observe_type_rename(schema, node)
+
+
+def _observe_create_table(context: LintContext, node: ast.CreateStmt, place: Place) -> None:
+    schema = context.schema
+    name = relation_name(node.relation)
+    schema.tables[name] = place
+    context.created_here.add(name)
+    columns = {
+        column.colname: _type_name(column.typeName)
+        for column in node.tableElts or ()
+        if isinstance(column, ast.ColumnDef) and column.colname
+    }
+    schema.columns[name] = columns
+    schema.column_types[name] = {
+        column.colname: column_type(column.typeName)
+        for column in node.tableElts or ()
+        if isinstance(column, ast.ColumnDef) and column.colname
+    }
+    # temporary tables vanish with the session: they need no policy
+    if TENANT_COLUMN in columns and getattr(node.relation, "relpersistence", "") != "t":
+        schema.tenant_tables[name] = place
+    schema.unique_columns[name] = _unique_columns(node.tableElts or ())
+    schema.primary_keys[name] = primary_key(node.tableElts or ())
+    schema.foreign_keys[name] = dict(foreign_keys(node.tableElts or ()))
+
+
+def _observe_type_rename(schema: SchemaKnowledge, node: ast.RenameStmt) -> None:
+    """``ALTER TYPE t RENAME TO t__`` (the old half of an enum swap): the columns of type t now have type t__."""
+    names = node.object if isinstance(node.object, tuple) else ()
+    old = str(getattr(names[-1], "sval", "")).lower() if names else ""
+    new = (node.newname or "").lower()
+    if not old or not new:
+        return
+    for columns in schema.columns.values():
+        for column, type_name in columns.items():
+            if type_name == old:
+                columns[column] = new
+    for types in schema.column_types.values():
+        for column, declared in types.items():
+            if declared.name == old:
+                types[column] = replace(declared, name=new)
 
 
 def _remember_inserted(schema: SchemaKnowledge, node: Any) -> None:
