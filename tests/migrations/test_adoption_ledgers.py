@@ -419,3 +419,37 @@ def test_keep_foreign_ledger_follows_up_and_down(session: Session, dsn: str, tmp
     assert cli("migrate", "up", *base, cwd=tmp_path).returncode == 0
     assert cli("migrate", "down", "--ledger-only", *base, cwd=tmp_path).returncode == 0  # forgetting follows too
     assert session.fetch_all("SELECT version, dirty FROM schema_migrations") == [(2, False)]
+
+
+def test_status_says_when_the_other_tools_ledger_is_out_of_step(session: Session, dsn: str, tmp_path: Path) -> None:
+    """After baseline and up without keep_foreign_ledger, golang-migrate's ledger still says 2: a teammate running
+    golang-migrate would apply 3 again. status says so, and how to keep the two in step."""
+    settings = settings_for(tmp_path, dsn, golang_files())
+    make_database(session, (GOLANG_MIGRATE, "INSERT INTO schema_migrations (version, dirty) VALUES (2, false)"), 2)
+    commands.migrate_baseline(settings, to=None, dry_run=False)
+    assert commands.migrate_status(settings).foreign_drift == ()  # baseline left both saying 1 and 2
+    up(settings)
+    (drift,) = commands.migrate_status(settings).foreign_drift
+    assert "golang-migrate ledger public.schema_migrations at version 2" in drift
+    assert "would apply 3 again" in drift and "keep_foreign_ledger = true" in drift
+    status = cli("migrate", "status", "--dsn", dsn, "-C", str(tmp_path), "--json", cwd=tmp_path)
+    assert json.loads(status.stdout)["foreign_drift"] == [drift]
+
+
+def test_a_ledger_kept_in_step_is_not_reported(session: Session, dsn: str, tmp_path: Path) -> None:
+    write_files(tmp_path / "migrations", golang_files())
+    (tmp_path / "tenantdb.toml").write_text("[migrations]\nkeep_foreign_ledger = true\n")
+    make_database(session, (GOLANG_MIGRATE, "INSERT INTO schema_migrations (version, dirty) VALUES (2, false)"), 2)
+    settings = load_settings(tmp_path).with_overrides(dsn=dsn)
+    commands.migrate_baseline(settings, to=None, dry_run=False)
+    up(settings)
+    assert commands.migrate_status(settings).foreign_drift == ()
+
+
+def test_a_down_the_other_ledger_does_not_know_is_reported(session: Session, dsn: str, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, dsn, golang_files())
+    make_database(session, (GOLANG_MIGRATE, "INSERT INTO schema_migrations (version, dirty) VALUES (2, false)"), 2)
+    commands.migrate_baseline(settings, to=None, dry_run=False)
+    commands.migrate_run(settings, RunRequest(direction=Direction.DOWN))
+    (drift,) = commands.migrate_status(settings).foreign_drift
+    assert "counts 2 applied" in drift

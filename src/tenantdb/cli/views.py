@@ -68,6 +68,8 @@ def show_status(report: StatusReport) -> None:
         prose(f"[bold red]broken:[/] {escape(where)}: {escape(file.reason)} (up refuses to run until it is fixed)")
     for adoption in report.adoptable:
         stdout.print(f"[bold yellow]adoptable:[/] {escape(adoption.message)}")
+    for drift in report.foreign_drift:
+        stdout.print(f"[bold yellow]out of step:[/] {escape(drift)}")
 
 
 def show_baseline(report: BaselineReport) -> None:

@@ -27,6 +27,7 @@ from tenantdb.execute import (
     StepOutcome,
     adoptable,
     baseline,
+    foreign_drift,
     migrate,
     refuse_if_adoptable,
     round_trip,
@@ -62,6 +63,7 @@ class StatusReport:
     layout: str
     rows: tuple[StatusRow, ...]
     adoptable: tuple[Adoption, ...] = ()  # other tools' ledgers found while tenantdb's ledger is empty
+    foreign_drift: tuple[str, ...] = ()  # other tools' ledgers that count other migrations applied than tenantdb's
 
     @property
     def pending(self) -> int:
@@ -82,6 +84,7 @@ class StatusReport:
             "broken": sum(1 for row in self.rows if row.broken),
             "rows": [_status_row(row) for row in self.rows],
             "adoptable": list(self.adoptable),
+            "foreign_drift": list(self.foreign_drift),
         }
 
 
@@ -127,6 +130,7 @@ def migrate_status(settings: Settings) -> StatusReport:
             applied = applied_migrations(session, source.source)
             rows += status(source, applied, interrupted_versions(session, source.source))
         found = adoptable(session, project, settings.foreign_ledger) if project else ()
+        drift = foreign_drift(session, project, settings.foreign_ledger) if project and not found else ()
         database = session.database
     return StatusReport(  # the project's directory, never a module's package path
         database=database,
@@ -134,6 +138,7 @@ def migrate_status(settings: Settings) -> StatusReport:
         layout=project.layout if project else "none",
         rows=tuple(rows),
         adoptable=found,
+        foreign_drift=drift,
     )
 
 

@@ -1,6 +1,6 @@
 """Executing plans: the runner, lock-timeout retries, the journal, and whole runs."""
 
-from tenantdb.execute.baseline import BASELINE_EVENT, adoptable, baseline, refuse_if_adoptable
+from tenantdb.execute.baseline import BASELINE_EVENT, adoptable, baseline, foreign_drift, refuse_if_adoptable
 from tenantdb.execute.engine import RunRequest, accept_changed, migrate, migrate_locked, runner_lock
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.retry import Backoff, LockRetry, LockWait, with_lock_retries
@@ -24,6 +24,7 @@ __all__ = [
     "adoptable",
     "baseline",
     "first_difference",
+    "foreign_drift",
     "migrate",
     "migrate_locked",
     "refuse_if_adoptable",

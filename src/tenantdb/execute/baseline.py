@@ -24,7 +24,7 @@ from tenantdb.execute.engine import runner_lock
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.migrations import MigrationSet, Version
 from tenantdb.migrations.foreign_ledgers import read_foreign_ledgers
-from tenantdb.plan import Adoption, choose_ledger, plan_adoption
+from tenantdb.plan import Adoption, choose_ledger, ledger_drift, plan_adoption
 
 BASELINE_EVENT = EventKind.BASELINE
 
@@ -38,6 +38,16 @@ def adoptable(session: Session, migrations: MigrationSet, foreign_table: str | N
         return ()
     ledgers = [ledger for ledger in read_foreign_ledgers(session, foreign_table) if not ledger.empty]
     return tuple(plan_adoption(migrations, ledger, (), None) for ledger in ledgers)
+
+
+def foreign_drift(session: Session, migrations: MigrationSet, foreign_table: str | None = None) -> tuple[str, ...]:
+    """Once tenantdb keeps the ledger, each other tool's ledger that counts other migrations applied (it would run
+    some again, or counts applied what tenantdb rolled back), as one line each; empty while tenantdb has none."""
+    recorded = [row.version for row in applied_migrations(session, migrations.source)]
+    if not recorded:
+        return ()
+    found = (ledger_drift(migrations, ledger, recorded) for ledger in read_foreign_ledgers(session, foreign_table))
+    return tuple(line for line in found if line is not None)
 
 
 def refuse_if_adoptable(session: Session, migrations: MigrationSet, foreign_table: str | None = None) -> None:

@@ -1,6 +1,6 @@
 """Pure planning over a migration set and the applied ledger."""
 
-from tenantdb.plan.adoption import Adoption, choose_ledger, plan_adoption
+from tenantdb.plan.adoption import Adoption, choose_ledger, ledger_drift, plan_adoption
 from tenantdb.plan.planner import (
     MigrationState,
     Plan,
@@ -20,6 +20,7 @@ __all__ = [
     "Step",
     "check_unchanged",
     "choose_ledger",
+    "ledger_drift",
     "plan_adoption",
     "plan_down",
     "plan_up",

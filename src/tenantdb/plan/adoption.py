@@ -105,6 +105,37 @@ def _up_to(migrations: MigrationSet, to: Version) -> list[Version]:
     return [version for version in migrations.versions if version <= target]
 
 
+_FOLLOWED = frozenset({ForeignTool.GOLANG_MIGRATE, ForeignTool.DBMATE, ForeignTool.DIESEL, ForeignTool.GOOSE})
+"""The tools whose ledger ``[migrations] keep_foreign_ledger`` writes (Flyway's and Alembic's are left alone)."""
+
+
+def ledger_drift(migrations: MigrationSet, ledger: ForeignLedger, recorded: Sequence[str]) -> str | None:
+    """One line when another tool's ``ledger`` counts other migrations applied than tenantdb's ledger (``recorded``):
+    what that tool would apply again, what it counts applied that tenantdb rolled back. None when they agree."""
+    if not ledger.tool.maps_to_files or ledger.empty:
+        return None
+    named, _unknown = _named_by(migrations, ledger)
+    theirs = set(named)
+    ours = {version for text in recorded if (version := _version(migrations, text)) is not None}
+    again = sorted(ours - theirs)
+    stale = sorted(theirs - ours)
+    if not again and not stale:
+        return None
+    label = ledger.tool.label
+    parts = []
+    if again:
+        parts.append(f"{label} would apply {', '.join(v.text for v in again)} again")
+    if stale:
+        parts.append(f"it counts {', '.join(v.text for v in stale)} applied, which tenantdb's ledger does not")
+    remedy = (
+        "set [migrations] keep_foreign_ledger = true to keep it in step with every later step, or drop it once "
+        f"nobody runs {label}"
+        if ledger.tool in _FOLLOWED
+        else f"tenantdb does not write {label}'s ledger: stop running {label} on this database"
+    )
+    return f"{ledger.describe()} is out of step with tenantdb's ledger: {'; '.join(parts)} ({remedy})"
+
+
 def _named_by(migrations: MigrationSet, ledger: ForeignLedger) -> tuple[list[Version], list[str]]:
     chosen: set[Version] = set()
     unknown: list[str] = []
