@@ -10,7 +10,9 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from tenantdb.config import RunnerSettings, load_settings
 from tenantdb.db import Session
@@ -128,3 +130,19 @@ class InterruptAfter(SilentObserver):
     def statement_finished(self, migration: Migration, index: int, statement: Statement) -> None:
         if str(migration.version) == self.version and index == self.index:
             raise KeyboardInterrupt
+
+
+def leave_detach_pending(dsn: str, table: str, partition: str) -> None:
+    """``DETACH PARTITION ... CONCURRENTLY`` cancelled while it waits for an older snapshot: the partition is left
+    pending detach, as an interrupted run leaves it."""
+    with psycopg.connect(dsn, autocommit=True) as old, psycopg.connect(dsn, autocommit=True) as detaching:
+        old.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        old.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))  # the detach waits for it
+        detaching.execute("SET statement_timeout = '300ms'")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            detaching.execute(
+                sql.SQL("ALTER TABLE {} DETACH PARTITION {} CONCURRENTLY").format(
+                    sql.Identifier(table), sql.Identifier(partition)
+                )
+            )
+        old.execute("ROLLBACK")

@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from tenantdb.db import Session, connect
-from tenantdb.migrations import load_migrations
+from tenantdb.migrations import MigrationSet, load_migrations
 from tests.helpers import down, up, with_runner, write_files
 
 WAITS = with_runner(lock_timeout_start=timedelta(seconds=5), lock_timeout=timedelta(seconds=5))
@@ -47,15 +47,18 @@ def _while_a_write_is_in_flight(dsn: str, write: str, run: Callable[[], None]) -
         assert not worker.is_alive()
 
 
-def test_a_value_written_while_the_drop_column_waited_is_archived(session: Session, dsn: str, tmp_path: Path) -> None:
-    migrations = load_migrations(write_files(tmp_path, {k: v for k, v in FILES.items() if k < "0003"}))
-    up(session, migrations, WAITS)
-
-    def drop_column() -> None:
+def _rolled_back_while_a_write_is_in_flight(dsn: str, migrations: MigrationSet, write: str) -> None:
+    def roll_back() -> None:
         with connect(dsn) as other:
             down(other, migrations, WAITS)
 
-    _while_a_write_is_in_flight(dsn, "UPDATE notes SET tag = 'new' WHERE id = 1", drop_column)
+    _while_a_write_is_in_flight(dsn, write, roll_back)
+
+
+def test_a_value_written_while_the_drop_column_waited_is_archived(session: Session, dsn: str, tmp_path: Path) -> None:
+    migrations = load_migrations(write_files(tmp_path, {k: v for k, v in FILES.items() if k < "0003"}))
+    up(session, migrations, WAITS)
+    _rolled_back_while_a_write_is_in_flight(dsn, migrations, "UPDATE notes SET tag = 'new' WHERE id = 1")
     up(session, migrations, WAITS)  # re-applying restores the archived column
     assert session.fetch_value("SELECT tag FROM notes WHERE id = 1") == "new"
 
@@ -63,12 +66,7 @@ def test_a_value_written_while_the_drop_column_waited_is_archived(session: Sessi
 def test_a_row_inserted_while_the_drop_table_waited_is_archived(session: Session, dsn: str, tmp_path: Path) -> None:
     migrations = load_migrations(write_files(tmp_path, {k: v for k, v in FILES.items() if k < "0002"}))
     up(session, migrations, WAITS)
-
-    def drop_table() -> None:
-        with connect(dsn) as other:
-            down(other, migrations, WAITS)
-
-    _while_a_write_is_in_flight(dsn, "INSERT INTO notes VALUES (101, 'late')", drop_table)
+    _rolled_back_while_a_write_is_in_flight(dsn, migrations, "INSERT INTO notes VALUES (101, 'late')")
     up(session, migrations, WAITS)
     assert session.fetch_value("SELECT body FROM notes WHERE id = 101") == "late"
 

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
-import pytest
-
 from tenantdb.db import JournalKey, JournalState, Session, journal_mark
 from tenantdb.migrations import Direction, Version, load_migrations
-from tests.helpers import down, event_kinds, ledger_versions, up, write_files
+from tests.helpers import down, event_kinds, leave_detach_pending, ledger_versions, up, write_files
 
 FILES = {
     "0001_items.sql": "-- migrate:up\nCREATE TABLE items (id int);\n-- migrate:down\nDROP TABLE items;\n",
@@ -86,13 +83,7 @@ def test_an_interrupted_detach_left_pending_is_finalized(session: Session, dsn: 
     journal_mark(
         session, DETACH_KEY, 0, PARTITIONS["0002_detach.sql"].splitlines()[1].rstrip(";"), JournalState.STARTED
     )
-    with psycopg.connect(dsn, autocommit=True) as old, psycopg.connect(dsn, autocommit=True) as detaching:
-        old.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        old.execute("SELECT count(*) FROM events")  # a snapshot the detach's second phase waits for
-        detaching.execute("SET statement_timeout = '300ms'")
-        with pytest.raises(psycopg.errors.QueryCanceled):
-            detaching.execute("ALTER TABLE events DETACH PARTITION events_old CONCURRENTLY")
-        old.execute("ROLLBACK")
+    leave_detach_pending(dsn, "events", "events_old")
     assert _partition_of_events(session) == [("events_old", True)]
     up(session, migrations)
     assert ledger_versions(session) == ["0001", "0002"]

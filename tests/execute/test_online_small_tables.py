@@ -20,7 +20,7 @@ from tenantdb.db import Session, connect
 from tenantdb.errors import ConfigError, MigrationFailed
 from tenantdb.execute import RunRequest, migrate
 from tenantdb.execute.preview import preview
-from tenantdb.migrations import Direction, ExecutionMode, load_migrations
+from tenantdb.migrations import Direction, ExecutionMode, MigrationSet, load_migrations
 from tests.helpers import FAST, InterruptAfter, event_kinds, ledger_versions, up, with_runner, write_files
 
 SETUP = """-- migrate:up
@@ -91,12 +91,11 @@ def test_an_unrelated_long_transaction_does_not_hold_a_small_tables_index(dsn: s
             release.cancel()
 
 
-def test_an_interrupted_rewritten_run_resumes_rewritten_on_a_small_table(dsn: str, tmp_path: Path) -> None:
-    """A run that rewrote (the threshold was lower, or the table larger) and was interrupted is resumed as it was
-    journaled; running the statement as written would add the column a second time."""
+def _interrupted_after_the_first_rewritten_statement(dsn: str, tmp_path: Path) -> MigrationSet:
+    """0002 (ADD COLUMN with a CHECK, on the small table) rewritten online (threshold 0) and interrupted after its
+    first statement: its journal says the column was added."""
     change = "-- migrate:up\nALTER TABLE small ADD COLUMN b int DEFAULT 0, ADD CONSTRAINT b_check CHECK (b >= 0);\n"
-    files = {"0001_setup.sql": SETUP, "0002_change.sql": change}
-    migrations = load_migrations(write_files(tmp_path, files))
+    migrations = load_migrations(write_files(tmp_path, {"0001_setup.sql": SETUP, "0002_change.sql": change}))
     with connect(dsn) as session:
         up(session, migrations, DEFAULT, target=migrations.migrations[0].version)
         with pytest.raises(KeyboardInterrupt):
@@ -107,6 +106,13 @@ def test_an_interrupted_rewritten_run_resumes_rewritten_on_a_small_table(dsn: st
                 RunRequest(direction=Direction.UP),
                 InterruptAfter("0002", 0),
             )
+    return migrations
+
+
+def test_an_interrupted_rewritten_run_resumes_rewritten_on_a_small_table(dsn: str, tmp_path: Path) -> None:
+    """A run that rewrote (the threshold was lower, or the table larger) and was interrupted is resumed as it was
+    journaled; running the statement as written would add the column a second time."""
+    migrations = _interrupted_after_the_first_rewritten_statement(dsn, tmp_path)
     with connect(dsn) as session:
         result = up(session, migrations, DEFAULT)
         assert result.steps[0].resumed_at == 1
@@ -132,19 +138,7 @@ def test_plan_shows_what_the_runner_will_do(dsn: str, tmp_path: Path) -> None:
 
 def test_plan_shows_an_interrupted_rewritten_run_resuming_rewritten(dsn: str, tmp_path: Path) -> None:
     """The runner keeps the rewrite of a migration with a journal whatever the table's size: plan says so too."""
-    change = "-- migrate:up\nALTER TABLE small ADD COLUMN b int DEFAULT 0, ADD CONSTRAINT b_check CHECK (b >= 0);\n"
-    files = {"0001_setup.sql": SETUP, "0002_change.sql": change}
-    migrations = load_migrations(write_files(tmp_path, files))
-    with connect(dsn) as session:
-        up(session, migrations, DEFAULT, target=migrations.migrations[0].version)
-        with pytest.raises(KeyboardInterrupt):
-            migrate(
-                session,
-                migrations,
-                with_runner(online_min_size=0),
-                RunRequest(direction=Direction.UP),
-                InterruptAfter("0002", 0),
-            )
+    migrations = _interrupted_after_the_first_rewritten_statement(dsn, tmp_path)
     with connect(dsn) as session:
         (planned,) = preview(session, migrations, DEFAULT).migrations
         assert planned.rewrites, "the rerun resumes the journaled rewrite"

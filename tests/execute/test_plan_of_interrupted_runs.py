@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tenantdb.db import JournalKey, JournalState, Session, journal_mark
 from tenantdb.errors import DatabaseError
 from tenantdb.execute.preview import MigrationPreview, preview
 from tenantdb.migrations import Direction, MigrationSet, Version, load_migrations
-from tests.helpers import FAST, ledger_versions, up, write_files
+from tests.helpers import FAST, leave_detach_pending, ledger_versions, up, write_files
 
 INDEX = {
     "0001_items.sql": "-- migrate:up\nCREATE TABLE items (id int);\nINSERT INTO items VALUES (1), (1), (2);\n",
@@ -74,13 +73,7 @@ def test_a_detach_that_finished_before_the_cut_is_not_run_again(session: Session
 
 def test_a_detach_left_pending_is_shown_completed_with_finalize(session: Session, dsn: str, tmp_path: Path) -> None:
     migrations = _interrupted(session, tmp_path, PARTITIONS)
-    with psycopg.connect(dsn, autocommit=True) as old, psycopg.connect(dsn, autocommit=True) as detaching:
-        old.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        old.execute("SELECT count(*) FROM events")  # a snapshot the detach's second phase waits for
-        detaching.execute("SET statement_timeout = '300ms'")
-        with pytest.raises(psycopg.errors.QueryCanceled):
-            detaching.execute("ALTER TABLE events DETACH PARTITION events_old CONCURRENTLY")
-        old.execute("ROLLBACK")
+    leave_detach_pending(dsn, "events", "events_old")
     (statement,) = _planned(session, migrations).statements
     assert statement.error is None, statement.error
     assert any("FINALIZE" in repair for repair in statement.repairs)
