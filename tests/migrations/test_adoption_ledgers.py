@@ -453,3 +453,12 @@ def test_a_down_the_other_ledger_does_not_know_is_reported(session: Session, dsn
     commands.migrate_run(settings, RunRequest(direction=Direction.DOWN))
     (drift,) = commands.migrate_status(settings).foreign_drift
     assert "counts 2 applied" in drift
+
+
+def test_a_ledger_naming_none_of_the_files_is_another_applications(session: Session, dsn: str, tmp_path: Path) -> None:
+    """A Rails app's schema_migrations (one text column, like dbmate's) in the same database: not out of step."""
+    settings = settings_for(tmp_path, dsn, native_files(("0001", "0002", "0003")))
+    make_database(session, (DBMATE, "INSERT INTO schema_migrations VALUES ('20190101000000')"), 0)
+    commands.migrate_baseline(settings, to=Version.parse("0"), dry_run=False)
+    up(settings)
+    assert commands.migrate_status(settings).foreign_drift == ()

@@ -115,6 +115,8 @@ def ledger_drift(migrations: MigrationSet, ledger: ForeignLedger, recorded: Sequ
     if not ledger.tool.maps_to_files or ledger.empty:
         return None
     named, _unknown = _named_by(migrations, ledger)
+    if not named:  # a ledger naming none of these files is another application's (Rails' schema_migrations)
+        return None
     theirs = set(named)
     ours = {version for text in recorded if (version := _version(migrations, text)) is not None}
     again = sorted(ours - theirs)
