@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,8 +22,8 @@ import psycopg
 import pytest
 
 from tenantdb.db import LockBlocker, connect, lock_blockers
-from tenantdb.errors import LockTimeoutExhausted
-from tenantdb.execute.retry import LockWait
+from tenantdb.errors import DatabaseError, LockTimeoutExhausted
+from tenantdb.execute.retry import Backoff, LockWait, with_lock_retries
 from tests.crash import CrashableCluster, crashable_cluster
 from tests.helpers import ledger_versions, load, up, with_runner, write_files
 
@@ -127,3 +128,16 @@ def test_a_long_transaction_beside_the_autovacuum_keeps_the_wait_short() -> None
     wait = LockWait(start=timedelta(milliseconds=25), ceiling=timedelta(milliseconds=500))
     wait.timed_out([_blocker(30.0, timedelta(seconds=1)), _blocker(60.0)])
     assert wait.current == timedelta(milliseconds=25)
+
+
+def test_giving_up_behind_a_wraparound_vacuum_says_to_let_it_finish() -> None:
+    """PostgreSQL never cancels an anti-wraparound autovacuum: waiting longer or retrying sooner does not help."""
+    blocker = replace(_blocker(600.0), query="autovacuum: VACUUM public.events (to prevent wraparound)")
+
+    def blocked() -> None:
+        raise DatabaseError("canceling statement due to lock timeout", sqlstate="55P03")
+
+    backoff = Backoff(base=timedelta(milliseconds=1), cap=timedelta(milliseconds=1), budget=timedelta(milliseconds=1))
+    with pytest.raises(LockTimeoutExhausted) as gave_up:
+        with_lock_retries(blocked, backoff, blockers=lambda: [blocker])
+    assert "wraparound" in (gave_up.value.hint or "") and "let it finish" in (gave_up.value.hint or "")

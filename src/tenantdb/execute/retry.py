@@ -155,6 +155,21 @@ def in_the_way(blockers: Sequence[LockBlocker]) -> str:
     return f"; in the way: {named}{more}"
 
 
+def give_up_hint(blockers: Sequence[LockBlocker]) -> str:
+    """What to do when the retry budget is spent behind ``blockers``."""
+    if any(
+        blocker.query.startswith("autovacuum:") and "(to prevent wraparound)" in blocker.query for blocker in blockers
+    ):
+        return (
+            "an autovacuum that prevents transaction-id wraparound holds the table, and PostgreSQL never cancels one: "
+            "let it finish (pg_stat_progress_vacuum shows how far it is), then run the same command again"
+        )
+    return (
+        "a long transaction holds a conflicting lock (see pg_stat_activity); retry later "
+        "or raise [runner] lock_retry_budget"
+    )
+
+
 def with_lock_retries(
     action: Callable[[], T],
     backoff: Backoff,
@@ -186,8 +201,7 @@ def with_lock_retries(
                 raise LockTimeoutExhausted(
                     f"gave up after {attempt + 1} attempts in {spent:.1f}s{waits}: {error.message}{in_the_way(found)}",
                     sqlstate=error.sqlstate,
-                    hint="a long transaction holds a conflicting lock (see pg_stat_activity); retry later "
-                    "or raise [runner] lock_retry_budget",
+                    hint=give_up_hint(found),
                 ) from error
             if on_retry is not None:
                 on_retry(LockRetry(attempt=attempt + 1, waited=waited, delay=delay, error=error, blockers=found))
