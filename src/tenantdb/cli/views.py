@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -307,6 +308,11 @@ def _size(size: tuple[int, int | None], unanalyzed: bool) -> str:
     )
 
 
+def _duration(value: timedelta) -> str:
+    milliseconds = round(value.total_seconds() * 1000)
+    return f"{milliseconds} ms" if milliseconds < 1000 else f"{milliseconds / 1000:g} s"
+
+
 def show_plan(report: PlanReport) -> None:
     preview = report.preview
     if not preview.migrations:
@@ -337,6 +343,10 @@ def show_plan(report: PlanReport) -> None:
             ]
             if statement.outside_transaction:
                 effects.append("runs outside a transaction")
+            if statement.stopped:
+                effects.append(f"[yellow]stopped after {_duration(preview.statement_timeout)}[/]")
+            if statement.skipped:
+                effects.append("[dim]not previewed: a statement before it was stopped[/]")
             if statement.done_before:
                 effects.append("[dim]done by the interrupted run: the rerun resumes after it[/]")
             effects += [f"[cyan]{escape(repair)}[/]" for repair in statement.repairs]
@@ -351,6 +361,13 @@ def show_plan(report: PlanReport) -> None:
         style = {"error": "bold red", "warning": "yellow"}.get(finding.severity, "cyan")
         where = f"{finding.path.name if finding.path else ''}:{finding.line}"
         prose(f"[{style}]{finding.severity}[/] {escape(where)} [bold]{finding.rule}[/]: {escape(finding.message)}")
+    if preview.stopped_at is not None:
+        prose(
+            f"[yellow]the preview stopped at {escape(preview.stopped_at)}[/]: that statement was stopped after "
+            f"{_duration(preview.statement_timeout)} (its locks released) and the statements after it were not "
+            "previewed, since each statement holds its locks on the live tables until the preview ends. Raise "
+            "--statement-timeout (0: no limit) to preview further, at a quiet time."
+        )
     verdict = "[green]ok[/]" if report.ok else "[red]problems found[/]"
     prose(
         f"{len(preview.migrations)} pending migration(s), {preview.errors} failing statement(s), "

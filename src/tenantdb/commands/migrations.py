@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from tenantdb.execute import (
     refuse_if_adoptable,
     round_trip,
 )
-from tenantdb.execute.preview import Preview, preview
+from tenantdb.execute.preview import PLAN_STATEMENT_TIMEOUT, Preview, preview
 from tenantdb.lint import Finding, lint_migrations
 from tenantdb.migrations import (
     PROJECT_SOURCE,
@@ -295,12 +296,13 @@ class PlanReport:
         return self.preview.errors == 0 and not any(f.severity == "error" for f in self.findings)
 
 
-def plan(settings: Settings) -> PlanReport:
-    """Preview the pending migrations on the target database in a rolled-back transaction, and lint them."""
+def plan(settings: Settings, *, statement_timeout: timedelta = PLAN_STATEMENT_TIMEOUT) -> PlanReport:
+    """Preview the pending migrations on the target database in a rolled-back transaction, and lint them; a
+    statement that runs longer than ``statement_timeout`` ends the preview."""
     sources = load_sources(settings)
     with open_session(settings, "plan") as session:
         _refuse_if_adoptable(session, sources, settings)  # up would refuse: previewing what already ran misleads
-        result = preview(session, sources, settings.runner)
+        result = preview(session, sources, settings.runner, statement_timeout=statement_timeout)
         version = session.server_version
     pending = {m.path for m in result.migrations}
     migrations = [m for source in sources for m in source]

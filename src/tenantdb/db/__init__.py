@@ -100,6 +100,7 @@ from tenantdb.db.scratch import ScratchDatabase, create_scratch_database, drop_d
 from tenantdb.db.session import (
     DEADLOCK_DETECTED,
     LOCK_NOT_AVAILABLE,
+    QUERY_CANCELED,
     Session,
     is_lock_timeout,
     runner_identity,
@@ -132,6 +133,7 @@ from tenantdb.db.state import (
 __all__ = [
     "DEADLOCK_DETECTED",
     "LOCK_NOT_AVAILABLE",
+    "QUERY_CANCELED",
     "SAAS_EXTENSIONS",
     "AppliedMigration",
     "ArchiveEntry",

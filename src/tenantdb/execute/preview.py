@@ -26,10 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 from tenantdb.config import RunnerSettings
 from tenantdb.db import (
+    QUERY_CANCELED,
     JournalKey,
     JournalState,
     LockSample,
@@ -50,6 +52,11 @@ from tenantdb.plan import plan_up
 from tenantdb.sql import Rewrite, Statement
 from tenantdb.sql.locks import documented_locks
 from tenantdb.sql.preview import outside_statement
+
+PLAN_STATEMENT_TIMEOUT = timedelta(seconds=5)
+"""How long one statement may run in the preview. Each holds its locks on the live tables until the preview rolls
+back (a stand-in ``CREATE INDEX`` blocks writes for its whole build, a type change everything for its rewrite), so a
+statement that runs longer is stopped and the preview ends there, rather than stall production for minutes."""
 
 # modes that conflict with ROW EXCLUSIVE: while one is held or waited for, no row can be written
 WRITE_BLOCKING = frozenset({"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"})
@@ -106,6 +113,8 @@ class StatementPreview:
     if_existing: tuple[IfExisting, ...] = ()  # tables created earlier in the run, as if they existed with data
     outside_transaction: bool = False
     done_before: bool = False  # run by an interrupted run (its journal says so): the rerun starts after it
+    stopped: bool = False  # ran longer than the preview's statement_timeout: stopped, its locks released
+    skipped: bool = False  # after a stopped statement: not previewed
     repairs: tuple[str, ...] = ()  # what the rerun of an interrupted run does first, or instead
     error: str | None = None
     sqlstate: str | None = None
@@ -128,30 +137,58 @@ class MigrationPreview:
 class Preview:
     database: str
     migrations: tuple[MigrationPreview, ...]
+    statement_timeout: timedelta = field(default_factory=lambda: PLAN_STATEMENT_TIMEOUT)
+    stopped_at: str | None = None  # ``file:line`` of the statement that ran too long; nothing after it was previewed
 
     @property
     def errors(self) -> int:
         return sum(migration.errors for migration in self.migrations)
 
 
-def preview(session: Session, migrations: MigrationSet | Sequence[MigrationSet], settings: RunnerSettings) -> Preview:
-    """Preview every pending migration of every source on ``session``'s database; changes nothing."""
+def preview(
+    session: Session,
+    migrations: MigrationSet | Sequence[MigrationSet],
+    settings: RunnerSettings,
+    *,
+    statement_timeout: timedelta = PLAN_STATEMENT_TIMEOUT,
+) -> Preview:
+    """Preview every pending migration of every source on ``session``'s database; changes nothing. A statement
+    that runs longer than ``statement_timeout`` is stopped and the preview ends there (see
+    :data:`PLAN_STATEMENT_TIMEOUT`)."""
     sets = [migrations] if isinstance(migrations, MigrationSet) else list(migrations)
     steps = [step for source in sets for step in plan_up(source, applied_migrations(session, source.source)).steps]
     results: list[MigrationPreview] = []
-    session.begin(lock_timeout=settings.lock_timeout, statement_timeout=settings.statement_timeout)
+    stopped_at: str | None = None
+    session.begin(lock_timeout=settings.lock_timeout, statement_timeout=statement_timeout)
     try:
         existing = frozenset(relation_states(session))  # what the run starts from; the rest it creates
         journals = state_exists(session)  # no tenantdb state yet: no interrupted run either
         for step in steps:
-            results.append(_preview_migration(session, step.migration, settings, existing, journals=journals))
+            migration = _preview_migration(
+                session, step.migration, settings, existing, journals=journals, skip=stopped_at is not None
+            )
+            stopped = next((statement for statement in migration.statements if statement.stopped), None)
+            if stopped is not None:
+                stopped_at = f"{step.migration.up.path.name}:{stopped.line}"
+            results.append(migration)
     finally:
         session.rollback()
-    return Preview(database=session.database, migrations=tuple(results))
+    return Preview(
+        database=session.database,
+        migrations=tuple(results),
+        statement_timeout=statement_timeout,
+        stopped_at=stopped_at,
+    )
 
 
 def _preview_migration(
-    session: Session, migration: Migration, settings: RunnerSettings, existing: frozenset[str], *, journals: bool
+    session: Session,
+    migration: Migration,
+    settings: RunnerSettings,
+    existing: frozenset[str],
+    *,
+    journals: bool,
+    skip: bool = False,
 ) -> MigrationPreview:
     """The runner's own statements: its online rewrites (those of an interrupted run resumed as journaled), with
     the statements that run's journal marks done shown as such and not run again."""
@@ -161,10 +198,14 @@ def _preview_migration(
     if settings.online:
         statements, rewrites = resumable_rewrite(session, key, statements, settings.online_min_size, journals=journals)
     entries = journal_entries(session, key) if journals else {}
-    previews = [
-        _rerun_preview(session, statement, existing, entries[index].state if index in entries else None)
-        for index, statement in enumerate(statements)
-    ]
+    previews: list[StatementPreview] = []
+    for index, statement in enumerate(statements):
+        if skip:  # a statement before it ran too long: what follows would build on what it did not finish
+            previews.append(StatementPreview(line=statement.line, statement=statement.text, skipped=True))
+            continue
+        found = _rerun_preview(session, statement, existing, entries[index].state if index in entries else None)
+        skip = found.stopped
+        previews.append(found)
     return MigrationPreview(
         version=str(migration.version),
         name=migration.name,
@@ -228,7 +269,9 @@ def _preview_statement(session: Session, statement: Statement, existing: frozens
     try:
         session.run_script(text)
     except DatabaseError as error:
-        session.execute("ROLLBACK TO SAVEPOINT tenantdb_preview")
+        session.execute("ROLLBACK TO SAVEPOINT tenantdb_preview")  # its locks go with it
+        if error.sqlstate == QUERY_CANCELED:
+            return StatementPreview(line=statement.line, statement=statement.text, stopped=True)
         return StatementPreview(
             line=statement.line, statement=statement.text, error=error.message, sqlstate=error.sqlstate
         )
