@@ -108,7 +108,7 @@ def test_archive_purge_suggests_only_units_it_accepts_and_counts_copies_in_engli
         assert output.strip() == "purged 0 archive copies"
 
 
-STATUS_KEYS = {"database", "directory", "layout", "pending", "broken", "rows", "adoptable"}
+STATUS_KEYS = {"database", "directory", "layout", "pending", "broken", "rows", "adoptable", "foreign_drift"}
 ROW_KEYS = {"source", "version", "name", "state", "statements_done", "path", "checksum", "error", "applied"}
 APPLIED_KEYS = {"checksum", "applied_by", "host", "started_at", "finished_at", "duration_ms", "execution_mode",
                 "statements_total", "statements_done", "note"}  # fmt: skip
