@@ -1,4 +1,8 @@
-"""Repairs before a concurrent index build or drop runs again: what an interrupted or timed-out one left behind."""
+"""Repairs before a statement outside a transaction runs again: what an interrupted or timed-out one left behind.
+
+:func:`cut_off` and :func:`invalid_leftovers` only read, so ``tenantdb plan`` shows what the rerun will find; the
+runner acts on them (:func:`already_done`, :func:`drop_invalid_leftovers`).
+"""
 
 from __future__ import annotations
 
