@@ -126,12 +126,15 @@ def migrate_status(settings: Settings) -> StatusReport:
     sources = load_sources(settings, keep_broken=True)  # a broken file is shown with the rest, not a refusal
     rows: list[StatusRow] = []
     project = _project(sources)
+    recorded: list[str] = []  # the project's versions in tenantdb's ledger
     with open_session(settings, "status") as session:
         for source in sources:
             applied = applied_migrations(session, source.source)
             rows += status(source, applied, interrupted_versions(session, source.source))
+            if source is project:
+                recorded = [row.version for row in applied]
         found = adoptable(session, project, settings.foreign_ledger) if project else ()
-        drift = foreign_drift(session, project, settings.foreign_ledger) if project and not found else ()
+        drift = foreign_drift(session, project, recorded, settings.foreign_ledger) if project and not found else ()
         database = session.database
     return StatusReport(  # the project's directory, never a module's package path
         database=database,

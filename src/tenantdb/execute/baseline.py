@@ -6,6 +6,7 @@ they came from; one transaction writes them with a ``baseline`` event, under the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from tenantdb.config import RunnerSettings
@@ -40,10 +41,12 @@ def adoptable(session: Session, migrations: MigrationSet, foreign_table: str | N
     return tuple(plan_adoption(migrations, ledger, (), None) for ledger in ledgers)
 
 
-def foreign_drift(session: Session, migrations: MigrationSet, foreign_table: str | None = None) -> tuple[str, ...]:
-    """Once tenantdb keeps the ledger, each other tool's ledger that counts other migrations applied (it would run
-    some again, or counts applied what tenantdb rolled back), as one line each; empty while tenantdb has none."""
-    recorded = [row.version for row in applied_migrations(session, migrations.source)]
+def foreign_drift(
+    session: Session, migrations: MigrationSet, recorded: Sequence[str], foreign_table: str | None = None
+) -> tuple[str, ...]:
+    """Once tenantdb keeps the ledger (``recorded``: the versions it has of ``migrations``), each other tool's ledger
+    that counts other migrations applied (it would run some again, or counts applied what tenantdb rolled back), as
+    one line each; empty while tenantdb has none."""
     if not recorded:
         return ()
     found = (ledger_drift(migrations, ledger, recorded) for ledger in read_foreign_ledgers(session, foreign_table))

@@ -51,7 +51,7 @@ from tenantdb.migrations import Direction, Migration, MigrationSet
 from tenantdb.plan import plan_up
 from tenantdb.sql import Rewrite, Statement
 from tenantdb.sql.locks import documented_locks
-from tenantdb.sql.preview import outside_statement
+from tenantdb.sql.preview import OutsideStatement, outside_statement
 
 PLAN_STATEMENT_TIMEOUT = timedelta(seconds=5)
 """How long one statement may run in the preview. Each holds its locks on the live tables until the preview rolls
@@ -225,7 +225,7 @@ def _rerun_preview(
         return StatementPreview(line=statement.line, statement=statement.text, done_before=True)
     outside = outside_statement(statement)
     if outside is None:
-        return _preview_statement(session, statement, existing)
+        return _preview_statement(session, statement, existing, outside)
     documented = _documented(outside.lock, outside.table, ())
     found = cut_off(session, statement) if journaled is JournalState.STARTED else None
     if found is not None:
@@ -239,7 +239,7 @@ def _rerun_preview(
         )
     leftovers = invalid_leftovers(session, statement)
     if not leftovers:
-        return _preview_statement(session, statement, existing)
+        return _preview_statement(session, statement, existing, outside)
     repairs = tuple(
         f"first drops the INVALID index {index.schema}.{index.name} an interrupted or failed build left"
         " (DROP INDEX CONCURRENTLY)"
@@ -251,11 +251,12 @@ def _rerun_preview(
         return StatementPreview(
             line=statement.line, statement=statement.text, locks=documented, outside_transaction=True, repairs=repairs
         )
-    return replace(_preview_statement(session, statement, existing), repairs=repairs)
+    return replace(_preview_statement(session, statement, existing, outside), repairs=repairs)
 
 
-def _preview_statement(session: Session, statement: Statement, existing: frozenset[str]) -> StatementPreview:
-    outside = outside_statement(statement)
+def _preview_statement(
+    session: Session, statement: Statement, existing: frozenset[str], outside: OutsideStatement | None
+) -> StatementPreview:
     text = outside.stand_in if outside else statement.text
     if outside is not None and text is None:
         return StatementPreview(line=statement.line, statement=statement.text, outside_transaction=True)

@@ -15,7 +15,7 @@ from tenantdb.execute.archiving import archive_before
 from tenantdb.execute.event_log import record_step_event
 from tenantdb.execute.observer import Observer
 from tenantdb.execute.restoring import Restorer
-from tenantdb.execute.retry import Backoff, LockRetry, LockWait, blockers_of, with_lock_retries
+from tenantdb.execute.retry import Backoff, LockRetry, LockWait, blockers_of, give_up_hint, with_lock_retries
 from tenantdb.migrations import Direction, Migration, Script
 from tenantdb.migrations.foreign_ledgers import ForeignLedger
 from tenantdb.plan import Step
@@ -137,9 +137,7 @@ class StepRun:
         exhausted = LockTimeoutExhausted(
             f"{self.migration.label} ({self.step.direction}){where}: {error.message}",
             sqlstate=error.sqlstate,
-            hint=error.hint
-            or "a long transaction holds a conflicting lock (see pg_stat_activity); retry later "
-            "or raise [runner] lock_retry_budget",
+            hint=error.hint or give_up_hint(()),
         )
         self.session.rollback()
         with suppress(TenantdbError):  # the connection is gone; the error itself still reaches the user
