@@ -130,6 +130,14 @@ class DatabaseError(TenantdbError):
         return super().details(name) | {"sqlstate": self.sqlstate}
 
 
+class StatementFailed(DatabaseError):
+    """PostgreSQL refused one of several statements sent together; ``index`` says which (0: the first)."""
+
+    def __init__(self, error: DatabaseError, index: int) -> None:
+        super().__init__(error.message, sqlstate=error.sqlstate, hint=error.hint, remedy=error.remedy)
+        self.index = index
+
+
 class ConnectionFailed(DatabaseError):
     """The server cannot be reached or refused the login."""
 

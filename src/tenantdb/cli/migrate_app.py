@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,7 +17,9 @@ from tenantdb.config import CONFIG_FILE
 from tenantdb.errors import ConfigError
 from tenantdb.execute import RunRequest
 from tenantdb.migrations import Direction
-from tenantdb.phases import PhasesReport
+
+if TYPE_CHECKING:  # a project without phases does not load them
+    from tenantdb.phases import PhasesReport
 
 migrate_app = typer.Typer(help="Apply, roll back, verify and test migrations.", no_args_is_help=True)
 
@@ -63,7 +65,7 @@ def migrate_up(
             return commands.migrate_run(settings, request, observer)
 
     def view(report: PhasesReport | commands.RunReport) -> None:
-        views.show_phases(report) if isinstance(report, PhasesReport) else views.show_run(report)
+        views.show_run(report) if isinstance(report, commands.RunReport) else views.show_phases(report)
 
     common.run(action, view)
 

@@ -37,13 +37,15 @@ class LineProgress:
         self.console = console
         self.quiet = quiet
 
-    def _say(self, message: str) -> None:
+    def _say(self, message: str, plain: str | None = None) -> None:
+        """``message`` in rich markup; ``plain``, when given, is the same text without markup (the line said once
+        per migration: parsing its markup would cost more than the migration's bookkeeping)."""
         if self.quiet:
             return
         if self.console.is_terminal:
             self.console.print(message)
         else:
-            self.console.file.write(Text.from_markup(message).plain + "\n")
+            self.console.file.write((Text.from_markup(message).plain if plain is None else plain) + "\n")
             self.console.file.flush()
 
 
@@ -65,11 +67,11 @@ class ConsoleObserver(LineProgress):
             self._progress.stop()
             self._progress = None
 
-    def _say(self, message: str) -> None:
+    def _say(self, message: str, plain: str | None = None) -> None:
         if self._progress is not None:  # above the bars (there are none when quiet)
             self._progress.console.print(message)
         else:
-            super()._say(message)
+            super()._say(message, plain)
 
     def waiting_for_runner_lock(self, holder: LockHolder | None) -> None:
         who = holder.describe() if holder else "another session"
@@ -121,7 +123,11 @@ class ConsoleObserver(LineProgress):
             self._task = None
             if self._overall is not None:
                 self._progress.advance(self._overall)
-        self._say(f"[green]{_DONE[direction]}[/] {escape(label(migration))} [dim]({duration_ms} ms)[/]")
+        name = label(migration)
+        self._say(
+            f"[green]{_DONE[direction]}[/] {escape(name)} [dim]({duration_ms} ms)[/]",
+            f"{_DONE[direction]} {name} ({duration_ms} ms)",
+        )
 
 
 class SeedProgress(LineProgress):

@@ -49,17 +49,15 @@ if TYPE_CHECKING:
         ProjectFile,
         run_demo,
     )
-    from tenantdb.commands.linting import lint, load_sources
+    from tenantdb.commands.linting import lint
     from tenantdb.commands.maintain import MaintainReport, db_maintain
     from tenantdb.commands.migrations import (
         BaselineReport,
         HistoryReport,
-        PlanReport,
         RunReport,
         StatusReport,
         migrate_baseline,
         migrate_history,
-        migrate_phases,
         migrate_redo,
         migrate_run,
         migrate_status,
@@ -67,12 +65,14 @@ if TYPE_CHECKING:
         migrate_verify,
         new_migration,
         parse_version,
-        plan,
     )
     from tenantdb.commands.modules import ModuleInfo, modules_info
+    from tenantdb.commands.phasing import migrate_phases
+    from tenantdb.commands.planning import PlanReport, plan
     from tenantdb.commands.roles import roles_list, roles_login
     from tenantdb.commands.rollback_levels import ROLLBACK_LEVELS, RollbackReport, rollback
     from tenantdb.commands.seeding import MAX_SEED_TENANTS, SeededModule, SeededTable, SeedObserver, SeedReport, seed
+    from tenantdb.commands.sources import load_sources
     from tenantdb.commands.tokens import (
         DEFAULT_LIFETIME,
         MAX_LIFETIME,
@@ -102,7 +102,7 @@ _MODULES = {
     "MAX_LIFETIME": "tenantdb.commands.tokens",
     "MAX_SEED_TENANTS": "tenantdb.commands.seeding",
     "ModuleInfo": "tenantdb.commands.modules",
-    "PlanReport": "tenantdb.commands.migrations",
+    "PlanReport": "tenantdb.commands.planning",
     "ROLLBACK_LEVELS": "tenantdb.commands.rollback_levels",
     "RestoreReport": "tenantdb.commands.archive",
     "RollbackReport": "tenantdb.commands.rollback_levels",
@@ -132,10 +132,10 @@ _MODULES = {
     "db_url": "tenantdb.commands.connection",
     "describe_target": "tenantdb.commands.connection",
     "lint": "tenantdb.commands.linting",
-    "load_sources": "tenantdb.commands.linting",
+    "load_sources": "tenantdb.commands.sources",
     "migrate_baseline": "tenantdb.commands.migrations",
     "migrate_history": "tenantdb.commands.migrations",
-    "migrate_phases": "tenantdb.commands.migrations",
+    "migrate_phases": "tenantdb.commands.phasing",
     "migrate_redo": "tenantdb.commands.migrations",
     "migrate_run": "tenantdb.commands.migrations",
     "migrate_status": "tenantdb.commands.migrations",
@@ -145,7 +145,7 @@ _MODULES = {
     "new_migration": "tenantdb.commands.migrations",
     "open_session": "tenantdb.commands.connection",
     "parse_version": "tenantdb.commands.migrations",
-    "plan": "tenantdb.commands.migrations",
+    "plan": "tenantdb.commands.planning",
     "report": "tenantdb.commands.bi",
     "resolve_dsn": "tenantdb.commands.connection",
     "roles_list": "tenantdb.commands.roles",

@@ -1,4 +1,4 @@
-"""Use case of ``tenantdb lint``, and loading a project's migration sources (no database involved)."""
+"""Use case of ``tenantdb lint`` (no database involved)."""
 
 from __future__ import annotations
 
@@ -6,33 +6,19 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from tenantdb.commands.sources import load_sources
 from tenantdb.config import CONFIG_FILE, LintProfile, Settings, load_settings
 from tenantdb.errors import MigrationFileError
 from tenantdb.lint import LintReport, lint_migrations
 from tenantdb.migrations import (
     Migration,
-    MigrationSet,
     Script,
     build_script,
     load_migrations,
     load_plain_scripts,
-    load_project_migrations,
     load_single_file,
 )
 from tenantdb.sql.tree import fast_trees
-
-
-def load_sources(settings: Settings, *, keep_broken: bool = False) -> list[MigrationSet]:
-    """The enabled modules (requirements first), then the project's own migrations (``keep_broken``: see
-    :func:`tenantdb.migrations.load_migrations`)."""
-    sources: list[MigrationSet] = []
-    if settings.modules:  # the modules' package and manifests load only for a project that enables some
-        from tenantdb.modules import iter_module_sets
-
-        sources.extend(iter_module_sets(settings.modules))
-    if settings.migrations_dir.is_dir() or not sources:
-        sources.append(load_project_migrations(settings, keep_broken=keep_broken))
-    return sources
 
 
 def lint(

@@ -1,15 +1,14 @@
-"""Use cases of ``tenantdb migrate``, ``lint``, ``plan`` and ``new``: status, runs, phases, history, verify, tests."""
+"""Use cases of ``tenantdb migrate`` and ``new``: status, runs, baseline, history, verify, tests."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from tenantdb.commands.connection import open_session, resolve_dsn
-from tenantdb.commands.linting import load_sources
+from tenantdb.commands.sources import load_sources
 from tenantdb.config import Settings
 from tenantdb.db import (
     AppliedMigration,
@@ -33,8 +32,6 @@ from tenantdb.execute import (
     refuse_if_adoptable,
     round_trip,
 )
-from tenantdb.execute.preview import PLAN_STATEMENT_TIMEOUT, Preview, preview
-from tenantdb.lint import Finding, lint_migrations
 from tenantdb.migrations import (
     PROJECT_SOURCE,
     Direction,
@@ -43,7 +40,6 @@ from tenantdb.migrations import (
     Version,
     new_migration_file,
 )
-from tenantdb.phases import PhasesReport, run_phases
 from tenantdb.plan import Adoption, Plan, StatusRow, status
 from tenantdb.verify import VerifyReport, verify
 
@@ -175,7 +171,8 @@ class BaselineReport:
     adoption: Adoption
 
 
-def _refuse_if_adoptable(session: Session, sources: list[MigrationSet], settings: Settings) -> None:
+def refuse_pending_adoption(session: Session, sources: list[MigrationSet], settings: Settings) -> None:
+    """Refuse to run the project's migrations on a database another tool's ledger says to adopt first."""
     project = _project(sources)
     if project is not None:
         refuse_if_adoptable(session, project, settings.foreign_ledger)
@@ -229,7 +226,7 @@ def migrate_run(settings: Settings, request: RunRequest, observer: Observer | No
         )
     with open_session(settings) as session:
         if request.direction is Direction.UP:
-            _refuse_if_adoptable(session, migrations, settings)
+            refuse_pending_adoption(session, migrations, settings)
         request = replace(
             request,
             keep_foreign_ledger=settings.keep_foreign_ledger,
@@ -237,14 +234,6 @@ def migrate_run(settings: Settings, request: RunRequest, observer: Observer | No
         )
         plan, result = migrate(session, migrations, settings.runner, request, observer)
         return _report(session, plan, result, request.dry_run)
-
-
-def migrate_phases(settings: Settings, *, dry_run: bool, observer: Observer | None = None) -> PhasesReport:
-    """``migrate up`` for a project with ``[[phases]]``: gates, probes and automatic rollback per phase."""
-    sources = load_sources(settings)
-    with open_session(settings) as session:
-        _refuse_if_adoptable(session, sources, settings)
-        return run_phases(session, sources, settings, observer, dry_run=dry_run)
 
 
 def migrate_redo(settings: Settings, *, allow_changed: bool, observer: Observer | None = None) -> list[RunReport]:
@@ -284,40 +273,6 @@ def migrate_test(
 ) -> RoundTripReport:
     """Round-trip the modules' and the project's migrations on a scratch database of the configured server."""
     return round_trip(resolve_dsn(settings), load_sources(settings), settings.runner, observer, on_stage)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanReport:
-    """``tenantdb plan``: what the pending migrations do to this database, and what the linter says."""
-
-    preview: Preview
-    findings: tuple[Finding, ...]
-    server_version: int
-
-    @property
-    def ok(self) -> bool:
-        return self.preview.errors == 0 and not any(f.severity == "error" for f in self.findings)
-
-
-def plan(settings: Settings, *, statement_timeout: timedelta = PLAN_STATEMENT_TIMEOUT) -> PlanReport:
-    """Preview the pending migrations on the target database in a rolled-back transaction, and lint them; a
-    statement that runs longer than ``statement_timeout`` ends the preview."""
-    sources = load_sources(settings)
-    with open_session(settings, "plan") as session:
-        _refuse_if_adoptable(session, sources, settings)  # up would refuse: previewing what already ran misleads
-        result = preview(session, sources, settings.runner, statement_timeout=statement_timeout)
-        version = session.server_version
-    pending = {m.path for m in result.migrations}
-    migrations = [m for source in sources for m in source]
-    report = lint_migrations(
-        migrations,
-        pg_version=version // 10000,
-        archive=settings.runner.archive,
-        online=settings.runner.online,
-        lint=settings.lint,
-    )
-    findings = tuple(f for f in report.findings if f.path in pending)
-    return PlanReport(preview=result, findings=findings, server_version=version)
 
 
 def new_migration(settings: Settings, name: str) -> list[Path]:

@@ -11,13 +11,17 @@ import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, LiteralString
+from typing import TYPE_CHECKING, Any, LiteralString
 
 import psycopg
-from psycopg import sql
-from psycopg.pq import TransactionStatus
+from psycopg import generators, sql
+from psycopg.adapt import Transformer
+from psycopg.pq import ExecStatus, TransactionStatus
 
-from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted
+from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, StatementFailed
+
+if TYPE_CHECKING:
+    from psycopg.pq.abc import PGresult
 
 LOCK_NOT_AVAILABLE = "55P03"
 QUERY_CANCELED = "57014"
@@ -177,25 +181,51 @@ class Session:
         lock_timeout: timedelta | None = None,
         statement_timeout: timedelta | None = None,
         read: LiteralString | sql.Composable | None = None,
-        first: str | None = None,
+        statements: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
         """BEGIN and set the transaction's timeouts, in one round trip.
 
         The same round trip may carry a query to ``read`` (without parameters; its rows are returned) and then the
-        ``first`` statement of the transaction, SQL from a migration file run as written. They go as one simple
-        query message, so an error of that statement (or a lost connection) reads exactly as when it is sent alone;
-        it is raised here, with the transaction open and aborted.
+        transaction's first ``statements``, SQL from a migration file run as written. They go as one simple query
+        message, which PostgreSQL runs statement by statement, each under its own timeouts, stopping at the first
+        error: the error reads exactly as when the statement is sent alone, and is raised here as
+        :class:`~tenantdb.errors.StatementFailed` naming the statement, with the transaction open and aborted.
         """
+        text, position = self._begin_text(lock_timeout, statement_timeout, read)
+        if not statements:
+            try:
+                cursor = self._connection.execute(text)
+                if read is None:
+                    return []
+                for _ in range(position):
+                    cursor.nextset()
+                return cursor.fetchall()
+            except psycopg.Error as error:
+                raise translate(error) from error
+        # a newline ends a statement's trailing line comment before the separator
+        text += b";\n" + b"\n;\n".join(statement.encode("utf-8") for statement in statements)
+        results = self._send_script(text)
+        first = position + (0 if read is None else 1)  # the results before the statements': BEGIN, timeouts, read
+        for index, result in enumerate(results):
+            if result.status == ExecStatus.FATAL_ERROR:
+                refused = translate(psycopg.errors.error_from_result(result, encoding=self._connection.info.encoding))
+                if index < first or isinstance(refused, ConnectionFailed):
+                    raise refused
+                raise StatementFailed(refused, index - first)
+        if read is None:
+            return []
+        rows = Transformer(self._connection)
+        rows.set_pgresult(results[position])
+        return rows.load_rows(0, results[position].ntuples, tuple)
+
+    def _send_script(self, text: bytes) -> list[PGresult]:
+        """Every result of a simple query message of several statements, up to the first error included
+        (a cursor keeps only the error). Ctrl-C cancels the statement running on the server, as for any query."""
+        connection = self._connection
         try:
-            text, position = self._begin_text(lock_timeout, statement_timeout, read)
-            if first is not None:
-                text += b";\n" + first.encode("utf-8")
-            cursor = self._connection.execute(text)
-            if read is None:
-                return []
-            for _ in range(position):
-                cursor.nextset()
-            return cursor.fetchall()
+            with connection.lock:
+                connection.pgconn.send_query(text)
+                return connection.wait(generators.execute(connection.pgconn))
         except psycopg.Error as error:
             raise translate(error) from error
 

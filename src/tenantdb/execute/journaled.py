@@ -189,14 +189,12 @@ def _run_in_own_transaction(
     may_write = run.may_write((statement,))
 
     def attempt() -> None:
-        opened: list[list[tuple[object, ...]]] = []
         try:
-            if run.archives(statement):
-                opened.append(run.begin(None, may_write=may_write))
+            together = run.sent_with_begin((statement,))
+            opened = run.begin(together, may_write=may_write)
+            if not together:
                 run.execute(statement)
-            else:
-                run.execute(statement, run=lambda: opened.append(run.begin(statement, may_write=may_write)))
-            pending = run.transaction_writes(table_starts(opened[0]) if may_write else None)
+            pending = run.transaction_writes(table_starts(opened) if may_write else None)
             with session.pipeline():
                 insert_writes(session, pending)
                 if record is None:

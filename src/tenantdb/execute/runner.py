@@ -169,18 +169,13 @@ class Runner:
         def attempt() -> None:
             statements = script.statements
             may_write = run.may_write(statements)
-            opened: list[list[tuple[object, ...]]] = []
             try:
-                first = statements[0] if statements and not run.archives(statements[0]) else None
-                if first is None:
-                    opened.append(run.begin(None, may_write=may_write))
-                else:
-                    run.execute(first, run=lambda: opened.append(run.begin(first, may_write=may_write)))
-                    self.observer.statement_finished(migration, 0, first)
-                files = table_starts(opened[0]) if may_write else None
-                for index, statement in enumerate(statements):
-                    if index == 0 and first is not None:
-                        continue
+                together = run.sent_with_begin(statements)  # most scripts: all of it, one round trip
+                opened = run.begin(together, may_write=may_write)
+                for index, statement in enumerate(together):
+                    self.observer.statement_finished(migration, index, statement)
+                files = table_starts(opened) if may_write else None
+                for index, statement in enumerate(statements[len(together) :], start=len(together)):
                     run.execute(statement)
                     self.observer.statement_finished(migration, index, statement)
                 # what the step wrote is read before archives are restored: restored rows are not the step's

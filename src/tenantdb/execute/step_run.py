@@ -10,7 +10,14 @@ from datetime import timedelta
 from tenantdb.config import RunnerSettings
 from tenantdb.db import EventKind, Session, explain_missing_extension, is_lock_timeout
 from tenantdb.db.migration_writes import TABLE_FILES, PendingWrite, TableStart, table_files, transaction_writes
-from tenantdb.errors import ConnectionFailed, DatabaseError, LockTimeoutExhausted, MigrationFailed, TenantdbError
+from tenantdb.errors import (
+    ConnectionFailed,
+    DatabaseError,
+    LockTimeoutExhausted,
+    MigrationFailed,
+    StatementFailed,
+    TenantdbError,
+)
 from tenantdb.execute.archiving import archive_before
 from tenantdb.execute.event_log import record_step_event
 from tenantdb.execute.observer import Observer
@@ -84,15 +91,21 @@ class StepRun:
             lock_timeout=self.lock_timeout(), statement_timeout=self.statement_timeout(), local=False
         )
 
-    def begin(self, first: Statement | None, *, may_write: bool) -> list[tuple[object, ...]]:
-        """BEGIN, the timeouts, the user tables (when the step may write rows) and the first statement: one round
-        trip; returns the user tables' rows."""
-        return self.session.begin(
-            lock_timeout=self.lock_timeout(),
-            statement_timeout=self.statement_timeout(),
-            read=TABLE_FILES if may_write else None,
-            first=first.text if first is not None else None,
-        )
+    def begin(self, statements: Sequence[Statement], *, may_write: bool) -> list[tuple[object, ...]]:
+        """BEGIN, the timeouts, the user tables (when the step may write rows) and the transaction's first
+        ``statements``: one round trip; returns the user tables' rows. A failing statement is reported as
+        :meth:`execute` reports it."""
+        try:
+            return self.session.begin(
+                lock_timeout=self.lock_timeout(),
+                statement_timeout=self.statement_timeout(),
+                read=TABLE_FILES if may_write else None,
+                statements=[statement.text for statement in statements],
+            )
+        except StatementFailed as error:
+            raise self.attributed(statements[error.index], error) from error
+        except ConnectionFailed as error:  # which statement was running is unknown unless there was one
+            raise self.attributed(statements[0] if len(statements) == 1 else None, error) from error
 
     def backoff(self) -> Backoff:
         return Backoff(
@@ -150,27 +163,39 @@ class StepRun:
         """Whether the statement destroys data that is archived first (in its transaction, before it runs)."""
         return self.settings.archive and bool(destructions(statement))
 
-    def execute(self, statement: Statement, run: Callable[[], None] | None = None) -> None:
-        """Run one statement (or ``run``, which sends it with others and archives nothing); a failure becomes
-        MigrationFailed (lock timeouts and lost connections pass)."""
+    def execute(self, statement: Statement) -> None:
+        """Run one statement (its destructions archived first); a failure becomes MigrationFailed (lock timeouts and
+        lost connections pass)."""
         try:
-            if run is not None:
-                run()
-            else:
-                if self.settings.archive:
-                    archive_before(self.session, self.step, statement)
-                self.session.run_script(statement.text)
-        except ConnectionFailed as error:
-            raise ConnectionFailed(
-                f"{self.migration.label} ({self.step.direction}) at {self.where(statement)}: {error.message}",
+            if self.settings.archive:
+                archive_before(self.session, self.step, statement)
+            self.session.run_script(statement.text)
+        except DatabaseError as error:
+            raise self.attributed(statement, error) from error
+
+    def attributed(self, statement: Statement | None, error: DatabaseError) -> TenantdbError:
+        """The error to raise for ``statement`` (None: unknown) failing: a lost connection names the migration, a
+        lock timeout is passed on to be retried, any other error is the migration's failure."""
+        if isinstance(error, ConnectionFailed):
+            where = f" at {self.where(statement)}" if statement is not None else ""
+            return ConnectionFailed(
+                f"{self.migration.label} ({self.step.direction}){where}: {error.message}",
                 sqlstate=error.sqlstate,
                 hint=error.hint,
-            ) from error
-        except DatabaseError as error:
-            if is_lock_timeout(error):
-                self.blocked_at = statement
-                raise
-            raise self.failure(statement, explain_missing_extension(error)) from error
+            )
+        if is_lock_timeout(error):
+            self.blocked_at = statement
+            return error
+        assert statement is not None, "only a lost connection leaves the statement unknown"
+        return self.failure(statement, explain_missing_extension(error))
+
+    def sent_with_begin(self, statements: Sequence[Statement]) -> Sequence[Statement]:
+        """The statements that go out together with BEGIN: those before the first whose destructions are archived
+        first (a round trip of its own) or that is a COPY (a protocol of its own)."""
+        for index, statement in enumerate(statements):
+            if self.archives(statement) or statement.node == "CopyStmt":
+                return statements[:index]
+        return statements
 
     def failure(self, statement: Statement, error: DatabaseError) -> MigrationFailed:
         migration = self.migration
