@@ -118,6 +118,47 @@ def test_verify_follows_later_migrations_that_drop_or_rename(session: Session, t
     assert verify(session, load_migrations(directory)).ok
 
 
+def test_verify_knows_a_dropped_column_takes_its_indexes_and_constraints(session: Session, tmp_path: Path) -> None:
+    """Found adopting rust-lang/crates.io: ``DROP COLUMN`` drops the indexes and constraints of its table that use
+    the column, without naming them; verify called those migrations contradicted by the database."""
+    files = {
+        "1_a.up.sql": "CREATE TABLE crates (id int PRIMARY KEY, name text, downloads int, semver text);\n"
+        "CREATE INDEX crates_id_downloads_name ON crates (id, downloads, name);\n"
+        "CREATE INDEX crates_semver ON crates (lower(semver)) WHERE semver IS NOT NULL;\n"
+        "CREATE INDEX crates_name_incl ON crates (name) INCLUDE (downloads);\n"
+        "ALTER TABLE crates ADD CONSTRAINT downloads_positive CHECK (downloads >= 0);\n"
+        "ALTER TABLE crates ADD CONSTRAINT name_semver_unique UNIQUE (name, semver);\n"
+        "CREATE INDEX crates_name ON crates (name);\n",
+        "2_b.up.sql": "ALTER TABLE crates RENAME COLUMN semver TO version_text;\n",
+        "3_c.up.sql": "ALTER TABLE crates DROP COLUMN downloads;\nALTER TABLE crates DROP COLUMN version_text;\n",
+    }
+    directory = write_files(tmp_path / "migrations", files)
+    up(session, load_migrations(directory))
+    report = verify(session, load_migrations(directory))
+    assert [v.message for v in report.violations if v.check == "ledger-contradiction"] == []
+    session.execute("DROP INDEX crates_name")  # an index on a column still there is still claimed
+    report = verify(session, load_migrations(directory))
+    (claim,) = [v for v in report.violations if v.check == "ledger-contradiction"]
+    assert "crates_name " in claim.message
+
+
+def test_a_ledger_row_written_before_columns_were_recorded_expects_nothing_a_dropped_column_may_have_taken(
+    session: Session, tmp_path: Path
+) -> None:
+    files = {
+        "1_a.up.sql": "CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nCREATE INDEX t_a ON t (a);\n"
+        "CREATE INDEX t_b ON t (b);\n",
+        "2_b.up.sql": "ALTER TABLE t DROP COLUMN a;\n",
+    }
+    directory = write_files(tmp_path / "migrations", files)
+    up(session, load_migrations(directory))
+    session.execute(
+        "UPDATE tenantdb.applied_migrations SET catalog_effects ="
+        " (SELECT jsonb_agg(e - 'columns') FROM jsonb_array_elements(catalog_effects) e)"
+    )
+    assert verify(session, load_migrations(directory)).ok  # t_b may have gone with a, as far as the rows tell
+
+
 def test_missing_down_file_is_irreversible(session: Session, tmp_path: Path) -> None:
     """Finding 7: `down --to 0` over golang-migrate files without down files said "rolled back 3"."""
     files = {f"{i}_t{i}.up.sql": f"CREATE TABLE t{i} (id int);\n" for i in (1, 2, 3)}

@@ -2,7 +2,8 @@
 
 The runner records a migration's effects in its ledger row (with the schema each created object landed in), so
 ``migrate verify`` can replay the ledger and report an applied migration whose objects the database does not have.
-Only what the statements name is seen: objects made inside ``DO`` blocks or functions are not, and a ``DROP ...
+Only what the statements name is seen (and, for an index or a table constraint, the columns it uses, which a later
+``DROP COLUMN`` takes it with): objects made inside ``DO`` blocks or functions are not, and a ``DROP ...
 CASCADE`` or ``DROP SCHEMA`` makes every earlier expectation uncertain (the replay then stops expecting them).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.sql.statements import Statement
+from tenantdb.sql.tree import iter_nodes
 
 
 class ObjectKind(StrEnum):
@@ -65,6 +67,9 @@ class Effect:
     obj: CatalogObject | None = None  # None for UNCERTAIN
     new_name: str | None = None  # for RENAME
     search_path: tuple[str, ...] | None = None  # a SET search_path in force for an unqualified create
+    # for the CREATE of an index or a table constraint: the columns of its table it uses, which PostgreSQL drops
+    # it with (None: not known)
+    columns: tuple[str, ...] | None = None
 
 
 _RELATION_TYPES = {
@@ -128,7 +133,32 @@ def _relation(relation: ast.RangeVar | None) -> list[Effect]:
 def _index(node: ast.IndexStmt) -> list[Effect]:
     if not node.idxname or node.relation is None:
         return []
-    return [_create(ObjectKind.RELATION, node.idxname, node.relation.schemaname, node.relation.relname)]
+    created = _create(ObjectKind.RELATION, node.idxname, node.relation.schemaname, node.relation.relname)
+    return [replace(created, columns=_columns_used(node.indexParams, node.indexIncludingParams, node.whereClause))]
+
+
+def _columns_used(*parts: object) -> tuple[str, ...] | None:
+    """The table columns an index or constraint definition names (its keys, expressions, included columns and
+    predicate); None when one of them is the whole row."""
+    names: list[str] = []
+    for node in iter_nodes(parts):
+        if isinstance(node, ast.IndexElem) and node.name:
+            names.append(node.name)
+        elif isinstance(node, ast.ColumnRef):
+            last = (node.fields or ())[-1:]
+            if not last or not isinstance(last[0], ast.String):
+                return None  # t.* or *
+            names.append(last[0].sval or "")
+    return tuple(dict.fromkeys(names))
+
+
+def _constraint_columns(constraint: ast.Constraint) -> tuple[str, ...] | None:
+    if constraint.indexname:  # ADD ... USING INDEX: the index's columns are not in the statement
+        return None
+    keys = [key.sval or "" for key in (*(constraint.keys or ()), *(constraint.including or ())) if key.sval]
+    keys += [key.sval or "" for key in constraint.fk_attrs or () if isinstance(key, ast.String) and key.sval]
+    used = _columns_used(constraint.raw_expr, constraint.exclusions, constraint.where_clause)
+    return None if used is None else tuple(dict.fromkeys([*keys, *used]))
 
 
 def _type(names: tuple[ast.String, ...] | None) -> list[Effect]:
@@ -159,7 +189,8 @@ def _alter_table(node: ast.AlterTableStmt) -> list[Effect]:
         if subtype == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef) and cmd.def_.colname:
             found.append(_create(ObjectKind.COLUMN, cmd.def_.colname, schema, table))
         elif subtype == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint) and cmd.def_.conname:
-            found.append(_create(ObjectKind.CONSTRAINT, cmd.def_.conname, schema, table))
+            created = _create(ObjectKind.CONSTRAINT, cmd.def_.conname, schema, table)
+            found.append(replace(created, columns=_constraint_columns(cmd.def_)))
         elif subtype == "AT_DropColumn" and cmd.name:
             found.append(_remove(ObjectKind.COLUMN, cmd.name, schema, table))
         elif subtype == "AT_DropConstraint" and cmd.name:
@@ -237,6 +268,8 @@ def effect_record(effect: Effect) -> dict[str, object]:
         record["new_name"] = effect.new_name
     if effect.search_path is not None:
         record["search_path"] = list(effect.search_path)
+    if effect.columns is not None:
+        record["columns"] = list(effect.columns)
     return record
 
 
@@ -253,7 +286,9 @@ def effect_from_record(record: Mapping[str, object]) -> tuple[Effect, tuple[str,
         )
     path = record.get("search_path")
     search_path = tuple(str(schema) for schema in path) if isinstance(path, list) else ()
-    return Effect(action=action, obj=obj, new_name=_optional(record.get("new_name"))), search_path
+    used = record.get("columns")
+    columns = tuple(str(column) for column in used) if isinstance(used, list) else None
+    return Effect(action=action, obj=obj, new_name=_optional(record.get("new_name")), columns=columns), search_path
 
 
 def _optional(value: object) -> str | None:

@@ -25,6 +25,7 @@ class Claim:
     label: str  # source/version_name of the creating migration
     version: str
     search_path: tuple[str, ...] = ()  # where an unqualified name was looked up when it was created
+    columns: tuple[str, ...] | None = None  # an index or constraint: the columns of its table it uses (None: unknown)
 
     def candidates(self) -> list[CatalogObject]:
         """Where the object may be: its schema, or each schema of the search path it was created under."""
@@ -47,9 +48,11 @@ def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
                 continue
             elif effect.action is EffectAction.CREATE:
                 claims = [claim for claim in claims if not _same(claim.obj, obj)]
-                claims.append(Claim(obj=obj, label=label, version=row.version, search_path=search_path))
+                claims.append(
+                    Claim(obj=obj, label=label, version=row.version, search_path=search_path, columns=effect.columns)
+                )
             elif effect.action is EffectAction.REMOVE:
-                claims = [claim for claim in claims if not _same(claim.obj, obj) and not _belongs_to(claim.obj, obj)]
+                claims = [claim for claim in claims if not _same(claim.obj, obj) and not _goes_with(claim, obj)]
             elif effect.action is EffectAction.RENAME and effect.new_name is not None:
                 claims = [_renamed(claim, obj, effect.new_name) for claim in claims]
     return claims
@@ -102,8 +105,25 @@ def _belongs_to(claimed: CatalogObject, removed: CatalogObject) -> bool:
     return False
 
 
+def _goes_with(claim: Claim, removed: CatalogObject) -> bool:
+    """Whether removing ``removed`` takes the claimed object too: what belongs to a removed relation or schema, and
+    the indexes and constraints of a table that use a dropped column of it (all of them when the columns are not
+    known: ledger rows written before they were recorded)."""
+    if _belongs_to(claim.obj, removed):
+        return True
+    if removed.kind is not ObjectKind.COLUMN or claim.obj.kind not in (ObjectKind.RELATION, ObjectKind.CONSTRAINT):
+        return False
+    on_table = claim.obj.table is not None and claim.obj.table == removed.table
+    if not on_table or not _matches(claim.obj.schema, removed.schema):
+        return False
+    return claim.columns is None or removed.name in claim.columns
+
+
 def _renamed(claim: Claim, old: CatalogObject, new_name: str) -> Claim:
     obj = claim.obj
+    if old.kind is ObjectKind.COLUMN and claim.columns and obj.table == old.table and old.name in claim.columns:
+        columns = tuple(new_name if column == old.name else column for column in claim.columns)
+        return replace(claim, columns=columns)
     if _same(obj, old):
         return replace(claim, obj=replace(obj, name=new_name))
     moved_with_table = old.kind is ObjectKind.RELATION and obj.belongs_to_table and obj.table == old.name
