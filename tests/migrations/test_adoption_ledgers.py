@@ -436,6 +436,22 @@ def test_status_says_when_the_other_tools_ledger_is_out_of_step(session: Session
     assert json.loads(status.stdout)["foreign_drift"] == [drift]
 
 
+def test_a_long_drift_names_how_many_and_the_first_and_last(session: Session, dsn: str, tmp_path: Path) -> None:
+    """Found adopting rust-lang/crates.io: 135 versions on one status line. Past a handful, the line says how many,
+    the first and the last; ``--json`` keeps the same line."""
+    files = golang_files()
+    for number in range(len(TABLES) + 1, 31):
+        files[f"{number}_noop.up.sql"] = "SELECT 1;\n"
+        files[f"{number}_noop.down.sql"] = "SELECT 1;\n"
+    settings = settings_for(tmp_path, dsn, files)
+    make_database(session, (GOLANG_MIGRATE, "INSERT INTO schema_migrations (version, dirty) VALUES (2, false)"), 2)
+    commands.migrate_baseline(settings, to=None, dry_run=False)
+    up(settings)
+    (drift,) = commands.migrate_status(settings).foreign_drift
+    assert "golang-migrate would apply 28 migrations (3, 4, 5, ..., 30) again" in drift
+    assert "keep_foreign_ledger = true" in drift
+
+
 def test_a_ledger_kept_in_step_is_not_reported(session: Session, dsn: str, tmp_path: Path) -> None:
     write_files(tmp_path / "migrations", golang_files())
     (tmp_path / "tenantdb.toml").write_text("[migrations]\nkeep_foreign_ledger = true\n")

@@ -126,9 +126,9 @@ def ledger_drift(migrations: MigrationSet, ledger: ForeignLedger, recorded: Sequ
     label = ledger.tool.label
     parts = []
     if again:
-        parts.append(f"{label} would apply {', '.join(v.text for v in again)} again")
+        parts.append(f"{label} would apply {_some(again)} again")
     if stale:
-        parts.append(f"it counts {', '.join(v.text for v in stale)} applied, which tenantdb's ledger does not")
+        parts.append(f"it counts {_some(stale)} applied, which tenantdb's ledger does not")
     remedy = (
         "set [migrations] keep_foreign_ledger = true to keep it in step with every later step, or drop it once "
         f"nobody runs {label}"
@@ -136,6 +136,17 @@ def ledger_drift(migrations: MigrationSet, ledger: ForeignLedger, recorded: Sequ
         else f"tenantdb does not write {label}'s ledger: stop running {label} on this database"
     )
     return f"{ledger.describe()} is out of step with tenantdb's ledger: {'; '.join(parts)} ({remedy})"
+
+
+LISTED_VERSIONS = 5
+"""Versions a status line names one by one; past that it says how many, the first three and the last."""
+
+
+def _some(versions: Sequence[Version]) -> str:
+    if len(versions) <= LISTED_VERSIONS:
+        return ", ".join(version.text for version in versions)
+    first = ", ".join(version.text for version in versions[:3])
+    return f"{len(versions)} migrations ({first}, ..., {versions[-1].text})"
 
 
 def _named_by(migrations: MigrationSet, ledger: ForeignLedger) -> tuple[list[Version], list[str]]:
