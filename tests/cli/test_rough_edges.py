@@ -264,3 +264,19 @@ def test_rolling_back_a_phase_warns_about_the_newer_phases_left_applied(dsn: str
     )
     assert document["rolled_back"] == ["0006_portfolios_and_reports", "0005_ai_analysis"]
     assert document["left_applied"] == []
+
+
+def test_status_names_what_is_not_as_applied_below_a_long_table(dsn: str, tmp_path: Path) -> None:
+    """Found adopting rust-lang/crates.io: one edited file among 285 was a word in one row of the table, and the
+    footer said "285 migrations, 0 pending". The footer counts every state that needs attention and names them."""
+    files = {f"{n:04d}_t{n}.sql": f"-- migrate:up\nCREATE TABLE t{n} (id int);\n" for n in range(1, 9)}
+    write_files(tmp_path / "migrations", files)
+    code, output = run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    assert code == 0, output
+    write_files(tmp_path / "migrations", {"0003_t3.sql": "-- migrate:up\nCREATE TABLE t3 (id bigint);\n"})
+    (tmp_path / "migrations" / "0005_t5.sql").unlink()
+    code, output = run("migrate", "status", "--dsn", dsn, "-C", str(tmp_path), env={"COLUMNS": "120"})
+    assert code == 0, output
+    assert "8 migrations, 0 pending, 1 changed, 1 missing" in output
+    assert "changed: 0003_t3: the file was edited after it was applied" in output
+    assert "missing: 0005_t5: applied, but its file is gone" in output

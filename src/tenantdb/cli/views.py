@@ -38,6 +38,15 @@ _STATE_STYLE = {
 }
 
 
+_NEEDS_ATTENTION = {
+    "changed": "the file was edited after it was applied (restore it, or accept the edit with "
+    "`migrate up --allow-changed`)",
+    "missing": "applied, but its file is gone (restore it from version control)",
+    "interrupted": "a statement-by-statement run stopped part way (`migrate up` resumes it)",
+}
+"""States that need someone's attention: counted below the status table and named one by one."""
+
+
 def show_status(report: StatusReport) -> None:
     where = f"{report.directory} ({report.layout})" if report.layout != "none" else "enabled modules"
     if not report.rows:
@@ -61,9 +70,18 @@ def show_status(report: StatusReport) -> None:
         )
     print_table(table)
     broken = [row.broken for row in report.rows if row.broken]
+    unsettled = {state: [row for row in report.rows if row.state == state] for state in _NEEDS_ATTENTION}
+    counts = [f"{len(rows)} {state}" for state, rows in unsettled.items() if rows]
     stdout.print(
-        f"{len(report.rows)} migrations, {report.pending} pending" + (f", {len(broken)} broken" if broken else "")
+        f"{len(report.rows)} migrations, {report.pending} pending"
+        + "".join(f", {count}" for count in counts)
+        + (f", {len(broken)} broken" if broken else "")
     )
+    for state, rows in unsettled.items():
+        for row in rows:
+            name = f"{row.version}_{row.name}" if row.name else row.version
+            where = "" if row.source == "project" else f"{row.source} "
+            prose(f"[{_STATE_STYLE[state]}]{state}:[/] {escape(where + name)}: {_NEEDS_ATTENTION[state]}")
     for file in broken:
         where = f"{file.path.name}:{file.line}" if file.line is not None else file.path.name
         prose(f"[bold red]broken:[/] {escape(where)}: {escape(file.reason)} (up refuses to run until it is fixed)")
