@@ -280,3 +280,24 @@ def test_status_names_what_is_not_as_applied_below_a_long_table(dsn: str, tmp_pa
     assert "8 migrations, 0 pending, 1 changed, 1 missing" in output
     assert "changed: 0003_t3: the file was edited after it was applied" in output
     assert "missing: 0005_t5: applied, but its file is gone" in output
+
+
+def test_plan_and_status_name_diesel_files_by_their_directory(dsn: str, tmp_path: Path) -> None:
+    """Found on rust-lang/crates.io: plan's lint findings and status's broken files said "up.sql:3", the name every
+    diesel migration's file shares."""
+    migrations = tmp_path / "migrations"
+    write_files(
+        migrations,
+        {
+            "2024-01-01-000000_a/up.sql": "CREATE TABLE a (id int PRIMARY KEY, at timestamp);\n",
+            "2024-01-01-000000_a/down.sql": "DROP TABLE a;\n",
+        },
+    )
+    (tmp_path / "tenantdb.toml").write_text('[migrations]\nlayout = "diesel"\n')
+    code, output = run("plan", "--dsn", dsn, "-C", str(tmp_path), env={"COLUMNS": "200"})
+    assert code == 0, output
+    assert "2024-01-01-000000_a/up.sql:1 prefer-timestamptz" in output.replace("\n", " ")
+    write_files(migrations, {"2024-01-02-000000_b/up.sql": "CREATE TABLE b (id int);\nSELEC 1;\n"})
+    code, output = run("migrate", "status", "--dsn", dsn, "-C", str(tmp_path), env={"COLUMNS": "200"})
+    assert code == 0, output
+    assert "2024-01-02-000000_b/up.sql:2: syntax error" in output

@@ -6,26 +6,17 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from tenantdb import __version__
 from tenantdb.cli.documents import emit_json
+from tenantdb.cli.paths import shown_path
 from tenantdb.lint import Finding, LintReport, Rule
 from tenantdb.lint.rules import RULES, RULES_BY_ID
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _GITHUB = {"error": "error", "warning": "warning", "info": "notice"}
 _SARIF = {"error": "error", "warning": "warning", "info": "note"}
-
-
-def _relative(path: Path | None) -> str:
-    if path is None:
-        return "<input>"
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def show_text(report: LintReport) -> None:
@@ -47,7 +38,7 @@ def text_lines(report: LintReport, mark: Callable[[str, str], str], escape: Call
     """The text report's lines; ``mark(style, text)`` styles literal text, ``escape`` quotes the report's own."""
     lines = []
     for finding in report.findings:
-        where = f"{_relative(finding.path)}:{finding.line}:{finding.column}"
+        where = f"{shown_path(finding.path)}:{finding.line}:{finding.column}"
         severity = mark(_STYLE[finding.severity], finding.severity)
         lines.append(f"{escape(where)} {severity} {mark('bold', finding.rule)}: {escape(finding.message)}")
         excerpt = finding.statement.strip().splitlines()
@@ -82,7 +73,7 @@ def show_github(report: LintReport) -> None:
         message = finding.message + (f" ({finding.hint})" if finding.hint else "")
         message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         sys.stdout.write(
-            f"::{level} file={_relative(finding.path)},line={finding.line},col={finding.column},"
+            f"::{level} file={shown_path(finding.path)},line={finding.line},col={finding.column},"
             f"title={finding.rule}::{message}\n"
         )
 
@@ -107,7 +98,7 @@ def _sarif_result(finding: Finding) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _relative(finding.path)},
+                    "artifactLocation": {"uri": shown_path(finding.path)},
                     "region": {"startLine": finding.line, "startColumn": finding.column},
                 }
             }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
+from tenantdb.cli.paths import shown_path
 from tenantdb.cli.render import print_table, prose, stderr, stdout
 
 if TYPE_CHECKING:  # the reports' types only: rendering one loads nothing of the other commands
@@ -83,7 +84,7 @@ def show_status(report: StatusReport) -> None:
             where = "" if row.source == "project" else f"{row.source} "
             prose(f"[{_STATE_STYLE[state]}]{state}:[/] {escape(where + name)}: {_NEEDS_ATTENTION[state]}")
     for file in broken:
-        where = f"{file.path.name}:{file.line}" if file.line is not None else file.path.name
+        where = f"{shown_path(file.path)}:{file.line}" if file.line is not None else shown_path(file.path)
         prose(f"[bold red]broken:[/] {escape(where)}: {escape(file.reason)} (up refuses to run until it is fixed)")
     for adoption in report.adoptable:
         stdout.print(f"[bold yellow]adoptable:[/] {escape(adoption.message)}")
@@ -377,7 +378,7 @@ def show_plan(report: PlanReport) -> None:
             stdout.print(f"  [cyan]online rewrite[/] {escape(rewrite)}")
     for finding in report.findings:
         style = {"error": "bold red", "warning": "yellow"}.get(finding.severity, "cyan")
-        where = f"{finding.path.name if finding.path else ''}:{finding.line}"
+        where = f"{shown_path(finding.path)}:{finding.line}"
         prose(f"[{style}]{finding.severity}[/] {escape(where)} [bold]{finding.rule}[/]: {escape(finding.message)}")
     if preview.stopped_at is not None:
         prose(
