@@ -106,6 +106,25 @@ def test_round_trip_tolerates_what_the_downs_keep_when_the_ups_do_too(dsn: str, 
     assert any("a_backup" in row for d in report.left_by_downs for row in d.only_in_actual)
 
 
+def test_round_trip_says_what_changed_in_an_object_a_down_put_back_differently(dsn: str, tmp_path: Path) -> None:
+    """Found on rust-lang/crates.io: a down that adds columns back in another order (or with another default) was
+    shown as two unexplained tuples per column. The same object on both sides is one line naming what changed."""
+    write_files(
+        tmp_path,
+        {
+            "0001_a.sql": "-- migrate:up\nCREATE TABLE users (id int, login text, token text DEFAULT '');\n",
+            "0002_b.sql": "-- migrate:up\nALTER TABLE users DROP COLUMN login, DROP COLUMN token;\n"
+            "-- migrate:down\nALTER TABLE users ADD COLUMN token text, ADD COLUMN login text;\n",
+        },
+    )
+    report = round_trip(dsn, load_migrations(tmp_path), FAST, on_stage=lambda _: None)
+    (columns,) = [d for d in report.left_by_downs if d.kind == "columns"]
+    described = columns.describe()
+    assert "public.users.login: position 2 -> 3" in described
+    assert "public.users.token: default '' -> none, position 3 -> 2" in described.replace("''::text", "''")
+    assert "expected, missing" not in described and "unexpected" not in described
+
+
 def test_round_trip_compares_data_not_only_the_catalog(dsn: str, tmp_path: Path) -> None:
     """Issue 10, finding 2: re-applying doubled a seeded table and `migrate test` still said "identically"."""
     write_files(

@@ -144,6 +144,21 @@ _SNAPSHOT_QUERIES: dict[str, str] = {
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
+SNAPSHOT_FIELDS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "relations": (2, ("kind", "persistence", "row security", "forced row security", "options")),
+    "columns": (3, ("type", "not null", "default", "identity", "generated", "position")),
+    "constraints": (3, ("type", "definition", "validated")),
+    "views": (2, ("definition",)),
+    "policies": (3, ("permissive", "roles", "command", "using", "with check")),
+    "functions": (3, ("definition (md5)",)),
+    "triggers": (3, ("definition", "enabled")),
+    "types": (2, ("kind", "labels")),
+    "extensions": (1, ("version",)),
+    "comments": (3, ("text",)),
+}
+"""For the snapshot sections whose rows are named objects: how many leading fields name the object, and what the
+others are, so a difference can say what changed in an object found on both sides."""
+
 
 def catalog_snapshot(session: Session) -> Snapshot:
     """Everything a migration can change in the schema, sorted, without OIDs: equal snapshots = equal schemas."""

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tenantdb.config import RunnerSettings
 from tenantdb.db import Session, Snapshot, catalog_snapshot, connect, create_scratch_database, drop_database
+from tenantdb.db.catalog import SNAPSHOT_FIELDS
 from tenantdb.db.digests import TableDigest, data_digests
 from tenantdb.errors import MigrationFailed
 from tenantdb.execute.engine import RunRequest, migrate
@@ -33,12 +35,52 @@ class CatalogDifference:
     kind: str  # snapshot section: columns, indexes, ...
     only_in_expected: tuple[str, ...]
     only_in_actual: tuple[str, ...]
+    changed: tuple[str, ...] = ()  # an object on both sides: its name and what changed ("t.c: position 2 -> 3")
+    paired: frozenset[str] = frozenset()  # the rows ``changed`` describes
 
     def describe(self) -> str:
         lines = [f"{self.stage}: {self.kind} differ"]
-        lines += [f"  - expected, missing: {row}" for row in self.only_in_expected[:10]]
-        lines += [f"  + unexpected:        {row}" for row in self.only_in_actual[:10]]
+        lines += [f"  ~ changed:           {line}" for line in self.changed[:10]]
+        lines += [f"  - expected, missing: {row}" for row in self.only_in_expected if row not in self.paired][:10]
+        lines += [f"  + unexpected:        {row}" for row in self.only_in_actual if row not in self.paired][:10]
         return "\n".join(lines)
+
+
+def _changes(kind: str, expected: list[tuple[Any, ...]], actual: list[tuple[Any, ...]]) -> tuple[list[str], set[str]]:
+    """The objects of a section found on both sides with other attributes: one line each, and their rows."""
+    spec = SNAPSHOT_FIELDS.get(kind)
+    if spec is None:
+        return [], set()
+    size, names = spec
+    before, after = _by_name(expected, size), _by_name(actual, size)
+    lines: list[str] = []
+    paired: set[str] = set()
+    for key in sorted(before.keys() & after.keys(), key=repr):
+        old, new = before[key], after[key]
+        if old is None or new is None or old == new:
+            continue
+        fields = zip(names, old[size:], new[size:], strict=False)
+        changed = [f"{name} {_shown(a)} -> {_shown(b)}" for name, a, b in fields if a != b]
+        lines.append(f"{'.'.join(str(part) for part in key if part != '')}: {', '.join(changed)}")
+        paired |= {repr(old), repr(new)}
+    return lines, paired
+
+
+def _by_name(rows: list[tuple[Any, ...]], size: int) -> dict[tuple[Any, ...], tuple[Any, ...] | None]:
+    """Rows by the fields that name their object (None where two rows share a name: not paired)."""
+    found: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+    for row in rows:
+        key = row[:size]
+        found[key] = None if key in found else row
+    return found
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,15 +132,24 @@ def all_differences(stage: str, expected: Snapshot, actual: Snapshot) -> list[Ca
     """Every section in which two snapshots differ."""
     found = []
     for kind in sorted(expected.keys() | actual.keys()):
-        left = {repr(row) for row in expected.get(kind, [])}
-        right = {repr(row) for row in actual.get(kind, [])}
+        before, after = expected.get(kind, []), actual.get(kind, [])
+        left = {repr(row) for row in before}
+        right = {repr(row) for row in after}
         if left != right:
+            only_left, only_right = left - right, right - left
+            changed, paired = _changes(
+                kind,
+                [row for row in before if repr(row) in only_left],
+                [row for row in after if repr(row) in only_right],
+            )
             found.append(
                 CatalogDifference(
                     stage=stage,
                     kind=kind,
-                    only_in_expected=tuple(sorted(left - right)),
-                    only_in_actual=tuple(sorted(right - left)),
+                    only_in_expected=tuple(sorted(only_left)),
+                    only_in_actual=tuple(sorted(only_right)),
+                    changed=tuple(changed),
+                    paired=frozenset(paired),
                 )
             )
     return found
