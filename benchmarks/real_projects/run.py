@@ -195,6 +195,7 @@ def first_error(output: str) -> str:
 
 def shorten(text: str, limit: int = 170) -> str:
     text = re.sub(r"/tmp/real-[^/ ]*/src/", "", text).replace("|", "\\|")
+    text = " ".join(text.split())  # a table cell is one line (PostgreSQL's DETAIL lists dependents line by line)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
