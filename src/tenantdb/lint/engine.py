@@ -66,6 +66,19 @@ class LintReport:
         return sum(1 for finding in self.findings if finding.severity in failing)
 
 
+@dataclass(frozen=True, slots=True)
+class _ReviewedBlock:
+    """Lines a team marked reviewed for another linter (diesel-guard's ``-- safety-assured:start`` ... ``end``)."""
+
+    path: Path
+    first: int
+    last: int
+
+
+REVIEWED_START, REVIEWED_END = "safety-assured:start", "safety-assured:end"
+REVIEWED_NOTE = " (reviewed: inside a safety-assured block)"
+
+
 @dataclass(slots=True)
 class _Suppression:
     line: int
@@ -84,6 +97,7 @@ class _Run:
     by_type: dict[type, list[Rule]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     suppressions: list[_Suppression] = field(default_factory=list)
+    reviewed: list[_ReviewedBlock] = field(default_factory=list)
     files: set[Path] = field(default_factory=set)
     statements: int = 0
     suppressed: int = 0
@@ -299,6 +313,7 @@ def _lint_script(run: _Run, script: Script, section: str) -> None:
     context.script = script.statements
     run.files.add(script.path)
     _collect_suppressions(run, script)
+    _collect_reviewed_blocks(run, script)
     by_type = run.by_type
     for statement in script.statements:
         run.statements += 1
@@ -334,10 +349,31 @@ def _collect_suppressions(run: _Run, script: Script) -> None:
             run.suppressions.append(_Suppression(line=comment.line, rule=RuleId(rule), path=script.path))
 
 
+def _collect_reviewed_blocks(run: _Run, script: Script) -> None:
+    """diesel-guard's reviewed blocks in the script's file (case-insensitive markers in ``--`` comments; a block
+    left open runs to the end of the file)."""
+    if "safety-assured" not in script.source.lower() or any(block.path == script.path for block in run.reviewed):
+        return
+    opened: int | None = None
+    for comment in line_comments(script.source):
+        marker = comment.text.lower()
+        if marker == REVIEWED_START and opened is None:
+            opened = comment.line
+        elif marker == REVIEWED_END and opened is not None:
+            run.reviewed.append(_ReviewedBlock(path=script.path, first=opened, last=comment.line))
+            opened = None
+    if opened is not None:
+        run.reviewed.append(_ReviewedBlock(path=script.path, first=opened, last=script.source.count("\n") + 1))
+
+
 def _keep(run: _Run, finding: Finding) -> None:
     level = run.levels.get(finding.rule)
     if level is not None and finding.severity != Severity.INFO:  # info (an online rewrite) stays info
         finding = replace(finding, severity=level)
+    if finding.severity == Severity.WARNING and any(
+        block.path == finding.path and block.first < finding.line < block.last for block in run.reviewed
+    ):  # a hazard the team reviewed stays visible and no longer fails; an error still fails
+        finding = replace(finding, severity=Severity.INFO, message=finding.message + REVIEWED_NOTE)
     for suppression in run.suppressions:
         if suppression.path == finding.path and suppression.rule == finding.rule and _covers(suppression, finding):
             suppression.used = True
