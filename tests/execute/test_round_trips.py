@@ -17,6 +17,7 @@ import pytest
 
 from tenantdb.db import Session, connect
 from tenantdb.errors import MigrationFailed
+from tenantdb.execute import RunResult
 from tests import wire
 from tests.helpers import load, up, write_files
 from tests.wire import Wire
@@ -187,6 +188,19 @@ def test_a_statement_ending_in_a_line_comment_stays_apart_from_the_next(session:
     assert session.fetch_value("SELECT to_regclass('b')::text") == "b"
 
 
+def _up_behind_a_reader(session: Session, dsn: str, directory: Path) -> RunResult:
+    """Apply the pending migrations while another session reads ``items`` in a transaction open for a second."""
+    with connect(dsn) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT * FROM items LIMIT 1")
+        release = threading.Timer(1.0, lambda: reader.execute("COMMIT"))
+        release.start()
+        try:
+            return up(session, load(directory))
+        finally:
+            release.join()
+
+
 def test_a_later_statement_that_waits_for_a_lock_is_retried_and_named(
     session: Session, dsn: str, tmp_path: Path
 ) -> None:
@@ -195,15 +209,7 @@ def test_a_later_statement_that_waits_for_a_lock_is_retried_and_named(
     write_files(
         tmp_path, {"0002_add.sql": "-- migrate:up\nCREATE TABLE z (id int);\nALTER TABLE items ADD COLUMN c int;\n"}
     )
-    with connect(dsn) as reader:
-        reader.execute("BEGIN")
-        reader.execute("SELECT * FROM items LIMIT 1")
-        release = threading.Timer(1.0, lambda: reader.execute("COMMIT"))
-        release.start()
-        try:
-            result = up(session, load(tmp_path))
-        finally:
-            release.join()
+    result = _up_behind_a_reader(session, dsn, tmp_path)
     assert result.steps[0].lock_retries > 0
     named = session.fetch_all("SELECT DISTINCT statement FROM tenantdb.events WHERE kind = 'lock_retry'")
     assert named == [("ALTER TABLE items ADD COLUMN c int",)]
@@ -214,15 +220,7 @@ def test_a_first_statement_that_waits_for_a_lock_is_retried(session: Session, ds
     _base(tmp_path)
     up(session, load(tmp_path))
     write_files(tmp_path, {"0002_add.sql": "-- migrate:up\nALTER TABLE items ADD COLUMN c int;\n"})
-    with connect(dsn) as reader:
-        reader.execute("BEGIN")
-        reader.execute("SELECT * FROM items LIMIT 1")
-        release = threading.Timer(1.0, lambda: reader.execute("COMMIT"))
-        release.start()
-        try:
-            result = up(session, load(tmp_path))
-        finally:
-            release.join()
+    result = _up_behind_a_reader(session, dsn, tmp_path)
     assert result.steps[0].lock_retries > 0
     assert session.fetch_value("SELECT count(*) FROM tenantdb.events WHERE kind = 'lock_retry'") > 0
     assert session.fetch_value(
