@@ -142,6 +142,32 @@ def test_verify_knows_a_dropped_column_takes_its_indexes_and_constraints(session
     assert "crates_name " in claim.message
 
 
+def test_verify_knows_dropping_a_partitioned_table_takes_its_partitions_and_their_indexes(
+    session: Session, tmp_path: Path
+) -> None:
+    """Found on hatchet-dev/hatchet: partitions made by a function, indexes built on each partition, then the
+    partitioned table dropped (and with it every partition); verify called the index migration contradicted."""
+    files = {
+        "1_a.up.sql": "CREATE TABLE wal (id int, t int) PARTITION BY HASH (id);\n"
+        "DO $$ BEGIN FOR i IN 0..1 LOOP EXECUTE format("
+        "'CREATE TABLE wal_%s PARTITION OF wal FOR VALUES WITH (MODULUS 2, REMAINDER %s)', i, i); END LOOP; END $$;\n"
+        "CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);\n"
+        "CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n",
+        "2_b.up.sql": "CREATE INDEX wal_0_t ON wal_0 (t);\nCREATE INDEX wal_1_t ON wal_1 (t);\n"
+        "CREATE INDEX logs_2024_at ON logs_2024 (at);\n",
+        "3_c.up.sql": "DROP TABLE wal;\nDROP TABLE logs;\nCREATE TABLE kept (id int);\n"
+        "CREATE INDEX kept_id ON kept (id);\n",
+    }
+    directory = write_files(tmp_path / "migrations", files)
+    up(session, load_migrations(directory))
+    report = verify(session, load_migrations(directory))
+    assert [v.message for v in report.violations if v.check == "ledger-contradiction"] == []
+    session.execute("DROP TABLE kept")  # what a migration the ledger knows created is still expected
+    report = verify(session, load_migrations(directory))
+    (claim,) = [v for v in report.violations if v.check == "ledger-contradiction"]
+    assert "relation kept " in claim.message  # the table, not also its index: an index goes with its table
+
+
 def test_a_ledger_row_written_before_columns_were_recorded_expects_nothing_a_dropped_column_may_have_taken(
     session: Session, tmp_path: Path
 ) -> None:

@@ -70,6 +70,7 @@ class Effect:
     # for the CREATE of an index or a table constraint: the columns of its table it uses, which PostgreSQL drops
     # it with (None: not known)
     columns: tuple[str, ...] | None = None
+    parent: str | None = None  # for the CREATE of a partition: the partitioned table that takes it when dropped
 
 
 _RELATION_TYPES = {
@@ -128,6 +129,15 @@ def _relation(relation: ast.RangeVar | None) -> list[Effect]:
     if relation is None or relation.relpersistence == "t":
         return []
     return [_create(ObjectKind.RELATION, relation.relname or "", relation.schemaname)]
+
+
+def _table(node: ast.CreateStmt) -> list[Effect]:
+    """A new table; a partition (``PARTITION OF``) names the table whose drop takes it."""
+    created = _relation(node.relation)
+    parents = node.inhRelations or ()
+    if created and node.partbound is not None and parents and isinstance(parents[0], ast.RangeVar):
+        return [replace(created[0], parent=parents[0].relname)]
+    return created
 
 
 def _index(node: ast.IndexStmt) -> list[Effect]:
@@ -270,6 +280,8 @@ def effect_record(effect: Effect) -> dict[str, object]:
         record["search_path"] = list(effect.search_path)
     if effect.columns is not None:
         record["columns"] = list(effect.columns)
+    if effect.parent is not None:
+        record["parent"] = effect.parent
     return record
 
 
@@ -288,7 +300,14 @@ def effect_from_record(record: Mapping[str, object]) -> tuple[Effect, tuple[str,
     search_path = tuple(str(schema) for schema in path) if isinstance(path, list) else ()
     used = record.get("columns")
     columns = tuple(str(column) for column in used) if isinstance(used, list) else None
-    return Effect(action=action, obj=obj, new_name=_optional(record.get("new_name")), columns=columns), search_path
+    effect = Effect(
+        action=action,
+        obj=obj,
+        new_name=_optional(record.get("new_name")),
+        columns=columns,
+        parent=_optional(record.get("parent")),
+    )
+    return effect, search_path
 
 
 def _optional(value: object) -> str | None:
@@ -296,7 +315,7 @@ def _optional(value: object) -> str | None:
 
 
 _HANDLERS: dict[type, Callable[[Any], list[Effect]]] = {
-    ast.CreateStmt: lambda node: _relation(node.relation),
+    ast.CreateStmt: _table,
     ast.CreateTableAsStmt: lambda node: _relation(node.into.rel if node.into is not None else None),
     ast.ViewStmt: lambda node: _relation(node.view),
     ast.CreateSeqStmt: lambda node: _relation(node.sequence),

@@ -26,6 +26,7 @@ class Claim:
     version: str
     search_path: tuple[str, ...] = ()  # where an unqualified name was looked up when it was created
     columns: tuple[str, ...] | None = None  # an index or constraint: the columns of its table it uses (None: unknown)
+    parent: str | None = None  # a partition: the partitioned table whose drop takes it
 
     def candidates(self) -> list[CatalogObject]:
         """Where the object may be: its schema, or each schema of the search path it was created under."""
@@ -48,28 +49,40 @@ def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
                 continue
             elif effect.action is EffectAction.CREATE:
                 claims = [claim for claim in claims if not _same(claim.obj, obj)]
-                claims.append(
-                    Claim(obj=obj, label=label, version=row.version, search_path=search_path, columns=effect.columns)
-                )
+                claim = Claim(obj=obj, label=label, version=row.version, search_path=search_path)
+                claims.append(replace(claim, columns=effect.columns, parent=effect.parent))
             elif effect.action is EffectAction.REMOVE:
-                claims = [claim for claim in claims if not _same(claim.obj, obj) and not _goes_with(claim, obj)]
+                claims = _without_removed(claims, obj)
             elif effect.action is EffectAction.RENAME and effect.new_name is not None:
                 claims = [_renamed(claim, obj, effect.new_name) for claim in claims]
     return claims
 
 
 def ledger_contradictions(session: Session, applied: Sequence[AppliedMigration]) -> list[Violation]:
-    """A violation for every claimed object the database does not have."""
+    """A violation for every claimed object the database does not have. An object of a table (an index, a
+    column...) is expected only while its table exists: a table that is gone is its own claim's to report, or went
+    the way it came, unseen (made by a function, dropped with a partitioned table)."""
     claims = ledger_claims(applied)
     candidates = [(index, obj) for index, claim in enumerate(claims) for obj in claim.candidates()]
+    tables = [
+        (index, CatalogObject(kind=ObjectKind.RELATION, name=obj.table, schema=obj.schema))
+        for index, obj in candidates
+        if obj.table is not None
+    ]
     located = locate_objects(
         session,
-        [{"kind": o.kind.value, "name": o.name, "schema": o.schema, "table": o.table} for _, o in candidates],
+        [
+            {"kind": o.kind.value, "name": o.name, "schema": o.schema, "table": o.table}
+            for _, o in (*candidates, *tables)
+        ],
     )
-    present = {index for (index, _), schema in zip(candidates, located, strict=True) if schema is not None}
+    present = {
+        index for (index, _), schema in zip(candidates, located[: len(candidates)], strict=True) if schema is not None
+    }
+    table_found = {index for (index, _), schema in zip(tables, located[len(candidates) :], strict=True) if schema}
     violations = []
     for index, claim in enumerate(claims):
-        if index in present:
+        if index in present or (claim.obj.table is not None and index not in table_found):
             continue
         violations.append(
             Violation(
@@ -105,11 +118,31 @@ def _belongs_to(claimed: CatalogObject, removed: CatalogObject) -> bool:
     return False
 
 
+def _without_removed(claims: list[Claim], removed: CatalogObject) -> list[Claim]:
+    """The claims left once ``removed`` is gone, with what goes with it: a dropped partitioned table takes its
+    partitions, and each of them what belongs to it."""
+    gone = [removed]
+    while gone:
+        obj = gone.pop()
+        kept = []
+        for claim in claims:
+            if _same(claim.obj, obj) or _goes_with(claim, obj):
+                if claim.obj is not obj and claim.parent is not None:
+                    gone.append(claim.obj)
+            else:
+                kept.append(claim)
+        claims = kept
+    return claims
+
+
 def _goes_with(claim: Claim, removed: CatalogObject) -> bool:
     """Whether removing ``removed`` takes the claimed object too: what belongs to a removed relation or schema, and
     the indexes and constraints of a table that use a dropped column of it (all of them when the columns are not
     known: ledger rows written before they were recorded)."""
     if _belongs_to(claim.obj, removed):
+        return True
+    partitioned = removed.kind is ObjectKind.RELATION and claim.parent is not None and claim.parent == removed.name
+    if partitioned and _matches(claim.obj.schema, removed.schema):
         return True
     if removed.kind is not ObjectKind.COLUMN or claim.obj.kind not in (ObjectKind.RELATION, ObjectKind.CONSTRAINT):
         return False
