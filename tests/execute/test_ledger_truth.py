@@ -118,6 +118,12 @@ def test_verify_follows_later_migrations_that_drop_or_rename(session: Session, t
     assert verify(session, load_migrations(directory)).ok
 
 
+def _contradictions(session: Session, directory: Path) -> list[str]:
+    """What ``migrate verify`` says the database contradicts in the ledger."""
+    report = verify(session, load_migrations(directory))
+    return [v.message for v in report.violations if v.check == "ledger-contradiction"]
+
+
 def test_verify_knows_a_dropped_column_takes_its_indexes_and_constraints(session: Session, tmp_path: Path) -> None:
     """Found adopting rust-lang/crates.io: ``DROP COLUMN`` drops the indexes and constraints of its table that use
     the column, without naming them; verify called those migrations contradicted by the database."""
@@ -134,12 +140,10 @@ def test_verify_knows_a_dropped_column_takes_its_indexes_and_constraints(session
     }
     directory = write_files(tmp_path / "migrations", files)
     up(session, load_migrations(directory))
-    report = verify(session, load_migrations(directory))
-    assert [v.message for v in report.violations if v.check == "ledger-contradiction"] == []
+    assert _contradictions(session, directory) == []
     session.execute("DROP INDEX crates_name")  # an index on a column still there is still claimed
-    report = verify(session, load_migrations(directory))
-    (claim,) = [v for v in report.violations if v.check == "ledger-contradiction"]
-    assert "crates_name " in claim.message
+    (claim,) = _contradictions(session, directory)
+    assert "crates_name " in claim
 
 
 def test_verify_knows_dropping_a_partitioned_table_takes_its_partitions_and_their_indexes(
@@ -160,12 +164,10 @@ def test_verify_knows_dropping_a_partitioned_table_takes_its_partitions_and_thei
     }
     directory = write_files(tmp_path / "migrations", files)
     up(session, load_migrations(directory))
-    report = verify(session, load_migrations(directory))
-    assert [v.message for v in report.violations if v.check == "ledger-contradiction"] == []
+    assert _contradictions(session, directory) == []
     session.execute("DROP TABLE kept")  # what a migration the ledger knows created is still expected
-    report = verify(session, load_migrations(directory))
-    (claim,) = [v for v in report.violations if v.check == "ledger-contradiction"]
-    assert "relation kept " in claim.message  # the table, not also its index: an index goes with its table
+    (claim,) = _contradictions(session, directory)
+    assert "relation kept " in claim  # the table, not also its index: an index goes with its table
 
 
 def test_a_ledger_row_written_before_columns_were_recorded_expects_nothing_a_dropped_column_may_have_taken(
