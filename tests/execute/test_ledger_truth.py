@@ -159,7 +159,8 @@ def test_verify_knows_dropping_a_partitioned_table_takes_its_partitions_and_thei
         "CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n",
         "2_b.up.sql": "CREATE INDEX wal_0_t ON wal_0 (t);\nCREATE INDEX wal_1_t ON wal_1 (t);\n"
         "CREATE INDEX logs_2024_at ON logs_2024 (at);\n",
-        "3_c.up.sql": "DROP TABLE wal;\nDROP TABLE logs;\nCREATE TABLE kept (id int);\n"
+        "3_c.up.sql": "DROP TABLE wal;\nALTER TABLE logs RENAME TO old_logs;\nDROP TABLE old_logs;\n"
+        "CREATE TABLE kept (id int);\n"
         "CREATE INDEX kept_id ON kept (id);\n",
     }
     directory = write_files(tmp_path / "migrations", files)

@@ -136,9 +136,9 @@ def _without_removed(claims: list[Claim], removed: CatalogObject) -> list[Claim]
 
 
 def _goes_with(claim: Claim, removed: CatalogObject) -> bool:
-    """Whether removing ``removed`` takes the claimed object too: what belongs to a removed relation or schema, and
-    the indexes and constraints of a table that use a dropped column of it (all of them when the columns are not
-    known: ledger rows written before they were recorded)."""
+    """Whether removing ``removed`` takes the claimed object too: what belongs to a removed relation or schema, the
+    partitions of a dropped partitioned table, and the indexes and constraints of a table that use a dropped column
+    of it (all of them when the columns are not known: ledger rows written before they were recorded)."""
     if _belongs_to(claim.obj, removed):
         return True
     partitioned = removed.kind is ObjectKind.RELATION and claim.parent is not None and claim.parent == removed.name
@@ -154,6 +154,8 @@ def _goes_with(claim: Claim, removed: CatalogObject) -> bool:
 
 def _renamed(claim: Claim, old: CatalogObject, new_name: str) -> Claim:
     obj = claim.obj
+    if old.kind is ObjectKind.RELATION and claim.parent == old.name:  # a partition follows its renamed parent
+        claim = replace(claim, parent=new_name)
     if old.kind is ObjectKind.COLUMN and claim.columns and obj.table == old.table and old.name in claim.columns:
         columns = tuple(new_name if column == old.name else column for column in claim.columns)
         return replace(claim, columns=columns)
