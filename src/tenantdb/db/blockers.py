@@ -17,6 +17,10 @@ from tenantdb.db.session import Session
 _QUERY_CHARS = 200
 
 
+WRAPAROUND_MARKER = "(to prevent wraparound)"
+"""How pg_stat_activity's query of an anti-wraparound autovacuum ends."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LockBlocker:
     """A session holding a lock on a relation the waiting statement needs."""
@@ -29,6 +33,12 @@ class LockBlocker:
     relation: str
     mode: str
     cancelled_after: timedelta | None = None  # an autovacuum PostgreSQL cancels for a wait this long, else None
+
+    @property
+    def prevents_wraparound(self) -> bool:
+        """An autovacuum that prevents transaction-id wraparound, which PostgreSQL never cancels (the marker
+        :func:`lock_blockers` reads to leave its ``cancelled_after`` empty)."""
+        return self.query.startswith("autovacuum:") and WRAPAROUND_MARKER in self.query
 
     def describe(self) -> str:
         who = f"{self.application_name}, " if self.application_name else ""
@@ -55,14 +65,14 @@ def lock_blockers(session: Session, relations: Sequence[tuple[str | None, str]])
         " SELECT DISTINCT ON (a.pid) a.pid, coalesce(a.application_name, ''), a.state,"
         "  greatest(clock_timestamp() - coalesce(a.xact_start, a.query_start, clock_timestamp()), interval '0'),"
         "  left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), %s), l.relation::regclass::text, l.mode,"
-        "  CASE WHEN a.backend_type = 'autovacuum worker' AND a.query NOT LIKE '%%(to prevent wraparound)%%'"
+        "  CASE WHEN a.backend_type = 'autovacuum worker' AND strpos(a.query, %s) = 0"
         "   THEN current_setting('deadlock_timeout')::interval END"
         " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         " WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()"
         "  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         "  AND l.relation IN (SELECT oid FROM wanted WHERE oid IS NOT NULL)"
         " ORDER BY a.pid, l.mode DESC",
-        ([schema for schema, _ in relations], [name for _, name in relations], _QUERY_CHARS),
+        ([schema for schema, _ in relations], [name for _, name in relations], _QUERY_CHARS, WRAPAROUND_MARKER),
     )
     blockers = [
         LockBlocker(

@@ -192,18 +192,8 @@ class Session:
         :class:`~tenantdb.errors.StatementFailed` naming the statement, with the transaction open and aborted.
         """
         text, position = self._begin_text(lock_timeout, statement_timeout, read)
-        if not statements:
-            try:
-                cursor = self._connection.execute(text)
-                if read is None:
-                    return []
-                for _ in range(position):
-                    cursor.nextset()
-                return cursor.fetchall()
-            except psycopg.Error as error:
-                raise translate(error) from error
-        # a newline ends a statement's trailing line comment before the separator
-        text += b";\n" + b"\n;\n".join(statement.encode("utf-8") for statement in statements)
+        if statements:  # a newline ends a statement's trailing line comment before the separator
+            text += b";\n" + b"\n;\n".join(statement.encode("utf-8") for statement in statements)
         results = self._send_script(text)
         first = position + (0 if read is None else 1)  # the results before the statements': BEGIN, timeouts, read
         for index, result in enumerate(results):

@@ -157,9 +157,7 @@ def in_the_way(blockers: Sequence[LockBlocker]) -> str:
 
 def give_up_hint(blockers: Sequence[LockBlocker]) -> str:
     """What to do when the retry budget is spent behind ``blockers``."""
-    if any(
-        blocker.query.startswith("autovacuum:") and "(to prevent wraparound)" in blocker.query for blocker in blockers
-    ):
+    if any(blocker.prevents_wraparound for blocker in blockers):
         return (
             "an autovacuum that prevents transaction-id wraparound holds the table, and PostgreSQL never cancels one: "
             "let it finish (pg_stat_progress_vacuum shows how far it is), then run the same command again"

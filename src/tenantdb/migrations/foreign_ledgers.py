@@ -55,6 +55,12 @@ class ForeignTool(StrEnum):
         """Whether the tool's versions are the versions of the migration files (Alembic's revision ids are not)."""
         return self is not ForeignTool.ALEMBIC
 
+    @property
+    def followed(self) -> bool:
+        """Whether ``[migrations] keep_foreign_ledger`` writes the tool's ledger (:func:`follow_step`): Flyway's and
+        Alembic's are left alone."""
+        return self not in (ForeignTool.FLYWAY, ForeignTool.ALEMBIC)
+
 
 DEFAULT_TABLES = ("schema_migrations", "flyway_schema_history", "goose_db_version", "__diesel_schema_migrations")
 ALEMBIC_TABLE = "alembic_version"

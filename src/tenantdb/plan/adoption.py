@@ -105,10 +105,6 @@ def _up_to(migrations: MigrationSet, to: Version) -> list[Version]:
     return [version for version in migrations.versions if version <= target]
 
 
-_FOLLOWED = frozenset({ForeignTool.GOLANG_MIGRATE, ForeignTool.DBMATE, ForeignTool.DIESEL, ForeignTool.GOOSE})
-"""The tools whose ledger ``[migrations] keep_foreign_ledger`` writes (Flyway's and Alembic's are left alone)."""
-
-
 def ledger_drift(migrations: MigrationSet, ledger: ForeignLedger, recorded: Sequence[str]) -> str | None:
     """One line when another tool's ``ledger`` counts other migrations applied than tenantdb's ledger (``recorded``):
     what that tool would apply again, what it counts applied that tenantdb rolled back. None when they agree."""
@@ -132,7 +128,7 @@ def ledger_drift(migrations: MigrationSet, ledger: ForeignLedger, recorded: Sequ
     remedy = (
         "set [migrations] keep_foreign_ledger = true to keep it in step with every later step, or drop it once "
         f"nobody runs {label}"
-        if ledger.tool in _FOLLOWED
+        if ledger.tool.followed
         else f"tenantdb does not write {label}'s ledger: stop running {label} on this database"
     )
     return f"{ledger.describe()} is out of step with tenantdb's ledger: {'; '.join(parts)} ({remedy})"
