@@ -347,6 +347,16 @@ CASES: list[tuple[str, tuple[Script, ...], list[str]]] = [
         [f"{MISSING_OK}@1:1", f"{MISSING_OK}@1:2", f"{MISSING_OK}@1:3", f"{MISSING_OK}@1:4", f"{MISSING_OK}@1:5"],
     ),
     (
+        "current_setting: spelled in capitals, as a Unicode-escaped name, or in an escaped string a function runs",
+        (
+            "CREATE POLICY p ON notes USING (tenant_id = CURRENT_SETTING('app.current_tenant_id')::uuid);\n"
+            "CREATE POLICY q ON notes USING (tenant_id = U&\"\\0063urrent_setting\"('app.current_tenant_id')::uuid);\n"
+            "CREATE FUNCTION t() RETURNS uuid LANGUAGE plpgsql AS $$ DECLARE r uuid; BEGIN\n"
+            "  EXECUTE E'SELECT \\x63urrent_setting(''app.tenant'')::uuid' INTO r; RETURN r; END $$;",
+        ),
+        [f"{MISSING_OK}@1:1", f"{MISSING_OK}@1:2", f"{MISSING_OK}@1:3"],
+    ),
+    (
         "current_setting: safe forms, built-in settings and plain queries are fine",
         (
             f"CREATE POLICY p ON notes USING (tenant_id = {POLICY_OK}) WITH CHECK (tenant_id = {POLICY_OK});\n"

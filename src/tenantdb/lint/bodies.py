@@ -86,11 +86,17 @@ def _plpgsql(node: ast.CreateFunctionStmt | ast.DoStmt) -> tuple[str, Any]:
     if language != "plpgsql" or not text:
         return text, None
     tag = "$tenantdb_body$"
-    wrapped = f"CREATE FUNCTION tenantdb_do() RETURNS void LANGUAGE plpgsql AS {tag}{text}{tag}"
+    return text, _parse_plpgsql(f"CREATE FUNCTION tenantdb_do() RETURNS void LANGUAGE plpgsql AS {tag}{text}{tag}")
+
+
+@lru_cache(maxsize=256)
+def _parse_plpgsql(statement_text: str) -> Any:
+    """pglast's PL/pgSQL parse of a function (None when it does not parse); cached: several rules read the same
+    body, and the parse is shared and read, never changed."""
     try:
-        return text, pglast.parse_plpgsql(wrapped)
+        return pglast.parse_plpgsql(statement_text)
     except pglast.parser.ParseError:
-        return text, None
+        return None
 
 
 def _line_start(text: str, start: int, lineno: int) -> int:
@@ -141,9 +147,8 @@ def _parse(text: str) -> tuple[Any, ...]:
 
 
 def _plpgsql_queries(statement_text: str) -> Iterator[list[Any]]:
-    try:
-        function = pglast.parse_plpgsql(statement_text)
-    except pglast.parser.ParseError:
+    function = _parse_plpgsql(statement_text)
+    if function is None:
         return
     stack: list[Any] = [function]
     while stack:
