@@ -16,8 +16,10 @@ from typer.testing import CliRunner
 from tenantdb.cli.app import app
 from tenantdb.commands.linting import lint
 from tenantdb.config import LintProfile, load_settings
-from tenantdb.lint import LintReport, lint_migrations
-from tenantdb.lint.engine import PARALLEL_FROM
+from tenantdb.lint import LintReport, bodies, lint_migrations
+from tenantdb.lint.context import LintContext
+from tenantdb.lint.engine import PARALLEL_FROM, _shares
+from tenantdb.lint.model import Derived, Rule
 from tenantdb.lint.rules import RULES
 from tenantdb.migrations import load_migrations
 from tests.helpers import write_files
@@ -92,3 +94,44 @@ def test_jobs_must_be_at_least_one(directory: Path) -> None:
     result = CliRunner().invoke(app, ["lint", str(directory), "--jobs", "0"])
     assert result.exit_code == 2
     assert "--jobs" in result.output
+
+
+def _read_by_each_rule(directory: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, set[Derived]]:
+    """Which shared work each rule's checks asked for, over every rule's examples, run one rule at a time."""
+    reading: set[Derived] = set()
+    rewrites, body = LintContext._rewrites, bodies._body
+
+    def rewrites_read(context: LintContext) -> object:
+        reading.add(Derived.ONLINE_REWRITES)
+        return rewrites(context)
+
+    def body_read(node: object) -> tuple[str, str]:
+        reading.add(Derived.FUNCTION_BODIES)
+        return body(node)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LintContext, "_rewrites", rewrites_read)
+    monkeypatch.setattr(bodies, "_body", body_read)
+    migrations = list(load_migrations(directory, layout="auto"))
+    read: dict[str, set[Derived]] = {}
+    for rule in RULES:
+        reading.clear()
+        lint_migrations(migrations, rules=[rule], pg_version=16, jobs=1)
+        read[rule.id] = set(reading)
+    return read
+
+
+def test_each_rule_declares_the_shared_work_it_reads(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parallel lint keeps the readers of the same shared work in one process (else each process computes it):
+    a rule that reads it without declaring it, or declares what it never reads, fails here."""
+    read = _read_by_each_rule(directory, monkeypatch)
+    assert {rule.id: set(rule.reads) for rule in RULES} == read
+    assert any(read.values())
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 5])
+def test_the_readers_of_shared_work_share_a_process(jobs: int) -> None:
+    shares = _shares(RULES, jobs)
+    assert sorted(rule.id for share in shares for rule in share) == sorted(rule.id for rule in RULES)
+    assert len(shares) == jobs
+    readers: list[Rule] = [rule for rule in RULES if rule.reads]
+    assert shares[0] == readers

@@ -7,10 +7,11 @@ knowledge and never change it.
 Which rules run is the profile's choice (hazards by default, opinions too under ``strict``) and ``[lint.rules]``'s:
 a rule set to a level runs at that level, ``off`` never runs. Info findings never fail.
 
-With ``jobs`` above one, from :data:`PARALLEL_FROM` migrations on, the rules are dealt out to that many processes
-(forked after loading, so no tree is copied): each reads every migration in order with its share of the rules, so
-what a rule knows from earlier files is exactly what it knows in one process, and the findings, merged and sorted
-the same way, are the same. Files cannot be split between processes instead: rules carry what earlier files did.
+With ``jobs`` above one, from :data:`PARALLEL_FROM` migrations on, the rules are shared out to that many processes
+(forked after loading, so no tree is copied; rules that read the same shared work run in the same one): each reads
+every migration in order with its share of the rules, so what a rule knows from earlier files is exactly what it
+knows in one process, and the findings, merged and sorted the same way, are the same. Files cannot be split between
+processes instead: rules carry what earlier files did.
 """
 
 from __future__ import annotations
@@ -192,14 +193,20 @@ def _lint_all(run: _Run, migrations: Sequence[Migration], checks: Sequence[Scrip
 
 
 def _shares(rules: Sequence[Rule], jobs: int) -> list[list[Rule]]:
-    """``rules`` dealt out to ``jobs`` processes in turn (neighbours in the registry often cost alike)."""
+    """``rules`` split among ``jobs`` processes: the rules that read shared work (:class:`Derived`) together in the
+    first, so that it is computed once, and the others dealt out in turn to the rest (neighbours in the registry
+    often cost alike). Measured over 2,000 files, the readers cost about what the other rules cost together."""
     if jobs <= 1:
         return [list(rules)]
     import multiprocessing  # only for a parallel run: one file starts without it
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return [list(rules)]
-    return [share for share in (list(rules[index::jobs]) for index in range(jobs)) if share]
+    readers = [rule for rule in rules if rule.reads]
+    others = [rule for rule in rules if not rule.reads]
+    if not readers:
+        return [share for share in (others[index::jobs] for index in range(jobs)) if share]
+    return [readers, *(share for share in (others[index :: jobs - 1] for index in range(jobs - 1)) if share)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,14 @@ class Family(StrEnum):
     META = "meta"
 
 
+class Derived(StrEnum):
+    """Work a rule's check may ask for that is computed once per linting process, on first use, and shared by every
+    rule that reads it: a parallel lint runs the rules that read the same work in the same process."""
+
+    ONLINE_REWRITES = "online-rewrites"  # LintContext.online_rewrite, rewritten and in_transaction
+    FUNCTION_BODIES = "function-bodies"  # lint.bodies: the parsed statements of SQL and PL/pgSQL bodies
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """What a check reports: a message, optionally a hint and the node's location within the statement."""
@@ -70,6 +78,7 @@ class Rule:
     finish: Finish | None = None  # runs once after every file, for rules that need the whole picture
     min_pg_version: int = 0  # a major version (15); server_version_num style (150000) is accepted too
     category: Category = Category.HAZARD
+    reads: frozenset[Derived] = frozenset()  # declared, and checked by tests/lint/test_parallel_lint.py
 
     @property
     def min_major(self) -> int:
@@ -89,6 +98,7 @@ class Rule:
         finish: Finish | None = None,
         min_pg_version: int = 0,
         category: Category = Category.HAZARD,
+        reads: Iterable[Derived] = (),
     ) -> Rule:
         """Build a rule whose documentation is the docstring of the module that calls this."""
         module = sys._getframe(1).f_globals.get("__doc__") or ""
@@ -105,6 +115,7 @@ class Rule:
             finish=finish,
             min_pg_version=min_pg_version,
             category=category,
+            reads=frozenset(reads),
         )
 
 

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from pglast import ast
 
 from tenantdb.lint.context import LintContext
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 from tenantdb.lint.walk import relation_name
 
 KEYS = {"CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY"}
@@ -81,6 +81,7 @@ RULE = Rule.for_node(
     summary="ADD UNIQUE / PRIMARY KEY on an existing table builds the index under ACCESS EXCLUSIVE",
     severity=Severity.WARNING,
     family=Family.LOCKING,
+    reads=(Derived.ONLINE_REWRITES,),
     check=check,
     bad=(
         "ALTER TABLE tenants ADD CONSTRAINT tenants_slug_key UNIQUE (slug);",

@@ -37,7 +37,7 @@ from pglast import ast
 from tenantdb.lint.bodies import parse_expression, plpgsql_statements
 from tenantdb.lint.context import LintContext
 from tenantdb.lint.expressions import constant
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 from tenantdb.sql import TransactionMode
 from tenantdb.sql.statements import transaction_mode
 
@@ -119,6 +119,7 @@ RULE = Rule.for_node(
     summary="CONCURRENTLY / VACUUM inside BEGIN ... COMMIT, a DO block or a function is rejected",
     severity=Severity.ERROR,
     family=Family.REJECTED,
+    reads=(Derived.FUNCTION_BODIES,),
     check=check,
     bad=(
         "BEGIN;\nALTER TABLE orders ADD COLUMN status text;\n"

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pglast import ast
 
 from tenantdb.lint.context import LintContext
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 
 
 def check(node: ast.CreateExtensionStmt, context: LintContext) -> Iterator[Hit]:
@@ -54,6 +54,7 @@ RULE = Rule.for_node(
     summary="CREATE EXTENSION inside a transactional migration",
     severity=Severity.WARNING,
     family=Family.ROBUSTNESS,
+    reads=(Derived.ONLINE_REWRITES,),
     check=check,
     bad=("CREATE EXTENSION IF NOT EXISTS pg_trgm;",),
     good=("-- tenantdb: no-transaction\nCREATE EXTENSION IF NOT EXISTS pg_trgm;",),

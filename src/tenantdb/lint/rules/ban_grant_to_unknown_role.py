@@ -40,7 +40,7 @@ from pglast import ast
 
 from tenantdb.lint.bodies import embedded_trees
 from tenantdb.lint.context import LintContext
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 from tenantdb.lint.walk import iter_nodes
 
 DO_ROLES = "ban-grant-to-unknown-role:roles-created-in-do"
@@ -99,6 +99,7 @@ RULE = Rule.for_node(
     summary="GRANT to a role that no migration creates",
     severity=Severity.WARNING,
     family=Family.REJECTED,
+    reads=(Derived.FUNCTION_BODIES,),
     check=check,
     bad=(
         "CREATE TABLE payments (tenant_id uuid NOT NULL, amount numeric(12,2) NOT NULL);\n"

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from pglast import ast
 
 from tenantdb.lint.context import LintContext
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 from tenantdb.lint.walk import relation_name
 
 
@@ -74,6 +74,7 @@ RULE = Rule.for_node(
     summary="SET NOT NULL on an existing table scans it under ACCESS EXCLUSIVE",
     severity=Severity.WARNING,
     family=Family.LOCKING,
+    reads=(Derived.ONLINE_REWRITES,),
     check=check,
     bad=("ALTER TABLE orders ALTER COLUMN tenant_id SET NOT NULL;",),
     good=(

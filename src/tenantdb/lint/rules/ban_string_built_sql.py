@@ -38,7 +38,7 @@ from pglast import ast
 from tenantdb.lint.bodies import Variable, parse_expression, plpgsql_statements, plpgsql_variables
 from tenantdb.lint.context import LintContext
 from tenantdb.lint.expressions import constant
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 from tenantdb.lint.walk import function_name, iter_nodes
 
 QUOTING = frozenset({"quote_ident", "quote_literal", "quote_nullable"})
@@ -152,6 +152,7 @@ RULE = Rule.for_node(
     summary="EXECUTE of SQL pasted together with || or format('%s')",
     severity=Severity.ERROR,
     family=Family.SECURITY,
+    reads=(Derived.FUNCTION_BODIES,),
     check=check,
     bad=(
         "CREATE FUNCTION purge(target text) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n"

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pglast import ast
 
 from tenantdb.lint.context import LintContext
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 from tenantdb.lint.walk import relation_name
 
 
@@ -56,6 +56,7 @@ RULE = Rule.for_node(
     summary="CREATE INDEX on an existing table without CONCURRENTLY blocks writes",
     severity=Severity.WARNING,
     family=Family.LOCKING,
+    reads=(Derived.ONLINE_REWRITES,),
     check=check,
     bad=("CREATE INDEX orders_tenant_idx ON orders (tenant_id);",),
     good=(

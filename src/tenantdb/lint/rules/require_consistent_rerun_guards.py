@@ -43,7 +43,7 @@ from pglast import ast
 
 from tenantdb.lint.bodies import embedded_trees
 from tenantdb.lint.context import LintContext, Place, finding_at
-from tenantdb.lint.model import Family, Finding, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Finding, Hit, Rule, Severity
 from tenantdb.lint.walk import iter_nodes, relation_name
 
 Key = tuple[str, ...]
@@ -162,6 +162,7 @@ RULE = Rule.for_node(
     summary="a script that guards some statements for re-runs leaves others unguarded",
     severity=Severity.WARNING,
     family=Family.ROBUSTNESS,
+    reads=(Derived.FUNCTION_BODIES,),
     check=check,
     finish=finish,
     bad=(

@@ -35,7 +35,7 @@ from pglast import ast
 
 from tenantdb.lint.bodies import embedded_trees
 from tenantdb.lint.context import LintContext
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 from tenantdb.lint.walk import function_name, iter_nodes
 from tenantdb.sql.deparse import deparse
 
@@ -121,6 +121,7 @@ RULE = Rule.for_node(
     summary="current_setting() without missing_ok, or cast without NULLIF, fails when the tenant is unset",
     severity=Severity.ERROR,
     family=Family.SECURITY,
+    reads=(Derived.FUNCTION_BODIES,),
     check=check,
     bad=(
         "CREATE POLICY tenant_isolation ON notes\n"

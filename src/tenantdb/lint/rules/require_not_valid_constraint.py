@@ -37,7 +37,7 @@ from typing import Any
 from pglast import ast
 
 from tenantdb.lint.context import LintContext
-from tenantdb.lint.model import Family, Hit, Rule, Severity
+from tenantdb.lint.model import Derived, Family, Hit, Rule, Severity
 from tenantdb.lint.walk import relation_name
 
 SCANNED = {"CONSTR_CHECK": "CHECK", "CONSTR_FOREIGN": "FOREIGN KEY"}
@@ -129,6 +129,7 @@ RULE = Rule.for_node(
     summary="ADD CONSTRAINT CHECK / FOREIGN KEY without NOT VALID scans the table under a blocking lock",
     severity=Severity.WARNING,
     family=Family.LOCKING,
+    reads=(Derived.ONLINE_REWRITES,),
     check=check,
     bad=(
         "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);",
