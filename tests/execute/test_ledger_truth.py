@@ -171,6 +171,27 @@ def test_verify_knows_dropping_a_partitioned_table_takes_its_partitions_and_thei
     assert "relation kept " in claim  # the table, not also its index: an index goes with its table
 
 
+def test_verify_follows_partitions_attached_and_detached_later(session: Session, tmp_path: Path) -> None:
+    """A table created on its own, attached to a partitioned table by a later migration, goes when that table is
+    dropped; a detached one stays. Verify expected the attached table still (left alone in the last round)."""
+    files = {
+        "1_a.up.sql": "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);\n"
+        "CREATE TABLE events_2024 (id int, at date);\nCREATE INDEX events_2024_at ON events_2024 (at);\n"
+        "CREATE TABLE events_2025 (id int, at date);\n",
+        "2_b.up.sql": "ALTER TABLE events ATTACH PARTITION events_2024\n"
+        " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+        "ALTER TABLE public.events ATTACH PARTITION public.events_2025"
+        " FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n",
+        "3_c.up.sql": "ALTER TABLE events DETACH PARTITION events_2025;\nDROP TABLE events;\n",
+    }
+    directory = write_files(tmp_path / "migrations", files)
+    up(session, load_migrations(directory))
+    assert _contradictions(session, directory) == []
+    session.execute("DROP TABLE events_2025")  # detached before its parent was dropped: still expected
+    (claim,) = _contradictions(session, directory)
+    assert "relation events_2025 " in claim
+
+
 def test_a_ledger_row_written_before_columns_were_recorded_expects_nothing_a_dropped_column_may_have_taken(
     session: Session, tmp_path: Path
 ) -> None:

@@ -36,6 +36,8 @@ class EffectAction(StrEnum):
     CREATE = "create"
     REMOVE = "remove"
     RENAME = "rename"  # ``obj`` becomes ``new_name`` (a renamed relation takes its columns, constraints, ...)
+    ATTACH = "attach"  # ``obj`` becomes a partition of ``parent`` (whose drop then takes it)
+    DETACH = "detach"  # ``obj`` is a partition no longer: dropping its former parent leaves it
     UNCERTAIN = "uncertain"  # CASCADE or DROP SCHEMA: dependents nobody named go too
 
 
@@ -70,7 +72,8 @@ class Effect:
     # for the CREATE of an index or a table constraint: the columns of its table it uses, which PostgreSQL drops
     # it with (None: not known)
     columns: tuple[str, ...] | None = None
-    parent: str | None = None  # for the CREATE of a partition: the partitioned table that takes it when dropped
+    parent: str | None = None  # for the CREATE or ATTACH of a partition: the partitioned table (or index) that takes
+    # it when dropped
 
 
 _RELATION_TYPES = {
@@ -188,7 +191,12 @@ def _owned(kind: ObjectKind, name: str | None, relation: ast.RangeVar | None) ->
     return [_create(kind, name, relation.schemaname, relation.relname)]
 
 
+_PARTITION_CHANGES = frozenset({"AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"})
+
+
 def _alter_table(node: ast.AlterTableStmt) -> list[Effect]:
+    """Columns and named constraints added and dropped (``ALTER TABLE``), partitions attached and detached (``ALTER
+    TABLE`` and ``ALTER INDEX``)."""
     relation = node.relation
     assert relation is not None
     schema, table = relation.schemaname, relation.relname or ""
@@ -205,6 +213,13 @@ def _alter_table(node: ast.AlterTableStmt) -> list[Effect]:
             found.append(_remove(ObjectKind.COLUMN, cmd.name, schema, table))
         elif subtype == "AT_DropConstraint" and cmd.name:
             found.append(_remove(ObjectKind.CONSTRAINT, cmd.name, schema, table))
+        elif subtype in _PARTITION_CHANGES and isinstance(cmd.def_, ast.PartitionCmd) and cmd.def_.name is not None:
+            partition = CatalogObject(
+                kind=ObjectKind.RELATION, name=cmd.def_.name.relname or "", schema=cmd.def_.name.schemaname
+            )
+            attach = subtype == "AT_AttachPartition"
+            action = EffectAction.ATTACH if attach else EffectAction.DETACH
+            found.append(Effect(action=action, obj=partition, parent=table if attach else None))
         else:
             continue
         if cascade:

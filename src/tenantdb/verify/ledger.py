@@ -26,7 +26,7 @@ class Claim:
     version: str
     search_path: tuple[str, ...] = ()  # where an unqualified name was looked up when it was created
     columns: tuple[str, ...] | None = None  # an index or constraint: the columns of its table it uses (None: unknown)
-    parent: str | None = None  # a partition: the partitioned table whose drop takes it
+    parent: str | None = None  # a partition (created or attached): the partitioned table whose drop takes it
 
     def candidates(self) -> list[CatalogObject]:
         """Where the object may be: its schema, or each schema of the search path it was created under."""
@@ -55,6 +55,8 @@ def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
                 claims = _without_removed(claims, obj)
             elif effect.action is EffectAction.RENAME and effect.new_name is not None:
                 claims = [_renamed(claim, obj, effect.new_name) for claim in claims]
+            elif effect.action in (EffectAction.ATTACH, EffectAction.DETACH):
+                claims = [replace(claim, parent=effect.parent) if _same(claim.obj, obj) else claim for claim in claims]
     return claims
 
 
