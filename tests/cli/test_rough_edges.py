@@ -128,6 +128,32 @@ def test_status_json_carries_the_documented_fields_only(dsn: str) -> None:
         assert f"`{key}`" in documented, key
 
 
+PLAN_KEYS = {"ok", "server_version", "preview", "findings"}
+PREVIEW_KEYS = {"database", "migrations", "statement_timeout", "stopped_at"}
+PENDING_KEYS = {"version", "name", "path", "statements", "rewrites"}
+STATEMENT_KEYS = {"line", "statement", "locks", "rewritten", "scanned", "sizes", "unanalyzed", "if_existing",
+                  "outside_transaction", "done_before", "stopped", "skipped", "repairs", "error",
+                  "sqlstate"}  # fmt: skip
+
+
+def test_plan_json_carries_the_documented_fields_only(dsn: str, tmp_path: Path) -> None:
+    write_files(
+        tmp_path / "migrations",
+        {"0001_a.sql": "-- migrate:up\nCREATE TABLE a (id int PRIMARY KEY);\nSELECT pg_sleep(5);\n"},
+    )
+    code, output = run("plan", "--dsn", dsn, "-C", str(tmp_path), "--statement-timeout", "200ms", "--json")
+    assert code == 0, output
+    document = json.loads(output)
+    assert set(document) == PLAN_KEYS and set(document["preview"]) == PREVIEW_KEYS
+    (pending,) = document["preview"]["migrations"]
+    assert set(pending) == PENDING_KEYS and all(set(s) == STATEMENT_KEYS for s in pending["statements"])
+    assert set(document["preview"]["stopped_at"]) == {"path", "line"}
+    documented = (Path(__file__).parents[2] / "docs" / "json.md").read_text(encoding="utf-8")
+    plan_section = documented[documented.index("## `tenantdb plan --json`") :]
+    for key in PLAN_KEYS | PREVIEW_KEYS | PENDING_KEYS | STATEMENT_KEYS:
+        assert f"`{key}`" in plan_section, key
+
+
 def test_status_shows_the_database_state_beside_a_file_with_a_syntax_error(dsn: str, tmp_path: Path) -> None:
     write_files(
         tmp_path / "migrations",

@@ -7,6 +7,7 @@ takes longer is stopped, its locks released, and the preview ends there, saying 
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from tenantdb import commands
 from tenantdb.config import load_settings
 from tenantdb.db import Session
-from tenantdb.execute.preview import PLAN_STATEMENT_TIMEOUT, preview
+from tenantdb.execute.preview import PLAN_STATEMENT_TIMEOUT, StoppedAt, preview
 from tenantdb.migrations import load_migrations
 from tests.helpers import FAST, cli, write_files
 
@@ -29,7 +30,8 @@ def test_the_default_limit_is_five_seconds() -> None:
 
 
 def test_a_slow_statement_is_stopped_and_the_preview_ends_there(session: Session, tmp_path: Path) -> None:
-    migrations = load_migrations(write_files(tmp_path, FILES))
+    directory = write_files(tmp_path, FILES)
+    migrations = load_migrations(directory)
     started = time.monotonic()
     result = preview(session, migrations, FAST, statement_timeout=timedelta(milliseconds=300))
     assert time.monotonic() - started < 10
@@ -38,7 +40,7 @@ def test_a_slow_statement_is_stopped_and_the_preview_ends_there(session: Session
     assert created.error is None and not created.stopped
     assert slow.stopped and slow.error is None
     assert index.skipped and second.statements[0].skipped
-    assert result.errors == 0 and result.stopped_at == "0001_slow.sql:3"
+    assert result.errors == 0 and result.stopped_at == StoppedAt(path=directory / "0001_slow.sql", line=3)
     assert session.fetch_value("SELECT to_regclass('t')") is None  # rolled back as always
 
 
@@ -47,6 +49,11 @@ def test_the_cli_says_where_it_stopped_and_how_to_allow_more(session: Session, d
     done = cli("plan", "--dsn", dsn, "-C", str(tmp_path), "--statement-timeout", "300ms", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "stopped after 300 ms" in done.stdout and "--statement-timeout" in done.stdout
+    # by its path as typed from here, not by its name alone (every diesel migration is an up.sql)
+    assert "the preview stopped at migrations/0001_slow.sql:3" in " ".join(done.stdout.split())
     settings = load_settings(tmp_path).with_overrides(dsn=dsn)
     report = commands.plan(settings, statement_timeout=timedelta(milliseconds=300))
-    assert report.ok and report.preview.stopped_at == "0001_slow.sql:3"
+    assert report.ok and report.preview.stopped_at is not None and report.preview.stopped_at.line == 3
+    as_json = cli("plan", "--dsn", dsn, "-C", str(tmp_path), "--statement-timeout", "300ms", "--json", cwd=tmp_path)
+    stopped = json.loads(as_json.stdout)["preview"]["stopped_at"]
+    assert stopped == {"path": str(tmp_path / "migrations" / "0001_slow.sql"), "line": 3}

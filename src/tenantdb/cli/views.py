@@ -381,8 +381,9 @@ def show_plan(report: PlanReport) -> None:
         where = f"{shown_path(finding.path)}:{finding.line}"
         prose(f"[{style}]{finding.severity}[/] {escape(where)} [bold]{finding.rule}[/]: {escape(finding.message)}")
     if preview.stopped_at is not None:
+        stopped = f"{shown_path(preview.stopped_at.path)}:{preview.stopped_at.line}"
         prose(
-            f"[yellow]the preview stopped at {escape(preview.stopped_at)}[/]: that statement was stopped after "
+            f"[yellow]the preview stopped at {escape(stopped)}[/]: that statement was stopped after "
             f"{_duration(preview.statement_timeout)} (its locks released) and the statements after it were not "
             "previewed, since each statement holds its locks on the live tables until the preview ends. Raise "
             "--statement-timeout (0: no limit) to preview further, at a quiet time."

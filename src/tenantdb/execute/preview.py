@@ -134,11 +134,19 @@ class MigrationPreview:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StoppedAt:
+    """The statement that ran too long: its migration file and line."""
+
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Preview:
     database: str
     migrations: tuple[MigrationPreview, ...]
     statement_timeout: timedelta = field(default_factory=lambda: PLAN_STATEMENT_TIMEOUT)
-    stopped_at: str | None = None  # ``file:line`` of the statement that ran too long; nothing after it was previewed
+    stopped_at: StoppedAt | None = None  # the statement that ran too long; nothing after it was previewed
 
     @property
     def errors(self) -> int:
@@ -158,7 +166,7 @@ def preview(
     sets = [migrations] if isinstance(migrations, MigrationSet) else list(migrations)
     steps = [step for source in sets for step in plan_up(source, applied_migrations(session, source.source)).steps]
     results: list[MigrationPreview] = []
-    stopped_at: str | None = None
+    stopped_at: StoppedAt | None = None
     session.begin(lock_timeout=settings.lock_timeout, statement_timeout=statement_timeout)
     try:
         existing = frozenset(relation_states(session))  # what the run starts from; the rest it creates
@@ -169,7 +177,7 @@ def preview(
             )
             stopped = next((statement for statement in migration.statements if statement.stopped), None)
             if stopped is not None:
-                stopped_at = f"{step.migration.up.path.name}:{stopped.line}"
+                stopped_at = StoppedAt(path=step.migration.up.path, line=stopped.line)
             results.append(migration)
     finally:
         session.rollback()
