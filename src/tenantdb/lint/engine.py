@@ -28,6 +28,7 @@ from tenantdb.config import LintProfile, LintSettings, RuleLevel
 from tenantdb.errors import ConfigError
 from tenantdb.lint.context import LintContext, nodes_of, observe
 from tenantdb.lint.model import Category, Finding, Rule, RuleId, Severity
+from tenantdb.lint.reviews import Review, may_hold_reviews, reviews
 from tenantdb.migrations import ExecutionMode, Migration, MigrationSet, Script
 from tenantdb.sql import Statement, line_comments
 from tenantdb.sql.tree import fast_trees
@@ -67,19 +68,6 @@ class LintReport:
         return sum(1 for finding in self.findings if finding.severity in failing)
 
 
-@dataclass(frozen=True, slots=True)
-class _ReviewedBlock:
-    """Lines a team marked reviewed for another linter (diesel-guard's ``-- safety-assured:start`` ... ``end``)."""
-
-    path: Path
-    first: int
-    last: int
-
-
-REVIEWED_START, REVIEWED_END = "safety-assured:start", "safety-assured:end"
-REVIEWED_NOTE = " (reviewed: inside a safety-assured block)"
-
-
 @dataclass(slots=True)
 class _Suppression:
     line: int
@@ -98,7 +86,8 @@ class _Run:
     by_type: dict[type, list[Rule]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     suppressions: list[_Suppression] = field(default_factory=list)
-    reviewed: list[_ReviewedBlock] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)  # another linter's reviews (lint.reviews)
+    reviewed_files: set[Path] = field(default_factory=set)
     files: set[Path] = field(default_factory=set)
     statements: int = 0
     suppressed: int = 0
@@ -300,6 +289,7 @@ def _lint_migration(run: _Run, migration: Migration) -> None:
     for rule in migration.accepted_findings:
         for path in sorted(paths):  # one file with sections, or an up and a down file
             run.suppressions.append(_Suppression(line=1, rule=RuleId(rule), path=path, whole_file=True))
+    _collect_reviews(run, [script for script in (migration.up, migration.down, migration.verify) if script])
     forward = context.schema
     _lint_script(run, migration.up, "up")
     for section, script in (("down", migration.down), ("verify", migration.verify)):
@@ -320,7 +310,7 @@ def _lint_script(run: _Run, script: Script, section: str) -> None:
     context.script = script.statements
     run.files.add(script.path)
     _collect_suppressions(run, script)
-    _collect_reviewed_blocks(run, script)
+    _collect_reviews(run, [script])  # a phase check; a migration's sections are collected together first
     by_type = run.by_type
     for statement in script.statements:
         run.statements += 1
@@ -356,31 +346,26 @@ def _collect_suppressions(run: _Run, script: Script) -> None:
             run.suppressions.append(_Suppression(line=comment.line, rule=RuleId(rule), path=script.path))
 
 
-def _collect_reviewed_blocks(run: _Run, script: Script) -> None:
-    """diesel-guard's reviewed blocks in the script's file (case-insensitive markers in ``--`` comments; a block
-    left open runs to the end of the file)."""
-    if "safety-assured" not in script.source.lower() or any(block.path == script.path for block in run.reviewed):
-        return
-    opened: int | None = None
-    for comment in line_comments(script.source):
-        marker = comment.text.lower()
-        if marker == REVIEWED_START and opened is None:
-            opened = comment.line
-        elif marker == REVIEWED_END and opened is not None:
-            run.reviewed.append(_ReviewedBlock(path=script.path, first=opened, last=comment.line))
-            opened = None
-    if opened is not None:
-        run.reviewed.append(_ReviewedBlock(path=script.path, first=opened, last=script.source.count("\n") + 1))
+def _collect_reviews(run: _Run, scripts: Sequence[Script]) -> None:
+    """The reviews recorded for another linter in the scripts' files, once per file (its sections together)."""
+    for path in dict.fromkeys(script.path for script in scripts):
+        if path in run.reviewed_files:
+            continue
+        run.reviewed_files.add(path)
+        mine = [script for script in scripts if script.path == path]
+        if not may_hold_reviews(mine[0].source):
+            continue
+        spans = [(s.line, s.line + s.text.count("\n")) for script in mine for s in script.statements]
+        run.reviews.extend(reviews(path, mine[0].source, spans))
 
 
 def _keep(run: _Run, finding: Finding) -> None:
     level = run.levels.get(finding.rule)
     if level is not None and finding.severity != Severity.INFO:  # info (an online rewrite) stays info
         finding = replace(finding, severity=level)
-    if finding.severity == Severity.WARNING and any(
-        block.path == finding.path and block.first < finding.line < block.last for block in run.reviewed
-    ):  # a hazard the team reviewed stays visible and no longer fails; an error still fails
-        finding = replace(finding, severity=Severity.INFO, message=finding.message + REVIEWED_NOTE)
+    if finding.severity == Severity.WARNING:  # a hazard the team reviewed stays visible, no longer failing
+        review = next((review for review in run.reviews if review.covers(finding)), None)
+        finding = finding if review is None else review.reviewed(finding)
     for suppression in run.suppressions:
         if suppression.path == finding.path and suppression.rule == finding.rule and _covers(suppression, finding):
             suppression.used = True

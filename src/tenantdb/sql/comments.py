@@ -12,7 +12,7 @@ from tenantdb.sql.statements import SqlSyntaxError, line_of
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Comment:
-    """A ``--`` line comment: its text after the dashes, where it starts and ends, and its line."""
+    """A comment: its text without the delimiters, where it starts and ends, and its (first) line."""
 
     text: str
     start: int
@@ -26,6 +26,19 @@ def line_comments(source: str) -> tuple[Comment, ...]:
     """Every ``--`` comment of ``source``, in order (cached: loading and linting ask for the same file)."""
     if "--" not in source:
         return ()
+    return _comments(source, frozenset({"SQL_COMMENT"}))
+
+
+@lru_cache(maxsize=64)
+def all_comments(source: str) -> tuple[Comment, ...]:
+    """Every ``--`` and ``/* ... */`` comment of ``source``, in order; a block comment's text is what lies between
+    its delimiters."""
+    if "--" not in source and "/*" not in source:
+        return ()
+    return _comments(source, frozenset({"SQL_COMMENT", "C_COMMENT"}))
+
+
+def _comments(source: str, kinds: frozenset[str]) -> tuple[Comment, ...]:
     try:
         tokens = parser.scan(source)
     except parser.ParseError as error:
@@ -33,13 +46,14 @@ def line_comments(source: str) -> tuple[Comment, ...]:
         raise SqlSyntaxError(str(error.args[0]), offset=index, line=line_of(source, index)) from None
     comments = []
     for token in tokens:
-        if token.name != "SQL_COMMENT":
+        if token.name not in kinds:
             continue
         start, end = token.start, token.end + 1
         line_start = source.rfind("\n", 0, start) + 1
+        text = source[start + 2 : end - 2] if token.name == "C_COMMENT" else source[start + 2 : end]
         comments.append(
             Comment(
-                text=source[start + 2 : end].strip(),
+                text=text.strip(),
                 start=start,
                 end=end,
                 line=line_of(source, start),
