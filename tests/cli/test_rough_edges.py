@@ -327,3 +327,24 @@ def test_plan_and_status_name_diesel_files_by_their_directory(dsn: str, tmp_path
     code, output = run("migrate", "status", "--dsn", dsn, "-C", str(tmp_path), env={"COLUMNS": "200"})
     assert code == 0, output
     assert "2024-01-02-000000_b/up.sql:2: syntax error" in output
+
+
+def test_verify_says_what_it_held_against_the_database(dsn: str, tmp_path: Path) -> None:
+    """Found adopting kestra-io/kestra (Flyway, no verify blocks): after baseline and up, verify printed "verified 0
+    migration(s), 0 verify queries", as if it had checked nothing, while it had held the ledger against the catalog."""
+    write_files(
+        tmp_path / "migrations",
+        {
+            "0001_a.sql": "-- migrate:up\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE INDEX a_id ON a (id);\n",
+            "0002_b.sql": "-- migrate:up\nCREATE TABLE b (id int);\n",
+        },
+    )
+    code, output = run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path))
+    assert code == 0, output
+    code, output = run("migrate", "verify", "--dsn", dsn, "-C", str(tmp_path), env={"COLUMNS": "200"})
+    assert code == 0, output
+    assert "2 applied migration(s)" in output and "3 object(s) the ledger says exist" in output, output
+    assert "0 verify queries" in output
+    code, output = run("migrate", "verify", "--dsn", dsn, "-C", str(tmp_path), "--json")
+    document = json.loads(output)
+    assert (document["applied"], document["ledger_objects"], document["migrations_checked"]) == (2, 3, 0)

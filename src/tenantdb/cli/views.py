@@ -173,9 +173,13 @@ def show_verify(report: VerifyReport) -> None:
         where = f"{violation.subject}" + (f" line {violation.line}" if violation.line else "")
         stdout.print(f"[red]{violation.check}[/] {escape(where)}: {escape(violation.message)}")
     verdict = "[green]ok[/]" if report.ok else f"[red]{len(report.violations)} violation(s)[/]"
+    queries = f"{report.queries_run} verify quer{'y' if report.queries_run == 1 else 'ies'}"
+    blocks = f" of {report.migrations_checked} migration(s)" if report.migrations_checked else ""
     stdout.print(
-        f"verified {report.migrations_checked} migration(s), {report.queries_run} verify quer"
-        f"{'y' if report.queries_run == 1 else 'ies'}, integrity checks: {verdict}"
+        f"verified {report.applied} applied migration(s): {queries}{blocks}, {report.ledger_objects} object(s) the "
+        f"ledger says exist, INVALID indexes, NOT VALID constraints"
+        + (f", {report.references_checked} unenforced reference(s)" if report.references_checked else "")
+        + f": {verdict}"
     )
 
 

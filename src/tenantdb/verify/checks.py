@@ -16,7 +16,7 @@ from tenantdb.config import NamedSql, VerifySettings
 from tenantdb.db import Session, applied_migrations, invalid_indexes, not_valid_constraints
 from tenantdb.errors import DatabaseError
 from tenantdb.migrations import PROJECT_SOURCE, Migration, MigrationSet
-from tenantdb.verify.ledger import ledger_contradictions
+from tenantdb.verify.ledger import ledger_claims, ledger_contradictions
 from tenantdb.verify.model import VerifyReport, Violation
 from tenantdb.verify.orphans import orphan_violations
 
@@ -53,11 +53,18 @@ def verify(
                 message="constraint is NOT VALID: existing rows were never checked; run VALIDATE CONSTRAINT",
             )
         )
-    violations.extend(ledger_contradictions(session, applied_migrations(session)))
+    rows = applied_migrations(session)
+    claims = ledger_claims(rows)
+    violations.extend(ledger_contradictions(session, claims))
     references, orphans = orphan_violations(session, settings or VerifySettings())
     violations.extend(orphans)
     return VerifyReport(
-        migrations_checked=checked, queries_run=queries, references_checked=references, violations=tuple(violations)
+        migrations_checked=checked,
+        queries_run=queries,
+        applied=len(rows),
+        ledger_objects=len(claims),
+        references_checked=references,
+        violations=tuple(violations),
     )
 
 

@@ -60,11 +60,10 @@ def ledger_claims(applied: Sequence[AppliedMigration]) -> list[Claim]:
     return claims
 
 
-def ledger_contradictions(session: Session, applied: Sequence[AppliedMigration]) -> list[Violation]:
-    """A violation for every claimed object the database does not have. An object of a table (an index, a
-    column...) is expected only while its table exists: a table that is gone is its own claim's to report, or went
-    the way it came, unseen (made by a function, dropped with a partitioned table)."""
-    claims = ledger_claims(applied)
+def ledger_contradictions(session: Session, claims: Sequence[Claim]) -> list[Violation]:
+    """A violation for every claimed object (:func:`ledger_claims`) the database does not have. An object of a table
+    (an index, a column...) is expected only while its table exists: a table that is gone is its own claim's to
+    report, or went the way it came, unseen (made by a function, dropped with a partitioned table)."""
     candidates = [(index, obj) for index, claim in enumerate(claims) for obj in claim.candidates()]
     tables = [
         (index, CatalogObject(kind=ObjectKind.RELATION, name=obj.table, schema=obj.schema))

@@ -22,8 +22,10 @@ class Violation:
 class VerifyReport:
     """Everything ``verify`` checked and what it found."""
 
-    migrations_checked: int
+    migrations_checked: int  # applied migrations with a verify block
     queries_run: int
+    applied: int = 0  # applied migrations (of every source) whose recorded effects were held against the catalog
+    ledger_objects: int = 0  # objects the ledger says exist, each looked up
     references_checked: int = 0  # unenforced *_id references whose orphans were counted
     violations: tuple[Violation, ...] = field(default=())
 
