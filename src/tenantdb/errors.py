@@ -248,6 +248,10 @@ class MigrationFailed(TenantdbError):
         }
 
 
+class StepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a migration step; the message says what the step left and what the next command does."""
+
+
 class RoundTripMismatch(TenantdbError):
     """Rolling migrations back and forth did not reproduce the same catalog."""
 

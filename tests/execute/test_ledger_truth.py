@@ -248,11 +248,19 @@ def test_ctrl_c_leaves_ledger_and_journal_true_and_resumable(session: Session, d
     base = ["migrate", "up", "--dsn", dsn, "--dir", str(directory)]
     first = cli_interrupted_when_sleeping(*base, session=session)
     assert first.returncode == 130 and "interrupted" in first.stderr, first.stderr
+    # what Ctrl-C left is said, not only that it happened
+    said = " ".join(first.stderr.split())
+    assert "1_a (up) was interrupted and rolled back: nothing of it is applied" in said, said
+    assert "0 of 2 migration(s) applied before it" in said, said
     assert ledger_versions(session) == []
     assert not session.fetch_value("SELECT to_regclass('a') IS NOT NULL")
     (directory / "1_a.up.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
     second = cli_interrupted_when_sleeping(*base, session=session)
     assert second.returncode == 130, second.stderr
+    said = " ".join(second.stderr.split())
+    assert "2_b (up) was interrupted after statement 1 of 3" in said, said
+    assert "`tenantdb migrate up` resumes it at statement 2" in said, said
+    assert "1 of 2 migration(s) applied before it" in said, said
     assert ledger_versions(session) == ["1"]
     assert not session.fetch_value(
         "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()"

@@ -159,12 +159,13 @@ class Common:
             from tenantdb.cli.render import report_error  # rich loads only when a console prints
 
             raise typer.Exit(int(report_error(error, as_json=self.as_json, name=self.flag))) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
             from tenantdb.cli.render import stderr
 
-            stderr.print("interrupted")
+            said = str(interrupt) or "interrupted (Ctrl-C)"  # a migration step says what it left
+            stderr.print(said, markup=False)
             if self.as_json:  # a script reading stdout gets its one document even now
-                emit_json({"ok": False, "exit_code": 130, "error": "Interrupted", "message": "interrupted (Ctrl-C)"})
+                emit_json({"ok": False, "exit_code": 130, "error": "Interrupted", "message": said})
             raise typer.Exit(130) from None
         emit(result) if self.as_json else view(result)
         code = exit_for(result)

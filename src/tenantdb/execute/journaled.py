@@ -80,6 +80,24 @@ def run_statements(run: StepRun, script: Script, started: datetime, rewrites: tu
     return resumed_at
 
 
+def where_interrupted(run: StepRun, script: Script) -> str:
+    """What a Ctrl-C during a statement-by-statement run left, read from the journal once the step's open
+    transaction is rolled back, and what the next command does about it."""
+    migration, direction = run.migration, run.step.direction
+    key = JournalKey(source=migration.source, version=migration.version, direction=direction)
+    total = len(script.statements)
+    again = f"`tenantdb migrate {direction.value}`"
+    try:
+        entries = {index: entry.state for index, entry in journal_entries(run.session, key).items()}
+    except DatabaseError:  # the connection went with the interrupt: the journal says it next time
+        return f"{migration.label} ({direction}) was interrupted part way: {again} resumes it where it stopped"
+    done = _first_unfinished(entries, total)
+    if done is None:
+        return f"{migration.label} ({direction}) was interrupted after its last statement: {again} records it"
+    where = f"after statement {done} of {total}" if done else f"at statement 1 of {total}"
+    return f"{migration.label} ({direction}) was interrupted {where}: {again} resumes it at statement {done + 1}"
+
+
 def _record(run: StepRun, script: Script, started: datetime, *, timeouts_left: bool) -> None:
     """Restore what the step recreates, then write its ledger row; ``timeouts_left``: put the migration's timeouts
     back first (in the same round trip when nothing is restored)."""

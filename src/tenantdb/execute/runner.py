@@ -18,8 +18,8 @@ from tenantdb.config import Durability, RunnerSettings
 from tenantdb.db import EventKind, JournalKey, Session
 from tenantdb.db.durability import defer_commits, flush_commits
 from tenantdb.db.migration_writes import insert_writes, table_starts
-from tenantdb.errors import TenantdbError
-from tenantdb.execute.journaled import run_statements
+from tenantdb.errors import StepInterrupted, TenantdbError
+from tenantdb.execute.journaled import run_statements, where_interrupted
 from tenantdb.execute.ledger import finish, unrecord
 from tenantdb.execute.observer import Observer, SilentObserver
 from tenantdb.execute.online import resumable_rewrite
@@ -84,11 +84,15 @@ class Runner:
         try:
             for step in plan.steps:
                 result.steps.append(self.run_step(step))
-        except BaseException:
+        except BaseException as error:
             if deferred:
                 with contextlib.suppress(TenantdbError):  # a lost connection: the step's error is what matters
                     self.session.rollback()  # what an interrupted step left open (a file's own BEGIN) is not kept
                     flush_commits(self.session)
+            if isinstance(error, StepInterrupted):  # Ctrl-C: say what the run did before the step
+                done = "applied" if plan.direction is Direction.UP else "rolled back"
+                before = f"{len(result.steps)} of {len(plan.steps)} migration(s) {done} before it"
+                raise StepInterrupted(f"{error}; {before}") from error
             raise
         if deferred:
             flush_commits(self.session)
@@ -112,11 +116,14 @@ class Runner:
         started = datetime.now(UTC)
         clock = time.monotonic()
         self.observer.migration_started(step.migration, step.direction, len(script.statements))
-        if script.mode is ExecutionMode.TRANSACTION:
-            resumed_at = None
-            self._run_transactional(run, script, started)
-        else:
-            resumed_at = run_statements(run, script, started, rewrites)
+        try:
+            if script.mode is ExecutionMode.TRANSACTION:
+                resumed_at = None
+                self._run_transactional(run, script, started)
+            else:
+                resumed_at = run_statements(run, script, started, rewrites)
+        except KeyboardInterrupt as interrupt:
+            raise StepInterrupted(_left_by_interrupt(run, script)) from interrupt
         duration_ms = int((time.monotonic() - clock) * 1000)
         self.observer.migration_finished(step.migration, step.direction, duration_ms)
         return StepOutcome(
@@ -193,3 +200,13 @@ class Runner:
                 raise
 
         run.retrying(None, attempt)
+
+
+def _left_by_interrupt(run: StepRun, script: Script) -> str:
+    """What a Ctrl-C left of the step: a transactional one nothing, a statement-by-statement one its journal."""
+    if script.mode is not ExecutionMode.TRANSACTION:
+        return where_interrupted(run, script)
+    label, direction = run.migration.label, run.step.direction
+    if direction is Direction.UP:
+        return f"{label} (up) was interrupted and rolled back: nothing of it is applied"
+    return f"{label} (down) was interrupted and its rollback undone: it is still applied"
