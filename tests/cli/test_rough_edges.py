@@ -348,3 +348,39 @@ def test_verify_says_what_it_held_against_the_database(dsn: str, tmp_path: Path)
     code, output = run("migrate", "verify", "--dsn", dsn, "-C", str(tmp_path), "--json")
     document = json.loads(output)
     assert (document["applied"], document["ledger_objects"], document["migrations_checked"]) == (2, 3, 0)
+
+
+def test_a_failed_migration_says_what_it_left_and_what_to_do(dsn: str, tmp_path: Path) -> None:
+    """Found walking kestra-io/kestra: a failed statement printed PostgreSQL's error alone; a newcomer could not tell
+    whether the statements before it were applied, nor what to run once the file was fixed."""
+    directory = write_files(
+        tmp_path / "migrations",
+        {
+            "0001_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\nUPDATE a SET idd = 1;\n",
+            "0002_b.sql": "-- migrate:up transaction:false\nCREATE TABLE b (id int);\nUPDATE b SET idd = 1;\n",
+        },
+    )
+    code, output = run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path), env={"COLUMNS": "200"})
+    said = " ".join(output.split())
+    assert code == 1 and 'column "idd" of relation "a" does not exist' in said, said
+    assert "nothing of 0001_a is applied (its transaction was rolled back)" in said, said
+    assert "fix it and run `tenantdb migrate up` again" in said, said
+    (directory / "0001_a.sql").write_text("-- migrate:up\nCREATE TABLE a (id int);\n")
+    code, output = run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path), "--json")
+    document = json.loads(output)
+    assert code == 1 and "statement 1 of 0002_b stays applied" in document["hint"], document
+    assert "`tenantdb migrate up` resumes it at statement 2" in document["hint"], document
+
+
+def test_a_failure_inside_the_files_own_transaction_resumes_at_its_begin(dsn: str, tmp_path: Path) -> None:
+    write_files(
+        tmp_path / "migrations",
+        {
+            "0001_a.sql": "-- migrate:up transaction:false\nCREATE TABLE a (id int);\nBEGIN;\n"
+            "INSERT INTO a VALUES (1);\nUPDATE a SET idd = 1;\nCOMMIT;\n"
+        },
+    )
+    code, output = run("migrate", "up", "--dsn", dsn, "-C", str(tmp_path), "--json")
+    document = json.loads(output)
+    assert code == 1 and "statement 1 of 0001_a stays applied" in document["hint"], document
+    assert "resumes it at statement 2" in document["hint"], document  # the BEGIN: its block rolled back whole

@@ -121,6 +121,7 @@ class Runner:
                 resumed_at = None
                 self._run_transactional(run, script, started)
             else:
+                run.journaled = script
                 resumed_at = run_statements(run, script, started, rewrites)
         except KeyboardInterrupt as interrupt:
             raise StepInterrupted(_left_by_interrupt(run, script)) from interrupt

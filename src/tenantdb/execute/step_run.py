@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import timedelta
 
+from pglast import ast
+
 from tenantdb.config import RunnerSettings
 from tenantdb.db import EventKind, Session, explain_missing_extension, is_lock_timeout
 from tenantdb.db.migration_writes import TABLE_FILES, PendingWrite, TableStart, table_files, transaction_writes
@@ -54,6 +56,7 @@ class StepRun:
         self.retries = 0
         self.wait = LockWait.of(settings, step.migration.lock_timeout)
         self.blocked_at: Statement | None = None  # the statement whose lock wait timed out last
+        self.journaled: Script | None = None  # the script when it runs statement by statement (journaled)
 
     @property
     def migration(self) -> Migration:
@@ -200,6 +203,7 @@ class StepRun:
     def failure(self, statement: Statement, error: DatabaseError) -> MigrationFailed:
         migration = self.migration
         self.session.rollback()
+        left = self.left_by_failure(statement)
         failure = MigrationFailed(
             f"{migration.label} ({self.step.direction}) failed at {self.where(statement)}: {error.message}",
             version=str(migration.version),
@@ -207,11 +211,27 @@ class StepRun:
             line=statement.line,
             statement=statement.text,
             sqlstate=error.sqlstate,
-            hint=error.hint,
+            hint=f"{error.hint}; {left}" if error.hint else left,
         )
         with suppress(TenantdbError):  # the connection is gone; the error itself still reaches the user
             self.event(EventKind.FAILURE, failure.message, failure.statement, failure.sqlstate)
         return failure
+
+    def left_by_failure(self, statement: Statement) -> str:
+        """What a failed ``statement`` left of the step, and what to run once it is fixed."""
+        label, direction = self.migration.label, self.step.direction
+        again = f"`tenantdb migrate {direction.value}`"
+        done = _resumes_at(self.journaled.statements, statement) if self.journaled else 0
+        if done:
+            ran = "statement 1" if done == 1 else f"statements 1 to {done}"
+            stays = "stays" if done == 1 else "stay"
+            return (
+                f"{ran} of {label} {stays} applied (`tenantdb migrate status` shows it interrupted): fix statement "
+                f"{done + 1}, leave the ones before it as they are, and {again} resumes it at statement {done + 1}"
+            )
+        if direction is Direction.UP:
+            return f"nothing of {label} is applied (its transaction was rolled back): fix it and run {again} again"
+        return f"{label} is still applied (its rollback was rolled back): fix its down and run {again} again"
 
     # -- what an up step's transaction wrote, for ``rollback --level data`` ---------------------------
 
@@ -237,3 +257,15 @@ def script_of(migration: Migration, direction: Direction) -> Script:
     script = migration.up if direction is Direction.UP else migration.down
     assert script is not None, "the planner only plans downs that exist"
     return script
+
+
+def _resumes_at(statements: Sequence[Statement], failed: Statement) -> int:
+    """Where a statement-by-statement run resumes after ``failed``: at it, or at the ``BEGIN`` of the file's own
+    transaction it is in (which rolled back with it)."""
+    index = next((i for i, statement in enumerate(statements) if statement is failed), 0)
+    for before in range(index - 1, -1, -1):
+        node = statements[before].tree
+        if isinstance(node, ast.TransactionStmt):
+            opens = getattr(node.kind, "name", "") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
+            return before if opens else index
+    return index  # (statements run by the runner always carry their trees)
