@@ -16,13 +16,15 @@ accepted and not needed, because statements are split by PostgreSQL's parser.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tenantdb.errors import MigrationFileError
 from tenantdb.migrations.model import Script, ScriptProblem
-from tenantdb.migrations.scripts import Directives, build_script, read_directives, scan_comments
+from tenantdb.migrations.scripts import DIRECTIVE_PREFIX, Directives, build_script, read_directives, scan_comments
 from tenantdb.sql import Comment, is_blank
+from tenantdb.sql.statements import SqlSyntaxError
 
 SECTIONS = ("up", "down", "verify")
 
@@ -47,6 +49,9 @@ class MarkedFile:
 
 def parse_native(path: Path, source: str) -> MarkedFile:
     """Parse a native or dbmate file."""
+    found = _marked_by_lines(path, source)
+    if found is not None:
+        return found
     comments = scan_comments(path, source)
     markers = [_native_marker(path, c) for c in comments if c.starts_line and c.text.startswith("migrate:")]
     if not any(marker.section == "up" for marker in markers):
@@ -56,6 +61,41 @@ def parse_native(path: Path, source: str) -> MarkedFile:
             hint="start the forward SQL with a line '-- migrate:up' (and the reverse with '-- migrate:down')",
         )
     return _split_sections(path, source, markers, read_directives(path, comments))
+
+
+def _marked_by_lines(path: Path, source: str) -> MarkedFile | None:
+    """The file's sections from the lines that start with ``-- migrate:``, when every section then parses; else None
+    (the scanner decides, and reports any error).
+
+    Tokenizing a whole file to find its comments costs about as much as parsing it. A line that only looks like a
+    marker (inside a string, a dollar quote, a quoted identifier or a block comment) cuts the section before it in
+    the middle of that literal, which then cannot parse: so sections that all parse were cut at real comments, and
+    the result is the scanner's. A file with ``-- tenantdb:`` directives goes to the scanner, which reads them too.
+    """
+    if DIRECTIVE_PREFIX in source:
+        return None
+    try:
+        markers = [_native_marker(path, comment) for comment in _comment_lines(source, "migrate:")]
+        if not any(marker.section == "up" for marker in markers):
+            return None
+        result = _split_sections(path, source, markers, Directives())
+    except (MigrationFileError, SqlSyntaxError):
+        return None
+    return result if result.down_problem is None else None
+
+
+def _comment_lines(source: str, prefix: str) -> list[Comment]:
+    """The lines that start with a ``--`` comment whose text starts with ``prefix`` (case-insensitive), as the
+    scanner would give them if they are comments."""
+    found = []
+    start = 0
+    for number, line in enumerate(source.split("\n"), start=1):
+        text = line.lstrip()
+        if text.startswith("--") and text[2:].lstrip().lower().startswith(prefix):
+            end = start + len(line)
+            found.append(Comment(text=text[2:].strip(), start=end - len(text), end=end, line=number, starts_line=True))
+        start += len(line) + 1
+    return found
 
 
 def _native_marker(path: Path, comment: Comment) -> Marker:
@@ -83,8 +123,19 @@ def _native_marker(path: Path, comment: Comment) -> Marker:
 
 
 def parse_goose(path: Path, source: str) -> MarkedFile:
-    """Parse a goose file; a file with nothing but comments is an empty migration, as goose treats it."""
-    comments = scan_comments(path, source)
+    """Parse a goose file; a file with nothing but comments is an empty migration, as goose treats it. The
+    annotations are first looked for on lines alone, as :func:`_marked_by_lines` explains; the scanner decides when
+    the sections do not parse that way."""
+    lines = _comment_lines(source, "+goose")
+    if not any(" ".join(line.text.lower().split()) == "+goose no transaction" for line in lines):
+        try:  # (NO TRANSACTION cuts nothing: one that only looks like it is told by the scanner alone)
+            return _parse_goose(path, source, lines)
+        except (MigrationFileError, SqlSyntaxError):
+            pass
+    return _parse_goose(path, source, scan_comments(path, source))
+
+
+def _parse_goose(path: Path, source: str, comments: Sequence[Comment]) -> MarkedFile:
     markers: list[Marker] = []
     cuts: list[int] = []
     no_transaction = False
