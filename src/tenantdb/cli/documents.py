@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from datetime import date, datetime, timedelta
@@ -17,13 +18,7 @@ def jsonable(value: Any) -> Any:
     if callable(document):
         return jsonable(document())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {field.name: jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)}
-        extra = {
-            name: jsonable(getattr(value, name))
-            for name in ("ok", "pending")
-            if isinstance(getattr(type(value), name, None), property)
-        }
-        return fields | extra
+        return {name: jsonable(getattr(value, name)) for name in _keys(type(value))}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -39,6 +34,14 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
+
+
+@functools.cache
+def _keys(cls: type) -> tuple[str, ...]:
+    """A dataclass's fields, then its ``ok`` and ``pending`` properties (looked up once per class: a lint report has
+    thousands of findings)."""
+    properties = tuple(name for name in ("ok", "pending") if isinstance(getattr(cls, name, None), property))
+    return tuple(field.name for field in dataclasses.fields(cls)) + properties
 
 
 def emit_json(document: Any) -> None:
