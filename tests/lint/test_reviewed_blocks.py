@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tenantdb.lint import Severity, lint_migration_sets
+from tenantdb.lint import Finding, Severity, lint_migration_sets
 from tenantdb.migrations import load_migrations
 
 
+def _findings(folder: Path, script: str, name: str = "0001_step.up.sql") -> list[Finding]:
+    (folder / name).write_text(script, encoding="utf-8")
+    return list(lint_migration_sets([load_migrations(folder)]).findings)
+
+
 def _lint(folder: Path, script: str) -> list[tuple[str, Severity, str]]:
-    (folder / "0001_step.up.sql").write_text(script, encoding="utf-8")
-    report = lint_migration_sets([load_migrations(folder)])
-    return [(f.rule, f.severity, f.message) for f in report.findings]
+    return [(f.rule, f.severity, f.message) for f in _findings(folder, script)]
 
 
 def test_a_warning_inside_a_reviewed_block_is_info_and_says_why(tmp_path: Path) -> None:
@@ -113,12 +116,11 @@ def test_every_squawk_name_maps_to_tenantdb_rules_that_exist() -> None:
 
 
 def test_a_squawk_ignore_in_the_down_section_of_a_native_file(tmp_path: Path) -> None:
-    (tmp_path / "0001_step.sql").write_text(
+    native = (
         "-- migrate:up\nALTER TABLE users ALTER COLUMN a TYPE bigint;\n"
         "-- migrate:down\n-- squawk-ignore changing-column-type -- back as it was\n"
-        "ALTER TABLE users ALTER COLUMN a TYPE int;\n",
-        encoding="utf-8",
+        "ALTER TABLE users ALTER COLUMN a TYPE int;\n"
     )
-    report = lint_migration_sets([load_migrations(tmp_path)])
-    changes = [(f.line, f.severity) for f in report.findings if f.rule == "ban-column-type-change"]
+    findings = _findings(tmp_path, native, name="0001_step.sql")
+    changes = [(f.line, f.severity) for f in findings if f.rule == "ban-column-type-change"]
     assert changes == [(2, Severity.WARNING), (5, Severity.INFO)]
