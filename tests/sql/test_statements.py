@@ -11,6 +11,7 @@ from tenantdb.sql import (
     TransactionMode,
     line_comments,
     replace_placeholders,
+    resumes_at,
     rewrite_statements,
     split_statements,
 )
@@ -127,3 +128,11 @@ def test_a_transaction_scoped_set_config_keeps_the_script_whole_however_it_is_sp
     assert rewrite_statements(statements, lambda _table: True) == (statements, ())
     plain = split_statements("SELECT 1;\nCREATE INDEX orders_tenant ON orders (tenant_id);\n")
     assert rewrite_statements(plain, lambda _table: True)[1], "without the call the index build is rewritten"
+
+
+def test_a_statement_by_statement_run_resumes_at_the_begin_of_the_block_a_failure_rolled_back() -> None:
+    statements = split_statements(
+        "CREATE TABLE a (i int); BEGIN; SAVEPOINT s; INSERT INTO a VALUES (1); UPDATE a SET x = 1; COMMIT;"
+        " SELECT 2; START TRANSACTION; SELECT 3; ROLLBACK; SELECT 4;"
+    )
+    assert [resumes_at(statements, statement) for statement in statements] == [0, 1, 1, 1, 1, 1, 6, 7, 7, 7, 10]

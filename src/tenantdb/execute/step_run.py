@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import timedelta
 
-from pglast import ast
-
 from tenantdb.config import RunnerSettings
 from tenantdb.db import EventKind, Session, explain_missing_extension, is_lock_timeout
 from tenantdb.db.migration_writes import TABLE_FILES, PendingWrite, TableStart, table_files, transaction_writes
@@ -28,7 +26,7 @@ from tenantdb.execute.retry import Backoff, LockRetry, LockWait, blockers_of, gi
 from tenantdb.migrations import Direction, Migration, Script
 from tenantdb.migrations.foreign_ledgers import ForeignLedger
 from tenantdb.plan import Step
-from tenantdb.sql import Statement, destructions
+from tenantdb.sql import Statement, destructions, resumes_at
 from tenantdb.sql.targets import may_write_rows
 
 RetryHook = Callable[[LockRetry], None]
@@ -221,7 +219,7 @@ class StepRun:
         """What a failed ``statement`` left of the step, and what to run once it is fixed."""
         label, direction = self.migration.label, self.step.direction
         again = f"`tenantdb migrate {direction.value}`"
-        done = _resumes_at(self.journaled.statements, statement) if self.journaled else 0
+        done = resumes_at(self.journaled.statements, statement) if self.journaled else 0
         if done:
             ran = "statement 1" if done == 1 else f"statements 1 to {done}"
             stays = "stays" if done == 1 else "stay"
@@ -257,15 +255,3 @@ def script_of(migration: Migration, direction: Direction) -> Script:
     script = migration.up if direction is Direction.UP else migration.down
     assert script is not None, "the planner only plans downs that exist"
     return script
-
-
-def _resumes_at(statements: Sequence[Statement], failed: Statement) -> int:
-    """Where a statement-by-statement run resumes after ``failed``: at it, or at the ``BEGIN`` of the file's own
-    transaction it is in (which rolled back with it)."""
-    index = next((i for i, statement in enumerate(statements) if statement is failed), 0)
-    for before in range(index - 1, -1, -1):
-        node = statements[before].tree
-        if isinstance(node, ast.TransactionStmt):
-            opens = getattr(node.kind, "name", "") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
-            return before if opens else index
-    return index  # (statements run by the runner always carry their trees)

@@ -11,7 +11,9 @@ from tenantdb.sql.statements import (
     TransactionMode,
     index_dropped_concurrently,
     line_of,
+    opens_transaction,
     partition_detached_concurrently,
+    resumes_at,
     split_statements,
 )
 
@@ -31,9 +33,11 @@ __all__ = [
     "line_comments",
     "line_of",
     "online_rewrite",
+    "opens_transaction",
     "partition_detached_concurrently",
     "quote_identifier",
     "replace_placeholders",
+    "resumes_at",
     "rewrite_statements",
     "split_statements",
 ]

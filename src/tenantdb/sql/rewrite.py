@@ -27,7 +27,7 @@ import pglast
 from pglast import ast
 
 from tenantdb.sql.deparse import deparse
-from tenantdb.sql.statements import Statement, split_statements
+from tenantdb.sql.statements import Statement, opens_transaction, split_statements
 from tenantdb.sql.tree import iter_nodes
 
 NAMEDATALEN = 63
@@ -280,7 +280,7 @@ def rewrite_statements(
     for statement in statements:
         node = statement.tree
         if isinstance(node, ast.TransactionStmt):
-            in_block = getattr(node.kind, "name", "") in ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
+            in_block = opens_transaction(statement)
         rewrite = None if in_block else online_rewrite(statement, existing, name_taken)
         if rewrite is None:
             output.append(statement)

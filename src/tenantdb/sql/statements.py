@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -104,6 +105,30 @@ def transaction_mode(node: ast.Node) -> TransactionMode:
     if _must_run_outside_transaction(node):
         return TransactionMode.OUTSIDE
     return TransactionMode.ANY
+
+
+def opens_transaction(statement: Statement) -> bool:
+    """``BEGIN`` or ``START TRANSACTION``: a file's own transaction block starts here."""
+    node = statement.tree
+    return isinstance(node, ast.TransactionStmt) and getattr(node.kind, "name", "") in _OPENING
+
+
+def resumes_at(statements: Sequence[Statement], failed: Statement) -> int:
+    """Where a statement-by-statement run resumes after ``failed`` (by position in ``statements``): at it, or at the
+    ``BEGIN`` of the file's own transaction block it is in, which rolled back with it."""
+    index = next((i for i, statement in enumerate(statements) if statement is failed), 0)
+    for before in range(index - 1, -1, -1):
+        node = statements[before].tree
+        kind = getattr(node.kind, "name", "") if isinstance(node, ast.TransactionStmt) else ""
+        if kind in _OPENING:
+            return before
+        if kind in _CLOSING:
+            return index
+    return index
+
+
+_OPENING = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})
+_CLOSING = frozenset({"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"})  # savepoints stay inside
 
 
 def _must_run_outside_transaction(node: ast.Node) -> bool:
