@@ -29,7 +29,9 @@ expects exactly that predicate on the RESTRICTIVE guard of every tenant table.
 
 The table is only ever read by internal roles that see all tenants by design (suppress with that reason on the
 CREATE TABLE), or RLS is set up by migrations outside the ones linted together. The check runs after every
-file, so enabling RLS in a later migration counts. Dropping a policy later is not tracked.
+file, so enabling RLS in a later migration counts. Dropping a policy later is not tracked. A project that keeps
+tenants apart in its application code rather than in the database (a queue or workflow engine adopted as it is)
+turns the rule off in ``tenantdb.toml``: ``[lint.rules]`` ``require-rls-on-tenant-table = "off"``.
 
 ## See also
 
@@ -52,6 +54,9 @@ POLICY = (
 )
 
 
+OFF = '[lint.rules] require-rls-on-tenant-table = "off" in tenantdb.toml'
+
+
 def check(node: Any, context: LintContext) -> Iterator[Hit]:
     return iter(())
 
@@ -67,7 +72,8 @@ def finish(context: LintContext) -> Iterator[Finding]:
                 place,
                 f"{table} has a tenant_id column but row-level security is never enabled: every query must filter "
                 "by tenant by hand",
-                hint=f"{ENABLE.format(table)} and {POLICY.format(table)}",
+                hint=f"{ENABLE.format(table)} and {POLICY.format(table)} (a project that keeps tenants apart in "
+                f"its application code: {OFF})",
             )
         elif not schema.policies.get(table):
             yield finding_at(
