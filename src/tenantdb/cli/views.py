@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the reports' types only: rendering one loads nothing of the
     )
     from tenantdb.db import ArchiveEntry, EmbeddedStatus, StoppedServer
     from tenantdb.execute import RoundTripReport
+    from tenantdb.execute.preview import StatementPreview
     from tenantdb.phases import PhasesReport
     from tenantdb.verify import VerifyReport
 
@@ -336,6 +337,10 @@ def _duration(value: timedelta) -> str:
     return f"{milliseconds} ms" if milliseconds < 1000 else f"{milliseconds / 1000:g} s"
 
 
+MANY_ROWS = 10_000
+"""Rows changed in one transaction from which plan shows the count as a hazard (each stays locked until commit)."""
+
+
 def show_plan(report: PlanReport) -> None:
     preview = report.preview
     if not preview.migrations:
@@ -354,27 +359,7 @@ def show_plan(report: PlanReport) -> None:
                 for lock in statement.locks
                 if not lock.new_relation or lock.mode != "AccessExclusiveLock"
             ]
-            effects = [f"[red]rewrites {escape(name)}[/]" for name in statement.rewritten]
-            effects += [f"[yellow]scans {escape(name)}[/]" for name in statement.scanned]
-            effects += [
-                f"{escape(name)}: {_size(size, name in statement.unanalyzed)}"
-                for name, size in sorted(statement.sizes.items())
-            ]
-            effects += [
-                f"[{'red' if hazard.blocks_writes else 'yellow'}]{escape(hazard.describe())}[/]"
-                for hazard in statement.if_existing
-            ]
-            if statement.outside_transaction:
-                effects.append("runs outside a transaction")
-            if statement.stopped:
-                effects.append(f"[yellow]stopped after {_duration(preview.statement_timeout)}[/]")
-            if statement.skipped:
-                effects.append("[dim]not previewed: a statement before it was stopped[/]")
-            if statement.done_before:
-                effects.append("[dim]done by the interrupted run: the rerun resumes after it[/]")
-            effects += [f"[cyan]{escape(repair)}[/]" for repair in statement.repairs]
-            if statement.error:
-                effects.append(f"[bold red]ERROR {statement.sqlstate}: {escape(statement.error)}[/]")
+            effects = _statement_effects(statement, preview.statement_timeout)
             text = statement.statement if len(statement.statement) < 90 else statement.statement[:87] + "..."
             table.add_row(str(statement.line), escape(text), "\n".join(locks), "\n".join(effects))
         print_table(table)
@@ -397,6 +382,43 @@ def show_plan(report: PlanReport) -> None:
         f"{len(preview.migrations)} pending migration(s), {preview.errors} failing statement(s), "
         f"{len(report.findings)} lint finding(s) on PostgreSQL {report.server_version // 10000}: {verdict}"
     )
+
+
+def _statement_effects(statement: StatementPreview, timeout: timedelta) -> list[str]:
+    """What one previewed statement did, as the plan table's effect lines."""
+    effects = [f"[red]rewrites {escape(name)}[/]" for name in statement.rewritten]
+    effects += [f"[yellow]scans {escape(name)}[/]" for name in statement.scanned]
+    effects += [
+        f"{escape(name)}: {_size(size, name in statement.unanalyzed)}" for name, size in sorted(statement.sizes.items())
+    ]
+    effects += [
+        f"[{'red' if hazard.blocks_writes else 'yellow'}]{escape(hazard.describe())}[/]"
+        for hazard in statement.if_existing
+    ]
+    if statement.rows_changed:
+        style = "yellow" if statement.rows_changed >= MANY_ROWS else "default"
+        plural = "row" if statement.rows_changed == 1 else "rows"
+        effects.append(
+            f"[{style}]changes {statement.rows_changed:,} {plural}, each locked until the migration commits[/]"
+        )
+    if statement.outside_transaction:
+        effects.append("runs outside a transaction")
+    if statement.stopped:
+        stopped = f"stopped after {_duration(timeout)}"
+        if statement.changes_rows:
+            stopped += (
+                ": it locks every row it changes until the migration commits (writers of those rows wait); "
+                "on a large table, change them in batches of their own transactions"
+            )
+        effects.append(f"[yellow]{stopped}[/]")
+    if statement.skipped:
+        effects.append("[dim]not previewed: a statement before it was stopped[/]")
+    if statement.done_before:
+        effects.append("[dim]done by the interrupted run: the rerun resumes after it[/]")
+    effects += [f"[cyan]{escape(repair)}[/]" for repair in statement.repairs]
+    if statement.error:
+        effects.append(f"[bold red]ERROR {statement.sqlstate}: {escape(statement.error)}[/]")
+    return effects
 
 
 def _archive_state(entry: ArchiveEntry) -> str:

@@ -124,10 +124,11 @@ class Session:
         except psycopg.Error as error:
             raise translate(error) from error
 
-    def run_script(self, text: str) -> None:
-        """Run SQL text taken from a migration file exactly as written."""
+    def run_script(self, text: str) -> int:
+        """Run SQL text taken from a migration file exactly as written; the rows its (last) statement inserted,
+        updated or deleted, -1 when it says none."""
         try:
-            self._connection.execute(text.encode("utf-8"))
+            return self._connection.execute(text.encode("utf-8")).rowcount
         except psycopg.Error as error:
             raise translate(error) from error
 

@@ -58,6 +58,9 @@ PLAN_STATEMENT_TIMEOUT = timedelta(seconds=5)
 back (a stand-in ``CREATE INDEX`` blocks writes for its whole build, a type change everything for its rewrite), so a
 statement that runs longer is stopped and the preview ends there, rather than stall production for minutes."""
 
+ROW_CHANGING = frozenset({"UpdateStmt", "DeleteStmt", "MergeStmt"})
+"""Statements whose every changed row stays locked against other writers until the migration commits."""
+
 # modes that conflict with ROW EXCLUSIVE: while one is held or waited for, no row can be written
 WRITE_BLOCKING = frozenset({"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"})
 _STRENGTH = (
@@ -114,6 +117,8 @@ class StatementPreview:
     outside_transaction: bool = False
     done_before: bool = False  # run by an interrupted run (its journal says so): the rerun starts after it
     stopped: bool = False  # ran longer than the preview's statement_timeout: stopped, its locks released
+    changes_rows: bool = False  # an UPDATE, DELETE or MERGE: every row it changes stays locked until the commit
+    rows_changed: int | None = None  # how many it changed in the preview (None: not one of those, or not run)
     skipped: bool = False  # after a stopped statement: not previewed
     repairs: tuple[str, ...] = ()  # what the rerun of an interrupted run does first, or instead
     error: str | None = None
@@ -274,13 +279,16 @@ def _preview_statement(
     documented = documented_locks(statement) if outside is None else ()
     names = relation_names(session, [(lock.schema, lock.relation) for lock in documented])
     expected = [(name, lock.mode) for name, lock in zip(names, documented, strict=True) if name is not None]
+    changes_rows = statement.node in ROW_CHANGING
     session.execute("SAVEPOINT tenantdb_preview")
     try:
-        session.run_script(text)
+        changed = session.run_script(text)
     except DatabaseError as error:
         session.execute("ROLLBACK TO SAVEPOINT tenantdb_preview")  # its locks go with it
         if error.sqlstate == QUERY_CANCELED:
-            return StatementPreview(line=statement.line, statement=statement.text, stopped=True)
+            return StatementPreview(
+                line=statement.line, statement=statement.text, stopped=True, changes_rows=changes_rows
+            )
         return StatementPreview(
             line=statement.line, statement=statement.text, error=error.message, sqlstate=error.sqlstate
         )
@@ -313,6 +321,8 @@ def _preview_statement(
         unanalyzed=tuple(sorted(name for name in sized if before[name].rows_from_pages)),
         if_existing=_if_existing(locks, rewritten, scanned, before, existing),
         outside_transaction=outside is not None,
+        changes_rows=changes_rows,
+        rows_changed=changed if changes_rows and changed >= 0 else None,
     )
 
 
