@@ -26,6 +26,7 @@ SOURCES = {
     "unknown marker in a string": "-- migrate:up\nSELECT '\n-- migrate:sideways\n';\n",
     "marker after SQL on its line": "-- migrate:up\nSELECT 1; -- migrate:down\nSELECT 2;\n",
     "no down": "-- migrate:up\nCREATE TABLE a (id int);\n",
+    "a capitalised marker is a comment": "-- migrate:up\nSELECT 1;\n-- MIGRATE:down\nSELECT 2;\n",
 }
 FAILING = {
     "SQL before the first marker": "SELECT 1;\n-- migrate:up\nSELECT 2;\n",
@@ -72,6 +73,7 @@ def test_a_file_that_does_not_parse_fails_as_before(
 def test_the_line_search_is_what_usually_answers(tmp_path: Path) -> None:
     assert marked._marked_by_lines(tmp_path / "a.sql", SOURCES["verify and options"]) is not None
     assert marked._marked_by_lines(tmp_path / "a.sql", SOURCES["marker in a string"]) is None  # the scanner decides
+    assert marked._marked_by_lines(tmp_path / "a.sql", SOURCES["a capitalised marker is a comment"]) is not None
 
 
 GOOSE = {
@@ -89,7 +91,7 @@ GOOSE = {
 def test_goose_annotations_are_the_scanners(source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "00001_a.sql"
     with monkeypatch.context() as patch:
-        patch.setattr(marked, "_comment_lines", lambda _source, _prefix: [])  # nothing found on lines: the scanner
+        patch.setattr(marked, "_comment_lines", lambda *_args, **_kwargs: [])  # nothing found on lines: the scanner
         expected = marked.parse_goose(path, source)
     assert marked.parse_goose(path, source) == expected
 

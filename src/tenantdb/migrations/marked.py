@@ -84,14 +84,15 @@ def _marked_by_lines(path: Path, source: str) -> MarkedFile | None:
     return result if result.down_problem is None else None
 
 
-def _comment_lines(source: str, prefix: str) -> list[Comment]:
-    """The lines that start with a ``--`` comment whose text starts with ``prefix`` (case-insensitive), as the
-    scanner would give them if they are comments."""
+def _comment_lines(source: str, prefix: str, *, any_case: bool = False) -> list[Comment]:
+    """The lines that start with a ``--`` comment whose text starts with ``prefix`` (``any_case``: in any case), as
+    the scanner would give them if they are comments."""
     found = []
     start = 0
     for number, line in enumerate(source.split("\n"), start=1):
         text = line.lstrip()
-        if text.startswith("--") and text[2:].lstrip().lower().startswith(prefix):
+        body = text[2:].lstrip()
+        if text.startswith("--") and (body.lower() if any_case else body).startswith(prefix):
             end = start + len(line)
             found.append(Comment(text=text[2:].strip(), start=end - len(text), end=end, line=number, starts_line=True))
         start += len(line) + 1
@@ -126,7 +127,7 @@ def parse_goose(path: Path, source: str) -> MarkedFile:
     """Parse a goose file; a file with nothing but comments is an empty migration, as goose treats it. The
     annotations are first looked for on lines alone, as :func:`_marked_by_lines` explains; the scanner decides when
     the sections do not parse that way."""
-    lines = _comment_lines(source, "+goose")
+    lines = _comment_lines(source, "+goose", any_case=True)  # goose reads its annotations in any case
     if not any(" ".join(line.text.lower().split()) == "+goose no transaction" for line in lines):
         try:  # (NO TRANSACTION cuts nothing: one that only looks like it is told by the scanner alone)
             return _parse_goose(path, source, lines)
