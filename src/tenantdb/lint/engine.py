@@ -22,15 +22,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pglast import ast
-
 from tenantdb.config import LintProfile, LintSettings, RuleLevel
 from tenantdb.errors import ConfigError
 from tenantdb.lint.context import LintContext, nodes_of, observe
 from tenantdb.lint.model import Category, Finding, Rule, RuleId, Severity
 from tenantdb.lint.reviews import Review, may_hold_reviews, reviews
 from tenantdb.migrations import ExecutionMode, Migration, MigrationSet, Script
-from tenantdb.sql import Statement, line_comments
+from tenantdb.sql import Statement, closes_transaction, line_comments, opens_transaction
 from tenantdb.sql.tree import fast_trees
 
 if TYPE_CHECKING:
@@ -172,6 +170,7 @@ def _lint_all(run: _Run, migrations: Sequence[Migration], checks: Sequence[Scrip
             _lint_migration(run, migration)
         forward = context.schema
         for check in checks:
+            _collect_reviews(run, [check])
             context.schema = forward.copy()
             _lint_script(run, check, "verify")
         context.schema = forward
@@ -310,7 +309,6 @@ def _lint_script(run: _Run, script: Script, section: str) -> None:
     context.script = script.statements
     run.files.add(script.path)
     _collect_suppressions(run, script)
-    _collect_reviews(run, [script])  # a phase check; a migration's sections are collected together first
     by_type = run.by_type
     for statement in script.statements:
         run.statements += 1
@@ -328,13 +326,10 @@ def _lint_script(run: _Run, script: Script, section: str) -> None:
 
 
 def _track_transaction(context: LintContext, statement: Statement) -> None:
-    node = statement.tree
-    if isinstance(node, ast.TransactionStmt):
-        kind = getattr(node.kind, "name", "")
-        if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
-            context.in_file_transaction = True
-        elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"):
-            context.in_file_transaction = False
+    if opens_transaction(statement.tree):
+        context.in_file_transaction = True
+    elif closes_transaction(statement.tree):
+        context.in_file_transaction = False
 
 
 def _collect_suppressions(run: _Run, script: Script) -> None:

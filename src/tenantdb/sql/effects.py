@@ -72,8 +72,8 @@ class Effect:
     # for the CREATE of an index or a table constraint: the columns of its table it uses, which PostgreSQL drops
     # it with (None: not known)
     columns: tuple[str, ...] | None = None
-    parent: str | None = None  # for the CREATE or ATTACH of a partition: the partitioned table (or index) that takes
-    # it when dropped
+    # for the CREATE or ATTACH of a partition: the partitioned table (or index) whose drop takes it
+    parent: str | None = None
 
 
 _RELATION_TYPES = {

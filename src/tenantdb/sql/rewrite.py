@@ -280,7 +280,7 @@ def rewrite_statements(
     for statement in statements:
         node = statement.tree
         if isinstance(node, ast.TransactionStmt):
-            in_block = opens_transaction(statement)
+            in_block = opens_transaction(node)
         rewrite = None if in_block else online_rewrite(statement, existing, name_taken)
         if rewrite is None:
             output.append(statement)

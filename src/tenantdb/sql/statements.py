@@ -107,10 +107,18 @@ def transaction_mode(node: ast.Node) -> TransactionMode:
     return TransactionMode.ANY
 
 
-def opens_transaction(statement: Statement) -> bool:
+_OPENING = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})
+_CLOSING = frozenset({"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"})
+
+
+def opens_transaction(node: object) -> bool:
     """``BEGIN`` or ``START TRANSACTION``: a file's own transaction block starts here."""
-    node = statement.tree
     return isinstance(node, ast.TransactionStmt) and getattr(node.kind, "name", "") in _OPENING
+
+
+def closes_transaction(node: object) -> bool:
+    """``COMMIT``, ``ROLLBACK`` or ``PREPARE TRANSACTION``: the block ends (savepoints stay inside it)."""
+    return isinstance(node, ast.TransactionStmt) and getattr(node.kind, "name", "") in _CLOSING
 
 
 def resumes_at(statements: Sequence[Statement], failed: Statement) -> int:
@@ -118,17 +126,11 @@ def resumes_at(statements: Sequence[Statement], failed: Statement) -> int:
     ``BEGIN`` of the file's own transaction block it is in, which rolled back with it."""
     index = next((i for i, statement in enumerate(statements) if statement is failed), 0)
     for before in range(index - 1, -1, -1):
-        node = statements[before].tree
-        kind = getattr(node.kind, "name", "") if isinstance(node, ast.TransactionStmt) else ""
-        if kind in _OPENING:
+        if opens_transaction(statements[before].tree):
             return before
-        if kind in _CLOSING:
+        if closes_transaction(statements[before].tree):
             return index
     return index
-
-
-_OPENING = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})
-_CLOSING = frozenset({"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"})  # savepoints stay inside
 
 
 def _must_run_outside_transaction(node: ast.Node) -> bool:

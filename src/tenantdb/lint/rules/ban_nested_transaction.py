@@ -30,12 +30,11 @@ from pglast import ast
 
 from tenantdb.lint.context import LintContext
 from tenantdb.lint.model import Family, Hit, Rule, Severity
-
-OPEN = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})
+from tenantdb.sql import opens_transaction
 
 
 def check(node: ast.TransactionStmt, context: LintContext) -> Iterator[Hit]:
-    if context.in_file_transaction and getattr(node.kind, "name", "") in OPEN:
+    if context.in_file_transaction and opens_transaction(node):
         yield Hit(
             "BEGIN inside the file's open transaction: PostgreSQL only warns, and the next COMMIT commits "
             "everything since the first BEGIN",

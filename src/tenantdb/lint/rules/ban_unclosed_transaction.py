@@ -31,19 +31,17 @@ from pglast import ast
 
 from tenantdb.lint.context import LintContext, Place, finding_at
 from tenantdb.lint.model import Family, Finding, Hit, Rule, Severity
+from tenantdb.sql import closes_transaction, opens_transaction
 
-OPEN = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})
-CLOSE = frozenset({"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"})
 KEY = "ban-unclosed-transaction"
 
 
 def check(node: ast.TransactionStmt, context: LintContext) -> Iterator[Hit]:
-    kind = getattr(node.kind, "name", "")
     open_blocks: dict[tuple[str, str], Place] = context.extra.setdefault(KEY, {})
     script = (str(context.path), context.section)
-    if kind in OPEN:
+    if opens_transaction(node):
         open_blocks.setdefault(script, context.place())  # a nested BEGIN is ban-nested-transaction's business
-    elif kind in CLOSE and not (kind != "TRANS_STMT_PREPARE" and node.chain):
+    elif closes_transaction(node) and not (getattr(node.kind, "name", "") != "TRANS_STMT_PREPARE" and node.chain):
         open_blocks.pop(script, None)
     return iter(())
 
